@@ -1,0 +1,20 @@
+/**
+ * Every bound in the ledger, declared once with its unit last. The HTTP layer derives its request
+ * body limit from these (src/http/limits.ts asserts the relationship).
+ */
+export const transfersPerBatchMax = 8_190;
+export const accountsPerBatchMax = 8_190;
+/** Pending transfers expired at the start of one batch; the rest wait for the next batch or sweep. */
+export const expirationsPerBatchMax = 1_024;
+export const idLengthMax = 64;
+export const codeLengthMax = 64;
+export const ledgerLengthMax = 64;
+export const metadataKeysMax = 16;
+export const metadataKeyLengthMax = 40;
+export const metadataValueLengthMax = 256;
+/** About 68 years: keeps timestamp + timeout inside int64 nanoseconds. */
+export const timeoutSecondsMax = 2_147_483_647;
+/** Amounts and balances are stored as signed 64-bit integers in both SQLite and PostgreSQL. */
+export const amountMax = 2n ** 63n - 1n;
+export const nanosecondsPerMillisecond = 1_000_000n;
+export const nanosecondsPerSecond = 1_000_000_000n;
