@@ -1,0 +1,51 @@
+/**
+ * Idempotent POSTs. The client's Idempotency-Key is claimed, the work done and its response stored
+ * in one transaction: a retry with the same key and the same request replays the stored response
+ * byte for byte; the same key with another request is refused; a crash before commit leaves no
+ * trace, so the retry simply runs.
+ */
+import type { Clock, Store, WriteTransaction } from '../ports.ts';
+
+export const idempotencyKeyLengthMax = 255;
+const nanosecondsPerMillisecond = 1_000_000n;
+
+export interface IdempotentRequest {
+  /** Keys are private to the API key that sent them. */
+  readonly scope: string;
+  readonly key: string;
+  /** SHA-256 of the method, path and canonical body. */
+  readonly fingerprint: string;
+}
+
+export interface Reply {
+  readonly statusCode: number;
+  /** The serialized response body, exactly as sent. */
+  readonly body: string;
+}
+
+export type IdempotentOutcome =
+  | { readonly kind: 'executed'; readonly reply: Reply }
+  | { readonly kind: 'replayed'; readonly reply: Reply }
+  | { readonly kind: 'key_reused' }
+  | { readonly kind: 'in_progress' };
+
+export async function runIdempotent(
+  store: Store,
+  clock: Clock,
+  request: IdempotentRequest | null,
+  work: (tx: WriteTransaction) => Promise<Reply>,
+): Promise<IdempotentOutcome> {
+  return store.write(async (tx): Promise<IdempotentOutcome> => {
+    if (request === null) return { kind: 'executed', reply: await work(tx) };
+    const createdAtMs = clock.nowNs() / nanosecondsPerMillisecond;
+    const claim = await tx.idempotency.claim(request.scope, request.key, request.fingerprint, createdAtMs);
+    if (claim !== 'claimed') {
+      if (claim.fingerprint !== request.fingerprint) return { kind: 'key_reused' };
+      if (claim.statusCode === null || claim.body === null) return { kind: 'in_progress' };
+      return { kind: 'replayed', reply: { statusCode: claim.statusCode, body: claim.body } };
+    }
+    const reply = await work(tx);
+    await tx.idempotency.complete(request.scope, request.key, reply.statusCode, reply.body);
+    return { kind: 'executed', reply };
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * `capstan verify`: recomputes the whole ledger from its transfers inside one read snapshot — the
+ * hash chain, every recorded total, every account's totals and seal, the balance constraints and
+ * the trial balance — and names the first inconsistency.
+ */
+import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
+import { LedgerVerifier, type VerifyFailure } from '../../domain/ledger/verify.ts';
+import type { ChainHead, Store } from '../ports.ts';
+
+export const verifyPageSize = 2_000;
+
+export interface VerifyReport {
+  readonly failure: VerifyFailure | null;
+  readonly accountsChecked: number;
+  readonly transfersChecked: number;
+  readonly head: ChainHead;
+}
+
+export type VerifyProgress = (transfersChecked: number, transfersTotal: number) => void;
+
+export async function verifyLedger(
+  store: Store,
+  sha256: Sha256Hex,
+  onProgress?: VerifyProgress,
+): Promise<VerifyReport> {
+  return store.read(async (tx) => {
+    const head = await tx.ledger.head();
+    const total = Number(head.transferCount);
+    const verifier = new LedgerVerifier(sha256);
+    const report = (failure: VerifyFailure | null): VerifyReport => ({
+      failure,
+      accountsChecked: verifier.accountCount,
+      transfersChecked: verifier.transfersChecked,
+      head,
+    });
+    for (let after = -1n; ; ) {
+      const page = await tx.ledger.sealedAccountsPage(after, verifyPageSize);
+      if (page.length === 0) break;
+      const failure = verifier.addAccounts(page);
+      if (failure !== null) return report(failure);
+      after = (page[page.length - 1] as (typeof page)[number]).account.timestamp;
+    }
+    for (let after = -1n; ; ) {
+      const page = await tx.ledger.transfersPage(after, verifyPageSize);
+      if (page.length === 0) break;
+      const failure = verifier.addTransfers(page);
+      if (failure !== null) return report(failure);
+      after = (page[page.length - 1] as (typeof page)[number]).timestamp;
+      onProgress?.(verifier.transfersChecked, total);
+    }
+    return report(verifier.finish(head));
+  });
+}

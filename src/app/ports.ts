@@ -1,0 +1,176 @@
+/**
+ * The ports: everything the use cases need from the outside world, in Capstan's own types. Storage
+ * adapters (src/storage/sqlite, src/storage/postgres) implement Store and must pass the contract
+ * suite in src/storage/contract; nothing here knows about SQL, HTTP or Node.
+ */
+import type { Account, Balances, ChainedTransfer, Transfer } from '../domain/ledger/types.ts';
+
+/** Time comes in from outside: the system clock in production, a settable clock in tests. */
+export interface Clock {
+  /** Nanoseconds since the Unix epoch. */
+  nowNs(): bigint;
+}
+
+/** Fresh identifiers and secrets: random in production, seeded in tests. */
+export interface Entropy {
+  /** A new sortable id with its prefix, e.g. `key_01JD8…`. */
+  id(prefix: string): string;
+  /** A new secret of `bytes` random bytes, base64url-encoded. */
+  secret(bytes: number): string;
+}
+
+export type Backend = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly backend: Backend;
+  /** A human-readable location: the SQLite file or the PostgreSQL database (no password). */
+  readonly location: string;
+  /** One unit of work in one transaction: commits when `work` resolves, rolls back when it throws. */
+  write<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T>;
+  /** A consistent read-only snapshot. */
+  read<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T>;
+  /** Applies pending migrations in order, each in its own transaction; answers their names. */
+  migrate(onApplied?: (name: string) => void): Promise<string[]>;
+  /** Migrations known to the code but not yet applied to the database. */
+  pendingMigrations(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface ReadTransaction {
+  readonly ledger: LedgerReader;
+  readonly apiKeys: ApiKeyReader;
+}
+
+export interface WriteTransaction extends ReadTransaction {
+  readonly ledger: LedgerRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly idempotency: IdempotencyRepository;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ledger
+
+/** The end of the hash chain and of the ledger's timestamp sequence (accounts and transfers). */
+export interface ChainHead {
+  readonly lastHash: string;
+  readonly transferCount: bigint;
+  readonly lastTimestamp: bigint;
+}
+
+export interface SealedAccount {
+  readonly account: Account;
+  /** SHA-256 over the account's immutable fields (domain/ledger/hash-chain.ts accountSeal). */
+  readonly seal: string;
+}
+
+export interface AccountFilter {
+  readonly ledger?: string;
+  readonly currency?: string;
+  readonly code?: string;
+}
+
+/** One row of a trial balance: the accounts of one ledger, currency and code, summed. */
+export interface TrialBalanceRow extends Balances {
+  readonly ledger: string;
+  readonly currency: string;
+  readonly code: string;
+  readonly accountCount: bigint;
+}
+
+export interface Page {
+  /** Rows strictly after this key, in the listing's order. */
+  readonly after?: string;
+  readonly limit: number;
+}
+
+export interface LedgerReader {
+  head(): Promise<ChainHead>;
+  accountsByIds(ids: readonly string[]): Promise<Map<string, Account>>;
+  /** Accounts ordered by id. */
+  listAccounts(filter: AccountFilter, page: Page): Promise<Account[]>;
+  /** The account's totals right after the last transfer at or before `timestampNs`; null if none. */
+  balancesAsOf(accountId: string, timestampNs: bigint): Promise<Balances | null>;
+  transfer(id: string): Promise<ChainedTransfer | undefined>;
+  /** Transfers that debit or credit the account, in ledger order, after the given timestamp. */
+  entries(
+    accountId: string,
+    range: { readonly afterTimestamp: bigint; readonly atOrBeforeTimestamp: bigint },
+    limit: number,
+  ): Promise<Transfer[]>;
+  /** Totals per ledger, currency and code; as of an instant when given, else now. */
+  trialBalance(asOfNs: bigint | null): Promise<TrialBalanceRow[]>;
+  /** For verification: accounts with their seals, ordered by timestamp. */
+  sealedAccountsPage(afterTimestamp: bigint, limit: number): Promise<SealedAccount[]>;
+  /** For verification: transfers in ledger (timestamp) order. */
+  transfersPage(afterTimestamp: bigint, limit: number): Promise<ChainedTransfer[]>;
+  countAccounts(): Promise<bigint>;
+  /** Open pending transfers whose timeout has passed, oldest first. */
+  dueExpirations(nowNs: bigint, limit: number): Promise<string[]>;
+}
+
+export interface LedgerRepository extends LedgerReader {
+  /**
+   * Serialises ledger writers: answers the chain head and holds it until the transaction ends. On
+   * PostgreSQL a row lock; on SQLite the write transaction already excludes other writers.
+   */
+  lockHead(): Promise<ChainHead>;
+  transfersByIds(ids: readonly string[]): Promise<Map<string, Transfer>>;
+  /** For each pending id: the stored post, void or expiry that resolved it. */
+  resolutionsOf(pendingIds: readonly string[]): Promise<Map<string, Transfer>>;
+  insertAccounts(accounts: readonly SealedAccount[]): Promise<void>;
+  /** Appends transfers (in timestamp order) and writes the final totals of the accounts they moved. */
+  appendTransfers(transfers: readonly ChainedTransfer[], accounts: readonly Account[]): Promise<void>;
+  setHead(head: ChainHead): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// API keys and idempotency
+
+export const roles = ['operator', 'financier', 'merchant', 'platform'] as const;
+export type Role = (typeof roles)[number];
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly role: Role;
+  /** The object the key acts for: a platform, a financier or a merchant; null for operators. */
+  readonly objectId: string | null;
+  readonly name: string;
+  /** The first characters of the secret, to recognise a key without revealing it. */
+  readonly secretPrefix: string;
+  readonly createdAtMs: bigint;
+  readonly revokedAtMs: bigint | null;
+}
+
+export interface ApiKeyReader {
+  bySecretHash(secretHash: string): Promise<ApiKeyRecord | undefined>;
+  byId(id: string): Promise<ApiKeyRecord | undefined>;
+  /** Ordered by id. */
+  list(page: Page): Promise<ApiKeyRecord[]>;
+  countActive(role: Role): Promise<bigint>;
+}
+
+export interface ApiKeyRepository extends ApiKeyReader {
+  insert(key: ApiKeyRecord, secretHash: string): Promise<void>;
+  revoke(id: string, revokedAtMs: bigint): Promise<void>;
+}
+
+export interface StoredResponse {
+  readonly fingerprint: string;
+  /** Null while the first request with the key is still running. */
+  readonly statusCode: number | null;
+  readonly body: string | null;
+}
+
+export interface IdempotencyRepository {
+  /**
+   * Claims the key for this request, or answers what is stored under it. On PostgreSQL a concurrent
+   * claim of the same key waits until the first transaction ends.
+   */
+  claim(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    createdAtMs: bigint,
+  ): Promise<StoredResponse | 'claimed'>;
+  complete(scope: string, key: string, statusCode: number, body: string): Promise<void>;
+}

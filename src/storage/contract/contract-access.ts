@@ -1,0 +1,125 @@
+/**
+ * Contract: API keys are stored hashed and found by hash, listed in id order, revoked once; an
+ * idempotency key is claimed once per scope, and a second claim finds the stored response.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { BackendUnderTest, Harness } from '../../../test/support/backends.ts';
+import { ManualClock } from '../../../test/support/manual-clock.ts';
+import { authenticate, bootstrapOperatorKey, issueApiKey, revokeApiKey } from '../../app/access/api-keys.ts';
+import { runIdempotent } from '../../app/access/idempotency.ts';
+import { sha256, testEntropy } from './fixtures.ts';
+
+export function accessContract(backend: BackendUnderTest): void {
+  describe(`api keys and idempotency on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness;
+    const clock = new ManualClock();
+    const context = { clock, entropy: testEntropy, sha256 };
+    before(async () => {
+      harness = await backend.open();
+      await harness.store.migrate();
+    });
+    after(async () => harness?.dispose());
+
+    it('creates the first operator key once, and keeps only its hash', async () => {
+      const first = await harness.store.write((tx) => bootstrapOperatorKey(tx, context, undefined));
+      assert.ok(first.ok && first.value.kind === 'created');
+      const secret = first.value.issued.secret;
+      const second = await harness.store.write((tx) => bootstrapOperatorKey(tx, context, undefined));
+      assert.ok(second.ok && second.value.kind === 'existing');
+      const rows = await harness.query('select secret_hash, secret_prefix from api_keys');
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]?.['secret_hash'], sha256(secret));
+      assert.ok(!JSON.stringify(rows).includes(secret), 'the secret itself is never stored');
+      const found = await harness.store.read((tx) => authenticate(tx, sha256, secret));
+      assert.equal(found?.role, 'operator');
+    });
+
+    it('issues keys bound to their object, lists them in id order and revokes them', async () => {
+      const merchant = await harness.store.write((tx) =>
+        issueApiKey(tx, context, { role: 'merchant', objectId: 'mer_42', name: 'shop' }),
+      );
+      assert.ok(merchant.ok);
+      assert.equal(merchant.value.key.objectId, 'mer_42');
+      const unbound = await harness.store.write((tx) =>
+        issueApiKey(tx, context, { role: 'platform', objectId: null, name: 'x' }),
+      );
+      assert.deepEqual(unbound.ok ? 'ok' : unbound.code, 'object_id_required');
+      const wrongKind = await harness.store.write((tx) =>
+        issueApiKey(tx, context, { role: 'financier', objectId: 'mer_1', name: 'x' }),
+      );
+      assert.deepEqual(wrongKind.ok ? 'ok' : wrongKind.code, 'object_id_invalid');
+      const all = await harness.store.read((tx) => tx.apiKeys.list({ limit: 10 }));
+      assert.deepEqual(
+        all.map((k) => k.id),
+        [...all.map((k) => k.id)].sort(),
+      );
+      const revoked = await harness.store.write((tx) => revokeApiKey(tx, context, merchant.value.key.id));
+      assert.ok(revoked.ok && revoked.value.revokedAtMs !== null);
+      assert.equal(
+        await harness.store.read((tx) => authenticate(tx, sha256, merchant.value.secret)),
+        undefined,
+      );
+      const missing = await harness.store.write((tx) => revokeApiKey(tx, context, 'key_nope'));
+      assert.equal(missing.ok ? 'ok' : missing.code, 'api_key_not_found');
+    });
+
+    it('refuses to revoke the last operator key', async () => {
+      const operators = (await harness.store.read((tx) => tx.apiKeys.list({ limit: 100 }))).filter(
+        (k) => k.role === 'operator' && k.revokedAtMs === null,
+      );
+      assert.equal(operators.length, 1);
+      const result = await harness.store.write((tx) => revokeApiKey(tx, context, operators[0]?.id as string));
+      assert.equal(result.ok ? 'ok' : result.code, 'api_key_last_operator');
+    });
+
+    it('runs an idempotent write once, replays it, and refuses the key for another request', async () => {
+      let runs = 0;
+      const work = async () => {
+        runs += 1;
+        return { statusCode: 200, body: `{"run":${runs}}` };
+      };
+      const request = { scope: 'key_a', key: 'idem-1', fingerprint: 'f1' };
+      const first = await runIdempotent(harness.store, clock, request, work);
+      assert.deepEqual(first, { kind: 'executed', reply: { statusCode: 200, body: '{"run":1}' } });
+      const replay = await runIdempotent(harness.store, clock, request, work);
+      assert.deepEqual(replay, { kind: 'replayed', reply: { statusCode: 200, body: '{"run":1}' } });
+      const reused = await runIdempotent(harness.store, clock, { ...request, fingerprint: 'f2' }, work);
+      assert.equal(reused.kind, 'key_reused');
+      const otherScope = await runIdempotent(harness.store, clock, { ...request, scope: 'key_b' }, work);
+      assert.equal(otherScope.kind, 'executed');
+      assert.equal(runs, 2);
+    });
+
+    it('forgets the claim when the work fails, so the retry runs', async () => {
+      const request = { scope: 'key_a', key: 'idem-crash', fingerprint: 'f' };
+      await assert.rejects(
+        runIdempotent(harness.store, clock, request, async () => {
+          throw new Error('crash in the middle');
+        }),
+      );
+      const retry = await runIdempotent(harness.store, clock, request, async () => ({
+        statusCode: 200,
+        body: '{}',
+      }));
+      assert.equal(retry.kind, 'executed');
+    });
+
+    it('lets concurrent requests with one key run the work once', async () => {
+      const other = harness.openAnother();
+      let runs = 0;
+      const request = { scope: 'key_c', key: 'race', fingerprint: 'f' };
+      const work = async () => {
+        runs += 1;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return { statusCode: 200, body: '{"ok":true}' };
+      };
+      const outcomes = await Promise.all([
+        runIdempotent(harness.store, clock, request, work),
+        runIdempotent(backend.name === 'postgres' ? other : harness.store, clock, request, work),
+      ]);
+      assert.equal(runs, 1);
+      assert.deepEqual(outcomes.map((o) => o.kind).sort(), ['executed', 'replayed']);
+    });
+  });
+}

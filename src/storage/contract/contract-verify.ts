@@ -1,0 +1,83 @@
+/**
+ * Contract: `verify` passes on an honest ledger and names the broken rule when a row is tampered
+ * with directly in the database: an altered amount breaks the hash chain, an altered balance no
+ * longer adds up, an altered account flag breaks the account's seal, a removed transfer breaks the
+ * chain head.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { BackendUnderTest, Harness } from '../../../test/support/backends.ts';
+import { verifyLedger } from '../../app/ledger/verify-ledger.ts';
+import { TransferFlag } from '../../domain/ledger/types.ts';
+import { sha256, testLedger, transfer } from './fixtures.ts';
+
+export function verifyContract(backend: BackendUnderTest): void {
+  describe(`verify on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness;
+    const failure = async () => (await verifyLedger(harness.store, sha256)).failure;
+    before(async () => {
+      harness = await backend.open();
+      await harness.store.migrate();
+      const ledger = testLedger(harness.store);
+      await ledger.open(['v-bank', 'v-other']);
+      await ledger.open(['v-mer'], { constrained: true });
+      for (let i = 0; i < 30; i += 1) {
+        ledger.clock.advanceSeconds(1);
+        await ledger.transfers([
+          transfer(`v-in-${i}`, 'v-bank', 'v-mer', 100n),
+          transfer(`v-hold-${i}`, 'v-mer', 'v-other', 30n, { flags: TransferFlag.pending }),
+          { id: `v-post-${i}`, pendingId: `v-hold-${i}`, amount: 20n, flags: TransferFlag.postPending },
+        ]);
+      }
+    });
+    after(async () => harness?.dispose());
+
+    it('passes on an honest ledger and counts what it checked', async () => {
+      const report = await verifyLedger(harness.store, sha256);
+      assert.equal(report.failure, null);
+      assert.equal(report.transfersChecked, 90);
+      assert.equal(report.accountsChecked, 3);
+    });
+
+    it('catches an altered transfer amount as a broken hash link', async () => {
+      await harness.exec(`update ledger_transfers set amount = amount + 1 where id = 'v-in-7'`);
+      const found = await failure();
+      assert.equal(found?.rule, 'hash_mismatch');
+      assert.match(found?.detail ?? '', /v-in-7/);
+      await harness.exec(`update ledger_transfers set amount = amount - 1 where id = 'v-in-7'`);
+      assert.equal(await failure(), null);
+    });
+
+    it('catches an altered account balance', async () => {
+      await harness.exec(
+        `update ledger_accounts set credits_posted = credits_posted + 500 where id = 'v-mer'`,
+      );
+      const found = await failure();
+      assert.equal(found?.rule, 'account_totals_mismatch');
+      assert.match(found?.detail ?? '', /v-mer/);
+      await harness.exec(
+        `update ledger_accounts set credits_posted = credits_posted - 500 where id = 'v-mer'`,
+      );
+      assert.equal(await failure(), null);
+    });
+
+    it("catches an altered account flag through the account's seal", async () => {
+      await harness.exec(`update ledger_accounts set flags = 0 where id = 'v-mer'`);
+      assert.equal((await failure())?.rule, 'account_seal_mismatch');
+      await harness.exec(`update ledger_accounts set flags = 1 where id = 'v-mer'`);
+      assert.equal(await failure(), null);
+    });
+
+    it('catches a transfer removed from the middle and one removed from the end', async () => {
+      const rows = await harness.query(`select * from ledger_transfers where id = 'v-in-10'`);
+      assert.equal(rows.length, 1);
+      await harness.exec(`delete from ledger_transfers where id = 'v-in-10'`);
+      assert.equal((await failure())?.rule, 'hash_mismatch');
+      await harness.exec(
+        `delete from ledger_transfers where timestamp > (select timestamp from ledger_transfers where id = 'v-post-9')`,
+      );
+      // The chain is intact up to v-post-9, but the head still counts the removed tail.
+      assert.equal((await failure())?.rule, 'transfer_count_mismatch');
+    });
+  });
+}

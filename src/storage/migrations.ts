@@ -1,0 +1,145 @@
+/**
+ * Schema migrations for both backends, in order. A migration is never edited once released: a
+ * change is a new migration. Each runs in its own transaction together with the row that records
+ * it, so a crash leaves it either fully applied or not at all (PostgreSQL and SQLite both have
+ * transactional DDL).
+ *
+ * The ledger tables use the ledger timestamp as their primary key. On SQLite that makes it the rowid
+ * (`integer primary key`): appends land at the end of the table's b-tree and secondary indexes
+ * carry an 8-byte key. Ids, which clients choose, get a unique index.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Backend } from '../app/ports.ts';
+
+export interface Migration {
+  readonly name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: migrations outlive the current schema type.
+  up(db: Kysely<any>, backend: Backend): Promise<void>;
+}
+
+function timestampKey(backend: Backend): 'integer' | 'bigint' {
+  return backend === 'sqlite' ? 'integer' : 'bigint';
+}
+
+const ledger: Migration = {
+  name: '0001_ledger',
+  async up(db, backend) {
+    await db.schema
+      .createTable('ledger_accounts')
+      .addColumn('timestamp', timestampKey(backend), (c) => c.primaryKey())
+      .addColumn('id', 'text', (c) => c.notNull().unique())
+      .addColumn('ledger', 'text', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('code', 'text', (c) => c.notNull())
+      .addColumn('flags', 'bigint', (c) => c.notNull())
+      .addColumn('metadata', 'text')
+      .addColumn('debits_pending', 'bigint', (c) => c.notNull())
+      .addColumn('debits_posted', 'bigint', (c) => c.notNull())
+      .addColumn('credits_pending', 'bigint', (c) => c.notNull())
+      .addColumn('credits_posted', 'bigint', (c) => c.notNull())
+      .addColumn('seal', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('ledger_accounts_by_ledger_currency_code')
+      .on('ledger_accounts')
+      .columns(['ledger', 'currency', 'code'])
+      .execute();
+
+    let transfers = db.schema
+      .createTable('ledger_transfers')
+      .addColumn('timestamp', timestampKey(backend), (c) => c.primaryKey())
+      .addColumn('id', 'text', (c) => c.notNull().unique())
+      .addColumn('debit_account_id', 'text', (c) => c.notNull())
+      .addColumn('credit_account_id', 'text', (c) => c.notNull())
+      .addColumn('amount', 'bigint', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('ledger', 'text', (c) => c.notNull())
+      .addColumn('code', 'text', (c) => c.notNull())
+      .addColumn('flags', 'bigint', (c) => c.notNull())
+      .addColumn('pending_id', 'text')
+      .addColumn('timeout_seconds', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint')
+      .addColumn('metadata', 'text');
+    for (const side of ['debit', 'credit']) {
+      for (const total of ['debits_pending', 'debits_posted', 'credits_pending', 'credits_posted']) {
+        transfers = transfers.addColumn(`${side}_${total}`, 'bigint', (c) => c.notNull());
+      }
+    }
+    await transfers.addColumn('hash', 'text', (c) => c.notNull()).execute();
+    await db.schema
+      .createIndex('ledger_transfers_by_debit_account')
+      .on('ledger_transfers')
+      .columns(['debit_account_id', 'timestamp'])
+      .execute();
+    await db.schema
+      .createIndex('ledger_transfers_by_credit_account')
+      .on('ledger_transfers')
+      .columns(['credit_account_id', 'timestamp'])
+      .execute();
+    // A pending transfer is resolved (posted, voided or expired) at most once: the storage says so too.
+    await db.schema
+      .createIndex('ledger_transfers_by_pending_id')
+      .on('ledger_transfers')
+      .column('pending_id')
+      .unique()
+      .where(sql.ref('pending_id'), 'is not', null)
+      .execute();
+
+    await db.schema
+      .createTable('ledger_pending_expiries')
+      .addColumn('pending_id', 'text', (c) => c.primaryKey())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('ledger_pending_expiries_by_time')
+      .on('ledger_pending_expiries')
+      .columns(['expires_at', 'pending_id'])
+      .execute();
+
+    await db.schema
+      .createTable('ledger_chain')
+      .addColumn('id', 'bigint', (c) => c.primaryKey().check(sql`id = 1`))
+      .addColumn('last_hash', 'text', (c) => c.notNull())
+      .addColumn('transfer_count', 'bigint', (c) => c.notNull())
+      .addColumn('last_timestamp', 'bigint', (c) => c.notNull())
+      .execute();
+    await db
+      .insertInto('ledger_chain')
+      .values({ id: 1n, last_hash: '0'.repeat(64), transfer_count: 0n, last_timestamp: 0n })
+      .execute();
+  },
+};
+
+const apiKeys: Migration = {
+  name: '0002_api_keys_and_idempotency',
+  async up(db) {
+    await db.schema
+      .createTable('api_keys')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('object_id', 'text')
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('secret_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('secret_prefix', 'text', (c) => c.notNull())
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('revoked_at_ms', 'bigint')
+      .execute();
+    await db.schema
+      .createTable('idempotency_keys')
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('status_code', 'bigint')
+      .addColumn('body', 'text')
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('idempotency_keys_pk', ['scope', 'key'])
+      .execute();
+    await db.schema
+      .createIndex('idempotency_keys_by_age')
+      .on('idempotency_keys')
+      .column('created_at_ms')
+      .execute();
+  },
+};
+
+export const migrations: readonly Migration[] = [ledger, apiKeys];

@@ -1,0 +1,157 @@
+/**
+ * The ledger's write path on PostgreSQL: set-based statements that take whole arrays (`= any($1)`,
+ * `unnest(...)`), so a batch of thousands of transfers costs a handful of round trips. Writers are
+ * serialised by the row lock on the chain head (`for update`), which every ledger write takes first:
+ * one lock, one order, no deadlocks, and every balance read after it is the latest committed one
+ * (READ COMMITTED takes a fresh snapshot per statement).
+ */
+import { CompiledQuery, sql } from 'kysely';
+import type { ChainHead, LedgerRepository, SealedAccount } from '../../app/ports.ts';
+import type { Account, ChainedTransfer, Transfer } from '../../domain/ledger/types.ts';
+import { KyselyLedgerReader } from '../kysely-ledger-reader.ts';
+import {
+  accountFromRow,
+  accountToRow,
+  type TransferValue,
+  toBigInt,
+  transferColumns,
+  transferFromRow,
+  transferValues,
+} from '../rows.ts';
+import type { LedgerAccountsTable, LedgerTransfersTable } from '../schema.ts';
+
+/** The PostgreSQL array type of each ledger_transfers column, for unnest(). */
+const transferColumnTypes: Record<(typeof transferColumns)[number], 'text' | 'int8'> = {
+  timestamp: 'int8',
+  id: 'text',
+  debit_account_id: 'text',
+  credit_account_id: 'text',
+  amount: 'int8',
+  currency: 'text',
+  ledger: 'text',
+  code: 'text',
+  flags: 'int8',
+  pending_id: 'text',
+  timeout_seconds: 'int8',
+  expires_at: 'int8',
+  metadata: 'text',
+  debit_debits_pending: 'int8',
+  debit_debits_posted: 'int8',
+  debit_credits_pending: 'int8',
+  debit_credits_posted: 'int8',
+  credit_debits_pending: 'int8',
+  credit_debits_posted: 'int8',
+  credit_credits_pending: 'int8',
+  credit_credits_posted: 'int8',
+  hash: 'text',
+};
+
+const insertTransfersSql = `insert into ledger_transfers (${transferColumns.join(', ')})
+  select * from unnest(${transferColumns.map((column, index) => `$${index + 1}::${transferColumnTypes[column]}[]`).join(', ')})`;
+
+export class PostgresLedger extends KyselyLedgerReader implements LedgerRepository {
+  async lockHead(): Promise<ChainHead> {
+    const result = await sql<{ last_hash: string; transfer_count: unknown; last_timestamp: unknown }>`
+      select last_hash, transfer_count, last_timestamp from ledger_chain where id = 1 for update`.execute(
+      this.db,
+    );
+    const row = result.rows[0];
+    if (row === undefined) throw new Error('ledger_chain has no head row: the database is not migrated');
+    return {
+      lastHash: row.last_hash,
+      transferCount: toBigInt(row.transfer_count),
+      lastTimestamp: toBigInt(row.last_timestamp),
+    };
+  }
+
+  async setHead(head: ChainHead): Promise<void> {
+    await this.db
+      .updateTable('ledger_chain')
+      .set({
+        last_hash: head.lastHash,
+        transfer_count: head.transferCount,
+        last_timestamp: head.lastTimestamp,
+      })
+      .where('id', '=', 1n)
+      .execute();
+  }
+
+  async transfersByIds(ids: readonly string[]): Promise<Map<string, Transfer>> {
+    const found = new Map<string, Transfer>();
+    if (ids.length === 0) return found;
+    const result = await sql<LedgerTransfersTable>`
+      select * from ledger_transfers where id = any(${[...ids]}::text[])`.execute(this.db);
+    for (const row of result.rows) found.set(row.id, transferFromRow(row));
+    return found;
+  }
+
+  async resolutionsOf(pendingIds: readonly string[]): Promise<Map<string, Transfer>> {
+    const found = new Map<string, Transfer>();
+    if (pendingIds.length === 0) return found;
+    const result = await sql<LedgerTransfersTable>`
+      select * from ledger_transfers where pending_id = any(${[...pendingIds]}::text[])`.execute(this.db);
+    for (const row of result.rows) found.set(row.pending_id as string, transferFromRow(row));
+    return found;
+  }
+
+  override async accountsByIds(ids: readonly string[]): Promise<Map<string, Account>> {
+    // any($1) rather than `in (…)`: one parameter however many ids, and one plan.
+    if (ids.length === 0) return new Map();
+    const result = await sql<LedgerAccountsTable>`
+      select * from ledger_accounts where id = any(${[...ids]}::text[])`.execute(this.db);
+    return new Map(result.rows.map((row) => [row.id, accountFromRow(row)]));
+  }
+
+  async insertAccounts(accounts: readonly SealedAccount[]): Promise<void> {
+    if (accounts.length === 0) return;
+    await this.db.insertInto('ledger_accounts').values(accounts.map(accountToRow)).execute();
+  }
+
+  async appendTransfers(transfers: readonly ChainedTransfer[], accounts: readonly Account[]): Promise<void> {
+    if (transfers.length > 0) {
+      const columns: TransferValue[][] = transferColumns.map(
+        () => new Array<TransferValue>(transfers.length),
+      );
+      transfers.forEach((transfer, row) => {
+        transferValues(transfer).forEach((value, column) => {
+          (columns[column] as TransferValue[])[row] = value;
+        });
+      });
+      await this.executeRaw(insertTransfersSql, columns);
+      const expiring = transfers.filter((transfer) => transfer.expiresAt !== null);
+      if (expiring.length > 0) {
+        await sql`insert into ledger_pending_expiries (pending_id, expires_at)
+          select * from unnest(${expiring.map((t) => t.id)}::text[], ${expiring.map((t) => t.expiresAt)}::int8[])`.execute(
+          this.db,
+        );
+      }
+      const resolved = transfers.flatMap((transfer) =>
+        transfer.pendingId === null ? [] : [transfer.pendingId],
+      );
+      if (resolved.length > 0) {
+        await sql`delete from ledger_pending_expiries where pending_id = any(${resolved}::text[])`.execute(
+          this.db,
+        );
+      }
+    }
+    if (accounts.length > 0) {
+      const result = await sql`
+        update ledger_accounts as a set
+          debits_pending = u.debits_pending, debits_posted = u.debits_posted,
+          credits_pending = u.credits_pending, credits_posted = u.credits_posted
+        from unnest(
+          ${accounts.map((a) => a.id)}::text[],
+          ${accounts.map((a) => a.debitsPending)}::int8[], ${accounts.map((a) => a.debitsPosted)}::int8[],
+          ${accounts.map((a) => a.creditsPending)}::int8[], ${accounts.map((a) => a.creditsPosted)}::int8[]
+        ) as u(id, debits_pending, debits_posted, credits_pending, credits_posted)
+        where a.id = u.id`.execute(this.db);
+      if (toBigInt(result.numAffectedRows ?? 0n) !== BigInt(accounts.length)) {
+        throw new Error('a ledger account vanished during a write');
+      }
+    }
+  }
+
+  private async executeRaw(text: string, parameters: readonly unknown[]): Promise<void> {
+    await this.db.executeQuery(CompiledQuery.raw(text, [...parameters]));
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * PostgreSQL (15+), selected by DATABASE_URL. A pg pool behind Kysely; int8 is parsed to bigint for
+ * this pool only (not pg's global parser), so amounts never pass through a float. Writes run at
+ * READ COMMITTED; the ledger serialises itself on its chain-head row. A write that loses a
+ * serialization or deadlock race is retried a bounded number of times — it holds only database
+ * work (no network call inside a transaction), so running it again is safe.
+ */
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { ReadTransaction, Store, WriteTransaction } from '../../app/ports.ts';
+import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
+import { applyMigrations, pendingMigrationNames } from '../migrator.ts';
+import type { Database } from '../schema.ts';
+import { PostgresLedger } from './postgres-ledger.ts';
+
+export const postgresPoolConnectionsMax = 10;
+export const writeAttemptsMax = 5;
+const int8Oid = 20;
+const retryableCodes = new Set(['40001', '40P01']);
+
+export interface PostgresStoreOptions {
+  readonly connectionString: string;
+  readonly poolConnectionsMax?: number;
+  readonly nowMs?: () => bigint;
+}
+
+function describeLocation(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    url.password = '';
+    return url.toString();
+  } catch {
+    return 'postgresql (unparseable DATABASE_URL)';
+  }
+}
+
+export class PostgresStore implements Store {
+  readonly backend = 'postgres' as const;
+  readonly location: string;
+  readonly pool: pg.Pool;
+  private readonly db: Kysely<Database>;
+  private readonly nowMs: () => bigint;
+
+  constructor(options: PostgresStoreOptions) {
+    this.location = describeLocation(options.connectionString);
+    this.nowMs = options.nowMs ?? (() => BigInt(Date.now()));
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolConnectionsMax ?? postgresPoolConnectionsMax,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === int8Oid
+            ? (value: string) => BigInt(value)
+            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.pool }) });
+  }
+
+  private static tx(trx: Transaction<Database>): WriteTransaction {
+    return {
+      ledger: new PostgresLedger(trx),
+      apiKeys: new KyselyApiKeys(trx),
+      idempotency: new KyselyIdempotency(trx),
+    };
+  }
+
+  async write<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.db.transaction().execute((trx) => work(PostgresStore.tx(trx)));
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (attempt >= writeAttemptsMax || typeof code !== 'string' || !retryableCodes.has(code)) throw error;
+      }
+    }
+  }
+
+  read<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
+    return this.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute((trx) => work(PostgresStore.tx(trx)));
+  }
+
+  migrate(onApplied?: (name: string) => void): Promise<string[]> {
+    return applyMigrations(
+      this.db,
+      (work) => this.db.transaction().execute((trx) => work(trx)),
+      'postgres',
+      this.nowMs,
+      onApplied,
+    );
+  }
+
+  pendingMigrations(): Promise<string[]> {
+    return pendingMigrationNames(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

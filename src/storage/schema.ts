@@ -1,0 +1,91 @@
+/**
+ * The database schema as Kysely sees it. Every integer column is 64-bit on both backends (SQLite
+ * INTEGER, PostgreSQL BIGINT) and is read back as a bigint (better-sqlite3 safe integers; a pg type
+ * parser for int8), so row mapping never has to guess between number and bigint.
+ */
+export interface LedgerAccountsTable {
+  timestamp: bigint;
+  id: string;
+  ledger: string;
+  currency: string;
+  code: string;
+  flags: bigint;
+  metadata: string | null;
+  debits_pending: bigint;
+  debits_posted: bigint;
+  credits_pending: bigint;
+  credits_posted: bigint;
+  seal: string;
+}
+
+export interface LedgerTransfersTable {
+  timestamp: bigint;
+  id: string;
+  debit_account_id: string;
+  credit_account_id: string;
+  amount: bigint;
+  currency: string;
+  ledger: string;
+  code: string;
+  flags: bigint;
+  pending_id: string | null;
+  timeout_seconds: bigint;
+  expires_at: bigint | null;
+  metadata: string | null;
+  debit_debits_pending: bigint;
+  debit_debits_posted: bigint;
+  debit_credits_pending: bigint;
+  debit_credits_posted: bigint;
+  credit_debits_pending: bigint;
+  credit_debits_posted: bigint;
+  credit_credits_pending: bigint;
+  credit_credits_posted: bigint;
+  hash: string;
+}
+
+export interface LedgerPendingExpiriesTable {
+  pending_id: string;
+  expires_at: bigint;
+}
+
+export interface LedgerChainTable {
+  id: bigint;
+  last_hash: string;
+  transfer_count: bigint;
+  last_timestamp: bigint;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  role: string;
+  object_id: string | null;
+  name: string;
+  secret_hash: string;
+  secret_prefix: string;
+  created_at_ms: bigint;
+  revoked_at_ms: bigint | null;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  fingerprint: string;
+  status_code: bigint | null;
+  body: string | null;
+  created_at_ms: bigint;
+}
+
+export interface MigrationsTable {
+  name: string;
+  applied_at_ms: bigint;
+}
+
+export interface Database {
+  ledger_accounts: LedgerAccountsTable;
+  ledger_transfers: LedgerTransfersTable;
+  ledger_pending_expiries: LedgerPendingExpiriesTable;
+  ledger_chain: LedgerChainTable;
+  api_keys: ApiKeysTable;
+  idempotency_keys: IdempotencyKeysTable;
+  capstan_migrations: MigrationsTable;
+}

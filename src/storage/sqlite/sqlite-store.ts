@@ -1,0 +1,108 @@
+/**
+ * The embedded default: one SQLite file under the data directory, opened with better-sqlite3 in WAL
+ * mode with synchronous=FULL, so a committed transaction survives a power cut. Every integer comes
+ * back as a bigint (safe integers). Write transactions start with BEGIN IMMEDIATE so that two
+ * processes on the same file (a server and an import, say) queue on the lock instead of failing
+ * halfway with SQLITE_BUSY; busy_timeout bounds the wait.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { ReadTransaction, Store, WriteTransaction } from '../../app/ports.ts';
+import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
+import { applyMigrations, pendingMigrationNames } from '../migrator.ts';
+import { Mutex } from '../mutex.ts';
+import type { Database } from '../schema.ts';
+import { SqliteLedger } from './sqlite-ledger.ts';
+
+export const sqliteBusyTimeoutMs = 10_000;
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:' for a private in-memory database. */
+  readonly path: string;
+  readonly nowMs?: () => bigint;
+}
+
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite' as const;
+  readonly location: string;
+  private readonly connection: Sqlite.Database;
+  private readonly db: Kysely<Database>;
+  private readonly mutex = new Mutex();
+  private readonly nowMs: () => bigint;
+  private transaction: WriteTransaction | undefined;
+
+  constructor(options: SqliteStoreOptions) {
+    this.location = options.path;
+    this.nowMs = options.nowMs ?? (() => BigInt(Date.now()));
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.connection = new Sqlite(options.path);
+    this.connection.defaultSafeIntegers(true);
+    this.connection.pragma('journal_mode = WAL');
+    this.connection.pragma('synchronous = FULL');
+    this.connection.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
+    this.connection.pragma('foreign_keys = ON');
+    this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: this.connection }) });
+  }
+
+  /** The underlying connection, for the benchmark's bare-SQL baseline and for tamper tests. */
+  get rawConnection(): Sqlite.Database {
+    return this.connection;
+  }
+
+  private tx(): WriteTransaction {
+    // Statements are prepared once, after migration, and reused by every transaction: the mutex
+    // guarantees only one transaction uses them at a time.
+    this.transaction ??= {
+      ledger: new SqliteLedger(this.db, this.connection),
+      apiKeys: new KyselyApiKeys(this.db),
+      idempotency: new KyselyIdempotency(this.db),
+    };
+    return this.transaction;
+  }
+
+  write<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
+    return this.mutex.run(() => this.inTransaction('begin immediate', () => work(this.tx())));
+  }
+
+  read<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
+    return this.mutex.run(() => this.inTransaction('begin', () => work(this.tx())));
+  }
+
+  private async inTransaction<T>(begin: string, work: () => Promise<T>): Promise<T> {
+    this.connection.exec(begin);
+    try {
+      const result = await work();
+      this.connection.exec('commit');
+      return result;
+    } catch (error) {
+      if (this.connection.inTransaction) this.connection.exec('rollback');
+      throw error;
+    }
+  }
+
+  migrate(onApplied?: (name: string) => void): Promise<string[]> {
+    return this.mutex.run(async () => {
+      const applied = await applyMigrations(
+        this.db,
+        (work) => this.inTransaction('begin immediate', () => work(this.db)),
+        'sqlite',
+        this.nowMs,
+        onApplied,
+      );
+      this.transaction = undefined;
+      return applied;
+    });
+  }
+
+  pendingMigrations(): Promise<string[]> {
+    return this.mutex.run(() => pendingMigrationNames(this.db));
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.run(async () => {
+      await this.db.destroy();
+    });
+  }
+}
