@@ -1,0 +1,15 @@
+/**
+ * HTTP limits, derived from the domain's. A full batch of transfers must fit in one request body,
+ * each transfer carrying ids, amounts and a couple of kilobytes of metadata.
+ */
+import { assert } from '../domain/assert.ts';
+import { transfersPerBatchMax } from '../domain/ledger/limits.ts';
+
+/** Room for one transfer in JSON: ids, amount, code, flags and a few metadata pairs. */
+export const transferJsonBytesMax = 2_048;
+export const requestBodyBytesMax = 16 * 1024 * 1024;
+
+assert(
+  transfersPerBatchMax * transferJsonBytesMax <= requestBodyBytesMax,
+  'a full transfer batch must fit in requestBodyBytesMax',
+);

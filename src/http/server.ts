@@ -1,0 +1,124 @@
+/**
+ * The HTTP API: Fastify with TypeBox schemas, OpenAPI 3.1 generated from those schemas, every error
+ * an RFC 9457 problem, API keys with roles on every route, idempotent POSTs.
+ */
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { AppContext } from '../app/app-context.ts';
+import { requestBodyBytesMax } from './limits.ts';
+import { authenticationHook } from './plumbing.ts';
+import { type Problem, ProblemError, problem, problemContentType } from './problem.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
+import { systemRoutes } from './routes/system.ts';
+import { compileValidator, describeValidationError } from './validation.ts';
+
+export interface ServerOptions {
+  readonly app: AppContext;
+  /** Pino options, or false for none (tests). */
+  readonly logger?: boolean | { level: string };
+  readonly version: string;
+}
+
+export type CapstanServer = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export async function buildServer(options: ServerOptions): Promise<CapstanServer> {
+  const { app } = options;
+  const server = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: requestBodyBytesMax,
+    // Request ids are ours: a client-sent header is not trusted to be unique.
+    genReqId: () => app.entropy.id('req'),
+    requestIdHeader: false,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  server.setValidatorCompiler(compileValidator);
+  server.addHook('onRoute', (route) => {
+    if (route.config?.roles === undefined) {
+      throw new Error(`route ${route.method} ${route.url} must declare the roles that may call it`);
+    }
+  });
+  server.addHook('onRequest', async (request, reply) => {
+    reply.header('request-id', request.id);
+  });
+  server.addHook('onRequest', authenticationHook(app));
+  server.setErrorHandler((error: FastifyError, request, reply) => {
+    const body = problemFor(error, request.id);
+    if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(body.status).type(problemContentType).send(JSON.stringify(body));
+  });
+  server.setNotFoundHandler((request, reply) => {
+    const body = problem(
+      'route_not_found',
+      `no route ${request.method} ${request.url.split('?')[0]}`,
+      request.id,
+    );
+    return reply.code(body.status).type(problemContentType).send(JSON.stringify(body));
+  });
+
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Capstan API',
+        version: options.version,
+        description:
+          'Embedded supply-chain finance for e-commerce platforms. Amounts are integer minor units as strings; ' +
+          'every POST honours `Idempotency-Key`; errors are RFC 9457 problem details.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key: `Authorization: Bearer cap_…`',
+          },
+        },
+      },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await server.register(systemRoutes(app, options.version));
+  await server.register(apiKeyRoutes(app));
+  await server.register(ledgerRoutes(app));
+  return server;
+}
+
+function problemFor(error: FastifyError, requestId: string): Problem {
+  if (error instanceof ProblemError) return problem(error.code, error.detail, requestId, error.param);
+  if (error.validation !== undefined) {
+    const described = describeValidationError(error.validation, error.validationContext ?? 'body');
+    return problem(described.code, described.detail, requestId, described.param);
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(
+        'request_body_too_large',
+        `the request body is larger than ${requestBodyBytesMax} bytes`,
+        requestId,
+      );
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem('unsupported_media_type', 'send JSON with Content-Type: application/json', requestId);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return problem('request_body_invalid_json', 'the request body is not valid JSON', requestId);
+  }
+  if (error instanceof SyntaxError || (error.statusCode === 400 && error.message.includes('JSON'))) {
+    return problem('request_body_invalid_json', 'the request body is not valid JSON', requestId);
+  }
+  if (error.statusCode === 503)
+    return problem('service_unavailable', 'the server is shutting down', requestId);
+  return problem(
+    'internal_error',
+    'something went wrong on our side; quote the request_id when reporting it',
+    requestId,
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * The one table from result codes to HTTP statuses. A code that is not here cannot be answered:
+ * problem() takes only these keys, so adding a code means deciding its status here.
+ */
+export const statusByCode = {
+  // Request shape
+  parameter_invalid: 400,
+  parameter_missing: 400,
+  parameter_unknown: 400,
+  request_body_invalid_json: 400,
+  request_body_too_large: 413,
+  unsupported_media_type: 415,
+  starting_after_not_found: 400,
+  // Authentication and authorisation
+  api_key_missing: 401,
+  api_key_invalid: 401,
+  role_not_allowed: 403,
+  // Idempotency
+  idempotency_key_reused: 409,
+  idempotency_key_invalid: 400,
+  idempotency_request_in_progress: 409,
+  // Routing
+  route_not_found: 404,
+  // API keys
+  api_key_not_found: 404,
+  api_key_last_operator: 409,
+  object_id_required: 400,
+  object_id_not_allowed: 400,
+  object_id_invalid: 400,
+  // Ledger accounts (creation answers a result code per account, TigerBeetle-style)
+  account_not_found: 404,
+  transfer_not_found: 404,
+  id_must_match_pattern: 400,
+  ledger_must_match_pattern: 400,
+  code_must_match_pattern: 400,
+  currency_must_be_valid: 400,
+  flags_are_unknown: 400,
+  flags_are_mutually_exclusive: 400,
+  metadata_invalid: 400,
+  exists_with_different_ledger: 409,
+  exists_with_different_currency: 409,
+  exists_with_different_code: 409,
+  exists_with_different_flags: 409,
+  exists_with_different_metadata: 409,
+  // Anything else
+  internal_error: 500,
+  service_unavailable: 503,
+} as const;
+
+export type ProblemCode = keyof typeof statusByCode;
+
+export function isProblemCode(code: string): code is ProblemCode {
+  return Object.hasOwn(statusByCode, code);
+}
+
+/** Short human titles for the status classes (RFC 9457 `title` is per problem type). */
+export const titleByStatus: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};

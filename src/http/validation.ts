@@ -1,0 +1,75 @@
+/**
+ * Request validation. Bodies are validated strictly — no type coercion, unknown fields rejected,
+ * never silently dropped — while query strings and path parameters are text and are coerced to
+ * the declared types. Every failure names the offending field as `param` in dotted form
+ * (`transfers[0].amount`).
+ */
+import AjvModule, { type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+import type { ProblemCode } from './status-codes.ts';
+
+// ajv and ajv-formats are CommonJS with a default export; under NodeNext it sits on `.default`.
+const Ajv = AjvModule.default;
+const addFormats = addFormatsModule.default;
+
+function makeAjv(coerceTypes: boolean) {
+  const ajv = new Ajv({
+    allErrors: false,
+    coerceTypes,
+    useDefaults: true,
+    removeAdditional: false,
+    strict: false,
+  });
+  addFormats(ajv);
+  return ajv;
+}
+
+const bodyAjv = makeAjv(false);
+const textAjv = makeAjv(true);
+
+export function compileValidator({ schema, httpPart }: { schema: object; httpPart?: string }) {
+  return (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
+}
+
+/** `/transfers/0/amount` → `transfers[0].amount` */
+function pointerToParam(pointer: string): string {
+  let param = '';
+  for (const segment of pointer.split('/').slice(1)) {
+    const key = segment.replace(/~1/g, '/').replace(/~0/g, '~');
+    param += /^[0-9]+$/.test(key) ? `[${key}]` : param === '' ? key : `.${key}`;
+  }
+  return param;
+}
+
+function join(base: string, key: string): string {
+  return base === '' ? key : `${base}.${key}`;
+}
+
+export interface ValidationProblem {
+  readonly code: ProblemCode;
+  readonly param: string;
+  readonly detail: string;
+}
+
+export function describeValidationError(
+  errors: readonly (FastifySchemaValidationError | ErrorObject)[],
+  context: string,
+): ValidationProblem {
+  const error = errors[0] as ErrorObject | undefined;
+  const where =
+    context === 'querystring' ? 'query parameter' : context === 'params' ? 'path parameter' : 'field';
+  if (error === undefined) return { code: 'parameter_invalid', param: '', detail: `invalid ${context}` };
+  const base = pointerToParam(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'required') {
+    const param = join(base, String(params['missingProperty']));
+    return { code: 'parameter_missing', param, detail: `missing required ${where} ${param}` };
+  }
+  if (error.keyword === 'additionalProperties') {
+    const param = join(base, String(params['additionalProperty']));
+    return { code: 'parameter_unknown', param, detail: `unknown ${where} ${param}` };
+  }
+  const param = base === '' ? context : base;
+  return { code: 'parameter_invalid', param, detail: `${where} ${param} ${error.message ?? 'is invalid'}` };
+}

@@ -1,0 +1,33 @@
+/** The `capstan` entry point (bin/capstan.js): composes the engine and runs the command line. */
+import { buildProgram, type CliConfig } from '../cli/program.ts';
+import { buildServer } from '../http/server.ts';
+import { composeApp, version } from './compose.ts';
+import { ConfigError, loadConfig } from './config.ts';
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram({
+    version,
+    loadConfig: (flags) => loadConfig(process.env, flags),
+    openApp: (config) => composeApp(config),
+    startServer: async (app, config: CliConfig) => {
+      const server = await buildServer({ app, version, logger: { level: config.logLevel } });
+      await server.listen({ port: config.port, host: config.host });
+      const address = server.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : config.port;
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      return { url: `http://${host}:${port}`, close: () => server.close() };
+    },
+    out: process.stdout,
+    err: process.stderr,
+  });
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`configuration error: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+}
