@@ -3,7 +3,7 @@ import type { CliDeps, StorageFlags } from './program.ts';
 
 export async function migrateCommand(deps: CliDeps, flags: StorageFlags): Promise<void> {
   const config = deps.loadConfig(flags);
-  const app = deps.openApp(config);
+  const app = await deps.openApp(config);
   try {
     const pending = await app.store.pendingMigrations();
     deps.out.write(`${app.store.backend} at ${app.store.location}: ${pending.length} pending migration(s)\n`);

@@ -30,7 +30,7 @@ export interface RunningServer {
 export interface CliDeps {
   readonly version: string;
   loadConfig(flags: StorageFlags & { port?: string; host?: string }): CliConfig;
-  openApp(config: CliConfig): AppContext;
+  openApp(config: CliConfig): Promise<AppContext>;
   startServer(app: AppContext, config: CliConfig): Promise<RunningServer>;
   readonly out: NodeJS.WriteStream;
   readonly err: NodeJS.WriteStream;

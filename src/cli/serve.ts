@@ -13,7 +13,7 @@ export async function serveCommand(
   flags: StorageFlags & { port?: string; host?: string },
 ): Promise<void> {
   const config = deps.loadConfig(flags);
-  const app = deps.openApp(config);
+  const app = await deps.openApp(config);
   deps.out.write(`Capstan ${deps.version} — storage: ${app.store.backend} at ${app.store.location}\n`);
   await app.store.migrate((name) => deps.out.write(`  applied migration ${name}\n`));
 

@@ -8,7 +8,7 @@ import { createProgress } from './progress.ts';
 
 export async function verifyCommand(deps: CliDeps, flags: StorageFlags): Promise<void> {
   const config = deps.loadConfig(flags);
-  const app = deps.openApp(config);
+  const app = await deps.openApp(config);
   try {
     const pending = await app.store.pendingMigrations();
     if (pending.length > 0) {

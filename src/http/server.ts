@@ -41,6 +41,8 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   server.setValidatorCompiler(compileValidator);
+  // JSON only: a text/plain body would otherwise reach the schema as a string.
+  server.removeContentTypeParser('text/plain');
   server.addHook('onRoute', (route) => {
     if (route.config?.roles === undefined) {
       throw new Error(`route ${route.method} ${route.url} must declare the roles that may call it`);

@@ -1,13 +1,8 @@
 /** The composition root: config in, a running engine's parts out. */
-import { readFileSync } from 'node:fs';
 import type { AppContext } from '../app/app-context.ts';
 import { openStore } from '../storage/open-store.ts';
 import type { Config } from './config.ts';
 import { cryptoEntropy, sha256Hex, systemClock } from './system.ts';
-
-export const version: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 export function composeApp(config: Pick<Config, 'databaseUrl' | 'dataDir'>): AppContext {
   return {

@@ -1,15 +1,19 @@
-/** The `capstan` entry point (bin/capstan.js): composes the engine and runs the command line. */
+/**
+ * The `capstan` entry point (bin/capstan.js): composes the engine and runs the command line. The
+ * storage adapters and the HTTP server are imported only by the commands that use them, so
+ * `capstan --help` does not pay for loading them.
+ */
 import { buildProgram, type CliConfig } from '../cli/program.ts';
-import { buildServer } from '../http/server.ts';
-import { composeApp, version } from './compose.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { version } from './version.ts';
 
 export async function main(argv: readonly string[]): Promise<void> {
   const program = buildProgram({
     version,
     loadConfig: (flags) => loadConfig(process.env, flags),
-    openApp: (config) => composeApp(config),
+    openApp: async (config) => (await import('./compose.ts')).composeApp(config),
     startServer: async (app, config: CliConfig) => {
+      const { buildServer } = await import('../http/server.ts');
       const server = await buildServer({ app, version, logger: { level: config.logLevel } });
       await server.listen({ port: config.port, host: config.host });
       const address = server.server.address();

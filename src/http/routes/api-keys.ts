@@ -73,7 +73,7 @@ export function apiKeyRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           });
           if (!issued.ok)
             return problemReply(request, issued.code, issued.detail ?? issued.code, 'object_id');
-          return jsonReply(201, { ...apiKeyView(issued.value.key), secret: issued.value.secret });
+          return jsonReply(200, { ...apiKeyView(issued.value.key), secret: issued.value.secret });
         }),
     );
 

@@ -219,6 +219,35 @@ export function ledgerContract(backend: BackendUnderTest): void {
       assert.deepEqual(due, []);
     });
 
+    it('forgets a rolled-back write: the next batch sees only committed balances', async () => {
+      await ledger.open(['rb-bank']);
+      await ledger.open(['rb-mer'], { constrained: true });
+      await ledger.transfers([transfer('rb-fund', 'rb-bank', 'rb-mer', 100n)]);
+      await assert.rejects(
+        harness.store.write(async (tx) => {
+          const { createTransfers } = await import('../../app/ledger/ledger-writes.ts');
+          const [spent] = await createTransfers(tx, ledger.app, [transfer('rb-spend', 'rb-mer', 'rb-bank', 100n)]);
+          assert.equal(spent?.result, 'ok');
+          throw new Error('the request failed after the ledger write');
+        }),
+        /after the ledger write/,
+      );
+      const [again] = await ledger.transfers([transfer('rb-spend-2', 'rb-mer', 'rb-bank', 100n)]);
+      assert.equal(again?.result, 'ok', 'the rolled-back spend must not count');
+      assert.equal(await harness.store.read((tx) => tx.ledger.transfer('rb-spend')), undefined);
+    });
+
+    it('sees a write made through another connection', { skip: backend.name === 'sqlite' ? 'covered by the bank invariant across threads' : false }, async () => {
+      await ledger.open(['oc-bank']);
+      await ledger.open(['oc-mer'], { constrained: true });
+      await ledger.transfers([transfer('oc-fund', 'oc-bank', 'oc-mer', 100n)]);
+      const other = testLedger(harness.openAnother(), ledger.clock);
+      const [elsewhere] = await other.transfers([transfer('oc-spend', 'oc-mer', 'oc-bank', 100n)]);
+      assert.equal(elsewhere?.result, 'ok');
+      const [here] = await ledger.transfers([transfer('oc-spend-2', 'oc-mer', 'oc-bank', 1n)]);
+      assert.equal(here?.result, 'exceeds_credits', 'a stale cached balance would allow this');
+    });
+
     it('lists accounts in id order with filters and a cursor', async () => {
       await ledger.open(['list-a', 'list-b', 'list-c'], { ledger: 'listing' });
       const page1 = await harness.store.read((tx) =>

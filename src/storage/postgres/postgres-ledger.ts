@@ -5,9 +5,10 @@
  * one lock, one order, no deadlocks, and every balance read after it is the latest committed one
  * (READ COMMITTED takes a fresh snapshot per statement).
  */
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import type { ChainHead, LedgerRepository, SealedAccount } from '../../app/ports.ts';
 import type { Account, ChainedTransfer, Transfer } from '../../domain/ledger/types.ts';
+import type { AccountCache } from '../account-cache.ts';
 import { KyselyLedgerReader } from '../kysely-ledger-reader.ts';
 import {
   accountFromRow,
@@ -18,7 +19,7 @@ import {
   transferFromRow,
   transferValues,
 } from '../rows.ts';
-import type { LedgerAccountsTable, LedgerTransfersTable } from '../schema.ts';
+import type { Database, LedgerAccountsTable, LedgerTransfersTable } from '../schema.ts';
 
 /** The PostgreSQL array type of each ledger_transfers column, for unnest(). */
 const transferColumnTypes: Record<(typeof transferColumns)[number], 'text' | 'int8'> = {
@@ -50,6 +51,16 @@ const insertTransfersSql = `insert into ledger_transfers (${transferColumns.join
   select * from unnest(${transferColumns.map((column, index) => `$${index + 1}::${transferColumnTypes[column]}[]`).join(', ')})`;
 
 export class PostgresLedger extends KyselyLedgerReader implements LedgerRepository {
+  /** One instance per transaction: true once lockHead found the shared cache current. */
+  private cacheUsable = false;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly cache: AccountCache,
+  ) {
+    super(db);
+  }
+
   async lockHead(): Promise<ChainHead> {
     const result = await sql<{ last_hash: string; transfer_count: unknown; last_timestamp: unknown }>`
       select last_hash, transfer_count, last_timestamp from ledger_chain where id = 1 for update`.execute(
@@ -57,11 +68,14 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
     );
     const row = result.rows[0];
     if (row === undefined) throw new Error('ledger_chain has no head row: the database is not migrated');
-    return {
+    const head = {
       lastHash: row.last_hash,
       transferCount: toBigInt(row.transfer_count),
       lastTimestamp: toBigInt(row.last_timestamp),
     };
+    this.cache.validate(head);
+    this.cacheUsable = true;
+    return head;
   }
 
   async setHead(head: ChainHead): Promise<void> {
@@ -74,6 +88,7 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
       })
       .where('id', '=', 1n)
       .execute();
+    this.cache.wrote(head);
   }
 
   async transfersByIds(ids: readonly string[]): Promise<Map<string, Transfer>> {
@@ -95,16 +110,37 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
   }
 
   override async accountsByIds(ids: readonly string[]): Promise<Map<string, Account>> {
+    const found = new Map<string, Account>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const cached = this.cacheUsable ? this.cache.get(id) : undefined;
+      if (cached === undefined) missing.push(id);
+      else found.set(id, cached);
+    }
+    if (missing.length === 0) return found;
     // any($1) rather than `in (…)`: one parameter however many ids, and one plan.
-    if (ids.length === 0) return new Map();
     const result = await sql<LedgerAccountsTable>`
-      select * from ledger_accounts where id = any(${[...ids]}::text[])`.execute(this.db);
-    return new Map(result.rows.map((row) => [row.id, accountFromRow(row)]));
+      select * from ledger_accounts where id = any(${missing}::text[])`.execute(this.db);
+    for (const row of result.rows) {
+      const account = accountFromRow(row);
+      found.set(row.id, account);
+      if (this.cacheUsable) this.cache.put(account);
+    }
+    return found;
   }
 
+  /** unnest, not a multi-row VALUES: a full batch would pass PostgreSQL's 65,535-parameter limit. */
   async insertAccounts(accounts: readonly SealedAccount[]): Promise<void> {
     if (accounts.length === 0) return;
-    await this.db.insertInto('ledger_accounts').values(accounts.map(accountToRow)).execute();
+    const rows = accounts.map(accountToRow);
+    const column = <K extends keyof LedgerAccountsTable>(key: K) => rows.map((row) => row[key]);
+    await sql`insert into ledger_accounts (timestamp, id, ledger, currency, code, flags, metadata,
+        debits_pending, debits_posted, credits_pending, credits_posted, seal)
+      select * from unnest(${column('timestamp')}::int8[], ${column('id')}::text[], ${column('ledger')}::text[],
+        ${column('currency')}::text[], ${column('code')}::text[], ${column('flags')}::int8[], ${column('metadata')}::text[],
+        ${column('debits_pending')}::int8[], ${column('debits_posted')}::int8[], ${column('credits_pending')}::int8[],
+        ${column('credits_posted')}::int8[], ${column('seal')}::text[])`.execute(this.db);
+    if (this.cacheUsable) for (const sealed of accounts) this.cache.put(sealed.account);
   }
 
   async appendTransfers(transfers: readonly ChainedTransfer[], accounts: readonly Account[]): Promise<void> {
@@ -148,6 +184,7 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
       if (toBigInt(result.numAffectedRows ?? 0n) !== BigInt(accounts.length)) {
         throw new Error('a ledger account vanished during a write');
       }
+      if (this.cacheUsable) for (const account of accounts) this.cache.put(account);
     }
   }
 

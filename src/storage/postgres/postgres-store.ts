@@ -8,6 +8,7 @@
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { ReadTransaction, Store, WriteTransaction } from '../../app/ports.ts';
+import { AccountCache } from '../account-cache.ts';
 import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
 import { applyMigrations, pendingMigrationNames } from '../migrator.ts';
 import type { Database } from '../schema.ts';
@@ -57,9 +58,11 @@ export class PostgresStore implements Store {
     this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
 
-  private static tx(trx: Transaction<Database>): WriteTransaction {
+  private readonly accountCache = new AccountCache();
+
+  private tx(trx: Transaction<Database>): WriteTransaction {
     return {
-      ledger: new PostgresLedger(trx),
+      ledger: new PostgresLedger(trx, this.accountCache),
       apiKeys: new KyselyApiKeys(trx),
       idempotency: new KyselyIdempotency(trx),
     };
@@ -68,8 +71,9 @@ export class PostgresStore implements Store {
   async write<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.db.transaction().execute((trx) => work(PostgresStore.tx(trx)));
+        return await this.db.transaction().execute((trx) => work(this.tx(trx)));
       } catch (error) {
+        this.accountCache.forget();
         const code = (error as { code?: unknown }).code;
         if (attempt >= writeAttemptsMax || typeof code !== 'string' || !retryableCodes.has(code)) throw error;
       }
@@ -81,7 +85,7 @@ export class PostgresStore implements Store {
       .transaction()
       .setIsolationLevel('repeatable read')
       .setAccessMode('read only')
-      .execute((trx) => work(PostgresStore.tx(trx)));
+      .execute((trx) => work(this.tx(trx)));
   }
 
   migrate(onApplied?: (name: string) => void): Promise<string[]> {

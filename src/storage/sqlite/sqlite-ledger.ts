@@ -7,6 +7,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { ChainHead, LedgerRepository, SealedAccount } from '../../app/ports.ts';
 import type { Account, ChainedTransfer, Transfer } from '../../domain/ledger/types.ts';
+import type { AccountCache } from '../account-cache.ts';
 import { KyselyLedgerReader } from '../kysely-ledger-reader.ts';
 import {
   accountFromRow,
@@ -39,8 +40,14 @@ function placeholders(count: number): string {
 
 export class SqliteLedger extends KyselyLedgerReader implements LedgerRepository {
   private readonly statements;
+  /** True between lockHead and the end of a write transaction that found the cache current. */
+  private cacheUsable = false;
 
-  constructor(db: Kysely<Database>, connection: BetterSqlite3.Database) {
+  constructor(
+    db: Kysely<Database>,
+    connection: BetterSqlite3.Database,
+    private readonly cache: AccountCache,
+  ) {
     super(db);
     this.statements = {
       head: connection.prepare<[], LedgerChainTable>('select * from ledger_chain where id = 1'),
@@ -87,18 +94,36 @@ export class SqliteLedger extends KyselyLedgerReader implements LedgerRepository
 
   /** The write transaction (BEGIN IMMEDIATE) already excludes every other writer. */
   async lockHead(): Promise<ChainHead> {
-    return this.head();
+    const head = await this.head();
+    this.cache.validate(head);
+    this.cacheUsable = true;
+    return head;
   }
 
   async setHead(head: ChainHead): Promise<void> {
     this.statements.setHead.run(head.lastHash, head.transferCount, head.lastTimestamp);
+    this.cache.wrote(head);
+  }
+
+  /** Called by the store when a transaction ends, committed or not. */
+  endTransaction(committed: boolean): void {
+    if (this.cacheUsable && !committed) this.cache.forget();
+    this.cacheUsable = false;
   }
 
   override async accountsByIds(ids: readonly string[]): Promise<Map<string, Account>> {
     const found = new Map<string, Account>();
     for (const id of ids) {
+      const cached = this.cacheUsable ? this.cache.get(id) : undefined;
+      if (cached !== undefined) {
+        found.set(id, cached);
+        continue;
+      }
       const row = this.statements.account.get(id);
-      if (row !== undefined) found.set(id, accountFromRow(row));
+      if (row === undefined) continue;
+      const account = accountFromRow(row);
+      found.set(id, account);
+      if (this.cacheUsable) this.cache.put(account);
     }
     return found;
   }
@@ -129,6 +154,7 @@ export class SqliteLedger extends KyselyLedgerReader implements LedgerRepository
     for (const sealed of accounts) {
       const row = accountToRow(sealed);
       this.statements.insertAccount.run(...accountColumns.map((column) => row[column]));
+      if (this.cacheUsable) this.cache.put(sealed.account);
     }
   }
 
@@ -148,6 +174,7 @@ export class SqliteLedger extends KyselyLedgerReader implements LedgerRepository
         account.id,
       );
       if (result.changes !== 1) throw new Error(`ledger account ${account.id} vanished during a write`);
+      if (this.cacheUsable) this.cache.put(account);
     }
   }
 }

@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { ReadTransaction, Store, WriteTransaction } from '../../app/ports.ts';
+import { AccountCache } from '../account-cache.ts';
 import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
 import { applyMigrations, pendingMigrationNames } from '../migrator.ts';
 import { Mutex } from '../mutex.ts';
@@ -17,6 +18,9 @@ import type { Database } from '../schema.ts';
 import { SqliteLedger } from './sqlite-ledger.ts';
 
 export const sqliteBusyTimeoutMs = 10_000;
+export const sqlitePageBytes = 16_384;
+/** The page cache per connection: 64 MiB keeps a busy ledger's indexes in memory. */
+export const sqliteCacheKibibytes = 65_536;
 
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a private in-memory database. */
@@ -31,7 +35,8 @@ export class SqliteStore implements Store {
   private readonly db: Kysely<Database>;
   private readonly mutex = new Mutex();
   private readonly nowMs: () => bigint;
-  private transaction: WriteTransaction | undefined;
+  private transaction: (WriteTransaction & { ledger: SqliteLedger }) | undefined;
+  private readonly accountCache = new AccountCache();
 
   constructor(options: SqliteStoreOptions) {
     this.location = options.path;
@@ -39,7 +44,11 @@ export class SqliteStore implements Store {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.connection = new Sqlite(options.path);
     this.connection.defaultSafeIntegers(true);
+    // 16 KiB pages (only takes effect on a new, empty file): a batch's random index inserts dirty
+    // fewer, fuller pages, so each commit writes less to the WAL. Measured in bench/ledger.ts.
+    this.connection.pragma(`page_size = ${sqlitePageBytes}`);
     this.connection.pragma('journal_mode = WAL');
+    this.connection.pragma(`cache_size = -${sqliteCacheKibibytes}`);
     this.connection.pragma('synchronous = FULL');
     this.connection.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
     this.connection.pragma('foreign_keys = ON');
@@ -51,11 +60,11 @@ export class SqliteStore implements Store {
     return this.connection;
   }
 
-  private tx(): WriteTransaction {
+  private tx(): WriteTransaction & { ledger: SqliteLedger } {
     // Statements are prepared once, after migration, and reused by every transaction: the mutex
     // guarantees only one transaction uses them at a time.
     this.transaction ??= {
-      ledger: new SqliteLedger(this.db, this.connection),
+      ledger: new SqliteLedger(this.db, this.connection, this.accountCache),
       apiKeys: new KyselyApiKeys(this.db),
       idempotency: new KyselyIdempotency(this.db),
     };
@@ -72,13 +81,17 @@ export class SqliteStore implements Store {
 
   private async inTransaction<T>(begin: string, work: () => Promise<T>): Promise<T> {
     this.connection.exec(begin);
+    let committed = false;
     try {
       const result = await work();
       this.connection.exec('commit');
+      committed = true;
       return result;
     } catch (error) {
       if (this.connection.inTransaction) this.connection.exec('rollback');
       throw error;
+    } finally {
+      this.transaction?.ledger.endTransaction(committed);
     }
   }
 

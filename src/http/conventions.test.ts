@@ -1,0 +1,158 @@
+/**
+ * The API's conventions, over a real HTTP server on 127.0.0.1 and a real database (SQLite, and
+ * PostgreSQL when configured): health and OpenAPI are public; everything else needs a bearer key
+ * of a role the route allows; every error is an RFC 9457 problem with a code, a detail, the
+ * request id and the bad parameter; an Idempotency-Key replays or refuses; lists paginate; bodies
+ * are bounded and strictly validated.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest } from '../../test/support/backends.ts';
+import { startTestServer, type TestServer } from '../../test/support/http.ts';
+import { requestBodyBytesMax } from './limits.ts';
+
+for (const backend of backendsUnderTest) {
+  describe(`API conventions on ${backend.name}`, { skip: backend.skip }, () => {
+    let api: TestServer;
+    before(async () => {
+      api = await startTestServer(backend);
+    });
+    after(async () => api?.close());
+
+    it('answers /health without a key, checking the database', async () => {
+      const response = await api.request('GET', '/health', { key: null });
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.json, { status: 'ok', version: 'test', backend: backend.name });
+      assert.match(response.headers.get('request-id') ?? '', /^req_/);
+    });
+
+    it('serves an OpenAPI 3.1 document in which every operation says which roles may call it', async () => {
+      const response = await api.request('GET', '/openapi.json', { key: null });
+      assert.equal(response.status, 200);
+      assert.equal(response.json.openapi, '3.1.0');
+      const operations = Object.entries(response.json.paths as Record<string, Record<string, Record<string, unknown>>>).flatMap(
+        ([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })),
+      );
+      assert.ok(operations.some((o) => o.path === '/v1/ledger/transfers' && o.method === 'post'));
+      for (const { path, op } of operations) assert.ok(Array.isArray(op['x-capstan-roles']), `${path} declares no roles`);
+      const docs = await api.request('GET', '/docs', { key: null });
+      assert.equal(docs.status, 200);
+      assert.match(docs.headers.get('content-type') ?? '', /text\/html/);
+      assert.match(docs.text, /id="error-idempotency_key_reused"/);
+      assert.match(docs.text, /\/v1\/ledger\/transfers/);
+    });
+
+    it('refuses a missing, malformed, unknown or wrong-role key with a problem', async () => {
+      const missing = await api.request('GET', '/v1/ledger/accounts', { key: null });
+      assert.equal(missing.status, 401);
+      assert.match(missing.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.equal(missing.json.code, 'api_key_missing');
+      assert.equal(missing.json.request_id, missing.headers.get('request-id'));
+      assert.equal(missing.json.status, 401);
+      assert.equal(missing.json.type, '/docs#error-api_key_missing');
+      const malformed = await api.request('GET', '/v1/ledger/accounts', { key: null, headers: { authorization: 'Basic abc' } });
+      assert.equal(malformed.json.code, 'api_key_invalid');
+      const unknown = await api.request('GET', '/v1/ledger/accounts', { key: 'cap_op_not-a-real-key-000000000000000000' });
+      assert.equal(unknown.status, 401);
+      assert.equal(unknown.json.code, 'api_key_invalid');
+      const merchant = await api.request('POST', '/v1/api_keys', { body: { role: 'merchant', object_id: 'mer_shop1' } });
+      assert.equal(merchant.status, 200);
+      const forbidden = await api.request('GET', '/v1/ledger/accounts', { key: merchant.json.secret });
+      assert.equal(forbidden.status, 403);
+      assert.equal(forbidden.json.code, 'role_not_allowed');
+    });
+
+    it('issues a key shown once, lists keys page by page, and revokes a key at once', async () => {
+      const issued = await api.request('POST', '/v1/api_keys', { body: { role: 'platform', object_id: 'plt_acme', name: 'Acme feed' } });
+      assert.equal(issued.status, 200);
+      assert.match(issued.json.secret, /^cap_plt_/);
+      assert.equal(issued.json.object_id, 'plt_acme');
+      const read = await api.request('GET', `/v1/api_keys/${issued.json.id}`);
+      assert.equal(read.status, 200);
+      assert.equal(read.json.secret, undefined, 'the secret is shown only when issued');
+      assert.equal(read.json.secret_prefix, issued.json.secret.slice(0, 12));
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 10; page += 1) {
+        const query = cursor === undefined ? '?limit=1' : `?limit=1&starting_after=${cursor}`;
+        const list = await api.request('GET', `/v1/api_keys${query}`);
+        assert.equal(list.status, 200);
+        assert.equal(list.json.object, 'list');
+        assert.equal(list.json.url, '/v1/api_keys');
+        seen.push(...list.json.data.map((k: { id: string }) => k.id));
+        if (!list.json.has_more) break;
+        cursor = list.json.data[0].id;
+      }
+      assert.ok(seen.length >= 3);
+      assert.deepEqual(seen, [...new Set(seen)].sort(), 'each key once, in id order');
+
+      const revoked = await api.request('DELETE', `/v1/api_keys/${issued.json.id}`);
+      assert.equal(revoked.status, 200);
+      assert.notEqual(revoked.json.revoked_at, null);
+      const stillOut = await api.request('GET', '/v1/ledger/accounts', { key: issued.json.secret });
+      assert.equal(stillOut.json.code, 'api_key_invalid');
+      const missing = await api.request('DELETE', '/v1/api_keys/key_missing');
+      assert.equal(missing.status, 404);
+      assert.equal(missing.json.code, 'api_key_not_found');
+      const bad = await api.request('POST', '/v1/api_keys', { body: { role: 'merchant', object_id: 'plt_wrong' } });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.json.code, 'object_id_invalid');
+      assert.equal(bad.json.param, 'object_id');
+    });
+
+    it('replays a POST with the same Idempotency-Key and body, and refuses the key for another body', async () => {
+      const body = { role: 'financier', object_id: 'fin_bank1' };
+      const headers = { 'idempotency-key': 'issue-fin-bank1' };
+      const first = await api.request('POST', '/v1/api_keys', { body, headers });
+      const second = await api.request('POST', '/v1/api_keys', { body: { object_id: 'fin_bank1', role: 'financier' }, headers });
+      assert.equal(first.status, 200);
+      assert.equal(second.status, 200);
+      assert.equal(second.text, first.text, 'the stored response is replayed byte for byte');
+      assert.equal(second.headers.get('idempotent-replayed'), 'true');
+      const other = await api.request('POST', '/v1/api_keys', { body: { ...body, object_id: 'fin_bank2' }, headers });
+      assert.equal(other.status, 409);
+      assert.equal(other.json.code, 'idempotency_key_reused');
+      const keys = await api.request('GET', '/v1/api_keys?limit=100');
+      assert.equal(keys.json.data.filter((k: { object_id: string }) => k.object_id === 'fin_bank1').length, 1);
+      const tooLong = await api.request('POST', '/v1/api_keys', { body, headers: { 'idempotency-key': 'x'.repeat(256) } });
+      assert.equal(tooLong.json.code, 'idempotency_key_invalid');
+    });
+
+    it('names the bad field of an invalid body, and rejects unknown fields rather than dropping them', async () => {
+      const transfers = [{ id: 'ok-1', amount: '1' }, { id: 'bad', amount: 12 }];
+      const invalid = await api.request('POST', '/v1/ledger/transfers', { body: { transfers } });
+      assert.equal(invalid.status, 400);
+      assert.equal(invalid.json.code, 'parameter_invalid');
+      assert.equal(invalid.json.param, 'transfers[1].amount');
+      const unknown = await api.request('POST', '/v1/ledger/transfers', { body: { transfers: [{ id: 'x', colour: 'red' }] } });
+      assert.equal(unknown.json.code, 'parameter_unknown');
+      assert.equal(unknown.json.param, 'transfers[0].colour');
+      const missing = await api.request('POST', '/v1/ledger/accounts', { body: { ledger: 'l', code: 'c' } });
+      assert.equal(missing.json.code, 'parameter_missing');
+      assert.equal(missing.json.param, 'currency');
+      const query = await api.request('GET', '/v1/api_keys?limit=1000');
+      assert.equal(query.json.code, 'parameter_invalid');
+      assert.equal(query.json.param, 'limit');
+      const json = await api.request('POST', '/v1/api_keys', { rawBody: '{"role":' });
+      assert.equal(json.status, 400);
+      assert.equal(json.json.code, 'request_body_invalid_json');
+      const media = await api.request('POST', '/v1/api_keys', { rawBody: 'role=merchant', headers: { 'content-type': 'text/plain' } });
+      assert.equal(media.status, 415);
+      assert.equal(media.json.code, 'unsupported_media_type');
+    });
+
+    it('bounds the request body', async () => {
+      const huge = `{"transfers":[${'{"id":"x"},'.repeat(Math.ceil(requestBodyBytesMax / 10))}{"id":"y"}]}`;
+      const response = await api.request('POST', '/v1/ledger/transfers', { rawBody: huge });
+      assert.equal(response.status, 413);
+      assert.equal(response.json.code, 'request_body_too_large');
+    });
+
+    it('answers an unknown route with a problem', async () => {
+      const response = await api.request('GET', '/v1/nothing-here');
+      assert.equal(response.status, 404);
+      assert.equal(response.json.code, 'route_not_found');
+    });
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * The `capstan` command as a user runs it, as real child processes: `serve` migrates an empty data
+ * directory, prints the first operator key once and where it listens, answers HTTP and stops on
+ * SIGTERM; `migrate` is idempotent; `verify` passes on an honest ledger and exits 1 naming the
+ * broken rule once a row has been tampered with; configuration errors are clear.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Sqlite from 'better-sqlite3';
+import { postgresBackend } from '../support/backends.ts';
+
+const bin = new URL('../../bin/capstan.js', import.meta.url).pathname;
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    env: { ...process.env, CAPSTAN_LOG_LEVEL: 'warn', DATABASE_URL: '', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+interface Served {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly key: string | undefined;
+  readonly stdout: string;
+}
+
+function serve(dataDir: string, env: Record<string, string> = {}): Promise<Served> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', dataDir], {
+      env: { ...process.env, CAPSTAN_LOG_LEVEL: 'warn', DATABASE_URL: '', CAPSTAN_OPERATOR_KEY: '', ...env },
+    });
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stdout}`)), 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const listening = /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (listening !== null) {
+        clearTimeout(timer);
+        resolve({ child, url: listening[1] as string, key: /^\s+(cap_op_\S+)$/m.exec(stdout)?.[1], stdout });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}:\n${stdout}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+describe('the capstan command on SQLite', () => {
+  let dataDir: string;
+  before(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'capstan-cli-'));
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints its commands', () => {
+    const help = run(['--help']);
+    assert.equal(help.status, 0);
+    for (const command of ['serve', 'migrate', 'verify']) assert.match(help.stdout, new RegExp(`\\b${command}\\b`));
+  });
+
+  it('serves an empty data directory: migrates, prints the operator key once, answers HTTP, stops on SIGTERM', async () => {
+    const first = await serve(dataDir);
+    assert.match(first.stdout, /applied migration 0001_ledger/);
+    assert.ok(first.key !== undefined, 'the first start prints an operator key');
+    const health = await fetch(`${first.url}/health`);
+    assert.equal(health.status, 200);
+    const headers = { authorization: `Bearer ${first.key}`, 'content-type': 'application/json' };
+    for (const id of ['cli-a', 'cli-b']) {
+      const opened = await fetch(`${first.url}/v1/ledger/accounts`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ id, ledger: 'cli', currency: 'USD', code: 'test' }),
+      });
+      assert.equal(opened.status, 200);
+    }
+    const transfers = Array.from({ length: 20 }, (_, i) => ({
+      id: `cli-t${i}`,
+      debit_account_id: 'cli-a',
+      credit_account_id: 'cli-b',
+      amount: String(100 + i),
+      currency: 'USD',
+      code: 'test',
+    }));
+    const posted = await fetch(`${first.url}/v1/ledger/transfers`, { method: 'POST', headers, body: JSON.stringify({ transfers }) });
+    assert.equal(posted.status, 200);
+    assert.equal(await stop(first.child), 0);
+
+    const second = await serve(dataDir);
+    assert.equal(second.key, undefined, 'the key is printed only on the first start');
+    assert.doesNotMatch(second.stdout, /applied migration/);
+    assert.equal(await stop(second.child), 0);
+  });
+
+  it('migrates idempotently', () => {
+    const again = run(['migrate', '--data-dir', dataDir]);
+    assert.equal(again.status, 0);
+    assert.match(again.stdout, /up to date/);
+  });
+
+  it('verifies an honest ledger, and exits 1 naming the rule once a row is tampered with', () => {
+    const honest = run(['verify', '--data-dir', dataDir]);
+    assert.equal(honest.status, 0, honest.stderr);
+    assert.match(honest.stdout, /ledger verified: 2 accounts, 20 transfers/);
+    assert.match(honest.stderr, /verifying transfers/);
+
+    const db = new Sqlite(join(dataDir, 'capstan.sqlite'));
+    db.prepare(`update ledger_transfers set amount = 1 where id = 'cli-t5'`).run();
+    db.close();
+    const tampered = run(['verify', '--data-dir', dataDir]);
+    assert.equal(tampered.status, 1);
+    assert.match(tampered.stderr, /VERIFY FAILED \[hash_mismatch\] transfer cli-t5/);
+  });
+
+  it('uses CAPSTAN_OPERATOR_KEY instead of printing a new key, and refuses one that is too short', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'capstan-cli-'));
+    try {
+      const key = 'cap_op_configured-by-the-deployment-000001';
+      const served = await serve(fresh, { CAPSTAN_OPERATOR_KEY: key });
+      assert.equal(served.key, undefined);
+      const keys = await fetch(`${served.url}/v1/api_keys`, { headers: { authorization: `Bearer ${key}` } });
+      assert.equal(keys.status, 200);
+      assert.equal(await stop(served.child), 0);
+      const short = run(['serve', '--port', '0', '--data-dir', fresh], { CAPSTAN_OPERATOR_KEY: 'short' });
+      assert.equal(short.status, 1);
+      assert.match(short.stderr, /CAPSTAN_OPERATOR_KEY must be at least 32 characters/);
+      const badPort = run(['migrate', '--data-dir', fresh], { PORT: 'eighty' });
+      assert.equal(badPort.status, 2);
+      assert.match(badPort.stderr, /PORT must be/);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the capstan command on PostgreSQL', { skip: postgresBackend.skip }, () => {
+  it('migrates and verifies a database given by --database-url', async () => {
+    const harness = await postgresBackend.open();
+    try {
+      const migrated = run(['migrate', '--database-url', harness.location]);
+      assert.equal(migrated.status, 0, migrated.stderr);
+      assert.match(migrated.stdout, /applied 2 migration\(s\)/);
+      const verified = run(['verify'], { DATABASE_URL: harness.location });
+      assert.equal(verified.status, 0, verified.stderr);
+      assert.match(verified.stdout, /ledger verified: 0 accounts, 0 transfers/);
+    } finally {
+      await harness.dispose();
+    }
+  });
+});
