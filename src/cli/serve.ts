@@ -35,10 +35,6 @@ export async function serveCommand(
   }
 
   const server = await deps.startServer(app, config);
-  deps.out.write(
-    `Listening on ${server.url} — API docs at ${server.url}/docs, OpenAPI at ${server.url}/openapi.json\n`,
-  );
-
   let sweeping = false;
   const sweep = setInterval(() => {
     if (sweeping) return;
@@ -59,6 +55,8 @@ export async function serveCommand(
     await server.close();
     await app.store.close();
   };
+  // Handlers first, then the announcement: whoever reads "Listening" may signal at once.
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  deps.out.write(`Listening on ${server.url} — API docs at ${server.url}/docs, OpenAPI at ${server.url}/openapi.json\n`);
 }

@@ -1,6 +1,6 @@
 /**
  * Expected outcomes are values, not exceptions. A failure carries a stable snake_case `code`
- * named after the rule that was broken; `src/http/problem.ts` maps codes to HTTP statuses.
+ * named after the rule that was broken; `src/http/status-codes.ts` maps codes to HTTP statuses.
  */
 export type Ok<T> = { readonly ok: true; readonly value: T };
 export type Err<C extends string> = { readonly ok: false; readonly code: C; readonly detail?: string };

@@ -13,7 +13,6 @@ import {
 import { err, ok, type Result } from '../../domain/result.ts';
 import type { ReadTransaction, TrialBalanceRow } from '../ports.ts';
 
-export const entriesPageLimitMax = 100;
 /** Far enough in the future to mean "no upper bound" for an int64 nanosecond timestamp. */
 const timestampMax = 2n ** 63n - 1n;
 

@@ -60,7 +60,7 @@ export function apiKeyRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         tags: ['api keys'],
         body: IssueBody,
         response: {
-          201: Type.Intersect([ApiKey, Type.Object({ secret: Type.String() })]),
+          200: Type.Intersect([ApiKey, Type.Object({ secret: Type.String() })]),
           400: ProblemSchema,
         },
       }),

@@ -60,6 +60,7 @@ const TrialBalanceAmounts = {
 export const TrialBalanceSchema = Type.Object({
   object: Type.Literal('trial_balance'),
   as_of: Type.Union([Type.String(), Type.Null()]),
+  as_of_timestamp: Type.Union([Type.String(), Type.Null()]),
   rows: Type.Array(
     Type.Object({
       ledger: Type.String(),

@@ -7,7 +7,8 @@ import { type Static, Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
 import { getAccount, listEntries, trialBalance } from '../../app/ledger/ledger-reads.ts';
 import { createAccounts, createTransfers } from '../../app/ledger/ledger-writes.ts';
-import { transfersPerBatchMax } from '../../domain/ledger/limits.ts';
+import { expiryTransferId } from '../../domain/ledger/create-transfers.ts';
+import { idLengthMax, transfersPerBatchMax } from '../../domain/ledger/limits.ts';
 import { isExistsCode, transferResultCodes } from '../../domain/ledger/result-codes.ts';
 import {
   type AccountFlagName,
@@ -31,7 +32,7 @@ import {
 } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import { isProblemCode } from '../status-codes.ts';
-import { accountView, entryView, transferView } from '../views.ts';
+import { accountView, entryView, isoFromNs, transferView } from '../views.ts';
 import { LedgerAccount, LedgerEntry, LedgerTransfer, TrialBalanceSchema } from './ledger-schemas.ts';
 
 const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 256 }), {
@@ -325,7 +326,8 @@ function trialBalanceView(balance: Awaited<ReturnType<typeof trialBalance>>, asO
   });
   return {
     object: 'trial_balance',
-    as_of: asOfNs === null ? null : asOfNs.toString(),
+    as_of: asOfNs === null ? null : isoFromNs(asOfNs),
+    as_of_timestamp: asOfNs === null ? null : asOfNs.toString(),
     rows: balance.rows.map((row) => ({
       ledger: row.ledger,
       currency: row.currency,
