@@ -8,7 +8,14 @@
  * answers its own code and the others `linked_event_failed`.
  */
 import { assert } from '../assert.ts';
-import { amountMax, expirationsPerBatchMax, nanosecondsPerSecond, timeoutSecondsMax, transfersPerBatchMax } from './limits.ts';
+import { applyToAccounts, checkBalanceConstraints, checkOverflows } from './balance-rules.ts';
+import {
+  amountMax,
+  expirationsPerBatchMax,
+  nanosecondsPerSecond,
+  timeoutSecondsMax,
+  transfersPerBatchMax,
+} from './limits.ts';
 import type { TransferResultCode } from './result-codes.ts';
 import {
   type Account,
@@ -23,7 +30,6 @@ import {
 } from './types.ts';
 import { canonicalMetadata, isValidCode, isValidId, isValidMetadata } from './validation.ts';
 import { type LedgerState, WorkingState } from './working-state.ts';
-import { applyToAccounts, checkBalanceConstraints, checkOverflows } from './balance-rules.ts';
 
 export interface BatchClock {
   /** The instant of the batch, in nanoseconds: pending transfers expire against it. */
@@ -104,7 +110,8 @@ function createTransfer(working: WorkingState, input: TransferInput, nowNs: bigi
   if (Number(isPending) + Number(isPost) + Number(isVoid) > 1) return 'flags_are_mutually_exclusive';
   if (isPost || isVoid) return postOrVoidPending(working, input, nowNs);
 
-  if (input.debitAccountId === undefined || input.debitAccountId === '') return 'debit_account_id_must_not_be_empty';
+  if (input.debitAccountId === undefined || input.debitAccountId === '')
+    return 'debit_account_id_must_not_be_empty';
   if (input.creditAccountId === undefined || input.creditAccountId === '') {
     return 'credit_account_id_must_not_be_empty';
   }
@@ -155,7 +162,8 @@ function createTransfer(working: WorkingState, input: TransferInput, nowNs: bigi
     flags: input.flags,
     pendingId: null,
     timeoutSeconds,
-    expiresAt: isPending && timeoutSeconds > 0 ? timestamp + BigInt(timeoutSeconds) * nanosecondsPerSecond : null,
+    expiresAt:
+      isPending && timeoutSeconds > 0 ? timestamp + BigInt(timeoutSeconds) * nanosecondsPerSecond : null,
     metadata: canonicalMetadata(input.metadata),
     timestamp,
     debitAccountAfter: balancesOf(debitAfter),
@@ -208,7 +216,12 @@ function postOrVoidPending(working: WorkingState, input: TransferInput, nowNs: b
   const credit = working.account(pending.creditAccountId);
   assert(debit !== undefined && credit !== undefined, 'accounts of a pending transfer must be loaded');
   const posted = isPost ? amount : 0n;
-  const change = { debitsPending: -pending.amount, creditsPending: -pending.amount, debitsPosted: posted, creditsPosted: posted };
+  const change = {
+    debitsPending: -pending.amount,
+    creditsPending: -pending.amount,
+    debitsPosted: posted,
+    creditsPosted: posted,
+  };
   const overflow = checkOverflows(debit, credit, change);
   if (overflow !== 'ok') return overflow;
   resolve(working, pending, debit, credit, change, {
@@ -230,7 +243,12 @@ function expire(working: WorkingState, pendingId: string, nowNs: bigint): void {
   const debit = working.account(pending.debitAccountId);
   const credit = working.account(pending.creditAccountId);
   assert(debit !== undefined && credit !== undefined, 'accounts of an expiring transfer must be loaded');
-  const change = { debitsPending: -pending.amount, creditsPending: -pending.amount, debitsPosted: 0n, creditsPosted: 0n };
+  const change = {
+    debitsPending: -pending.amount,
+    creditsPending: -pending.amount,
+    debitsPosted: 0n,
+    creditsPosted: 0n,
+  };
   resolve(working, pending, debit, credit, change, {
     id: expiryTransferId(pendingId),
     amount: pending.amount,
@@ -285,7 +303,8 @@ function compareWithExisting(
     return 'exists_with_different_credit_account_id';
   }
   if (amount !== existing.amount) return 'exists_with_different_amount';
-  if (input.currency !== undefined && input.currency !== existing.currency) return 'exists_with_different_currency';
+  if (input.currency !== undefined && input.currency !== existing.currency)
+    return 'exists_with_different_currency';
   if (timeoutSeconds !== existing.timeoutSeconds) return 'exists_with_different_timeout';
   if (input.code !== undefined && input.code !== existing.code) return 'exists_with_different_code';
   if (canonicalMetadata(input.metadata) !== existing.metadata) return 'exists_with_different_metadata';

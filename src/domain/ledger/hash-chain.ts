@@ -47,7 +47,11 @@ export function chainHash(sha256: Sha256Hex, previousHash: string, transfer: Tra
 }
 
 /** Links transfers, in timestamp order, onto the chain that ends in `previousHash`. */
-export function chainTransfers(sha256: Sha256Hex, previousHash: string, transfers: readonly Transfer[]): ChainedTransfer[] {
+export function chainTransfers(
+  sha256: Sha256Hex,
+  previousHash: string,
+  transfers: readonly Transfer[],
+): ChainedTransfer[] {
   const chained: ChainedTransfer[] = [];
   let hash = previousHash;
   for (const transfer of transfers) {

@@ -14,7 +14,8 @@ export const accountFlagNames = {
   credits_must_not_exceed_debits: AccountFlag.creditsMustNotExceedDebits,
 } as const;
 export type AccountFlagName = keyof typeof accountFlagNames;
-export const accountFlagsMask = AccountFlag.debitsMustNotExceedCredits | AccountFlag.creditsMustNotExceedDebits;
+export const accountFlagsMask =
+  AccountFlag.debitsMustNotExceedCredits | AccountFlag.creditsMustNotExceedDebits;
 
 export const TransferFlag = {
   linked: 1,
@@ -42,7 +43,12 @@ export interface Balances {
   readonly creditsPosted: bigint;
 }
 
-export const zeroBalances: Balances = { debitsPending: 0n, debitsPosted: 0n, creditsPending: 0n, creditsPosted: 0n };
+export const zeroBalances: Balances = {
+  debitsPending: 0n,
+  debitsPosted: 0n,
+  creditsPending: 0n,
+  creditsPosted: 0n,
+};
 
 export interface Account extends Balances {
   readonly id: string;

@@ -6,7 +6,14 @@
  */
 import { violatesConstraint } from './balance-rules.ts';
 import { accountSeal, chainHash, genesisHash, type Sha256Hex } from './hash-chain.ts';
-import { type Account, type Balances, type ChainedTransfer, hasFlag, TransferFlag, zeroBalances } from './types.ts';
+import {
+  type Account,
+  type Balances,
+  type ChainedTransfer,
+  hasFlag,
+  TransferFlag,
+  zeroBalances,
+} from './types.ts';
 
 export interface VerifyFailure {
   readonly rule: string;
@@ -40,7 +47,10 @@ export class LedgerVerifier {
   addAccounts(accounts: readonly SealedAccount[]): VerifyFailure | null {
     for (const { account, seal } of accounts) {
       if (accountSeal(this.sha256, account) !== seal) {
-        return { rule: 'account_seal_mismatch', detail: `account ${account.id}: its ledger, currency, code, flags or metadata were changed after it was opened` };
+        return {
+          rule: 'account_seal_mismatch',
+          detail: `account ${account.id}: its ledger, currency, code, flags or metadata were changed after it was opened`,
+        };
       }
       this.accounts.set(account.id, account);
       this.totals.set(account.id, { ...zeroBalances });
@@ -52,7 +62,10 @@ export class LedgerVerifier {
     for (const transfer of transfers) {
       const failure = this.check(transfer);
       if (failure !== null) {
-        return { rule: failure.rule, detail: `transfer ${transfer.id} (#${this.transfersChecked + 1} in ledger order): ${failure.detail}` };
+        return {
+          rule: failure.rule,
+          detail: `transfer ${transfer.id} (#${this.transfersChecked + 1} in ledger order): ${failure.detail}`,
+        };
       }
       this.transfersChecked += 1;
     }
@@ -62,10 +75,16 @@ export class LedgerVerifier {
   /** After the last transfer: the chain head, every account's totals and the trial balance. */
   finish(head: { lastHash: string; transferCount: bigint }): VerifyFailure | null {
     if (BigInt(this.transfersChecked) !== head.transferCount) {
-      return { rule: 'transfer_count_mismatch', detail: `the chain head counts ${head.transferCount} transfers but ${this.transfersChecked} are stored` };
+      return {
+        rule: 'transfer_count_mismatch',
+        detail: `the chain head counts ${head.transferCount} transfers but ${this.transfersChecked} are stored`,
+      };
     }
     if (head.lastHash !== this.previousHash) {
-      return { rule: 'chain_head_mismatch', detail: 'the chain head does not match the last stored transfer: transfers were removed from the end' };
+      return {
+        rule: 'chain_head_mismatch',
+        detail: 'the chain head does not match the last stored transfer: transfers were removed from the end',
+      };
     }
     const trial = new Map<string, Totals>();
     for (const [id, account] of this.accounts) {
@@ -85,7 +104,10 @@ export class LedgerVerifier {
     }
     for (const [currency, sum] of trial) {
       if (sum.debitsPosted !== sum.creditsPosted || sum.debitsPending !== sum.creditsPending) {
-        return { rule: 'trial_balance_mismatch', detail: `${currency}: debits ${describe(sum)} do not equal credits` };
+        return {
+          rule: 'trial_balance_mismatch',
+          detail: `${currency}: debits ${describe(sum)} do not equal credits`,
+        };
       }
     }
     return null;
@@ -97,19 +119,24 @@ export class LedgerVerifier {
 
   private check(transfer: ChainedTransfer): VerifyFailure | null {
     if (transfer.timestamp <= this.previousTimestamp) {
-      return { rule: 'timestamp_order', detail: 'timestamp is not after its predecessor\'s' };
+      return { rule: 'timestamp_order', detail: "timestamp is not after its predecessor's" };
     }
     const expected = chainHash(this.sha256, this.previousHash, transfer);
     if (expected !== transfer.hash) {
-      return { rule: 'hash_mismatch', detail: 'stored hash does not match its contents and its predecessor: the row was altered, or a transfer before it was removed' };
+      return {
+        rule: 'hash_mismatch',
+        detail:
+          'stored hash does not match its contents and its predecessor: the row was altered, or a transfer before it was removed',
+      };
     }
     this.previousHash = transfer.hash;
     this.previousTimestamp = transfer.timestamp;
     const debit = this.accounts.get(transfer.debitAccountId);
     const credit = this.accounts.get(transfer.creditAccountId);
-    if (debit === undefined || credit === undefined) return { rule: 'account_missing', detail: 'an account it moves money between does not exist' };
+    if (debit === undefined || credit === undefined)
+      return { rule: 'account_missing', detail: 'an account it moves money between does not exist' };
     if (debit.currency !== transfer.currency || credit.currency !== transfer.currency) {
-      return { rule: 'currency_mismatch', detail: 'its currency differs from its accounts\'' };
+      return { rule: 'currency_mismatch', detail: "its currency differs from its accounts'" };
     }
     if (transfer.amount <= 0n) return { rule: 'amount_not_positive', detail: 'amount is not positive' };
     const debitTotals = this.totals.get(debit.id) as Totals;
@@ -120,10 +147,19 @@ export class LedgerVerifier {
     debitTotals.debitsPosted += effect.posted;
     creditTotals.creditsPending += effect.pending;
     creditTotals.creditsPosted += effect.posted;
-    if (!sameBalances(transfer.debitAccountAfter, debitTotals) || !sameBalances(transfer.creditAccountAfter, creditTotals)) {
-      return { rule: 'recorded_totals_mismatch', detail: 'the account totals recorded with it differ from the totals recomputed up to it' };
+    if (
+      !sameBalances(transfer.debitAccountAfter, debitTotals) ||
+      !sameBalances(transfer.creditAccountAfter, creditTotals)
+    ) {
+      return {
+        rule: 'recorded_totals_mismatch',
+        detail: 'the account totals recorded with it differ from the totals recomputed up to it',
+      };
     }
-    if (violatesConstraint({ ...debitTotals, flags: debit.flags }) || violatesConstraint({ ...creditTotals, flags: credit.flags })) {
+    if (
+      violatesConstraint({ ...debitTotals, flags: debit.flags }) ||
+      violatesConstraint({ ...creditTotals, flags: credit.flags })
+    ) {
       return { rule: 'constraint_violated', detail: 'it takes an account beyond its balance constraint' };
     }
     return null;
@@ -132,7 +168,11 @@ export class LedgerVerifier {
   private effect(transfer: ChainedTransfer): { pending: bigint; posted: bigint } | string {
     const flags = transfer.flags;
     if (hasFlag(flags, TransferFlag.pending)) {
-      this.openPending.set(transfer.id, { amount: transfer.amount, debit: transfer.debitAccountId, credit: transfer.creditAccountId });
+      this.openPending.set(transfer.id, {
+        amount: transfer.amount,
+        debit: transfer.debitAccountId,
+        credit: transfer.creditAccountId,
+      });
       return { pending: transfer.amount, posted: 0n };
     }
     if (hasFlag(flags, TransferFlag.postPending) || hasFlag(flags, TransferFlag.voidPending)) {
@@ -140,11 +180,15 @@ export class LedgerVerifier {
       if (pendingId === null) return 'a post or void without a pending id';
       const pending = this.openPending.get(pendingId);
       if (pending === undefined) {
-        return this.resolved.has(pendingId) ? `pending transfer ${pendingId} is resolved twice` : `pending transfer ${pendingId} does not precede it`;
+        return this.resolved.has(pendingId)
+          ? `pending transfer ${pendingId} is resolved twice`
+          : `pending transfer ${pendingId} does not precede it`;
       }
-      if (pending.debit !== transfer.debitAccountId || pending.credit !== transfer.creditAccountId) return 'its accounts differ from its pending transfer\'s';
+      if (pending.debit !== transfer.debitAccountId || pending.credit !== transfer.creditAccountId)
+        return "its accounts differ from its pending transfer's";
       const isPost = hasFlag(flags, TransferFlag.postPending);
-      if (isPost ? transfer.amount > pending.amount : transfer.amount !== pending.amount) return 'its amount does not fit its pending transfer';
+      if (isPost ? transfer.amount > pending.amount : transfer.amount !== pending.amount)
+        return 'its amount does not fit its pending transfer';
       this.openPending.delete(pendingId);
       this.resolved.add(pendingId);
       return { pending: -pending.amount, posted: isPost ? transfer.amount : 0n };
