@@ -57,6 +57,11 @@ export interface ChainHead {
   readonly lastTimestamp: bigint;
 }
 
+/** A stored transfer with its position in the ledger: 1 for the first, the chain head's count for the last. */
+export interface SequencedTransfer extends ChainedTransfer {
+  readonly sequence: bigint;
+}
+
 export interface SealedAccount {
   readonly account: Account;
   /** SHA-256 over the account's immutable fields (domain/ledger/hash-chain.ts accountSeal). */
@@ -101,8 +106,10 @@ export interface LedgerReader {
   trialBalance(asOfNs: bigint | null): Promise<TrialBalanceRow[]>;
   /** For verification: accounts with their seals, ordered by timestamp. */
   sealedAccountsPage(afterTimestamp: bigint, limit: number): Promise<SealedAccount[]>;
-  /** For verification: transfers in ledger (timestamp) order. */
-  transfersPage(afterTimestamp: bigint, limit: number): Promise<ChainedTransfer[]>;
+  /** For verification: transfers in ledger (timestamp) order, with their storage sequence. */
+  transfersPage(afterTimestamp: bigint, limit: number): Promise<SequencedTransfer[]>;
+  /** For verification: how many stored transfers sit in the wrong index bucket for their sequence. */
+  countMisfiledTransfers(): Promise<bigint>;
   countAccounts(): Promise<bigint>;
   /** Open pending transfers whose timeout has passed, oldest first. */
   dueExpirations(nowNs: bigint, limit: number): Promise<string[]>;
@@ -118,8 +125,15 @@ export interface LedgerRepository extends LedgerReader {
   /** For each pending id: the stored post, void or expiry that resolved it. */
   resolutionsOf(pendingIds: readonly string[]): Promise<Map<string, Transfer>>;
   insertAccounts(accounts: readonly SealedAccount[]): Promise<void>;
-  /** Appends transfers (in timestamp order) and writes the final totals of the accounts they moved. */
-  appendTransfers(transfers: readonly ChainedTransfer[], accounts: readonly Account[]): Promise<void>;
+  /**
+   * Appends transfers (in timestamp order), numbering them from `firstSequence` (the chain head's
+   * count + 1), and writes the final totals of the accounts they moved.
+   */
+  appendTransfers(
+    transfers: readonly ChainedTransfer[],
+    accounts: readonly Account[],
+    firstSequence: bigint,
+  ): Promise<void>;
   setHead(head: ChainHead): Promise<void>;
 }
 

@@ -58,5 +58,7 @@ export async function serveCommand(
   // Handlers first, then the announcement: whoever reads "Listening" may signal at once.
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
-  deps.out.write(`Listening on ${server.url} — API docs at ${server.url}/docs, OpenAPI at ${server.url}/openapi.json\n`);
+  deps.out.write(
+    `Listening on ${server.url} — API docs at ${server.url}/docs, OpenAPI at ${server.url}/openapi.json\n`,
+  );
 }

@@ -30,11 +30,12 @@ for (const backend of backendsUnderTest) {
       const response = await api.request('GET', '/openapi.json', { key: null });
       assert.equal(response.status, 200);
       assert.equal(response.json.openapi, '3.1.0');
-      const operations = Object.entries(response.json.paths as Record<string, Record<string, Record<string, unknown>>>).flatMap(
-        ([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })),
-      );
+      const operations = Object.entries(
+        response.json.paths as Record<string, Record<string, Record<string, unknown>>>,
+      ).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
       assert.ok(operations.some((o) => o.path === '/v1/ledger/transfers' && o.method === 'post'));
-      for (const { path, op } of operations) assert.ok(Array.isArray(op['x-capstan-roles']), `${path} declares no roles`);
+      for (const { path, op } of operations)
+        assert.ok(Array.isArray(op['x-capstan-roles']), `${path} declares no roles`);
       const docs = await api.request('GET', '/docs', { key: null });
       assert.equal(docs.status, 200);
       assert.match(docs.headers.get('content-type') ?? '', /text\/html/);
@@ -50,12 +51,19 @@ for (const backend of backendsUnderTest) {
       assert.equal(missing.json.request_id, missing.headers.get('request-id'));
       assert.equal(missing.json.status, 401);
       assert.equal(missing.json.type, '/docs#error-api_key_missing');
-      const malformed = await api.request('GET', '/v1/ledger/accounts', { key: null, headers: { authorization: 'Basic abc' } });
+      const malformed = await api.request('GET', '/v1/ledger/accounts', {
+        key: null,
+        headers: { authorization: 'Basic abc' },
+      });
       assert.equal(malformed.json.code, 'api_key_invalid');
-      const unknown = await api.request('GET', '/v1/ledger/accounts', { key: 'cap_op_not-a-real-key-000000000000000000' });
+      const unknown = await api.request('GET', '/v1/ledger/accounts', {
+        key: 'cap_op_not-a-real-key-000000000000000000',
+      });
       assert.equal(unknown.status, 401);
       assert.equal(unknown.json.code, 'api_key_invalid');
-      const merchant = await api.request('POST', '/v1/api_keys', { body: { role: 'merchant', object_id: 'mer_shop1' } });
+      const merchant = await api.request('POST', '/v1/api_keys', {
+        body: { role: 'merchant', object_id: 'mer_shop1' },
+      });
       assert.equal(merchant.status, 200);
       const forbidden = await api.request('GET', '/v1/ledger/accounts', { key: merchant.json.secret });
       assert.equal(forbidden.status, 403);
@@ -63,7 +71,9 @@ for (const backend of backendsUnderTest) {
     });
 
     it('issues a key shown once, lists keys page by page, and revokes a key at once', async () => {
-      const issued = await api.request('POST', '/v1/api_keys', { body: { role: 'platform', object_id: 'plt_acme', name: 'Acme feed' } });
+      const issued = await api.request('POST', '/v1/api_keys', {
+        body: { role: 'platform', object_id: 'plt_acme', name: 'Acme feed' },
+      });
       assert.equal(issued.status, 200);
       assert.match(issued.json.secret, /^cap_plt_/);
       assert.equal(issued.json.object_id, 'plt_acme');
@@ -95,7 +105,9 @@ for (const backend of backendsUnderTest) {
       const missing = await api.request('DELETE', '/v1/api_keys/key_missing');
       assert.equal(missing.status, 404);
       assert.equal(missing.json.code, 'api_key_not_found');
-      const bad = await api.request('POST', '/v1/api_keys', { body: { role: 'merchant', object_id: 'plt_wrong' } });
+      const bad = await api.request('POST', '/v1/api_keys', {
+        body: { role: 'merchant', object_id: 'plt_wrong' },
+      });
       assert.equal(bad.status, 400);
       assert.equal(bad.json.code, 'object_id_invalid');
       assert.equal(bad.json.param, 'object_id');
@@ -105,27 +117,44 @@ for (const backend of backendsUnderTest) {
       const body = { role: 'financier', object_id: 'fin_bank1' };
       const headers = { 'idempotency-key': 'issue-fin-bank1' };
       const first = await api.request('POST', '/v1/api_keys', { body, headers });
-      const second = await api.request('POST', '/v1/api_keys', { body: { object_id: 'fin_bank1', role: 'financier' }, headers });
+      const second = await api.request('POST', '/v1/api_keys', {
+        body: { object_id: 'fin_bank1', role: 'financier' },
+        headers,
+      });
       assert.equal(first.status, 200);
       assert.equal(second.status, 200);
       assert.equal(second.text, first.text, 'the stored response is replayed byte for byte');
       assert.equal(second.headers.get('idempotent-replayed'), 'true');
-      const other = await api.request('POST', '/v1/api_keys', { body: { ...body, object_id: 'fin_bank2' }, headers });
+      const other = await api.request('POST', '/v1/api_keys', {
+        body: { ...body, object_id: 'fin_bank2' },
+        headers,
+      });
       assert.equal(other.status, 409);
       assert.equal(other.json.code, 'idempotency_key_reused');
       const keys = await api.request('GET', '/v1/api_keys?limit=100');
-      assert.equal(keys.json.data.filter((k: { object_id: string }) => k.object_id === 'fin_bank1').length, 1);
-      const tooLong = await api.request('POST', '/v1/api_keys', { body, headers: { 'idempotency-key': 'x'.repeat(256) } });
+      assert.equal(
+        keys.json.data.filter((k: { object_id: string }) => k.object_id === 'fin_bank1').length,
+        1,
+      );
+      const tooLong = await api.request('POST', '/v1/api_keys', {
+        body,
+        headers: { 'idempotency-key': 'x'.repeat(256) },
+      });
       assert.equal(tooLong.json.code, 'idempotency_key_invalid');
     });
 
     it('names the bad field of an invalid body, and rejects unknown fields rather than dropping them', async () => {
-      const transfers = [{ id: 'ok-1', amount: '1' }, { id: 'bad', amount: 12 }];
+      const transfers = [
+        { id: 'ok-1', amount: '1' },
+        { id: 'bad', amount: 12 },
+      ];
       const invalid = await api.request('POST', '/v1/ledger/transfers', { body: { transfers } });
       assert.equal(invalid.status, 400);
       assert.equal(invalid.json.code, 'parameter_invalid');
       assert.equal(invalid.json.param, 'transfers[1].amount');
-      const unknown = await api.request('POST', '/v1/ledger/transfers', { body: { transfers: [{ id: 'x', colour: 'red' }] } });
+      const unknown = await api.request('POST', '/v1/ledger/transfers', {
+        body: { transfers: [{ id: 'x', colour: 'red' }] },
+      });
       assert.equal(unknown.json.code, 'parameter_unknown');
       assert.equal(unknown.json.param, 'transfers[0].colour');
       const missing = await api.request('POST', '/v1/ledger/accounts', { body: { ledger: 'l', code: 'c' } });
@@ -137,7 +166,10 @@ for (const backend of backendsUnderTest) {
       const json = await api.request('POST', '/v1/api_keys', { rawBody: '{"role":' });
       assert.equal(json.status, 400);
       assert.equal(json.json.code, 'request_body_invalid_json');
-      const media = await api.request('POST', '/v1/api_keys', { rawBody: 'role=merchant', headers: { 'content-type': 'text/plain' } });
+      const media = await api.request('POST', '/v1/api_keys', {
+        rawBody: 'role=merchant',
+        headers: { 'content-type': 'text/plain' },
+      });
       assert.equal(media.status, 415);
       assert.equal(media.json.code, 'unsupported_media_type');
     });

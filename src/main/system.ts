@@ -2,7 +2,7 @@
  * The real world behind the ports: the system clock, cryptographic randomness and SHA-256. The
  * only place (with the adapters) where Capstan reads the time or draws random numbers.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Clock, Entropy } from '../app/ports.ts';
 import type { Sha256Hex } from '../domain/ledger/hash-chain.ts';
 
@@ -37,4 +37,5 @@ export const cryptoEntropy: Entropy = {
   secret: (bytes) => randomBytes(bytes).toString('base64url'),
 };
 
-export const sha256Hex: Sha256Hex = (text) => createHash('sha256').update(text).digest('hex');
+/** One-shot crypto.hash (Node 20.12+): about three times cheaper than createHash for short inputs. */
+export const sha256Hex: Sha256Hex = (text) => hash('sha256', text, 'hex');

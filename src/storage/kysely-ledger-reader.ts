@@ -9,14 +9,25 @@ import type {
   LedgerReader,
   Page,
   SealedAccount,
+  SequencedTransfer,
   TrialBalanceRow,
 } from '../app/ports.ts';
 import type { Account, Balances, ChainedTransfer, Transfer } from '../domain/ledger/types.ts';
-import { accountFromRow, sealedAccountFromRow, toBigInt, transferFromRow } from './rows.ts';
-import type { Database } from './schema.ts';
+import type { LedgerBuckets } from './ledger-buckets.ts';
+import {
+  accountFromRow,
+  sealedAccountFromRow,
+  sequencedTransferFromRow,
+  toBigInt,
+  transferFromRow,
+} from './rows.ts';
+import type { Database, LedgerTransfersTable } from './schema.ts';
 
 export class KyselyLedgerReader implements LedgerReader {
-  constructor(protected readonly db: Kysely<Database>) {}
+  constructor(
+    protected readonly db: Kysely<Database>,
+    protected readonly buckets: LedgerBuckets,
+  ) {}
 
   async head(): Promise<ChainHead> {
     const row = await this.db
@@ -53,50 +64,68 @@ export class KyselyLedgerReader implements LedgerReader {
     return rows.map(accountFromRow);
   }
 
+  /** The sequence of the last transfer at or before the instant; 0 when there is none. */
+  private async sequenceAt(timestampNs: bigint): Promise<bigint> {
+    const row = await this.db
+      .selectFrom('ledger_transfers')
+      .select('sequence')
+      .where('timestamp', '<=', timestampNs)
+      .orderBy('timestamp', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? 0n : toBigInt(row.sequence);
+  }
+
+  /** The first bucket that can hold the account's history: the one in use when it was opened. */
+  private async firstBucketOf(accountId: string): Promise<bigint | null> {
+    const account = await this.db
+      .selectFrom('ledger_accounts')
+      .select('timestamp')
+      .where('id', '=', accountId)
+      .executeTakeFirst();
+    if (account === undefined) return null;
+    return this.buckets.of((await this.sequenceAt(toBigInt(account.timestamp))) + 1n);
+  }
+
   async balancesAsOf(accountId: string, timestampNs: bigint): Promise<Balances | null> {
-    const [asDebit, asCredit] = await Promise.all([
-      this.db
-        .selectFrom('ledger_transfers')
-        .select([
-          'timestamp',
-          'debit_debits_pending as debitsPending',
-          'debit_debits_posted as debitsPosted',
-          'debit_credits_pending as creditsPending',
-          'debit_credits_posted as creditsPosted',
-        ])
-        .where('debit_account_id', '=', accountId)
-        .where('timestamp', '<=', timestampNs)
-        .orderBy('timestamp', 'desc')
-        .limit(1)
-        .executeTakeFirst(),
-      this.db
-        .selectFrom('ledger_transfers')
-        .select([
-          'timestamp',
-          'credit_debits_pending as debitsPending',
-          'credit_debits_posted as debitsPosted',
-          'credit_credits_pending as creditsPending',
-          'credit_credits_posted as creditsPosted',
-        ])
-        .where('credit_account_id', '=', accountId)
-        .where('timestamp', '<=', timestampNs)
-        .orderBy('timestamp', 'desc')
-        .limit(1)
-        .executeTakeFirst(),
-    ]);
-    const latest =
-      asDebit === undefined
-        ? asCredit
-        : asCredit === undefined || toBigInt(asDebit.timestamp) > toBigInt(asCredit.timestamp)
-          ? asDebit
-          : asCredit;
-    if (latest === undefined) return null;
-    return {
-      debitsPending: toBigInt(latest.debitsPending),
-      debitsPosted: toBigInt(latest.debitsPosted),
-      creditsPending: toBigInt(latest.creditsPending),
-      creditsPosted: toBigInt(latest.creditsPosted),
-    };
+    const upTo = await this.sequenceAt(timestampNs);
+    const firstBucket = await this.firstBucketOf(accountId);
+    if (upTo === 0n || firstBucket === null) return null;
+    for (let bucket = this.buckets.of(upTo); bucket >= firstBucket; bucket -= 1n) {
+      const side = (column: 'debit_account_id' | 'credit_account_id', prefix: 'debit' | 'credit') =>
+        this.db
+          .selectFrom('ledger_transfers')
+          .select([
+            'sequence',
+            `${prefix}_debits_pending as debitsPending`,
+            `${prefix}_debits_posted as debitsPosted`,
+            `${prefix}_credits_pending as creditsPending`,
+            `${prefix}_credits_posted as creditsPosted`,
+          ])
+          .where('bucket', '=', bucket)
+          .where(column, '=', accountId)
+          .where('sequence', '<=', upTo)
+          .orderBy('sequence', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+      const asDebit = await side('debit_account_id', 'debit');
+      const asCredit = await side('credit_account_id', 'credit');
+      const latest =
+        asDebit === undefined
+          ? asCredit
+          : asCredit === undefined || toBigInt(asDebit.sequence) > toBigInt(asCredit.sequence)
+            ? asDebit
+            : asCredit;
+      if (latest !== undefined) {
+        return {
+          debitsPending: toBigInt(latest.debitsPending),
+          debitsPosted: toBigInt(latest.debitsPosted),
+          creditsPending: toBigInt(latest.creditsPending),
+          creditsPosted: toBigInt(latest.creditsPosted),
+        };
+      }
+    }
+    return null;
   }
 
   async transfer(id: string): Promise<ChainedTransfer | undefined> {
@@ -109,30 +138,39 @@ export class KyselyLedgerReader implements LedgerReader {
   }
 
   /**
-   * Two index range scans (one per side) merged here, rather than one query with OR: an OR over
-   * two columns makes both engines read every matching row before the LIMIT, which on a hot
-   * account is millions of rows.
+   * Bucket by bucket, two index range scans (one per side) merged here, rather than one query with
+   * OR: an OR over two columns makes both engines read every matching row before the LIMIT, which
+   * on a hot account is millions of rows.
    */
   async entries(
     accountId: string,
     range: { readonly afterTimestamp: bigint; readonly atOrBeforeTimestamp: bigint },
     limit: number,
   ): Promise<Transfer[]> {
-    const side = (column: 'debit_account_id' | 'credit_account_id') =>
-      this.db
-        .selectFrom('ledger_transfers')
-        .selectAll()
-        .where(column, '=', accountId)
-        .where('timestamp', '>', range.afterTimestamp)
-        .where('timestamp', '<=', range.atOrBeforeTimestamp)
-        .orderBy('timestamp')
-        .limit(limit)
-        .execute();
-    const [debits, credits] = await Promise.all([side('debit_account_id'), side('credit_account_id')]);
-    return [...debits, ...credits]
-      .map(transferFromRow)
-      .sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0))
-      .slice(0, limit);
+    const firstBucket = await this.firstBucketOf(accountId);
+    if (firstBucket === null) return [];
+    const after = range.afterTimestamp < 0n ? 0n : await this.sequenceAt(range.afterTimestamp);
+    const upTo = await this.sequenceAt(range.atOrBeforeTimestamp);
+    const found: LedgerTransfersTable[] = [];
+    let start = this.buckets.of(after + 1n);
+    if (start < firstBucket) start = firstBucket;
+    for (let bucket = start; bucket <= this.buckets.of(upTo) && found.length < limit; bucket += 1n) {
+      const side = (column: 'debit_account_id' | 'credit_account_id') =>
+        this.db
+          .selectFrom('ledger_transfers')
+          .selectAll()
+          .where('bucket', '=', bucket)
+          .where(column, '=', accountId)
+          .where('sequence', '>', after)
+          .where('sequence', '<=', upTo)
+          .orderBy('sequence')
+          .limit(limit - found.length)
+          .execute();
+      const rows = [...(await side('debit_account_id')), ...(await side('credit_account_id'))];
+      rows.sort((a, b) => (toBigInt(a.sequence) < toBigInt(b.sequence) ? -1 : 1));
+      found.push(...rows.slice(0, limit - found.length));
+    }
+    return found.map(transferFromRow);
   }
 
   async trialBalance(asOfNs: bigint | null): Promise<TrialBalanceRow[]> {
@@ -231,7 +269,7 @@ export class KyselyLedgerReader implements LedgerReader {
     return rows.map(sealedAccountFromRow);
   }
 
-  async transfersPage(afterTimestamp: bigint, limit: number): Promise<ChainedTransfer[]> {
+  async transfersPage(afterTimestamp: bigint, limit: number): Promise<SequencedTransfer[]> {
     const rows = await this.db
       .selectFrom('ledger_transfers')
       .selectAll()
@@ -239,7 +277,15 @@ export class KyselyLedgerReader implements LedgerReader {
       .orderBy('timestamp')
       .limit(limit)
       .execute();
-    return rows.map(transferFromRow);
+    return rows.map(sequencedTransferFromRow);
+  }
+
+  async countMisfiledTransfers(): Promise<bigint> {
+    const row = await sql<{ count: unknown }>`
+      select count(*) as count from ledger_transfers where bucket <> sequence / ${this.buckets.size}`.execute(
+      this.db,
+    );
+    return toBigInt(row.rows[0]?.count ?? 0n);
   }
 
   async dueExpirations(nowNs: bigint, limit: number): Promise<string[]> {

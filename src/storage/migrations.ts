@@ -4,9 +4,9 @@
  * it, so a crash leaves it either fully applied or not at all (PostgreSQL and SQLite both have
  * transactional DDL).
  *
- * The ledger tables use the ledger timestamp as their primary key. On SQLite that makes it the rowid
- * (`integer primary key`): appends land at the end of the table's b-tree and secondary indexes
- * carry an 8-byte key. Ids, which clients choose, get a unique index.
+ * Accounts use the ledger timestamp as their primary key, transfers their sequence (1, 2, 3, …). On
+ * SQLite that makes it the rowid (`integer primary key`): appends land at the end of the table's
+ * b-tree and secondary indexes carry a short integer. Ids, which clients choose, get a unique index.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Backend } from '../app/ports.ts';
@@ -24,7 +24,10 @@ function timestampKey(backend: Backend): 'integer' | 'bigint' {
 const ledger: Migration = {
   name: '0001_ledger',
   async up(db, backend) {
-    await db.schema
+    // Balances are rewritten on every transfer. On PostgreSQL, free room on each page (fillfactor)
+    // lets those updates stay on the page without touching the indexes (HOT updates): measured 2–3x
+    // faster for a batch of 8,190 account updates.
+    let accounts = db.schema
       .createTable('ledger_accounts')
       .addColumn('timestamp', timestampKey(backend), (c) => c.primaryKey())
       .addColumn('id', 'text', (c) => c.notNull().unique())
@@ -37,8 +40,9 @@ const ledger: Migration = {
       .addColumn('debits_posted', 'bigint', (c) => c.notNull())
       .addColumn('credits_pending', 'bigint', (c) => c.notNull())
       .addColumn('credits_posted', 'bigint', (c) => c.notNull())
-      .addColumn('seal', 'text', (c) => c.notNull())
-      .execute();
+      .addColumn('seal', 'text', (c) => c.notNull());
+    if (backend === 'postgres') accounts = accounts.modifyEnd(sql`with (fillfactor = 50)`);
+    await accounts.execute();
     await db.schema
       .createIndex('ledger_accounts_by_ledger_currency_code')
       .on('ledger_accounts')
@@ -47,7 +51,9 @@ const ledger: Migration = {
 
     let transfers = db.schema
       .createTable('ledger_transfers')
-      .addColumn('timestamp', timestampKey(backend), (c) => c.primaryKey())
+      .addColumn('sequence', timestampKey(backend), (c) => c.primaryKey())
+      .addColumn('bucket', 'bigint', (c) => c.notNull())
+      .addColumn('timestamp', 'bigint', (c) => c.notNull().unique())
       .addColumn('id', 'text', (c) => c.notNull().unique())
       .addColumn('debit_account_id', 'text', (c) => c.notNull())
       .addColumn('credit_account_id', 'text', (c) => c.notNull())
@@ -66,15 +72,18 @@ const ledger: Migration = {
       }
     }
     await transfers.addColumn('hash', 'text', (c) => c.notNull()).execute();
+    // Per-account history, bucketed by sequence (see src/storage/ledger-buckets.ts): a batch's
+    // random-account inserts land in the newest bucket's small subtree instead of all over one
+    // index that grows with the whole history.
     await db.schema
       .createIndex('ledger_transfers_by_debit_account')
       .on('ledger_transfers')
-      .columns(['debit_account_id', 'timestamp'])
+      .columns(['bucket', 'debit_account_id', 'sequence'])
       .execute();
     await db.schema
       .createIndex('ledger_transfers_by_credit_account')
       .on('ledger_transfers')
-      .columns(['credit_account_id', 'timestamp'])
+      .columns(['bucket', 'credit_account_id', 'sequence'])
       .execute();
     // A pending transfer is resolved (posted, voided or expired) at most once: the storage says so too.
     await db.schema

@@ -3,9 +3,10 @@
  * what writing promised: integer columns arrive as bigint, balances are never negative.
  */
 
-import type { SealedAccount } from '../app/ports.ts';
+import type { SealedAccount, SequencedTransfer } from '../app/ports.ts';
 import { assert } from '../domain/assert.ts';
 import type { Account, Balances, ChainedTransfer } from '../domain/ledger/types.ts';
+import type { LedgerBuckets } from './ledger-buckets.ts';
 import type { LedgerAccountsTable, LedgerTransfersTable } from './schema.ts';
 
 /** pg answers SUM and COUNT as text or number; SQLite as bigint. One place turns them into bigint. */
@@ -99,8 +100,14 @@ export function transferFromRow(row: LedgerTransfersTable): ChainedTransfer {
   };
 }
 
+export function sequencedTransferFromRow(row: LedgerTransfersTable): SequencedTransfer {
+  return { ...transferFromRow(row), sequence: toBigInt(row.sequence) };
+}
+
 /** Column order of ledger_transfers as the hot paths insert it; transferValues() follows it. */
 export const transferColumns = [
+  'sequence',
+  'bucket',
   'timestamp',
   'id',
   'debit_account_id',
@@ -127,10 +134,16 @@ export const transferColumns = [
 
 export type TransferValue = bigint | string | null;
 
-export function transferValues(transfer: ChainedTransfer): TransferValue[] {
+export function transferValues(
+  transfer: ChainedTransfer,
+  sequence: bigint,
+  buckets: LedgerBuckets,
+): TransferValue[] {
   const debit = transfer.debitAccountAfter;
   const credit = transfer.creditAccountAfter;
   return [
+    sequence,
+    buckets.of(sequence),
     transfer.timestamp,
     transfer.id,
     transfer.debitAccountId,

@@ -19,6 +19,8 @@ export interface LedgerAccountsTable {
 }
 
 export interface LedgerTransfersTable {
+  sequence: bigint;
+  bucket: bigint;
   timestamp: bigint;
   id: string;
   debit_account_id: string;

@@ -68,7 +68,8 @@ describe('the capstan command on SQLite', () => {
   it('prints its commands', () => {
     const help = run(['--help']);
     assert.equal(help.status, 0);
-    for (const command of ['serve', 'migrate', 'verify']) assert.match(help.stdout, new RegExp(`\\b${command}\\b`));
+    for (const command of ['serve', 'migrate', 'verify'])
+      assert.match(help.stdout, new RegExp(`\\b${command}\\b`));
   });
 
   it('serves an empty data directory: migrates, prints the operator key once, answers HTTP, stops on SIGTERM', async () => {
@@ -94,7 +95,11 @@ describe('the capstan command on SQLite', () => {
       currency: 'USD',
       code: 'test',
     }));
-    const posted = await fetch(`${first.url}/v1/ledger/transfers`, { method: 'POST', headers, body: JSON.stringify({ transfers }) });
+    const posted = await fetch(`${first.url}/v1/ledger/transfers`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ transfers }),
+    });
     assert.equal(posted.status, 200);
     assert.equal(await stop(first.child), 0);
 

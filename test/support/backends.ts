@@ -29,28 +29,33 @@ export interface Harness {
   dispose(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /** Transfers per per-account index bucket as a power of two (small to cross many buckets). */
+  readonly ledgerBucketShift?: bigint;
+}
+
 export interface BackendUnderTest {
   readonly name: Backend;
   /** Why the backend is skipped, or undefined when it runs. */
   readonly skip: string | undefined;
-  open(): Promise<Harness>;
+  open(options?: HarnessOptions): Promise<Harness>;
 }
 
 export const sqliteBackend: BackendUnderTest = {
   name: 'sqlite',
   skip: undefined,
-  async open() {
+  async open(options = {}) {
     const dir = mkdtempSync(join(tmpdir(), 'capstan-test-'));
     const path = join(dir, 'capstan.sqlite');
-    const store = new SqliteStore({ path });
+    const store = new SqliteStore({ path, ...options });
     const extra: SqliteStore[] = [];
-    const raw = new SqliteStore({ path });
+    const raw = new SqliteStore({ path, ...options });
     return {
       backend: 'sqlite',
       location: path,
       store,
       openAnother() {
-        const another = new SqliteStore({ path });
+        const another = new SqliteStore({ path, ...options });
         extra.push(another);
         return another;
       },
@@ -81,7 +86,7 @@ function postgresSkipReason(): string | undefined {
 export const postgresBackend: BackendUnderTest = {
   name: 'postgres',
   skip: postgresSkipReason(),
-  async open() {
+  async open(options = {}) {
     const adminUrl = process.env[postgresUrlVariable] as string;
     const name = `capstan_test_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: adminUrl });
@@ -91,7 +96,7 @@ export const postgresBackend: BackendUnderTest = {
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
     const location = url.toString();
-    const store = new PostgresStore({ connectionString: location });
+    const store = new PostgresStore({ connectionString: location, ...options });
     const raw = new pg.Client({ connectionString: location });
     await raw.connect();
     const extra: PostgresStore[] = [];
@@ -100,7 +105,7 @@ export const postgresBackend: BackendUnderTest = {
       location,
       store,
       openAnother() {
-        const another = new PostgresStore({ connectionString: location });
+        const another = new PostgresStore({ connectionString: location, ...options });
         extra.push(another);
         return another;
       },

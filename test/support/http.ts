@@ -58,7 +58,8 @@ export async function startTestServer(backend: BackendUnderTest): Promise<TestSe
       let body: string | undefined;
       if (options.rawBody !== undefined) body = options.rawBody;
       else if (options.body !== undefined) body = JSON.stringify(options.body);
-      if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+      if (body !== undefined && headers['content-type'] === undefined)
+        headers['content-type'] = 'application/json';
       const response = await fetch(url + path, { method, headers, ...(body === undefined ? {} : { body }) });
       const text = await response.text();
       let json: unknown;

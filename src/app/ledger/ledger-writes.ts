@@ -125,7 +125,7 @@ async function executeBatch(
   assertBooksBalance(accounts, outcome.accounts);
   if (outcome.created.length > 0) {
     const chained = chainTransfers(context.sha256, head.lastHash, outcome.created);
-    await tx.ledger.appendTransfers(chained, outcome.accounts);
+    await tx.ledger.appendTransfers(chained, outcome.accounts, head.transferCount + 1n);
     await tx.ledger.setHead({
       lastHash: (chained[chained.length - 1] as { hash: string }).hash,
       transferCount: head.transferCount + BigInt(chained.length),

@@ -40,14 +40,34 @@ export async function verifyLedger(
       if (failure !== null) return report(failure);
       after = (page[page.length - 1] as (typeof page)[number]).account.timestamp;
     }
+    let expectedSequence = 1n;
     for (let after = -1n; ; ) {
       const page = await tx.ledger.transfersPage(after, verifyPageSize);
       if (page.length === 0) break;
       const failure = verifier.addTransfers(page);
       if (failure !== null) return report(failure);
+      // Storage numbers transfers 1, 2, 3, … in ledger order; the per-account indexes rely on it.
+      for (const transfer of page) {
+        if (transfer.sequence !== expectedSequence) {
+          return report({
+            rule: 'sequence_mismatch',
+            detail: `transfer ${transfer.id} is stored as number ${transfer.sequence}, expected ${expectedSequence}`,
+          });
+        }
+        expectedSequence += 1n;
+      }
       after = (page[page.length - 1] as (typeof page)[number]).timestamp;
       onProgress?.(verifier.transfersChecked, total);
     }
-    return report(verifier.finish(head));
+    const finished = verifier.finish(head);
+    if (finished !== null) return report(finished);
+    const misfiled = await tx.ledger.countMisfiledTransfers();
+    if (misfiled > 0n) {
+      return report({
+        rule: 'index_bucket_mismatch',
+        detail: `${misfiled} transfer(s) are filed under the wrong bucket of the per-account index`,
+      });
+    }
+    return report(null);
   });
 }

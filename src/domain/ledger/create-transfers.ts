@@ -29,7 +29,7 @@ import {
   transferClientFlagsMask,
 } from './types.ts';
 import { canonicalMetadata, isValidCode, isValidId, isValidMetadata } from './validation.ts';
-import { type LedgerState, WorkingState } from './working-state.ts';
+import { type LedgerState, type Mark, WorkingState } from './working-state.ts';
 
 export interface BatchClock {
   /** The instant of the batch, in nanoseconds: pending transfers expire against it. */
@@ -66,7 +66,7 @@ export function executeTransferBatch(
   const results: TransferResultCode[] = new Array(inputs.length);
   let chainStart: number | null = null;
   let chainBroken = false;
-  let chainMark = working.mark();
+  let chainMark: Mark | null = null;
   for (let index = 0; index < inputs.length; index += 1) {
     const input = inputs[index] as TransferInput;
     const linked = hasFlag(input.flags, TransferFlag.linked);
@@ -82,12 +82,13 @@ export function executeTransferBatch(
 
     if (result !== 'ok' && chainStart !== null && !chainBroken) {
       chainBroken = true;
-      working.rollback(chainMark);
+      working.rollback(chainMark as Mark);
       for (let earlier = chainStart; earlier < index; earlier += 1) results[earlier] = 'linked_event_failed';
     }
     results[index] = result;
     if (chainStart !== null && (!linked || result === 'linked_event_chain_open')) {
       chainStart = null;
+      working.release();
       // The chain ends here, and its failure with it: without this reset a single (unlinked)
       // transfer after a failed chain answered `linked_event_failed` without being executed.
       chainBroken = false;

@@ -30,6 +30,8 @@ export class WorkingState {
   private readonly transfers = new Map<string, Transfer>();
   private readonly resolutions = new Map<string, Transfer>();
   private readonly undo: Undo[] = [];
+  /** Undo entries are kept only while a linked chain is open: nothing else is ever rolled back. */
+  private recording = false;
   readonly created: Transfer[] = [];
   /** The timestamp of the last transfer created so far. */
   timestamp: bigint;
@@ -58,26 +60,35 @@ export class WorkingState {
   }
 
   putAccount(account: Account): void {
-    this.undo.push({ kind: 'account', id: account.id, previous: this.accounts.get(account.id) });
+    if (this.recording)
+      this.undo.push({ kind: 'account', id: account.id, previous: this.accounts.get(account.id) });
     this.accounts.set(account.id, account);
   }
 
   addTransfer(transfer: Transfer): void {
     assert(this.transfer(transfer.id) === undefined, 'transfer id is already taken');
     assert(transfer.timestamp === this.timestamp + 1n, 'transfer timestamps must be consecutive');
-    this.undo.push({ kind: 'transfer', id: transfer.id });
+    if (this.recording) this.undo.push({ kind: 'transfer', id: transfer.id });
     this.transfers.set(transfer.id, transfer);
     this.created.push(transfer);
     this.timestamp = transfer.timestamp;
     if (transfer.pendingId !== null) {
       assert(this.resolution(transfer.pendingId) === undefined, 'a pending transfer resolves only once');
-      this.undo.push({ kind: 'resolution', pendingId: transfer.pendingId });
+      if (this.recording) this.undo.push({ kind: 'resolution', pendingId: transfer.pendingId });
       this.resolutions.set(transfer.pendingId, transfer);
     }
   }
 
+  /** Opens a linked chain: from here every change is recorded until release(). */
   mark(): Mark {
+    this.recording = true;
     return { undoLength: this.undo.length, createdLength: this.created.length, timestamp: this.timestamp };
+  }
+
+  /** Closes the linked chain: its changes stand, and the undo log is no longer needed. */
+  release(): void {
+    this.recording = false;
+    this.undo.length = 0;
   }
 
   rollback(mark: Mark): void {

@@ -20,7 +20,13 @@ for (const backend of backendsUnderTest) {
 
     it('opens accounts, idempotently, and refuses a conflicting re-open', async () => {
       const cash = await api.request('POST', '/v1/ledger/accounts', {
-        body: { id: 'cash', ledger: 'plt_acme', currency: 'USD', code: '1000', metadata: { purpose: 'settlement' } },
+        body: {
+          id: 'cash',
+          ledger: 'plt_acme',
+          currency: 'USD',
+          code: '1000',
+          metadata: { purpose: 'settlement' },
+        },
       });
       assert.equal(cash.status, 200);
       assert.deepEqual(
@@ -42,21 +48,39 @@ for (const backend of backendsUnderTest) {
         },
       );
       const merchant = await api.request('POST', '/v1/ledger/accounts', {
-        body: { id: 'mer_1-wallet', ledger: 'plt_acme', currency: 'USD', code: '2000', flags: ['debits_must_not_exceed_credits'] },
+        body: {
+          id: 'mer_1-wallet',
+          ledger: 'plt_acme',
+          currency: 'USD',
+          code: '2000',
+          flags: ['debits_must_not_exceed_credits'],
+        },
       });
       assert.deepEqual(merchant.json.flags, ['debits_must_not_exceed_credits']);
       const again = await api.request('POST', '/v1/ledger/accounts', {
-        body: { id: 'cash', ledger: 'plt_acme', currency: 'USD', code: '1000', metadata: { purpose: 'settlement' } },
+        body: {
+          id: 'cash',
+          ledger: 'plt_acme',
+          currency: 'USD',
+          code: '1000',
+          metadata: { purpose: 'settlement' },
+        },
       });
       assert.equal(again.status, 200);
       assert.equal(again.json.timestamp, cash.json.timestamp);
-      const conflict = await api.request('POST', '/v1/ledger/accounts', { body: { id: 'cash', ledger: 'plt_acme', currency: 'EUR', code: '1000' } });
+      const conflict = await api.request('POST', '/v1/ledger/accounts', {
+        body: { id: 'cash', ledger: 'plt_acme', currency: 'EUR', code: '1000' },
+      });
       assert.equal(conflict.status, 409);
       assert.equal(conflict.json.code, 'exists_with_different_currency');
-      const badCurrency = await api.request('POST', '/v1/ledger/accounts', { body: { ledger: 'plt_acme', currency: 'XYZ', code: '1' } });
+      const badCurrency = await api.request('POST', '/v1/ledger/accounts', {
+        body: { ledger: 'plt_acme', currency: 'XYZ', code: '1' },
+      });
       assert.equal(badCurrency.status, 400);
       assert.equal(badCurrency.json.code, 'currency_must_be_valid');
-      const generated = await api.request('POST', '/v1/ledger/accounts', { body: { ledger: 'plt_acme', currency: 'EUR', code: '1000' } });
+      const generated = await api.request('POST', '/v1/ledger/accounts', {
+        body: { ledger: 'plt_acme', currency: 'EUR', code: '1000' },
+      });
       assert.match(generated.json.id, /^lac_/);
     });
 
@@ -65,11 +89,47 @@ for (const backend of backendsUnderTest) {
       const response = await api.request('POST', '/v1/ledger/transfers', {
         body: {
           transfers: [
-            { id: 'payout-1', debit_account_id: 'cash', credit_account_id: 'mer_1-wallet', amount: '10000', currency: 'USD', code: 'payout', metadata: { settlement: 'stl_1' } },
-            { id: 'fee-1', debit_account_id: 'mer_1-wallet', credit_account_id: 'cash', amount: '20000', currency: 'USD', code: 'fee' },
-            { id: 'same', debit_account_id: 'cash', credit_account_id: 'cash', amount: '1', currency: 'USD', code: 'x' },
-            { id: 'eur', debit_account_id: 'cash', credit_account_id: 'mer_1-wallet', amount: '1', currency: 'EUR', code: 'x' },
-            { id: 'neg', debit_account_id: 'cash', credit_account_id: 'mer_1-wallet', amount: '-5', currency: 'USD', code: 'x' },
+            {
+              id: 'payout-1',
+              debit_account_id: 'cash',
+              credit_account_id: 'mer_1-wallet',
+              amount: '10000',
+              currency: 'USD',
+              code: 'payout',
+              metadata: { settlement: 'stl_1' },
+            },
+            {
+              id: 'fee-1',
+              debit_account_id: 'mer_1-wallet',
+              credit_account_id: 'cash',
+              amount: '20000',
+              currency: 'USD',
+              code: 'fee',
+            },
+            {
+              id: 'same',
+              debit_account_id: 'cash',
+              credit_account_id: 'cash',
+              amount: '1',
+              currency: 'USD',
+              code: 'x',
+            },
+            {
+              id: 'eur',
+              debit_account_id: 'cash',
+              credit_account_id: 'mer_1-wallet',
+              amount: '1',
+              currency: 'EUR',
+              code: 'x',
+            },
+            {
+              id: 'neg',
+              debit_account_id: 'cash',
+              credit_account_id: 'mer_1-wallet',
+              amount: '-5',
+              currency: 'USD',
+              code: 'x',
+            },
           ],
         },
       });
@@ -96,14 +156,29 @@ for (const backend of backendsUnderTest) {
     it('reserves with a pending transfer and posts part of it', async () => {
       clock().advanceSeconds(10);
       const hold = await api.request('POST', '/v1/ledger/transfers', {
-        body: { transfers: [{ id: 'hold-1', debit_account_id: 'mer_1-wallet', credit_account_id: 'cash', amount: '4000', currency: 'USD', code: 'repayment', flags: ['pending'], timeout_seconds: 3600 }] },
+        body: {
+          transfers: [
+            {
+              id: 'hold-1',
+              debit_account_id: 'mer_1-wallet',
+              credit_account_id: 'cash',
+              amount: '4000',
+              currency: 'USD',
+              code: 'repayment',
+              flags: ['pending'],
+              timeout_seconds: 3600,
+            },
+          ],
+        },
       });
       assert.equal(hold.json.results[0].result, 'ok');
       const reserved = await api.request('GET', '/v1/ledger/accounts/mer_1-wallet');
       assert.equal(reserved.json.debits_pending, '4000');
       clock().advanceSeconds(10);
       const post = await api.request('POST', '/v1/ledger/transfers', {
-        body: { transfers: [{ id: 'hold-1-post', pending_id: 'hold-1', amount: '2500', flags: ['post_pending'] }] },
+        body: {
+          transfers: [{ id: 'hold-1-post', pending_id: 'hold-1', amount: '2500', flags: ['post_pending'] }],
+        },
       });
       assert.equal(post.json.results[0].result, 'ok');
       const after = await api.request('GET', '/v1/ledger/accounts/mer_1-wallet');
@@ -142,13 +217,19 @@ for (const backend of backendsUnderTest) {
         ],
       );
       assert.equal(first.json.data[1].balances_after.debits_pending, '4000');
-      const second = await api.request('GET', '/v1/ledger/accounts/mer_1-wallet/entries?limit=2&starting_after=hold-1');
+      const second = await api.request(
+        'GET',
+        '/v1/ledger/accounts/mer_1-wallet/entries?limit=2&starting_after=hold-1',
+      );
       assert.deepEqual(
         second.json.data.map((e: { id: string }) => e.id),
         ['hold-1-post'],
       );
       assert.equal(second.json.has_more, false);
-      const unknownCursor = await api.request('GET', '/v1/ledger/accounts/mer_1-wallet/entries?starting_after=nope');
+      const unknownCursor = await api.request(
+        'GET',
+        '/v1/ledger/accounts/mer_1-wallet/entries?starting_after=nope',
+      );
       assert.equal(unknownCursor.json.code, 'starting_after_not_found');
       assert.equal(unknownCursor.json.param, 'starting_after');
     });
@@ -157,7 +238,14 @@ for (const backend of backendsUnderTest) {
       const balance = await api.request('GET', '/v1/ledger/trial_balance');
       assert.equal(balance.status, 200);
       const usd = balance.json.totals.find((t: { currency: string }) => t.currency === 'USD');
-      assert.deepEqual(usd, { currency: 'USD', debits_posted: '12500', credits_posted: '12500', debits_pending: '0', credits_pending: '0', balanced: true });
+      assert.deepEqual(usd, {
+        currency: 'USD',
+        debits_posted: '12500',
+        credits_posted: '12500',
+        debits_pending: '0',
+        credits_pending: '0',
+        balanced: true,
+      });
       const accounts = await api.request('GET', '/v1/ledger/accounts?ledger=plt_acme&currency=USD&limit=1');
       assert.equal(accounts.json.data.length, 1);
       assert.equal(accounts.json.has_more, true);

@@ -7,8 +7,7 @@ import { type Static, Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
 import { getAccount, listEntries, trialBalance } from '../../app/ledger/ledger-reads.ts';
 import { createAccounts, createTransfers } from '../../app/ledger/ledger-writes.ts';
-import { expiryTransferId } from '../../domain/ledger/create-transfers.ts';
-import { idLengthMax, transfersPerBatchMax } from '../../domain/ledger/limits.ts';
+import { transfersPerBatchMax } from '../../domain/ledger/limits.ts';
 import { isExistsCode, transferResultCodes } from '../../domain/ledger/result-codes.ts';
 import {
   type AccountFlagName,

@@ -226,7 +226,9 @@ export function ledgerContract(backend: BackendUnderTest): void {
       await assert.rejects(
         harness.store.write(async (tx) => {
           const { createTransfers } = await import('../../app/ledger/ledger-writes.ts');
-          const [spent] = await createTransfers(tx, ledger.app, [transfer('rb-spend', 'rb-mer', 'rb-bank', 100n)]);
+          const [spent] = await createTransfers(tx, ledger.app, [
+            transfer('rb-spend', 'rb-mer', 'rb-bank', 100n),
+          ]);
           assert.equal(spent?.result, 'ok');
           throw new Error('the request failed after the ledger write');
         }),
@@ -237,7 +239,9 @@ export function ledgerContract(backend: BackendUnderTest): void {
       assert.equal(await harness.store.read((tx) => tx.ledger.transfer('rb-spend')), undefined);
     });
 
-    it('sees a write made through another connection', { skip: backend.name === 'sqlite' ? 'covered by the bank invariant across threads' : false }, async () => {
+    it('sees a write made through another connection', {
+      skip: backend.name === 'sqlite' ? 'covered by the bank invariant across threads' : false,
+    }, async () => {
       await ledger.open(['oc-bank']);
       await ledger.open(['oc-mer'], { constrained: true });
       await ledger.transfers([transfer('oc-fund', 'oc-bank', 'oc-mer', 100n)]);

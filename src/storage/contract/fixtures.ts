@@ -15,7 +15,9 @@ import {
 import type { Store } from '../../app/ports.ts';
 import { AccountFlag, type AccountInput, type TransferInput } from '../../domain/ledger/types.ts';
 
-export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+import { sha256Hex } from '../../main/system.ts';
+
+export const sha256 = sha256Hex;
 
 let counter = 0;
 function next(): number {

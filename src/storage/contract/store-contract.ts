@@ -5,6 +5,7 @@
 import type { BackendUnderTest } from '../../../test/support/backends.ts';
 import { accessContract } from './contract-access.ts';
 import { concurrencyContract } from './contract-concurrency.ts';
+import { historyContract } from './contract-history.ts';
 import { ledgerContract } from './contract-ledger.ts';
 import { migrationsContract } from './contract-migrations.ts';
 import { simulationContract } from './contract-simulation.ts';
@@ -13,6 +14,7 @@ import { verifyContract } from './contract-verify.ts';
 export function describeStoreContract(backend: BackendUnderTest): void {
   migrationsContract(backend);
   ledgerContract(backend);
+  historyContract(backend);
   accessContract(backend);
   verifyContract(backend);
   simulationContract(backend);

@@ -10,6 +10,7 @@ import type { ChainHead, LedgerRepository, SealedAccount } from '../../app/ports
 import type { Account, ChainedTransfer, Transfer } from '../../domain/ledger/types.ts';
 import type { AccountCache } from '../account-cache.ts';
 import { KyselyLedgerReader } from '../kysely-ledger-reader.ts';
+import type { LedgerBuckets } from '../ledger-buckets.ts';
 import {
   accountFromRow,
   accountToRow,
@@ -20,9 +21,12 @@ import {
   transferValues,
 } from '../rows.ts';
 import type { Database, LedgerAccountsTable, LedgerTransfersTable } from '../schema.ts';
+import { int8ArrayLiteral, textArrayLiteral } from './array-literal.ts';
 
 /** The PostgreSQL array type of each ledger_transfers column, for unnest(). */
 const transferColumnTypes: Record<(typeof transferColumns)[number], 'text' | 'int8'> = {
+  sequence: 'int8',
+  bucket: 'int8',
   timestamp: 'int8',
   id: 'text',
   debit_account_id: 'text',
@@ -57,8 +61,9 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
   constructor(
     db: Kysely<Database>,
     private readonly cache: AccountCache,
+    buckets: LedgerBuckets,
   ) {
-    super(db);
+    super(db, buckets);
   }
 
   async lockHead(): Promise<ChainHead> {
@@ -95,7 +100,7 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
     const found = new Map<string, Transfer>();
     if (ids.length === 0) return found;
     const result = await sql<LedgerTransfersTable>`
-      select * from ledger_transfers where id = any(${[...ids]}::text[])`.execute(this.db);
+      select * from ledger_transfers where id = any(${textArrayLiteral(ids)}::text[])`.execute(this.db);
     for (const row of result.rows) found.set(row.id, transferFromRow(row));
     return found;
   }
@@ -104,7 +109,9 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
     const found = new Map<string, Transfer>();
     if (pendingIds.length === 0) return found;
     const result = await sql<LedgerTransfersTable>`
-      select * from ledger_transfers where pending_id = any(${[...pendingIds]}::text[])`.execute(this.db);
+      select * from ledger_transfers where pending_id = any(${textArrayLiteral(pendingIds)}::text[])`.execute(
+      this.db,
+    );
     for (const row of result.rows) found.set(row.pending_id as string, transferFromRow(row));
     return found;
   }
@@ -120,7 +127,7 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
     if (missing.length === 0) return found;
     // any($1) rather than `in (…)`: one parameter however many ids, and one plan.
     const result = await sql<LedgerAccountsTable>`
-      select * from ledger_accounts where id = any(${missing}::text[])`.execute(this.db);
+      select * from ledger_accounts where id = any(${textArrayLiteral(missing)}::text[])`.execute(this.db);
     for (const row of result.rows) {
       const account = accountFromRow(row);
       found.set(row.id, account);
@@ -133,39 +140,47 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
   async insertAccounts(accounts: readonly SealedAccount[]): Promise<void> {
     if (accounts.length === 0) return;
     const rows = accounts.map(accountToRow);
-    const column = <K extends keyof LedgerAccountsTable>(key: K) => rows.map((row) => row[key]);
+    const text = (key: 'id' | 'ledger' | 'currency' | 'code' | 'metadata' | 'seal') =>
+      textArrayLiteral(rows.map((row) => row[key]));
+    const int8 = (
+      key: 'timestamp' | 'flags' | 'debits_pending' | 'debits_posted' | 'credits_pending' | 'credits_posted',
+    ) => int8ArrayLiteral(rows.map((row) => row[key]));
     await sql`insert into ledger_accounts (timestamp, id, ledger, currency, code, flags, metadata,
         debits_pending, debits_posted, credits_pending, credits_posted, seal)
-      select * from unnest(${column('timestamp')}::int8[], ${column('id')}::text[], ${column('ledger')}::text[],
-        ${column('currency')}::text[], ${column('code')}::text[], ${column('flags')}::int8[], ${column('metadata')}::text[],
-        ${column('debits_pending')}::int8[], ${column('debits_posted')}::int8[], ${column('credits_pending')}::int8[],
-        ${column('credits_posted')}::int8[], ${column('seal')}::text[])`.execute(this.db);
+      select * from unnest(${int8('timestamp')}::int8[], ${text('id')}::text[], ${text('ledger')}::text[],
+        ${text('currency')}::text[], ${text('code')}::text[], ${int8('flags')}::int8[], ${text('metadata')}::text[],
+        ${int8('debits_pending')}::int8[], ${int8('debits_posted')}::int8[], ${int8('credits_pending')}::int8[],
+        ${int8('credits_posted')}::int8[], ${text('seal')}::text[])`.execute(this.db);
     if (this.cacheUsable) for (const sealed of accounts) this.cache.put(sealed.account);
   }
 
-  async appendTransfers(transfers: readonly ChainedTransfer[], accounts: readonly Account[]): Promise<void> {
+  async appendTransfers(
+    transfers: readonly ChainedTransfer[],
+    accounts: readonly Account[],
+    firstSequence: bigint,
+  ): Promise<void> {
     if (transfers.length > 0) {
-      const columns: TransferValue[][] = transferColumns.map(
-        () => new Array<TransferValue>(transfers.length),
+      const rows = transfers.map((transfer, index) =>
+        transferValues(transfer, firstSequence + BigInt(index), this.buckets),
       );
-      transfers.forEach((transfer, row) => {
-        transferValues(transfer).forEach((value, column) => {
-          (columns[column] as TransferValue[])[row] = value;
-        });
+      const parameters = transferColumns.map((column, index) => {
+        const values = rows.map((row) => row[index] as TransferValue);
+        return transferColumnTypes[column] === 'text'
+          ? textArrayLiteral(values as (string | null)[])
+          : int8ArrayLiteral(values as (bigint | null)[]);
       });
-      await this.executeRaw(insertTransfersSql, columns);
+      await this.executeRaw(insertTransfersSql, parameters);
       const expiring = transfers.filter((transfer) => transfer.expiresAt !== null);
       if (expiring.length > 0) {
         await sql`insert into ledger_pending_expiries (pending_id, expires_at)
-          select * from unnest(${expiring.map((t) => t.id)}::text[], ${expiring.map((t) => t.expiresAt)}::int8[])`.execute(
-          this.db,
-        );
+          select * from unnest(${textArrayLiteral(expiring.map((t) => t.id))}::text[],
+            ${int8ArrayLiteral(expiring.map((t) => t.expiresAt))}::int8[])`.execute(this.db);
       }
       const resolved = transfers.flatMap((transfer) =>
         transfer.pendingId === null ? [] : [transfer.pendingId],
       );
       if (resolved.length > 0) {
-        await sql`delete from ledger_pending_expiries where pending_id = any(${resolved}::text[])`.execute(
+        await sql`delete from ledger_pending_expiries where pending_id = any(${textArrayLiteral(resolved)}::text[])`.execute(
           this.db,
         );
       }
@@ -176,9 +191,11 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
           debits_pending = u.debits_pending, debits_posted = u.debits_posted,
           credits_pending = u.credits_pending, credits_posted = u.credits_posted
         from unnest(
-          ${accounts.map((a) => a.id)}::text[],
-          ${accounts.map((a) => a.debitsPending)}::int8[], ${accounts.map((a) => a.debitsPosted)}::int8[],
-          ${accounts.map((a) => a.creditsPending)}::int8[], ${accounts.map((a) => a.creditsPosted)}::int8[]
+          ${textArrayLiteral(accounts.map((a) => a.id))}::text[],
+          ${int8ArrayLiteral(accounts.map((a) => a.debitsPending))}::int8[],
+          ${int8ArrayLiteral(accounts.map((a) => a.debitsPosted))}::int8[],
+          ${int8ArrayLiteral(accounts.map((a) => a.creditsPending))}::int8[],
+          ${int8ArrayLiteral(accounts.map((a) => a.creditsPosted))}::int8[]
         ) as u(id, debits_pending, debits_posted, credits_pending, credits_posted)
         where a.id = u.id`.execute(this.db);
       if (toBigInt(result.numAffectedRows ?? 0n) !== BigInt(accounts.length)) {

@@ -10,6 +10,7 @@ import pg from 'pg';
 import type { ReadTransaction, Store, WriteTransaction } from '../../app/ports.ts';
 import { AccountCache } from '../account-cache.ts';
 import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
+import { LedgerBuckets } from '../ledger-buckets.ts';
 import { applyMigrations, pendingMigrationNames } from '../migrator.ts';
 import type { Database } from '../schema.ts';
 import { PostgresLedger } from './postgres-ledger.ts';
@@ -23,6 +24,8 @@ export interface PostgresStoreOptions {
   readonly connectionString: string;
   readonly poolConnectionsMax?: number;
   readonly nowMs?: () => bigint;
+  /** Transfers per per-account index bucket, as a power of two; fixed for a database's life. */
+  readonly ledgerBucketShift?: bigint;
 }
 
 function describeLocation(connectionString: string): string {
@@ -44,6 +47,7 @@ export class PostgresStore implements Store {
 
   constructor(options: PostgresStoreOptions) {
     this.location = describeLocation(options.connectionString);
+    this.buckets = new LedgerBuckets(options.ledgerBucketShift);
     this.nowMs = options.nowMs ?? (() => BigInt(Date.now()));
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
@@ -59,10 +63,11 @@ export class PostgresStore implements Store {
   }
 
   private readonly accountCache = new AccountCache();
+  private readonly buckets: LedgerBuckets;
 
   private tx(trx: Transaction<Database>): WriteTransaction {
     return {
-      ledger: new PostgresLedger(trx, this.accountCache),
+      ledger: new PostgresLedger(trx, this.accountCache, this.buckets),
       apiKeys: new KyselyApiKeys(trx),
       idempotency: new KyselyIdempotency(trx),
     };

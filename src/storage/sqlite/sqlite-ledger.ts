@@ -9,6 +9,7 @@ import type { ChainHead, LedgerRepository, SealedAccount } from '../../app/ports
 import type { Account, ChainedTransfer, Transfer } from '../../domain/ledger/types.ts';
 import type { AccountCache } from '../account-cache.ts';
 import { KyselyLedgerReader } from '../kysely-ledger-reader.ts';
+import type { LedgerBuckets } from '../ledger-buckets.ts';
 import {
   accountFromRow,
   accountToRow,
@@ -47,8 +48,9 @@ export class SqliteLedger extends KyselyLedgerReader implements LedgerRepository
     db: Kysely<Database>,
     connection: BetterSqlite3.Database,
     private readonly cache: AccountCache,
+    buckets: LedgerBuckets,
   ) {
-    super(db);
+    super(db, buckets);
     this.statements = {
       head: connection.prepare<[], LedgerChainTable>('select * from ledger_chain where id = 1'),
       setHead: connection.prepare(
@@ -158,10 +160,16 @@ export class SqliteLedger extends KyselyLedgerReader implements LedgerRepository
     }
   }
 
-  async appendTransfers(transfers: readonly ChainedTransfer[], accounts: readonly Account[]): Promise<void> {
+  async appendTransfers(
+    transfers: readonly ChainedTransfer[],
+    accounts: readonly Account[],
+    firstSequence: bigint,
+  ): Promise<void> {
     const { insertTransfer, insertExpiry, deleteExpiry, updateAccount } = this.statements;
+    let sequence = firstSequence;
     for (const transfer of transfers) {
-      insertTransfer.run(...transferValues(transfer));
+      insertTransfer.run(...transferValues(transfer, sequence, this.buckets));
+      sequence += 1n;
       if (transfer.expiresAt !== null) insertExpiry.run(transfer.id, transfer.expiresAt);
       if (transfer.pendingId !== null) deleteExpiry.run(transfer.pendingId);
     }

@@ -12,6 +12,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { ReadTransaction, Store, WriteTransaction } from '../../app/ports.ts';
 import { AccountCache } from '../account-cache.ts';
 import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
+import { LedgerBuckets } from '../ledger-buckets.ts';
 import { applyMigrations, pendingMigrationNames } from '../migrator.ts';
 import { Mutex } from '../mutex.ts';
 import type { Database } from '../schema.ts';
@@ -26,6 +27,8 @@ export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a private in-memory database. */
   readonly path: string;
   readonly nowMs?: () => bigint;
+  /** Transfers per per-account index bucket, as a power of two; fixed for a database's life. */
+  readonly ledgerBucketShift?: bigint;
 }
 
 export class SqliteStore implements Store {
@@ -37,9 +40,11 @@ export class SqliteStore implements Store {
   private readonly nowMs: () => bigint;
   private transaction: (WriteTransaction & { ledger: SqliteLedger }) | undefined;
   private readonly accountCache = new AccountCache();
+  private readonly buckets: LedgerBuckets;
 
   constructor(options: SqliteStoreOptions) {
     this.location = options.path;
+    this.buckets = new LedgerBuckets(options.ledgerBucketShift);
     this.nowMs = options.nowMs ?? (() => BigInt(Date.now()));
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.connection = new Sqlite(options.path);
@@ -64,7 +69,7 @@ export class SqliteStore implements Store {
     // Statements are prepared once, after migration, and reused by every transaction: the mutex
     // guarantees only one transaction uses them at a time.
     this.transaction ??= {
-      ledger: new SqliteLedger(this.db, this.connection, this.accountCache),
+      ledger: new SqliteLedger(this.db, this.connection, this.accountCache, this.buckets),
       apiKeys: new KyselyApiKeys(this.db),
       idempotency: new KyselyIdempotency(this.db),
     };
