@@ -104,13 +104,14 @@ function prng(seed: number): () => number {
   };
 }
 
+/** Ids grow with time, as ULIDs or UUIDv7 do (the kind of id TigerBeetle also recommends). */
 function makeTransfers(prefix: string, count: number, hot: boolean, random: () => number): TransferInput[] {
   return Array.from({ length: count }, (_, i) => {
     const debit = hot ? 0 : Math.floor(random() * accountCount);
     let credit = 1 + Math.floor(random() * (accountCount - 1));
     if (credit === debit) credit = (credit + 1) % accountCount;
     return {
-      id: `${prefix}-${i}`,
+      id: `${prefix}-${String(i).padStart(10, '0')}`,
       debitAccountId: `acc-${debit}`,
       creditAccountId: `acc-${credit}`,
       amount: BigInt(1 + Math.floor(random() * 100_000)),

@@ -54,6 +54,8 @@ export interface WriteTransaction extends ReadTransaction {
 export interface ChainHead {
   readonly lastHash: string;
   readonly transferCount: bigint;
+  /** Accounts opened so far: verify compares it with the accounts stored. */
+  readonly accountCount: bigint;
   readonly lastTimestamp: bigint;
 }
 

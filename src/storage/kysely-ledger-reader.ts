@@ -38,6 +38,7 @@ export class KyselyLedgerReader implements LedgerReader {
     return {
       lastHash: row.last_hash,
       transferCount: toBigInt(row.transfer_count),
+      accountCount: toBigInt(row.account_count),
       lastTimestamp: toBigInt(row.last_timestamp),
     };
   }

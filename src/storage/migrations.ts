@@ -110,11 +110,18 @@ const ledger: Migration = {
       .addColumn('id', 'bigint', (c) => c.primaryKey().check(sql`id = 1`))
       .addColumn('last_hash', 'text', (c) => c.notNull())
       .addColumn('transfer_count', 'bigint', (c) => c.notNull())
+      .addColumn('account_count', 'bigint', (c) => c.notNull())
       .addColumn('last_timestamp', 'bigint', (c) => c.notNull())
       .execute();
     await db
       .insertInto('ledger_chain')
-      .values({ id: 1n, last_hash: '0'.repeat(64), transfer_count: 0n, last_timestamp: 0n })
+      .values({
+        id: 1n,
+        last_hash: '0'.repeat(64),
+        transfer_count: 0n,
+        account_count: 0n,
+        last_timestamp: 0n,
+      })
       .execute();
   },
 };

@@ -54,6 +54,7 @@ export interface LedgerChainTable {
   id: bigint;
   last_hash: string;
   transfer_count: bigint;
+  account_count: bigint;
   last_timestamp: bigint;
 }
 

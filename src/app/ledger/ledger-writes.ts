@@ -62,7 +62,11 @@ export async function createAccounts(
     await tx.ledger.insertAccounts(
       outcome.created.map((account) => ({ account, seal: accountSeal(context.sha256, account) })),
     );
-    await tx.ledger.setHead({ ...head, lastTimestamp: outcome.lastTimestamp });
+    await tx.ledger.setHead({
+      ...head,
+      accountCount: head.accountCount + BigInt(outcome.created.length),
+      lastTimestamp: outcome.lastTimestamp,
+    });
   }
   const created = new Map(outcome.created.map((account) => [account.id, account]));
   return inputs.map((input, index) => {
@@ -129,6 +133,7 @@ async function executeBatch(
     await tx.ledger.setHead({
       lastHash: (chained[chained.length - 1] as { hash: string }).hash,
       transferCount: head.transferCount + BigInt(chained.length),
+      accountCount: head.accountCount,
       lastTimestamp: outcome.lastTimestamp,
     });
   }

@@ -40,6 +40,12 @@ export async function verifyLedger(
       if (failure !== null) return report(failure);
       after = (page[page.length - 1] as (typeof page)[number]).account.timestamp;
     }
+    if (BigInt(verifier.accountCount) !== head.accountCount) {
+      return report({
+        rule: 'account_count_mismatch',
+        detail: `the chain head counts ${head.accountCount} accounts opened but ${verifier.accountCount} are stored`,
+      });
+    }
     let expectedSequence = 1n;
     for (let after = -1n; ; ) {
       const page = await tx.ledger.transfersPage(after, verifyPageSize);

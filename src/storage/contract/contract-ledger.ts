@@ -239,9 +239,10 @@ export function ledgerContract(backend: BackendUnderTest): void {
       assert.equal(await harness.store.read((tx) => tx.ledger.transfer('rb-spend')), undefined);
     });
 
-    it('sees a write made through another connection', {
-      skip: backend.name === 'sqlite' ? 'covered by the bank invariant across threads' : false,
-    }, async () => {
+    // On SQLite a second connection in this thread would wait for the lock by sleeping the thread;
+    // the bank invariant runs writers in threads of their own instead.
+    const anotherConnection = backend.name === 'postgres' ? it : () => undefined;
+    anotherConnection('sees a write made through another connection', async () => {
       await ledger.open(['oc-bank']);
       await ledger.open(['oc-mer'], { constrained: true });
       await ledger.transfers([transfer('oc-fund', 'oc-bank', 'oc-mer', 100n)]);

@@ -79,5 +79,18 @@ export function verifyContract(backend: BackendUnderTest): void {
       // The chain is intact up to v-post-9, but the head still counts the removed tail.
       assert.equal((await failure())?.rule, 'transfer_count_mismatch');
     });
+
+    it('catches an account removed from the books, even one that never moved money', async () => {
+      const fresh = await backend.open();
+      try {
+        await fresh.store.migrate();
+        await testLedger(fresh.store).open(['v-idle', 'v-busy']);
+        assert.equal((await verifyLedger(fresh.store, sha256)).failure, null);
+        await fresh.exec(`delete from ledger_accounts where id = 'v-idle'`);
+        assert.equal((await verifyLedger(fresh.store, sha256)).failure?.rule, 'account_count_mismatch');
+      } finally {
+        await fresh.dispose();
+      }
+    });
   });
 }

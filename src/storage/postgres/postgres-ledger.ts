@@ -67,8 +67,13 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
   }
 
   async lockHead(): Promise<ChainHead> {
-    const result = await sql<{ last_hash: string; transfer_count: unknown; last_timestamp: unknown }>`
-      select last_hash, transfer_count, last_timestamp from ledger_chain where id = 1 for update`.execute(
+    const result = await sql<{
+      last_hash: string;
+      transfer_count: unknown;
+      account_count: unknown;
+      last_timestamp: unknown;
+    }>`
+      select last_hash, transfer_count, account_count, last_timestamp from ledger_chain where id = 1 for update`.execute(
       this.db,
     );
     const row = result.rows[0];
@@ -76,6 +81,7 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
     const head = {
       lastHash: row.last_hash,
       transferCount: toBigInt(row.transfer_count),
+      accountCount: toBigInt(row.account_count),
       lastTimestamp: toBigInt(row.last_timestamp),
     };
     this.cache.validate(head);
@@ -89,6 +95,7 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
       .set({
         last_hash: head.lastHash,
         transfer_count: head.transferCount,
+        account_count: head.accountCount,
         last_timestamp: head.lastTimestamp,
       })
       .where('id', '=', 1n)

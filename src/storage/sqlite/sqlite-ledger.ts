@@ -54,7 +54,7 @@ export class SqliteLedger extends KyselyLedgerReader implements LedgerRepository
     this.statements = {
       head: connection.prepare<[], LedgerChainTable>('select * from ledger_chain where id = 1'),
       setHead: connection.prepare(
-        'update ledger_chain set last_hash = ?, transfer_count = ?, last_timestamp = ? where id = 1',
+        'update ledger_chain set last_hash = ?, transfer_count = ?, account_count = ?, last_timestamp = ? where id = 1',
       ),
       account: connection.prepare<[string], LedgerAccountsTable>(
         'select * from ledger_accounts where id = ?',
@@ -90,6 +90,7 @@ export class SqliteLedger extends KyselyLedgerReader implements LedgerRepository
     return {
       lastHash: row.last_hash,
       transferCount: toBigInt(row.transfer_count),
+      accountCount: toBigInt(row.account_count),
       lastTimestamp: toBigInt(row.last_timestamp),
     };
   }
@@ -103,7 +104,7 @@ export class SqliteLedger extends KyselyLedgerReader implements LedgerRepository
   }
 
   async setHead(head: ChainHead): Promise<void> {
-    this.statements.setHead.run(head.lastHash, head.transferCount, head.lastTimestamp);
+    this.statements.setHead.run(head.lastHash, head.transferCount, head.accountCount, head.lastTimestamp);
     this.cache.wrote(head);
   }
 
