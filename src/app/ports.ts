@@ -3,6 +3,8 @@
  * adapters (src/storage/sqlite, src/storage/postgres) implement Store and must pass the contract
  * suite in src/storage/contract; nothing here knows about SQL, HTTP or Node.
  */
+import type { FeatureInputs } from '../domain/features/features.ts';
+import type { DailyRow, Fact } from '../domain/features/projection.ts';
 import type { Account, Balances, ChainedTransfer, Transfer } from '../domain/ledger/types.ts';
 
 /** Time comes in from outside: the system clock in production, a settable clock in tests. */
@@ -39,12 +41,16 @@ export interface Store {
 export interface ReadTransaction {
   readonly ledger: LedgerReader;
   readonly apiKeys: ApiKeyReader;
+  readonly inbox: InboxReader;
+  readonly features: FeatureReader;
 }
 
 export interface WriteTransaction extends ReadTransaction {
   readonly ledger: LedgerRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly inbox: InboxRepository;
+  readonly features: FeatureRepository;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,4 +195,78 @@ export interface IdempotencyRepository {
     createdAtMs: bigint,
   ): Promise<StoredResponse | 'claimed'>;
   complete(scope: string, key: string, statusCode: number, body: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events in: the inbox, the quarantine and the feature store
+
+/** An accepted event as the inbox stores it; (source, id) is its identity. */
+export interface InboxEvent {
+  readonly source: string;
+  readonly id: string;
+  readonly type: string;
+  readonly subject: string;
+  readonly timeNs: bigint;
+  readonly day: number;
+  /** SHA-256 of the event's canonical JSON: the same id with another hash is a conflict. */
+  readonly bodyHash: string;
+  readonly body: string;
+  readonly origin: string;
+  readonly receivedAtMs: bigint;
+}
+
+export type QuarantineStatus = 'open' | 'replayed' | 'discarded';
+
+export interface QuarantineEntry {
+  readonly id: string;
+  /** SHA-256 of the raw record: the same bad record seen again is one entry, seen more often. */
+  readonly fingerprint: string;
+  readonly origin: string;
+  readonly line: number | null;
+  readonly source: string | null;
+  readonly eventId: string | null;
+  readonly eventType: string | null;
+  readonly code: string;
+  readonly field: string | null;
+  readonly detail: string;
+  readonly raw: string;
+  readonly status: QuarantineStatus;
+  readonly firstSeenMs: bigint;
+  readonly lastSeenMs: bigint;
+  readonly seenCount: bigint;
+  readonly resolvedAtMs: bigint | null;
+  readonly resolution: string | null;
+}
+
+export interface InboxReader {
+  /** Stored body hashes of the given (source, id) keys, keyed "<source> <id>". */
+  bodyHashes(keys: readonly { readonly source: string; readonly id: string }[]): Promise<Map<string, string>>;
+  countEvents(): Promise<bigint>;
+  quarantined(id: string): Promise<QuarantineEntry | undefined>;
+  /** Ordered by id. */
+  listQuarantine(status: QuarantineStatus | null, page: Page): Promise<QuarantineEntry[]>;
+  countQuarantine(status: QuarantineStatus | null): Promise<bigint>;
+}
+
+export interface InboxRepository extends InboxReader {
+  /** Inserts the events whose (source, id) is new; answers the keys it inserted. */
+  insertEvents(events: readonly InboxEvent[]): Promise<Set<string>>;
+  /**
+   * Records problems; a fingerprint already there is counted as seen again, not duplicated.
+   * Answers the id each fingerprint is filed under.
+   */
+  quarantine(entries: readonly QuarantineEntry[]): Promise<Map<string, string>>;
+  resolveQuarantined(id: string, status: QuarantineStatus, resolution: string, atMs: bigint): Promise<void>;
+}
+
+export interface FeatureReader {
+  /** Everything features as of `asOfDay` need, dated on or before it (point in time). */
+  loadInputs(merchantId: string, asOfDay: number): Promise<FeatureInputs>;
+  /** Merchants with any activity, ordered by id. */
+  listMerchants(page: Page): Promise<string[]>;
+}
+
+export interface FeatureRepository extends FeatureReader {
+  /** Adds daily counters (sums) and inserts facts (one per event; a repeat is ignored). */
+  apply(daily: readonly DailyRow[], facts: readonly Fact[]): Promise<void>;
 }

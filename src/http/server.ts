@@ -10,6 +10,7 @@ import { requestBodyBytesMax } from './limits.ts';
 import { authenticationHook } from './plumbing.ts';
 import { type Problem, ProblemError, problem, problemContentType } from './problem.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { eventRoutes } from './routes/events.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { systemRoutes } from './routes/system.ts';
 import { compileValidator, describeValidationError } from './validation.ts';
@@ -91,6 +92,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   await server.register(systemRoutes(app, options.version));
   await server.register(apiKeyRoutes(app));
   await server.register(ledgerRoutes(app));
+  await server.register(eventRoutes(app));
   return server;
 }
 

@@ -42,6 +42,12 @@ export const statusByCode = {
   exists_with_different_code: 409,
   exists_with_different_flags: 409,
   exists_with_different_metadata: 409,
+  // Events in
+  batch_too_large: 413,
+  quarantine_entry_not_found: 404,
+  quarantine_entry_not_open: 409,
+  replay_failed: 422,
+  merchant_not_found: 404,
   // Anything else
   internal_error: 500,
   service_unavailable: 503,
@@ -62,6 +68,7 @@ export const titleByStatus: Record<number, string> = {
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };

@@ -4,12 +4,25 @@
  * `capstan --help` does not pay for loading them.
  */
 import { buildProgram, type CliConfig } from '../cli/program.ts';
+import type { ImportFileOptions } from '../ingest/formats/detect.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { version } from './version.ts';
 
 export async function main(argv: readonly string[]): Promise<void> {
   const program = buildProgram({
     version,
+    loadIngest: async () => {
+      const [{ parseRecord }, { openImportFile }, { startNatsWorker }] = await Promise.all([
+        import('../ingest/parse-record.ts'),
+        import('../ingest/formats/detect.ts'),
+        import('../ingest/nats-source.ts'),
+      ]);
+      return {
+        parse: parseRecord,
+        openFile: (path, options) => openImportFile(path, options as ImportFileOptions),
+        startWorker: (app, options, hooks) => startNatsWorker(app, options, hooks),
+      };
+    },
     loadConfig: (flags) => loadConfig(process.env, flags),
     openApp: async (config) => (await import('./compose.ts')).composeApp(config),
     startServer: async (app, config: CliConfig) => {

@@ -10,6 +10,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Backend } from '../app/ports.ts';
+import { dailyCounterNames } from '../domain/features/projection.ts';
 
 export interface Migration {
   readonly name: string;
@@ -158,4 +159,90 @@ const apiKeys: Migration = {
   },
 };
 
-export const migrations: readonly Migration[] = [ledger, apiKeys];
+const inbox: Migration = {
+  name: '0003_inbox_quarantine_features',
+  async up(db) {
+    await db.schema
+      .createTable('inbox_events')
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('id', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('subject', 'text', (c) => c.notNull())
+      .addColumn('time_ns', 'bigint', (c) => c.notNull())
+      .addColumn('day', 'bigint', (c) => c.notNull())
+      .addColumn('body_hash', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('origin', 'text', (c) => c.notNull())
+      .addColumn('received_at_ms', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('inbox_events_pk', ['source', 'id'])
+      .execute();
+    await db.schema
+      .createIndex('inbox_events_by_subject_day')
+      .on('inbox_events')
+      .columns(['subject', 'day'])
+      .execute();
+
+    await db.schema
+      .createTable('quarantine')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('fingerprint', 'text', (c) => c.notNull().unique())
+      .addColumn('origin', 'text', (c) => c.notNull())
+      .addColumn('line', 'bigint')
+      .addColumn('source', 'text')
+      .addColumn('event_id', 'text')
+      .addColumn('event_type', 'text')
+      .addColumn('code', 'text', (c) => c.notNull())
+      .addColumn('field', 'text')
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .addColumn('raw', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('first_seen_ms', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen_ms', 'bigint', (c) => c.notNull())
+      .addColumn('seen_count', 'bigint', (c) => c.notNull())
+      .addColumn('resolved_at_ms', 'bigint')
+      .addColumn('resolution', 'text')
+      .execute();
+    await db.schema.createIndex('quarantine_by_status').on('quarantine').columns(['status', 'id']).execute();
+
+    let daily = db.schema
+      .createTable('feature_daily')
+      .addColumn('merchant_id', 'text', (c) => c.notNull())
+      .addColumn('day', 'bigint', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull());
+    for (const name of dailyCounterNames) daily = daily.addColumn(name, 'bigint', (c) => c.notNull());
+    await daily.addPrimaryKeyConstraint('feature_daily_pk', ['merchant_id', 'day', 'currency']).execute();
+
+    await db.schema
+      .createTable('feature_orders')
+      .addColumn('merchant_id', 'text', (c) => c.notNull())
+      .addColumn('event_key', 'text', (c) => c.notNull())
+      .addColumn('day', 'bigint', (c) => c.notNull())
+      .addColumn('buyer_id', 'text', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('amount', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('feature_orders_pk', ['merchant_id', 'event_key'])
+      .execute();
+    await db.schema
+      .createIndex('feature_orders_by_day')
+      .on('feature_orders')
+      .columns(['merchant_id', 'day'])
+      .execute();
+
+    await db.schema
+      .createTable('feature_facts')
+      .addColumn('merchant_id', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('event_key', 'text', (c) => c.notNull())
+      .addColumn('day', 'bigint', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('feature_facts_pk', ['merchant_id', 'kind', 'event_key'])
+      .execute();
+    await db.schema
+      .createIndex('feature_facts_by_day')
+      .on('feature_facts')
+      .columns(['merchant_id', 'kind', 'day'])
+      .execute();
+  },
+};
+
+export const migrations: readonly Migration[] = [ledger, apiKeys, inbox];

@@ -3,6 +3,7 @@
  * INTEGER, PostgreSQL BIGINT) and is read back as a bigint (better-sqlite3 safe integers; a pg type
  * parser for int8), so row mapping never has to guess between number and bigint.
  */
+import type { DailyCounterName } from '../domain/features/projection.ts';
 export interface LedgerAccountsTable {
   timestamp: bigint;
   id: string;
@@ -83,6 +84,61 @@ export interface MigrationsTable {
   applied_at_ms: bigint;
 }
 
+export interface InboxEventsTable {
+  source: string;
+  id: string;
+  type: string;
+  subject: string;
+  time_ns: bigint;
+  day: bigint;
+  body_hash: string;
+  body: string;
+  origin: string;
+  received_at_ms: bigint;
+}
+
+export interface QuarantineTable {
+  id: string;
+  fingerprint: string;
+  origin: string;
+  line: bigint | null;
+  source: string | null;
+  event_id: string | null;
+  event_type: string | null;
+  code: string;
+  field: string | null;
+  detail: string;
+  raw: string;
+  status: string;
+  first_seen_ms: bigint;
+  last_seen_ms: bigint;
+  seen_count: bigint;
+  resolved_at_ms: bigint | null;
+  resolution: string | null;
+}
+
+export type FeatureDailyTable = { merchant_id: string; day: bigint; currency: string } & Record<
+  DailyCounterName,
+  bigint
+>;
+
+export interface FeatureOrdersTable {
+  merchant_id: string;
+  event_key: string;
+  day: bigint;
+  buyer_id: string;
+  currency: string;
+  amount: bigint;
+}
+
+export interface FeatureFactsTable {
+  merchant_id: string;
+  kind: string;
+  event_key: string;
+  day: bigint;
+  payload: string;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -91,4 +147,9 @@ export interface Database {
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   capstan_migrations: MigrationsTable;
+  inbox_events: InboxEventsTable;
+  quarantine: QuarantineTable;
+  feature_daily: FeatureDailyTable;
+  feature_orders: FeatureOrdersTable;
+  feature_facts: FeatureFactsTable;
 }

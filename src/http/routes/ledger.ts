@@ -17,7 +17,7 @@ import {
   type TransferInput,
   transferFlagNames,
 } from '../../domain/ledger/types.ts';
-import { parseInstantNs } from '../instants.ts';
+import { parseInstantNs } from '../../domain/time/instant.ts';
 import {
   access,
   jsonReply,

@@ -6,6 +6,7 @@ import type { BackendUnderTest } from '../../../test/support/backends.ts';
 import { accessContract } from './contract-access.ts';
 import { concurrencyContract } from './contract-concurrency.ts';
 import { historyContract } from './contract-history.ts';
+import { ingestContract } from './contract-ingest.ts';
 import { ledgerContract } from './contract-ledger.ts';
 import { migrationsContract } from './contract-migrations.ts';
 import { simulationContract } from './contract-simulation.ts';
@@ -15,6 +16,7 @@ export function describeStoreContract(backend: BackendUnderTest): void {
   migrationsContract(backend);
   ledgerContract(backend);
   historyContract(backend);
+  ingestContract(backend);
   accessContract(backend);
   verifyContract(backend);
   simulationContract(backend);

@@ -13,6 +13,7 @@ import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
 import { LedgerBuckets } from '../ledger-buckets.ts';
 import { applyMigrations, pendingMigrationNames } from '../migrator.ts';
 import type { Database } from '../schema.ts';
+import { PostgresFeatures, PostgresInbox } from './postgres-ingest.ts';
 import { PostgresLedger } from './postgres-ledger.ts';
 
 export const postgresPoolConnectionsMax = 10;
@@ -70,6 +71,8 @@ export class PostgresStore implements Store {
       ledger: new PostgresLedger(trx, this.accountCache, this.buckets),
       apiKeys: new KyselyApiKeys(trx),
       idempotency: new KyselyIdempotency(trx),
+      inbox: new PostgresInbox(trx),
+      features: new PostgresFeatures(trx),
     };
   }
 

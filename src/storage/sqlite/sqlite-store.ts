@@ -16,6 +16,7 @@ import { LedgerBuckets } from '../ledger-buckets.ts';
 import { applyMigrations, pendingMigrationNames } from '../migrator.ts';
 import { Mutex } from '../mutex.ts';
 import type { Database } from '../schema.ts';
+import { SqliteFeatures, SqliteInbox } from './sqlite-ingest.ts';
 import { SqliteLedger } from './sqlite-ledger.ts';
 
 export const sqliteBusyTimeoutMs = 10_000;
@@ -72,8 +73,10 @@ export class SqliteStore implements Store {
       ledger: new SqliteLedger(this.db, this.connection, this.accountCache, this.buckets),
       apiKeys: new KyselyApiKeys(this.db),
       idempotency: new KyselyIdempotency(this.db),
+      inbox: new SqliteInbox(this.db, this.connection),
+      features: new SqliteFeatures(this.db, this.connection),
     };
-    return this.transaction;
+    return this.transaction as WriteTransaction & { ledger: SqliteLedger };
   }
 
   write<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {

@@ -4,7 +4,7 @@
  * the end of that day in UTC (its last nanosecond), which is what "balance as of 2026-11-25" means
  * on a statement. Parsed exactly into nanoseconds since the Unix epoch: no Date, no float.
  */
-import { parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
+import { parseCalendarDate, toDayNumber } from './calendar-date.ts';
 
 const nanosecondsPerSecond = 1_000_000_000n;
 const nanosecondsPerDay = 86_400n * nanosecondsPerSecond;
@@ -35,4 +35,10 @@ export function parseInstantNs(text: string): bigint | null {
   return (
     BigInt(toDayNumber(date.value)) * nanosecondsPerDay + secondsOfDay * nanosecondsPerSecond + fractionNs
   );
+}
+
+/** The UTC calendar day (days since 1970-01-01) an instant falls on. */
+export function dayNumberOfInstant(instantNs: bigint): number {
+  const day = instantNs >= 0n ? instantNs / nanosecondsPerDay : (instantNs - nanosecondsPerDay + 1n) / nanosecondsPerDay;
+  return Number(day);
 }

@@ -1,0 +1,258 @@
+/**
+ * The one inbox every ingestion path goes through, one batch per transaction: validated events are
+ * stored by (source, id) — the same event again is a duplicate, the same id with another body a
+ * conflict — and projected into the feature store; every record that cannot be applied is filed in
+ * the quarantine with its reason, in the same transaction. Nothing is dropped and nothing is half
+ * applied: either the whole batch (events, features, quarantine entries) commits or none of it.
+ */
+import { assert } from '../../domain/assert.ts';
+import type { RecordProblem } from '../../domain/events/check-event.ts';
+import { type ProjectedEvent, project } from '../../domain/features/projection.ts';
+import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
+import type { Clock, Entropy, InboxEvent, QuarantineEntry, WriteTransaction } from '../ports.ts';
+import type { ParsedRecord } from './records.ts';
+
+export const ingestBatchRecordsMax = 10_000;
+/** Raw text kept per quarantined record: enough to read and fix it, bounded. */
+export const quarantineRawBytesMax = 64 * 1024;
+const nanosecondsPerMillisecond = 1_000_000n;
+
+export interface IngestContext {
+  readonly clock: Clock;
+  readonly entropy: Entropy;
+  readonly sha256: Sha256Hex;
+}
+
+export interface IngestOptions {
+  /** A platform key may only send events from its own platform. */
+  readonly allowedSource?: string | undefined;
+  /** On replay a failure is answered, not filed again. */
+  readonly quarantineFailures?: boolean;
+}
+
+export type RecordOutcome =
+  | {
+      readonly status: 'applied';
+      readonly line: number | null;
+      readonly source: string;
+      readonly id: string;
+      readonly type: string;
+    }
+  | {
+      readonly status: 'duplicate';
+      readonly line: number | null;
+      readonly source: string;
+      readonly id: string;
+    }
+  | {
+      readonly status: 'quarantined';
+      readonly line: number | null;
+      readonly quarantineId: string | null;
+      readonly source: string | null;
+      readonly id: string | null;
+      readonly problem: RecordProblem;
+    };
+
+/** Sorted keys at every level: two spellings of one event hash the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value as object).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+interface Pending {
+  readonly index: number;
+  readonly key: string;
+  readonly inbox: InboxEvent;
+  readonly projected: ProjectedEvent;
+}
+
+interface Failure {
+  readonly index: number;
+  readonly problem: RecordProblem;
+  readonly source: string | null;
+  readonly id: string | null;
+  readonly type: string | null;
+}
+
+export async function ingestBatch(
+  tx: WriteTransaction,
+  context: IngestContext,
+  records: readonly ParsedRecord[],
+  options: IngestOptions = {},
+): Promise<RecordOutcome[]> {
+  assert(records.length <= ingestBatchRecordsMax, 'ingestBatch: batch exceeds ingestBatchRecordsMax');
+  const receivedAtMs = context.clock.nowNs() / nanosecondsPerMillisecond;
+  const outcomes: (RecordOutcome | undefined)[] = new Array(records.length);
+  const failures: Failure[] = [];
+  const candidates: Pending[] = [];
+  const firstInBatch = new Map<string, Pending>();
+  records.forEach((parsed, index) => {
+    if (!parsed.ok) {
+      failures.push({
+        index,
+        problem: parsed.problem,
+        source: parsed.source,
+        id: parsed.eventId,
+        type: parsed.eventType,
+      });
+      return;
+    }
+    const { event, instant, record } = parsed;
+    if (options.allowedSource !== undefined && event.source !== options.allowedSource) {
+      failures.push({
+        index,
+        problem: {
+          code: 'source_not_allowed',
+          field: 'source',
+          detail: `this API key sends events for ${options.allowedSource} only`,
+        },
+        source: event.source,
+        id: event.id,
+        type: event.type,
+      });
+      return;
+    }
+    const body = canonicalJson(event);
+    const key = `${event.source} ${event.id}`;
+    const pending: Pending = {
+      index,
+      key,
+      projected: { event, instant, key },
+      inbox: {
+        source: event.source,
+        id: event.id,
+        type: event.type,
+        subject: event.subject,
+        timeNs: instant.timeNs,
+        day: instant.day,
+        bodyHash: context.sha256(body),
+        body,
+        origin: record.origin,
+        receivedAtMs,
+      },
+    };
+    const earlier = firstInBatch.get(key);
+    if (earlier === undefined) {
+      firstInBatch.set(key, pending);
+      candidates.push(pending);
+    } else if (earlier.inbox.bodyHash === pending.inbox.bodyHash) {
+      outcomes[index] = { status: 'duplicate', line: record.line, source: event.source, id: event.id };
+    } else {
+      failures.push({
+        index,
+        problem: conflict(event.source, event.id),
+        source: event.source,
+        id: event.id,
+        type: event.type,
+      });
+    }
+  });
+
+  const inserted = await tx.inbox.insertEvents(candidates.map((c) => c.inbox));
+  const existing = await tx.inbox.bodyHashes(
+    candidates.filter((c) => !inserted.has(c.key)).map((c) => c.inbox),
+  );
+  const applied: ProjectedEvent[] = [];
+  for (const candidate of candidates) {
+    const { event } = candidate.projected;
+    const line = records[candidate.index]?.record.line ?? null;
+    if (inserted.has(candidate.key)) {
+      applied.push(candidate.projected);
+      outcomes[candidate.index] = {
+        status: 'applied',
+        line,
+        source: event.source,
+        id: event.id,
+        type: event.type,
+      };
+    } else if (existing.get(candidate.key) === candidate.inbox.bodyHash) {
+      outcomes[candidate.index] = { status: 'duplicate', line, source: event.source, id: event.id };
+    } else {
+      failures.push({
+        index: candidate.index,
+        problem: conflict(event.source, event.id),
+        source: event.source,
+        id: event.id,
+        type: event.type,
+      });
+    }
+  }
+  const projection = project(applied);
+  await tx.features.apply(projection.daily, projection.facts);
+  await fileFailures(
+    tx,
+    context,
+    records,
+    failures,
+    outcomes,
+    options.quarantineFailures ?? true,
+    receivedAtMs,
+  );
+  return outcomes.map((outcome, index) => {
+    assert(outcome !== undefined, `record ${index} got no outcome`);
+    return outcome;
+  });
+}
+
+function conflict(source: string, id: string): RecordProblem {
+  return {
+    code: 'event_id_conflict',
+    field: 'id',
+    detail: `an event ${id} from ${source} was already received with a different body`,
+  };
+}
+
+async function fileFailures(
+  tx: WriteTransaction,
+  context: IngestContext,
+  records: readonly ParsedRecord[],
+  failures: readonly Failure[],
+  outcomes: (RecordOutcome | undefined)[],
+  quarantine: boolean,
+  nowMs: bigint,
+): Promise<void> {
+  const entries = new Map<number, QuarantineEntry>();
+  for (const failure of failures) {
+    const record = (records[failure.index] as ParsedRecord).record;
+    const raw =
+      record.raw.length > quarantineRawBytesMax ? record.raw.slice(0, quarantineRawBytesMax) : record.raw;
+    entries.set(failure.index, {
+      id: context.entropy.id('qua'),
+      fingerprint: context.sha256(`${failure.problem.code}\n${record.raw}`),
+      origin: record.origin,
+      line: record.line,
+      source: failure.source,
+      eventId: failure.id,
+      eventType: failure.type,
+      code: failure.problem.code,
+      field: failure.problem.field,
+      detail: failure.problem.detail,
+      raw,
+      status: 'open',
+      firstSeenMs: nowMs,
+      lastSeenMs: nowMs,
+      seenCount: 1n,
+      resolvedAtMs: null,
+      resolution: null,
+    });
+  }
+  const ids =
+    quarantine && entries.size > 0
+      ? await tx.inbox.quarantine([...entries.values()])
+      : new Map<string, string>();
+  for (const failure of failures) {
+    const entry = entries.get(failure.index) as QuarantineEntry;
+    outcomes[failure.index] = {
+      status: 'quarantined',
+      line: (records[failure.index] as ParsedRecord).record.line,
+      quarantineId: ids.get(entry.fingerprint) ?? null,
+      source: failure.source,
+      id: failure.id,
+      problem: failure.problem,
+    };
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Contract: the inbox and the feature store on a real database. Features match a hand-computed
+ * fixture; sending everything again changes nothing; any order and any batching give identical
+ * features and identical daily rows; features as of a date equal those of a database that only ever
+ * saw the events up to that date; bad records are quarantined once, with their reason, and can be
+ * replayed once fixed.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { BackendUnderTest, Harness } from '../../../test/support/backends.ts';
+import { event, generateActivity, shuffle } from '../../../test/support/events.ts';
+import { fixtureAsOf, fixtureEvents, fixtureFeatures } from '../../../test/support/feature-fixture.ts';
+import { ManualClock } from '../../../test/support/manual-clock.ts';
+import type { AppContext } from '../../app/app-context.ts';
+import { featuresView } from '../../app/features/features-json.ts';
+import { merchantFeatures } from '../../app/features/merchant-features.ts';
+import { ingestBatch, type RecordOutcome } from '../../app/ingest/ingest.ts';
+import { replayQuarantined } from '../../app/ingest/quarantine.ts';
+import type { Store } from '../../app/ports.ts';
+import type { CanonicalEvent } from '../../domain/events/catalog.ts';
+import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { parseRecord } from '../../ingest/parse-record.ts';
+import { sha256, testEntropy } from './fixtures.ts';
+
+function appOf(store: Store): AppContext {
+  return { store, clock: new ManualClock(), entropy: testEntropy, sha256 };
+}
+
+async function ingest(
+  store: Store,
+  events: readonly CanonicalEvent[],
+  batchSize = 500,
+): Promise<RecordOutcome[]> {
+  const app = appOf(store);
+  const outcomes: RecordOutcome[] = [];
+  for (let start = 0; start < events.length; start += batchSize) {
+    const records = events
+      .slice(start, start + batchSize)
+      .map((e, i) => parseRecord({ origin: 'test', line: start + i + 1, raw: JSON.stringify(e) }));
+    outcomes.push(...(await store.write((tx) => ingestBatch(tx, app, records))));
+  }
+  return outcomes;
+}
+
+function dayOf(date: string): number {
+  const parsed = parseCalendarDate(date);
+  assert.ok(parsed.ok);
+  return toDayNumber(parsed.value);
+}
+
+async function features(store: Store, merchant: string, asOf: string) {
+  const result = await store.read((tx) => merchantFeatures(tx, new ManualClock(), merchant, dayOf(asOf)));
+  assert.ok(result.ok, `${merchant} as of ${asOf}`);
+  return featuresView(result.value);
+}
+
+export function ingestContract(backend: BackendUnderTest): void {
+  describe(`inbox and feature store on ${backend.name}`, { skip: backend.skip }, () => {
+    const harnesses: Harness[] = [];
+    const open = async () => {
+      const harness = await backend.open();
+      harnesses.push(harness);
+      await harness.store.migrate();
+      return harness;
+    };
+    let main: Harness;
+    before(async () => {
+      main = await open();
+    });
+    after(async () => {
+      for (const harness of harnesses) await harness.dispose();
+    });
+
+    it('computes the hand-computed features of the fixture merchant', async () => {
+      const outcomes = await ingest(main.store, fixtureEvents);
+      assert.ok(
+        outcomes.every((o) => o.status === 'applied'),
+        JSON.stringify(outcomes.filter((o) => o.status !== 'applied')),
+      );
+      assert.deepEqual(await features(main.store, 'mer_fixture', fixtureAsOf), fixtureFeatures);
+    });
+
+    it('applies each event once: sending everything again changes nothing', async () => {
+      const before = await main.store.read((tx) => tx.inbox.countEvents());
+      const outcomes = await ingest(main.store, fixtureEvents, 7);
+      assert.ok(outcomes.every((o) => o.status === 'duplicate'));
+      assert.equal(await main.store.read((tx) => tx.inbox.countEvents()), before);
+      assert.deepEqual(await features(main.store, 'mer_fixture', fixtureAsOf), fixtureFeatures);
+      const conflict = fixtureEvents[1] as CanonicalEvent;
+      const [changed] = await ingest(main.store, [
+        { ...conflict, data: { ...conflict.data, amount: '10001' } } as CanonicalEvent,
+      ]);
+      assert.equal(changed?.status, 'quarantined');
+      assert.equal(changed?.status === 'quarantined' ? changed.problem.code : '', 'event_id_conflict');
+      assert.deepEqual(await features(main.store, 'mer_fixture', fixtureAsOf), fixtureFeatures);
+    });
+
+    it('gives identical features and daily rows whatever the order and batching', async () => {
+      const events = generateActivity(3, 75, 11);
+      const inOrder = await open();
+      const shuffled = await open();
+      await ingest(inOrder.store, events, 1_000);
+      const reversed = [...events].reverse();
+      await ingest(shuffled.store, shuffle(reversed, 5).slice(0, 200), 13);
+      await ingest(shuffled.store, shuffle(reversed, 5), 97);
+      for (const merchant of ['mer_gen0', 'mer_gen1', 'mer_gen2']) {
+        for (const asOf of ['2026-01-20', '2026-02-14', '2026-03-16', '2026-06-30']) {
+          assert.deepEqual(
+            await features(shuffled.store, merchant, asOf),
+            await features(inOrder.store, merchant, asOf),
+          );
+        }
+      }
+      const daily = (h: Harness) =>
+        h.query('select * from feature_daily order by merchant_id, day, currency');
+      assert.deepEqual(await daily(shuffled), await daily(inOrder));
+    });
+
+    it('is point in time: features as of a date never see a later event', async () => {
+      const events = generateActivity(2, 90, 23);
+      const everything = await open();
+      const onlyPast = await open();
+      await ingest(everything.store, events);
+      const cutoff = '2026-02-15';
+      await ingest(
+        onlyPast.store,
+        events.filter((e) => e.time.slice(0, 10) <= cutoff),
+      );
+      for (const merchant of ['mer_gen0', 'mer_gen1']) {
+        assert.deepEqual(
+          await features(everything.store, merchant, cutoff),
+          await features(onlyPast.store, merchant, cutoff),
+        );
+      }
+    });
+
+    it('quarantines a bad record once, with its reason, and replays it once fixed', async () => {
+      const bad = {
+        ...event('order.placed', 'q-1', '2026-03-30T10:00:00Z', 'mer_fixture', {
+          order_id: 'oq',
+          buyer_id: 'b9',
+          amount: '12.50',
+          currency: 'USD',
+        }),
+      };
+      const [first] = await ingest(main.store, [bad]);
+      assert.ok(first?.status === 'quarantined');
+      assert.equal(first.problem.code, 'field_invalid');
+      assert.equal(first.problem.field, 'data.amount');
+      const id = first.quarantineId as string;
+      const [again] = await ingest(main.store, [bad]);
+      assert.ok(again?.status === 'quarantined');
+      assert.equal(again.quarantineId, id, 'the same bad record is one entry, seen twice');
+      assert.equal((await main.store.read((tx) => tx.inbox.quarantined(id)))?.seenCount, 2n);
+
+      const app = { ...appOf(main.store), parse: parseRecord };
+      const unchanged = await main.store.write((tx) => replayQuarantined(tx, app, id, undefined));
+      assert.equal(unchanged.ok ? 'ok' : unchanged.code, 'replay_failed');
+      assert.equal((await main.store.read((tx) => tx.inbox.quarantined(id)))?.status, 'open');
+      const fixed = JSON.stringify({ ...bad, data: { ...bad.data, amount: '1250' } });
+      const replayed = await main.store.write((tx) => replayQuarantined(tx, app, id, fixed));
+      assert.ok(replayed.ok);
+      assert.equal(replayed.value.outcome.status, 'applied');
+      assert.equal((await main.store.read((tx) => tx.inbox.quarantined(id)))?.status, 'replayed');
+      const twice = await main.store.write((tx) => replayQuarantined(tx, app, id, fixed));
+      assert.equal(twice.ok ? 'ok' : twice.code, 'quarantine_entry_not_open');
+      const after = await features(main.store, 'mer_fixture', fixtureAsOf);
+      assert.equal(after.gmv_30d, '41250', 'the replayed order counts');
+    });
+
+    it('answers every record of a mixed batch, in order, each on its own', async () => {
+      const good = event('review.posted', 'mix-1', '2026-03-30T10:00:00Z', 'mer_fixture', {
+        review_id: 'mx',
+        rating: 5,
+      });
+      const records = [
+        parseRecord({ origin: 'test', line: 1, raw: JSON.stringify(good) }),
+        parseRecord({ origin: 'test', line: 2, raw: '{"specversion":"1.0"' }),
+        parseRecord({ origin: 'test', line: 3, raw: JSON.stringify({ ...good, type: 'order.teleported' }) }),
+        parseRecord({ origin: 'test', line: 4, raw: JSON.stringify(good) }),
+        parseRecord({
+          origin: 'test',
+          line: 5,
+          raw: JSON.stringify({ ...good, data: { review_id: 'mx', rating: 6 } }),
+        }),
+        parseRecord({
+          origin: 'test',
+          line: 6,
+          raw: JSON.stringify({ ...good, data: { ...good.data, rating: 1 } }),
+        }),
+      ];
+      const outcomes = await main.store.write((tx) => ingestBatch(tx, appOf(main.store), records));
+      assert.deepEqual(
+        outcomes.map((o) => [o.line, o.status, o.status === 'quarantined' ? o.problem.code : null]),
+        [
+          [1, 'applied', null],
+          [2, 'quarantined', 'json_invalid'],
+          [3, 'quarantined', 'type_unknown'],
+          [4, 'duplicate', null],
+          [5, 'quarantined', 'field_invalid'],
+          [6, 'quarantined', 'event_id_conflict'],
+        ],
+      );
+    });
+  });
+}

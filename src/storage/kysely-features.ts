@@ -1,0 +1,112 @@
+/**
+ * The feature store's read side, in portable SQL through Kysely: everything a merchant's features
+ * as of a day need, and nothing dated after it.
+ */
+import type { Kysely } from 'kysely';
+import type { FeatureReader, Page } from '../app/ports.ts';
+import { type FeatureInputs, featureHistoryDays } from '../domain/features/features.ts';
+import type { Fact } from '../domain/features/projection.ts';
+import { dailyFromRow, factFromRow } from './feature-rows.ts';
+import { toBigInt, toSafeNumber } from './rows.ts';
+import type { Database } from './schema.ts';
+
+type FactOf<K extends Fact['kind']> = Extract<Fact, { kind: K }>;
+
+export class KyselyFeatureReader implements FeatureReader {
+  constructor(protected readonly db: Kysely<Database>) {}
+
+  private async facts<K extends Fact['kind']>(
+    merchantId: string,
+    kind: K,
+    asOfDay: number,
+  ): Promise<FactOf<K>[]> {
+    const rows = await this.db
+      .selectFrom('feature_facts')
+      .select(['merchant_id', 'payload'])
+      .where('merchant_id', '=', merchantId)
+      .where('kind', '=', kind)
+      .where('day', '<=', BigInt(asOfDay))
+      // A fixed order, so that two facts about one thing resolve the same whatever their arrival.
+      .orderBy('day')
+      .orderBy('event_key')
+      .execute();
+    return rows.map((row) => factFromRow(row) as FactOf<K>);
+  }
+
+  async loadInputs(merchantId: string, asOfDay: number): Promise<FeatureInputs> {
+    const from = BigInt(asOfDay - featureHistoryDays + 1);
+    const to = BigInt(asOfDay);
+    const daily = await this.db
+      .selectFrom('feature_daily')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('day', '>=', from)
+      .where('day', '<=', to)
+      .execute();
+    const span = await this.db
+      .selectFrom('feature_daily')
+      .select((eb) => [eb.fn.min('day').as('first')])
+      .where('merchant_id', '=', merchantId)
+      .where('day', '<=', to)
+      .executeTakeFirst();
+    const lastSale = await this.db
+      .selectFrom('feature_daily')
+      .select((eb) => [eb.fn.max('day').as('last')])
+      .where('merchant_id', '=', merchantId)
+      .where('day', '<=', to)
+      .where('orders', '>', 0n)
+      .executeTakeFirst();
+    const buyers = await this.db
+      .selectFrom('feature_orders')
+      .select((eb) => ['buyer_id', 'currency', eb.fn.sum('amount').as('amount')])
+      .where('merchant_id', '=', merchantId)
+      .where('day', '>=', from)
+      .where('day', '<=', to)
+      .groupBy(['buyer_id', 'currency'])
+      .execute();
+    const inventory = await this.facts(merchantId, 'inventory', asOfDay);
+    return {
+      merchantId,
+      asOfDay,
+      daily: daily.map(dailyFromRow),
+      firstActivityDay: span?.first === null || span?.first === undefined ? null : toSafeNumber(span.first),
+      lastSaleDay:
+        lastSale?.last === null || lastSale?.last === undefined ? null : toSafeNumber(lastSale.last),
+      profiles: await this.facts(merchantId, 'profile', asOfDay),
+      buyers: buyers.map((row) => ({
+        buyerId: row.buyer_id,
+        currency: row.currency,
+        amount: toBigInt(row.amount),
+      })),
+      invoices: await this.facts(merchantId, 'invoice', asOfDay),
+      purchaseOrders: await this.facts(merchantId, 'purchase_order', asOfDay),
+      receipts: await this.facts(merchantId, 'receipt', asOfDay),
+      inventory: latestSnapshots(inventory),
+      attestations: await this.facts(merchantId, 'attestation', asOfDay),
+    };
+  }
+
+  async listMerchants(page: Page): Promise<string[]> {
+    let query = this.db.selectFrom('feature_daily').select('merchant_id').distinct();
+    if (page.after !== undefined) query = query.where('merchant_id', '>', page.after);
+    const rows = await query.orderBy('merchant_id').limit(page.limit).execute();
+    return rows.map((row) => row.merchant_id);
+  }
+}
+
+/** The latest snapshot of each (SKU, warehouse), by event time, ties broken by event key. */
+function latestSnapshots(snapshots: readonly FactOf<'inventory'>[]): FactOf<'inventory'>[] {
+  const latest = new Map<string, FactOf<'inventory'>>();
+  for (const snapshot of snapshots) {
+    const key = `${snapshot.sku}\u0000${snapshot.warehouseId}`;
+    const current = latest.get(key);
+    if (
+      current === undefined ||
+      snapshot.timeNs > current.timeNs ||
+      (snapshot.timeNs === current.timeNs && snapshot.eventKey > current.eventKey)
+    ) {
+      latest.set(key, snapshot);
+    }
+  }
+  return [...latest.values()];
+}

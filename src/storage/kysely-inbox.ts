@@ -1,0 +1,98 @@
+/**
+ * The inbox's read side and the quarantine, in portable SQL through Kysely: both backends run this
+ * code. Inserting events is the hot path and lives in each backend's own class.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { InboxReader, Page, QuarantineEntry, QuarantineStatus } from '../app/ports.ts';
+import { eventKeyOf, quarantineFromRow, quarantineToRow } from './feature-rows.ts';
+import { toBigInt } from './rows.ts';
+import type { Database } from './schema.ts';
+
+/** Keys looked up per statement: well inside both engines' parameter limits. */
+const keysPerLookupMax = 500;
+
+export class KyselyInboxReader implements InboxReader {
+  constructor(protected readonly db: Kysely<Database>) {}
+
+  async bodyHashes(
+    keys: readonly { readonly source: string; readonly id: string }[],
+  ): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let start = 0; start < keys.length; start += keysPerLookupMax) {
+      const chunk = keys.slice(start, start + keysPerLookupMax);
+      const rows = await this.db
+        .selectFrom('inbox_events')
+        .select(['source', 'id', 'body_hash'])
+        .where((eb) =>
+          eb.or(chunk.map((key) => eb.and([eb('source', '=', key.source), eb('id', '=', key.id)]))),
+        )
+        .execute();
+      for (const row of rows) found.set(eventKeyOf(row.source, row.id), row.body_hash);
+    }
+    return found;
+  }
+
+  async countEvents(): Promise<bigint> {
+    const row = await this.db
+      .selectFrom('inbox_events')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .executeTakeFirstOrThrow();
+    return toBigInt(row.count);
+  }
+
+  async quarantined(id: string): Promise<QuarantineEntry | undefined> {
+    const row = await this.db.selectFrom('quarantine').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : quarantineFromRow(row);
+  }
+
+  async listQuarantine(status: QuarantineStatus | null, page: Page): Promise<QuarantineEntry[]> {
+    let query = this.db.selectFrom('quarantine').selectAll();
+    if (status !== null) query = query.where('status', '=', status);
+    if (page.after !== undefined) query = query.where('id', '>', page.after);
+    const rows = await query.orderBy('id').limit(page.limit).execute();
+    return rows.map(quarantineFromRow);
+  }
+
+  async countQuarantine(status: QuarantineStatus | null): Promise<bigint> {
+    let query = this.db.selectFrom('quarantine').select((eb) => eb.fn.countAll().as('count'));
+    if (status !== null) query = query.where('status', '=', status);
+    return toBigInt((await query.executeTakeFirstOrThrow()).count);
+  }
+
+  /** Seen again: count it and keep the first sighting's id and status. */
+  async quarantine(entries: readonly QuarantineEntry[]): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    for (const entry of entries) {
+      await this.db
+        .insertInto('quarantine')
+        .values(quarantineToRow(entry))
+        .onConflict((conflict) =>
+          conflict.column('fingerprint').doUpdateSet({
+            last_seen_ms: entry.lastSeenMs,
+            seen_count: sql<bigint>`quarantine.seen_count + 1`,
+          }),
+        )
+        .execute();
+      const row = await this.db
+        .selectFrom('quarantine')
+        .select('id')
+        .where('fingerprint', '=', entry.fingerprint)
+        .executeTakeFirstOrThrow();
+      ids.set(entry.fingerprint, row.id);
+    }
+    return ids;
+  }
+
+  async resolveQuarantined(
+    id: string,
+    status: QuarantineStatus,
+    resolution: string,
+    atMs: bigint,
+  ): Promise<void> {
+    await this.db
+      .updateTable('quarantine')
+      .set({ status, resolution, resolved_at_ms: atMs })
+      .where('id', '=', id)
+      .execute();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The inbox's and feature store's write path on PostgreSQL: whole batches through unnest() with
+ * hand-built array literals (see array-literal.ts), a handful of round trips per batch.
+ */
+import { CompiledQuery, type Kysely, sql } from 'kysely';
+import type { FeatureRepository, InboxEvent, InboxRepository } from '../../app/ports.ts';
+import { type DailyRow, dailyCounterNames, type Fact } from '../../domain/features/projection.ts';
+import { dailyUpsertSet, eventKeyOf, factPayload } from '../feature-rows.ts';
+import { KyselyFeatureReader } from '../kysely-features.ts';
+import { KyselyInboxReader } from '../kysely-inbox.ts';
+import type { Database } from '../schema.ts';
+import { int8ArrayLiteral, textArrayLiteral } from './array-literal.ts';
+
+async function raw(db: Kysely<Database>, text: string, parameters: readonly unknown[]) {
+  return db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [...parameters]));
+}
+
+export class PostgresInbox extends KyselyInboxReader implements InboxRepository {
+  override async bodyHashes(
+    keys: readonly { readonly source: string; readonly id: string }[],
+  ): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (keys.length === 0) return found;
+    const result = await raw(
+      this.db,
+      `select e.source, e.id, e.body_hash from inbox_events e
+       join unnest($1::text[], $2::text[]) as k(source, id) on e.source = k.source and e.id = k.id`,
+      [textArrayLiteral(keys.map((k) => k.source)), textArrayLiteral(keys.map((k) => k.id))],
+    );
+    for (const row of result.rows)
+      found.set(eventKeyOf(String(row['source']), String(row['id'])), String(row['body_hash']));
+    return found;
+  }
+
+  async insertEvents(events: readonly InboxEvent[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    if (events.length === 0) return inserted;
+    const text = (pick: (e: InboxEvent) => string) => textArrayLiteral(events.map(pick));
+    const int8 = (pick: (e: InboxEvent) => bigint) => int8ArrayLiteral(events.map(pick));
+    const result = await raw(
+      this.db,
+      `insert into inbox_events (source, id, type, subject, time_ns, day, body_hash, body, origin, received_at_ms)
+       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::text[],
+         $8::text[], $9::text[], $10::int8[])
+       on conflict do nothing returning source, id`,
+      [
+        text((e) => e.source),
+        text((e) => e.id),
+        text((e) => e.type),
+        text((e) => e.subject),
+        int8((e) => e.timeNs),
+        int8((e) => BigInt(e.day)),
+        text((e) => e.bodyHash),
+        text((e) => e.body),
+        text((e) => e.origin),
+        int8((e) => e.receivedAtMs),
+      ],
+    );
+    for (const row of result.rows) inserted.add(eventKeyOf(String(row['source']), String(row['id'])));
+    return inserted;
+  }
+}
+
+export class PostgresFeatures extends KyselyFeatureReader implements FeatureRepository {
+  async apply(daily: readonly DailyRow[], facts: readonly Fact[]): Promise<void> {
+    if (daily.length > 0) {
+      const counters = dailyCounterNames.map((_, index) => `$${index + 4}::int8[]`).join(', ');
+      await raw(
+        this.db,
+        `insert into feature_daily (merchant_id, day, currency, ${dailyCounterNames.join(', ')})
+         select * from unnest($1::text[], $2::int8[], $3::text[], ${counters})
+         on conflict (merchant_id, day, currency) do update set ${dailyUpsertSet}`,
+        [
+          textArrayLiteral(daily.map((row) => row.merchantId)),
+          int8ArrayLiteral(daily.map((row) => BigInt(row.day))),
+          textArrayLiteral(daily.map((row) => row.currency)),
+          ...dailyCounterNames.map((name) => int8ArrayLiteral(daily.map((row) => row.counters[name]))),
+        ],
+      );
+    }
+    const orders = facts.filter((fact): fact is Extract<Fact, { kind: 'order' }> => fact.kind === 'order');
+    if (orders.length > 0) {
+      await sql`insert into feature_orders (merchant_id, event_key, day, buyer_id, currency, amount)
+        select * from unnest(${textArrayLiteral(orders.map((o) => o.merchantId))}::text[],
+          ${textArrayLiteral(orders.map((o) => o.eventKey))}::text[], ${int8ArrayLiteral(orders.map((o) => BigInt(o.day)))}::int8[],
+          ${textArrayLiteral(orders.map((o) => o.buyerId))}::text[], ${textArrayLiteral(orders.map((o) => o.currency))}::text[],
+          ${int8ArrayLiteral(orders.map((o) => o.amount))}::int8[])
+        on conflict do nothing`.execute(this.db);
+    }
+    const others = facts.filter((fact) => fact.kind !== 'order');
+    if (others.length > 0) {
+      await sql`insert into feature_facts (merchant_id, kind, event_key, day, payload)
+        select * from unnest(${textArrayLiteral(others.map((f) => f.merchantId))}::text[],
+          ${textArrayLiteral(others.map((f) => f.kind))}::text[], ${textArrayLiteral(others.map((f) => f.eventKey))}::text[],
+          ${int8ArrayLiteral(others.map((f) => BigInt(f.day)))}::int8[], ${textArrayLiteral(others.map(factPayload))}::text[])
+        on conflict do nothing`.execute(this.db);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The inbox's and feature store's write path on SQLite: prepared statements, one row each, inside
+ * the store's write transaction (see sqlite-ledger.ts for why row by row is the fast way here).
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { FeatureRepository, InboxEvent, InboxRepository } from '../../app/ports.ts';
+import type { DailyRow, Fact } from '../../domain/features/projection.ts';
+import {
+  dailyInsertColumns,
+  dailyUpsertSet,
+  dailyValues,
+  eventKeyOf,
+  factPayload,
+  inboxEventToRow,
+} from '../feature-rows.ts';
+import { KyselyFeatureReader } from '../kysely-features.ts';
+import { KyselyInboxReader } from '../kysely-inbox.ts';
+import type { Database, InboxEventsTable } from '../schema.ts';
+
+const inboxColumns = [
+  'source',
+  'id',
+  'type',
+  'subject',
+  'time_ns',
+  'day',
+  'body_hash',
+  'body',
+  'origin',
+  'received_at_ms',
+] as const satisfies readonly (keyof InboxEventsTable)[];
+
+function placeholders(count: number): string {
+  return new Array(count).fill('?').join(', ');
+}
+
+export class SqliteInbox extends KyselyInboxReader implements InboxRepository {
+  private readonly statements;
+
+  constructor(db: Kysely<Database>, connection: BetterSqlite3.Database) {
+    super(db);
+    this.statements = {
+      insert: connection.prepare(
+        `insert into inbox_events (${inboxColumns.join(', ')}) values (${placeholders(inboxColumns.length)}) on conflict do nothing`,
+      ),
+      hash: connection.prepare<[string, string], { body_hash: string }>(
+        'select body_hash from inbox_events where source = ? and id = ?',
+      ),
+    };
+  }
+
+  override async bodyHashes(
+    keys: readonly { readonly source: string; readonly id: string }[],
+  ): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const key of keys) {
+      const row = this.statements.hash.get(key.source, key.id);
+      if (row !== undefined) found.set(eventKeyOf(key.source, key.id), row.body_hash);
+    }
+    return found;
+  }
+
+  async insertEvents(events: readonly InboxEvent[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (const event of events) {
+      const row = inboxEventToRow(event);
+      const result = this.statements.insert.run(...inboxColumns.map((column) => row[column]));
+      if (result.changes === 1) inserted.add(eventKeyOf(event.source, event.id));
+    }
+    return inserted;
+  }
+}
+
+export class SqliteFeatures extends KyselyFeatureReader implements FeatureRepository {
+  private readonly statements;
+
+  constructor(db: Kysely<Database>, connection: BetterSqlite3.Database) {
+    super(db);
+    this.statements = {
+      daily: connection.prepare(
+        `insert into feature_daily (${dailyInsertColumns.join(', ')}) values (${placeholders(dailyInsertColumns.length)})
+         on conflict (merchant_id, day, currency) do update set ${dailyUpsertSet}`,
+      ),
+      order: connection.prepare(
+        `insert into feature_orders (merchant_id, event_key, day, buyer_id, currency, amount)
+         values (?, ?, ?, ?, ?, ?) on conflict do nothing`,
+      ),
+      fact: connection.prepare(
+        'insert into feature_facts (merchant_id, kind, event_key, day, payload) values (?, ?, ?, ?, ?) on conflict do nothing',
+      ),
+    };
+  }
+
+  async apply(daily: readonly DailyRow[], facts: readonly Fact[]): Promise<void> {
+    for (const row of daily) this.statements.daily.run(...dailyValues(row));
+    for (const fact of facts) {
+      if (fact.kind === 'order') {
+        this.statements.order.run(
+          fact.merchantId,
+          fact.eventKey,
+          BigInt(fact.day),
+          fact.buyerId,
+          fact.currency,
+          fact.amount,
+        );
+      } else {
+        this.statements.fact.run(
+          fact.merchantId,
+          fact.kind,
+          fact.eventKey,
+          BigInt(fact.day),
+          factPayload(fact),
+        );
+      }
+    }
+  }
+}
