@@ -208,7 +208,7 @@ export interface InboxEvent {
   readonly subject: string;
   readonly timeNs: bigint;
   readonly day: number;
-  /** SHA-256 of the event's canonical JSON: the same id with another hash is a conflict. */
+  /** SHA-256 of `body`: equal hashes are the same event; unequal ones are compared canonically. */
   readonly bodyHash: string;
   readonly body: string;
   readonly origin: string;
@@ -241,6 +241,8 @@ export interface QuarantineEntry {
 export interface InboxReader {
   /** Stored body hashes of the given (source, id) keys, keyed "<source> <id>". */
   bodyHashes(keys: readonly { readonly source: string; readonly id: string }[]): Promise<Map<string, string>>;
+  /** Stored bodies (the event's JSON as received) of the given keys, keyed "<source> <id>". */
+  bodies(keys: readonly { readonly source: string; readonly id: string }[]): Promise<Map<string, string>>;
   countEvents(): Promise<bigint>;
   quarantined(id: string): Promise<QuarantineEntry | undefined>;
   /** Ordered by id. */

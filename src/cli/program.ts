@@ -4,9 +4,21 @@
  */
 import { Command, Option } from 'commander';
 import type { AppContext } from '../app/app-context.ts';
+import type { RecordOutcome } from '../app/ingest/ingest.ts';
+import type { RecordParser, SourceRecord } from '../app/ingest/records.ts';
+import { featuresCommand } from './features.ts';
+import { importCommand } from './import.ts';
 import { migrateCommand } from './migrate.ts';
+import {
+  quarantineDiscardCommand,
+  quarantineListCommand,
+  quarantineReplayCommand,
+  quarantineShowCommand,
+} from './quarantine.ts';
 import { serveCommand } from './serve.ts';
+import { simulateCommand } from './simulate.ts';
 import { verifyCommand } from './verify.ts';
+import { workerCommand } from './worker.ts';
 
 export interface CliConfig {
   readonly port: number;
@@ -27,7 +39,37 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+export interface ImportFileHandle {
+  readonly format: string;
+  readonly records: AsyncIterable<SourceRecord>;
+  readonly bytesTotal: number;
+  bytesRead(): number;
+}
+
+export interface WorkerHandle {
+  stop(): Promise<void>;
+}
+
+/** The ingestion edge (src/ingest), handed to the commands by src/main. */
+export interface IngestDeps {
+  readonly parse: RecordParser;
+  openFile(
+    path: string,
+    options: { format?: string; source?: string; subject?: string; eventType?: string },
+  ): ImportFileHandle;
+  startWorker(
+    app: AppContext,
+    options: { url: string; stream: string; subjects: string[]; durable: string },
+    hooks: {
+      onBatch: (report: { messages: number; outcomes: readonly RecordOutcome[] }) => void;
+      onError: (error: unknown) => void;
+    },
+  ): Promise<WorkerHandle>;
+}
+
 export interface CliDeps {
+  /** Loaded on first use: the JSON Schemas and the NATS client are not needed by every command. */
+  loadIngest(): Promise<IngestDeps>;
   readonly version: string;
   loadConfig(flags: StorageFlags & { port?: string; host?: string }): CliConfig;
   openApp(config: CliConfig): Promise<AppContext>;
@@ -67,6 +109,80 @@ export function buildProgram(deps: CliDeps): Command {
         'recompute the ledger from its transfers and check the hash chain; exits 1 on the first inconsistency',
       ),
   ).action((flags) => verifyCommand(deps, flags));
+
+  storageOptions(
+    program
+      .command('import')
+      .description(
+        'import events from files: NDJSON, CSV (one event type per file), a Shopify orders export, an Amazon settlement report',
+      )
+      .argument('<files...>', 'files to import')
+      .option(
+        '--format <format>',
+        'ndjson | csv | shopify | amazon-settlement (default: from the name and content)',
+      )
+      .option('--source <platform>', 'the platform (plt_…) for exports that do not say')
+      .option('--subject <merchant>', 'the merchant (mer_…) for exports that do not say')
+      .option('--type <event-type>', 'CSV: the event type, when the file name does not say')
+      .option('--batch-size <n>', 'records per transaction (at most 10000)', '10000'),
+  ).action((files: string[], flags) => importCommand(deps, files, flags));
+
+  storageOptions(
+    program
+      .command('worker')
+      .description('consume events from NATS JetStream into the inbox (and sweep expired pending transfers)')
+      .addOption(
+        new Option('--nats-url <url>', 'NATS server')
+          .env('CAPSTAN_NATS_URL')
+          .default('nats://127.0.0.1:4222'),
+      )
+      .option('--stream <name>', 'JetStream stream (created if missing)', 'CAPSTAN_EVENTS')
+      .option('--subject <subject>', 'subjects of the stream', 'capstan.events.>')
+      .option('--durable <name>', 'durable consumer name', 'capstan-worker'),
+  ).action((flags) => workerCommand(deps, flags));
+
+  const quarantine = program.command('quarantine').description('records that could not be applied');
+  storageOptions(
+    quarantine
+      .command('list')
+      .option('--status <status>', 'open | replayed | discarded | all', 'open')
+      .option('--limit <n>', 'at most this many', '50'),
+  ).action((flags) => quarantineListCommand(deps, flags));
+  storageOptions(quarantine.command('show').argument('<id>')).action((id: string, flags) =>
+    quarantineShowCommand(deps, id, flags),
+  );
+  storageOptions(
+    quarantine
+      .command('replay')
+      .description('run a quarantined record through the inbox again, as it was or corrected')
+      .argument('<id>')
+      .option('--file <path>', 'a file holding the corrected event (JSON)'),
+  ).action((id: string, flags) => quarantineReplayCommand(deps, id, flags));
+  storageOptions(
+    quarantine.command('discard').argument('<id>').requiredOption('--reason <text>', 'why it is discarded'),
+  ).action((id: string, flags) => quarantineDiscardCommand(deps, id, flags));
+
+  storageOptions(
+    program
+      .command('features')
+      .description("a merchant's features as of a date")
+      .argument('<merchant>', 'merchant id, mer_…')
+      .option('--as-of <date>', 'YYYY-MM-DD (default: today, UTC)'),
+  ).action((merchant: string, flags) => featuresCommand(deps, merchant, flags));
+
+  program
+    .command('simulate')
+    .description('write a simulated marketplace as canonical events (NDJSON), or stream it to a server')
+    .option('--merchants <n>', 'number of merchants', '100')
+    .option('--days <n>', 'number of days', '365')
+    .option('--seed <n>', 'random seed', '1')
+    .option('--start <date>', 'first day, YYYY-MM-DD')
+    .option('--out <file>', 'write NDJSON here')
+    .option('--to <url>', 'or POST it to this Capstan server')
+    .option('--key <key>', 'API key for --to (default: CAPSTAN_KEY)')
+    .option('--truth <file>', 'where to write the ground truth (default: <out>.truth.json)')
+    .option('--batch-size <n>', 'events per request with --to')
+    .action((flags) => simulateCommand({ out: deps.out, err: deps.err }, flags));
 
   return program;
 }

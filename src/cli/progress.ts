@@ -20,11 +20,20 @@ function formatDuration(seconds: number): string {
     : `${String(minutes).padStart(2, '0')}:${String(rest).padStart(2, '0')}`;
 }
 
+function formatCount(value: number, unit: 'items' | 'bytes'): string {
+  if (unit === 'items') return Math.round(value).toLocaleString('en-US');
+  if (value >= 1024 ** 3) return `${(value / 1024 ** 3).toFixed(2)} GiB`;
+  if (value >= 1024 ** 2) return `${(value / 1024 ** 2).toFixed(1)} MiB`;
+  if (value >= 1024) return `${(value / 1024).toFixed(1)} KiB`;
+  return `${Math.round(value)} B`;
+}
+
 export function createProgress(
   label: string,
   total: number,
   stream: NodeJS.WriteStream = process.stderr,
   nowMs: () => number = () => performance.now(),
+  unit: 'items' | 'bytes' = 'items',
 ): Progress {
   const started = nowMs();
   let lastLog = started;
@@ -36,7 +45,7 @@ export function createProgress(
     const fraction = total > 0 ? Math.min(1, done / total) : 1;
     const filled = Math.round(fraction * barWidth);
     const bar = `${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)}`;
-    return `${label} ${bar} ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} ${(fraction * 100).toFixed(1)}% ${Math.round(rate).toLocaleString('en-US')}/s ETA ${formatDuration(eta)}`;
+    return `${label} ${bar} ${formatCount(done, unit)}/${formatCount(total, unit)} ${(fraction * 100).toFixed(1)}% ${formatCount(rate, unit)}/s ETA ${formatDuration(eta)}`;
   };
   return {
     update(value) {

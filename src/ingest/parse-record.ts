@@ -8,12 +8,7 @@ import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { ParsedRecord, RecordParser, SourceRecord } from '../app/ingest/records.ts';
 import { type CanonicalEvent, type EventType, eventTypes, isEventType } from '../domain/events/catalog.ts';
-import {
-  checkEvent,
-  type EventInstant,
-  eventInstant,
-  type RecordProblem,
-} from '../domain/events/check-event.ts';
+import { checkEvent, isRecordProblem, type RecordProblem } from '../domain/events/check-event.ts';
 import { envelopeSchema } from './event-schemas.ts';
 
 const Ajv = AjvModule.default;
@@ -91,7 +86,7 @@ export const parseRecord: RecordParser = (record: SourceRecord): ParsedRecord =>
   if (!validate(value))
     return fail(record, describe((validate.errors as ErrorObject[])[0] as ErrorObject), value);
   const event = value as CanonicalEvent;
-  const problem = checkEvent(event);
-  if (problem !== null) return fail(record, problem, value);
-  return { ok: true, record, event, instant: eventInstant(event.time) as EventInstant };
+  const checked = checkEvent(event);
+  if (isRecordProblem(checked)) return fail(record, checked, value);
+  return { ok: true, record, event, instant: checked };
 };

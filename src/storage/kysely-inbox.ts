@@ -32,6 +32,22 @@ export class KyselyInboxReader implements InboxReader {
     return found;
   }
 
+  async bodies(
+    keys: readonly { readonly source: string; readonly id: string }[],
+  ): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const key of keys) {
+      const row = await this.db
+        .selectFrom('inbox_events')
+        .select('body')
+        .where('source', '=', key.source)
+        .where('id', '=', key.id)
+        .executeTakeFirst();
+      if (row !== undefined) found.set(eventKeyOf(key.source, key.id), row.body);
+    }
+    return found;
+  }
+
   async countEvents(): Promise<bigint> {
     const row = await this.db
       .selectFrom('inbox_events')

@@ -177,12 +177,6 @@ const inbox: Migration = {
       .addPrimaryKeyConstraint('inbox_events_pk', ['source', 'id'])
       .execute();
     await db.schema
-      .createIndex('inbox_events_by_subject_day')
-      .on('inbox_events')
-      .columns(['subject', 'day'])
-      .execute();
-
-    await db.schema
       .createTable('quarantine')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('fingerprint', 'text', (c) => c.notNull().unique())

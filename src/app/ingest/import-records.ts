@@ -8,7 +8,7 @@ import type { AppContext } from '../app-context.ts';
 import { ingestBatch, ingestBatchRecordsMax, type RecordOutcome } from './ingest.ts';
 import type { RecordParser, SourceRecord } from './records.ts';
 
-export const importBatchRecordsDefault = 5_000;
+export const importBatchRecordsDefault = 10_000;
 
 export interface ImportSummary {
   records: number;

@@ -116,7 +116,9 @@ export async function ingestBatch(
       });
       return;
     }
-    const body = canonicalJson(event);
+    // The event's JSON as received (NDJSON line, HTTP body) or as the format built it: stored as
+    // it came, hashed as it came. Only when a repeated id's hash differs is it compared canonically.
+    const body = record.value === undefined ? record.raw.trim() : JSON.stringify(record.value);
     const key = `${event.source} ${event.id}`;
     const pending: Pending = {
       index,
@@ -139,7 +141,7 @@ export async function ingestBatch(
     if (earlier === undefined) {
       firstInBatch.set(key, pending);
       candidates.push(pending);
-    } else if (earlier.inbox.bodyHash === pending.inbox.bodyHash) {
+    } else if (sameEvent(earlier.inbox.bodyHash, earlier.inbox.body, pending)) {
       outcomes[index] = { status: 'duplicate', line: record.line, source: event.source, id: event.id };
     } else {
       failures.push({
@@ -153,9 +155,10 @@ export async function ingestBatch(
   });
 
   const inserted = await tx.inbox.insertEvents(candidates.map((c) => c.inbox));
-  const existing = await tx.inbox.bodyHashes(
-    candidates.filter((c) => !inserted.has(c.key)).map((c) => c.inbox),
-  );
+  const repeated = candidates.filter((c) => !inserted.has(c.key));
+  const existing = await tx.inbox.bodyHashes(repeated.map((c) => c.inbox));
+  const differing = repeated.filter((c) => existing.get(c.key) !== c.inbox.bodyHash);
+  const storedBodies = await tx.inbox.bodies(differing.map((c) => c.inbox));
   const applied: ProjectedEvent[] = [];
   for (const candidate of candidates) {
     const { event } = candidate.projected;
@@ -169,7 +172,7 @@ export async function ingestBatch(
         id: event.id,
         type: event.type,
       };
-    } else if (existing.get(candidate.key) === candidate.inbox.bodyHash) {
+    } else if (sameEvent(existing.get(candidate.key), storedBodies.get(candidate.key), candidate)) {
       outcomes[candidate.index] = { status: 'duplicate', line, source: event.source, id: event.id };
     } else {
       failures.push({
@@ -196,6 +199,13 @@ export async function ingestBatch(
     assert(outcome !== undefined, `record ${index} got no outcome`);
     return outcome;
   });
+}
+
+/** The same event: the same bytes, or the same JSON once keys are sorted and spacing dropped. */
+function sameEvent(hash: string | undefined, body: string | undefined, candidate: Pending): boolean {
+  if (hash === candidate.inbox.bodyHash) return true;
+  if (body === undefined) return false;
+  return canonicalJson(JSON.parse(body)) === canonicalJson(candidate.projected.event);
 }
 
 function conflict(source: string, id: string): RecordProblem {

@@ -7,7 +7,7 @@
 import { isCurrencyCode } from '../money/currency.ts';
 import { parseMinorUnits } from '../money/money.ts';
 import { parseCalendarDate, toDayNumber } from '../time/calendar-date.ts';
-import { dayNumberOfInstant, parseInstantNs } from '../time/instant.ts';
+import { parseDateTime } from '../time/instant.ts';
 import type { CanonicalEvent, EventType } from './catalog.ts';
 
 export interface RecordProblem {
@@ -53,13 +53,13 @@ function problem(code: string, field: string | null, detail: string): RecordProb
 
 /** Reads `time` as an instant; events need a full date-time with an offset, not a bare date. */
 export function eventInstant(time: string): EventInstant | null {
-  if (!time.includes('T') && !time.includes('t')) return null;
-  const timeNs = parseInstantNs(time);
-  return timeNs === null ? null : { timeNs, day: dayNumberOfInstant(timeNs) };
+  return parseDateTime(time);
 }
 
-export function checkEvent(event: CanonicalEvent): RecordProblem | null {
-  if (eventInstant(event.time) === null) {
+/** The event's instant when every check passes, else the first problem. */
+export function checkEvent(event: CanonicalEvent): RecordProblem | EventInstant {
+  const instant = eventInstant(event.time);
+  if (instant === null) {
     return problem('time_invalid', 'time', `"${event.time}" is not an RFC 3339 date-time with an offset`);
   }
   const data = event.data as unknown as Record<string, unknown>;
@@ -88,7 +88,11 @@ export function checkEvent(event: CanonicalEvent): RecordProblem | null {
       return problem('date_invalid', `data.${field}`, `${value} is not a calendar date`);
     }
   }
-  return checkRules(event);
+  return checkRules(event) ?? instant;
+}
+
+export function isRecordProblem(value: RecordProblem | EventInstant): value is RecordProblem {
+  return 'code' in value;
 }
 
 function day(text: string): number {

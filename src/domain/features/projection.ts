@@ -164,8 +164,8 @@ export function project(events: readonly ProjectedEvent[]): Projection {
       row = { merchantId, day, currency, counters: emptyCounters() };
       daily.set(key, row);
     }
-    for (const [name, value] of Object.entries(add) as [DailyCounterName, bigint][])
-      row.counters[name] += value;
+    const counters = row.counters;
+    for (const name in add) counters[name as DailyCounterName] += add[name as DailyCounterName] as bigint;
   };
   for (const { event, instant, key } of events) {
     const facts1 = projectOne(event, instant, key, bump);

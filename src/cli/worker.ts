@@ -1,0 +1,54 @@
+/**
+ * `capstan worker`: consumes canonical events from NATS JetStream (a durable pull consumer, explicit
+ * acks) into the inbox until SIGINT/SIGTERM, and runs the ledger's expiry sweep on the side.
+ */
+import { sweepExpiredPendingTransfers } from '../app/jobs/expire-pending.ts';
+import type { CliDeps, StorageFlags } from './program.ts';
+
+export interface WorkerFlags extends StorageFlags {
+  readonly natsUrl?: string;
+  readonly stream?: string;
+  readonly subject?: string;
+  readonly durable?: string;
+}
+
+export const workerSweepIntervalMs = 1_000;
+
+export async function workerCommand(deps: CliDeps, flags: WorkerFlags): Promise<void> {
+  const config = deps.loadConfig(flags);
+  const app = await deps.openApp(config);
+  await app.store.migrate();
+  const options = {
+    url: flags.natsUrl ?? 'nats://127.0.0.1:4222',
+    stream: flags.stream ?? 'CAPSTAN_EVENTS',
+    subjects: [flags.subject ?? 'capstan.events.>'],
+    durable: flags.durable ?? 'capstan-worker',
+  };
+  let applied = 0;
+  let quarantined = 0;
+  const worker = await (await deps.loadIngest()).startWorker(app, options, {
+    onBatch: (report) => {
+      applied += report.outcomes.filter((o) => o.status === 'applied').length;
+      quarantined += report.outcomes.filter((o) => o.status === 'quarantined').length;
+      deps.err.write(`batch of ${report.messages}: ${applied} applied, ${quarantined} quarantined so far\n`);
+    },
+    onError: (error) => deps.err.write(`batch failed, will be redelivered: ${String(error)}\n`),
+  });
+  deps.out.write(
+    `worker consuming ${options.subjects.join(', ')} from stream ${options.stream} at ${options.url} ` +
+      `(durable ${options.durable}) into ${app.store.backend} at ${app.store.location}\n`,
+  );
+  const sweep = setInterval(() => {
+    sweepExpiredPendingTransfers(app).catch((error: unknown) =>
+      deps.err.write(`expiry sweep failed: ${String(error)}\n`),
+    );
+  }, workerSweepIntervalMs);
+  const stop = async (signal: string) => {
+    deps.out.write(`${signal}: stopping after the current batch\n`);
+    clearInterval(sweep);
+    await worker.stop();
+    await app.store.close();
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
