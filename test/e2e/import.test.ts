@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Sqlite from 'better-sqlite3';
+import pg from 'pg';
+import { postgresBackend } from '../support/backends.ts';
 import { generateActivity } from '../support/events.ts';
 
 const bin = new URL('../../bin/capstan.js', import.meta.url).pathname;
@@ -139,5 +141,68 @@ describe('capstan import', () => {
     assert.equal(after.facts, reference.facts);
     assert.equal(after.daily, reference.daily);
     assert.equal(features(dataDir, 'mer_gen7'), features(join(dir, 'clean'), 'mer_gen7'));
+  });
+});
+
+async function postgresCounts(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const one = async (sql: string) => Number((await client.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
+    return {
+      events: await one('select count(*) as n from inbox_events'),
+      quarantine: await one('select count(*) as n from quarantine'),
+      daily: JSON.stringify(
+        (await client.query('select * from feature_daily order by merchant_id, day, currency')).rows,
+      ),
+    };
+  } catch {
+    return { events: 0, quarantine: 0, daily: '' };
+  } finally {
+    await client.end();
+  }
+}
+
+describe('capstan import on PostgreSQL', { skip: postgresBackend.skip }, () => {
+  it('resumes an import killed in the middle without losing or duplicating anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-import-pg-'));
+    const reference = await postgresBackend.open();
+    const crashed = await postgresBackend.open();
+    try {
+      const file = join(dir, 'activity.ndjson');
+      writeFileSync(
+        file,
+        `${generateActivity(8, 200, 7)
+          .map((e) => JSON.stringify(e))
+          .join('\n')}\n{"truncated":\n`,
+      );
+      const clean = run(['import', file, '--database-url', reference.location]);
+      assert.equal(clean.status, 0, clean.stderr);
+      const expected = await postgresCounts(reference.location);
+      const child = spawn(
+        process.execPath,
+        [bin, 'import', file, '--database-url', crashed.location, '--batch-size', '300'],
+        { env },
+      );
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      for (let attempt = 0; attempt < 600; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        if ((await postgresCounts(crashed.location)).events >= 900) break;
+      }
+      child.kill('SIGKILL');
+      await exited;
+      const partial = (await postgresCounts(crashed.location)).events;
+      assert.ok(
+        partial > 0 && partial < expected.events,
+        `killed mid-way (${partial} of ${expected.events})`,
+      );
+      const resumed = run(['import', file, '--database-url', crashed.location]);
+      assert.equal(resumed.status, 0, resumed.stderr);
+      assert.deepEqual(await postgresCounts(crashed.location), expected);
+    } finally {
+      await reference.dispose();
+      await crashed.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

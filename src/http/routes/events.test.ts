@@ -1,0 +1,119 @@
+/**
+ * Events over HTTP, as a platform sends them: one event as JSON, a batch as NDJSON or as a
+ * CloudEvents batch, one result per record in order; a platform key may only send its own
+ * platform's events; an operator lists, replays and discards quarantined records; a merchant key
+ * reads its own features and no one else's.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest } from '../../../test/support/backends.ts';
+import { event } from '../../../test/support/events.ts';
+import { fixtureAsOf, fixtureEvents, fixtureFeatures } from '../../../test/support/feature-fixture.ts';
+import { startTestServer, type TestServer } from '../../../test/support/http.ts';
+
+for (const backend of backendsUnderTest) {
+  describe(`events API on ${backend.name}`, { skip: backend.skip }, () => {
+    let api: TestServer;
+    let platformKey: string;
+    before(async () => {
+      api = await startTestServer(backend);
+      const issued = await api.request('POST', '/v1/api_keys', { body: { role: 'platform', object_id: 'plt_test' } });
+      platformKey = issued.json.secret;
+    });
+    after(async () => api?.close());
+
+    it('takes an NDJSON batch and answers one result per line, in order', async () => {
+      const lines = fixtureEvents.map((e) => JSON.stringify(e));
+      lines.splice(3, 0, '{"broken":');
+      const response = await api.request('POST', '/v1/events', {
+        key: platformKey,
+        rawBody: `${lines.join('\r\n')}\n`,
+        headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'batch-1' },
+      });
+      assert.equal(response.status, 200);
+      assert.equal(response.json.received, fixtureEvents.length + 1);
+      assert.equal(response.json.applied, fixtureEvents.length);
+      assert.equal(response.json.quarantined, 1);
+      const broken = response.json.results[3];
+      assert.deepEqual([broken.line, broken.status, broken.code], [4, 'quarantined', 'json_invalid']);
+      assert.match(broken.quarantine_id, /^qua_/);
+      const replayed = await api.request('POST', '/v1/events', {
+        key: platformKey,
+        rawBody: `${lines.join('\r\n')}\n`,
+        headers: { 'content-type': 'application/x-ndjson', 'idempotency-key': 'batch-1' },
+      });
+      assert.equal(replayed.headers.get('idempotent-replayed'), 'true');
+      const again = await api.request('POST', '/v1/events', {
+        key: platformKey,
+        rawBody: lines.join('\n'),
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      assert.equal(again.json.duplicates, fixtureEvents.length, 'without the key, every event is answered as a duplicate');
+    });
+
+    it('takes one event as JSON and a CloudEvents batch, and refuses another platform\'s events', async () => {
+      const single = event('review.posted', 'http-1', '2026-03-30T10:00:00Z', 'mer_fixture', { review_id: 'h1', rating: 5 });
+      const one = await api.request('POST', '/v1/events', { key: platformKey, body: single });
+      assert.deepEqual(one.json.results, [{ line: null, status: 'applied', source: 'plt_test', id: 'http-1' }]);
+      const batch = [
+        event('review.posted', 'http-2', '2026-03-30T11:00:00Z', 'mer_fixture', { review_id: 'h2', rating: 4 }),
+        event('review.posted', 'http-3', '2026-03-30T11:00:00Z', 'mer_fixture', { review_id: 'h3', rating: 4 }, 'plt_other'),
+      ];
+      const response = await api.request('POST', '/v1/events', {
+        key: platformKey,
+        rawBody: JSON.stringify(batch),
+        headers: { 'content-type': 'application/cloudevents-batch+json' },
+      });
+      assert.deepEqual(
+        response.json.results.map((r: { status: string; code?: string }) => [r.status, r.code]),
+        [
+          ['applied', undefined],
+          ['quarantined', 'source_not_allowed'],
+        ],
+      );
+      const empty = await api.request('POST', '/v1/events', { key: platformKey, rawBody: '\n', headers: { 'content-type': 'application/x-ndjson' } });
+      assert.equal(empty.status, 400);
+      const merchantKey = await api.request('POST', '/v1/api_keys', { body: { role: 'merchant', object_id: 'mer_fixture' } });
+      const forbidden = await api.request('POST', '/v1/events', { key: merchantKey.json.secret, body: single });
+      assert.equal(forbidden.json.code, 'role_not_allowed');
+    });
+
+    it('lets an operator list, replay and discard quarantined records', async () => {
+      const bad = event('order.placed', 'http-bad', '2026-03-30T10:00:00Z', 'mer_fixture', { order_id: 'ob', buyer_id: 'b1', amount: '100', currency: 'ZZZ' });
+      const sent = await api.request('POST', '/v1/events', { key: platformKey, body: bad });
+      const id = sent.json.results[0].quarantine_id;
+      const list = await api.request('GET', '/v1/quarantine?status=open&limit=50');
+      assert.equal(list.status, 200);
+      assert.ok(list.json.data.some((entry: { id: string; code: string }) => entry.id === id && entry.code === 'currency_unknown'));
+      const stillBad = await api.request('POST', `/v1/quarantine/${id}/replay`, { body: {} });
+      assert.equal(stillBad.status, 422);
+      assert.equal(stillBad.json.code, 'replay_failed');
+      const fixed = await api.request('POST', `/v1/quarantine/${id}/replay`, { body: { event: { ...bad, data: { ...bad.data, currency: 'USD' } } } });
+      assert.equal(fixed.status, 200);
+      assert.equal(fixed.json.entry.status, 'replayed');
+      assert.equal(fixed.json.result.status, 'applied');
+      const broken = list.json.data.find((entry: { code: string; status: string }) => entry.code === 'json_invalid');
+      const discarded = await api.request('POST', `/v1/quarantine/${broken.id}/discard`, { body: { reason: 'truncated by the sender; resent' } });
+      assert.equal(discarded.json.status, 'discarded');
+      const again = await api.request('POST', `/v1/quarantine/${broken.id}/discard`, { body: { reason: 'twice' } });
+      assert.equal(again.status, 409);
+      assert.equal(again.json.code, 'quarantine_entry_not_open');
+    });
+
+    it('answers features as of a date, to operators and to the merchant itself only', async () => {
+      const features = await api.request('GET', `/v1/merchants/mer_fixture/features?as_of=${fixtureAsOf}`);
+      assert.equal(features.status, 200);
+      assert.equal(features.json.gmv_90d, String(BigInt(fixtureFeatures.gmv_90d) + 100n), 'the fixture plus the replayed order');
+      assert.equal(features.json.tenure_days, fixtureFeatures.tenure_days);
+      const own = await api.request('POST', '/v1/api_keys', { body: { role: 'merchant', object_id: 'mer_fixture' } });
+      const mine = await api.request('GET', `/v1/merchants/mer_fixture/features?as_of=${fixtureAsOf}`, { key: own.json.secret });
+      assert.equal(mine.status, 200);
+      const theirs = await api.request('GET', `/v1/merchants/mer_other/features?as_of=${fixtureAsOf}`, { key: own.json.secret });
+      assert.equal(theirs.status, 404);
+      const unknown = await api.request('GET', '/v1/merchants/mer_nobody/features');
+      assert.equal(unknown.json.code, 'merchant_not_found');
+      const badDate = await api.request('GET', '/v1/merchants/mer_fixture/features?as_of=2026-02-30');
+      assert.equal(badDate.json.param, 'as_of');
+    });
+  });
+}
