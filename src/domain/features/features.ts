@@ -308,3 +308,14 @@ function openPurchaseOrders(facts: FeatureInputs['purchaseOrders'], currency: st
   }
   return open;
 }
+
+/** The merchant's daily sales in one currency, index 0 = the as-of day, 365 days back. */
+export function dailySalesSeries(inputs: FeatureInputs, currency: string | null): number[] {
+  const series = new Array<number>(featureHistoryDays).fill(0);
+  for (const row of inputs.daily) {
+    const index = inputs.asOfDay - row.day;
+    if (row.currency === currency && index >= 0 && index < featureHistoryDays)
+      series[index] = (series[index] as number) + Number(row.counters.gmv);
+  }
+  return series;
+}

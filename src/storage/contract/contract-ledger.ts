@@ -239,6 +239,33 @@ export function ledgerContract(backend: BackendUnderTest): void {
       assert.equal(await harness.store.read((tx) => tx.ledger.transfer('rb-spend')), undefined);
     });
 
+    it('commits concurrent writes independently: one that fails leaves the others standing', async () => {
+      await ledger.open(['gc-bank', 'gc-mer']);
+      const { createTransfers } = await import('../../app/ledger/ledger-writes.ts');
+      const outcomes = await Promise.allSettled(
+        [0, 1, 2, 3, 4].map((i) =>
+          harness.store.write(async (tx) => {
+            const [r] = await createTransfers(tx, ledger.app, [
+              transfer(`gc-${i}`, 'gc-bank', 'gc-mer', 10n),
+            ]);
+            assert.equal(r?.result, 'ok');
+            if (i === 2) throw new Error('this request fails after its write');
+            return i;
+          }),
+        ),
+      );
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+      );
+      const stored = await harness.store.read((tx) => tx.ledger.transfer('gc-2'));
+      assert.equal(stored, undefined, 'the failed write left nothing');
+      const mer = (await harness.store.read((tx) => tx.ledger.accountsByIds(['gc-mer']))).get('gc-mer');
+      assert.equal(mer?.creditsPosted, 40n);
+      const [after] = await ledger.transfers([transfer('gc-after', 'gc-bank', 'gc-mer', 1n)]);
+      assert.equal(after?.result, 'ok');
+    });
+
     // On SQLite a second connection in this thread would wait for the lock by sleeping the thread;
     // the bank invariant runs writers in threads of their own instead.
     const anotherConnection = backend.name === 'postgres' ? it : () => undefined;

@@ -24,6 +24,15 @@ export const sqlitePageBytes = 16_384;
 /** The page cache per connection: 64 MiB keeps a busy ledger's indexes in memory. */
 export const sqliteCacheKibibytes = 65_536;
 
+/** Writes committed together at most, so one slow group cannot hold a crowd for long. */
+export const groupCommitWritesMax = 256;
+
+interface PendingWrite {
+  readonly work: (tx: WriteTransaction) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a private in-memory database. */
   readonly path: string;
@@ -40,6 +49,8 @@ export class SqliteStore implements Store {
   private readonly mutex = new Mutex();
   private readonly nowMs: () => bigint;
   private transaction: (WriteTransaction & { ledger: SqliteLedger }) | undefined;
+  private readonly pendingWrites: PendingWrite[] = [];
+  private draining = false;
   private readonly accountCache = new AccountCache();
   private readonly buckets: LedgerBuckets;
 
@@ -79,8 +90,70 @@ export class SqliteStore implements Store {
     return this.transaction as WriteTransaction & { ledger: SqliteLedger };
   }
 
+  /**
+   * Group commit: writes that arrive while another is running wait together and then run one after
+   * another inside one transaction, each in its own savepoint (so each still commits or rolls back
+   * alone), with one COMMIT — one fsync — for the group. Under concurrent load this is what keeps
+   * latency flat; a lone write is a transaction of its own as before.
+   */
   write<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
-    return this.mutex.run(() => this.inTransaction('begin immediate', () => work(this.tx())));
+    return new Promise<T>((resolve, reject) => {
+      this.pendingWrites.push({
+        work: work as PendingWrite['work'],
+        resolve: resolve as PendingWrite['resolve'],
+        reject,
+      });
+      if (!this.draining) void this.drainWrites();
+    });
+  }
+
+  private async drainWrites(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.pendingWrites.length > 0) {
+        const group = this.pendingWrites.splice(0, groupCommitWritesMax);
+        await this.mutex.run(() => this.runGroup(group));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async runGroup(group: readonly PendingWrite[]): Promise<void> {
+    if (group.length === 1) {
+      const [only] = group as [PendingWrite];
+      await this.inTransaction('begin immediate', () => only.work(this.tx())).then(only.resolve, only.reject);
+      return;
+    }
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    this.connection.exec('begin immediate');
+    for (const item of group) {
+      this.connection.exec('savepoint grouped_write');
+      try {
+        const value = await item.work(this.tx());
+        this.connection.exec('release grouped_write');
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        this.connection.exec('rollback to grouped_write');
+        this.connection.exec('release grouped_write');
+        this.transaction?.ledger.endTransaction(false);
+        outcomes.push({ ok: false, error });
+      }
+    }
+    try {
+      this.connection.exec('commit');
+      this.transaction?.ledger.endTransaction(true);
+    } catch (error) {
+      if (this.connection.inTransaction) this.connection.exec('rollback');
+      this.transaction?.ledger.endTransaction(false);
+      for (const item of group) item.reject(error);
+      return;
+    }
+    group.forEach((item, index) => {
+      const outcome = outcomes[index] as (typeof outcomes)[number];
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.error);
+    });
   }
 
   read<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
