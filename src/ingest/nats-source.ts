@@ -14,8 +14,11 @@ import { parseRecord } from './parse-record.ts';
 export const natsFetchMessagesMax = 1_000;
 export const natsFetchExpiresMs = 1_000;
 export const natsAckWaitMs = 30_000;
-export const natsMaxDeliver = 20;
+/** Unlimited: a message is only settled by applying or quarantining it, however long an outage lasts. */
+export const natsMaxDeliver = -1;
 export const natsRetryDelayMs = 2_000;
+/** Redeliveries back off (doubling per delivery) up to this. */
+export const natsRetryDelayMaxMs = 60_000;
 
 export interface NatsSourceOptions {
   readonly url: string;
@@ -76,11 +79,18 @@ export async function startNatsWorker(
   const loop = async () => {
     while (!stopping) {
       const messages: JsMsg[] = [];
-      const fetched = await consumer.fetch({
-        max_messages: options.batchMessagesMax ?? natsFetchMessagesMax,
-        expires: natsFetchExpiresMs,
-      });
-      for await (const message of fetched) messages.push(message);
+      try {
+        const fetched = await consumer.fetch({
+          max_messages: options.batchMessagesMax ?? natsFetchMessagesMax,
+          expires: natsFetchExpiresMs,
+        });
+        for await (const message of fetched) messages.push(message);
+      } catch (error) {
+        // The connection reconnects by itself; wait and fetch again rather than stop.
+        hooks.onError?.(error);
+        await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? natsRetryDelayMs));
+        continue;
+      }
       if (messages.length === 0) continue;
       try {
         const records = messages.map((m) =>
@@ -90,7 +100,12 @@ export async function startNatsWorker(
         for (const message of messages) message.ack();
         hooks.onBatch?.({ messages: messages.length, outcomes });
       } catch (error) {
-        for (const message of messages) message.nak(options.retryDelayMs ?? natsRetryDelayMs);
+        for (const message of messages) {
+          const base = options.retryDelayMs ?? natsRetryDelayMs;
+          message.nak(
+            Math.min(natsRetryDelayMaxMs, base * 2 ** Math.min(10, message.info.deliveryCount - 1)),
+          );
+        }
         hooks.onError?.(error);
       }
     }

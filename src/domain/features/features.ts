@@ -9,6 +9,10 @@
 import { type DailyCounters, type DailyRow, emptyCounters, type Fact } from './projection.ts';
 
 export const featureHistoryDays = 365;
+/** A stock count older than this says nothing about today's stock. */
+export const inventorySnapshotAgeDaysMax = 90;
+/** A purchase order not invoiced this long after its delivery date is no longer counted as open. */
+export const purchaseOrderOverdueDaysMax = 30;
 
 type FactOf<K extends Fact['kind']> = Extract<Fact, { kind: K }>;
 
@@ -166,7 +170,15 @@ export function computeFeatures(inputs: FeatureInputs): MerchantFeatures {
   const money365 = w.money(365);
   const all90 = w.all(90);
   const all365 = w.all(365);
-  const startDay = profile?.day ?? inputs.firstActivityDay;
+  // Tenure counts from the first onboarding: a re-sent profile (a KYB update) does not reset it.
+  const firstOnboarded = inputs.profiles.reduce<number | null>(
+    (min, p) => (min === null || p.day < min ? p.day : min),
+    null,
+  );
+  const startDay = firstOnboarded ?? inputs.firstActivityDay;
+  // Windows shorter than the merchant's life would count days before it existed as zero sales.
+  const observed = (days: number) =>
+    startDay === null ? days : Math.max(1, Math.min(days, asOfDay - startDay + 1));
   return {
     merchantId: inputs.merchantId,
     asOfDay,
@@ -179,7 +191,7 @@ export function computeFeatures(inputs: FeatureInputs): MerchantFeatures {
             country: profile.country,
             category: profile.category,
             kybStatus: profile.kybStatus,
-            onboardedDay: profile.day,
+            onboardedDay: firstOnboarded ?? profile.day,
           },
     tenureDays: startDay === null ? null : asOfDay - startDay,
     daysSinceLastSale: inputs.lastSaleDay === null ? null : asOfDay - inputs.lastSaleDay,
@@ -194,7 +206,7 @@ export function computeFeatures(inputs: FeatureInputs): MerchantFeatures {
       moneyPrior90.gmv === 0n
         ? null
         : round6(Number(money90.gmv - moneyPrior90.gmv) / Number(moneyPrior90.gmv)),
-    salesVolatility90d: coefficientOfVariation(w.dailyGmv(90)),
+    salesVolatility90d: coefficientOfVariation(w.dailyGmv(observed(90))),
     refundRate90d: ratio(money90.refunded_amount, money90.gmv),
     returnRate90d: ratio(all90.returns, all90.orders),
     cancellationRate90d: ratio(all90.cancelled_orders, all90.orders),
@@ -204,12 +216,17 @@ export function computeFeatures(inputs: FeatureInputs): MerchantFeatures {
     ratingCount365d: Number(all365.ratings),
     ...buyerConcentration(inputs.buyers, currency),
     settlements90d: Number(money90.settlements),
-    settlementCadenceDays90d: money90.settlements === 0n ? null : round6(90 / Number(money90.settlements)),
+    settlementCadenceDays90d:
+      money90.settlements === 0n ? null : round6(observed(90) / Number(money90.settlements)),
     settlementNet90d: money90.settlement_net,
-    ...inventoryFeatures(inputs.inventory, currency, money90.gmv),
+    ...inventoryFeatures(
+      inputs.inventory.filter((s) => s.day > asOfDay - inventorySnapshotAgeDaysMax),
+      currency,
+      money90.gmv,
+    ),
     warehouseReceiptsValue: receiptsValue(inputs.receipts, currency),
     ...invoiceFeatures(inputs.invoices, currency, asOfDay),
-    purchaseOrdersOpenAmount: openPurchaseOrders(inputs.purchaseOrders, currency),
+    purchaseOrdersOpenAmount: openPurchaseOrders(inputs.purchaseOrders, inputs.invoices, currency, asOfDay),
     sustainabilityAttestationsValid: inputs.attestations.filter((a) => a.validUntilDay >= asOfDay).length,
   };
 }
@@ -266,7 +283,7 @@ function invoiceFeatures(invoices: FeatureInputs['invoices'], currency: string |
     const entry = byId.get(fact.invoiceId) ?? { issued: null, approved: false, paid: 0n };
     if (fact.step === 'issued') entry.issued = fact;
     else if (fact.step === 'approved') entry.approved = true;
-    else entry.paid += fact.amount;
+    else if (entry.issued === null || fact.currency === entry.issued.currency) entry.paid += fact.amount;
     byId.set(fact.invoiceId, entry);
   }
   let approvedUnpaid = 0n;
@@ -289,8 +306,19 @@ function invoiceFeatures(invoices: FeatureInputs['invoices'], currency: string |
   };
 }
 
-/** Confirmed purchase orders not cancelled: the buyer's firm commitments. */
-function openPurchaseOrders(facts: FeatureInputs['purchaseOrders'], currency: string | null): bigint {
+/**
+ * Confirmed purchase orders not yet cancelled, invoiced (an invoice names the PO) or long past
+ * their delivery date: the buyer's firm commitments still ahead.
+ */
+function openPurchaseOrders(
+  facts: FeatureInputs['purchaseOrders'],
+  invoices: FeatureInputs['invoices'],
+  currency: string | null,
+  asOfDay: number,
+): bigint {
+  const invoiced = new Set(
+    invoices.flatMap((fact) => (fact.poId === null || fact.poId === undefined ? [] : [fact.poId])),
+  );
   const byId = new Map<
     string,
     { issued: FactOf<'purchase_order'> | null; confirmed: boolean; cancelled: boolean }
@@ -303,8 +331,11 @@ function openPurchaseOrders(facts: FeatureInputs['purchaseOrders'], currency: st
     byId.set(fact.poId, entry);
   }
   let open = 0n;
-  for (const { issued, confirmed, cancelled } of byId.values()) {
-    if (issued !== null && confirmed && !cancelled && issued.currency === currency) open += issued.amount;
+  for (const [poId, { issued, confirmed, cancelled }] of byId) {
+    if (issued === null || !confirmed || cancelled || invoiced.has(poId) || issued.currency !== currency)
+      continue;
+    if (issued.dueDay !== null && issued.dueDay < asOfDay - purchaseOrderOverdueDaysMax) continue;
+    open += issued.amount;
   }
   return open;
 }

@@ -83,6 +83,8 @@ export type Fact =
       currency: string | null;
       dueDay: number | null;
       number: string | null;
+      /** The purchase order the invoice bills (issued step only). */
+      poId?: string | null;
     }
   | {
       kind: 'purchase_order';
@@ -171,7 +173,9 @@ export function project(events: readonly ProjectedEvent[]): Projection {
     const facts1 = projectOne(event, instant, key, bump);
     for (const fact of facts1) facts.push(fact);
   }
-  return { daily: [...daily.values()], facts };
+  // In key order, so that concurrent batches lock the same rows in the same order (no deadlocks).
+  const rows = [...daily.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+  return { daily: rows, facts };
 }
 
 type Bump = (merchantId: string, day: number, currency: string, add: Partial<DailyCounters>) => void;
@@ -363,6 +367,7 @@ function projectFact(
           currency: d.currency,
           dueDay: dayOf(d.due_on),
           number: d.invoice_number,
+          poId: d.po_id ?? null,
         },
       ];
     }
