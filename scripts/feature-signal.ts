@@ -95,7 +95,10 @@ async function main(): Promise<void> {
     const add = (group: 'distressed' | 'healthy', view: Record<string, unknown>) => {
       for (const name of numeric) {
         const value = view[name];
-        if (typeof value === 'number') (groups[group][name] ??= []).push(value);
+        if (typeof value !== 'number') continue;
+        const values = groups[group][name] ?? [];
+        values.push(value);
+        groups[group][name] = values;
       }
     };
     for (const [index, d] of distressed.entries()) {
