@@ -1,0 +1,211 @@
+/**
+ * A credit decision, pure and reproducible: knock-outs, then the champion model's PD, a grade, a
+ * limit from forecast sales under the leverage cap, and a risk-based price. Everything it used is in
+ * its inputs, which are stored with it, so `decide(record.inputs, model)` gives the same decision
+ * again.
+ */
+import type { Consent } from '../consent/consent.ts';
+import { dailySalesSeries, type FeatureInputs, type MerchantFeatures } from '../features/features.ts';
+import { exponentOf, isCurrencyCode } from '../money/currency.ts';
+import { divideRounded } from '../money/rounding.ts';
+import { type ModelArtifact, scoreModel } from '../risk/model.ts';
+import { forecastSales } from './forecast.ts';
+import { modelRow } from './model-inputs.ts';
+import { knockOut, type Reason } from './policy.ts';
+import type { DecisionSettings } from './settings.ts';
+
+const bps = 10_000n;
+
+export interface RegisteredModel {
+  readonly id: string;
+  readonly version: number;
+  readonly artifact: ModelArtifact;
+}
+
+export interface DecisionInputs {
+  readonly merchantId: string;
+  readonly asOfDay: number;
+  readonly features: MerchantFeatures;
+  /** The merchant's daily sales in its home currency, index 0 = the as-of day, up to 365 days. */
+  readonly salesHistory: readonly number[];
+  readonly consent: Consent | null;
+  readonly fraudFlagged: boolean;
+  /** Daily debt service of the merchant's existing facilities, in its home currency. */
+  readonly existingDebtServiceDailyMinor: bigint;
+  readonly settings: DecisionSettings;
+}
+
+export interface Decision {
+  readonly outcome: 'approved' | 'declined';
+  readonly reasons: readonly Reason[];
+  readonly pd: number | null;
+  readonly score: number | null;
+  readonly grade: string | null;
+  readonly currency: string | null;
+  readonly limitMinor: bigint | null;
+  readonly annualRateBps: number | null;
+  readonly forecastDailySalesMinor: bigint;
+  readonly debtServiceCapDailyMinor: bigint;
+  readonly modelId: string | null;
+  readonly modelVersion: number | null;
+  readonly consentId: string | null;
+  readonly challengers: readonly {
+    readonly modelId: string;
+    readonly modelVersion: number;
+    readonly pd: number;
+  }[];
+}
+
+export function decisionInputsFrom(
+  inputs: FeatureInputs,
+  features: MerchantFeatures,
+  rest: Omit<DecisionInputs, 'merchantId' | 'asOfDay' | 'features' | 'salesHistory'>,
+): DecisionInputs {
+  return {
+    merchantId: inputs.merchantId,
+    asOfDay: inputs.asOfDay,
+    features,
+    salesHistory: dailySalesSeries(inputs, features.currency),
+    ...rest,
+  };
+}
+
+export function gradeOf(pd: number, settings: DecisionSettings): string {
+  for (const band of settings.gradeBands) if (pd <= band.maxPd) return band.grade;
+  return 'F';
+}
+
+/** Cost of funds + PD × LGD + operating cost + margin − green discount, within the bounds. */
+export function priceBps(pd: number, green: boolean, settings: DecisionSettings): number {
+  const expectedLoss = Math.round(pd * settings.lossGivenDefaultBps);
+  const raw =
+    settings.costOfFundsBps +
+    expectedLoss +
+    settings.operatingCostBps +
+    settings.marginBps -
+    (green ? settings.greenDiscountBps : 0);
+  return Math.min(settings.maxRateBps, Math.max(settings.minRateBps, raw));
+}
+
+function declined(base: Omit<Decision, 'outcome' | 'reasons'>, reasons: readonly Reason[]): Decision {
+  return { ...base, outcome: 'declined', reasons };
+}
+
+export function decide(
+  inputs: DecisionInputs,
+  champion: RegisteredModel | null,
+  challengers: readonly RegisteredModel[],
+): Decision {
+  const { settings, features } = inputs;
+  const currency = features.currency;
+  const exponent = currency !== null && isCurrencyCode(currency) ? exponentOf(currency) : 2;
+  const forecast = forecastSales(inputs.salesHistory, inputs.asOfDay, settings.forecastHorizonDays);
+  const forecastDaily = BigInt(Math.floor(forecast.averageDaily));
+  const capDaily = divideRounded(forecastDaily * BigInt(settings.debtServiceShareBps), bps, 'down');
+  const room = capDaily - inputs.existingDebtServiceDailyMinor;
+  const base = {
+    pd: null,
+    score: null,
+    grade: null,
+    currency,
+    limitMinor: null,
+    annualRateBps: null,
+    forecastDailySalesMinor: forecastDaily,
+    debtServiceCapDailyMinor: capDaily,
+    modelId: champion?.id ?? null,
+    modelVersion: champion?.version ?? null,
+    consentId: inputs.consent?.id ?? null,
+    challengers: [] as Decision['challengers'],
+  };
+  const knocked = knockOut(
+    {
+      hasConsent: inputs.consent !== null,
+      features,
+      fraudFlagged: inputs.fraudFlagged,
+      debtServiceRoomDailyMinor: room,
+    },
+    settings,
+  );
+  if (knocked !== null) return declined(base, [knocked]);
+  if (champion === null) {
+    return declined(base, [
+      { code: 'model_missing', description: 'No champion model is registered.', source: 'policy' },
+    ]);
+  }
+  const row = modelRow(features, exponent, inputs.consent?.dataSources ?? []);
+  const scored = scoreModel(champion.artifact, row);
+  const modelReasons: Reason[] = scored.reasons.map((r) => ({
+    code: r.code,
+    description: r.description,
+    source: 'model',
+  }));
+  const scoredBase = {
+    ...base,
+    pd: scored.pd,
+    score: scored.score,
+    grade: gradeOf(scored.pd, settings),
+    challengers: challengers.map((m) => ({
+      modelId: m.id,
+      modelVersion: m.version,
+      pd: scoreModel(m.artifact, row).pd,
+    })),
+  };
+  if (scored.pd > settings.maxPd) {
+    return declined(scoredBase, [
+      {
+        code: 'risk_too_high',
+        description: 'The estimated risk of default is above what we can lend against.',
+        source: 'model',
+      },
+      ...modelReasons,
+    ]);
+  }
+  const limit = limitMinor(forecast.next30Days, room, exponent, settings);
+  if (limit < settings.minLimitMinor) {
+    return declined({ ...scoredBase, limitMinor: limit }, [
+      {
+        code: 'limit_below_minimum',
+        description: 'Forecast sales support less than the smallest amount we lend.',
+        source: 'limit',
+      },
+      ...modelReasons,
+    ]);
+  }
+  const green =
+    features.sustainabilityAttestationsValid > 0 &&
+    (inputs.consent?.dataSources.includes('sustainability') ?? false);
+  return {
+    ...scoredBase,
+    outcome: 'approved',
+    reasons: modelReasons,
+    limitMinor: limit,
+    annualRateBps: priceBps(scored.pd, green, settings),
+  };
+}
+
+/**
+ * The smallest of: a multiple of forecast 30-day sales, what the leverage room repays (principal ×
+ * factor / term ≤ room per day), and the product maximum — rounded down to whole units.
+ */
+function limitMinor(
+  next30Days: number,
+  roomDailyMinor: bigint,
+  exponent: number,
+  settings: DecisionSettings,
+): bigint {
+  const salesBased = divideRounded(
+    BigInt(Math.floor(next30Days)) * BigInt(settings.salesMultipleBps),
+    bps,
+    'down',
+  );
+  const leverageBased = divideRounded(
+    roomDailyMinor * BigInt(settings.assumedTermDays) * bps,
+    BigInt(settings.assumedFactorBps),
+    'down',
+  );
+  let limit = salesBased;
+  if (leverageBased < limit) limit = leverageBased;
+  if (limit > settings.maxLimitMinor) limit = settings.maxLimitMinor;
+  const unit = BigInt(settings.limitRoundingMajor) * 10n ** BigInt(exponent);
+  return limit - (limit % unit);
+}

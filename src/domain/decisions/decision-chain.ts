@@ -1,0 +1,90 @@
+/**
+ * Decisions are chained like ledger transfers: each stored decision's hash covers its predecessor's
+ * hash, its sequence, the decision's canonical JSON (outcome, numbers, reasons) and the SHA-256 of
+ * its inputs, so altering, removing or reordering a stored decision — or what it was made from —
+ * breaks the chain from there on. The hash function is passed in; the domain does no I/O.
+ */
+import type { Sha256Hex } from '../ledger/hash-chain.ts';
+
+export const decisionGenesisHash = '0'.repeat(64);
+const encodingVersion = 'capstan.decision.v1';
+
+/** Sorted keys, bigints as strings: one text per value, whatever the key order it was built in. */
+export function canonicalRecord(value: unknown): string {
+  if (typeof value === 'bigint') return JSON.stringify(value.toString());
+  if (Array.isArray(value)) return `[${value.map(canonicalRecord).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value as object)
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalRecord((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function decisionHash(
+  sha256: Sha256Hex,
+  previousHash: string,
+  sequence: bigint,
+  recordJson: string,
+  inputsDigest: string,
+): string {
+  return sha256(`${encodingVersion}\n${previousHash}\n${sequence}\n${inputsDigest}\n${recordJson}`);
+}
+
+export interface StoredDecisionLink {
+  readonly id: string;
+  readonly sequence: bigint;
+  readonly recordJson: string;
+  readonly inputsJson: string;
+  readonly hash: string;
+}
+
+export interface DecisionChainFailure {
+  readonly rule: 'decision_hash_mismatch' | 'decision_sequence_mismatch' | 'decision_chain_head_mismatch';
+  readonly detail: string;
+}
+
+/** Walks stored decisions in sequence order; answers the first broken link. */
+export class DecisionChainVerifier {
+  private previousHash = decisionGenesisHash;
+  private expected = 1n;
+  checked = 0;
+
+  constructor(private readonly sha256: Sha256Hex) {}
+
+  add(links: readonly StoredDecisionLink[]): DecisionChainFailure | null {
+    for (const link of links) {
+      if (link.sequence !== this.expected) {
+        return {
+          rule: 'decision_sequence_mismatch',
+          detail: `decision ${link.id} is number ${link.sequence}, expected ${this.expected}`,
+        };
+      }
+      const inputsDigest = this.sha256(link.inputsJson);
+      if (
+        decisionHash(this.sha256, this.previousHash, link.sequence, link.recordJson, inputsDigest) !==
+        link.hash
+      ) {
+        return {
+          rule: 'decision_hash_mismatch',
+          detail: `decision ${link.id} (#${link.sequence}): its stored hash does not match its contents and its predecessor`,
+        };
+      }
+      this.previousHash = link.hash;
+      this.expected += 1n;
+      this.checked += 1;
+    }
+    return null;
+  }
+
+  finish(head: { readonly lastHash: string; readonly count: bigint }): DecisionChainFailure | null {
+    if (head.count !== BigInt(this.checked) || head.lastHash !== this.previousHash) {
+      return {
+        rule: 'decision_chain_head_mismatch',
+        detail: `the decision chain head counts ${head.count} decisions; ${this.checked} are stored`,
+      };
+    }
+    return null;
+  }
+}

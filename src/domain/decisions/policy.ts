@@ -1,0 +1,78 @@
+/**
+ * The knock-outs a decision checks before any model, in this order; the first that applies
+ * declines with its code. Each names the rule in plain words for the merchant.
+ */
+import type { MerchantFeatures } from '../features/features.ts';
+import type { DecisionSettings } from './settings.ts';
+
+export const knockOutCodes = [
+  'consent_missing',
+  'kyb_not_verified',
+  'tenure_below_minimum',
+  'insufficient_sales_history',
+  'fraud_flag',
+  'leverage_cap_reached',
+] as const;
+
+export type KnockOutCode = (typeof knockOutCodes)[number];
+
+export interface Reason {
+  readonly code: string;
+  readonly description: string;
+  readonly source: 'policy' | 'model' | 'limit';
+}
+
+export interface PolicyInputs {
+  readonly hasConsent: boolean;
+  readonly features: MerchantFeatures;
+  readonly fraudFlagged: boolean;
+  /** Room left under the leverage cap, minor units per day; zero or less means none. */
+  readonly debtServiceRoomDailyMinor: bigint;
+}
+
+export function knockOut(inputs: PolicyInputs, settings: DecisionSettings): Reason | null {
+  const f = inputs.features;
+  if (!inputs.hasConsent) {
+    return {
+      code: 'consent_missing',
+      description: 'The merchant has not given active consent to use its sales data for a credit assessment.',
+      source: 'policy',
+    };
+  }
+  if (f.profile?.kybStatus !== 'verified') {
+    return {
+      code: 'kyb_not_verified',
+      description: "The merchant's business identity (KYB) is not verified.",
+      source: 'policy',
+    };
+  }
+  if (f.tenureDays === null || f.tenureDays < settings.minTenureDays) {
+    return {
+      code: 'tenure_below_minimum',
+      description: `The merchant has sold on the platform for fewer than ${settings.minTenureDays} days.`,
+      source: 'policy',
+    };
+  }
+  if (f.orders90d < settings.minOrders90d || f.gmv90d <= 0n) {
+    return {
+      code: 'insufficient_sales_history',
+      description: `Fewer than ${settings.minOrders90d} orders in the last 90 days.`,
+      source: 'policy',
+    };
+  }
+  if (inputs.fraudFlagged) {
+    return {
+      code: 'fraud_flag',
+      description: 'The merchant is flagged for suspected fraud.',
+      source: 'policy',
+    };
+  }
+  if (inputs.debtServiceRoomDailyMinor <= 0n) {
+    return {
+      code: 'leverage_cap_reached',
+      description: "The merchant's existing repayments already take the most of its forecast sales we allow.",
+      source: 'policy',
+    };
+  }
+  return null;
+}
