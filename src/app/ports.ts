@@ -3,6 +3,7 @@
  * adapters (src/storage/sqlite, src/storage/postgres) implement Store and must pass the contract
  * suite in src/storage/contract; nothing here knows about SQL, HTTP or Node.
  */
+import type { Consent } from '../domain/consent/consent.ts';
 import type { FeatureInputs } from '../domain/features/features.ts';
 import type { DailyRow, Fact } from '../domain/features/projection.ts';
 import type { Account, Balances, ChainedTransfer, Transfer } from '../domain/ledger/types.ts';
@@ -43,6 +44,7 @@ export interface ReadTransaction {
   readonly apiKeys: ApiKeyReader;
   readonly inbox: InboxReader;
   readonly features: FeatureReader;
+  readonly risk: RiskReader;
 }
 
 export interface WriteTransaction extends ReadTransaction {
@@ -51,6 +53,7 @@ export interface WriteTransaction extends ReadTransaction {
   readonly idempotency: IdempotencyRepository;
   readonly inbox: InboxRepository;
   readonly features: FeatureRepository;
+  readonly risk: RiskRepository;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,6 +272,100 @@ export interface FeatureReader {
 }
 
 export interface FeatureRepository extends FeatureReader {
-  /** Adds daily counters (sums) and inserts facts (one per event; a repeat is ignored). */
+  /**
+   * Adds daily counters (sums) and inserts facts (one per event; a repeat is ignored), and moves
+   * the version of every merchant they touch.
+   */
   apply(daily: readonly DailyRow[], facts: readonly Fact[]): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Risk: consents, flags, models, decisions
+
+export type ModelStatus = 'champion' | 'challenger' | 'retired';
+
+export interface ModelRecord {
+  readonly id: string;
+  readonly version: number;
+  readonly algorithm: string;
+  readonly status: ModelStatus;
+  /** The model artifact (domain/risk), as JSON. */
+  readonly artifactJson: string;
+  /** Hold-out metrics and the training report, as JSON. */
+  readonly metricsJson: string;
+  /** What it was trained on, as JSON: data file or feature-store window, horizon, seed. */
+  readonly trainingJson: string;
+  readonly createdAtMs: bigint;
+}
+
+export interface DecisionRow {
+  readonly sequence: bigint;
+  readonly id: string;
+  readonly merchantId: string;
+  readonly decidedAtMs: bigint;
+  readonly outcome: string;
+  /** The decision as the API shows it, canonical JSON. */
+  readonly recordJson: string;
+  /** Everything it was made from, tagged JSON (bigints kept): decide() on these reproduces it. */
+  readonly inputsJson: string;
+  /**
+   * SHA-256 of inputsJson. Inputs are stored once per digest: repeated decisions on unchanged
+   * inputs (a cached merchant) share one copy.
+   */
+  readonly inputsDigest: string;
+  readonly hash: string;
+}
+
+export interface DecisionChainHead {
+  readonly lastHash: string;
+  readonly count: bigint;
+}
+
+export interface FacilityDebtService {
+  readonly facilityId: string;
+  readonly currency: string;
+  readonly dailyDebtServiceMinor: bigint;
+}
+
+export interface RiskReader {
+  consents(merchantId: string): Promise<Consent[]>;
+  consent(id: string): Promise<Consent | undefined>;
+  /** Active flags (e.g. `fraud`) on a merchant. */
+  flags(merchantId: string): Promise<string[]>;
+  modelsByStatus(status: ModelStatus): Promise<ModelRecord[]>;
+  model(id: string): Promise<ModelRecord | undefined>;
+  /** Newest first. */
+  listModels(limit: number): Promise<ModelRecord[]>;
+  decision(id: string): Promise<DecisionRow | undefined>;
+  /** A merchant's decisions (or everyone's), ordered by sequence. */
+  listDecisions(
+    merchantId: string | null,
+    page: { readonly afterSequence: bigint; readonly limit: number },
+  ): Promise<DecisionRow[]>;
+  decisionHead(): Promise<DecisionChainHead>;
+  /** The daily debt service of the merchant's live facilities. */
+  debtService(merchantId: string): Promise<FacilityDebtService[]>;
+  setting(name: string): Promise<string | undefined>;
+  /** Change counters: cached decision inputs are good while both are unchanged. */
+  versions(merchantId: string): Promise<{ readonly merchant: bigint; readonly config: bigint }>;
+}
+
+export interface RiskRepository extends RiskReader {
+  insertConsent(consent: Consent): Promise<void>;
+  revokeConsent(id: string, atMs: bigint): Promise<void>;
+  setFlag(merchantId: string, flag: string, reason: string, atMs: bigint): Promise<void>;
+  clearFlag(merchantId: string, flag: string): Promise<void>;
+  insertModel(model: ModelRecord): Promise<void>;
+  setModelStatus(id: string, status: ModelStatus): Promise<void>;
+  nextModelVersion(): Promise<number>;
+  /** Locks the decision chain head for this transaction (PostgreSQL: a row lock). */
+  lockDecisionHead(): Promise<DecisionChainHead>;
+  appendDecisions(decisions: readonly DecisionRow[], head: DecisionChainHead): Promise<void>;
+  putSetting(name: string, value: string, atMs: bigint): Promise<void>;
+  /** Records a facility's daily debt service (the financing products keep it current). */
+  putFacilityDebtService(
+    merchantId: string,
+    facility: FacilityDebtService,
+    status: 'active' | 'closed',
+  ): Promise<void>;
 }

@@ -4,11 +4,15 @@
  */
 import type { Kysely } from 'kysely';
 import type { FeatureReader, Page } from '../app/ports.ts';
-import { type FeatureInputs, featureHistoryDays } from '../domain/features/features.ts';
+import {
+  type FeatureInputs,
+  featureHistoryDays,
+  inventorySnapshotAgeDaysMax,
+} from '../domain/features/features.ts';
 import type { Fact } from '../domain/features/projection.ts';
 import { dailyFromRow, factFromRow } from './feature-rows.ts';
 import { toBigInt, toSafeNumber } from './rows.ts';
-import type { Database } from './schema.ts';
+import type { Database, FeatureDailyTable } from './schema.ts';
 
 type FactOf<K extends Fact['kind']> = Extract<Fact, { kind: K }>;
 
@@ -19,12 +23,14 @@ export class KyselyFeatureReader implements FeatureReader {
     merchantId: string,
     kind: K,
     asOfDay: number,
+    fromDay = -1_000_000_000,
   ): Promise<FactOf<K>[]> {
     const rows = await this.db
       .selectFrom('feature_facts')
       .select(['merchant_id', 'payload'])
       .where('merchant_id', '=', merchantId)
       .where('kind', '=', kind)
+      .where('day', '>=', BigInt(fromDay))
       .where('day', '<=', BigInt(asOfDay))
       // A fixed order, so that two facts about one thing resolve the same whatever their arrival.
       .orderBy('day')
@@ -36,13 +42,7 @@ export class KyselyFeatureReader implements FeatureReader {
   async loadInputs(merchantId: string, asOfDay: number): Promise<FeatureInputs> {
     const from = BigInt(asOfDay - featureHistoryDays + 1);
     const to = BigInt(asOfDay);
-    const daily = await this.db
-      .selectFrom('feature_daily')
-      .selectAll()
-      .where('merchant_id', '=', merchantId)
-      .where('day', '>=', from)
-      .where('day', '<=', to)
-      .execute();
+    const daily = await this.dailyRows(merchantId, from, to);
     const span = await this.db
       .selectFrom('feature_daily')
       .select((eb) => [eb.fn.min('day').as('first')])
@@ -64,7 +64,13 @@ export class KyselyFeatureReader implements FeatureReader {
       .where('day', '<=', to)
       .groupBy(['buyer_id', 'currency'])
       .execute();
-    const inventory = await this.facts(merchantId, 'inventory', asOfDay);
+    // Counts older than inventorySnapshotAgeDaysMax are not used (features.ts): not read either.
+    const inventory = await this.facts(
+      merchantId,
+      'inventory',
+      asOfDay,
+      asOfDay - inventorySnapshotAgeDaysMax + 1,
+    );
     return {
       merchantId,
       asOfDay,
@@ -84,6 +90,17 @@ export class KyselyFeatureReader implements FeatureReader {
       inventory: latestSnapshots(inventory),
       attestations: await this.facts(merchantId, 'attestation', asOfDay),
     };
+  }
+
+  /** A merchant's daily rows in a range of days (the SQLite store reads these faster). */
+  protected async dailyRows(merchantId: string, from: bigint, to: bigint): Promise<FeatureDailyTable[]> {
+    return this.db
+      .selectFrom('feature_daily')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('day', '>=', from)
+      .where('day', '<=', to)
+      .execute();
   }
 
   async listMerchants(page: Page): Promise<string[]> {

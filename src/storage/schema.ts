@@ -139,6 +139,80 @@ export interface FeatureFactsTable {
   payload: string;
 }
 
+export interface ConsentsTable {
+  id: string;
+  merchant_id: string;
+  purpose: string;
+  data_sources: string;
+  granted_at_ms: bigint;
+  expires_at_ms: bigint;
+  revoked_at_ms: bigint | null;
+}
+
+export interface MerchantFlagsTable {
+  merchant_id: string;
+  flag: string;
+  reason: string;
+  set_at_ms: bigint;
+}
+
+export interface ModelsTable {
+  id: string;
+  version: bigint;
+  algorithm: string;
+  status: string;
+  artifact: string;
+  metrics: string;
+  training: string;
+  created_at_ms: bigint;
+}
+
+export interface DecisionsTable {
+  sequence: bigint;
+  id: string;
+  merchant_id: string;
+  decided_at_ms: bigint;
+  outcome: string;
+  record: string;
+  inputs_digest: string;
+  hash: string;
+}
+
+export interface DecisionInputsTable {
+  digest: string;
+  inputs: string;
+}
+
+export interface DecisionChainTable {
+  id: bigint;
+  last_hash: string;
+  decision_count: bigint;
+}
+
+export interface FacilityDebtServiceTable {
+  facility_id: string;
+  merchant_id: string;
+  currency: string;
+  daily_debt_service_minor: bigint;
+  status: string;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: string;
+  updated_at_ms: bigint;
+}
+
+export interface MerchantVersionsTable {
+  merchant_id: string;
+  version: bigint;
+}
+
+export interface ConfigVersionTable {
+  id: bigint;
+  version: bigint;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -152,4 +226,14 @@ export interface Database {
   feature_daily: FeatureDailyTable;
   feature_orders: FeatureOrdersTable;
   feature_facts: FeatureFactsTable;
+  consents: ConsentsTable;
+  merchant_flags: MerchantFlagsTable;
+  models: ModelsTable;
+  decisions: DecisionsTable;
+  decision_chain: DecisionChainTable;
+  decision_inputs: DecisionInputsTable;
+  facility_debt_service: FacilityDebtServiceTable;
+  settings: SettingsTable;
+  merchant_versions: MerchantVersionsTable;
+  config_version: ConfigVersionTable;
 }

@@ -5,6 +5,7 @@
 import type { BackendUnderTest } from '../../../test/support/backends.ts';
 import { accessContract } from './contract-access.ts';
 import { concurrencyContract } from './contract-concurrency.ts';
+import { decisionsContract } from './contract-decisions.ts';
 import { historyContract } from './contract-history.ts';
 import { ingestContract } from './contract-ingest.ts';
 import { ledgerContract } from './contract-ledger.ts';
@@ -17,6 +18,7 @@ export function describeStoreContract(backend: BackendUnderTest): void {
   ledgerContract(backend);
   historyContract(backend);
   ingestContract(backend);
+  decisionsContract(backend);
   accessContract(backend);
   verifyContract(backend);
   simulationContract(backend);

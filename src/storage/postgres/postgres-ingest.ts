@@ -63,6 +63,14 @@ export class PostgresInbox extends KyselyInboxReader implements InboxRepository 
 
 export class PostgresFeatures extends KyselyFeatureReader implements FeatureRepository {
   async apply(daily: readonly DailyRow[], facts: readonly Fact[]): Promise<void> {
+    const touched = [
+      ...new Set([...daily.map((row) => row.merchantId), ...facts.map((fact) => fact.merchantId)]),
+    ].sort();
+    if (touched.length > 0) {
+      await sql`insert into merchant_versions (merchant_id, version)
+        select m, 1 from unnest(${textArrayLiteral(touched)}::text[]) as m
+        on conflict (merchant_id) do update set version = merchant_versions.version + 1`.execute(this.db);
+    }
     if (daily.length > 0) {
       const counters = dailyCounterNames.map((_, index) => `$${index + 4}::int8[]`).join(', ');
       await raw(

@@ -10,6 +10,7 @@ import pg from 'pg';
 import type { ReadTransaction, Store, WriteTransaction } from '../../app/ports.ts';
 import { AccountCache } from '../account-cache.ts';
 import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
+import { KyselyRisk } from '../kysely-risk.ts';
 import { LedgerBuckets } from '../ledger-buckets.ts';
 import { applyMigrations, pendingMigrationNames } from '../migrator.ts';
 import type { Database } from '../schema.ts';
@@ -73,6 +74,7 @@ export class PostgresStore implements Store {
       idempotency: new KyselyIdempotency(trx),
       inbox: new PostgresInbox(trx),
       features: new PostgresFeatures(trx),
+      risk: new KyselyRisk(trx, 'postgres'),
     };
   }
 

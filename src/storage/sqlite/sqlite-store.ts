@@ -18,6 +18,8 @@ import { Mutex } from '../mutex.ts';
 import type { Database } from '../schema.ts';
 import { SqliteFeatures, SqliteInbox } from './sqlite-ingest.ts';
 import { SqliteLedger } from './sqlite-ledger.ts';
+import { SqliteRisk } from './sqlite-risk.ts';
+import { preparedStatementCache } from './statement-cache.ts';
 
 export const sqliteBusyTimeoutMs = 10_000;
 export const sqlitePageBytes = 16_384;
@@ -50,9 +52,22 @@ export class SqliteStore implements Store {
   private readonly nowMs: () => bigint;
   private transaction: (WriteTransaction & { ledger: SqliteLedger }) | undefined;
   private readonly pendingWrites: PendingWrite[] = [];
+  private readonly readerConnection: Sqlite.Database;
+  private readonly readerDb: Kysely<Database>;
+  private readonly readerMutex = new Mutex();
+  private readerTransaction: ReadTransaction | undefined;
   private draining = false;
   private readonly accountCache = new AccountCache();
   private readonly buckets: LedgerBuckets;
+  private readonly readerControl: { readonly begin: Sqlite.Statement; readonly commit: Sqlite.Statement };
+  /** Transaction control for group commit, compiled once: a group runs these for every write. */
+  private readonly savepoints: {
+    readonly begin: Sqlite.Statement;
+    readonly commit: Sqlite.Statement;
+    readonly savepoint: Sqlite.Statement;
+    readonly release: Sqlite.Statement;
+    readonly rollbackTo: Sqlite.Statement;
+  };
 
   constructor(options: SqliteStoreOptions) {
     this.location = options.path;
@@ -69,7 +84,36 @@ export class SqliteStore implements Store {
     this.connection.pragma('synchronous = FULL');
     this.connection.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
     this.connection.pragma('foreign_keys = ON');
-    this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: this.connection }) });
+    this.db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: preparedStatementCache(this.connection) }),
+    });
+    this.savepoints = {
+      begin: this.connection.prepare('begin immediate'),
+      commit: this.connection.prepare('commit'),
+      savepoint: this.connection.prepare('savepoint grouped_write'),
+      release: this.connection.prepare('release grouped_write'),
+      rollbackTo: this.connection.prepare('rollback to grouped_write'),
+    };
+    // Reads get a connection of their own: in WAL mode a reader neither waits for nor blocks the
+    // writer, so a read does not queue behind a group of writes (nor split the group). An
+    // in-memory database is private to its connection, so it reads through the writer.
+    if (options.path === ':memory:') {
+      this.readerConnection = this.connection;
+      this.readerDb = this.db;
+    } else {
+      this.readerConnection = new Sqlite(options.path);
+      this.readerConnection.defaultSafeIntegers(true);
+      this.readerConnection.pragma(`cache_size = -${sqliteCacheKibibytes}`);
+      this.readerConnection.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
+      this.readerConnection.pragma('query_only = ON');
+      this.readerDb = new Kysely<Database>({
+        dialect: new SqliteDialect({ database: preparedStatementCache(this.readerConnection) }),
+      });
+    }
+    this.readerControl = {
+      begin: this.readerConnection.prepare('begin'),
+      commit: this.readerConnection.prepare('commit'),
+    };
   }
 
   /** The underlying connection, for the benchmark's bare-SQL baseline and for tamper tests. */
@@ -86,6 +130,7 @@ export class SqliteStore implements Store {
       idempotency: new KyselyIdempotency(this.db),
       inbox: new SqliteInbox(this.db, this.connection),
       features: new SqliteFeatures(this.db, this.connection),
+      risk: new SqliteRisk(this.db, this.connection),
     };
     return this.transaction as WriteTransaction & { ledger: SqliteLedger };
   }
@@ -103,7 +148,13 @@ export class SqliteStore implements Store {
         resolve: resolve as PendingWrite['resolve'],
         reject,
       });
-      if (!this.draining) void this.drainWrites();
+      if (!this.draining) {
+        // Start on the next turn of the event loop, not now: every request that arrived in this
+        // turn then joins the same group (SQLite work is synchronous, so without this pause each
+        // write would run — and fsync — alone before the next request is even read).
+        this.draining = true;
+        setImmediate(() => void this.drainWrites());
+      }
     });
   }
 
@@ -126,22 +177,22 @@ export class SqliteStore implements Store {
       return;
     }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    this.connection.exec('begin immediate');
+    this.savepoints.begin.run();
     for (const item of group) {
-      this.connection.exec('savepoint grouped_write');
+      this.savepoints.savepoint.run();
       try {
         const value = await item.work(this.tx());
-        this.connection.exec('release grouped_write');
+        this.savepoints.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
-        this.connection.exec('rollback to grouped_write');
-        this.connection.exec('release grouped_write');
+        this.savepoints.rollbackTo.run();
+        this.savepoints.release.run();
         this.transaction?.ledger.endTransaction(false);
         outcomes.push({ ok: false, error });
       }
     }
     try {
-      this.connection.exec('commit');
+      this.savepoints.commit.run();
       this.transaction?.ledger.endTransaction(true);
     } catch (error) {
       if (this.connection.inTransaction) this.connection.exec('rollback');
@@ -157,7 +208,28 @@ export class SqliteStore implements Store {
   }
 
   read<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
-    return this.mutex.run(() => this.inTransaction('begin', () => work(this.tx())));
+    if (this.readerConnection === this.connection) {
+      return this.mutex.run(() => this.inTransaction('begin', () => work(this.tx())));
+    }
+    return this.readerMutex.run(async () => {
+      this.readerControl.begin.run();
+      try {
+        return await work(this.readerTx());
+      } finally {
+        if (this.readerConnection.inTransaction) this.readerControl.commit.run();
+      }
+    });
+  }
+
+  private readerTx(): ReadTransaction {
+    this.readerTransaction ??= {
+      ledger: new SqliteLedger(this.readerDb, this.readerConnection, new AccountCache(), this.buckets),
+      apiKeys: new KyselyApiKeys(this.readerDb),
+      inbox: new SqliteInbox(this.readerDb, this.readerConnection),
+      features: new SqliteFeatures(this.readerDb, this.readerConnection),
+      risk: new SqliteRisk(this.readerDb, this.readerConnection),
+    };
+    return this.readerTransaction;
   }
 
   private async inTransaction<T>(begin: string, work: () => Promise<T>): Promise<T> {
@@ -186,6 +258,7 @@ export class SqliteStore implements Store {
         onApplied,
       );
       this.transaction = undefined;
+      this.readerTransaction = undefined;
       return applied;
     });
   }
@@ -195,6 +268,9 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.readerMutex.run(async () => {
+      if (this.readerDb !== this.db) await this.readerDb.destroy();
+    });
     await this.mutex.run(async () => {
       await this.db.destroy();
     });

@@ -1,0 +1,240 @@
+/**
+ * Contract: credit decisions on a real store. No consent, no scoring; knock-outs in their order;
+ * with consent, the champion's PD, a grade, a limit under the leverage cap across the merchant's
+ * facilities and a price; challengers scored on the same inputs; every decision stored with its
+ * inputs, reproducible from them, and chained so that `verify` catches a tampered one.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { BackendUnderTest, Harness } from '../../../test/support/backends.ts';
+import { generateActivity } from '../../../test/support/events.ts';
+import { ManualClock } from '../../../test/support/manual-clock.ts';
+import type { AppContext } from '../../app/app-context.ts';
+import { ingestBatch } from '../../app/ingest/ingest.ts';
+import { grantConsent, revokeConsent } from '../../app/risk/consents.ts';
+import {
+  type Decided,
+  decideForMerchant,
+  parseRecord,
+  storedInputs,
+  verifyDecisionChain,
+} from '../../app/risk/decisions.ts';
+import { historyColumns } from '../../app/risk/history-dataset.ts';
+import { activeModels, registerModel } from '../../app/risk/models.ts';
+import { decide } from '../../domain/decisions/decide.ts';
+import type { FeatureValue } from '../../domain/risk/model.ts';
+import { trainModel } from '../../domain/risk/model.ts';
+import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { parseRecord as parseEvent } from '../../ingest/parse-record.ts';
+import { prng } from './bank-workload.ts';
+import { sha256, testEntropy } from './fixtures.ts';
+
+const asOfDay = toDayNumber(calendarDate('2026-07-15'));
+const now = BigInt(asOfDay + 1) * 86_400_000_000_000n;
+
+/** A model trained on a synthetic population where refunds, cancellations and decline drive default. */
+function syntheticModel(algorithm: 'scorecard' | 'gbt', seed: number) {
+  const random = prng(seed);
+  const rows: FeatureValue[][] = [];
+  const target: (0 | 1)[] = [];
+  for (let i = 0; i < 3_000; i += 1) {
+    const refund = random() * 0.2;
+    const growth = random() * 1.2 - 0.6;
+    const cancel = random() * 0.1;
+    const risk = -3 + refund * 12 - growth * 2 + cancel * 8 + (random() - 0.5);
+    rows.push(
+      historyColumns.map((column) => {
+        if (column.name === 'refund_rate_90d') return refund;
+        if (column.name === 'growth_90d') return growth;
+        if (column.name === 'cancellation_rate_90d') return cancel;
+        if (column.kind === 'categorical') return random() < 0.5 ? 'toys' : 'apparel';
+        return random() < 0.1 ? null : random() * 100;
+      }),
+    );
+    target.push(random() < 1 / (1 + Math.exp(-risk)) ? 1 : 0);
+  }
+  return trainModel({ columns: historyColumns, rows, target }, { algorithm, testFraction: 0.3, seed }).model;
+}
+
+export function decisionsContract(backend: BackendUnderTest): void {
+  describe(`credit decisions on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness;
+    let app: AppContext;
+    const decideNow = (merchant: string): Promise<Decided> =>
+      decideForMerchant(app.store, app, merchant, asOfDay);
+    before(async () => {
+      harness = await backend.open();
+      await harness.store.migrate();
+      app = { store: harness.store, clock: new ManualClock(now), entropy: testEntropy, sha256 };
+      const events = generateActivity(4, 196, 77).map((e) =>
+        parseEvent({ origin: 'test', line: null, raw: JSON.stringify(e) }),
+      );
+      for (let start = 0; start < events.length; start += 2_000) {
+        await harness.store.write((tx) => ingestBatch(tx, app, events.slice(start, start + 2_000)));
+      }
+      await harness.store.write(async (tx) => {
+        await registerModel(tx, app, {
+          artifact: syntheticModel('scorecard', 5),
+          algorithm: 'scorecard',
+          metrics: {},
+          training: { synthetic: true },
+          status: 'champion',
+        });
+        await registerModel(tx, app, {
+          artifact: syntheticModel('gbt', 6),
+          algorithm: 'gbt',
+          metrics: {},
+          training: { synthetic: true },
+          status: 'challenger',
+        });
+      });
+    });
+    after(async () => harness?.dispose());
+
+    it('refuses to score without consent, and says so', async () => {
+      const decided = await decideNow('mer_gen0');
+      assert.equal(decided.record.view.outcome, 'declined');
+      assert.deepEqual(
+        decided.record.view.reasons.map((r) => r.code),
+        ['consent_missing'],
+      );
+      assert.equal(decided.record.view.pd, null, 'no model ran');
+      assert.equal(decided.record.view.consent_id, null);
+    });
+
+    it('decides with consent: PD, grade, limit, price, reasons, the model and the consent it used', async () => {
+      const expiresAtMs = now / 1_000_000n + 365n * 86_400_000n;
+      const consent = await harness.store.write((tx) =>
+        grantConsent(tx, app, 'mer_gen0', {
+          purpose: 'credit_assessment',
+          dataSources: ['sales', 'fulfilment', 'reviews', 'settlements'],
+          expiresAtMs,
+        }),
+      );
+      assert.ok(consent.ok);
+      const decided = await decideNow('mer_gen0');
+      const view = decided.record.view;
+      assert.equal(view.consent_id, consent.value.id);
+      assert.ok(view.pd !== null && view.pd > 0 && view.pd < 1);
+      assert.match(view.grade ?? '', /^[A-F]$/);
+      assert.ok(view.reasons.every((r) => r.code.length > 0 && r.description.length > 0));
+      assert.equal(view.model?.version, 1);
+      assert.equal(view.challengers.length, 1, 'the challenger scored the same inputs');
+      if (view.outcome === 'approved') {
+        assert.ok(BigInt(view.limit ?? '0') >= 50_000n);
+        assert.ok((view.annual_rate_bps ?? 0) >= 600);
+      } else {
+        assert.ok(['risk_too_high', 'limit_below_minimum'].includes(view.reasons[0]?.code ?? ''));
+      }
+    });
+
+    it('reproduces a stored decision from its stored inputs', async () => {
+      const decided = await decideNow('mer_gen0');
+      const row = await harness.store.read((tx) => tx.risk.decision(decided.row.id));
+      assert.ok(row !== undefined);
+      const record = parseRecord(row);
+      const models = await harness.store.read((tx) => activeModels(tx));
+      const again = decide(storedInputs(record), models.champion, models.challengers);
+      assert.equal(again.outcome, record.view.outcome);
+      assert.equal(again.pd === null ? null : Number(again.pd.toFixed(6)), record.view.pd);
+      assert.equal(again.limitMinor === null ? null : again.limitMinor.toString(), record.view.limit);
+      assert.equal(again.annualRateBps, record.view.annual_rate_bps);
+      assert.deepEqual(
+        again.reasons.map((r) => r.code),
+        record.view.reasons.map((r) => r.code),
+      );
+    });
+
+    it('keeps total daily debt service across facilities under the cap', async () => {
+      const expiresAtMs = now / 1_000_000n + 365n * 86_400_000n;
+      await harness.store.write((tx) =>
+        grantConsent(tx, app, 'mer_gen1', {
+          purpose: 'credit_assessment',
+          dataSources: ['sales'],
+          expiresAtMs,
+        }),
+      );
+      const free = (await decideNow('mer_gen1')).record.view;
+      const cap = BigInt(free.debt_service_cap_daily);
+      assert.ok(cap > 0n, 'forecast sales give a debt-service cap');
+      await harness.store.write((tx) =>
+        tx.risk.putFacilityDebtService(
+          'mer_gen1',
+          { facilityId: 'fac_a', currency: 'USD', dailyDebtServiceMinor: cap / 2n },
+          'active',
+        ),
+      );
+      const half = (await decideNow('mer_gen1')).record.view;
+      assert.equal(half.existing_debt_service_daily, (cap / 2n).toString());
+      if (free.outcome === 'approved' && half.outcome === 'approved')
+        assert.ok(BigInt(half.limit ?? '0') <= BigInt(free.limit ?? '0'));
+      await harness.store.write((tx) =>
+        tx.risk.putFacilityDebtService(
+          'mer_gen1',
+          { facilityId: 'fac_b', currency: 'USD', dailyDebtServiceMinor: cap },
+          'active',
+        ),
+      );
+      const capped = (await decideNow('mer_gen1')).record.view;
+      assert.equal(capped.outcome, 'declined');
+      assert.equal(capped.reasons[0]?.code, 'leverage_cap_reached');
+      await harness.store.write((tx) =>
+        tx.risk.putFacilityDebtService(
+          'mer_gen1',
+          { facilityId: 'fac_b', currency: 'USD', dailyDebtServiceMinor: cap },
+          'closed',
+        ),
+      );
+      assert.notEqual(
+        (await decideNow('mer_gen1')).record.view.reasons[0]?.code,
+        'leverage_cap_reached',
+        'a closed facility no longer counts',
+      );
+    });
+
+    it('knocks out in a fixed order: consent, KYB, tenure, history, fraud', async () => {
+      const expiresAtMs = now / 1_000_000n + 30n * 86_400_000n;
+      await harness.store.write((tx) =>
+        grantConsent(tx, app, 'mer_gen2', {
+          purpose: 'credit_assessment',
+          dataSources: ['sales'],
+          expiresAtMs,
+        }),
+      );
+      await harness.store.write((tx) =>
+        tx.risk.setFlag('mer_gen2', 'fraud', 'chargeback ring', now / 1_000_000n),
+      );
+      assert.equal((await decideNow('mer_gen2')).record.view.reasons[0]?.code, 'fraud_flag');
+      const young = await decideForMerchant(
+        app.store,
+        app,
+        'mer_gen2',
+        toDayNumber(calendarDate('2026-02-01')),
+      );
+      assert.equal(
+        young.record.view.reasons[0]?.code,
+        'tenure_below_minimum',
+        'tenure is checked before the fraud flag',
+      );
+      const consents = await harness.store.read((tx) => tx.risk.consents('mer_gen2'));
+      await harness.store.write((tx) => revokeConsent(tx, app, 'mer_gen2', consents[0]?.id ?? ''));
+      assert.equal((await decideNow('mer_gen2')).record.view.reasons[0]?.code, 'consent_missing');
+    });
+
+    it('chains every decision so that verify catches a tampered one', async () => {
+      const report = await verifyDecisionChain(harness.store, sha256);
+      assert.equal(report.failure, null);
+      assert.ok(report.checked >= 8);
+      const [row] = await harness.query(
+        "select id from decisions where outcome = 'declined' order by sequence limit 1",
+      );
+      await harness.exec(
+        `update decisions set record = replace(record, '"declined"', '"approved"') where id = '${row?.['id']}'`,
+      );
+      assert.equal(
+        (await verifyDecisionChain(harness.store, sha256)).failure?.rule,
+        'decision_hash_mismatch',
+      );
+    });
+  });
+}
