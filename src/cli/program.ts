@@ -6,9 +6,17 @@ import { Command, Option } from 'commander';
 import type { AppContext } from '../app/app-context.ts';
 import type { RecordOutcome } from '../app/ingest/ingest.ts';
 import type { RecordParser, SourceRecord } from '../app/ingest/records.ts';
+import { consentGrantCommand } from './consent.ts';
+import { decideCommand } from './decide.ts';
 import { featuresCommand } from './features.ts';
 import { importCommand } from './import.ts';
 import { migrateCommand } from './migrate.ts';
+import {
+  modelBacktestCommand,
+  modelListCommand,
+  modelStatusCommand,
+  modelTrainFromHistoryCommand,
+} from './model-history.ts';
 import {
   quarantineDiscardCommand,
   quarantineListCommand,
@@ -169,6 +177,84 @@ export function buildProgram(deps: CliDeps): Command {
       .argument('<merchant>', 'merchant id, mer_…')
       .option('--as-of <date>', 'YYYY-MM-DD (default: today, UTC)'),
   ).action((merchant: string, flags) => featuresCommand(deps, merchant, flags));
+
+  const model = program.command('model').description('credit models: train, backtest, the registry');
+  storageOptions(
+    model
+      .command('train')
+      .description(
+        'train a scorecard or gradient-boosted trees on a labelled CSV (--data) or on the feature store (--from-history)',
+      )
+      .option('--data <file>', 'a CSV with a header row and a target column')
+      .option('--target <column>', 'the target column (1 or --positive = bad)')
+      .option('--positive <value>', 'the target value that means bad, for a text target')
+      .option('--exclude <columns>', 'comma-separated columns to leave out (identifiers)')
+      .option('--algorithm <name>', 'scorecard | gbt', 'scorecard')
+      .option('--test-fraction <f>', 'hold-out share', '0.3')
+      .option('--seed <n>', 'split seed', '42')
+      .option('--out <file>', 'write the model JSON here')
+      .option('--report <file>', 'write a readable report (markdown) here')
+      .option('--from-history', 'train on the feature store instead of a CSV')
+      .option('--as-of <date>', 'history: the last date whose outcome is known')
+      .option('--horizon-days <n>', 'history: distressed within this many days = bad', '180')
+      .option('--step-days <n>', 'history: days between observation dates', '30')
+      .option('--from <date>', 'history: the first observation date')
+      .option('--truth <file>', 'history: the distress dates (simulator ground truth)')
+      .option('--champion', 'history: register the model as the champion'),
+  ).action(async (flags) => {
+    if (flags.fromHistory) return modelTrainFromHistoryCommand(deps, flags);
+    const { modelTrainCommand } = await import('./model-train.ts');
+    return modelTrainCommand({ out: deps.out, err: deps.err }, flags);
+  });
+  storageOptions(
+    model
+      .command('backtest')
+      .description(
+        'train on the history up to a date, score the merchants after it, print AUC and calibration',
+      )
+      .requiredOption('--train-until <date>', 'observations up to this date (minus the horizon) train')
+      .requiredOption(
+        '--test-until <date>',
+        'observations after --train-until up to this date (minus the horizon) test',
+      )
+      .requiredOption('--truth <file>', 'the distress dates (simulator ground truth)')
+      .option('--horizon-days <n>', 'distressed within this many days = bad', '180')
+      .option('--step-days <n>', 'days between observation dates', '30')
+      .option('--from <date>', 'the first observation date')
+      .option('--algorithm <name>', 'scorecard | gbt', 'scorecard')
+      .option('--seed <n>', 'seed', '42'),
+  ).action((flags) => modelBacktestCommand(deps, flags));
+  storageOptions(model.command('list').description('the registry, newest first')).action((flags) =>
+    modelListCommand(deps, flags),
+  );
+  storageOptions(model.command('promote').argument('<id>').description('make a model the champion')).action(
+    (id: string, flags) => modelStatusCommand(deps, id, 'promote', flags),
+  );
+  storageOptions(model.command('retire').argument('<id>').description('retire a challenger')).action(
+    (id: string, flags) => modelStatusCommand(deps, id, 'retire', flags),
+  );
+
+  storageOptions(
+    program
+      .command('decide')
+      .description('credit decisions for merchants (or --all), stored and chained')
+      .argument('[merchants...]', 'merchant ids')
+      .option('--all', 'every merchant with activity')
+      .option('--as-of <date>', 'features as of this date (default: today, UTC)'),
+  ).action((merchants: string[], flags) => decideCommand(deps, merchants, flags));
+
+  const consent = program.command('consent').description("merchants' consent to use their data");
+  storageOptions(
+    consent
+      .command('grant')
+      .description(
+        'record consents merchants gave through the platform (operator tool; merchants use the API)',
+      )
+      .argument('[merchants...]', 'merchant ids')
+      .option('--all', 'every merchant with activity')
+      .option('--sources <list>', 'data sources (default: all)')
+      .option('--days <n>', 'valid for this many days', '365'),
+  ).action((merchants: string[], flags) => consentGrantCommand(deps, merchants, flags));
 
   program
     .command('simulate')

@@ -3,6 +3,7 @@
  * and exits 1, or a summary and exits 0.
  */
 import { verifyLedger } from '../app/ledger/verify-ledger.ts';
+import { verifyDecisionChain } from '../app/risk/decisions.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { createProgress } from './progress.ts';
 
@@ -31,6 +32,13 @@ export async function verifyCommand(deps: CliDeps, flags: StorageFlags): Promise
       `ledger verified: ${report.accountsChecked} accounts, ${report.transfersChecked} transfers; ` +
         `hash chain intact (head ${report.head.lastHash.slice(0, 16)}…), balances recomputed, trial balance nets to zero\n`,
     );
+    const decisions = await verifyDecisionChain(app.store, app.sha256);
+    if (decisions.failure !== null) {
+      deps.err.write(`VERIFY FAILED [${decisions.failure.rule}] ${decisions.failure.detail}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    deps.out.write(`decision log verified: ${decisions.checked} decisions, hash chain intact\n`);
   } finally {
     await app.store.close();
   }

@@ -12,6 +12,7 @@ import { type Problem, ProblemError, problem, problemContentType } from './probl
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { eventRoutes } from './routes/events.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
+import { riskRoutes } from './routes/risk.ts';
 import { systemRoutes } from './routes/system.ts';
 import { compileValidator, describeValidationError } from './validation.ts';
 
@@ -93,6 +94,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   await server.register(apiKeyRoutes(app));
   await server.register(ledgerRoutes(app));
   await server.register(eventRoutes(app));
+  await server.register(riskRoutes(app));
   return server;
 }
 

@@ -48,6 +48,13 @@ export const statusByCode = {
   quarantine_entry_not_open: 409,
   replay_failed: 422,
   merchant_not_found: 404,
+  // Risk
+  consent_invalid: 400,
+  consent_not_found: 404,
+  decision_not_found: 404,
+  model_not_found: 404,
+  model_is_champion: 409,
+  settings_invalid: 400,
   // Anything else
   internal_error: 500,
   service_unavailable: 503,

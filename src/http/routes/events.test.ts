@@ -17,7 +17,9 @@ for (const backend of backendsUnderTest) {
     let platformKey: string;
     before(async () => {
       api = await startTestServer(backend);
-      const issued = await api.request('POST', '/v1/api_keys', { body: { role: 'platform', object_id: 'plt_test' } });
+      const issued = await api.request('POST', '/v1/api_keys', {
+        body: { role: 'platform', object_id: 'plt_test' },
+      });
       platformKey = issued.json.secret;
     });
     after(async () => api?.close());
@@ -48,16 +50,35 @@ for (const backend of backendsUnderTest) {
         rawBody: lines.join('\n'),
         headers: { 'content-type': 'application/x-ndjson' },
       });
-      assert.equal(again.json.duplicates, fixtureEvents.length, 'without the key, every event is answered as a duplicate');
+      assert.equal(
+        again.json.duplicates,
+        fixtureEvents.length,
+        'without the key, every event is answered as a duplicate',
+      );
     });
 
-    it('takes one event as JSON and a CloudEvents batch, and refuses another platform\'s events', async () => {
-      const single = event('review.posted', 'http-1', '2026-03-30T10:00:00Z', 'mer_fixture', { review_id: 'h1', rating: 5 });
+    it("takes one event as JSON and a CloudEvents batch, and refuses another platform's events", async () => {
+      const single = event('review.posted', 'http-1', '2026-03-30T10:00:00Z', 'mer_fixture', {
+        review_id: 'h1',
+        rating: 5,
+      });
       const one = await api.request('POST', '/v1/events', { key: platformKey, body: single });
-      assert.deepEqual(one.json.results, [{ line: null, status: 'applied', source: 'plt_test', id: 'http-1' }]);
+      assert.deepEqual(one.json.results, [
+        { line: null, status: 'applied', source: 'plt_test', id: 'http-1' },
+      ]);
       const batch = [
-        event('review.posted', 'http-2', '2026-03-30T11:00:00Z', 'mer_fixture', { review_id: 'h2', rating: 4 }),
-        event('review.posted', 'http-3', '2026-03-30T11:00:00Z', 'mer_fixture', { review_id: 'h3', rating: 4 }, 'plt_other'),
+        event('review.posted', 'http-2', '2026-03-30T11:00:00Z', 'mer_fixture', {
+          review_id: 'h2',
+          rating: 4,
+        }),
+        event(
+          'review.posted',
+          'http-3',
+          '2026-03-30T11:00:00Z',
+          'mer_fixture',
+          { review_id: 'h3', rating: 4 },
+          'plt_other',
+        ),
       ];
       const response = await api.request('POST', '/v1/events', {
         key: platformKey,
@@ -71,31 +92,57 @@ for (const backend of backendsUnderTest) {
           ['quarantined', 'source_not_allowed'],
         ],
       );
-      const empty = await api.request('POST', '/v1/events', { key: platformKey, rawBody: '\n', headers: { 'content-type': 'application/x-ndjson' } });
+      const empty = await api.request('POST', '/v1/events', {
+        key: platformKey,
+        rawBody: '\n',
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
       assert.equal(empty.status, 400);
-      const merchantKey = await api.request('POST', '/v1/api_keys', { body: { role: 'merchant', object_id: 'mer_fixture' } });
-      const forbidden = await api.request('POST', '/v1/events', { key: merchantKey.json.secret, body: single });
+      const merchantKey = await api.request('POST', '/v1/api_keys', {
+        body: { role: 'merchant', object_id: 'mer_fixture' },
+      });
+      const forbidden = await api.request('POST', '/v1/events', {
+        key: merchantKey.json.secret,
+        body: single,
+      });
       assert.equal(forbidden.json.code, 'role_not_allowed');
     });
 
     it('lets an operator list, replay and discard quarantined records', async () => {
-      const bad = event('order.placed', 'http-bad', '2026-03-30T10:00:00Z', 'mer_fixture', { order_id: 'ob', buyer_id: 'b1', amount: '100', currency: 'ZZZ' });
+      const bad = event('order.placed', 'http-bad', '2026-03-30T10:00:00Z', 'mer_fixture', {
+        order_id: 'ob',
+        buyer_id: 'b1',
+        amount: '100',
+        currency: 'ZZZ',
+      });
       const sent = await api.request('POST', '/v1/events', { key: platformKey, body: bad });
       const id = sent.json.results[0].quarantine_id;
       const list = await api.request('GET', '/v1/quarantine?status=open&limit=50');
       assert.equal(list.status, 200);
-      assert.ok(list.json.data.some((entry: { id: string; code: string }) => entry.id === id && entry.code === 'currency_unknown'));
+      assert.ok(
+        list.json.data.some(
+          (entry: { id: string; code: string }) => entry.id === id && entry.code === 'currency_unknown',
+        ),
+      );
       const stillBad = await api.request('POST', `/v1/quarantine/${id}/replay`, { body: {} });
       assert.equal(stillBad.status, 422);
       assert.equal(stillBad.json.code, 'replay_failed');
-      const fixed = await api.request('POST', `/v1/quarantine/${id}/replay`, { body: { event: { ...bad, data: { ...bad.data, currency: 'USD' } } } });
+      const fixed = await api.request('POST', `/v1/quarantine/${id}/replay`, {
+        body: { event: { ...bad, data: { ...bad.data, currency: 'USD' } } },
+      });
       assert.equal(fixed.status, 200);
       assert.equal(fixed.json.entry.status, 'replayed');
       assert.equal(fixed.json.result.status, 'applied');
-      const broken = list.json.data.find((entry: { code: string; status: string }) => entry.code === 'json_invalid');
-      const discarded = await api.request('POST', `/v1/quarantine/${broken.id}/discard`, { body: { reason: 'truncated by the sender; resent' } });
+      const broken = list.json.data.find(
+        (entry: { code: string; status: string }) => entry.code === 'json_invalid',
+      );
+      const discarded = await api.request('POST', `/v1/quarantine/${broken.id}/discard`, {
+        body: { reason: 'truncated by the sender; resent' },
+      });
       assert.equal(discarded.json.status, 'discarded');
-      const again = await api.request('POST', `/v1/quarantine/${broken.id}/discard`, { body: { reason: 'twice' } });
+      const again = await api.request('POST', `/v1/quarantine/${broken.id}/discard`, {
+        body: { reason: 'twice' },
+      });
       assert.equal(again.status, 409);
       assert.equal(again.json.code, 'quarantine_entry_not_open');
     });
@@ -103,12 +150,22 @@ for (const backend of backendsUnderTest) {
     it('answers features as of a date, to operators and to the merchant itself only', async () => {
       const features = await api.request('GET', `/v1/merchants/mer_fixture/features?as_of=${fixtureAsOf}`);
       assert.equal(features.status, 200);
-      assert.equal(features.json.gmv_90d, String(BigInt(fixtureFeatures.gmv_90d) + 100n), 'the fixture plus the replayed order');
+      assert.equal(
+        features.json.gmv_90d,
+        String(BigInt(fixtureFeatures.gmv_90d) + 100n),
+        'the fixture plus the replayed order',
+      );
       assert.equal(features.json.tenure_days, fixtureFeatures.tenure_days);
-      const own = await api.request('POST', '/v1/api_keys', { body: { role: 'merchant', object_id: 'mer_fixture' } });
-      const mine = await api.request('GET', `/v1/merchants/mer_fixture/features?as_of=${fixtureAsOf}`, { key: own.json.secret });
+      const own = await api.request('POST', '/v1/api_keys', {
+        body: { role: 'merchant', object_id: 'mer_fixture' },
+      });
+      const mine = await api.request('GET', `/v1/merchants/mer_fixture/features?as_of=${fixtureAsOf}`, {
+        key: own.json.secret,
+      });
       assert.equal(mine.status, 200);
-      const theirs = await api.request('GET', `/v1/merchants/mer_other/features?as_of=${fixtureAsOf}`, { key: own.json.secret });
+      const theirs = await api.request('GET', `/v1/merchants/mer_other/features?as_of=${fixtureAsOf}`, {
+        key: own.json.secret,
+      });
       assert.equal(theirs.status, 404);
       const unknown = await api.request('GET', '/v1/merchants/mer_nobody/features');
       assert.equal(unknown.json.code, 'merchant_not_found');

@@ -1,0 +1,78 @@
+/**
+ * `capstan decide MERCHANT… | --all [--as-of DATE]`: credit decisions in bulk, with a progress bar,
+ * stored and chained like the API's. Merchants are read in pages; decisions are written in batches
+ * of one transaction each.
+ */
+import { decisionCacheOf } from '../app/risk/decision-cache.ts';
+import { currentModels, type Decided, gatherInputs, storeDecisions } from '../app/risk/decisions.ts';
+import { parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
+import { dayNumberOfInstant } from '../domain/time/instant.ts';
+import type { CliDeps, StorageFlags } from './program.ts';
+import { createProgress } from './progress.ts';
+
+export const decideBatchSize = 200;
+
+export async function decideCommand(
+  deps: CliDeps,
+  merchants: readonly string[],
+  flags: StorageFlags & { all?: boolean; asOf?: string },
+) {
+  const app = await deps.openApp(deps.loadConfig(flags));
+  try {
+    let asOfDay = dayNumberOfInstant(app.clock.nowNs());
+    if (flags.asOf !== undefined) {
+      const parsed = parseCalendarDate(flags.asOf);
+      if (!parsed.ok) throw new Error('--as-of must be YYYY-MM-DD');
+      asOfDay = toDayNumber(parsed.value);
+    }
+    const ids = [...merchants];
+    if (flags.all) {
+      for (let after: string | undefined; ; ) {
+        const page = await app.store.read((tx) =>
+          tx.features.listMerchants(after === undefined ? { limit: 1_000 } : { after, limit: 1_000 }),
+        );
+        if (page.length === 0) break;
+        ids.push(...page);
+        after = page[page.length - 1];
+      }
+    }
+    if (ids.length === 0) throw new Error('name merchants or pass --all');
+    const progress = createProgress('deciding', ids.length, deps.err);
+    const outcomes = new Map<string, number>();
+    const decided: Decided[] = [];
+    const started = performance.now();
+    const nowMs = app.clock.nowNs() / 1_000_000n;
+    const cache = decisionCacheOf(app.store);
+    for (let start = 0; start < ids.length; start += decideBatchSize) {
+      const batch = ids.slice(start, start + decideBatchSize);
+      const prepared = await app.store.read(async (tx) => {
+        const models = await currentModels(tx, cache);
+        const inputs = [];
+        for (const id of batch)
+          inputs.push({ inputs: await gatherInputs(tx, id, asOfDay, nowMs, cache), models });
+        return inputs;
+      });
+      decided.push(...(await app.store.write((tx) => storeDecisions(tx, app, prepared))));
+      progress.update(Math.min(ids.length, start + batch.length));
+    }
+    for (const d of decided) {
+      const key =
+        d.record.view.outcome === 'approved'
+          ? 'approved'
+          : `declined: ${d.record.view.reasons[0]?.code ?? 'unknown'}`;
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    progress.finish(`${Math.round(decided.length / Math.max(seconds, 0.001))} decisions/s`);
+    if (merchants.length > 0 && !flags.all) {
+      for (const d of decided) deps.out.write(`${JSON.stringify(d.record.view)}\n`);
+    }
+    for (const [outcome, count] of [...outcomes].sort((a, b) => b[1] - a[1]))
+      deps.out.write(`${String(count).padStart(7)}  ${outcome}\n`);
+  } catch (error) {
+    deps.err.write(`${(error as Error).message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await app.store.close();
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * `capstan model train --from-history`, `capstan model backtest`, and the registry commands
+ * (`model list | promote | retire`). Training sets come from the feature store, labels from the
+ * simulator's ground truth (`--truth`).
+ */
+import { readFileSync } from 'node:fs';
+import type { AppContext } from '../app/app-context.ts';
+import {
+  buildHistoryDataset,
+  distressFromGroundTruth,
+  type HistoryDataset,
+} from '../app/risk/history-dataset.ts';
+import { promoteModel, registerModel, retireModel } from '../app/risk/models.ts';
+import { auc, type Dataset, ks, scoreModel, trainModel } from '../domain/risk/model.ts';
+import { calendarDate, fromDayNumber, parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
+import type { CliDeps, StorageFlags } from './program.ts';
+import { createProgress } from './progress.ts';
+
+export interface HistoryFlags extends StorageFlags {
+  readonly asOf?: string;
+  readonly horizonDays?: string;
+  readonly truth?: string;
+  readonly algorithm?: string;
+  readonly seed?: string;
+  readonly stepDays?: string;
+  readonly from?: string;
+  readonly champion?: boolean;
+  readonly testFraction?: string;
+}
+
+function day(text: string, flag: string): number {
+  const parsed = parseCalendarDate(text);
+  if (!parsed.ok) throw new Error(`${flag} must be a date, YYYY-MM-DD`);
+  return toDayNumber(parsed.value);
+}
+
+function labels(truthPath: string | undefined): Map<string, number | null> {
+  if (truthPath === undefined)
+    throw new Error(
+      '--truth FILE is required: the distress dates to learn (the simulator writes them beside its events)',
+    );
+  return distressFromGroundTruth(JSON.parse(readFileSync(truthPath, 'utf8')), (date) =>
+    toDayNumber(calendarDate(date)),
+  );
+}
+
+async function history(
+  app: AppContext,
+  deps: CliDeps,
+  flags: HistoryFlags,
+  firstDay: number,
+  lastDay: number,
+  horizonDays: number,
+) {
+  let progress: ReturnType<typeof createProgress> | undefined;
+  const built = await buildHistoryDataset(
+    app.store,
+    {
+      firstObservationDay: firstDay,
+      lastObservationDay: lastDay,
+      stepDays: Number(flags.stepDays ?? 30),
+      horizonDays,
+    },
+    labels(flags.truth),
+    (done, total) => {
+      progress ??= createProgress('building the training set (merchants)', total, deps.err);
+      progress.update(done);
+    },
+  );
+  (progress ?? createProgress('building the training set (merchants)', 0, deps.err)).finish(
+    `${built.observations.length} observations, ${built.observations.filter((o) => o.label === 1).length} distressed within ${horizonDays} days`,
+  );
+  return built;
+}
+
+export async function modelTrainFromHistoryCommand(deps: CliDeps, flags: HistoryFlags): Promise<void> {
+  const app = await deps.openApp(deps.loadConfig(flags));
+  try {
+    const horizonDays = Number(flags.horizonDays ?? 180);
+    const asOf = day(flags.asOf ?? '', '--as-of');
+    const first = flags.from === undefined ? asOf - 3 * 365 : day(flags.from, '--from');
+    const started = performance.now();
+    const built = await history(app, deps, flags, first, asOf - horizonDays, horizonDays);
+    const algorithm = flags.algorithm === 'gbt' ? 'gbt' : 'scorecard';
+    const { model, report } = trainModel(built.dataset, {
+      algorithm,
+      testFraction: Number(flags.testFraction ?? 0.3),
+      seed: Number(flags.seed ?? 42),
+    });
+    const record = await app.store.write((tx) =>
+      registerModel(tx, app, {
+        artifact: model,
+        algorithm,
+        metrics: {
+          auc: report.auc,
+          gini: report.gini,
+          ks: report.ks,
+          trainRows: report.trainRows,
+          testRows: report.testRows,
+        },
+        training: {
+          source: 'feature_store',
+          asOf: fromDayNumber(asOf),
+          horizonDays,
+          observations: built.observations.length,
+          truth: flags.truth,
+        },
+        status: flags.champion ? 'champion' : 'challenger',
+      }),
+    );
+    deps.err.write(`registered model ${record.id} (version ${record.version}) as ${record.status}\n`);
+    deps.out.write(
+      `${JSON.stringify({ algorithm, auc: round(report.auc), gini: round(report.gini), ks: round(report.ks), trainRows: report.trainRows, testRows: report.testRows, features: report.features, seconds: round((performance.now() - started) / 1000), modelId: record.id, version: record.version, status: record.status })}\n`,
+    );
+  } finally {
+    await app.store.close();
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 10_000) / 10_000;
+}
+
+function subset(built: HistoryDataset, keep: (day: number) => boolean): Dataset {
+  const indexes = built.observations.flatMap((o, i) => (keep(o.day) ? [i] : []));
+  return {
+    columns: built.dataset.columns,
+    rows: indexes.map((i) => built.dataset.rows[i] as (typeof built.dataset.rows)[number]),
+    target: indexes.map((i) => built.dataset.target[i] as 0 | 1),
+  };
+}
+
+/** Train on observations up to `--train-until` − horizon, score those after `--train-until`. */
+export async function modelBacktestCommand(
+  deps: CliDeps,
+  flags: HistoryFlags & { trainUntil?: string; testUntil?: string },
+): Promise<void> {
+  const app = await deps.openApp(deps.loadConfig(flags));
+  try {
+    const horizonDays = Number(flags.horizonDays ?? 180);
+    const trainUntil = day(flags.trainUntil ?? '', '--train-until');
+    const testUntil = day(flags.testUntil ?? '', '--test-until');
+    const first = flags.from === undefined ? trainUntil - 3 * 365 : day(flags.from, '--from');
+    const built = await history(app, deps, flags, first, testUntil - horizonDays, horizonDays);
+    const train = subset(built, (d) => d <= trainUntil - horizonDays);
+    const test = subset(built, (d) => d > trainUntil && d <= testUntil - horizonDays);
+    if (test.rows.length === 0 || !test.target.includes(1) || !test.target.includes(0)) {
+      throw new Error(
+        'the test window has no observations of both kinds: widen --test-until or shorten --horizon-days',
+      );
+    }
+    const algorithm = flags.algorithm === 'gbt' ? 'gbt' : 'scorecard';
+    const { model } = trainModel(train, { algorithm, testFraction: 0.2, seed: Number(flags.seed ?? 42) });
+    const columns = test.columns.map((c) => c.name);
+    const pds = test.rows.map(
+      (row) => scoreModel(model, Object.fromEntries(columns.map((name, i) => [name, row[i] ?? null]))).pd,
+    );
+    const calibration = decileTable(pds, test.target);
+    for (const line of calibration) {
+      deps.err.write(
+        `decile ${line.decile}: mean PD ${line.meanPd.toFixed(4)}, observed ${line.observed.toFixed(4)} (${line.count})\n`,
+      );
+    }
+    deps.out.write(
+      `${JSON.stringify({ backtest: algorithm, trainRows: train.rows.length, testRows: test.rows.length, testPositives: test.target.filter((t) => t === 1).length, auc: round(auc(pds, test.target)), ks: round(ks(pds, test.target)), calibration })}\n`,
+    );
+  } finally {
+    await app.store.close();
+  }
+}
+
+function decileTable(pds: readonly number[], labels: readonly (0 | 1)[]) {
+  const order = pds.map((pd, i) => ({ pd, label: labels[i] as number })).sort((a, b) => a.pd - b.pd);
+  return Array.from({ length: 10 }, (_, d) => {
+    const slice = order.slice(Math.floor((d * order.length) / 10), Math.floor(((d + 1) * order.length) / 10));
+    const count = slice.length;
+    return {
+      decile: d + 1,
+      count,
+      meanPd: round(slice.reduce((s, x) => s + x.pd, 0) / Math.max(count, 1)),
+      observed: round(slice.reduce((s, x) => s + x.label, 0) / Math.max(count, 1)),
+    };
+  });
+}
+
+export async function modelListCommand(deps: CliDeps, flags: StorageFlags): Promise<void> {
+  const app = await deps.openApp(deps.loadConfig(flags));
+  try {
+    const models = await app.store.read((tx) => tx.risk.listModels(100));
+    for (const m of models) {
+      const metrics = JSON.parse(m.metricsJson) as { auc?: number };
+      deps.out.write(
+        `${m.id}  v${m.version}  ${m.status.padEnd(10)} ${m.algorithm.padEnd(9)} AUC ${metrics.auc ?? '-'}  ${new Date(Number(m.createdAtMs)).toISOString()}\n`,
+      );
+    }
+    if (models.length === 0) deps.out.write('no models yet: `capstan model train …`\n');
+  } finally {
+    await app.store.close();
+  }
+}
+
+export async function modelStatusCommand(
+  deps: CliDeps,
+  id: string,
+  action: 'promote' | 'retire',
+  flags: StorageFlags,
+): Promise<void> {
+  const app = await deps.openApp(deps.loadConfig(flags));
+  try {
+    const result = await app.store.write((tx) =>
+      action === 'promote' ? promoteModel(tx, id) : retireModel(tx, id),
+    );
+    if (!result.ok) {
+      deps.err.write(`${result.detail ?? result.code}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    deps.out.write(`${id} is now ${result.value.status}\n`);
+  } finally {
+    await app.store.close();
+  }
+}

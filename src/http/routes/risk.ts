@@ -1,0 +1,352 @@
+/**
+ * Consent (merchants, for themselves), decisions, merchant flags, the model registry and the
+ * decision settings (operators).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { AppContext } from '../../app/app-context.ts';
+import { grantConsent, listConsents, revokeConsent } from '../../app/risk/consents.ts';
+import { decisionCacheOf } from '../../app/risk/decision-cache.ts';
+import { loadDecisionSettings, updateDecisionSettings } from '../../app/risk/decision-settings.ts';
+import {
+  currentModels,
+  type Decided,
+  gatherInputs,
+  parseRecord,
+  storeDecisions,
+} from '../../app/risk/decisions.ts';
+import { promoteModel, retireModel } from '../../app/risk/models.ts';
+import { fromTaggedJson, toTaggedJson } from '../../app/risk/tagged-json.ts';
+import { type Consent, consentPurposes, dataSources } from '../../domain/consent/consent.ts';
+import type { DecisionSettings } from '../../domain/decisions/settings.ts';
+import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts';
+import { access, jsonReply, ProblemSchema, principalOf, problemReply, send, write } from '../plumbing.ts';
+import { ProblemError } from '../problem.ts';
+import { isoFromMs } from '../views.ts';
+
+const MerchantParams = Type.Object({ id: Type.String({ pattern: '^mer_[A-Za-z0-9_-]{1,60}$' }) });
+
+function consentView(consent: Consent) {
+  return {
+    object: 'consent',
+    id: consent.id,
+    merchant_id: consent.merchantId,
+    purpose: consent.purpose,
+    data_sources: consent.dataSources,
+    granted_at: isoFromMs(consent.grantedAtMs),
+    expires_at: isoFromMs(consent.expiresAtMs),
+    revoked_at: consent.revokedAtMs === null ? null : isoFromMs(consent.revokedAtMs),
+  };
+}
+
+/** A merchant key acts for its own merchant only; operators for any. */
+function ownMerchant(request: FastifyRequest, merchantId: string): void {
+  const principal = principalOf(request);
+  if (principal.role === 'merchant' && principal.objectId !== merchantId) {
+    throw new ProblemError('merchant_not_found', `no merchant ${merchantId} for this key`);
+  }
+}
+
+export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
+  return async (server) => {
+    server.post(
+      '/v1/merchants/:id/consents',
+      access(['merchant'], {
+        summary: 'Grant consent to use named data for a purpose, until an expiry',
+        tags: ['consent'],
+        params: MerchantParams,
+        body: Type.Object(
+          {
+            purpose: Type.Union(consentPurposes.map((p) => Type.Literal(p))),
+            data_sources: Type.Array(Type.Union(dataSources.map((s) => Type.Literal(s))), {
+              minItems: 1,
+              uniqueItems: true,
+            }),
+            expires_at: Type.String({ description: 'RFC 3339 date-time' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({}, { additionalProperties: true }), 400: ProblemSchema },
+      }),
+      async (request, reply) => {
+        ownMerchant(request, request.params.id);
+        const expires = parseDateTime(request.body.expires_at);
+        if (expires === null)
+          throw new ProblemError(
+            'parameter_invalid',
+            'expires_at must be an RFC 3339 date-time',
+            'expires_at',
+          );
+        return write(app, request, reply, async (tx) => {
+          const granted = await grantConsent(tx, app, request.params.id, {
+            purpose: request.body.purpose,
+            dataSources: request.body.data_sources,
+            expiresAtMs: expires.timeNs / 1_000_000n,
+          });
+          if (!granted.ok)
+            return problemReply(
+              request,
+              'consent_invalid',
+              granted.detail ?? granted.code,
+              granted.code === 'purpose_unknown'
+                ? 'purpose'
+                : granted.code === 'data_sources_invalid'
+                  ? 'data_sources'
+                  : 'expires_at',
+            );
+          return jsonReply(200, consentView(granted.value));
+        });
+      },
+    );
+
+    server.get(
+      '/v1/merchants/:id/consents',
+      access(['merchant', 'operator'], {
+        summary: "A merchant's consents",
+        tags: ['consent'],
+        params: MerchantParams,
+      }),
+      async (request, reply) => {
+        ownMerchant(request, request.params.id);
+        const consents = await app.store.read((tx) => listConsents(tx, request.params.id));
+        return send(
+          reply,
+          jsonReply(200, {
+            object: 'list',
+            url: request.url.split('?')[0],
+            data: consents.map(consentView),
+            has_more: false,
+          }),
+        );
+      },
+    );
+
+    server.delete(
+      '/v1/merchants/:id/consents/:consent_id',
+      access(['merchant'], {
+        summary: 'Revoke a consent',
+        description:
+          'From now on no decision relies on it; decisions already made keep the consent they relied on.',
+        tags: ['consent'],
+        params: Type.Object({
+          id: Type.String({ maxLength: 64 }),
+          consent_id: Type.String({ maxLength: 64 }),
+        }),
+      }),
+      async (request, reply) => {
+        ownMerchant(request, request.params.id);
+        const result = await app.store.write((tx) =>
+          revokeConsent(tx, app, request.params.id, request.params.consent_id),
+        );
+        if (!result.ok) return send(reply, problemReply(request, result.code, result.detail ?? result.code));
+        return send(reply, jsonReply(200, consentView(result.value)));
+      },
+    );
+
+    server.post(
+      '/v1/merchants/:id/decisions',
+      access(['operator', 'platform'], {
+        summary: 'Decide on credit for a merchant, now',
+        description:
+          'Knock-outs, then the champion model, a grade, a limit from forecast sales under the leverage cap and a risk-based price. The decision is stored with all its inputs and chained into the tamper-evident decision log.',
+        tags: ['decisions'],
+        params: MerchantParams,
+        querystring: Type.Object({ as_of: Type.Optional(Type.String()) }, { additionalProperties: false }),
+      }),
+      async (request, reply) => {
+        let asOfDay: number | null = null;
+        if (request.query.as_of !== undefined) {
+          const parsed = parseCalendarDate(request.query.as_of);
+          if (!parsed.ok) throw new ProblemError('parameter_invalid', 'as_of must be YYYY-MM-DD', 'as_of');
+          asOfDay = toDayNumber(parsed.value);
+        }
+        // Everything in one write: a retry with the same Idempotency-Key answers the same decision.
+        return write(app, request, reply, async (tx) => {
+          const nowNs = app.clock.nowNs();
+          const cache = decisionCacheOf(app.store);
+          const inputs = await gatherInputs(
+            tx,
+            request.params.id,
+            asOfDay ?? dayNumberOfInstant(nowNs),
+            nowNs / 1_000_000n,
+            cache,
+          );
+          const [decided] = await storeDecisions(tx, app, [
+            { inputs, models: await currentModels(tx, cache) },
+          ]);
+          return jsonReply(200, (decided as Decided).record.view);
+        });
+      },
+    );
+
+    server.get(
+      '/v1/decisions/:id',
+      access(['operator', 'platform', 'merchant'], {
+        summary: 'Retrieve a decision (with `include=inputs`, everything it was made from)',
+        tags: ['decisions'],
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        querystring: Type.Object(
+          { include: Type.Optional(Type.Literal('inputs')) },
+          { additionalProperties: false },
+        ),
+      }),
+      async (request, reply) => {
+        const row = await app.store.read((tx) => tx.risk.decision(request.params.id));
+        if (row === undefined)
+          throw new ProblemError('decision_not_found', `no decision ${request.params.id}`);
+        ownMerchant(request, row.merchantId);
+        const record = parseRecord(row);
+        const body =
+          request.query.include === 'inputs'
+            ? {
+                ...record.view,
+                inputs: JSON.parse(record.inputs),
+                hash: row.hash,
+                sequence: row.sequence.toString(),
+              }
+            : record.view;
+        return send(reply, jsonReply(200, body));
+      },
+    );
+
+    server.post(
+      '/v1/merchants/:id/flags',
+      access(['operator'], {
+        summary: 'Flag a merchant (e.g. suspected fraud)',
+        tags: ['decisions'],
+        params: MerchantParams,
+        body: Type.Object(
+          { flag: Type.Literal('fraud'), reason: Type.String({ minLength: 1, maxLength: 500 }) },
+          { additionalProperties: false },
+        ),
+      }),
+      async (request, reply) =>
+        write(app, request, reply, async (tx) => {
+          await tx.risk.setFlag(
+            request.params.id,
+            request.body.flag,
+            request.body.reason,
+            app.clock.nowNs() / 1_000_000n,
+          );
+          return jsonReply(200, {
+            object: 'merchant_flags',
+            merchant_id: request.params.id,
+            flags: await tx.risk.flags(request.params.id),
+          });
+        }),
+    );
+
+    server.delete(
+      '/v1/merchants/:id/flags/:flag',
+      access(['operator'], {
+        summary: 'Clear a flag',
+        tags: ['decisions'],
+        params: Type.Object({ id: Type.String({ maxLength: 64 }), flag: Type.String({ maxLength: 32 }) }),
+      }),
+      async (request, reply) => {
+        const flags = await app.store.write(async (tx) => {
+          await tx.risk.clearFlag(request.params.id, request.params.flag);
+          return tx.risk.flags(request.params.id);
+        });
+        return send(
+          reply,
+          jsonReply(200, { object: 'merchant_flags', merchant_id: request.params.id, flags }),
+        );
+      },
+    );
+
+    server.get(
+      '/v1/models',
+      access(['operator'], { summary: 'The model registry, newest first', tags: ['models'] }),
+      async (request, reply) => {
+        const models = await app.store.read((tx) => tx.risk.listModels(100));
+        return send(
+          reply,
+          jsonReply(200, {
+            object: 'list',
+            url: request.url,
+            has_more: false,
+            data: models.map((m) => ({
+              object: 'model',
+              id: m.id,
+              version: m.version,
+              algorithm: m.algorithm,
+              status: m.status,
+              created_at: isoFromMs(m.createdAtMs),
+              metrics: JSON.parse(m.metricsJson),
+              training: JSON.parse(m.trainingJson),
+            })),
+          }),
+        );
+      },
+    );
+
+    server.post(
+      '/v1/models/:id/promote',
+      access(['operator'], {
+        summary: 'Make a model the champion (the current one becomes a challenger)',
+        tags: ['models'],
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+      }),
+      async (request, reply) =>
+        write(app, request, reply, async (tx) => {
+          const result = await promoteModel(tx, request.params.id);
+          if (!result.ok) return problemReply(request, result.code, result.detail ?? result.code);
+          return jsonReply(200, {
+            object: 'model',
+            id: result.value.id,
+            version: result.value.version,
+            status: result.value.status,
+          });
+        }),
+    );
+
+    server.post(
+      '/v1/models/:id/retire',
+      access(['operator'], {
+        summary: 'Retire a challenger',
+        tags: ['models'],
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+      }),
+      async (request, reply) =>
+        write(app, request, reply, async (tx) => {
+          const result = await retireModel(tx, request.params.id);
+          if (!result.ok) return problemReply(request, result.code, result.detail ?? result.code);
+          return jsonReply(200, {
+            object: 'model',
+            id: result.value.id,
+            version: result.value.version,
+            status: result.value.status,
+          });
+        }),
+    );
+
+    server.get(
+      '/v1/settings/decisioning',
+      access(['operator'], { summary: 'The decision settings in force', tags: ['decisions'] }),
+      async (_request, reply) =>
+        send(
+          reply,
+          jsonReply(200, JSON.parse(toTaggedJson(await app.store.read((tx) => loadDecisionSettings(tx))))),
+        ),
+    );
+
+    server.put(
+      '/v1/settings/decisioning',
+      access(['operator'], {
+        summary: 'Change decision settings (only the fields given)',
+        description: 'Amounts as {"$bigint":"…"} minor units, rates in basis points, PDs as fractions.',
+        tags: ['decisions'],
+        body: Type.Object({}, { additionalProperties: true }),
+      }),
+      async (request, reply) => {
+        const changes = fromTaggedJson<Partial<DecisionSettings>>(JSON.stringify(request.body));
+        const result = await app.store.write((tx) => updateDecisionSettings(tx, app.clock.nowNs(), changes));
+        if (!result.ok) return send(reply, problemReply(request, result.code, result.detail ?? result.code));
+        return send(reply, jsonReply(200, JSON.parse(toTaggedJson(result.value))));
+      },
+    );
+  };
+}
