@@ -11,7 +11,8 @@ import {
   type HistoryDataset,
 } from '../app/risk/history-dataset.ts';
 import { promoteModel, registerModel, retireModel } from '../app/risk/models.ts';
-import { auc, type Dataset, ks, scoreModel, trainModel } from '../domain/risk/model.ts';
+import { modelStability, trainingReference } from '../app/risk/stability.ts';
+import { auc, checkTrainable, type Dataset, ks, scoreModel, trainModel } from '../domain/risk/model.ts';
 import { calendarDate, fromDayNumber, parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { createProgress } from './progress.ts';
@@ -82,9 +83,11 @@ export async function modelTrainFromHistoryCommand(deps: CliDeps, flags: History
     const started = performance.now();
     const built = await history(app, deps, flags, first, asOf - horizonDays, horizonDays);
     const algorithm = flags.algorithm === 'gbt' ? 'gbt' : 'scorecard';
+    const testFraction = Number(flags.testFraction ?? 0.3);
+    trainable(built.dataset, testFraction, 'the training window');
     const { model, report } = trainModel(built.dataset, {
       algorithm,
-      testFraction: Number(flags.testFraction ?? 0.3),
+      testFraction,
       seed: Number(flags.seed ?? 42),
     });
     const record = await app.store.write((tx) =>
@@ -104,6 +107,7 @@ export async function modelTrainFromHistoryCommand(deps: CliDeps, flags: History
           horizonDays,
           observations: built.observations.length,
           truth: flags.truth,
+          stabilityReference: trainingReference(model, built.dataset),
         },
         status: flags.champion ? 'champion' : 'challenger',
       }),
@@ -115,6 +119,15 @@ export async function modelTrainFromHistoryCommand(deps: CliDeps, flags: History
   } finally {
     await app.store.close();
   }
+}
+
+/** Refuses, with the reason and a way out, a training set the trainer cannot learn from. */
+function trainable(dataset: Dataset, testFraction: number, what: string): void {
+  const checked = checkTrainable(dataset, { testFraction });
+  if (!checked.ok)
+    throw new Error(
+      `${what} cannot be trained on (${checked.code}): ${checked.detail ?? ''}. Widen the window with --from, move --as-of later, or shorten --horizon-days.`,
+    );
 }
 
 function round(value: number): number {
@@ -150,6 +163,7 @@ export async function modelBacktestCommand(
       );
     }
     const algorithm = flags.algorithm === 'gbt' ? 'gbt' : 'scorecard';
+    trainable(train, 0.2, 'the training window (before --train-until)');
     const { model } = trainModel(train, { algorithm, testFraction: 0.2, seed: Number(flags.seed ?? 42) });
     const columns = test.columns.map((c) => c.name);
     const pds = test.rows.map(
@@ -216,6 +230,53 @@ export async function modelStatusCommand(
       return;
     }
     deps.out.write(`${id} is now ${result.value.status}\n`);
+  } finally {
+    await app.store.close();
+  }
+}
+
+/** `capstan model monitor`: population stability of a model's score and inputs over recent decisions. */
+export async function modelMonitorCommand(
+  deps: CliDeps,
+  flags: StorageFlags & { model?: string; days?: string },
+): Promise<void> {
+  const days = Number(flags.days ?? 30);
+  if (!Number.isInteger(days) || days < 1)
+    throw new Error('--days must be a whole number of days, at least 1');
+  const app = await deps.openApp(deps.loadConfig(flags));
+  try {
+    const sinceMs = app.clock.nowNs() / 1_000_000n - BigInt(days) * 86_400_000n;
+    const result = await modelStability(app.store, flags.model ?? null, sinceMs);
+    if (!result.ok) {
+      deps.err.write(`${result.detail ?? result.code}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const { model, report } = result.value;
+    deps.err.write(
+      `model ${model.id} (v${model.version}, ${model.status}): ${report.rows} merchants decided in the last ${days} days against ${report.referenceRows} training rows\n`,
+    );
+    deps.err.write(
+      `  ${'score (pd)'.padEnd(36)} PSI ${report.score.psi.toFixed(4)}  ${report.score.status}\n`,
+    );
+    for (const input of report.inputs) {
+      deps.err.write(`  ${input.name.padEnd(36)} PSI ${input.psi.toFixed(4)}  ${input.status}\n`);
+    }
+    deps.out.write(
+      `${JSON.stringify({
+        model: model.id,
+        version: model.version,
+        days,
+        merchants: report.rows,
+        scorePsi: round(report.score.psi),
+        scoreStatus: report.score.status,
+        inputs: report.inputs.map((input) => ({
+          name: input.name,
+          psi: round(input.psi),
+          status: input.status,
+        })),
+      })}\n`,
+    );
   } finally {
     await app.store.close();
   }

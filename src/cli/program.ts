@@ -14,6 +14,7 @@ import { migrateCommand } from './migrate.ts';
 import {
   modelBacktestCommand,
   modelListCommand,
+  modelMonitorCommand,
   modelStatusCommand,
   modelTrainFromHistoryCommand,
 } from './model-history.ts';
@@ -233,6 +234,15 @@ export function buildProgram(deps: CliDeps): Command {
   storageOptions(model.command('retire').argument('<id>').description('retire a challenger')).action(
     (id: string, flags) => modelStatusCommand(deps, id, 'retire', flags),
   );
+  storageOptions(
+    model
+      .command('monitor')
+      .description(
+        "population stability (PSI) of a model's score and inputs: recent decisions against its training population",
+      )
+      .option('--model <id>', 'the model (default: the champion)')
+      .option('--days <n>', 'decisions of the last this many days', '30'),
+  ).action((flags) => modelMonitorCommand(deps, flags));
 
   storageOptions(
     program

@@ -54,6 +54,8 @@ export const statusByCode = {
   decision_not_found: 404,
   model_not_found: 404,
   model_is_champion: 409,
+  model_without_reference: 409,
+  no_recent_decisions: 404,
   settings_invalid: 400,
   // Anything else
   internal_error: 500,

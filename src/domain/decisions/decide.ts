@@ -8,7 +8,7 @@ import type { Consent } from '../consent/consent.ts';
 import { dailySalesSeries, type FeatureInputs, type MerchantFeatures } from '../features/features.ts';
 import { exponentOf, isCurrencyCode } from '../money/currency.ts';
 import { divideRounded } from '../money/rounding.ts';
-import { type ModelArtifact, scoreModel } from '../risk/model.ts';
+import { type FeatureRow, type ModelArtifact, scoreModel } from '../risk/model.ts';
 import { forecastSales } from './forecast.ts';
 import { modelRow } from './model-inputs.ts';
 import { knockOut, type Reason } from './policy.ts';
@@ -132,7 +132,7 @@ export function decide(
       { code: 'model_missing', description: 'No champion model is registered.', source: 'policy' },
     ]);
   }
-  const row = modelRow(features, exponent, inputs.consent?.dataSources ?? []);
+  const row = scoringRow(inputs);
   const scored = scoreModel(champion.artifact, row);
   const modelReasons: Reason[] = scored.reasons.map((r) => ({
     code: r.code,
@@ -208,4 +208,11 @@ function limitMinor(
   if (limit > settings.maxLimitMinor) limit = settings.maxLimitMinor;
   const unit = BigInt(settings.limitRoundingMajor) * 10n ** BigInt(exponent);
   return limit - (limit % unit);
+}
+
+/** The row the models see for these inputs: features the consent does not cover are missing. */
+export function scoringRow(inputs: DecisionInputs): FeatureRow {
+  const currency = inputs.features.currency;
+  const exponent = currency !== null && isCurrencyCode(currency) ? exponentOf(currency) : 2;
+  return modelRow(inputs.features, exponent, inputs.consent?.dataSources ?? []);
 }

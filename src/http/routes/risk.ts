@@ -17,9 +17,11 @@ import {
   storeDecisions,
 } from '../../app/risk/decisions.ts';
 import { promoteModel, retireModel } from '../../app/risk/models.ts';
+import { modelStability } from '../../app/risk/stability.ts';
 import { fromTaggedJson, toTaggedJson } from '../../app/risk/tagged-json.ts';
 import { type Consent, consentPurposes, dataSources } from '../../domain/consent/consent.ts';
 import type { DecisionSettings } from '../../domain/decisions/settings.ts';
+import type { StabilityLine } from '../../domain/risk/stability.ts';
 import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts';
 import { access, jsonReply, ProblemSchema, principalOf, problemReply, send, write } from '../plumbing.ts';
@@ -147,15 +149,16 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
 
     server.post(
       '/v1/merchants/:id/decisions',
-      access(['operator', 'platform'], {
+      access(['operator', 'platform', 'merchant'], {
         summary: 'Decide on credit for a merchant, now',
         description:
-          'Knock-outs, then the champion model, a grade, a limit from forecast sales under the leverage cap and a risk-based price. The decision is stored with all its inputs and chained into the tamper-evident decision log.',
+          'Knock-outs, then the champion model, a grade, a limit from forecast sales under the leverage cap and a risk-based price. The decision is stored with all its inputs and chained into the tamper-evident decision log. A merchant key may ask for its own merchant only. With an Idempotency-Key, a retry answers the same decision.',
         tags: ['decisions'],
         params: MerchantParams,
         querystring: Type.Object({ as_of: Type.Optional(Type.String()) }, { additionalProperties: false }),
       }),
       async (request, reply) => {
+        ownMerchant(request, request.params.id);
         let asOfDay: number | null = null;
         if (request.query.as_of !== undefined) {
           const parsed = parseCalendarDate(request.query.as_of);
@@ -276,8 +279,54 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
               status: m.status,
               created_at: isoFromMs(m.createdAtMs),
               metrics: JSON.parse(m.metricsJson),
-              training: JSON.parse(m.trainingJson),
+              training: trainingSummary(m.trainingJson),
             })),
+          }),
+        );
+      },
+    );
+
+    server.get(
+      '/v1/models/:id/stability',
+      access(['operator'], {
+        summary: "Population stability (PSI) of a model's score and inputs over recent decisions",
+        description:
+          "The latest scored decision of each merchant in the last `days` days, re-scored by this model from the decision's stored inputs, against the model's training population. PSI under 0.10 is stable, 0.10–0.25 watch, 0.25 and over shifted. `champion` names the current champion.",
+        tags: ['models'],
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        querystring: Type.Object(
+          { days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) },
+          { additionalProperties: false },
+        ),
+      }),
+      async (request, reply) => {
+        const days = request.query.days ?? 30;
+        const sinceMs = app.clock.nowNs() / 1_000_000n - BigInt(days) * 86_400_000n;
+        const id = request.params.id === 'champion' ? null : request.params.id;
+        const result = await modelStability(app.store, id, sinceMs);
+        if (!result.ok) return send(reply, problemReply(request, result.code, result.detail ?? result.code));
+        const { model, report } = result.value;
+        const line = (l: StabilityLine) => ({
+          name: l.name,
+          psi: Number(l.psi.toFixed(6)),
+          status: l.status,
+          bands: l.bands.map((b) => ({
+            label: b.label,
+            expected_share: Number(b.expectedShare.toFixed(6)),
+            actual_share: Number(b.actualShare.toFixed(6)),
+          })),
+        });
+        return send(
+          reply,
+          jsonReply(200, {
+            object: 'model_stability',
+            model: { id: model.id, version: model.version, status: model.status },
+            since: isoFromMs(sinceMs),
+            days,
+            merchants: report.rows,
+            reference_rows: report.referenceRows,
+            score: line(report.score),
+            inputs: report.inputs.map(line),
           }),
         );
       },
@@ -349,4 +398,10 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       },
     );
   };
+}
+
+/** A model's training record without the stability reference bands (those are for monitoring). */
+function trainingSummary(trainingJson: string): unknown {
+  const { stabilityReference: _bands, ...summary } = JSON.parse(trainingJson) as Record<string, unknown>;
+  return summary;
 }

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BackendUnderTest, Harness } from '../../../test/support/backends.ts';
 import { generateActivity } from '../../../test/support/events.ts';
 import { ManualClock } from '../../../test/support/manual-clock.ts';
+import { syntheticModel } from '../../../test/support/synthetic-model.ts';
 import type { AppContext } from '../../app/app-context.ts';
 import { ingestBatch } from '../../app/ingest/ingest.ts';
 import { grantConsent, revokeConsent } from '../../app/risk/consents.ts';
@@ -19,42 +20,14 @@ import {
   storedInputs,
   verifyDecisionChain,
 } from '../../app/risk/decisions.ts';
-import { historyColumns } from '../../app/risk/history-dataset.ts';
 import { activeModels, registerModel } from '../../app/risk/models.ts';
 import { decide } from '../../domain/decisions/decide.ts';
-import type { FeatureValue } from '../../domain/risk/model.ts';
-import { trainModel } from '../../domain/risk/model.ts';
 import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { parseRecord as parseEvent } from '../../ingest/parse-record.ts';
-import { prng } from './bank-workload.ts';
 import { sha256, testEntropy } from './fixtures.ts';
 
 const asOfDay = toDayNumber(calendarDate('2026-07-15'));
 const now = BigInt(asOfDay + 1) * 86_400_000_000_000n;
-
-/** A model trained on a synthetic population where refunds, cancellations and decline drive default. */
-function syntheticModel(algorithm: 'scorecard' | 'gbt', seed: number) {
-  const random = prng(seed);
-  const rows: FeatureValue[][] = [];
-  const target: (0 | 1)[] = [];
-  for (let i = 0; i < 3_000; i += 1) {
-    const refund = random() * 0.2;
-    const growth = random() * 1.2 - 0.6;
-    const cancel = random() * 0.1;
-    const risk = -3 + refund * 12 - growth * 2 + cancel * 8 + (random() - 0.5);
-    rows.push(
-      historyColumns.map((column) => {
-        if (column.name === 'refund_rate_90d') return refund;
-        if (column.name === 'growth_90d') return growth;
-        if (column.name === 'cancellation_rate_90d') return cancel;
-        if (column.kind === 'categorical') return random() < 0.5 ? 'toys' : 'apparel';
-        return random() < 0.1 ? null : random() * 100;
-      }),
-    );
-    target.push(random() < 1 / (1 + Math.exp(-risk)) ? 1 : 0);
-  }
-  return trainModel({ columns: historyColumns, rows, target }, { algorithm, testFraction: 0.3, seed }).model;
-}
 
 export function decisionsContract(backend: BackendUnderTest): void {
   describe(`credit decisions on ${backend.name}`, { skip: backend.skip }, () => {
