@@ -104,7 +104,11 @@ function maybeStartMechanism(merchant: MerchantState, day: number, context: SimC
     }
     return;
   }
-  if (rng.chance(slowDecline.dailyHazard * profile.archetype.riskMultiplier)) {
+  const hazard =
+    slowDecline.dailyHazard *
+    profile.archetype.riskMultiplier *
+    Math.exp(-slowDecline.healthSensitivity * merchant.health);
+  if (rng.chance(hazard)) {
     merchant.mechanism = 'slow_decline';
     merchant.mechanismDetail = 'margin_erosion';
     merchant.onsetDay = day;

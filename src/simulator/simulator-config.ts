@@ -64,6 +64,8 @@ export interface DistressConfig {
   readonly threshold: number;
   readonly slowDecline: {
     readonly dailyHazard: number;
+    /** Hazard × exp(−sensitivity × health): a weak business is likelier to start declining. */
+    readonly healthSensitivity: number;
     /** Added to health every day once the decline starts. */
     readonly driftPerDay: Range;
     readonly closeShare: number;

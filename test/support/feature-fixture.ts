@@ -236,12 +236,18 @@ export const fixtureFeatures = {
   orders_365d: 5,
   average_order_value_90d: '16250', // 65,000 / 4
   growth_90d: 0.625, // (65,000 − 40,000) / 40,000
+  // Last 30 days' average daily sales against the 90 days before them (12-02…03-01): those hold
+  // o4, o3 and o6 (65,000) but only 60 of them are since onboarding, so (40,000 / 30) ÷ (65,000 / 60) − 1.
+  sales_trend_30d: 0.230769,
   sales_volatility_90d: 5.418028, // population sd / mean of 90 daily values {10k, 30k, 20k, 5k, 86 × 0}
+  refund_rate_30d: 0.15, // 6,000 / 40,000
   refund_rate_90d: 0.092308, // 6,000 / 65,000
   return_rate_90d: 0.25, // 1 return / 4 orders
   cancellation_rate_90d: 0.25, // 1 cancellation / 4 orders
+  on_time_delivery_rate_30d: 0.5, // s2 (03-17) early, s6 (03-06) late
   on_time_delivery_rate_90d: 0.5, // s2 early, s6 two days late (s4 is before the window)
   average_delivery_delay_days_90d: 1, // (0 + 2) / 2
+  rating_average_90d: 4, // rv1 only
   rating_average_365d: 3, // (4 + 2) / 2; the 5 of 2025-03-01 is older than 365 days
   rating_count_365d: 2,
   buyer_concentration_hhi_365d: 0.337868, // b1 30k, b2 35k, b3 40k of 105k: Σ share²

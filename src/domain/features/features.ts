@@ -60,12 +60,16 @@ export interface MerchantFeatures {
   readonly orders365d: number;
   readonly averageOrderValue90d: bigint | null;
   readonly growth90d: number | null;
+  readonly salesTrend30d: number | null;
   readonly salesVolatility90d: number | null;
+  readonly refundRate30d: number | null;
   readonly refundRate90d: number | null;
   readonly returnRate90d: number | null;
   readonly cancellationRate90d: number | null;
+  readonly onTimeDeliveryRate30d: number | null;
   readonly onTimeDeliveryRate90d: number | null;
   readonly averageDeliveryDelayDays90d: number | null;
+  readonly ratingAverage90d: number | null;
   readonly ratingAverage365d: number | null;
   readonly ratingCount365d: number;
   readonly buyerConcentrationHhi365d: number | null;
@@ -150,6 +154,19 @@ function windows(daily: readonly DailyRow[], asOfDay: number, currency: string |
   };
 }
 
+/** A month's sales against the three months before it need a month of those to compare with. */
+const salesTrendPriorDaysMin = 30;
+
+/**
+ * Average daily sales of the last 30 days against those of the 90 days before them, as a relative
+ * change (−0.25: a quarter lower). Only days the merchant existed count, so a young merchant is
+ * compared with the days it has.
+ */
+function salesTrend(recent: bigint, recentDays: number, prior: bigint, priorDays: number): number | null {
+  if (priorDays < salesTrendPriorDaysMin || prior === 0n) return null;
+  return round6(Number(recent) / recentDays / (Number(prior) / priorDays) - 1);
+}
+
 /** Coefficient of variation (population standard deviation over mean) of a daily series. */
 function coefficientOfVariation(series: readonly bigint[]): number | null {
   const values = series.map(Number);
@@ -166,6 +183,8 @@ export function computeFeatures(inputs: FeatureInputs): MerchantFeatures {
   const w = windows(inputs.daily, asOfDay, currency);
   const money30 = w.money(30);
   const money90 = w.money(90);
+  const moneyBefore30 = w.money(90, 30);
+  const all30 = w.all(30);
   const moneyPrior90 = w.money(90, 90);
   const money365 = w.money(365);
   const all90 = w.all(90);
@@ -206,12 +225,16 @@ export function computeFeatures(inputs: FeatureInputs): MerchantFeatures {
       moneyPrior90.gmv === 0n
         ? null
         : round6(Number(money90.gmv - moneyPrior90.gmv) / Number(moneyPrior90.gmv)),
+    salesTrend30d: salesTrend(money30.gmv, observed(30), moneyBefore30.gmv, observed(120) - observed(30)),
     salesVolatility90d: coefficientOfVariation(w.dailyGmv(observed(90))),
+    refundRate30d: ratio(money30.refunded_amount, money30.gmv),
     refundRate90d: ratio(money90.refunded_amount, money90.gmv),
     returnRate90d: ratio(all90.returns, all90.orders),
     cancellationRate90d: ratio(all90.cancelled_orders, all90.orders),
+    onTimeDeliveryRate30d: ratio(all30.on_time_deliveries, all30.deliveries),
     onTimeDeliveryRate90d: ratio(all90.on_time_deliveries, all90.deliveries),
     averageDeliveryDelayDays90d: ratio(all90.delay_days, all90.deliveries),
+    ratingAverage90d: ratio(all90.rating_sum, all90.ratings),
     ratingAverage365d: ratio(all365.rating_sum, all365.ratings),
     ratingCount365d: Number(all365.ratings),
     ...buyerConcentration(inputs.buyers, currency),
