@@ -9,7 +9,7 @@ import { dailySalesSeries, type FeatureInputs, type MerchantFeatures } from '../
 import { exponentOf, isCurrencyCode } from '../money/currency.ts';
 import { divideRounded } from '../money/rounding.ts';
 import { type FeatureRow, type ModelArtifact, scoreModel } from '../risk/model.ts';
-import { forecastSales } from './forecast.ts';
+import { forecastSales, observedSalesDays } from './forecast.ts';
 import { modelRow } from './model-inputs.ts';
 import { knockOut, type Reason } from './policy.ts';
 import type { DecisionSettings } from './settings.ts';
@@ -99,7 +99,12 @@ export function decide(
   const { settings, features } = inputs;
   const currency = features.currency;
   const exponent = currency !== null && isCurrencyCode(currency) ? exponentOf(currency) : 2;
-  const forecast = forecastSales(inputs.salesHistory, inputs.asOfDay, settings.forecastHorizonDays);
+  const forecast = forecastSales(
+    inputs.salesHistory,
+    inputs.asOfDay,
+    settings.forecastHorizonDays,
+    observedSalesDays(features.tenureDays, inputs.salesHistory.length),
+  );
   const forecastDaily = BigInt(Math.floor(forecast.averageDaily));
   const capDaily = divideRounded(forecastDaily * BigInt(settings.debtServiceShareBps), bps, 'down');
   const room = capDaily - inputs.existingDebtServiceDailyMinor;

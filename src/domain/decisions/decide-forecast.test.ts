@@ -1,0 +1,111 @@
+/**
+ * A decision forecasts a young merchant from the days it existed. Its inputs carry a 365-day sales
+ * series padded with zeros before its first day and its tenure; a merchant onboarded five months
+ * ago that sells steadily gets a limit from those sales, where the padding used to zero the
+ * forecast (a limit of 0, or no room under the leverage cap). And the decision is reproduced from
+ * its inputs alone.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { syntheticModel } from '../../../test/support/synthetic-model.ts';
+import type { Consent } from '../consent/consent.ts';
+import { computeFeatures, type FeatureInputs } from '../features/features.ts';
+import { type DailyRow, emptyCounters } from '../features/projection.ts';
+import { calendarDate, toDayNumber } from '../time/calendar-date.ts';
+import { decide, decisionInputsFrom, type RegisteredModel } from './decide.ts';
+import { defaultDecisionSettings } from './settings.ts';
+
+const merchantId = 'mer_young';
+const asOfDay = toDayNumber(calendarDate('2026-07-15'));
+const tenureDays = 150;
+const onboardedDay = asOfDay - tenureDays;
+/** 500.00 USD a day in four orders, every day from the day after onboarding. */
+const dailyGmvMinor = 50_000n;
+
+function steadySales(): FeatureInputs {
+  const daily: DailyRow[] = [];
+  for (let day = onboardedDay + 1; day <= asOfDay; day += 1) {
+    const counters = emptyCounters();
+    counters.gmv = dailyGmvMinor;
+    counters.orders = 4n;
+    counters.captured_amount = dailyGmvMinor;
+    daily.push({ merchantId, day, currency: 'USD', counters });
+  }
+  return {
+    merchantId,
+    asOfDay,
+    daily,
+    firstActivityDay: onboardedDay + 1,
+    lastSaleDay: asOfDay,
+    profiles: [
+      {
+        kind: 'profile',
+        merchantId,
+        eventKey: 'test onboarded',
+        timeNs: BigInt(onboardedDay) * 86_400_000_000_000n,
+        day: onboardedDay,
+        legalName: 'Young Shop',
+        country: 'US',
+        currency: 'USD',
+        category: 'toys',
+        kybStatus: 'verified',
+      },
+    ],
+    buyers: [],
+    invoices: [],
+    purchaseOrders: [],
+    receipts: [],
+    inventory: [],
+    attestations: [],
+  };
+}
+
+const consent: Consent = {
+  id: 'con_young',
+  merchantId,
+  purpose: 'credit_assessment',
+  dataSources: ['sales'],
+  grantedAtMs: BigInt(asOfDay) * 86_400_000n,
+  expiresAtMs: BigInt(asOfDay + 365) * 86_400_000n,
+  revokedAtMs: null,
+};
+
+const champion: RegisteredModel = {
+  id: 'mod_scorecard',
+  version: 1,
+  artifact: syntheticModel('scorecard', 5),
+};
+
+describe('a decision for a merchant younger than a year', () => {
+  const featureInputs = steadySales();
+  const features = computeFeatures(featureInputs);
+  const inputs = decisionInputsFrom(featureInputs, features, {
+    consent,
+    fraudFlagged: false,
+    existingDebtServiceDailyMinor: 0n,
+    settings: defaultDecisionSettings,
+  });
+
+  it('forecasts the steady sales of a five-month-old merchant and lends against them', () => {
+    assert.equal(features.tenureDays, tenureDays);
+    assert.equal(inputs.salesHistory.length, 365, 'the series is padded to a year');
+    const decision = decide(inputs, champion, []);
+    assert.equal(decision.forecastDailySalesMinor, dailyGmvMinor, 'forecast daily sales = daily sales');
+    // 20% of 500.00 a day may go to debt service.
+    assert.equal(decision.debtServiceCapDailyMinor, 10_000n);
+    assert.deepEqual(
+      decision.reasons.filter((r) => r.source !== 'model').map((r) => r.code),
+      [],
+      `no knock-out or limit reason: ${decision.reasons.map((r) => r.code).join(', ')}`,
+    );
+    assert.equal(decision.outcome, 'approved');
+    assert.ok(decision.limitMinor !== null && decision.limitMinor > 0n, `limit ${decision.limitMinor}`);
+    // The limit is the smaller of 30 days of sales (15,000.00) and what the room repays
+    // (100.00 × 180 / 1.12 = 16,071.43), rounded down to 10.00: 15,000.00.
+    assert.equal(decision.limitMinor, 1_500_000n);
+  });
+
+  it('is reproduced from a copy of its inputs alone', () => {
+    assert.deepEqual(decide(structuredClone(inputs), champion, []), decide(inputs, champion, []));
+  });
+});
