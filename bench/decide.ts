@@ -19,6 +19,7 @@ import { decisionCacheOf } from '../src/app/risk/decision-cache.ts';
 import { currentModels, gatherInputs, storeDecisions } from '../src/app/risk/decisions.ts';
 import { buildHistoryDataset, distressFromGroundTruth } from '../src/app/risk/history-dataset.ts';
 import { registerModel } from '../src/app/risk/models.ts';
+import { defaultDecisionSettings } from '../src/domain/decisions/settings.ts';
 import { trainModel } from '../src/domain/risk/model.ts';
 import { calendarDate, toDayNumber } from '../src/domain/time/calendar-date.ts';
 import { openImportFile } from '../src/ingest/formats/detect.ts';
@@ -103,6 +104,7 @@ async function prepare(dir: string): Promise<{ app: AppContext; ids: string[] }>
       horizonDays: 60,
     },
     truth,
+    defaultDecisionSettings,
   );
   const { model } = trainModel(built.dataset, { algorithm: 'scorecard', testFraction: 0.3, seed: 1 });
   await store.write((tx) =>

@@ -9,6 +9,7 @@ import { parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts'
 import { dayNumberOfInstant } from '../domain/time/instant.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { createProgress } from './progress.ts';
+import { UsageError } from './usage-error.ts';
 
 export const decideBatchSize = 200;
 
@@ -22,7 +23,7 @@ export async function decideCommand(
     let asOfDay = dayNumberOfInstant(app.clock.nowNs());
     if (flags.asOf !== undefined) {
       const parsed = parseCalendarDate(flags.asOf);
-      if (!parsed.ok) throw new Error('--as-of must be YYYY-MM-DD');
+      if (!parsed.ok) throw new UsageError('--as-of must be YYYY-MM-DD');
       asOfDay = toDayNumber(parsed.value);
     }
     const ids = [...merchants];
@@ -36,7 +37,7 @@ export async function decideCommand(
         after = page[page.length - 1];
       }
     }
-    if (ids.length === 0) throw new Error('name merchants or pass --all');
+    if (ids.length === 0) throw new UsageError('name merchants or pass --all');
     const progress = createProgress('deciding', ids.length, deps.err);
     const outcomes = new Map<string, number>();
     const decided: Decided[] = [];

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AppContext } from '../app/app-context.ts';
+import { loadDecisionSettings } from '../app/risk/decision-settings.ts';
 import {
   buildHistoryDataset,
   distressFromGroundTruth,
@@ -16,6 +17,7 @@ import { auc, checkTrainable, type Dataset, ks, scoreModel, trainModel } from '.
 import { calendarDate, fromDayNumber, parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { createProgress } from './progress.ts';
+import { UsageError } from './usage-error.ts';
 
 export interface HistoryFlags extends StorageFlags {
   readonly asOf?: string;
@@ -31,45 +33,106 @@ export interface HistoryFlags extends StorageFlags {
 
 function day(text: string, flag: string): number {
   const parsed = parseCalendarDate(text);
-  if (!parsed.ok) throw new Error(`${flag} must be a date, YYYY-MM-DD`);
+  if (!parsed.ok) throw new UsageError(`${flag} must be a date, YYYY-MM-DD`);
   return toDayNumber(parsed.value);
 }
 
-function labels(truthPath: string | undefined): Map<string, number | null> {
+function wholeNumber(
+  text: string | undefined,
+  fallback: number,
+  flag: string,
+  min: number,
+  max: number,
+): number {
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+interface HistorySettings {
+  readonly horizonDays: number;
+  readonly stepDays: number;
+  readonly seed: number;
+  readonly algorithm: 'scorecard' | 'gbt';
+}
+
+function historySettings(flags: HistoryFlags): HistorySettings {
+  const algorithm = flags.algorithm ?? 'scorecard';
+  if (algorithm !== 'scorecard' && algorithm !== 'gbt')
+    throw new UsageError(`--algorithm must be scorecard or gbt, not ${algorithm}`);
+  return {
+    horizonDays: wholeNumber(flags.horizonDays, 180, '--horizon-days', 1, 3_650),
+    stepDays: wholeNumber(flags.stepDays, 30, '--step-days', 1, 3_650),
+    seed: wholeNumber(flags.seed, 42, '--seed', 0, Number.MAX_SAFE_INTEGER),
+    algorithm,
+  };
+}
+
+interface Truth {
+  readonly distressDay: Map<string, number | null>;
+  /** The last day the ground truth knows about: outcomes after it are unknown. */
+  readonly lastDay: number | null;
+}
+
+function groundTruth(truthPath: string | undefined): Truth {
   if (truthPath === undefined)
-    throw new Error(
+    throw new UsageError(
       '--truth FILE is required: the distress dates to learn (the simulator writes them beside its events)',
     );
-  return distressFromGroundTruth(JSON.parse(readFileSync(truthPath, 'utf8')), (date) =>
-    toDayNumber(calendarDate(date)),
-  );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(truthPath, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`cannot read the ground truth ${truthPath}: ${(error as Error).message}`);
+  }
+  try {
+    const dayOf = (date: string) => toDayNumber(calendarDate(date));
+    const end = (parsed as { end?: unknown }).end;
+    return {
+      distressDay: distressFromGroundTruth(parsed, dayOf),
+      lastDay: typeof end === 'string' ? dayOf(end) : null,
+    };
+  } catch (error) {
+    throw new UsageError(`${truthPath}: ${(error as Error).message}`);
+  }
+}
+
+/** Outcomes must be known up to `day`: a later date would label merchants good for lack of news. */
+function withinTruth(truth: Truth, day: number, flag: string): void {
+  if (truth.lastDay !== null && day > truth.lastDay)
+    throw new UsageError(
+      `${flag} ${fromDayNumber(day)} is after the ground truth's last day, ${fromDayNumber(truth.lastDay)}: outcomes after it are unknown`,
+    );
 }
 
 async function history(
   app: AppContext,
   deps: CliDeps,
-  flags: HistoryFlags,
+  truth: Truth,
+  settings: HistorySettings,
   firstDay: number,
   lastDay: number,
-  horizonDays: number,
 ) {
+  const { horizonDays } = settings;
   let progress: ReturnType<typeof createProgress> | undefined;
   const built = await buildHistoryDataset(
     app.store,
     {
       firstObservationDay: firstDay,
       lastObservationDay: lastDay,
-      stepDays: Number(flags.stepDays ?? 30),
+      stepDays: settings.stepDays,
       horizonDays,
     },
-    labels(flags.truth),
+    truth.distressDay,
+    await app.store.read(loadDecisionSettings),
     (done, total) => {
       progress ??= createProgress('building the training set (merchants)', total, deps.err);
       progress.update(done);
     },
   );
   (progress ?? createProgress('building the training set (merchants)', 0, deps.err)).finish(
-    `${built.observations.length} observations, ${built.observations.filter((o) => o.label === 1).length} distressed within ${horizonDays} days`,
+    `${built.observations.length} observations of ${new Set(built.observations.map((o) => o.merchantId)).size} merchants that pass the policy's data knock-outs, ${built.observations.filter((o) => o.label === 1).length} distressed within ${horizonDays} days`,
   );
   return built;
 }
@@ -77,18 +140,22 @@ async function history(
 export async function modelTrainFromHistoryCommand(deps: CliDeps, flags: HistoryFlags): Promise<void> {
   const app = await deps.openApp(deps.loadConfig(flags));
   try {
-    const horizonDays = Number(flags.horizonDays ?? 180);
+    const settings = historySettings(flags);
+    const { horizonDays, algorithm } = settings;
     const asOf = day(flags.asOf ?? '', '--as-of');
     const first = flags.from === undefined ? asOf - 3 * 365 : day(flags.from, '--from');
+    const truth = groundTruth(flags.truth);
+    withinTruth(truth, asOf, '--as-of');
     const started = performance.now();
-    const built = await history(app, deps, flags, first, asOf - horizonDays, horizonDays);
-    const algorithm = flags.algorithm === 'gbt' ? 'gbt' : 'scorecard';
+    const built = await history(app, deps, truth, settings, first, asOf - horizonDays);
     const testFraction = Number(flags.testFraction ?? 0.3);
-    trainable(built.dataset, testFraction, 'the training window');
+    trainable(built, testFraction, 'the training window');
+    // The hold-out takes whole merchants: its AUC is on merchants the model never saw.
     const { model, report } = trainModel(built.dataset, {
       algorithm,
       testFraction,
-      seed: Number(flags.seed ?? 42),
+      seed: settings.seed,
+      groups: built.observations.map((o) => o.merchantId),
     });
     const record = await app.store.write((tx) =>
       registerModel(tx, app, {
@@ -122,11 +189,12 @@ export async function modelTrainFromHistoryCommand(deps: CliDeps, flags: History
 }
 
 /** Refuses, with the reason and a way out, a training set the trainer cannot learn from. */
-function trainable(dataset: Dataset, testFraction: number, what: string): void {
+function trainable(built: HistoryDataset | Dataset, testFraction: number, what: string): void {
+  const dataset = 'dataset' in built ? built.dataset : built;
   const checked = checkTrainable(dataset, { testFraction });
   if (!checked.ok)
-    throw new Error(
-      `${what} cannot be trained on (${checked.code}): ${checked.detail ?? ''}. Widen the window with --from, move --as-of later, or shorten --horizon-days.`,
+    throw new UsageError(
+      `${what} cannot be trained on (${checked.code}): ${checked.detail ?? ''}. Widen the window with --from or a later date, or shorten --horizon-days.`,
     );
 }
 
@@ -150,21 +218,24 @@ export async function modelBacktestCommand(
 ): Promise<void> {
   const app = await deps.openApp(deps.loadConfig(flags));
   try {
-    const horizonDays = Number(flags.horizonDays ?? 180);
+    const settings = historySettings(flags);
+    const { horizonDays, algorithm } = settings;
     const trainUntil = day(flags.trainUntil ?? '', '--train-until');
     const testUntil = day(flags.testUntil ?? '', '--test-until');
+    if (testUntil <= trainUntil) throw new UsageError('--test-until must be after --train-until');
     const first = flags.from === undefined ? trainUntil - 3 * 365 : day(flags.from, '--from');
-    const built = await history(app, deps, flags, first, testUntil - horizonDays, horizonDays);
+    const truth = groundTruth(flags.truth);
+    withinTruth(truth, testUntil, '--test-until');
+    const built = await history(app, deps, truth, settings, first, testUntil - horizonDays);
     const train = subset(built, (d) => d <= trainUntil - horizonDays);
     const test = subset(built, (d) => d > trainUntil && d <= testUntil - horizonDays);
     if (test.rows.length === 0 || !test.target.includes(1) || !test.target.includes(0)) {
-      throw new Error(
+      throw new UsageError(
         'the test window has no observations of both kinds: widen --test-until or shorten --horizon-days',
       );
     }
-    const algorithm = flags.algorithm === 'gbt' ? 'gbt' : 'scorecard';
     trainable(train, 0.2, 'the training window (before --train-until)');
-    const { model } = trainModel(train, { algorithm, testFraction: 0.2, seed: Number(flags.seed ?? 42) });
+    const { model } = trainModel(train, { algorithm, testFraction: 0.2, seed: settings.seed });
     const columns = test.columns.map((c) => c.name);
     const pds = test.rows.map(
       (row) => scoreModel(model, Object.fromEntries(columns.map((name, i) => [name, row[i] ?? null]))).pd,
@@ -242,7 +313,7 @@ export async function modelMonitorCommand(
 ): Promise<void> {
   const days = Number(flags.days ?? 30);
   if (!Number.isInteger(days) || days < 1)
-    throw new Error('--days must be a whole number of days, at least 1');
+    throw new UsageError('--days must be a whole number of days, at least 1');
   const app = await deps.openApp(deps.loadConfig(flags));
   try {
     const sinceMs = app.clock.nowNs() / 1_000_000n - BigInt(days) * 86_400_000n;

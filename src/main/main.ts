@@ -4,6 +4,7 @@
  * `capstan --help` does not pay for loading them.
  */
 import { buildProgram, type CliConfig } from '../cli/program.ts';
+import { UsageError } from '../cli/usage-error.ts';
 import type { ImportFileOptions } from '../ingest/formats/detect.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { version } from './version.ts';
@@ -42,6 +43,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`configuration error: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`capstan: ${error.message}\n`);
       process.exitCode = 2;
       return;
     }

@@ -6,6 +6,8 @@
  * minimum payments) once facilities exist.
  */
 import { modelFeatures, modelRow } from '../../domain/decisions/model-inputs.ts';
+import { passesDataKnockOuts } from '../../domain/decisions/policy.ts';
+import type { DecisionSettings } from '../../domain/decisions/settings.ts';
 import { computeFeatures } from '../../domain/features/features.ts';
 import { exponentOf, isCurrencyCode } from '../../domain/money/currency.ts';
 import type { Dataset, FeatureValue, Label } from '../../domain/risk/model.ts';
@@ -49,6 +51,7 @@ export async function buildHistoryDataset(
   store: Store,
   window: HistoryWindow,
   distressDay: ReadonlyMap<string, number | null>,
+  settings: DecisionSettings,
   onProgress?: (done: number, total: number) => void,
 ): Promise<HistoryDataset> {
   const merchants: string[] = [];
@@ -70,7 +73,10 @@ export async function buildHistoryDataset(
       const features = await store.read(async (tx) =>
         computeFeatures(await tx.features.loadInputs(merchantId, day)),
       );
+      // Only the population the model will be asked about: a merchant the policy knocks out on its
+      // own data (too new, too few sales, KYB not verified — or no longer trading) is never scored.
       if (features.tenureDays === null || features.tenureDays < observationTenureDaysMin) continue;
+      if (!passesDataKnockOuts(features, settings)) continue;
       const exponent =
         features.currency !== null && isCurrencyCode(features.currency) ? exponentOf(features.currency) : 2;
       const row = modelRow(features, exponent, null);

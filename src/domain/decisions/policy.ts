@@ -76,3 +76,15 @@ export function knockOut(inputs: PolicyInputs, settings: DecisionSettings): Reas
   }
   return null;
 }
+
+/**
+ * Whether the merchant's own data lets it through the knock-outs, consent, fraud flags and other
+ * facilities aside: the population a model is asked about. A model learns from this population
+ * only, since it will never score a merchant outside it.
+ */
+export function passesDataKnockOuts(features: MerchantFeatures, settings: DecisionSettings): boolean {
+  return (
+    knockOut({ hasConsent: true, features, fraudFlagged: false, debtServiceRoomDailyMinor: 1n }, settings) ===
+    null
+  );
+}

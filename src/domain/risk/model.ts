@@ -100,6 +100,11 @@ export interface TrainOptions {
   /** Share of rows held out (stratified) for the reported metrics, in (0, 1). */
   testFraction: number;
   seed: number;
+  /**
+   * Rows that belong together (one merchant observed on several dates): the hold-out then takes
+   * whole groups, so the reported metrics are on groups the model never saw a row of.
+   */
+  groups?: readonly string[];
   scorecard?: Partial<ScorecardOptions>;
   gbt?: Partial<GbtOptions>;
   /** Recorded in the artifact. */

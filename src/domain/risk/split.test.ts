@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Label } from './model.ts';
 import { createRandom } from './random.ts';
-import { stratifiedFolds, stratifiedSplit } from './split.ts';
+import { groupedStratifiedSplit, stratifiedFolds, stratifiedSplit } from './split.ts';
 
 describe('createRandom', () => {
   it('is reproducible from its seed, and seeds differ', () => {
@@ -96,6 +96,57 @@ describe('stratifiedFolds', () => {
         const bads = parts.map((part) => part.filter((row) => target[row] === 1).length);
         assert.ok(Math.max(...bads) - Math.min(...bads) <= 1);
       }),
+    );
+  });
+});
+
+describe('groupedStratifiedSplit', () => {
+  it('keeps every group on one side, covers every row, and holds out about the fraction of each kind of group', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.boolean()), { minLength: 2, maxLength: 300 }),
+        fc.integer(),
+        (rows, seed) => {
+          const groups = rows.map(([group]) => `g${group}`);
+          const target = rows.map(([, bad]): Label => (bad ? 1 : 0));
+          const split = groupedStratifiedSplit(target, groups, 0.3, createRandom(seed));
+          assert.deepEqual(
+            [...split.train, ...split.test].sort((a, b) => a - b),
+            rows.map((_, i) => i),
+          );
+          const testGroups = new Set(split.test.map((row) => groups[row]));
+          for (const row of split.train)
+            assert.ok(!testGroups.has(groups[row]), `group ${groups[row]} on both sides`);
+          const badGroups = new Set(groups.filter((_, row) => target[row] === 1));
+          const allGroups = new Set(groups);
+          for (const [kind, members] of [
+            ['bad', [...badGroups]],
+            ['good', [...allGroups].filter((g) => !badGroups.has(g))],
+          ] as const) {
+            const held = members.filter((g) => testGroups.has(g)).length;
+            const expected =
+              members.length >= 2
+                ? Math.min(members.length - 1, Math.max(1, Math.round(members.length * 0.3)))
+                : Math.round(members.length * 0.3);
+            assert.equal(held, expected, `${kind} groups held out`);
+          }
+        },
+      ),
+    );
+  });
+
+  it('does not depend on the order the rows came in, only on the seed', () => {
+    const groups = Array.from({ length: 120 }, (_, i) => `m${i % 40}`);
+    const target = groups.map((g): Label => (Number(g.slice(1)) % 5 === 0 ? 1 : 0));
+    const first = groupedStratifiedSplit(target, groups, 0.25, createRandom(7));
+    const heldGroups = (split: { test: readonly number[] }, gs: readonly string[]) =>
+      [...new Set(split.test.map((row) => gs[row]))].sort();
+    const reversedGroups = [...groups].reverse();
+    const reversed = groupedStratifiedSplit([...target].reverse(), reversedGroups, 0.25, createRandom(7));
+    assert.deepEqual(heldGroups(first, groups), heldGroups(reversed, reversedGroups));
+    assert.notDeepEqual(
+      heldGroups(first, groups),
+      heldGroups(groupedStratifiedSplit(target, groups, 0.25, createRandom(8)), groups),
     );
   });
 });

@@ -43,6 +43,46 @@ export function stratifiedSplit(
   return { train, test };
 }
 
+/**
+ * Like `stratifiedSplit`, but whole groups go to one side: rows sharing a group (one merchant's
+ * observations on several dates) are never split between training and test, so the test measures
+ * the model on groups it has not seen. Groups are stratified by whether any of their rows is bad;
+ * about `fraction` of each kind is held out, at least one on each side when there are two.
+ */
+export function groupedStratifiedSplit(
+  target: readonly Label[],
+  groups: readonly string[],
+  fraction: number,
+  random: Random,
+): Split {
+  assert(fraction > 0 && fraction < 1, 'split fraction in (0, 1)');
+  assert(groups.length === target.length, 'one group per row');
+  const rowsOf = new Map<string, number[]>();
+  const bad = new Map<string, boolean>();
+  for (const [row, group] of groups.entries()) {
+    const rows = rowsOf.get(group);
+    if (rows === undefined) rowsOf.set(group, [row]);
+    else rows.push(row);
+    if (target[row] === 1) bad.set(group, true);
+  }
+  // Sorted first, so the split depends on the seed and the data, not on the order rows came in.
+  const kinds: [string[], string[]] = [[], []];
+  for (const group of [...rowsOf.keys()].sort()) kinds[bad.get(group) === true ? 1 : 0].push(group);
+  const train: number[] = [];
+  const test: number[] = [];
+  for (const members of kinds) {
+    shuffleInPlace(members, random);
+    let count = Math.round(members.length * fraction);
+    if (members.length >= 2) count = Math.min(members.length - 1, Math.max(1, count));
+    for (const [position, group] of members.entries())
+      (position < count ? test : train).push(...(rowsOf.get(group) as number[]));
+  }
+  train.sort((a, b) => a - b);
+  test.sort((a, b) => a - b);
+  assert(train.length + test.length === target.length, 'a split keeps every row');
+  return { train, test };
+}
+
 /** `folds` disjoint stratified parts of `indexes`, each sorted; dealt round-robin per class. */
 export function stratifiedFolds(
   target: readonly Label[],

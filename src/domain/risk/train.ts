@@ -28,7 +28,7 @@ import type {
 import { createRandom } from './random.ts';
 import { compileModel } from './score.ts';
 import { scorecardDefaults, trainScorecard } from './scorecard-train.ts';
-import { stratifiedSplit } from './split.ts';
+import { groupedStratifiedSplit, stratifiedSplit } from './split.ts';
 
 /** Each class needs this many rows for a hold-out split and a calibration split to hold both. */
 export const classRowsMin = 10;
@@ -194,7 +194,10 @@ export function trainModel(
   assert(trainable.ok, `trainable: ${trainable.ok ? '' : trainable.detail}`);
   const progress = options.progress ?? (() => {});
   const random = createRandom(options.seed);
-  const split = stratifiedSplit(dataset.target, options.testFraction, random);
+  const split =
+    options.groups === undefined
+      ? stratifiedSplit(dataset.target, options.testFraction, random)
+      : groupedStratifiedSplit(dataset.target, options.groups, options.testFraction, random);
   progress(
     `split: ${split.train.length} training rows, ${split.test.length} hold-out rows (seed ${options.seed})`,
   );
