@@ -334,8 +334,8 @@ export interface RiskReader {
   flags(merchantId: string): Promise<string[]>;
   modelsByStatus(status: ModelStatus): Promise<ModelRecord[]>;
   model(id: string): Promise<ModelRecord | undefined>;
-  /** Newest first. */
-  listModels(limit: number): Promise<ModelRecord[]>;
+  /** Newest (highest version) first; only versions below `beforeVersion` when it is given. */
+  listModels(limit: number, beforeVersion?: number): Promise<ModelRecord[]>;
   decision(id: string): Promise<DecisionRow | undefined>;
   /** A merchant's decisions (or everyone's), ordered by sequence. */
   listDecisions(
@@ -346,6 +346,11 @@ export interface RiskReader {
   /** The daily debt service of the merchant's live facilities. */
   debtService(merchantId: string): Promise<FacilityDebtService[]>;
   setting(name: string): Promise<string | undefined>;
+  /**
+   * Whether the platform onboarded the merchant: sent a `merchant.onboarded` event about it (an
+   * index seek on the merchant's profile facts, whose event keys start with the platform's id).
+   */
+  platformOnboardedMerchant(platformId: string, merchantId: string): Promise<boolean>;
   /** Change counters: cached decision inputs are good while both are unchanged. */
   versions(merchantId: string): Promise<{ readonly merchant: bigint; readonly config: bigint }>;
 }

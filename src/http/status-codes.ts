@@ -55,6 +55,9 @@ export const statusByCode = {
   model_not_found: 404,
   model_is_champion: 409,
   model_without_reference: 409,
+  // A stored model artifact that fails checkModelArtifact: promote or train another model.
+  model_malformed: 409,
+  model_format_unknown: 409,
   no_recent_decisions: 404,
   settings_invalid: 400,
   // Anything else

@@ -13,6 +13,7 @@ import type {
   RiskRepository,
 } from '../app/ports.ts';
 import type { Consent, ConsentPurpose, DataSource } from '../domain/consent/consent.ts';
+import { eventKeyOf } from './feature-rows.ts';
 import { toBigInt, toSafeNumber } from './rows.ts';
 import type { ConsentsTable, Database, DecisionsTable, ModelsTable } from './schema.ts';
 
@@ -118,13 +119,10 @@ export class KyselyRisk implements RiskRepository {
     return row === undefined ? undefined : modelFromRow(row);
   }
 
-  async listModels(limit: number): Promise<ModelRecord[]> {
-    const rows = await this.db
-      .selectFrom('models')
-      .selectAll()
-      .orderBy('version', 'desc')
-      .limit(limit)
-      .execute();
+  async listModels(limit: number, beforeVersion?: number): Promise<ModelRecord[]> {
+    let query = this.db.selectFrom('models').selectAll();
+    if (beforeVersion !== undefined) query = query.where('version', '<', BigInt(beforeVersion));
+    const rows = await query.orderBy('version', 'desc').limit(limit).execute();
     return rows.map(modelFromRow);
   }
 
@@ -210,6 +208,26 @@ export class KyselyRisk implements RiskRepository {
   async setting(name: string): Promise<string | undefined> {
     return (await this.db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirst())
       ?.value;
+  }
+
+  /**
+   * The inbox has no index on (source, subject), so it would scan every event of the platform. The
+   * feature store keeps one profile fact per `merchant.onboarded` event under the merchant, keyed
+   * "<source> <id>": a seek on (merchant_id, kind) reads only the merchant's few profile events.
+   * The prefix is compared with substr, not a range or LIKE: PostgreSQL's collation would not
+   * order "plt_a …" keys as a byte range, and `_` is a LIKE wildcard.
+   */
+  async platformOnboardedMerchant(platformId: string, merchantId: string): Promise<boolean> {
+    const prefix = eventKeyOf(platformId, '');
+    const row = await this.db
+      .selectFrom('feature_facts')
+      .select('event_key')
+      .where('merchant_id', '=', merchantId)
+      .where('kind', '=', 'profile')
+      .where(sql<string>`substr(event_key, 1, ${sql.lit(prefix.length)})`, '=', prefix)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async insertConsent(consent: Consent): Promise<void> {

@@ -1,4 +1,4 @@
-/** Consent use cases: grant, revoke, list. A merchant manages its own; operators may read. */
+/** Consent use cases: grant, revoke, list. A merchant manages its own; operators may read and revoke. */
 import { type Consent, validateGrant } from '../../domain/consent/consent.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import type { Clock, Entropy, ReadTransaction, WriteTransaction } from '../ports.ts';

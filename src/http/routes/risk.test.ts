@@ -3,7 +3,11 @@
  * decision without consent is refused with its reason; with consent it answers PD, grade, limit,
  * price, reasons, the model version and the consent it relied on; a retry with the same
  * Idempotency-Key answers the same decision; the stored decision comes back with its inputs; the
- * operator sees the registry (without the monitoring bands) and the champion's stability.
+ * operator sees the registry (without the monitoring bands, a page at a time) and the champion's
+ * stability, counting a merchant by its latest scored decision; a platform key acts only for the
+ * merchants it onboarded; an operator may revoke a consent; a malformed model artifact is refused
+ * when registered and when read back to score; decision settings of the wrong type or out of range
+ * are refused, naming each bad field.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +16,8 @@ import { generateActivity } from '../../../test/support/events.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http.ts';
 import { syntheticDataset, syntheticModel } from '../../../test/support/synthetic-model.ts';
 import { ingestBatch } from '../../app/ingest/ingest.ts';
-import { registerModel } from '../../app/risk/models.ts';
+import { updateDecisionSettings } from '../../app/risk/decision-settings.ts';
+import { registerModel, registerModelArtifact } from '../../app/risk/models.ts';
 import { trainingReference } from '../../app/risk/stability.ts';
 import { parseRecord } from '../../ingest/parse-record.ts';
 
@@ -23,6 +28,8 @@ for (const backend of backendsUnderTest) {
     let api: TestServer;
     let merchantKey: string;
     let otherMerchantKey: string;
+    let platformKey: string;
+    let otherPlatformKey: string;
     let consentId: string;
     let championId: string;
     let challengerId: string;
@@ -58,11 +65,14 @@ for (const backend of backendsUnderTest) {
           })
         ).id;
       });
-      const issue = async (objectId: string) =>
-        (await api.request('POST', '/v1/api_keys', { body: { role: 'merchant', object_id: objectId } })).json
+      const issue = async (objectId: string, role = 'merchant') =>
+        (await api.request('POST', '/v1/api_keys', { body: { role, object_id: objectId } })).json
           .secret as string;
       merchantKey = await issue('mer_gen0');
       otherMerchantKey = await issue('mer_gen1');
+      // The generated events come from plt_test, which onboarded mer_gen0..2; plt_other sent nothing.
+      platformKey = await issue('plt_test', 'platform');
+      otherPlatformKey = await issue('plt_other', 'platform');
     });
     after(async () => api?.close());
 
@@ -172,6 +182,36 @@ for (const backend of backendsUnderTest) {
       assert.equal(missing.json.code, 'decision_not_found');
     });
 
+    it('lets a platform key act only for the merchants its platform onboarded', async () => {
+      const own = await decideFor('mer_gen0', { key: platformKey });
+      assert.equal(own.status, 200, own.text);
+      const read = await api.request('GET', `/v1/decisions/${own.json.id}`, { key: platformKey });
+      assert.equal(read.status, 200, read.text);
+      const foreign = await decideFor('mer_gen0', { key: otherPlatformKey });
+      assert.equal(foreign.status, 404, 'plt_other never sent an event about mer_gen0');
+      assert.equal(foreign.json.code, 'merchant_not_found');
+      const peek = await api.request('GET', `/v1/decisions/${own.json.id}`, { key: otherPlatformKey });
+      assert.equal(peek.status, 404);
+      assert.equal(peek.json.code, 'merchant_not_found');
+      const unknown = await decideFor('mer_nobody', { key: platformKey });
+      assert.equal(unknown.status, 404, 'a merchant no platform onboarded is nobody’s');
+      const byOperator = await api.request('GET', `/v1/decisions/${own.json.id}`);
+      assert.equal(byOperator.status, 200, 'operators keep full access');
+    });
+
+    it('monitors a merchant by its latest scored decision, even when a knock-out came after it', async () => {
+      const flagged = await api.request('POST', '/v1/merchants/mer_gen0/flags', {
+        body: { flag: 'fraud', reason: 'under review' },
+      });
+      assert.equal(flagged.status, 200, flagged.text);
+      const knockedOut = await decideFor('mer_gen0');
+      assert.equal(knockedOut.json.pd, null, 'the latest decision never reached the model');
+      const stability = await api.request('GET', '/v1/models/champion/stability?days=3650');
+      assert.equal(stability.status, 200, stability.text);
+      assert.equal(stability.json.merchants, 1, 'mer_gen0 counts with its earlier scored decision');
+      assert.equal((await api.request('DELETE', '/v1/merchants/mer_gen0/flags/fraud')).status, 200);
+    });
+
     it('knocks out a flagged merchant before any model runs', async () => {
       const flagged = await api.request('POST', '/v1/merchants/mer_gen0/flags', {
         body: { flag: 'fraud', reason: 'chargeback ring under review' },
@@ -202,6 +242,26 @@ for (const backend of backendsUnderTest) {
       );
       assert.equal(models.json.data[1].training.stabilityReference, undefined);
       assert.equal(models.json.data[1].training.synthetic, true);
+      assert.equal(models.json.has_more, false);
+      const first = await api.request('GET', '/v1/models?limit=1');
+      assert.equal(first.status, 200, first.text);
+      assert.equal(first.json.url, '/v1/models');
+      assert.deepEqual(
+        first.json.data.map((m: { id: string }) => m.id),
+        [challengerId],
+      );
+      assert.equal(first.json.has_more, true, 'a second model is left');
+      const second = await api.request('GET', `/v1/models?limit=1&starting_after=${challengerId}`);
+      assert.deepEqual(
+        second.json.data.map((m: { id: string }) => m.id),
+        [championId],
+      );
+      assert.equal(second.json.has_more, false);
+      const lost = await api.request('GET', '/v1/models?starting_after=mdl_nope');
+      assert.equal(lost.status, 400);
+      assert.equal(lost.json.code, 'starting_after_not_found');
+      const tooMany = await api.request('GET', '/v1/models?limit=101');
+      assert.equal(tooMany.status, 400);
       const stability = await api.request('GET', '/v1/models/champion/stability?days=3650');
       assert.equal(stability.status, 200, stability.text);
       assert.equal(stability.json.model.id, championId);
@@ -214,6 +274,86 @@ for (const backend of backendsUnderTest) {
       assert.equal(noBands.json.code, 'model_without_reference');
       const refused = await api.request('GET', '/v1/models', { key: merchantKey });
       assert.equal(refused.status, 403);
+    });
+
+    it('refuses a malformed model artifact when it is registered, and stores nothing', async () => {
+      const { store } = api.harness;
+      const base = { algorithm: 'scorecard', metrics: {}, training: {}, status: 'challenger' } as const;
+      const malformed = await store.write((tx) =>
+        registerModelArtifact(tx, api.app, {
+          ...base,
+          artifact: { algorithm: 'scorecard', formatVersion: 1 },
+        }),
+      );
+      assert.equal(malformed.ok, false);
+      assert.equal(malformed.ok ? null : malformed.code, 'model_malformed');
+      const future = await store.write((tx) =>
+        registerModelArtifact(tx, api.app, {
+          ...base,
+          artifact: { ...syntheticModel('scorecard', 5), formatVersion: 99 },
+        }),
+      );
+      assert.equal(future.ok ? null : future.code, 'model_format_unknown');
+      await assert.rejects(
+        store.write((tx) =>
+          registerModel(tx, api.app, {
+            ...base,
+            artifact: { algorithm: 'gbt', formatVersion: 1 } as unknown as ReturnType<typeof syntheticModel>,
+          }),
+        ),
+        /model_malformed/,
+      );
+      const models = await api.request('GET', '/v1/models');
+      assert.equal(models.json.data.length, 2, 'no model was stored');
+    });
+
+    it('refuses a stored artifact that fails the check when it is read back to score', async () => {
+      const { store } = api.harness;
+      const brokenId = 'mdl_broken';
+      const champion = syntheticModel('scorecard', 5);
+      await store.write(async (tx) =>
+        tx.risk.insertModel({
+          id: brokenId,
+          version: await tx.risk.nextModelVersion(),
+          algorithm: 'scorecard',
+          status: 'challenger',
+          artifactJson: JSON.stringify({ algorithm: 'scorecard', formatVersion: 1, features: [] }),
+          metricsJson: '{}',
+          trainingJson: JSON.stringify({
+            stabilityReference: trainingReference(champion, syntheticDataset(5)),
+          }),
+          createdAtMs: 0n,
+        }),
+      );
+      const beside = await decideFor('mer_gen0');
+      assert.equal(beside.status, 200, 'a broken challenger is left out, not a reason to fail');
+      assert.deepEqual(
+        beside.json.challengers.map((c: { model_id: string }) => c.model_id),
+        [challengerId],
+      );
+      const promoted = await api.request('POST', `/v1/models/${brokenId}/promote`);
+      assert.equal(promoted.status, 409, promoted.text);
+      assert.equal(promoted.json.code, 'model_malformed');
+      const monitored = await api.request('GET', `/v1/models/${brokenId}/stability?days=3650`);
+      assert.equal(monitored.status, 409, monitored.text);
+      assert.equal(monitored.json.code, 'model_malformed');
+      // As if the champion's row had gone bad in storage.
+      const setChampion = (id: string, previous: string) =>
+        store.write(async (tx) => {
+          await tx.risk.setModelStatus(previous, 'challenger');
+          await tx.risk.setModelStatus(id, 'champion');
+        });
+      await setChampion(brokenId, championId);
+      const headBefore = await store.read((tx) => tx.risk.decisionHead());
+      const refused = await decideFor('mer_gen0', { idempotencyKey: 'broken-champion' });
+      assert.equal(refused.status, 409, refused.text);
+      assert.equal(refused.json.code, 'model_malformed');
+      assert.deepEqual(await store.read((tx) => tx.risk.decisionHead()), headBefore, 'nothing stored');
+      await setChampion(championId, brokenId);
+      await store.write((tx) => tx.risk.setModelStatus(brokenId, 'retired'));
+      const retried = await decideFor('mer_gen0', { idempotencyKey: 'broken-champion' });
+      assert.equal(retried.status, 200, 'the refusal was not kept under the key');
+      assert.equal(retried.headers.get('idempotent-replayed'), null);
     });
 
     it('stops relying on a revoked consent at once', async () => {
@@ -229,6 +369,25 @@ for (const backend of backendsUnderTest) {
       );
     });
 
+    it('lets an operator revoke a merchant’s consent, and no platform', async () => {
+      const granted = await api.request('POST', '/v1/merchants/mer_gen0/consents', {
+        key: merchantKey,
+        body: { purpose: 'credit_assessment', data_sources: ['sales'], expires_at: '2027-09-01T00:00:00Z' },
+      });
+      assert.equal(granted.status, 200, granted.text);
+      const path = `/v1/merchants/mer_gen0/consents/${granted.json.id}`;
+      assert.equal((await api.request('DELETE', path, { key: platformKey })).status, 403);
+      assert.equal((await api.request('DELETE', path, { key: otherMerchantKey })).status, 404);
+      const elsewhere = await api.request('DELETE', `/v1/merchants/mer_gen1/consents/${granted.json.id}`);
+      assert.equal(elsewhere.status, 404, 'the consent must be that merchant’s');
+      assert.equal(elsewhere.json.code, 'consent_not_found');
+      const revoked = await api.request('DELETE', path);
+      assert.equal(revoked.status, 200, revoked.text);
+      assert.ok(revoked.json.revoked_at !== null);
+      const again = await api.request('DELETE', path, { key: merchantKey });
+      assert.equal(again.json.revoked_at, revoked.json.revoked_at, 'revoking twice answers it unchanged');
+    });
+
     it('changes decision settings with validation', async () => {
       const bad = await api.request('PUT', '/v1/settings/decisioning', { body: { debtServiceShareBps: -5 } });
       assert.equal(bad.status, 400, bad.text);
@@ -239,6 +398,107 @@ for (const backend of backendsUnderTest) {
       assert.equal(changed.json.debtServiceShareBps, 1_500);
       const read = await api.request('GET', '/v1/settings/decisioning');
       assert.equal(read.json.debtServiceShareBps, 1_500);
+    });
+
+    const putSettings = (body: unknown) => api.request('PUT', '/v1/settings/decisioning', { body });
+
+    it('refuses settings of the wrong type, naming the field, and keeps deciding', async () => {
+      const before = (await api.request('GET', '/v1/settings/decisioning')).json;
+      for (const [body, param] of [
+        [{ maxLimitMinor: 50_000 }, 'maxLimitMinor'],
+        [{ minLimitMinor: 1_000 }, 'minLimitMinor'],
+        [{ minLimitMinor: '-5' }, 'minLimitMinor'],
+        [{ maxLimitMinor: { $bigint: '12.5' } }, 'maxLimitMinor'],
+        [{ maxPd: '0.5' }, 'maxPd'],
+        [{ maxPd: 0 }, 'maxPd'],
+        [{ costOfFundsBps: 12.5 }, 'costOfFundsBps'],
+        [{ marginBps: '300' }, 'marginBps'],
+        [{ lossGivenDefaultBps: 10_001 }, 'lossGivenDefaultBps'],
+        [{ limitRoundingMajor: 0 }, 'limitRoundingMajor'],
+        [{ forecastHorizonDays: 0 }, 'forecastHorizonDays'],
+        [{ minTenureDays: 1.5 }, 'minTenureDays'],
+        [{ assumedFactorBps: 9_000 }, 'assumedFactorBps'],
+        [{ maxPD: 0.1 }, 'maxPD'],
+      ] as const) {
+        const refused = await putSettings(body);
+        assert.equal(refused.status, 400, `${JSON.stringify(body)}: ${refused.text}`);
+        assert.equal(refused.json.code, 'settings_invalid');
+        assert.equal(refused.json.param, param, JSON.stringify(body));
+        assert.match(refused.json.detail, new RegExp(param));
+      }
+      assert.deepEqual((await api.request('GET', '/v1/settings/decisioning')).json, before, 'nothing stored');
+      const decided = await decideFor('mer_gen1');
+      assert.equal(decided.status, 200, decided.text);
+    });
+
+    it('names every bad field when several are wrong', async () => {
+      const refused = await putSettings({
+        maxPd: 1.5,
+        limitRoundingMajor: 0,
+        minRateBps: 4_000,
+        colour: 'red',
+      });
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.json.param, undefined, 'several fields: the detail names them');
+      for (const field of ['maxPd', 'limitRoundingMajor', 'minRateBps', 'colour'])
+        assert.match(refused.json.detail, new RegExp(field));
+    });
+
+    it('checks grade bands: a non-empty list, increasing PDs, one band per letter, covering maxPd', async () => {
+      const bands = (...pds: number[]) => pds.map((maxPd, i) => ({ grade: 'ABCDE'[i], maxPd }));
+      for (const [body, param] of [
+        [{ gradeBands: [] }, 'gradeBands'],
+        [{ gradeBands: 'A' }, 'gradeBands'],
+        [{ gradeBands: bands(0.01, 0.01, 0.15) }, 'gradeBands[1].maxPd'],
+        [{ gradeBands: bands(0.05, 0.02, 0.15) }, 'gradeBands[1].maxPd'],
+        [{ gradeBands: bands(0.05, 1) }, 'gradeBands[1].maxPd'],
+        [
+          {
+            gradeBands: [
+              { grade: 'A', maxPd: 0.05 },
+              { grade: 'A', maxPd: 0.15 },
+            ],
+          },
+          'gradeBands[1].grade',
+        ],
+        [{ gradeBands: [{ grade: 'F', maxPd: 0.15 }] }, 'gradeBands[0].grade'],
+        [{ gradeBands: [{ grade: 'ab', maxPd: 0.15 }] }, 'gradeBands[0].grade'],
+        [{ gradeBands: [{ grade: 'A', maxPd: '0.15' }] }, 'gradeBands[0].maxPd'],
+        [{ gradeBands: [{ grade: 'A', maxPd: 0.15, colour: 'red' }] }, 'gradeBands[0].colour'],
+        [{ gradeBands: bands(0.05, 0.1) }, 'maxPd'],
+        [{ maxPd: 0.2 }, 'maxPd'],
+      ] as const) {
+        const refused = await putSettings(body);
+        assert.equal(refused.status, 400, `${JSON.stringify(body)}: ${refused.text}`);
+        assert.equal(refused.json.param, param, `${JSON.stringify(body)}: ${refused.text}`);
+      }
+      const widened = await putSettings({ maxPd: 0.2, gradeBands: bands(0.02, 0.05, 0.2) });
+      assert.equal(widened.status, 200, widened.text);
+      assert.equal(widened.json.gradeBands.length, 3);
+    });
+
+    it('takes amounts as decimal strings, or tagged as GET answers them, and answers them tagged', async () => {
+      const changed = await putSettings({ minLimitMinor: '25000', maxLimitMinor: { $bigint: '40000000' } });
+      assert.equal(changed.status, 200, changed.text);
+      assert.deepEqual(changed.json.minLimitMinor, { $bigint: '25000' });
+      assert.deepEqual(changed.json.maxLimitMinor, { $bigint: '40000000' });
+      const current = (await api.request('GET', '/v1/settings/decisioning')).json;
+      assert.deepEqual(current.minLimitMinor, { $bigint: '25000' });
+      const sentBack = await putSettings(current);
+      assert.equal(sentBack.status, 200, 'what GET answers can be sent back as it is');
+      const decided = await decideFor('mer_gen1');
+      assert.equal(decided.status, 200, decided.text);
+    });
+
+    it('protects the settings in the app layer, whatever the transport', async () => {
+      const { store } = api.harness;
+      const refused = await store.write((tx) =>
+        updateDecisionSettings(tx, api.app.clock.nowNs(), { maxLimitMinor: 50_000, maxPd: '0.5' }),
+      );
+      assert.equal(refused.ok, false);
+      assert.deepEqual(refused.ok ? [] : refused.fields, ['maxPd', 'maxLimitMinor']);
+      const notAnObject = await store.write((tx) => updateDecisionSettings(tx, api.app.clock.nowNs(), null));
+      assert.equal(notAnObject.ok, false);
     });
   });
 }

@@ -16,15 +16,24 @@ import {
   parseRecord,
   storeDecisions,
 } from '../../app/risk/decisions.ts';
-import { promoteModel, retireModel } from '../../app/risk/models.ts';
+import { promoteModel, refusedChampion, retireModel } from '../../app/risk/models.ts';
 import { modelStability } from '../../app/risk/stability.ts';
-import { fromTaggedJson, toTaggedJson } from '../../app/risk/tagged-json.ts';
+import { toTaggedJson } from '../../app/risk/tagged-json.ts';
 import { type Consent, consentPurposes, dataSources } from '../../domain/consent/consent.ts';
-import type { DecisionSettings } from '../../domain/decisions/settings.ts';
 import type { StabilityLine } from '../../domain/risk/stability.ts';
 import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts';
-import { access, jsonReply, ProblemSchema, principalOf, problemReply, send, write } from '../plumbing.ts';
+import {
+  access,
+  jsonReply,
+  ListQuery,
+  listEnvelope,
+  ProblemSchema,
+  principalOf,
+  problemReply,
+  send,
+  write,
+} from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import { isoFromMs } from '../views.ts';
 
@@ -43,12 +52,40 @@ function consentView(consent: Consent) {
   };
 }
 
-/** A merchant key acts for its own merchant only; operators for any. */
-function ownMerchant(request: FastifyRequest, merchantId: string): void {
+/**
+ * Who may act for a merchant: an operator for any; a merchant key for its own merchant; a platform
+ * key for the merchants it onboarded (sent a `merchant.onboarded` event about). Anyone else is told
+ * the merchant does not exist for this key, as if it were not there.
+ */
+async function actFor(app: AppContext, request: FastifyRequest, merchantId: string): Promise<void> {
   const principal = principalOf(request);
-  if (principal.role === 'merchant' && principal.objectId !== merchantId) {
-    throw new ProblemError('merchant_not_found', `no merchant ${merchantId} for this key`);
-  }
+  const allowed =
+    principal.role === 'operator' ||
+    (principal.role === 'merchant' && principal.objectId === merchantId) ||
+    (principal.role === 'platform' &&
+      principal.objectId !== null &&
+      (await app.store.read((tx) =>
+        tx.risk.platformOnboardedMerchant(principal.objectId as string, merchantId),
+      )));
+  if (!allowed) throw new ProblemError('merchant_not_found', `no merchant ${merchantId} for this key`);
+}
+
+const platformScope =
+  "A platform key acts only for the merchants its platform onboarded (sent a `merchant.onboarded` event about); any other merchant answers 404 merchant_not_found. Only onboarding counts because the inbox has no index on (source, subject): the check is an index seek on the merchant's profile facts, not a scan of every event the platform sent.";
+
+/** `{"$bigint":"…"}`, as GET /v1/settings/decisioning writes amounts, read as its decimal string. */
+function untagAmounts(body: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(body).map(([key, value]) => {
+      const tagged =
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.keys(value).length === 1 &&
+        typeof (value as { $bigint?: unknown }).$bigint === 'string';
+      return [key, tagged ? (value as { $bigint: string }).$bigint : value];
+    }),
+  );
 }
 
 export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
@@ -73,7 +110,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         response: { 200: Type.Object({}, { additionalProperties: true }), 400: ProblemSchema },
       }),
       async (request, reply) => {
-        ownMerchant(request, request.params.id);
+        await actFor(app, request, request.params.id);
         const expires = parseDateTime(request.body.expires_at);
         if (expires === null)
           throw new ProblemError(
@@ -111,7 +148,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         params: MerchantParams,
       }),
       async (request, reply) => {
-        ownMerchant(request, request.params.id);
+        await actFor(app, request, request.params.id);
         const consents = await app.store.read((tx) => listConsents(tx, request.params.id));
         return send(
           reply,
@@ -127,10 +164,10 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
 
     server.delete(
       '/v1/merchants/:id/consents/:consent_id',
-      access(['merchant'], {
+      access(['merchant', 'operator'], {
         summary: 'Revoke a consent',
         description:
-          'From now on no decision relies on it; decisions already made keep the consent they relied on.',
+          "From now on no decision relies on it; decisions already made keep the consent they relied on. A merchant key may revoke its own consents only; an operator any merchant's (for instance when the merchant asks support to).",
         tags: ['consent'],
         params: Type.Object({
           id: Type.String({ maxLength: 64 }),
@@ -138,7 +175,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         }),
       }),
       async (request, reply) => {
-        ownMerchant(request, request.params.id);
+        await actFor(app, request, request.params.id);
         const result = await app.store.write((tx) =>
           revokeConsent(tx, app, request.params.id, request.params.consent_id),
         );
@@ -151,14 +188,13 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/merchants/:id/decisions',
       access(['operator', 'platform', 'merchant'], {
         summary: 'Decide on credit for a merchant, now',
-        description:
-          'Knock-outs, then the champion model, a grade, a limit from forecast sales under the leverage cap and a risk-based price. The decision is stored with all its inputs and chained into the tamper-evident decision log. A merchant key may ask for its own merchant only. With an Idempotency-Key, a retry answers the same decision.',
+        description: `Knock-outs, then the champion model, a grade, a limit from forecast sales under the leverage cap and a risk-based price. The decision is stored with all its inputs and chained into the tamper-evident decision log. A merchant key may ask for its own merchant only. ${platformScope} With an Idempotency-Key, a retry answers the same decision. A champion whose stored artifact fails the model check answers 409 model_malformed (or model_format_unknown) and stores nothing.`,
         tags: ['decisions'],
         params: MerchantParams,
         querystring: Type.Object({ as_of: Type.Optional(Type.String()) }, { additionalProperties: false }),
       }),
       async (request, reply) => {
-        ownMerchant(request, request.params.id);
+        await actFor(app, request, request.params.id);
         let asOfDay: number | null = null;
         if (request.query.as_of !== undefined) {
           const parsed = parseCalendarDate(request.query.as_of);
@@ -176,9 +212,15 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             nowNs / 1_000_000n,
             cache,
           );
-          const [decided] = await storeDecisions(tx, app, [
-            { inputs, models: await currentModels(tx, cache) },
-          ]);
+          const models = await currentModels(tx, cache);
+          const broken = refusedChampion(models);
+          // Thrown, not answered: nothing is stored, and a retry after the fix decides afresh.
+          if (broken !== undefined)
+            throw new ProblemError(
+              broken.code,
+              `the champion cannot score: ${broken.detail}; promote another model`,
+            );
+          const [decided] = await storeDecisions(tx, app, [{ inputs, models }]);
           return jsonReply(200, (decided as Decided).record.view);
         });
       },
@@ -188,6 +230,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/decisions/:id',
       access(['operator', 'platform', 'merchant'], {
         summary: 'Retrieve a decision (with `include=inputs`, everything it was made from)',
+        description: `A merchant key may read its own merchant's decisions only. ${platformScope}`,
         tags: ['decisions'],
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         querystring: Type.Object(
@@ -199,7 +242,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         const row = await app.store.read((tx) => tx.risk.decision(request.params.id));
         if (row === undefined)
           throw new ProblemError('decision_not_found', `no decision ${request.params.id}`);
-        ownMerchant(request, row.merchantId);
+        await actFor(app, request, row.merchantId);
         const record = parseRecord(row);
         const body =
           request.query.include === 'inputs'
@@ -262,27 +305,33 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
 
     server.get(
       '/v1/models',
-      access(['operator'], { summary: 'The model registry, newest first', tags: ['models'] }),
+      access(['operator'], {
+        summary: 'The model registry, newest first',
+        description:
+          'Paginated like every list: `limit` (1–100, default 10) and `starting_after` (the id of the last model of the previous page).',
+        tags: ['models'],
+        querystring: ListQuery,
+      }),
       async (request, reply) => {
-        const models = await app.store.read((tx) => tx.risk.listModels(100));
-        return send(
-          reply,
-          jsonReply(200, {
-            object: 'list',
-            url: request.url,
-            has_more: false,
-            data: models.map((m) => ({
-              object: 'model',
-              id: m.id,
-              version: m.version,
-              algorithm: m.algorithm,
-              status: m.status,
-              created_at: isoFromMs(m.createdAtMs),
-              metrics: JSON.parse(m.metricsJson),
-              training: trainingSummary(m.trainingJson),
-            })),
-          }),
-        );
+        const { limit, starting_after: after } = request.query;
+        const models = await app.store.read(async (tx) => {
+          if (after === undefined) return tx.risk.listModels(limit + 1);
+          const last = await tx.risk.model(after);
+          if (last === undefined)
+            throw new ProblemError('starting_after_not_found', `no model ${after}`, 'starting_after');
+          return tx.risk.listModels(limit + 1, last.version);
+        });
+        const data = models.slice(0, limit).map((m) => ({
+          object: 'model',
+          id: m.id,
+          version: m.version,
+          algorithm: m.algorithm,
+          status: m.status,
+          created_at: isoFromMs(m.createdAtMs),
+          metrics: JSON.parse(m.metricsJson),
+          training: trainingSummary(m.trainingJson),
+        }));
+        return send(reply, jsonReply(200, listEnvelope(request.url, data, models.length > limit)));
       },
     );
 
@@ -386,14 +435,19 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/settings/decisioning',
       access(['operator'], {
         summary: 'Change decision settings (only the fields given)',
-        description: 'Amounts as {"$bigint":"…"} minor units, rates in basis points, PDs as fractions.',
+        description:
+          'Amounts in minor units as decimal strings ("50000"; `{"$bigint":"50000"}`, as GET answers them, is read the same), rates and shares in whole basis points, days and counts as whole numbers, PDs as fractions strictly between 0 and 1. `gradeBands` is the whole list, best first: 1 to 25 `{grade, maxPd}`, each grade one capital letter other than F and used once, `maxPd` strictly increasing; `maxPd` may not exceed the last band\'s. A change is checked over the settings in force and refused as a whole (400 settings_invalid) naming every bad field.',
         tags: ['decisions'],
         body: Type.Object({}, { additionalProperties: true }),
       }),
       async (request, reply) => {
-        const changes = fromTaggedJson<Partial<DecisionSettings>>(JSON.stringify(request.body));
+        const changes = untagAmounts(request.body as Record<string, unknown>);
         const result = await app.store.write((tx) => updateDecisionSettings(tx, app.clock.nowNs(), changes));
-        if (!result.ok) return send(reply, problemReply(request, result.code, result.detail ?? result.code));
+        if (!result.ok) {
+          const [only, ...more] = result.fields;
+          const param = only !== undefined && only !== '' && more.length === 0 ? only : undefined;
+          return send(reply, problemReply(request, result.code, result.detail ?? result.code, param));
+        }
         return send(reply, jsonReply(200, JSON.parse(toTaggedJson(result.value))));
       },
     );
