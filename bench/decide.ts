@@ -2,7 +2,9 @@
  * `npm run bench:decide`: credit decisions per second, in process and over HTTP. It simulates a
  * marketplace, imports it into SQLite, records consents, trains a scorecard on the marketplace's
  * history and makes it the champion; then decides for every merchant in batches (in process), and
- * has 64 concurrent HTTP connections ask a real `capstan serve` on 127.0.0.1 for decisions. The
+ * has 64 concurrent HTTP connections ask a real `capstan serve` on 127.0.0.1 for decisions
+ * (BENCH_HTTP_REQUESTS, 10,000 by default, measured after BENCH_HTTP_WARM_UP, 2,000, under the
+ * same load: steady state, not JIT compilation). The
  * machine's baseline, measured in the same run, is one SQLite write transaction per decision with
  * nothing else in it. The last line is the JSON report.
  */
@@ -30,7 +32,9 @@ import { SqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
 const merchants = Number(process.env['BENCH_MERCHANTS'] ?? 300);
 const days = 365;
 const connections = 64;
-const httpRequests = Number(process.env['BENCH_HTTP_REQUESTS'] ?? 3_000);
+const httpRequests = Number(process.env['BENCH_HTTP_REQUESTS'] ?? 10_000);
+/** Requests under the full concurrent load before measuring: JIT, caches and group commit settle. */
+const httpWarmUpRequests = Number(process.env['BENCH_HTTP_WARM_UP'] ?? 2_000);
 const bin = new URL('../bin/capstan.js', import.meta.url).pathname;
 const asOf = '2025-12-31';
 const asOfDay = toDayNumber(calendarDate(asOf));
@@ -213,8 +217,6 @@ async function overHttp(dir: string, ids: readonly string[]): Promise<Result> {
       });
       await response.arrayBuffer();
     }
-    const latencies: number[] = [];
-    let next = 0;
     // The load generator shares this machine's two cores with the server, so it uses node:http
     // with a keep-alive agent of exactly 64 sockets: several times cheaper per request than fetch.
     const agent = new Agent({ keepAlive: true, maxSockets: connections });
@@ -239,19 +241,25 @@ async function overHttp(dir: string, ids: readonly string[]): Promise<Result> {
         request.on('error', reject);
         request.end();
       });
-    const worker = async () => {
-      while (next < httpRequests) {
-        const id = ids[next % ids.length] as string;
-        next += 1;
-        const t = performance.now();
-        const status = await post(id);
-        if (status !== 200) throw new Error(`HTTP ${status}`);
-        latencies.push(performance.now() - t);
-      }
+    const load = async (requests: number) => {
+      const latencies: number[] = [];
+      let next = 0;
+      const worker = async () => {
+        while (next < requests) {
+          const id = ids[next % ids.length] as string;
+          next += 1;
+          const t = performance.now();
+          const status = await post(id);
+          if (status !== 200) throw new Error(`HTTP ${status}`);
+          latencies.push(performance.now() - t);
+        }
+      };
+      const started = performance.now();
+      await Promise.all(Array.from({ length: connections }, worker));
+      return { latencies, seconds: (performance.now() - started) / 1000 };
     };
-    const started = performance.now();
-    await Promise.all(Array.from({ length: connections }, worker));
-    const seconds = (performance.now() - started) / 1000;
+    await load(httpWarmUpRequests);
+    const { latencies, seconds } = await load(httpRequests);
     agent.destroy();
     return {
       path: 'http',
