@@ -55,7 +55,12 @@ export function decisionView(id: string, decidedAtMs: bigint, inputs: DecisionIn
     currency: decision.currency,
     limit: decision.limitMinor === null ? null : decision.limitMinor.toString(),
     annual_rate_bps: decision.annualRateBps,
-    reasons: decision.reasons.map((r) => ({ code: r.code, description: r.description, source: r.source })),
+    reasons: decision.reasons.map((r) => ({
+      code: r.code,
+      description: r.description,
+      source: r.source,
+      ...(r.detail === undefined ? {} : { detail: r.detail }),
+    })),
     model: decision.modelId === null ? null : { id: decision.modelId, version: decision.modelVersion },
     consent_id: decision.consentId,
     challengers: decision.challengers.map((c) => ({

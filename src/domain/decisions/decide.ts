@@ -9,9 +9,11 @@ import { dailySalesSeries, type FeatureInputs, type MerchantFeatures } from '../
 import { exponentOf, isCurrencyCode } from '../money/currency.ts';
 import { divideRounded } from '../money/rounding.ts';
 import { type FeatureRow, type ModelArtifact, scoreModel } from '../risk/model.ts';
+import { featureSlug, type ReasonDirection } from '../risk/reasons.ts';
 import { forecastSales, observedSalesDays } from './forecast.ts';
 import { modelRow } from './model-inputs.ts';
 import { knockOut, type Reason } from './policy.ts';
+import { plainReason } from './reason-text.ts';
 import type { DecisionSettings } from './settings.ts';
 
 const bps = 10_000n;
@@ -139,11 +141,12 @@ export function decide(
   }
   const row = scoringRow(inputs);
   const scored = scoreModel(champion.artifact, row);
-  const modelReasons: Reason[] = scored.reasons.map((r) => ({
-    code: r.code,
-    description: r.description,
-    source: 'model',
-  }));
+  const modelReasons: Reason[] = scored.reasons.map((r) => {
+    const plain = plainReason(r.feature, r.code.slice(featureSlug(r.feature).length + 1) as ReasonDirection);
+    return plain === null
+      ? { code: r.code, description: r.description, source: 'model' }
+      : { code: r.code, description: plain, source: 'model', detail: r.description };
+  });
   const scoredBase = {
     ...base,
     pd: scored.pd,

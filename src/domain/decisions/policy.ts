@@ -18,8 +18,11 @@ export type KnockOutCode = (typeof knockOutCodes)[number];
 
 export interface Reason {
   readonly code: string;
+  /** For the merchant: plain words about its business or the rule. */
   readonly description: string;
   readonly source: 'policy' | 'model' | 'limit';
+  /** For an analyst, on model reasons: the feature's value, its band and what it cost. */
+  readonly detail?: string;
 }
 
 export interface PolicyInputs {
