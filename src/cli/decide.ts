@@ -5,6 +5,7 @@
  */
 import { decisionCacheOf } from '../app/risk/decision-cache.ts';
 import { currentModels, type Decided, gatherInputs, storeDecisions } from '../app/risk/decisions.ts';
+import { refusedChampion } from '../app/risk/models.ts';
 import { parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../domain/time/instant.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
@@ -48,6 +49,12 @@ export async function decideCommand(
       const batch = ids.slice(start, start + decideBatchSize);
       const prepared = await app.store.read(async (tx) => {
         const models = await currentModels(tx, cache);
+        const broken = refusedChampion(models);
+        // As over HTTP: a champion that cannot score stops the run, rather than chaining declines.
+        if (broken !== undefined)
+          throw new Error(
+            `the champion ${broken.id} (v${broken.version}) cannot score: ${broken.detail}; promote another model (capstan model promote)`,
+          );
         const inputs = [];
         for (const id of batch)
           inputs.push({ inputs: await gatherInputs(tx, id, asOfDay, nowMs, cache), models });
@@ -71,6 +78,7 @@ export async function decideCommand(
     for (const [outcome, count] of [...outcomes].sort((a, b) => b[1] - a[1]))
       deps.out.write(`${String(count).padStart(7)}  ${outcome}\n`);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     deps.err.write(`${(error as Error).message}\n`);
     process.exitCode = 1;
   } finally {

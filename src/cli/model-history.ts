@@ -55,13 +55,18 @@ interface HistorySettings {
   readonly stepDays: number;
   readonly seed: number;
   readonly algorithm: 'scorecard' | 'gbt';
+  readonly testFraction: number;
 }
 
 function historySettings(flags: HistoryFlags): HistorySettings {
   const algorithm = flags.algorithm ?? 'scorecard';
   if (algorithm !== 'scorecard' && algorithm !== 'gbt')
     throw new UsageError(`--algorithm must be scorecard or gbt, not ${algorithm}`);
+  const testFraction = Number(flags.testFraction ?? 0.3);
+  if (!(testFraction >= 0.05 && testFraction <= 0.9))
+    throw new UsageError('--test-fraction must be a number from 0.05 to 0.9');
   return {
+    testFraction,
     horizonDays: wholeNumber(flags.horizonDays, 180, '--horizon-days', 1, 3_650),
     stepDays: wholeNumber(flags.stepDays, 30, '--step-days', 1, 3_650),
     seed: wholeNumber(flags.seed, 42, '--seed', 0, Number.MAX_SAFE_INTEGER),
@@ -148,7 +153,7 @@ export async function modelTrainFromHistoryCommand(deps: CliDeps, flags: History
     withinTruth(truth, asOf, '--as-of');
     const started = performance.now();
     const built = await history(app, deps, truth, settings, first, asOf - horizonDays);
-    const testFraction = Number(flags.testFraction ?? 0.3);
+    const { testFraction } = settings;
     trainable(built, testFraction, 'the training window');
     // The hold-out takes whole merchants: its AUC is on merchants the model never saw.
     const { model, report } = trainModel(built.dataset, {

@@ -110,6 +110,7 @@ describe('capstan consent, model and decide on SQLite', () => {
       [['--step-days', '0'], /--step-days must be a whole number from 1/],
       [['--algorithm', 'forest'], /--algorithm must be scorecard or gbt, not forest/],
       [['--horizon-days', 'soon'], /--horizon-days must be a whole number/],
+      [['--test-fraction', '0.99'], /--test-fraction must be a number from 0.05 to 0.9/],
     ];
     for (const [flags, message] of cases) {
       const result = spawnSync(
@@ -227,5 +228,29 @@ describe('capstan consent, model and decide on SQLite', () => {
     });
     assert.equal(tampered.status, 1, tampered.stdout + tampered.stderr);
     assert.match(tampered.stdout + tampered.stderr, /VERIFY FAILED \[decision_hash_mismatch\]/);
+  });
+
+  it('stops decide with a message, storing nothing, when the champion cannot score', () => {
+    const db = new Sqlite(join(dataDir, 'capstan.sqlite'));
+    const count = () => (db.prepare('select count(*) as n from decisions').get() as { n: number }).n;
+    try {
+      const before = count();
+      db.prepare(
+        `update models set artifact = '{"format":"capstan.model/1"}' where status = 'champion'`,
+      ).run();
+      const result = spawnSync(
+        process.execPath,
+        [bin, 'decide', '--all', '--as-of', asOf, '--data-dir', dataDir],
+        {
+          env,
+          encoding: 'utf8',
+        },
+      );
+      assert.equal(result.status, 1, result.stdout + result.stderr);
+      assert.match(result.stderr, /the champion mdl_\w+ \(v1\) cannot score: .*promote another model/);
+      assert.equal(count(), before, 'no decision stored');
+    } finally {
+      db.close();
+    }
   });
 });

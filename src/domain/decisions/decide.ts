@@ -130,10 +130,12 @@ export function decide(
       features,
       fraudFlagged: inputs.fraudFlagged,
       debtServiceRoomDailyMinor: room,
+      existingDebtServiceDailyMinor: inputs.existingDebtServiceDailyMinor,
     },
     settings,
   );
-  if (knocked !== null) return declined(base, [knocked]);
+  // A knock-out is the policy's answer: no model ran, so none is named.
+  if (knocked !== null) return declined({ ...base, modelId: null, modelVersion: null }, [knocked]);
   if (champion === null) {
     return declined(base, [
       { code: 'model_missing', description: 'No champion model is registered.', source: 'policy' },

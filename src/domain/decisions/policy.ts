@@ -31,6 +31,8 @@ export interface PolicyInputs {
   readonly fraudFlagged: boolean;
   /** Room left under the leverage cap, minor units per day; zero or less means none. */
   readonly debtServiceRoomDailyMinor: bigint;
+  /** What the merchant's facilities already take per day: no room without any is too few sales. */
+  readonly existingDebtServiceDailyMinor: bigint;
 }
 
 export function knockOut(inputs: PolicyInputs, settings: DecisionSettings): Reason | null {
@@ -70,6 +72,13 @@ export function knockOut(inputs: PolicyInputs, settings: DecisionSettings): Reas
       source: 'policy',
     };
   }
+  if (inputs.debtServiceRoomDailyMinor <= 0n && inputs.existingDebtServiceDailyMinor <= 0n) {
+    return {
+      code: 'insufficient_sales_history',
+      description: 'The forecast of recent sales is too low to repay any financing.',
+      source: 'policy',
+    };
+  }
   if (inputs.debtServiceRoomDailyMinor <= 0n) {
     return {
       code: 'leverage_cap_reached',
@@ -87,7 +96,15 @@ export function knockOut(inputs: PolicyInputs, settings: DecisionSettings): Reas
  */
 export function passesDataKnockOuts(features: MerchantFeatures, settings: DecisionSettings): boolean {
   return (
-    knockOut({ hasConsent: true, features, fraudFlagged: false, debtServiceRoomDailyMinor: 1n }, settings) ===
-    null
+    knockOut(
+      {
+        hasConsent: true,
+        features,
+        fraudFlagged: false,
+        debtServiceRoomDailyMinor: 1n,
+        existingDebtServiceDailyMinor: 0n,
+      },
+      settings,
+    ) === null
   );
 }

@@ -21,11 +21,20 @@ describe('plain reasons', () => {
       for (const direction of ['high', 'low', 'missing', 'adverse'] as const) {
         const text = plainReason(feature.name, direction);
         assert.ok(text !== null, `${feature.name} ${direction}`);
-        assert.match(text, /^(Your|You|We|A|Too|It|Some) /, `${feature.name} ${direction}: ${text}`);
+        assert.match(
+          text,
+          /^(Your|You|We|A|Too|It|Some|Merchants) /,
+          `${feature.name} ${direction}: ${text}`,
+        );
         assert.doesNotMatch(text, /_/, `no feature names in plain words: ${text}`);
       }
     }
     assert.equal(plainReason('a_column_of_some_csv', 'high'), null);
+    // A low concentration index means many buyers, not a lack of them.
+    assert.equal(
+      plainReason('buyer_concentration_hhi_365d', 'low'),
+      'Your sales are spread over many occasional buyers.',
+    );
   });
 
   it('gives a decision plain descriptions and keeps the model sentence as the detail', () => {

@@ -180,6 +180,9 @@ for (const backend of backendsUnderTest) {
       const missing = await api.request('GET', '/v1/decisions/dec_nope');
       assert.equal(missing.status, 404);
       assert.equal(missing.json.code, 'decision_not_found');
+      // Another merchant's decision answers like a missing one, and names nobody.
+      assert.equal(theirs.json.code, 'decision_not_found');
+      assert.doesNotMatch(theirs.text, /mer_/);
     });
 
     it('lets a platform key act only for the merchants its platform onboarded', async () => {
@@ -192,7 +195,8 @@ for (const backend of backendsUnderTest) {
       assert.equal(foreign.json.code, 'merchant_not_found');
       const peek = await api.request('GET', `/v1/decisions/${own.json.id}`, { key: otherPlatformKey });
       assert.equal(peek.status, 404);
-      assert.equal(peek.json.code, 'merchant_not_found');
+      assert.equal(peek.json.code, 'decision_not_found');
+      assert.doesNotMatch(peek.text, /mer_gen0/);
       const unknown = await decideFor('mer_nobody', { key: platformKey });
       assert.equal(unknown.status, 404, 'a merchant no platform onboarded is nobody’s');
       const byOperator = await api.request('GET', `/v1/decisions/${own.json.id}`);

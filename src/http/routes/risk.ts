@@ -57,17 +57,22 @@ function consentView(consent: Consent) {
  * key for the merchants it onboarded (sent a `merchant.onboarded` event about). Anyone else is told
  * the merchant does not exist for this key, as if it were not there.
  */
-async function actFor(app: AppContext, request: FastifyRequest, merchantId: string): Promise<void> {
+async function mayActFor(app: AppContext, request: FastifyRequest, merchantId: string): Promise<boolean> {
   const principal = principalOf(request);
-  const allowed =
+  return (
     principal.role === 'operator' ||
     (principal.role === 'merchant' && principal.objectId === merchantId) ||
     (principal.role === 'platform' &&
       principal.objectId !== null &&
       (await app.store.read((tx) =>
         tx.risk.platformOnboardedMerchant(principal.objectId as string, merchantId),
-      )));
-  if (!allowed) throw new ProblemError('merchant_not_found', `no merchant ${merchantId} for this key`);
+      )))
+  );
+}
+
+async function actFor(app: AppContext, request: FastifyRequest, merchantId: string): Promise<void> {
+  if (!(await mayActFor(app, request, merchantId)))
+    throw new ProblemError('merchant_not_found', `no merchant ${merchantId} for this key`);
 }
 
 const platformScope =
@@ -240,9 +245,10 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       }),
       async (request, reply) => {
         const row = await app.store.read((tx) => tx.risk.decision(request.params.id));
-        if (row === undefined)
+        // Someone else's decision answers exactly as a missing one: a key learns nothing about
+        // decisions, or merchants, it may not see.
+        if (row === undefined || !(await mayActFor(app, request, row.merchantId)))
           throw new ProblemError('decision_not_found', `no decision ${request.params.id}`);
-        await actFor(app, request, row.merchantId);
         const record = parseRecord(row);
         const body =
           request.query.include === 'inputs'

@@ -1,0 +1,117 @@
+/**
+ * The leverage cap's knock-out names the right cause: no room because the merchant's existing
+ * facilities already take their share is `leverage_cap_reached`; no room although nothing is owed
+ * means the forecast sales are too small to repay anything, `insufficient_sales_history`. And
+ * a knocked-out decision names no model, since none ran.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { syntheticModel } from '../../../test/support/synthetic-model.ts';
+import { computeFeatures, type FeatureInputs } from '../features/features.ts';
+import { emptyCounters } from '../features/projection.ts';
+import { calendarDate, toDayNumber } from '../time/calendar-date.ts';
+import { decide, decisionInputsFrom } from './decide.ts';
+import { knockOut } from './policy.ts';
+import { defaultDecisionSettings } from './settings.ts';
+
+const merchantId = 'mer_policy';
+const asOfDay = toDayNumber(calendarDate('2026-07-15'));
+const onboardedDay = asOfDay - 200;
+
+function sales(dailyGmvMinor: bigint): FeatureInputs {
+  return {
+    merchantId,
+    asOfDay,
+    daily: Array.from({ length: 200 }, (_, i) => ({
+      merchantId,
+      day: onboardedDay + 1 + i,
+      currency: 'USD',
+      counters: { ...emptyCounters(), gmv: dailyGmvMinor, orders: 1n },
+    })),
+    firstActivityDay: onboardedDay + 1,
+    lastSaleDay: asOfDay,
+    profiles: [
+      {
+        kind: 'profile',
+        merchantId,
+        eventKey: 'test onboarded',
+        timeNs: BigInt(onboardedDay) * 86_400_000_000_000n,
+        day: onboardedDay,
+        legalName: 'Policy Shop',
+        country: 'US',
+        currency: 'USD',
+        category: 'toys',
+        kybStatus: 'verified',
+      },
+    ],
+    buyers: [],
+    invoices: [],
+    purchaseOrders: [],
+    receipts: [],
+    inventory: [],
+    attestations: [],
+  };
+}
+
+describe('the leverage-cap knock-out', () => {
+  const features = computeFeatures(sales(10_000n));
+  const base = { hasConsent: true, features, fraudFlagged: false };
+
+  it('is leverage_cap_reached when existing facilities take all the room', () => {
+    const reason = knockOut(
+      { ...base, debtServiceRoomDailyMinor: 0n, existingDebtServiceDailyMinor: 2_000n },
+      defaultDecisionSettings,
+    );
+    assert.equal(reason?.code, 'leverage_cap_reached');
+  });
+
+  it('is insufficient_sales_history when there is no room and nothing is owed', () => {
+    const reason = knockOut(
+      { ...base, debtServiceRoomDailyMinor: 0n, existingDebtServiceDailyMinor: 0n },
+      defaultDecisionSettings,
+    );
+    assert.equal(reason?.code, 'insufficient_sales_history');
+    assert.match(reason?.description ?? '', /too low to repay/);
+  });
+
+  it('lets a merchant with room through', () => {
+    assert.equal(
+      knockOut(
+        { ...base, debtServiceRoomDailyMinor: 1n, existingDebtServiceDailyMinor: 0n },
+        defaultDecisionSettings,
+      ),
+      null,
+    );
+  });
+
+  it('decides a merchant selling 0.04 a day as too few sales, naming no model', () => {
+    const featureInputs = sales(4n);
+    const inputs = decisionInputsFrom(featureInputs, computeFeatures(featureInputs), {
+      consent: {
+        id: 'cns_policy',
+        merchantId,
+        purpose: 'credit_assessment',
+        dataSources: ['sales'],
+        grantedAtMs: 0n,
+        expiresAtMs: BigInt(asOfDay + 365) * 86_400_000n,
+        revokedAtMs: null,
+      },
+      fraudFlagged: false,
+      existingDebtServiceDailyMinor: 0n,
+      settings: { ...defaultDecisionSettings, minOrders90d: 1 },
+    });
+    const decision = decide(
+      inputs,
+      { id: 'mdl_p', version: 3, artifact: syntheticModel('scorecard', 5) },
+      [],
+    );
+    assert.equal(decision.outcome, 'declined');
+    assert.equal(decision.debtServiceCapDailyMinor, 0n);
+    assert.deepEqual(
+      decision.reasons.map((r) => r.code),
+      ['insufficient_sales_history'],
+    );
+    assert.equal(decision.modelId, null);
+    assert.equal(decision.modelVersion, null);
+  });
+});
