@@ -19,8 +19,14 @@ const env = { ...process.env, CAPSTAN_LOG_LEVEL: 'warn', DATABASE_URL: '' };
 const merchants = 80;
 const asOf = '2026-02-04';
 
+/** The command as it ran, whatever its exit code. */
+function attempt(args: string[]) {
+  return spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+}
+
+/** The command, which must succeed. */
 function run(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+  const result = attempt(args);
   if (result.status !== 0)
     assert.fail(`capstan ${args.join(' ')} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
   return { stdout: result.stdout, stderr: result.stderr };
@@ -113,62 +119,47 @@ describe('capstan consent, model and decide on SQLite', () => {
       [['--test-fraction', '0.99'], /--test-fraction must be a number from 0.05 to 0.9/],
     ];
     for (const [flags, message] of cases) {
-      const result = spawnSync(
-        process.execPath,
-        [
-          bin,
-          'model',
-          'train',
-          '--from-history',
-          '--as-of',
-          asOf,
-          '--truth',
-          truth,
-          ...flags,
-          '--data-dir',
-          dataDir,
-        ],
-        { env, encoding: 'utf8' },
-      );
-      assert.equal(result.status, 2, result.stderr);
-      assert.match(result.stderr, message);
-      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
-    }
-    const late = spawnSync(
-      process.execPath,
-      [
-        bin,
-        'model',
-        'backtest',
-        '--train-until',
-        '2025-12-31',
-        '--test-until',
-        '2027-01-01',
-        '--truth',
-        truth,
-        '--data-dir',
-        dataDir,
-      ],
-      { env, encoding: 'utf8' },
-    );
-    assert.equal(late.status, 2, late.stderr);
-    assert.match(late.stderr, /--test-until 2027-01-01 is after the ground truth's last day/);
-    const missing = spawnSync(
-      process.execPath,
-      [
-        bin,
+      const result = attempt([
         'model',
         'train',
         '--from-history',
         '--as-of',
         asOf,
         '--truth',
-        join(dir, 'nope.json'),
+        truth,
+        ...flags,
         '--data-dir',
         dataDir,
-      ],
-      { env, encoding: 'utf8' },
-    );
+      ]);
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, message);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    }
+    const late = attempt([
+      'model',
+      'backtest',
+      '--train-until',
+      '2025-12-31',
+      '--test-until',
+      '2027-01-01',
+      '--truth',
+      truth,
+      '--data-dir',
+      dataDir,
+    ]);
+    assert.equal(late.status, 2, late.stderr);
+    assert.match(late.stderr, /--test-until 2027-01-01 is after the ground truth's last day/);
+    const missing = attempt([
+      'model',
+      'train',
+      '--from-history',
+      '--as-of',
+      asOf,
+      '--truth',
+      join(dir, 'nope.json'),
+      '--data-dir',
+      dataDir,
+    ]);
     assert.equal(missing.status, 2, missing.stderr);
     assert.match(missing.stderr, /cannot read the ground truth/);
   });
@@ -222,10 +213,7 @@ describe('capstan consent, model and decide on SQLite', () => {
     } finally {
       db.close();
     }
-    const tampered = spawnSync(process.execPath, [bin, 'verify', '--data-dir', dataDir], {
-      env,
-      encoding: 'utf8',
-    });
+    const tampered = attempt(['verify', '--data-dir', dataDir]);
     assert.equal(tampered.status, 1, tampered.stdout + tampered.stderr);
     assert.match(tampered.stdout + tampered.stderr, /VERIFY FAILED \[decision_hash_mismatch\]/);
   });
@@ -238,14 +226,7 @@ describe('capstan consent, model and decide on SQLite', () => {
       db.prepare(
         `update models set artifact = '{"format":"capstan.model/1"}' where status = 'champion'`,
       ).run();
-      const result = spawnSync(
-        process.execPath,
-        [bin, 'decide', '--all', '--as-of', asOf, '--data-dir', dataDir],
-        {
-          env,
-          encoding: 'utf8',
-        },
-      );
+      const result = attempt(['decide', '--all', '--as-of', asOf, '--data-dir', dataDir]);
       assert.equal(result.status, 1, result.stdout + result.stderr);
       assert.match(result.stderr, /the champion mdl_\w+ \(v1\) cannot score: .*promote another model/);
       assert.equal(count(), before, 'no decision stored');

@@ -7,10 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { creditConsent, steadyMerchantInputs } from '../../../test/support/steady-merchant.ts';
 import { syntheticModel } from '../../../test/support/synthetic-model.ts';
-import type { Consent } from '../consent/consent.ts';
 import { computeFeatures, type FeatureInputs } from '../features/features.ts';
-import { type DailyRow, emptyCounters } from '../features/projection.ts';
 import { calendarDate, toDayNumber } from '../time/calendar-date.ts';
 import { decide, decisionInputsFrom, type RegisteredModel } from './decide.ts';
 import { defaultDecisionSettings } from './settings.ts';
@@ -18,57 +17,19 @@ import { defaultDecisionSettings } from './settings.ts';
 const merchantId = 'mer_young';
 const asOfDay = toDayNumber(calendarDate('2026-07-15'));
 const tenureDays = 150;
-const onboardedDay = asOfDay - tenureDays;
 /** 500.00 USD a day in four orders, every day from the day after onboarding. */
 const dailyGmvMinor = 50_000n;
 
 function steadySales(): FeatureInputs {
-  const daily: DailyRow[] = [];
-  for (let day = onboardedDay + 1; day <= asOfDay; day += 1) {
-    const counters = emptyCounters();
-    counters.gmv = dailyGmvMinor;
-    counters.orders = 4n;
-    counters.captured_amount = dailyGmvMinor;
-    daily.push({ merchantId, day, currency: 'USD', counters });
-  }
-  return {
+  return steadyMerchantInputs({
     merchantId,
     asOfDay,
-    daily,
-    firstActivityDay: onboardedDay + 1,
-    lastSaleDay: asOfDay,
-    profiles: [
-      {
-        kind: 'profile',
-        merchantId,
-        eventKey: 'test onboarded',
-        timeNs: BigInt(onboardedDay) * 86_400_000_000_000n,
-        day: onboardedDay,
-        legalName: 'Young Shop',
-        country: 'US',
-        currency: 'USD',
-        category: 'toys',
-        kybStatus: 'verified',
-      },
-    ],
-    buyers: [],
-    invoices: [],
-    purchaseOrders: [],
-    receipts: [],
-    inventory: [],
-    attestations: [],
-  };
+    tenureDays,
+    daily: { gmv: dailyGmvMinor, orders: 4n, captured_amount: dailyGmvMinor },
+  });
 }
 
-const consent: Consent = {
-  id: 'con_young',
-  merchantId,
-  purpose: 'credit_assessment',
-  dataSources: ['sales'],
-  grantedAtMs: BigInt(asOfDay) * 86_400_000n,
-  expiresAtMs: BigInt(asOfDay + 365) * 86_400_000n,
-  revokedAtMs: null,
-};
+const consent = creditConsent(merchantId, asOfDay);
 
 const champion: RegisteredModel = {
   id: 'mod_scorecard',

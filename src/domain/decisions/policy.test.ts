@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { creditConsent, steadyMerchantInputs } from '../../../test/support/steady-merchant.ts';
 import { syntheticModel } from '../../../test/support/synthetic-model.ts';
 import { computeFeatures, type FeatureInputs } from '../features/features.ts';
-import { emptyCounters } from '../features/projection.ts';
 import { calendarDate, toDayNumber } from '../time/calendar-date.ts';
 import { decide, decisionInputsFrom } from './decide.ts';
 import { knockOut } from './policy.ts';
@@ -16,41 +16,14 @@ import { defaultDecisionSettings } from './settings.ts';
 
 const merchantId = 'mer_policy';
 const asOfDay = toDayNumber(calendarDate('2026-07-15'));
-const onboardedDay = asOfDay - 200;
 
 function sales(dailyGmvMinor: bigint): FeatureInputs {
-  return {
+  return steadyMerchantInputs({
     merchantId,
     asOfDay,
-    daily: Array.from({ length: 200 }, (_, i) => ({
-      merchantId,
-      day: onboardedDay + 1 + i,
-      currency: 'USD',
-      counters: { ...emptyCounters(), gmv: dailyGmvMinor, orders: 1n },
-    })),
-    firstActivityDay: onboardedDay + 1,
-    lastSaleDay: asOfDay,
-    profiles: [
-      {
-        kind: 'profile',
-        merchantId,
-        eventKey: 'test onboarded',
-        timeNs: BigInt(onboardedDay) * 86_400_000_000_000n,
-        day: onboardedDay,
-        legalName: 'Policy Shop',
-        country: 'US',
-        currency: 'USD',
-        category: 'toys',
-        kybStatus: 'verified',
-      },
-    ],
-    buyers: [],
-    invoices: [],
-    purchaseOrders: [],
-    receipts: [],
-    inventory: [],
-    attestations: [],
-  };
+    tenureDays: 200,
+    daily: { gmv: dailyGmvMinor, orders: 1n },
+  });
 }
 
 describe('the leverage-cap knock-out', () => {
@@ -87,15 +60,7 @@ describe('the leverage-cap knock-out', () => {
   it('decides a merchant selling 0.04 a day as too few sales, naming no model', () => {
     const featureInputs = sales(4n);
     const inputs = decisionInputsFrom(featureInputs, computeFeatures(featureInputs), {
-      consent: {
-        id: 'cns_policy',
-        merchantId,
-        purpose: 'credit_assessment',
-        dataSources: ['sales'],
-        grantedAtMs: 0n,
-        expiresAtMs: BigInt(asOfDay + 365) * 86_400_000n,
-        revokedAtMs: null,
-      },
+      consent: creditConsent(merchantId, asOfDay),
       fraudFlagged: false,
       existingDebtServiceDailyMinor: 0n,
       settings: { ...defaultDecisionSettings, minOrders90d: 1 },

@@ -5,10 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { creditConsent, steadyMerchantInputs } from '../../../test/support/steady-merchant.ts';
 import { syntheticModel } from '../../../test/support/synthetic-model.ts';
-import type { Consent } from '../consent/consent.ts';
-import { computeFeatures, type FeatureInputs } from '../features/features.ts';
-import { emptyCounters } from '../features/projection.ts';
+import { computeFeatures } from '../features/features.ts';
 import { calendarDate, toDayNumber } from '../time/calendar-date.ts';
 import { decide, decisionInputsFrom } from './decide.ts';
 import { modelFeatures } from './model-inputs.ts';
@@ -40,54 +39,13 @@ describe('plain reasons', () => {
   it('gives a decision plain descriptions and keeps the model sentence as the detail', () => {
     const merchantId = 'mer_refunds';
     const asOfDay = toDayNumber(calendarDate('2026-07-15'));
-    const onboardedDay = asOfDay - 300;
-    const featureInputs: FeatureInputs = {
+    const featureInputs = steadyMerchantInputs({
       merchantId,
       asOfDay,
-      daily: Array.from({ length: 300 }, (_, i) => ({
-        merchantId,
-        day: onboardedDay + 1 + i,
-        currency: 'USD',
-        counters: {
-          ...emptyCounters(),
-          gmv: 50_000n,
-          orders: 4n,
-          cancelled_orders: 1n,
-          refunded_amount: 20_000n,
-        },
-      })),
-      firstActivityDay: onboardedDay + 1,
-      lastSaleDay: asOfDay,
-      profiles: [
-        {
-          kind: 'profile',
-          merchantId,
-          eventKey: 'test onboarded',
-          timeNs: BigInt(onboardedDay) * 86_400_000_000_000n,
-          day: onboardedDay,
-          legalName: 'Refund Shop',
-          country: 'US',
-          currency: 'USD',
-          category: 'toys',
-          kybStatus: 'verified',
-        },
-      ],
-      buyers: [],
-      invoices: [],
-      purchaseOrders: [],
-      receipts: [],
-      inventory: [],
-      attestations: [],
-    };
-    const consent: Consent = {
-      id: 'cns_refunds',
-      merchantId,
-      purpose: 'credit_assessment',
-      dataSources: ['sales'],
-      grantedAtMs: BigInt(asOfDay) * 86_400_000n,
-      expiresAtMs: BigInt(asOfDay + 365) * 86_400_000n,
-      revokedAtMs: null,
-    };
+      tenureDays: 300,
+      daily: { gmv: 50_000n, orders: 4n, cancelled_orders: 1n, refunded_amount: 20_000n },
+    });
+    const consent = creditConsent(merchantId, asOfDay);
     const inputs = decisionInputsFrom(featureInputs, computeFeatures(featureInputs), {
       consent,
       fraudFlagged: false,
