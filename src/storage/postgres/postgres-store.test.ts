@@ -1,9 +1,45 @@
 /**
  * The storage contract on PostgreSQL: a real server (CAPSTAN_TEST_DATABASE_URL), a fresh database
  * with a random name per suite, dropped afterwards. Skipped with a message when no server is
- * configured; an error under CI=true.
+ * configured; an error under CI=true. And the store survives its idle connections being
+ * terminated under it (a server restart, or a database dropped right after close()).
  */
-import { postgresBackend } from '../../../test/support/backends.ts';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Harness, postgresBackend } from '../../../test/support/backends.ts';
 import { describeStoreContract } from '../contract/store-contract.ts';
+import type { PostgresStore } from './postgres-store.ts';
 
 describeStoreContract(postgresBackend);
+
+describe('a PostgreSQL store whose idle connections are terminated', { skip: postgresBackend.skip }, () => {
+  let harness: Harness;
+  before(async () => {
+    harness = await postgresBackend.open();
+    await harness.store.migrate();
+  });
+  after(async () => harness?.dispose());
+
+  it('survives: the pool drops the dead connections and the next query opens a fresh one', async () => {
+    const store = harness.store as PostgresStore;
+    // Two connections, both idle in the pool afterwards.
+    await Promise.all([store.pool.query('select pg_sleep(0.05)'), store.pool.query('select pg_sleep(0.05)')]);
+    assert.ok(store.pool.idleCount >= 1);
+    const errors: unknown[] = [];
+    const onUncaught = (error: unknown) => errors.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const [{ terminated }] = (await harness.query(
+        `select count(pg_terminate_backend(pid))::int as terminated from pg_stat_activity
+         where datname = current_database() and pid <> pg_backend_pid()`,
+      )) as [{ terminated: number }];
+      assert.ok(terminated >= 1, 'the idle connections were terminated');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const count = await store.read((tx) => tx.ledger.listAccounts({}, { limit: 1 }));
+      assert.deepEqual(count, []);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    assert.deepEqual(errors, []);
+  });
+});

@@ -61,6 +61,12 @@ export class PostgresStore implements Store {
             : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     });
+    // An idle connection can die under the pool (a server restart, a failover, an administrator
+    // terminating it — also just after close(): pool.end() resolves before the sockets have shut,
+    // so dropping the database right after terminates them). pg then emits 'error' on the pool;
+    // without a listener that event crashes the process. Nothing is lost: no work was running on
+    // an idle client, and the pool opens a fresh connection for the next query.
+    this.pool.on('error', () => {});
     this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
 
