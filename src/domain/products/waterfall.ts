@@ -17,6 +17,7 @@
  * result is the split instruction the platform executes: each facility's deductions by component,
  * each financier's share, and the merchant's net.
  */
+import { minBigint } from '../money/bigint-min.ts';
 import { err, ok, type Result } from '../result.ts';
 
 export const components = ['fees', 'interest', 'principal'] as const;
@@ -126,7 +127,7 @@ export function settlementWaterfall(input: WaterfallInput): Result<WaterfallResu
   const take = (owed: Amounts, into: Record<Component, bigint>, limit: bigint): bigint => {
     let used = 0n;
     for (const component of order) {
-      const amount = min(owed[component], limit - used, remaining);
+      const amount = minBigint(owed[component], limit - used, remaining);
       if (amount <= 0n) continue;
       into[component] += amount;
       used += amount;
@@ -170,13 +171,6 @@ export function settlementWaterfall(input: WaterfallInput): Result<WaterfallResu
     totalDeductedMinor,
     merchantNetMinor: input.settlementNetMinor - totalDeductedMinor,
   });
-}
-
-/** The smallest of bigints (Math.min takes numbers only). */
-function min(first: bigint, ...rest: bigint[]): bigint {
-  let smallest = first;
-  for (const value of rest) if (value < smallest) smallest = value;
-  return smallest;
 }
 
 export function sum(amounts: Amounts): bigint {

@@ -143,7 +143,13 @@ describe('recogniseFee', () => {
           const days = recogniseFee(terms, f.dailyRate, stream);
           const repaid = days.reduce((s, d) => s + d.repaidMinor, 0n);
           const earned = days.reduce((s, d) => s + d.incomeMinor, 0n);
-          for (const d of days) assert.ok(d.incomeMinor >= 0n && d.deferredFeeMinor >= 0n);
+          for (const d of days) {
+            assert.ok(
+              d.incomeMinor >= 0n && d.deferredFeeMinor >= 0n,
+              `day ${JSON.stringify(d, (_, v) => String(v))}`,
+            );
+            assert.ok(d.carryingMinor >= 0n, 'the carrying amount never goes below zero');
+          }
           assert.equal(earned + (days.at(-1)?.deferredFeeMinor ?? 12_000n), 12_000n);
           if (repaid >= 112_000n) {
             assert.equal(days.at(-1)?.deferredFeeMinor, 0n, 'nothing deferred at payoff');

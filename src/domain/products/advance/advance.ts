@@ -174,8 +174,10 @@ export interface FeeRecognitionDay {
 /**
  * Day-by-day fee recognition at the effective daily rate fixed at disbursement, over the actual
  * repayments (index 0 = the first day after disbursement). Each day earns
- * round_half_even(carrying × r), never more than the fee still deferred; on the day the advance is
- * repaid in full, all the fee still deferred is recognised.
+ * round_half_even(carrying × r), never more than the fee still deferred and never so little that
+ * the deferred fee exceeds what is left to repay (repayments ahead of forecast bring income
+ * forward); so on the day the advance is repaid in full, all the fee still deferred is recognised
+ * and the carrying amount never goes below zero.
  */
 export function recogniseFee(
   terms: AdvanceTerms,
@@ -195,8 +197,12 @@ export function recogniseFee(
     const start = carrying;
     repaid += repayment;
     let income = divideRounded(start * rate, scale, 'half_even');
+    // Repaid faster than forecast: the fee still deferred may not exceed what is left to repay,
+    // or the carrying amount would go below zero.
+    const leftToRepay = total > repaid ? total - repaid : 0n;
+    if (income < deferred - leftToRepay) income = deferred - leftToRepay;
+    if (income < 0n) income = 0n;
     if (income > deferred) income = deferred;
-    if (repaid >= total) income = deferred;
     deferred -= income;
     carrying = start + income - repayment;
     days.push({
