@@ -1,0 +1,314 @@
+/**
+ * The ledger postings of financing: the chart of accounts a financier's pool and each facility
+ * need, and the transfers every facility event causes. Pure: ids are derived from the facility
+ * and the event, so posting the same event twice is the same transfer twice, which the ledger
+ * answers `exists` — retries are harmless.
+ *
+ * Accounts, all in the ledger `financing` and the facility's currency (debit-normal assets carry
+ * `credits_must_not_exceed_debits`, so none can go below zero):
+ *
+ * | account | code | side | what it holds |
+ * |---|---|---|---|
+ * | `fin:{financier}:{ccy}:cash` | `financier_cash` | asset | the pool's money, available to lend |
+ * | `fin:{financier}:{ccy}:funding` | `financier_funding` | liability | what the financier put in |
+ * | `fin:{financier}:{ccy}:fee_income` | `fee_income` | income | fees earned |
+ * | `fin:{financier}:{ccy}:interest_income` | `interest_income` | income | interest earned |
+ * | `fin:{financier}:{ccy}:credit_losses` | `credit_losses` | expense | principal written off |
+ * | `fac:{facility}:principal` | `principal_receivable` | asset | principal owed |
+ * | `fac:{facility}:interest` | `interest_receivable` | asset | interest accrued and owed |
+ * | `fac:{facility}:fees` | `fees_receivable` | asset | fees charged and owed |
+ * | `fac:{facility}:deferred_fee` | `deferred_fee` | contra-asset | fees charged, not yet earned |
+ *
+ * So the facility's balance (principal + interest + fees owed) is the sum of its three receivable
+ * accounts' debit balances, and the daily cycle can assert that the two agree.
+ */
+import type { AccountInput, TransferInput } from '../ledger/types.ts';
+import { AccountFlag, TransferFlag } from '../ledger/types.ts';
+import type { Amounts, Component } from './waterfall.ts';
+
+export const financingLedger = 'financing';
+
+export interface FinancierBook {
+  readonly financierId: string;
+  readonly currency: string;
+}
+
+export interface FacilityBook extends FinancierBook {
+  readonly facilityId: string;
+}
+
+const debitNormal = AccountFlag.creditsMustNotExceedDebits;
+const creditNormal = AccountFlag.debitsMustNotExceedCredits;
+
+export const financierAccount = {
+  cash: (b: FinancierBook) => `fin:${b.financierId}:${b.currency}:cash`,
+  funding: (b: FinancierBook) => `fin:${b.financierId}:${b.currency}:funding`,
+  feeIncome: (b: FinancierBook) => `fin:${b.financierId}:${b.currency}:fee_income`,
+  interestIncome: (b: FinancierBook) => `fin:${b.financierId}:${b.currency}:interest_income`,
+  creditLosses: (b: FinancierBook) => `fin:${b.financierId}:${b.currency}:credit_losses`,
+};
+
+export const facilityAccount = {
+  principal: (f: FacilityBook) => `fac:${f.facilityId}:principal`,
+  interest: (f: FacilityBook) => `fac:${f.facilityId}:interest`,
+  fees: (f: FacilityBook) => `fac:${f.facilityId}:fees`,
+  deferredFee: (f: FacilityBook) => `fac:${f.facilityId}:deferred_fee`,
+};
+
+const receivableOf: Readonly<Record<Component, (f: FacilityBook) => string>> = {
+  principal: facilityAccount.principal,
+  interest: facilityAccount.interest,
+  fees: facilityAccount.fees,
+};
+
+function account(id: string, book: FinancierBook, code: string, flags: number): AccountInput {
+  return { id, ledger: financingLedger, currency: book.currency, code, flags };
+}
+
+export function financierAccounts(book: FinancierBook): AccountInput[] {
+  return [
+    account(financierAccount.cash(book), book, 'financier_cash', debitNormal),
+    account(financierAccount.funding(book), book, 'financier_funding', creditNormal),
+    account(financierAccount.feeIncome(book), book, 'fee_income', creditNormal),
+    account(financierAccount.interestIncome(book), book, 'interest_income', creditNormal),
+    account(financierAccount.creditLosses(book), book, 'credit_losses', debitNormal),
+  ];
+}
+
+export function facilityAccounts(book: FacilityBook): AccountInput[] {
+  return [
+    account(facilityAccount.principal(book), book, 'principal_receivable', debitNormal),
+    account(facilityAccount.interest(book), book, 'interest_receivable', debitNormal),
+    account(facilityAccount.fees(book), book, 'fees_receivable', debitNormal),
+    account(facilityAccount.deferredFee(book), book, 'deferred_fee', creditNormal),
+  ];
+}
+
+interface Posting {
+  readonly id: string;
+  readonly debit: string;
+  readonly credit: string;
+  readonly amount: bigint;
+  readonly code: string;
+}
+
+/** Transfers for postings, the zero ones left out; `linked` so a batch applies all or nothing. */
+function transfers(book: FinancierBook, postings: readonly Posting[]): TransferInput[] {
+  const kept = postings.filter((p) => p.amount > 0n);
+  return kept.map((p, index) => ({
+    id: p.id,
+    debitAccountId: p.debit,
+    creditAccountId: p.credit,
+    amount: p.amount,
+    currency: book.currency,
+    code: p.code,
+    flags: index < kept.length - 1 ? TransferFlag.linked : 0,
+  }));
+}
+
+/** A financier puts money into its pool. */
+export function fundPool(book: FinancierBook, eventId: string, amountMinor: bigint): TransferInput[] {
+  return transfers(book, [
+    {
+      id: `${eventId}:fund`,
+      debit: financierAccount.cash(book),
+      credit: financierAccount.funding(book),
+      amount: amountMinor,
+      code: 'pool_funding',
+    },
+  ]);
+}
+
+/**
+ * Disbursement, first phase: the principal is reserved from the pool (pending, so the pool cannot
+ * lend it twice) until the platform confirms the payout; with a fee (an advance) the fee is
+ * charged and deferred at once, in the same linked batch.
+ */
+export function disbursementPending(
+  book: FacilityBook,
+  principalMinor: bigint,
+  feeMinor: bigint,
+  timeoutSeconds = 0,
+): TransferInput[] {
+  const id = `${book.facilityId}:disbursement`;
+  const pending: TransferInput = {
+    id,
+    debitAccountId: facilityAccount.principal(book),
+    creditAccountId: financierAccount.cash(book),
+    amount: principalMinor,
+    currency: book.currency,
+    code: 'disbursement',
+    flags: TransferFlag.pending | (feeMinor > 0n ? TransferFlag.linked : 0),
+    ...(timeoutSeconds > 0 ? { timeoutSeconds } : {}),
+  };
+  return feeMinor > 0n
+    ? [
+        pending,
+        ...transfers(book, [
+          {
+            id: `${book.facilityId}:fee_charged`,
+            debit: facilityAccount.fees(book),
+            credit: facilityAccount.deferredFee(book),
+            amount: feeMinor,
+            code: 'fee_charged',
+          },
+        ]),
+      ]
+    : [pending];
+}
+
+/** Disbursement, second phase: the platform paid the merchant. */
+export function disbursementConfirmed(book: FacilityBook): TransferInput[] {
+  return [
+    {
+      id: `${book.facilityId}:disbursement:post`,
+      pendingId: `${book.facilityId}:disbursement`,
+      flags: TransferFlag.postPending,
+    },
+  ];
+}
+
+/** The payout failed: the reserved principal goes back to the pool and any fee is reversed. */
+export function disbursementVoided(book: FacilityBook, feeMinor: bigint): TransferInput[] {
+  const voided: TransferInput = {
+    id: `${book.facilityId}:disbursement:void`,
+    pendingId: `${book.facilityId}:disbursement`,
+    flags: TransferFlag.voidPending | (feeMinor > 0n ? TransferFlag.linked : 0),
+  };
+  return [
+    voided,
+    ...transfers(book, [
+      {
+        id: `${book.facilityId}:fee_reversed`,
+        debit: facilityAccount.deferredFee(book),
+        credit: facilityAccount.fees(book),
+        amount: feeMinor,
+        code: 'fee_reversed',
+      },
+    ]),
+  ];
+}
+
+/** A day's interest accrued (`day` is the accrual date, for the id). */
+export function interestAccrued(book: FacilityBook, day: string, amountMinor: bigint): TransferInput[] {
+  return transfers(book, [
+    {
+      id: `${book.facilityId}:interest:${day}`,
+      debit: facilityAccount.interest(book),
+      credit: financierAccount.interestIncome(book),
+      amount: amountMinor,
+      code: 'interest_accrual',
+    },
+  ]);
+}
+
+/** Deferred fee recognised as income for a day (effective interest method). */
+export function feeRecognised(book: FacilityBook, day: string, amountMinor: bigint): TransferInput[] {
+  return transfers(book, [
+    {
+      id: `${book.facilityId}:fee_income:${day}`,
+      debit: facilityAccount.deferredFee(book),
+      credit: financierAccount.feeIncome(book),
+      amount: amountMinor,
+      code: 'fee_recognition',
+    },
+  ]);
+}
+
+/** A fee charged and earned at once (a late fee). */
+export function feeCharged(
+  book: FacilityBook,
+  eventId: string,
+  amountMinor: bigint,
+  code = 'late_fee',
+): TransferInput[] {
+  return transfers(book, [
+    {
+      id: `${book.facilityId}:${eventId}`,
+      debit: facilityAccount.fees(book),
+      credit: financierAccount.feeIncome(book),
+      amount: amountMinor,
+      code,
+    },
+  ]);
+}
+
+/**
+ * A repayment (a sweep's share or a direct payment) applied by component: cash into the pool, each
+ * receivable down by what was applied to it. `eventId` identifies the repayment.
+ */
+export function repaymentApplied(book: FacilityBook, eventId: string, applied: Amounts): TransferInput[] {
+  return transfers(
+    book,
+    (['fees', 'interest', 'principal'] as const).map((component) => ({
+      id: `${book.facilityId}:${eventId}:${component}`,
+      debit: financierAccount.cash(book),
+      credit: receivableOf[component](book),
+      amount: applied[component],
+      code: `repayment_${component}`,
+    })),
+  );
+}
+
+/**
+ * Write-off: the facility's whole carrying amount leaves the books. The principal still owed
+ * becomes a credit loss; interest owed is reversed against interest income; fees owed are reversed
+ * against the deferred fee as far as they are unearned, and against fee income for the rest; a
+ * deferred fee beyond the fees owed (fees collected ahead of being earned) reduces the loss. The
+ * receivables and the deferred fee all end at zero.
+ */
+export function writtenOff(book: FacilityBook, owed: Amounts, deferredFeeMinor: bigint): TransferInput[] {
+  const unearned = owed.fees < deferredFeeMinor ? owed.fees : deferredFeeMinor;
+  const earnedFeesOwed = owed.fees - unearned;
+  const collectedAhead = deferredFeeMinor - unearned;
+  return transfers(book, [
+    {
+      id: `${book.facilityId}:write_off:principal`,
+      debit: financierAccount.creditLosses(book),
+      credit: facilityAccount.principal(book),
+      amount: owed.principal,
+      code: 'write_off',
+    },
+    {
+      id: `${book.facilityId}:write_off:interest`,
+      debit: financierAccount.interestIncome(book),
+      credit: facilityAccount.interest(book),
+      amount: owed.interest,
+      code: 'write_off_interest',
+    },
+    {
+      id: `${book.facilityId}:write_off:unearned_fee`,
+      debit: facilityAccount.deferredFee(book),
+      credit: facilityAccount.fees(book),
+      amount: unearned,
+      code: 'write_off_unearned_fee',
+    },
+    {
+      id: `${book.facilityId}:write_off:fees`,
+      debit: financierAccount.feeIncome(book),
+      credit: facilityAccount.fees(book),
+      amount: earnedFeesOwed,
+      code: 'write_off_fees',
+    },
+    {
+      id: `${book.facilityId}:write_off:fee_collected_ahead`,
+      debit: facilityAccount.deferredFee(book),
+      credit: financierAccount.creditLosses(book),
+      amount: collectedAhead,
+      code: 'write_off_fee_collected_ahead',
+    },
+  ]);
+}
+
+/** Money recovered on a written-off facility: back into the pool, against the loss booked. */
+export function recovered(book: FacilityBook, eventId: string, amountMinor: bigint): TransferInput[] {
+  return transfers(book, [
+    {
+      id: `${book.facilityId}:${eventId}:recovery`,
+      debit: financierAccount.cash(book),
+      credit: financierAccount.creditLosses(book),
+      amount: amountMinor,
+      code: 'recovery',
+    },
+  ]);
+}
