@@ -14,6 +14,7 @@ import { eventRoutes } from './routes/events.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { riskRoutes } from './routes/risk.ts';
 import { systemRoutes } from './routes/system.ts';
+import { toolRoutes } from './routes/tools.ts';
 import { compileValidator, describeValidationError } from './validation.ts';
 
 export interface ServerOptions {
@@ -95,6 +96,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   await server.register(ledgerRoutes(app));
   await server.register(eventRoutes(app));
   await server.register(riskRoutes(app));
+  await server.register(toolRoutes(app));
   return server;
 }
 

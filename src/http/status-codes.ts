@@ -60,6 +60,9 @@ export const statusByCode = {
   model_format_unknown: 409,
   no_recent_decisions: 404,
   settings_invalid: 400,
+  // Tools: no rate solves the APR equation; Appendix J (b)(4) picks a unit-period without a name here
+  apr_not_found: 422,
+  unit_period_unsupported: 422,
   // Anything else
   internal_error: 500,
   service_unavailable: 503,
