@@ -11,6 +11,8 @@
  * advance is paid off — early, late or on forecast — whatever fee is still deferred is recognised
  * that day, so the deferred fee is exactly zero at payoff.
  */
+import { assert } from '../../assert.ts';
+import { solveInBracket } from '../../finance/root-finding.ts';
 import { divideRounded } from '../../money/rounding.ts';
 import { err, ok, type Result } from '../../result.ts';
 
@@ -133,32 +135,29 @@ export function forecastHoldback(
 }
 
 /**
- * The r ≥ 0 with amount = Σ daily[t−1] / (1 + r)ᵗ, by bisection: the present value falls as r
- * rises, so the root is bracketed once the total repaid is at least the amount. 200 halvings of
- * [0, 1] are far below a float's resolution; the result is deterministic.
+ * The r ≥ 0 with amount = Σ daily[t−1] / (1 + r)ᵗ. The present value falls as r rises, so once the
+ * total repaid is at least the amount the root lies between 0 and a rate found by doubling, and
+ * the finance module's safeguarded Newton finds it there. Deterministic.
  */
 export function solveDailyRate(amountMinor: bigint, daily: readonly bigint[]): number {
   const amount = Number(amountMinor);
-  const presentValue = (r: number) => {
-    let pv = 0;
+  const objective = (r: number) => {
+    let value = -amount;
+    let slope = 0;
     let discount = 1;
-    for (const payment of daily) {
+    for (const [index, payment] of daily.entries()) {
       discount /= 1 + r;
-      pv += Number(payment) * discount;
+      value += Number(payment) * discount;
+      slope -= ((index + 1) * Number(payment) * discount) / (1 + r);
     }
-    return pv;
+    return { value, slope };
   };
-  if (presentValue(0) <= amount) return 0;
-  let low = 0;
+  if (objective(0).value <= 0) return 0;
   let high = 1;
-  while (presentValue(high) > amount) high *= 2;
-  for (let i = 0; i < 200 && high - low > 0; i += 1) {
-    const mid = (low + high) / 2;
-    if (mid === low || mid === high) break;
-    if (presentValue(mid) > amount) low = mid;
-    else high = mid;
-  }
-  return (low + high) / 2;
+  while (objective(high).value > 0) high *= 2;
+  const root = solveInBracket(objective, 0, high);
+  assert(root.ok, 'solveDailyRate: the bracket holds a root');
+  return root.value;
 }
 
 export interface FeeRecognitionDay {
