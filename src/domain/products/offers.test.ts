@@ -1,0 +1,120 @@
+/**
+ * Offers from an approved decision, against hand-worked figures: three advance sizes priced at the
+ * decision's rate over the target term with the holdback that repays them in it; term loans and a
+ * credit line for good grades only; APRs that agree with an independent daily-rate solve (advance)
+ * and with the nominal rate (level-payment loan); expiry; and no offer below the minimum or without
+ * sales to repay from.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { calendarDate, formatCalendarDate, toDayNumber } from '../time/calendar-date.ts';
+import { solveDailyRate, totalRepayable } from './advance/advance.ts';
+import { type ApprovedDecision, offerOpen, offersFor } from './offers.ts';
+
+const day = toDayNumber(calendarDate('2026-03-02'));
+/** Grade C: 10,000.00 at 11.68% a year; the merchant is forecast to sell 500.00 a day. */
+const decision: ApprovedDecision = {
+  decisionId: 'dec_1',
+  merchantId: 'mer_1',
+  currency: 'USD',
+  grade: 'C',
+  limitMinor: 1_000_000n,
+  annualRateBps: 1_168,
+  day,
+  forecastDailySalesMinor: [50_000n],
+};
+
+describe('offersFor', () => {
+  const offers = offersFor(decision);
+  const advances = offers.filter((o) => o.product === 'advance');
+
+  it('offers three advance sizes, two term loans and a credit line to a grade C merchant', () => {
+    assert.deepEqual(
+      offers.map((o) => `${o.product} ${o.amountMinor}`),
+      [
+        'advance 1000000',
+        'advance 700000',
+        'advance 400000',
+        'term_loan 1000000',
+        'term_loan 1000000',
+        'credit_line 1000000',
+      ],
+    );
+    for (const offer of offers) {
+      assert.equal(formatCalendarDate(offer.offeredOn), '2026-03-02');
+      assert.equal(formatCalendarDate(offer.expiresOn), '2026-04-01');
+      assert.equal(offerOpen(offer, day + 30), true);
+      assert.equal(offerOpen(offer, day + 31), false);
+    }
+  });
+
+  it('prices an advance at the annual rate over 180 days and holds back enough to repay it then', () => {
+    const [largest] = advances;
+    assert.ok(largest?.product === 'advance');
+    // Fee: 11.68% × 180 / 365 = 5.76%; 10,000.00 → 576.00.
+    assert.equal(largest.terms.factorBps, 10_576);
+    assert.equal(largest.totalCostMinor, 57_600n);
+    assert.equal(largest.totalRepayableMinor, 1_057_600n);
+    // 1,057,600 over 180 days of 50,000 in sales: 11.7511…%, rounded up to 1,176 bps.
+    assert.equal(largest.terms.holdbackRateBps, 1_176);
+    // 5,880 a day: 179 days and 5,080 on the 180th.
+    assert.equal(largest.schedule.length, 180);
+    assert.equal(largest.schedule[0]?.amountMinor, 5_880n);
+    assert.equal(formatCalendarDate(largest.schedule[0]?.date ?? calendarDate('1970-01-01')), '2026-03-03');
+    assert.equal(largest.schedule.at(-1)?.amountMinor, 5_080n);
+    assert.equal(totalRepayable(largest.terms), largest.totalRepayableMinor);
+    assert.deepEqual(largest.terms.minimumPayment, { periodDays: 60, shareBps: 556 });
+  });
+
+  it('discloses an advance APR that a daily-rate solve of the same schedule agrees with', () => {
+    for (const offer of advances) {
+      assert.equal(offer.aprUnitPeriod, 'daily');
+      const daily = offer.schedule.map((p) => p.amountMinor);
+      const independent = solveDailyRate(offer.amountMinor, daily) * 365 * 100;
+      assert.ok(
+        Math.abs(Number(offer.aprPercent) - independent) <= 0.005 + 1e-9,
+        `${offer.aprPercent} vs ${independent}`,
+      );
+      // Repaid over about six months, a 5.76% fee costs far more than 11.68% a year.
+      assert.ok(Number(offer.aprPercent) > 20 && Number(offer.aprPercent) < 25, offer.aprPercent);
+    }
+  });
+
+  it('schedules level monthly instalments for a term loan whose APR is its nominal rate', () => {
+    const loans = offers.filter((o) => o.product === 'term_loan');
+    assert.deepEqual(
+      loans.map((o) => (o.product === 'term_loan' ? o.terms.months : 0)),
+      [6, 12],
+    );
+    for (const loan of loans) {
+      assert.equal(formatCalendarDate(loan.schedule[0]?.date ?? calendarDate('1970-01-01')), '2026-04-02');
+      assert.equal(loan.aprUnitPeriod, 'monthly');
+      // Payments rounded up to the cent can move the APR by a hundredth at most.
+      assert.ok(Math.abs(Number(loan.aprPercent) - 11.68) <= 0.01, loan.aprPercent);
+      assert.equal(loan.totalCostMinor, loan.totalRepayableMinor - 1_000_000n);
+    }
+  });
+
+  it('prices a credit line at its annual rate, its cost shown for the whole limit over 30 days', () => {
+    const line = offers.find((o) => o.product === 'credit_line');
+    assert.ok(line);
+    assert.equal(line.aprPercent, '11.68');
+    // 1,000,000 × 11.68% × 30 / 365 = 9,600 exactly.
+    assert.equal(line.totalCostMinor, 9_600n);
+  });
+
+  it('offers a grade E merchant advances only, and nobody anything below the minimum', () => {
+    assert.deepEqual([...new Set(offersFor({ ...decision, grade: 'E' }).map((o) => o.product))], ['advance']);
+    // 40% of 1,200.00 is 480.00, under the 500.00 minimum.
+    assert.deepEqual(
+      offersFor({ ...decision, limitMinor: 120_000n, grade: 'E' }).map((o) => o.amountMinor),
+      [120_000n, 84_000n],
+    );
+    assert.deepEqual(offersFor({ ...decision, limitMinor: 40_000n }), []);
+    assert.deepEqual(
+      offersFor({ ...decision, grade: 'E', forecastDailySalesMinor: [0n] }),
+      [],
+      'no sales to hold back from',
+    );
+  });
+});

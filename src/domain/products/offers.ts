@@ -1,0 +1,278 @@
+/**
+ * Offers from an approved credit decision: what a merchant is shown, pre-approved, with the cost
+ * disclosed before it accepts. Per eligible product:
+ *
+ * - **Advance**: up to three sizes of the decision's limit (all, 70%, 40% by default, as platforms
+ *   show), each for a fixed fee — the decision's annual rate over the target term — and a holdback
+ *   rate chosen so the sales forecast repays it in about the target term (within the allowed
+ *   holdback range), with the minimum payment and maximum term of the settings;
+ * - **Term loan**: the limit in equal monthly instalments at the decision's rate, for each offered
+ *   number of months (better grades only);
+ * - **Credit line**: the limit, at the decision's rate, interest daily (best grades only).
+ *
+ * Each offer carries the forecast repayment schedule (an advance's from the sales forecast, a
+ * loan's from its instalments), the total cost of credit, the total repayable and the APR by the
+ * actuarial method of Regulation Z Appendix J over that schedule; a credit line's APR is its
+ * annual rate (open-end credit). Offers expire after the settings' validity (30 days).
+ */
+import { levelPaymentSchedule, periodicRateFromAnnualBasisPoints } from '../finance/amortization.ts';
+import { annualPercentageRate } from '../finance/apr.ts';
+import { divideRounded } from '../money/rounding.ts';
+import { addMonths, type CalendarDate, fromDayNumber, toDayNumber } from '../time/calendar-date.ts';
+import { type AdvanceTerms, forecastHoldback, totalRepayable } from './advance/advance.ts';
+
+const bps = 10_000n;
+
+export type Product = 'advance' | 'term_loan' | 'credit_line';
+
+export interface OfferSettings {
+  readonly validityDays: number;
+  /** Advance sizes as shares of the limit, largest first. */
+  readonly advanceSizesBps: readonly number[];
+  /** The term an advance's fee is priced for and its holdback aims at. */
+  readonly advanceTargetTermDays: number;
+  readonly holdbackRateMinBps: number;
+  readonly holdbackRateMaxBps: number;
+  readonly minimumPayment: { readonly periodDays: number; readonly shareBps: number } | null;
+  readonly advanceMaxTermDays: number | null;
+  /** Term loans offered, in months, and the grades that get them. */
+  readonly termLoanMonths: readonly number[];
+  readonly termLoanGrades: readonly string[];
+  readonly creditLineGrades: readonly string[];
+  /** Offers below this amount are not made. */
+  readonly minimumOfferMinor: bigint;
+  /** Amounts are rounded down to a multiple of this many minor units. */
+  readonly amountRoundingMinor: bigint;
+}
+
+export const defaultOfferSettings: OfferSettings = {
+  validityDays: 30,
+  advanceSizesBps: [10_000, 7_000, 4_000],
+  advanceTargetTermDays: 180,
+  holdbackRateMinBps: 500,
+  holdbackRateMaxBps: 2_000,
+  // 1/18 of the total every 60 days, as Shopify Capital does.
+  minimumPayment: { periodDays: 60, shareBps: 556 },
+  advanceMaxTermDays: 540,
+  termLoanMonths: [6, 12],
+  termLoanGrades: ['A', 'B', 'C', 'D'],
+  creditLineGrades: ['A', 'B', 'C'],
+  minimumOfferMinor: 50_000n,
+  amountRoundingMinor: 1_000n,
+};
+
+export interface ApprovedDecision {
+  readonly decisionId: string;
+  readonly merchantId: string;
+  readonly currency: string;
+  readonly grade: string;
+  readonly limitMinor: bigint;
+  readonly annualRateBps: number;
+  /** The day offers are made (a day number); repayments start the day after. */
+  readonly day: number;
+  /** Forecast sales for the days after `day`, minor units (the last value repeats). */
+  readonly forecastDailySalesMinor: readonly bigint[];
+}
+
+export interface ScheduledPayment {
+  readonly date: CalendarDate;
+  readonly amountMinor: bigint;
+}
+
+export interface TermLoanTerms {
+  readonly amountMinor: bigint;
+  readonly currency: string;
+  readonly annualRateBps: number;
+  readonly months: number;
+}
+
+export interface CreditLineOfferTerms {
+  readonly limitMinor: bigint;
+  readonly currency: string;
+  readonly annualRateBps: number;
+  readonly dayCount: 'act_365f';
+}
+
+interface OfferBase {
+  readonly merchantId: string;
+  readonly decisionId: string;
+  readonly amountMinor: bigint;
+  readonly currency: string;
+  readonly totalCostMinor: bigint;
+  readonly totalRepayableMinor: bigint;
+  readonly aprPercent: string;
+  readonly aprUnitPeriod: string;
+  /** Forecast (advance) or contractual (loan) repayments; empty for a credit line. */
+  readonly schedule: readonly ScheduledPayment[];
+  readonly offeredOn: CalendarDate;
+  readonly expiresOn: CalendarDate;
+}
+
+export type Offer =
+  | (OfferBase & { readonly product: 'advance'; readonly terms: AdvanceTerms })
+  | (OfferBase & { readonly product: 'term_loan'; readonly terms: TermLoanTerms })
+  | (OfferBase & { readonly product: 'credit_line'; readonly terms: CreditLineOfferTerms });
+
+function roundDown(amount: bigint, unit: bigint): bigint {
+  return (amount / unit) * unit;
+}
+
+function clamp(value: bigint, low: bigint, high: bigint): bigint {
+  if (value < low) return low;
+  return value > high ? high : value;
+}
+
+function base(
+  decision: ApprovedDecision,
+  settings: OfferSettings,
+  amountMinor: bigint,
+  schedule: readonly ScheduledPayment[],
+): Omit<OfferBase, 'aprPercent' | 'aprUnitPeriod' | 'totalCostMinor'> {
+  return {
+    merchantId: decision.merchantId,
+    decisionId: decision.decisionId,
+    amountMinor,
+    currency: decision.currency,
+    totalRepayableMinor: schedule.reduce((sum, p) => sum + p.amountMinor, 0n),
+    schedule,
+    offeredOn: fromDayNumber(decision.day),
+    expiresOn: fromDayNumber(decision.day + settings.validityDays),
+  };
+}
+
+/** The Appendix J APR of a schedule, or null when none can be disclosed (then no offer is made). */
+function aprOf(amountMinor: bigint, day: number, schedule: readonly ScheduledPayment[]) {
+  const apr = annualPercentageRate({
+    advances: [{ amountMinor, date: fromDayNumber(day) }],
+    payments: schedule.map((p) => ({ amountMinor: p.amountMinor, date: p.date })),
+  });
+  return apr.ok ? { aprPercent: apr.value.aprPercentText, aprUnitPeriod: apr.value.unitPeriod } : null;
+}
+
+function advanceOffer(
+  decision: ApprovedDecision,
+  settings: OfferSettings,
+  amountMinor: bigint,
+): Offer | null {
+  // The fee: the annual rate over the target term.
+  const feeBps = Math.round((decision.annualRateBps * settings.advanceTargetTermDays) / 365);
+  const forecast = decision.forecastDailySalesMinor;
+  let salesOverTerm = 0n;
+  for (let d = 1; d <= settings.advanceTargetTermDays && forecast.length > 0; d += 1)
+    salesOverTerm += forecast[Math.min(d, forecast.length) - 1] as bigint;
+  if (salesOverTerm <= 0n) return null;
+  const draft: AdvanceTerms = {
+    amountMinor,
+    currency: decision.currency,
+    factorBps: 10_000 + feeBps,
+    holdbackRateBps: settings.holdbackRateMinBps,
+    minimumPayment: settings.minimumPayment,
+    maxTermDays: settings.advanceMaxTermDays,
+  };
+  // The holdback that repays the total from the forecast sales of the target term, within range.
+  const holdback = clamp(
+    divideRounded(totalRepayable(draft) * bps, salesOverTerm, 'up'),
+    BigInt(settings.holdbackRateMinBps),
+    BigInt(settings.holdbackRateMaxBps),
+  );
+  const terms: AdvanceTerms = { ...draft, holdbackRateBps: Number(holdback) };
+  const holdbacks = forecastHoldback(terms, forecast);
+  if (!holdbacks.ok) return null;
+  const schedule = holdbacks.value.daily.flatMap((amount, index) =>
+    amount > 0n ? [{ date: fromDayNumber(decision.day + index + 1), amountMinor: amount }] : [],
+  );
+  const apr = aprOf(amountMinor, decision.day, schedule);
+  if (apr === null) return null;
+  return {
+    product: 'advance',
+    terms,
+    ...base(decision, settings, amountMinor, schedule),
+    totalCostMinor: totalRepayable(terms) - amountMinor,
+    ...apr,
+  };
+}
+
+function termLoanOffer(decision: ApprovedDecision, settings: OfferSettings, months: number): Offer | null {
+  const rows = levelPaymentSchedule({
+    principalMinor: decision.limitMinor,
+    periods: months,
+    rate: periodicRateFromAnnualBasisPoints(BigInt(decision.annualRateBps), 12n),
+    paymentRounding: 'up',
+    interestRounding: 'half_even',
+  });
+  if (!rows.ok) return null;
+  const start = fromDayNumber(decision.day);
+  const schedule = rows.value.map((row) => ({
+    date: addMonths(start, row.period),
+    amountMinor: row.paymentMinor,
+  }));
+  const apr = aprOf(decision.limitMinor, decision.day, schedule);
+  if (apr === null) return null;
+  const terms: TermLoanTerms = {
+    amountMinor: decision.limitMinor,
+    currency: decision.currency,
+    annualRateBps: decision.annualRateBps,
+    months,
+  };
+  const offer = base(decision, settings, decision.limitMinor, schedule);
+  return {
+    product: 'term_loan',
+    terms,
+    ...offer,
+    totalCostMinor: offer.totalRepayableMinor - decision.limitMinor,
+    ...apr,
+  };
+}
+
+function creditLineOffer(decision: ApprovedDecision, settings: OfferSettings): Offer {
+  const terms: CreditLineOfferTerms = {
+    limitMinor: decision.limitMinor,
+    currency: decision.currency,
+    annualRateBps: decision.annualRateBps,
+    dayCount: 'act_365f',
+  };
+  return {
+    product: 'credit_line',
+    terms,
+    ...base(decision, settings, decision.limitMinor, []),
+    // Nothing is owed until drawn: the cost shown is that of the whole limit drawn for 30 days.
+    totalCostMinor: divideRounded(
+      decision.limitMinor * BigInt(decision.annualRateBps) * 30n,
+      bps * 365n,
+      'half_even',
+    ),
+    totalRepayableMinor: 0n,
+    aprPercent: (decision.annualRateBps / 100).toFixed(2),
+    aprUnitPeriod: 'daily',
+  };
+}
+
+/** Every offer an approved decision supports; none for a limit below the minimum offer. */
+export function offersFor(
+  decision: ApprovedDecision,
+  settings: OfferSettings = defaultOfferSettings,
+): Offer[] {
+  const offers: Offer[] = [];
+  const sizes = new Set<bigint>();
+  for (const share of settings.advanceSizesBps) {
+    const amount = roundDown((decision.limitMinor * BigInt(share)) / bps, settings.amountRoundingMinor);
+    if (amount < settings.minimumOfferMinor || sizes.has(amount)) continue;
+    sizes.add(amount);
+    const offer = advanceOffer(decision, settings, amount);
+    if (offer !== null) offers.push(offer);
+  }
+  if (decision.limitMinor >= settings.minimumOfferMinor && settings.termLoanGrades.includes(decision.grade)) {
+    for (const months of settings.termLoanMonths) {
+      const offer = termLoanOffer(decision, settings, months);
+      if (offer !== null) offers.push(offer);
+    }
+  }
+  if (decision.limitMinor >= settings.minimumOfferMinor && settings.creditLineGrades.includes(decision.grade))
+    offers.push(creditLineOffer(decision, settings));
+  return offers;
+}
+
+/** Whether an offer can still be accepted on `day`. */
+export function offerOpen(offer: Pick<Offer, 'expiresOn'>, day: number): boolean {
+  return day <= toDayNumber(offer.expiresOn);
+}
