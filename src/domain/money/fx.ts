@@ -1,0 +1,90 @@
+/**
+ * Foreign exchange for deductions across currencies: a payout in one currency repaying a facility
+ * in another. The rate is a decimal (units of the quote currency per unit of the base currency, as
+ * quoted: EUR→USD 1.0842) with where it came from, recorded with every conversion so any deduction
+ * can be re-derived. Conversion is exact until one rounding to the target's minor unit, with the
+ * two currencies' exponents applied (JPY has none, KWD three).
+ */
+import { err, ok, type Result } from '../result.ts';
+import { type CurrencyCode, exponentOf, isCurrencyCode } from './currency.ts';
+import { type Decimal, formatDecimal, parseDecimal } from './decimal.ts';
+import { divideRounded, type RoundingMode } from './rounding.ts';
+
+export interface FxRate {
+  readonly base: CurrencyCode;
+  readonly quote: CurrencyCode;
+  /** Quote units per base unit. */
+  readonly rate: Decimal;
+  /** Where the rate came from (a feed, the platform's settlement report), for the record. */
+  readonly source: string;
+  /** When the rate was observed, RFC 3339. */
+  readonly asOf: string;
+}
+
+export type FxProblem = 'fx_rate_invalid' | 'fx_currency_mismatch';
+
+export function fxRate(
+  base: string,
+  quote: string,
+  rate: string,
+  source: string,
+  asOf: string,
+): Result<FxRate, FxProblem> {
+  if (!isCurrencyCode(base) || !isCurrencyCode(quote))
+    return err('fx_rate_invalid', 'base and quote must be ISO 4217 codes');
+  if (base === quote) return err('fx_rate_invalid', 'a rate converts between two different currencies');
+  const parsed = parseDecimal(rate);
+  if (!parsed.ok || parsed.value.coefficient <= 0n)
+    return err('fx_rate_invalid', `rate must be a positive decimal, not ${rate}`);
+  if (source.trim() === '') return err('fx_rate_invalid', 'a rate needs its source');
+  return ok({ base, quote, rate: parsed.value, source, asOf });
+}
+
+export interface Conversion {
+  readonly fromMinor: bigint;
+  readonly from: CurrencyCode;
+  readonly toMinor: bigint;
+  readonly to: CurrencyCode;
+  /** The rate as quoted, its source and time: what to record beside the deduction. */
+  readonly rate: string;
+  readonly source: string;
+  readonly asOf: string;
+}
+
+/**
+ * `amountMinor` of `from` in `to`, at the rate in either direction (base→quote multiplies, quote→base
+ * divides), rounded once with `mode`.
+ */
+export function convert(
+  amountMinor: bigint,
+  from: CurrencyCode,
+  to: CurrencyCode,
+  rate: FxRate,
+  mode: RoundingMode,
+): Result<Conversion, FxProblem> {
+  const forward = rate.base === from && rate.quote === to;
+  const backward = rate.base === to && rate.quote === from;
+  if (!forward && !backward)
+    return err('fx_currency_mismatch', `a ${rate.base}/${rate.quote} rate cannot convert ${from} to ${to}`);
+  // amount_to = amount_from × 10^(e_to − e_from) × rate (or ÷ rate), with rate = c / 10^s.
+  const scale = 10n ** BigInt(rate.rate.scale);
+  const coefficient = rate.rate.coefficient;
+  let numerator = amountMinor * 10n ** BigInt(exponentOf(to));
+  let denominator = 10n ** BigInt(exponentOf(from));
+  if (forward) {
+    numerator *= coefficient;
+    denominator *= scale;
+  } else {
+    numerator *= scale;
+    denominator *= coefficient;
+  }
+  return ok({
+    fromMinor: amountMinor,
+    from,
+    toMinor: divideRounded(numerator, denominator, mode),
+    to,
+    rate: `${rate.base}/${rate.quote} ${formatDecimal(rate.rate)}`,
+    source: rate.source,
+    asOf: rate.asOf,
+  });
+}
