@@ -1,0 +1,83 @@
+/**
+ * One advance through a missed minimum, by hand: no sales for the first 60 days leaves the first
+ * minimum (6,228 of 112,000) unpaid; the next day it is delinquent; after the 7-day grace one late
+ * fee of 25.00 is charged, once; paying what is overdue cures it; and a last payment pays it off
+ * with every deferred fee recognised. Each step's postings move the receivables exactly as the
+ * facility says.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FacilityBook } from '../postings.ts';
+import type { AdvanceTerms } from './advance.ts';
+import { advanceOwed, applyAdvanceDeduction, disbursedAdvance, serviceAdvanceDay } from './servicing.ts';
+
+const book: FacilityBook = { financierId: 'fin_a', currency: 'USD', facilityId: 'fac_1' };
+const terms: AdvanceTerms = {
+  amountMinor: 100_000n,
+  currency: 'USD',
+  factorBps: 11_200,
+  holdbackRateBps: 1_000,
+  minimumPayment: { periodDays: 60, shareBps: 556 },
+  maxTermDays: null,
+};
+const start = 1_000;
+
+describe('an advance through a missed minimum', () => {
+  it('goes delinquent, is charged one late fee after the grace, cures, and pays off', () => {
+    let facility = disbursedAdvance(book, 'mer_1', terms, 0.0005, start);
+    for (let day = start + 1; day <= start + 60; day += 1)
+      facility = serviceAdvanceDay(facility, day, `d${day}`).facility;
+    assert.equal(facility.status, 'active', 'due today is not yet past due');
+    assert.deepEqual(advanceOwed(facility, start + 60).overdue, {
+      fees: 6_228n,
+      interest: 0n,
+      principal: 0n,
+    });
+
+    const late = serviceAdvanceDay(facility, start + 61, 'd61');
+    assert.deepEqual(
+      late.events.filter((e) => e.type === 'status_changed'),
+      [{ type: 'status_changed', from: 'active', to: 'delinquent' }],
+    );
+    facility = late.facility;
+    for (let day = start + 62; day <= start + 67; day += 1)
+      facility = serviceAdvanceDay(facility, day, `d${day}`).facility;
+    assert.equal(facility.owed.fees, 12_000n, 'no late fee within the grace');
+    const charged = serviceAdvanceDay(facility, start + 68, 'd68');
+    assert.ok(charged.events.some((e) => e.type === 'late_fee_charged' && e.amountMinor === 2_500n));
+    assert.equal(charged.facility.owed.fees, 14_500n);
+    assert.ok(charged.postings.some((p) => p.code === 'late_fee' && p.amount === 2_500n));
+    facility = charged.facility;
+    const again = serviceAdvanceDay(facility, start + 69, 'd69');
+    assert.equal(
+      again.events.filter((e) => e.type === 'late_fee_charged').length,
+      0,
+      'once per missed minimum',
+    );
+    facility = again.facility;
+
+    // Paying the overdue 6,228 cures it.
+    facility = applyAdvanceDeduction(facility, start + 70, 'd70', 'pay_1', {
+      fees: 6_228n,
+      interest: 0n,
+      principal: 0n,
+    }).facility;
+    const cured = serviceAdvanceDay(facility, start + 70, 'd70');
+    assert.equal(cured.facility.status, 'active');
+    assert.equal(cured.facility.daysPastDue, 0);
+    facility = cured.facility;
+
+    // The rest: 14,500 − 6,228 of fees and all the principal.
+    const rest = { fees: facility.owed.fees, interest: 0n, principal: facility.owed.principal };
+    const paid = applyAdvanceDeduction(facility, start + 71, 'd71', 'pay_2', rest);
+    assert.equal(paid.facility.status, 'paid_off');
+    assert.equal(paid.facility.deferredFeeMinor, 0n);
+    assert.deepEqual(paid.facility.owed, { fees: 0n, principal: 0n });
+    assert.ok(paid.events.some((e) => e.type === 'status_changed' && e.to === 'paid_off'));
+    assert.deepEqual(
+      serviceAdvanceDay(paid.facility, start + 72, 'd72').postings,
+      [],
+      'nothing to service once paid off',
+    );
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * Servicing a revenue-based advance, one step at a time, as the settlement sweep and the daily cycle
+ * call it: what it is owed for the waterfall, a deduction applied, and the end of a day — fee
+ * recognised, minimum payments checked, days past due, the lifecycle moved on, a late fee after the
+ * grace period, a write-off at the configured age. Every step answers the facility as it now is and
+ * the ledger postings that make the books say the same (src/domain/products/postings.ts), so the
+ * facility's receivables always equal its ledger accounts.
+ */
+
+import type { TransferInput } from '../../ledger/types.ts';
+import { minBigint } from '../../money/bigint-min.ts';
+import { divideRounded } from '../../money/rounding.ts';
+import { type FacilityState, type LifecyclePolicy, nextState, servicedStates } from '../lifecycle.ts';
+import { type FacilityBook, feeCharged, feeRecognised, repaymentApplied, writtenOff } from '../postings.ts';
+import type { Amounts, FacilityOwed } from '../waterfall.ts';
+import { type AdvanceTerms, advanceFee } from './advance.ts';
+import { minimumPaymentStatus, type Repayment } from './minimum-payments.ts';
+
+export interface ServicingPolicy extends LifecyclePolicy {
+  /** Days past due before a late fee is charged, once per missed minimum. */
+  readonly lateFeeGraceDays: number;
+  readonly lateFeeMinor: bigint;
+}
+
+export const defaultServicingPolicy: ServicingPolicy = {
+  defaultAfterDays: 90,
+  writeOffAfterDays: 180,
+  lateFeeGraceDays: 7,
+  lateFeeMinor: 2_500n,
+};
+
+export interface AdvanceFacility {
+  readonly book: FacilityBook;
+  readonly merchantId: string;
+  readonly terms: AdvanceTerms;
+  /** The effective daily rate fixed at disbursement (the forecast holdback stream's). */
+  readonly dailyRate: number;
+  readonly disbursedDay: number;
+  readonly status: FacilityState;
+  /** Receivables: fees charged (the advance's fee and late fees) and principal, not yet repaid. */
+  readonly owed: { readonly fees: bigint; readonly principal: bigint };
+  readonly deferredFeeMinor: bigint;
+  readonly repayments: readonly Repayment[];
+  readonly daysPastDue: number;
+  /** The due day of the missed minimum a late fee was last charged for. */
+  readonly lateFeeChargedForDueDay: number | null;
+}
+
+export type ServicingEvent =
+  | { readonly type: 'status_changed'; readonly from: FacilityState; readonly to: FacilityState }
+  | { readonly type: 'late_fee_charged'; readonly amountMinor: bigint; readonly dueDay: number }
+  | { readonly type: 'minimum_payment_near_breach' }
+  | { readonly type: 'fee_recognised'; readonly amountMinor: bigint };
+
+export interface ServicingStep {
+  readonly facility: AdvanceFacility;
+  readonly postings: readonly TransferInput[];
+  readonly events: readonly ServicingEvent[];
+}
+
+/** An advance just disbursed: the principal and the fee owed, the fee deferred. */
+export function disbursedAdvance(
+  book: FacilityBook,
+  merchantId: string,
+  terms: AdvanceTerms,
+  dailyRate: number,
+  day: number,
+): AdvanceFacility {
+  const fee = advanceFee(terms);
+  return {
+    book,
+    merchantId,
+    terms,
+    dailyRate,
+    disbursedDay: day,
+    status: 'active',
+    owed: { fees: fee, principal: terms.amountMinor },
+    deferredFeeMinor: fee,
+    repayments: [],
+    daysPastDue: 0,
+    lateFeeChargedForDueDay: null,
+  };
+}
+
+export function outstanding(facility: AdvanceFacility): bigint {
+  return facility.owed.fees + facility.owed.principal;
+}
+
+/** What the waterfall may take on `day`: the missed minimum overdue, the rest by holdback. */
+export function advanceOwed(facility: AdvanceFacility, day: number): FacilityOwed {
+  const none: Amounts = { fees: 0n, interest: 0n, principal: 0n };
+  if (!servicedStates.has(facility.status))
+    return {
+      facilityId: facility.book.facilityId,
+      financierId: facility.book.financierId,
+      oldestDueDay: null,
+      overdue: none,
+      due: none,
+      notYetDue: none,
+      holdbackRateBps: null,
+    };
+  const status = minimumPaymentStatus(facility.terms, facility.disbursedDay, day, facility.repayments);
+  const overdueTotal = minBigint(status.overdueMinor, outstanding(facility));
+  const overdueFees = minBigint(overdueTotal, facility.owed.fees);
+  const overdue: Amounts = { fees: overdueFees, interest: 0n, principal: overdueTotal - overdueFees };
+  return {
+    facilityId: facility.book.facilityId,
+    financierId: facility.book.financierId,
+    oldestDueDay: status.oldestDueDay,
+    overdue,
+    due: none,
+    notYetDue: {
+      fees: facility.owed.fees - overdue.fees,
+      interest: 0n,
+      principal: facility.owed.principal - overdue.principal,
+    },
+    holdbackRateBps: facility.terms.holdbackRateBps,
+  };
+}
+
+/**
+ * Recognises fee income for the day: the carrying amount (owed less deferred fee) at the
+ * effective rate, never more than is deferred and never so little that the deferred fee exceeds
+ * what is left to repay — so a repaid advance has recognised all of its fee.
+ */
+function recogniseDay(facility: AdvanceFacility, day: string): ServicingStep {
+  const left = outstanding(facility);
+  const carrying = left - facility.deferredFeeMinor;
+  const scale = 10n ** 18n;
+  let income =
+    carrying > 0n
+      ? divideRounded(carrying * BigInt(Math.round(facility.dailyRate * 1e18)), scale, 'half_even')
+      : 0n;
+  if (income < facility.deferredFeeMinor - left) income = facility.deferredFeeMinor - left;
+  if (income < 0n) income = 0n;
+  if (income > facility.deferredFeeMinor) income = facility.deferredFeeMinor;
+  return {
+    facility: { ...facility, deferredFeeMinor: facility.deferredFeeMinor - income },
+    postings: feeRecognised(facility.book, day, income),
+    events: income > 0n ? [{ type: 'fee_recognised', amountMinor: income }] : [],
+  };
+}
+
+function moved(facility: AdvanceFacility, to: FacilityState): ServicingEvent[] {
+  return facility.status === to ? [] : [{ type: 'status_changed', from: facility.status, to }];
+}
+
+/**
+ * A deduction (or direct payment) applied: fees then principal as the waterfall split it. Paid in
+ * full, the facility is paid off and the fee still deferred is recognised the same day.
+ */
+export function applyAdvanceDeduction(
+  facility: AdvanceFacility,
+  day: number,
+  dayText: string,
+  eventId: string,
+  applied: Amounts,
+): ServicingStep {
+  const amount = applied.fees + applied.principal;
+  const after: AdvanceFacility = {
+    ...facility,
+    owed: { fees: facility.owed.fees - applied.fees, principal: facility.owed.principal - applied.principal },
+    repayments: amount > 0n ? [...facility.repayments, { day, amountMinor: amount }] : facility.repayments,
+  };
+  const postings = repaymentApplied(facility.book, eventId, applied);
+  if (outstanding(after) > 0n || !servicedStates.has(facility.status))
+    return { facility: after, postings, events: [] };
+  const to = nextState(facility.status, { type: 'repaid_in_full' });
+  const status = to.ok ? to.value : facility.status;
+  const closed = recogniseDay({ ...after, status, daysPastDue: 0 }, `${dayText}:payoff`);
+  return {
+    facility: closed.facility,
+    postings: [...postings, ...closed.postings],
+    events: [...closed.events, ...moved(facility, status)],
+  };
+}
+
+/** The end of `day` (its date as text, for posting ids): recognise, check, age, charge, write off. */
+export function serviceAdvanceDay(
+  facility: AdvanceFacility,
+  day: number,
+  dayText: string,
+  policy: ServicingPolicy = defaultServicingPolicy,
+): ServicingStep {
+  if (!servicedStates.has(facility.status)) return { facility, postings: [], events: [] };
+  const recognised = recogniseDay(facility, dayText);
+  let current = recognised.facility;
+  const postings: TransferInput[] = [...recognised.postings];
+  const events: ServicingEvent[] = [...recognised.events];
+
+  const status = minimumPaymentStatus(current.terms, current.disbursedDay, day, current.repayments);
+  if (status.nearBreach) events.push({ type: 'minimum_payment_near_breach' });
+  if (
+    status.oldestDueDay !== null &&
+    status.daysPastDue > policy.lateFeeGraceDays &&
+    current.lateFeeChargedForDueDay !== status.oldestDueDay &&
+    policy.lateFeeMinor > 0n
+  ) {
+    postings.push(...feeCharged(current.book, `late_fee:${dayText}`, policy.lateFeeMinor));
+    events.push({ type: 'late_fee_charged', amountMinor: policy.lateFeeMinor, dueDay: status.oldestDueDay });
+    current = {
+      ...current,
+      owed: { ...current.owed, fees: current.owed.fees + policy.lateFeeMinor },
+      lateFeeChargedForDueDay: status.oldestDueDay,
+    };
+  }
+
+  const aged = nextState(current.status, { type: 'aged', daysPastDue: status.daysPastDue }, policy);
+  const to = aged.ok ? aged.value : current.status;
+  events.push(...moved(current, to));
+  if (to === 'written_off') {
+    postings.push(
+      ...writtenOff(
+        current.book,
+        { fees: current.owed.fees, interest: 0n, principal: current.owed.principal },
+        current.deferredFeeMinor,
+      ),
+    );
+    current = { ...current, owed: { fees: 0n, principal: 0n }, deferredFeeMinor: 0n };
+  }
+  return { facility: { ...current, status: to, daysPastDue: status.daysPastDue }, postings, events };
+}
