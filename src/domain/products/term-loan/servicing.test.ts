@@ -1,0 +1,148 @@
+/**
+ * A 12-month term loan of 10,000.00 at 12% through the ledger state machine, by hand: the schedule
+ * is the shared amortization table to the cent; the first instalment's interest is booked on its
+ * due date; unpaid, it is past due the next day and delinquent; one late fee after the grace;
+ * paying what is overdue cures it; an early payoff costs the principal plus 14 days of interest
+ * (4,240) and nothing more; and the books end with every receivable at zero.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { LedgerHarness } from '../../ledger/ledger-harness.test-helper.ts';
+import type { TransferInput } from '../../ledger/types.ts';
+import { calendarDate, toDayNumber } from '../../time/calendar-date.ts';
+import {
+  disbursementConfirmed,
+  disbursementPending,
+  type FacilityBook,
+  facilityAccount,
+  facilityAccounts,
+  financierAccount,
+  financierAccounts,
+  fundPool,
+} from '../postings.ts';
+import {
+  applyTermLoanPayment,
+  disbursedTermLoan,
+  payoffAmount,
+  serviceTermLoanDay,
+  type TermLoanFacility,
+  termLoanOwed,
+} from './servicing.ts';
+
+const book: FacilityBook = { financierId: 'fin_a', currency: 'USD', facilityId: 'fac_loan' };
+const day = (text: string) => toDayNumber(calendarDate(text));
+const vectors = JSON.parse(
+  readFileSync(new URL('../../../../../shared/vectors/finance-math.json', import.meta.url), 'utf8'),
+) as {
+  amortization: { rows: [string, string, string, string][] };
+};
+const cents = (text: string) => BigInt(text.replace('.', ''));
+
+describe('a term loan, serviced', () => {
+  const ledger = new LedgerHarness();
+  const post = (transfers: readonly TransferInput[]) => {
+    const results = ledger.results(transfers);
+    assert.deepEqual(
+      results.filter((r) => r !== 'ok'),
+      [],
+      results.join(', '),
+    );
+  };
+  const matchesBooks = (f: TermLoanFacility) => {
+    assert.equal(-ledger.creditBalance(facilityAccount.principal(book)), f.owed.principal);
+    assert.equal(-ledger.creditBalance(facilityAccount.interest(book)), f.owed.interest);
+    assert.equal(-ledger.creditBalance(facilityAccount.fees(book)), f.owed.fees);
+  };
+  ledger.openAccounts([...financierAccounts(book), ...facilityAccounts(book)]);
+  post(fundPool(book, 'fund', 5_000_000n));
+  const opened = disbursedTermLoan(
+    book,
+    'mer_1',
+    {
+      amountMinor: 1_000_000n,
+      currency: 'USD',
+      annualRateBps: 1_200,
+      months: 12,
+      amortization: 'level_payment',
+    },
+    day('2026-01-15'),
+  );
+  assert.ok(opened.ok);
+  let loan = opened.value;
+  post(disbursementPending(book, 1_000_000n, 0n));
+  post(disbursementConfirmed(book));
+
+  it('schedules the shared amortization table to the cent, monthly from disbursement', () => {
+    const rows = vectors.amortization.rows;
+    assert.equal(loan.instalments.length, rows.length);
+    for (const [index, [payment, interest, principal, balance]] of rows.entries()) {
+      const row = loan.instalments[index];
+      assert.deepEqual(
+        [row?.paymentMinor, row?.interestMinor, row?.principalMinor, row?.balanceMinor],
+        [cents(payment), cents(interest), cents(principal), cents(balance)],
+        `period ${index + 1}`,
+      );
+    }
+    assert.equal(loan.instalments[0]?.dueDay, day('2026-02-15'));
+    assert.equal(loan.instalments[11]?.dueDay, day('2027-01-15'));
+  });
+
+  it('books the first instalment’s interest on its due date and asks for the instalment', () => {
+    for (let d = day('2026-01-16'); d <= day('2026-02-15'); d += 1) {
+      const step = serviceTermLoanDay(loan, d, `d${d}`);
+      post(step.postings);
+      loan = step.facility;
+    }
+    assert.equal(loan.owed.interest, 10_000n);
+    assert.equal(loan.status, 'active');
+    const owed = termLoanOwed(loan, day('2026-02-15'));
+    assert.deepEqual(owed.due, { fees: 0n, interest: 10_000n, principal: 78_849n });
+    assert.deepEqual(owed.overdue, { fees: 0n, interest: 0n, principal: 0n });
+    matchesBooks(loan);
+  });
+
+  it('is delinquent the day after, charged one late fee after the grace, and cured by paying', () => {
+    const next = serviceTermLoanDay(loan, day('2026-02-16'), '2026-02-16');
+    assert.equal(next.facility.status, 'delinquent');
+    loan = next.facility;
+    assert.deepEqual(termLoanOwed(loan, day('2026-02-16')).overdue, {
+      fees: 0n,
+      interest: 10_000n,
+      principal: 78_849n,
+    });
+    for (let d = day('2026-02-17'); d <= day('2026-02-24'); d += 1) {
+      const step = serviceTermLoanDay(loan, d, `d${d}`);
+      post(step.postings);
+      loan = step.facility;
+    }
+    assert.equal(loan.owed.fees, 2_500n, 'one late fee, on the 8th day past due');
+    assert.equal(loan.daysPastDue, 9);
+    const paid = applyTermLoanPayment(loan, '2026-02-25', 'pay_1', {
+      fees: 2_500n,
+      interest: 10_000n,
+      principal: 78_849n,
+    });
+    post(paid.postings);
+    const cured = serviceTermLoanDay(paid.facility, day('2026-02-25'), '2026-02-25');
+    post(cured.postings);
+    loan = cured.facility;
+    assert.deepEqual([loan.status, loan.daysPastDue], ['active', 0]);
+    matchesBooks(loan);
+  });
+
+  it('pays off early for the principal and the interest of the days run, and the books empty', () => {
+    // 921,151 × 12% × 14 / 365 = 4,239.82…: 4,240.
+    const payoff = payoffAmount(loan, day('2026-03-01'));
+    assert.deepEqual(payoff, { fees: 0n, interest: 4_240n, principal: 921_151n });
+    const paid = applyTermLoanPayment(loan, '2026-03-01', 'payoff', payoff);
+    post(paid.postings);
+    loan = paid.facility;
+    assert.equal(loan.status, 'paid_off');
+    matchesBooks(loan);
+    assert.equal(ledger.creditBalance(financierAccount.interestIncome(book)), 14_240n);
+    assert.equal(ledger.creditBalance(financierAccount.feeIncome(book)), 2_500n);
+    assert.equal(ledger.verify(), null);
+    assert.deepEqual(serviceTermLoanDay(loan, day('2026-03-02'), '2026-03-02').postings, []);
+  });
+});

@@ -1,0 +1,284 @@
+/**
+ * Servicing a term loan: equal instalments (or equal principal) on the same day of each month from
+ * disbursement, the schedule exact in minor units (src/domain/finance/amortization.ts).
+ *
+ * Interest is booked on each instalment's due date — the period's interest, as scheduled — so what
+ * the loan is owed is the principal outstanding, the interest of the instalments due so far, and
+ * fees. Payments count first-in first-out against the instalments: an instalment is overdue while
+ * what has been paid of interest and principal is less than what was due by its date; days past
+ * due count from the oldest such date. Early payoff is the principal outstanding, the interest
+ * booked and not paid, and the period's interest accrued so far (ACT/365F, simple, rounded half
+ * even) — nothing for the months not yet run.
+ */
+import {
+  equalPrincipalSchedule,
+  levelPaymentSchedule,
+  periodicRateFromAnnualBasisPoints,
+  type ScheduleRow,
+} from '../../finance/amortization.ts';
+import type { TransferInput } from '../../ledger/types.ts';
+import { minBigint } from '../../money/bigint-min.ts';
+import { divideRounded } from '../../money/rounding.ts';
+import { err, ok, type Result } from '../../result.ts';
+import { addMonths, fromDayNumber, toDayNumber } from '../../time/calendar-date.ts';
+import { defaultServicingPolicy, type ServicingEvent, type ServicingPolicy } from '../advance/servicing.ts';
+import { type FacilityState, nextState, servicedStates } from '../lifecycle.ts';
+import { type FacilityBook, feeCharged, interestAccrued, repaymentApplied, writtenOff } from '../postings.ts';
+import type { Amounts, FacilityOwed } from '../waterfall.ts';
+
+export interface TermLoanTerms {
+  readonly amountMinor: bigint;
+  readonly currency: string;
+  readonly annualRateBps: number;
+  readonly months: number;
+  readonly amortization: 'level_payment' | 'equal_principal';
+}
+
+export interface Instalment extends ScheduleRow {
+  readonly dueDay: number;
+}
+
+export interface TermLoanFacility {
+  readonly book: FacilityBook;
+  readonly merchantId: string;
+  readonly terms: TermLoanTerms;
+  readonly disbursedDay: number;
+  readonly instalments: readonly Instalment[];
+  readonly status: FacilityState;
+  readonly owed: { readonly fees: bigint; readonly interest: bigint; readonly principal: bigint };
+  /** Instalments whose interest has been booked (their due date has come). */
+  readonly instalmentsBooked: number;
+  /** Paid so far against the schedule's interest and principal (late fees aside). */
+  readonly paidInterest: bigint;
+  readonly paidPrincipal: bigint;
+  readonly daysPastDue: number;
+  readonly lateFeeChargedForDueDay: number | null;
+}
+
+export type TermLoanProblem = 'term_loan_terms_invalid';
+
+export function termLoanSchedule(
+  terms: TermLoanTerms,
+  disbursedDay: number,
+): Result<Instalment[], TermLoanProblem> {
+  if (!Number.isInteger(terms.months) || terms.months < 1 || terms.months > 360)
+    return err('term_loan_terms_invalid', 'months must be a whole number from 1 to 360');
+  if (!Number.isInteger(terms.annualRateBps) || terms.annualRateBps < 0 || terms.annualRateBps > 10_000)
+    return err('term_loan_terms_invalid', 'annualRateBps must be a whole number from 0 to 10000');
+  const base = {
+    principalMinor: terms.amountMinor,
+    periods: terms.months,
+    rate: periodicRateFromAnnualBasisPoints(BigInt(terms.annualRateBps), 12n),
+    interestRounding: 'half_even' as const,
+  };
+  const rows =
+    terms.amortization === 'level_payment'
+      ? levelPaymentSchedule({ ...base, paymentRounding: 'up' })
+      : equalPrincipalSchedule(base);
+  if (!rows.ok) return err('term_loan_terms_invalid', rows.code);
+  const start = fromDayNumber(disbursedDay);
+  return ok(rows.value.map((row) => ({ ...row, dueDay: toDayNumber(addMonths(start, row.period)) })));
+}
+
+export function disbursedTermLoan(
+  book: FacilityBook,
+  merchantId: string,
+  terms: TermLoanTerms,
+  disbursedDay: number,
+): Result<TermLoanFacility, TermLoanProblem> {
+  const instalments = termLoanSchedule(terms, disbursedDay);
+  if (!instalments.ok) return instalments;
+  return ok({
+    book,
+    merchantId,
+    terms,
+    disbursedDay,
+    instalments: instalments.value,
+    status: 'active',
+    owed: { fees: 0n, interest: 0n, principal: terms.amountMinor },
+    instalmentsBooked: 0,
+    paidInterest: 0n,
+    paidPrincipal: 0n,
+    daysPastDue: 0,
+    lateFeeChargedForDueDay: null,
+  });
+}
+
+/** Scheduled interest and principal due on or before `day`, cumulatively. */
+function dueBy(facility: TermLoanFacility, day: number): { interest: bigint; principal: bigint } {
+  let interest = 0n;
+  let principal = 0n;
+  for (const instalment of facility.instalments) {
+    if (instalment.dueDay > day) break;
+    interest += instalment.interestMinor;
+    principal += instalment.principalMinor;
+  }
+  return { interest, principal };
+}
+
+/** The oldest instalment not fully paid by `day`, first-in first-out. */
+function oldestUnpaid(facility: TermLoanFacility, day: number): Instalment | null {
+  let interest = 0n;
+  let principal = 0n;
+  for (const instalment of facility.instalments) {
+    if (instalment.dueDay > day) return null;
+    interest += instalment.interestMinor;
+    principal += instalment.principalMinor;
+    if (facility.paidInterest < interest || facility.paidPrincipal < principal) return instalment;
+  }
+  return null;
+}
+
+export function termLoanOwed(facility: TermLoanFacility, day: number): FacilityOwed {
+  const none: Amounts = { fees: 0n, interest: 0n, principal: 0n };
+  const id = {
+    facilityId: facility.book.facilityId,
+    financierId: facility.book.financierId,
+    holdbackRateBps: null,
+  };
+  if (!servicedStates.has(facility.status))
+    return { ...id, oldestDueDay: null, overdue: none, due: none, notYetDue: none };
+  const before = dueBy(facility, day - 1);
+  const through = dueBy(facility, day);
+  const shortfall = (due: bigint, paid: bigint) => (due > paid ? due - paid : 0n);
+  const overdue: Amounts = {
+    fees: facility.owed.fees,
+    interest: minBigint(shortfall(before.interest, facility.paidInterest), facility.owed.interest),
+    principal: minBigint(shortfall(before.principal, facility.paidPrincipal), facility.owed.principal),
+  };
+  const due: Amounts = {
+    fees: 0n,
+    interest: minBigint(
+      shortfall(through.interest, facility.paidInterest) - overdue.interest,
+      facility.owed.interest - overdue.interest,
+    ),
+    principal: minBigint(
+      shortfall(through.principal, facility.paidPrincipal) - overdue.principal,
+      facility.owed.principal - overdue.principal,
+    ),
+  };
+  return {
+    ...id,
+    oldestDueDay: oldestUnpaid(facility, day)?.dueDay ?? null,
+    overdue,
+    due,
+    notYetDue: {
+      fees: 0n,
+      interest: facility.owed.interest - overdue.interest - due.interest,
+      principal: facility.owed.principal - overdue.principal - due.principal,
+    },
+  };
+}
+
+/** What paying the loan off on `day` costs: principal, interest owed, the period's accrual so far. */
+export function payoffAmount(facility: TermLoanFacility, day: number): Amounts {
+  const previousDue =
+    [...facility.instalments].reverse().find((i) => i.dueDay <= day)?.dueDay ?? facility.disbursedDay;
+  const accrued = divideRounded(
+    facility.owed.principal * BigInt(facility.terms.annualRateBps) * BigInt(day - previousDue),
+    10_000n * 365n,
+    'half_even',
+  );
+  return {
+    fees: facility.owed.fees,
+    interest: facility.owed.interest + accrued,
+    principal: facility.owed.principal,
+  };
+}
+
+export interface TermLoanStep {
+  readonly facility: TermLoanFacility;
+  readonly postings: readonly TransferInput[];
+  readonly events: readonly ServicingEvent[];
+}
+
+function closedIfRepaid(facility: TermLoanFacility): {
+  facility: TermLoanFacility;
+  events: ServicingEvent[];
+} {
+  const owed = facility.owed.fees + facility.owed.interest + facility.owed.principal;
+  if (owed > 0n || !servicedStates.has(facility.status)) return { facility, events: [] };
+  const to = nextState(facility.status, { type: 'repaid_in_full' });
+  if (!to.ok) return { facility, events: [] };
+  return {
+    facility: { ...facility, status: to.value, daysPastDue: 0 },
+    events: [{ type: 'status_changed', from: facility.status, to: to.value }],
+  };
+}
+
+/**
+ * A payment applied by component. Paying off early: pass `payoffAmount(facility, day)` — the
+ * interest accrued beyond what was booked is booked first, so the books and the loan agree.
+ */
+export function applyTermLoanPayment(
+  facility: TermLoanFacility,
+  dayText: string,
+  eventId: string,
+  applied: Amounts,
+): TermLoanStep {
+  const extraInterest =
+    applied.interest > facility.owed.interest ? applied.interest - facility.owed.interest : 0n;
+  const postings = [
+    ...interestAccrued(facility.book, `${dayText}:payoff_accrual`, extraInterest),
+    ...repaymentApplied(facility.book, eventId, applied),
+  ];
+  const after: TermLoanFacility = {
+    ...facility,
+    owed: {
+      fees: facility.owed.fees - applied.fees,
+      interest: facility.owed.interest + extraInterest - applied.interest,
+      principal: facility.owed.principal - applied.principal,
+    },
+    paidInterest: facility.paidInterest + applied.interest,
+    paidPrincipal: facility.paidPrincipal + applied.principal,
+  };
+  const closed = closedIfRepaid(after);
+  return { facility: closed.facility, postings, events: closed.events };
+}
+
+/** The end of `day`: interest of instalments falling due booked, then ageing, late fee, write-off. */
+export function serviceTermLoanDay(
+  facility: TermLoanFacility,
+  day: number,
+  dayText: string,
+  policy: ServicingPolicy = defaultServicingPolicy,
+): TermLoanStep {
+  if (!servicedStates.has(facility.status)) return { facility, postings: [], events: [] };
+  const postings: TransferInput[] = [];
+  const events: ServicingEvent[] = [];
+  let current = facility;
+  while (current.instalmentsBooked < current.instalments.length) {
+    const next = current.instalments[current.instalmentsBooked] as Instalment;
+    if (next.dueDay > day) break;
+    postings.push(...interestAccrued(current.book, `instalment_${next.period}`, next.interestMinor));
+    current = {
+      ...current,
+      owed: { ...current.owed, interest: current.owed.interest + next.interestMinor },
+      instalmentsBooked: current.instalmentsBooked + 1,
+    };
+  }
+  const oldest = oldestUnpaid(current, day);
+  const daysPastDue = oldest === null ? 0 : day - oldest.dueDay;
+  if (
+    oldest !== null &&
+    daysPastDue > policy.lateFeeGraceDays &&
+    current.lateFeeChargedForDueDay !== oldest.dueDay &&
+    policy.lateFeeMinor > 0n
+  ) {
+    postings.push(...feeCharged(current.book, `late_fee:${dayText}`, policy.lateFeeMinor));
+    events.push({ type: 'late_fee_charged', amountMinor: policy.lateFeeMinor, dueDay: oldest.dueDay });
+    current = {
+      ...current,
+      owed: { ...current.owed, fees: current.owed.fees + policy.lateFeeMinor },
+      lateFeeChargedForDueDay: oldest.dueDay,
+    };
+  }
+  const aged = nextState(current.status, { type: 'aged', daysPastDue }, policy);
+  const to = aged.ok ? aged.value : current.status;
+  if (to !== current.status) events.push({ type: 'status_changed', from: current.status, to });
+  if (to === 'written_off') {
+    postings.push(...writtenOff(current.book, current.owed, 0n));
+    current = { ...current, owed: { fees: 0n, interest: 0n, principal: 0n } };
+  }
+  return { facility: { ...current, status: to, daysPastDue }, postings, events };
+}
