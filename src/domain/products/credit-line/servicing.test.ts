@@ -1,0 +1,122 @@
+/**
+ * A credit line of 5,000.00 with 3,000.00 drawn at 18.25% (exactly 1.50 a day), through the ledger
+ * state machine, by hand: a month's interest of 45.00 booked day by day; a statement on day 30
+ * asking for the interest plus 5% of the principal (195.00), due on day 45; a sweep collects it
+ * once due, before its holdback; unpaid, the line is delinquent on day 46 and charged one late fee
+ * after the grace; paying cures it; and the line's receivables equal its balance every day.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LedgerHarness } from '../../ledger/ledger-harness.test-helper.ts';
+import type { TransferInput } from '../../ledger/types.ts';
+import {
+  disbursementConfirmed,
+  disbursementPending,
+  type FacilityBook,
+  facilityAccount,
+  facilityAccounts,
+  financierAccounts,
+  fundPool,
+} from '../postings.ts';
+import { settlementWaterfall } from '../waterfall.ts';
+import { draw, emptyBalance } from './credit-line.ts';
+import {
+  applyCreditLinePayment,
+  type CreditLineFacility,
+  creditLineOwed,
+  openedCreditLine,
+  serviceCreditLineDay,
+} from './servicing.ts';
+
+const book: FacilityBook = { financierId: 'fin_a', currency: 'USD', facilityId: 'fac_line' };
+const terms = {
+  limitMinor: 500_000n,
+  currency: 'USD',
+  annualRateBps: 1_825,
+  dayCount: 'act_365f' as const,
+  sweepRateBps: 1_000,
+  statementDays: 30,
+  minimumPrincipalShareBps: 500,
+  paymentDueDays: 15,
+};
+
+describe('a credit line, serviced', () => {
+  const ledger = new LedgerHarness();
+  const post = (transfers: readonly TransferInput[]) => {
+    const results = ledger.results(transfers);
+    assert.deepEqual(
+      results.filter((r) => r !== 'ok'),
+      [],
+      results.join(', '),
+    );
+  };
+  const matchesBooks = (f: CreditLineFacility) => {
+    assert.equal(-ledger.creditBalance(facilityAccount.principal(book)), f.balance.principalMinor);
+    assert.equal(-ledger.creditBalance(facilityAccount.interest(book)), f.balance.interestMinor);
+    assert.equal(-ledger.creditBalance(facilityAccount.fees(book)), f.balance.feesMinor);
+  };
+  ledger.openAccounts([...financierAccounts(book), ...facilityAccounts(book)]);
+  post(fundPool(book, 'fund', 5_000_000n));
+  const drawn = draw(terms, emptyBalance, 300_000n);
+  assert.ok(drawn.ok);
+  post(disbursementPending(book, 300_000n, 0n));
+  post(disbursementConfirmed(book));
+  let line = openedCreditLine(book, 'mer_1', terms, drawn.value, 0);
+  const serve = (from: number, to: number) => {
+    for (let day = from; day <= to; day += 1) {
+      const step = serviceCreditLineDay(line, day, `d${day}`);
+      post(step.postings);
+      line = step.facility;
+      matchesBooks(line);
+    }
+  };
+
+  it('books 1.50 a day and states a minimum of interest plus 5% of principal on day 30', () => {
+    serve(1, 30);
+    assert.equal(line.balance.interestMinor, 4_500n);
+    assert.deepEqual(line.unpaidStatements, [{ day: 30, dueDay: 45, minimumMinor: 19_500n }]);
+    const owed = creditLineOwed(line, 31);
+    assert.deepEqual(owed.due, { fees: 0n, interest: 4_500n, principal: 15_000n });
+    assert.deepEqual(owed.overdue, { fees: 0n, interest: 0n, principal: 0n });
+    assert.equal(owed.holdbackRateBps, 1_000);
+  });
+
+  it('sweeps the minimum first once it is past due, then the holdback', () => {
+    serve(31, 45);
+    const split = settlementWaterfall({
+      settlementNetMinor: 300_000n,
+      dailyCapBps: 3_000,
+      settledEarlierTodayMinor: 0n,
+      deductedEarlierTodayMinor: 0n,
+      facilities: [creditLineOwed(line, 46)],
+    });
+    assert.ok(split.ok);
+    const [deduction] = split.value.deductions;
+    // The stated minimum of 19,500 is past due; by day 46 the line owes 45 days of interest
+    // (6,750), so the overdue amount is that interest and 12,750 of principal. The holdback — 10%
+    // of 300,000 — takes what it has left of its 30,000 share from the principal not yet due.
+    assert.deepEqual(deduction?.overdue, { fees: 0n, interest: 6_750n, principal: 12_750n });
+    assert.deepEqual(deduction?.early, { fees: 0n, interest: 0n, principal: 10_500n });
+    assert.equal(deduction?.total, 30_000n, 'the holdback share of 300,000 covers the overdue amount');
+  });
+
+  it('is delinquent the day after the due date, charged one late fee after the grace, and cured by paying', () => {
+    serve(46, 46);
+    assert.equal(line.status, 'delinquent');
+    serve(47, 54);
+    assert.equal(line.balance.feesMinor, 2_500n, 'one late fee, on the 8th day past due');
+    assert.equal(line.daysPastDue, 9);
+    const owed = creditLineOwed(line, 55);
+    const pay = {
+      fees: owed.overdue.fees,
+      interest: owed.overdue.interest,
+      principal: owed.overdue.principal,
+    };
+    const paid = applyCreditLinePayment(line, 'pay_1', pay);
+    post(paid.postings);
+    line = paid.facility;
+    assert.deepEqual(line.unpaidStatements, []);
+    serve(55, 55);
+    assert.deepEqual([line.status, line.daysPastDue], ['active', 0]);
+  });
+});

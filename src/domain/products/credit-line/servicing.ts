@@ -1,0 +1,237 @@
+/**
+ * Servicing a revolving credit line: interest accrued and booked every day on the drawn balance; a
+ * statement every `statementDays` asking for a minimum (the interest owed plus a share of the
+ * principal), due `paymentDueDays` later; each payout swept at the line's sweep rate like an
+ * advance's holdback, the unpaid minimum first once it is due; days past due from the due date of
+ * the oldest unpaid minimum; the lifecycle, a late fee after the grace, and write-off as for every
+ * product. A line repaid to zero stays open — it is revolving — and is closed only by write-off.
+ */
+import type { TransferInput } from '../../ledger/types.ts';
+import { minBigint } from '../../money/bigint-min.ts';
+import { divideRounded } from '../../money/rounding.ts';
+import { defaultServicingPolicy, type ServicingEvent, type ServicingPolicy } from '../advance/servicing.ts';
+import { type FacilityState, nextState, servicedStates } from '../lifecycle.ts';
+import { type FacilityBook, feeCharged, interestAccrued, repaymentApplied, writtenOff } from '../postings.ts';
+import type { Amounts, FacilityOwed } from '../waterfall.ts';
+import { accrueDay, type CreditLineBalance, type CreditLineTerms } from './credit-line.ts';
+
+export interface CreditLineServicingTerms extends CreditLineTerms {
+  /** Share of each payout swept to the line while anything is drawn. */
+  readonly sweepRateBps: number;
+  readonly statementDays: number;
+  /** The minimum asks for this share of the principal drawn, besides the interest owed. */
+  readonly minimumPrincipalShareBps: number;
+  readonly paymentDueDays: number;
+}
+
+export interface Statement {
+  readonly day: number;
+  readonly dueDay: number;
+  readonly minimumMinor: bigint;
+}
+
+export interface CreditLineFacility {
+  readonly book: FacilityBook;
+  readonly merchantId: string;
+  readonly terms: CreditLineServicingTerms;
+  readonly openedDay: number;
+  readonly status: FacilityState;
+  readonly balance: CreditLineBalance;
+  /** Statements whose minimum is not yet fully paid, oldest first. */
+  readonly unpaidStatements: readonly Statement[];
+  /** Paid towards the oldest unpaid statement's minimum so far. */
+  readonly paidTowardsOldest: bigint;
+  readonly daysPastDue: number;
+  readonly lateFeeChargedForDueDay: number | null;
+}
+
+export interface CreditLineStep {
+  readonly facility: CreditLineFacility;
+  readonly postings: readonly TransferInput[];
+  readonly events: readonly ServicingEvent[];
+}
+
+export function openedCreditLine(
+  book: FacilityBook,
+  merchantId: string,
+  terms: CreditLineServicingTerms,
+  balance: CreditLineBalance,
+  day: number,
+): CreditLineFacility {
+  return {
+    book,
+    merchantId,
+    terms,
+    openedDay: day,
+    status: 'active',
+    balance,
+    unpaidStatements: [],
+    paidTowardsOldest: 0n,
+    daysPastDue: 0,
+    lateFeeChargedForDueDay: null,
+  };
+}
+
+function owedTotal(balance: CreditLineBalance): bigint {
+  return balance.principalMinor + balance.interestMinor + balance.feesMinor;
+}
+
+/** The minimum still unpaid, and the part of it already past its due date on `day`. */
+function unpaidMinimum(
+  facility: CreditLineFacility,
+  day: number,
+): { total: bigint; pastDue: bigint; oldestDueDay: number | null } {
+  let total = 0n;
+  let pastDue = 0n;
+  let oldestDueDay: number | null = null;
+  for (const [index, statement] of facility.unpaidStatements.entries()) {
+    const left = statement.minimumMinor - (index === 0 ? facility.paidTowardsOldest : 0n);
+    total += left;
+    if (statement.dueDay < day) {
+      pastDue += left;
+      oldestDueDay ??= statement.dueDay;
+    }
+  }
+  const owed = owedTotal(facility.balance);
+  return { total: minBigint(total, owed), pastDue: minBigint(pastDue, owed), oldestDueDay };
+}
+
+/** Splits `amount` over the balance in waterfall order: fees, interest, principal. */
+function split(balance: CreditLineBalance, amount: bigint): Amounts {
+  const fees = minBigint(amount, balance.feesMinor);
+  const interest = minBigint(amount - fees, balance.interestMinor);
+  return { fees, interest, principal: minBigint(amount - fees - interest, balance.principalMinor) };
+}
+
+export function creditLineOwed(facility: CreditLineFacility, day: number): FacilityOwed {
+  const none: Amounts = { fees: 0n, interest: 0n, principal: 0n };
+  const id = { facilityId: facility.book.facilityId, financierId: facility.book.financierId };
+  if (!servicedStates.has(facility.status))
+    return { ...id, oldestDueDay: null, overdue: none, due: none, notYetDue: none, holdbackRateBps: null };
+  const minimum = unpaidMinimum(facility, day);
+  const overdue = split(facility.balance, minimum.pastDue);
+  const afterOverdue: CreditLineBalance = {
+    ...facility.balance,
+    feesMinor: facility.balance.feesMinor - overdue.fees,
+    interestMinor: facility.balance.interestMinor - overdue.interest,
+    principalMinor: facility.balance.principalMinor - overdue.principal,
+  };
+  const due = split(afterOverdue, minimum.total - minimum.pastDue);
+  return {
+    ...id,
+    oldestDueDay: minimum.oldestDueDay,
+    overdue,
+    due,
+    notYetDue: {
+      fees: afterOverdue.feesMinor - due.fees,
+      interest: afterOverdue.interestMinor - due.interest,
+      principal: afterOverdue.principalMinor - due.principal,
+    },
+    holdbackRateBps: facility.terms.sweepRateBps,
+  };
+}
+
+/** A sweep or direct payment applied by component; it pays the oldest statements' minimums first. */
+export function applyCreditLinePayment(
+  facility: CreditLineFacility,
+  eventId: string,
+  applied: Amounts,
+): CreditLineStep {
+  const amount = applied.fees + applied.interest + applied.principal;
+  let left = amount + facility.paidTowardsOldest;
+  const unpaid = [...facility.unpaidStatements];
+  while (unpaid.length > 0 && left >= (unpaid[0] as Statement).minimumMinor) {
+    left -= (unpaid.shift() as Statement).minimumMinor;
+  }
+  const balance: CreditLineBalance = {
+    ...facility.balance,
+    feesMinor: facility.balance.feesMinor - applied.fees,
+    interestMinor: facility.balance.interestMinor - applied.interest,
+    principalMinor: facility.balance.principalMinor - applied.principal,
+  };
+  const cleared = owedTotal(balance) === 0n;
+  return {
+    facility: {
+      ...facility,
+      balance,
+      unpaidStatements: cleared ? [] : unpaid,
+      paidTowardsOldest: cleared || unpaid.length === 0 ? 0n : left,
+    },
+    postings: repaymentApplied(facility.book, eventId, applied),
+    events: [],
+  };
+}
+
+/** The end of `day`: interest booked, a statement when one falls due, ageing, late fee, write-off. */
+export function serviceCreditLineDay(
+  facility: CreditLineFacility,
+  day: number,
+  dayText: string,
+  policy: ServicingPolicy = defaultServicingPolicy,
+): CreditLineStep {
+  if (!servicedStates.has(facility.status)) return { facility, postings: [], events: [] };
+  const accrued = accrueDay(facility.terms, facility.balance);
+  const postings: TransferInput[] = [...interestAccrued(facility.book, dayText, accrued.interestMinor)];
+  const events: ServicingEvent[] = [];
+  let current: CreditLineFacility = { ...facility, balance: accrued.balance };
+
+  if ((day - current.openedDay) % current.terms.statementDays === 0 && day > current.openedDay) {
+    const share = divideRounded(
+      current.balance.principalMinor * BigInt(current.terms.minimumPrincipalShareBps),
+      10_000n,
+      'up',
+    );
+    const alreadyAsked = unpaidMinimum(current, day).total;
+    const minimum = minBigint(
+      current.balance.interestMinor + current.balance.feesMinor + share,
+      owedTotal(current.balance) - alreadyAsked,
+    );
+    if (minimum > 0n)
+      current = {
+        ...current,
+        unpaidStatements: [
+          ...current.unpaidStatements,
+          { day, dueDay: day + current.terms.paymentDueDays, minimumMinor: minimum },
+        ],
+      };
+  }
+
+  const { oldestDueDay } = unpaidMinimum(current, day);
+  const daysPastDue = oldestDueDay === null ? 0 : day - oldestDueDay;
+  if (
+    oldestDueDay !== null &&
+    daysPastDue > policy.lateFeeGraceDays &&
+    current.lateFeeChargedForDueDay !== oldestDueDay &&
+    policy.lateFeeMinor > 0n
+  ) {
+    postings.push(...feeCharged(current.book, `late_fee:${dayText}`, policy.lateFeeMinor));
+    events.push({ type: 'late_fee_charged', amountMinor: policy.lateFeeMinor, dueDay: oldestDueDay });
+    current = {
+      ...current,
+      balance: { ...current.balance, feesMinor: current.balance.feesMinor + policy.lateFeeMinor },
+      lateFeeChargedForDueDay: oldestDueDay,
+    };
+  }
+  const aged = nextState(current.status, { type: 'aged', daysPastDue }, policy);
+  const to = aged.ok ? aged.value : current.status;
+  if (to !== current.status) events.push({ type: 'status_changed', from: current.status, to });
+  if (to === 'written_off') {
+    postings.push(
+      ...writtenOff(
+        current.book,
+        {
+          fees: current.balance.feesMinor,
+          interest: current.balance.interestMinor,
+          principal: current.balance.principalMinor,
+        },
+        0n,
+      ),
+    );
+    current = {
+      ...current,
+      balance: { ...current.balance, feesMinor: 0n, interestMinor: 0n, principalMinor: 0n },
+      unpaidStatements: [],
+    };
+  }
+  return { facility: { ...current, status: to, daysPastDue }, postings, events };
+}
