@@ -45,6 +45,7 @@ export interface ReadTransaction {
   readonly inbox: InboxReader;
   readonly features: FeatureReader;
   readonly risk: RiskReader;
+  readonly financing: FinancingReader;
 }
 
 export interface WriteTransaction extends ReadTransaction {
@@ -54,6 +55,7 @@ export interface WriteTransaction extends ReadTransaction {
   readonly inbox: InboxRepository;
   readonly features: FeatureRepository;
   readonly risk: RiskRepository;
+  readonly financing: FinancingRepository;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -373,4 +375,124 @@ export interface RiskRepository extends RiskReader {
     facility: FacilityDebtService,
     status: 'active' | 'closed',
   ): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Financing: pools, offers, facilities, sweeps, the daily cycle
+
+export interface FundingPoolRow {
+  readonly financierId: string;
+  readonly currency: string;
+  readonly createdAtMs: bigint;
+}
+
+export type OfferStatus = 'open' | 'accepted' | 'expired' | 'withdrawn';
+
+export interface OfferRow {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly decisionId: string;
+  readonly product: string;
+  readonly currency: string;
+  readonly amountMinor: bigint;
+  readonly status: OfferStatus;
+  /** Day numbers. */
+  readonly offeredOn: number;
+  readonly expiresOn: number;
+  /** The offer as made: terms, schedule, cost and APR (tagged JSON). */
+  readonly offerJson: string;
+  readonly createdAtMs: bigint;
+  readonly acceptedAtMs: bigint | null;
+  /** What the merchant was shown and relied on when it accepted: the disclosure and the consent. */
+  readonly acceptanceJson: string | null;
+  readonly facilityId: string | null;
+}
+
+export interface FacilityRow {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly financierId: string;
+  readonly offerId: string | null;
+  readonly product: string;
+  readonly currency: string;
+  readonly status: string;
+  readonly openedOn: number;
+  /** The product's servicing state (terms, balances, schedule), tagged JSON. */
+  readonly stateJson: string;
+  /** Moves with every write: a writer that read an older version lost a race. */
+  readonly version: bigint;
+  readonly updatedAtMs: bigint;
+}
+
+export interface FacilityEventRow {
+  readonly facilityId: string;
+  readonly sequence: number;
+  readonly day: number;
+  readonly type: string;
+  readonly detailJson: string;
+  readonly atMs: bigint;
+}
+
+export interface SweepRow {
+  /** The settlement it came from: "<source> <event id>", or a platform's preview/commit key. */
+  readonly settlementKey: string;
+  readonly merchantId: string;
+  readonly day: number;
+  readonly currency: string;
+  readonly netMinor: bigint;
+  readonly deductedMinor: bigint;
+  /** The split instruction: each facility's deduction by component, each financier's share. */
+  readonly splitJson: string;
+  readonly atMs: bigint;
+}
+
+export interface EodRunRow {
+  readonly day: number;
+  readonly status: 'running' | 'done';
+  /** The last facility id serviced, for resuming after a crash. */
+  readonly cursor: string | null;
+  readonly facilitiesDone: bigint;
+  readonly startedAtMs: bigint;
+  readonly finishedAtMs: bigint | null;
+}
+
+export interface FinancingReader {
+  pools(): Promise<FundingPoolRow[]>;
+  offer(id: string): Promise<OfferRow | undefined>;
+  /** Newest first. */
+  offersForMerchant(merchantId: string, status?: OfferStatus): Promise<OfferRow[]>;
+  facility(id: string): Promise<FacilityRow | undefined>;
+  facilitiesForMerchant(merchantId: string): Promise<FacilityRow[]>;
+  /** Facilities in any of these statuses, in id order after `after`: the daily cycle's pages. */
+  facilitiesByStatus(
+    statuses: readonly string[],
+    page: { readonly after?: string; readonly limit: number },
+  ): Promise<FacilityRow[]>;
+  facilityEvents(
+    facilityId: string,
+    page: { readonly afterSequence?: number; readonly limit: number },
+  ): Promise<FacilityEventRow[]>;
+  sweep(settlementKey: string): Promise<SweepRow | undefined>;
+  /** A merchant's sweeps from `fromDay` to `toDay`, inclusive, oldest first. */
+  sweepsForMerchant(merchantId: string, fromDay: number, toDay: number): Promise<SweepRow[]>;
+  eodRun(day: number): Promise<EodRunRow | undefined>;
+  lastEodRun(): Promise<EodRunRow | undefined>;
+}
+
+export interface FinancingRepository extends FinancingReader {
+  /** Creates the pool unless it exists. */
+  insertPool(pool: FundingPoolRow): Promise<void>;
+  insertOffers(offers: readonly OfferRow[]): Promise<void>;
+  updateOffer(
+    id: string,
+    change: Pick<OfferRow, 'status'> &
+      Partial<Pick<OfferRow, 'acceptedAtMs' | 'acceptanceJson' | 'facilityId'>>,
+  ): Promise<void>;
+  insertFacility(facility: FacilityRow): Promise<void>;
+  /** Writes `facility` if the stored version is `expectedVersion`; answers whether it did. */
+  updateFacility(facility: FacilityRow, expectedVersion: bigint): Promise<boolean>;
+  appendFacilityEvents(events: readonly FacilityEventRow[]): Promise<void>;
+  /** Records a sweep unless one exists for its settlement; answers whether it did. */
+  insertSweep(sweep: SweepRow): Promise<boolean>;
+  putEodRun(run: EodRunRow): Promise<void>;
 }

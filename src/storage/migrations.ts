@@ -364,4 +364,104 @@ const risk: Migration = {
   },
 };
 
-export const migrations: readonly Migration[] = [ledger, apiKeys, inbox, risk];
+/**
+ * Financing: pools, offers, facilities and their event history, settlement sweeps and the daily
+ * cycle's runs. A facility's product-specific state (terms, balances, schedule) is one JSON column
+ * beside the columns it is found by; the money itself is in the ledger, which the state mirrors.
+ */
+const financing: Migration = {
+  name: '0005_financing',
+  async up(db) {
+    await db.schema
+      .createTable('funding_pools')
+      .addColumn('financier_id', 'text', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('funding_pools_pk', ['financier_id', 'currency'])
+      .execute();
+
+    await db.schema
+      .createTable('offers')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('merchant_id', 'text', (c) => c.notNull())
+      .addColumn('decision_id', 'text', (c) => c.notNull())
+      .addColumn('product', 'text', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('amount_minor', 'bigint', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('offered_on', 'integer', (c) => c.notNull())
+      .addColumn('expires_on', 'integer', (c) => c.notNull())
+      .addColumn('offer', 'text', (c) => c.notNull())
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('accepted_at_ms', 'bigint')
+      .addColumn('acceptance', 'text')
+      .addColumn('facility_id', 'text')
+      .execute();
+    await db.schema
+      .createIndex('offers_by_merchant')
+      .on('offers')
+      .columns(['merchant_id', 'status'])
+      .execute();
+
+    await db.schema
+      .createTable('facilities')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('merchant_id', 'text', (c) => c.notNull())
+      .addColumn('financier_id', 'text', (c) => c.notNull())
+      .addColumn('offer_id', 'text', (c) => c.unique())
+      .addColumn('product', 'text', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('opened_on', 'integer', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('version', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('facilities_by_merchant')
+      .on('facilities')
+      .columns(['merchant_id', 'id'])
+      .execute();
+    await db.schema.createIndex('facilities_by_status').on('facilities').columns(['status', 'id']).execute();
+
+    await db.schema
+      .createTable('facility_events')
+      .addColumn('facility_id', 'text', (c) => c.notNull())
+      .addColumn('sequence', 'integer', (c) => c.notNull())
+      .addColumn('day', 'integer', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .addColumn('at_ms', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('facility_events_pk', ['facility_id', 'sequence'])
+      .execute();
+
+    await db.schema
+      .createTable('settlement_sweeps')
+      .addColumn('settlement_key', 'text', (c) => c.primaryKey())
+      .addColumn('merchant_id', 'text', (c) => c.notNull())
+      .addColumn('day', 'integer', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('net_minor', 'bigint', (c) => c.notNull())
+      .addColumn('deducted_minor', 'bigint', (c) => c.notNull())
+      .addColumn('split', 'text', (c) => c.notNull())
+      .addColumn('at_ms', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('settlement_sweeps_by_merchant_day')
+      .on('settlement_sweeps')
+      .columns(['merchant_id', 'day'])
+      .execute();
+
+    await db.schema
+      .createTable('eod_runs')
+      .addColumn('day', 'integer', (c) => c.primaryKey())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('cursor', 'text')
+      .addColumn('facilities_done', 'bigint', (c) => c.notNull())
+      .addColumn('started_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('finished_at_ms', 'bigint')
+      .execute();
+  },
+};
+
+export const migrations: readonly Migration[] = [ledger, apiKeys, inbox, risk, financing];

@@ -213,6 +213,72 @@ export interface ConfigVersionTable {
   version: bigint;
 }
 
+export interface FundingPoolsTable {
+  financier_id: string;
+  currency: string;
+  created_at_ms: bigint;
+}
+
+export interface OffersTable {
+  id: string;
+  merchant_id: string;
+  decision_id: string;
+  product: string;
+  currency: string;
+  amount_minor: bigint;
+  status: string;
+  offered_on: number;
+  expires_on: number;
+  offer: string;
+  created_at_ms: bigint;
+  accepted_at_ms: bigint | null;
+  acceptance: string | null;
+  facility_id: string | null;
+}
+
+export interface FacilitiesTable {
+  id: string;
+  merchant_id: string;
+  financier_id: string;
+  offer_id: string | null;
+  product: string;
+  currency: string;
+  status: string;
+  opened_on: number;
+  state: string;
+  version: bigint;
+  updated_at_ms: bigint;
+}
+
+export interface FacilityEventsTable {
+  facility_id: string;
+  sequence: number;
+  day: number;
+  type: string;
+  detail: string;
+  at_ms: bigint;
+}
+
+export interface SettlementSweepsTable {
+  settlement_key: string;
+  merchant_id: string;
+  day: number;
+  currency: string;
+  net_minor: bigint;
+  deducted_minor: bigint;
+  split: string;
+  at_ms: bigint;
+}
+
+export interface EodRunsTable {
+  day: number;
+  status: string;
+  cursor: string | null;
+  facilities_done: bigint;
+  started_at_ms: bigint;
+  finished_at_ms: bigint | null;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
@@ -236,4 +302,10 @@ export interface Database {
   settings: SettingsTable;
   merchant_versions: MerchantVersionsTable;
   config_version: ConfigVersionTable;
+  funding_pools: FundingPoolsTable;
+  offers: OffersTable;
+  facilities: FacilitiesTable;
+  facility_events: FacilityEventsTable;
+  settlement_sweeps: SettlementSweepsTable;
+  eod_runs: EodRunsTable;
 }

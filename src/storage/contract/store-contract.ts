@@ -6,6 +6,7 @@ import type { BackendUnderTest } from '../../../test/support/backends.ts';
 import { accessContract } from './contract-access.ts';
 import { concurrencyContract } from './contract-concurrency.ts';
 import { decisionsContract } from './contract-decisions.ts';
+import { financingContract } from './contract-financing.ts';
 import { historyContract } from './contract-history.ts';
 import { ingestContract } from './contract-ingest.ts';
 import { ledgerContract } from './contract-ledger.ts';
@@ -19,6 +20,7 @@ export function describeStoreContract(backend: BackendUnderTest): void {
   historyContract(backend);
   ingestContract(backend);
   decisionsContract(backend);
+  financingContract(backend);
   accessContract(backend);
   verifyContract(backend);
   simulationContract(backend);

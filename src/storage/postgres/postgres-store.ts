@@ -10,6 +10,7 @@ import pg from 'pg';
 import type { ReadTransaction, Store, WriteTransaction } from '../../app/ports.ts';
 import { AccountCache } from '../account-cache.ts';
 import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
+import { KyselyFinancing } from '../kysely-financing.ts';
 import { KyselyRisk } from '../kysely-risk.ts';
 import { LedgerBuckets } from '../ledger-buckets.ts';
 import { applyMigrations, pendingMigrationNames } from '../migrator.ts';
@@ -81,6 +82,7 @@ export class PostgresStore implements Store {
       inbox: new PostgresInbox(trx),
       features: new PostgresFeatures(trx),
       risk: new KyselyRisk(trx, 'postgres'),
+      financing: new KyselyFinancing(trx),
     };
   }
 

@@ -1,0 +1,239 @@
+/**
+ * Contract: the financing tables on a real store. Pools are created once; offers are found by
+ * merchant and status, newest first, and updated on acceptance; facilities are paged by status in
+ * id order and updated only from the version read (a stale writer is refused, nothing changes);
+ * facility events come back in sequence; a sweep is recorded once per settlement; daily-cycle runs
+ * are created, advanced and found again. Amounts survive as exact bigints.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { BackendUnderTest, Harness } from '../../../test/support/backends.ts';
+import type { FacilityRow, OfferRow, SweepRow } from '../../app/ports.ts';
+
+const big = 9_007_199_254_740_993n; // above 2^53: must not pass through a float
+
+function offer(
+  id: string,
+  merchantId: string,
+  createdAtMs: bigint,
+  status: OfferRow['status'] = 'open',
+): OfferRow {
+  return {
+    id,
+    merchantId,
+    decisionId: `dec_${id}`,
+    product: 'advance',
+    currency: 'USD',
+    amountMinor: big,
+    status,
+    offeredOn: 20_500,
+    expiresOn: 20_530,
+    offerJson: JSON.stringify({ id }),
+    createdAtMs,
+    acceptedAtMs: null,
+    acceptanceJson: null,
+    facilityId: null,
+  };
+}
+
+function facility(id: string, merchantId: string, status: string): FacilityRow {
+  return {
+    id,
+    merchantId,
+    financierId: 'fin_a',
+    offerId: `off_${id}`,
+    product: 'advance',
+    currency: 'USD',
+    status,
+    openedOn: 20_501,
+    stateJson: JSON.stringify({ principal: big.toString() }),
+    version: 1n,
+    updatedAtMs: 1n,
+  };
+}
+
+export function financingContract(backend: BackendUnderTest): void {
+  describe(`financing tables on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness;
+    before(async () => {
+      harness = await backend.open();
+      await harness.store.migrate();
+    });
+    after(async () => harness?.dispose());
+
+    it('creates a funding pool once', async () => {
+      await harness.store.write(async (tx) => {
+        await tx.financing.insertPool({ financierId: 'fin_b', currency: 'EUR', createdAtMs: 5n });
+        await tx.financing.insertPool({ financierId: 'fin_a', currency: 'USD', createdAtMs: 6n });
+        await tx.financing.insertPool({ financierId: 'fin_a', currency: 'USD', createdAtMs: 7n });
+      });
+      const pools = await harness.store.read((tx) => tx.financing.pools());
+      assert.deepEqual(pools, [
+        { financierId: 'fin_a', currency: 'USD', createdAtMs: 6n },
+        { financierId: 'fin_b', currency: 'EUR', createdAtMs: 5n },
+      ]);
+    });
+
+    it('finds offers by merchant and status, newest first, and records an acceptance', async () => {
+      await harness.store.write((tx) =>
+        tx.financing.insertOffers([
+          offer('off_1', 'mer_1', 10n),
+          offer('off_2', 'mer_1', 20n),
+          offer('off_3', 'mer_2', 30n),
+        ]),
+      );
+      const mine = await harness.store.read((tx) => tx.financing.offersForMerchant('mer_1'));
+      assert.deepEqual(
+        mine.map((o) => o.id),
+        ['off_2', 'off_1'],
+      );
+      assert.equal(mine[0]?.amountMinor, big);
+      await harness.store.write((tx) =>
+        tx.financing.updateOffer('off_1', {
+          status: 'accepted',
+          acceptedAtMs: 99n,
+          acceptanceJson: '{"consent":"cns_1"}',
+          facilityId: 'fac_1',
+        }),
+      );
+      const accepted = await harness.store.read((tx) => tx.financing.offer('off_1'));
+      assert.deepEqual(
+        [accepted?.status, accepted?.acceptedAtMs, accepted?.acceptanceJson, accepted?.facilityId],
+        ['accepted', 99n, '{"consent":"cns_1"}', 'fac_1'],
+      );
+      const open = await harness.store.read((tx) => tx.financing.offersForMerchant('mer_1', 'open'));
+      assert.deepEqual(
+        open.map((o) => o.id),
+        ['off_2'],
+      );
+      assert.equal(await harness.store.read((tx) => tx.financing.offer('off_nope')), undefined);
+    });
+
+    it('pages facilities by status in id order, and refuses a stale update', async () => {
+      await harness.store.write(async (tx) => {
+        for (const [id, status] of [
+          ['fac_3', 'active'],
+          ['fac_1', 'active'],
+          ['fac_2', 'paid_off'],
+          ['fac_4', 'delinquent'],
+        ] as const)
+          await tx.financing.insertFacility(facility(id, id === 'fac_4' ? 'mer_2' : 'mer_1', status));
+      });
+      const first = await harness.store.read((tx) =>
+        tx.financing.facilitiesByStatus(['active', 'delinquent'], { limit: 2 }),
+      );
+      assert.deepEqual(
+        first.map((f) => f.id),
+        ['fac_1', 'fac_3'],
+      );
+      const next = await harness.store.read((tx) =>
+        tx.financing.facilitiesByStatus(['active', 'delinquent'], { after: 'fac_3', limit: 2 }),
+      );
+      assert.deepEqual(
+        next.map((f) => f.id),
+        ['fac_4'],
+      );
+      const fac1 = first[0] as FacilityRow;
+      const updated = { ...fac1, status: 'delinquent', version: 2n, stateJson: '{"dpd":1}', updatedAtMs: 2n };
+      assert.equal(await harness.store.write((tx) => tx.financing.updateFacility(updated, 1n)), true);
+      const stale = { ...fac1, status: 'paid_off', version: 2n };
+      assert.equal(await harness.store.write((tx) => tx.financing.updateFacility(stale, 1n)), false);
+      const stored = await harness.store.read((tx) => tx.financing.facility('fac_1'));
+      assert.deepEqual([stored?.status, stored?.version, stored?.stateJson], ['delinquent', 2n, '{"dpd":1}']);
+      const merchants = await harness.store.read((tx) => tx.financing.facilitiesForMerchant('mer_1'));
+      assert.deepEqual(
+        merchants.map((f) => f.id),
+        ['fac_1', 'fac_2', 'fac_3'],
+      );
+    });
+
+    it('keeps facility events in sequence', async () => {
+      await harness.store.write((tx) =>
+        tx.financing.appendFacilityEvents(
+          [3, 1, 2].map((sequence) => ({
+            facilityId: 'fac_1',
+            sequence,
+            day: 20_500 + sequence,
+            type: 'status_changed',
+            detailJson: `{"n":${sequence}}`,
+            atMs: BigInt(sequence),
+          })),
+        ),
+      );
+      const events = await harness.store.read((tx) =>
+        tx.financing.facilityEvents('fac_1', { afterSequence: 1, limit: 10 }),
+      );
+      assert.deepEqual(
+        events.map((e) => [e.sequence, e.day, e.detailJson]),
+        [
+          [2, 20_502, '{"n":2}'],
+          [3, 20_503, '{"n":3}'],
+        ],
+      );
+    });
+
+    it('records a sweep once per settlement and finds a merchant’s by day', async () => {
+      const sweep = (key: string, day: number): SweepRow => ({
+        settlementKey: key,
+        merchantId: 'mer_1',
+        day,
+        currency: 'USD',
+        netMinor: big,
+        deductedMinor: 300n,
+        splitJson: '{}',
+        atMs: BigInt(day),
+      });
+      assert.equal(
+        await harness.store.write((tx) => tx.financing.insertSweep(sweep('plt stl_2', 20_502))),
+        true,
+      );
+      assert.equal(
+        await harness.store.write((tx) => tx.financing.insertSweep(sweep('plt stl_1', 20_501))),
+        true,
+      );
+      assert.equal(
+        await harness.store.write((tx) => tx.financing.insertSweep(sweep('plt stl_1', 20_501))),
+        false,
+      );
+      const found = await harness.store.read((tx) => tx.financing.sweepsForMerchant('mer_1', 20_500, 20_502));
+      assert.deepEqual(
+        found.map((s) => s.settlementKey),
+        ['plt stl_1', 'plt stl_2'],
+      );
+      assert.equal(found[0]?.netMinor, big);
+      assert.equal((await harness.store.read((tx) => tx.financing.sweep('plt stl_9'))) ?? null, null);
+    });
+
+    it('creates, advances and finds daily-cycle runs', async () => {
+      assert.equal(await harness.store.read((tx) => tx.financing.lastEodRun()), undefined);
+      const run = {
+        day: 20_501,
+        status: 'running' as const,
+        cursor: null,
+        facilitiesDone: 0n,
+        startedAtMs: 1n,
+        finishedAtMs: null,
+      };
+      await harness.store.write((tx) => tx.financing.putEodRun(run));
+      await harness.store.write((tx) =>
+        tx.financing.putEodRun({
+          ...run,
+          status: 'done',
+          cursor: 'fac_9',
+          facilitiesDone: 9n,
+          finishedAtMs: 2n,
+        }),
+      );
+      await harness.store.write((tx) => tx.financing.putEodRun({ ...run, day: 20_502 }));
+      assert.deepEqual(await harness.store.read((tx) => tx.financing.eodRun(20_501)), {
+        day: 20_501,
+        status: 'done',
+        cursor: 'fac_9',
+        facilitiesDone: 9n,
+        startedAtMs: 1n,
+        finishedAtMs: 2n,
+      });
+      assert.equal((await harness.store.read((tx) => tx.financing.lastEodRun()))?.day, 20_502);
+    });
+  });
+}

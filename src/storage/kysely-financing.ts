@@ -1,0 +1,351 @@
+/**
+ * Pools, offers, facilities, facility events, settlement sweeps and daily-cycle runs, in portable
+ * SQL through Kysely: both backends run this code. A facility update names the version it read and
+ * writes only if that is still the stored one, so two writers never overwrite each other silently.
+ */
+import type { Kysely } from 'kysely';
+import type {
+  EodRunRow,
+  FacilityEventRow,
+  FacilityRow,
+  FinancingRepository,
+  FundingPoolRow,
+  OfferRow,
+  OfferStatus,
+  SweepRow,
+} from '../app/ports.ts';
+import { toBigInt, toSafeNumber } from './rows.ts';
+import type {
+  Database,
+  EodRunsTable,
+  FacilitiesTable,
+  FacilityEventsTable,
+  OffersTable,
+  SettlementSweepsTable,
+} from './schema.ts';
+
+function offerFromRow(row: OffersTable): OfferRow {
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    decisionId: row.decision_id,
+    product: row.product,
+    currency: row.currency,
+    amountMinor: toBigInt(row.amount_minor),
+    status: row.status as OfferStatus,
+    offeredOn: toSafeNumber(row.offered_on),
+    expiresOn: toSafeNumber(row.expires_on),
+    offerJson: row.offer,
+    createdAtMs: toBigInt(row.created_at_ms),
+    acceptedAtMs: row.accepted_at_ms === null ? null : toBigInt(row.accepted_at_ms),
+    acceptanceJson: row.acceptance,
+    facilityId: row.facility_id,
+  };
+}
+
+function facilityFromRow(row: FacilitiesTable): FacilityRow {
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    financierId: row.financier_id,
+    offerId: row.offer_id,
+    product: row.product,
+    currency: row.currency,
+    status: row.status,
+    openedOn: toSafeNumber(row.opened_on),
+    stateJson: row.state,
+    version: toBigInt(row.version),
+    updatedAtMs: toBigInt(row.updated_at_ms),
+  };
+}
+
+function facilityToRow(facility: FacilityRow): FacilitiesTable {
+  return {
+    id: facility.id,
+    merchant_id: facility.merchantId,
+    financier_id: facility.financierId,
+    offer_id: facility.offerId,
+    product: facility.product,
+    currency: facility.currency,
+    status: facility.status,
+    opened_on: facility.openedOn,
+    state: facility.stateJson,
+    version: facility.version,
+    updated_at_ms: facility.updatedAtMs,
+  };
+}
+
+function eventFromRow(row: FacilityEventsTable): FacilityEventRow {
+  return {
+    facilityId: row.facility_id,
+    sequence: toSafeNumber(row.sequence),
+    day: toSafeNumber(row.day),
+    type: row.type,
+    detailJson: row.detail,
+    atMs: toBigInt(row.at_ms),
+  };
+}
+
+function sweepFromRow(row: SettlementSweepsTable): SweepRow {
+  return {
+    settlementKey: row.settlement_key,
+    merchantId: row.merchant_id,
+    day: toSafeNumber(row.day),
+    currency: row.currency,
+    netMinor: toBigInt(row.net_minor),
+    deductedMinor: toBigInt(row.deducted_minor),
+    splitJson: row.split,
+    atMs: toBigInt(row.at_ms),
+  };
+}
+
+function eodRunFromRow(row: EodRunsTable): EodRunRow {
+  return {
+    day: toSafeNumber(row.day),
+    status: row.status as EodRunRow['status'],
+    cursor: row.cursor,
+    facilitiesDone: toBigInt(row.facilities_done),
+    startedAtMs: toBigInt(row.started_at_ms),
+    finishedAtMs: row.finished_at_ms === null ? null : toBigInt(row.finished_at_ms),
+  };
+}
+
+/** Rows per multi-row insert: well under SQLite's 32,766 bound parameters. */
+const insertChunk = 500;
+
+export class KyselyFinancing implements FinancingRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async pools(): Promise<FundingPoolRow[]> {
+    const rows = await this.db
+      .selectFrom('funding_pools')
+      .selectAll()
+      .orderBy('financier_id')
+      .orderBy('currency')
+      .execute();
+    return rows.map((r) => ({
+      financierId: r.financier_id,
+      currency: r.currency,
+      createdAtMs: toBigInt(r.created_at_ms),
+    }));
+  }
+
+  async offer(id: string): Promise<OfferRow | undefined> {
+    const row = await this.db.selectFrom('offers').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : offerFromRow(row);
+  }
+
+  async offersForMerchant(merchantId: string, status?: OfferStatus): Promise<OfferRow[]> {
+    let query = this.db.selectFrom('offers').selectAll().where('merchant_id', '=', merchantId);
+    if (status !== undefined) query = query.where('status', '=', status);
+    const rows = await query.orderBy('created_at_ms', 'desc').orderBy('id', 'desc').execute();
+    return rows.map(offerFromRow);
+  }
+
+  async facility(id: string): Promise<FacilityRow | undefined> {
+    const row = await this.db.selectFrom('facilities').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : facilityFromRow(row);
+  }
+
+  async facilitiesForMerchant(merchantId: string): Promise<FacilityRow[]> {
+    const rows = await this.db
+      .selectFrom('facilities')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .orderBy('id')
+      .execute();
+    return rows.map(facilityFromRow);
+  }
+
+  async facilitiesByStatus(
+    statuses: readonly string[],
+    page: { readonly after?: string; readonly limit: number },
+  ): Promise<FacilityRow[]> {
+    if (statuses.length === 0) return [];
+    let query = this.db
+      .selectFrom('facilities')
+      .selectAll()
+      .where('status', 'in', [...statuses]);
+    if (page.after !== undefined) query = query.where('id', '>', page.after);
+    const rows = await query.orderBy('id').limit(page.limit).execute();
+    return rows.map(facilityFromRow);
+  }
+
+  async facilityEvents(
+    facilityId: string,
+    page: { readonly afterSequence?: number; readonly limit: number },
+  ): Promise<FacilityEventRow[]> {
+    const rows = await this.db
+      .selectFrom('facility_events')
+      .selectAll()
+      .where('facility_id', '=', facilityId)
+      .where('sequence', '>', page.afterSequence ?? 0)
+      .orderBy('sequence')
+      .limit(page.limit)
+      .execute();
+    return rows.map(eventFromRow);
+  }
+
+  async sweep(settlementKey: string): Promise<SweepRow | undefined> {
+    const row = await this.db
+      .selectFrom('settlement_sweeps')
+      .selectAll()
+      .where('settlement_key', '=', settlementKey)
+      .executeTakeFirst();
+    return row === undefined ? undefined : sweepFromRow(row);
+  }
+
+  async sweepsForMerchant(merchantId: string, fromDay: number, toDay: number): Promise<SweepRow[]> {
+    const rows = await this.db
+      .selectFrom('settlement_sweeps')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('day', '>=', fromDay)
+      .where('day', '<=', toDay)
+      .orderBy('day')
+      .orderBy('at_ms')
+      .orderBy('settlement_key')
+      .execute();
+    return rows.map(sweepFromRow);
+  }
+
+  async eodRun(day: number): Promise<EodRunRow | undefined> {
+    const row = await this.db.selectFrom('eod_runs').selectAll().where('day', '=', day).executeTakeFirst();
+    return row === undefined ? undefined : eodRunFromRow(row);
+  }
+
+  async lastEodRun(): Promise<EodRunRow | undefined> {
+    const row = await this.db
+      .selectFrom('eod_runs')
+      .selectAll()
+      .orderBy('day', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? undefined : eodRunFromRow(row);
+  }
+
+  async insertPool(pool: FundingPoolRow): Promise<void> {
+    await this.db
+      .insertInto('funding_pools')
+      .values({ financier_id: pool.financierId, currency: pool.currency, created_at_ms: pool.createdAtMs })
+      .onConflict((c) => c.columns(['financier_id', 'currency']).doNothing())
+      .execute();
+  }
+
+  async insertOffers(offers: readonly OfferRow[]): Promise<void> {
+    for (let start = 0; start < offers.length; start += insertChunk) {
+      await this.db
+        .insertInto('offers')
+        .values(
+          offers.slice(start, start + insertChunk).map((o) => ({
+            id: o.id,
+            merchant_id: o.merchantId,
+            decision_id: o.decisionId,
+            product: o.product,
+            currency: o.currency,
+            amount_minor: o.amountMinor,
+            status: o.status,
+            offered_on: o.offeredOn,
+            expires_on: o.expiresOn,
+            offer: o.offerJson,
+            created_at_ms: o.createdAtMs,
+            accepted_at_ms: o.acceptedAtMs,
+            acceptance: o.acceptanceJson,
+            facility_id: o.facilityId,
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async updateOffer(
+    id: string,
+    change: Pick<OfferRow, 'status'> &
+      Partial<Pick<OfferRow, 'acceptedAtMs' | 'acceptanceJson' | 'facilityId'>>,
+  ): Promise<void> {
+    await this.db
+      .updateTable('offers')
+      .set({
+        status: change.status,
+        ...(change.acceptedAtMs === undefined ? {} : { accepted_at_ms: change.acceptedAtMs }),
+        ...(change.acceptanceJson === undefined ? {} : { acceptance: change.acceptanceJson }),
+        ...(change.facilityId === undefined ? {} : { facility_id: change.facilityId }),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async insertFacility(facility: FacilityRow): Promise<void> {
+    await this.db.insertInto('facilities').values(facilityToRow(facility)).execute();
+  }
+
+  async updateFacility(facility: FacilityRow, expectedVersion: bigint): Promise<boolean> {
+    const { id: _id, ...row } = facilityToRow(facility);
+    const result = await this.db
+      .updateTable('facilities')
+      .set(row)
+      .where('id', '=', facility.id)
+      .where('version', '=', expectedVersion)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async appendFacilityEvents(events: readonly FacilityEventRow[]): Promise<void> {
+    for (let start = 0; start < events.length; start += insertChunk) {
+      await this.db
+        .insertInto('facility_events')
+        .values(
+          events.slice(start, start + insertChunk).map((e) => ({
+            facility_id: e.facilityId,
+            sequence: e.sequence,
+            day: e.day,
+            type: e.type,
+            detail: e.detailJson,
+            at_ms: e.atMs,
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async insertSweep(sweep: SweepRow): Promise<boolean> {
+    const result = await this.db
+      .insertInto('settlement_sweeps')
+      .values({
+        settlement_key: sweep.settlementKey,
+        merchant_id: sweep.merchantId,
+        day: sweep.day,
+        currency: sweep.currency,
+        net_minor: sweep.netMinor,
+        deducted_minor: sweep.deductedMinor,
+        split: sweep.splitJson,
+        at_ms: sweep.atMs,
+      })
+      .onConflict((c) => c.column('settlement_key').doNothing())
+      .executeTakeFirst();
+    return (result.numInsertedOrUpdatedRows ?? 0n) === 1n;
+  }
+
+  async putEodRun(run: EodRunRow): Promise<void> {
+    const values = {
+      day: run.day,
+      status: run.status,
+      cursor: run.cursor,
+      facilities_done: run.facilitiesDone,
+      started_at_ms: run.startedAtMs,
+      finished_at_ms: run.finishedAtMs,
+    };
+    await this.db
+      .insertInto('eod_runs')
+      .values(values)
+      .onConflict((c) =>
+        c.column('day').doUpdateSet({
+          status: run.status,
+          cursor: run.cursor,
+          facilities_done: run.facilitiesDone,
+          finished_at_ms: run.finishedAtMs,
+        }),
+      )
+      .execute();
+  }
+}
