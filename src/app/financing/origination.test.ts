@@ -1,0 +1,258 @@
+/**
+ * Origination on real stores (SQLite, and PostgreSQL when configured): a pool funded; an approved
+ * decision's offers stored; an advance accepted — the pool's cash reserved by a pending transfer,
+ * the facility `disbursing`, the disclosure and the consent recorded, the facility's debt service
+ * counted against the merchant's leverage cap — and the same acceptance again answering the same
+ * facility; the payout confirmed, posting the reservation and starting servicing with the fee
+ * charged and deferred; another acceptance voided, releasing the cash; and refusals for an expired
+ * offer, another merchant's offer, a merchant without consent and a pool without the cash.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
+import { generateActivity } from '../../../test/support/events.ts';
+import { ManualClock } from '../../../test/support/manual-clock.ts';
+import { syntheticModel } from '../../../test/support/synthetic-model.ts';
+import { facilityAccount, financierAccount } from '../../domain/products/postings.ts';
+import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { parseRecord as parseEvent } from '../../ingest/parse-record.ts';
+import { sha256, testEntropy } from '../../storage/contract/fixtures.ts';
+import type { AppContext } from '../app-context.ts';
+import { ingestBatch } from '../ingest/ingest.ts';
+import { grantConsent, revokeConsent } from '../risk/consents.ts';
+import { updateDecisionSettings } from '../risk/decision-settings.ts';
+import { decideForMerchant } from '../risk/decisions.ts';
+import { registerModel } from '../risk/models.ts';
+import { fromTaggedJson } from '../risk/tagged-json.ts';
+import {
+  acceptOffer,
+  confirmDisbursement,
+  fundPool,
+  makeOffers,
+  type StoredFacility,
+  voidDisbursement,
+} from './origination.ts';
+
+const asOfDay = toDayNumber(calendarDate('2026-07-15'));
+const now = BigInt(asOfDay + 1) * 86_400_000_000_000n;
+
+for (const backend of backendsUnderTest) {
+  describe(`origination on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness;
+    let app: AppContext;
+    let approvedDecision: string;
+    let merchantId: string;
+    before(async () => {
+      harness = await backend.open();
+      await harness.store.migrate();
+      app = { store: harness.store, clock: new ManualClock(now), entropy: testEntropy, sha256 };
+      const events = generateActivity(4, 196, 77).map((e) =>
+        parseEvent({ origin: 'test', line: null, raw: JSON.stringify(e) }),
+      );
+      for (let start = 0; start < events.length; start += 2_000)
+        await harness.store.write((tx) => ingestBatch(tx, app, events.slice(start, start + 2_000)));
+      await harness.store.write((tx) =>
+        registerModel(tx, app, {
+          artifact: syntheticModel('scorecard', 5),
+          algorithm: 'scorecard',
+          metrics: {},
+          training: { synthetic: true },
+          status: 'champion',
+        }),
+      );
+      // The synthetic model rates these generated merchants 19–31% likely to default: lend to them
+      // anyway, at grade E, so there is something to originate.
+      const settings = await harness.store.write((tx) =>
+        updateDecisionSettings(tx, now, {
+          maxPd: 0.35,
+          gradeBands: [
+            { grade: 'A', maxPd: 0.01 },
+            { grade: 'B', maxPd: 0.025 },
+            { grade: 'C', maxPd: 0.05 },
+            { grade: 'D', maxPd: 0.1 },
+            { grade: 'E', maxPd: 0.35 },
+          ],
+        }),
+      );
+      assert.ok(settings.ok, settings.ok ? '' : settings.detail);
+      const expiresAtMs = now / 1_000_000n + 365n * 86_400_000n;
+      for (const id of ['mer_gen0', 'mer_gen1', 'mer_gen2', 'mer_gen3']) {
+        await harness.store.write((tx) =>
+          grantConsent(tx, app, id, { purpose: 'credit_assessment', dataSources: ['sales'], expiresAtMs }),
+        );
+        const decided = await decideForMerchant(harness.store, app, id, asOfDay);
+        if (decided.record.view.outcome === 'approved' && approvedDecision === undefined) {
+          approvedDecision = decided.row.id;
+          merchantId = id;
+        }
+      }
+      assert.ok(approvedDecision !== undefined, 'one of the generated merchants is approved');
+    });
+    after(async () => harness?.dispose());
+
+    const cash = async () => {
+      const [account] = [
+        ...(
+          await harness.store.read((tx) =>
+            tx.ledger.accountsByIds([financierAccount.cash({ financierId: 'fin_pool', currency: 'USD' })]),
+          )
+        ).values(),
+      ];
+      return account;
+    };
+
+    it('funds a pool and makes offers from an approved decision', async () => {
+      const funded = await harness.store.write((tx) =>
+        fundPool(tx, app, {
+          financierId: 'fin_pool',
+          currency: 'USD',
+          amountMinor: 100_000_000n,
+          reference: 'seed',
+        }),
+      );
+      assert.deepEqual(funded, { ok: true, value: { cashMinor: 100_000_000n } });
+      const offers = await harness.store.write((tx) => makeOffers(tx, app, approvedDecision));
+      assert.ok(offers.ok);
+      assert.ok(offers.value.length >= 1);
+      assert.equal(offers.value[0]?.product, 'advance');
+      assert.ok(offers.value.every((o) => o.status === 'open' && o.expiresOn === asOfDay + 30));
+      const stored = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open'));
+      assert.equal(stored.length, offers.value.length);
+    });
+
+    it('accepts an advance: the cash reserved, the disclosure and consent recorded, idempotent', async () => {
+      const [offer] = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open'));
+      const advance = (
+        await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open'))
+      ).find((o) => o.product === 'advance');
+      assert.ok(offer && advance);
+      const accepted = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: advance.id, merchantId, day: asOfDay + 1 }),
+      );
+      assert.ok(accepted.ok, accepted.ok ? '' : accepted.detail);
+      const { facility, offer: acceptedOffer } = accepted.value;
+      assert.equal(facility.status, 'disbursing');
+      assert.equal(acceptedOffer.status, 'accepted');
+      const acceptance = fromTaggedJson<{ consentId: string; disclosure: { aprPercent: string } }>(
+        acceptedOffer.acceptanceJson ?? '{}',
+      );
+      assert.match(acceptance.consentId, /^cns_/);
+      assert.match(acceptance.disclosure.aprPercent, /^\d+\.\d\d$/);
+      assert.equal((await cash())?.creditsPending, advance.amountMinor, 'reserved, not yet paid');
+      const again = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: advance.id, merchantId, day: asOfDay + 2 }),
+      );
+      assert.ok(again.ok);
+      assert.equal(again.value.facility.id, facility.id, 'the same facility');
+      const debt = await harness.store.read((tx) => tx.risk.debtService(merchantId));
+      assert.ok(debt.some((d) => d.facilityId === facility.id && d.dailyDebtServiceMinor > 0n));
+      const redecided = await decideForMerchant(harness.store, app, merchantId, asOfDay);
+      assert.ok(BigInt(redecided.record.view.existing_debt_service_daily) > 0n, 'the leverage cap sees it');
+
+      const confirmed = await harness.store.write((tx) =>
+        confirmDisbursement(tx, app, { facilityId: facility.id, day: asOfDay + 1 }),
+      );
+      assert.ok(confirmed.ok, confirmed.ok ? '' : confirmed.detail);
+      assert.equal(confirmed.value.status, 'active');
+      const state = fromTaggedJson<StoredFacility>(confirmed.value.stateJson);
+      assert.equal(state.phase, 'serviced');
+      const book = { financierId: 'fin_pool', currency: 'USD', facilityId: facility.id };
+      const accounts = await harness.store.read((tx) =>
+        tx.ledger.accountsByIds([
+          facilityAccount.principal(book),
+          facilityAccount.fees(book),
+          facilityAccount.deferredFee(book),
+        ]),
+      );
+      const principal = accounts.get(facilityAccount.principal(book));
+      assert.equal(principal?.debitsPosted, advance.amountMinor);
+      const fees = accounts.get(facilityAccount.fees(book));
+      const deferred = accounts.get(facilityAccount.deferredFee(book));
+      assert.ok((fees?.debitsPosted ?? 0n) > 0n);
+      assert.equal(deferred?.creditsPosted, fees?.debitsPosted, 'the fee is charged and deferred');
+      assert.equal((await cash())?.creditsPending, 0n);
+      assert.equal((await cash())?.creditsPosted, advance.amountMinor);
+      const again2 = await harness.store.write((tx) =>
+        confirmDisbursement(tx, app, { facilityId: facility.id, day: asOfDay + 1 }),
+      );
+      assert.equal(again2.ok ? '' : again2.code, 'facility_not_disbursing');
+    });
+
+    it('voids a failed payout, releasing the cash and the debt service', async () => {
+      const open = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open'));
+      const next = open.find((o) => o.product === 'advance' || o.product === 'term_loan');
+      assert.ok(next);
+      const before = (await cash())?.creditsPosted ?? 0n;
+      const accepted = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: next.id, merchantId, day: asOfDay + 1 }),
+      );
+      assert.ok(accepted.ok);
+      const voided = await harness.store.write((tx) =>
+        voidDisbursement(tx, app, {
+          facilityId: accepted.value.facility.id,
+          day: asOfDay + 1,
+          reason: 'bank account closed',
+        }),
+      );
+      assert.ok(voided.ok);
+      assert.equal(voided.value.status, 'cancelled');
+      assert.equal((await cash())?.creditsPending, 0n);
+      assert.equal((await cash())?.creditsPosted, before);
+      const debt = await harness.store.read((tx) => tx.risk.debtService(merchantId));
+      assert.ok(!debt.some((d) => d.facilityId === accepted.value.facility.id));
+      const events = await harness.store.read((tx) =>
+        tx.financing.facilityEvents(accepted.value.facility.id, { limit: 10 }),
+      );
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['accepted', 'disbursement_voided'],
+      );
+    });
+
+    it('refuses an expired offer, another merchant’s offer, no consent and no cash', async () => {
+      const open = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open'));
+      const offer = open[0];
+      assert.ok(offer);
+      const other = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: offer.id, merchantId: 'mer_someone', day: asOfDay + 1 }),
+      );
+      assert.equal(other.ok ? '' : other.code, 'offer_not_found');
+      const expired = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: offer.id, merchantId, day: asOfDay + 31 }),
+      );
+      assert.equal(expired.ok ? '' : expired.code, 'offer_expired');
+      assert.equal((await harness.store.read((tx) => tx.financing.offer(offer.id)))?.status, 'expired');
+
+      // A fresh set of offers, then consent revoked, then a pool too small.
+      const fresh = await harness.store.write((tx) => makeOffers(tx, app, approvedDecision));
+      assert.ok(fresh.ok);
+      const candidate = fresh.value.find((o) => o.product !== 'credit_line');
+      assert.ok(candidate);
+      const consents = await harness.store.read((tx) => tx.risk.consents(merchantId));
+      for (const consent of consents)
+        await harness.store.write((tx) => revokeConsent(tx, app, merchantId, consent.id));
+      const noConsent = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: candidate.id, merchantId, day: asOfDay + 1 }),
+      );
+      assert.equal(noConsent.ok ? '' : noConsent.code, 'consent_missing');
+      await harness.store.write((tx) =>
+        grantConsent(tx, app, merchantId, {
+          purpose: 'credit_assessment',
+          dataSources: ['sales'],
+          expiresAtMs: now / 1_000_000n + 86_400_000n,
+        }),
+      );
+      const eurOffer = {
+        ...candidate,
+        id: 'off_eur',
+        currency: 'EUR',
+        offerJson: candidate.offerJson.replaceAll('"USD"', '"EUR"'),
+      };
+      await harness.store.write((tx) => tx.financing.insertOffers([eurOffer]));
+      const noCash = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: 'off_eur', merchantId, day: asOfDay + 1 }),
+      );
+      assert.equal(noCash.ok ? '' : noCash.code, 'funding_unavailable');
+    });
+  });
+}

@@ -1,0 +1,379 @@
+/**
+ * Origination use cases: a financier funds a pool; an approved decision becomes offers; a merchant
+ * accepts one, which reserves the money (a pending ledger transfer from a pool with enough cash)
+ * and records the disclosure it was shown and the consent it relied on; the platform's
+ * confirmation of the payout posts the reservation and the facility starts being serviced, or its
+ * failure voids it. Each runs in the caller's write transaction: the facility, the offer and the
+ * ledger change together or not at all.
+ */
+import { consentFor } from '../../domain/consent/consent.ts';
+import { forecastSales, observedSalesDays } from '../../domain/decisions/forecast.ts';
+import type { AccountInput } from '../../domain/ledger/types.ts';
+import {
+  type AdvanceTerms,
+  advanceFee,
+  solveDailyRate,
+  totalRepayable,
+} from '../../domain/products/advance/advance.ts';
+import { disbursedAdvance } from '../../domain/products/advance/servicing.ts';
+import { type Offer, offerOpen, offersFor } from '../../domain/products/offers.ts';
+import {
+  disbursementConfirmed,
+  disbursementPending,
+  disbursementVoided,
+  type FacilityBook,
+  facilityAccounts,
+  financierAccount,
+  financierAccounts,
+  fundPool as fundPoolPostings,
+} from '../../domain/products/postings.ts';
+import { disbursedTermLoan } from '../../domain/products/term-loan/servicing.ts';
+import { err, ok, type Result } from '../../domain/result.ts';
+import { type CalendarDate, fromDayNumber, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { createAccounts, createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
+import type { Entropy, FacilityRow, OfferRow, WriteTransaction } from '../ports.ts';
+import { parseRecord, storedInputs } from '../risk/decisions.ts';
+import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
+
+export interface OriginationContext extends LedgerContext {
+  readonly entropy: Entropy;
+}
+
+export type OriginationProblem =
+  | 'amount_invalid'
+  | 'ledger_rejected'
+  | 'decision_not_found'
+  | 'decision_not_approved'
+  | 'offer_not_found'
+  | 'offer_expired'
+  | 'offer_not_open'
+  | 'product_not_available'
+  | 'consent_missing'
+  | 'funding_unavailable'
+  | 'facility_not_found'
+  | 'facility_not_disbursing';
+
+/** How far ahead offers forecast repayments: the longest an advance may run. */
+const forecastDays = 540;
+
+/** What a facility stores while its money is reserved, and once it is serviced. */
+export type StoredFacility =
+  | { readonly phase: 'disbursing'; readonly offer: Offer; readonly book: FacilityBook }
+  | { readonly phase: 'serviced'; readonly product: string; readonly servicing: unknown };
+
+async function ledgerOk(results: Promise<readonly { readonly result: string }[]>, what: string) {
+  const bad = (await results).filter((r) => r.result !== 'ok' && r.result !== 'exists');
+  if (bad.length > 0) throw new LedgerRejected(`${what}: ${bad.map((r) => r.result).join(', ')}`);
+}
+
+/** A ledger refusal inside a use case: thrown so the whole transaction rolls back. */
+export class LedgerRejected extends Error {
+  override readonly name = 'LedgerRejected';
+}
+
+/** A financier adds money to its pool in a currency (accounts opened on first use). */
+export async function fundPool(
+  tx: WriteTransaction,
+  context: OriginationContext,
+  input: {
+    readonly financierId: string;
+    readonly currency: string;
+    readonly amountMinor: bigint;
+    readonly reference: string;
+  },
+): Promise<Result<{ readonly cashMinor: bigint }, OriginationProblem>> {
+  if (input.amountMinor <= 0n) return err('amount_invalid', 'a pool is funded with a positive amount');
+  const book = { financierId: input.financierId, currency: input.currency };
+  await tx.financing.insertPool({ ...book, createdAtMs: context.clock.nowNs() / 1_000_000n });
+  await ledgerOk(createAccounts(tx, context, financierAccounts(book)), 'pool accounts');
+  await ledgerOk(
+    createTransfers(tx, context, fundPoolPostings(book, `pool:${input.reference}`, input.amountMinor)),
+    'funding',
+  );
+  return ok({ cashMinor: await availableCash(tx, book) });
+}
+
+/** Cash a pool can still lend: posted in, less posted and reserved out. */
+async function availableCash(
+  tx: WriteTransaction,
+  book: { financierId: string; currency: string },
+): Promise<bigint> {
+  const [account] = [...(await tx.ledger.accountsByIds([financierAccount.cash(book)])).values()];
+  return account === undefined ? 0n : account.debitsPosted - account.creditsPosted - account.creditsPending;
+}
+
+/** Offers from an approved decision, stored open; none for a declined one. */
+export async function makeOffers(
+  tx: WriteTransaction,
+  context: OriginationContext,
+  decisionId: string,
+): Promise<Result<OfferRow[], OriginationProblem>> {
+  const row = await tx.risk.decision(decisionId);
+  if (row === undefined) return err('decision_not_found', `no decision ${decisionId}`);
+  const record = parseRecord(row);
+  const view = record.view;
+  if (
+    view.outcome !== 'approved' ||
+    view.limit === null ||
+    view.grade === null ||
+    view.annual_rate_bps === null
+  )
+    return err('decision_not_approved', `decision ${decisionId} was ${view.outcome}`);
+  const inputs = storedInputs(record);
+  const observed = observedSalesDays(inputs.features.tenureDays, inputs.salesHistory.length);
+  const forecast = forecastSales(inputs.salesHistory, inputs.asOfDay, forecastDays, observed);
+  const offers = offersFor({
+    decisionId,
+    merchantId: inputs.merchantId,
+    currency: view.currency ?? 'USD',
+    grade: view.grade,
+    limitMinor: BigInt(view.limit),
+    annualRateBps: view.annual_rate_bps,
+    day: inputs.asOfDay,
+    forecastDailySalesMinor: forecast.daily.map((sales) => BigInt(Math.max(0, Math.floor(sales)))),
+  });
+  const createdAtMs = context.clock.nowNs() / 1_000_000n;
+  const rows: OfferRow[] = offers.map((offer) => ({
+    id: context.entropy.id('off'),
+    merchantId: offer.merchantId,
+    decisionId,
+    product: offer.product,
+    currency: offer.currency,
+    amountMinor: offer.amountMinor,
+    status: 'open',
+    offeredOn: inputs.asOfDay,
+    expiresOn: toDayNumber(offer.expiresOn),
+    offerJson: toTaggedJson(offer),
+    createdAtMs,
+    acceptedAtMs: null,
+    acceptanceJson: null,
+    facilityId: null,
+  }));
+  await tx.financing.insertOffers(rows);
+  return ok(rows);
+}
+
+/** The daily debt service a facility adds, for the leverage cap: what it takes per day on average. */
+function dailyDebtService(offer: Offer): bigint {
+  if (offer.schedule.length === 0) return 0n;
+  const last = offer.schedule[offer.schedule.length - 1] as { readonly date: CalendarDate };
+  const days = BigInt(Math.max(1, toDayNumber(last.date) - toDayNumber(offer.offeredOn)));
+  return offer.totalRepayableMinor / days;
+}
+
+export interface Accepted {
+  readonly offer: OfferRow;
+  readonly facility: FacilityRow;
+}
+
+/**
+ * The merchant accepts an open offer: a pool with the cash reserves it (pending), the facility is
+ * created `disbursing`, and the acceptance records the disclosure and the consent. Accepting an
+ * offer already accepted answers the same facility (idempotent).
+ */
+export async function acceptOffer(
+  tx: WriteTransaction,
+  context: OriginationContext,
+  input: { readonly offerId: string; readonly merchantId: string; readonly day: number },
+): Promise<Result<Accepted, OriginationProblem>> {
+  const offerRow = await tx.financing.offer(input.offerId);
+  if (offerRow === undefined || offerRow.merchantId !== input.merchantId)
+    return err('offer_not_found', `no offer ${input.offerId}`);
+  if (offerRow.status === 'accepted' && offerRow.facilityId !== null) {
+    const existing = await tx.financing.facility(offerRow.facilityId);
+    if (existing !== undefined) return ok({ offer: offerRow, facility: existing });
+  }
+  if (offerRow.status !== 'open')
+    return err('offer_not_open', `offer ${input.offerId} is ${offerRow.status}`);
+  const offer = fromTaggedJson<Offer>(offerRow.offerJson);
+  if (!offerOpen(offer, input.day)) {
+    await tx.financing.updateOffer(offerRow.id, { status: 'expired' });
+    return err('offer_expired', `offer ${input.offerId} expired on ${offer.expiresOn}`);
+  }
+  if (offer.product === 'credit_line')
+    return err('product_not_available', 'credit lines are offered but cannot be accepted yet');
+  const nowMs = context.clock.nowNs() / 1_000_000n;
+  const consent = consentFor(await tx.risk.consents(input.merchantId), 'credit_assessment', nowMs);
+  if (consent === null) return err('consent_missing', 'the merchant has no active consent to rely on');
+
+  let financierId: string | null = null;
+  for (const pool of await tx.financing.pools()) {
+    if (pool.currency !== offer.currency) continue;
+    if ((await availableCash(tx, pool)) >= offer.amountMinor) {
+      financierId = pool.financierId;
+      break;
+    }
+  }
+  if (financierId === null)
+    return err('funding_unavailable', `no funding pool in ${offer.currency} can lend ${offer.amountMinor}`);
+
+  const facilityId = context.entropy.id('fac');
+  const book: FacilityBook = { financierId, currency: offer.currency, facilityId };
+  const fee = offer.product === 'advance' ? advanceFee(offer.terms) : 0n;
+  await ledgerOk(createAccounts(tx, context, facilityAccounts(book) as AccountInput[]), 'facility accounts');
+  await ledgerOk(
+    createTransfers(tx, context, disbursementPending(book, offer.amountMinor, fee)),
+    'disbursement',
+  );
+  const facility: FacilityRow = {
+    id: facilityId,
+    merchantId: input.merchantId,
+    financierId,
+    offerId: offerRow.id,
+    product: offer.product,
+    currency: offer.currency,
+    status: 'disbursing',
+    openedOn: input.day,
+    stateJson: toTaggedJson({ phase: 'disbursing', offer, book } satisfies StoredFacility),
+    version: 1n,
+    updatedAtMs: nowMs,
+  };
+  await tx.financing.insertFacility(facility);
+  const acceptanceJson = toTaggedJson({
+    acceptedOn: fromDayNumber(input.day),
+    consentId: consent.id,
+    disclosure: {
+      product: offer.product,
+      amountMinor: offer.amountMinor,
+      currency: offer.currency,
+      aprPercent: offer.aprPercent,
+      aprUnitPeriod: offer.aprUnitPeriod,
+      totalCostMinor: offer.totalCostMinor,
+      totalRepayableMinor: offer.totalRepayableMinor,
+      schedule: offer.schedule,
+    },
+  });
+  await tx.financing.updateOffer(offerRow.id, {
+    status: 'accepted',
+    acceptedAtMs: nowMs,
+    acceptanceJson,
+    facilityId,
+  });
+  await tx.financing.appendFacilityEvents([
+    { facilityId, sequence: 1, day: input.day, type: 'accepted', detailJson: acceptanceJson, atMs: nowMs },
+  ]);
+  await tx.risk.putFacilityDebtService(
+    input.merchantId,
+    { facilityId, currency: offer.currency, dailyDebtServiceMinor: dailyDebtService(offer) },
+    'active',
+  );
+  const accepted = await tx.financing.offer(offerRow.id);
+  return ok({ offer: accepted as OfferRow, facility });
+}
+
+async function disbursing(tx: WriteTransaction, facilityId: string) {
+  const facility = await tx.financing.facility(facilityId);
+  if (facility === undefined) return err('facility_not_found' as const, `no facility ${facilityId}`);
+  if (facility.status !== 'disbursing')
+    return err('facility_not_disbursing' as const, `facility ${facilityId} is ${facility.status}`);
+  const stored = fromTaggedJson<StoredFacility>(facility.stateJson);
+  if (stored.phase !== 'disbursing')
+    return err('facility_not_disbursing' as const, `facility ${facilityId} is serviced`);
+  return ok({ facility, stored });
+}
+
+async function nextEventSequence(tx: WriteTransaction, facilityId: string): Promise<number> {
+  const events = await tx.financing.facilityEvents(facilityId, { limit: 10_000 });
+  return (events.at(-1)?.sequence ?? 0) + 1;
+}
+
+/** The platform paid the merchant: the reservation is posted and servicing starts that day. */
+export async function confirmDisbursement(
+  tx: WriteTransaction,
+  context: OriginationContext,
+  input: { readonly facilityId: string; readonly day: number },
+): Promise<Result<FacilityRow, OriginationProblem>> {
+  const found = await disbursing(tx, input.facilityId);
+  if (!found.ok) return found;
+  const { facility, stored } = found.value;
+  if (stored.phase !== 'disbursing') return err('facility_not_disbursing', 'not disbursing');
+  const { offer, book } = stored;
+  await ledgerOk(createTransfers(tx, context, disbursementConfirmed(book)), 'disbursement');
+  let servicing: unknown;
+  if (offer.product === 'advance') {
+    const terms: AdvanceTerms = offer.terms;
+    const daily = offer.schedule.map((p) => p.amountMinor);
+    servicing = disbursedAdvance(
+      book,
+      facility.merchantId,
+      terms,
+      solveDailyRate(terms.amountMinor, daily),
+      input.day,
+    );
+    if (totalRepayable(terms) !== offer.totalRepayableMinor)
+      throw new Error('an advance offer disagrees with its terms');
+  } else if (offer.product === 'term_loan') {
+    const loan = disbursedTermLoan(
+      book,
+      facility.merchantId,
+      { ...offer.terms, amortization: 'level_payment' },
+      input.day,
+    );
+    if (!loan.ok) throw new Error(`a term-loan offer cannot be scheduled: ${loan.detail ?? loan.code}`);
+    servicing = loan.value;
+  } else return err('product_not_available', 'credit lines cannot be disbursed yet');
+  const nowMs = context.clock.nowNs() / 1_000_000n;
+  const active: FacilityRow = {
+    ...facility,
+    status: 'active',
+    stateJson: toTaggedJson({
+      phase: 'serviced',
+      product: offer.product,
+      servicing,
+    } satisfies StoredFacility),
+    version: facility.version + 1n,
+    updatedAtMs: nowMs,
+  };
+  if (!(await tx.financing.updateFacility(active, facility.version)))
+    throw new Error(`facility ${facility.id} changed while it was being confirmed`);
+  await tx.financing.appendFacilityEvents([
+    {
+      facilityId: facility.id,
+      sequence: await nextEventSequence(tx, facility.id),
+      day: input.day,
+      type: 'disbursed',
+      detailJson: toTaggedJson({ amountMinor: offer.amountMinor }),
+      atMs: nowMs,
+    },
+  ]);
+  return ok(active);
+}
+
+/** The payout failed: the reservation is released, any fee reversed, the facility cancelled. */
+export async function voidDisbursement(
+  tx: WriteTransaction,
+  context: OriginationContext,
+  input: { readonly facilityId: string; readonly day: number; readonly reason: string },
+): Promise<Result<FacilityRow, OriginationProblem>> {
+  const found = await disbursing(tx, input.facilityId);
+  if (!found.ok) return found;
+  const { facility, stored } = found.value;
+  if (stored.phase !== 'disbursing') return err('facility_not_disbursing', 'not disbursing');
+  const fee = stored.offer.product === 'advance' ? advanceFee(stored.offer.terms) : 0n;
+  await ledgerOk(createTransfers(tx, context, disbursementVoided(stored.book, fee)), 'void');
+  const nowMs = context.clock.nowNs() / 1_000_000n;
+  const cancelled: FacilityRow = {
+    ...facility,
+    status: 'cancelled',
+    version: facility.version + 1n,
+    updatedAtMs: nowMs,
+  };
+  if (!(await tx.financing.updateFacility(cancelled, facility.version)))
+    throw new Error(`facility ${facility.id} changed while it was being voided`);
+  await tx.financing.appendFacilityEvents([
+    {
+      facilityId: facility.id,
+      sequence: await nextEventSequence(tx, facility.id),
+      day: input.day,
+      type: 'disbursement_voided',
+      detailJson: JSON.stringify({ reason: input.reason }),
+      atMs: nowMs,
+    },
+  ]);
+  await tx.risk.putFacilityDebtService(
+    facility.merchantId,
+    { facilityId: facility.id, currency: facility.currency, dailyDebtServiceMinor: 0n },
+    'closed',
+  );
+  return ok(cancelled);
+}
