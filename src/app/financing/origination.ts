@@ -83,6 +83,8 @@ export async function fundPool(
   },
 ): Promise<Result<{ readonly cashMinor: bigint }, OriginationProblem>> {
   if (input.amountMinor <= 0n) return err('amount_invalid', 'a pool is funded with a positive amount');
+  if (!/^[A-Za-z0-9_.-]{1,40}$/.test(input.reference))
+    return err('amount_invalid', 'a funding reference is 1–40 letters, digits, dots, dashes or underscores');
   const book = { financierId: input.financierId, currency: input.currency };
   await tx.financing.insertPool({ ...book, createdAtMs: context.clock.nowNs() / 1_000_000n });
   await ledgerOk(createAccounts(tx, context, financierAccounts(book)), 'pool accounts');

@@ -22,6 +22,8 @@
  * So the facility's balance (principal + interest + fees owed) is the sum of its three receivable
  * accounts' debit balances, and the daily cycle can assert that the two agree.
  */
+import { assert } from '../assert.ts';
+import { idLengthMax } from '../ledger/limits.ts';
 import type { AccountInput, TransferInput } from '../ledger/types.ts';
 import { AccountFlag, TransferFlag } from '../ledger/types.ts';
 import type { Amounts, Component } from './waterfall.ts';
@@ -92,11 +94,21 @@ interface Posting {
   readonly code: string;
 }
 
+/**
+ * Transfer ids are the facility's id, a short kind and the event's key: `fac_…:int:2026-03-01`.
+ * With a 30-character facility id and an event key of at most 30 characters they stay within the
+ * ledger's 64; a longer one is a bug in the caller, caught here rather than refused by the ledger.
+ */
+function checkId(id: string): string {
+  assert(id.length <= idLengthMax, `posting id over ${idLengthMax} characters: ${id}`);
+  return id;
+}
+
 /** Transfers for postings, the zero ones left out; `linked` so a batch applies all or nothing. */
 function transfers(book: FinancierBook, postings: readonly Posting[]): TransferInput[] {
   const kept = postings.filter((p) => p.amount > 0n);
   return kept.map((p, index) => ({
-    id: p.id,
+    id: checkId(p.id),
     debitAccountId: p.debit,
     creditAccountId: p.credit,
     amount: p.amount,
@@ -130,7 +142,7 @@ export function disbursementPending(
   feeMinor: bigint,
   timeoutSeconds = 0,
 ): TransferInput[] {
-  const id = `${book.facilityId}:disbursement`;
+  const id = checkId(`${book.facilityId}:disb`);
   const pending: TransferInput = {
     id,
     debitAccountId: facilityAccount.principal(book),
@@ -146,7 +158,7 @@ export function disbursementPending(
         pending,
         ...transfers(book, [
           {
-            id: `${book.facilityId}:fee_charged`,
+            id: `${book.facilityId}:fee`,
             debit: facilityAccount.fees(book),
             credit: facilityAccount.deferredFee(book),
             amount: feeMinor,
@@ -161,8 +173,8 @@ export function disbursementPending(
 export function disbursementConfirmed(book: FacilityBook): TransferInput[] {
   return [
     {
-      id: `${book.facilityId}:disbursement:post`,
-      pendingId: `${book.facilityId}:disbursement`,
+      id: `${book.facilityId}:disb:post`,
+      pendingId: `${book.facilityId}:disb`,
       flags: TransferFlag.postPending,
     },
   ];
@@ -171,15 +183,15 @@ export function disbursementConfirmed(book: FacilityBook): TransferInput[] {
 /** The payout failed: the reserved principal goes back to the pool and any fee is reversed. */
 export function disbursementVoided(book: FacilityBook, feeMinor: bigint): TransferInput[] {
   const voided: TransferInput = {
-    id: `${book.facilityId}:disbursement:void`,
-    pendingId: `${book.facilityId}:disbursement`,
+    id: `${book.facilityId}:disb:void`,
+    pendingId: `${book.facilityId}:disb`,
     flags: TransferFlag.voidPending | (feeMinor > 0n ? TransferFlag.linked : 0),
   };
   return [
     voided,
     ...transfers(book, [
       {
-        id: `${book.facilityId}:fee_reversed`,
+        id: `${book.facilityId}:fee:rev`,
         debit: facilityAccount.deferredFee(book),
         credit: facilityAccount.fees(book),
         amount: feeMinor,
@@ -193,7 +205,7 @@ export function disbursementVoided(book: FacilityBook, feeMinor: bigint): Transf
 export function interestAccrued(book: FacilityBook, day: string, amountMinor: bigint): TransferInput[] {
   return transfers(book, [
     {
-      id: `${book.facilityId}:interest:${day}`,
+      id: `${book.facilityId}:int:${day}`,
       debit: facilityAccount.interest(book),
       credit: financierAccount.interestIncome(book),
       amount: amountMinor,
@@ -206,7 +218,7 @@ export function interestAccrued(book: FacilityBook, day: string, amountMinor: bi
 export function feeRecognised(book: FacilityBook, day: string, amountMinor: bigint): TransferInput[] {
   return transfers(book, [
     {
-      id: `${book.facilityId}:fee_income:${day}`,
+      id: `${book.facilityId}:inc:${day}`,
       debit: facilityAccount.deferredFee(book),
       credit: financierAccount.feeIncome(book),
       amount: amountMinor,
@@ -241,7 +253,7 @@ export function repaymentApplied(book: FacilityBook, eventId: string, applied: A
   return transfers(
     book,
     (['fees', 'interest', 'principal'] as const).map((component) => ({
-      id: `${book.facilityId}:${eventId}:${component}`,
+      id: `${book.facilityId}:${eventId}:${component[0]}`,
       debit: financierAccount.cash(book),
       credit: receivableOf[component](book),
       amount: applied[component],
@@ -263,35 +275,35 @@ export function writtenOff(book: FacilityBook, owed: Amounts, deferredFeeMinor: 
   const collectedAhead = deferredFeeMinor - unearned;
   return transfers(book, [
     {
-      id: `${book.facilityId}:write_off:principal`,
+      id: `${book.facilityId}:wo:p`,
       debit: financierAccount.creditLosses(book),
       credit: facilityAccount.principal(book),
       amount: owed.principal,
       code: 'write_off',
     },
     {
-      id: `${book.facilityId}:write_off:interest`,
+      id: `${book.facilityId}:wo:i`,
       debit: financierAccount.interestIncome(book),
       credit: facilityAccount.interest(book),
       amount: owed.interest,
       code: 'write_off_interest',
     },
     {
-      id: `${book.facilityId}:write_off:unearned_fee`,
+      id: `${book.facilityId}:wo:uf`,
       debit: facilityAccount.deferredFee(book),
       credit: facilityAccount.fees(book),
       amount: unearned,
       code: 'write_off_unearned_fee',
     },
     {
-      id: `${book.facilityId}:write_off:fees`,
+      id: `${book.facilityId}:wo:f`,
       debit: financierAccount.feeIncome(book),
       credit: facilityAccount.fees(book),
       amount: earnedFeesOwed,
       code: 'write_off_fees',
     },
     {
-      id: `${book.facilityId}:write_off:fee_collected_ahead`,
+      id: `${book.facilityId}:wo:fa`,
       debit: facilityAccount.deferredFee(book),
       credit: financierAccount.creditLosses(book),
       amount: collectedAhead,
@@ -304,7 +316,7 @@ export function writtenOff(book: FacilityBook, owed: Amounts, deferredFeeMinor: 
 export function recovered(book: FacilityBook, eventId: string, amountMinor: bigint): TransferInput[] {
   return transfers(book, [
     {
-      id: `${book.facilityId}:${eventId}:recovery`,
+      id: `${book.facilityId}:${eventId}:rec`,
       debit: financierAccount.cash(book),
       credit: financierAccount.creditLosses(book),
       amount: amountMinor,

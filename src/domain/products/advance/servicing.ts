@@ -196,7 +196,7 @@ export function serviceAdvanceDay(
     current.lateFeeChargedForDueDay !== status.oldestDueDay &&
     policy.lateFeeMinor > 0n
   ) {
-    postings.push(...feeCharged(current.book, `late_fee:${dayText}`, policy.lateFeeMinor));
+    postings.push(...feeCharged(current.book, `late:${dayText}`, policy.lateFeeMinor));
     events.push({ type: 'late_fee_charged', amountMinor: policy.lateFeeMinor, dueDay: status.oldestDueDay });
     current = {
       ...current,

@@ -1,8 +1,8 @@
 /**
  * A credit line of 5,000.00 with 3,000.00 drawn at 18.25% (exactly 1.50 a day), through the ledger
  * state machine, by hand: a month's interest of 45.00 booked day by day; a statement on day 30
- * asking for the interest plus 5% of the principal (195.00), due on day 45; a sweep collects it
- * once due, before its holdback; unpaid, the line is delinquent on day 46 and charged one late fee
+ * asking for the interest plus 5% of the principal (195.00), due on day 45 and until then collected
+ * only at the sweep rate; once past due a sweep takes it first, before its holdback; unpaid, the line is delinquent on day 46 and charged one late fee
  * after the grace; paying cures it; and the line's receivables equal its balance every day.
  */
 import assert from 'node:assert/strict';
@@ -75,9 +75,11 @@ describe('a credit line, serviced', () => {
     serve(1, 30);
     assert.equal(line.balance.interestMinor, 4_500n);
     assert.deepEqual(line.unpaidStatements, [{ day: 30, dueDay: 45, minimumMinor: 19_500n }]);
+    // Before its due date the minimum is collected only at the sweep rate, like the rest.
     const owed = creditLineOwed(line, 31);
-    assert.deepEqual(owed.due, { fees: 0n, interest: 4_500n, principal: 15_000n });
+    assert.deepEqual(owed.due, { fees: 0n, interest: 0n, principal: 0n });
     assert.deepEqual(owed.overdue, { fees: 0n, interest: 0n, principal: 0n });
+    assert.deepEqual(owed.notYetDue, { fees: 0n, interest: 4_500n, principal: 300_000n });
     assert.equal(owed.holdbackRateBps, 1_000);
   });
 

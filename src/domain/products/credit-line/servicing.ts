@@ -116,16 +116,17 @@ export function creditLineOwed(facility: CreditLineFacility, day: number): Facil
     interestMinor: facility.balance.interestMinor - overdue.interest,
     principalMinor: facility.balance.principalMinor - overdue.principal,
   };
-  const due = split(afterOverdue, minimum.total - minimum.pastDue);
+  // A stated minimum not yet at its due date is collected only by the sweep rate, like the rest:
+  // the merchant has until the due date to pay it.
   return {
     ...id,
     oldestDueDay: minimum.oldestDueDay,
     overdue,
-    due,
+    due: none,
     notYetDue: {
-      fees: afterOverdue.feesMinor - due.fees,
-      interest: afterOverdue.interestMinor - due.interest,
-      principal: afterOverdue.principalMinor - due.principal,
+      fees: afterOverdue.feesMinor,
+      interest: afterOverdue.interestMinor,
+      principal: afterOverdue.principalMinor,
     },
     holdbackRateBps: facility.terms.sweepRateBps,
   };
@@ -204,7 +205,7 @@ export function serviceCreditLineDay(
     current.lateFeeChargedForDueDay !== oldestDueDay &&
     policy.lateFeeMinor > 0n
   ) {
-    postings.push(...feeCharged(current.book, `late_fee:${dayText}`, policy.lateFeeMinor));
+    postings.push(...feeCharged(current.book, `late:${dayText}`, policy.lateFeeMinor));
     events.push({ type: 'late_fee_charged', amountMinor: policy.lateFeeMinor, dueDay: oldestDueDay });
     current = {
       ...current,

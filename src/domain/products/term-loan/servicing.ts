@@ -219,7 +219,7 @@ export function applyTermLoanPayment(
   const extraInterest =
     applied.interest > facility.owed.interest ? applied.interest - facility.owed.interest : 0n;
   const postings = [
-    ...interestAccrued(facility.book, `${dayText}:payoff_accrual`, extraInterest),
+    ...interestAccrued(facility.book, `${dayText}:po`, extraInterest),
     ...repaymentApplied(facility.book, eventId, applied),
   ];
   const after: TermLoanFacility = {
@@ -250,7 +250,7 @@ export function serviceTermLoanDay(
   while (current.instalmentsBooked < current.instalments.length) {
     const next = current.instalments[current.instalmentsBooked] as Instalment;
     if (next.dueDay > day) break;
-    postings.push(...interestAccrued(current.book, `instalment_${next.period}`, next.interestMinor));
+    postings.push(...interestAccrued(current.book, `inst:${next.period}`, next.interestMinor));
     current = {
       ...current,
       owed: { ...current.owed, interest: current.owed.interest + next.interestMinor },
@@ -265,7 +265,7 @@ export function serviceTermLoanDay(
     current.lateFeeChargedForDueDay !== oldest.dueDay &&
     policy.lateFeeMinor > 0n
   ) {
-    postings.push(...feeCharged(current.book, `late_fee:${dayText}`, policy.lateFeeMinor));
+    postings.push(...feeCharged(current.book, `late:${dayText}`, policy.lateFeeMinor));
     events.push({ type: 'late_fee_charged', amountMinor: policy.lateFeeMinor, dueDay: oldest.dueDay });
     current = {
       ...current,

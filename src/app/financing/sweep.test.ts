@@ -1,0 +1,214 @@
+/**
+ * The settlement sweep on real stores (SQLite, and PostgreSQL when configured): an advance
+ * originated and disbursed; a preview says what a payout would repay and writes nothing; the sweep
+ * posts the holdback, moves the facility's receivables and the ledger's together and records the
+ * split with its sweep id on every repayment transfer; the same settlement swept again answers the
+ * same split and changes nothing; a second payout the same day shares the day's cap; a payout whose
+ * refunds exceed its sales repays nothing; and payouts until it is repaid leave the advance paid
+ * off with its whole fee earned.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
+import { generateActivity } from '../../../test/support/events.ts';
+import { ManualClock } from '../../../test/support/manual-clock.ts';
+import { syntheticModel } from '../../../test/support/synthetic-model.ts';
+import type { AdvanceFacility } from '../../domain/products/advance/servicing.ts';
+import { facilityAccount, financierAccount } from '../../domain/products/postings.ts';
+import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { parseRecord as parseEvent } from '../../ingest/parse-record.ts';
+import { sha256, testEntropy } from '../../storage/contract/fixtures.ts';
+import type { AppContext } from '../app-context.ts';
+import { ingestBatch } from '../ingest/ingest.ts';
+import { grantConsent } from '../risk/consents.ts';
+import { updateDecisionSettings } from '../risk/decision-settings.ts';
+import { decideForMerchant } from '../risk/decisions.ts';
+import { registerModel } from '../risk/models.ts';
+import { fromTaggedJson } from '../risk/tagged-json.ts';
+import {
+  acceptOffer,
+  confirmDisbursement,
+  fundPool,
+  makeOffers,
+  type StoredFacility,
+} from './origination.ts';
+import { previewSweep, sweepSettlement } from './sweep.ts';
+
+const asOfDay = toDayNumber(calendarDate('2026-07-15'));
+const now = BigInt(asOfDay + 1) * 86_400_000_000_000n;
+
+for (const backend of backendsUnderTest) {
+  describe(`settlement sweep on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness;
+    let app: AppContext;
+    let merchantId = '';
+    let facilityId = '';
+    before(async () => {
+      harness = await backend.open();
+      await harness.store.migrate();
+      app = { store: harness.store, clock: new ManualClock(now), entropy: testEntropy, sha256 };
+      const events = generateActivity(2, 196, 78).map((e) =>
+        parseEvent({ origin: 'test', line: null, raw: JSON.stringify(e) }),
+      );
+      for (let start = 0; start < events.length; start += 2_000)
+        await harness.store.write((tx) => ingestBatch(tx, app, events.slice(start, start + 2_000)));
+      await harness.store.write(async (tx) => {
+        await registerModel(tx, app, {
+          artifact: syntheticModel('scorecard', 5),
+          algorithm: 'scorecard',
+          metrics: {},
+          training: { synthetic: true },
+          status: 'champion',
+        });
+        const settings = await updateDecisionSettings(tx, now, {
+          maxPd: 0.4,
+          gradeBands: [
+            { grade: 'A', maxPd: 0.01 },
+            { grade: 'B', maxPd: 0.025 },
+            { grade: 'C', maxPd: 0.05 },
+            { grade: 'D', maxPd: 0.1 },
+            { grade: 'E', maxPd: 0.4 },
+          ],
+        });
+        assert.ok(settings.ok);
+        await fundPool(tx, app, {
+          financierId: 'fin_pool',
+          currency: 'USD',
+          amountMinor: 100_000_000n,
+          reference: 'seed',
+        });
+      });
+      for (const id of ['mer_gen0', 'mer_gen1']) {
+        await harness.store.write((tx) =>
+          grantConsent(tx, app, id, {
+            purpose: 'credit_assessment',
+            dataSources: ['sales'],
+            expiresAtMs: now / 1_000_000n + 86_400_000_000n,
+          }),
+        );
+        const decided = await decideForMerchant(harness.store, app, id, asOfDay);
+        if (decided.record.view.outcome !== 'approved' || merchantId !== '') continue;
+        merchantId = id;
+        const offers = await harness.store.write((tx) => makeOffers(tx, app, decided.row.id));
+        assert.ok(offers.ok);
+        // The smallest advance: quick to repay in the test.
+        const advance = offers.value.filter((o) => o.product === 'advance').at(-1);
+        assert.ok(advance);
+        const accepted = await harness.store.write((tx) =>
+          acceptOffer(tx, app, { offerId: advance.id, merchantId, day: asOfDay }),
+        );
+        assert.ok(accepted.ok);
+        facilityId = accepted.value.facility.id;
+        const confirmed = await harness.store.write((tx) =>
+          confirmDisbursement(tx, app, { facilityId, day: asOfDay }),
+        );
+        assert.ok(confirmed.ok);
+      }
+      assert.notEqual(facilityId, '', 'an approved merchant with an advance');
+    });
+    after(async () => harness?.dispose());
+
+    const advanceState = async () => {
+      const row = await harness.store.read((tx) => tx.financing.facility(facilityId));
+      const stored = fromTaggedJson<StoredFacility>(row?.stateJson ?? '{}');
+      assert.equal(stored.phase, 'serviced');
+      return { row, state: (stored as { servicing: AdvanceFacility }).servicing };
+    };
+    const receivables = async () => {
+      const book = { financierId: 'fin_pool', currency: 'USD', facilityId };
+      const accounts = await harness.store.read((tx) =>
+        tx.ledger.accountsByIds([facilityAccount.principal(book), facilityAccount.fees(book)]),
+      );
+      const balance = (id: string) =>
+        (accounts.get(id)?.debitsPosted ?? 0n) - (accounts.get(id)?.creditsPosted ?? 0n);
+      return {
+        principal: balance(facilityAccount.principal(book)),
+        fees: balance(facilityAccount.fees(book)),
+      };
+    };
+    const settlement = (key: string, day: number, netMinor: bigint) => ({
+      settlementKey: key,
+      merchantId,
+      day,
+      currency: 'USD',
+      netMinor,
+    });
+
+    it('previews a payout without writing, then sweeps it: ledger and facility move together, once', async () => {
+      const { state } = await advanceState();
+      const holdback = (200_000n * BigInt(state.terms.holdbackRateBps)) / 10_000n;
+      const preview = await harness.store.read((tx) =>
+        previewSweep(tx, settlement('plt stl_1', asOfDay + 1, 200_000n)),
+      );
+      assert.equal(preview.totalDeductedMinor, holdback);
+      assert.equal(
+        (await harness.store.read((tx) => tx.financing.sweep('plt stl_1'))) ?? null,
+        null,
+        'a preview writes nothing',
+      );
+
+      const swept = await harness.store.write((tx) =>
+        sweepSettlement(tx, app, settlement('plt stl_1', asOfDay + 1, 200_000n)),
+      );
+      assert.ok(swept.ok);
+      assert.equal(swept.value.replayed, false);
+      assert.equal(swept.value.waterfall.totalDeductedMinor, holdback);
+      assert.equal(swept.value.waterfall.merchantNetMinor, 200_000n - holdback);
+      const after = await advanceState();
+      const books = await receivables();
+      assert.deepEqual(books, { principal: after.state.owed.principal, fees: after.state.owed.fees });
+      assert.equal(
+        after.state.owed.fees + after.state.owed.principal,
+        state.owed.fees + state.owed.principal - holdback,
+      );
+      const transfer = await harness.store.write((tx) =>
+        tx.ledger.transfersByIds([`${facilityId}:${swept.value.sweepId}:f`]),
+      );
+      assert.equal(transfer.size, 1, 'the repayment carries the sweep id');
+
+      const again = await harness.store.write((tx) =>
+        sweepSettlement(tx, app, settlement('plt stl_1', asOfDay + 1, 200_000n)),
+      );
+      assert.ok(again.ok);
+      assert.equal(again.value.replayed, true);
+      assert.equal(again.value.sweepId, swept.value.sweepId);
+      assert.deepEqual(await receivables(), books, 'nothing changes the second time');
+    });
+
+    it('shares the day’s cap between payouts and takes nothing from a negative one', async () => {
+      // A 30% cap over 200,000 + 10,000 is 63,000; the first payout took its holdback already.
+      const second = await harness.store.write((tx) =>
+        sweepSettlement(tx, app, settlement('plt stl_2', asOfDay + 1, 10_000n)),
+      );
+      assert.ok(second.ok);
+      assert.ok(second.value.waterfall.totalDeductedMinor <= 3_000n);
+      const negative = await harness.store.write((tx) =>
+        sweepSettlement(tx, app, settlement('plt stl_3', asOfDay + 2, -5_000n)),
+      );
+      assert.ok(negative.ok);
+      assert.equal(negative.value.waterfall.totalDeductedMinor, 0n);
+      assert.equal(negative.value.waterfall.merchantNetMinor, -5_000n);
+    });
+
+    it('pays the advance off with payouts, its fee wholly earned', async () => {
+      for (let day = asOfDay + 3; day < asOfDay + 400; day += 1) {
+        const { state } = await advanceState();
+        if (state.status === 'paid_off') break;
+        const swept = await harness.store.write((tx) =>
+          sweepSettlement(tx, app, settlement(`plt stl_d${day}`, day, 2_000_000n)),
+        );
+        assert.ok(swept.ok);
+      }
+      const { row, state } = await advanceState();
+      assert.equal(row?.status, 'paid_off');
+      assert.deepEqual(state.owed, { fees: 0n, principal: 0n });
+      assert.equal(state.deferredFeeMinor, 0n);
+      assert.deepEqual(await receivables(), { principal: 0n, fees: 0n });
+      const feeIncome = await harness.store.read((tx) =>
+        tx.ledger.accountsByIds([financierAccount.feeIncome({ financierId: 'fin_pool', currency: 'USD' })]),
+      );
+      const income = [...feeIncome.values()][0];
+      assert.ok(income !== undefined && income.creditsPosted > 0n);
+    });
+  });
+}
