@@ -8,7 +8,8 @@
  * machine's baseline, measured in the same run, is one SQLite write transaction per decision with
  * nothing else in it. The last line is the JSON report.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
@@ -28,6 +29,7 @@ import { openImportFile } from '../src/ingest/formats/detect.ts';
 import { parseRecord } from '../src/ingest/parse-record.ts';
 import { cryptoEntropy, sha256Hex } from '../src/main/system.ts';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
+import { simulateMarketplace } from './support/simulate.ts';
 
 const merchants = Number(process.env['BENCH_MERCHANTS'] ?? 300);
 const days = 365;
@@ -55,25 +57,7 @@ function percentile(values: number[], p: number): number {
 
 async function prepare(dir: string): Promise<{ app: AppContext; ids: string[] }> {
   const file = join(dir, 'marketplace.ndjson');
-  const simulated = spawnSync(
-    process.execPath,
-    [
-      bin,
-      'simulate',
-      '--merchants',
-      String(merchants),
-      '--days',
-      String(days),
-      '--seed',
-      '7',
-      '--start',
-      '2025-01-01',
-      '--out',
-      file,
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  if (simulated.status !== 0) throw new Error('simulate failed');
+  simulateMarketplace({ merchants, days, seed: 7, start: '2025-01-01', file });
   const store = new SqliteStore({ path: join(dir, 'capstan.sqlite') });
   await store.migrate();
   const app: AppContext = { store, clock, entropy: cryptoEntropy, sha256: sha256Hex };

@@ -5,7 +5,7 @@
  * machine's baseline, measured in the same run, is reading and validating the same file with no
  * storage at all. The last line of output is the JSON report.
  */
-import { spawnSync } from 'node:child_process';
+
 import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
@@ -22,11 +22,11 @@ import { parseRecord } from '../src/ingest/parse-record.ts';
 import { cryptoEntropy, sha256Hex, systemClock } from '../src/main/system.ts';
 import { PostgresStore } from '../src/storage/postgres/postgres-store.ts';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
+import { simulateMarketplace } from './support/simulate.ts';
 
 const merchants = Number(process.env['BENCH_MERCHANTS'] ?? 300);
 const days = Number(process.env['BENCH_DAYS'] ?? 365);
 const httpBatchEvents = 5_000;
-const bin = new URL('../bin/capstan.js', import.meta.url).pathname;
 
 interface Result {
   backend: 'sqlite' | 'postgres' | 'none';
@@ -149,25 +149,7 @@ async function main(): Promise<void> {
   try {
     const file = join(dir, 'marketplace.ndjson');
     process.stderr.write(`simulating ${merchants} merchants × ${days} days… `);
-    const simulated = spawnSync(
-      process.execPath,
-      [
-        bin,
-        'simulate',
-        '--merchants',
-        String(merchants),
-        '--days',
-        String(days),
-        '--seed',
-        '42',
-        '--start',
-        '2025-01-01',
-        '--out',
-        file,
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    if (simulated.status !== 0) throw new Error('simulate failed');
+    simulateMarketplace({ merchants, days, seed: 42, start: '2025-01-01', file });
     process.stderr.write(`${(statSync(file).size / 2 ** 20).toFixed(0)} MiB\n`);
     const results: Result[] = [];
     const step = async (label: string, run: () => Promise<Result>) => {

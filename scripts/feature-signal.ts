@@ -4,10 +4,11 @@
  * merchant that became distressed — its features 30 days before its distress date — with healthy
  * merchants' features on the same dates. Prints group means and medians as JSON (last line).
  */
-import { spawnSync } from 'node:child_process';
+
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { simulateMarketplace } from '../bench/support/simulate.ts';
 import { featuresView } from '../src/app/features/features-json.ts';
 import { importRecords } from '../src/app/ingest/import-records.ts';
 import { computeFeatures } from '../src/domain/features/features.ts';
@@ -20,7 +21,6 @@ import { SqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
 const merchants = Number(process.env['SIGNAL_MERCHANTS'] ?? 1000);
 const days = Number(process.env['SIGNAL_DAYS'] ?? 365);
 const leadDays = 30;
-const bin = new URL('../bin/capstan.js', import.meta.url).pathname;
 const numeric = [
   'growth_90d',
   'refund_rate_90d',
@@ -51,25 +51,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'capstan-signal-'));
   try {
     const file = join(dir, 'marketplace.ndjson');
-    const simulated = spawnSync(
-      process.execPath,
-      [
-        bin,
-        'simulate',
-        '--merchants',
-        String(merchants),
-        '--days',
-        String(days),
-        '--seed',
-        '42',
-        '--start',
-        '2025-01-01',
-        '--out',
-        file,
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    if (simulated.status !== 0) throw new Error('simulate failed');
+    simulateMarketplace({ merchants, days, seed: 42, start: '2025-01-01', file });
     const truth = JSON.parse(readFileSync(`${file}.truth.json`, 'utf8')) as Truth;
     const store = new SqliteStore({ path: join(dir, 'store.sqlite') });
     await store.migrate();
