@@ -41,7 +41,6 @@ export interface OriginationContext extends LedgerContext {
 
 export type OriginationProblem =
   | 'amount_invalid'
-  | 'ledger_rejected'
   | 'decision_not_found'
   | 'decision_not_approved'
   | 'offer_not_found'

@@ -175,6 +175,17 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(await receivables(), books, 'nothing changes the second time');
     });
 
+    it('refuses a settlement without a key or with an unknown currency', async () => {
+      const noKey = await harness.store.write((tx) =>
+        sweepSettlement(tx, app, settlement(' ', asOfDay + 1, 1_000n)),
+      );
+      assert.equal(noKey.ok ? '' : noKey.code, 'settlement_invalid');
+      const badCurrency = await harness.store.write((tx) =>
+        sweepSettlement(tx, app, { ...settlement('plt stl_x', asOfDay + 1, 1_000n), currency: 'usd' }),
+      );
+      assert.equal(badCurrency.ok ? '' : badCurrency.code, 'settlement_invalid');
+    });
+
     it('shares the day’s cap between payouts and takes nothing from a negative one', async () => {
       // A 30% cap over 200,000 + 10,000 is 63,000; the first payout took its holdback already.
       const second = await harness.store.write((tx) =>

@@ -10,6 +10,7 @@
  * the next step).
  */
 import type { TransferInput } from '../../domain/ledger/types.ts';
+import { isCurrencyCode } from '../../domain/money/currency.ts';
 import {
   type AdvanceFacility,
   advanceOwed,
@@ -56,7 +57,7 @@ export interface SweepSplit {
   readonly replayed: boolean;
 }
 
-export type SweepProblem = 'amount_invalid';
+export type SweepProblem = 'settlement_invalid';
 
 type Serviced =
   | { readonly row: FacilityRow; readonly product: 'advance'; readonly state: AdvanceFacility }
@@ -125,6 +126,10 @@ export async function sweepSettlement(
   settlement: Settlement,
   dailyCapBps = dailyDeductionCapBpsDefault,
 ): Promise<Result<SweepSplit, SweepProblem>> {
+  if (settlement.settlementKey.trim() === '' || settlement.settlementKey.length > 200)
+    return err('settlement_invalid', 'a settlement key is 1–200 characters');
+  if (!isCurrencyCode(settlement.currency))
+    return err('settlement_invalid', `${settlement.currency} is not an ISO 4217 currency with a minor unit`);
   const recorded = await tx.financing.sweep(settlement.settlementKey);
   if (recorded !== undefined) {
     const stored = fromTaggedJson<{ sweepId: string; waterfall: WaterfallResult }>(recorded.splitJson);
@@ -177,10 +182,4 @@ export async function sweepSettlement(
   };
   await tx.financing.insertSweep(row);
   return ok({ sweepId, settlement, waterfall, replayed: false });
-}
-
-export function checkSettlement(settlement: Settlement): Result<Settlement, SweepProblem> {
-  return settlement.settlementKey.trim() === ''
-    ? err('amount_invalid', 'a settlement needs its key')
-    : ok(settlement);
 }
