@@ -178,6 +178,31 @@ export interface FeeRecognitionDay {
  * forward); so on the day the advance is repaid in full, all the fee still deferred is recognised
  * and the carrying amount never goes below zero.
  */
+/**
+ * One day's fee income: the carrying amount at the start of the day (advanced, plus fee earned,
+ * less repaid) at the effective daily rate, rounded half even — as the rate was solved, each day's
+ * repayment discounted from its day — never more than the fee still deferred, and never so little
+ * that the deferred fee exceeds what is left to repay after the day's repayments (repayments
+ * ahead of forecast bring income forward; all of it is earned by payoff). The one rule both the
+ * schedule below and the daily servicing step use.
+ */
+export function feeIncomeForDay(
+  openingCarryingMinor: bigint,
+  deferredFeeMinor: bigint,
+  leftToRepayMinor: bigint,
+  dailyRate: number,
+): bigint {
+  // The rate as an exact fraction with 18 decimal digits: the day's income is then one rounding.
+  const scale = 10n ** 18n;
+  let income =
+    openingCarryingMinor > 0n
+      ? divideRounded(openingCarryingMinor * BigInt(Math.round(dailyRate * 1e18)), scale, 'half_even')
+      : 0n;
+  if (income < deferredFeeMinor - leftToRepayMinor) income = deferredFeeMinor - leftToRepayMinor;
+  if (income < 0n) income = 0n;
+  return income > deferredFeeMinor ? deferredFeeMinor : income;
+}
+
 export function recogniseFee(
   terms: AdvanceTerms,
   dailyRate: number,
@@ -185,9 +210,6 @@ export function recogniseFee(
 ): FeeRecognitionDay[] {
   const fee = advanceFee(terms);
   const total = totalRepayable(terms);
-  // The rate as an exact fraction with 18 decimal digits: the day's income is then one rounding.
-  const scale = 10n ** 18n;
-  const rate = BigInt(Math.round(dailyRate * 1e18));
   let carrying = terms.amountMinor;
   let deferred = fee;
   let repaid = 0n;
@@ -195,13 +217,7 @@ export function recogniseFee(
   for (const repayment of repaymentsMinor) {
     const start = carrying;
     repaid += repayment;
-    let income = divideRounded(start * rate, scale, 'half_even');
-    // Repaid faster than forecast: the fee still deferred may not exceed what is left to repay,
-    // or the carrying amount would go below zero.
-    const leftToRepay = total > repaid ? total - repaid : 0n;
-    if (income < deferred - leftToRepay) income = deferred - leftToRepay;
-    if (income < 0n) income = 0n;
-    if (income > deferred) income = deferred;
+    const income = feeIncomeForDay(start, deferred, total > repaid ? total - repaid : 0n, dailyRate);
     deferred -= income;
     carrying = start + income - repayment;
     days.push({

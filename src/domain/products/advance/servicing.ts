@@ -9,11 +9,10 @@
 
 import type { TransferInput } from '../../ledger/types.ts';
 import { minBigint } from '../../money/bigint-min.ts';
-import { divideRounded } from '../../money/rounding.ts';
 import { type FacilityState, type LifecyclePolicy, nextState, servicedStates } from '../lifecycle.ts';
 import { type FacilityBook, feeCharged, feeRecognised, repaymentApplied, writtenOff } from '../postings.ts';
 import type { Amounts, FacilityOwed } from '../waterfall.ts';
-import { type AdvanceTerms, advanceFee } from './advance.ts';
+import { type AdvanceTerms, advanceFee, feeIncomeForDay } from './advance.ts';
 import { minimumPaymentStatus, type Repayment } from './minimum-payments.ts';
 
 export interface ServicingPolicy extends LifecyclePolicy {
@@ -123,20 +122,17 @@ export function advanceOwed(facility: AdvanceFacility, day: number): FacilityOwe
  * effective rate, never more than is deferred and never so little that the deferred fee exceeds
  * what is left to repay — so a repaid advance has recognised all of its fee.
  */
-function recogniseDay(facility: AdvanceFacility, day: string): ServicingStep {
+function recogniseDay(facility: AdvanceFacility, day: number, dayText: string): ServicingStep {
   const left = outstanding(facility);
-  const carrying = left - facility.deferredFeeMinor;
-  const scale = 10n ** 18n;
-  let income =
-    carrying > 0n
-      ? divideRounded(carrying * BigInt(Math.round(facility.dailyRate * 1e18)), scale, 'half_even')
-      : 0n;
-  if (income < facility.deferredFeeMinor - left) income = facility.deferredFeeMinor - left;
-  if (income < 0n) income = 0n;
-  if (income > facility.deferredFeeMinor) income = facility.deferredFeeMinor;
+  // The carrying amount at the start of the day: before the day's repayments, as the rate was solved.
+  const repaidToday = facility.repayments
+    .filter((r) => r.day === day)
+    .reduce((sum, r) => sum + r.amountMinor, 0n);
+  const opening = left + repaidToday - facility.deferredFeeMinor;
+  const income = feeIncomeForDay(opening, facility.deferredFeeMinor, left, facility.dailyRate);
   return {
     facility: { ...facility, deferredFeeMinor: facility.deferredFeeMinor - income },
-    postings: feeRecognised(facility.book, day, income),
+    postings: feeRecognised(facility.book, dayText, income),
     events: income > 0n ? [{ type: 'fee_recognised', amountMinor: income }] : [],
   };
 }
@@ -167,7 +163,7 @@ export function applyAdvanceDeduction(
     return { facility: after, postings, events: [] };
   const to = nextState(facility.status, { type: 'repaid_in_full' });
   const status = to.ok ? to.value : facility.status;
-  const closed = recogniseDay({ ...after, status, daysPastDue: 0 }, `${dayText}:payoff`);
+  const closed = recogniseDay({ ...after, status, daysPastDue: 0 }, day, `${dayText}:payoff`);
   return {
     facility: closed.facility,
     postings: [...postings, ...closed.postings],
@@ -183,7 +179,7 @@ export function serviceAdvanceDay(
   policy: ServicingPolicy = defaultServicingPolicy,
 ): ServicingStep {
   if (!servicedStates.has(facility.status)) return { facility, postings: [], events: [] };
-  const recognised = recogniseDay(facility, dayText);
+  const recognised = recogniseDay(facility, day, dayText);
   let current = recognised.facility;
   const postings: TransferInput[] = [...recognised.postings];
   const events: ServicingEvent[] = [...recognised.events];
