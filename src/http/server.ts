@@ -11,6 +11,7 @@ import { authenticationHook } from './plumbing.ts';
 import { type Problem, ProblemError, problem, problemContentType } from './problem.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { eventRoutes } from './routes/events.ts';
+import { financingRoutes } from './routes/financing.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { riskRoutes } from './routes/risk.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -97,6 +98,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   await server.register(eventRoutes(app));
   await server.register(riskRoutes(app));
   await server.register(toolRoutes(app));
+  await server.register(financingRoutes(app));
   return server;
 }
 

@@ -63,6 +63,20 @@ export const statusByCode = {
   // Tools: no rate solves the APR equation; Appendix J (b)(4) picks a unit-period without a name here
   apr_not_found: 422,
   unit_period_unsupported: 422,
+  // Financing: origination (src/app/financing/origination.ts) and the settlement sweep
+  amount_invalid: 400,
+  decision_not_approved: 409,
+  offer_not_found: 404,
+  offer_expired: 409,
+  offer_not_open: 409,
+  product_not_available: 422,
+  consent_missing: 409,
+  funding_unavailable: 409,
+  facility_not_found: 404,
+  facility_not_disbursing: 409,
+  settlement_invalid: 400,
+  // The ledger refused a use case's postings: the whole write rolled back.
+  ledger_rejected: 409,
   // Anything else
   internal_error: 500,
   service_unavailable: 503,

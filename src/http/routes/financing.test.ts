@@ -1,0 +1,316 @@
+/**
+ * Financing over HTTP, on SQLite and PostgreSQL: a financier funds its pool (and no one else's);
+ * a platform makes offers from an approved decision of a merchant it onboarded; the merchant lists
+ * its open offers with their cost, APR and schedule and accepts one — a retry with the same
+ * Idempotency-Key replays the answer, another merchant's key finds no such offer; the platform
+ * confirms the payout; a settlement preview says what the payout repays and writes nothing, the
+ * commit deducts the holdback and a repeated commit answers the same split, replayed; a second
+ * acceptance is voided; an expired or unknown offer is refused, and so is a key of the wrong role.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest } from '../../../test/support/backends.ts';
+import { generateActivity } from '../../../test/support/events.ts';
+import { startTestServer, type TestServer } from '../../../test/support/http.ts';
+import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import { syntheticModel } from '../../../test/support/synthetic-model.ts';
+import { ingestBatch } from '../../app/ingest/ingest.ts';
+import { grantConsent } from '../../app/risk/consents.ts';
+import { updateDecisionSettings } from '../../app/risk/decision-settings.ts';
+import { registerModel } from '../../app/risk/models.ts';
+import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { parseRecord } from '../../ingest/parse-record.ts';
+
+const asOf = '2026-07-15';
+const asOfDay = toDayNumber(calendarDate(asOf));
+const dayNs = 86_400_000_000_000n;
+/** Noon the day after the decision: offers made on the 15th are accepted on the 16th. */
+const now = BigInt(asOfDay + 1) * dayNs + dayNs / 2n;
+
+for (const backend of backendsUnderTest) {
+  describe(`financing API on ${backend.name}`, { skip: backend.skip }, () => {
+    let api: TestServer;
+    let merchantId = '';
+    let decisionId = '';
+    let merchantKey: string;
+    let otherMerchantKey: string;
+    let platformKey: string;
+    let otherPlatformKey: string;
+    let financierKey: string;
+    // biome-ignore lint/suspicious/noExplicitAny: offer views as answered.
+    let offers: any[] = [];
+    let facilityId = '';
+    before(async () => {
+      api = await startTestServer(backend);
+      (api.app.clock as ManualClock).set(now);
+      const { store } = api.harness;
+      const events = generateActivity(4, 196, 77).map((e) =>
+        parseRecord({ origin: 'test', line: null, raw: JSON.stringify(e) }),
+      );
+      for (let start = 0; start < events.length; start += 2_000)
+        await store.write((tx) => ingestBatch(tx, api.app, events.slice(start, start + 2_000)));
+      await store.write(async (tx) => {
+        await registerModel(tx, api.app, {
+          artifact: syntheticModel('scorecard', 5),
+          algorithm: 'scorecard',
+          metrics: {},
+          training: { synthetic: true },
+          status: 'champion',
+        });
+        // The synthetic model rates these merchants 19–31% likely to default: lend at grade E.
+        const settings = await updateDecisionSettings(tx, now, {
+          maxPd: 0.35,
+          gradeBands: [
+            { grade: 'A', maxPd: 0.01 },
+            { grade: 'B', maxPd: 0.025 },
+            { grade: 'C', maxPd: 0.05 },
+            { grade: 'D', maxPd: 0.1 },
+            { grade: 'E', maxPd: 0.35 },
+          ],
+        });
+        assert.ok(settings.ok);
+      });
+      const expiresAtMs = now / 1_000_000n + 365n * 86_400_000n;
+      for (const id of ['mer_gen0', 'mer_gen1', 'mer_gen2', 'mer_gen3']) {
+        await store.write((tx) =>
+          grantConsent(tx, api.app, id, {
+            purpose: 'credit_assessment',
+            dataSources: ['sales'],
+            expiresAtMs,
+          }),
+        );
+        const decided = await api.request('POST', `/v1/merchants/${id}/decisions?as_of=${asOf}`);
+        assert.equal(decided.status, 200, decided.text);
+        if (decided.json.outcome === 'approved' && decisionId === '') {
+          decisionId = decided.json.id;
+          merchantId = id;
+        }
+      }
+      assert.notEqual(decisionId, '', 'one of the generated merchants is approved');
+      const issue = async (objectId: string, role: string) =>
+        (await api.request('POST', '/v1/api_keys', { body: { role, object_id: objectId } })).json
+          .secret as string;
+      merchantKey = await issue(merchantId, 'merchant');
+      otherMerchantKey = await issue(merchantId === 'mer_gen0' ? 'mer_gen1' : 'mer_gen0', 'merchant');
+      // The generated events come from plt_test, which onboarded mer_gen0..3; plt_other sent nothing.
+      platformKey = await issue('plt_test', 'platform');
+      otherPlatformKey = await issue('plt_other', 'platform');
+      financierKey = await issue('fin_pool', 'financier');
+    });
+    after(async () => api?.close());
+
+    it('lets a financier fund its own pool only, and refuses a merchant key', async () => {
+      const body = { financier_id: 'fin_pool', currency: 'USD', amount: '100000000', reference: 'seed' };
+      const funded = await api.request('POST', '/v1/funding_pools', { key: financierKey, body });
+      assert.equal(funded.status, 200, funded.text);
+      assert.deepEqual(funded.json, {
+        object: 'funding_pool',
+        financier_id: 'fin_pool',
+        currency: 'USD',
+        available: '100000000',
+      });
+      const others = await api.request('POST', '/v1/funding_pools', {
+        key: financierKey,
+        body: { ...body, financier_id: 'fin_other' },
+      });
+      assert.equal(others.status, 403);
+      assert.equal(others.json.code, 'role_not_allowed');
+      const byMerchant = await api.request('POST', '/v1/funding_pools', { key: merchantKey, body });
+      assert.equal(byMerchant.status, 403);
+      assert.equal(byMerchant.json.code, 'role_not_allowed');
+      const zero = await api.request('POST', '/v1/funding_pools', {
+        body: { ...body, amount: '0', reference: 'zero' },
+      });
+      assert.equal(zero.status, 400);
+      assert.equal(zero.json.code, 'amount_invalid');
+      assert.equal(zero.json.param, 'amount');
+      const number = await api.request('POST', '/v1/funding_pools', { body: { ...body, amount: 5 } });
+      assert.equal(number.status, 400, 'amounts are strings');
+    });
+
+    it('makes offers from an approved decision for a platform that onboarded the merchant', async () => {
+      const stranger = await api.request('POST', `/v1/decisions/${decisionId}/offers`, {
+        key: otherPlatformKey,
+      });
+      assert.equal(stranger.status, 404);
+      assert.equal(stranger.json.code, 'decision_not_found');
+      const byMerchant = await api.request('POST', `/v1/decisions/${decisionId}/offers`, {
+        key: merchantKey,
+      });
+      assert.equal(byMerchant.status, 403);
+      const unknown = await api.request('POST', '/v1/decisions/dec_missing/offers');
+      assert.equal(unknown.status, 404);
+      const made = await api.request('POST', `/v1/decisions/${decisionId}/offers`, { key: platformKey });
+      assert.equal(made.status, 200, made.text);
+      assert.equal(made.json.object, 'list');
+      assert.ok(made.json.data.length >= 2, 'at least two advances to accept');
+      for (const offer of made.json.data) {
+        assert.equal(offer.object, 'offer');
+        assert.match(offer.id, /^off_/);
+        assert.equal(offer.merchant_id, merchantId);
+        assert.equal(offer.decision_id, decisionId);
+        assert.equal(offer.status, 'open');
+        assert.equal(offer.offered_on, asOf);
+        assert.equal(offer.expires_on, '2026-08-14');
+        assert.match(offer.amount, /^[1-9]\d*$/);
+        assert.match(offer.apr, /^\d+\.\d\d$/);
+        assert.equal(BigInt(offer.total_repayable), BigInt(offer.amount) + BigInt(offer.total_cost));
+      }
+    });
+
+    it('lists a merchant its own open offers, newest first, with terms and schedule', async () => {
+      const listed = await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: merchantKey });
+      assert.equal(listed.status, 200, listed.text);
+      offers = listed.json.data;
+      const advance = offers.find((o) => o.product === 'advance');
+      assert.ok(advance);
+      assert.match(advance.terms.amount, /^\d+$/);
+      assert.equal(typeof advance.terms.holdback_rate_bps, 'number');
+      assert.ok(advance.schedule.length > 0);
+      assert.match(advance.schedule[0].date, /^\d{4}-\d\d-\d\d$/);
+      assert.match(advance.schedule[0].amount, /^\d+$/);
+      const byPlatform = await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: platformKey });
+      assert.deepEqual(byPlatform.json.data, offers);
+      const peek = await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: otherMerchantKey });
+      assert.equal(peek.status, 404);
+      assert.equal(peek.json.code, 'merchant_not_found');
+      const stranger = await api.request('GET', `/v1/merchants/${merchantId}/offers`, {
+        key: otherPlatformKey,
+      });
+      assert.equal(stranger.status, 404);
+    });
+
+    it('accepts an offer for its own merchant only; a retry replays the same acceptance', async () => {
+      // The smallest advance: quick to repay.
+      const advance = offers.filter((o) => o.product === 'advance').at(-1);
+      const path = `/v1/offers/${advance.id}/accept`;
+      const stolen = await api.request('POST', path, { key: otherMerchantKey });
+      assert.equal(stolen.status, 404);
+      assert.equal(stolen.json.code, 'offer_not_found');
+      const byOperator = await api.request('POST', path);
+      assert.equal(byOperator.status, 403);
+      const headers = { 'idempotency-key': 'accept-1' };
+      const first = await api.request('POST', path, { key: merchantKey, headers });
+      assert.equal(first.status, 200, first.text);
+      assert.equal(first.json.object, 'acceptance');
+      assert.equal(first.json.offer.status, 'accepted');
+      assert.equal(first.json.offer.id, advance.id);
+      const facility = first.json.facility;
+      assert.match(facility.id, /^fac_/);
+      assert.equal(facility.object, 'facility');
+      assert.equal(facility.status, 'disbursing');
+      assert.equal(facility.financier_id, 'fin_pool');
+      assert.equal(facility.opened_on, '2026-07-16');
+      facilityId = facility.id;
+      const retry = await api.request('POST', path, { key: merchantKey, headers });
+      assert.equal(retry.status, 200);
+      assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+      assert.equal(retry.text, first.text);
+      const again = await api.request('POST', path, { key: merchantKey });
+      assert.equal(again.status, 200, 'accepting an accepted offer answers the same facility');
+      assert.equal(again.json.facility.id, facilityId);
+      const pool = await api.request('POST', '/v1/funding_pools', {
+        body: { financier_id: 'fin_pool', currency: 'USD', amount: '1', reference: 'top-up' },
+      });
+      assert.equal(
+        BigInt(pool.json.available),
+        100_000_001n - BigInt(advance.amount),
+        'the cash is reserved',
+      );
+      const open = await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: merchantKey });
+      assert.ok(!open.json.data.some((o: { id: string }) => o.id === advance.id));
+    });
+
+    it('confirms the payout for the platform that onboarded the merchant', async () => {
+      const path = `/v1/disbursements/${facilityId}/confirm`;
+      const stranger = await api.request('POST', path, { key: otherPlatformKey });
+      assert.equal(stranger.status, 404);
+      assert.equal(stranger.json.code, 'facility_not_found');
+      const confirmed = await api.request('POST', path, { key: platformKey });
+      assert.equal(confirmed.status, 200, confirmed.text);
+      assert.equal(confirmed.json.id, facilityId);
+      assert.equal(confirmed.json.status, 'active');
+      const twice = await api.request('POST', path, { key: platformKey });
+      assert.equal(twice.status, 409);
+      assert.equal(twice.json.code, 'facility_not_disbursing');
+    });
+
+    it('previews a payout without writing, then commits it once: the holdback deducted', async () => {
+      const accepted = offers.filter((o) => o.product === 'advance').at(-1);
+      const holdbackBps = BigInt(accepted.terms.holdback_rate_bps);
+      const body = {
+        settlement_id: 'stl_1',
+        merchant_id: merchantId,
+        currency: 'USD',
+        net: '200000',
+        date: '2026-07-17',
+      };
+      const holdback = (200_000n * holdbackBps) / 10_000n;
+      const preview = await api.request('POST', '/v1/settlements/preview', { key: platformKey, body });
+      assert.equal(preview.status, 200, preview.text);
+      assert.equal(preview.json.object, 'settlement_split');
+      assert.equal(preview.json.deducted, holdback.toString());
+      assert.equal(preview.json.merchant_net, (200_000n - holdback).toString());
+      assert.equal(preview.json.deductions[0].facility_id, facilityId);
+      assert.deepEqual(preview.json.financiers, [{ financier_id: 'fin_pool', total: holdback.toString() }]);
+      const stranger = await api.request('POST', '/v1/settlements/preview', { key: otherPlatformKey, body });
+      assert.equal(stranger.status, 404);
+
+      const committed = await api.request('POST', '/v1/settlements/commit', { key: platformKey, body });
+      assert.equal(committed.status, 200, committed.text);
+      assert.equal(committed.json.replayed, false);
+      const { replayed: _first, ...split } = committed.json;
+      assert.deepEqual(split, preview.json, 'the commit makes the split the preview showed');
+      const repeated = await api.request('POST', '/v1/settlements/commit', { key: platformKey, body });
+      assert.equal(repeated.status, 200);
+      assert.equal(repeated.json.replayed, true);
+      const { replayed: _again, ...same } = repeated.json;
+      assert.deepEqual(same, split);
+      const badDate = await api.request('POST', '/v1/settlements/preview', {
+        key: platformKey,
+        body: { ...body, date: '2026-02-30' },
+      });
+      assert.equal(badDate.status, 400);
+      assert.equal(badDate.json.param, 'date');
+      const byMerchant = await api.request('POST', '/v1/settlements/commit', { key: merchantKey, body });
+      assert.equal(byMerchant.status, 403);
+    });
+
+    it('voids a second acceptance, releasing the cash', async () => {
+      const second = offers.filter((o) => o.product === 'advance').at(-2);
+      const accepted = await api.request('POST', `/v1/offers/${second.id}/accept`, { key: merchantKey });
+      assert.equal(accepted.status, 200, accepted.text);
+      const id = accepted.json.facility.id;
+      const voided = await api.request('POST', `/v1/disbursements/${id}/void`, {
+        key: platformKey,
+        body: { reason: 'the bank returned the payout' },
+      });
+      assert.equal(voided.status, 200, voided.text);
+      assert.equal(voided.json.status, 'cancelled');
+      const again = await api.request('POST', `/v1/disbursements/${id}/void`, {
+        body: { reason: 'twice' },
+      });
+      assert.equal(again.status, 409);
+      assert.equal(again.json.code, 'facility_not_disbursing');
+      const missing = await api.request('POST', '/v1/disbursements/fac_missing/void', {
+        body: { reason: 'none' },
+      });
+      assert.equal(missing.status, 404);
+    });
+
+    it('refuses an unknown offer and, after 30 days, an expired one', async () => {
+      const unknown = await api.request('POST', '/v1/offers/off_missing/accept', { key: merchantKey });
+      assert.equal(unknown.status, 404);
+      assert.equal(unknown.json.code, 'offer_not_found');
+      const open = (await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: merchantKey })).json
+        .data;
+      assert.ok(open.length > 0);
+      (api.app.clock as ManualClock).set(now + 40n * dayNs);
+      const expired = await api.request('POST', `/v1/offers/${open[0].id}/accept`, { key: merchantKey });
+      assert.equal(expired.status, 409, expired.text);
+      assert.equal(expired.json.code, 'offer_expired');
+      const listed = await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: merchantKey });
+      assert.ok(!listed.json.data.some((o: { id: string }) => o.id === open[0].id));
+    });
+  });
+}

@@ -1,0 +1,431 @@
+/**
+ * Financing over HTTP: funding pools (operators, financiers for their own pool), offers from an
+ * approved decision, a merchant's acceptance, the platform's confirmation or void of the payout,
+ * and the settlement sweep (a preview, then the commit). The use cases are in
+ * src/app/financing/; this module only scopes keys, parses and shapes answers.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { AppContext } from '../../app/app-context.ts';
+import {
+  acceptOffer,
+  confirmDisbursement,
+  fundPool,
+  LedgerRejected,
+  makeOffers,
+  voidDisbursement,
+} from '../../app/financing/origination.ts';
+import { previewSweep, type Settlement, sweepSettlement } from '../../app/financing/sweep.ts';
+import type { FacilityRow, OfferRow } from '../../app/ports.ts';
+import { fromTaggedJson } from '../../app/risk/tagged-json.ts';
+import { isCurrencyCode } from '../../domain/money/currency.ts';
+import type { Offer } from '../../domain/products/offers.ts';
+import type { WaterfallResult } from '../../domain/products/waterfall.ts';
+import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { dayNumberOfInstant } from '../../domain/time/instant.ts';
+import { access, jsonReply, principalOf, problemReply, send, write } from '../plumbing.ts';
+import { ProblemError } from '../problem.ts';
+
+const minorUnits = (description: string) => Type.String({ pattern: '^(0|[1-9][0-9]{0,29})$', description });
+const signedMinorUnits = (description: string) =>
+  Type.String({ pattern: '^(0|-?[1-9][0-9]{0,29})$', description });
+const CurrencyField = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
+const MerchantId = Type.String({ pattern: '^mer_[A-Za-z0-9_-]{1,60}$' });
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const FacilityParams = Type.Object({ facility_id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/**
+ * Who may act for a merchant, as in routes/risk.ts: an operator for any, a merchant key for its
+ * own, a platform key for the merchants it onboarded. (A copy: risk.ts does not export it.)
+ */
+async function mayActFor(app: AppContext, request: FastifyRequest, merchantId: string): Promise<boolean> {
+  const principal = principalOf(request);
+  return (
+    principal.role === 'operator' ||
+    (principal.role === 'merchant' && principal.objectId === merchantId) ||
+    (principal.role === 'platform' &&
+      principal.objectId !== null &&
+      (await app.store.read((tx) =>
+        tx.risk.platformOnboardedMerchant(principal.objectId as string, merchantId),
+      )))
+  );
+}
+
+const platformScope =
+  'A platform key acts only for the merchants its platform onboarded (sent a `merchant.onboarded` event about); for any other the object answers 404 as if it did not exist.';
+
+/** A ledger refusal rolls the whole write back and answers 409 ledger_rejected; nothing is stored. */
+async function ledgerGuarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof LedgerRejected) throw new ProblemError('ledger_rejected', error.message);
+    throw error;
+  }
+}
+
+const today = (app: AppContext) => dayNumberOfInstant(app.clock.nowNs());
+
+/** `amountMinor` → `amount`, `holdbackRateBps` → `holdback_rate_bps`, bigints as strings. */
+function snakeView(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) return value.map(snakeView);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key.replace(/Minor$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      snakeView(inner),
+    ]),
+  );
+}
+
+function offerView(row: OfferRow) {
+  const offer = fromTaggedJson<Offer>(row.offerJson);
+  return {
+    object: 'offer',
+    id: row.id,
+    merchant_id: row.merchantId,
+    decision_id: row.decisionId,
+    product: row.product,
+    currency: row.currency,
+    amount: row.amountMinor.toString(),
+    status: row.status,
+    offered_on: fromDayNumber(row.offeredOn),
+    expires_on: fromDayNumber(row.expiresOn),
+    apr: offer.aprPercent,
+    apr_unit_period: offer.aprUnitPeriod,
+    total_cost: offer.totalCostMinor.toString(),
+    total_repayable: offer.totalRepayableMinor.toString(),
+    terms: snakeView(offer.terms),
+    schedule: offer.schedule.map((p) => ({ date: p.date, amount: p.amountMinor.toString() })),
+    facility_id: row.facilityId,
+  };
+}
+
+function facilityView(row: FacilityRow) {
+  return {
+    object: 'facility',
+    id: row.id,
+    merchant_id: row.merchantId,
+    offer_id: row.offerId,
+    status: row.status,
+    product: row.product,
+    currency: row.currency,
+    financier_id: row.financierId,
+    opened_on: fromDayNumber(row.openedOn),
+  };
+}
+
+function splitView(settlementId: string, settlement: Settlement, waterfall: WaterfallResult) {
+  return {
+    object: 'settlement_split',
+    settlement_id: settlementId,
+    merchant_id: settlement.merchantId,
+    currency: settlement.currency,
+    net: settlement.netMinor.toString(),
+    date: fromDayNumber(settlement.day),
+    available: waterfall.availableMinor.toString(),
+    deducted: waterfall.totalDeductedMinor.toString(),
+    merchant_net: waterfall.merchantNetMinor.toString(),
+    deductions: waterfall.deductions.map((d) => ({
+      facility_id: d.facilityId,
+      financier_id: d.financierId,
+      fees: (d.overdue.fees + d.due.fees + d.early.fees).toString(),
+      interest: (d.overdue.interest + d.due.interest + d.early.interest).toString(),
+      principal: (d.overdue.principal + d.due.principal + d.early.principal).toString(),
+      total: d.total.toString(),
+    })),
+    financiers: waterfall.byFinancier.map((f) => ({
+      financier_id: f.financierId,
+      total: f.totalMinor.toString(),
+    })),
+  };
+}
+
+const SettlementBody = Type.Object(
+  {
+    settlement_id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }),
+    merchant_id: MerchantId,
+    currency: CurrencyField,
+    net: signedMinorUnits('the payout net after fees, refunds and chargebacks; may be negative'),
+    date: Type.String({ description: 'YYYY-MM-DD: the day the payout settles' }),
+  },
+  { additionalProperties: false },
+);
+
+/** The settlement a body names, keyed by who sent it: a platform's id, or `operator`. */
+interface SettlementInput {
+  readonly settlement_id: string;
+  readonly merchant_id: string;
+  readonly currency: string;
+  readonly net: string;
+  readonly date: string;
+}
+
+async function settlementOf(
+  app: AppContext,
+  request: FastifyRequest,
+  body: SettlementInput,
+): Promise<Settlement> {
+  if (!(await mayActFor(app, request, body.merchant_id)))
+    throw new ProblemError(
+      'merchant_not_found',
+      `no merchant ${body.merchant_id} for this key`,
+      'merchant_id',
+    );
+  const date = parseCalendarDate(body.date);
+  if (!date.ok) throw new ProblemError('parameter_invalid', 'date must be YYYY-MM-DD', 'date');
+  if (!isCurrencyCode(body.currency))
+    throw new ProblemError(
+      'currency_must_be_valid',
+      `${body.currency} is not an ISO 4217 currency`,
+      'currency',
+    );
+  const principal = principalOf(request);
+  const source = principal.role === 'platform' ? (principal.objectId as string) : 'operator';
+  return {
+    settlementKey: `${source} ${body.settlement_id}`,
+    merchantId: body.merchant_id,
+    day: toDayNumber(date.value),
+    currency: body.currency,
+    netMinor: BigInt(body.net),
+  };
+}
+
+export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
+  return async (server) => {
+    server.post(
+      '/v1/funding_pools',
+      access(['operator', 'financier'], {
+        summary: "Add money to a financier's funding pool in a currency",
+        description:
+          "The pool and its ledger accounts open on first use; `reference` names the funding (a retry with the same reference posts nothing new). A financier key funds its own pool only (403 role_not_allowed for another financier's).",
+        tags: ['financing'],
+        body: Type.Object(
+          {
+            financier_id: Type.String({ pattern: '^fin_[A-Za-z0-9_-]{1,60}$' }),
+            currency: CurrencyField,
+            amount: minorUnits('minor units, positive'),
+            reference: Type.String({ minLength: 1, maxLength: 40 }),
+          },
+          { additionalProperties: false },
+        ),
+      }),
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const body = request.body;
+        if (principal.role === 'financier' && principal.objectId !== body.financier_id)
+          throw new ProblemError(
+            'role_not_allowed',
+            'a financier key funds its own pool only',
+            'financier_id',
+          );
+        if (!isCurrencyCode(body.currency))
+          throw new ProblemError(
+            'currency_must_be_valid',
+            `${body.currency} is not an ISO 4217 currency`,
+            'currency',
+          );
+        const amountMinor = BigInt(body.amount);
+        return write(app, request, reply, (tx) =>
+          ledgerGuarded(async () => {
+            const funded = await fundPool(tx, app, {
+              financierId: body.financier_id,
+              currency: body.currency,
+              amountMinor,
+              reference: body.reference,
+            });
+            if (!funded.ok)
+              return problemReply(
+                request,
+                funded.code,
+                funded.detail ?? funded.code,
+                amountMinor <= 0n ? 'amount' : 'reference',
+              );
+            return jsonReply(200, {
+              object: 'funding_pool',
+              financier_id: body.financier_id,
+              currency: body.currency,
+              available: funded.value.cashMinor.toString(),
+            });
+          }),
+        );
+      },
+    );
+
+    server.post(
+      '/v1/decisions/:id/offers',
+      access(['operator', 'platform'], {
+        summary: 'Make offers from an approved decision',
+        description: `Advances in up to three sizes, term loans and credit lines as the grade allows, each with its schedule, total cost and APR, open for 30 days. A declined decision answers 409 decision_not_approved. ${platformScope}`,
+        tags: ['financing'],
+        params: IdParams,
+      }),
+      async (request, reply) => {
+        const decision = await app.store.read((tx) => tx.risk.decision(request.params.id));
+        if (decision === undefined || !(await mayActFor(app, request, decision.merchantId)))
+          throw new ProblemError('decision_not_found', `no decision ${request.params.id}`);
+        return write(app, request, reply, async (tx) => {
+          const offers = await makeOffers(tx, app, request.params.id);
+          if (!offers.ok) return problemReply(request, offers.code, offers.detail ?? offers.code);
+          return jsonReply(200, { object: 'list', data: offers.value.map(offerView) });
+        });
+      },
+    );
+
+    server.get(
+      '/v1/merchants/:id/offers',
+      access(['operator', 'platform', 'merchant'], {
+        summary: "A merchant's open offers, newest first",
+        description: `A merchant key reads its own offers only. ${platformScope}`,
+        tags: ['financing'],
+        params: Type.Object({ id: MerchantId }),
+      }),
+      async (request, reply) => {
+        if (!(await mayActFor(app, request, request.params.id)))
+          throw new ProblemError('merchant_not_found', `no merchant ${request.params.id} for this key`);
+        const offers = await app.store.read((tx) =>
+          tx.financing.offersForMerchant(request.params.id, 'open'),
+        );
+        return send(
+          reply,
+          jsonReply(200, {
+            object: 'list',
+            url: request.url.split('?')[0],
+            data: offers.map(offerView),
+            has_more: false,
+          }),
+        );
+      },
+    );
+
+    server.post(
+      '/v1/offers/:id/accept',
+      access(['merchant'], {
+        summary: 'Accept an offer: the money is reserved and a facility opens, disbursing',
+        description:
+          "The merchant's own offers only (any other answers 404 offer_not_found). A pool with the cash reserves it; the acceptance records the disclosure shown and the consent relied on. Accepting an accepted offer answers the same facility; with an Idempotency-Key a retry replays the first answer.",
+        tags: ['financing'],
+        params: IdParams,
+      }),
+      async (request, reply) => {
+        const merchantId = principalOf(request).objectId;
+        if (merchantId === null) throw new ProblemError('offer_not_found', `no offer ${request.params.id}`);
+        return write(app, request, reply, (tx) =>
+          ledgerGuarded(async () => {
+            const accepted = await acceptOffer(tx, app, {
+              offerId: request.params.id,
+              merchantId,
+              day: today(app),
+            });
+            if (!accepted.ok) return problemReply(request, accepted.code, accepted.detail ?? accepted.code);
+            return jsonReply(200, {
+              object: 'acceptance',
+              offer: offerView(accepted.value.offer),
+              facility: facilityView(accepted.value.facility),
+            });
+          }),
+        );
+      },
+    );
+
+    /** The facility, if this key may act for its merchant; otherwise it does not exist. */
+    const facilityFor = async (request: FastifyRequest, facilityId: string) => {
+      const facility = await app.store.read((tx) => tx.financing.facility(facilityId));
+      if (facility === undefined || !(await mayActFor(app, request, facility.merchantId)))
+        throw new ProblemError('facility_not_found', `no facility ${facilityId}`);
+      return facility;
+    };
+
+    server.post(
+      '/v1/disbursements/:facility_id/confirm',
+      access(['operator', 'platform'], {
+        summary: 'The payout to the merchant was made: post the reservation and start servicing',
+        description: `Servicing starts today (UTC). A facility no longer disbursing answers 409 facility_not_disbursing. ${platformScope}`,
+        tags: ['financing'],
+        params: FacilityParams,
+      }),
+      async (request, reply) => {
+        await facilityFor(request, request.params.facility_id);
+        return write(app, request, reply, (tx) =>
+          ledgerGuarded(async () => {
+            const confirmed = await confirmDisbursement(tx, app, {
+              facilityId: request.params.facility_id,
+              day: today(app),
+            });
+            if (!confirmed.ok)
+              return problemReply(request, confirmed.code, confirmed.detail ?? confirmed.code);
+            return jsonReply(200, facilityView(confirmed.value));
+          }),
+        );
+      },
+    );
+
+    server.post(
+      '/v1/disbursements/:facility_id/void',
+      access(['operator', 'platform'], {
+        summary: 'The payout failed: release the reservation and cancel the facility',
+        description: `A facility no longer disbursing answers 409 facility_not_disbursing. ${platformScope}`,
+        tags: ['financing'],
+        params: FacilityParams,
+        body: Type.Object(
+          { reason: Type.String({ minLength: 1, maxLength: 500 }) },
+          { additionalProperties: false },
+        ),
+      }),
+      async (request, reply) => {
+        await facilityFor(request, request.params.facility_id);
+        return write(app, request, reply, (tx) =>
+          ledgerGuarded(async () => {
+            const voided = await voidDisbursement(tx, app, {
+              facilityId: request.params.facility_id,
+              day: today(app),
+              reason: request.body.reason,
+            });
+            if (!voided.ok) return problemReply(request, voided.code, voided.detail ?? voided.code);
+            return jsonReply(200, facilityView(voided.value));
+          }),
+        );
+      },
+    );
+
+    server.post(
+      '/v1/settlements/preview',
+      access(['operator', 'platform'], {
+        summary: 'What a payout would repay, without writing anything',
+        description: `The split of a payout across the merchant's facilities in its currency, under the day's 30% cap: what to withhold before paying the merchant. ${platformScope}`,
+        tags: ['financing'],
+        body: SettlementBody,
+      }),
+      async (request, reply) => {
+        const settlement = await settlementOf(app, request, request.body);
+        const waterfall = await app.store.read((tx) => previewSweep(tx, settlement));
+        return send(reply, jsonReply(200, splitView(request.body.settlement_id, settlement, waterfall)));
+      },
+    );
+
+    server.post(
+      '/v1/settlements/commit',
+      access(['operator', 'platform'], {
+        summary: 'Sweep a payout: post the deductions and record the split, once per settlement',
+        description: `A settlement is keyed by its sender (the platform's id, or \`operator\`) and \`settlement_id\`: committing it again answers the split already made with \`replayed: true\` and changes nothing. ${platformScope}`,
+        tags: ['financing'],
+        body: SettlementBody,
+      }),
+      async (request, reply) => {
+        const settlement = await settlementOf(app, request, request.body);
+        return write(app, request, reply, (tx) =>
+          ledgerGuarded(async () => {
+            const swept = await sweepSettlement(tx, app, settlement);
+            if (!swept.ok) return problemReply(request, swept.code, swept.detail ?? swept.code);
+            return jsonReply(200, {
+              ...splitView(request.body.settlement_id, settlement, swept.value.waterfall),
+              replayed: swept.value.replayed,
+            });
+          }),
+        );
+      },
+    );
+  };
+}
