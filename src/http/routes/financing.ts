@@ -24,6 +24,7 @@ import type { Offer } from '../../domain/products/offers.ts';
 import type { WaterfallResult } from '../../domain/products/waterfall.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
+import { mayActFor, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, principalOf, problemReply, send, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 
@@ -34,26 +35,6 @@ const CurrencyField = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 421
 const MerchantId = Type.String({ pattern: '^mer_[A-Za-z0-9_-]{1,60}$' });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const FacilityParams = Type.Object({ facility_id: Type.String({ minLength: 1, maxLength: 64 }) });
-
-/**
- * Who may act for a merchant, as in routes/risk.ts: an operator for any, a merchant key for its
- * own, a platform key for the merchants it onboarded. (A copy: risk.ts does not export it.)
- */
-async function mayActFor(app: AppContext, request: FastifyRequest, merchantId: string): Promise<boolean> {
-  const principal = principalOf(request);
-  return (
-    principal.role === 'operator' ||
-    (principal.role === 'merchant' && principal.objectId === merchantId) ||
-    (principal.role === 'platform' &&
-      principal.objectId !== null &&
-      (await app.store.read((tx) =>
-        tx.risk.platformOnboardedMerchant(principal.objectId as string, merchantId),
-      )))
-  );
-}
-
-const platformScope =
-  'A platform key acts only for the merchants its platform onboarded (sent a `merchant.onboarded` event about); for any other the object answers 404 as if it did not exist.';
 
 /** A ledger refusal rolls the whole write back and answers 409 ledger_rejected; nothing is stored. */
 async function ledgerGuarded<T>(work: () => Promise<T>): Promise<T> {

@@ -3,7 +3,6 @@
  * decision settings (operators).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
 import { grantConsent, listConsents, revokeConsent } from '../../app/risk/consents.ts';
@@ -23,13 +22,13 @@ import { type Consent, consentPurposes, dataSources } from '../../domain/consent
 import type { StabilityLine } from '../../domain/risk/stability.ts';
 import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts';
+import { actFor, mayActFor, platformScope } from '../merchant-scope.ts';
 import {
   access,
   jsonReply,
   ListQuery,
   listEnvelope,
   ProblemSchema,
-  principalOf,
   problemReply,
   send,
   write,
@@ -51,32 +50,6 @@ function consentView(consent: Consent) {
     revoked_at: consent.revokedAtMs === null ? null : isoFromMs(consent.revokedAtMs),
   };
 }
-
-/**
- * Who may act for a merchant: an operator for any; a merchant key for its own merchant; a platform
- * key for the merchants it onboarded (sent a `merchant.onboarded` event about). Anyone else is told
- * the merchant does not exist for this key, as if it were not there.
- */
-async function mayActFor(app: AppContext, request: FastifyRequest, merchantId: string): Promise<boolean> {
-  const principal = principalOf(request);
-  return (
-    principal.role === 'operator' ||
-    (principal.role === 'merchant' && principal.objectId === merchantId) ||
-    (principal.role === 'platform' &&
-      principal.objectId !== null &&
-      (await app.store.read((tx) =>
-        tx.risk.platformOnboardedMerchant(principal.objectId as string, merchantId),
-      )))
-  );
-}
-
-async function actFor(app: AppContext, request: FastifyRequest, merchantId: string): Promise<void> {
-  if (!(await mayActFor(app, request, merchantId)))
-    throw new ProblemError('merchant_not_found', `no merchant ${merchantId} for this key`);
-}
-
-const platformScope =
-  "A platform key acts only for the merchants its platform onboarded (sent a `merchant.onboarded` event about); any other merchant answers 404 merchant_not_found. Only onboarding counts because the inbox has no index on (source, subject): the check is an index seek on the merchant's profile facts, not a scan of every event the platform sent.";
 
 /** `{"$bigint":"…"}`, as GET /v1/settings/decisioning writes amounts, read as its decimal string. */
 function untagAmounts(body: Record<string, unknown>): Record<string, unknown> {

@@ -1,0 +1,37 @@
+/**
+ * Who may act for a merchant, for every route about one: an operator for any; a merchant key for
+ * its own merchant; a platform key for the merchants it onboarded (sent a `merchant.onboarded`
+ * event about). Anyone else is told the merchant — or the object of the merchant's it asked for —
+ * does not exist for this key, as if it were not there.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../app/app-context.ts';
+import { principalOf } from './plumbing.ts';
+import { ProblemError } from './problem.ts';
+
+export async function mayActFor(
+  app: AppContext,
+  request: FastifyRequest,
+  merchantId: string,
+): Promise<boolean> {
+  const principal = principalOf(request);
+  return (
+    principal.role === 'operator' ||
+    (principal.role === 'merchant' && principal.objectId === merchantId) ||
+    (principal.role === 'platform' &&
+      principal.objectId !== null &&
+      (await app.store.read((tx) =>
+        tx.risk.platformOnboardedMerchant(principal.objectId as string, merchantId),
+      )))
+  );
+}
+
+/** As `mayActFor`, answering 404 merchant_not_found for a key that may not. */
+export async function actFor(app: AppContext, request: FastifyRequest, merchantId: string): Promise<void> {
+  if (!(await mayActFor(app, request, merchantId)))
+    throw new ProblemError('merchant_not_found', `no merchant ${merchantId} for this key`);
+}
+
+/** Said in the description of every route a platform key may call for a merchant. */
+export const platformScope =
+  "A platform key acts only for the merchants its platform onboarded (sent a `merchant.onboarded` event about); for any other merchant the merchant, or the object asked for, answers 404 as if it did not exist. Only onboarding counts because the inbox has no index on (source, subject): the check is an index seek on the merchant's profile facts, not a scan of every event the platform sent.";
