@@ -75,6 +75,11 @@ export const statusByCode = {
   facility_not_found: 404,
   facility_not_disbursing: 409,
   settlement_invalid: 400,
+  // Direct repayments (src/app/financing/repayments.ts)
+  facility_not_serviced: 409,
+  reference_invalid: 400,
+  repayment_reference_reused: 409,
+  repayment_exceeds_balance: 422,
   // The ledger refused a use case's postings: the whole write rolled back.
   ledger_rejected: 409,
   // Anything else

@@ -4,7 +4,9 @@
  * its open offers with their cost, APR and schedule and accepts one — a retry with the same
  * Idempotency-Key replays the answer, another merchant's key finds no such offer; the platform
  * confirms the payout; a settlement preview says what the payout repays and writes nothing, the
- * commit deducts the holdback and a repeated commit answers the same split, replayed; a second
+ * commit deducts the holdback and a repeated commit answers the same split, replayed; the merchant
+ * repays directly and the platform pays the facility off, each once per reference, another
+ * merchant's key finding no such facility; a second
  * acceptance is voided; an expired or unknown offer is refused, and so is a key of the wrong role.
  */
 import assert from 'node:assert/strict';
@@ -274,6 +276,75 @@ for (const backend of backendsUnderTest) {
       assert.equal(badDate.json.param, 'date');
       const byMerchant = await api.request('POST', '/v1/settlements/commit', { key: merchantKey, body });
       assert.equal(byMerchant.status, 403);
+    });
+
+    it('takes a direct repayment and an early payoff, once per reference, for its own merchant only', async () => {
+      const path = `/v1/facilities/${facilityId}/repayments`;
+      const body = { amount: '1000', reference: 'direct-1' };
+      const peek = await api.request('POST', path, { key: otherMerchantKey, body });
+      assert.equal(peek.status, 404);
+      assert.equal(peek.json.code, 'facility_not_found');
+      const stranger = await api.request('POST', path, { key: otherPlatformKey, body });
+      assert.equal(stranger.status, 404);
+      const byFinancier = await api.request('POST', path, { key: financierKey, body });
+      assert.equal(byFinancier.status, 403);
+      const neither = await api.request('POST', path, { key: merchantKey, body: { reference: 'none' } });
+      assert.equal(neither.status, 400);
+      assert.equal(neither.json.code, 'parameter_missing');
+      const both = await api.request('POST', path, {
+        key: merchantKey,
+        body: { ...body, payoff: true },
+      });
+      assert.equal(both.status, 400);
+      const badReference = await api.request('POST', path, {
+        key: merchantKey,
+        body: { amount: '1', reference: 'has space' },
+      });
+      assert.equal(badReference.status, 400);
+
+      const paid = await api.request('POST', path, { key: merchantKey, body });
+      assert.equal(paid.status, 200, paid.text);
+      assert.equal(paid.json.object, 'repayment');
+      assert.equal(paid.json.facility_id, facilityId);
+      assert.equal(paid.json.reference, 'direct-1');
+      assert.equal(paid.json.status, 'active');
+      assert.equal(paid.json.replayed, false);
+      const { fees, interest, principal, total } = paid.json.applied;
+      assert.equal(total, '1000');
+      assert.equal(BigInt(fees) + BigInt(interest) + BigInt(principal), 1000n);
+      assert.match(paid.json.outstanding, /^[1-9]\d*$/);
+      const again = await api.request('POST', path, { key: platformKey, body });
+      assert.equal(again.status, 200, again.text);
+      assert.equal(again.json.replayed, true);
+      assert.deepEqual({ ...again.json, replayed: false }, paid.json, 'the same repayment answered');
+      const reused = await api.request('POST', path, { key: merchantKey, body: { ...body, amount: '5' } });
+      assert.equal(reused.status, 409);
+      assert.equal(reused.json.code, 'repayment_reference_reused');
+
+      const owed = BigInt(paid.json.outstanding);
+      const over = await api.request('POST', path, {
+        body: { amount: (owed + 1n).toString(), reference: 'too-much' },
+      });
+      assert.equal(over.status, 422, over.text);
+      assert.equal(over.json.code, 'repayment_exceeds_balance');
+      assert.equal(over.json.param, 'amount');
+
+      const payoff = await api.request('POST', path, {
+        key: platformKey,
+        body: { payoff: true, reference: 'payoff-1' },
+      });
+      assert.equal(payoff.status, 200, payoff.text);
+      assert.equal(payoff.json.status, 'paid_off');
+      assert.equal(payoff.json.outstanding, '0');
+      assert.equal(payoff.json.applied.total, owed.toString());
+      const closed = await api.request('POST', path, {
+        key: merchantKey,
+        body: { amount: '1', reference: 'after-payoff' },
+      });
+      assert.equal(closed.status, 409);
+      assert.equal(closed.json.code, 'facility_not_serviced');
+      const missing = await api.request('POST', '/v1/facilities/fac_missing/repayments', { body });
+      assert.equal(missing.status, 404);
     });
 
     it('voids a second acceptance, releasing the cash', async () => {

@@ -1,7 +1,7 @@
 /**
  * Financing over HTTP: funding pools (operators, financiers for their own pool), offers from an
  * approved decision, a merchant's acceptance, the platform's confirmation or void of the payout,
- * and the settlement sweep (a preview, then the commit). The use cases are in
+ * the settlement sweep (a preview, then the commit) and direct repayments. The use cases are in
  * src/app/financing/; this module only scopes keys, parses and shapes answers.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -16,6 +16,7 @@ import {
   makeOffers,
   voidDisbursement,
 } from '../../app/financing/origination.ts';
+import { type Repayment, repayFacility } from '../../app/financing/repayments.ts';
 import { previewSweep, type Settlement, sweepSettlement } from '../../app/financing/sweep.ts';
 import type { FacilityRow, OfferRow } from '../../app/ports.ts';
 import { fromTaggedJson } from '../../app/risk/tagged-json.ts';
@@ -123,6 +124,37 @@ function splitView(settlementId: string, settlement: Settlement, waterfall: Wate
     })),
   };
 }
+
+function repaymentView(repayment: Repayment) {
+  const { fees, interest, principal } = repayment.applied;
+  return {
+    object: 'repayment',
+    facility_id: repayment.facilityId,
+    reference: repayment.reference,
+    currency: repayment.currency,
+    applied: {
+      fees: fees.toString(),
+      interest: interest.toString(),
+      principal: principal.toString(),
+      total: (fees + interest + principal).toString(),
+    },
+    outstanding: repayment.outstandingMinor.toString(),
+    status: repayment.status,
+    replayed: repayment.replayed,
+  };
+}
+
+const RepaymentBody = Type.Object(
+  {
+    amount: Type.Optional(minorUnits('minor units, positive: applied fees → interest → principal')),
+    payoff: Type.Optional(Type.Literal(true, { description: 'pay everything owed today' })),
+    reference: Type.String({
+      pattern: '^[A-Za-z0-9_.-]{1,40}$',
+      description: 'names the repayment: the same reference again answers the same repayment',
+    }),
+  },
+  { additionalProperties: false },
+);
 
 const SettlementBody = Type.Object(
   {
@@ -366,6 +398,51 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             });
             if (!voided.ok) return problemReply(request, voided.code, voided.detail ?? voided.code);
             return jsonReply(200, facilityView(voided.value));
+          }),
+        );
+      },
+    );
+
+    server.post(
+      '/v1/facilities/:id/repayments',
+      access(['operator', 'platform', 'merchant'], {
+        summary: 'Repay a serviced facility directly, or pay it off early',
+        description: `Body \`amount\` (applied fees → interest → principal) or \`payoff: true\` (everything owed today, a term loan's interest accrued to date included), and \`reference\`: the same reference again answers the recorded repayment with \`replayed: true\` and posts nothing. An amount above what is owed answers 422 repayment_exceeds_balance (pay off instead); a facility not active, delinquent or defaulted answers 409 facility_not_serviced. A merchant key repays its own facilities only. ${platformScope}`,
+        tags: ['financing'],
+        params: IdParams,
+        body: RepaymentBody,
+      }),
+      async (request, reply) => {
+        const facility = await facilityFor(request, request.params.id);
+        const { amount, payoff, reference } = request.body;
+        if ((amount === undefined) === (payoff === undefined))
+          throw new ProblemError(
+            amount === undefined ? 'parameter_missing' : 'parameter_invalid',
+            'send either amount or payoff: true',
+            'amount',
+          );
+        const how = amount === undefined ? { payoff: true as const } : { amountMinor: BigInt(amount) };
+        return write(app, request, reply, (tx) =>
+          ledgerGuarded(async () => {
+            const repaid = await repayFacility(tx, app, {
+              facilityId: facility.id,
+              merchantId: facility.merchantId,
+              day: today(app),
+              reference,
+              ...how,
+            });
+            if (!repaid.ok)
+              return problemReply(
+                request,
+                repaid.code,
+                repaid.detail ?? repaid.code,
+                repaid.code === 'repayment_exceeds_balance' || repaid.code === 'amount_invalid'
+                  ? 'amount'
+                  : repaid.code === 'repayment_reference_reused'
+                    ? 'reference'
+                    : undefined,
+              );
+            return jsonReply(200, repaymentView(repaid.value));
           }),
         );
       },

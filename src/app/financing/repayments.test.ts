@@ -1,0 +1,301 @@
+/**
+ * Direct repayments on real stores (SQLite, and PostgreSQL when configured): an advance and a term
+ * loan originated and disbursed; a partial repayment is applied fees → interest → principal and the
+ * facility's receivables in the ledger fall by exactly the split; the same reference again answers
+ * the same repayment and posts nothing, and a different repayment under it is refused; an amount
+ * above everything owed is refused and changes nothing; an early payoff leaves the facility paid
+ * off with no receivable and no deferred fee — a term loan's interest accrued to the day included;
+ * a paid-off facility takes no new repayment, and a facility of another merchant does not exist.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
+import { generateActivity } from '../../../test/support/events.ts';
+import { ManualClock } from '../../../test/support/manual-clock.ts';
+import { syntheticModel } from '../../../test/support/synthetic-model.ts';
+import { facilityAccount } from '../../domain/products/postings.ts';
+import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { parseRecord as parseEvent } from '../../ingest/parse-record.ts';
+import { sha256, testEntropy } from '../../storage/contract/fixtures.ts';
+import type { AppContext } from '../app-context.ts';
+import { ingestBatch } from '../ingest/ingest.ts';
+import { grantConsent } from '../risk/consents.ts';
+import { updateDecisionSettings } from '../risk/decision-settings.ts';
+import { decideForMerchant } from '../risk/decisions.ts';
+import { registerModel } from '../risk/models.ts';
+import { fromTaggedJson } from '../risk/tagged-json.ts';
+import {
+  acceptOffer,
+  confirmDisbursement,
+  fundPool,
+  makeOffers,
+  type StoredFacility,
+} from './origination.ts';
+import { repayFacility, repaymentEventId } from './repayments.ts';
+
+const asOfDay = toDayNumber(calendarDate('2026-07-15'));
+const now = BigInt(asOfDay + 1) * 86_400_000_000_000n;
+
+for (const backend of backendsUnderTest) {
+  describe(`direct repayments on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness;
+    let app: AppContext;
+    let merchantId = '';
+    let advanceId = '';
+    let termLoanId = '';
+    before(async () => {
+      harness = await backend.open();
+      await harness.store.migrate();
+      app = { store: harness.store, clock: new ManualClock(now), entropy: testEntropy, sha256 };
+      const events = generateActivity(2, 196, 78).map((e) =>
+        parseEvent({ origin: 'test', line: null, raw: JSON.stringify(e) }),
+      );
+      for (let start = 0; start < events.length; start += 2_000)
+        await harness.store.write((tx) => ingestBatch(tx, app, events.slice(start, start + 2_000)));
+      await harness.store.write(async (tx) => {
+        await registerModel(tx, app, {
+          artifact: syntheticModel('scorecard', 5),
+          algorithm: 'scorecard',
+          metrics: {},
+          training: { synthetic: true },
+          status: 'champion',
+        });
+        const settings = await updateDecisionSettings(tx, now, {
+          maxPd: 0.4,
+          gradeBands: [
+            { grade: 'A', maxPd: 0.01 },
+            { grade: 'B', maxPd: 0.025 },
+            { grade: 'C', maxPd: 0.05 },
+            // Grade D reaches the synthetic model's 19–31%: term loans are offered to grade D.
+            { grade: 'D', maxPd: 0.4 },
+          ],
+        });
+        assert.ok(settings.ok);
+        await fundPool(tx, app, {
+          financierId: 'fin_pool',
+          currency: 'USD',
+          amountMinor: 1_000_000_000n,
+          reference: 'seed',
+        });
+      });
+      for (const id of ['mer_gen0', 'mer_gen1']) {
+        await harness.store.write((tx) =>
+          grantConsent(tx, app, id, {
+            purpose: 'credit_assessment',
+            dataSources: ['sales'],
+            expiresAtMs: now / 1_000_000n + 86_400_000_000n,
+          }),
+        );
+        const decided = await decideForMerchant(harness.store, app, id, asOfDay);
+        if (decided.record.view.outcome !== 'approved' || merchantId !== '') continue;
+        merchantId = id;
+        const offers = await harness.store.write((tx) => makeOffers(tx, app, decided.row.id));
+        assert.ok(offers.ok);
+        const chosen = [
+          offers.value.filter((o) => o.product === 'advance').at(-1),
+          offers.value.filter((o) => o.product === 'term_loan').at(-1),
+        ];
+        for (const offer of chosen) {
+          if (offer === undefined) continue;
+          const accepted = await harness.store.write((tx) =>
+            acceptOffer(tx, app, { offerId: offer.id, merchantId, day: asOfDay }),
+          );
+          assert.ok(accepted.ok);
+          const facilityId = accepted.value.facility.id;
+          const confirmed = await harness.store.write((tx) =>
+            confirmDisbursement(tx, app, { facilityId, day: asOfDay }),
+          );
+          assert.ok(confirmed.ok);
+          if (offer.product === 'advance') advanceId = facilityId;
+          else termLoanId = facilityId;
+        }
+      }
+      assert.notEqual(advanceId, '', 'an approved merchant with an advance');
+    });
+    after(async () => harness?.dispose());
+
+    const stateOf = async (facilityId: string) => {
+      const row = await harness.store.read((tx) => tx.financing.facility(facilityId));
+      const stored = fromTaggedJson<StoredFacility>(row?.stateJson ?? '{}');
+      assert.equal(stored.phase, 'serviced');
+      return {
+        row,
+        state: (stored as { servicing: { owed: Record<string, bigint>; deferredFeeMinor?: bigint } })
+          .servicing,
+      };
+    };
+    /** The facility's receivables and deferred fee, as the ledger has them. */
+    const books = async (facilityId: string) => {
+      const book = { financierId: 'fin_pool', currency: 'USD', facilityId };
+      const ids = {
+        fees: facilityAccount.fees(book),
+        interest: facilityAccount.interest(book),
+        principal: facilityAccount.principal(book),
+        deferredFee: facilityAccount.deferredFee(book),
+      };
+      const accounts = await harness.store.read((tx) => tx.ledger.accountsByIds(Object.values(ids)));
+      const debit = (id: string) =>
+        (accounts.get(id)?.debitsPosted ?? 0n) - (accounts.get(id)?.creditsPosted ?? 0n);
+      return {
+        fees: debit(ids.fees),
+        interest: debit(ids.interest),
+        principal: debit(ids.principal),
+        deferredFee: -debit(ids.deferredFee),
+      };
+    };
+    const day = asOfDay + 3;
+    let firstAmountMinor = 0n;
+
+    it('applies a partial repayment fees first: the receivables fall by exactly the split', async () => {
+      const before = await books(advanceId);
+      const { state } = await stateOf(advanceId);
+      assert.deepEqual(
+        { fees: before.fees, principal: before.principal },
+        { fees: state.owed.fees, principal: state.owed.principal },
+      );
+      const amountMinor = before.fees + 1_000n;
+      firstAmountMinor = amountMinor;
+      const repaid = await harness.store.write((tx) =>
+        repayFacility(tx, app, { facilityId: advanceId, merchantId, day, amountMinor, reference: 'pay-1' }),
+      );
+      assert.ok(repaid.ok, repaid.ok ? '' : repaid.detail);
+      assert.equal(repaid.value.replayed, false);
+      assert.deepEqual(repaid.value.applied, { fees: before.fees, interest: 0n, principal: 1_000n });
+      assert.equal(repaid.value.status, 'active');
+      assert.equal(repaid.value.outstandingMinor, before.fees + before.principal - amountMinor);
+      const afterBooks = await books(advanceId);
+      assert.deepEqual(afterBooks, { ...before, fees: 0n, principal: before.principal - 1_000n });
+      const transfers = await harness.store.write((tx) =>
+        tx.ledger.transfersByIds([`${advanceId}:${repaymentEventId(app, 'pay-1')}:p`]),
+      );
+      assert.equal(transfers.size, 1, 'the repayment transfers carry the reference');
+    });
+
+    it('answers the same reference with the same repayment, posting nothing', async () => {
+      const before = await books(advanceId);
+      const again = await harness.store.write((tx) =>
+        repayFacility(tx, app, {
+          facilityId: advanceId,
+          merchantId,
+          day: day + 1,
+          amountMinor: firstAmountMinor,
+          reference: 'pay-1',
+        }),
+      );
+      assert.ok(again.ok, again.ok ? '' : again.detail);
+      assert.equal(again.value.replayed, true);
+      assert.deepEqual(await books(advanceId), before);
+      const other = await harness.store.write((tx) =>
+        repayFacility(tx, app, {
+          facilityId: advanceId,
+          merchantId,
+          day,
+          amountMinor: 7n,
+          reference: 'pay-1',
+        }),
+      );
+      assert.equal(other.ok ? '' : other.code, 'repayment_reference_reused');
+      assert.deepEqual(await books(advanceId), before);
+    });
+
+    it('refuses an amount above everything owed, and changes nothing', async () => {
+      const before = await books(advanceId);
+      const { row } = await stateOf(advanceId);
+      const over = await harness.store.write((tx) =>
+        repayFacility(tx, app, {
+          facilityId: advanceId,
+          merchantId,
+          day,
+          amountMinor: before.fees + before.principal + 1n,
+          reference: 'pay-over',
+        }),
+      );
+      assert.equal(over.ok ? '' : over.code, 'repayment_exceeds_balance');
+      assert.deepEqual(await books(advanceId), before);
+      assert.equal((await stateOf(advanceId)).row?.version, row?.version);
+      const stranger = await harness.store.write((tx) =>
+        repayFacility(tx, app, {
+          facilityId: advanceId,
+          merchantId: 'mer_someone_else',
+          day,
+          amountMinor: 1n,
+          reference: 'pay-x',
+        }),
+      );
+      assert.equal(stranger.ok ? '' : stranger.code, 'facility_not_found');
+      const badReference = await harness.store.write((tx) =>
+        repayFacility(tx, app, { facilityId: advanceId, day, amountMinor: 1n, reference: 'bad ref' }),
+      );
+      assert.equal(badReference.ok ? '' : badReference.code, 'reference_invalid');
+    });
+
+    it('pays an advance off early: paid off, receivables and deferred fee zero', async () => {
+      const before = await books(advanceId);
+      assert.ok(before.deferredFee > 0n, 'some of the fee is still deferred');
+      const reference = 'payoff-with-a-reference-of-forty-chars.1';
+      assert.equal(reference.length, 40);
+      const paid = await harness.store.write((tx) =>
+        repayFacility(tx, app, { facilityId: advanceId, merchantId, day, payoff: true, reference }),
+      );
+      assert.ok(paid.ok, paid.ok ? '' : paid.detail);
+      assert.deepEqual(paid.value.applied, { fees: 0n, interest: 0n, principal: before.principal });
+      assert.equal(paid.value.status, 'paid_off');
+      assert.equal(paid.value.outstandingMinor, 0n);
+      assert.deepEqual(await books(advanceId), { fees: 0n, interest: 0n, principal: 0n, deferredFee: 0n });
+      const { row, state } = await stateOf(advanceId);
+      assert.equal(row?.status, 'paid_off');
+      assert.equal(state.deferredFeeMinor, 0n);
+      const replay = await harness.store.write((tx) =>
+        repayFacility(tx, app, { facilityId: advanceId, merchantId, day: day + 5, payoff: true, reference }),
+      );
+      assert.ok(replay.ok);
+      assert.equal(replay.value.replayed, true);
+      assert.equal(replay.value.status, 'paid_off');
+      const more = await harness.store.write((tx) =>
+        repayFacility(tx, app, {
+          facilityId: advanceId,
+          merchantId,
+          day,
+          amountMinor: 1n,
+          reference: 'late',
+        }),
+      );
+      assert.equal(more.ok ? '' : more.code, 'facility_not_serviced');
+    });
+
+    it('pays a term loan off with the interest accrued to the day', async () => {
+      assert.notEqual(termLoanId, '', 'a term loan was offered and disbursed');
+      const payoffDay = asOfDay + 10;
+      const before = await books(termLoanId);
+      assert.equal(before.interest, 0n, 'no instalment has fallen due');
+      const partial = await harness.store.write((tx) =>
+        repayFacility(tx, app, {
+          facilityId: termLoanId,
+          merchantId,
+          day: payoffDay,
+          amountMinor: before.principal,
+          reference: 'tl-all-principal',
+        }),
+      );
+      assert.equal(
+        partial.ok ? '' : partial.code,
+        'repayment_exceeds_balance',
+        'clearing the principal without the accrued interest is a payoff',
+      );
+      const paid = await harness.store.write((tx) =>
+        repayFacility(tx, app, {
+          facilityId: termLoanId,
+          merchantId,
+          day: payoffDay,
+          payoff: true,
+          reference: 'tl-payoff',
+        }),
+      );
+      assert.ok(paid.ok, paid.ok ? '' : paid.detail);
+      assert.equal(paid.value.status, 'paid_off');
+      assert.equal(paid.value.applied.principal, before.principal);
+      assert.ok(paid.value.applied.interest > 0n, 'ten days of interest accrued');
+      assert.deepEqual(await books(termLoanId), { fees: 0n, interest: 0n, principal: 0n, deferredFee: 0n });
+    });
+  });
+}

@@ -1,0 +1,274 @@
+/**
+ * Direct repayments: the merchant pays a serviced facility itself, outside the settlement sweep —
+ * an amount, applied fees → interest → principal, or an early payoff of everything owed (for a
+ * term loan, with the interest accrued to the day; src/domain/products/term-loan/servicing.ts).
+ *
+ * A repayment is named by the caller's `reference` and recorded as a facility event of type
+ * `repayment`: the same reference again answers the recorded result and posts nothing, and the
+ * reference is part of every transfer id the repayment posts, so even a lost event could not post
+ * twice (the ledger would answer `exists`).
+ *
+ * An amount never pays more than is owed: above everything owed it is refused and the merchant is
+ * told to pay off. For a term loan, an amount that would clear the booked balance but not the
+ * interest accrued since the last instalment is refused too — that is a payoff, and only a payoff
+ * books the accrual (booking it for a partial payment would count it twice when the instalment's
+ * interest is booked on its due date).
+ */
+import { assert } from '../../domain/assert.ts';
+import { minBigint } from '../../domain/money/bigint-min.ts';
+import {
+  type AdvanceFacility,
+  outstanding as advanceOutstanding,
+  applyAdvanceDeduction,
+} from '../../domain/products/advance/servicing.ts';
+import { servicedStates } from '../../domain/products/lifecycle.ts';
+import {
+  applyTermLoanPayment,
+  payoffAmount,
+  type TermLoanFacility,
+} from '../../domain/products/term-loan/servicing.ts';
+import { type Amounts, components } from '../../domain/products/waterfall.ts';
+import { err, ok, type Result } from '../../domain/result.ts';
+import { fromDayNumber } from '../../domain/time/calendar-date.ts';
+import { createTransfers } from '../ledger/ledger-writes.ts';
+import type { FacilityEventRow, FacilityRow, WriteTransaction } from '../ports.ts';
+import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
+import { LedgerRejected, type OriginationContext, type StoredFacility } from './origination.ts';
+
+export type RepaymentProblem =
+  | 'facility_not_found'
+  | 'facility_not_serviced'
+  | 'amount_invalid'
+  | 'reference_invalid'
+  | 'repayment_reference_reused'
+  | 'repayment_exceeds_balance';
+
+export const repaymentReferencePattern = /^[A-Za-z0-9_.-]{1,40}$/;
+
+/**
+ * The longest reference used as it is in transfer ids. `${facility}:r:${reference}:p` with a
+ * 30-character facility id (src/main/system.ts) and a 28-character reference is 63 characters,
+ * within the ledger's 64; a longer reference is keyed by a digest of it instead (`rh:` + 27 hex).
+ */
+const referenceInIdLengthMax = 28;
+
+/** Facility events read per page while looking for a reference; the scan is bounded below. */
+const eventsPageSize = 1_000;
+const eventPagesMax = 100;
+
+export type RepaymentInput = {
+  readonly facilityId: string;
+  /** When set (a merchant's own key), a facility of another merchant does not exist. */
+  readonly merchantId?: string;
+  readonly day: number;
+  readonly reference: string;
+} & ({ readonly amountMinor: bigint } | { readonly payoff: true });
+
+export interface Repayment {
+  readonly facilityId: string;
+  readonly currency: string;
+  readonly reference: string;
+  readonly applied: Amounts;
+  /** Still owed after the repayment: fees, interest and principal booked. */
+  readonly outstandingMinor: bigint;
+  readonly status: string;
+  /** True when this reference had been repaid before: the recorded result, nothing new written. */
+  readonly replayed: boolean;
+}
+
+interface RecordedRepayment {
+  readonly reference: string;
+  readonly request: { readonly amountMinor: bigint | null; readonly payoff: boolean };
+  readonly applied: Amounts;
+  readonly outstandingMinor: bigint;
+  readonly status: string;
+}
+
+type Serviced =
+  | { readonly product: 'advance'; readonly state: AdvanceFacility }
+  | { readonly product: 'term_loan'; readonly state: TermLoanFacility };
+
+const zero: Amounts = { fees: 0n, interest: 0n, principal: 0n };
+const sum = (a: Amounts) => a.fees + a.interest + a.principal;
+
+/** The id part naming this repayment in its transfers: `r:<reference>` or `rh:<digest>`. */
+export function repaymentEventId(context: OriginationContext, reference: string): string {
+  return reference.length <= referenceInIdLengthMax
+    ? `r:${reference}`
+    : `rh:${context.sha256(`repayment ${reference}`).slice(0, 27)}`;
+}
+
+/** Fees, then interest, then principal: never more than each component owes. */
+function inWaterfallOrder(amountMinor: bigint, owed: Amounts): Amounts {
+  let left = amountMinor;
+  const applied: Record<string, bigint> = {};
+  for (const component of components) {
+    const take = minBigint(left, owed[component]);
+    applied[component] = take;
+    left -= take;
+  }
+  assert(left === 0n, 'an amount within the balance is applied in full');
+  return applied as Amounts;
+}
+
+function servicedOf(stored: StoredFacility): Serviced {
+  assert(stored.phase === 'serviced', 'a serviced facility stores its servicing state');
+  if (stored.product === 'advance') return { product: 'advance', state: stored.servicing as AdvanceFacility };
+  assert(stored.product === 'term_loan', `a serviced facility of a known product: ${stored.product}`);
+  return { product: 'term_loan', state: stored.servicing as TermLoanFacility };
+}
+
+/** Booked and owed now (what an amount is applied against), and what paying off today costs. */
+function balancesOf(facility: Serviced, day: number): { booked: Amounts; payoff: Amounts } {
+  if (facility.product === 'advance') {
+    const booked = { fees: facility.state.owed.fees, interest: 0n, principal: facility.state.owed.principal };
+    return { booked, payoff: booked };
+  }
+  return { booked: facility.state.owed, payoff: payoffAmount(facility.state, day) };
+}
+
+/** The facility's events: the repayment recorded under `reference`, and the next sequence number. */
+async function recordedUnder(
+  tx: WriteTransaction,
+  facilityId: string,
+  reference: string,
+): Promise<{ recorded: RecordedRepayment | null; nextSequence: number }> {
+  let afterSequence = 0;
+  let recorded: RecordedRepayment | null = null;
+  for (let page = 0; page < eventPagesMax; page += 1) {
+    const events: FacilityEventRow[] = await tx.financing.facilityEvents(facilityId, {
+      afterSequence,
+      limit: eventsPageSize,
+    });
+    for (const event of events) {
+      if (event.type !== 'repayment') continue;
+      const detail = fromTaggedJson<RecordedRepayment>(event.detailJson);
+      if (detail.reference === reference) recorded = detail;
+    }
+    if (events.length < eventsPageSize)
+      return { recorded, nextSequence: (events.at(-1)?.sequence ?? afterSequence) + 1 };
+    afterSequence = (events.at(-1) as FacilityEventRow).sequence;
+  }
+  throw new Error(`facility ${facilityId} has more than ${eventPagesMax * eventsPageSize} events`);
+}
+
+/** A direct repayment or early payoff of a serviced facility, posted once per reference. */
+export async function repayFacility(
+  tx: WriteTransaction,
+  context: OriginationContext,
+  input: RepaymentInput,
+): Promise<Result<Repayment, RepaymentProblem>> {
+  const row = await tx.financing.facility(input.facilityId);
+  if (row === undefined || (input.merchantId !== undefined && row.merchantId !== input.merchantId))
+    return err('facility_not_found', `no facility ${input.facilityId}`);
+  if (!repaymentReferencePattern.test(input.reference))
+    return err('reference_invalid', 'a reference is 1–40 letters, digits, dots, dashes or underscores');
+  const payoff = 'payoff' in input;
+  const requested = { amountMinor: payoff ? null : input.amountMinor, payoff };
+  const { recorded, nextSequence } = await recordedUnder(tx, row.id, input.reference);
+  if (recorded !== null) {
+    if (
+      recorded.request.payoff !== requested.payoff ||
+      recorded.request.amountMinor !== requested.amountMinor
+    )
+      return err(
+        'repayment_reference_reused',
+        `reference ${input.reference} was used for another repayment of facility ${row.id}`,
+      );
+    return ok({ ...viewOf(row, recorded), replayed: true });
+  }
+  if (!servicedStates.has(row.status as never))
+    return err('facility_not_serviced', `facility ${row.id} is ${row.status}`);
+  if (!payoff && input.amountMinor <= 0n) return err('amount_invalid', 'a repayment is a positive amount');
+
+  const facility = servicedOf(fromTaggedJson<StoredFacility>(row.stateJson));
+  const balances = balancesOf(facility, input.day);
+  const payoffTotal = sum(balances.payoff);
+  const paysOff = payoff || input.amountMinor === payoffTotal;
+  let applied: Amounts;
+  if (paysOff) applied = balances.payoff;
+  else if (input.amountMinor > payoffTotal)
+    return err(
+      'repayment_exceeds_balance',
+      `${input.amountMinor} is more than the ${payoffTotal} owed; pay off instead`,
+    );
+  else if (input.amountMinor >= sum(balances.booked))
+    return err(
+      'repayment_exceeds_balance',
+      `${input.amountMinor} would clear the balance but not the ${payoffTotal - sum(balances.booked)} of interest accrued to date; pay off instead`,
+    );
+  else applied = inWaterfallOrder(input.amountMinor, balances.booked);
+  if (sum(applied) === 0n) return err('amount_invalid', `facility ${row.id} owes nothing`);
+
+  const dayText = String(fromDayNumber(input.day));
+  const eventId = repaymentEventId(context, input.reference);
+  const step =
+    facility.product === 'advance'
+      ? applyAdvanceDeduction(facility.state, input.day, dayText, eventId, applied)
+      : applyTermLoanPayment(facility.state, dayText, eventId, applied);
+  const owedAfter =
+    facility.product === 'advance'
+      ? advanceOutstanding(step.facility as AdvanceFacility)
+      : sum((step.facility as TermLoanFacility).owed);
+  assert(
+    owedAfter === (paysOff ? 0n : sum(balances.booked) - sum(applied)),
+    'what is owed falls by exactly what was applied',
+  );
+  assert(!paysOff || step.facility.status === 'paid_off', 'a payoff closes the facility');
+
+  const nowMs = context.clock.nowNs() / 1_000_000n;
+  const updated: FacilityRow = {
+    ...row,
+    status: step.facility.status,
+    stateJson: toTaggedJson({
+      phase: 'serviced',
+      product: facility.product,
+      servicing: step.facility,
+    } satisfies StoredFacility),
+    version: row.version + 1n,
+    updatedAtMs: nowMs,
+  };
+  if (!(await tx.financing.updateFacility(updated, row.version)))
+    throw new Error(`facility ${row.id} changed during the repayment`);
+  const results = await createTransfers(tx, context, step.postings);
+  const bad = results.filter((r) => r.result !== 'ok');
+  if (bad.length > 0)
+    throw new LedgerRejected(
+      `repayment ${input.reference}: ${bad.map((r) => `${r.id} ${r.result}`).join(', ')}`,
+    );
+  const record: RecordedRepayment = {
+    reference: input.reference,
+    request: requested,
+    applied,
+    outstandingMinor: owedAfter,
+    status: step.facility.status,
+  };
+  await tx.financing.appendFacilityEvents([
+    {
+      facilityId: row.id,
+      sequence: nextSequence,
+      day: input.day,
+      type: 'repayment',
+      detailJson: toTaggedJson(record),
+      atMs: nowMs,
+    },
+  ]);
+  if (step.facility.status === 'paid_off')
+    await tx.risk.putFacilityDebtService(
+      row.merchantId,
+      { facilityId: row.id, currency: row.currency, dailyDebtServiceMinor: 0n },
+      'closed',
+    );
+  return ok({ ...viewOf(row, record), replayed: false });
+}
+
+function viewOf(row: FacilityRow, record: RecordedRepayment): Omit<Repayment, 'replayed'> {
+  return {
+    facilityId: row.id,
+    currency: row.currency,
+    reference: record.reference,
+    applied: { ...zero, ...record.applied },
+    outstandingMinor: record.outstandingMinor,
+    status: record.status,
+  };
+}
