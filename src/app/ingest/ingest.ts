@@ -9,6 +9,8 @@ import { assert } from '../../domain/assert.ts';
 import type { RecordProblem } from '../../domain/events/check-event.ts';
 import { type ProjectedEvent, project } from '../../domain/features/projection.ts';
 import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
+import { servicedStates } from '../../domain/products/lifecycle.ts';
+import { sweepSettlement } from '../financing/sweep.ts';
 import type { Clock, Entropy, InboxEvent, QuarantineEntry, WriteTransaction } from '../ports.ts';
 import type { ParsedRecord } from './records.ts';
 
@@ -186,6 +188,7 @@ export async function ingestBatch(
   }
   const projection = project(applied);
   await tx.features.apply(projection.daily, projection.facts);
+  await sweepSettlements(tx, context, applied);
   await fileFailures(
     tx,
     context,
@@ -199,6 +202,41 @@ export async function ingestBatch(
     assert(outcome !== undefined, `record ${index} got no outcome`);
     return outcome;
   });
+}
+
+/**
+ * Every newly applied settlement.paid is swept in this transaction (duplicates were swept when they
+ * first came). A merchant with no serviced facility in the payout's currency is skipped without a
+ * sweep record, so ingest stays one facility read per merchant per batch for the many merchants
+ * without financing. A sweep that fails throws and so fails the whole batch: the event is already
+ * inserted and facilities may be half updated, so it cannot be quarantined on its own.
+ */
+async function sweepSettlements(
+  tx: WriteTransaction,
+  context: IngestContext,
+  applied: readonly ProjectedEvent[],
+): Promise<void> {
+  const currenciesServiced = new Map<string, Set<string>>();
+  for (const { event, instant, key } of applied) {
+    if (event.type !== 'settlement.paid') continue;
+    let currencies = currenciesServiced.get(event.subject);
+    if (currencies === undefined) {
+      const facilities = await tx.financing.facilitiesForMerchant(event.subject);
+      currencies = new Set(
+        facilities.filter((f) => servicedStates.has(f.status as never)).map((f) => f.currency),
+      );
+      currenciesServiced.set(event.subject, currencies);
+    }
+    if (!currencies.has(event.data.currency)) continue;
+    const swept = await sweepSettlement(tx, context, {
+      settlementKey: key,
+      merchantId: event.subject,
+      day: instant.day,
+      currency: event.data.currency,
+      netMinor: BigInt(event.data.net),
+    });
+    if (!swept.ok) throw new Error(`sweep_failed: settlement ${key}: ${swept.code} ${swept.detail}`);
+  }
 }
 
 /** The same event: the same bytes, or the same JSON once keys are sorted and spacing dropped. */
