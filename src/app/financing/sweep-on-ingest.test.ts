@@ -7,31 +7,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
-import { event, generateActivity } from '../../../test/support/events.ts';
-import { ManualClock } from '../../../test/support/manual-clock.ts';
-import { syntheticModel } from '../../../test/support/synthetic-model.ts';
+import { event } from '../../../test/support/events.ts';
+import {
+  disburse,
+  lendingAsOfDay,
+  openLendingBook,
+  receivablesOf,
+  servicedFacility,
+} from '../../../test/support/lending-fixture.ts';
 import type { AdvanceFacility } from '../../domain/products/advance/servicing.ts';
-import { facilityAccount } from '../../domain/products/postings.ts';
-import { calendarDate, fromDayNumber, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { parseRecord as parseEvent } from '../../ingest/parse-record.ts';
-import { sha256, testEntropy } from '../../storage/contract/fixtures.ts';
 import type { AppContext } from '../app-context.ts';
 import { ingestBatch } from '../ingest/ingest.ts';
-import { grantConsent } from '../risk/consents.ts';
-import { updateDecisionSettings } from '../risk/decision-settings.ts';
-import { decideForMerchant } from '../risk/decisions.ts';
-import { registerModel } from '../risk/models.ts';
-import { fromTaggedJson } from '../risk/tagged-json.ts';
-import {
-  acceptOffer,
-  confirmDisbursement,
-  fundPool,
-  makeOffers,
-  type StoredFacility,
-} from './origination.ts';
+import { makeOffers } from './origination.ts';
 
-const asOfDay = toDayNumber(calendarDate('2026-07-15'));
-const now = BigInt(asOfDay + 1) * 86_400_000_000_000n;
+const asOfDay = lendingAsOfDay;
 const payoutDate = String(fromDayNumber(asOfDay + 1));
 
 function settlementPaid(id: string, subject: string, net: bigint) {
@@ -62,88 +53,22 @@ for (const backend of backendsUnderTest) {
     let merchantId = '';
     let facilityId = '';
     before(async () => {
-      harness = await backend.open();
-      await harness.store.migrate();
-      app = { store: harness.store, clock: new ManualClock(now), entropy: testEntropy, sha256 };
-      const events = generateActivity(2, 196, 78).map((e) =>
-        parseEvent({ origin: 'test', line: null, raw: JSON.stringify(e) }),
-      );
-      for (let start = 0; start < events.length; start += 2_000)
-        await harness.store.write((tx) => ingestBatch(tx, app, events.slice(start, start + 2_000)));
-      await harness.store.write(async (tx) => {
-        await registerModel(tx, app, {
-          artifact: syntheticModel('scorecard', 5),
-          algorithm: 'scorecard',
-          metrics: {},
-          training: { synthetic: true },
-          status: 'champion',
-        });
-        const settings = await updateDecisionSettings(tx, now, {
-          maxPd: 0.4,
-          gradeBands: [
-            { grade: 'A', maxPd: 0.01 },
-            { grade: 'B', maxPd: 0.025 },
-            { grade: 'C', maxPd: 0.05 },
-            { grade: 'D', maxPd: 0.1 },
-            { grade: 'E', maxPd: 0.4 },
-          ],
-        });
-        assert.ok(settings.ok);
-        await fundPool(tx, app, {
-          financierId: 'fin_pool',
-          currency: 'USD',
-          amountMinor: 100_000_000n,
-          reference: 'seed',
-        });
+      const book = await openLendingBook(backend, {
+        topBand: { grade: 'E', maxPd: 0.4 },
+        poolMinor: 100_000_000n,
       });
-      for (const id of ['mer_gen0', 'mer_gen1']) {
-        await harness.store.write((tx) =>
-          grantConsent(tx, app, id, {
-            purpose: 'credit_assessment',
-            dataSources: ['sales'],
-            expiresAtMs: now / 1_000_000n + 86_400_000_000n,
-          }),
-        );
-        const decided = await decideForMerchant(harness.store, app, id, asOfDay);
-        if (decided.record.view.outcome !== 'approved' || merchantId !== '') continue;
-        merchantId = id;
-        const offers = await harness.store.write((tx) => makeOffers(tx, app, decided.row.id));
-        assert.ok(offers.ok);
-        // The smallest advance: quick to repay in the test.
-        const advance = offers.value.filter((o) => o.product === 'advance').at(-1);
-        assert.ok(advance);
-        const accepted = await harness.store.write((tx) =>
-          acceptOffer(tx, app, { offerId: advance.id, merchantId, day: asOfDay }),
-        );
-        assert.ok(accepted.ok);
-        facilityId = accepted.value.facility.id;
-        const confirmed = await harness.store.write((tx) =>
-          confirmDisbursement(tx, app, { facilityId, day: asOfDay }),
-        );
-        assert.ok(confirmed.ok);
-      }
-      assert.notEqual(facilityId, '', 'an approved merchant with an advance');
+      ({ harness, app, merchantId } = book);
+      const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+      assert.ok(offers.ok);
+      // The smallest advance: quick to repay in the test.
+      const advance = offers.value.filter((o) => o.product === 'advance').at(-1);
+      assert.ok(advance);
+      facilityId = await disburse(book, advance);
     });
     after(async () => harness?.dispose());
 
-    const advanceState = async () => {
-      const row = await harness.store.read((tx) => tx.financing.facility(facilityId));
-      const stored = fromTaggedJson<StoredFacility>(row?.stateJson ?? '{}');
-      assert.equal(stored.phase, 'serviced');
-      return (stored as { servicing: AdvanceFacility }).servicing;
-    };
-    const receivables = async () => {
-      const book = { financierId: 'fin_pool', currency: 'USD', facilityId };
-      const accounts = await harness.store.read((tx) =>
-        tx.ledger.accountsByIds([facilityAccount.principal(book), facilityAccount.fees(book)]),
-      );
-      const balance = (id: string) =>
-        (accounts.get(id)?.debitsPosted ?? 0n) - (accounts.get(id)?.creditsPosted ?? 0n);
-      return {
-        principal: balance(facilityAccount.principal(book)),
-        fees: balance(facilityAccount.fees(book)),
-      };
-    };
+    const advanceState = async () => (await servicedFacility<AdvanceFacility>(harness, facilityId)).state;
+    const receivables = () => receivablesOf(harness, facilityId);
 
     it('sweeps a new settlement.paid for a merchant with an advance, and a repeat changes nothing', async () => {
       const before = await advanceState();

@@ -1,0 +1,134 @@
+/**
+ * A lending book to test financing on a real store: two generated merchants' activity imported, a
+ * synthetic champion, decision settings that lend to its 19–31% PDs (the top grade band given), a
+ * funded USD pool of `fin_pool`, consents, and the first merchant the champion approves — with its
+ * decision, ready for offers. Plus helpers to disburse an offer and read a facility back.
+ */
+import assert from 'node:assert/strict';
+import type { AppContext } from '../../src/app/app-context.ts';
+import {
+  acceptOffer,
+  confirmDisbursement,
+  fundPool,
+  type StoredFacility,
+} from '../../src/app/financing/origination.ts';
+import { ingestBatch } from '../../src/app/ingest/ingest.ts';
+import type { OfferRow } from '../../src/app/ports.ts';
+import { grantConsent } from '../../src/app/risk/consents.ts';
+import { updateDecisionSettings } from '../../src/app/risk/decision-settings.ts';
+import { decideForMerchant } from '../../src/app/risk/decisions.ts';
+import { registerModel } from '../../src/app/risk/models.ts';
+import { fromTaggedJson } from '../../src/app/risk/tagged-json.ts';
+import { facilityAccount } from '../../src/domain/products/postings.ts';
+import { calendarDate, toDayNumber } from '../../src/domain/time/calendar-date.ts';
+import { parseRecord as parseEvent } from '../../src/ingest/parse-record.ts';
+import { sha256, testEntropy } from '../../src/storage/contract/fixtures.ts';
+import type { BackendUnderTest, Harness } from './backends.ts';
+import { generateActivity } from './events.ts';
+import { ManualClock } from './manual-clock.ts';
+import { syntheticModel } from './synthetic-model.ts';
+
+export const lendingAsOfDay = toDayNumber(calendarDate('2026-07-15'));
+export const lendingNow = BigInt(lendingAsOfDay + 1) * 86_400_000_000_000n;
+
+export interface LendingBook {
+  readonly harness: Harness;
+  readonly app: AppContext;
+  readonly merchantId: string;
+  readonly decisionId: string;
+}
+
+export async function openLendingBook(
+  backend: BackendUnderTest,
+  options: {
+    readonly topBand: { readonly grade: string; readonly maxPd: number };
+    readonly poolMinor: bigint;
+  },
+): Promise<LendingBook> {
+  const harness = await backend.open();
+  await harness.store.migrate();
+  const app: AppContext = {
+    store: harness.store,
+    clock: new ManualClock(lendingNow),
+    entropy: testEntropy,
+    sha256,
+  };
+  const events = generateActivity(2, 196, 78).map((e) =>
+    parseEvent({ origin: 'test', line: null, raw: JSON.stringify(e) }),
+  );
+  for (let start = 0; start < events.length; start += 2_000)
+    await harness.store.write((tx) => ingestBatch(tx, app, events.slice(start, start + 2_000)));
+  const bands = [
+    { grade: 'A', maxPd: 0.01 },
+    { grade: 'B', maxPd: 0.025 },
+    { grade: 'C', maxPd: 0.05 },
+    { grade: 'D', maxPd: 0.1 },
+  ].filter((band) => band.grade < options.topBand.grade);
+  await harness.store.write(async (tx) => {
+    await registerModel(tx, app, {
+      artifact: syntheticModel('scorecard', 5),
+      algorithm: 'scorecard',
+      metrics: {},
+      training: { synthetic: true },
+      status: 'champion',
+    });
+    const settings = await updateDecisionSettings(tx, lendingNow, {
+      maxPd: options.topBand.maxPd,
+      gradeBands: [...bands, options.topBand],
+    });
+    assert.ok(settings.ok);
+    await fundPool(tx, app, {
+      financierId: 'fin_pool',
+      currency: 'USD',
+      amountMinor: options.poolMinor,
+      reference: 'seed',
+    });
+  });
+  for (const id of ['mer_gen0', 'mer_gen1']) {
+    await harness.store.write((tx) =>
+      grantConsent(tx, app, id, {
+        purpose: 'credit_assessment',
+        dataSources: ['sales'],
+        expiresAtMs: lendingNow / 1_000_000n + 86_400_000_000n,
+      }),
+    );
+    const decided = await decideForMerchant(harness.store, app, id, lendingAsOfDay);
+    if (decided.record.view.outcome === 'approved')
+      return { harness, app, merchantId: id, decisionId: decided.row.id };
+  }
+  throw new Error('none of the generated merchants was approved');
+}
+
+/** Accepts the offer for its merchant and confirms the payout: a facility being serviced. */
+export async function disburse(book: LendingBook, offer: OfferRow): Promise<string> {
+  const { harness, app } = book;
+  const accepted = await harness.store.write((tx) =>
+    acceptOffer(tx, app, { offerId: offer.id, merchantId: book.merchantId, day: lendingAsOfDay }),
+  );
+  assert.ok(accepted.ok);
+  const facilityId = accepted.value.facility.id;
+  const confirmed = await harness.store.write((tx) =>
+    confirmDisbursement(tx, app, { facilityId, day: lendingAsOfDay }),
+  );
+  assert.ok(confirmed.ok);
+  return facilityId;
+}
+
+/** A serviced facility's row and servicing state as stored. */
+export async function servicedFacility<State>(harness: Harness, facilityId: string) {
+  const row = await harness.store.read((tx) => tx.financing.facility(facilityId));
+  const stored = fromTaggedJson<StoredFacility>(row?.stateJson ?? '{}');
+  assert.equal(stored.phase, 'serviced');
+  return { row, state: (stored as { servicing: State }).servicing };
+}
+
+/** A facility's principal and fees receivable, as the ledger says (debits less credits posted). */
+export async function receivablesOf(harness: Harness, facilityId: string) {
+  const book = { financierId: 'fin_pool', currency: 'USD', facilityId };
+  const accounts = await harness.store.read((tx) =>
+    tx.ledger.accountsByIds([facilityAccount.principal(book), facilityAccount.fees(book)]),
+  );
+  const balance = (id: string) =>
+    (accounts.get(id)?.debitsPosted ?? 0n) - (accounts.get(id)?.creditsPosted ?? 0n);
+  return { principal: balance(facilityAccount.principal(book)), fees: balance(facilityAccount.fees(book)) };
+}
