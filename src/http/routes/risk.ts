@@ -360,45 +360,30 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       },
     );
 
-    server.post(
-      '/v1/models/:id/promote',
-      access(['operator'], {
-        summary: 'Make a model the champion (the current one becomes a challenger)',
-        tags: ['models'],
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-      }),
-      async (request, reply) =>
-        write(app, request, reply, async (tx) => {
-          const result = await promoteModel(tx, request.params.id);
-          if (!result.ok) return problemReply(request, result.code, result.detail ?? result.code);
-          return jsonReply(200, {
-            object: 'model',
-            id: result.value.id,
-            version: result.value.version,
-            status: result.value.status,
-          });
+    for (const [action, summary, change] of [
+      ['promote', 'Make a model the champion (the current one becomes a challenger)', promoteModel],
+      ['retire', 'Retire a challenger', retireModel],
+    ] as const) {
+      server.post(
+        `/v1/models/:id/${action}`,
+        access(['operator'], {
+          summary,
+          tags: ['models'],
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         }),
-    );
-
-    server.post(
-      '/v1/models/:id/retire',
-      access(['operator'], {
-        summary: 'Retire a challenger',
-        tags: ['models'],
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-      }),
-      async (request, reply) =>
-        write(app, request, reply, async (tx) => {
-          const result = await retireModel(tx, request.params.id);
-          if (!result.ok) return problemReply(request, result.code, result.detail ?? result.code);
-          return jsonReply(200, {
-            object: 'model',
-            id: result.value.id,
-            version: result.value.version,
-            status: result.value.status,
-          });
-        }),
-    );
+        async (request, reply) =>
+          write(app, request, reply, async (tx) => {
+            const result = await change(tx, request.params.id);
+            if (!result.ok) return problemReply(request, result.code, result.detail ?? result.code);
+            return jsonReply(200, {
+              object: 'model',
+              id: result.value.id,
+              version: result.value.version,
+              status: result.value.status,
+            });
+          }),
+      );
+    }
 
     server.get(
       '/v1/settings/decisioning',
