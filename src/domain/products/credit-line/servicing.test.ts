@@ -7,17 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LedgerHarness } from '../../ledger/ledger-harness.test-helper.ts';
-import type { TransferInput } from '../../ledger/types.ts';
-import {
-  disbursementConfirmed,
-  disbursementPending,
-  type FacilityBook,
-  facilityAccount,
-  facilityAccounts,
-  financierAccounts,
-  fundPool,
-} from '../postings.ts';
+import { disbursedBooks } from '../books.test-helper.ts';
+import type { FacilityBook } from '../postings.ts';
 import { settlementWaterfall } from '../waterfall.ts';
 import { draw, emptyBalance } from './credit-line.ts';
 import {
@@ -41,26 +32,15 @@ const terms = {
 };
 
 describe('a credit line, serviced', () => {
-  const ledger = new LedgerHarness();
-  const post = (transfers: readonly TransferInput[]) => {
-    const results = ledger.results(transfers);
-    assert.deepEqual(
-      results.filter((r) => r !== 'ok'),
-      [],
-      results.join(', '),
-    );
-  };
-  const matchesBooks = (f: CreditLineFacility) => {
-    assert.equal(-ledger.creditBalance(facilityAccount.principal(book)), f.balance.principalMinor);
-    assert.equal(-ledger.creditBalance(facilityAccount.interest(book)), f.balance.interestMinor);
-    assert.equal(-ledger.creditBalance(facilityAccount.fees(book)), f.balance.feesMinor);
-  };
-  ledger.openAccounts([...financierAccounts(book), ...facilityAccounts(book)]);
-  post(fundPool(book, 'fund', 5_000_000n));
+  const { post, receivables } = disbursedBooks(book, 300_000n);
+  const matchesBooks = (f: CreditLineFacility) =>
+    assert.deepEqual(receivables(), {
+      principal: f.balance.principalMinor,
+      interest: f.balance.interestMinor,
+      fees: f.balance.feesMinor,
+    });
   const drawn = draw(terms, emptyBalance, 300_000n);
   assert.ok(drawn.ok);
-  post(disbursementPending(book, 300_000n, 0n));
-  post(disbursementConfirmed(book));
   let line = openedCreditLine(book, 'mer_1', terms, drawn.value, 0);
   const serve = (from: number, to: number) => {
     for (let day = from; day <= to; day += 1) {

@@ -8,19 +8,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { LedgerHarness } from '../../ledger/ledger-harness.test-helper.ts';
-import type { TransferInput } from '../../ledger/types.ts';
 import { calendarDate, toDayNumber } from '../../time/calendar-date.ts';
-import {
-  disbursementConfirmed,
-  disbursementPending,
-  type FacilityBook,
-  facilityAccount,
-  facilityAccounts,
-  financierAccount,
-  financierAccounts,
-  fundPool,
-} from '../postings.ts';
+import { disbursedBooks } from '../books.test-helper.ts';
+import { type FacilityBook, financierAccount } from '../postings.ts';
 import {
   applyTermLoanPayment,
   disbursedTermLoan,
@@ -40,22 +30,8 @@ const vectors = JSON.parse(
 const cents = (text: string) => BigInt(text.replace('.', ''));
 
 describe('a term loan, serviced', () => {
-  const ledger = new LedgerHarness();
-  const post = (transfers: readonly TransferInput[]) => {
-    const results = ledger.results(transfers);
-    assert.deepEqual(
-      results.filter((r) => r !== 'ok'),
-      [],
-      results.join(', '),
-    );
-  };
-  const matchesBooks = (f: TermLoanFacility) => {
-    assert.equal(-ledger.creditBalance(facilityAccount.principal(book)), f.owed.principal);
-    assert.equal(-ledger.creditBalance(facilityAccount.interest(book)), f.owed.interest);
-    assert.equal(-ledger.creditBalance(facilityAccount.fees(book)), f.owed.fees);
-  };
-  ledger.openAccounts([...financierAccounts(book), ...facilityAccounts(book)]);
-  post(fundPool(book, 'fund', 5_000_000n));
+  const { ledger, post, receivables } = disbursedBooks(book, 1_000_000n);
+  const matchesBooks = (f: TermLoanFacility) => assert.deepEqual(receivables(), f.owed);
   const opened = disbursedTermLoan(
     book,
     'mer_1',
@@ -70,8 +46,6 @@ describe('a term loan, serviced', () => {
   );
   assert.ok(opened.ok);
   let loan = opened.value;
-  post(disbursementPending(book, 1_000_000n, 0n));
-  post(disbursementConfirmed(book));
 
   it('schedules the shared amortization table to the cent, monthly from disbursement', () => {
     const rows = vectors.amortization.rows;
