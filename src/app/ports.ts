@@ -472,6 +472,8 @@ export interface FinancingReader {
     facilityId: string,
     page: { readonly afterSequence?: number; readonly limit: number },
   ): Promise<FacilityEventRow[]>;
+  /** The sequence of the facility's newest event; 0 with none. */
+  lastFacilityEventSequence(facilityId: string): Promise<number>;
   sweep(settlementKey: string): Promise<SweepRow | undefined>;
   /** A merchant's sweeps from `fromDay` to `toDay`, inclusive, oldest first. */
   sweepsForMerchant(merchantId: string, fromDay: number, toDay: number): Promise<SweepRow[]>;
@@ -488,6 +490,8 @@ export interface FinancingRepository extends FinancingReader {
     change: Pick<OfferRow, 'status'> &
       Partial<Pick<OfferRow, 'acceptedAtMs' | 'acceptanceJson' | 'facilityId'>>,
   ): Promise<void>;
+  /** Marks open offers expiring before `beforeDay` expired; answers how many. */
+  expireOffers(beforeDay: number): Promise<number>;
   insertFacility(facility: FacilityRow): Promise<void>;
   /** Writes `facility` if the stored version is `expectedVersion`; answers whether it did. */
   updateFacility(facility: FacilityRow, expectedVersion: bigint): Promise<boolean>;

@@ -186,6 +186,17 @@ export class KyselyFinancing implements FinancingRepository {
     return rows.map(eventFromRow);
   }
 
+  async lastFacilityEventSequence(facilityId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('facility_events')
+      .select('sequence')
+      .where('facility_id', '=', facilityId)
+      .orderBy('sequence', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? 0 : toSafeNumber(row.sequence);
+  }
+
   async sweep(settlementKey: string): Promise<SweepRow | undefined> {
     const row = await this.db
       .selectFrom('settlement_sweeps')
@@ -273,6 +284,16 @@ export class KyselyFinancing implements FinancingRepository {
       })
       .where('id', '=', id)
       .execute();
+  }
+
+  async expireOffers(beforeDay: number): Promise<number> {
+    const result = await this.db
+      .updateTable('offers')
+      .set({ status: 'expired' })
+      .where('status', '=', 'open')
+      .where('expires_on', '<', beforeDay)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   async insertFacility(facility: FacilityRow): Promise<void> {

@@ -464,4 +464,16 @@ const financing: Migration = {
   },
 };
 
-export const migrations: readonly Migration[] = [ledger, apiKeys, inbox, risk, financing];
+/** The daily cycle expires open offers by due date: found by status and expiry, not by scanning. */
+const offerExpiry: Migration = {
+  name: '0006_offer_expiry',
+  async up(db) {
+    await db.schema
+      .createIndex('offers_by_status_expiry')
+      .on('offers')
+      .columns(['status', 'expires_on'])
+      .execute();
+  },
+};
+
+export const migrations: readonly Migration[] = [ledger, apiKeys, inbox, risk, financing, offerExpiry];

@@ -27,6 +27,7 @@ import {
   financierAccounts,
   fundPool as fundPoolPostings,
 } from '../../domain/products/postings.ts';
+import { emptyTally } from '../../domain/products/tally.ts';
 import { disbursedTermLoan } from '../../domain/products/term-loan/servicing.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { type CalendarDate, fromDayNumber, toDayNumber } from '../../domain/time/calendar-date.ts';
@@ -34,6 +35,9 @@ import { createAccounts, createTransfers, type LedgerContext } from '../ledger/l
 import type { Entropy, FacilityRow, OfferRow, WriteTransaction } from '../ports.ts';
 import { parseRecord, storedInputs } from '../risk/decisions.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
+import { LedgerRejected, type StoredFacility } from './serviced.ts';
+
+export { LedgerRejected, type StoredFacility } from './serviced.ts';
 
 export interface OriginationContext extends LedgerContext {
   readonly entropy: Entropy;
@@ -55,19 +59,9 @@ export type OriginationProblem =
 /** How far ahead offers forecast repayments: the longest an advance may run. */
 const forecastDays = 540;
 
-/** What a facility stores while its money is reserved, and once it is serviced. */
-export type StoredFacility =
-  | { readonly phase: 'disbursing'; readonly offer: Offer; readonly book: FacilityBook }
-  | { readonly phase: 'serviced'; readonly product: string; readonly servicing: unknown };
-
 async function ledgerOk(results: Promise<readonly { readonly result: string }[]>, what: string) {
   const bad = (await results).filter((r) => r.result !== 'ok' && r.result !== 'exists');
   if (bad.length > 0) throw new LedgerRejected(`${what}: ${bad.map((r) => r.result).join(', ')}`);
-}
-
-/** A ledger refusal inside a use case: thrown so the whole transaction rolls back. */
-export class LedgerRejected extends Error {
-  override readonly name = 'LedgerRejected';
 }
 
 /** A financier adds money to its pool in a currency (accounts opened on first use). */
@@ -274,8 +268,7 @@ async function disbursing(tx: WriteTransaction, facilityId: string) {
 }
 
 async function nextEventSequence(tx: WriteTransaction, facilityId: string): Promise<number> {
-  const events = await tx.financing.facilityEvents(facilityId, { limit: 10_000 });
-  return (events.at(-1)?.sequence ?? 0) + 1;
+  return (await tx.financing.lastFacilityEventSequence(facilityId)) + 1;
 }
 
 /** The platform paid the merchant: the reservation is posted and servicing starts that day. */
@@ -321,6 +314,9 @@ export async function confirmDisbursement(
       phase: 'serviced',
       product: offer.product,
       servicing,
+      tally: { ...emptyTally, originatedMinor: offer.amountMinor },
+      servicedThroughDay: input.day,
+      nearBreach: false,
     } satisfies StoredFacility),
     version: facility.version + 1n,
     updatedAtMs: nowMs,

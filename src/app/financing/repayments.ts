@@ -16,24 +16,25 @@
  */
 import { assert } from '../../domain/assert.ts';
 import { minBigint } from '../../domain/money/bigint-min.ts';
-import {
-  type AdvanceFacility,
-  outstanding as advanceOutstanding,
-  applyAdvanceDeduction,
-} from '../../domain/products/advance/servicing.ts';
-import { servicedStates } from '../../domain/products/lifecycle.ts';
-import {
-  applyTermLoanPayment,
-  payoffAmount,
-  type TermLoanFacility,
-} from '../../domain/products/term-loan/servicing.ts';
+import { payoffAmount } from '../../domain/products/term-loan/servicing.ts';
 import { type Amounts, components } from '../../domain/products/waterfall.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
-import { createTransfers } from '../ledger/ledger-writes.ts';
 import type { FacilityEventRow, FacilityRow, WriteTransaction } from '../ports.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
-import { LedgerRejected, type OriginationContext, type StoredFacility } from './origination.ts';
+import type { OriginationContext } from './origination.ts';
+import {
+  appendEvents,
+  applyPayment,
+  bookedOf,
+  closeDebtServiceIfFinal,
+  facilityEventsOf,
+  inService,
+  postAll,
+  rowAfter,
+  type ServicedState,
+  updateAll,
+} from './serviced.ts';
 
 export type RepaymentProblem =
   | 'facility_not_found'
@@ -84,10 +85,6 @@ interface RecordedRepayment {
   readonly status: string;
 }
 
-type Serviced =
-  | { readonly product: 'advance'; readonly state: AdvanceFacility }
-  | { readonly product: 'term_loan'; readonly state: TermLoanFacility };
-
 const zero: Amounts = { fees: 0n, interest: 0n, principal: 0n };
 const sum = (a: Amounts) => a.fees + a.interest + a.principal;
 
@@ -111,28 +108,18 @@ function inWaterfallOrder(amountMinor: bigint, owed: Amounts): Amounts {
   return applied as Amounts;
 }
 
-function servicedOf(stored: StoredFacility): Serviced {
-  assert(stored.phase === 'serviced', 'a serviced facility stores its servicing state');
-  if (stored.product === 'advance') return { product: 'advance', state: stored.servicing as AdvanceFacility };
-  assert(stored.product === 'term_loan', `a serviced facility of a known product: ${stored.product}`);
-  return { product: 'term_loan', state: stored.servicing as TermLoanFacility };
-}
-
 /** Booked and owed now (what an amount is applied against), and what paying off today costs. */
-function balancesOf(facility: Serviced, day: number): { booked: Amounts; payoff: Amounts } {
-  if (facility.product === 'advance') {
-    const booked = { fees: facility.state.owed.fees, interest: 0n, principal: facility.state.owed.principal };
-    return { booked, payoff: booked };
-  }
-  return { booked: facility.state.owed, payoff: payoffAmount(facility.state, day) };
+function balancesOf(facility: ServicedState, day: number): { booked: Amounts; payoff: Amounts } {
+  const booked = bookedOf(facility);
+  return { booked, payoff: facility.product === 'term_loan' ? payoffAmount(facility.state, day) : booked };
 }
 
-/** The facility's events: the repayment recorded under `reference`, and the next sequence number. */
+/** The repayment recorded under `reference` in the facility's events, if any. */
 async function recordedUnder(
   tx: WriteTransaction,
   facilityId: string,
   reference: string,
-): Promise<{ recorded: RecordedRepayment | null; nextSequence: number }> {
+): Promise<RecordedRepayment | null> {
   let afterSequence = 0;
   let recorded: RecordedRepayment | null = null;
   for (let page = 0; page < eventPagesMax; page += 1) {
@@ -145,8 +132,7 @@ async function recordedUnder(
       const detail = fromTaggedJson<RecordedRepayment>(event.detailJson);
       if (detail.reference === reference) recorded = detail;
     }
-    if (events.length < eventsPageSize)
-      return { recorded, nextSequence: (events.at(-1)?.sequence ?? afterSequence) + 1 };
+    if (events.length < eventsPageSize) return recorded;
     afterSequence = (events.at(-1) as FacilityEventRow).sequence;
   }
   throw new Error(`facility ${facilityId} has more than ${eventPagesMax * eventsPageSize} events`);
@@ -165,7 +151,7 @@ export async function repayFacility(
     return err('reference_invalid', 'a reference is 1–40 letters, digits, dots, dashes or underscores');
   const payoff = 'payoff' in input;
   const requested = { amountMinor: payoff ? null : input.amountMinor, payoff };
-  const { recorded, nextSequence } = await recordedUnder(tx, row.id, input.reference);
+  const recorded = await recordedUnder(tx, row.id, input.reference);
   if (recorded !== null) {
     if (
       recorded.request.payoff !== requested.payoff ||
@@ -177,11 +163,10 @@ export async function repayFacility(
       );
     return ok({ ...viewOf(row, recorded), replayed: true });
   }
-  if (!servicedStates.has(row.status as never))
-    return err('facility_not_serviced', `facility ${row.id} is ${row.status}`);
+  const facility = inService(row);
+  if (facility === null) return err('facility_not_serviced', `facility ${row.id} is ${row.status}`);
   if (!payoff && input.amountMinor <= 0n) return err('amount_invalid', 'a repayment is a positive amount');
 
-  const facility = servicedOf(fromTaggedJson<StoredFacility>(row.stateJson));
   const balances = balancesOf(facility, input.day);
   const payoffTotal = sum(balances.payoff);
   const paysOff = payoff || input.amountMinor === payoffTotal;
@@ -202,63 +187,31 @@ export async function repayFacility(
 
   const dayText = String(fromDayNumber(input.day));
   const eventId = repaymentEventId(context, input.reference);
-  const step =
-    facility.product === 'advance'
-      ? applyAdvanceDeduction(facility.state, input.day, dayText, eventId, applied)
-      : applyTermLoanPayment(facility.state, dayText, eventId, applied);
-  const owedAfter =
-    facility.product === 'advance'
-      ? advanceOutstanding(step.facility as AdvanceFacility)
-      : sum((step.facility as TermLoanFacility).owed);
+  const step = applyPayment(facility, input.day, dayText, eventId, applied);
+  const booked = bookedOf(step.next);
+  const owedAfter = booked.fees + booked.interest + booked.principal;
   assert(
     owedAfter === (paysOff ? 0n : sum(balances.booked) - sum(applied)),
     'what is owed falls by exactly what was applied',
   );
-  assert(!paysOff || step.facility.status === 'paid_off', 'a payoff closes the facility');
+  assert(!paysOff || step.next.state.status === 'paid_off', 'a payoff closes the facility');
 
   const nowMs = context.clock.nowNs() / 1_000_000n;
-  const updated: FacilityRow = {
-    ...row,
-    status: step.facility.status,
-    stateJson: toTaggedJson({
-      phase: 'serviced',
-      product: facility.product,
-      servicing: step.facility,
-    } satisfies StoredFacility),
-    version: row.version + 1n,
-    updatedAtMs: nowMs,
-  };
-  if (!(await tx.financing.updateFacility(updated, row.version)))
-    throw new Error(`facility ${row.id} changed during the repayment`);
-  const results = await createTransfers(tx, context, step.postings);
-  const bad = results.filter((r) => r.result !== 'ok');
-  if (bad.length > 0)
-    throw new LedgerRejected(
-      `repayment ${input.reference}: ${bad.map((r) => `${r.id} ${r.result}`).join(', ')}`,
-    );
+  const updated = rowAfter(facility, step.next, step.postings, nowMs);
+  await updateAll(tx, [updated]);
+  await postAll(tx, context, step.postings, `repayment ${input.reference}`);
   const record: RecordedRepayment = {
     reference: input.reference,
     request: requested,
     applied,
     outstandingMinor: owedAfter,
-    status: step.facility.status,
+    status: step.next.state.status,
   };
-  await tx.financing.appendFacilityEvents([
-    {
-      facilityId: row.id,
-      sequence: nextSequence,
-      day: input.day,
-      type: 'repayment',
-      detailJson: toTaggedJson(record),
-      atMs: nowMs,
-    },
+  await appendEvents(tx, [
+    { facilityId: row.id, day: input.day, type: 'repayment', detailJson: toTaggedJson(record), atMs: nowMs },
+    ...facilityEventsOf(row.id, input.day, step.events, nowMs),
   ]);
-  if (step.facility.status === 'paid_off')
-    await tx.risk.putFacilityDebtService(
-      row.merchantId,
-      { facilityId: row.id, currency: row.currency, dailyDebtServiceMinor: 0n },
-      'closed',
-    );
+  await closeDebtServiceIfFinal(tx, updated);
   return ok({ ...viewOf(row, record), replayed: false });
 }
 

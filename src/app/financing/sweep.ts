@@ -11,29 +11,26 @@
  */
 import type { TransferInput } from '../../domain/ledger/types.ts';
 import { isCurrencyCode } from '../../domain/money/currency.ts';
-import {
-  type AdvanceFacility,
-  advanceOwed,
-  applyAdvanceDeduction,
-} from '../../domain/products/advance/servicing.ts';
-import { servicedStates } from '../../domain/products/lifecycle.ts';
-import {
-  applyTermLoanPayment,
-  type TermLoanFacility,
-  termLoanOwed,
-} from '../../domain/products/term-loan/servicing.ts';
-import {
-  type Amounts,
-  type FacilityOwed,
-  settlementWaterfall,
-  type WaterfallResult,
-} from '../../domain/products/waterfall.ts';
+import { type Amounts, settlementWaterfall, type WaterfallResult } from '../../domain/products/waterfall.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
-import { createTransfers } from '../ledger/ledger-writes.ts';
 import type { FacilityRow, ReadTransaction, SweepRow, WriteTransaction } from '../ports.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
-import { LedgerRejected, type OriginationContext, type StoredFacility } from './origination.ts';
+import type { OriginationContext } from './origination.ts';
+import {
+  appendEvents,
+  applyPayment,
+  bookedOf,
+  closeDebtServiceIfFinal,
+  facilityEventsOf,
+  inService,
+  type NewFacilityEvent,
+  owedOf,
+  postAll,
+  rowAfter,
+  type Serviced,
+  updateAll,
+} from './serviced.ts';
 
 /** The cap on a day's total deductions, as a share of the day's settled money (DESIGN: ≤ 30%). */
 export const dailyDeductionCapBpsDefault = 3_000;
@@ -59,27 +56,6 @@ export interface SweepSplit {
 
 export type SweepProblem = 'settlement_invalid';
 
-type Serviced =
-  | { readonly row: FacilityRow; readonly product: 'advance'; readonly state: AdvanceFacility }
-  | { readonly row: FacilityRow; readonly product: 'term_loan'; readonly state: TermLoanFacility };
-
-function serviced(row: FacilityRow): Serviced | null {
-  if (!servicedStates.has(row.status as never)) return null;
-  const stored = fromTaggedJson<StoredFacility>(row.stateJson);
-  if (stored.phase !== 'serviced') return null;
-  if (stored.product === 'advance')
-    return { row, product: 'advance', state: stored.servicing as AdvanceFacility };
-  if (stored.product === 'term_loan')
-    return { row, product: 'term_loan', state: stored.servicing as TermLoanFacility };
-  return null;
-}
-
-function owedOf(facility: Serviced, day: number): FacilityOwed {
-  return facility.product === 'advance'
-    ? advanceOwed(facility.state, day)
-    : termLoanOwed(facility.state, day);
-}
-
 async function computeSplit(
   tx: ReadTransaction,
   settlement: Settlement,
@@ -87,7 +63,7 @@ async function computeSplit(
 ): Promise<{ facilities: Serviced[]; waterfall: WaterfallResult }> {
   const facilities = (await tx.financing.facilitiesForMerchant(settlement.merchantId))
     .filter((row) => row.currency === settlement.currency)
-    .flatMap((row) => serviced(row) ?? []);
+    .flatMap((row) => inService(row) ?? []);
   const earlier = (
     await tx.financing.sweepsForMerchant(settlement.merchantId, settlement.day, settlement.day)
   ).filter((s) => s.currency === settlement.currency);
@@ -139,37 +115,38 @@ export async function sweepSettlement(
   const nowMs = context.clock.nowNs() / 1_000_000n;
   const dayText = String(fromDayNumber(settlement.day));
   const postings: TransferInput[] = [];
+  const rows: FacilityRow[] = [];
+  const events: NewFacilityEvent[] = [];
   const sweepId = context.entropy.id('swp');
   for (const deduction of waterfall.deductions) {
     if (deduction.total === 0n) continue;
     const facility = facilities.find((f) => f.row.id === deduction.facilityId) as Serviced;
-    const eventId = sweepId;
     const applied = total(deduction);
-    const step =
-      facility.product === 'advance'
-        ? applyAdvanceDeduction(facility.state, settlement.day, dayText, eventId, applied)
-        : applyTermLoanPayment(facility.state, dayText, eventId, applied);
+    const step = applyPayment(facility, settlement.day, dayText, sweepId, applied);
     postings.push(...step.postings);
-    const updated: FacilityRow = {
-      ...facility.row,
-      status: step.facility.status,
-      stateJson: toTaggedJson({
-        phase: 'serviced',
-        product: facility.product,
-        servicing: step.facility,
-      } satisfies StoredFacility),
-      version: facility.row.version + 1n,
-      updatedAtMs: nowMs,
-    };
-    if (!(await tx.financing.updateFacility(updated, facility.row.version)))
-      throw new Error(`facility ${facility.row.id} changed during the sweep`);
-  }
-  const results = await createTransfers(tx, context, postings);
-  const bad = results.filter((r) => r.result !== 'ok');
-  if (bad.length > 0)
-    throw new LedgerRejected(
-      `sweep ${settlement.settlementKey}: ${bad.map((r) => `${r.id} ${r.result}`).join(', ')}`,
+    const row = rowAfter(facility, step.next, step.postings, nowMs);
+    rows.push(row);
+    const booked = bookedOf(step.next);
+    events.push(
+      {
+        facilityId: facility.row.id,
+        day: settlement.day,
+        type: 'swept',
+        detailJson: toTaggedJson({
+          settlementKey: settlement.settlementKey,
+          sweepId,
+          applied,
+          outstandingMinor: booked.fees + booked.interest + booked.principal,
+        }),
+        atMs: nowMs,
+      },
+      ...facilityEventsOf(facility.row.id, settlement.day, step.events, nowMs),
     );
+  }
+  await updateAll(tx, rows);
+  await postAll(tx, context, postings, `sweep ${settlement.settlementKey}`);
+  await appendEvents(tx, events);
+  for (const row of rows) await closeDebtServiceIfFinal(tx, row);
   const row: SweepRow = {
     settlementKey: settlement.settlementKey,
     merchantId: settlement.merchantId,

@@ -1,0 +1,269 @@
+/**
+ * A facility being serviced, whatever its product: read from its stored row, asked what it owes,
+ * paid, taken through a day, and written back — the new state, its running totals
+ * (src/domain/products/tally.ts), the ledger postings and the facility events in the caller's
+ * one transaction. The sweep, direct repayments and the daily cycle all go through here, so a
+ * facility's row, its ledger accounts and its history cannot drift apart.
+ */
+import { assert } from '../../domain/assert.ts';
+import type { TransferInput } from '../../domain/ledger/types.ts';
+import {
+  type AdvanceFacility,
+  advanceOwed,
+  applyAdvanceDeduction,
+  type ServicingEvent,
+  type ServicingPolicy,
+  serviceAdvanceDay,
+} from '../../domain/products/advance/servicing.ts';
+import {
+  applyCreditLinePayment,
+  type CreditLineFacility,
+  creditLineOwed,
+  serviceCreditLineDay,
+} from '../../domain/products/credit-line/servicing.ts';
+import { finalStates, servicedStates } from '../../domain/products/lifecycle.ts';
+import type { Offer } from '../../domain/products/offers.ts';
+import type { FacilityBook } from '../../domain/products/postings.ts';
+import { type FacilityTally, tallyPostings } from '../../domain/products/tally.ts';
+import {
+  applyTermLoanPayment,
+  serviceTermLoanDay,
+  type TermLoanFacility,
+  termLoanOwed,
+} from '../../domain/products/term-loan/servicing.ts';
+import type { Amounts, FacilityOwed } from '../../domain/products/waterfall.ts';
+import { createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
+import type { FacilityEventRow, FacilityRow, WriteTransaction } from '../ports.ts';
+import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
+
+/** What a facility stores while its money is reserved, and once it is serviced. */
+export type StoredFacility =
+  | { readonly phase: 'disbursing'; readonly offer: Offer; readonly book: FacilityBook }
+  | {
+      readonly phase: 'serviced';
+      readonly product: string;
+      readonly servicing: unknown;
+      readonly tally: FacilityTally;
+      /** The last day the daily cycle has taken the facility through (a day number). */
+      readonly servicedThroughDay: number;
+      /** Whether the last day ended with a minimum payment near breach (so the event is sent once). */
+      readonly nearBreach: boolean;
+    };
+
+export type ServicedState =
+  | { readonly product: 'advance'; readonly state: AdvanceFacility }
+  | { readonly product: 'term_loan'; readonly state: TermLoanFacility }
+  | { readonly product: 'credit_line'; readonly state: CreditLineFacility };
+
+export type Serviced = ServicedState & {
+  readonly row: FacilityRow;
+  readonly tally: FacilityTally;
+  readonly servicedThroughDay: number;
+  readonly nearBreach: boolean;
+};
+
+/** A ledger refusal inside a use case: thrown so the whole transaction rolls back. */
+export class LedgerRejected extends Error {
+  override readonly name = 'LedgerRejected';
+}
+
+const products = new Set(['advance', 'term_loan', 'credit_line']);
+
+/** The facility's servicing state, or null when it is not being serviced (not yet, or no longer). */
+export function servicedOf(row: FacilityRow): Serviced | null {
+  const stored = fromTaggedJson<StoredFacility>(row.stateJson);
+  if (stored.phase !== 'serviced') return null;
+  assert(products.has(stored.product), `a serviced facility of a known product: ${stored.product}`);
+  return {
+    row,
+    product: stored.product,
+    state: stored.servicing,
+    tally: stored.tally,
+    servicedThroughDay: stored.servicedThroughDay,
+    nearBreach: stored.nearBreach,
+  } as Serviced;
+}
+
+/** Serviced and in a state where money is owed: what the sweep and repayments work on. */
+export function inService(row: FacilityRow): Serviced | null {
+  return servicedStates.has(row.status as never) ? servicedOf(row) : null;
+}
+
+export function owedOf(facility: ServicedState, day: number): FacilityOwed {
+  switch (facility.product) {
+    case 'advance':
+      return advanceOwed(facility.state, day);
+    case 'term_loan':
+      return termLoanOwed(facility.state, day);
+    case 'credit_line':
+      return creditLineOwed(facility.state, day);
+  }
+}
+
+/** Fees, interest and principal booked and owed now. */
+export function bookedOf(facility: ServicedState): Amounts {
+  switch (facility.product) {
+    case 'advance':
+      return { fees: facility.state.owed.fees, interest: 0n, principal: facility.state.owed.principal };
+    case 'term_loan':
+      return facility.state.owed;
+    case 'credit_line': {
+      const b = facility.state.balance;
+      return { fees: b.feesMinor, interest: b.interestMinor, principal: b.principalMinor };
+    }
+  }
+}
+
+/** The deferred fee not yet earned (an advance's; other products defer none). */
+export function deferredFeeOf(facility: ServicedState): bigint {
+  return facility.product === 'advance' ? facility.state.deferredFeeMinor : 0n;
+}
+
+export interface Step {
+  readonly next: ServicedState;
+  readonly postings: readonly TransferInput[];
+  readonly events: readonly ServicingEvent[];
+}
+
+function stepOf(
+  product: ServicedState['product'],
+  step: { facility: unknown; postings: readonly TransferInput[]; events: readonly ServicingEvent[] },
+): Step {
+  return {
+    next: { product, state: step.facility } as ServicedState,
+    postings: step.postings,
+    events: step.events,
+  };
+}
+
+/** A sweep's deduction or a direct payment, applied by component. */
+export function applyPayment(
+  facility: ServicedState,
+  day: number,
+  dayText: string,
+  eventId: string,
+  applied: Amounts,
+): Step {
+  switch (facility.product) {
+    case 'advance':
+      return stepOf('advance', applyAdvanceDeduction(facility.state, day, dayText, eventId, applied));
+    case 'term_loan':
+      return stepOf('term_loan', applyTermLoanPayment(facility.state, dayText, eventId, applied));
+    case 'credit_line':
+      return stepOf('credit_line', applyCreditLinePayment(facility.state, eventId, applied));
+  }
+}
+
+/** The end of `day` for the facility's product. */
+export function serviceDay(
+  facility: ServicedState,
+  day: number,
+  dayText: string,
+  policy: ServicingPolicy,
+): Step {
+  switch (facility.product) {
+    case 'advance':
+      return stepOf('advance', serviceAdvanceDay(facility.state, day, dayText, policy));
+    case 'term_loan':
+      return stepOf('term_loan', serviceTermLoanDay(facility.state, day, dayText, policy));
+    case 'credit_line':
+      return stepOf('credit_line', serviceCreditLineDay(facility.state, day, dayText, policy));
+  }
+}
+
+export function statusOf(facility: ServicedState): string {
+  return facility.state.status;
+}
+
+/** The stored row for a facility's new state, its totals moved by `postings`. */
+export function rowAfter(
+  facility: Serviced,
+  next: ServicedState,
+  postings: readonly TransferInput[],
+  nowMs: bigint,
+  change: {
+    readonly servicedThroughDay?: number;
+    readonly nearBreach?: boolean;
+    readonly principalDays?: bigint;
+  } = {},
+): FacilityRow {
+  const tally = tallyPostings(facility.tally, postings);
+  const stored: StoredFacility = {
+    phase: 'serviced',
+    product: next.product,
+    servicing: next.state,
+    tally: { ...tally, principalDaysMinor: tally.principalDaysMinor + (change.principalDays ?? 0n) },
+    servicedThroughDay: change.servicedThroughDay ?? facility.servicedThroughDay,
+    nearBreach: change.nearBreach ?? facility.nearBreach,
+  };
+  return {
+    ...facility.row,
+    status: statusOf(next),
+    stateJson: toTaggedJson(stored),
+    version: facility.row.version + 1n,
+    updatedAtMs: nowMs,
+  };
+}
+
+/** A facility event to append: its sequence is given when written. */
+export type NewFacilityEvent = Omit<FacilityEventRow, 'sequence'>;
+
+/** The servicing events of a step as facility events (what a merchant's statement and an operator see). */
+export function facilityEventsOf(
+  facilityId: string,
+  day: number,
+  events: readonly ServicingEvent[],
+  atMs: bigint,
+): NewFacilityEvent[] {
+  return events
+    .filter((event) => event.type !== 'fee_recognised')
+    .map((event) => {
+      const { type, ...detail } = event;
+      return { facilityId, day, type, detailJson: toTaggedJson(detail), atMs };
+    });
+}
+
+/** Appends events to their facilities' histories, numbering each facility's on from its newest. */
+export async function appendEvents(tx: WriteTransaction, events: readonly NewFacilityEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const next = new Map<string, number>();
+  const rows: FacilityEventRow[] = [];
+  for (const event of events) {
+    const sequence =
+      next.get(event.facilityId) ?? (await tx.financing.lastFacilityEventSequence(event.facilityId)) + 1;
+    next.set(event.facilityId, sequence + 1);
+    rows.push({ ...event, sequence });
+  }
+  await tx.financing.appendFacilityEvents(rows);
+}
+
+/** Posts transfers that must all apply; any refusal throws, rolling the transaction back. */
+export async function postAll(
+  tx: WriteTransaction,
+  context: LedgerContext,
+  postings: readonly TransferInput[],
+  what: string,
+): Promise<void> {
+  if (postings.length === 0) return;
+  const results = await createTransfers(tx, context, postings);
+  const bad = results.filter((r) => r.result !== 'ok');
+  if (bad.length > 0)
+    throw new LedgerRejected(`${what}: ${bad.map((r) => `${r.id} ${r.result}`).join(', ')}`);
+}
+
+/** Writes rows that must still be at the version read; a lost race throws. */
+export async function updateAll(tx: WriteTransaction, rows: readonly FacilityRow[]): Promise<void> {
+  for (const row of rows)
+    if (!(await tx.financing.updateFacility(row, row.version - 1n)))
+      throw new Error(`facility ${row.id} changed while it was being serviced`);
+}
+
+/** A facility that has reached a final state no longer weighs on the merchant's debt service. */
+export async function closeDebtServiceIfFinal(tx: WriteTransaction, row: FacilityRow): Promise<void> {
+  if (finalStates.has(row.status as never))
+    await tx.risk.putFacilityDebtService(
+      row.merchantId,
+      { facilityId: row.id, currency: row.currency, dailyDebtServiceMinor: 0n },
+      'closed',
+    );
+}
