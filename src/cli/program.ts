@@ -8,6 +8,7 @@ import type { RecordOutcome } from '../app/ingest/ingest.ts';
 import type { RecordParser, SourceRecord } from '../app/ingest/records.ts';
 import { consentGrantCommand } from './consent.ts';
 import { decideCommand } from './decide.ts';
+import { eodCommand } from './eod.ts';
 import { featuresCommand } from './features.ts';
 import { importCommand } from './import.ts';
 import { migrateCommand } from './migrate.ts';
@@ -149,6 +150,16 @@ export function buildProgram(deps: CliDeps): Command {
       .option('--subject <subject>', 'subjects of the stream', 'capstan.events.>')
       .option('--durable <name>', 'durable consumer name', 'capstan-worker'),
   ).action((flags) => workerCommand(deps, flags));
+
+  storageOptions(
+    program
+      .command('eod')
+      .description(
+        'the daily cycle: accrue, age and collect every facility through a day, catching up missed days',
+      )
+      .option('--date <YYYY-MM-DD>', 'the last day to run (default: yesterday)')
+      .option('--page-size <n>', 'facilities per transaction', '500'),
+  ).action((flags) => eodCommand(deps, flags));
 
   const quarantine = program.command('quarantine').description('records that could not be applied');
   storageOptions(

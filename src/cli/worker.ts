@@ -1,7 +1,9 @@
 /**
  * `capstan worker`: consumes canonical events from NATS JetStream (a durable pull consumer, explicit
- * acks) into the inbox until SIGINT/SIGTERM, and runs the ledger's expiry sweep on the side.
+ * acks) into the inbox until SIGINT/SIGTERM, and runs the ledger's expiry sweep and the daily cycle
+ * (each day once it has ended, missed days caught up) on the side.
  */
+import { dailyCycleCheckIntervalMs, dailyCycleJob } from '../app/jobs/daily-cycle.ts';
 import { sweepExpiredPendingTransfers } from '../app/jobs/expire-pending.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 
@@ -43,9 +45,20 @@ export async function workerCommand(deps: CliDeps, flags: WorkerFlags): Promise<
       deps.err.write(`expiry sweep failed: ${String(error)}\n`),
     );
   }, workerSweepIntervalMs);
+  const cycle = dailyCycleJob(app);
+  const runCycle = () =>
+    cycle
+      .tick()
+      .then((days) => {
+        for (const d of days) deps.out.write(`daily cycle ${d.day}: ${d.facilities} facilities serviced\n`);
+      })
+      .catch((error: unknown) => deps.err.write(`daily cycle failed, will retry: ${String(error)}\n`));
+  void runCycle();
+  const daily = setInterval(runCycle, dailyCycleCheckIntervalMs);
   const stop = async (signal: string) => {
     deps.out.write(`${signal}: stopping after the current batch\n`);
     clearInterval(sweep);
+    clearInterval(daily);
     await worker.stop();
     await app.store.close();
   };

@@ -1,0 +1,195 @@
+/**
+ * The daily cycle on real stores (SQLite, and PostgreSQL when configured): an advance and a term
+ * loan disbursed and taken through their days — fee earned and interest booked through the ledger,
+ * the facilities' balances equal to their ledger accounts after every day; a day run twice changes
+ * nothing; missed days are caught up in order; a run cut short resumes after its cursor; an advance
+ * whose merchant never pays misses its minimum, is charged a late fee after the grace, becomes
+ * delinquent, defaults and is written off, each step a facility event; and offers lapse at the end
+ * of their expiry day.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
+import { disburse, lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import { financierAccount } from '../../domain/products/postings.ts';
+import type { AppContext } from '../app-context.ts';
+import type { OfferRow } from '../ports.ts';
+import { runEndOfDay } from './eod.ts';
+import { makeOffers } from './origination.ts';
+import { servicedOf } from './serviced.ts';
+
+const asOfDay = lendingAsOfDay;
+const dayNs = 86_400_000_000_000n;
+
+for (const backend of backendsUnderTest) {
+  describe(`daily cycle on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness;
+    let app: AppContext;
+    let offers: OfferRow[] = [];
+    let advanceId = '';
+    let loanId = '';
+    before(async () => {
+      const book = await openLendingBook(backend, {
+        topBand: { grade: 'D', maxPd: 0.4 },
+        poolMinor: 100_000_000n,
+      });
+      ({ harness, app } = book);
+      const made = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+      assert.ok(made.ok);
+      offers = made.value;
+      const advance = offers.filter((o) => o.product === 'advance').at(-1);
+      const loan = offers.find((o) => o.product === 'term_loan');
+      assert.ok(advance && loan, 'an advance and a term loan are offered');
+      advanceId = await disburse(book, advance);
+      loanId = await disburse({ ...book }, loan);
+    });
+    after(async () => harness?.dispose());
+
+    const endOf = (day: number) => (app.clock as ManualClock).set(BigInt(day + 1) * dayNs - 1n);
+    const facility = async (id: string) => {
+      const row = await harness.store.read((tx) => tx.financing.facility(id));
+      assert.ok(row);
+      const serviced = servicedOf(row);
+      assert.ok(serviced);
+      return serviced;
+    };
+    const income = async () => {
+      const book = { financierId: 'fin_pool', currency: 'USD' };
+      const accounts = await harness.store.read((tx) =>
+        tx.ledger.accountsByIds([financierAccount.feeIncome(book), financierAccount.interestIncome(book)]),
+      );
+      const credit = (id: string) =>
+        (accounts.get(id)?.creditsPosted ?? 0n) - (accounts.get(id)?.debitsPosted ?? 0n);
+      return {
+        fees: credit(financierAccount.feeIncome(book)),
+        interest: credit(financierAccount.interestIncome(book)),
+      };
+    };
+
+    it('refuses a day that has not ended, and a page size out of range', async () => {
+      endOf(asOfDay);
+      const future = await runEndOfDay(app, asOfDay + 1);
+      assert.ok(!future.ok);
+      assert.equal(future.code, 'eod_date_invalid');
+      const page = await runEndOfDay(app, asOfDay, { pageSize: 0 });
+      assert.ok(!page.ok);
+    });
+
+    it('takes the facilities through a day: fee earned through the ledger, totals kept, once', async () => {
+      endOf(asOfDay + 1);
+      const before = await facility(advanceId);
+      const run = await runEndOfDay(app, asOfDay + 1);
+      assert.ok(run.ok);
+      assert.equal(run.value.length, 1);
+      assert.equal(run.value[0]?.facilities, 2);
+      const after = await facility(advanceId);
+      assert.equal(after.servicedThroughDay, asOfDay + 1);
+      assert.equal(after.product, 'advance');
+      assert.ok(before.product === 'advance' && after.product === 'advance');
+      const earned = before.state.deferredFeeMinor - after.state.deferredFeeMinor;
+      assert.ok(earned > 0n, 'a day of fee is earned');
+      assert.equal(after.tally.feeIncomeMinor, earned);
+      assert.equal(after.tally.principalDaysMinor, after.state.owed.principal);
+      assert.equal((await income()).fees, earned);
+
+      const again = await runEndOfDay(app, asOfDay + 1);
+      assert.ok(again.ok);
+      assert.deepEqual(again.value, [], 'a finished day is not run again');
+      assert.equal((await facility(advanceId)).row.version, after.row.version);
+    });
+
+    it('catches up missed days in order, and books the term loan’s instalment interest on its due day', async () => {
+      const through = asOfDay + 40;
+      endOf(through);
+      const run = await runEndOfDay(app, through);
+      assert.ok(run.ok);
+      assert.equal(run.value.length, 39);
+      assert.deepEqual(
+        run.value.map((d) => d.day),
+        [...run.value.map((d) => d.day)].sort(),
+      );
+      const loan = await facility(loanId);
+      assert.ok(loan.product === 'term_loan');
+      const first = loan.state.instalments[0];
+      assert.ok(first !== undefined && first.dueDay <= through);
+      assert.equal(loan.state.instalmentsBooked, 1);
+      assert.equal(loan.tally.interestIncomeMinor, first.interestMinor);
+      assert.equal((await income()).interest, first.interestMinor);
+      // Nothing was paid: the instalment is past due.
+      assert.equal(loan.state.daysPastDue, through - first.dueDay);
+      assert.equal(loan.row.status, 'delinquent');
+      const events = await harness.store.read((tx) => tx.financing.facilityEvents(loanId, { limit: 100 }));
+      assert.ok(events.some((e) => e.type === 'status_changed'));
+    });
+
+    it('resumes a run cut short after its last committed page', async () => {
+      const day = asOfDay + 41;
+      endOf(day);
+      let pages = 0;
+      await assert.rejects(
+        runEndOfDay(app, day, {
+          pageSize: 1,
+          onPage: () => {
+            pages += 1;
+            throw new Error('the machine lost power');
+          },
+        }),
+        /lost power/,
+      );
+      assert.equal(pages, 1);
+      const cut = await harness.store.read((tx) => tx.financing.eodRun(day));
+      assert.equal(cut?.status, 'running');
+      assert.equal(cut?.facilitiesDone, 1n);
+      const resumed = await runEndOfDay(app, day, { pageSize: 1 });
+      assert.ok(resumed.ok);
+      assert.equal(resumed.value[0]?.resumed, true);
+      assert.equal(resumed.value[0]?.facilities, 1, 'only what was left is serviced');
+      for (const id of [advanceId, loanId]) assert.equal((await facility(id)).servicedThroughDay, day);
+      assert.equal((await harness.store.read((tx) => tx.financing.eodRun(day)))?.status, 'done');
+    });
+
+    it('an advance never paid misses its minimum, pays a late fee, defaults and is written off', async () => {
+      const through = asOfDay + 320;
+      endOf(through);
+      const run = await runEndOfDay(app, through, { pageSize: 1 });
+      assert.ok(run.ok);
+      const advance = await facility(advanceId);
+      assert.equal(advance.row.status, 'written_off');
+      assert.ok(advance.product === 'advance');
+      assert.equal(advance.state.owed.principal, 0n);
+      assert.equal(advance.state.deferredFeeMinor, 0n);
+      assert.equal(advance.tally.writtenOffPrincipalMinor > 0n, true);
+      const events = await harness.store.read((tx) => tx.financing.facilityEvents(advanceId, { limit: 100 }));
+      const types = events.map((e) => e.type);
+      assert.ok(types.includes('late_fee_charged'));
+      assert.ok(types.includes('minimum_payment_near_breach'));
+      const moves = events
+        .filter((e) => e.type === 'status_changed')
+        .map((e) => JSON.parse(e.detailJson) as { to: string })
+        .map((d) => d.to);
+      assert.deepEqual(moves, ['delinquent', 'defaulted', 'written_off']);
+      assert.equal(
+        types.filter((t) => t === 'minimum_payment_near_breach').length,
+        1,
+        'near breach is told once, when it starts',
+      );
+      const debtService = await harness.store.read((tx) => tx.risk.debtService(advance.row.merchantId));
+      assert.ok(
+        !debtService.some((d) => d.facilityId === advanceId),
+        'a written-off advance no longer counts',
+      );
+    });
+
+    it('offers lapse at the end of their expiry day', async () => {
+      const open = await harness.store.read((tx) =>
+        tx.financing.offersForMerchant(offers[0]?.merchantId ?? ''),
+      );
+      assert.ok(
+        open.every((o) => o.status !== 'open'),
+        'offers left open have lapsed by now',
+      );
+      assert.ok(open.some((o) => o.status === 'expired'));
+    });
+  });
+}

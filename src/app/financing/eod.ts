@@ -1,0 +1,298 @@
+/**
+ * The daily cycle (`capstan eod --date D`, and the worker's scheduled run): every serviced
+ * facility taken through the end of each day — fee recognised, interest accrued, minimum payments
+ * checked, days past due and the lifecycle moved on, late fees after the grace period, write-off
+ * at the configured age — every amount through the ledger and every change a facility event.
+ *
+ * Days run in order from the day after the last one finished, so missed days are caught up; a
+ * facility remembers the last day it was taken through, so running a day twice changes nothing
+ * and a facility disbursed after a day ran is caught up from its own first day. Facilities are
+ * worked in pages of `pageSize`, each page one transaction that also moves the run's cursor: a
+ * crash loses at most the page in flight, and the next run resumes after the cursor.
+ *
+ * After every page the facilities' balances are checked against their ledger accounts — owed fees,
+ * interest and principal against the three receivables, the deferred fee against its contra
+ * account — and a difference stops the run: the books and the facilities must tell one story.
+ */
+import { assert } from '../../domain/assert.ts';
+import { transfersPerBatchMax } from '../../domain/ledger/limits.ts';
+import type { Account, TransferInput } from '../../domain/ledger/types.ts';
+import { defaultServicingPolicy, type ServicingPolicy } from '../../domain/products/advance/servicing.ts';
+import { servicedStates } from '../../domain/products/lifecycle.ts';
+import { facilityAccount } from '../../domain/products/postings.ts';
+import { err, ok, type Result } from '../../domain/result.ts';
+import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
+import { dayNumberOfInstant } from '../../domain/time/instant.ts';
+import type { AppContext } from '../app-context.ts';
+import type { FacilityRow, WriteTransaction } from '../ports.ts';
+import {
+  appendEvents,
+  bookedOf,
+  closeDebtServiceIfFinal,
+  deferredFeeOf,
+  facilityEventsOf,
+  type NewFacilityEvent,
+  postAll,
+  rowAfter,
+  type Serviced,
+  type ServicedState,
+  serviceDay,
+  servicedOf,
+  updateAll,
+} from './serviced.ts';
+
+export const eodPageSizeDefault = 500;
+export const eodPageSizeMax = 4_000;
+/** A single run catches up at most this many days; more is a misconfiguration to look at first. */
+export const eodDaysPerRunMax = 3_660;
+
+export interface EodOptions {
+  readonly policy?: ServicingPolicy;
+  readonly pageSize?: number;
+  /** After each committed page: progress for a command line; throwing stops the run there. */
+  readonly onPage?: (progress: { readonly day: number; readonly facilitiesDone: bigint }) => void;
+}
+
+export interface EodDay {
+  readonly day: string;
+  /** Facilities taken through the day in this run (a resumed day counts only what was left). */
+  readonly facilities: number;
+  readonly postings: number;
+  readonly events: number;
+  readonly offersExpired: number;
+  readonly resumed: boolean;
+}
+
+export type EodProblem = 'eod_date_invalid';
+
+const servicedStatuses = [...servicedStates];
+
+interface PageResult {
+  readonly facilities: number;
+  readonly postings: number;
+  readonly events: number;
+  readonly lastId: string | null;
+}
+
+/** One facility through every day it has not yet been taken through, up to `day`. */
+function serviceThrough(
+  facility: Serviced,
+  day: number,
+  policy: ServicingPolicy,
+  nowMs: bigint,
+): { row: FacilityRow; next: ServicedState; postings: TransferInput[]; events: NewFacilityEvent[] } {
+  let state: ServicedState = facility;
+  let nearBreach = facility.nearBreach;
+  let principalDays = 0n;
+  const postings: TransferInput[] = [];
+  const events: NewFacilityEvent[] = [];
+  for (let d = facility.servicedThroughDay + 1; d <= day; d += 1) {
+    if (!servicedStates.has(state.state.status)) break;
+    const step = serviceDay(state, d, formatCalendarDate(fromDayNumber(d)), policy);
+    const near = step.events.some((e) => e.type === 'minimum_payment_near_breach');
+    // Near breach is news when it starts, not every day it lasts.
+    const news = step.events.filter((e) => e.type !== 'minimum_payment_near_breach' || !nearBreach);
+    nearBreach = near;
+    postings.push(...step.postings);
+    events.push(...facilityEventsOf(facility.row.id, d, news, nowMs));
+    state = step.next;
+    principalDays += bookedOf(state).principal;
+  }
+  const row = rowAfter(facility, state, postings, nowMs, {
+    servicedThroughDay: day,
+    nearBreach,
+    principalDays,
+  });
+  return { row, next: state, postings, events };
+}
+
+/** Posts in batches the ledger accepts, never splitting one facility's linked postings. */
+async function postInBatches(
+  tx: WriteTransaction,
+  app: AppContext,
+  groups: readonly (readonly TransferInput[])[],
+  day: string,
+): Promise<void> {
+  let batch: TransferInput[] = [];
+  for (const group of groups) {
+    assert(group.length <= transfersPerBatchMax, 'one facility-day posts fewer than a batch');
+    if (batch.length + group.length > transfersPerBatchMax) {
+      await postAll(tx, app, batch, `end of day ${day}`);
+      batch = [];
+    }
+    batch.push(...group);
+  }
+  await postAll(tx, app, batch, `end of day ${day}`);
+}
+
+function debitBalance(account: Account | undefined): bigint {
+  return account === undefined ? 0n : account.debitsPosted - account.creditsPosted;
+}
+
+/** The facilities' balances against their ledger accounts: any difference is a bug, and stops the run. */
+async function assertBooksAgree(
+  tx: WriteTransaction,
+  facilities: readonly { readonly row: FacilityRow; readonly next: ServicedState }[],
+): Promise<void> {
+  const ids = facilities.flatMap(({ row }) => {
+    const book = { facilityId: row.id, financierId: row.financierId, currency: row.currency };
+    return [
+      facilityAccount.principal(book),
+      facilityAccount.interest(book),
+      facilityAccount.fees(book),
+      facilityAccount.deferredFee(book),
+    ];
+  });
+  const accounts = await tx.ledger.accountsByIds(ids);
+  for (const [index, { row, next }] of facilities.entries()) {
+    const booked = bookedOf(next);
+    const [principal, interest, fees, deferred] = ids.slice(index * 4, index * 4 + 4) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    const deferredAccount = accounts.get(deferred);
+    const ledger = {
+      principal: debitBalance(accounts.get(principal)),
+      interest: debitBalance(accounts.get(interest)),
+      fees: debitBalance(accounts.get(fees)),
+      deferred: deferredAccount === undefined ? 0n : -debitBalance(deferredAccount),
+    };
+    assert(
+      ledger.principal === booked.principal &&
+        ledger.interest === booked.interest &&
+        ledger.fees === booked.fees &&
+        ledger.deferred === deferredFeeOf(next),
+      `facility ${row.id} disagrees with its ledger accounts: facility ${JSON.stringify(
+        {
+          ...booked,
+          deferred: deferredFeeOf(next),
+        },
+        (_k, v) => (typeof v === 'bigint' ? String(v) : v),
+      )}, ledger ${JSON.stringify(ledger, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+    );
+  }
+}
+
+async function servicePage(
+  app: AppContext,
+  day: number,
+  after: string | null,
+  options: Required<Pick<EodOptions, 'policy' | 'pageSize'>>,
+  facilitiesDone: bigint,
+): Promise<PageResult> {
+  const nowMs = app.clock.nowNs() / 1_000_000n;
+  const dayText = formatCalendarDate(fromDayNumber(day));
+  return app.store.write(async (tx) => {
+    const rows = await tx.financing.facilitiesByStatus(servicedStatuses, {
+      ...(after === null ? {} : { after }),
+      limit: options.pageSize,
+    });
+    const done = rows.flatMap((row) => {
+      const facility = servicedOf(row);
+      if (facility === null || facility.servicedThroughDay >= day) return [];
+      return [serviceThrough(facility, day, options.policy, nowMs)];
+    });
+    await updateAll(
+      tx,
+      done.map((d) => d.row),
+    );
+    await postInBatches(
+      tx,
+      app,
+      done.map((d) => d.postings),
+      dayText,
+    );
+    const events = done.flatMap((d) => d.events);
+    await appendEvents(tx, events);
+    for (const d of done) await closeDebtServiceIfFinal(tx, d.row);
+    await assertBooksAgree(tx, done);
+    const lastId = rows.at(-1)?.id ?? null;
+    await tx.financing.putEodRun({
+      day,
+      status: 'running',
+      cursor: lastId,
+      facilitiesDone: facilitiesDone + BigInt(done.length),
+      startedAtMs: (await tx.financing.eodRun(day))?.startedAtMs ?? nowMs,
+      finishedAtMs: null,
+    });
+    return {
+      facilities: done.length,
+      postings: done.reduce((sum, d) => sum + d.postings.length, 0),
+      events: events.length,
+      lastId: rows.length < options.pageSize ? null : lastId,
+    };
+  });
+}
+
+/** One day, from its cursor if a run of it was cut short. */
+async function runDay(
+  app: AppContext,
+  day: number,
+  options: Required<Pick<EodOptions, 'policy' | 'pageSize'>> & Pick<EodOptions, 'onPage'>,
+): Promise<EodDay> {
+  const earlier = await app.store.read((tx) => tx.financing.eodRun(day));
+  const resumed = earlier !== undefined && earlier.status === 'running';
+  let cursor = resumed ? earlier.cursor : null;
+  let facilitiesDone = resumed ? earlier.facilitiesDone : 0n;
+  const totals = { facilities: 0, postings: 0, events: 0 };
+  for (;;) {
+    const page = await servicePage(app, day, cursor, options, facilitiesDone);
+    totals.facilities += page.facilities;
+    totals.postings += page.postings;
+    totals.events += page.events;
+    facilitiesDone += BigInt(page.facilities);
+    options.onPage?.({ day, facilitiesDone });
+    if (page.lastId === null) break;
+    cursor = page.lastId;
+  }
+  const offersExpired = await app.store.write(async (tx) => {
+    // An offer is open through its expiry date: at the end of that day it lapses.
+    const expired = await tx.financing.expireOffers(day + 1);
+    const run = await tx.financing.eodRun(day);
+    await tx.financing.putEodRun({
+      day,
+      status: 'done',
+      cursor: null,
+      facilitiesDone,
+      startedAtMs: run?.startedAtMs ?? app.clock.nowNs() / 1_000_000n,
+      finishedAtMs: app.clock.nowNs() / 1_000_000n,
+    });
+    return expired;
+  });
+  return { day: formatCalendarDate(fromDayNumber(day)), ...totals, offersExpired, resumed };
+}
+
+/**
+ * Runs the daily cycle through `throughDay` (a day number): every day after the last one finished,
+ * in order, resuming one cut short. A day already finished is not run again.
+ */
+export async function runEndOfDay(
+  app: AppContext,
+  throughDay: number,
+  options: EodOptions = {},
+): Promise<Result<EodDay[], EodProblem>> {
+  const pageSize = options.pageSize ?? eodPageSizeDefault;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > eodPageSizeMax)
+    return err('eod_date_invalid', `pageSize must be a whole number from 1 to ${eodPageSizeMax}`);
+  const today = dayNumberOfInstant(app.clock.nowNs());
+  if (!Number.isSafeInteger(throughDay) || throughDay > today)
+    return err(
+      'eod_date_invalid',
+      `the daily cycle runs for days that have ended or are ending: ${formatCalendarDate(fromDayNumber(today))} at the latest`,
+    );
+  const last = await app.store.read((tx) => tx.financing.lastEodRun());
+  let first = throughDay;
+  if (last !== undefined) first = last.status === 'running' ? last.day : last.day + 1;
+  if (first > throughDay) return ok([]);
+  if (throughDay - first + 1 > eodDaysPerRunMax)
+    return err('eod_date_invalid', `at most ${eodDaysPerRunMax} days are caught up in one run`);
+  const policy = options.policy ?? defaultServicingPolicy;
+  const days: EodDay[] = [];
+  for (let day = first; day <= throughDay; day += 1)
+    days.push(
+      await runDay(app, day, { policy, pageSize, ...(options.onPage ? { onPage: options.onPage } : {}) }),
+    );
+  return ok(days);
+}

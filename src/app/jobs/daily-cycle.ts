@@ -1,0 +1,36 @@
+/**
+ * The worker's scheduled daily cycle: once a day has ended, run it (src/app/financing/eod.ts),
+ * catching up any day missed while the worker was down. Checked on a timer; a check while a run
+ * is still going does nothing, and one after the day is done costs a single read.
+ */
+
+import { dayNumberOfInstant } from '../../domain/time/instant.ts';
+import type { AppContext } from '../app-context.ts';
+import { type EodDay, runEndOfDay } from '../financing/eod.ts';
+
+export const dailyCycleCheckIntervalMs = 60_000;
+
+export interface DailyCycleJob {
+  /** Runs the days that have ended and not been run; answers them (none when up to date or busy). */
+  tick(): Promise<EodDay[]>;
+}
+
+export function dailyCycleJob(app: AppContext): DailyCycleJob {
+  let running = false;
+  return {
+    async tick() {
+      if (running) return [];
+      const yesterday = dayNumberOfInstant(app.clock.nowNs()) - 1;
+      const last = await app.store.read((tx) => tx.financing.lastEodRun());
+      if (last !== undefined && last.status === 'done' && last.day >= yesterday) return [];
+      running = true;
+      try {
+        const run = await runEndOfDay(app, yesterday);
+        if (!run.ok) throw new Error(`the daily cycle refused ${yesterday}: ${run.detail ?? run.code}`);
+        return run.value;
+      } finally {
+        running = false;
+      }
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * `capstan eod [--date D]`: the daily cycle through day D (yesterday by default) — every day after
+ * the last one finished, in order, resuming one cut short — with a line per day and the run's
+ * totals. Exit status 1 when the day is refused (one that has not begun, say).
+ */
+import { eodPageSizeDefault, runEndOfDay } from '../app/financing/eod.ts';
+import { parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
+import { dayNumberOfInstant } from '../domain/time/instant.ts';
+import type { CliDeps, StorageFlags } from './program.ts';
+import { UsageError } from './usage-error.ts';
+
+export async function eodCommand(deps: CliDeps, flags: StorageFlags & { date?: string; pageSize?: string }) {
+  const app = await deps.openApp(deps.loadConfig(flags));
+  try {
+    await app.store.migrate();
+    let day = dayNumberOfInstant(app.clock.nowNs()) - 1;
+    if (flags.date !== undefined) {
+      const parsed = parseCalendarDate(flags.date);
+      if (!parsed.ok) throw new UsageError('--date must be YYYY-MM-DD');
+      day = toDayNumber(parsed.value);
+    }
+    const pageSize = Number(flags.pageSize ?? eodPageSizeDefault);
+    const started = performance.now();
+    const run = await runEndOfDay(app, day, { pageSize });
+    if (!run.ok) {
+      deps.err.write(`capstan eod: ${run.code}: ${run.detail ?? ''}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    if (run.value.length === 0) deps.out.write('nothing to do: that day has been run\n');
+    for (const d of run.value)
+      deps.out.write(
+        `${d.day}${d.resumed ? ' (resumed)' : ''}: ${d.facilities} facilities, ${d.postings} postings, ` +
+          `${d.events} events, ${d.offersExpired} offers expired\n`,
+      );
+    const seconds = (performance.now() - started) / 1_000;
+    deps.out.write(`${run.value.length} day(s) in ${seconds.toFixed(1)} s\n`);
+  } finally {
+    await app.store.close();
+  }
+}
