@@ -317,6 +317,7 @@ export async function confirmDisbursement(
       tally: { ...emptyTally, originatedMinor: offer.amountMinor },
       servicedThroughDay: input.day,
       nearBreach: false,
+      grade: offer.grade ?? null,
     } satisfies StoredFacility),
     version: facility.version + 1n,
     updatedAtMs: nowMs,

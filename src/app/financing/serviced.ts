@@ -23,6 +23,7 @@ import {
 } from '../../domain/products/credit-line/servicing.ts';
 import { finalStates, servicedStates } from '../../domain/products/lifecycle.ts';
 import type { Offer } from '../../domain/products/offers.ts';
+import type { FacilitySnapshot } from '../../domain/products/portfolio.ts';
 import type { FacilityBook } from '../../domain/products/postings.ts';
 import { type FacilityTally, tallyPostings } from '../../domain/products/tally.ts';
 import {
@@ -48,6 +49,8 @@ export type StoredFacility =
       readonly servicedThroughDay: number;
       /** Whether the last day ended with a minimum payment near breach (so the event is sent once). */
       readonly nearBreach: boolean;
+      /** The decision's risk grade at origination, for reporting by grade. */
+      readonly grade: string | null;
     };
 
 export type ServicedState =
@@ -60,6 +63,7 @@ export type Serviced = ServicedState & {
   readonly tally: FacilityTally;
   readonly servicedThroughDay: number;
   readonly nearBreach: boolean;
+  readonly grade: string | null;
 };
 
 /** A ledger refusal inside a use case: thrown so the whole transaction rolls back. */
@@ -81,6 +85,7 @@ export function servicedOf(row: FacilityRow): Serviced | null {
     tally: stored.tally,
     servicedThroughDay: stored.servicedThroughDay,
     nearBreach: stored.nearBreach,
+    grade: stored.grade ?? null,
   } as Serviced;
 }
 
@@ -195,6 +200,7 @@ export function rowAfter(
     tally: { ...tally, principalDaysMinor: tally.principalDaysMinor + (change.principalDays ?? 0n) },
     servicedThroughDay: change.servicedThroughDay ?? facility.servicedThroughDay,
     nearBreach: change.nearBreach ?? facility.nearBreach,
+    grade: facility.grade,
   };
   return {
     ...facility.row,
@@ -266,4 +272,26 @@ export async function closeDebtServiceIfFinal(tx: WriteTransaction, row: Facilit
       { facilityId: row.id, currency: row.currency, dailyDebtServiceMinor: 0n },
       'closed',
     );
+}
+
+/** What the portfolio summary needs of a serviced facility (src/domain/products/portfolio.ts). */
+export function snapshotOf(facility: Serviced): FacilitySnapshot {
+  const booked = bookedOf(facility);
+  return {
+    facilityId: facility.row.id,
+    product: facility.product,
+    grade: facility.grade,
+    currency: facility.row.currency,
+    status: facility.state.status,
+    originatedMinor: facility.tally.originatedMinor,
+    outstandingPrincipalMinor: booked.principal,
+    outstandingTotalMinor: booked.fees + booked.interest + booked.principal,
+    collectedMinor: facility.tally.collectedMinor,
+    feeIncomeMinor: facility.tally.feeIncomeMinor,
+    interestIncomeMinor: facility.tally.interestIncomeMinor,
+    writtenOffPrincipalMinor: facility.tally.writtenOffPrincipalMinor,
+    recoveredMinor: facility.tally.recoveredMinor,
+    principalDaysMinor: facility.tally.principalDaysMinor,
+    daysPastDue: facility.state.daysPastDue,
+  };
 }

@@ -96,6 +96,8 @@ export interface CreditLineOfferTerms {
 interface OfferBase {
   readonly merchantId: string;
   readonly decisionId: string;
+  /** The decision's risk grade, for reporting the portfolio by grade. */
+  readonly grade: string;
   readonly amountMinor: bigint;
   readonly currency: string;
   readonly totalCostMinor: bigint;
@@ -131,6 +133,7 @@ function base(
   return {
     merchantId: decision.merchantId,
     decisionId: decision.decisionId,
+    grade: decision.grade,
     amountMinor,
     currency: decision.currency,
     totalRepayableMinor: schedule.reduce((sum, p) => sum + p.amountMinor, 0n),
