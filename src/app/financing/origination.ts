@@ -1,7 +1,8 @@
 /**
  * Origination use cases: a financier funds a pool; an approved decision becomes offers; a merchant
  * accepts one, which reserves the money (a pending ledger transfer from a pool with enough cash)
- * and records the disclosure it was shown and the consent it relied on; the platform's
+ * and records the disclosure it was shown and the consent it relied on — a credit line is opened
+ * at once instead, and reserves money draw by draw (src/app/financing/credit-lines.ts); the platform's
  * confirmation of the payout posts the reservation and the facility starts being serviced, or its
  * failure voids it. Each runs in the caller's write transaction: the facility, the offer and the
  * ledger change together or not at all.
@@ -35,6 +36,7 @@ import { createAccounts, createTransfers, type LedgerContext } from '../ledger/l
 import type { Entropy, FacilityRow, OfferRow, WriteTransaction } from '../ports.ts';
 import { parseRecord, storedInputs } from '../risk/decisions.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
+import { openedLineRow } from './credit-lines.ts';
 import { LedgerRejected, type StoredFacility } from './serviced.ts';
 
 export { LedgerRejected, type StoredFacility } from './serviced.ts';
@@ -185,8 +187,6 @@ export async function acceptOffer(
     await tx.financing.updateOffer(offerRow.id, { status: 'expired' });
     return err('offer_expired', `offer ${input.offerId} expired on ${offer.expiresOn}`);
   }
-  if (offer.product === 'credit_line')
-    return err('product_not_available', 'credit lines are offered but cannot be accepted yet');
   const nowMs = context.clock.nowNs() / 1_000_000n;
   const consent = consentFor(await tx.risk.consents(input.merchantId), 'credit_assessment', nowMs);
   if (consent === null) return err('consent_missing', 'the merchant has no active consent to rely on');
@@ -206,23 +206,35 @@ export async function acceptOffer(
   const book: FacilityBook = { financierId, currency: offer.currency, facilityId };
   const fee = offer.product === 'advance' ? advanceFee(offer.terms) : 0n;
   await ledgerOk(createAccounts(tx, context, facilityAccounts(book) as AccountInput[]), 'facility accounts');
-  await ledgerOk(
-    createTransfers(tx, context, disbursementPending(book, offer.amountMinor, fee)),
-    'disbursement',
-  );
-  const facility: FacilityRow = {
-    id: facilityId,
-    merchantId: input.merchantId,
-    financierId,
-    offerId: offerRow.id,
-    product: offer.product,
-    currency: offer.currency,
-    status: 'disbursing',
-    openedOn: input.day,
-    stateJson: toTaggedJson({ phase: 'disbursing', offer, book } satisfies StoredFacility),
-    version: 1n,
-    updatedAtMs: nowMs,
-  };
+  if (offer.product !== 'credit_line')
+    await ledgerOk(
+      createTransfers(tx, context, disbursementPending(book, offer.amountMinor, fee)),
+      'disbursement',
+    );
+  const facility: FacilityRow =
+    offer.product === 'credit_line'
+      ? openedLineRow({
+          facilityId,
+          offerId: offerRow.id,
+          book,
+          merchantId: input.merchantId,
+          offer,
+          day: input.day,
+          nowMs,
+        })
+      : {
+          id: facilityId,
+          merchantId: input.merchantId,
+          financierId,
+          offerId: offerRow.id,
+          product: offer.product,
+          currency: offer.currency,
+          status: 'disbursing',
+          openedOn: input.day,
+          stateJson: toTaggedJson({ phase: 'disbursing', offer, book } satisfies StoredFacility),
+          version: 1n,
+          updatedAtMs: nowMs,
+        };
   await tx.financing.insertFacility(facility);
   const acceptanceJson = toTaggedJson({
     acceptedOn: fromDayNumber(input.day),
@@ -305,7 +317,7 @@ export async function confirmDisbursement(
     );
     if (!loan.ok) throw new Error(`a term-loan offer cannot be scheduled: ${loan.detail ?? loan.code}`);
     servicing = loan.value;
-  } else return err('product_not_available', 'credit lines cannot be disbursed yet');
+  } else return err('product_not_available', 'a credit line is not disbursed: its draws are');
   const nowMs = context.clock.nowNs() / 1_000_000n;
   const active: FacilityRow = {
     ...facility,

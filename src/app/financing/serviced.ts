@@ -190,6 +190,8 @@ export function rowAfter(
     readonly servicedThroughDay?: number;
     readonly nearBreach?: boolean;
     readonly principalDays?: bigint;
+    /** Money lent by this change outside the disbursement at opening (a credit line's draw). */
+    readonly originated?: bigint;
   } = {},
 ): FacilityRow {
   const tally = tallyPostings(facility.tally, postings);
@@ -197,7 +199,11 @@ export function rowAfter(
     phase: 'serviced',
     product: next.product,
     servicing: next.state,
-    tally: { ...tally, principalDaysMinor: tally.principalDaysMinor + (change.principalDays ?? 0n) },
+    tally: {
+      ...tally,
+      originatedMinor: tally.originatedMinor + (change.originated ?? 0n),
+      principalDaysMinor: tally.principalDaysMinor + (change.principalDays ?? 0n),
+    },
     servicedThroughDay: change.servicedThroughDay ?? facility.servicedThroughDay,
     nearBreach: change.nearBreach ?? facility.nearBreach,
     grade: facility.grade,

@@ -201,6 +201,36 @@ export function disbursementVoided(book: FacilityBook, feeMinor: bigint): Transf
   ];
 }
 
+/**
+ * A credit line's draw, first phase: the principal reserved from the pool until the platform
+ * confirms the payout. `drawId` is the draw's transfer id (`<facility>:dr:<reference>`), which
+ * also names its post or void.
+ */
+export function drawPending(book: FacilityBook, drawId: string, amountMinor: bigint): TransferInput[] {
+  return [
+    {
+      id: checkId(drawId),
+      debitAccountId: facilityAccount.principal(book),
+      creditAccountId: financierAccount.cash(book),
+      amount: amountMinor,
+      currency: book.currency,
+      code: 'draw',
+      flags: TransferFlag.pending,
+    },
+  ];
+}
+
+/** A draw's payout confirmed (posted) or failed (voided). */
+export function drawResolved(drawId: string, outcome: 'post' | 'void'): TransferInput[] {
+  return [
+    {
+      id: checkId(`${drawId}:${outcome}`),
+      pendingId: drawId,
+      flags: outcome === 'post' ? TransferFlag.postPending : TransferFlag.voidPending,
+    },
+  ];
+}
+
 /** A day's interest accrued (`day` is the accrual date, for the id). */
 export function interestAccrued(book: FacilityBook, day: string, amountMinor: bigint): TransferInput[] {
   return transfers(book, [

@@ -1,0 +1,179 @@
+/**
+ * Credit lines on real stores (SQLite, and PostgreSQL when configured): accepting the offer opens
+ * the line at once with nothing lent; a draw reserves the money from the pool until the platform
+ * confirms the payout, and asking again with the same reference answers the same draw; a draw
+ * above what is left or a reference reused for another amount is refused; a void gives the room back; interest accrues daily on what is drawn and the
+ * ledger agrees; the sweep takes the line's share of a payout; repaid principal may be drawn again.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
+import { lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import { facilityAccount, financierAccount } from '../../domain/products/postings.ts';
+import type { AppContext } from '../app-context.ts';
+import { creditLineServicingDefaults, requestDraw, resolveDraw } from './credit-lines.ts';
+import { runEndOfDay } from './eod.ts';
+import { acceptOffer, makeOffers } from './origination.ts';
+import { repayFacility } from './repayments.ts';
+import { servicedOf } from './serviced.ts';
+import { sweepSettlement } from './sweep.ts';
+
+const day = lendingAsOfDay;
+const dayNs = 86_400_000_000_000n;
+const pool = 100_000_000n;
+
+for (const backend of backendsUnderTest) {
+  describe(`credit lines on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness;
+    let app: AppContext;
+    let merchantId = '';
+    let facilityId = '';
+    let limit = 0n;
+    let rateBps = 0;
+    before(async () => {
+      const book = await openLendingBook(backend, { topBand: { grade: 'C', maxPd: 0.4 }, poolMinor: pool });
+      ({ harness, app, merchantId } = book);
+      const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+      assert.ok(offers.ok);
+      const line = offers.value.find((o) => o.product === 'credit_line');
+      assert.ok(line, 'a grade C merchant is offered a credit line');
+      limit = line.amountMinor;
+      const accepted = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: line.id, merchantId, day }),
+      );
+      assert.ok(accepted.ok, accepted.ok ? '' : accepted.detail);
+      facilityId = accepted.value.facility.id;
+    });
+    after(async () => harness?.dispose());
+
+    const line = async () => {
+      const row = await harness.store.read((tx) => tx.financing.facility(facilityId));
+      assert.ok(row);
+      const serviced = servicedOf(row);
+      assert.ok(serviced?.product === 'credit_line');
+      return serviced;
+    };
+    const accounts = async () => {
+      const book = { financierId: 'fin_pool', currency: 'USD', facilityId };
+      const ids = [
+        facilityAccount.principal(book),
+        facilityAccount.interest(book),
+        financierAccount.cash(book),
+      ];
+      const found = await harness.store.read((tx) => tx.ledger.accountsByIds(ids));
+      const get = (id: string) => found.get(id) as NonNullable<ReturnType<typeof found.get>>;
+      return {
+        principal: get(ids[0] as string).debitsPosted - get(ids[0] as string).creditsPosted,
+        principalPending: get(ids[0] as string).debitsPending,
+        interest: get(ids[1] as string).debitsPosted - get(ids[1] as string).creditsPosted,
+        cashAvailable:
+          get(ids[2] as string).debitsPosted -
+          get(ids[2] as string).creditsPosted -
+          get(ids[2] as string).creditsPending,
+      };
+    };
+    const draw = (reference: string, amountMinor: bigint) =>
+      harness.store.write((tx) =>
+        requestDraw(tx, app, { facilityId, merchantId, amountMinor, reference, day }),
+      );
+
+    it('opens the line at acceptance, lending nothing yet', async () => {
+      const opened = await line();
+      assert.equal(opened.row.status, 'active');
+      assert.equal(opened.state.balance.principalMinor, 0n);
+      assert.equal(opened.state.terms.sweepRateBps, creditLineServicingDefaults.sweepRateBps);
+      assert.equal((await accounts()).cashAvailable, pool, 'nothing reserved for an undrawn line');
+      rateBps = opened.state.terms.annualRateBps;
+    });
+
+    it('reserves a draw until it is confirmed, once per reference', async () => {
+      const first = await draw('d1', 30_000n);
+      assert.ok(first.ok, first.ok ? '' : first.detail);
+      assert.equal(first.value.status, 'pending');
+      assert.equal(first.value.availableMinor, limit - 30_000n);
+      assert.equal((await accounts()).principalPending, 30_000n);
+      assert.equal((await accounts()).cashAvailable, pool - 30_000n);
+      const again = await draw('d1', 30_000n);
+      assert.ok(again.ok && again.value.replayed && again.value.status === 'pending');
+      const reused = await draw('d1', 40_000n);
+      assert.ok(!reused.ok && reused.code === 'draw_reference_reused');
+      const tooMuch = await draw('d2', limit - 30_000n + 1n);
+      assert.ok(!tooMuch.ok && tooMuch.code === 'credit_line_limit_exceeded');
+      assert.equal((await line()).state.balance.principalMinor, 0n, 'a pending draw is not owed yet');
+
+      const posted = await harness.store.write((tx) =>
+        resolveDraw(tx, app, { drawId: first.value.drawId, outcome: 'post', day }),
+      );
+      assert.ok(posted.ok && posted.value.status === 'posted');
+      const drawn = await line();
+      assert.equal(drawn.state.balance.principalMinor, 30_000n);
+      assert.equal(drawn.tally.originatedMinor, 30_000n);
+      assert.deepEqual(
+        { principal: (await accounts()).principal, pending: (await accounts()).principalPending },
+        { principal: 30_000n, pending: 0n },
+      );
+      const twice = await harness.store.write((tx) =>
+        resolveDraw(tx, app, { drawId: first.value.drawId, outcome: 'post', day }),
+      );
+      assert.ok(twice.ok && twice.value.replayed);
+      const voidAfterPost = await harness.store.write((tx) =>
+        resolveDraw(tx, app, { drawId: first.value.drawId, outcome: 'void', day }),
+      );
+      assert.ok(!voidAfterPost.ok && voidAfterPost.code === 'draw_not_pending');
+    });
+
+    it('a voided draw gives its room back', async () => {
+      const second = await draw('d2', 10_000n);
+      assert.ok(second.ok);
+      assert.equal(second.value.availableMinor, limit - 40_000n);
+      const voided = await harness.store.write((tx) =>
+        resolveDraw(tx, app, { drawId: second.value.drawId, outcome: 'void', day, reason: 'bank rejected' }),
+      );
+      assert.ok(voided.ok && voided.value.status === 'voided');
+      assert.equal(voided.value.availableMinor, limit - 30_000n);
+      assert.equal((await accounts()).cashAvailable, pool - 30_000n);
+    });
+
+    it('accrues interest daily on what is drawn, the ledger agreeing; the sweep takes the line’s share', async () => {
+      (app.clock as ManualClock).set(BigInt(day + 11) * dayNs - 1n);
+      const run = await runEndOfDay(app, day + 10);
+      assert.ok(run.ok);
+      // 300.00 drawn at the decision's rate, ACT/365F, the fraction of a cent carried: 10 days.
+      const interest = (30_000n * BigInt(rateBps) * 10n) / 3_650_000n;
+      const after10 = await line();
+      assert.equal(after10.state.balance.interestMinor, interest);
+      assert.equal((await accounts()).interest, interest);
+      assert.equal(after10.tally.interestIncomeMinor, interest);
+
+      const swept = await harness.store.write((tx) =>
+        sweepSettlement(tx, app, {
+          settlementKey: 'stl-line-1',
+          merchantId,
+          day: day + 11,
+          currency: 'USD',
+          netMinor: 50_000n,
+        }),
+      );
+      assert.ok(swept.ok);
+      // A tenth of a 500.00 payout: 50.00, interest first.
+      assert.equal(swept.value.waterfall.totalDeductedMinor, 5_000n);
+      const afterSweep = await line();
+      assert.equal(afterSweep.state.balance.interestMinor, 0n);
+      assert.equal(afterSweep.state.balance.principalMinor, 30_000n - (5_000n - interest));
+    });
+
+    it('repaid principal may be drawn again, up to the whole limit', async () => {
+      const paid = await harness.store.write((tx) =>
+        repayFacility(tx, app, { facilityId, day: day + 11, reference: 'pay-all', payoff: true }),
+      );
+      assert.ok(paid.ok, paid.ok ? '' : paid.detail);
+      const cleared = await line();
+      assert.equal(cleared.state.balance.principalMinor, 0n);
+      assert.equal(cleared.row.status, 'active', 'a revolving line stays open when repaid');
+      const again = await draw('d3', limit);
+      assert.ok(again.ok, again.ok ? '' : again.detail);
+      assert.equal(again.value.availableMinor, 0n);
+    });
+  });
+}
