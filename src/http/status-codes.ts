@@ -80,6 +80,13 @@ export const statusByCode = {
   reference_invalid: 400,
   repayment_reference_reused: 409,
   repayment_exceeds_balance: 422,
+  // Credit-line draws (src/app/financing/credit-lines.ts)
+  not_a_credit_line: 409,
+  draws_suspended: 409,
+  draw_reference_reused: 409,
+  credit_line_limit_exceeded: 422,
+  draw_not_found: 404,
+  draw_not_pending: 409,
   // The ledger refused a use case's postings: the whole write rolled back.
   ledger_rejected: 409,
   // Anything else

@@ -38,7 +38,7 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) 
 const FacilityParams = Type.Object({ facility_id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** A ledger refusal rolls the whole write back and answers 409 ledger_rejected; nothing is stored. */
-async function ledgerGuarded<T>(work: () => Promise<T>): Promise<T> {
+export async function ledgerGuarded<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -47,7 +47,7 @@ async function ledgerGuarded<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-const today = (app: AppContext) => dayNumberOfInstant(app.clock.nowNs());
+export const today = (app: AppContext) => dayNumberOfInstant(app.clock.nowNs());
 
 /** `amountMinor` → `amount`, `holdbackRateBps` → `holdback_rate_bps`, bigints as strings. */
 function snakeView(value: unknown): unknown {

@@ -1,0 +1,156 @@
+/**
+ * Credit-line draws over HTTP, on SQLite and PostgreSQL: a grade C merchant accepts its credit
+ * line and draws on it with its own key (201, the amount reserved), a retry with the same
+ * reference answers the same draw (200, replayed), another merchant finds no such line, a draw
+ * above what is available is 422 with the field named; the platform confirms one draw and voids
+ * another, each once, and a merchant key may not resolve draws.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest } from '../../../test/support/backends.ts';
+import { generateActivity } from '../../../test/support/events.ts';
+import { startTestServer, type TestServer } from '../../../test/support/http.ts';
+import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import { syntheticModel } from '../../../test/support/synthetic-model.ts';
+import { ingestBatch } from '../../app/ingest/ingest.ts';
+import { grantConsent } from '../../app/risk/consents.ts';
+import { updateDecisionSettings } from '../../app/risk/decision-settings.ts';
+import { registerModel } from '../../app/risk/models.ts';
+import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { parseRecord } from '../../ingest/parse-record.ts';
+
+const asOf = '2026-07-15';
+const asOfDay = toDayNumber(calendarDate(asOf));
+const dayNs = 86_400_000_000_000n;
+const now = BigInt(asOfDay + 1) * dayNs + dayNs / 2n;
+
+for (const backend of backendsUnderTest) {
+  describe(`credit-line draws over HTTP on ${backend.name}`, { skip: backend.skip }, () => {
+    let api: TestServer;
+    let merchantKey: string;
+    let otherMerchantKey: string;
+    let platformKey: string;
+    let facilityId = '';
+    let limit = 0n;
+    before(async () => {
+      api = await startTestServer(backend);
+      (api.app.clock as ManualClock).set(now);
+      const { store } = api.harness;
+      const events = generateActivity(2, 196, 78).map((e) =>
+        parseRecord({ origin: 'test', line: null, raw: JSON.stringify(e) }),
+      );
+      for (let start = 0; start < events.length; start += 2_000)
+        await store.write((tx) => ingestBatch(tx, api.app, events.slice(start, start + 2_000)));
+      await store.write(async (tx) => {
+        await registerModel(tx, api.app, {
+          artifact: syntheticModel('scorecard', 5),
+          algorithm: 'scorecard',
+          metrics: {},
+          training: { synthetic: true },
+          status: 'champion',
+        });
+        // The synthetic model rates these merchants 19–31% likely to default: grade C, for a line.
+        const settings = await updateDecisionSettings(tx, now, {
+          maxPd: 0.4,
+          gradeBands: [
+            { grade: 'A', maxPd: 0.01 },
+            { grade: 'B', maxPd: 0.025 },
+            { grade: 'C', maxPd: 0.4 },
+          ],
+        });
+        assert.ok(settings.ok);
+      });
+      let merchantId = '';
+      let decisionId = '';
+      for (const id of ['mer_gen0', 'mer_gen1']) {
+        await store.write((tx) =>
+          grantConsent(tx, api.app, id, {
+            purpose: 'credit_assessment',
+            dataSources: ['sales'],
+            expiresAtMs: now / 1_000_000n + 365n * 86_400_000n,
+          }),
+        );
+        const decided = await api.request('POST', `/v1/merchants/${id}/decisions?as_of=${asOf}`);
+        assert.equal(decided.status, 200, decided.text);
+        if (decided.json.outcome === 'approved' && decisionId === '') {
+          decisionId = decided.json.id;
+          merchantId = id;
+        }
+      }
+      assert.notEqual(decisionId, '');
+      const issue = async (objectId: string, role: string) =>
+        (await api.request('POST', '/v1/api_keys', { body: { role, object_id: objectId } })).json
+          .secret as string;
+      merchantKey = await issue(merchantId, 'merchant');
+      otherMerchantKey = await issue(merchantId === 'mer_gen0' ? 'mer_gen1' : 'mer_gen0', 'merchant');
+      platformKey = await issue('plt_test', 'platform');
+      const funded = await api.request('POST', '/v1/funding_pools', {
+        body: { financier_id: 'fin_pool', currency: 'USD', amount: '100000000', reference: 'seed' },
+      });
+      assert.equal(funded.status, 200, funded.text);
+      const offers = await api.request('POST', `/v1/decisions/${decisionId}/offers`);
+      assert.equal(offers.status, 200, offers.text);
+      // biome-ignore lint/suspicious/noExplicitAny: offer views as answered.
+      const line = (offers.json.data as any[]).find((o) => o.product === 'credit_line');
+      assert.ok(line, 'a credit line is offered at grade C');
+      limit = BigInt(line.amount);
+      const accepted = await api.request('POST', `/v1/offers/${line.id}/accept`, {
+        key: merchantKey,
+        headers: { 'idempotency-key': 'accept-line' },
+      });
+      assert.equal(accepted.status, 200, accepted.text);
+      facilityId = accepted.json.facility.id;
+      assert.equal(accepted.json.facility.status, 'active');
+    });
+    after(async () => api?.close());
+
+    const draw = (reference: string, amount: string, key = merchantKey) =>
+      api.request('POST', `/v1/facilities/${facilityId}/draws`, { key, body: { amount, reference } });
+
+    it('draws with the merchant’s key, once per reference, within what is available', async () => {
+      const first = await draw('d1', '25000');
+      assert.equal(first.status, 201, first.text);
+      assert.equal(first.json.status, 'pending');
+      assert.equal(first.json.available, String(limit - 25_000n));
+      assert.equal(first.json.id, `${facilityId}:dr:d1`);
+      const again = await draw('d1', '25000');
+      assert.equal(again.status, 200);
+      assert.equal(again.json.replayed, true);
+      const stranger = await draw('d9', '100', otherMerchantKey);
+      assert.equal(stranger.status, 404);
+      assert.equal(stranger.json.code, 'facility_not_found');
+      const tooMuch = await draw('d2', String(limit));
+      assert.equal(tooMuch.status, 422);
+      assert.equal(tooMuch.json.code, 'credit_line_limit_exceeded');
+      assert.equal(tooMuch.json.param, 'amount');
+    });
+
+    it('lets the platform confirm or void a draw, once, and not a merchant', async () => {
+      const drawId = encodeURIComponent(`${facilityId}:dr:d1`);
+      const byMerchant = await api.request('POST', `/v1/draws/${drawId}/confirm`, { key: merchantKey });
+      assert.equal(byMerchant.status, 403);
+      const confirmed = await api.request('POST', `/v1/draws/${drawId}/confirm`, { key: platformKey });
+      assert.equal(confirmed.status, 200, confirmed.text);
+      assert.equal(confirmed.json.status, 'posted');
+      const voidPosted = await api.request('POST', `/v1/draws/${drawId}/void`, {
+        key: platformKey,
+        body: { reason: 'too late' },
+      });
+      assert.equal(voidPosted.status, 409);
+      assert.equal(voidPosted.json.code, 'draw_not_pending');
+
+      const second = await draw('d2', '1000');
+      assert.equal(second.status, 201);
+      const voided = await api.request('POST', `/v1/draws/${encodeURIComponent(second.json.id)}/void`, {
+        key: platformKey,
+        body: { reason: 'bank account closed' },
+      });
+      assert.equal(voided.status, 200, voided.text);
+      assert.equal(voided.json.status, 'voided');
+      assert.equal(voided.json.available, String(limit - 25_000n));
+      const unknown = await api.request('POST', '/v1/draws/nothing/confirm', { key: platformKey });
+      assert.equal(unknown.status, 404);
+      assert.equal(unknown.json.code, 'draw_not_found');
+    });
+  });
+}
