@@ -4,8 +4,8 @@
  * the facilities' balances equal to their ledger accounts after every day; a day run twice changes
  * nothing; missed days are caught up in order; a run cut short resumes after its cursor; an advance
  * whose merchant never pays misses its minimum, is charged a late fee after the grace, becomes
- * delinquent, defaults and is written off, each step a facility event; and offers lapse at the end
- * of their expiry day.
+ * delinquent, defaults and is written off, each step a facility event; money paid on it then is a
+ * recovery against the loss; and offers lapse at the end of their expiry day.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import type { AppContext } from '../app-context.ts';
 import type { OfferRow } from '../ports.ts';
 import { runEndOfDay } from './eod.ts';
 import { makeOffers } from './origination.ts';
+import { repayFacility } from './repayments.ts';
 import { servicedOf } from './serviced.ts';
 
 const asOfDay = lendingAsOfDay;
@@ -179,6 +180,35 @@ for (const backend of backendsUnderTest) {
         !debtService.some((d) => d.facilityId === advanceId),
         'a written-off advance no longer counts',
       );
+    });
+
+    it('money paid on the written-off advance is a recovery against the loss, never above it', async () => {
+      const advance = await facility(advanceId);
+      const lost = advance.tally.writtenOffPrincipalMinor;
+      const book = { financierId: 'fin_pool', currency: 'USD' };
+      const losses = async () => {
+        const id = financierAccount.creditLosses(book);
+        const account = (await harness.store.read((tx) => tx.ledger.accountsByIds([id]))).get(id);
+        return (account?.debitsPosted ?? 0n) - (account?.creditsPosted ?? 0n);
+      };
+      const before = await losses();
+      const day = asOfDay + 320;
+      const recovered = await harness.store.write((tx) =>
+        repayFacility(tx, app, { facilityId: advanceId, day, reference: 'rec-1', amountMinor: 1_000n }),
+      );
+      assert.ok(recovered.ok, recovered.ok ? '' : recovered.detail);
+      assert.equal(recovered.value.recoveredMinor, 1_000n);
+      assert.equal(recovered.value.status, 'written_off');
+      assert.equal(await losses(), before - 1_000n);
+      assert.equal((await facility(advanceId)).tally.recoveredMinor, 1_000n);
+      const tooMuch = await harness.store.write((tx) =>
+        repayFacility(tx, app, { facilityId: advanceId, day, reference: 'rec-2', amountMinor: lost }),
+      );
+      assert.ok(!tooMuch.ok && tooMuch.code === 'repayment_exceeds_balance');
+      const payoff = await harness.store.write((tx) =>
+        repayFacility(tx, app, { facilityId: advanceId, day, reference: 'rec-3', payoff: true }),
+      );
+      assert.ok(!payoff.ok && payoff.code === 'amount_invalid');
     });
 
     it('offers lapse at the end of their expiry day', async () => {

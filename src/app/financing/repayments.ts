@@ -13,9 +13,12 @@
  * interest accrued since the last instalment is refused too — that is a payoff, and only a payoff
  * books the accrual (booking it for a partial payment would count it twice when the instalment's
  * interest is booked on its due date).
+ *
+ * Money paid on a written-off facility is a recovery (see `recover` below).
  */
 import { assert } from '../../domain/assert.ts';
 import { minBigint } from '../../domain/money/bigint-min.ts';
+import { recovered } from '../../domain/products/postings.ts';
 import { payoffAmount } from '../../domain/products/term-loan/servicing.ts';
 import { type Amounts, components } from '../../domain/products/waterfall.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
@@ -33,6 +36,7 @@ import {
   postAll,
   rowAfter,
   type ServicedState,
+  servicedOf,
   updateAll,
 } from './serviced.ts';
 
@@ -73,6 +77,8 @@ export interface Repayment {
   /** Still owed after the repayment: fees, interest and principal booked. */
   readonly outstandingMinor: bigint;
   readonly status: string;
+  /** Paid on a written-off facility: recovered against the loss, not applied to a balance. */
+  readonly recoveredMinor: bigint;
   /** True when this reference had been repaid before: the recorded result, nothing new written. */
   readonly replayed: boolean;
 }
@@ -81,6 +87,8 @@ interface RecordedRepayment {
   readonly reference: string;
   readonly request: { readonly amountMinor: bigint | null; readonly payoff: boolean };
   readonly applied: Amounts;
+  /** On a written-off facility: the amount recovered (nothing is applied to a balance). */
+  readonly recoveredMinor?: bigint;
   readonly outstandingMinor: bigint;
   readonly status: string;
 }
@@ -163,6 +171,7 @@ export async function repayFacility(
       );
     return ok({ ...viewOf(row, recorded), replayed: true });
   }
+  if (row.status === 'written_off') return recover(tx, context, row, input, requested);
   const facility = inService(row);
   if (facility === null) return err('facility_not_serviced', `facility ${row.id} is ${row.status}`);
   if (!payoff && input.amountMinor <= 0n) return err('amount_invalid', 'a repayment is a positive amount');
@@ -219,6 +228,48 @@ export async function repayFacility(
   return ok({ ...viewOf(row, record), replayed: false });
 }
 
+/**
+ * Money paid on a written-off facility is a recovery: it goes back into the pool against the loss
+ * booked, up to the principal written off and not yet recovered (what the loss account holds for
+ * it). The facility stays written off; there is nothing to pay off.
+ */
+async function recover(
+  tx: WriteTransaction,
+  context: OriginationContext,
+  row: FacilityRow,
+  input: RepaymentInput,
+  requested: RecordedRepayment['request'],
+): Promise<Result<Repayment, RepaymentProblem>> {
+  const facility = servicedOf(row);
+  assert(facility !== null, 'a written-off facility was serviced');
+  if (requested.payoff || requested.amountMinor === null)
+    return err('amount_invalid', `facility ${row.id} is written off: send the amount recovered`);
+  const amount = requested.amountMinor;
+  if (amount <= 0n) return err('amount_invalid', 'a recovery is a positive amount');
+  const recoverable = facility.tally.writtenOffPrincipalMinor - facility.tally.recoveredMinor;
+  if (amount > recoverable)
+    return err(
+      'repayment_exceeds_balance',
+      `${amount} is more than the ${recoverable} written off and not recovered`,
+    );
+  const postings = recovered(facility.state.book, repaymentEventId(context, input.reference), amount);
+  const nowMs = context.clock.nowNs() / 1_000_000n;
+  await updateAll(tx, [rowAfter(facility, facility, postings, nowMs)]);
+  await postAll(tx, context, postings, `recovery ${input.reference}`);
+  const record: RecordedRepayment = {
+    reference: input.reference,
+    request: requested,
+    applied: { fees: 0n, interest: 0n, principal: 0n },
+    recoveredMinor: amount,
+    outstandingMinor: 0n,
+    status: row.status,
+  };
+  await appendEvents(tx, [
+    { facilityId: row.id, day: input.day, type: 'repayment', detailJson: toTaggedJson(record), atMs: nowMs },
+  ]);
+  return ok({ ...viewOf(row, record), replayed: false });
+}
+
 function viewOf(row: FacilityRow, record: RecordedRepayment): Omit<Repayment, 'replayed'> {
   return {
     facilityId: row.id,
@@ -227,5 +278,6 @@ function viewOf(row: FacilityRow, record: RecordedRepayment): Omit<Repayment, 'r
     applied: { ...zero, ...record.applied },
     outstandingMinor: record.outstandingMinor,
     status: record.status,
+    recoveredMinor: record.recoveredMinor ?? 0n,
   };
 }

@@ -28,6 +28,7 @@ import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { mayActFor, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, principalOf, problemReply, send, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
+import { snakeView } from '../views-financing.ts';
 
 const minorUnits = (description: string) => Type.String({ pattern: '^(0|[1-9][0-9]{0,29})$', description });
 const signedMinorUnits = (description: string) =>
@@ -48,19 +49,6 @@ export async function ledgerGuarded<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export const today = (app: AppContext) => dayNumberOfInstant(app.clock.nowNs());
-
-/** `amountMinor` → `amount`, `holdbackRateBps` → `holdback_rate_bps`, bigints as strings. */
-function snakeView(value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (Array.isArray(value)) return value.map(snakeView);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [
-      key.replace(/Minor$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
-      snakeView(inner),
-    ]),
-  );
-}
 
 function offerView(row: OfferRow) {
   const offer = fromTaggedJson<Offer>(row.offerJson);
@@ -140,6 +128,7 @@ function repaymentView(repayment: Repayment) {
     },
     outstanding: repayment.outstandingMinor.toString(),
     status: repayment.status,
+    recovered: repayment.recoveredMinor.toString(),
     replayed: repayment.replayed,
   };
 }
