@@ -1,0 +1,352 @@
+/**
+ * The shapes financing answers in: snake_case fields, amounts as integer strings of minor units
+ * beside their currency, rates as decimal strings, dates as YYYY-MM-DD; facility events told in
+ * plain words for statements and histories; a statement's lines as RFC 4180 CSV.
+ */
+import type {
+  CurrencyReport,
+  FacilityReport,
+  MerchantStatement,
+  ReportEvent,
+  StatementLine,
+} from '../app/financing/reports.ts';
+import { isCurrencyCode } from '../domain/money/currency.ts';
+import { formatMoney } from '../domain/money/money.ts';
+import { delinquencyBucket } from '../domain/products/lifecycle.ts';
+import type { PortfolioFigures } from '../domain/products/portfolio.ts';
+import { fromDayNumber } from '../domain/time/calendar-date.ts';
+import { isoFromMs } from './views.ts';
+
+/** `amountMinor` → `amount`, `holdbackRateBps` → `holdback_rate_bps`, bigints as strings. */
+export function snakeView(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (Array.isArray(value)) return value.map(snakeView);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key.replace(/Minor$/, '').replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      snakeView(inner),
+    ]),
+  );
+}
+
+const date = (day: number) => String(fromDayNumber(day));
+const rate = (value: number | null) => (value === null ? null : value.toFixed(6));
+
+/** Minor units as a decimal in the currency's own unit: 12345 USD is "123.45". */
+export function decimalAmount(amountMinor: bigint, currency: string): string {
+  return isCurrencyCode(currency) ? formatMoney({ amountMinor, currency }) : amountMinor.toString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain words
+
+const productWords: Readonly<Record<string, string>> = {
+  advance: 'advance',
+  term_loan: 'term loan',
+  credit_line: 'credit line',
+};
+
+const statusWords: Readonly<Record<string, string>> = {
+  delinquent: 'Payment overdue: the facility is delinquent',
+  active: 'Up to date again',
+  defaulted: 'In default',
+  written_off: 'Balance written off',
+  paid_off: 'Paid off in full',
+};
+
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
+/** A facility event, or a line a statement adds, said in plain words. */
+export function describe(type: string, detail: Readonly<Record<string, unknown>>, currency: string): string {
+  const money = (v: unknown) => (typeof v === 'bigint' ? `${decimalAmount(v, currency)} ${currency}` : '');
+  const day = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? date(v) : 'earlier');
+  switch (type) {
+    case 'accepted': {
+      const offer = (detail['disclosure'] ?? {}) as Record<string, unknown>;
+      return `Offer accepted: ${productWords[text(offer['product'])] ?? 'facility'} of ${money(offer['amountMinor'])}`;
+    }
+    case 'disbursed':
+      return 'Paid out to you';
+    case 'fee_charged':
+      return 'Fixed fee of the advance';
+    case 'interest_charged':
+      return detail['instalment'] === undefined
+        ? 'Interest booked since the last line'
+        : `Interest of instalment ${String(detail['instalment'])}`;
+    case 'adjustment':
+      return 'Balance adjustment';
+    case 'swept':
+      return `Deducted from payout ${text(detail['settlementKey'])}`;
+    case 'repayment': {
+      const payoff = (detail['request'] as { payoff?: boolean } | undefined)?.payoff === true;
+      return `${payoff ? 'Paid off early' : 'Direct repayment'}, reference ${text(detail['reference'])}`;
+    }
+    case 'late_fee_charged':
+      return `Late fee: the minimum payment due ${day(detail['dueDay'])} was missed`;
+    case 'status_changed':
+      return statusWords[text(detail['to'])] ?? `Status changed to ${text(detail['to']).replace(/_/g, ' ')}`;
+    case 'minimum_payment_near_breach':
+      return "Close to missing this period's minimum payment";
+    case 'disbursement_voided':
+      return `The payout failed and the facility was cancelled: ${text(detail['reason'])}`;
+    case 'collections_paused':
+      return `Collections paused${detail['untilDay'] === null ? '' : ` through ${day(detail['untilDay'])}`}`;
+    case 'collections_resumed':
+      return 'Collections resumed';
+    default: {
+      const words = type.replace(/_/g, ' ');
+      return `${words.charAt(0).toUpperCase()}${words.slice(1)}`;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The portfolio summary
+
+function figuresView(f: PortfolioFigures) {
+  return {
+    facilities: f.facilities,
+    originated: f.originatedMinor.toString(),
+    outstanding_principal: f.outstandingPrincipalMinor.toString(),
+    outstanding_total: f.outstandingTotalMinor.toString(),
+    collected: f.collectedMinor.toString(),
+    fee_income: f.feeIncomeMinor.toString(),
+    interest_income: f.interestIncomeMinor.toString(),
+    annualised_yield: rate(f.annualisedYield),
+    par30: rate(f.par30),
+    default_rate_by_count: rate(f.defaultRateByCount),
+    default_rate_by_amount: rate(f.defaultRateByAmount),
+    loss_rate: rate(f.lossRate),
+    by_status: f.byStatus,
+  };
+}
+
+const mapValues = <T, U>(record: Readonly<Record<string, T>>, f: (value: T) => U) =>
+  Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
+
+export function portfolioView(financierId: string | null, report: readonly CurrencyReport[]) {
+  return {
+    object: 'portfolio_summary',
+    financier_id: financierId,
+    currencies: report.map((c) => ({
+      currency: c.currency,
+      total: figuresView(c.total),
+      by_product: mapValues(c.byProduct, figuresView),
+      by_grade: mapValues(c.byGrade, figuresView),
+      by_delinquency_bucket: mapValues(c.byDelinquencyBucket, (b) => ({
+        facilities: b.facilities,
+        outstanding_principal: b.outstandingPrincipalMinor.toString(),
+      })),
+      unserviced_by_status: c.unservicedByStatus,
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One facility
+
+function scheduleView(schedule: FacilityReport['schedule']) {
+  if (schedule === null) return null;
+  switch (schedule.kind) {
+    case 'forecast':
+      return { kind: 'forecast', payments: snakeView(schedule.payments) };
+    case 'instalments':
+      return {
+        kind: 'instalments',
+        instalments: schedule.instalments.map((i) => ({
+          number: i.period,
+          due_on: date(i.dueDay),
+          payment: i.paymentMinor.toString(),
+          interest: i.interestMinor.toString(),
+          principal: i.principalMinor.toString(),
+          balance_after: i.balanceMinor.toString(),
+          paid_interest: i.paidInterestMinor.toString(),
+          paid_principal: i.paidPrincipalMinor.toString(),
+          status: i.status,
+        })),
+      };
+    case 'statements':
+      return {
+        kind: 'statements',
+        statements: schedule.statements.map((s) => ({
+          issued_on: date(s.day),
+          due_on: date(s.dueDay),
+          minimum: s.minimumMinor.toString(),
+          paid: s.paidMinor.toString(),
+        })),
+      };
+  }
+}
+
+function historyView(url: string, currency: string, history: FacilityReport['history']) {
+  return {
+    object: 'list',
+    url,
+    data: history.events.map((e: ReportEvent) => ({
+      sequence: e.sequence,
+      date: date(e.day),
+      type: e.type,
+      description: describe(e.type, e.detail, currency),
+      detail: snakeView(e.detail),
+      recorded_at: isoFromMs(e.atMs),
+    })),
+    has_more: history.hasMore,
+  };
+}
+
+export function facilityReportView(url: string, report: FacilityReport) {
+  const { row, serviced, balances } = report;
+  const terms = serviced === null ? report.offer?.terms : serviced.state.terms;
+  const daysPastDue = serviced === null ? null : serviced.state.daysPastDue;
+  return {
+    object: 'facility',
+    id: row.id,
+    merchant_id: row.merchantId,
+    financier_id: row.financierId,
+    offer_id: row.offerId,
+    product: row.product,
+    currency: row.currency,
+    status: row.status,
+    opened_on: date(row.openedOn),
+    grade: serviced?.grade ?? report.offer?.grade ?? null,
+    serviced_through: serviced === null ? null : date(serviced.servicedThroughDay),
+    terms: terms === undefined ? null : snakeView(terms),
+    balances:
+      balances === null
+        ? null
+        : {
+            fees: balances.fees.toString(),
+            interest: balances.interest.toString(),
+            principal: balances.principal.toString(),
+            total: (balances.fees + balances.interest + balances.principal).toString(),
+            deferred_fee: balances.deferredFeeMinor.toString(),
+            available_credit: balances.availableCreditMinor?.toString() ?? null,
+            payoff: balances.payoffMinor?.toString() ?? null,
+          },
+    days_past_due: daysPastDue,
+    delinquency_bucket: daysPastDue === null ? null : delinquencyBucket(daysPastDue),
+    totals: serviced === null ? null : snakeView(serviced.tally),
+    schedule: scheduleView(report.schedule),
+    history: historyView(url, row.currency, report.history),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A merchant's statement
+
+function lineView(line: StatementLine, currency: string) {
+  return {
+    date: date(line.day),
+    facility_id: line.facilityId,
+    sequence: line.sequence,
+    type: line.type,
+    description: describe(line.type, line.detail, currency),
+    amount: line.amountMinor.toString(),
+    balance: line.balanceMinor.toString(),
+  };
+}
+
+/** Positive line amounts are charges, negative ones credits: closing = opening + charges − credits. */
+function movements(lines: readonly StatementLine[]) {
+  let charges = 0n;
+  let credits = 0n;
+  for (const l of lines) {
+    if (l.amountMinor > 0n) charges += l.amountMinor;
+    else credits -= l.amountMinor;
+  }
+  return { charges, credits };
+}
+
+function totalsView(statement: MerchantStatement) {
+  const totals = new Map<string, { opening: bigint; charges: bigint; credits: bigint; closing: bigint }>();
+  for (const f of statement.facilities) {
+    const t = totals.get(f.row.currency) ?? { opening: 0n, charges: 0n, credits: 0n, closing: 0n };
+    const m = movements(f.lines);
+    totals.set(f.row.currency, {
+      opening: t.opening + f.openingMinor,
+      charges: t.charges + m.charges,
+      credits: t.credits + m.credits,
+      closing: t.closing + f.closingMinor,
+    });
+  }
+  return [...totals]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([currency, t]) => ({
+      currency,
+      opening_balance: t.opening.toString(),
+      charges: t.charges.toString(),
+      credits: t.credits.toString(),
+      closing_balance: t.closing.toString(),
+    }));
+}
+
+export function statementView(statement: MerchantStatement) {
+  return {
+    object: 'merchant_statement',
+    merchant_id: statement.merchantId,
+    from: date(statement.fromDay),
+    to: date(statement.toDay),
+    totals: totalsView(statement),
+    facilities: statement.facilities.map((f) => {
+      const m = movements(f.lines);
+      return {
+        facility_id: f.row.id,
+        product: f.row.product,
+        currency: f.row.currency,
+        financier_id: f.row.financierId,
+        status: f.row.status,
+        opening_balance: f.openingMinor.toString(),
+        charges: m.charges.toString(),
+        credits: m.credits.toString(),
+        closing_balance: f.closingMinor.toString(),
+        lines: f.lines.map((l) => lineView(l, f.row.currency)),
+      };
+    }),
+    settlements: statement.settlements.map((s) => ({
+      settlement_key: s.sweep.settlementKey,
+      date: date(s.sweep.day),
+      currency: s.sweep.currency,
+      net: s.sweep.netMinor.toString(),
+      deducted: s.deductedMinor.toString(),
+      deductions: s.deductions.map((d) => ({ facility_id: d.facilityId, amount: d.total.toString() })),
+    })),
+  };
+}
+
+export const statementCsvHeader = [
+  'date',
+  'facility_id',
+  'product',
+  'currency',
+  'type',
+  'description',
+  'amount',
+  'balance',
+] as const;
+
+/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * The statement's lines, facility after facility, amounts as decimals of the currency's unit.
+ * Every description starts with Capstan's own words, so no cell starts a spreadsheet formula.
+ */
+export function statementCsv(statement: MerchantStatement): string {
+  const rows: string[][] = [[...statementCsvHeader]];
+  for (const f of statement.facilities)
+    for (const l of f.lines)
+      rows.push([
+        date(l.day),
+        l.facilityId,
+        f.row.product,
+        f.row.currency,
+        l.type,
+        describe(l.type, l.detail, f.row.currency),
+        decimalAmount(l.amountMinor, f.row.currency),
+        decimalAmount(l.balanceMinor, f.row.currency),
+      ]);
+  return rows.map((row) => `${row.map(csvField).join(',')}\r\n`).join('');
+}
