@@ -10,7 +10,8 @@
  * past due, computed by the daily cycle, move a facility between `active` and `delinquent`, and on
  * to `defaulted` and `written_off` at configured ages. Default is sticky: a defaulted facility
  * leaves it only by being paid off or written off. Payments on a written-off facility are
- * recoveries; it stays written off. Pausing collections will be a flag beside the state (not built yet), not a state.
+ * recoveries; it stays written off. A pause of collections is a flag beside the state, not a state
+ * (collections-pause.ts).
  */
 import { err, ok, type Result } from '../result.ts';
 

@@ -5,15 +5,29 @@
  * grace period, a write-off at the configured age. Every step answers the facility as it now is and
  * the ledger postings that make the books say the same (src/domain/products/postings.ts), so the
  * facility's receivables always equal its ledger accounts.
+ *
+ * While collections are paused (../collections-pause.ts) the advance asks the waterfall for nothing
+ * and the fee is still recognised; its minimum-payment schedule and maximum term run on the
+ * collection clock — the clock reaches each due day later by every paused day — so days past due
+ * stay frozen, a period that would have ended inside a pause is not missed, and no late fee or
+ * worse state follows.
  */
 
 import type { TransferInput } from '../../ledger/types.ts';
 import { minBigint } from '../../money/bigint-min.ts';
+import {
+  type CollectionsPauseEvent,
+  type CollectionsPauseState,
+  collectionDaysBetween,
+  collectionsPausedOn,
+  collectionsPauseEvents,
+  stateWhilePaused,
+} from '../collections-pause.ts';
 import { type FacilityState, type LifecyclePolicy, nextState, servicedStates } from '../lifecycle.ts';
 import { type FacilityBook, feeCharged, feeRecognised, repaymentApplied, writtenOff } from '../postings.ts';
 import type { Amounts, FacilityOwed } from '../waterfall.ts';
 import { type AdvanceTerms, advanceFee, feeIncomeForDay } from './advance.ts';
-import { minimumPaymentStatus, type Repayment } from './minimum-payments.ts';
+import { type MinimumPaymentStatus, minimumPaymentStatus, type Repayment } from './minimum-payments.ts';
 
 export interface ServicingPolicy extends LifecyclePolicy {
   /** Days past due before a late fee is charged, once per missed minimum. */
@@ -28,7 +42,7 @@ export const defaultServicingPolicy: ServicingPolicy = {
   lateFeeMinor: 2_500n,
 };
 
-export interface AdvanceFacility {
+export interface AdvanceFacility extends CollectionsPauseState {
   readonly book: FacilityBook;
   readonly merchantId: string;
   readonly terms: AdvanceTerms;
@@ -49,7 +63,8 @@ export type ServicingEvent =
   | { readonly type: 'status_changed'; readonly from: FacilityState; readonly to: FacilityState }
   | { readonly type: 'late_fee_charged'; readonly amountMinor: bigint; readonly dueDay: number }
   | { readonly type: 'minimum_payment_near_breach' }
-  | { readonly type: 'fee_recognised'; readonly amountMinor: bigint };
+  | { readonly type: 'fee_recognised'; readonly amountMinor: bigint }
+  | CollectionsPauseEvent;
 
 export interface ServicingStep {
   readonly facility: AdvanceFacility;
@@ -85,10 +100,27 @@ export function outstanding(facility: AdvanceFacility): bigint {
   return facility.owed.fees + facility.owed.principal;
 }
 
-/** What the waterfall may take on `day`: the missed minimum overdue, the rest by holdback. */
+/**
+ * The advance's minimum payments on `day`, on the collection clock: the schedule as of the day it
+ * has reached — disbursement plus the days collections were not paused since — against everything
+ * repaid by `day`. Its due days are the original schedule's, so a late fee charged for one is
+ * never charged again when a later pause moves the clock; without pauses it is `day` itself.
+ */
+function minimumStatusOn(facility: AdvanceFacility, day: number): MinimumPaymentStatus {
+  const onSchedule = facility.disbursedDay + collectionDaysBetween(facility, facility.disbursedDay, day);
+  const repaid = facility.repayments.filter((r) => r.day <= day).reduce((sum, r) => sum + r.amountMinor, 0n);
+  return minimumPaymentStatus(facility.terms, facility.disbursedDay, onSchedule, [
+    { day: onSchedule, amountMinor: repaid },
+  ]);
+}
+
+/**
+ * What the waterfall may take on `day`: the missed minimum overdue, the rest by holdback; nothing
+ * while collections are paused.
+ */
 export function advanceOwed(facility: AdvanceFacility, day: number): FacilityOwed {
   const none: Amounts = { fees: 0n, interest: 0n, principal: 0n };
-  if (!servicedStates.has(facility.status))
+  if (!servicedStates.has(facility.status) || collectionsPausedOn(facility, day))
     return {
       facilityId: facility.book.facilityId,
       financierId: facility.book.financierId,
@@ -98,7 +130,7 @@ export function advanceOwed(facility: AdvanceFacility, day: number): FacilityOwe
       notYetDue: none,
       holdbackRateBps: null,
     };
-  const status = minimumPaymentStatus(facility.terms, facility.disbursedDay, day, facility.repayments);
+  const status = minimumStatusOn(facility, day);
   const overdueTotal = minBigint(status.overdueMinor, outstanding(facility));
   const overdueFees = minBigint(overdueTotal, facility.owed.fees);
   const overdue: Amounts = { fees: overdueFees, interest: 0n, principal: overdueTotal - overdueFees };
@@ -171,7 +203,10 @@ export function applyAdvanceDeduction(
   };
 }
 
-/** The end of `day` (its date as text, for posting ids): recognise, check, age, charge, write off. */
+/**
+ * The end of `day` (its date as text, for posting ids): recognise, check, age, charge, write off.
+ * While collections are paused: recognise only — no near-breach warning, no late fee, no worse state.
+ */
 export function serviceAdvanceDay(
   facility: AdvanceFacility,
   day: number,
@@ -182,11 +217,13 @@ export function serviceAdvanceDay(
   const recognised = recogniseDay(facility, day, dayText);
   let current = recognised.facility;
   const postings: TransferInput[] = [...recognised.postings];
-  const events: ServicingEvent[] = [...recognised.events];
+  const events: ServicingEvent[] = [...collectionsPauseEvents(facility, day), ...recognised.events];
+  const paused = collectionsPausedOn(facility, day);
 
-  const status = minimumPaymentStatus(current.terms, current.disbursedDay, day, current.repayments);
-  if (status.nearBreach) events.push({ type: 'minimum_payment_near_breach' });
+  const status = minimumStatusOn(current, day);
+  if (status.nearBreach && !paused) events.push({ type: 'minimum_payment_near_breach' });
   if (
+    !paused &&
     status.oldestDueDay !== null &&
     status.daysPastDue > policy.lateFeeGraceDays &&
     current.lateFeeChargedForDueDay !== status.oldestDueDay &&
@@ -202,7 +239,7 @@ export function serviceAdvanceDay(
   }
 
   const aged = nextState(current.status, { type: 'aged', daysPastDue: status.daysPastDue }, policy);
-  const to = aged.ok ? aged.value : current.status;
+  const to = stateWhilePaused(current, day, current.status, aged.ok ? aged.value : current.status);
   events.push(...moved(current, to));
   if (to === 'written_off') {
     postings.push(

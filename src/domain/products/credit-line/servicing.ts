@@ -5,11 +5,23 @@
  * advance's holdback, the unpaid minimum first once it is due; days past due from the due date of
  * the oldest unpaid minimum; the lifecycle, a late fee after the grace, and write-off as for every
  * product. A line repaid to zero stays open — it is revolving — and is closed only by write-off.
+ *
+ * While collections are paused (../collections-pause.ts) the line asks the waterfall for nothing;
+ * interest still accrues and statements are still issued on the calendar. A statement's payment
+ * window counts collection days from its issue, so paused days neither use it up nor add to days
+ * past due: those stay frozen during the pause, and no late fee or worse state follows.
  */
 import type { TransferInput } from '../../ledger/types.ts';
 import { minBigint } from '../../money/bigint-min.ts';
 import { divideRounded } from '../../money/rounding.ts';
 import { defaultServicingPolicy, type ServicingEvent, type ServicingPolicy } from '../advance/servicing.ts';
+import {
+  type CollectionsPauseState,
+  collectionDaysBetween,
+  collectionsPausedOn,
+  collectionsPauseEvents,
+  stateWhilePaused,
+} from '../collections-pause.ts';
 import { type FacilityState, nextState, servicedStates } from '../lifecycle.ts';
 import { type FacilityBook, feeCharged, interestAccrued, repaymentApplied, writtenOff } from '../postings.ts';
 import type { Amounts, FacilityOwed } from '../waterfall.ts';
@@ -30,7 +42,7 @@ export interface Statement {
   readonly minimumMinor: bigint;
 }
 
-export interface CreditLineFacility {
+export interface CreditLineFacility extends CollectionsPauseState {
   readonly book: FacilityBook;
   readonly merchantId: string;
   readonly terms: CreditLineServicingTerms;
@@ -76,24 +88,38 @@ function owedTotal(balance: CreditLineBalance): bigint {
   return balance.principalMinor + balance.interestMinor + balance.feesMinor;
 }
 
+/**
+ * Days past due of a statement on `day`: the collection days since its issue beyond its payment
+ * window (`dueDay − day` calendar days); zero or less while it is not yet past due.
+ */
+function statementDaysPastDue(facility: CreditLineFacility, statement: Statement, day: number): number {
+  const windowDays = statement.dueDay - statement.day;
+  return collectionDaysBetween(facility, statement.day, day) - windowDays;
+}
+
 /** The minimum still unpaid, and the part of it already past its due date on `day`. */
 function unpaidMinimum(
   facility: CreditLineFacility,
   day: number,
-): { total: bigint; pastDue: bigint; oldestDueDay: number | null } {
+): { total: bigint; pastDue: bigint; oldestDueDay: number | null; daysPastDue: number } {
   let total = 0n;
   let pastDue = 0n;
   let oldestDueDay: number | null = null;
+  let daysPastDue = 0;
   for (const [index, statement] of facility.unpaidStatements.entries()) {
     const left = statement.minimumMinor - (index === 0 ? facility.paidTowardsOldest : 0n);
     total += left;
-    if (statement.dueDay < day) {
+    const late = statementDaysPastDue(facility, statement, day);
+    if (late > 0) {
       pastDue += left;
-      oldestDueDay ??= statement.dueDay;
+      if (oldestDueDay === null) {
+        oldestDueDay = statement.dueDay;
+        daysPastDue = late;
+      }
     }
   }
   const owed = owedTotal(facility.balance);
-  return { total: minBigint(total, owed), pastDue: minBigint(pastDue, owed), oldestDueDay };
+  return { total: minBigint(total, owed), pastDue: minBigint(pastDue, owed), oldestDueDay, daysPastDue };
 }
 
 /** Splits `amount` over the balance in waterfall order: fees, interest, principal. */
@@ -106,7 +132,7 @@ function split(balance: CreditLineBalance, amount: bigint): Amounts {
 export function creditLineOwed(facility: CreditLineFacility, day: number): FacilityOwed {
   const none: Amounts = { fees: 0n, interest: 0n, principal: 0n };
   const id = { facilityId: facility.book.facilityId, financierId: facility.book.financierId };
-  if (!servicedStates.has(facility.status))
+  if (!servicedStates.has(facility.status) || collectionsPausedOn(facility, day))
     return { ...id, oldestDueDay: null, overdue: none, due: none, notYetDue: none, holdbackRateBps: null };
   const minimum = unpaidMinimum(facility, day);
   const overdue = split(facility.balance, minimum.pastDue);
@@ -163,7 +189,34 @@ export function applyCreditLinePayment(
   };
 }
 
-/** The end of `day`: interest booked, a statement when one falls due, ageing, late fee, write-off. */
+/** The line with the statement of `day`, if a statement falls on it and asks for anything. */
+function withStatement(facility: CreditLineFacility, day: number): CreditLineFacility {
+  if ((day - facility.openedDay) % facility.terms.statementDays !== 0 || day <= facility.openedDay)
+    return facility;
+  const share = divideRounded(
+    facility.balance.principalMinor * BigInt(facility.terms.minimumPrincipalShareBps),
+    10_000n,
+    'up',
+  );
+  const alreadyAsked = unpaidMinimum(facility, day).total;
+  const minimum = minBigint(
+    facility.balance.interestMinor + facility.balance.feesMinor + share,
+    owedTotal(facility.balance) - alreadyAsked,
+  );
+  if (minimum <= 0n) return facility;
+  return {
+    ...facility,
+    unpaidStatements: [
+      ...facility.unpaidStatements,
+      { day, dueDay: day + facility.terms.paymentDueDays, minimumMinor: minimum },
+    ],
+  };
+}
+
+/**
+ * The end of `day`: interest booked, a statement when one falls due, ageing, late fee, write-off.
+ * While collections are paused: interest and statements only — no late fee, no worse state.
+ */
 export function serviceCreditLineDay(
   facility: CreditLineFacility,
   day: number,
@@ -173,33 +226,15 @@ export function serviceCreditLineDay(
   if (!servicedStates.has(facility.status)) return { facility, postings: [], events: [] };
   const accrued = accrueDay(facility.terms, facility.balance);
   const postings: TransferInput[] = [...interestAccrued(facility.book, dayText, accrued.interestMinor)];
-  const events: ServicingEvent[] = [];
+  const events: ServicingEvent[] = collectionsPauseEvents(facility, day);
+  const paused = collectionsPausedOn(facility, day);
   let current: CreditLineFacility = { ...facility, balance: accrued.balance };
 
-  if ((day - current.openedDay) % current.terms.statementDays === 0 && day > current.openedDay) {
-    const share = divideRounded(
-      current.balance.principalMinor * BigInt(current.terms.minimumPrincipalShareBps),
-      10_000n,
-      'up',
-    );
-    const alreadyAsked = unpaidMinimum(current, day).total;
-    const minimum = minBigint(
-      current.balance.interestMinor + current.balance.feesMinor + share,
-      owedTotal(current.balance) - alreadyAsked,
-    );
-    if (minimum > 0n)
-      current = {
-        ...current,
-        unpaidStatements: [
-          ...current.unpaidStatements,
-          { day, dueDay: day + current.terms.paymentDueDays, minimumMinor: minimum },
-        ],
-      };
-  }
+  current = withStatement(current, day);
 
-  const { oldestDueDay } = unpaidMinimum(current, day);
-  const daysPastDue = oldestDueDay === null ? 0 : day - oldestDueDay;
+  const { oldestDueDay, daysPastDue } = unpaidMinimum(current, day);
   if (
+    !paused &&
     oldestDueDay !== null &&
     daysPastDue > policy.lateFeeGraceDays &&
     current.lateFeeChargedForDueDay !== oldestDueDay &&
@@ -214,7 +249,7 @@ export function serviceCreditLineDay(
     };
   }
   const aged = nextState(current.status, { type: 'aged', daysPastDue }, policy);
-  const to = aged.ok ? aged.value : current.status;
+  const to = stateWhilePaused(current, day, current.status, aged.ok ? aged.value : current.status);
   if (to !== current.status) events.push({ type: 'status_changed', from: current.status, to });
   if (to === 'written_off') {
     postings.push(

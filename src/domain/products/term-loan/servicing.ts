@@ -9,6 +9,12 @@
  * due count from the oldest such date. Early payoff is the principal outstanding, the interest
  * booked and not paid, and the period's interest accrued so far (ACT/365F, simple, rounded half
  * even) — nothing for the months not yet run.
+ *
+ * While collections are paused (../collections-pause.ts) the loan asks the waterfall for nothing
+ * and each instalment's interest is still booked on its date. Which instalments are due, and how
+ * late, is judged on the collection clock: the schedule's due dates are counted in collection days
+ * from disbursement, so they all move later by the days paused — days past due stay frozen during
+ * the pause, an instalment falling inside it is not missed, and no late fee or worse state follows.
  */
 import {
   equalPrincipalSchedule,
@@ -22,6 +28,13 @@ import { divideRounded } from '../../money/rounding.ts';
 import { err, ok, type Result } from '../../result.ts';
 import { addMonths, fromDayNumber, toDayNumber } from '../../time/calendar-date.ts';
 import { defaultServicingPolicy, type ServicingEvent, type ServicingPolicy } from '../advance/servicing.ts';
+import {
+  type CollectionsPauseState,
+  collectionDaysBetween,
+  collectionsPausedOn,
+  collectionsPauseEvents,
+  stateWhilePaused,
+} from '../collections-pause.ts';
 import { type FacilityState, nextState, servicedStates } from '../lifecycle.ts';
 import { type FacilityBook, feeCharged, interestAccrued, repaymentApplied, writtenOff } from '../postings.ts';
 import type { Amounts, FacilityOwed } from '../waterfall.ts';
@@ -38,7 +51,7 @@ export interface Instalment extends ScheduleRow {
   readonly dueDay: number;
 }
 
-export interface TermLoanFacility {
+export interface TermLoanFacility extends CollectionsPauseState {
   readonly book: FacilityBook;
   readonly merchantId: string;
   readonly terms: TermLoanTerms;
@@ -104,6 +117,14 @@ export function disbursedTermLoan(
   });
 }
 
+/**
+ * The schedule day reached on `day`: disbursement plus the collection days since, so the schedule
+ * stands still while collections are paused. Without pauses, `day` itself.
+ */
+function scheduleDay(facility: TermLoanFacility, day: number): number {
+  return facility.disbursedDay + collectionDaysBetween(facility, facility.disbursedDay, day);
+}
+
 /** Scheduled interest and principal due on or before `day`, cumulatively. */
 function dueBy(facility: TermLoanFacility, day: number): { interest: bigint; principal: bigint } {
   let interest = 0n;
@@ -136,10 +157,11 @@ export function termLoanOwed(facility: TermLoanFacility, day: number): FacilityO
     financierId: facility.book.financierId,
     holdbackRateBps: null,
   };
-  if (!servicedStates.has(facility.status))
+  if (!servicedStates.has(facility.status) || collectionsPausedOn(facility, day))
     return { ...id, oldestDueDay: null, overdue: none, due: none, notYetDue: none };
-  const before = dueBy(facility, day - 1);
-  const through = dueBy(facility, day);
+  const onSchedule = scheduleDay(facility, day);
+  const before = dueBy(facility, onSchedule - 1);
+  const through = dueBy(facility, onSchedule);
   const shortfall = (due: bigint, paid: bigint) => (due > paid ? due - paid : 0n);
   const overdue: Amounts = {
     fees: facility.owed.fees,
@@ -159,7 +181,7 @@ export function termLoanOwed(facility: TermLoanFacility, day: number): FacilityO
   };
   return {
     ...id,
-    oldestDueDay: oldestUnpaid(facility, day)?.dueDay ?? null,
+    oldestDueDay: oldestUnpaid(facility, onSchedule)?.dueDay ?? null,
     overdue,
     due,
     notYetDue: {
@@ -236,7 +258,10 @@ export function applyTermLoanPayment(
   return { facility: closed.facility, postings, events: closed.events };
 }
 
-/** The end of `day`: interest of instalments falling due booked, then ageing, late fee, write-off. */
+/**
+ * The end of `day`: interest of instalments falling due booked, then ageing, late fee, write-off.
+ * While collections are paused: interest booked only — no late fee, no worse state.
+ */
 export function serviceTermLoanDay(
   facility: TermLoanFacility,
   day: number,
@@ -245,7 +270,8 @@ export function serviceTermLoanDay(
 ): TermLoanStep {
   if (!servicedStates.has(facility.status)) return { facility, postings: [], events: [] };
   const postings: TransferInput[] = [];
-  const events: ServicingEvent[] = [];
+  const events: ServicingEvent[] = collectionsPauseEvents(facility, day);
+  const paused = collectionsPausedOn(facility, day);
   let current = facility;
   while (current.instalmentsBooked < current.instalments.length) {
     const next = current.instalments[current.instalmentsBooked] as Instalment;
@@ -257,9 +283,11 @@ export function serviceTermLoanDay(
       instalmentsBooked: current.instalmentsBooked + 1,
     };
   }
-  const oldest = oldestUnpaid(current, day);
-  const daysPastDue = oldest === null ? 0 : day - oldest.dueDay;
+  const onSchedule = scheduleDay(current, day);
+  const oldest = oldestUnpaid(current, onSchedule);
+  const daysPastDue = oldest === null ? 0 : onSchedule - oldest.dueDay;
   if (
+    !paused &&
     oldest !== null &&
     daysPastDue > policy.lateFeeGraceDays &&
     current.lateFeeChargedForDueDay !== oldest.dueDay &&
@@ -274,7 +302,7 @@ export function serviceTermLoanDay(
     };
   }
   const aged = nextState(current.status, { type: 'aged', daysPastDue }, policy);
-  const to = aged.ok ? aged.value : current.status;
+  const to = stateWhilePaused(current, day, current.status, aged.ok ? aged.value : current.status);
   if (to !== current.status) events.push({ type: 'status_changed', from: current.status, to });
   if (to === 'written_off') {
     postings.push(...writtenOff(current.book, current.owed, 0n));
