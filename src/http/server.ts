@@ -10,6 +10,7 @@ import { requestBodyBytesMax } from './limits.ts';
 import { authenticationHook } from './plumbing.ts';
 import { type Problem, ProblemError, problem, problemContentType } from './problem.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { collectionsRoutes } from './routes/collections.ts';
 import { creditLineRoutes } from './routes/credit-lines.ts';
 import { eventRoutes } from './routes/events.ts';
 import { financingRoutes } from './routes/financing.ts';
@@ -101,6 +102,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   await server.register(toolRoutes(app));
   await server.register(financingRoutes(app));
   await server.register(creditLineRoutes(app));
+  await server.register(collectionsRoutes(app));
   return server;
 }
 

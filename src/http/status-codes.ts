@@ -87,6 +87,12 @@ export const statusByCode = {
   credit_line_limit_exceeded: 422,
   draw_not_found: 404,
   draw_not_pending: 409,
+  // Collections pauses (src/app/financing/collections.ts) and refills
+  pause_invalid: 400,
+  collections_already_paused: 409,
+  collections_pause_limit_reached: 409,
+  collections_not_paused: 409,
+  refill_amount_too_small: 422,
   // The ledger refused a use case's postings: the whole write rolled back.
   ledger_rejected: 409,
   // Anything else

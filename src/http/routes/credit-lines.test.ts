@@ -3,7 +3,8 @@
  * line and draws on it with its own key (201, the amount reserved), a retry with the same
  * reference answers the same draw (200, replayed), another merchant finds no such line, a draw
  * above what is available is 422 with the field named; the platform confirms one draw and voids
- * another, each once, and a merchant key may not resolve draws.
+ * another, each once, and a merchant key may not resolve draws; the platform pauses collections on
+ * the line and resumes them.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -151,6 +152,40 @@ for (const backend of backendsUnderTest) {
       const unknown = await api.request('POST', '/v1/draws/nothing/confirm', { key: platformKey });
       assert.equal(unknown.status, 404);
       assert.equal(unknown.json.code, 'draw_not_found');
+    });
+
+    it('lets the platform pause and resume collections on the line, not the merchant', async () => {
+      const path = `/v1/facilities/${facilityId}/collections`;
+      const byMerchant = await api.request('POST', `${path}/pause`, {
+        key: merchantKey,
+        body: { reason: 'x' },
+      });
+      assert.equal(byMerchant.status, 403);
+      const paused = await api.request('POST', `${path}/pause`, {
+        key: platformKey,
+        body: { reason: 'the merchant reported a flood' },
+      });
+      assert.equal(paused.status, 200, paused.text);
+      assert.equal(paused.json.paused_today, true);
+      assert.equal(paused.json.pause.until, null);
+      const twice = await api.request('POST', `${path}/pause`, {
+        key: platformKey,
+        body: { reason: 'again' },
+      });
+      assert.equal(twice.status, 409);
+      assert.equal(twice.json.code, 'collections_already_paused');
+      const past = await api.request('POST', `${path}/pause`, {
+        key: platformKey,
+        body: { reason: 'late', from: '2020-01-01' },
+      });
+      assert.equal(past.status, 400);
+      assert.equal(past.json.code, 'pause_invalid', 'a pause never starts in the past');
+      const resumed = await api.request('POST', `${path}/resume`, { key: platformKey });
+      assert.equal(resumed.status, 200, resumed.text);
+      assert.equal(resumed.json.paused_today, false);
+      const nothing = await api.request('POST', `${path}/resume`, { key: platformKey });
+      assert.equal(nothing.status, 409);
+      assert.equal(nothing.json.code, 'collections_not_paused');
     });
   });
 }

@@ -1,0 +1,102 @@
+/**
+ * Pausing and resuming collections on a serviced facility — a merchant's hardship or a dispute
+ * with the platform — through the shared servicing path (src/app/financing/serviced.ts): the rule
+ * of what a pause does is the domain's (src/domain/products/collections-pause.ts). A pause starts
+ * today or later, never in the past: days already collected on stay as they were. Each change is a
+ * facility event (`collections_pause_set`, `collections_resume_set`); the daily cycle reports the
+ * first paused day and the first day collected again.
+ */
+import {
+  type CollectionsPauseProblem,
+  pauseCollections,
+  resumeCollections,
+} from '../../domain/products/collections-pause.ts';
+import { err, ok, type Result } from '../../domain/result.ts';
+import type { FacilityRow, WriteTransaction } from '../ports.ts';
+import { toTaggedJson } from '../risk/tagged-json.ts';
+import type { OriginationContext } from './origination.ts';
+import { appendEvents, inService, rowAfter, type ServicedState, updateAll } from './serviced.ts';
+
+export type CollectionsProblem = 'facility_not_found' | CollectionsPauseProblem;
+
+export interface PauseInput {
+  readonly facilityId: string;
+  /** When set (a platform's or merchant's scope), a facility of another merchant does not exist. */
+  readonly merchantId?: string;
+  readonly day: number;
+  readonly fromDay: number;
+  readonly untilDay: number | null;
+  readonly reason: string;
+}
+
+async function serviced(tx: WriteTransaction, facilityId: string, merchantId: string | undefined) {
+  const row = await tx.financing.facility(facilityId);
+  if (row === undefined || (merchantId !== undefined && row.merchantId !== merchantId))
+    return err('facility_not_found' as const, `no facility ${facilityId}`);
+  const facility = inService(row);
+  if (facility === null)
+    return err('facility_not_serviced' as const, `facility ${facilityId} is ${row.status}`);
+  return ok(facility);
+}
+
+function withState(facility: ServicedState, state: unknown): ServicedState {
+  return { product: facility.product, state } as ServicedState;
+}
+
+/** Pauses collections from `fromDay` (today or later) through `untilDay` (null: until resumed). */
+export async function pauseFacilityCollections(
+  tx: WriteTransaction,
+  context: OriginationContext,
+  input: PauseInput,
+): Promise<Result<FacilityRow, CollectionsProblem>> {
+  const found = await serviced(tx, input.facilityId, input.merchantId);
+  if (!found.ok) return found;
+  const facility = found.value;
+  if (input.fromDay < input.day)
+    return err('pause_invalid', 'a pause starts today or later, not in the past');
+  const paused = pauseCollections(facility.state, {
+    fromDay: input.fromDay,
+    untilDay: input.untilDay,
+    reason: input.reason,
+  });
+  if (!paused.ok) return paused;
+  const nowMs = context.clock.nowNs() / 1_000_000n;
+  const row = rowAfter(facility, withState(facility, paused.value), [], nowMs);
+  await updateAll(tx, [row]);
+  await appendEvents(tx, [
+    {
+      facilityId: row.id,
+      day: input.day,
+      type: 'collections_pause_set',
+      detailJson: toTaggedJson({ fromDay: input.fromDay, untilDay: input.untilDay, reason: input.reason }),
+      atMs: nowMs,
+    },
+  ]);
+  return ok(row);
+}
+
+/** Collections resume from `day`: the pause ends the day before (one not yet begun is cancelled). */
+export async function resumeFacilityCollections(
+  tx: WriteTransaction,
+  context: OriginationContext,
+  input: { readonly facilityId: string; readonly merchantId?: string; readonly day: number },
+): Promise<Result<FacilityRow, CollectionsProblem>> {
+  const found = await serviced(tx, input.facilityId, input.merchantId);
+  if (!found.ok) return found;
+  const facility = found.value;
+  const resumed = resumeCollections(facility.state, input.day);
+  if (!resumed.ok) return resumed;
+  const nowMs = context.clock.nowNs() / 1_000_000n;
+  const row = rowAfter(facility, withState(facility, resumed.value), [], nowMs);
+  await updateAll(tx, [row]);
+  await appendEvents(tx, [
+    {
+      facilityId: row.id,
+      day: input.day,
+      type: 'collections_resume_set',
+      detailJson: toTaggedJson({}),
+      atMs: nowMs,
+    },
+  ]);
+  return ok(row);
+}

@@ -1,0 +1,120 @@
+/**
+ * Pausing collections over HTTP (operators and platforms): a facility's payouts are not swept
+ * from the first paused day through the last, while what it owes still accrues; resuming ends the
+ * pause the day before. The use cases are in src/app/financing/collections.ts.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { AppContext } from '../../app/app-context.ts';
+import { pauseFacilityCollections, resumeFacilityCollections } from '../../app/financing/collections.ts';
+import type { StoredFacility } from '../../app/financing/serviced.ts';
+import type { FacilityRow } from '../../app/ports.ts';
+import { fromTaggedJson } from '../../app/risk/tagged-json.ts';
+import { type CollectionsPauseState, collectionsPausedOn } from '../../domain/products/collections-pause.ts';
+import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { mayActFor, platformScope } from '../merchant-scope.ts';
+import { access, jsonReply, problemReply, write } from '../plumbing.ts';
+import { ProblemError } from '../problem.ts';
+import { today } from './financing.ts';
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const DateField = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'YYYY-MM-DD (UTC)' });
+const PauseBody = Type.Object(
+  {
+    from: Type.Optional(DateField),
+    until: Type.Optional(Type.Union([DateField, Type.Null()])),
+    reason: Type.String({ minLength: 1, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+
+function dayOf(text: string, param: string): number {
+  const parsed = parseCalendarDate(text);
+  if (!parsed.ok) throw new ProblemError('parameter_invalid', `${param} is not a calendar date`, param);
+  return toDayNumber(parsed.value);
+}
+
+function pauseView(row: FacilityRow, day: number) {
+  const stored = fromTaggedJson<StoredFacility>(row.stateJson);
+  const state = (stored.phase === 'serviced' ? stored.servicing : {}) as CollectionsPauseState;
+  const pause = state.collectionsPaused ?? null;
+  return {
+    object: 'collections',
+    facility_id: row.id,
+    status: row.status,
+    paused_today: collectionsPausedOn(state, day),
+    pause:
+      pause === null
+        ? null
+        : {
+            from: fromDayNumber(pause.fromDay),
+            until: pause.untilDay === null ? null : fromDayNumber(pause.untilDay),
+            reason: pause.reason,
+          },
+  };
+}
+
+export function collectionsRoutes(app: AppContext): FastifyPluginAsyncTypebox {
+  return async (server) => {
+    const facilityFor = async (request: FastifyRequest, facilityId: string) => {
+      const facility = await app.store.read((tx) => tx.financing.facility(facilityId));
+      if (facility === undefined || !(await mayActFor(app, request, facility.merchantId)))
+        throw new ProblemError('facility_not_found', `no facility ${facilityId}`);
+      return facility;
+    };
+
+    server.post(
+      '/v1/facilities/:id/collections/pause',
+      access(['operator', 'platform'], {
+        summary: 'Pause collections: nothing is swept from the first paused day through the last',
+        description: `Body \`reason\` (1–200 characters), \`from\` (default today; not in the past) and \`until\` (inclusive; null or absent: until resumed). While paused, fees and interest still accrue; days past due stand still and no late fee is charged. A facility already paused answers 409 collections_already_paused; one not serviced 409 facility_not_serviced. ${platformScope}`,
+        tags: ['financing'],
+        params: IdParams,
+        body: PauseBody,
+      }),
+      async (request, reply) => {
+        const facility = await facilityFor(request, request.params.id);
+        const day = today(app);
+        const fromDay = request.body.from === undefined ? day : dayOf(request.body.from, 'from');
+        const until = request.body.until ?? null;
+        const untilDay = until === null ? null : dayOf(until, 'until');
+        return write(app, request, reply, async (tx) => {
+          const paused = await pauseFacilityCollections(tx, app, {
+            facilityId: facility.id,
+            merchantId: facility.merchantId,
+            day,
+            fromDay,
+            untilDay,
+            reason: request.body.reason,
+          });
+          if (!paused.ok) return problemReply(request, paused.code, paused.detail ?? paused.code);
+          return jsonReply(200, pauseView(paused.value, day));
+        });
+      },
+    );
+
+    server.post(
+      '/v1/facilities/:id/collections/resume',
+      access(['operator', 'platform'], {
+        summary: 'Resume collections from today: the pause ends yesterday (one not yet begun is cancelled)',
+        description: `A facility with no pause covering today or later answers 409 collections_not_paused. ${platformScope}`,
+        tags: ['financing'],
+        params: IdParams,
+      }),
+      async (request, reply) => {
+        const facility = await facilityFor(request, request.params.id);
+        const day = today(app);
+        return write(app, request, reply, async (tx) => {
+          const resumed = await resumeFacilityCollections(tx, app, {
+            facilityId: facility.id,
+            merchantId: facility.merchantId,
+            day,
+          });
+          if (!resumed.ok) return problemReply(request, resumed.code, resumed.detail ?? resumed.code);
+          return jsonReply(200, pauseView(resumed.value, day));
+        });
+      },
+    );
+  };
+}
