@@ -424,6 +424,12 @@ export interface FacilityRow {
   readonly updatedAtMs: bigint;
 }
 
+/** A facility's new row, written only over the version it was read at. */
+export interface FacilityChange {
+  readonly facility: FacilityRow;
+  readonly expectedVersion: bigint;
+}
+
 export interface FacilityEventRow {
   readonly facilityId: string;
   readonly sequence: number;
@@ -474,6 +480,8 @@ export interface FinancingReader {
   ): Promise<FacilityEventRow[]>;
   /** The sequence of the facility's newest event; 0 with none. */
   lastFacilityEventSequence(facilityId: string): Promise<number>;
+  /** The same for many facilities at once: those with events, by id (a facility with none is absent). */
+  lastFacilityEventSequences(facilityIds: readonly string[]): Promise<Map<string, number>>;
   sweep(settlementKey: string): Promise<SweepRow | undefined>;
   /** A merchant's sweeps from `fromDay` to `toDay`, inclusive, oldest first. */
   sweepsForMerchant(merchantId: string, fromDay: number, toDay: number): Promise<SweepRow[]>;
@@ -493,8 +501,12 @@ export interface FinancingRepository extends FinancingReader {
   /** Marks open offers expiring before `beforeDay` expired; answers how many. */
   expireOffers(beforeDay: number): Promise<number>;
   insertFacility(facility: FacilityRow): Promise<void>;
+  /** Inserts many facilities at once (a migration or a seeded book); the same rows as one by one. */
+  insertFacilities(facilities: readonly FacilityRow[]): Promise<void>;
   /** Writes `facility` if the stored version is `expectedVersion`; answers whether it did. */
   updateFacility(facility: FacilityRow, expectedVersion: bigint): Promise<boolean>;
+  /** Writes each facility whose stored version is the one expected; answers the ids of those it did not. */
+  updateFacilities(changes: readonly FacilityChange[]): Promise<string[]>;
   appendFacilityEvents(events: readonly FacilityEventRow[]): Promise<void>;
   /** Records a sweep unless one exists for its settlement; answers whether it did. */
   insertSweep(sweep: SweepRow): Promise<boolean>;

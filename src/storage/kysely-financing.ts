@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type {
   EodRunRow,
+  FacilityChange,
   FacilityEventRow,
   FacilityRow,
   FinancingRepository,
@@ -24,7 +25,7 @@ import type {
   SettlementSweepsTable,
 } from './schema.ts';
 
-function offerFromRow(row: OffersTable): OfferRow {
+export function offerFromRow(row: OffersTable): OfferRow {
   return {
     id: row.id,
     merchantId: row.merchant_id,
@@ -43,7 +44,7 @@ function offerFromRow(row: OffersTable): OfferRow {
   };
 }
 
-function facilityFromRow(row: FacilitiesTable): FacilityRow {
+export function facilityFromRow(row: FacilitiesTable): FacilityRow {
   return {
     id: row.id,
     merchantId: row.merchant_id,
@@ -59,7 +60,7 @@ function facilityFromRow(row: FacilitiesTable): FacilityRow {
   };
 }
 
-function facilityToRow(facility: FacilityRow): FacilitiesTable {
+export function facilityToRow(facility: FacilityRow): FacilitiesTable {
   return {
     id: facility.id,
     merchant_id: facility.merchantId,
@@ -75,7 +76,7 @@ function facilityToRow(facility: FacilityRow): FacilitiesTable {
   };
 }
 
-function eventFromRow(row: FacilityEventsTable): FacilityEventRow {
+export function eventFromRow(row: FacilityEventsTable): FacilityEventRow {
   return {
     facilityId: row.facility_id,
     sequence: toSafeNumber(row.sequence),
@@ -86,7 +87,7 @@ function eventFromRow(row: FacilityEventsTable): FacilityEventRow {
   };
 }
 
-function sweepFromRow(row: SettlementSweepsTable): SweepRow {
+export function sweepFromRow(row: SettlementSweepsTable): SweepRow {
   return {
     settlementKey: row.settlement_key,
     merchantId: row.merchant_id,
@@ -99,7 +100,7 @@ function sweepFromRow(row: SettlementSweepsTable): SweepRow {
   };
 }
 
-function eodRunFromRow(row: EodRunsTable): EodRunRow {
+export function eodRunFromRow(row: EodRunsTable): EodRunRow {
   return {
     day: toSafeNumber(row.day),
     status: row.status as EodRunRow['status'],
@@ -112,6 +113,8 @@ function eodRunFromRow(row: EodRunsTable): EodRunRow {
 
 /** Rows per multi-row insert: well under SQLite's 32,766 bound parameters. */
 const insertChunk = 500;
+/** Ids per `in (…)` list. */
+const idsChunk = 1_000;
 
 export class KyselyFinancing implements FinancingRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -161,13 +164,25 @@ export class KyselyFinancing implements FinancingRepository {
     statuses: readonly string[],
     page: { readonly after?: string; readonly limit: number },
   ): Promise<FacilityRow[]> {
-    if (statuses.length === 0) return [];
-    let query = this.db
+    // `status in (…) order by id limit n` walks the (status, id) index one status after another,
+    // so both SQLite and PostgreSQL read and sort every remaining row of those statuses for every
+    // page: quadratic in the book (a 100,000-facility daily cycle spent most of its time there).
+    // Instead each status's next ids come from its own index range, and only the page's rows are
+    // read — ordered by the database, in its own collation.
+    const candidates: string[] = [];
+    for (const status of new Set(statuses)) {
+      let query = this.db.selectFrom('facilities').select('id').where('status', '=', status);
+      if (page.after !== undefined) query = query.where('id', '>', page.after);
+      for (const row of await query.orderBy('id').limit(page.limit).execute()) candidates.push(row.id);
+    }
+    if (candidates.length === 0) return [];
+    const rows = await this.db
       .selectFrom('facilities')
       .selectAll()
-      .where('status', 'in', [...statuses]);
-    if (page.after !== undefined) query = query.where('id', '>', page.after);
-    const rows = await query.orderBy('id').limit(page.limit).execute();
+      .where('id', 'in', candidates)
+      .orderBy('id')
+      .limit(page.limit)
+      .execute();
     return rows.map(facilityFromRow);
   }
 
@@ -195,6 +210,21 @@ export class KyselyFinancing implements FinancingRepository {
       .limit(1)
       .executeTakeFirst();
     return row === undefined ? 0 : toSafeNumber(row.sequence);
+  }
+
+  async lastFacilityEventSequences(facilityIds: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    const ids = [...new Set(facilityIds)];
+    for (let start = 0; start < ids.length; start += idsChunk) {
+      const rows = await this.db
+        .selectFrom('facility_events')
+        .select((eb) => ['facility_id', eb.fn.max('sequence').as('sequence')])
+        .where('facility_id', 'in', ids.slice(start, start + idsChunk))
+        .groupBy('facility_id')
+        .execute();
+      for (const row of rows) found.set(row.facility_id, toSafeNumber(row.sequence));
+    }
+    return found;
   }
 
   async sweep(settlementKey: string): Promise<SweepRow | undefined> {
@@ -300,6 +330,15 @@ export class KyselyFinancing implements FinancingRepository {
     await this.db.insertInto('facilities').values(facilityToRow(facility)).execute();
   }
 
+  async insertFacilities(facilities: readonly FacilityRow[]): Promise<void> {
+    // 11 columns a row: 500 rows stay well under SQLite's bound-parameter limit.
+    for (let start = 0; start < facilities.length; start += insertChunk)
+      await this.db
+        .insertInto('facilities')
+        .values(facilities.slice(start, start + insertChunk).map(facilityToRow))
+        .execute();
+  }
+
   async updateFacility(facility: FacilityRow, expectedVersion: bigint): Promise<boolean> {
     const { id: _id, ...row } = facilityToRow(facility);
     const result = await this.db
@@ -309,6 +348,13 @@ export class KyselyFinancing implements FinancingRepository {
       .where('version', '=', expectedVersion)
       .executeTakeFirst();
     return result.numUpdatedRows === 1n;
+  }
+
+  async updateFacilities(changes: readonly FacilityChange[]): Promise<string[]> {
+    const missed: string[] = [];
+    for (const { facility, expectedVersion } of changes)
+      if (!(await this.updateFacility(facility, expectedVersion))) missed.push(facility.id);
+    return missed;
   }
 
   async appendFacilityEvents(events: readonly FacilityEventRow[]): Promise<void> {

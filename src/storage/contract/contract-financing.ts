@@ -147,6 +147,25 @@ export function financingContract(backend: BackendUnderTest): void {
       );
     });
 
+    it('inserts many facilities at once, as one by one', async () => {
+      const many = Array.from({ length: 1_203 }, (_, i) =>
+        facility(
+          `fac_m${String(i).padStart(4, '0')}`,
+          `mer_m${i % 7}`,
+          i % 3 === 0 ? 'delinquent' : 'active',
+        ),
+      );
+      await harness.store.write((tx) => tx.financing.insertFacilities(many));
+      await harness.store.write((tx) => tx.financing.insertFacilities([]));
+      const stored = await harness.store.read((tx) => tx.financing.facility('fac_m1202'));
+      assert.deepEqual(stored, many[1_202]);
+      const mer3 = await harness.store.read((tx) => tx.financing.facilitiesForMerchant('mer_m3'));
+      assert.deepEqual(
+        mer3.map((f) => f.id),
+        many.filter((f) => f.merchantId === 'mer_m3').map((f) => f.id),
+      );
+    });
+
     it('keeps facility events in sequence', async () => {
       await harness.store.write((tx) =>
         tx.financing.appendFacilityEvents(

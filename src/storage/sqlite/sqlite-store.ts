@@ -12,11 +12,11 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { ReadTransaction, Store, WriteTransaction } from '../../app/ports.ts';
 import { AccountCache } from '../account-cache.ts';
 import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
-import { KyselyFinancing } from '../kysely-financing.ts';
 import { LedgerBuckets } from '../ledger-buckets.ts';
 import { applyMigrations, pendingMigrationNames } from '../migrator.ts';
 import { Mutex } from '../mutex.ts';
 import type { Database } from '../schema.ts';
+import { SqliteFinancing } from './sqlite-financing.ts';
 import { SqliteFeatures, SqliteInbox } from './sqlite-ingest.ts';
 import { SqliteLedger } from './sqlite-ledger.ts';
 import { SqliteRisk } from './sqlite-risk.ts';
@@ -132,7 +132,7 @@ export class SqliteStore implements Store {
       inbox: new SqliteInbox(this.db, this.connection),
       features: new SqliteFeatures(this.db, this.connection),
       risk: new SqliteRisk(this.db, this.connection),
-      financing: new KyselyFinancing(this.db),
+      financing: new SqliteFinancing(this.db, this.connection),
     };
     return this.transaction as WriteTransaction & { ledger: SqliteLedger };
   }
@@ -230,7 +230,7 @@ export class SqliteStore implements Store {
       inbox: new SqliteInbox(this.readerDb, this.readerConnection),
       features: new SqliteFeatures(this.readerDb, this.readerConnection),
       risk: new SqliteRisk(this.readerDb, this.readerConnection),
-      financing: new KyselyFinancing(this.readerDb),
+      financing: new SqliteFinancing(this.readerDb, this.readerConnection),
     };
     return this.readerTransaction;
   }
