@@ -8,6 +8,7 @@ import type { RecordOutcome } from '../app/ingest/ingest.ts';
 import type { RecordParser, SourceRecord } from '../app/ingest/records.ts';
 import { consentGrantCommand } from './consent.ts';
 import { decideCommand } from './decide.ts';
+import { demoCommand } from './demo.ts';
 import { eodCommand } from './eod.ts';
 import { featuresCommand } from './features.ts';
 import { importCommand } from './import.ts';
@@ -290,6 +291,22 @@ export function buildProgram(deps: CliDeps): Command {
     .option('--truth <file>', 'where to write the ground truth (default: <out>.truth.json)')
     .option('--batch-size <n>', 'events per request with --to')
     .action((flags) => simulateCommand({ out: deps.out, err: deps.err }, flags));
+
+  program
+    .command('demo')
+    .description(
+      'simulate a marketplace, lend to it for a year (ingest, decide, offer, accept, disburse, sweep, end of day), print the portfolio, then serve the API on that data',
+    )
+    .option('--merchants <n>', 'number of merchants', '500')
+    .option('--days <n>', 'days of lending, ending yesterday (or --end)', '365')
+    .option('--warm-up-days <n>', 'days of history before lending begins', '180')
+    .option('--seed <seed>', 'random seed (letters or digits)', 'demo')
+    .option('--end <date>', 'the last simulated day, YYYY-MM-DD (default: yesterday)')
+    .option('--data-dir <dir>', 'a new or empty directory for the demo database', '.capstan-demo')
+    .addOption(new Option('--port <port>', 'port to serve on afterwards').env('PORT'))
+    .addOption(new Option('--host <host>', 'interface to serve on').env('HOST'))
+    .option('--no-serve', 'stop after the summary instead of serving the API')
+    .action((flags) => demoCommand(deps, flags));
 
   return program;
 }

@@ -1,0 +1,131 @@
+/**
+ * `capstan demo` (`npm run demo`): a simulated marketplace lent to for a year on the embedded
+ * SQLite default, in a fresh data directory (`./.capstan-demo` unless `--data-dir` says otherwise),
+ * then the portfolio summary — and then, unless `--no-serve`, the API served on that data with a
+ * new operator key until Ctrl-C. The simulated days end yesterday, so the API, which runs on the
+ * real clock, finds every day of the book closed. Progress goes to stderr, the report to stdout.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { bootstrapOperatorKey } from '../app/access/api-keys.ts';
+import type { AppContext } from '../app/app-context.ts';
+import { DemoClock } from '../demo/demo-clock.ts';
+import { demoReport } from '../demo/demo-report.ts';
+import { type DemoPlan, planDemo } from '../demo/plan.ts';
+import { DemoStopped, runDemo } from '../demo/run-demo.ts';
+import type { CliConfig, CliDeps } from './program.ts';
+import { createProgress } from './progress.ts';
+import { UsageError } from './usage-error.ts';
+
+export const demoDataDirDefault = '.capstan-demo';
+/** Written into a directory the demo made: only such a directory is ever emptied by a later run. */
+const markerFile = 'capstan-demo.json';
+const millisecondsPerDay = 86_400_000;
+
+export interface DemoCommandFlags {
+  readonly merchants?: string;
+  readonly days?: string;
+  readonly warmUpDays?: string;
+  readonly seed?: string;
+  readonly end?: string;
+  readonly dataDir?: string;
+  readonly port?: string;
+  readonly host?: string;
+  /** False with --no-serve. */
+  readonly serve?: boolean;
+}
+
+/** A new directory, or an empty one, or one an earlier demo made (emptied); anything else is refused. */
+function prepareDataDir(dir: string, plan: DemoPlan): void {
+  if (existsSync(dir)) {
+    const entries = readdirSync(dir);
+    if (entries.length > 0 && !entries.includes(markerFile))
+      throw new UsageError(
+        `${dir} is not empty and was not made by capstan demo; give an empty or new directory with --data-dir`,
+      );
+    rmSync(dir, { recursive: true, force: true });
+  }
+  mkdirSync(dir, { recursive: true });
+  const { merchants, seed, warmUpDays, lendingDays, start } = plan;
+  writeFileSync(
+    join(dir, markerFile),
+    `${JSON.stringify({ made_by: 'capstan demo', merchants, seed, warm_up_days: warmUpDays, days: lendingDays, start })}\n`,
+  );
+}
+
+async function serveDemo(deps: CliDeps, app: AppContext, config: CliConfig, plan: DemoPlan): Promise<void> {
+  const bootstrap = await app.store.write((tx) => bootstrapOperatorKey(tx, app, config.operatorKey));
+  if (!bootstrap.ok) throw new Error(`cannot serve: ${bootstrap.detail ?? bootstrap.code}`);
+  const key = bootstrap.value.kind === 'created' ? bootstrap.value.issued.secret : '$CAPSTAN_OPERATOR_KEY';
+  const server = await deps.startServer(app, config);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    deps.out.write(`${signal}: shutting down\n`);
+    await server.close();
+    await app.store.close();
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  const merchant = `mer_${plan.seed}_1`;
+  const auth = `-H "Authorization: Bearer ${key}"`;
+  deps.out.write(
+    [
+      '',
+      `Serving the demo's data. The API runs on the real clock; the book's last simulated day was yesterday, so every`,
+      'day of it has been closed. Operator API key (made for this demo database):',
+      '',
+      `    ${key}`,
+      '',
+      'Try:',
+      `    curl -s ${server.url}/v1/ledger/trial_balance ${auth}`,
+      `    curl -s ${server.url}/v1/models ${auth}`,
+      `    curl -s ${server.url}/v1/merchants/${merchant}/features ${auth}`,
+      `    curl -s -X POST ${server.url}/v1/merchants/${merchant}/decisions ${auth}`,
+      `    npx capstan verify --data-dir ${config.dataDir}`,
+      '',
+      `Listening on ${server.url} — API docs at ${server.url}/docs. Ctrl-C stops it; the data stays in ${config.dataDir}.`,
+      '',
+    ].join('\n'),
+  );
+}
+
+export async function demoCommand(deps: CliDeps, flags: DemoCommandFlags): Promise<void> {
+  const today = Math.floor(Date.now() / millisecondsPerDay);
+  const plan = planDemo(flags, today);
+  if (!plan.ok) throw new UsageError(plan.detail ?? plan.code);
+  const dataDir = resolve(flags.dataDir ?? demoDataDirDefault);
+  // The demo runs on the embedded default whatever DATABASE_URL says: it makes its own database.
+  const config: CliConfig = {
+    ...deps.loadConfig({
+      dataDir,
+      ...(flags.port ? { port: flags.port } : {}),
+      ...(flags.host ? { host: flags.host } : {}),
+    }),
+    databaseUrl: undefined,
+  };
+  prepareDataDir(dataDir, plan.value);
+  const app = await deps.openApp(config);
+  let serving = false;
+  try {
+    deps.out.write(`Capstan ${deps.version} demo — storage: ${app.store.backend} at ${app.store.location}\n`);
+    await app.store.migrate();
+    const clock = new DemoClock(plan.value.firstDay);
+    const { parse } = await deps.loadIngest();
+    const result = await runDemo({ ...app, clock }, clock, parse, plan.value, {
+      phase: (label, total) => createProgress(label, total, deps.err),
+    });
+    deps.out.write(`${demoReport(plan.value, result).join('\n')}\n`);
+    if (flags.serve !== false) {
+      await serveDemo(deps, app, config, plan.value);
+      serving = true;
+    }
+  } catch (error) {
+    if (!(error instanceof DemoStopped)) throw error;
+    deps.err.write(`capstan demo: ${error.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    if (!serving) await app.store.close();
+  }
+}

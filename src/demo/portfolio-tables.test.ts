@@ -1,0 +1,51 @@
+/**
+ * The demo's tables: money in the currency's own minor unit with thousands separators (never
+ * through a float), rates as percentages, and columns that line up.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { portfolioFigures } from '../domain/products/portfolio.ts';
+import { alignColumns, formatAmount, formatRate, portfolioTable } from './portfolio-tables.ts';
+
+describe('demo portfolio tables', () => {
+  it('formats amounts with the currency minor unit', () => {
+    assert.equal(formatAmount(123_456_789n, 'USD'), '1,234,567.89');
+    assert.equal(formatAmount(5n, 'EUR'), '0.05');
+    assert.equal(formatAmount(0n, 'GBP'), '0.00');
+    assert.equal(formatAmount(-100_000n, 'USD'), '-1,000.00');
+    assert.equal(formatAmount(1_234_567n, 'JPY'), '1,234,567');
+    assert.equal(formatAmount(1_234_567n, 'BHD'), '1,234.567');
+    assert.equal(formatAmount(9_007_199_254_740_993_00n, 'USD'), '9,007,199,254,740,993.00');
+  });
+
+  it('formats rates as percentages, and nothing to divide by as a dash', () => {
+    assert.equal(formatRate(0.123456), '12.35%');
+    assert.equal(formatRate(0), '0.00%');
+    assert.equal(formatRate(null), '—');
+  });
+
+  it('lines up columns: labels left, figures right', () => {
+    assert.deepEqual(
+      alignColumns([
+        ['', 'n', 'amount'],
+        ['total', '12', '1,000.00'],
+        ['  advance', '3', '5.00'],
+      ]),
+      ['              n    amount', '  total      12  1,000.00', '    advance   3      5.00'],
+    );
+  });
+
+  it('has a row for the total, each product, grade and financier', () => {
+    const figures = portfolioFigures([]);
+    const lines = portfolioTable(
+      { currency: 'USD', total: figures, byProduct: { advance: figures }, byGrade: { A: figures } },
+      new Map([['fin_a', figures]]),
+    );
+    assert.match(lines[0] ?? '', /^USD: 0 facilities disbursed/);
+    for (const label of ['total', 'by product', 'advance', 'by grade', 'A', 'by financier', 'fin_a'])
+      assert.ok(
+        lines.some((line) => line.trim().split(/\s{2,}/)[0] === label),
+        `a ${label} row`,
+      );
+  });
+});

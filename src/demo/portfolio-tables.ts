@@ -1,0 +1,107 @@
+/**
+ * The portfolio summary as text a person reads in a terminal: one table per currency, a row per
+ * product, per risk grade and per financier under the total, money in the currency's own minor
+ * unit with thousands separators, rates as percentages. Pure: numbers in, lines out.
+ */
+import { exponentOf, isCurrencyCode } from '../domain/money/currency.ts';
+import type { CurrencyPortfolio, PortfolioFigures } from '../domain/products/portfolio.ts';
+
+/** 123456789n USD → '1,234,567.89'; a currency without a minor unit has no decimals. */
+export function formatAmount(amountMinor: bigint, currency: string): string {
+  const exponent = isCurrencyCode(currency) ? exponentOf(currency) : 2;
+  const negative = amountMinor < 0n;
+  const digits = (negative ? -amountMinor : amountMinor).toString().padStart(exponent + 1, '0');
+  const whole = digits.slice(0, digits.length - exponent).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const fraction = exponent === 0 ? '' : `.${digits.slice(digits.length - exponent)}`;
+  return `${negative ? '-' : ''}${whole}${fraction}`;
+}
+
+/** 0.12345 → '12.35%'; null (nothing to divide by) → '—'. */
+export function formatRate(value: number | null): string {
+  return value === null ? '—' : `${(value * 100).toFixed(2)}%`;
+}
+
+const headers = [
+  '',
+  'facilities',
+  'originated',
+  'outstanding',
+  'collected',
+  'fee income',
+  'interest',
+  'yield',
+  'PAR30',
+  'default',
+  'loss',
+];
+
+function figuresRow(label: string, figures: PortfolioFigures, currency: string): string[] {
+  return [
+    label,
+    figures.facilities.toLocaleString('en-US'),
+    formatAmount(figures.originatedMinor, currency),
+    formatAmount(figures.outstandingPrincipalMinor, currency),
+    formatAmount(figures.collectedMinor, currency),
+    formatAmount(figures.feeIncomeMinor, currency),
+    formatAmount(figures.interestIncomeMinor, currency),
+    formatRate(figures.annualisedYield),
+    formatRate(figures.par30),
+    formatRate(figures.defaultRateByCount),
+    formatRate(figures.lossRate),
+  ];
+}
+
+/** Columns padded to their widest cell: the first left-aligned, numbers right-aligned. */
+export function alignColumns(rows: readonly (readonly string[])[], indent = '  '): string[] {
+  const widths: number[] = [];
+  for (const row of rows)
+    row.forEach((cell, index) => {
+      widths[index] = Math.max(widths[index] ?? 0, cell.length);
+    });
+  return rows.map(
+    (row) =>
+      indent +
+      row
+        .map((cell, index) =>
+          index === 0 ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0),
+        )
+        .join('  ')
+        .trimEnd(),
+  );
+}
+
+function statusLine(figures: PortfolioFigures): string {
+  const order = ['active', 'delinquent', 'defaulted', 'written_off', 'paid_off'];
+  const parts = Object.entries(figures.byStatus)
+    .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
+    .map(([status, count]) => `${count.toLocaleString('en-US')} ${status.replace('_', ' ')}`);
+  return parts.join(', ');
+}
+
+/** One currency's book: total, by product, by grade and by financier, and where the facilities stand. */
+export function portfolioTable(
+  portfolio: CurrencyPortfolio,
+  byFinancier: ReadonlyMap<string, PortfolioFigures>,
+): string[] {
+  const { currency, total } = portfolio;
+  const rows: string[][] = [headers, figuresRow('total', total, currency)];
+  const group = (title: string, entries: [string, PortfolioFigures][]) => {
+    rows.push([title]);
+    for (const [name, figures] of entries) rows.push(figuresRow(`  ${name}`, figures, currency));
+  };
+  group('by product', Object.entries(portfolio.byProduct));
+  group('by grade', Object.entries(portfolio.byGrade));
+  group('by financier', [...byFinancier.entries()]);
+  return [
+    `${currency}: ${total.facilities.toLocaleString('en-US')} facilities disbursed — ${statusLine(total)}; ` +
+      `default rate by amount ${formatRate(total.defaultRateByAmount)}`,
+    ...alignColumns(rows),
+  ];
+}
+
+export const portfolioLegend = [
+  'originated: principal lent; outstanding: principal still owed; collected: all money repaid (fees, interest, principal);',
+  'yield: fee and interest income × 365 ÷ principal-days lent; PAR30: principal more than 30 days past due ÷ principal',
+  'outstanding; default: facilities defaulted or written off ÷ facilities disbursed; loss: principal written off, less',
+  'recoveries, ÷ principal originated.',
+];

@@ -1,0 +1,258 @@
+/**
+ * `capstan demo`'s run: a simulated marketplace lived through by the engine, day by day, on a clock
+ * the demo moves. First a warm-up history is ingested (the platform's data before lending begins);
+ * on the first lending day two financiers fund their pools, every merchant consents, a champion is
+ * trained on that history alone and a first lending round decides everyone, makes offers and pays
+ * out what the takers accept. Then for each day of the lending year: every 30 days a round for the
+ * takers without a live facility; the day's events ingested — each `settlement.paid` swept against
+ * the merchant's facilities as it arrives — and the daily cycle run for the day. Each step goes
+ * through the same use cases as the API and the CLI; nothing is written around them.
+ */
+import type { AppContext } from '../app/app-context.ts';
+import { runEndOfDay } from '../app/financing/eod.ts';
+import { fundPool } from '../app/financing/origination.ts';
+import { ingestBatch, ingestBatchRecordsMax } from '../app/ingest/ingest.ts';
+import type { RecordParser, SourceRecord } from '../app/ingest/records.ts';
+import { assert } from '../domain/assert.ts';
+import { exponentOf, isCurrencyCode } from '../domain/money/currency.ts';
+import { servicedStates } from '../domain/products/lifecycle.ts';
+import { defaultSimulatorConfig } from '../simulator/config.ts';
+import { type Champion, trainChampion } from './champion.ts';
+import type { DemoClock } from './demo-clock.ts';
+import {
+  allMerchants,
+  defaultLendingTaste,
+  emptyTally,
+  grantConsents,
+  isTaker,
+  type LendingTaste,
+  lendingRound,
+  type RoundTally,
+} from './lending-desk.ts';
+import { createMarketplaceFeed } from './marketplace-feed.ts';
+import type { DemoPlan } from './plan.ts';
+import { collectPortfolio, type DemoPortfolio } from './portfolio.ts';
+
+export const lendingRoundEveryDays = 30;
+/** Seconds into a day: lending in the morning, the day's events by late evening, then the close. */
+const lendingSecond = 3_600;
+const ingestSecond = 23 * 3_600;
+const closeSecond = 86_399;
+
+/** The financiers and what each puts into its pool per merchant, in major units of each currency. */
+export const demoFinanciers = [
+  { financierId: 'fin_demo_bank', majorPerMerchant: 300 },
+  { financierId: 'fin_demo_fund', majorPerMerchant: 3_000 },
+] as const;
+
+export interface PhaseProgress {
+  update(done: number): void;
+  finish(summary?: string): void;
+}
+
+export interface DemoHooks {
+  /** A long step starts: `total` units of work (days, merchants). */
+  phase(label: string, total: number): PhaseProgress;
+}
+
+export interface DemoTimings {
+  /** Inside the simulator: generating the marketplace's events. */
+  simulateMs: number;
+  /** Validating and applying the events (features, inbox, and the sweeps they trigger). */
+  ingestMs: number;
+  trainMs: number;
+  /** Consents, decisions, offers, acceptances and payouts. */
+  lendingMs: number;
+  /** The daily cycle, every day of the lending year. */
+  endOfDayMs: number;
+  summaryMs: number;
+  totalMs: number;
+}
+
+export interface DemoResult {
+  readonly events: number;
+  readonly merchants: number;
+  readonly champion: Champion;
+  readonly rounds: number;
+  readonly tally: RoundTally;
+  readonly pools: readonly { financierId: string; currency: string; amountMinor: bigint }[];
+  readonly portfolio: DemoPortfolio;
+  readonly timings: DemoTimings;
+}
+
+export class DemoStopped extends Error {
+  override readonly name = 'DemoStopped';
+}
+
+interface Running {
+  readonly app: AppContext;
+  readonly clock: DemoClock;
+  readonly parse: RecordParser;
+  readonly timings: DemoTimings;
+  events: number;
+}
+
+/** Ingests records in batches of one transaction each, at `second` of `day`. */
+async function ingest(run: Running, records: readonly SourceRecord[], day: number): Promise<void> {
+  if (records.length === 0) return;
+  const started = performance.now();
+  run.clock.moveTo(day, ingestSecond);
+  for (let start = 0; start < records.length; start += ingestBatchRecordsMax) {
+    const parsed = records.slice(start, start + ingestBatchRecordsMax).map(run.parse);
+    const outcomes = await run.app.store.write((tx) => ingestBatch(tx, run.app, parsed));
+    const refused = outcomes.find((o) => o.status === 'quarantined');
+    if (refused !== undefined && refused.status === 'quarantined')
+      throw new Error(`a simulated event was quarantined: ${refused.problem.code} ${refused.problem.detail}`);
+  }
+  run.events += records.length;
+  run.timings.ingestMs += performance.now() - started;
+}
+
+async function fundPools(run: Running, merchants: number) {
+  const pools = [];
+  for (const { financierId, majorPerMerchant } of demoFinanciers)
+    for (const { code, weight } of defaultSimulatorConfig.currencies) {
+      assert(isCurrencyCode(code), 'the simulator uses ISO 4217 currencies');
+      const major = BigInt(Math.max(1, Math.round(merchants * weight * majorPerMerchant)));
+      const amountMinor = major * 10n ** BigInt(exponentOf(code));
+      const funded = await run.app.store.write((tx) =>
+        fundPool(tx, run.app, {
+          financierId,
+          currency: code,
+          amountMinor,
+          reference: `${financierId}-${code}`,
+        }),
+      );
+      if (!funded.ok) throw new Error(`funding ${financierId} ${code}: ${funded.detail ?? funded.code}`);
+      pools.push({ financierId, currency: code, amountMinor });
+    }
+  return pools;
+}
+
+/** Merchants with a facility being serviced: they are not decided again until it ends. */
+async function merchantsWithLiveFacility(app: AppContext): Promise<Set<string>> {
+  const live = new Set<string>();
+  for (let after: string | undefined; ; ) {
+    const page = await app.store.read((tx) =>
+      tx.financing.facilitiesByStatus([...servicedStates], {
+        ...(after === undefined ? {} : { after }),
+        limit: 1_000,
+      }),
+    );
+    for (const row of page) live.add(row.merchantId);
+    if (page.length < 1_000) return live;
+    after = page.at(-1)?.id;
+  }
+}
+
+async function round(
+  run: Running,
+  day: number,
+  merchantIds: readonly string[],
+  taste: LendingTaste,
+  tally: RoundTally,
+  hooks: DemoHooks | null,
+): Promise<void> {
+  const started = performance.now();
+  run.clock.moveTo(day, lendingSecond);
+  const progress = hooks?.phase('deciding, offering, paying out', merchantIds.length);
+  await lendingRound(run.app, merchantIds, day, taste, tally, (done) => progress?.update(done));
+  progress?.finish();
+  run.timings.lendingMs += performance.now() - started;
+}
+
+export async function runDemo(
+  app: AppContext,
+  clock: DemoClock,
+  parse: RecordParser,
+  plan: DemoPlan,
+  hooks: DemoHooks,
+): Promise<DemoResult> {
+  const startedAll = performance.now();
+  const timings: DemoTimings = {
+    simulateMs: 0,
+    ingestMs: 0,
+    trainMs: 0,
+    lendingMs: 0,
+    endOfDayMs: 0,
+    summaryMs: 0,
+    totalMs: 0,
+  };
+  const run: Running = { app, clock, parse, timings, events: 0 };
+  const feed = createMarketplaceFeed(plan);
+  const taste: LendingTaste = { seed: plan.seed, ...defaultLendingTaste };
+  const tally = emptyTally();
+  const consented = new Set<string>();
+  const days = feed.days();
+
+  const history = hooks.phase('simulating and ingesting the history', plan.warmUpDays);
+  let pending: SourceRecord[] = [];
+  for (let index = 0; index < plan.warmUpDays; index += 1) {
+    const day = days.next();
+    assert(!day.done, 'the simulation covers the warm-up');
+    pending.push(...day.value.records);
+    if (pending.length >= ingestBatchRecordsMax || index === plan.warmUpDays - 1) {
+      await ingest(run, pending, day.value.day);
+      pending = [];
+    }
+    history.update(index + 1);
+  }
+  history.finish(`${run.events.toLocaleString('en-US')} events`);
+
+  const firstLendingDay = plan.firstDay + plan.warmUpDays;
+  clock.moveTo(firstLendingDay, 0);
+  const pools = await fundPools(run, plan.merchants);
+  const merchants = await allMerchants(app.store);
+  await grantConsents(app, merchants, consented);
+  const trainStarted = performance.now();
+  const champion = await trainChampion(
+    app,
+    { firstDay: plan.firstDay, lastKnownDay: firstLendingDay - 1, seed: 1 },
+    feed.distressedThrough(firstLendingDay - 1),
+    merchants,
+  );
+  if (!champion.ok) throw new DemoStopped(champion.detail ?? champion.code);
+  timings.trainMs += performance.now() - trainStarted;
+  await round(run, firstLendingDay, merchants, taste, tally, hooks);
+
+  let rounds = 1;
+  const lending = hooks.phase('lending: ingest, sweep, end of day', plan.lendingDays);
+  for (let index = 0; index < plan.lendingDays; index += 1) {
+    const step = days.next();
+    assert(!step.done, 'the simulation covers the lending year');
+    const { day } = step.value;
+    if (index > 0 && index % lendingRoundEveryDays === 0) {
+      const everyone = await allMerchants(app.store);
+      clock.moveTo(day, 0);
+      await grantConsents(app, everyone, consented);
+      const live = await merchantsWithLiveFacility(app);
+      const asking = everyone.filter((id) => isTaker(taste, id) && !live.has(id));
+      await round(run, day, asking, taste, tally, null);
+      rounds += 1;
+    }
+    await ingest(run, step.value.records, day);
+    const closeStarted = performance.now();
+    clock.moveTo(day, closeSecond);
+    const closed = await runEndOfDay(app, day);
+    if (!closed.ok) throw new Error(`end of day ${day}: ${closed.detail ?? closed.code}`);
+    timings.endOfDayMs += performance.now() - closeStarted;
+    lending.update(index + 1);
+  }
+  lending.finish(`${rounds} lending rounds`);
+
+  const summaryStarted = performance.now();
+  const portfolio = await collectPortfolio(app);
+  timings.summaryMs = performance.now() - summaryStarted;
+  timings.simulateMs = feed.simulatorMs();
+  timings.totalMs = performance.now() - startedAll;
+  return {
+    events: run.events,
+    merchants: (await allMerchants(app.store)).length,
+    champion: champion.value,
+    rounds,
+    tally,
+    pools,
+    portfolio,
+    timings,
+  };
+}

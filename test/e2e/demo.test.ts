@@ -1,0 +1,134 @@
+/**
+ * `capstan demo` as a newcomer runs it, small, as a child process on a temporary data directory: it
+ * simulates a marketplace, lends to it, prints a portfolio summary with money lent and collected
+ * and the tables by product, grade and financier, then serves the API on that data with the key it
+ * printed — and the ledger and the decision log it leaves behind verify. Flags it cannot use exit 2,
+ * and a directory it did not make is never emptied.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+const bin = new URL('../../bin/capstan.js', import.meta.url).pathname;
+const env = { ...process.env, CAPSTAN_LOG_LEVEL: 'warn', DATABASE_URL: '', CAPSTAN_OPERATOR_KEY: '' };
+/** A fixed last day keeps the run the same whatever day the test runs on. */
+const demoFlags = ['--merchants', '150', '--days', '40', '--seed', '7', '--end', '2026-06-30', '--port', '0'];
+
+/** Runs the demo until it serves; answers its output so far and the child, still running. */
+function startDemo(
+  dataDir: string,
+): Promise<{ child: ChildProcess; stdout: () => string; stderr: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'demo', ...demoFlags, '--data-dir', dataDir], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (/Listening on http:\/\/\S+/.test(stdout))
+        resolve({ child, stdout: () => stdout, stderr: () => stderr });
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`demo exited ${code} before serving:\n${stdout}\n${stderr}`)),
+    );
+  });
+}
+
+/** The figures of a table row: its label, then the cells (money with separators, rates). */
+function row(stdout: string, currencyHeader: string, label: string): string[] {
+  const section = stdout.slice(stdout.indexOf(currencyHeader));
+  const line = section.split('\n').find((l) => l.trim().startsWith(`${label} `));
+  assert.ok(line !== undefined, `no "${label}" row under ${currencyHeader} in:\n${stdout}`);
+  return line.trim().split(/\s{2,}/);
+}
+
+const amount = (cell: string | undefined) => Number((cell ?? '').replaceAll(',', ''));
+
+describe('capstan demo', () => {
+  let dir: string;
+  let dataDir: string;
+  let output = '';
+  let url = '';
+  let key = '';
+  let exitCode: number | null = null;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'capstan-demo-'));
+    dataDir = join(dir, 'demo');
+    const demo = await startDemo(dataDir);
+    output = demo.stdout();
+    url = /Listening on (http:\/\/\S+)/.exec(output)?.[1] ?? '';
+    key = /(cap_op_[A-Za-z0-9_-]+)/.exec(output)?.[1] ?? '';
+    const health = await fetch(`${url}/health`);
+    assert.equal(health.status, 200);
+    const balance = await fetch(`${url}/v1/ledger/trial_balance`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    assert.equal(balance.status, 200, 'the printed key opens the API');
+    demo.child.removeAllListeners('exit');
+    const exited = new Promise<number | null>((resolve) => demo.child.once('exit', resolve));
+    demo.child.kill('SIGINT');
+    exitCode = await exited;
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lends and collects, and prints the portfolio by product, grade and financier', () => {
+    assert.match(
+      output,
+      /150 merchants \(seed 7\): 180 days of history from 2025-11-23, then 40 days of lending from 2026-05-22 to 2026-06-30/,
+    );
+    assert.match(output, /accepted and paid out/);
+    const usd = 'USD: ';
+    const total = row(output, usd, 'total');
+    const [, facilities, originated, , collected] = total;
+    assert.ok(Number(facilities) > 0, `facilities in ${total.join(' | ')}`);
+    assert.ok(amount(originated) > 0, `originated in ${total.join(' | ')}`);
+    assert.ok(amount(collected) > 0, `collected in ${total.join(' | ')}`);
+    for (const heading of ['by product', 'by grade', 'by financier'])
+      assert.match(output, new RegExp(`\\n\\s+${heading}\\n`));
+    assert.ok(amount(row(output, usd, 'advance')[2]) > 0, 'advances were originated');
+    assert.match(output, /yield: fee and interest income/);
+    assert.match(output, /time: [0-9.]+ s in all/);
+  });
+
+  it('serves until Ctrl-C, and leaves books that verify', () => {
+    assert.equal(exitCode, 0);
+    const verify = spawnSync(process.execPath, [bin, 'verify', '--data-dir', dataDir], {
+      env,
+      encoding: 'utf8',
+    });
+    assert.equal(verify.status, 0, `${verify.stdout}\n${verify.stderr}`);
+    assert.match(verify.stdout, /ledger verified: .*trial balance nets to zero/);
+    assert.match(verify.stdout, /decision log verified/);
+  });
+
+  it('refuses flags it cannot use, and a directory it did not make', () => {
+    const bad = spawnSync(process.execPath, [bin, 'demo', '--merchants', '0', '--no-serve'], {
+      env,
+      encoding: 'utf8',
+    });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--merchants must be a whole number/);
+    const future = spawnSync(process.execPath, [bin, 'demo', '--end', '2999-01-01', '--no-serve'], {
+      env,
+      encoding: 'utf8',
+    });
+    assert.equal(future.status, 2);
+    assert.match(future.stderr, /--end must be .* yesterday or earlier/);
+    const theirs = join(dir, 'theirs');
+    mkdirSync(theirs);
+    writeFileSync(join(theirs, 'notes.txt'), 'keep me');
+    const refused = spawnSync(process.execPath, [bin, 'demo', '--data-dir', theirs, '--no-serve'], {
+      env,
+      encoding: 'utf8',
+    });
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /not empty and was not made by capstan demo/);
+    assert.ok(existsSync(join(theirs, 'notes.txt')));
+  });
+});
