@@ -223,11 +223,10 @@ for (const backend of backendsUnderTest) {
       assert.equal(expired.ok ? '' : expired.code, 'offer_expired');
       assert.equal((await harness.store.read((tx) => tx.financing.offer(offer.id)))?.status, 'expired');
 
-      // A fresh set of offers, then consent revoked, then a pool too small.
-      const fresh = await harness.store.write((tx) => makeOffers(tx, app, approvedDecision));
-      assert.ok(fresh.ok);
-      const candidate = fresh.value.find((o) => o.product !== 'credit_line');
-      assert.ok(candidate);
+      // The same offer made afresh (a new decision offers no second advance while one is being
+      // repaid), then consent revoked, then a pool too small.
+      const candidate = { ...offer, id: 'off_fresh', status: 'open' as const };
+      await harness.store.write((tx) => tx.financing.insertOffers([candidate]));
       const consents = await harness.store.read((tx) => tx.risk.consents(merchantId));
       for (const consent of consents)
         await harness.store.write((tx) => revokeConsent(tx, app, merchantId, consent.id));

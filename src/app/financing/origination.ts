@@ -17,6 +17,7 @@ import {
   totalRepayable,
 } from '../../domain/products/advance/advance.ts';
 import { disbursedAdvance } from '../../domain/products/advance/servicing.ts';
+import { servicedStates } from '../../domain/products/lifecycle.ts';
 import { type Offer, offerOpen, offersFor } from '../../domain/products/offers.ts';
 import {
   disbursementConfirmed,
@@ -28,6 +29,7 @@ import {
   financierAccounts,
   fundPool as fundPoolPostings,
 } from '../../domain/products/postings.ts';
+import { refillAmount, refillEligibility } from '../../domain/products/refill.ts';
 import { emptyTally } from '../../domain/products/tally.ts';
 import { disbursedTermLoan } from '../../domain/products/term-loan/servicing.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
@@ -37,7 +39,8 @@ import type { Entropy, FacilityRow, OfferRow, WriteTransaction } from '../ports.
 import { parseRecord, storedInputs } from '../risk/decisions.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import { openedLineRow } from './credit-lines.ts';
-import { LedgerRejected, type StoredFacility } from './serviced.ts';
+import { repayFacility } from './repayments.ts';
+import { LedgerRejected, type Serviced, type StoredFacility, servicedOf } from './serviced.ts';
 
 export { LedgerRejected, type StoredFacility } from './serviced.ts';
 
@@ -56,7 +59,8 @@ export type OriginationProblem =
   | 'consent_missing'
   | 'funding_unavailable'
   | 'facility_not_found'
-  | 'facility_not_disbursing';
+  | 'facility_not_disbursing'
+  | 'refill_not_available';
 
 /** How far ahead offers forecast repayments: the longest an advance may run. */
 const forecastDays = 540;
@@ -130,7 +134,11 @@ export async function makeOffers(
     forecastDailySalesMinor: forecast.daily.map((sales) => BigInt(Math.max(0, Math.floor(sales)))),
   });
   const createdAtMs = context.clock.nowNs() / 1_000_000n;
-  const rows: OfferRow[] = offers.map((offer) => ({
+  const rows: OfferRow[] = withRefills(
+    offers,
+    await tx.financing.facilitiesForMerchant(inputs.merchantId),
+    inputs.asOfDay,
+  ).map((offer) => ({
     id: context.entropy.id('off'),
     merchantId: offer.merchantId,
     decisionId,
@@ -150,12 +158,52 @@ export async function makeOffers(
   return ok(rows);
 }
 
+/**
+ * Advances for a merchant that already has one: none while it is being repaid, unless it is
+ * eligible for a refill (src/domain/products/refill.ts) — then each advance offer pays it off first
+ * and is made only if it leaves the merchant something. Other products are offered as ever.
+ */
+function withRefills(offers: readonly Offer[], facilities: readonly FacilityRow[], day: number): Offer[] {
+  const advances = facilities
+    .filter((row) => row.product === 'advance')
+    .map((row) => servicedOf(row))
+    .filter((f) => f !== null && f.product === 'advance' && servicedStates.has(f.state.status as never));
+  if (advances.length === 0) return [...offers];
+  const current = advances[0] as Extract<Serviced, { product: 'advance' }>;
+  const eligible = advances.length === 1 && refillEligibility(current.state, day).eligible;
+  return offers.flatMap((offer): Offer[] => {
+    if (offer.product !== 'advance') return [offer];
+    if (!eligible) return [];
+    const refill = refillAmount(current.state, offer.amountMinor);
+    if (!refill.ok) return [];
+    return [{ ...offer, refillOf: { facilityId: current.row.id, payoffMinor: refill.value.payoffMinor } }];
+  });
+}
+
 /** The daily debt service a facility adds, for the leverage cap: what it takes per day on average. */
 function dailyDebtService(offer: Offer): bigint {
   if (offer.schedule.length === 0) return 0n;
   const last = offer.schedule[offer.schedule.length - 1] as { readonly date: CalendarDate };
   const days = BigInt(Math.max(1, toDayNumber(last.date) - toDayNumber(offer.offeredOn)));
   return offer.totalRepayableMinor / days;
+}
+
+/** Why a refill offer can no longer be taken up, or null: the advance it pays off must still qualify. */
+async function refillProblem(
+  tx: WriteTransaction,
+  facilityId: string,
+  amountMinor: bigint,
+  day: number,
+): Promise<string | null> {
+  const row = await tx.financing.facility(facilityId);
+  const old = row === undefined ? null : servicedOf(row);
+  if (old === null || old.product !== 'advance')
+    return `facility ${facilityId} is not an advance being repaid`;
+  const eligibility = refillEligibility(old.state, day);
+  if (!eligibility.eligible)
+    return `facility ${facilityId} no longer qualifies for a refill: ${eligibility.reason}`;
+  const amount = refillAmount(old.state, amountMinor);
+  return amount.ok ? null : (amount.detail ?? amount.code);
 }
 
 export interface Accepted {
@@ -186,6 +234,10 @@ export async function acceptOffer(
   if (!offerOpen(offer, input.day)) {
     await tx.financing.updateOffer(offerRow.id, { status: 'expired' });
     return err('offer_expired', `offer ${input.offerId} expired on ${offer.expiresOn}`);
+  }
+  if (offer.refillOf !== undefined) {
+    const problem = await refillProblem(tx, offer.refillOf.facilityId, offer.amountMinor, input.day);
+    if (problem !== null) return err('refill_not_available', problem);
   }
   const nowMs = context.clock.nowNs() / 1_000_000n;
   const consent = consentFor(await tx.risk.consents(input.merchantId), 'credit_assessment', nowMs);
@@ -248,6 +300,7 @@ export async function acceptOffer(
       totalCostMinor: offer.totalCostMinor,
       totalRepayableMinor: offer.totalRepayableMinor,
       schedule: offer.schedule,
+      ...(offer.refillOf === undefined ? {} : { refillOf: offer.refillOf }),
     },
   });
   await tx.financing.updateOffer(offerRow.id, {
@@ -336,17 +389,60 @@ export async function confirmDisbursement(
   };
   if (!(await tx.financing.updateFacility(active, facility.version)))
     throw new Error(`facility ${facility.id} changed while it was being confirmed`);
+  const refill =
+    offer.refillOf === undefined ? null : await payOffRefilled(tx, context, offer, facility.id, input.day);
   await tx.financing.appendFacilityEvents([
     {
       facilityId: facility.id,
       sequence: await nextEventSequence(tx, facility.id),
       day: input.day,
       type: 'disbursed',
-      detailJson: toTaggedJson({ amountMinor: offer.amountMinor }),
+      detailJson: toTaggedJson({
+        amountMinor: offer.amountMinor,
+        ...(refill === null
+          ? {}
+          : {
+              refillOf: refill.facilityId,
+              payoffMinor: refill.payoffMinor,
+              paidToMerchantMinor: offer.amountMinor - refill.payoffMinor,
+            }),
+      }),
       atMs: nowMs,
     },
   ]);
   return ok(active);
+}
+
+/**
+ * A refill's disbursement pays the old advance off first, from the money lent (the merchant is
+ * paid the rest): a direct payoff of the old facility named after the new one, so it happens once.
+ */
+async function payOffRefilled(
+  tx: WriteTransaction,
+  context: OriginationContext,
+  offer: Offer,
+  facilityId: string,
+  day: number,
+): Promise<{ facilityId: string; payoffMinor: bigint } | null> {
+  const old = offer.refillOf;
+  if (old === undefined) return null;
+  const row = await tx.financing.facility(old.facilityId);
+  // Repaid in the meantime by its own sweeps: nothing is left to pay off.
+  if (row === undefined || !servicedStates.has(row.status as never))
+    return { facilityId: old.facilityId, payoffMinor: 0n };
+  const paid = await repayFacility(tx, context, {
+    facilityId: old.facilityId,
+    day,
+    reference: `refill.${facilityId}`,
+    payoff: true,
+  });
+  if (!paid.ok) throw new Error(`a refill could not pay off ${old.facilityId}: ${paid.detail ?? paid.code}`);
+  const payoffMinor = paid.value.applied.fees + paid.value.applied.interest + paid.value.applied.principal;
+  if (payoffMinor > offer.amountMinor)
+    throw new LedgerRejected(
+      `the refill of ${old.facilityId} owes ${payoffMinor}, more than the ${offer.amountMinor} lent`,
+    );
+  return { facilityId: old.facilityId, payoffMinor };
 }
 
 /** The payout failed: the reservation is released, any fee reversed, the facility cancelled. */

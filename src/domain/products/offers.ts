@@ -108,6 +108,11 @@ interface OfferBase {
   readonly schedule: readonly ScheduledPayment[];
   readonly offeredOn: CalendarDate;
   readonly expiresOn: CalendarDate;
+  /**
+   * A refill: the new advance first pays off this facility (an advance mostly repaid); the
+   * merchant receives the rest. The payoff shown is as of the offer; it is settled at disbursement.
+   */
+  readonly refillOf?: { readonly facilityId: string; readonly payoffMinor: bigint };
 }
 
 export type Offer =

@@ -70,6 +70,10 @@ function offerView(row: OfferRow) {
     terms: snakeView(offer.terms),
     schedule: offer.schedule.map((p) => ({ date: p.date, amount: p.amountMinor.toString() })),
     facility_id: row.facilityId,
+    refill_of:
+      offer.refillOf === undefined
+        ? null
+        : { facility_id: offer.refillOf.facilityId, payoff: offer.refillOf.payoffMinor.toString() },
   };
 }
 

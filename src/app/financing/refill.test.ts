@@ -1,0 +1,128 @@
+/**
+ * Refill offers on real stores (SQLite, and PostgreSQL when configured): while the merchant's
+ * advance is being repaid a new decision yields no advance offers; once payouts have repaid at
+ * least 75% of it, the advance offers are refills that pay it off first. Accepting and confirming
+ * one pays the old advance off from the money lent — the old facility is paid off with its fee
+ * wholly earned, and the pool's cash falls by only what the merchant received.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
+import { disburse, lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import type { Offer } from '../../domain/products/offers.ts';
+import { financierAccount } from '../../domain/products/postings.ts';
+import type { AppContext } from '../app-context.ts';
+import { decideForMerchant } from '../risk/decisions.ts';
+import { fromTaggedJson } from '../risk/tagged-json.ts';
+import { acceptOffer, confirmDisbursement, makeOffers } from './origination.ts';
+import { servicedOf } from './serviced.ts';
+import { sweepSettlement } from './sweep.ts';
+
+const day = lendingAsOfDay;
+
+for (const backend of backendsUnderTest) {
+  describe(`refill offers on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness;
+    let app: AppContext;
+    let merchantId = '';
+    let oldId = '';
+    before(async () => {
+      const book = await openLendingBook(backend, {
+        topBand: { grade: 'E', maxPd: 0.4 },
+        poolMinor: 100_000_000n,
+      });
+      ({ harness, app, merchantId } = book);
+      const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+      assert.ok(offers.ok);
+      const smallest = offers.value.filter((o) => o.product === 'advance').at(-1);
+      assert.ok(smallest);
+      oldId = await disburse(book, smallest);
+    });
+    after(async () => harness?.dispose());
+
+    const advanceOffers = async () => {
+      const decided = await decideForMerchant(harness.store, app, merchantId, day);
+      assert.equal(decided.record.view.outcome, 'approved');
+      const made = await harness.store.write((tx) => makeOffers(tx, app, decided.row.id));
+      assert.ok(made.ok);
+      return made.value.filter((o) => o.product === 'advance');
+    };
+    const old = async () => {
+      const row = await harness.store.read((tx) => tx.financing.facility(oldId));
+      assert.ok(row);
+      const serviced = servicedOf(row);
+      assert.ok(serviced?.product === 'advance');
+      return serviced;
+    };
+    const cash = async () => {
+      const id = financierAccount.cash({ financierId: 'fin_pool', currency: 'USD' });
+      const account = (await harness.store.read((tx) => tx.ledger.accountsByIds([id]))).get(id);
+      return (account?.debitsPosted ?? 0n) - (account?.creditsPosted ?? 0n);
+    };
+
+    it('offers no second advance while the first is being repaid', async () => {
+      assert.deepEqual(await advanceOffers(), []);
+    });
+
+    it('offers refills once 75% is repaid, and a refill pays the old advance off from the money lent', async () => {
+      // Large payouts: each sweep takes the holdback share until 75% of the total is repaid.
+      const total = (await old()).state.owed.fees + (await old()).state.owed.principal;
+      for (
+        let n = 0;
+        (await old()).state.owed.fees + (await old()).state.owed.principal > total / 4n;
+        n += 1
+      ) {
+        assert.ok(n < 200, 'the advance is repaid by payouts');
+        const swept = await harness.store.write((tx) =>
+          sweepSettlement(tx, app, {
+            settlementKey: `stl-${n}`,
+            merchantId,
+            day: day + 1,
+            currency: 'USD',
+            netMinor: 500_000n,
+          }),
+        );
+        assert.ok(swept.ok);
+      }
+      const offers = await advanceOffers();
+      assert.ok(offers.length > 0, 'refill offers are made');
+      const before = await old();
+      const payoffNow = before.state.owed.fees + before.state.owed.principal;
+      for (const o of offers) {
+        const offer = fromTaggedJson<Offer>(o.offerJson);
+        assert.equal(offer.refillOf?.facilityId, oldId);
+        assert.equal(offer.refillOf?.payoffMinor, payoffNow);
+        assert.ok(o.amountMinor > payoffNow);
+      }
+      const chosen = offers[0];
+      assert.ok(chosen);
+      const accepted = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: chosen.id, merchantId, day: day + 2 }),
+      );
+      assert.ok(accepted.ok, accepted.ok ? '' : accepted.detail);
+      const cashBefore = await cash();
+      const confirmed = await harness.store.write((tx) =>
+        confirmDisbursement(tx, app, { facilityId: accepted.value.facility.id, day: day + 2 }),
+      );
+      assert.ok(confirmed.ok, confirmed.ok ? '' : confirmed.detail);
+      const paidOff = await old();
+      assert.equal(paidOff.row.status, 'paid_off');
+      assert.equal(paidOff.state.deferredFeeMinor, 0n, 'its fee is wholly earned');
+      assert.equal(
+        cashBefore - (await cash()),
+        chosen.amountMinor - payoffNow,
+        'the merchant receives the rest',
+      );
+      const events = await harness.store.read((tx) =>
+        tx.financing.facilityEvents(accepted.value.facility.id, { limit: 10 }),
+      );
+      const disbursed = events.find((e) => e.type === 'disbursed');
+      assert.ok(disbursed);
+      const detail = fromTaggedJson<{ payoffMinor: bigint; paidToMerchantMinor: bigint }>(
+        disbursed.detailJson,
+      );
+      assert.equal(detail.payoffMinor, payoffNow);
+      assert.equal(detail.paidToMerchantMinor, chosen.amountMinor - payoffNow);
+    });
+  });
+}
