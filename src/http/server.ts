@@ -14,6 +14,7 @@ import { collectionsRoutes } from './routes/collections.ts';
 import { creditLineRoutes } from './routes/credit-lines.ts';
 import { eventRoutes } from './routes/events.ts';
 import { financingRoutes } from './routes/financing.ts';
+import { financingReportRoutes } from './routes/financing-reports.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { riskRoutes } from './routes/risk.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -101,6 +102,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   await server.register(riskRoutes(app));
   await server.register(toolRoutes(app));
   await server.register(financingRoutes(app));
+  await server.register(financingReportRoutes(app));
   await server.register(creditLineRoutes(app));
   await server.register(collectionsRoutes(app));
   return server;

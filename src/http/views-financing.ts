@@ -3,13 +3,8 @@
  * beside their currency, rates as decimal strings, dates as YYYY-MM-DD; facility events told in
  * plain words for statements and histories; a statement's lines as RFC 4180 CSV.
  */
-import type {
-  CurrencyReport,
-  FacilityReport,
-  MerchantStatement,
-  ReportEvent,
-  StatementLine,
-} from '../app/financing/reports.ts';
+import type { MerchantStatement, StatementLine } from '../app/financing/merchant-statement.ts';
+import type { CurrencyReport, FacilityReport, ReportEvent } from '../app/financing/reports.ts';
 import { isCurrencyCode } from '../domain/money/currency.ts';
 import { formatMoney } from '../domain/money/money.ts';
 import { delinquencyBucket } from '../domain/products/lifecycle.ts';
@@ -57,6 +52,15 @@ const statusWords: Readonly<Record<string, string>> = {
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
+function interestWords(detail: Readonly<Record<string, unknown>>, day: (v: unknown) => string): string {
+  if (detail['instalment'] !== undefined) return `Interest of instalment ${String(detail['instalment'])}`;
+  if (detail['toPayoff'] === true) return 'Interest accrued to the early payoff';
+  if (detail['fromDay'] === undefined) return 'Interest booked since the last line';
+  return detail['fromDay'] === detail['toDay']
+    ? `Interest for ${day(detail['fromDay'])}`
+    : `Interest from ${day(detail['fromDay'])} to ${day(detail['toDay'])}`;
+}
+
 /** A facility event, or a line a statement adds, said in plain words. */
 export function describe(type: string, detail: Readonly<Record<string, unknown>>, currency: string): string {
   const money = (v: unknown) => (typeof v === 'bigint' ? `${decimalAmount(v, currency)} ${currency}` : '');
@@ -67,21 +71,32 @@ export function describe(type: string, detail: Readonly<Record<string, unknown>>
       return `Offer accepted: ${productWords[text(offer['product'])] ?? 'facility'} of ${money(offer['amountMinor'])}`;
     }
     case 'disbursed':
-      return 'Paid out to you';
+      return detail['refillOf'] === undefined
+        ? 'Paid out to you'
+        : `Paid out: ${money(detail['paidToMerchantMinor'])} to you, ${money(detail['payoffMinor'])} paying off ${text(detail['refillOf'])}`;
     case 'fee_charged':
       return 'Fixed fee of the advance';
     case 'interest_charged':
-      return detail['instalment'] === undefined
-        ? 'Interest booked since the last line'
-        : `Interest of instalment ${String(detail['instalment'])}`;
+      return interestWords(detail, day);
     case 'adjustment':
       return 'Balance adjustment';
     case 'swept':
       return `Deducted from payout ${text(detail['settlementKey'])}`;
     case 'repayment': {
       const payoff = (detail['request'] as { payoff?: boolean } | undefined)?.payoff === true;
-      return `${payoff ? 'Paid off early' : 'Direct repayment'}, reference ${text(detail['reference'])}`;
+      const reference = text(detail['reference']);
+      const recovered = detail['recoveredMinor'];
+      if (typeof recovered === 'bigint' && recovered > 0n)
+        return `Recovered ${money(recovered)} after the write-off, reference ${reference}`;
+      if (reference.startsWith('refill.')) return `Paid off by the new advance ${reference.slice(7)}`;
+      return `${payoff ? 'Paid off early' : 'Direct repayment'}, reference ${reference}`;
     }
+    case 'draw_requested':
+      return `Draw of ${money(detail['amountMinor'])} asked for, reference ${text(detail['reference'])}`;
+    case 'drawn':
+      return `Draw paid out to you, reference ${text(detail['reference'])}`;
+    case 'draw_voided':
+      return `The draw's payout failed and it was cancelled, reference ${text(detail['reference'])}`;
     case 'late_fee_charged':
       return `Late fee: the minimum payment due ${day(detail['dueDay'])} was missed`;
     case 'status_changed':
@@ -92,6 +107,10 @@ export function describe(type: string, detail: Readonly<Record<string, unknown>>
       return `The payout failed and the facility was cancelled: ${text(detail['reason'])}`;
     case 'collections_paused':
       return `Collections paused${detail['untilDay'] === null ? '' : ` through ${day(detail['untilDay'])}`}`;
+    case 'collections_pause_set':
+      return `Collections to pause from ${day(detail['fromDay'])}${detail['untilDay'] === null ? '' : ` through ${day(detail['untilDay'])}`}: ${text(detail['reason'])}`;
+    case 'collections_resume_set':
+      return 'Collections to resume';
     case 'collections_resumed':
       return 'Collections resumed';
     default: {

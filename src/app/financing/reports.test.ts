@@ -1,0 +1,371 @@
+/**
+ * The financing reports on real stores (SQLite, and PostgreSQL when configured), over one book: an
+ * advance, a term loan and a credit line disbursed, a second advance voided, payouts swept, a
+ * direct repayment, days run, the loan paid off early. The portfolio adds up — collected is
+ * exactly the sweeps and repayments, outstanding is what the facilities owe, the buckets hold all
+ * of it, a voided facility counted apart — and a financier sees only its own. A facility answers
+ * its balances, schedule and a page of history, to its own merchant and financier only. A
+ * merchant's statement replays every facility exactly: each closes at what the facility owes,
+ * each sweep's line is its deduction, the instalment's interest, the interest accrued to the payoff
+ * and the credit line's daily interest are lines of their own — even when a payout is swept before
+ * the daily cycle has run — no adjustment is ever needed, and one period's closing balance is the
+ * next period's opening.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
+import { disburse, lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import { advanceFee } from '../../domain/products/advance/advance.ts';
+import type { AppContext } from '../app-context.ts';
+import type { OfferRow } from '../ports.ts';
+import { fromTaggedJson } from '../risk/tagged-json.ts';
+import { requestDraw, resolveDraw } from './credit-lines.ts';
+import { runEndOfDay } from './eod.ts';
+import { type MerchantStatement, merchantStatement } from './merchant-statement.ts';
+import { acceptOffer, makeOffers, voidDisbursement } from './origination.ts';
+import { type RepaymentInput, repayFacility } from './repayments.ts';
+import { facilityReport, portfolioReport, type ReportScope } from './reports.ts';
+import { bookedOf, servicedOf } from './serviced.ts';
+import { sweepSettlement } from './sweep.ts';
+
+const day = lendingAsOfDay;
+const dayNs = 86_400_000_000_000n;
+const drawMinor = 100_000n;
+
+for (const backend of backendsUnderTest) {
+  describe(`financing reports on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness;
+    let app: AppContext;
+    let merchantId = '';
+    const ids = { advance: '', loan: '', line: '', voided: '' };
+    let advanceOffer: OfferRow;
+    let repaidMinor = 0n;
+    let payoffInterestMinor = 0n;
+
+    const endOf = (d: number) => (app.clock as ManualClock).set(BigInt(d + 1) * dayNs - 1n);
+    const eodThrough = async (d: number) => {
+      endOf(d);
+      const run = await runEndOfDay(app, d);
+      assert.ok(run.ok);
+    };
+    const serviced = async (id: string) => {
+      const row = await harness.store.read((tx) => tx.financing.facility(id));
+      assert.ok(row);
+      const found = servicedOf(row);
+      assert.ok(found);
+      return found;
+    };
+    const owed = async (id: string) => {
+      const booked = bookedOf(await serviced(id));
+      return booked.fees + booked.interest + booked.principal;
+    };
+    const sweep = async (key: string, d: number, netMinor: bigint) => {
+      const swept = await harness.store.write((tx) =>
+        sweepSettlement(tx, app, { settlementKey: key, merchantId, day: d, currency: 'USD', netMinor }),
+      );
+      assert.ok(swept.ok);
+      assert.ok(swept.value.waterfall.totalDeductedMinor > 0n);
+    };
+    const repay = async (input: RepaymentInput) => {
+      const paid = await harness.store.write((tx) => repayFacility(tx, app, input));
+      assert.ok(paid.ok, paid.ok ? '' : paid.detail);
+      const { fees, interest, principal } = paid.value.applied;
+      repaidMinor += fees + interest + principal;
+      return paid.value;
+    };
+    const statement = (fromDay: number, toDay: number, scope: ReportScope = {}) =>
+      harness.store.read((tx) => merchantStatement(tx, { merchantId, fromDay, toDay, scope }));
+
+    before(async () => {
+      // Grade C: an advance, a term loan and a credit line are all offered.
+      const book = await openLendingBook(backend, {
+        topBand: { grade: 'C', maxPd: 0.4 },
+        poolMinor: 1_000_000_000n,
+      });
+      ({ harness, app, merchantId } = book);
+      const made = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+      assert.ok(made.ok);
+      const advances = made.value.filter((o) => o.product === 'advance');
+      const loan = made.value.find((o) => o.product === 'term_loan');
+      const line = made.value.find((o) => o.product === 'credit_line');
+      assert.ok(advances.length >= 2 && loan && line, 'two advances, a term loan and a credit line');
+      advanceOffer = advances.at(-1) as OfferRow;
+      ids.advance = await disburse(book, advanceOffer);
+      ids.loan = await disburse(book, loan);
+      const second = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: (advances.at(-2) as OfferRow).id, merchantId, day }),
+      );
+      assert.ok(second.ok);
+      ids.voided = second.value.facility.id;
+      const voided = await harness.store.write((tx) =>
+        voidDisbursement(tx, app, { facilityId: ids.voided, day, reason: 'the bank returned it, "twice"' }),
+      );
+      assert.ok(voided.ok);
+      const opened = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: line.id, merchantId, day }),
+      );
+      assert.ok(opened.ok);
+      ids.line = opened.value.facility.id;
+      const draw = await harness.store.write((tx) =>
+        requestDraw(tx, app, { facilityId: ids.line, amountMinor: drawMinor, reference: 'd1', day }),
+      );
+      assert.ok(draw.ok, draw.ok ? '' : draw.detail);
+      const posted = await harness.store.write((tx) =>
+        resolveDraw(tx, app, { drawId: draw.value.drawId, outcome: 'post', day }),
+      );
+      assert.ok(posted.ok);
+
+      await sweep('operator stl-1', day + 1, 400_000n);
+      await eodThrough(day + 10);
+      await repay({ facilityId: ids.loan, day: day + 10, reference: 'tl-1', amountMinor: 5_000n });
+      await sweep('operator stl-2', day + 11, 300_000n);
+      // The first instalment falls due a month after the payout: its interest is booked then.
+      await eodThrough(day + 40);
+      const booked = bookedOf(await serviced(ids.loan));
+      const payoff = await repay({
+        facilityId: ids.loan,
+        day: day + 41,
+        reference: 'tl-payoff',
+        payoff: true,
+      });
+      assert.equal(payoff.status, 'paid_off');
+      payoffInterestMinor = payoff.applied.interest - booked.interest;
+      assert.ok(payoffInterestMinor > 0n, 'the payoff pays interest accrued since the instalment');
+      // Swept before the daily cycle has taken the line through day + 41: its interest is booked later.
+      await sweep('operator stl-3', day + 42, 250_000n);
+      await eodThrough(day + 45);
+    });
+    after(async () => harness?.dispose());
+
+    it('sums the portfolio: collected is the sweeps and repayments, outstanding what is owed', async () => {
+      const [usd, ...others] = await harness.store.read((tx) => portfolioReport(tx, {}));
+      assert.ok(usd);
+      assert.deepEqual(others, []);
+      const sweeps = await harness.store.read((tx) =>
+        tx.financing.sweepsForMerchant(merchantId, 0, day + 99),
+      );
+      assert.equal(sweeps.length, 3);
+      const deducted = sweeps.reduce((t, s) => t + s.deductedMinor, 0n);
+      assert.equal(usd.total.collectedMinor, deducted + repaidMinor);
+      const [advance, loan, line] = await Promise.all([ids.advance, ids.loan, ids.line].map(serviced));
+      assert.ok(advance && loan && line);
+      const facilities = [advance, loan, line];
+      const principal = facilities.reduce((t, f) => t + bookedOf(f).principal, 0n);
+      assert.equal(usd.total.outstandingPrincipalMinor, principal);
+      assert.equal(
+        usd.total.originatedMinor,
+        advanceOffer.amountMinor + loan.tally.originatedMinor + drawMinor,
+      );
+      assert.equal(usd.total.facilities, 3);
+      assert.deepEqual(usd.unservicedByStatus, { cancelled: 1 });
+      assert.equal(usd.total.byStatus['paid_off'], 1);
+      assert.deepEqual(Object.keys(usd.byProduct), ['advance', 'credit_line', 'term_loan']);
+      assert.equal(usd.byProduct['term_loan']?.outstandingPrincipalMinor, 0n);
+      const bucketed = Object.values(usd.byDelinquencyBucket);
+      assert.equal(
+        bucketed.reduce((t, b) => t + b.facilities, 0),
+        2,
+        'the two facilities still owing',
+      );
+      assert.equal(
+        bucketed.reduce((t, b) => t + b.outstandingPrincipalMinor, 0n),
+        principal,
+      );
+      assert.ok(usd.total.annualisedYield !== null && usd.total.annualisedYield > 0);
+
+      const own = await harness.store.read((tx) => portfolioReport(tx, { financierId: 'fin_pool' }));
+      assert.deepEqual(own, [usd]);
+      assert.deepEqual(
+        await harness.store.read((tx) => portfolioReport(tx, { financierId: 'fin_other' })),
+        [],
+      );
+    });
+
+    it('answers a facility with its balances, schedule and a page of history, in scope only', async () => {
+      const read = (facilityId: string, scope: ReportScope, afterSequence = 0, limit = 100) =>
+        harness.store.read((tx) =>
+          facilityReport(tx, { facilityId, scope, day: day + 45, afterSequence, limit }),
+        );
+      const advance = await read(ids.advance, { merchantId });
+      assert.ok(advance?.balances && advance.schedule?.kind === 'forecast');
+      const offer = fromTaggedJson<{ schedule: unknown }>(advanceOffer.offerJson);
+      assert.deepEqual(advance.schedule.payments, offer.schedule);
+      const state = await serviced(ids.advance);
+      assert.ok(state.product === 'advance');
+      assert.equal(advance.balances.fees, state.state.owed.fees);
+      assert.equal(advance.balances.deferredFeeMinor, state.state.deferredFeeMinor);
+      assert.equal(advance.balances.payoffMinor, await owed(ids.advance));
+
+      const loan = await read(ids.loan, { financierId: 'fin_pool' });
+      assert.ok(loan?.schedule?.kind === 'instalments');
+      assert.ok(
+        loan.schedule.instalments.every((i) => i.status === 'paid'),
+        'paid off: nothing more is due',
+      );
+      assert.equal(
+        loan.schedule.instalments[0]?.paidInterestMinor,
+        loan.schedule.instalments[0]?.interestMinor,
+      );
+      assert.equal(loan.balances?.payoffMinor, null, 'a closed facility has nothing to pay off');
+
+      const line = await read(ids.line, {});
+      assert.ok(line?.schedule?.kind === 'statements' && line.balances?.availableCreditMinor !== null);
+      assert.equal(line.row.product, 'credit_line');
+
+      const page = await read(ids.advance, {}, 0, 2);
+      assert.deepEqual(
+        page?.history.events.map((e) => e.type),
+        ['accepted', 'disbursed'],
+      );
+      assert.equal(page?.history.hasMore, true);
+      const next = await read(ids.advance, {}, 2, 1);
+      assert.equal(next?.history.events[0]?.sequence, 3);
+      assert.equal(next?.history.events[0]?.type, 'swept');
+
+      assert.equal(await read(ids.advance, { merchantId: 'mer_other' }), undefined);
+      assert.equal(await read(ids.advance, { financierId: 'fin_other' }), undefined);
+      const voided = await read(ids.voided, {});
+      assert.equal(voided?.balances, null);
+      assert.equal(voided?.row.status, 'cancelled');
+    });
+
+    const linesOf = (s: MerchantStatement, facilityId: string) => {
+      const found = s.facilities.find((f) => f.row.id === facilityId);
+      assert.ok(found, `facility ${facilityId} is on the statement`);
+      return found;
+    };
+
+    it('replays every facility exactly: each closes at what it owes, no adjustment needed', async () => {
+      const whole = await statement(day - 5, day + 45);
+      for (const id of [ids.advance, ids.loan, ids.line]) {
+        const f = linesOf(whole, id);
+        assert.equal(f.openingMinor, 0n);
+        assert.equal(f.closingMinor, await owed(id), `${id} closes at what it owes`);
+        assert.equal(
+          f.lines.reduce((t, l) => t + l.amountMinor, 0n),
+          f.closingMinor,
+        );
+        assert.equal(f.lines.at(-1)?.balanceMinor, f.closingMinor);
+        assert.ok(!f.lines.some((l) => l.type === 'adjustment'), 'nothing is left unexplained');
+        assert.ok(
+          f.lines.every((l, i) => i === 0 || l.day >= (f.lines[i - 1]?.day ?? 0)),
+          'lines in date order',
+        );
+      }
+      const voided = linesOf(whole, ids.voided);
+      assert.deepEqual(
+        voided.lines.map((l) => [l.type, l.amountMinor]),
+        [
+          ['accepted', 0n],
+          ['disbursement_voided', 0n],
+        ],
+      );
+    });
+
+    it('shows each sweep as its deduction, the advance fee, and interest as it was booked', async () => {
+      const whole = await statement(day - 5, day + 45);
+      const sweeps = await harness.store.read((tx) =>
+        tx.financing.sweepsForMerchant(merchantId, 0, day + 99),
+      );
+      assert.equal(whole.settlements.length, 3);
+      for (const id of [ids.advance, ids.loan, ids.line]) {
+        const swept = linesOf(whole, id).lines.filter((l) => l.type === 'swept');
+        const deductions = whole.settlements.flatMap((s) => s.deductions.filter((d) => d.facilityId === id));
+        assert.equal(swept.length, deductions.length);
+        assert.equal(
+          swept.reduce((t, l) => t + l.amountMinor, 0n),
+          -deductions.reduce((t, d) => t + d.total, 0n),
+        );
+      }
+      assert.deepEqual(
+        whole.settlements.map((s) => s.deductedMinor),
+        sweeps.map((s) => s.deductedMinor),
+      );
+      const advance = linesOf(whole, ids.advance).lines;
+      const terms = fromTaggedJson<{ terms: Parameters<typeof advanceFee>[0] }>(advanceOffer.offerJson).terms;
+      assert.deepEqual(
+        advance.slice(1, 3).map((l) => [l.type, l.amountMinor]),
+        [
+          ['disbursed', advanceOffer.amountMinor],
+          ['fee_charged', advanceFee(terms)],
+        ],
+      );
+
+      const loan = await serviced(ids.loan);
+      assert.ok(loan.product === 'term_loan');
+      const first = loan.state.instalments[0];
+      assert.ok(first);
+      const interest = linesOf(whole, ids.loan).lines.filter((l) => l.type === 'interest_charged');
+      assert.deepEqual(
+        interest.map((l) => [l.day, l.detail, l.amountMinor]),
+        [
+          [first.dueDay, { instalment: 1 }, first.interestMinor],
+          [day + 41, { toPayoff: true }, payoffInterestMinor],
+        ],
+      );
+      const line = await serviced(ids.line);
+      const lineInterest = linesOf(whole, ids.line).lines.filter((l) => l.type === 'interest_charged');
+      assert.equal(
+        lineInterest.reduce((t, l) => t + l.amountMinor, 0n),
+        line.tally.interestIncomeMinor,
+        "the line's daily interest, every cent booked",
+      );
+      assert.ok(lineInterest.length < 10, 'days of interest in a row are one line');
+      assert.equal(lineInterest[0]?.detail['fromDay'], day + 1);
+    });
+
+    it("carries one period's closing balance into the next period's opening", async () => {
+      for (const split of [day + 1, day + 20, day + 41]) {
+        const first = await statement(day - 5, split);
+        const second = await statement(split + 1, day + 45);
+        for (const f of second.facilities) {
+          const before = first.facilities.find((g) => g.row.id === f.row.id);
+          assert.equal(f.openingMinor, before?.closingMinor ?? 0n, `${f.row.id} across ${split}`);
+        }
+      }
+      const late = await statement(day + 44, day + 45);
+      assert.equal(
+        linesOf(late, ids.line).openingMinor +
+          linesOf(late, ids.line).lines.reduce((t, l) => t + l.amountMinor, 0n),
+        await owed(ids.line),
+      );
+      assert.ok(!late.facilities.some((f) => f.row.id === ids.loan), 'paid off before: nothing to show');
+    });
+
+    it('shows a financier only its own facilities and the settlements that repaid them', async () => {
+      const own = await statement(day - 5, day + 45, { financierId: 'fin_pool' });
+      assert.equal(own.facilities.length, 4);
+      const none = await statement(day - 5, day + 45, { financierId: 'fin_other' });
+      assert.deepEqual([none.facilities, none.settlements], [[], []]);
+    });
+
+    it('takes a written-off balance off the statement, and counts the loss in the portfolio', async () => {
+      await eodThrough(day + 280);
+      // The line's statements go unpaid: delinquent, in default, written off.
+      const line = await serviced(ids.line);
+      assert.equal(line.row.status, 'written_off');
+      const whole = await statement(day - 5, day + 280);
+      const lines = linesOf(whole, ids.line).lines;
+      const writeOff = lines.find((l) => l.type === 'status_changed' && l.detail['to'] === 'written_off');
+      assert.ok(writeOff);
+      assert.equal(writeOff.balanceMinor, 0n);
+      assert.ok(writeOff.amountMinor < 0n, 'the balance left the books');
+      assert.equal(linesOf(whole, ids.line).closingMinor, 0n);
+      assert.ok(lines.some((l) => l.type === 'late_fee_charged' && l.amountMinor > 0n));
+      assert.ok(!lines.some((l) => l.type === 'adjustment'), 'the interest up to the write-off is all there');
+      for (const id of [ids.advance, ids.line]) assert.equal(linesOf(whole, id).closingMinor, await owed(id));
+      const [usd] = await harness.store.read((tx) => portfolioReport(tx, {}));
+      const all = await Promise.all([ids.advance, ids.loan, ids.line].map(serviced));
+      const writtenOff = all.filter((f) => f.row.status === 'written_off');
+      const lost = writtenOff.reduce(
+        (t, f) => t + f.tally.writtenOffPrincipalMinor - f.tally.recoveredMinor,
+        0n,
+      );
+      const originated = all.reduce((t, f) => t + f.tally.originatedMinor, 0n);
+      assert.equal(usd?.total.byStatus['written_off'], writtenOff.length);
+      assert.equal(usd?.total.lossRate, Math.round((Number(lost) / Number(originated)) * 1e6) / 1e6);
+      assert.ok((usd?.total.lossRate ?? 0) > 0);
+    });
+  });
+}

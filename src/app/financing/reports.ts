@@ -1,0 +1,268 @@
+/**
+ * The financing reports, read-only, each in the caller's one read transaction (a consistent
+ * snapshot): the portfolio summary an operator or a financier watches, and one facility as its
+ * merchant, financier or operator sees it — terms, balances, days past due, running totals,
+ * schedule and a page of its history. A merchant's statement is in merchant-statement.ts.
+ */
+import { assert } from '../../domain/assert.ts';
+import { minBigint } from '../../domain/money/bigint-min.ts';
+import { available } from '../../domain/products/credit-line/credit-line.ts';
+import {
+  type DelinquencyBucket,
+  delinquencyBucket,
+  delinquencyBuckets,
+  facilityStates,
+  servicedStates,
+} from '../../domain/products/lifecycle.ts';
+import type { Offer, ScheduledPayment } from '../../domain/products/offers.ts';
+import {
+  type CurrencyPortfolio,
+  type FacilitySnapshot,
+  portfolioFigures,
+  portfolioSummary,
+} from '../../domain/products/portfolio.ts';
+import { payoffAmount } from '../../domain/products/term-loan/servicing.ts';
+import type { Amounts } from '../../domain/products/waterfall.ts';
+import type { FacilityEventRow, FacilityRow, ReadTransaction } from '../ports.ts';
+import { fromTaggedJson } from '../risk/tagged-json.ts';
+import { bookedOf, deferredFeeOf, type Serviced, servicedOf, snapshotOf } from './serviced.ts';
+
+export const reportPageSize = 500;
+/** A summary reads at most this many facilities: beyond, it needs totals kept by the store. */
+export const portfolioFacilitiesMax = 1_000_000;
+/** Events and ledger entries are read this many at a time, at most pagesMax times per facility. */
+export const pageSize = 1_000;
+export const pagesMax = 100;
+
+/** Whose facilities a report covers: a financier's own, a merchant's own, or (empty) all. */
+export interface ReportScope {
+  readonly financierId?: string;
+  readonly merchantId?: string;
+}
+
+export const inScope = (row: FacilityRow, scope: ReportScope) =>
+  (scope.financierId === undefined || row.financierId === scope.financierId) &&
+  (scope.merchantId === undefined || row.merchantId === scope.merchantId);
+
+// ---------------------------------------------------------------------------------------------
+// The portfolio summary
+
+export interface BucketFigures {
+  readonly facilities: number;
+  readonly outstandingPrincipalMinor: bigint;
+}
+
+export interface CurrencyReport extends CurrencyPortfolio {
+  /** Serviced facilities (active, delinquent, defaulted) by days past due. */
+  readonly byDelinquencyBucket: Readonly<Record<DelinquencyBucket, BucketFigures>>;
+  /** Facilities with no servicing yet (awaiting the payout) or ever (voided), by status. */
+  readonly unservicedByStatus: Readonly<Record<string, number>>;
+}
+
+function bucketsOf(snapshots: readonly FacilitySnapshot[]): Record<DelinquencyBucket, BucketFigures> {
+  const buckets = Object.fromEntries(
+    delinquencyBuckets.map((b) => [b, { facilities: 0, outstandingPrincipalMinor: 0n }]),
+  ) as Record<DelinquencyBucket, BucketFigures>;
+  for (const s of snapshots) {
+    if (!servicedStates.has(s.status)) continue;
+    const bucket = delinquencyBucket(s.daysPastDue);
+    const was = buckets[bucket];
+    buckets[bucket] = {
+      facilities: was.facilities + 1,
+      outstandingPrincipalMinor: was.outstandingPrincipalMinor + s.outstandingPrincipalMinor,
+    };
+  }
+  return buckets;
+}
+
+/** Every facility in scope, per currency: the summary of src/domain/products/portfolio.ts and more. */
+export async function portfolioReport(tx: ReadTransaction, scope: ReportScope): Promise<CurrencyReport[]> {
+  const snapshots: FacilitySnapshot[] = [];
+  const unserviced = new Map<string, Record<string, number>>();
+  let after: string | undefined;
+  for (let pages = 0; ; pages += 1) {
+    if (pages * reportPageSize >= portfolioFacilitiesMax)
+      throw new Error(`more than ${portfolioFacilitiesMax} facilities: the summary needs stored totals`);
+    const page = await tx.financing.facilitiesByStatus(facilityStates, {
+      ...(after === undefined ? {} : { after }),
+      limit: reportPageSize,
+    });
+    for (const row of page.filter((r) => inScope(r, scope))) {
+      const serviced = servicedOf(row);
+      if (serviced !== null) snapshots.push(snapshotOf(serviced));
+      else {
+        const counts = unserviced.get(row.currency) ?? {};
+        counts[row.status] = (counts[row.status] ?? 0) + 1;
+        unserviced.set(row.currency, counts);
+      }
+    }
+    if (page.length < reportPageSize) break;
+    after = (page.at(-1) as FacilityRow).id;
+  }
+  const summaries = new Map(portfolioSummary(snapshots).map((s) => [s.currency, s]));
+  const currencies = [...new Set([...summaries.keys(), ...unserviced.keys()])].sort();
+  return currencies.map((currency) => {
+    const summary = summaries.get(currency) ?? {
+      currency,
+      total: portfolioFigures([]),
+      byProduct: {},
+      byGrade: {},
+    };
+    const byDelinquencyBucket = bucketsOf(snapshots.filter((s) => s.currency === currency));
+    const bucketed = Object.values(byDelinquencyBucket).reduce((t, b) => t + b.outstandingPrincipalMinor, 0n);
+    assert(
+      bucketed === summary.total.outstandingPrincipalMinor,
+      'the delinquency buckets hold all the principal outstanding',
+    );
+    return { ...summary, byDelinquencyBucket, unservicedByStatus: unserviced.get(currency) ?? {} };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// One facility
+
+export interface ReportEvent {
+  readonly sequence: number;
+  readonly day: number;
+  readonly type: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+  readonly atMs: bigint;
+}
+
+export const parsed = (event: FacilityEventRow): ReportEvent => ({
+  sequence: event.sequence,
+  day: event.day,
+  type: event.type,
+  detail: fromTaggedJson<Record<string, unknown>>(event.detailJson),
+  atMs: event.atMs,
+});
+
+export interface InstalmentReport {
+  readonly period: number;
+  readonly dueDay: number;
+  readonly paymentMinor: bigint;
+  readonly interestMinor: bigint;
+  readonly principalMinor: bigint;
+  readonly balanceMinor: bigint;
+  readonly paidInterestMinor: bigint;
+  readonly paidPrincipalMinor: bigint;
+  readonly status: 'paid' | 'partly_paid' | 'unpaid';
+}
+
+export type FacilitySchedule =
+  | { readonly kind: 'forecast'; readonly payments: readonly ScheduledPayment[] }
+  | { readonly kind: 'instalments'; readonly instalments: readonly InstalmentReport[] }
+  | {
+      readonly kind: 'statements';
+      readonly statements: readonly {
+        readonly day: number;
+        readonly dueDay: number;
+        readonly minimumMinor: bigint;
+        readonly paidMinor: bigint;
+      }[];
+    };
+
+export interface FacilityBalances extends Amounts {
+  /** An advance's fee not yet earned; 0 for other products. */
+  readonly deferredFeeMinor: bigint;
+  /** What a credit line may still draw; null for other products. */
+  readonly availableCreditMinor: bigint | null;
+  /** What paying everything off today costs (a term loan's interest accrued to date included). */
+  readonly payoffMinor: bigint | null;
+}
+
+export interface FacilityReport {
+  readonly row: FacilityRow;
+  readonly serviced: Serviced | null;
+  readonly offer: Offer | null;
+  readonly balances: FacilityBalances | null;
+  readonly schedule: FacilitySchedule | null;
+  readonly history: { readonly events: readonly ReportEvent[]; readonly hasMore: boolean };
+}
+
+/** Instalments with what has been paid of each, first-in first-out as the loan counts payments. */
+function instalmentsOf(serviced: Serviced & { product: 'term_loan' }): InstalmentReport[] {
+  let interestLeft = serviced.state.paidInterest;
+  let principalLeft = serviced.state.paidPrincipal;
+  const settled = serviced.state.status === 'paid_off';
+  return serviced.state.instalments.map((i) => {
+    const paidInterest = minBigint(interestLeft, i.interestMinor);
+    const paidPrincipal = minBigint(principalLeft, i.principalMinor);
+    interestLeft -= paidInterest;
+    principalLeft -= paidPrincipal;
+    const whole = paidInterest === i.interestMinor && paidPrincipal === i.principalMinor;
+    const status = whole || settled ? 'paid' : paidInterest + paidPrincipal > 0n ? 'partly_paid' : 'unpaid';
+    return {
+      period: i.period,
+      dueDay: i.dueDay,
+      paymentMinor: i.paymentMinor,
+      interestMinor: i.interestMinor,
+      principalMinor: i.principalMinor,
+      balanceMinor: i.balanceMinor,
+      paidInterestMinor: paidInterest,
+      paidPrincipalMinor: paidPrincipal,
+      status,
+    };
+  });
+}
+
+function scheduleOf(serviced: Serviced | null, offer: Offer | null): FacilitySchedule | null {
+  if (serviced?.product === 'term_loan') return { kind: 'instalments', instalments: instalmentsOf(serviced) };
+  if (serviced?.product === 'credit_line')
+    return {
+      kind: 'statements',
+      statements: serviced.state.unpaidStatements.map((s, index) => ({
+        ...s,
+        paidMinor: index === 0 ? serviced.state.paidTowardsOldest : 0n,
+      })),
+    };
+  return offer === null ? null : { kind: 'forecast', payments: offer.schedule };
+}
+
+function balancesOf(serviced: Serviced, day: number): FacilityBalances {
+  const booked = bookedOf(serviced);
+  const payoff =
+    serviced.product === 'term_loan' && servicedStates.has(serviced.state.status)
+      ? payoffAmount(serviced.state, day)
+      : booked;
+  return {
+    ...booked,
+    deferredFeeMinor: deferredFeeOf(serviced),
+    availableCreditMinor:
+      serviced.product === 'credit_line' ? available(serviced.state.terms, serviced.state.balance) : null,
+    payoffMinor: servicedStates.has(serviced.state.status)
+      ? payoff.fees + payoff.interest + payoff.principal
+      : null,
+  };
+}
+
+/** The facility if it is in scope, with a page of its history; undefined otherwise. */
+export async function facilityReport(
+  tx: ReadTransaction,
+  input: {
+    readonly facilityId: string;
+    readonly scope: ReportScope;
+    readonly day: number;
+    readonly afterSequence: number;
+    readonly limit: number;
+  },
+): Promise<FacilityReport | undefined> {
+  assert(Number.isInteger(input.limit) && input.limit > 0 && input.limit <= pageSize, 'a page size');
+  const row = await tx.financing.facility(input.facilityId);
+  if (row === undefined || !inScope(row, input.scope)) return undefined;
+  const serviced = servicedOf(row);
+  const offerRow = row.offerId === null ? undefined : await tx.financing.offer(row.offerId);
+  const offer = offerRow === undefined ? null : fromTaggedJson<Offer>(offerRow.offerJson);
+  const events = await tx.financing.facilityEvents(row.id, {
+    afterSequence: input.afterSequence,
+    limit: input.limit + 1,
+  });
+  return {
+    row,
+    serviced,
+    offer,
+    balances: serviced === null ? null : balancesOf(serviced, input.day),
+    schedule: scheduleOf(serviced, offer),
+    history: { events: events.slice(0, input.limit).map(parsed), hasMore: events.length > input.limit },
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * The financing reports over HTTP: the portfolio summary, one facility with its schedule and
+ * history, and a merchant's statement for a period (JSON, or CSV of its lines). The reports are
+ * computed in src/app/financing/reports.ts, each in one read transaction; this module scopes keys
+ * — an operator sees everything, a financier only its own facilities, a merchant only itself, a
+ * platform only the merchants it onboarded — parses the query and shapes the answers.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { AppContext } from '../../app/app-context.ts';
+import {
+  type MerchantStatement,
+  merchantStatement,
+  statementDaysMax,
+} from '../../app/financing/merchant-statement.ts';
+import { facilityReport, portfolioReport, type ReportScope } from '../../app/financing/reports.ts';
+import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { dayNumberOfInstant } from '../../domain/time/instant.ts';
+import { actFor, mayActFor, platformScope } from '../merchant-scope.ts';
+import { access, jsonReply, pageLimitDefault, pageLimitMax, principalOf, send } from '../plumbing.ts';
+import { ProblemError } from '../problem.ts';
+import { facilityReportView, portfolioView, statementCsv, statementView } from '../views-financing.ts';
+
+const FinancierId = Type.String({ pattern: '^fin_[A-Za-z0-9_-]{1,60}$' });
+const MerchantId = Type.String({ pattern: '^mer_[A-Za-z0-9_-]{1,60}$' });
+const DateText = (description: string) =>
+  Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: `YYYY-MM-DD: ${description}` });
+
+export const csvContentType = 'text/csv; charset=utf-8';
+
+/** What a key may see: a financier its own facilities, a merchant its own; others all (then checked). */
+function scopeOf(request: FastifyRequest): ReportScope {
+  const principal = principalOf(request);
+  const own = principal.objectId ?? '';
+  if (principal.role === 'financier') return { financierId: own };
+  if (principal.role === 'merchant') return { merchantId: own };
+  return {};
+}
+
+function dayOf(text: string, param: 'from' | 'to'): number {
+  const parsed = parseCalendarDate(text);
+  if (!parsed.ok) throw new ProblemError('parameter_invalid', `${param} must be a date, YYYY-MM-DD`, param);
+  return toDayNumber(parsed.value);
+}
+
+/** The period asked for: whole days, `from` through `to`, at most statementDaysMax of them. */
+function periodOf(query: { readonly from: string; readonly to: string }) {
+  const fromDay = dayOf(query.from, 'from');
+  const toDay = dayOf(query.to, 'to');
+  if (toDay < fromDay) throw new ProblemError('parameter_invalid', 'to must not be before from', 'to');
+  if (toDay - fromDay + 1 > statementDaysMax)
+    throw new ProblemError(
+      'parameter_invalid',
+      `a statement covers at most ${statementDaysMax} days; ask for a shorter period`,
+      'to',
+    );
+  return { fromDay, toDay };
+}
+
+/** The statement this key may see: a financier's needs a facility it funds for the merchant. */
+async function statementFor(
+  app: AppContext,
+  request: FastifyRequest,
+  merchantId: string,
+  period: { readonly fromDay: number; readonly toDay: number },
+): Promise<MerchantStatement> {
+  const scope = scopeOf(request);
+  if (scope.financierId === undefined) await actFor(app, request, merchantId);
+  const statement = await app.store.read(async (tx) => {
+    const funded = (await tx.financing.facilitiesForMerchant(merchantId)).some(
+      (f) => f.financierId === scope.financierId,
+    );
+    if (scope.financierId !== undefined && !funded) return null;
+    return merchantStatement(tx, { merchantId, ...period, scope });
+  });
+  if (statement === null)
+    throw new ProblemError('merchant_not_found', `no merchant ${merchantId} for this key`);
+  return statement;
+}
+
+/** CSV when asked for by `format=csv`, or by an Accept header naming text/csv and no `format`. */
+function wantsCsv(request: FastifyRequest, format: string | undefined): boolean {
+  if (format !== undefined) return format === 'csv';
+  return /(^|,)\s*text\/csv\s*(;|,|$)/i.test(request.headers.accept ?? '');
+}
+
+export function financingReportRoutes(app: AppContext): FastifyPluginAsyncTypebox {
+  return async (server) => {
+    server.get(
+      '/v1/portfolio/summary',
+      access(['operator', 'financier'], {
+        summary: 'The portfolio: originations, outstanding, income, yield, PAR30, defaults and losses',
+        description:
+          'Per currency (amounts in different currencies are never added): overall, by product, by risk grade and by delinquency bucket, with facilities by status. Query `financier_id` narrows an operator key to one financier; a financier key always sees its own facilities only (another `financier_id` answers 403 role_not_allowed). Rates are fractions as decimal strings (`"0.012500"` is 1.25%), null with nothing to divide by.',
+        tags: ['financing'],
+        querystring: Type.Object(
+          { financier_id: Type.Optional(FinancierId) },
+          { additionalProperties: false },
+        ),
+      }),
+      async (request, reply) => {
+        const principal = principalOf(request);
+        let financierId = request.query.financier_id;
+        if (principal.role === 'financier') {
+          if (financierId !== undefined && financierId !== principal.objectId)
+            throw new ProblemError(
+              'role_not_allowed',
+              'a financier key sees its own portfolio only',
+              'financier_id',
+            );
+          financierId = principal.objectId ?? '';
+        }
+        const scope = financierId === undefined ? {} : { financierId };
+        const report = await app.store.read((tx) => portfolioReport(tx, scope));
+        return send(reply, jsonReply(200, portfolioView(financierId ?? null, report)));
+      },
+    );
+
+    server.get(
+      '/v1/facilities/:id',
+      access(['operator', 'financier', 'merchant', 'platform'], {
+        summary: 'One facility: terms, balances, days past due, totals, schedule and history',
+        description: `The schedule is an advance's forecast (from the accepted offer), a term loan's instalments with what is paid of each, or a credit line's unpaid statements. The history is the facility's events, oldest first, a page at a time: \`limit\` of them after \`after_sequence\`. A merchant key sees its own facilities, a financier key those it funds; any other answers 404 facility_not_found. ${platformScope}`,
+        tags: ['financing'],
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        querystring: Type.Object(
+          {
+            after_sequence: Type.Integer({ minimum: 0, default: 0, description: 'history after this event' }),
+            limit: Type.Integer({ minimum: 1, maximum: pageLimitMax, default: pageLimitDefault }),
+          },
+          { additionalProperties: false },
+        ),
+      }),
+      async (request, reply) => {
+        const report = await app.store.read((tx) =>
+          facilityReport(tx, {
+            facilityId: request.params.id,
+            scope: scopeOf(request),
+            day: dayNumberOfInstant(app.clock.nowNs()),
+            afterSequence: request.query.after_sequence,
+            limit: request.query.limit,
+          }),
+        );
+        if (
+          report === undefined ||
+          (principalOf(request).role === 'platform' &&
+            !(await mayActFor(app, request, report.row.merchantId)))
+        )
+          throw new ProblemError('facility_not_found', `no facility ${request.params.id}`);
+        return send(reply, jsonReply(200, facilityReportView(request.url.split('?')[0] as string, report)));
+      },
+    );
+
+    server.get(
+      '/v1/merchants/:id/statement',
+      access(['operator', 'financier', 'merchant', 'platform'], {
+        summary:
+          "A merchant's statement for a period: each facility's lines, balances, and the settlements swept",
+        description: `From \`from\` through \`to\` (at most ${statementDaysMax} days): per facility the opening balance, the lines (date, type, a description in plain words, amount, running balance) and the closing balance, totals per currency, and the settlements swept in the period with what each deducted. \`format=csv\`, or \`Accept: text/csv\`, answers the lines as RFC 4180 CSV, amounts as decimals of the currency's unit. A merchant key asks for itself only; a financier key sees the lines of its own facilities (a merchant it does not fund answers 404 merchant_not_found). ${platformScope}`,
+        tags: ['financing'],
+        params: Type.Object({ id: MerchantId }),
+        querystring: Type.Object(
+          {
+            from: DateText('the first day'),
+            to: DateText('the last day, inclusive'),
+            format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+          },
+          { additionalProperties: false },
+        ),
+      }),
+      async (request, reply) => {
+        const statement = await statementFor(app, request, request.params.id, periodOf(request.query));
+        reply.header('vary', 'accept');
+        if (!wantsCsv(request, request.query.format))
+          return send(reply, jsonReply(200, statementView(statement)));
+        const filename = `statement-${request.params.id}-${request.query.from}-${request.query.to}.csv`;
+        return reply
+          .code(200)
+          .type(csvContentType)
+          .header('content-disposition', `attachment; filename="${filename}"`)
+          .send(statementCsv(statement));
+      },
+    );
+  };
+}
