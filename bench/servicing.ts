@@ -46,7 +46,12 @@ import {
   serviceDay,
   statusOf,
 } from '../src/app/financing/serviced.ts';
-import { dailyDeductionCapBpsDefault, type Settlement, sweepSettlement } from '../src/app/financing/sweep.ts';
+import {
+  dailyDeductionCapBpsDefault,
+  type Settlement,
+  sweepSettlement,
+  sweepSettlements,
+} from '../src/app/financing/sweep.ts';
 import { createAccounts, createTransfers } from '../src/app/ledger/ledger-writes.ts';
 import type { FacilityEventRow, FacilityRow, Store } from '../src/app/ports.ts';
 import { toTaggedJson } from '../src/app/risk/tagged-json.ts';
@@ -445,22 +450,33 @@ export function settlementsOf(merchants: readonly Plan[]): Settlement[] {
   return settlements;
 }
 
+/**
+ * The day's payouts in transactions of `sweepBatch`, alternately swept one `sweepSettlement` call
+ * each (as ingestion calls it) and by one `sweepSettlements` call per transaction: the two paths
+ * measured under the same conditions, on the same book.
+ */
 export async function sweepAll(app: AppContext, settlements: readonly Settlement[]) {
-  let deductions = 0;
-  const started = performance.now();
-  for (const batch of chunk(settlements, sweepBatch)) {
-    deductions += await app.store.write(async (tx) => {
-      let count = 0;
-      for (const settlement of batch) {
-        const swept = await sweepSettlement(tx, app, settlement);
-        if (!swept.ok || swept.value.replayed) throw new Error(`sweep ${settlement.settlementKey} failed`);
-        count += swept.value.waterfall.deductions.filter((d) => d.total > 0n).length;
-      }
-      return count;
+  const paths = {
+    batch: { settlements: 0, deductions: 0, seconds: 0 },
+    perCall: { settlements: 0, deductions: 0, seconds: 0 },
+  };
+  for (const [index, batch] of chunk(settlements, sweepBatch).entries()) {
+    const path = index % 2 === 0 ? paths.batch : paths.perCall;
+    const started = performance.now();
+    const results = await app.store.write(async (tx) => {
+      if (path === paths.batch) return sweepSettlements(tx, app, batch);
+      const each = [];
+      for (const settlement of batch) each.push(await sweepSettlement(tx, app, settlement));
+      return each;
     });
+    path.seconds += (performance.now() - started) / 1000;
+    path.settlements += batch.length;
+    for (const swept of results) {
+      if (!swept.ok || swept.value.replayed) throw new Error('a settlement was not swept');
+      path.deductions += swept.value.waterfall.deductions.filter((d) => d.total > 0n).length;
+    }
   }
-  const seconds = (performance.now() - started) / 1000;
-  return { settlements: settlements.length, deductions, seconds };
+  return paths;
 }
 
 export async function endOfDay(app: AppContext) {
@@ -669,8 +685,11 @@ async function measure(backend: Backend, templates: ReturnType<typeof buildTempl
       `${backend.name} sweep: ${settlements.length} settlements in batches of ${sweepBatch}… `,
     );
     const sweep = await sweepAll(app, settlements);
-    const settlementsPerSecond = Math.round(sweep.settlements / sweep.seconds);
-    process.stderr.write(`${settlementsPerSecond}/s (${sweep.deductions} deductions)\n`);
+    const perSecond = (path: { settlements: number; seconds: number }) =>
+      Math.round(path.settlements / path.seconds);
+    process.stderr.write(
+      `${perSecond(sweep.batch)}/s in batch, ${perSecond(sweep.perCall)}/s one call each (${sweep.batch.deductions + sweep.perCall.deductions} deductions)\n`,
+    );
     process.stderr.write(`${backend.name} eod: ${facilityCount} facilities in pages of ${eodPageSize}… `);
     const eod = await endOfDay(app);
     process.stderr.write(`${eod.seconds.toFixed(2)} s (${eod.postings} postings, ${eod.events} events)\n`);
@@ -680,16 +699,21 @@ async function measure(backend: Backend, templates: ReturnType<typeof buildTempl
       `${backend.name} bare SQL: sweep ${bare.sweepSettlementsPerSecond}/s, eod ${bare.eodSeconds} s (${((performance.now() - started) / 1000).toFixed(1)} s)\n`,
     );
     const results = [
-      {
+      ...(
+        [
+          ['sweep', sweep.batch],
+          ['sweep_one_call_each', sweep.perCall],
+        ] as const
+      ).map(([operation, path]) => ({
         backend: backend.name,
-        operation: 'sweep',
-        settlementsPerSecond,
-        settlements: sweep.settlements,
-        deductions: sweep.deductions,
+        operation,
+        settlementsPerSecond: perSecond(path),
+        settlements: path.settlements,
+        deductions: path.deductions,
         settlementsPerTransaction: sweepBatch,
-        seconds: Number(sweep.seconds.toFixed(3)),
+        seconds: Number(path.seconds.toFixed(3)),
         ...(backend.name === 'sqlite' ? { target: targets.sweepSettlementsPerSecond } : {}),
-      },
+      })),
       {
         backend: backend.name,
         operation: 'eod',

@@ -469,6 +469,8 @@ export interface FinancingReader {
   offersForMerchant(merchantId: string, status?: OfferStatus): Promise<OfferRow[]>;
   facility(id: string): Promise<FacilityRow | undefined>;
   facilitiesForMerchant(merchantId: string): Promise<FacilityRow[]>;
+  /** The facilities of many merchants: each merchant's together and in id order, as one by one. */
+  facilitiesForMerchants(merchantIds: readonly string[]): Promise<FacilityRow[]>;
   /** Facilities in any of these statuses, in id order after `after`: the daily cycle's pages. */
   facilitiesByStatus(
     statuses: readonly string[],
@@ -483,8 +485,12 @@ export interface FinancingReader {
   /** The same for many facilities at once: those with events, by id (a facility with none is absent). */
   lastFacilityEventSequences(facilityIds: readonly string[]): Promise<Map<string, number>>;
   sweep(settlementKey: string): Promise<SweepRow | undefined>;
+  /** The sweeps recorded for any of these settlements, by settlement key. */
+  sweepsByKey(settlementKeys: readonly string[]): Promise<Map<string, SweepRow>>;
   /** A merchant's sweeps from `fromDay` to `toDay`, inclusive, oldest first. */
   sweepsForMerchant(merchantId: string, fromDay: number, toDay: number): Promise<SweepRow[]>;
+  /** The same for many merchants: each merchant's together, in that order. */
+  sweepsForMerchants(merchantIds: readonly string[], fromDay: number, toDay: number): Promise<SweepRow[]>;
   eodRun(day: number): Promise<EodRunRow | undefined>;
   lastEodRun(): Promise<EodRunRow | undefined>;
 }
@@ -510,5 +516,7 @@ export interface FinancingRepository extends FinancingReader {
   appendFacilityEvents(events: readonly FacilityEventRow[]): Promise<void>;
   /** Records a sweep unless one exists for its settlement; answers whether it did. */
   insertSweep(sweep: SweepRow): Promise<boolean>;
+  /** Records many sweeps, each unless one exists for its settlement; answers how many it did. */
+  insertSweeps(sweeps: readonly SweepRow[]): Promise<number>;
   putEodRun(run: EodRunRow): Promise<void>;
 }

@@ -160,6 +160,22 @@ export class KyselyFinancing implements FinancingRepository {
     return rows.map(facilityFromRow);
   }
 
+  async facilitiesForMerchants(merchantIds: readonly string[]): Promise<FacilityRow[]> {
+    const ids = [...new Set(merchantIds)];
+    const found: FacilityRow[] = [];
+    for (let start = 0; start < ids.length; start += idsChunk) {
+      const rows = await this.db
+        .selectFrom('facilities')
+        .selectAll()
+        .where('merchant_id', 'in', ids.slice(start, start + idsChunk))
+        .orderBy('merchant_id')
+        .orderBy('id')
+        .execute();
+      for (const row of rows) found.push(facilityFromRow(row));
+    }
+    return found;
+  }
+
   async facilitiesByStatus(
     statuses: readonly string[],
     page: { readonly after?: string; readonly limit: number },
@@ -234,6 +250,44 @@ export class KyselyFinancing implements FinancingRepository {
       .where('settlement_key', '=', settlementKey)
       .executeTakeFirst();
     return row === undefined ? undefined : sweepFromRow(row);
+  }
+
+  async sweepsByKey(settlementKeys: readonly string[]): Promise<Map<string, SweepRow>> {
+    const keys = [...new Set(settlementKeys)];
+    const found = new Map<string, SweepRow>();
+    for (let start = 0; start < keys.length; start += idsChunk) {
+      const rows = await this.db
+        .selectFrom('settlement_sweeps')
+        .selectAll()
+        .where('settlement_key', 'in', keys.slice(start, start + idsChunk))
+        .execute();
+      for (const row of rows) found.set(row.settlement_key, sweepFromRow(row));
+    }
+    return found;
+  }
+
+  async sweepsForMerchants(
+    merchantIds: readonly string[],
+    fromDay: number,
+    toDay: number,
+  ): Promise<SweepRow[]> {
+    const ids = [...new Set(merchantIds)];
+    const found: SweepRow[] = [];
+    for (let start = 0; start < ids.length; start += idsChunk) {
+      const rows = await this.db
+        .selectFrom('settlement_sweeps')
+        .selectAll()
+        .where('merchant_id', 'in', ids.slice(start, start + idsChunk))
+        .where('day', '>=', fromDay)
+        .where('day', '<=', toDay)
+        .orderBy('merchant_id')
+        .orderBy('day')
+        .orderBy('at_ms')
+        .orderBy('settlement_key')
+        .execute();
+      for (const row of rows) found.push(sweepFromRow(row));
+    }
+    return found;
   }
 
   async sweepsForMerchant(merchantId: string, fromDay: number, toDay: number): Promise<SweepRow[]> {
@@ -391,6 +445,30 @@ export class KyselyFinancing implements FinancingRepository {
       .onConflict((c) => c.column('settlement_key').doNothing())
       .executeTakeFirst();
     return (result.numInsertedOrUpdatedRows ?? 0n) === 1n;
+  }
+
+  async insertSweeps(sweeps: readonly SweepRow[]): Promise<number> {
+    let inserted = 0;
+    for (let start = 0; start < sweeps.length; start += insertChunk) {
+      const result = await this.db
+        .insertInto('settlement_sweeps')
+        .values(
+          sweeps.slice(start, start + insertChunk).map((sweep) => ({
+            settlement_key: sweep.settlementKey,
+            merchant_id: sweep.merchantId,
+            day: sweep.day,
+            currency: sweep.currency,
+            net_minor: sweep.netMinor,
+            deducted_minor: sweep.deductedMinor,
+            split: sweep.splitJson,
+            at_ms: sweep.atMs,
+          })),
+        )
+        .onConflict((c) => c.column('settlement_key').doNothing())
+        .executeTakeFirst();
+      inserted += Number(result.numInsertedOrUpdatedRows ?? 0n);
+    }
+    return inserted;
   }
 
   async putEodRun(run: EodRunRow): Promise<void> {

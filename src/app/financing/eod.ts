@@ -15,7 +15,6 @@
  * account — and a difference stops the run: the books and the facilities must tell one story.
  */
 import { assert } from '../../domain/assert.ts';
-import { transfersPerBatchMax } from '../../domain/ledger/limits.ts';
 import type { Account, TransferInput } from '../../domain/ledger/types.ts';
 import { defaultServicingPolicy, type ServicingPolicy } from '../../domain/products/advance/servicing.ts';
 import { servicedStates } from '../../domain/products/lifecycle.ts';
@@ -32,7 +31,7 @@ import {
   deferredFeeOf,
   facilityEventsOf,
   type NewFacilityEvent,
-  postAll,
+  postGroups,
   rowAfter,
   type Serviced,
   type ServicedState,
@@ -104,25 +103,6 @@ function serviceThrough(
     principalDays,
   });
   return { row, next: state, postings, events };
-}
-
-/** Posts in batches the ledger accepts, never splitting one facility's linked postings. */
-async function postInBatches(
-  tx: WriteTransaction,
-  app: AppContext,
-  groups: readonly (readonly TransferInput[])[],
-  day: string,
-): Promise<void> {
-  let batch: TransferInput[] = [];
-  for (const group of groups) {
-    assert(group.length <= transfersPerBatchMax, 'one facility-day posts fewer than a batch');
-    if (batch.length + group.length > transfersPerBatchMax) {
-      await postAll(tx, app, batch, `end of day ${day}`);
-      batch = [];
-    }
-    batch.push(...group);
-  }
-  await postAll(tx, app, batch, `end of day ${day}`);
 }
 
 function debitBalance(account: Account | undefined): bigint {
@@ -198,11 +178,11 @@ async function servicePage(
       tx,
       done.map((d) => d.row),
     );
-    await postInBatches(
+    await postGroups(
       tx,
       app,
       done.map((d) => d.postings),
-      dayText,
+      `end of day ${dayText}`,
     );
     const events = done.flatMap((d) => d.events);
     await appendEvents(tx, events);

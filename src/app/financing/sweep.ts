@@ -9,6 +9,8 @@
  * left for its own currency's payouts (the FX conversion exists in the domain, wiring it here is
  * the next step).
  */
+
+import { assert } from '../../domain/assert.ts';
 import type { TransferInput } from '../../domain/ledger/types.ts';
 import { isCurrencyCode } from '../../domain/money/currency.ts';
 import { type Amounts, settlementWaterfall, type WaterfallResult } from '../../domain/products/waterfall.ts';
@@ -26,10 +28,9 @@ import {
   inService,
   type NewFacilityEvent,
   owedOf,
-  postAll,
+  postGroups,
   rowAfter,
   type Serviced,
-  updateAll,
 } from './serviced.ts';
 
 /** The cap on a day's total deductions, as a share of the day's settled money (DESIGN: ≤ 30%). */
@@ -102,22 +103,96 @@ export async function sweepSettlement(
   settlement: Settlement,
   dailyCapBps = dailyDeductionCapBpsDefault,
 ): Promise<Result<SweepSplit, SweepProblem>> {
+  const [result] = await sweepSettlements(tx, context, [settlement], dailyCapBps);
+  return result as Result<SweepSplit, SweepProblem>;
+}
+
+/** Settlements per call, at most: an ingest batch's worth. */
+export const sweepSettlementsMax = 8_190;
+
+function invalid(settlement: Settlement): Result<never, SweepProblem> | null {
   if (settlement.settlementKey.trim() === '' || settlement.settlementKey.length > 200)
     return err('settlement_invalid', 'a settlement key is 1–200 characters');
   if (!isCurrencyCode(settlement.currency))
     return err('settlement_invalid', `${settlement.currency} is not an ISO 4217 currency with a minor unit`);
-  const recorded = await tx.financing.sweep(settlement.settlementKey);
-  if (recorded !== undefined) {
-    const stored = fromTaggedJson<{ sweepId: string; waterfall: WaterfallResult }>(recorded.splitJson);
-    return ok({ sweepId: stored.sweepId, settlement, waterfall: stored.waterfall, replayed: true });
+  return null;
+}
+
+/** What the batch has read and changed so far: what a settlement sees of the ones before it. */
+interface Book {
+  /** Each merchant's facilities in id order, as they now stand (rows rewritten by earlier settlements). */
+  readonly facilities: Map<string, FacilityRow[]>;
+  /** Parsed once: a facility's servicing state for its current row. */
+  readonly serviced: Map<FacilityRow, Serviced | null>;
+  /** Sweeps of (merchant, day), recorded before the batch and in it. */
+  readonly sweeps: Map<string, SweepRow[]>;
+  /** Facilities written in the batch: the version read, and the row as it now stands. */
+  readonly written: Map<string, { readonly readVersion: bigint; readonly row: FacilityRow }>;
+  /** Each settlement's transfers, the sweep records and the facility events, in order. */
+  readonly postings: TransferInput[][];
+  readonly recorded: SweepRow[];
+  readonly events: NewFacilityEvent[];
+}
+
+const sweepsKey = (merchantId: string, day: number) => `${merchantId} ${day}`;
+
+async function openBook(tx: WriteTransaction, settlements: readonly Settlement[]): Promise<Book> {
+  const merchants = [...new Set(settlements.map((s) => s.merchantId))];
+  const facilities = new Map<string, FacilityRow[]>(merchants.map((m) => [m, []]));
+  for (const row of await tx.financing.facilitiesForMerchants(merchants))
+    facilities.get(row.merchantId)?.push(row);
+  const sweeps = new Map<string, SweepRow[]>();
+  for (const day of new Set(settlements.map((s) => s.day))) {
+    const those = [...new Set(settlements.filter((s) => s.day === day).map((s) => s.merchantId))];
+    for (const merchantId of those) sweeps.set(sweepsKey(merchantId, day), []);
+    for (const row of await tx.financing.sweepsForMerchants(those, day, day))
+      sweeps.get(sweepsKey(row.merchantId, day))?.push(row);
   }
-  const { facilities, waterfall } = await computeSplit(tx, settlement, dailyCapBps);
+  return {
+    facilities,
+    serviced: new Map(),
+    sweeps,
+    written: new Map(),
+    postings: [],
+    recorded: [],
+    events: [],
+  };
+}
+
+/** The split of one settlement against the book as the settlements before it left it. */
+function splitOf(book: Book, settlement: Settlement, dailyCapBps: number) {
+  const facilities = (book.facilities.get(settlement.merchantId) ?? [])
+    .filter((row) => row.currency === settlement.currency)
+    .flatMap((row) => {
+      if (!book.serviced.has(row)) book.serviced.set(row, inService(row));
+      return book.serviced.get(row) ?? [];
+    });
+  const earlier = (book.sweeps.get(sweepsKey(settlement.merchantId, settlement.day)) ?? []).filter(
+    (s) => s.currency === settlement.currency,
+  );
+  const result = settlementWaterfall({
+    settlementNetMinor: settlement.netMinor,
+    dailyCapBps,
+    settledEarlierTodayMinor: earlier.reduce((sum, s) => sum + (s.netMinor > 0n ? s.netMinor : 0n), 0n),
+    deductedEarlierTodayMinor: earlier.reduce((sum, s) => sum + s.deductedMinor, 0n),
+    facilities: facilities.map((f) => owedOf(f, settlement.day)),
+  });
+  if (!result.ok) throw new Error(`the waterfall refused the facilities' own figures: ${result.detail}`);
+  return { facilities, waterfall: result.value };
+}
+
+/** One settlement swept into the book: its deductions applied, everything to write kept in order. */
+function sweepInto(
+  book: Book,
+  context: OriginationContext,
+  settlement: Settlement,
+  dailyCapBps: number,
+): SweepSplit {
+  const { facilities, waterfall } = splitOf(book, settlement, dailyCapBps);
   const nowMs = context.clock.nowNs() / 1_000_000n;
   const dayText = String(fromDayNumber(settlement.day));
-  const postings: TransferInput[] = [];
-  const rows: FacilityRow[] = [];
-  const events: NewFacilityEvent[] = [];
   const sweepId = context.entropy.id('swp');
+  const postings: TransferInput[] = [];
   for (const deduction of waterfall.deductions) {
     if (deduction.total === 0n) continue;
     const facility = facilities.find((f) => f.row.id === deduction.facilityId) as Serviced;
@@ -125,9 +200,14 @@ export async function sweepSettlement(
     const step = applyPayment(facility, settlement.day, dayText, sweepId, applied);
     postings.push(...step.postings);
     const row = rowAfter(facility, step.next, step.postings, nowMs);
-    rows.push(row);
+    const rows = book.facilities.get(settlement.merchantId) as FacilityRow[];
+    rows[rows.indexOf(facility.row)] = row;
+    book.written.set(row.id, {
+      readVersion: book.written.get(row.id)?.readVersion ?? facility.row.version,
+      row,
+    });
     const booked = bookedOf(step.next);
-    events.push(
+    book.events.push(
       {
         facilityId: facility.row.id,
         day: settlement.day,
@@ -143,11 +223,8 @@ export async function sweepSettlement(
       ...facilityEventsOf(facility.row.id, settlement.day, step.events, nowMs),
     );
   }
-  await updateAll(tx, rows);
-  await postAll(tx, context, postings, `sweep ${settlement.settlementKey}`);
-  await appendEvents(tx, events);
-  for (const row of rows) await closeDebtServiceIfFinal(tx, row);
-  const row: SweepRow = {
+  if (postings.length > 0) book.postings.push(postings);
+  const record: SweepRow = {
     settlementKey: settlement.settlementKey,
     merchantId: settlement.merchantId,
     day: settlement.day,
@@ -157,6 +234,64 @@ export async function sweepSettlement(
     splitJson: toTaggedJson({ sweepId, waterfall }),
     atMs: nowMs,
   };
-  await tx.financing.insertSweep(row);
-  return ok({ sweepId, settlement, waterfall, replayed: false });
+  book.recorded.push(record);
+  book.sweeps.get(sweepsKey(settlement.merchantId, settlement.day))?.push(record);
+  return { sweepId, settlement, waterfall, replayed: false };
+}
+
+/** The book's changes, in sweepSettlement's order: facilities, ledger, events, debt service, sweeps. */
+async function writeBook(tx: WriteTransaction, context: OriginationContext, book: Book, what: string) {
+  const missed = await tx.financing.updateFacilities(
+    [...book.written.values()].map(({ readVersion, row }) => ({
+      facility: row,
+      expectedVersion: readVersion,
+    })),
+  );
+  if (missed.length > 0) throw new Error(`facility ${missed[0]} changed while it was being serviced`);
+  await postGroups(tx, context, book.postings, what);
+  await appendEvents(tx, book.events);
+  for (const { row } of book.written.values()) await closeDebtServiceIfFinal(tx, row);
+  await tx.financing.insertSweeps(book.recorded);
+}
+
+/**
+ * Sweeps many payouts in order, in one transaction, exactly as one `sweepSettlement` after another
+ * would — each sees the facilities and the day's sweeps as the ones before it left them — with one
+ * result per settlement; but each merchant's facilities and sweeps are read once, every transfer is
+ * posted in as few ledger batches as fit, and each facility is written once, at its last version.
+ */
+export async function sweepSettlements(
+  tx: WriteTransaction,
+  context: OriginationContext,
+  settlements: readonly Settlement[],
+  dailyCapBps = dailyDeductionCapBpsDefault,
+): Promise<Result<SweepSplit, SweepProblem>[]> {
+  assert(settlements.length <= sweepSettlementsMax, 'sweepSettlements: more than sweepSettlementsMax');
+  const results: (Result<SweepSplit, SweepProblem> | undefined)[] = settlements.map(
+    (s) => invalid(s) ?? undefined,
+  );
+  const valid = settlements.filter((_, index) => results[index] === undefined);
+  const splits = new Map<string, { sweepId: string; waterfall: WaterfallResult }>();
+  for (const [key, row] of await tx.financing.sweepsByKey(valid.map((s) => s.settlementKey)))
+    splits.set(key, fromTaggedJson<{ sweepId: string; waterfall: WaterfallResult }>(row.splitJson));
+  const book = await openBook(tx, valid);
+  for (const [index, settlement] of settlements.entries()) {
+    if (results[index] !== undefined) continue;
+    const split = splits.get(settlement.settlementKey);
+    if (split !== undefined) {
+      results[index] = ok({ sweepId: split.sweepId, settlement, waterfall: split.waterfall, replayed: true });
+      continue;
+    }
+    const swept = sweepInto(book, context, settlement, dailyCapBps);
+    // The same settlement again later in the batch is a replay of this one.
+    splits.set(settlement.settlementKey, swept);
+    results[index] = ok(swept);
+  }
+  await writeBook(
+    tx,
+    context,
+    book,
+    settlements.length === 1 ? `sweep ${settlements[0]?.settlementKey}` : 'sweep',
+  );
+  return results as Result<SweepSplit, SweepProblem>[];
 }

@@ -166,6 +166,61 @@ export function financingContract(backend: BackendUnderTest): void {
       );
     });
 
+    it('updates many facilities over the versions read, and names the ones it did not', async () => {
+      const [a, b] = ['fac_m0001', 'fac_m0002'];
+      const read = await harness.store.read(async (tx) => [
+        await tx.financing.facility(a),
+        await tx.financing.facility(b),
+      ]);
+      const [rowA, rowB] = read as [FacilityRow, FacilityRow];
+      const missed = await harness.store.write((tx) =>
+        tx.financing.updateFacilities([
+          {
+            facility: { ...rowA, status: 'delinquent', stateJson: '{"a":2}', version: 3n, updatedAtMs: 9n },
+            expectedVersion: 1n,
+          },
+          { facility: { ...rowB, stateJson: '{"b":2}', version: 2n }, expectedVersion: 7n },
+        ]),
+      );
+      assert.deepEqual(missed, [b]);
+      const after = await harness.store.read(async (tx) => [
+        await tx.financing.facility(a),
+        await tx.financing.facility(b),
+      ]);
+      assert.deepEqual(after, [
+        { ...rowA, status: 'delinquent', stateJson: '{"a":2}', version: 3n, updatedAtMs: 9n },
+        rowB,
+      ]);
+      assert.deepEqual(await harness.store.write((tx) => tx.financing.updateFacilities([])), []);
+    });
+
+    it('finds many merchants’ facilities, each merchant’s together and in id order', async () => {
+      const found = await harness.store.read((tx) =>
+        tx.financing.facilitiesForMerchants(['mer_m5', 'mer_m2', 'mer_none', 'mer_m5']),
+      );
+      const one = async (merchantId: string) =>
+        harness.store.read((tx) => tx.financing.facilitiesForMerchant(merchantId));
+      const byMerchant = new Map<string, string[]>();
+      for (const row of found)
+        byMerchant.set(row.merchantId, [...(byMerchant.get(row.merchantId) ?? []), row.id]);
+      assert.deepEqual([...byMerchant.keys()].sort(), ['mer_m2', 'mer_m5']);
+      assert.deepEqual(
+        byMerchant.get('mer_m2'),
+        (await one('mer_m2')).map((f) => f.id),
+      );
+      assert.deepEqual(
+        byMerchant.get('mer_m5'),
+        (await one('mer_m5')).map((f) => f.id),
+      );
+      const merchants = found.map((f) => f.merchantId);
+      assert.deepEqual(
+        merchants.filter((m, i) => m !== merchants[i - 1]).length,
+        2,
+        'each merchant’s together',
+      );
+      assert.deepEqual(await harness.store.read((tx) => tx.financing.facilitiesForMerchants([])), []);
+    });
+
     it('keeps facility events in sequence', async () => {
       await harness.store.write((tx) =>
         tx.financing.appendFacilityEvents(
@@ -189,6 +244,11 @@ export function financingContract(backend: BackendUnderTest): void {
           [3, 20_503, '{"n":3}'],
         ],
       );
+      const newest = await harness.store.read((tx) =>
+        tx.financing.lastFacilityEventSequences(['fac_1', 'fac_none', 'fac_1']),
+      );
+      assert.deepEqual([...newest], [['fac_1', 3]]);
+      assert.equal(await harness.store.read((tx) => tx.financing.lastFacilityEventSequence('fac_1')), 3);
     });
 
     it('records a sweep once per settlement and finds a merchant’s by day', async () => {
@@ -221,6 +281,30 @@ export function financingContract(backend: BackendUnderTest): void {
       );
       assert.equal(found[0]?.netMinor, big);
       assert.equal((await harness.store.read((tx) => tx.financing.sweep('plt stl_9'))) ?? null, null);
+
+      const inserted = await harness.store.write((tx) =>
+        tx.financing.insertSweeps([
+          sweep('plt stl_1', 20_501),
+          { ...sweep('plt stl_3', 20_502), merchantId: 'mer_2' },
+          sweep('plt stl_4', 20_503),
+        ]),
+      );
+      assert.equal(inserted, 2, 'a settlement already swept is not recorded again');
+      assert.equal(await harness.store.write((tx) => tx.financing.insertSweeps([])), 0);
+      const byKey = await harness.store.read((tx) =>
+        tx.financing.sweepsByKey(['plt stl_3', 'plt stl_1', 'plt stl_9']),
+      );
+      assert.deepEqual([...byKey.keys()].sort(), ['plt stl_1', 'plt stl_3']);
+      assert.equal(byKey.get('plt stl_3')?.merchantId, 'mer_2');
+      assert.equal(byKey.get('plt stl_1')?.netMinor, big);
+      const days = await harness.store.read((tx) =>
+        tx.financing.sweepsForMerchants(['mer_2', 'mer_1'], 20_501, 20_502),
+      );
+      const mine = (merchantId: string) =>
+        days.filter((d) => d.merchantId === merchantId).map((d) => d.settlementKey);
+      assert.deepEqual(mine('mer_1'), ['plt stl_1', 'plt stl_2']);
+      assert.deepEqual(mine('mer_2'), ['plt stl_3']);
+      assert.equal(days.length, 3);
     });
 
     it('creates, advances and finds daily-cycle runs', async () => {

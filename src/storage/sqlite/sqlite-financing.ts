@@ -75,6 +75,15 @@ export class SqliteFinancing extends KyselyFinancing {
     return this.statements.forMerchant.all(merchantId).map(facilityFromRow);
   }
 
+  override async facilitiesForMerchants(merchantIds: readonly string[]): Promise<FacilityRow[]> {
+    // Each merchant's in the order given, not sorted by merchant: callers group them, and a
+    // merchant's own stay in id order.
+    const found: FacilityRow[] = [];
+    for (const merchantId of new Set(merchantIds))
+      for (const row of this.statements.forMerchant.all(merchantId)) found.push(facilityFromRow(row));
+    return found;
+  }
+
   override async facilitiesByStatus(
     statuses: readonly string[],
     page: { readonly after?: string; readonly limit: number },
@@ -110,6 +119,27 @@ export class SqliteFinancing extends KyselyFinancing {
     return row === undefined ? undefined : sweepFromRow(row);
   }
 
+  override async sweepsByKey(settlementKeys: readonly string[]): Promise<Map<string, SweepRow>> {
+    const found = new Map<string, SweepRow>();
+    for (const key of settlementKeys) {
+      const row = this.statements.sweep.get(key);
+      if (row !== undefined) found.set(key, sweepFromRow(row));
+    }
+    return found;
+  }
+
+  override async sweepsForMerchants(
+    merchantIds: readonly string[],
+    fromDay: number,
+    toDay: number,
+  ): Promise<SweepRow[]> {
+    const found: SweepRow[] = [];
+    for (const merchantId of new Set(merchantIds))
+      for (const row of this.statements.sweepsForMerchant.all(merchantId, fromDay, toDay))
+        found.push(sweepFromRow(row));
+    return found;
+  }
+
   override async sweepsForMerchant(merchantId: string, fromDay: number, toDay: number): Promise<SweepRow[]> {
     return this.statements.sweepsForMerchant.all(merchantId, fromDay, toDay).map(sweepFromRow);
   }
@@ -143,6 +173,12 @@ export class SqliteFinancing extends KyselyFinancing {
   override async appendFacilityEvents(events: readonly FacilityEventRow[]): Promise<void> {
     for (const e of events)
       this.statements.insertEvent.run(e.facilityId, e.sequence, e.day, e.type, e.detailJson, e.atMs);
+  }
+
+  override async insertSweeps(sweeps: readonly SweepRow[]): Promise<number> {
+    let inserted = 0;
+    for (const sweep of sweeps) if (await this.insertSweep(sweep)) inserted += 1;
+    return inserted;
   }
 
   override async insertSweep(sweep: SweepRow): Promise<boolean> {
