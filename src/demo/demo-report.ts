@@ -45,10 +45,11 @@ export function demoReport(plan: DemoPlan, result: DemoResult): string[] {
     `champion      scorecard v${champion.version}, trained on what was known before lending began: ${number(champion.observations)} observations of ` +
       `${number(champion.merchants)} merchants, ${number(champion.bad)} of them ${champion.widened ? 'before distress (any time before lending)' : `distressed within ${champion.horizonDays} days`}; ` +
       `AUC ${champion.auc.toFixed(3)} on merchants held out`,
-    `lending       ${result.rounds} rounds (everyone on the first day, then every 30 days the merchants who want financing and have none live)`,
+    `lending       ${result.rounds} rounds: everyone on the first day, then every 30 days the merchants who want financing and have none live, or whose advance is 75% repaid (a refill)`,
     `              ${number(tally.decisions)} decisions: ${number(tally.approved)} approved; declined: ${counts(tally.declined) || 'none'}`,
     `              ${number(tally.offers)} offers; ${number([...tally.disbursed.values()].reduce((a, b) => a + b, 0))} accepted and paid out ` +
-      `(${counts(tally.disbursed) || 'none'})${tally.fundingUnavailable > 0 ? `; ${number(tally.fundingUnavailable)} found no pool with the cash` : ''}`,
+      `(${counts(tally.disbursed) || 'none'}; ${number(tally.refills)} of the advances refills)` +
+      `${tally.refused.size > 0 ? `; refused: ${counts(tally.refused)}` : ''}`,
     `pools         ${result.pools.map((p) => `${p.financierId} ${p.currency} ${formatAmount(p.amountMinor, p.currency)}`).join(', ')}`,
   ];
   if (portfolio.unserviced.size > 0) lines.push(`not serviced  ${counts(portfolio.unserviced)}`);

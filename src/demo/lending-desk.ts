@@ -7,12 +7,15 @@
  */
 import type { AppContext } from '../app/app-context.ts';
 import { acceptOffer, confirmDisbursement, makeOffers } from '../app/financing/origination.ts';
-import type { OfferRow, Store } from '../app/ports.ts';
+import { servicedOf } from '../app/financing/serviced.ts';
+import type { FacilityRow, OfferRow, Store } from '../app/ports.ts';
 import { grantConsent } from '../app/risk/consents.ts';
 import { decisionCacheOf } from '../app/risk/decision-cache.ts';
 import { currentModels, type Decided, gatherInputs, storeDecisions } from '../app/risk/decisions.ts';
 import { refusedChampion } from '../app/risk/models.ts';
 import { consentDurationDaysMax, dataSources } from '../domain/consent/consent.ts';
+import { servicedStates } from '../domain/products/lifecycle.ts';
+import { refillEligibility } from '../domain/products/refill.ts';
 import { hashText, Prng } from '../simulator/prng.ts';
 
 /** Merchants decided per read and per write, as `capstan decide --all` does. */
@@ -37,12 +40,18 @@ export function isTaker(taste: LendingTaste, merchantId: string): boolean {
 
 /**
  * The offer a taker accepts: a term loan with `termLoanShare` when one is offered, otherwise an
- * advance — the full limit half the time, a smaller size otherwise. Credit lines are offered but
- * cannot be accepted yet, so they are never chosen.
+ * advance — the full limit half the time, a smaller size otherwise; a merchant refilling an advance
+ * takes a (refill) advance. Credit lines are not chosen: a line is drawn on, not paid out, and
+ * the demo's merchants do not draw.
  */
-export function chooseOffer(taste: LendingTaste, offers: readonly OfferRow[], day: number): OfferRow | null {
+export function chooseOffer(
+  taste: LendingTaste,
+  offers: readonly OfferRow[],
+  day: number,
+  options: { readonly advancesOnly?: boolean } = {},
+): OfferRow | null {
   const random = new Prng(hashText(`${taste.seed}:choice:${offers[0]?.merchantId ?? ''}`), day);
-  const loans = offers.filter((o) => o.product === 'term_loan');
+  const loans = options.advancesOnly ? [] : offers.filter((o) => o.product === 'term_loan');
   const advances = offers
     .filter((o) => o.product === 'advance')
     .sort((a, b) => (a.amountMinor > b.amountMinor ? -1 : a.amountMinor < b.amountMinor ? 1 : 0));
@@ -52,6 +61,47 @@ export function chooseOffer(taste: LendingTaste, offers: readonly OfferRow[], da
   const draw = random.float();
   const index = draw < 0.5 ? 0 : draw < 0.8 ? 1 : 2;
   return advances[Math.min(index, advances.length - 1)] ?? null;
+}
+
+/** Each merchant's facilities being serviced. */
+export async function liveFacilities(store: Store): Promise<Map<string, FacilityRow[]>> {
+  const live = new Map<string, FacilityRow[]>();
+  for (let after: string | undefined; ; ) {
+    const page = await store.read((tx) =>
+      tx.financing.facilitiesByStatus([...servicedStates], {
+        ...(after === undefined ? {} : { after }),
+        limit: 1_000,
+      }),
+    );
+    for (const row of page) live.set(row.merchantId, [...(live.get(row.merchantId) ?? []), row]);
+    if (page.length < 1_000) return live;
+    after = page.at(-1)?.id;
+  }
+}
+
+/**
+ * Who asks for financing in a monthly round: the takers with nothing live, and the takers whose one
+ * live facility is an advance eligible for a refill (75% repaid, in good standing) — they are
+ * offered refills, which pay the old advance off first.
+ */
+export async function whoAsks(
+  store: Store,
+  merchantIds: readonly string[],
+  day: number,
+  taste: LendingTaste,
+): Promise<{ readonly asking: string[]; readonly refilling: ReadonlySet<string> }> {
+  const live = await liveFacilities(store);
+  const refilling = new Set<string>();
+  const asking = merchantIds.filter((id) => {
+    if (!isTaker(taste, id)) return false;
+    const facilities = live.get(id) ?? [];
+    if (facilities.length === 0) return true;
+    const only = facilities.length === 1 ? servicedOf(facilities[0] as FacilityRow) : null;
+    if (only?.product !== 'advance' || !refillEligibility(only.state, day).eligible) return false;
+    refilling.add(id);
+    return true;
+  });
+  return { asking, refilling };
 }
 
 /** Every merchant the feature store has seen, in id order. */
@@ -100,8 +150,10 @@ export interface RoundTally {
   offers: number;
   /** Accepted and disbursed, by product. */
   readonly disbursed: Map<string, number>;
-  /** Acceptances no pool could fund. */
-  fundingUnavailable: number;
+  /** Refill advances among those disbursed. */
+  refills: number;
+  /** Acceptances refused, by code (no pool with the cash, a refill no longer available). */
+  readonly refused: Map<string, number>;
 }
 
 export function emptyTally(): RoundTally {
@@ -111,7 +163,8 @@ export function emptyTally(): RoundTally {
     declined: new Map(),
     offers: 0,
     disbursed: new Map(),
-    fundingUnavailable: 0,
+    refills: 0,
+    refused: new Map(),
   };
 }
 
@@ -141,6 +194,7 @@ async function originateBatch(
   decided: readonly Decided[],
   day: number,
   taste: LendingTaste,
+  refilling: ReadonlySet<string>,
   tally: RoundTally,
 ): Promise<void> {
   await app.store.write(async (tx) => {
@@ -150,19 +204,21 @@ async function originateBatch(
       if (!offers.ok) throw new Error(`offers for ${row.id}: ${offers.detail ?? offers.code}`);
       tally.offers += offers.value.length;
       if (!isTaker(taste, row.merchantId)) continue;
-      const chosen = chooseOffer(taste, offers.value, day);
+      const refill = refilling.has(row.merchantId);
+      const chosen = chooseOffer(taste, offers.value, day, { advancesOnly: refill });
       if (chosen === null) continue;
       const accepted = await acceptOffer(tx, app, { offerId: chosen.id, merchantId: row.merchantId, day });
       if (!accepted.ok) {
-        if (accepted.code !== 'funding_unavailable')
+        if (accepted.code !== 'funding_unavailable' && accepted.code !== 'refill_not_available')
           throw new Error(`acceptance of ${chosen.id}: ${accepted.detail ?? accepted.code}`);
-        tally.fundingUnavailable += 1;
+        count(tally.refused, accepted.code);
         continue;
       }
       const paid = await confirmDisbursement(tx, app, { facilityId: accepted.value.facility.id, day });
       if (!paid.ok)
         throw new Error(`disbursement of ${accepted.value.facility.id}: ${paid.detail ?? paid.code}`);
       count(tally.disbursed, chosen.product);
+      if (refill) tally.refills += 1;
     }
   });
 }
@@ -174,7 +230,7 @@ export async function lendingRound(
   day: number,
   taste: LendingTaste,
   tally: RoundTally,
-  onBatch: (done: number) => void = () => {},
+  options: { readonly refilling?: ReadonlySet<string>; readonly onBatch?: (done: number) => void } = {},
 ): Promise<void> {
   for (let start = 0; start < merchantIds.length; start += lendingBatchMerchants) {
     const decided = await decideBatch(app, merchantIds.slice(start, start + lendingBatchMerchants), day);
@@ -183,7 +239,7 @@ export async function lendingRound(
       if (row.outcome === 'approved') tally.approved += 1;
       else count(tally.declined, record.view.reasons[0]?.code ?? 'unknown');
     }
-    await originateBatch(app, decided, day, taste, tally);
-    onBatch(Math.min(merchantIds.length, start + lendingBatchMerchants));
+    await originateBatch(app, decided, day, taste, options.refilling ?? new Set(), tally);
+    options.onBatch?.(Math.min(merchantIds.length, start + lendingBatchMerchants));
   }
 }

@@ -16,6 +16,8 @@ export interface FeedDay {
   readonly date: CalendarDate;
   /** In time order. */
   readonly records: readonly SourceRecord[];
+  /** Each record's event type. */
+  readonly types: readonly string[];
 }
 
 export interface MarketplaceFeed {
@@ -53,7 +55,8 @@ export function createMarketplaceFeed(options: {
         const records = lines.map((raw, index) => ({ origin, line: written + index + 1, raw }));
         written += lines.length;
         spentMs += performance.now() - started;
-        yield { day: firstDay + step.value.dayIndex, date: step.value.date, records };
+        const types = step.value.events.map((event) => event.type);
+        yield { day: firstDay + step.value.dayIndex, date: step.value.date, records, types };
       }
     },
     distressedThrough(throughDay) {

@@ -4,9 +4,10 @@
  * on the first lending day two financiers fund their pools, every merchant consents, a champion is
  * trained on that history alone and a first lending round decides everyone, makes offers and pays
  * out what the takers accept. Then for each day of the lending year: every 30 days a round for the
- * takers without a live facility; the day's events ingested — each `settlement.paid` swept against
- * the merchant's facilities as it arrives — and the daily cycle run for the day. Each step goes
- * through the same use cases as the API and the CLI; nothing is written around them.
+ * takers without a live facility or with an advance ready for a refill; the day's payouts ingested — each `settlement.paid` swept against
+ * the merchant's facilities as it arrives — and its other events in bulk (platform-sender.ts); and
+ * the daily cycle run for the day. Each step goes through the same use cases as the API and the
+ * CLI; nothing is written around them.
  */
 import type { AppContext } from '../app/app-context.ts';
 import { runEndOfDay } from '../app/financing/eod.ts';
@@ -15,7 +16,6 @@ import { ingestBatch, ingestBatchRecordsMax } from '../app/ingest/ingest.ts';
 import type { RecordParser, SourceRecord } from '../app/ingest/records.ts';
 import { assert } from '../domain/assert.ts';
 import { exponentOf, isCurrencyCode } from '../domain/money/currency.ts';
-import { servicedStates } from '../domain/products/lifecycle.ts';
 import { defaultSimulatorConfig } from '../simulator/config.ts';
 import { type Champion, trainChampion } from './champion.ts';
 import type { DemoClock } from './demo-clock.ts';
@@ -24,13 +24,14 @@ import {
   defaultLendingTaste,
   emptyTally,
   grantConsents,
-  isTaker,
   type LendingTaste,
   lendingRound,
   type RoundTally,
+  whoAsks,
 } from './lending-desk.ts';
 import { createMarketplaceFeed } from './marketplace-feed.ts';
 import type { DemoPlan } from './plan.ts';
+import { PlatformSender } from './platform-sender.ts';
 import { collectPortfolio, type DemoPortfolio } from './portfolio.ts';
 
 export const lendingRoundEveryDays = 30;
@@ -92,11 +93,16 @@ interface Running {
   events: number;
 }
 
-/** Ingests records in batches of one transaction each, at `second` of `day`. */
-async function ingest(run: Running, records: readonly SourceRecord[], day: number): Promise<void> {
+/** Ingests records in batches of one transaction each, at `secondOfDay` of `day`. */
+async function ingest(
+  run: Running,
+  records: readonly SourceRecord[],
+  day: number,
+  secondOfDay: number,
+): Promise<void> {
   if (records.length === 0) return;
   const started = performance.now();
-  run.clock.moveTo(day, ingestSecond);
+  run.clock.moveTo(day, secondOfDay);
   for (let start = 0; start < records.length; start += ingestBatchRecordsMax) {
     const parsed = records.slice(start, start + ingestBatchRecordsMax).map(run.parse);
     const outcomes = await run.app.store.write((tx) => ingestBatch(tx, run.app, parsed));
@@ -129,26 +135,11 @@ async function fundPools(run: Running, merchants: number) {
   return pools;
 }
 
-/** Merchants with a facility being serviced: they are not decided again until it ends. */
-async function merchantsWithLiveFacility(app: AppContext): Promise<Set<string>> {
-  const live = new Set<string>();
-  for (let after: string | undefined; ; ) {
-    const page = await app.store.read((tx) =>
-      tx.financing.facilitiesByStatus([...servicedStates], {
-        ...(after === undefined ? {} : { after }),
-        limit: 1_000,
-      }),
-    );
-    for (const row of page) live.add(row.merchantId);
-    if (page.length < 1_000) return live;
-    after = page.at(-1)?.id;
-  }
-}
-
 async function round(
   run: Running,
   day: number,
   merchantIds: readonly string[],
+  refilling: ReadonlySet<string>,
   taste: LendingTaste,
   tally: RoundTally,
   hooks: DemoHooks | null,
@@ -156,7 +147,10 @@ async function round(
   const started = performance.now();
   run.clock.moveTo(day, lendingSecond);
   const progress = hooks?.phase('deciding, offering, paying out', merchantIds.length);
-  await lendingRound(run.app, merchantIds, day, taste, tally, (done) => progress?.update(done));
+  await lendingRound(run.app, merchantIds, day, taste, tally, {
+    refilling,
+    onBatch: (done) => progress?.update(done),
+  });
   progress?.finish();
   run.timings.lendingMs += performance.now() - started;
 }
@@ -185,18 +179,18 @@ export async function runDemo(
   const consented = new Set<string>();
   const days = feed.days();
 
+  const sender = new PlatformSender(
+    (records, day, second) => ingest(run, records, day, second),
+    ingestSecond,
+  );
   const history = hooks.phase('simulating and ingesting the history', plan.warmUpDays);
-  let pending: SourceRecord[] = [];
   for (let index = 0; index < plan.warmUpDays; index += 1) {
-    const day = days.next();
-    assert(!day.done, 'the simulation covers the warm-up');
-    pending.push(...day.value.records);
-    if (pending.length >= ingestBatchRecordsMax || index === plan.warmUpDays - 1) {
-      await ingest(run, pending, day.value.day);
-      pending = [];
-    }
+    const step = days.next();
+    assert(!step.done, 'the simulation covers the warm-up');
+    await sender.historyDay(step.value);
     history.update(index + 1);
   }
+  await sender.flush(plan.firstDay + plan.warmUpDays - 1, ingestSecond);
   history.finish(`${run.events.toLocaleString('en-US')} events`);
 
   const firstLendingDay = plan.firstDay + plan.warmUpDays;
@@ -213,7 +207,7 @@ export async function runDemo(
   );
   if (!champion.ok) throw new DemoStopped(champion.detail ?? champion.code);
   timings.trainMs += performance.now() - trainStarted;
-  await round(run, firstLendingDay, merchants, taste, tally, hooks);
+  await round(run, firstLendingDay, merchants, new Set(), taste, tally, hooks);
 
   let rounds = 1;
   const lending = hooks.phase('lending: ingest, sweep, end of day', plan.lendingDays);
@@ -222,15 +216,15 @@ export async function runDemo(
     assert(!step.done, 'the simulation covers the lending year');
     const { day } = step.value;
     if (index > 0 && index % lendingRoundEveryDays === 0) {
+      await sender.flush(day, 0);
       const everyone = await allMerchants(app.store);
-      clock.moveTo(day, 0);
       await grantConsents(app, everyone, consented);
-      const live = await merchantsWithLiveFacility(app);
-      const asking = everyone.filter((id) => isTaker(taste, id) && !live.has(id));
-      await round(run, day, asking, taste, tally, null);
+      const { asking, refilling } = await whoAsks(app.store, everyone, day, taste);
+      await round(run, day, asking, refilling, taste, tally, null);
       rounds += 1;
     }
-    await ingest(run, step.value.records, day);
+    await sender.lendingDay(step.value);
+    if (index === plan.lendingDays - 1) await sender.flush(day, ingestSecond);
     const closeStarted = performance.now();
     clock.moveTo(day, closeSecond);
     const closed = await runEndOfDay(app, day);
