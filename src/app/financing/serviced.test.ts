@@ -1,8 +1,8 @@
 /**
- * The facility state's fast codec reads and writes the very tagged JSON of tagged-json.ts: the
- * same text from the same value and the same value from the same text — for the states the
- * products store (an advance with its repayment history, a term loan with its schedule) and for
- * any JSON with bigints in it, nested and in arrays, and look-alikes that are not bigints.
+ * A facility's stored state read without a reviver gives the very values fromTaggedJson gives —
+ * for the states the products store (an advance with its repayment history, a term loan with its
+ * schedule) and for any JSON with bigints in it, nested and in arrays, own "__proto__" keys, and
+ * look-alikes that are not bigints.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -11,18 +11,17 @@ import { applyAdvanceDeduction, disbursedAdvance } from '../../domain/products/a
 import { emptyTally } from '../../domain/products/tally.ts';
 import { disbursedTermLoan } from '../../domain/products/term-loan/servicing.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
-import { parseStoredState, storedStateJson } from './serviced.ts';
+import { parseStoredState } from './serviced.ts';
 
 const book = { financierId: 'fin_a', currency: 'USD', facilityId: 'fac_01' };
 
-function sameBothWays(value: unknown): void {
+function readsAlike(value: unknown): void {
   const text = toTaggedJson(value);
-  assert.equal(storedStateJson(value), text);
   assert.deepEqual(parseStoredState(text), fromTaggedJson(text));
 }
 
-describe('stored facility state codec', () => {
-  it('writes and reads a serviced advance and term loan exactly as tagged JSON does', () => {
+describe('reading a stored facility state', () => {
+  it('reads a serviced advance and term loan as tagged JSON does', () => {
     let advance = disbursedAdvance(
       book,
       'mer_1',
@@ -60,7 +59,7 @@ describe('stored facility state codec', () => {
       ['advance', advance],
       ['term_loan', loan.value],
     ] as const)
-      sameBothWays({
+      readsAlike({
         phase: 'serviced',
         product,
         servicing,
@@ -97,7 +96,6 @@ describe('stored facility state codec', () => {
     fc.assert(
       fc.property(tree, (value) => {
         const text = toTaggedJson(value);
-        assert.equal(storedStateJson(value), text);
         // Look-alikes such as {"$bigint": "x"} are not valid bigints: both codecs refuse them alike.
         let expected: unknown;
         try {

@@ -75,13 +75,15 @@ export class LedgerRejected extends Error {
 const products = new Set(['advance', 'term_loan', 'credit_line']);
 
 /*
- * A facility's stored state in the tagged JSON of ../risk/tagged-json.ts, byte for byte, read and
- * written without a callback per value: JSON.parse, then one walk turning every {"$bigint": "…"}
- * back into a bigint; and the text written directly, a bigint as {"$bigint": "…"}. An advance
- * carries its repayment history, so every sweep and every day of every facility reads and writes
- * kilobytes of it: with the reviver and replacer of tagged-json.ts that was the largest share of
- * the daily cycle's and the sweep's time (measured on 3.6 KB states, best of 12: a read 75 → 27 µs,
- * a write 25 → 20 µs). serviced.test.ts holds the two to the same text and values.
+ * A facility's stored state is read without a reviver: JSON.parse, then one walk turning every
+ * {"$bigint": "…"} back into a bigint — the values fromTaggedJson gives. An advance carries its
+ * repayment history, so every sweep and every day of every facility reads kilobytes of it, and the
+ * reviver, called for every value, was the largest share of the daily cycle's and the sweep's time.
+ * Measured on the bench's 3.6 KB states as the daily cycle handles them (a page of 500 read, moved
+ * on, written and held until the page ends): a read 69 → 25 µs. Writing stays toTaggedJson's
+ * replacer: a copy of the tree for a plain JSON.stringify, and the text written piece by piece,
+ * both measured faster alone and slower there (the garbage collector pays for what is held).
+ * serviced.test.ts holds the two reads to the same values.
  */
 
 function untag(value: unknown): unknown {
@@ -111,57 +113,10 @@ function untag(value: unknown): unknown {
   return record;
 }
 
-/**
- * JSON.stringify's text for `value` (undefined where it leaves the value out), a bigint written
- * {"$bigint": "…"} as tagged-json.ts writes it.
- */
-function emit(value: unknown, key: string): string | undefined {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-      return Number.isFinite(value) ? String(value) : 'null';
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'bigint':
-      return `{"$bigint":"${value}"}`;
-    case 'object':
-      break;
-    default:
-      return undefined;
-  }
-  if (value === null) return 'null';
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
-    return emit((value as { toJSON: (key: string) => unknown }).toJSON(key), key);
-  if (value instanceof Number || value instanceof String || value instanceof Boolean)
-    return emit(value.valueOf(), key);
-  if (Array.isArray(value)) {
-    let text = '[';
-    for (let i = 0; i < value.length; i += 1) {
-      if (i > 0) text += ',';
-      text += emit(value[i], String(i)) ?? 'null';
-    }
-    return `${text}]`;
-  }
-  let text = '{';
-  for (const name of Object.keys(value)) {
-    const item = emit((value as Record<string, unknown>)[name], name);
-    if (item === undefined) continue;
-    if (text.length > 1) text += ',';
-    text += `${JSON.stringify(name)}:${item}`;
-  }
-  return `${text}}`;
-}
-
 /** Reads stored state: the same values as fromTaggedJson. */
 export function parseStoredState<T = StoredFacility>(json: string): T {
   const parsed: unknown = JSON.parse(json);
   return (typeof parsed === 'object' && parsed !== null ? untag(parsed) : parsed) as T;
-}
-
-/** Writes stored state: the same text as toTaggedJson. */
-export function storedStateJson(value: unknown): string {
-  return emit(value, '') as string;
 }
 
 /** The facility's servicing state, or null when it is not being serviced (not yet, or no longer). */
@@ -302,7 +257,7 @@ export function rowAfter(
   return {
     ...facility.row,
     status: statusOf(next),
-    stateJson: storedStateJson(stored),
+    stateJson: toTaggedJson(stored),
     version: facility.row.version + 1n,
     updatedAtMs: nowMs,
   };
