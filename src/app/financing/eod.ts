@@ -17,7 +17,7 @@
 import { assert } from '../../domain/assert.ts';
 import type { Account, TransferInput } from '../../domain/ledger/types.ts';
 import { defaultServicingPolicy, type ServicingPolicy } from '../../domain/products/advance/servicing.ts';
-import { servicedStates } from '../../domain/products/lifecycle.ts';
+import { finalStates, servicedStates } from '../../domain/products/lifecycle.ts';
 import { facilityAccount } from '../../domain/products/postings.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
@@ -109,51 +109,56 @@ function debitBalance(account: Account | undefined): bigint {
   return account === undefined ? 0n : account.debitsPosted - account.creditsPosted;
 }
 
-/** The facilities' balances against their ledger accounts: any difference is a bug, and stops the run. */
-async function assertBooksAgree(
-  tx: WriteTransaction,
-  facilities: readonly { readonly row: FacilityRow; readonly next: ServicedState }[],
-): Promise<void> {
-  const ids = facilities.flatMap(({ row }) => {
-    const book = { facilityId: row.id, financierId: row.financierId, currency: row.currency };
-    return [
+/** What a facility's ledger accounts must hold once it is through the day. */
+interface Expected {
+  readonly facilityId: string;
+  /** Principal, interest and fees receivable (debit balances) and the deferred fee (a credit balance). */
+  readonly accountIds: readonly [string, string, string, string];
+  readonly balances: readonly [bigint, bigint, bigint, bigint];
+}
+
+function expectedOf(row: FacilityRow, next: ServicedState): Expected {
+  const book = { facilityId: row.id, financierId: row.financierId, currency: row.currency };
+  const booked = bookedOf(next);
+  return {
+    facilityId: row.id,
+    accountIds: [
       facilityAccount.principal(book),
       facilityAccount.interest(book),
       facilityAccount.fees(book),
       facilityAccount.deferredFee(book),
-    ];
-  });
-  const accounts = await tx.ledger.accountsByIds(ids);
-  for (const [index, { row, next }] of facilities.entries()) {
-    const booked = bookedOf(next);
-    const [principal, interest, fees, deferred] = ids.slice(index * 4, index * 4 + 4) as [
-      string,
-      string,
-      string,
-      string,
-    ];
-    const deferredAccount = accounts.get(deferred);
+    ],
+    balances: [booked.principal, booked.interest, booked.fees, deferredFeeOf(next)],
+  };
+}
+
+/** The facilities' balances against their ledger accounts: any difference is a bug, and stops the run. */
+async function assertBooksAgree(tx: WriteTransaction, facilities: readonly Expected[]): Promise<void> {
+  const accounts = await tx.ledger.accountsByIds(facilities.flatMap((f) => f.accountIds));
+  for (const { facilityId, accountIds, balances } of facilities) {
+    const [principal, interest, fees, deferred] = accountIds.map((id) => debitBalance(accounts.get(id)));
     const ledger = {
-      principal: debitBalance(accounts.get(principal)),
-      interest: debitBalance(accounts.get(interest)),
-      fees: debitBalance(accounts.get(fees)),
-      deferred: deferredAccount === undefined ? 0n : -debitBalance(deferredAccount),
+      principal: principal as bigint,
+      interest: interest as bigint,
+      fees: fees as bigint,
+      deferred: -(deferred as bigint),
     };
+    const [p, i, f, d] = balances;
     assert(
-      ledger.principal === booked.principal &&
-        ledger.interest === booked.interest &&
-        ledger.fees === booked.fees &&
-        ledger.deferred === deferredFeeOf(next),
-      `facility ${row.id} disagrees with its ledger accounts: facility ${JSON.stringify(
-        {
-          ...booked,
-          deferred: deferredFeeOf(next),
-        },
+      ledger.principal === p && ledger.interest === i && ledger.fees === f && ledger.deferred === d,
+      `facility ${facilityId} disagrees with its ledger accounts: facility ${JSON.stringify(
+        { principal: p, interest: i, fees: f, deferred: d },
         (_k, v) => (typeof v === 'bigint' ? String(v) : v),
       )}, ledger ${JSON.stringify(ledger, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
     );
   }
 }
+
+/**
+ * Facility rows written at a time while a page is worked: a page's states are not all held at
+ * once (their text and parsed trees were the garbage collector's largest cost).
+ */
+const facilityWritesMax = 100;
 
 async function servicePage(
   app: AppContext,
@@ -169,37 +174,42 @@ async function servicePage(
       ...(after === null ? {} : { after }),
       limit: options.pageSize,
     });
-    const done = rows.flatMap((row) => {
+    const postings: TransferInput[][] = [];
+    const events: NewFacilityEvent[] = [];
+    const expected: Expected[] = [];
+    const finals: FacilityRow[] = [];
+    let written: FacilityRow[] = [];
+    for (const row of rows) {
       const facility = servicedOf(row);
-      if (facility === null || facility.servicedThroughDay >= day) return [];
-      return [serviceThrough(facility, day, options.policy, nowMs)];
-    });
-    await updateAll(
-      tx,
-      done.map((d) => d.row),
-    );
-    await postGroups(
-      tx,
-      app,
-      done.map((d) => d.postings),
-      `end of day ${dayText}`,
-    );
-    const events = done.flatMap((d) => d.events);
+      if (facility === null || facility.servicedThroughDay >= day) continue;
+      const done = serviceThrough(facility, day, options.policy, nowMs);
+      written.push(done.row);
+      postings.push(done.postings);
+      events.push(...done.events);
+      expected.push(expectedOf(done.row, done.next));
+      if (finalStates.has(done.row.status as never)) finals.push(done.row);
+      if (written.length === facilityWritesMax) {
+        await updateAll(tx, written);
+        written = [];
+      }
+    }
+    await updateAll(tx, written);
+    await postGroups(tx, app, postings, `end of day ${dayText}`);
     await appendEvents(tx, events);
-    for (const d of done) await closeDebtServiceIfFinal(tx, d.row);
-    await assertBooksAgree(tx, done);
+    for (const row of finals) await closeDebtServiceIfFinal(tx, row);
+    await assertBooksAgree(tx, expected);
     const lastId = rows.at(-1)?.id ?? null;
     await tx.financing.putEodRun({
       day,
       status: 'running',
       cursor: lastId,
-      facilitiesDone: facilitiesDone + BigInt(done.length),
+      facilitiesDone: facilitiesDone + BigInt(expected.length),
       startedAtMs: (await tx.financing.eodRun(day))?.startedAtMs ?? nowMs,
       finishedAtMs: null,
     });
     return {
-      facilities: done.length,
-      postings: done.reduce((sum, d) => sum + d.postings.length, 0),
+      facilities: expected.length,
+      postings: postings.reduce((sum, p) => sum + p.length, 0),
       events: events.length,
       lastId: rows.length < options.pageSize ? null : lastId,
     };
