@@ -43,7 +43,7 @@ export function demoReport(plan: DemoPlan, result: DemoResult): string[] {
     '',
     `marketplace   ${number(result.merchants)} merchants sent ${number(result.events)} events; each settlement.paid was swept against the merchant's facilities as it arrived`,
     `champion      scorecard v${champion.version}, trained on what was known before lending began: ${number(champion.observations)} observations of ` +
-      `${number(champion.merchants)} merchants, ${number(champion.bad)} of them ${champion.widened ? 'before distress (any time before lending)' : `distressed within ${champion.horizonDays} days`}; ` +
+      `${number(champion.merchants)} merchants, ${number(champion.bad)} of them ${champion.widened ? 'followed by distress before lending began (too few within 60 days)' : `followed by distress within ${champion.horizonDays} days`}; ` +
       `AUC ${champion.auc.toFixed(3)} on merchants held out`,
     `lending       ${result.rounds} rounds: everyone on the first day, then every 30 days the merchants who want financing and have none live, or whose advance is 75% repaid (a refill)`,
     `              ${number(tally.decisions)} decisions: ${number(tally.approved)} approved; declined: ${counts(tally.declined) || 'none'}`,

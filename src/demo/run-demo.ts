@@ -29,7 +29,7 @@ import {
   type RoundTally,
   whoAsks,
 } from './lending-desk.ts';
-import { createMarketplaceFeed } from './marketplace-feed.ts';
+import { createMarketplaceFeed, type MarketplaceFeed } from './marketplace-feed.ts';
 import type { DemoPlan } from './plan.ts';
 import { PlatformSender } from './platform-sender.ts';
 import { collectPortfolio, type DemoPortfolio } from './portfolio.ts';
@@ -140,19 +140,110 @@ async function round(
   day: number,
   merchantIds: readonly string[],
   refilling: ReadonlySet<string>,
-  taste: LendingTaste,
-  tally: RoundTally,
+  desk: Desk,
   hooks: DemoHooks | null,
 ): Promise<void> {
   const started = performance.now();
   run.clock.moveTo(day, lendingSecond);
   const progress = hooks?.phase('deciding, offering, paying out', merchantIds.length);
-  await lendingRound(run.app, merchantIds, day, taste, tally, {
+  desk.rounds += 1;
+  await lendingRound(run.app, merchantIds, day, desk.taste, desk.tally, {
     refilling,
     onBatch: (done) => progress?.update(done),
   });
   progress?.finish();
   run.timings.lendingMs += performance.now() - started;
+}
+
+interface Desk {
+  readonly taste: LendingTaste;
+  readonly tally: RoundTally;
+  /** Merchants whose consent has been recorded. */
+  readonly consented: Set<string>;
+  rounds: number;
+}
+
+type FeedDays = ReturnType<MarketplaceFeed['days']>;
+
+/** The warm-up: every event of the history, in bulk. */
+async function ingestHistory(
+  run: Running,
+  sender: PlatformSender,
+  days: FeedDays,
+  plan: DemoPlan,
+  hooks: DemoHooks,
+): Promise<void> {
+  const progress = hooks.phase('simulating and ingesting the history', plan.warmUpDays);
+  for (let index = 0; index < plan.warmUpDays; index += 1) {
+    const step = days.next();
+    assert(!step.done, 'the simulation covers the warm-up');
+    await sender.historyDay(step.value);
+    progress.update(index + 1);
+  }
+  await sender.flush(plan.firstDay + plan.warmUpDays - 1, ingestSecond);
+  progress.finish(`${run.events.toLocaleString('en-US')} events`);
+}
+
+/** The first lending day: pools, consents, the champion, and a round for everyone. */
+async function openLending(
+  run: Running,
+  feed: MarketplaceFeed,
+  plan: DemoPlan,
+  desk: Desk,
+  hooks: DemoHooks,
+): Promise<{ pools: DemoResult['pools']; champion: Champion }> {
+  const day = plan.firstDay + plan.warmUpDays;
+  run.clock.moveTo(day, 0);
+  const pools = await fundPools(run, plan.merchants);
+  const merchants = await allMerchants(run.app.store);
+  await grantConsents(run.app, merchants, desk.consented);
+  const trainStarted = performance.now();
+  const champion = await trainChampion(
+    run.app,
+    { firstDay: plan.firstDay, lastKnownDay: day - 1, seed: 1 },
+    feed.distressedThrough(day - 1),
+    merchants,
+  );
+  if (!champion.ok) throw new DemoStopped(champion.detail ?? champion.code);
+  run.timings.trainMs += performance.now() - trainStarted;
+  await round(run, day, merchants, new Set(), desk, hooks);
+  return { pools, champion: champion.value };
+}
+
+/** A monthly round: the takers with nothing live, or an advance ready for a refill, ask again. */
+async function monthlyRound(run: Running, sender: PlatformSender, day: number, desk: Desk): Promise<void> {
+  await sender.flush(day, 0);
+  const everyone = await allMerchants(run.app.store);
+  await grantConsents(run.app, everyone, desk.consented);
+  const { asking, refilling } = await whoAsks(run.app.store, everyone, day, desk.taste);
+  await round(run, day, asking, refilling, desk, null);
+}
+
+/** Every day of the lending year: a round every 30 days, the day's events, the end of the day. */
+async function lendingYear(
+  run: Running,
+  sender: PlatformSender,
+  days: FeedDays,
+  plan: DemoPlan,
+  desk: Desk,
+  hooks: DemoHooks,
+): Promise<void> {
+  const progress = hooks.phase('lending: ingest, sweep, end of day', plan.lendingDays);
+  for (let index = 0; index < plan.lendingDays; index += 1) {
+    const step = days.next();
+    assert(!step.done, 'the simulation covers the lending year');
+    const { day } = step.value;
+    if (index > 0 && index % lendingRoundEveryDays === 0) await monthlyRound(run, sender, day, desk);
+    await sender.lendingDay(step.value);
+    if (index === plan.lendingDays - 1) await sender.flush(day, ingestSecond);
+    const started = performance.now();
+    run.clock.moveTo(day, closeSecond);
+    const closed = await runEndOfDay(run.app, day);
+    if (!closed.ok) throw new Error(`end of day ${day}: ${closed.detail ?? closed.code}`);
+    run.timings.endOfDayMs += performance.now() - started;
+    progress.update(index + 1);
+  }
+  progress.finish(`${desk.rounds} lending rounds`);
 }
 
 export async function runDemo(
@@ -174,65 +265,20 @@ export async function runDemo(
   };
   const run: Running = { app, clock, parse, timings, events: 0 };
   const feed = createMarketplaceFeed(plan);
-  const taste: LendingTaste = { seed: plan.seed, ...defaultLendingTaste };
-  const tally = emptyTally();
-  const consented = new Set<string>();
   const days = feed.days();
-
+  const desk: Desk = {
+    taste: { seed: plan.seed, ...defaultLendingTaste },
+    tally: emptyTally(),
+    consented: new Set(),
+    rounds: 0,
+  };
   const sender = new PlatformSender(
     (records, day, second) => ingest(run, records, day, second),
     ingestSecond,
   );
-  const history = hooks.phase('simulating and ingesting the history', plan.warmUpDays);
-  for (let index = 0; index < plan.warmUpDays; index += 1) {
-    const step = days.next();
-    assert(!step.done, 'the simulation covers the warm-up');
-    await sender.historyDay(step.value);
-    history.update(index + 1);
-  }
-  await sender.flush(plan.firstDay + plan.warmUpDays - 1, ingestSecond);
-  history.finish(`${run.events.toLocaleString('en-US')} events`);
-
-  const firstLendingDay = plan.firstDay + plan.warmUpDays;
-  clock.moveTo(firstLendingDay, 0);
-  const pools = await fundPools(run, plan.merchants);
-  const merchants = await allMerchants(app.store);
-  await grantConsents(app, merchants, consented);
-  const trainStarted = performance.now();
-  const champion = await trainChampion(
-    app,
-    { firstDay: plan.firstDay, lastKnownDay: firstLendingDay - 1, seed: 1 },
-    feed.distressedThrough(firstLendingDay - 1),
-    merchants,
-  );
-  if (!champion.ok) throw new DemoStopped(champion.detail ?? champion.code);
-  timings.trainMs += performance.now() - trainStarted;
-  await round(run, firstLendingDay, merchants, new Set(), taste, tally, hooks);
-
-  let rounds = 1;
-  const lending = hooks.phase('lending: ingest, sweep, end of day', plan.lendingDays);
-  for (let index = 0; index < plan.lendingDays; index += 1) {
-    const step = days.next();
-    assert(!step.done, 'the simulation covers the lending year');
-    const { day } = step.value;
-    if (index > 0 && index % lendingRoundEveryDays === 0) {
-      await sender.flush(day, 0);
-      const everyone = await allMerchants(app.store);
-      await grantConsents(app, everyone, consented);
-      const { asking, refilling } = await whoAsks(app.store, everyone, day, taste);
-      await round(run, day, asking, refilling, taste, tally, null);
-      rounds += 1;
-    }
-    await sender.lendingDay(step.value);
-    if (index === plan.lendingDays - 1) await sender.flush(day, ingestSecond);
-    const closeStarted = performance.now();
-    clock.moveTo(day, closeSecond);
-    const closed = await runEndOfDay(app, day);
-    if (!closed.ok) throw new Error(`end of day ${day}: ${closed.detail ?? closed.code}`);
-    timings.endOfDayMs += performance.now() - closeStarted;
-    lending.update(index + 1);
-  }
-  lending.finish(`${rounds} lending rounds`);
+  await ingestHistory(run, sender, days, plan, hooks);
+  const { pools, champion } = await openLending(run, feed, plan, desk, hooks);
+  await lendingYear(run, sender, days, plan, desk, hooks);
 
   const summaryStarted = performance.now();
   const portfolio = await collectPortfolio(app);
@@ -242,9 +288,9 @@ export async function runDemo(
   return {
     events: run.events,
     merchants: (await allMerchants(app.store)).length,
-    champion: champion.value,
-    rounds,
-    tally,
+    champion,
+    rounds: desk.rounds,
+    tally: desk.tally,
     pools,
     portfolio,
     timings,
