@@ -255,10 +255,17 @@ async function writeBook(tx: WriteTransaction, context: OriginationContext, book
 }
 
 /**
+ * Settlements read, swept and written together within a call: few enough that what a part holds —
+ * its merchants' facility rows and parsed states — is let go before the garbage collector must
+ * move it (measured on the bench: a call's 2,000 held at once spent a quarter of the sweep there).
+ */
+const sweepPartSettlements = 100;
+
+/**
  * Sweeps many payouts in order, in one transaction, exactly as one `sweepSettlement` after another
  * would — each sees the facilities and the day's sweeps as the ones before it left them — with one
- * result per settlement; but each merchant's facilities and sweeps are read once, every transfer is
- * posted in as few ledger batches as fit, and each facility is written once, at its last version.
+ * result per settlement; but each merchant's facilities and sweeps are read once a part, transfers
+ * are posted in as few ledger batches as fit, and each facility is written once a part.
  */
 export async function sweepSettlements(
   tx: WriteTransaction,
@@ -270,28 +277,38 @@ export async function sweepSettlements(
   const results: (Result<SweepSplit, SweepProblem> | undefined)[] = settlements.map(
     (s) => invalid(s) ?? undefined,
   );
-  const valid = settlements.filter((_, index) => results[index] === undefined);
+  const what = settlements.length === 1 ? `sweep ${settlements[0]?.settlementKey}` : 'sweep';
+  /** Splits recorded before the call or earlier in it, by settlement key: sweeping one again replays it. */
   const splits = new Map<string, { sweepId: string; waterfall: WaterfallResult }>();
-  for (const [key, row] of await tx.financing.sweepsByKey(valid.map((s) => s.settlementKey)))
-    splits.set(key, fromTaggedJson<{ sweepId: string; waterfall: WaterfallResult }>(row.splitJson));
-  const book = await openBook(tx, valid);
-  for (const [index, settlement] of settlements.entries()) {
-    if (results[index] !== undefined) continue;
-    const split = splits.get(settlement.settlementKey);
-    if (split !== undefined) {
-      results[index] = ok({ sweepId: split.sweepId, settlement, waterfall: split.waterfall, replayed: true });
-      continue;
+  for (let start = 0; start < settlements.length; start += sweepPartSettlements) {
+    const indexes: number[] = [];
+    for (let index = start; index < Math.min(start + sweepPartSettlements, settlements.length); index += 1)
+      if (results[index] === undefined) indexes.push(index);
+    const part = indexes.map((index) => settlements[index] as Settlement);
+    const unknown = part.map((s) => s.settlementKey).filter((key) => !splits.has(key));
+    for (const [key, row] of await tx.financing.sweepsByKey(unknown))
+      splits.set(key, fromTaggedJson<{ sweepId: string; waterfall: WaterfallResult }>(row.splitJson));
+    const book = await openBook(
+      tx,
+      part.filter((s) => !splits.has(s.settlementKey)),
+    );
+    for (const index of indexes) {
+      const settlement = settlements[index] as Settlement;
+      const split = splits.get(settlement.settlementKey);
+      if (split !== undefined) {
+        results[index] = ok({
+          sweepId: split.sweepId,
+          settlement,
+          waterfall: split.waterfall,
+          replayed: true,
+        });
+        continue;
+      }
+      const swept = sweepInto(book, context, settlement, dailyCapBps);
+      splits.set(settlement.settlementKey, swept);
+      results[index] = ok(swept);
     }
-    const swept = sweepInto(book, context, settlement, dailyCapBps);
-    // The same settlement again later in the batch is a replay of this one.
-    splits.set(settlement.settlementKey, swept);
-    results[index] = ok(swept);
+    await writeBook(tx, context, book, what);
   }
-  await writeBook(
-    tx,
-    context,
-    book,
-    settlements.length === 1 ? `sweep ${settlements[0]?.settlementKey}` : 'sweep',
-  );
   return results as Result<SweepSplit, SweepProblem>[];
 }
