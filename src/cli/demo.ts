@@ -79,6 +79,7 @@ async function serveDemo(deps: CliDeps, app: AppContext, config: CliConfig, plan
       `    ${key}`,
       '',
       'Try:',
+      `    curl -s ${server.url}/v1/portfolio/summary ${auth}`,
       `    curl -s ${server.url}/v1/ledger/trial_balance ${auth}`,
       `    curl -s ${server.url}/v1/models ${auth}`,
       `    curl -s ${server.url}/v1/merchants/${merchant}/features ${auth}`,

@@ -37,11 +37,26 @@ describe('demo portfolio tables', () => {
 
   it('has a row for the total, each product, grade and financier', () => {
     const figures = portfolioFigures([]);
+    const bucket = { facilities: 0, outstandingPrincipalMinor: 0n };
     const lines = portfolioTable(
-      { currency: 'USD', total: figures, byProduct: { advance: figures }, byGrade: { A: figures } },
+      {
+        currency: 'USD',
+        total: figures,
+        byProduct: { advance: figures },
+        byGrade: { A: figures },
+        byDelinquencyBucket: {
+          current: { facilities: 2, outstandingPrincipalMinor: 150_000n },
+          '1-30': bucket,
+          '31-60': bucket,
+          '61-90': bucket,
+          '90+': bucket,
+        },
+        unservicedByStatus: {},
+      },
       new Map([['fin_a', figures]]),
     );
     assert.match(lines[0] ?? '', /^USD: 0 facilities disbursed/);
+    assert.match(lines[1] ?? '', /by days past due: current 2 \(1,500\.00\), 1-30 0 \(0\.00\)/);
     for (const label of ['total', 'by product', 'advance', 'by grade', 'A', 'by financier', 'fin_a'])
       assert.ok(
         lines.some((line) => line.trim().split(/\s{2,}/)[0] === label),

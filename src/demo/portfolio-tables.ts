@@ -3,8 +3,10 @@
  * product, per risk grade and per financier under the total, money in the currency's own minor
  * unit with thousands separators, rates as percentages. Pure: numbers in, lines out.
  */
+
+import type { CurrencyReport } from '../app/financing/reports.ts';
 import { exponentOf, isCurrencyCode } from '../domain/money/currency.ts';
-import type { CurrencyPortfolio, PortfolioFigures } from '../domain/products/portfolio.ts';
+import type { PortfolioFigures } from '../domain/products/portfolio.ts';
 
 /** 123456789n USD → '1,234,567.89'; a currency without a minor unit has no decimals. */
 export function formatAmount(amountMinor: bigint, currency: string): string {
@@ -78,9 +80,19 @@ function statusLine(figures: PortfolioFigures): string {
   return parts.join(', ');
 }
 
+/** Principal outstanding by days past due: 'current 120 (150,000.00), 1-30 10 (9,000.00), …'. */
+function bucketsLine(report: CurrencyReport): string {
+  return Object.entries(report.byDelinquencyBucket)
+    .map(
+      ([bucket, figures]) =>
+        `${bucket} ${figures.facilities.toLocaleString('en-US')} (${formatAmount(figures.outstandingPrincipalMinor, report.currency)})`,
+    )
+    .join(', ');
+}
+
 /** One currency's book: total, by product, by grade and by financier, and where the facilities stand. */
 export function portfolioTable(
-  portfolio: CurrencyPortfolio,
+  portfolio: CurrencyReport,
   byFinancier: ReadonlyMap<string, PortfolioFigures>,
 ): string[] {
   const { currency, total } = portfolio;
@@ -95,6 +107,7 @@ export function portfolioTable(
   return [
     `${currency}: ${total.facilities.toLocaleString('en-US')} facilities disbursed — ${statusLine(total)}; ` +
       `default rate by amount ${formatRate(total.defaultRateByAmount)}`,
+    `  principal outstanding by days past due: ${bucketsLine(portfolio)}`,
     ...alignColumns(rows),
   ];
 }
