@@ -192,6 +192,14 @@ export function financingContract(backend: BackendUnderTest): void {
         rowB,
       ]);
       assert.deepEqual(await harness.store.write((tx) => tx.financing.updateFacilities([])), []);
+      const twice = await harness.store.write((tx) =>
+        tx.financing.updateFacilities([
+          { facility: { ...rowB, stateJson: '{"b":2}', version: 2n }, expectedVersion: 1n },
+          { facility: { ...rowB, stateJson: '{"b":3}', version: 3n }, expectedVersion: 2n },
+        ]),
+      );
+      assert.deepEqual(twice, [], 'a facility named twice is written one change after the other');
+      assert.equal((await harness.store.read((tx) => tx.financing.facility(b)))?.stateJson, '{"b":3}');
     });
 
     it('finds many merchants’ facilities, each merchant’s together and in id order', async () => {

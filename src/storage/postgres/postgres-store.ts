@@ -10,11 +10,11 @@ import pg from 'pg';
 import type { ReadTransaction, Store, WriteTransaction } from '../../app/ports.ts';
 import { AccountCache } from '../account-cache.ts';
 import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
-import { KyselyFinancing } from '../kysely-financing.ts';
 import { KyselyRisk } from '../kysely-risk.ts';
 import { LedgerBuckets } from '../ledger-buckets.ts';
 import { applyMigrations, pendingMigrationNames } from '../migrator.ts';
 import type { Database } from '../schema.ts';
+import { PostgresFinancing } from './postgres-financing.ts';
 import { PostgresFeatures, PostgresInbox } from './postgres-ingest.ts';
 import { PostgresLedger } from './postgres-ledger.ts';
 
@@ -82,7 +82,7 @@ export class PostgresStore implements Store {
       inbox: new PostgresInbox(trx),
       features: new PostgresFeatures(trx),
       risk: new KyselyRisk(trx, 'postgres'),
-      financing: new KyselyFinancing(trx),
+      financing: new PostgresFinancing(trx),
     };
   }
 
