@@ -3,10 +3,12 @@
  * of them advances, BENCH_TERM_LOAN_SHARE (15%) term loans, each term loan beside an advance of the
  * same merchant — on SQLite, and on PostgreSQL when DATABASE_URL is set:
  *
- * - **sweep**: every merchant's settlement.paid payout of the day swept as ingestion sweeps it —
- *   `sweepSettlement` for each, BENCH_SWEEP_BATCH (2,000) settlements per write transaction, the
- *   size of an ingest batch — with real payouts, so holdbacks and instalments are deducted, posted
- *   to the ledger and written to the facilities. Settlements per second.
+ * - **sweep**: every merchant's settlement.paid payout of the day, in write transactions of
+ *   BENCH_SWEEP_BATCH (2,000) settlements — an ingest batch — with real payouts, so holdbacks and
+ *   instalments are deducted, posted to the ledger and written to the facilities: by one
+ *   `sweepSettlements` call a transaction (`sweep`), and, alternating with it until
+ *   BENCH_ONE_CALL_EACH (20,000) are done, by one `sweepSettlement` call a settlement as ingestion
+ *   calls it today (`sweep_one_call_each`). Settlements per second.
  * - **eod**: the daily cycle (`runEndOfDay`) for that day over the whole book, pages of
  *   BENCH_EOD_PAGE_SIZE (the product's default): fee recognised, interest booked, minimums checked,
  *   every facility's balances asserted against its ledger accounts. Seconds.
@@ -85,6 +87,8 @@ const facilityCount = Number(process.env['BENCH_FACILITIES'] ?? 100_000);
 const termLoanShare = Number(process.env['BENCH_TERM_LOAN_SHARE'] ?? 0.15);
 const historyDaysMax = Number(process.env['BENCH_HISTORY_DAYS_MAX'] ?? 120);
 const sweepBatch = Number(process.env['BENCH_SWEEP_BATCH'] ?? 2_000);
+/** Of the day's settlements, at most this many are swept one call each (on PostgreSQL that is slow). */
+const oneCallEachMax = Number(process.env['BENCH_ONE_CALL_EACH'] ?? 20_000);
 const eodPageSize = Number(process.env['BENCH_EOD_PAGE_SIZE'] ?? eodPageSizeDefault);
 const targets = { sweepSettlementsPerSecond: 20_000, eodSeconds: 30 };
 
@@ -452,8 +456,9 @@ export function settlementsOf(merchants: readonly Plan[]): Settlement[] {
 
 /**
  * The day's payouts in transactions of `sweepBatch`, alternately swept one `sweepSettlement` call
- * each (as ingestion calls it) and by one `sweepSettlements` call per transaction: the two paths
- * measured under the same conditions, on the same book.
+ * each (as ingestion calls it) and by one `sweepSettlements` call per transaction — the two paths
+ * measured under the same conditions, on the same book — until `oneCallEachMax` have been swept
+ * one call each; the rest by `sweepSettlements`.
  */
 export async function sweepAll(app: AppContext, settlements: readonly Settlement[]) {
   const paths = {
@@ -461,7 +466,7 @@ export async function sweepAll(app: AppContext, settlements: readonly Settlement
     perCall: { settlements: 0, deductions: 0, seconds: 0 },
   };
   for (const [index, batch] of chunk(settlements, sweepBatch).entries()) {
-    const path = index % 2 === 0 ? paths.batch : paths.perCall;
+    const path = index % 2 === 1 && paths.perCall.settlements < oneCallEachMax ? paths.perCall : paths.batch;
     const started = performance.now();
     const results = await app.store.write(async (tx) => {
       if (path === paths.batch) return sweepSettlements(tx, app, batch);
