@@ -14,6 +14,7 @@ import { disburse, lendingAsOfDay, openLendingBook } from '../../../test/support
 import { facilityAccounts, financierAccounts } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
 import type { WriteTransaction } from '../ports.ts';
+import { decideForMerchant } from '../risk/decisions.ts';
 import { makeOffers } from './origination.ts';
 import { type Settlement, sweepSettlement, sweepSettlements } from './sweep.ts';
 
@@ -37,11 +38,16 @@ for (const backend of backendsUnderTest) {
         poolMinor: 100_000_000n,
       });
       ({ harness, app, merchantId } = book);
+      // The advance from the decision, the term loan from a second one: one decision lends once.
       const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
       assert.ok(offers.ok);
       const advance = offers.value.filter((o) => o.product === 'advance').at(-1);
-      const loan = offers.value.find((o) => o.product === 'term_loan');
-      assert.ok(advance && loan);
+      assert.ok(advance);
+      const second = await decideForMerchant(harness.store, app, merchantId, asOfDay);
+      const more = await harness.store.write((tx) => makeOffers(tx, app, second.row.id));
+      assert.ok(more.ok);
+      const loan = more.value.find((o) => o.product === 'term_loan');
+      assert.ok(loan);
       facilityIds = [await disburse(book, advance), await disburse(book, loan)];
       const earlier = await harness.store.write((tx) =>
         sweepSettlement(tx, app, settlement('plt stl_0', asOfDay + 1, 50_000n)),
