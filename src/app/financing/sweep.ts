@@ -107,8 +107,8 @@ export async function sweepSettlement(
   return result as Result<SweepSplit, SweepProblem>;
 }
 
-/** Settlements per call, at most: an ingest batch's worth. */
-export const sweepSettlementsMax = 8_190;
+/** Settlements per call, at most: an ingest batch's worth (ingestBatchRecordsMax, src/app/ingest). */
+export const sweepSettlementsMax = 10_000;
 
 function invalid(settlement: Settlement): Result<never, SweepProblem> | null {
   if (settlement.settlementKey.trim() === '' || settlement.settlementKey.length > 200)
