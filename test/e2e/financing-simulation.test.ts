@@ -22,8 +22,8 @@
  *   Σ recoveries, and its reserved cash = the principal of payouts not yet confirmed;
  * - a refused repayment leaves the facility byte-identical and the ledger untouched.
  *
- * Last, the bug the simulation found, on its own (marked todo): an advance repaid on the day it is
- * disbursed keeps a deferred fee above what it is owed overnight.
+ * Last, a bug the simulation found, on its own (fixed): an advance repaid on the day it is
+ * disbursed kept a deferred fee above what it was owed overnight.
  *
  * CAPSTAN_TEST_SEED replays a seed; the seed is printed as a diagnostic and in every assertion.
  * CAPSTAN_SIM_MERCHANTS and CAPSTAN_SIM_DAYS resize the run (defaults below, smaller on PostgreSQL).
@@ -546,10 +546,7 @@ for (const backend of backendsUnderTest) {
             );
           else {
             assert.equal(facility.servicedThroughDay, day, at('taken through the day'));
-            // Not on the day of disbursement: the daily cycle does not take a facility through
-            // that day, so a large repayment then leaves the deferred fee above what is owed
-            // overnight (the bug the last test below shows).
-            if (facility.product === 'advance' && facility.state.disbursedDay < day)
+            if (facility.product === 'advance')
               assert.ok(
                 deferred <= booked.fees + booked.principal,
                 at('the deferred fee never exceeds what is left to repay'),
@@ -727,13 +724,7 @@ for (const backend of backendsUnderTest) {
     let book: SteadyBook;
     after(async () => book?.harness.dispose());
 
-    it('recognises at once the fee that would exceed what is left to repay', {
-      todo:
-        'bug: an advance of 10,000.00 (fee 1,500.00) repaid 11,000.00 on its disbursement day owes 500.00 ' +
-        'but still defers 1,500.00 after that day’s daily cycle — a negative carrying amount (−1,000.00) ' +
-        'overnight; the facility’s servicedThroughDay is the disbursement day, so runEndOfDay skips it, ' +
-        'and applyAdvanceDeduction applies the floor only at payoff',
-    }, async () => {
+    it('recognises at once the fee that would exceed what is left to repay', async () => {
       book = await openSteadyBook(backend, {
         merchants: [{ merchantId: 'mer_sameday', dailySalesMinor: 53_241n }],
         poolMinor: 5_000_000n,

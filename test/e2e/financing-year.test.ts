@@ -12,8 +12,7 @@
  * direct repayment: paid off, the deferred fee wholly earned, every receivable at zero, the pool's
  * cash = funding − principal + everything collected.
  *
- * One chapter is a known bug, marked todo: the offers the merchant did not take stay open and can
- * be accepted beside the one it took.
+ * The other advance offers of the decision are withdrawn by the acceptance: they were alternatives.
  *
  * The fee is recognised by the effective interest method (src/domain/products/advance/advance.ts);
  * its day-by-day figures are not hand arithmetic, so the test keeps its own ledger of them from the
@@ -23,12 +22,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AppContext } from '../../src/app/app-context.ts';
 import { runEndOfDay } from '../../src/app/financing/eod.ts';
-import {
-  acceptOffer,
-  confirmDisbursement,
-  makeOffers,
-  voidDisbursement,
-} from '../../src/app/financing/origination.ts';
+import { acceptOffer, confirmDisbursement, makeOffers } from '../../src/app/financing/origination.ts';
 import { repayFacility } from '../../src/app/financing/repayments.ts';
 import { servicedOf } from '../../src/app/financing/serviced.ts';
 import { previewSweep, sweepSettlement } from '../../src/app/financing/sweep.ts';
@@ -343,22 +337,20 @@ for (const backend of backendsUnderTest) {
       assert.equal(pool.cashReserved, 1_000_000n);
     });
 
-    it('day 0: the offers not taken cannot be accepted as well — one decision, one 10,000.00 limit', {
-      todo:
-        'bug: acceptOffer accepts a second offer of the same decision (the 7,000.00 advance beside the ' +
-        '10,000.00 one): 17,000.00 lent on a 10,000.00 limit, past the leverage cap; the sibling offers ' +
-        "stay open (status 'withdrawn' exists but nothing sets it)",
-    }, async () => {
+    it('day 0: the offers not taken cannot be accepted as well — one decision, one 10,000.00 limit', async () => {
       const sibling = advances[1] as OfferRow;
       const second = await harness.store.write((tx) =>
         acceptOffer(tx, app, { offerId: sibling.id, merchantId, day: d0 }),
       );
-      // Undone at once if it was accepted, so the story goes on with one advance.
-      if (second.ok)
-        await harness.store.write((tx) =>
-          voidDisbursement(tx, app, { facilityId: second.value.facility.id, day: d0, reason: 'test' }),
-        );
       assert.ok(!second.ok, `a second advance of 7,000.00 was accepted on a limit already used`);
+      assert.equal(second.code, 'offer_not_open');
+      const statuses = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId));
+      assert.ok(
+        statuses
+          .filter((o) => o.product === 'advance' && o.id !== advances[0]?.id)
+          .every((o) => o.status === 'withdrawn'),
+        'the other advance offers are withdrawn',
+      );
     });
 
     it('day 0: the payout is confirmed — 10,000.00 out of the pool, 11,500.00 owed', async () => {

@@ -178,10 +178,21 @@ for (const backend of backendsUnderTest) {
       assert.equal(again2.ok ? '' : again2.code, 'facility_not_disbursing');
     });
 
+    /**
+     * An advance offer made again, open: accepting one withdrew its alternatives, and a merchant
+     * repaying an advance is offered no second one, so the tests below re-offer one they saw.
+     */
+    const offerAgain = async (id: string) => {
+      const all = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId));
+      const seen = all.find((o) => o.product === 'advance' && o.status === 'withdrawn');
+      assert.ok(seen, 'an advance offer was withdrawn by the acceptance');
+      const again = { ...seen, id, status: 'open' as const };
+      await harness.store.write((tx) => tx.financing.insertOffers([again]));
+      return again;
+    };
+
     it('voids a failed payout, releasing the cash and the debt service', async () => {
-      const open = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open'));
-      const next = open.find((o) => o.product === 'advance' || o.product === 'term_loan');
-      assert.ok(next);
+      const next = await offerAgain('off_again1');
       const before = (await cash())?.creditsPosted ?? 0n;
       const accepted = await harness.store.write((tx) =>
         acceptOffer(tx, app, { offerId: next.id, merchantId, day: asOfDay + 1 }),
@@ -210,9 +221,7 @@ for (const backend of backendsUnderTest) {
     });
 
     it('refuses an expired offer, another merchant’s offer, no consent and no cash', async () => {
-      const open = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open'));
-      const offer = open[0];
-      assert.ok(offer);
+      const offer = await offerAgain('off_again2');
       const other = await harness.store.write((tx) =>
         acceptOffer(tx, app, { offerId: offer.id, merchantId: 'mer_someone', day: asOfDay + 1 }),
       );

@@ -309,6 +309,15 @@ export async function acceptOffer(
     acceptanceJson,
     facilityId,
   });
+  // A decision's offers of one product are alternatives (three sizes of one advance), not
+  // additions: taking one withdraws the others.
+  for (const sibling of await tx.financing.offersForMerchant(input.merchantId, 'open'))
+    if (
+      sibling.decisionId === offerRow.decisionId &&
+      sibling.product === offerRow.product &&
+      sibling.id !== offerRow.id
+    )
+      await tx.financing.updateOffer(sibling.id, { status: 'withdrawn' });
   await tx.financing.appendFacilityEvents([
     { facilityId, sequence: 1, day: input.day, type: 'accepted', detailJson: acceptanceJson, atMs: nowMs },
   ]);

@@ -93,9 +93,12 @@ for (const backend of backendsUnderTest) {
       advanceOffer = advances.at(-1) as OfferRow;
       ids.advance = await disburse(book, advanceOffer);
       ids.loan = await disburse(book, loan);
-      const second = await harness.store.write((tx) =>
-        acceptOffer(tx, app, { offerId: (advances.at(-2) as OfferRow).id, merchantId, day }),
-      );
+      // Accepting the first advance withdrew its alternatives: one is offered again, to be voided.
+      const secondId = (advances.at(-2) as OfferRow).id;
+      const second = await harness.store.write(async (tx) => {
+        await tx.financing.updateOffer(secondId, { status: 'open' });
+        return acceptOffer(tx, app, { offerId: secondId, merchantId, day });
+      });
       assert.ok(second.ok);
       ids.voided = second.value.facility.id;
       const voided = await harness.store.write((tx) =>

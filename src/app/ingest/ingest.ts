@@ -10,7 +10,7 @@ import type { RecordProblem } from '../../domain/events/check-event.ts';
 import { type ProjectedEvent, project } from '../../domain/features/projection.ts';
 import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
 import { servicedStates } from '../../domain/products/lifecycle.ts';
-import { sweepSettlement } from '../financing/sweep.ts';
+import { type Settlement, sweepSettlements as sweepBatch } from '../financing/sweep.ts';
 import type { Clock, Entropy, InboxEvent, QuarantineEntry, WriteTransaction } from '../ports.ts';
 import type { ParsedRecord } from './records.ts';
 
@@ -217,6 +217,7 @@ async function sweepSettlements(
   applied: readonly ProjectedEvent[],
 ): Promise<void> {
   const currenciesServiced = new Map<string, Set<string>>();
+  const settlements: Settlement[] = [];
   for (const { event, instant, key } of applied) {
     if (event.type !== 'settlement.paid') continue;
     let currencies = currenciesServiced.get(event.subject);
@@ -228,15 +229,22 @@ async function sweepSettlements(
       currenciesServiced.set(event.subject, currencies);
     }
     if (!currencies.has(event.data.currency)) continue;
-    const swept = await sweepSettlement(tx, context, {
+    settlements.push({
       settlementKey: key,
       merchantId: event.subject,
       day: instant.day,
       currency: event.data.currency,
       netMinor: BigInt(event.data.net),
     });
-    if (!swept.ok) throw new Error(`sweep_failed: settlement ${key}: ${swept.code} ${swept.detail}`);
   }
+  if (settlements.length === 0) return;
+  // One batch call sweeps them in order, exactly as one call after another would.
+  const results = await sweepBatch(tx, context, settlements);
+  for (const [index, swept] of results.entries())
+    if (!swept.ok)
+      throw new Error(
+        `sweep_failed: settlement ${settlements[index]?.settlementKey}: ${swept.code} ${swept.detail}`,
+      );
 }
 
 /** The same event: the same bytes, or the same JSON once keys are sorted and spacing dropped. */

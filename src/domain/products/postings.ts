@@ -257,6 +257,23 @@ export function feeRecognised(book: FacilityBook, day: string, amountMinor: bigi
   ]);
 }
 
+/** Deferred fee earned at a repayment (named by it, `<facility>:<event>:c`): what it left deferred beyond what is owed. */
+export function feeRecognisedOnRepayment(
+  book: FacilityBook,
+  eventId: string,
+  amountMinor: bigint,
+): TransferInput[] {
+  return transfers(book, [
+    {
+      id: `${book.facilityId}:${eventId}:c`,
+      debit: facilityAccount.deferredFee(book),
+      credit: financierAccount.feeIncome(book),
+      amount: amountMinor,
+      code: 'fee_recognition',
+    },
+  ]);
+}
+
 /** A fee charged and earned at once (a late fee). */
 export function feeCharged(
   book: FacilityBook,

@@ -91,9 +91,12 @@ for (const backend of backendsUnderTest) {
       assert.ok(advances.length >= 2 && loan);
       ids.advance = await disburse(book, advances.at(-1) as (typeof advances)[number]);
       ids.loan = await disburse(book, loan);
-      const second = await harness.store.write((tx) =>
-        acceptOffer(tx, app, { offerId: advances.at(-2)?.id ?? '', merchantId, day }),
-      );
+      // Accepting the first advance withdrew its alternatives: one is offered again, to be voided.
+      const secondId = advances.at(-2)?.id ?? '';
+      const second = await harness.store.write(async (tx) => {
+        await tx.financing.updateOffer(secondId, { status: 'open' });
+        return acceptOffer(tx, app, { offerId: secondId, merchantId, day });
+      });
       assert.ok(second.ok);
       ids.voided = second.value.facility.id;
       const voided = await harness.store.write((tx) =>

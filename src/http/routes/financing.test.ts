@@ -349,6 +349,8 @@ for (const backend of backendsUnderTest) {
 
     it('voids a second acceptance, releasing the cash', async () => {
       const second = offers.filter((o) => o.product === 'advance').at(-2);
+      // Accepting the first advance withdrew its alternatives: this one is offered again.
+      await api.harness.store.write((tx) => tx.financing.updateOffer(second.id, { status: 'open' }));
       const accepted = await api.request('POST', `/v1/offers/${second.id}/accept`, { key: merchantKey });
       assert.equal(accepted.status, 200, accepted.text);
       const id = accepted.json.facility.id;
@@ -373,6 +375,11 @@ for (const backend of backendsUnderTest) {
       const unknown = await api.request('POST', '/v1/offers/off_missing/accept', { key: merchantKey });
       assert.equal(unknown.status, 404);
       assert.equal(unknown.json.code, 'offer_not_found');
+      const withdrawn = (
+        await api.harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'withdrawn'))
+      )[0];
+      assert.ok(withdrawn, 'the advance offers not taken were withdrawn');
+      await api.harness.store.write((tx) => tx.financing.updateOffer(withdrawn.id, { status: 'open' }));
       const open = (await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: merchantKey })).json
         .data;
       assert.ok(open.length > 0);

@@ -81,3 +81,21 @@ describe('an advance through a missed minimum', () => {
     );
   });
 });
+
+describe('an advance mostly repaid the day it is paid out', () => {
+  it('earns at once the fee that would be deferred beyond what is left to repay', () => {
+    // 1,000.00 at a factor of 1.12: fee 120.00. Repaying 1,100.00 the same day leaves 20.00 owed,
+    // so at most 20.00 of fee may stay deferred: the other 100.00 is earned with the repayment.
+    const facility = disbursedAdvance(book, 'mer_1', terms, 0.0005, start);
+    const step = applyAdvanceDeduction(facility, start, 'd0', 'r:big', {
+      fees: 12_000n,
+      interest: 0n,
+      principal: 98_000n,
+    });
+    assert.equal(step.facility.owed.principal, 2_000n);
+    assert.equal(step.facility.deferredFeeMinor, 2_000n);
+    const earned = step.postings.find((p) => p.code === 'fee_recognition');
+    assert.deepEqual([earned?.id, earned?.amount], ['fac_1:r:big:c', 10_000n]);
+    assert.deepEqual(step.events, [{ type: 'fee_recognised', amountMinor: 10_000n }]);
+  });
+});

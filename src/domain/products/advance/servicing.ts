@@ -24,7 +24,14 @@ import {
   stateWhilePaused,
 } from '../collections-pause.ts';
 import { type FacilityState, type LifecyclePolicy, nextState, servicedStates } from '../lifecycle.ts';
-import { type FacilityBook, feeCharged, feeRecognised, repaymentApplied, writtenOff } from '../postings.ts';
+import {
+  type FacilityBook,
+  feeCharged,
+  feeRecognised,
+  feeRecognisedOnRepayment,
+  repaymentApplied,
+  writtenOff,
+} from '../postings.ts';
 import type { Amounts, FacilityOwed } from '../waterfall.ts';
 import { type AdvanceTerms, advanceFee, feeIncomeForDay } from './advance.ts';
 import { type MinimumPaymentStatus, minimumPaymentStatus, type Repayment } from './minimum-payments.ts';
@@ -191,8 +198,17 @@ export function applyAdvanceDeduction(
     repayments: amount > 0n ? [...facility.repayments, { day, amountMinor: amount }] : facility.repayments,
   };
   const postings = repaymentApplied(facility.book, eventId, applied);
-  if (outstanding(after) > 0n || !servicedStates.has(facility.status))
-    return { facility: after, postings, events: [] };
+  if (outstanding(after) > 0n || !servicedStates.has(facility.status)) {
+    // The deferred fee is never more than is left to repay: what a large repayment leaves deferred
+    // beyond that is earned now, not at the day's end (which may already have run).
+    const ahead = after.deferredFeeMinor - outstanding(after);
+    if (ahead <= 0n) return { facility: after, postings, events: [] };
+    return {
+      facility: { ...after, deferredFeeMinor: after.deferredFeeMinor - ahead },
+      postings: [...postings, ...feeRecognisedOnRepayment(facility.book, eventId, ahead)],
+      events: [{ type: 'fee_recognised', amountMinor: ahead }],
+    };
+  }
   const to = nextState(facility.status, { type: 'repaid_in_full' });
   const status = to.ok ? to.value : facility.status;
   const closed = recogniseDay({ ...after, status, daysPastDue: 0 }, day, `${dayText}:payoff`);

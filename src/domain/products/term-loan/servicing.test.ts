@@ -119,4 +119,24 @@ describe('a term loan, serviced', () => {
     assert.equal(ledger.verify(), null);
     assert.deepEqual(serviceTermLoanDay(loan, day('2026-03-02'), '2026-03-02').postings, []);
   });
+
+  it('charges the period’s interest on a payoff the day an instalment falls due, before it is booked', () => {
+    const fresh = disbursedTermLoan(
+      book,
+      'mer_1',
+      {
+        amountMinor: 1_000_000n,
+        currency: 'USD',
+        annualRateBps: 1_200,
+        months: 12,
+        amortization: 'level_payment',
+      },
+      day('2026-01-15'),
+    );
+    assert.ok(fresh.ok);
+    // Due 2026-02-15, not yet booked by the daily cycle: 31 days at 12% on 10,000.00, ACT/365F,
+    // = 101.917… → 101.92.
+    const payoff = payoffAmount(fresh.value, day('2026-02-15'));
+    assert.deepEqual(payoff, { fees: 0n, interest: 10_192n, principal: 1_000_000n });
+  });
 });

@@ -194,10 +194,14 @@ export function termLoanOwed(facility: TermLoanFacility, day: number): FacilityO
 
 /** What paying the loan off on `day` costs: principal, interest owed, the period's accrual so far. */
 export function payoffAmount(facility: TermLoanFacility, day: number): Amounts {
+  // From the due date of the last instalment whose interest is booked: an instalment falling due
+  // today whose interest the daily cycle has not yet booked is accrued here, not forgotten.
   const previousDue =
-    [...facility.instalments].reverse().find((i) => i.dueDay <= day)?.dueDay ?? facility.disbursedDay;
+    facility.instalmentsBooked > 0
+      ? (facility.instalments[facility.instalmentsBooked - 1] as Instalment).dueDay
+      : facility.disbursedDay;
   const accrued = divideRounded(
-    facility.owed.principal * BigInt(facility.terms.annualRateBps) * BigInt(day - previousDue),
+    facility.owed.principal * BigInt(facility.terms.annualRateBps) * BigInt(Math.max(0, day - previousDue)),
     10_000n * 365n,
     'half_even',
   );
