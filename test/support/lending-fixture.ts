@@ -10,6 +10,7 @@ import {
   acceptOffer,
   confirmDisbursement,
   fundPool,
+  makeOffers,
   type StoredFacility,
 } from '../../src/app/financing/origination.ts';
 import { ingestBatch } from '../../src/app/ingest/ingest.ts';
@@ -112,6 +113,21 @@ export async function disburse(book: LendingBook, offer: OfferRow): Promise<stri
   );
   assert.ok(confirmed.ok);
   return facilityId;
+}
+
+/** A grade E book (100,000,000 in the pool) whose merchant has taken its smallest advance. */
+export async function openBookWithAdvance(
+  backend: BackendUnderTest,
+): Promise<LendingBook & { readonly facilityId: string }> {
+  const book = await openLendingBook(backend, {
+    topBand: { grade: 'E', maxPd: 0.4 },
+    poolMinor: 100_000_000n,
+  });
+  const offers = await book.harness.store.write((tx) => makeOffers(tx, book.app, book.decisionId));
+  assert.ok(offers.ok);
+  const smallest = offers.value.filter((o) => o.product === 'advance').at(-1);
+  assert.ok(smallest, 'an advance is offered');
+  return { ...book, facilityId: await disburse(book, smallest) };
 }
 
 /** A serviced facility's row and servicing state as stored. */

@@ -9,12 +9,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
-import { disburse, lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import { lendingAsOfDay, openBookWithAdvance } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import type { AppContext } from '../app-context.ts';
 import { pauseFacilityCollections, resumeFacilityCollections } from './collections.ts';
 import { runEndOfDay } from './eod.ts';
-import { makeOffers } from './origination.ts';
 import { servicedOf } from './serviced.ts';
 import { sweepSettlement } from './sweep.ts';
 
@@ -28,16 +27,9 @@ for (const backend of backendsUnderTest) {
     let merchantId = '';
     let facilityId = '';
     before(async () => {
-      const book = await openLendingBook(backend, {
-        topBand: { grade: 'E', maxPd: 0.4 },
-        poolMinor: 100_000_000n,
-      });
+      const book = await openBookWithAdvance(backend);
       ({ harness, app, merchantId } = book);
-      const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
-      assert.ok(offers.ok);
-      const advance = offers.value.filter((o) => o.product === 'advance').at(-1);
-      assert.ok(advance);
-      facilityId = await disburse(book, advance);
+      facilityId = book.facilityId;
     });
     after(async () => harness?.dispose());
 

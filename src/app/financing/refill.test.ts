@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
-import { disburse, lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import { lendingAsOfDay, openBookWithAdvance } from '../../../test/support/lending-fixture.ts';
 import type { Offer } from '../../domain/products/offers.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
@@ -27,16 +27,9 @@ for (const backend of backendsUnderTest) {
     let merchantId = '';
     let oldId = '';
     before(async () => {
-      const book = await openLendingBook(backend, {
-        topBand: { grade: 'E', maxPd: 0.4 },
-        poolMinor: 100_000_000n,
-      });
+      const book = await openBookWithAdvance(backend);
       ({ harness, app, merchantId } = book);
-      const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
-      assert.ok(offers.ok);
-      const smallest = offers.value.filter((o) => o.product === 'advance').at(-1);
-      assert.ok(smallest);
-      oldId = await disburse(book, smallest);
+      oldId = book.facilityId;
     });
     after(async () => harness?.dispose());
 
