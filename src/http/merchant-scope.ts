@@ -6,6 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/app-context.ts';
+import type { FacilityRow } from '../app/ports.ts';
 import { principalOf } from './plumbing.ts';
 import { ProblemError } from './problem.ts';
 
@@ -30,6 +31,26 @@ export async function mayActFor(
 export async function actFor(app: AppContext, request: FastifyRequest, merchantId: string): Promise<void> {
   if (!(await mayActFor(app, request, merchantId)))
     throw new ProblemError('merchant_not_found', `no merchant ${merchantId} for this key`);
+}
+
+/**
+ * The facility, if this key may act for its merchant; otherwise it does not exist for the key
+ * (404 `notFound`, `facility_not_found` unless a route names its own object, like a draw).
+ */
+export async function facilityInScope(
+  app: AppContext,
+  request: FastifyRequest,
+  facilityId: string,
+  notFound: { readonly code: 'facility_not_found' | 'draw_not_found'; readonly detail: string } = {
+    code: 'facility_not_found',
+    detail: `no facility ${facilityId}`,
+  },
+): Promise<FacilityRow> {
+  const facility =
+    facilityId === '' ? undefined : await app.store.read((tx) => tx.financing.facility(facilityId));
+  if (facility === undefined || !(await mayActFor(app, request, facility.merchantId)))
+    throw new ProblemError(notFound.code, notFound.detail);
+  return facility;
 }
 
 /** Said in the description of every route a platform key may call for a merchant. */

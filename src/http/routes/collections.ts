@@ -13,7 +13,7 @@ import type { FacilityRow } from '../../app/ports.ts';
 import { fromTaggedJson } from '../../app/risk/tagged-json.ts';
 import { type CollectionsPauseState, collectionsPausedOn } from '../../domain/products/collections-pause.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
-import { mayActFor, platformScope } from '../merchant-scope.ts';
+import { facilityInScope, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, problemReply, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import { today } from './financing.ts';
@@ -57,12 +57,8 @@ function pauseView(row: FacilityRow, day: number) {
 
 export function collectionsRoutes(app: AppContext): FastifyPluginAsyncTypebox {
   return async (server) => {
-    const facilityFor = async (request: FastifyRequest, facilityId: string) => {
-      const facility = await app.store.read((tx) => tx.financing.facility(facilityId));
-      if (facility === undefined || !(await mayActFor(app, request, facility.merchantId)))
-        throw new ProblemError('facility_not_found', `no facility ${facilityId}`);
-      return facility;
-    };
+    const facilityFor = (request: FastifyRequest, facilityId: string) =>
+      facilityInScope(app, request, facilityId);
 
     server.post(
       '/v1/facilities/:id/collections/pause',

@@ -7,9 +7,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
 import { type Draw, requestDraw, resolveDraw } from '../../app/financing/credit-lines.ts';
-import { mayActFor, platformScope } from '../merchant-scope.ts';
+import { facilityInScope, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, problemReply, write } from '../plumbing.ts';
-import { ProblemError } from '../problem.ts';
 import { ledgerGuarded, today } from './financing.ts';
 
 const DrawParams = Type.Object({ draw_id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -51,9 +50,7 @@ export function creditLineRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         body: DrawBody,
       }),
       async (request, reply) => {
-        const facility = await app.store.read((tx) => tx.financing.facility(request.params.id));
-        if (facility === undefined || !(await mayActFor(app, request, facility.merchantId)))
-          throw new ProblemError('facility_not_found', `no facility ${request.params.id}`);
+        const facility = await facilityInScope(app, request, request.params.id);
         return write(app, request, reply, (tx) =>
           ledgerGuarded(async () => {
             const drawn = await requestDraw(tx, app, {
@@ -103,10 +100,10 @@ export function creditLineRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         async (request, reply) => {
           const drawId = request.params.draw_id;
           const facilityId = drawId.slice(0, Math.max(0, drawId.lastIndexOf(':dr:')));
-          const facility =
-            facilityId === '' ? undefined : await app.store.read((tx) => tx.financing.facility(facilityId));
-          if (facility === undefined || !(await mayActFor(app, request, facility.merchantId)))
-            throw new ProblemError('draw_not_found', `no draw ${drawId}`);
+          await facilityInScope(app, request, facilityId, {
+            code: 'draw_not_found',
+            detail: `no draw ${drawId}`,
+          });
           const reason = (request.body as { reason?: string } | undefined)?.reason;
           return write(app, request, reply, (tx) =>
             ledgerGuarded(async () => {

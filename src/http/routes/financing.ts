@@ -25,7 +25,7 @@ import type { Offer } from '../../domain/products/offers.ts';
 import type { WaterfallResult } from '../../domain/products/waterfall.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
-import { mayActFor, platformScope } from '../merchant-scope.ts';
+import { facilityInScope, mayActFor, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, principalOf, problemReply, send, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import { snakeView } from '../views-financing.ts';
@@ -336,13 +336,8 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       },
     );
 
-    /** The facility, if this key may act for its merchant; otherwise it does not exist. */
-    const facilityFor = async (request: FastifyRequest, facilityId: string) => {
-      const facility = await app.store.read((tx) => tx.financing.facility(facilityId));
-      if (facility === undefined || !(await mayActFor(app, request, facility.merchantId)))
-        throw new ProblemError('facility_not_found', `no facility ${facilityId}`);
-      return facility;
-    };
+    const facilityFor = (request: FastifyRequest, facilityId: string) =>
+      facilityInScope(app, request, facilityId);
 
     server.post(
       '/v1/disbursements/:facility_id/confirm',
