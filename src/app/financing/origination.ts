@@ -40,7 +40,7 @@ import { parseRecord, storedInputs } from '../risk/decisions.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import { openedLineRow } from './credit-lines.ts';
 import { repayFacility } from './repayments.ts';
-import { LedgerRejected, type Serviced, type StoredFacility, servicedOf } from './serviced.ts';
+import { appendEvents, LedgerRejected, type Serviced, type StoredFacility, servicedOf } from './serviced.ts';
 
 export { LedgerRejected, type StoredFacility } from './serviced.ts';
 
@@ -341,10 +341,6 @@ async function disbursing(tx: WriteTransaction, facilityId: string) {
   return ok({ facility, stored });
 }
 
-async function nextEventSequence(tx: WriteTransaction, facilityId: string): Promise<number> {
-  return (await tx.financing.lastFacilityEventSequence(facilityId)) + 1;
-}
-
 /** The platform paid the merchant: the reservation is posted and servicing starts that day. */
 export async function confirmDisbursement(
   tx: WriteTransaction,
@@ -400,10 +396,9 @@ export async function confirmDisbursement(
     throw new Error(`facility ${facility.id} changed while it was being confirmed`);
   const refill =
     offer.refillOf === undefined ? null : await payOffRefilled(tx, context, offer, facility.id, input.day);
-  await tx.financing.appendFacilityEvents([
+  await appendEvents(tx, [
     {
       facilityId: facility.id,
-      sequence: await nextEventSequence(tx, facility.id),
       day: input.day,
       type: 'disbursed',
       detailJson: toTaggedJson({
@@ -475,10 +470,9 @@ export async function voidDisbursement(
   };
   if (!(await tx.financing.updateFacility(cancelled, facility.version)))
     throw new Error(`facility ${facility.id} changed while it was being voided`);
-  await tx.financing.appendFacilityEvents([
+  await appendEvents(tx, [
     {
       facilityId: facility.id,
-      sequence: await nextEventSequence(tx, facility.id),
       day: input.day,
       type: 'disbursement_voided',
       detailJson: JSON.stringify({ reason: input.reason }),
