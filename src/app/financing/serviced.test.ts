@@ -1,19 +1,30 @@
 /**
  * A facility's stored state read without a reviver gives the very values fromTaggedJson gives —
- * for the states the products store (an advance with its repayment history, a term loan with its
+ * for the states the products store (an advance with its repayments, a term loan with its
  * schedule) and for any JSON with bigints in it, nested and in arrays, own "__proto__" keys, and
- * look-alikes that are not bigints.
+ * look-alikes that are not bigints. An advance stored with its repayments in a list (before they
+ * were summed) is read as the same advance.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import type { AdvanceTerms } from '../../domain/products/advance/advance.ts';
 import { applyAdvanceDeduction, disbursedAdvance } from '../../domain/products/advance/servicing.ts';
 import { emptyTally } from '../../domain/products/tally.ts';
 import { disbursedTermLoan } from '../../domain/products/term-loan/servicing.ts';
+import type { FacilityRow } from '../ports.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
-import { parseStoredState } from './serviced.ts';
+import { parseStoredState, servicedOf } from './serviced.ts';
 
 const book = { financierId: 'fin_a', currency: 'USD', facilityId: 'fac_01' };
+const terms: AdvanceTerms = {
+  amountMinor: 1_000_000n,
+  currency: 'USD',
+  factorBps: 11_200,
+  holdbackRateBps: 1_000,
+  minimumPayment: { periodDays: 60, shareBps: 556 },
+  maxTermDays: 540,
+};
 
 function readsAlike(value: unknown): void {
   const text = toTaggedJson(value);
@@ -22,20 +33,7 @@ function readsAlike(value: unknown): void {
 
 describe('reading a stored facility state', () => {
   it('reads a serviced advance and term loan as tagged JSON does', () => {
-    let advance = disbursedAdvance(
-      book,
-      'mer_1',
-      {
-        amountMinor: 1_000_000n,
-        currency: 'USD',
-        factorBps: 11_200,
-        holdbackRateBps: 1_000,
-        minimumPayment: { periodDays: 60, shareBps: 556 },
-        maxTermDays: 540,
-      },
-      0.0011,
-      20_500,
-    );
+    let advance = disbursedAdvance(book, 'mer_1', terms, 0.0011, 20_500);
     for (let day = 20_501; day < 20_560; day += 1)
       advance = applyAdvanceDeduction(advance, day, `d${day}`, `swp_${day}`, {
         fees: 0n,
@@ -68,6 +66,46 @@ describe('reading a stored facility state', () => {
         nearBreach: false,
         grade: 'C',
       });
+  });
+
+  it('reads an advance stored with its repayments in a list as the same advance, summed', () => {
+    const advance = disbursedAdvance(book, 'mer_1', terms, 0.0011, 20_500);
+    const { repaid: _, ...before } = advance;
+    const stored = {
+      phase: 'serviced',
+      product: 'advance',
+      servicing: {
+        ...before,
+        repayments: [
+          { day: 20_501, amountMinor: 700n },
+          { day: 20_502, amountMinor: 300n },
+          { day: 20_503, amountMinor: 50n },
+        ],
+      },
+      tally: emptyTally,
+      servicedThroughDay: 20_502,
+      nearBreach: false,
+      grade: null,
+    };
+    const row: FacilityRow = {
+      id: 'fac_01',
+      merchantId: 'mer_1',
+      financierId: 'fin_a',
+      offerId: null,
+      product: 'advance',
+      currency: 'USD',
+      status: 'active',
+      openedOn: 20_500,
+      stateJson: toTaggedJson(stored),
+      version: 3n,
+      updatedAtMs: 0n,
+    };
+    const read = servicedOf(row);
+    assert.ok(read?.product === 'advance');
+    assert.deepEqual(read.state, {
+      ...before,
+      repaid: { throughDay: 20_502, minor: 1_000n, after: [{ day: 20_503, amountMinor: 50n }] },
+    });
   });
 
   it('agrees with tagged JSON on any JSON with bigints, and on objects that only look like one', () => {

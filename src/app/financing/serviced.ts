@@ -8,6 +8,8 @@
 import { assert } from '../../domain/assert.ts';
 import { transfersPerBatchMax } from '../../domain/ledger/limits.ts';
 import type { TransferInput } from '../../domain/ledger/types.ts';
+import type { Repayment } from '../../domain/products/advance/minimum-payments.ts';
+import { repaidFromList } from '../../domain/products/advance/repaid.ts';
 import {
   type AdvanceFacility,
   advanceOwed,
@@ -119,6 +121,13 @@ export function parseStoredState<T = StoredFacility>(json: string): T {
   return (typeof parsed === 'object' && parsed !== null ? untag(parsed) : parsed) as T;
 }
 
+/** An advance as stored before its repayments were summed (./repaid.ts) carried them in a list. */
+function upgradedAdvance(servicing: unknown, servicedThroughDay: number): unknown {
+  const { repayments, ...rest } = servicing as { repayments?: readonly Repayment[] };
+  if (repayments === undefined) return servicing;
+  return { ...rest, repaid: repaidFromList(repayments, servicedThroughDay) };
+}
+
 /** The facility's servicing state, or null when it is not being serviced (not yet, or no longer). */
 export function servicedOf(row: FacilityRow): Serviced | null {
   const stored = parseStoredState<StoredFacility>(row.stateJson);
@@ -127,7 +136,10 @@ export function servicedOf(row: FacilityRow): Serviced | null {
   return {
     row,
     product: stored.product,
-    state: stored.servicing,
+    state:
+      stored.product === 'advance'
+        ? upgradedAdvance(stored.servicing, stored.servicedThroughDay)
+        : stored.servicing,
     tally: stored.tally,
     servicedThroughDay: stored.servicedThroughDay,
     nearBreach: stored.nearBreach,

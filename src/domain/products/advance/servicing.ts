@@ -34,7 +34,15 @@ import {
 } from '../postings.ts';
 import type { Amounts, FacilityOwed } from '../waterfall.ts';
 import { type AdvanceTerms, advanceFee, feeIncomeForDay } from './advance.ts';
-import { type MinimumPaymentStatus, minimumPaymentStatus, type Repayment } from './minimum-payments.ts';
+import { type MinimumPaymentStatus, minimumPaymentStatus } from './minimum-payments.ts';
+import {
+  nothingRepaid,
+  type RepaidSoFar,
+  repaidBy,
+  repaidOn,
+  repaidThrough,
+  withRepayment,
+} from './repaid.ts';
 
 export interface ServicingPolicy extends LifecyclePolicy {
   /** Days past due before a late fee is charged, once per missed minimum. */
@@ -60,7 +68,8 @@ export interface AdvanceFacility extends CollectionsPauseState {
   /** Receivables: fees charged (the advance's fee and late fees) and principal, not yet repaid. */
   readonly owed: { readonly fees: bigint; readonly principal: bigint };
   readonly deferredFeeMinor: bigint;
-  readonly repayments: readonly Repayment[];
+  /** What has been repaid (./repaid.ts): a total through the last day ended, and each later day's. */
+  readonly repaid: RepaidSoFar;
   readonly daysPastDue: number;
   /** The due day of the missed minimum a late fee was last charged for. */
   readonly lateFeeChargedForDueDay: number | null;
@@ -97,7 +106,7 @@ export function disbursedAdvance(
     status: 'active',
     owed: { fees: fee, principal: terms.amountMinor },
     deferredFeeMinor: fee,
-    repayments: [],
+    repaid: nothingRepaid(day),
     daysPastDue: 0,
     lateFeeChargedForDueDay: null,
   };
@@ -115,9 +124,8 @@ export function outstanding(facility: AdvanceFacility): bigint {
  */
 function minimumStatusOn(facility: AdvanceFacility, day: number): MinimumPaymentStatus {
   const onSchedule = facility.disbursedDay + collectionDaysBetween(facility, facility.disbursedDay, day);
-  const repaid = facility.repayments.filter((r) => r.day <= day).reduce((sum, r) => sum + r.amountMinor, 0n);
   return minimumPaymentStatus(facility.terms, facility.disbursedDay, onSchedule, [
-    { day: onSchedule, amountMinor: repaid },
+    { day: onSchedule, amountMinor: repaidBy(facility.repaid, day) },
   ]);
 }
 
@@ -164,10 +172,7 @@ export function advanceOwed(facility: AdvanceFacility, day: number): FacilityOwe
 function recogniseDay(facility: AdvanceFacility, day: number, dayText: string): ServicingStep {
   const left = outstanding(facility);
   // The carrying amount at the start of the day: before the day's repayments, as the rate was solved.
-  const repaidToday = facility.repayments
-    .filter((r) => r.day === day)
-    .reduce((sum, r) => sum + r.amountMinor, 0n);
-  const opening = left + repaidToday - facility.deferredFeeMinor;
+  const opening = left + repaidOn(facility.repaid, day) - facility.deferredFeeMinor;
   const income = feeIncomeForDay(opening, facility.deferredFeeMinor, left, facility.dailyRate);
   return {
     facility: { ...facility, deferredFeeMinor: facility.deferredFeeMinor - income },
@@ -195,7 +200,7 @@ export function applyAdvanceDeduction(
   const after: AdvanceFacility = {
     ...facility,
     owed: { fees: facility.owed.fees - applied.fees, principal: facility.owed.principal - applied.principal },
-    repayments: amount > 0n ? [...facility.repayments, { day, amountMinor: amount }] : facility.repayments,
+    repaid: withRepayment(facility.repaid, day, amount),
   };
   const postings = repaymentApplied(facility.book, eventId, applied);
   if (outstanding(after) > 0n || !servicedStates.has(facility.status)) {
@@ -267,5 +272,14 @@ export function serviceAdvanceDay(
     );
     current = { ...current, owed: { fees: 0n, principal: 0n }, deferredFeeMinor: 0n };
   }
-  return { facility: { ...current, status: to, daysPastDue: status.daysPastDue }, postings, events };
+  return {
+    facility: {
+      ...current,
+      status: to,
+      daysPastDue: status.daysPastDue,
+      repaid: repaidThrough(current.repaid, day),
+    },
+    postings,
+    events,
+  };
 }
