@@ -85,6 +85,24 @@ export const eventDataSchemas = {
     adjustments: Type.Optional(SignedAmount),
     net: SignedAmount,
     currency: Currency,
+    fx_rates: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            base: Currency,
+            quote: Currency,
+            rate: Type.String({
+              pattern: '^[0-9]{1,12}(\\.[0-9]{1,12})?$',
+              description: 'quote units per base unit',
+            }),
+            source: Type.String({ minLength: 1, maxLength: 100 }),
+            as_of: Type.String({ minLength: 1, maxLength: 64, description: 'RFC 3339 date-time' }),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 20 },
+      ),
+    ),
   }),
   'shipment.shipped': data({
     shipment_id: Reference,

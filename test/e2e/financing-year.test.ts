@@ -443,7 +443,7 @@ for (const backend of backendsUnderTest) {
           day: d0 + 121,
           currency: 'USD',
           netMinor: 100_000n,
-        }),
+        }).then((p) => p.waterfall),
       );
       // A 1,000.00 payout the next day could give 300.00 (30%), all of it to the overdue fees.
       assert.equal(preview.totalDeductedMinor, 30_000n);
@@ -468,7 +468,7 @@ for (const backend of backendsUnderTest) {
       const day = d0 + 135;
       endOfDay(book.clock, day);
       const settlement = { settlementKey: 'story 135', merchantId, day, currency: 'USD', netMinor: 200_000n };
-      const preview = await harness.store.read((tx) => previewSweep(tx, settlement));
+      const { waterfall: preview } = await harness.store.read((tx) => previewSweep(tx, settlement));
       // Cap: 30% of 2,000.00 = 600.00. Overdue 540.80 (fees first: 787.00 owed covers it); then the
       // holdback's 12% = 240.00 is less than the 540.80 already taken, so nothing more.
       assert.equal(preview.availableMinor, 60_000n);

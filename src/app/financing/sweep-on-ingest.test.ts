@@ -20,12 +20,14 @@ import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { parseRecord as parseEvent } from '../../ingest/parse-record.ts';
 import type { AppContext } from '../app-context.ts';
 import { ingestBatch } from '../ingest/ingest.ts';
+import { fromTaggedJson } from '../risk/tagged-json.ts';
 import { makeOffers } from './origination.ts';
+import type { SweepConversion } from './sweep.ts';
 
 const asOfDay = lendingAsOfDay;
 const payoutDate = String(fromDayNumber(asOfDay + 1));
 
-function settlementPaid(id: string, subject: string, net: bigint) {
+function settlementPaid(id: string, subject: string, net: bigint, foreign: Record<string, unknown> = {}) {
   const fees = 1_000n;
   return parseEvent({
     origin: 'test',
@@ -41,6 +43,7 @@ function settlementPaid(id: string, subject: string, net: bigint) {
         chargebacks: '0',
         net: String(net),
         currency: 'USD',
+        ...foreign,
       }),
     ),
   });
@@ -104,6 +107,56 @@ for (const backend of backendsUnderTest) {
         tx.financing.sweepsForMerchant(merchantId, asOfDay + 1, asOfDay + 1),
       );
       assert.equal(sweeps.filter((s) => s.settlementKey === 'plt_test stl_ingest_1').length, 1);
+    });
+
+    it('sweeps a settlement.paid in another currency with the rate it brings; refuses a bad rate', async () => {
+      const before = await advanceState();
+      const rate = {
+        base: 'EUR',
+        quote: 'USD',
+        rate: '1.0842',
+        source: 'platform report',
+        as_of: `${payoutDate}T09:00:00Z`,
+      };
+      const withheld = (200_000n * BigInt(before.terms.holdbackRateBps)) / 10_000n;
+      const outcomes = await harness.store.write((tx) =>
+        ingestBatch(tx, app, [
+          settlementPaid('stl_ingest_eur', merchantId, 200_000n, { currency: 'EUR', fx_rates: [rate] }),
+          settlementPaid('stl_ingest_eur_bad', merchantId, 200_000n, {
+            currency: 'EUR',
+            fx_rates: [{ ...rate, rate: '0' }],
+          }),
+          settlementPaid('stl_ingest_gbp', merchantId, 200_000n, { currency: 'GBP' }),
+        ]),
+      );
+      assert.deepEqual(
+        outcomes.map((o) => [o?.status, o?.status === 'quarantined' ? o.problem.code : null]),
+        [
+          ['applied', null],
+          ['quarantined', 'fx_rate_invalid'],
+          ['applied', null],
+        ],
+      );
+      const sweep = await harness.store.read((tx) => tx.financing.sweep('plt_test stl_ingest_eur'));
+      assert.ok(sweep);
+      assert.equal(sweep.deductedMinor, withheld);
+      assert.match(sweep.splitJson, /"rate":"EUR\/USD 1\.0842","source":"platform report"/);
+      const [conversion] = fromTaggedJson<{ conversions: SweepConversion[] }>(sweep.splitJson).conversions;
+      assert.ok(conversion);
+      const repaid = conversion.applied.fees + conversion.applied.principal;
+      const after = await advanceState();
+      assert.equal(
+        before.owed.fees + before.owed.principal - (after.owed.fees + after.owed.principal),
+        repaid,
+      );
+      // Converted down (21.68… per 20.00), except that the fees it cleared are cleared to the cent.
+      const converted = (withheld * 10_842n) / 10_000n;
+      assert.ok(repaid === converted || (repaid === converted + 1n && after.owed.fees === 0n), `${repaid}`);
+      assert.equal(
+        (await harness.store.read((tx) => tx.financing.sweep('plt_test stl_ingest_gbp'))) ?? null,
+        null,
+        'a payout with no rate for the facility is not swept',
+      );
     });
 
     it('applies a settlement.paid for a merchant without a facility and records no sweep', async () => {

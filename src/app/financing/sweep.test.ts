@@ -61,7 +61,7 @@ for (const backend of backendsUnderTest) {
       const holdback = (200_000n * BigInt(state.terms.holdbackRateBps)) / 10_000n;
       const preview = await harness.store.read((tx) =>
         previewSweep(tx, settlement('plt stl_1', asOfDay + 1, 200_000n)),
-      );
+      ).then((p) => p.waterfall);
       assert.equal(preview.totalDeductedMinor, holdback);
       assert.equal(
         (await harness.store.read((tx) => tx.financing.sweep('plt stl_1'))) ?? null,

@@ -5,17 +5,33 @@
  * the split already made and changes nothing. A preview computes the same split without writing —
  * what to withhold from a payout the platform is about to make.
  *
- * Only facilities in the payout's currency take part for now; a facility in another currency is
- * left for its own currency's payouts (the FX conversion exists in the domain, wiring it here is
- * the next step).
+ * A facility in another currency than the payout takes part when the settlement brings a rate
+ * between the two (with its source): the waterfall runs in the payout's currency with what the
+ * facility owes converted, and what it takes repays the facility converted back
+ * (src/domain/products/fx-deductions.ts), posted through the financier's FX positions
+ * (`repaymentThroughFx`); the conversion, rate and source are recorded with the split. Without a
+ * rate such a facility is left for payouts in its own currency, and the split names it.
  */
 
 import { assert } from '../../domain/assert.ts';
 import type { TransferInput } from '../../domain/ledger/types.ts';
-import { isCurrencyCode } from '../../domain/money/currency.ts';
-import { type Amounts, settlementWaterfall, type WaterfallResult } from '../../domain/products/waterfall.ts';
+import { type CurrencyCode, isCurrencyCode } from '../../domain/money/currency.ts';
+import type { FxRate } from '../../domain/money/fx.ts';
+import {
+  appliedInFacilityCurrency,
+  owedInPayoutCurrency,
+  rateBetween,
+} from '../../domain/products/fx-deductions.ts';
+import { financierFxAccounts, repaymentThroughFx } from '../../domain/products/postings.ts';
+import {
+  type Amounts,
+  type FacilityOwed,
+  settlementWaterfall,
+  type WaterfallResult,
+} from '../../domain/products/waterfall.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
+import { createAccounts } from '../ledger/ledger-writes.ts';
 import type { FacilityRow, ReadTransaction, SweepRow, WriteTransaction } from '../ports.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import type { OriginationContext } from './origination.ts';
@@ -26,6 +42,7 @@ import {
   closeDebtServiceIfFinal,
   facilityEventsOf,
   inService,
+  LedgerRejected,
   type NewFacilityEvent,
   owedOf,
   postGroups,
@@ -44,6 +61,28 @@ export interface Settlement {
   readonly currency: string;
   /** Settled money: the payout's net after fees, refunds and chargebacks. */
   readonly netMinor: bigint;
+  /** Rates for repaying facilities in other currencies from this payout, each with its source. */
+  readonly fxRates?: readonly FxRate[];
+}
+
+/** A deduction from a payout in another currency than the facility's, as recorded with the split. */
+export interface SweepConversion {
+  readonly facilityId: string;
+  /** The facility's currency, and what the deduction repaid in it by component. */
+  readonly currency: string;
+  readonly applied: Amounts;
+  /** What was withheld from the payout for it, in the payout's currency. */
+  readonly payoutMinor: bigint;
+  /** The rate as quoted (`EUR/USD 1.0842`), where it came from and when. */
+  readonly rate: string;
+  readonly source: string;
+  readonly asOf: string;
+}
+
+/** A serviced facility in another currency that the payout could not repay: no rate came with it. */
+export interface SweepUnconverted {
+  readonly facilityId: string;
+  readonly currency: string;
 }
 
 export interface SweepSplit {
@@ -51,32 +90,136 @@ export interface SweepSplit {
   readonly sweepId: string;
   readonly settlement: Settlement;
   readonly waterfall: WaterfallResult;
+  /** The deductions taken across currencies (the waterfall's amounts are the payout's currency). */
+  readonly conversions: readonly SweepConversion[];
+  readonly unconverted: readonly SweepUnconverted[];
   /** True when this settlement had been swept before: the stored split, nothing new written. */
   readonly replayed: boolean;
 }
 
+/** What a split stores (splitJson), read back for a replay; older records have no conversions. */
+interface StoredSplit {
+  readonly sweepId: string;
+  readonly waterfall: WaterfallResult;
+  readonly conversions?: readonly SweepConversion[];
+  readonly unconverted?: readonly SweepUnconverted[];
+}
+
 export type SweepProblem = 'settlement_invalid';
+
+/** A facility taking part in a payout's waterfall: what it owes, in its currency and the payout's. */
+interface Participant {
+  readonly facility: Serviced;
+  readonly owed: FacilityOwed;
+  /** In the payout's currency: `owed` itself, or converted at `rate`. */
+  readonly owedInPayout: FacilityOwed;
+  readonly rate: FxRate | null;
+}
+
+/**
+ * The waterfall of a payout over the merchant's facilities in service (`facilities`) and its
+ * sweeps earlier that day (`earlier`): who takes part — in the payout's currency, or another with
+ * a rate — and what each takes.
+ */
+function waterfallOf(
+  settlement: Settlement,
+  facilities: readonly Serviced[],
+  earlier: readonly SweepRow[],
+  dailyCapBps: number,
+): { participants: Participant[]; unconverted: SweepUnconverted[]; waterfall: WaterfallResult } {
+  const payout = settlement.currency as CurrencyCode;
+  const participants: Participant[] = [];
+  const unconverted: SweepUnconverted[] = [];
+  for (const facility of facilities) {
+    const owed = owedOf(facility, settlement.day);
+    const currency = facility.row.currency as CurrencyCode;
+    if (currency === payout) {
+      participants.push({ facility, owed, owedInPayout: owed, rate: null });
+      continue;
+    }
+    const rate = rateBetween(settlement.fxRates ?? [], currency, payout);
+    if (rate === undefined) unconverted.push({ facilityId: facility.row.id, currency });
+    else
+      participants.push({
+        facility,
+        owed,
+        owedInPayout: owedInPayoutCurrency(owed, currency, payout, rate),
+        rate,
+      });
+  }
+  const sameCurrency = earlier.filter((s) => s.currency === settlement.currency);
+  const result = settlementWaterfall({
+    settlementNetMinor: settlement.netMinor,
+    dailyCapBps,
+    settledEarlierTodayMinor: sameCurrency.reduce((sum, s) => sum + (s.netMinor > 0n ? s.netMinor : 0n), 0n),
+    deductedEarlierTodayMinor: sameCurrency.reduce((sum, s) => sum + s.deductedMinor, 0n),
+    facilities: participants.map((p) => p.owedInPayout),
+  });
+  if (!result.ok) throw new Error(`the waterfall refused the facilities' own figures: ${result.detail}`);
+  return { participants, unconverted, waterfall: result.value };
+}
+
+interface Repaid {
+  readonly participant: Participant;
+  readonly applied: Amounts;
+  readonly conversion: SweepConversion | null;
+}
+
+/** Each deduction as it repays its facility: in the facility's currency, converted where it must be. */
+function repaymentsOf(
+  settlement: Settlement,
+  participants: readonly Participant[],
+  waterfall: WaterfallResult,
+): Repaid[] {
+  return waterfall.deductions.flatMap((deduction): Repaid[] => {
+    if (deduction.total === 0n) return [];
+    const participant = participants.find((p) => p.facility.row.id === deduction.facilityId) as Participant;
+    if (participant.rate === null) return [{ participant, applied: total(deduction), conversion: null }];
+    const foreign = appliedInFacilityCurrency(
+      deduction,
+      participant.owed,
+      participant.owedInPayout,
+      participant.facility.row.currency as CurrencyCode,
+      settlement.currency as CurrencyCode,
+      participant.rate,
+    );
+    return [
+      {
+        participant,
+        applied: foreign.applied,
+        conversion: {
+          facilityId: deduction.facilityId,
+          currency: participant.facility.row.currency,
+          applied: foreign.applied,
+          payoutMinor: foreign.payoutMinor,
+          rate: foreign.conversion.rate,
+          source: foreign.conversion.source,
+          asOf: foreign.conversion.asOf,
+        },
+      },
+    ];
+  });
+}
+
+/** A payout's split, as a preview answers it and a sweep records it. */
+export interface SplitPreview {
+  readonly waterfall: WaterfallResult;
+  readonly conversions: readonly SweepConversion[];
+  readonly unconverted: readonly SweepUnconverted[];
+}
 
 async function computeSplit(
   tx: ReadTransaction,
   settlement: Settlement,
   dailyCapBps: number,
-): Promise<{ facilities: Serviced[]; waterfall: WaterfallResult }> {
-  const facilities = (await tx.financing.facilitiesForMerchant(settlement.merchantId))
-    .filter((row) => row.currency === settlement.currency)
-    .flatMap((row) => inService(row) ?? []);
-  const earlier = (
-    await tx.financing.sweepsForMerchant(settlement.merchantId, settlement.day, settlement.day)
-  ).filter((s) => s.currency === settlement.currency);
-  const result = settlementWaterfall({
-    settlementNetMinor: settlement.netMinor,
-    dailyCapBps,
-    settledEarlierTodayMinor: earlier.reduce((sum, s) => sum + (s.netMinor > 0n ? s.netMinor : 0n), 0n),
-    deductedEarlierTodayMinor: earlier.reduce((sum, s) => sum + s.deductedMinor, 0n),
-    facilities: facilities.map((f) => owedOf(f, settlement.day)),
-  });
-  if (!result.ok) throw new Error(`the waterfall refused the facilities' own figures: ${result.detail}`);
-  return { facilities, waterfall: result.value };
+): Promise<SplitPreview> {
+  const facilities = (await tx.financing.facilitiesForMerchant(settlement.merchantId)).flatMap(
+    (row) => inService(row) ?? [],
+  );
+  const earlier = await tx.financing.sweepsForMerchant(settlement.merchantId, settlement.day, settlement.day);
+  const { participants, unconverted, waterfall } = waterfallOf(settlement, facilities, earlier, dailyCapBps);
+  const conversions = repaymentsOf(settlement, participants, waterfall).flatMap((r) => r.conversion ?? []);
+  return { waterfall, conversions, unconverted };
 }
 
 /** What a payout would repay, without writing anything. */
@@ -84,8 +227,8 @@ export async function previewSweep(
   tx: ReadTransaction,
   settlement: Settlement,
   dailyCapBps = dailyDeductionCapBpsDefault,
-): Promise<WaterfallResult> {
-  return (await computeSplit(tx, settlement, dailyCapBps)).waterfall;
+): Promise<SplitPreview> {
+  return computeSplit(tx, settlement, dailyCapBps);
 }
 
 function total(d: { overdue: Amounts; due: Amounts; early: Amounts }): Amounts {
@@ -132,6 +275,8 @@ interface Book {
   readonly postings: TransferInput[][];
   readonly recorded: SweepRow[];
   readonly events: NewFacilityEvent[];
+  /** The financiers' books in currencies a conversion went through: their accounts are opened first. */
+  readonly fxBooks: Map<string, { readonly financierId: string; readonly currency: string }>;
 }
 
 const sweepsKey = (merchantId: string, day: number) => `${merchantId} ${day}`;
@@ -156,29 +301,18 @@ async function openBook(tx: WriteTransaction, settlements: readonly Settlement[]
     postings: [],
     recorded: [],
     events: [],
+    fxBooks: new Map(),
   };
 }
 
 /** The split of one settlement against the book as the settlements before it left it. */
 function splitOf(book: Book, settlement: Settlement, dailyCapBps: number) {
-  const facilities = (book.facilities.get(settlement.merchantId) ?? [])
-    .filter((row) => row.currency === settlement.currency)
-    .flatMap((row) => {
-      if (!book.serviced.has(row)) book.serviced.set(row, inService(row));
-      return book.serviced.get(row) ?? [];
-    });
-  const earlier = (book.sweeps.get(sweepsKey(settlement.merchantId, settlement.day)) ?? []).filter(
-    (s) => s.currency === settlement.currency,
-  );
-  const result = settlementWaterfall({
-    settlementNetMinor: settlement.netMinor,
-    dailyCapBps,
-    settledEarlierTodayMinor: earlier.reduce((sum, s) => sum + (s.netMinor > 0n ? s.netMinor : 0n), 0n),
-    deductedEarlierTodayMinor: earlier.reduce((sum, s) => sum + s.deductedMinor, 0n),
-    facilities: facilities.map((f) => owedOf(f, settlement.day)),
+  const facilities = (book.facilities.get(settlement.merchantId) ?? []).flatMap((row) => {
+    if (!book.serviced.has(row)) book.serviced.set(row, inService(row));
+    return book.serviced.get(row) ?? [];
   });
-  if (!result.ok) throw new Error(`the waterfall refused the facilities' own figures: ${result.detail}`);
-  return { facilities, waterfall: result.value };
+  const earlier = book.sweeps.get(sweepsKey(settlement.merchantId, settlement.day)) ?? [];
+  return waterfallOf(settlement, facilities, earlier, dailyCapBps);
 }
 
 /** One settlement swept into the book: its deductions applied, everything to write kept in order. */
@@ -188,17 +322,34 @@ function sweepInto(
   settlement: Settlement,
   dailyCapBps: number,
 ): SweepSplit {
-  const { facilities, waterfall } = splitOf(book, settlement, dailyCapBps);
+  const { participants, unconverted, waterfall } = splitOf(book, settlement, dailyCapBps);
   const nowMs = context.clock.nowNs() / 1_000_000n;
   const dayText = String(fromDayNumber(settlement.day));
   const sweepId = context.entropy.id('swp');
   const postings: TransferInput[] = [];
-  for (const deduction of waterfall.deductions) {
-    if (deduction.total === 0n) continue;
-    const facility = facilities.find((f) => f.row.id === deduction.facilityId) as Serviced;
-    const applied = total(deduction);
+  const conversions: SweepConversion[] = [];
+  for (const { participant, applied, conversion } of repaymentsOf(settlement, participants, waterfall)) {
+    const facility = participant.facility;
     const step = applyPayment(facility, settlement.day, dayText, sweepId, applied);
-    postings.push(...step.postings);
+    if (conversion === null) postings.push(...step.postings);
+    else {
+      const payoutBook = { financierId: facility.row.financierId, currency: settlement.currency };
+      postings.push(
+        ...repaymentThroughFx(
+          facility.state.book,
+          payoutBook,
+          sweepId,
+          step.postings,
+          conversion.payoutMinor,
+        ),
+      );
+      conversions.push(conversion);
+      for (const currency of [settlement.currency, facility.row.currency])
+        book.fxBooks.set(`${facility.row.financierId} ${currency}`, {
+          financierId: facility.row.financierId,
+          currency,
+        });
+    }
     const row = rowAfter(facility, step.next, step.postings, nowMs);
     const rows = book.facilities.get(settlement.merchantId) as FacilityRow[];
     rows[rows.indexOf(facility.row)] = row;
@@ -217,6 +368,7 @@ function sweepInto(
           sweepId,
           applied,
           outstandingMinor: booked.fees + booked.interest + booked.principal,
+          ...(conversion === null ? {} : { fx: conversion }),
         }),
         atMs: nowMs,
       },
@@ -224,6 +376,7 @@ function sweepInto(
     );
   }
   if (postings.length > 0) book.postings.push(postings);
+  const stored: StoredSplit = { sweepId, waterfall, conversions, unconverted };
   const record: SweepRow = {
     settlementKey: settlement.settlementKey,
     merchantId: settlement.merchantId,
@@ -231,12 +384,12 @@ function sweepInto(
     currency: settlement.currency,
     netMinor: settlement.netMinor,
     deductedMinor: waterfall.totalDeductedMinor,
-    splitJson: toTaggedJson({ sweepId, waterfall }),
+    splitJson: toTaggedJson(stored),
     atMs: nowMs,
   };
   book.recorded.push(record);
   book.sweeps.get(sweepsKey(settlement.merchantId, settlement.day))?.push(record);
-  return { sweepId, settlement, waterfall, replayed: false };
+  return { sweepId, settlement, waterfall, conversions, unconverted, replayed: false };
 }
 
 /** The book's changes, in sweepSettlement's order: facilities, ledger, events, debt service, sweeps. */
@@ -248,6 +401,11 @@ async function writeBook(tx: WriteTransaction, context: OriginationContext, book
     })),
   );
   if (missed.length > 0) throw new Error(`facility ${missed[0]} changed while it was being serviced`);
+  if (book.fxBooks.size > 0) {
+    const opened = await createAccounts(tx, context, [...book.fxBooks.values()].flatMap(financierFxAccounts));
+    const refused = opened.find((a) => a.result !== 'ok' && a.result !== 'exists');
+    if (refused !== undefined) throw new LedgerRejected(`${what}: account ${refused.id}: ${refused.result}`);
+  }
   await postGroups(tx, context, book.postings, what);
   await appendEvents(tx, book.events);
   for (const { row } of book.written.values()) await closeDebtServiceIfFinal(tx, row);
@@ -279,7 +437,7 @@ export async function sweepSettlements(
   );
   const what = settlements.length === 1 ? `sweep ${settlements[0]?.settlementKey}` : 'sweep';
   /** Splits recorded before the call or earlier in it, by settlement key: sweeping one again replays it. */
-  const splits = new Map<string, { sweepId: string; waterfall: WaterfallResult }>();
+  const splits = new Map<string, StoredSplit>();
   for (let start = 0; start < settlements.length; start += sweepPartSettlements) {
     const indexes: number[] = [];
     for (let index = start; index < Math.min(start + sweepPartSettlements, settlements.length); index += 1)
@@ -287,7 +445,7 @@ export async function sweepSettlements(
     const part = indexes.map((index) => settlements[index] as Settlement);
     const unknown = part.map((s) => s.settlementKey).filter((key) => !splits.has(key));
     for (const [key, row] of await tx.financing.sweepsByKey(unknown))
-      splits.set(key, fromTaggedJson<{ sweepId: string; waterfall: WaterfallResult }>(row.splitJson));
+      splits.set(key, fromTaggedJson<StoredSplit>(row.splitJson));
     const book = await openBook(
       tx,
       part.filter((s) => !splits.has(s.settlementKey)),
@@ -300,6 +458,8 @@ export async function sweepSettlements(
           sweepId: split.sweepId,
           settlement,
           waterfall: split.waterfall,
+          conversions: split.conversions ?? [],
+          unconverted: split.unconverted ?? [],
           replayed: true,
         });
         continue;

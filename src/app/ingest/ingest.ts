@@ -6,9 +6,13 @@
  * applied: either the whole batch (events, features, quarantine entries) commits or none of it.
  */
 import { assert } from '../../domain/assert.ts';
+import type { SettlementFxRate } from '../../domain/events/catalog.ts';
 import type { RecordProblem } from '../../domain/events/check-event.ts';
 import { type ProjectedEvent, project } from '../../domain/features/projection.ts';
 import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
+import type { CurrencyCode } from '../../domain/money/currency.ts';
+import { type FxRate, fxRate } from '../../domain/money/fx.ts';
+import { rateBetween } from '../../domain/products/fx-deductions.ts';
 import { servicedStates } from '../../domain/products/lifecycle.ts';
 import { type Settlement, sweepSettlements as sweepBatch } from '../financing/sweep.ts';
 import type { Clock, Entropy, InboxEvent, QuarantineEntry, WriteTransaction } from '../ports.ts';
@@ -206,8 +210,8 @@ export async function ingestBatch(
 
 /**
  * Every newly applied settlement.paid is swept in this transaction (duplicates were swept when they
- * first came). A merchant with no serviced facility in the payout's currency is skipped without a
- * sweep record, so ingest stays one facility read per merchant per batch for the many merchants
+ * first came). A merchant with no serviced facility in the payout's currency (or in one the
+ * settlement brings a rate for) is skipped without a sweep record, so ingest stays one facility read per merchant per batch for the many merchants
  * without financing. A sweep that fails throws and so fails the whole batch: the event is already
  * inserted and facilities may be half updated, so it cannot be quarantined on its own.
  */
@@ -228,13 +232,19 @@ async function sweepSettlements(
       );
       currenciesServiced.set(event.subject, currencies);
     }
-    if (!currencies.has(event.data.currency)) continue;
+    const fxRates = fxRatesOf(event.data.fx_rates);
+    const payout = event.data.currency as CurrencyCode;
+    const repayable = [...currencies].some(
+      (c) => c === payout || rateBetween(fxRates, c as CurrencyCode, payout) !== undefined,
+    );
+    if (!repayable) continue;
     settlements.push({
       settlementKey: key,
       merchantId: event.subject,
       day: instant.day,
       currency: event.data.currency,
       netMinor: BigInt(event.data.net),
+      ...(fxRates.length > 0 ? { fxRates } : {}),
     });
   }
   if (settlements.length === 0) return;
@@ -245,6 +255,15 @@ async function sweepSettlements(
       throw new Error(
         `sweep_failed: settlement ${settlements[index]?.settlementKey}: ${swept.code} ${swept.detail}`,
       );
+}
+
+/** A settlement's rates, already checked by checkEvent. */
+function fxRatesOf(rates: readonly SettlementFxRate[] | undefined): FxRate[] {
+  return (rates ?? []).flatMap((r) => {
+    const rate = fxRate(r.base, r.quote, r.rate, r.source, r.as_of);
+    assert(rate.ok, `a checked settlement's rate reads: ${r.base}/${r.quote}`);
+    return [rate.value];
+  });
 }
 
 /** The same event: the same bytes, or the same JSON once keys are sorted and spacing dropped. */

@@ -106,6 +106,19 @@ export interface SettlementPaid {
   adjustments?: string;
   net: string;
   currency: string;
+  /**
+   * Rates for repaying the merchant's facilities in other currencies from this payout (quote units
+   * per base unit, as quoted), each with where it came from and when.
+   */
+  fx_rates?: SettlementFxRate[];
+}
+
+export interface SettlementFxRate {
+  base: string;
+  quote: string;
+  rate: string;
+  source: string;
+  as_of: string;
 }
 
 export interface ShipmentShipped {

@@ -5,6 +5,7 @@
  * fix the record; the first failure wins, fields checked in a fixed order.
  */
 import { isCurrencyCode } from '../money/currency.ts';
+import { fxRate } from '../money/fx.ts';
 import { parseMinorUnits } from '../money/money.ts';
 import { parseCalendarDate, toDayNumber } from '../time/calendar-date.ts';
 import { parseDateTime } from '../time/instant.ts';
@@ -119,6 +120,17 @@ function checkRules(event: CanonicalEvent): RecordProblem | null {
           'data.net',
           `net ${d.net} ≠ gross − fees − refunds − chargebacks + adjustments = ${expected}`,
         );
+      }
+      for (const [index, r] of (d.fx_rates ?? []).entries()) {
+        const field = `data.fx_rates[${index}]`;
+        if (eventInstant(r.as_of) === null)
+          return problem(
+            'fx_rate_invalid',
+            `${field}.as_of`,
+            'as_of must be an RFC 3339 date-time with an offset',
+          );
+        const rate = fxRate(r.base, r.quote, r.rate, r.source, r.as_of);
+        if (!rate.ok) return problem('fx_rate_invalid', field, rate.detail ?? rate.code);
       }
       return null;
     }

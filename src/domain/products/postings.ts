@@ -14,6 +14,7 @@
  * | `fin:{financier}:{ccy}:fee_income` | `fee_income` | income | fees earned |
  * | `fin:{financier}:{ccy}:interest_income` | `interest_income` | income | interest earned |
  * | `fin:{financier}:{ccy}:credit_losses` | `credit_losses` | expense | principal written off |
+ * | `fin:{financier}:{ccy}:fx_position` | `fx_position` | trading | currency bought (debit) and sold (credit) |
  * | `fac:{facility}:principal` | `principal_receivable` | asset | principal owed |
  * | `fac:{facility}:interest` | `interest_receivable` | asset | interest accrued and owed |
  * | `fac:{facility}:fees` | `fees_receivable` | asset | fees charged and owed |
@@ -48,6 +49,7 @@ export const financierAccount = {
   feeIncome: (b: FinancierBook) => `fin:${b.financierId}:${b.currency}:fee_income`,
   interestIncome: (b: FinancierBook) => `fin:${b.financierId}:${b.currency}:interest_income`,
   creditLosses: (b: FinancierBook) => `fin:${b.financierId}:${b.currency}:credit_losses`,
+  fxPosition: (b: FinancierBook) => `fin:${b.financierId}:${b.currency}:fx_position`,
 };
 
 export const facilityAccount = {
@@ -75,6 +77,14 @@ export function financierAccounts(book: FinancierBook): AccountInput[] {
     account(financierAccount.interestIncome(book), book, 'interest_income', creditNormal),
     account(financierAccount.creditLosses(book), book, 'credit_losses', debitNormal),
   ];
+}
+
+/**
+ * A financier's accounts in a currency it collects foreign payouts in, or repays a facility from
+ * them: its pool's accounts and the FX position — a trading account, either side, so no balance rule.
+ */
+export function financierFxAccounts(book: FinancierBook): AccountInput[] {
+  return [...financierAccounts(book), account(financierAccount.fxPosition(book), book, 'fx_position', 0)];
 }
 
 export function facilityAccounts(book: FacilityBook): AccountInput[] {
@@ -307,6 +317,44 @@ export function repaymentApplied(book: FacilityBook, eventId: string, applied: A
       code: `repayment_${component}`,
     })),
   );
+}
+
+/**
+ * A repayment collected from a payout in another currency (src/domain/products/fx-deductions.ts),
+ * by trading accounts: in the payout's currency the financier's cash takes what was withheld and
+ * its FX position there gives it (`fx_collection`, id `<facility>:<event>:x`); in the facility's
+ * currency the repayment's transfers take their cash from the FX position there instead of the
+ * pool's cash. The two positions hold what was converted, at the rate recorded with the sweep.
+ * `postings` are the facility's for the repayment, in its currency; all of it applies or none.
+ */
+export function repaymentThroughFx(
+  book: FacilityBook,
+  payout: FinancierBook,
+  eventId: string,
+  postings: readonly TransferInput[],
+  payoutMinor: bigint,
+): TransferInput[] {
+  const cash = financierAccount.cash(book);
+  const all: TransferInput[] = [
+    ...postings.map((t) =>
+      t.debitAccountId === cash && t.code?.startsWith('repayment_') === true
+        ? { ...t, debitAccountId: financierAccount.fxPosition(book) }
+        : t,
+    ),
+    ...transfers(payout, [
+      {
+        id: `${book.facilityId}:${eventId}:x`,
+        debit: financierAccount.cash(payout),
+        credit: financierAccount.fxPosition(payout),
+        amount: payoutMinor,
+        code: 'fx_collection',
+      },
+    ]),
+  ];
+  return all.map((t, index) => ({
+    ...t,
+    flags: (t.flags & ~TransferFlag.linked) | (index < all.length - 1 ? TransferFlag.linked : 0),
+  }));
 }
 
 /**

@@ -278,6 +278,58 @@ for (const backend of backendsUnderTest) {
       assert.equal(byMerchant.status, 403);
     });
 
+    it('commits a payout in another currency at the rate sent with it, and shows the conversion', async () => {
+      const holdbackBps = BigInt(
+        offers.filter((o) => o.product === 'advance').at(-1).terms.holdback_rate_bps,
+      );
+      const rate = {
+        base: 'EUR',
+        quote: 'USD',
+        rate: '1.0842',
+        source: 'ECB',
+        as_of: '2026-07-18T14:15:00+02:00',
+      };
+      const body = {
+        settlement_id: 'stl_eur_1',
+        merchant_id: merchantId,
+        currency: 'EUR',
+        net: '100000',
+        date: '2026-07-18',
+        fx_rates: [rate],
+      };
+      const withheld = (100_000n * holdbackBps) / 10_000n;
+      const committed = await api.request('POST', '/v1/settlements/commit', { key: platformKey, body });
+      assert.equal(committed.status, 200, committed.text);
+      assert.equal(committed.json.currency, 'EUR');
+      assert.equal(committed.json.deducted, withheld.toString());
+      const [deduction] = committed.json.deductions;
+      assert.equal(deduction.total, withheld.toString());
+      assert.deepEqual(
+        [
+          deduction.fx.currency,
+          deduction.fx.total,
+          deduction.fx.rate,
+          deduction.fx.source,
+          deduction.fx.as_of,
+        ],
+        ['USD', ((withheld * 10_842n) / 10_000n).toString(), 'EUR/USD 1.0842', 'ECB', rate.as_of],
+      );
+      assert.deepEqual(committed.json.unconverted, []);
+      const withoutRate = await api.request('POST', '/v1/settlements/preview', {
+        key: platformKey,
+        body: { ...body, settlement_id: 'stl_eur_2', fx_rates: undefined },
+      });
+      assert.equal(withoutRate.status, 200, withoutRate.text);
+      assert.equal(withoutRate.json.deducted, '0');
+      assert.deepEqual(withoutRate.json.unconverted, [{ facility_id: facilityId, currency: 'USD' }]);
+      const badRate = await api.request('POST', '/v1/settlements/preview', {
+        key: platformKey,
+        body: { ...body, fx_rates: [{ ...rate, quote: 'EUR' }] },
+      });
+      assert.equal(badRate.status, 400);
+      assert.equal(badRate.json.param, 'fx_rates[0]');
+    });
+
     it('takes a direct repayment and an early payoff, once per reference, for its own merchant only', async () => {
       const path = `/v1/facilities/${facilityId}/repayments`;
       const body = { amount: '1000', reference: 'direct-1' };

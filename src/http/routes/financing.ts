@@ -17,14 +17,20 @@ import {
   voidDisbursement,
 } from '../../app/financing/origination.ts';
 import { type Repayment, repayFacility } from '../../app/financing/repayments.ts';
-import { previewSweep, type Settlement, sweepSettlement } from '../../app/financing/sweep.ts';
+import {
+  previewSweep,
+  type Settlement,
+  type SplitPreview,
+  type SweepConversion,
+  sweepSettlement,
+} from '../../app/financing/sweep.ts';
 import type { FacilityRow, OfferRow } from '../../app/ports.ts';
 import { fromTaggedJson } from '../../app/risk/tagged-json.ts';
 import { isCurrencyCode } from '../../domain/money/currency.ts';
+import { fxRate } from '../../domain/money/fx.ts';
 import type { Offer } from '../../domain/products/offers.ts';
-import type { WaterfallResult } from '../../domain/products/waterfall.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
-import { dayNumberOfInstant } from '../../domain/time/instant.ts';
+import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts';
 import { facilityInScope, mayActFor, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, principalOf, problemReply, send, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
@@ -91,7 +97,9 @@ function facilityView(row: FacilityRow) {
   };
 }
 
-function splitView(settlementId: string, settlement: Settlement, waterfall: WaterfallResult) {
+function splitView(settlementId: string, settlement: Settlement, split: SplitPreview) {
+  const { waterfall } = split;
+  const converted = new Map(split.conversions.map((c) => [c.facilityId, c]));
   return {
     object: 'settlement_split',
     settlement_id: settlementId,
@@ -109,11 +117,31 @@ function splitView(settlementId: string, settlement: Settlement, waterfall: Wate
       interest: (d.overdue.interest + d.due.interest + d.early.interest).toString(),
       principal: (d.overdue.principal + d.due.principal + d.early.principal).toString(),
       total: d.total.toString(),
+      ...fxView(converted.get(d.facilityId)),
     })),
     financiers: waterfall.byFinancier.map((f) => ({
       financier_id: f.financierId,
       total: f.totalMinor.toString(),
     })),
+    unconverted: split.unconverted.map((u) => ({ facility_id: u.facilityId, currency: u.currency })),
+  };
+}
+
+/** A deduction from a payout in another currency: what it repaid in the facility's, and the rate. */
+function fxView(conversion: SweepConversion | undefined) {
+  if (conversion === undefined) return {};
+  const { fees, interest, principal } = conversion.applied;
+  return {
+    fx: {
+      currency: conversion.currency,
+      fees: fees.toString(),
+      interest: interest.toString(),
+      principal: principal.toString(),
+      total: (fees + interest + principal).toString(),
+      rate: conversion.rate,
+      source: conversion.source,
+      as_of: conversion.asOf,
+    },
   };
 }
 
@@ -149,6 +177,20 @@ const RepaymentBody = Type.Object(
   { additionalProperties: false },
 );
 
+const FxRateField = Type.Object(
+  {
+    base: CurrencyField,
+    quote: CurrencyField,
+    rate: Type.String({
+      pattern: '^[0-9]{1,12}(\\.[0-9]{1,12})?$',
+      description: 'quote units per base unit',
+    }),
+    source: Type.String({ minLength: 1, maxLength: 100, description: 'where the rate came from' }),
+    as_of: Type.String({ description: 'RFC 3339 date-time the rate was observed' }),
+  },
+  { additionalProperties: false },
+);
+
 const SettlementBody = Type.Object(
   {
     settlement_id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }),
@@ -156,6 +198,13 @@ const SettlementBody = Type.Object(
     currency: CurrencyField,
     net: signedMinorUnits('the payout net after fees, refunds and chargebacks; may be negative'),
     date: Type.String({ description: 'YYYY-MM-DD: the day the payout settles' }),
+    fx_rates: Type.Optional(
+      Type.Array(FxRateField, {
+        maxItems: 20,
+        description:
+          "Rates for repaying the merchant's facilities in other currencies from this payout; without one, such a facility is left for payouts in its own currency",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -167,6 +216,13 @@ interface SettlementInput {
   readonly currency: string;
   readonly net: string;
   readonly date: string;
+  readonly fx_rates?: readonly {
+    readonly base: string;
+    readonly quote: string;
+    readonly rate: string;
+    readonly source: string;
+    readonly as_of: string;
+  }[];
 }
 
 async function settlementOf(
@@ -188,6 +244,14 @@ async function settlementOf(
       `${body.currency} is not an ISO 4217 currency`,
       'currency',
     );
+  const fxRates = (body.fx_rates ?? []).map((r, index) => {
+    const field = `fx_rates[${index}]`;
+    if (parseDateTime(r.as_of) === null)
+      throw new ProblemError('parameter_invalid', 'as_of must be an RFC 3339 date-time', `${field}.as_of`);
+    const rate = fxRate(r.base, r.quote, r.rate, r.source, r.as_of);
+    if (!rate.ok) throw new ProblemError('parameter_invalid', rate.detail ?? rate.code, field);
+    return rate.value;
+  });
   const principal = principalOf(request);
   const source = principal.role === 'platform' ? (principal.objectId as string) : 'operator';
   return {
@@ -196,6 +260,7 @@ async function settlementOf(
     day: toDayNumber(date.value),
     currency: body.currency,
     netMinor: BigInt(body.net),
+    ...(fxRates.length > 0 ? { fxRates } : {}),
   };
 }
 
@@ -446,8 +511,8 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       }),
       async (request, reply) => {
         const settlement = await settlementOf(app, request, request.body);
-        const waterfall = await app.store.read((tx) => previewSweep(tx, settlement));
-        return send(reply, jsonReply(200, splitView(request.body.settlement_id, settlement, waterfall)));
+        const split = await app.store.read((tx) => previewSweep(tx, settlement));
+        return send(reply, jsonReply(200, splitView(request.body.settlement_id, settlement, split)));
       },
     );
 
@@ -466,7 +531,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             const swept = await sweepSettlement(tx, app, settlement);
             if (!swept.ok) return problemReply(request, swept.code, swept.detail ?? swept.code);
             return jsonReply(200, {
-              ...splitView(request.body.settlement_id, settlement, swept.value.waterfall),
+              ...splitView(request.body.settlement_id, settlement, swept.value),
               replayed: swept.value.replayed,
             });
           }),

@@ -1,0 +1,167 @@
+/**
+ * Payouts in another currency than the facility's, on real stores (SQLite, and PostgreSQL when
+ * configured): a USD advance repaid from EUR payouts at the rate that came with each. The split
+ * records the rate and its source; the waterfall's amounts are the payout's (EUR) and the facility
+ * is repaid in USD, converted down, through the financier's FX positions — EUR cash in, the EUR
+ * position short, the USD position long, the USD pool's cash untouched; the same settlement again
+ * replays the same conversion; a payout with no rate for the facility's currency repays nothing and
+ * says so; and EUR payouts pay the advance off exactly, its receivables at zero.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
+import {
+  disburse,
+  lendingAsOfDay,
+  openLendingBook,
+  receivablesOf,
+  servicedFacility,
+} from '../../../test/support/lending-fixture.ts';
+import { fxRate } from '../../domain/money/fx.ts';
+import type { AdvanceFacility } from '../../domain/products/advance/servicing.ts';
+import { financierAccount } from '../../domain/products/postings.ts';
+import type { AppContext } from '../app-context.ts';
+import { makeOffers } from './origination.ts';
+import { previewSweep, type Settlement, sweepSettlement } from './sweep.ts';
+
+const asOfDay = lendingAsOfDay;
+const financierId = 'fin_pool';
+const eurUsd = fxRate('EUR', 'USD', '1.0842', 'ECB reference rate', '2026-07-16T14:00:00+01:00');
+assert.ok(eurUsd.ok);
+
+for (const backend of backendsUnderTest) {
+  describe(`settlement sweep across currencies on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness;
+    let app: AppContext;
+    let merchantId = '';
+    let facilityId = '';
+    before(async () => {
+      const book = await openLendingBook(backend, {
+        topBand: { grade: 'E', maxPd: 0.4 },
+        poolMinor: 100_000_000n,
+      });
+      ({ harness, app, merchantId } = book);
+      const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+      assert.ok(offers.ok);
+      const advance = offers.value.filter((o) => o.product === 'advance').at(-1);
+      assert.ok(advance);
+      facilityId = await disburse(book, advance);
+    });
+    after(async () => harness?.dispose());
+
+    const eurPayout = (key: string, day: number, netMinor: bigint): Settlement => ({
+      settlementKey: key,
+      merchantId,
+      day,
+      currency: 'EUR',
+      netMinor,
+      fxRates: [eurUsd.value],
+    });
+    const balances = async () => {
+      const ids = {
+        eurCash: financierAccount.cash({ financierId, currency: 'EUR' }),
+        eurPosition: financierAccount.fxPosition({ financierId, currency: 'EUR' }),
+        usdPosition: financierAccount.fxPosition({ financierId, currency: 'USD' }),
+        usdCash: financierAccount.cash({ financierId, currency: 'USD' }),
+      };
+      const accounts = await harness.store.read((tx) => tx.ledger.accountsByIds(Object.values(ids)));
+      const net = (id: string) =>
+        (accounts.get(id)?.debitsPosted ?? 0n) - (accounts.get(id)?.creditsPosted ?? 0n);
+      return {
+        eurCash: net(ids.eurCash),
+        eurPosition: net(ids.eurPosition),
+        usdPosition: net(ids.usdPosition),
+        usdCash: net(ids.usdCash),
+      };
+    };
+
+    it('repays a USD advance from a EUR payout at the rate given, and records the conversion', async () => {
+      const { state } = await servicedFacility<AdvanceFacility>(harness, facilityId);
+      const before = { receivables: await receivablesOf(harness, facilityId), ledger: await balances() };
+      const payout = eurPayout('plt eur_1', asOfDay + 1, 100_000n);
+      const preview = await harness.store.read((tx) => previewSweep(tx, payout));
+      const swept = await harness.store.write((tx) => sweepSettlement(tx, app, payout));
+      assert.ok(swept.ok);
+      // The holdback's share of the EUR payout, converted down at 1.0842, fees first.
+      const payoutMinor = (100_000n * BigInt(state.terms.holdbackRateBps)) / 10_000n;
+      const usdMinor = (payoutMinor * 10_842n) / 10_000n;
+      assert.equal(swept.value.waterfall.totalDeductedMinor, payoutMinor);
+      assert.equal(swept.value.waterfall.merchantNetMinor, 100_000n - payoutMinor);
+      const [conversion] = swept.value.conversions;
+      assert.ok(conversion !== undefined && swept.value.conversions.length === 1);
+      assert.deepEqual(
+        {
+          ...conversion,
+          applied: conversion.applied.fees + conversion.applied.interest + conversion.applied.principal,
+        },
+        {
+          facilityId,
+          currency: 'USD',
+          applied: usdMinor,
+          payoutMinor,
+          rate: 'EUR/USD 1.0842',
+          source: 'ECB reference rate',
+          asOf: '2026-07-16T14:00:00+01:00',
+        },
+      );
+      assert.deepEqual(preview.conversions, swept.value.conversions, 'the preview said the same');
+      const after = { receivables: await receivablesOf(harness, facilityId), ledger: await balances() };
+      assert.equal(
+        before.receivables.fees +
+          before.receivables.principal -
+          after.receivables.fees -
+          after.receivables.principal,
+        usdMinor,
+      );
+      assert.deepEqual(
+        {
+          eurCash: after.ledger.eurCash - before.ledger.eurCash,
+          eurPosition: after.ledger.eurPosition - before.ledger.eurPosition,
+          usdPosition: after.ledger.usdPosition - before.ledger.usdPosition,
+          usdCash: after.ledger.usdCash - before.ledger.usdCash,
+        },
+        { eurCash: payoutMinor, eurPosition: -payoutMinor, usdPosition: usdMinor, usdCash: 0n },
+      );
+      const again = await harness.store.write((tx) => sweepSettlement(tx, app, payout));
+      assert.ok(again.ok && again.value.replayed);
+      assert.deepEqual(again.value.conversions, swept.value.conversions);
+      assert.deepEqual(await balances(), after.ledger, 'a replay moves nothing');
+    });
+
+    it('leaves a facility in another currency alone when no rate came for it, and says so', async () => {
+      const before = await receivablesOf(harness, facilityId);
+      const swept = await harness.store.write((tx) =>
+        sweepSettlement(tx, app, {
+          settlementKey: 'plt gbp_1',
+          merchantId,
+          day: asOfDay + 2,
+          currency: 'GBP',
+          netMinor: 100_000n,
+          fxRates: [eurUsd.value],
+        }),
+      );
+      assert.ok(swept.ok);
+      assert.equal(swept.value.waterfall.totalDeductedMinor, 0n);
+      assert.deepEqual(swept.value.unconverted, [{ facilityId, currency: 'USD' }]);
+      assert.deepEqual(await receivablesOf(harness, facilityId), before);
+    });
+
+    it('pays the advance off exactly from EUR payouts', async () => {
+      for (let day = asOfDay + 3; day < asOfDay + 400; day += 1) {
+        const { state } = await servicedFacility<AdvanceFacility>(harness, facilityId);
+        if (state.status === 'paid_off') break;
+        const swept = await harness.store.write((tx) =>
+          sweepSettlement(tx, app, eurPayout(`plt eur_d${day}`, day, 2_000_000n)),
+        );
+        assert.ok(swept.ok);
+      }
+      const { row, state } = await servicedFacility<AdvanceFacility>(harness, facilityId);
+      assert.equal(row?.status, 'paid_off');
+      assert.deepEqual(state.owed, { fees: 0n, principal: 0n });
+      assert.equal(state.deferredFeeMinor, 0n);
+      assert.deepEqual(await receivablesOf(harness, facilityId), { principal: 0n, fees: 0n });
+      const ledger = await balances();
+      assert.equal(ledger.eurCash, -ledger.eurPosition, 'EUR in equals the EUR position sold');
+    });
+  });
+}

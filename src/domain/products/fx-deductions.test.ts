@@ -1,0 +1,112 @@
+/**
+ * Deductions across currencies: what a facility owes converted down into the payout's currency,
+ * and what the waterfall takes converted back — never above what is owed, a component taken whole
+ * cleared whole, JPY's missing minor unit and KWD's third honoured.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { CurrencyCode } from '../money/currency.ts';
+import { fxRate } from '../money/fx.ts';
+import { appliedInFacilityCurrency, owedInPayoutCurrency, rateBetween } from './fx-deductions.ts';
+import { type Amounts, type FacilityOwed, settlementWaterfall } from './waterfall.ts';
+
+const none: Amounts = { fees: 0n, interest: 0n, principal: 0n };
+const owed = (notYetDue: Amounts, overdue: Amounts = none): FacilityOwed => ({
+  facilityId: 'fac_1',
+  financierId: 'fin_1',
+  oldestDueDay: null,
+  overdue,
+  due: none,
+  notYetDue,
+  holdbackRateBps: 2_000,
+});
+const rate = (base: string, quote: string, value: string) => {
+  const r = fxRate(base, quote, value, 'test', '2026-07-16T12:00:00Z');
+  assert.ok(r.ok);
+  return r.value;
+};
+
+function repay(
+  o: FacilityOwed,
+  from: CurrencyCode,
+  to: CurrencyCode,
+  r: ReturnType<typeof rate>,
+  net: bigint,
+) {
+  const inPayout = owedInPayoutCurrency(o, from, to, r);
+  const waterfall = settlementWaterfall({
+    settlementNetMinor: net,
+    dailyCapBps: 3_000,
+    settledEarlierTodayMinor: 0n,
+    deductedEarlierTodayMinor: 0n,
+    facilities: [inPayout],
+  });
+  assert.ok(waterfall.ok);
+  const [deduction] = waterfall.value.deductions;
+  assert.ok(deduction);
+  return appliedInFacilityCurrency(deduction, o, inPayout, from, to, r);
+}
+
+describe('deductions across currencies', () => {
+  it('converts what is owed down into the payout currency, each bucket on its own', () => {
+    const usdOwed = owed(
+      { fees: 1_001n, interest: 0n, principal: 100_000n },
+      { fees: 3n, interest: 0n, principal: 0n },
+    );
+    // 1,000.00 USD at EUR/USD 1.0842 is 922.34 EUR (922.3390…, down); 10.01 USD is 9.23 EUR.
+    const inEur = owedInPayoutCurrency(usdOwed, 'USD', 'EUR', rate('EUR', 'USD', '1.0842'));
+    assert.deepEqual(inEur.notYetDue, { fees: 923n, interest: 0n, principal: 92_233n });
+    assert.deepEqual(inEur.overdue, { fees: 2n, interest: 0n, principal: 0n });
+    // Into JPY (no minor unit): 1,000.00 USD at USD/JPY 151.37 is ¥151,370.
+    const inJpy = owedInPayoutCurrency(usdOwed, 'USD', 'JPY', rate('USD', 'JPY', '151.37'));
+    assert.equal(inJpy.notYetDue.principal, 151_370n);
+  });
+
+  it('repays by the holdback converted back down, and clears a component taken whole', () => {
+    const usdOwed = owed({ fees: 5_000n, interest: 0n, principal: 100_000n });
+    const r = rate('EUR', 'USD', '1.0842');
+    // 20% of a 100.00 EUR payout is 20.00 EUR = 21.684 USD, so 21.68 USD of fees.
+    const small = repay(usdOwed, 'USD', 'EUR', r, 10_000n);
+    assert.deepEqual(small.applied, { fees: 2_168n, interest: 0n, principal: 0n });
+    assert.equal(small.payoutMinor, 2_000n);
+    assert.equal(small.conversion.rate, 'EUR/USD 1.0842');
+    // A payout large enough to take everything clears the facility to the cent.
+    const whole = repay(usdOwed, 'USD', 'EUR', r, 10_000_000n);
+    assert.deepEqual(whole.applied, usdOwed.notYetDue);
+  });
+
+  it('finds the rate between two currencies whichever way it is quoted', () => {
+    const r = rate('EUR', 'USD', '1.0842');
+    assert.equal(rateBetween([r], 'USD', 'EUR'), r);
+    assert.equal(rateBetween([r], 'EUR', 'USD'), r);
+    assert.equal(rateBetween([r], 'USD', 'GBP'), undefined);
+  });
+
+  it('never applies more than is owed, for any owed amounts, rate and payout', () => {
+    const currencies = ['USD', 'EUR', 'JPY', 'KWD'] as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...currencies),
+        fc.constantFrom(...currencies),
+        fc.integer({ min: 1, max: 10_000_000 }),
+        fc.bigInt({ min: 0n, max: 10_000_000n }),
+        fc.bigInt({ min: 0n, max: 10_000_000n }),
+        fc.bigInt({ min: 0n, max: 10_000_000n }),
+        fc.bigInt({ min: -1_000n, max: 100_000_000n }),
+        (from, to, rateTenThousandths, fees, principal, overduePrincipal, net) => {
+          fc.pre(from !== to);
+          const r = rate(from, to, (rateTenThousandths / 10_000).toFixed(4));
+          const o = owed(
+            { fees, interest: 0n, principal },
+            { fees: 0n, interest: 0n, principal: overduePrincipal },
+          );
+          const result = repay(o, from, to, r, net);
+          assert.ok(result.applied.fees <= fees);
+          assert.ok(result.applied.principal <= principal + overduePrincipal);
+          assert.ok(result.applied.interest === 0n);
+        },
+      ),
+    );
+  });
+});

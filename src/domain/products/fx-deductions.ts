@@ -1,0 +1,100 @@
+/**
+ * Deductions across currencies: a payout in one currency repaying a facility in another (DESIGN,
+ * "Cross-border"). The waterfall runs in the payout's currency, so every facility competes for the
+ * same payout and the same daily cap in one order; a facility in another currency takes part with
+ * what it owes converted at the rate supplied with the settlement, each component of each bucket
+ * rounded down — so nothing is ever taken above what is owed. What the waterfall then takes from it
+ * is converted back to the facility's currency, rounded down again, except that a component taken
+ * whole clears the facility's whole amount of it (the rounding left over from converting it there
+ * and back is the FX position's, not the merchant's): a facility repaid through foreign payouts
+ * can reach exactly zero.
+ */
+import type { CurrencyCode } from '../money/currency.ts';
+import { type Conversion, convert, type FxRate } from '../money/fx.ts';
+import {
+  type Amounts,
+  type Component,
+  components,
+  type FacilityDeduction,
+  type FacilityOwed,
+} from './waterfall.ts';
+
+function converted(amountMinor: bigint, from: CurrencyCode, to: CurrencyCode, rate: FxRate): bigint {
+  const result = convert(amountMinor, from, to, rate, 'down');
+  if (!result.ok) throw new Error(`fx-deductions: ${result.detail ?? result.code}`);
+  return result.value.toMinor;
+}
+
+function convertedAmounts(amounts: Amounts, from: CurrencyCode, to: CurrencyCode, rate: FxRate): Amounts {
+  return {
+    fees: converted(amounts.fees, from, to, rate),
+    interest: converted(amounts.interest, from, to, rate),
+    principal: converted(amounts.principal, from, to, rate),
+  };
+}
+
+/** The rate among `rates` that converts between the two currencies (either way round), if any. */
+export function rateBetween(rates: readonly FxRate[], a: CurrencyCode, b: CurrencyCode): FxRate | undefined {
+  return rates.find((r) => (r.base === a && r.quote === b) || (r.base === b && r.quote === a));
+}
+
+/** What a facility in `facilityCurrency` owes, in the payout's currency: every amount rounded down. */
+export function owedInPayoutCurrency(
+  owed: FacilityOwed,
+  facilityCurrency: CurrencyCode,
+  payoutCurrency: CurrencyCode,
+  rate: FxRate,
+): FacilityOwed {
+  return {
+    ...owed,
+    overdue: convertedAmounts(owed.overdue, facilityCurrency, payoutCurrency, rate),
+    due: convertedAmounts(owed.due, facilityCurrency, payoutCurrency, rate),
+    notYetDue: convertedAmounts(owed.notYetDue, facilityCurrency, payoutCurrency, rate),
+  };
+}
+
+const totalOf = (owed: FacilityOwed, component: Component) =>
+  owed.overdue[component] + owed.due[component] + owed.notYetDue[component];
+
+export interface ForeignDeduction {
+  /** What the waterfall took, in the payout's currency: what leaves the payout. */
+  readonly payoutMinor: bigint;
+  /** What it repays, by component, in the facility's currency. */
+  readonly applied: Amounts;
+  /** The conversion of the whole deduction, with the rate quoted and its source, for the record. */
+  readonly conversion: Conversion;
+}
+
+/**
+ * A deduction the waterfall took (in the payout's currency) from a facility in another currency,
+ * as it repays that facility: `owed` is what the facility owes in its own currency, `owedInPayout`
+ * the same converted (owedInPayoutCurrency), and never more than `owed` is applied.
+ */
+export function appliedInFacilityCurrency(
+  deduction: FacilityDeduction,
+  owed: FacilityOwed,
+  owedInPayout: FacilityOwed,
+  facilityCurrency: CurrencyCode,
+  payoutCurrency: CurrencyCode,
+  rate: FxRate,
+): ForeignDeduction {
+  const applied = { fees: 0n, interest: 0n, principal: 0n };
+  for (const component of components) {
+    const taken = deduction.overdue[component] + deduction.due[component] + deduction.early[component];
+    if (taken === 0n) continue;
+    applied[component] =
+      taken === totalOf(owedInPayout, component)
+        ? totalOf(owed, component)
+        : converted(taken, payoutCurrency, facilityCurrency, rate);
+  }
+  const conversion = convert(deduction.total, payoutCurrency, facilityCurrency, rate, 'down');
+  if (!conversion.ok) throw new Error(`fx-deductions: ${conversion.detail ?? conversion.code}`);
+  return {
+    payoutMinor: deduction.total,
+    applied,
+    conversion: {
+      ...conversion.value,
+      toMinor: applied.fees + applied.interest + applied.principal,
+    },
+  };
+}
