@@ -115,6 +115,19 @@ export async function disburse(book: LendingBook, offer: OfferRow): Promise<stri
   return facilityId;
 }
 
+/**
+ * The merchant decided on again and offered what that decision allows: how a merchant with a
+ * facility takes a second product (one decision's offers lend at most its limit, across products;
+ * the new decision sizes its limit to the leverage room the facilities taken leave).
+ */
+export async function offersOfAFreshDecision(book: LendingBook): Promise<OfferRow[]> {
+  const decided = await decideForMerchant(book.harness.store, book.app, book.merchantId, lendingAsOfDay);
+  assert.equal(decided.record.view.outcome, 'approved', 'a fresh decision approves the merchant again');
+  const offers = await book.harness.store.write((tx) => makeOffers(tx, book.app, decided.row.id));
+  assert.ok(offers.ok);
+  return offers.value;
+}
+
 /** A grade E book (100,000,000 in the pool) whose merchant has taken its smallest advance. */
 export async function openBookWithAdvance(
   backend: BackendUnderTest,

@@ -10,7 +10,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
-import { disburse, lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import {
+  disburse,
+  lendingAsOfDay,
+  offersOfAFreshDecision,
+  openLendingBook,
+} from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
@@ -41,10 +46,11 @@ for (const backend of backendsUnderTest) {
       assert.ok(made.ok);
       offers = made.value;
       const advance = offers.filter((o) => o.product === 'advance').at(-1);
-      const loan = offers.find((o) => o.product === 'term_loan');
-      assert.ok(advance && loan, 'an advance and a term loan are offered');
+      assert.ok(advance, 'an advance is offered');
       advanceId = await disburse(book, advance);
-      loanId = await disburse({ ...book }, loan);
+      const loan = (await offersOfAFreshDecision(book)).find((o) => o.product === 'term_loan');
+      assert.ok(loan, 'a term loan is offered beside it');
+      loanId = await disburse(book, loan);
     });
     after(async () => harness?.dispose());
 

@@ -4,7 +4,8 @@
  * the facility `disbursing`, the disclosure and the consent recorded, the facility's debt service
  * counted against the merchant's leverage cap — and the same acceptance again answering the same
  * facility; the payout confirmed, posting the reservation and starting servicing with the fee
- * charged and deferred; another acceptance voided, releasing the cash; and refusals for an expired
+ * charged and deferred; a second advance of the same decision refused beyond its limit; another
+ * acceptance, under a fresh decision, voided, releasing the cash; and refusals for an expired
  * offer, another merchant's offer, a merchant without consent and a pool without the cash.
  */
 import assert from 'node:assert/strict';
@@ -179,10 +180,10 @@ for (const backend of backendsUnderTest) {
     });
 
     /**
-     * An advance offer made again, open: accepting one withdrew its alternatives, and a merchant
-     * repaying an advance is offered no second one, so the tests below re-offer one they saw.
+     * An advance offer made again, open, under its first decision: accepting one withdrew its
+     * alternatives, and a merchant repaying an advance is offered no second one.
      */
-    const offerAgain = async (id: string) => {
+    const advanceAgain = async (id: string) => {
       const all = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId));
       const seen = all.find((o) => o.product === 'advance' && o.status === 'withdrawn');
       assert.ok(seen, 'an advance offer was withdrawn by the acceptance');
@@ -190,6 +191,38 @@ for (const backend of backendsUnderTest) {
       await harness.store.write((tx) => tx.financing.insertOffers([again]));
       return again;
     };
+
+    /**
+     * An offer the merchant may still take: the first decision's limit is taken, and a fresh
+     * decision (which sees the advance's debt service) offers no second advance while one is being
+     * repaid — so one of the advance offers it saw, within the fresh decision's limit, made again
+     * under that decision as `id`.
+     */
+    const offerAgain = async (id: string) => {
+      const decided = await decideForMerchant(harness.store, app, merchantId, asOfDay);
+      const limit = decided.record.view.limit;
+      assert.ok(decided.record.view.outcome === 'approved' && limit !== null, 'approved again');
+      const all = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId));
+      const seen = all.find((o) => o.product === 'advance' && o.amountMinor <= BigInt(limit));
+      assert.ok(seen, 'an advance within the fresh limit was offered');
+      const again = { ...seen, id, decisionId: decided.row.id, status: 'open' as const };
+      await harness.store.write((tx) => tx.financing.insertOffers([again]));
+      return again;
+    };
+
+    it("refuses a second offer beyond its decision's limit: one decision's offers lend at most the limit", async () => {
+      const advance = await advanceAgain('off_again0');
+      const refused = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: advance.id, merchantId, day: asOfDay + 1 }),
+      );
+      assert.equal(refused.ok ? '' : refused.code, 'exposure_limit_reached');
+      assert.match(
+        refused.ok ? '' : (refused.detail ?? ''),
+        /the decision's limit is \d+; \d+ of it is taken/,
+      );
+      assert.equal((await harness.store.read((tx) => tx.financing.offer(advance.id)))?.status, 'open');
+      assert.equal((await cash())?.creditsPending, 0n, 'nothing reserved');
+    });
 
     it('voids a failed payout, releasing the cash and the debt service', async () => {
       const next = await offerAgain('off_again1');

@@ -60,7 +60,8 @@ export type OriginationProblem =
   | 'funding_unavailable'
   | 'facility_not_found'
   | 'facility_not_disbursing'
-  | 'refill_not_available';
+  | 'refill_not_available'
+  | 'exposure_limit_reached';
 
 /** How far ahead offers forecast repayments: the longest an advance may run. */
 const forecastDays = 540;
@@ -206,6 +207,34 @@ async function refillProblem(
   return amount.ok ? null : (amount.detail ?? amount.code);
 }
 
+/**
+ * Why accepting would lend the merchant more under one decision than its limit, or null. Every
+ * product's offers are sized to the whole limit, and offers of one product are alternatives (taking
+ * one withdraws the others), but offers of different products are not: an advance and a term loan
+ * from one decision would otherwise both be taken, twice the exposure the decision allowed. So the
+ * amounts of the decision's offers already accepted (a credit line's limit counts in full; a
+ * facility whose payout failed does not) and this one stay within the decision's limit. A later
+ * decision sees the facilities taken (their debt service) and sizes its own limit to the room left.
+ */
+async function exposureProblem(
+  tx: WriteTransaction,
+  offerRow: OfferRow,
+  offer: Offer,
+): Promise<string | null> {
+  const decision = await tx.risk.decision(offerRow.decisionId);
+  const limit = decision === undefined ? null : parseRecord(decision).view.limit;
+  if (limit === null) return null;
+  let taken = 0n;
+  for (const other of await tx.financing.offersForMerchant(offerRow.merchantId, 'accepted')) {
+    if (other.decisionId !== offerRow.decisionId || other.id === offerRow.id) continue;
+    const facility = other.facilityId === null ? undefined : await tx.financing.facility(other.facilityId);
+    if (facility?.status === 'cancelled') continue;
+    taken += fromTaggedJson<Offer>(other.offerJson).amountMinor;
+  }
+  if (taken + offer.amountMinor <= BigInt(limit)) return null;
+  return `the decision's limit is ${limit}; ${taken} of it is taken by offers already accepted, so ${offer.amountMinor} more would exceed it`;
+}
+
 export interface Accepted {
   readonly offer: OfferRow;
   readonly facility: FacilityRow;
@@ -239,6 +268,8 @@ export async function acceptOffer(
     const problem = await refillProblem(tx, offer.refillOf.facilityId, offer.amountMinor, input.day);
     if (problem !== null) return err('refill_not_available', problem);
   }
+  const exposure = await exposureProblem(tx, offerRow, offer);
+  if (exposure !== null) return err('exposure_limit_reached', exposure);
   const nowMs = context.clock.nowNs() / 1_000_000n;
   const consent = consentFor(await tx.risk.consents(input.merchantId), 'credit_assessment', nowMs);
   if (consent === null) return err('consent_missing', 'the merchant has no active consent to rely on');

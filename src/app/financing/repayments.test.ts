@@ -13,6 +13,7 @@ import { backendsUnderTest, type Harness } from '../../../test/support/backends.
 import {
   disburse,
   lendingAsOfDay,
+  offersOfAFreshDecision,
   openLendingBook,
   servicedFacility,
 } from '../../../test/support/lending-fixture.ts';
@@ -40,10 +41,11 @@ for (const backend of backendsUnderTest) {
       const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
       assert.ok(offers.ok);
       const advance = offers.value.filter((o) => o.product === 'advance').at(-1);
-      const termLoan = offers.value.filter((o) => o.product === 'term_loan').at(-1);
-      if (advance !== undefined) advanceId = await disburse(book, advance);
-      if (termLoan !== undefined) termLoanId = await disburse(book, termLoan);
-      assert.notEqual(advanceId, '', 'an approved merchant with an advance');
+      assert.ok(advance, 'an approved merchant with an advance');
+      advanceId = await disburse(book, advance);
+      const termLoan = (await offersOfAFreshDecision(book)).find((o) => o.product === 'term_loan');
+      assert.ok(termLoan, 'and a term loan beside it');
+      termLoanId = await disburse(book, termLoan);
     });
     after(async () => harness?.dispose());
 

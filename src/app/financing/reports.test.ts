@@ -14,7 +14,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
-import { disburse, lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import {
+  disburse,
+  lendingAsOfDay,
+  offersOfAFreshDecision,
+  openLendingBook,
+} from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { advanceFee } from '../../domain/products/advance/advance.ts';
 import type { AppContext } from '../app-context.ts';
@@ -87,24 +92,27 @@ for (const backend of backendsUnderTest) {
       const made = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
       assert.ok(made.ok);
       const advances = made.value.filter((o) => o.product === 'advance');
-      const loan = made.value.find((o) => o.product === 'term_loan');
-      const line = made.value.find((o) => o.product === 'credit_line');
-      assert.ok(advances.length >= 2 && loan && line, 'two advances, a term loan and a credit line');
-      advanceOffer = advances.at(-1) as OfferRow;
-      ids.advance = await disburse(book, advanceOffer);
-      ids.loan = await disburse(book, loan);
-      // Accepting the first advance withdrew its alternatives: one is offered again, to be voided.
-      const secondId = (advances.at(-2) as OfferRow).id;
-      const second = await harness.store.write(async (tx) => {
-        await tx.financing.updateOffer(secondId, { status: 'open' });
-        return acceptOffer(tx, app, { offerId: secondId, merchantId, day });
-      });
+      assert.ok(advances.length >= 2, 'two advances are offered');
+      // One advance is accepted and its payout fails (voided); the smallest, offered again, is taken.
+      const second = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: (advances.at(-2) as OfferRow).id, merchantId, day }),
+      );
       assert.ok(second.ok);
       ids.voided = second.value.facility.id;
       const voided = await harness.store.write((tx) =>
         voidDisbursement(tx, app, { facilityId: ids.voided, day, reason: 'the bank returned it, "twice"' }),
       );
       assert.ok(voided.ok);
+      advanceOffer = advances.at(-1) as OfferRow;
+      await harness.store.write((tx) => tx.financing.updateOffer(advanceOffer.id, { status: 'open' }));
+      ids.advance = await disburse(book, advanceOffer);
+      // A credit line and a term loan beside it, each from a decision of its own (an undrawn line
+      // adds no debt service, so the loan's decision still has room).
+      const line = (await offersOfAFreshDecision(book)).find((o) => o.product === 'credit_line');
+      assert.ok(line, 'a credit line is offered');
+      const loan = (await offersOfAFreshDecision(book)).find((o) => o.product === 'term_loan');
+      assert.ok(loan, 'a term loan is offered');
+      ids.loan = await disburse(book, loan);
       const opened = await harness.store.write((tx) =>
         acceptOffer(tx, app, { offerId: line.id, merchantId, day }),
       );

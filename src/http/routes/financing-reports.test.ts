@@ -11,7 +11,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
-import { disburse, lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import {
+  disburse,
+  lendingAsOfDay,
+  offersOfAFreshDecision,
+  openLendingBook,
+} from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { bootstrapOperatorKey } from '../../app/access/api-keys.ts';
 import type { AppContext } from '../../app/app-context.ts';
@@ -87,22 +92,24 @@ for (const backend of backendsUnderTest) {
       const made = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
       assert.ok(made.ok);
       const advances = made.value.filter((o) => o.product === 'advance');
-      const loan = made.value.find((o) => o.product === 'term_loan');
-      assert.ok(advances.length >= 2 && loan);
-      ids.advance = await disburse(book, advances.at(-1) as (typeof advances)[number]);
-      ids.loan = await disburse(book, loan);
-      // Accepting the first advance withdrew its alternatives: one is offered again, to be voided.
-      const secondId = advances.at(-2)?.id ?? '';
-      const second = await harness.store.write(async (tx) => {
-        await tx.financing.updateOffer(secondId, { status: 'open' });
-        return acceptOffer(tx, app, { offerId: secondId, merchantId, day });
-      });
+      const smallest = advances.at(-1);
+      assert.ok(advances.length >= 2 && smallest);
+      // One advance is accepted and its payout fails (voided); the smallest, offered again, is taken.
+      const second = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: advances.at(-2)?.id ?? '', merchantId, day }),
+      );
       assert.ok(second.ok);
       ids.voided = second.value.facility.id;
       const voided = await harness.store.write((tx) =>
         voidDisbursement(tx, app, { facilityId: ids.voided, day, reason: 'returned, "account closed"' }),
       );
       assert.ok(voided.ok);
+      await harness.store.write((tx) => tx.financing.updateOffer(smallest.id, { status: 'open' }));
+      ids.advance = await disburse(book, smallest);
+      // A term loan beside it, from a decision of its own.
+      const loan = (await offersOfAFreshDecision(book)).find((o) => o.product === 'term_loan');
+      assert.ok(loan);
+      ids.loan = await disburse(book, loan);
       for (const [key, d, net] of [
         ['operator stl-1', day + 1, 400_000n],
         ['operator stl-2', day + 20, 300_000n],

@@ -399,11 +399,25 @@ for (const backend of backendsUnderTest) {
       assert.equal(missing.status, 404);
     });
 
-    it('voids a second acceptance, releasing the cash', async () => {
+    it("refuses a second advance beyond the decision's limit, and voids a failed payout", async () => {
       const second = offers.filter((o) => o.product === 'advance').at(-2);
-      // Accepting the first advance withdrew its alternatives: this one is offered again.
+      // Accepting the first advance withdrew its alternatives: this one is offered again, but the
+      // decision's limit is taken.
       await api.harness.store.write((tx) => tx.financing.updateOffer(second.id, { status: 'open' }));
-      const accepted = await api.request('POST', `/v1/offers/${second.id}/accept`, { key: merchantKey });
+      const refused = await api.request('POST', `/v1/offers/${second.id}/accept`, { key: merchantKey });
+      assert.equal(refused.status, 409, refused.text);
+      assert.equal(refused.json.code, 'exposure_limit_reached');
+      // A fresh decision sees the advance's debt service and lends within the room left; the
+      // smallest advance, made again under it (no second advance is offered while one is repaid).
+      const decided = await api.request('POST', `/v1/merchants/${merchantId}/decisions?as_of=${asOf}`);
+      assert.equal(decided.json.outcome, 'approved', decided.text);
+      const smallest = offers.filter((o) => o.product === 'advance').at(-1);
+      assert.ok(BigInt(smallest.amount) <= BigInt(decided.json.limit));
+      const row = await api.harness.store.read((tx) => tx.financing.offer(smallest.id));
+      assert.ok(row);
+      const reoffered = { ...row, id: 'off_again', decisionId: decided.json.id, status: 'open' as const };
+      await api.harness.store.write((tx) => tx.financing.insertOffers([reoffered]));
+      const accepted = await api.request('POST', '/v1/offers/off_again/accept', { key: merchantKey });
       assert.equal(accepted.status, 200, accepted.text);
       const id = accepted.json.facility.id;
       const voided = await api.request('POST', `/v1/disbursements/${id}/void`, {
