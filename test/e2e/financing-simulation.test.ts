@@ -242,7 +242,7 @@ for (const backend of backendsUnderTest) {
         parts: { f: bigint; i: bigint; p: bigint },
       ) => {
         for (const [letter, amount] of Object.entries(parts))
-          if (amount > 0n) expected.transfersToday.set(`${facilityId}:${eventId}:${letter}`, amount);
+          if (amount > 0n) expected.transfersToday.set(`${eventId}:${facilityId}:${letter}`, amount);
         const total = parts.f + parts.i + parts.p;
         expected.cash += total;
         collect(facilityId, total);
@@ -401,7 +401,7 @@ for (const backend of backendsUnderTest) {
             assert.ok(recovered.ok, where(`recovery on ${row.id}: ${show(recovered)}`));
             assert.equal(recovered.value.recoveredMinor, amountMinor, where(`recovery on ${row.id}`));
             assert.equal(recovered.value.status, 'written_off');
-            expected.transfersToday.set(`${row.id}:r:${reference}:rec`, amountMinor);
+            expected.transfersToday.set(`r:${reference}:${row.id}:rc`, amountMinor);
             expected.cash += amountMinor;
             counts.recoveries += 1;
             continue;

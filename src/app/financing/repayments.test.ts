@@ -93,7 +93,7 @@ for (const backend of backendsUnderTest) {
       const afterBooks = await books(advanceId);
       assert.deepEqual(afterBooks, { ...before, fees: 0n, principal: before.principal - 1_000n });
       const transfers = await harness.store.write((tx) =>
-        tx.ledger.transfersByIds([`${advanceId}:${repaymentEventId(app, 'pay-1')}:p`]),
+        tx.ledger.transfersByIds([`${repaymentEventId(app, 'pay-1')}:${advanceId}:p`]),
       );
       assert.equal(transfers.size, 1, 'the repayment transfers carry the reference');
     });

@@ -51,9 +51,9 @@ export type RepaymentProblem =
 export const repaymentReferencePattern = /^[A-Za-z0-9_.-]{1,40}$/;
 
 /**
- * The longest reference used as it is in transfer ids. `${facility}:r:${reference}:p` with a
- * 30-character facility id (src/main/system.ts) and a 28-character reference is 63 characters,
- * within the ledger's 64; a longer reference is keyed by a digest of it instead (`rh:` + 27 hex).
+ * The longest reference used as it is in transfer ids. `r:${reference}:${facility}:p` with a
+ * 30-character facility id (src/main/system.ts) and a 28-character reference is 63 characters (a
+ * recovery's `:rc` 64), within the ledger's 64; a longer reference is keyed by a digest of it instead (`rh:` + 27 hex).
  */
 const referenceInIdLengthMax = 28;
 

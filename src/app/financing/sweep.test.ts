@@ -84,7 +84,7 @@ for (const backend of backendsUnderTest) {
         state.owed.fees + state.owed.principal - holdback,
       );
       const transfer = await harness.store.write((tx) =>
-        tx.ledger.transfersByIds([`${facilityId}:${swept.value.sweepId}:f`]),
+        tx.ledger.transfersByIds([`${swept.value.sweepId}:${facilityId}:f`]),
       );
       assert.equal(transfer.size, 1, 'the repayment carries the sweep id');
 

@@ -33,6 +33,7 @@ import {
   interestAccrued,
   recovered,
   repaymentApplied,
+  repaymentThroughFx,
   writtenOff,
 } from './postings.ts';
 import { settlementWaterfall } from './waterfall.ts';
@@ -234,5 +235,28 @@ describe('financing postings', () => {
     post(ledger, recovered(book, 'collection_1', 5_000n));
     assert.equal(debitBalance(ledger, financierAccount.creditLosses(book)), 47_000n);
     booksBalance(ledger);
+  });
+
+  it('keeps every repayment id within the ledger’s 64 characters for the longest ids in use', () => {
+    // A real facility id is 30 characters (src/main/system.ts), a sweep id too, and a direct
+    // repayment's event at most `r:` + 28 (src/app/financing/repayments.ts).
+    const book = { financierId: 'fin_pool', currency: 'USD', facilityId: `fac_${'0'.repeat(26)}` };
+    const payout = { financierId: 'fin_pool', currency: 'EUR' };
+    const all = { fees: 1n, interest: 1n, principal: 1n };
+    for (const eventId of [`swp_${'1'.repeat(26)}`, `r:${'x'.repeat(28)}`]) {
+      const ids = [
+        ...repaymentApplied(book, eventId, all),
+        ...repaymentThroughFx(book, payout, eventId, repaymentApplied(book, eventId, all), 1n),
+        ...recovered(book, eventId, 1n),
+      ].map((t) => t.id);
+      assert.ok(
+        ids.every((id) => id.length <= 64),
+        ids.join(' '),
+      );
+      assert.ok(
+        ids.every((id) => id.startsWith(`${eventId}:`)),
+        'a repayment’s transfers lead with its event',
+      );
+    }
   });
 });
