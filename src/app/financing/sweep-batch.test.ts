@@ -10,11 +10,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
-import { disburse, lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import {
+  disburse,
+  lendingAsOfDay,
+  offersOfAFreshDecision,
+  openLendingBook,
+} from '../../../test/support/lending-fixture.ts';
 import { facilityAccounts, financierAccounts } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
 import type { WriteTransaction } from '../ports.ts';
-import { decideForMerchant } from '../risk/decisions.ts';
 import { makeOffers } from './origination.ts';
 import { type Settlement, sweepSettlement, sweepSettlements } from './sweep.ts';
 
@@ -43,10 +47,7 @@ for (const backend of backendsUnderTest) {
       assert.ok(offers.ok);
       const advance = offers.value.filter((o) => o.product === 'advance').at(-1);
       assert.ok(advance);
-      const second = await decideForMerchant(harness.store, app, merchantId, asOfDay);
-      const more = await harness.store.write((tx) => makeOffers(tx, app, second.row.id));
-      assert.ok(more.ok);
-      const loan = more.value.find((o) => o.product === 'term_loan');
+      const loan = (await offersOfAFreshDecision(book)).find((o) => o.product === 'term_loan');
       assert.ok(loan);
       facilityIds = [await disburse(book, advance), await disburse(book, loan)];
       const earlier = await harness.store.write((tx) =>

@@ -11,9 +11,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
 import {
-  disburse,
   lendingAsOfDay,
-  openLendingBook,
+  openBookWithAdvance,
   receivablesOf,
   servicedFacility,
 } from '../../../test/support/lending-fixture.ts';
@@ -21,7 +20,6 @@ import { fxRate } from '../../domain/money/fx.ts';
 import type { AdvanceFacility } from '../../domain/products/advance/servicing.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
-import { makeOffers } from './origination.ts';
 import { previewSweep, type Settlement, sweepSettlement } from './sweep.ts';
 
 const asOfDay = lendingAsOfDay;
@@ -36,16 +34,8 @@ for (const backend of backendsUnderTest) {
     let merchantId = '';
     let facilityId = '';
     before(async () => {
-      const book = await openLendingBook(backend, {
-        topBand: { grade: 'E', maxPd: 0.4 },
-        poolMinor: 100_000_000n,
-      });
-      ({ harness, app, merchantId } = book);
-      const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
-      assert.ok(offers.ok);
-      const advance = offers.value.filter((o) => o.product === 'advance').at(-1);
-      assert.ok(advance);
-      facilityId = await disburse(book, advance);
+      // A grade E book whose merchant has taken its smallest advance: quick to repay in the test.
+      ({ harness, app, merchantId, facilityId } = await openBookWithAdvance(backend));
     });
     after(async () => harness?.dispose());
 

@@ -9,9 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
 import { event } from '../../../test/support/events.ts';
 import {
-  disburse,
   lendingAsOfDay,
-  openLendingBook,
+  openBookWithAdvance,
   receivablesOf,
   servicedFacility,
 } from '../../../test/support/lending-fixture.ts';
@@ -21,7 +20,6 @@ import { parseRecord as parseEvent } from '../../ingest/parse-record.ts';
 import type { AppContext } from '../app-context.ts';
 import { ingestBatch } from '../ingest/ingest.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
-import { makeOffers } from './origination.ts';
 import type { SweepConversion } from './sweep.ts';
 
 const asOfDay = lendingAsOfDay;
@@ -56,17 +54,8 @@ for (const backend of backendsUnderTest) {
     let merchantId = '';
     let facilityId = '';
     before(async () => {
-      const book = await openLendingBook(backend, {
-        topBand: { grade: 'E', maxPd: 0.4 },
-        poolMinor: 100_000_000n,
-      });
-      ({ harness, app, merchantId } = book);
-      const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
-      assert.ok(offers.ok);
-      // The smallest advance: quick to repay in the test.
-      const advance = offers.value.filter((o) => o.product === 'advance').at(-1);
-      assert.ok(advance);
-      facilityId = await disburse(book, advance);
+      // A grade E book whose merchant has taken its smallest advance: quick to repay in the test.
+      ({ harness, app, merchantId, facilityId } = await openBookWithAdvance(backend));
     });
     after(async () => harness?.dispose());
 

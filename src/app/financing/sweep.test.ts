@@ -11,16 +11,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
 import {
-  disburse,
   lendingAsOfDay,
-  openLendingBook,
+  openBookWithAdvance,
   receivablesOf,
   servicedFacility,
 } from '../../../test/support/lending-fixture.ts';
 import type { AdvanceFacility } from '../../domain/products/advance/servicing.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
-import { makeOffers } from './origination.ts';
 import { previewSweep, sweepSettlement } from './sweep.ts';
 
 const asOfDay = lendingAsOfDay;
@@ -32,17 +30,8 @@ for (const backend of backendsUnderTest) {
     let merchantId = '';
     let facilityId = '';
     before(async () => {
-      const book = await openLendingBook(backend, {
-        topBand: { grade: 'E', maxPd: 0.4 },
-        poolMinor: 100_000_000n,
-      });
-      ({ harness, app, merchantId } = book);
-      const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
-      assert.ok(offers.ok);
-      // The smallest advance: quick to repay in the test.
-      const advance = offers.value.filter((o) => o.product === 'advance').at(-1);
-      assert.ok(advance);
-      facilityId = await disburse(book, advance);
+      // A grade E book whose merchant has taken its smallest advance: quick to repay in the test.
+      ({ harness, app, merchantId, facilityId } = await openBookWithAdvance(backend));
     });
     after(async () => harness?.dispose());
 
@@ -59,9 +48,9 @@ for (const backend of backendsUnderTest) {
     it('previews a payout without writing, then sweeps it: ledger and facility move together, once', async () => {
       const { state } = await advanceState();
       const holdback = (200_000n * BigInt(state.terms.holdbackRateBps)) / 10_000n;
-      const preview = await harness.store.read((tx) =>
-        previewSweep(tx, settlement('plt stl_1', asOfDay + 1, 200_000n)),
-      ).then((p) => p.waterfall);
+      const preview = await harness.store
+        .read((tx) => previewSweep(tx, settlement('plt stl_1', asOfDay + 1, 200_000n)))
+        .then((p) => p.waterfall);
       assert.equal(preview.totalDeductedMinor, holdback);
       assert.equal(
         (await harness.store.read((tx) => tx.financing.sweep('plt stl_1'))) ?? null,
