@@ -31,7 +31,7 @@ import {
 } from './lending-desk.ts';
 import { createMarketplaceFeed, type MarketplaceFeed } from './marketplace-feed.ts';
 import type { DemoPlan } from './plan.ts';
-import { PlatformSender } from './platform-sender.ts';
+import { exportRecordsMax, PlatformSender } from './platform-sender.ts';
 import { collectPortfolio, type DemoPortfolio } from './portfolio.ts';
 
 export const lendingRoundEveryDays = 30;
@@ -93,7 +93,11 @@ interface Running {
   events: number;
 }
 
-/** Ingests records in batches of one transaction each, at `secondOfDay` of `day`. */
+/**
+ * Ingests records at `secondOfDay` of `day`: an export's worth (exportRecordsMax) per transaction,
+ * each parsed and applied in ingest batches, so that a commit's pages are written once per export
+ * rather than once per batch.
+ */
 async function ingest(
   run: Running,
   records: readonly SourceRecord[],
@@ -103,12 +107,19 @@ async function ingest(
   if (records.length === 0) return;
   const started = performance.now();
   run.clock.moveTo(day, secondOfDay);
-  for (let start = 0; start < records.length; start += ingestBatchRecordsMax) {
-    const parsed = records.slice(start, start + ingestBatchRecordsMax).map(run.parse);
-    const outcomes = await run.app.store.write((tx) => ingestBatch(tx, run.app, parsed));
-    const refused = outcomes.find((o) => o.status === 'quarantined');
-    if (refused !== undefined && refused.status === 'quarantined')
-      throw new Error(`a simulated event was quarantined: ${refused.problem.code} ${refused.problem.detail}`);
+  for (let exportStart = 0; exportStart < records.length; exportStart += exportRecordsMax) {
+    const exported = records.slice(exportStart, exportStart + exportRecordsMax);
+    await run.app.store.write(async (tx) => {
+      for (let start = 0; start < exported.length; start += ingestBatchRecordsMax) {
+        const parsed = exported.slice(start, start + ingestBatchRecordsMax).map(run.parse);
+        const outcomes = await ingestBatch(tx, run.app, parsed);
+        const refused = outcomes.find((o) => o.status === 'quarantined');
+        if (refused !== undefined && refused.status === 'quarantined')
+          throw new Error(
+            `a simulated event was quarantined: ${refused.problem.code} ${refused.problem.detail}`,
+          );
+      }
+    });
   }
   run.events += records.length;
   run.timings.ingestMs += performance.now() - started;
