@@ -78,10 +78,10 @@ const products = new Set(['advance', 'term_loan', 'credit_line']);
 
 /*
  * A facility's stored state is read without a reviver: JSON.parse, then one walk turning every
- * {"$bigint": "…"} back into a bigint — the values fromTaggedJson gives. An advance carries its
- * repayment history, so every sweep and every day of every facility reads kilobytes of it, and the
- * reviver, called for every value, was the largest share of the daily cycle's and the sweep's time.
- * Measured on the bench's 3.6 KB states as the daily cycle handles them (a page of 500 read, moved
+ * {"$bigint": "…"} back into a bigint — the values fromTaggedJson gives. Every sweep and every day
+ * of every facility reads a state, and the reviver, called for every value, was the largest share
+ * of the daily cycle's and the sweep's time. Measured on the bench's states of then (3.6 KB, when an
+ * advance still kept every repayment in a list) as the daily cycle handles them (a page of 500 read, moved
  * on, written and held until the page ends): a read 69 → 25 µs. Writing stays toTaggedJson's
  * replacer: a copy of the tree for a plain JSON.stringify, and the text written piece by piece,
  * both measured faster alone and slower there (the garbage collector pays for what is held).
