@@ -1,73 +1,149 @@
 /**
  * The simulated marketplace as the demo feeds it in: one simulated day at a time, each day's
- * events as the NDJSON records `capstan import` would read from `capstan simulate`'s file (the same
+ * events as the NDJSON lines `capstan import` would read from `capstan simulate`'s file (the same
  * lines, the same event ids), so they go through the same validation and the same inbox. Between
- * days the simulation can say which merchants have become distressed so far — what the platform
- * itself would know by then, never what happens later.
+ * days the feed can say which merchants have become distressed so far — what the platform itself
+ * would know by then, never what happens later.
+ *
+ * The simulation runs in a thread of its own (marketplace-worker.ts), as a platform runs beside the
+ * engine rather than inside it, a bounded number of days ahead. A day stays one NDJSON string until
+ * its records are sent: the days a bulk export holds are a few large strings, not a hundred
+ * thousand small objects that the garbage collector would copy over and over while they wait.
  */
+import { Worker } from 'node:worker_threads';
 import type { SourceRecord } from '../app/ingest/records.ts';
+import { assert } from '../domain/assert.ts';
 import { type CalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
-import { eventIdPrefix, formatDayLines } from '../simulator/ndjson.ts';
-import { createSimulation, type Simulation } from '../simulator/simulation.ts';
+import type { DayMessage, MarketplaceWorkerData, PullMessage } from './marketplace-worker.ts';
+
+/** Days the simulation may run ahead of the engine: about 0.8 MB of text each at 500 merchants. */
+export const simulatedDaysAheadMax = 16;
 
 export interface FeedDay {
   /** The day's number (days since 1970-01-01). */
   readonly day: number;
   readonly date: CalendarDate;
-  /** In time order. */
-  readonly records: readonly SourceRecord[];
-  /** Each record's event type. */
-  readonly types: readonly string[];
+  /** The day's events, in time order: NDJSON, every line ending in a newline. */
+  readonly ndjson: string;
+  readonly events: number;
+  /** The 1-based line number over the run of the day's first event. */
+  readonly firstLine: number;
+  /** Positions within the day of its payouts (settlement.paid), ascending. */
+  readonly payouts: readonly number[];
+  /** Where the records say they came from. */
+  readonly origin: string;
 }
 
 export interface MarketplaceFeed {
-  readonly simulation: Simulation;
   /** The days in order; iterate once. */
-  days(): Generator<FeedDay, void, void>;
+  days(): AsyncGenerator<FeedDay, void, void>;
   /** Merchants distressed on or before `throughDay` (a day number), with the day they became so. */
   distressedThrough(throughDay: number): Map<string, number>;
-  /** Milliseconds spent inside the simulator so far (the rest of the demo's time is the engine's). */
+  /** Milliseconds the simulator spent on the days fed so far, in its own thread. */
   simulatorMs(): number;
+  /** Milliseconds the engine waited for a day the simulator had not finished yet. */
+  waitedMs(): number;
+  /** Stops the simulation's thread (at the end, or when the demo stops early). */
+  close(): Promise<void>;
 }
 
-export function createMarketplaceFeed(options: {
-  readonly merchants: number;
-  readonly days: number;
-  readonly seed: string;
-  readonly start: CalendarDate;
-}): MarketplaceFeed {
-  const simulation = createSimulation(options);
-  const { calendar, config } = simulation.context;
-  const idPrefix = eventIdPrefix(options);
+/** Which of a day's events become records: all, only its payouts, or all but its payouts. */
+export type DayPart = 'all' | 'payouts' | 'others';
+
+/** A day's events (or a part of them) as source records, numbered by line over the run. */
+export function dayRecords(day: FeedDay, part: DayPart): SourceRecord[] {
+  const lines = day.ndjson.split('\n');
+  assert(lines.length === day.events + 1 && lines[day.events] === '', 'one event per line');
+  const record = (index: number): SourceRecord => ({
+    origin: day.origin,
+    line: day.firstLine + index,
+    raw: lines[index] as string,
+  });
+  if (part === 'payouts') return day.payouts.map(record);
+  const records: SourceRecord[] = [];
+  let payout = 0;
+  for (let index = 0; index < day.events; index += 1) {
+    if (part === 'others' && day.payouts[payout] === index) {
+      payout += 1;
+      continue;
+    }
+    records.push(record(index));
+  }
+  return records;
+}
+
+export function createMarketplaceFeed(options: MarketplaceWorkerData): MarketplaceFeed {
   const firstDay = toDayNumber(options.start);
   const origin = `demo:${options.seed}`;
+  const data: MarketplaceWorkerData = {
+    merchants: options.merchants,
+    days: options.days,
+    seed: options.seed,
+    start: options.start,
+  };
+  const worker = new Worker(new URL('./marketplace-worker-entry.js', import.meta.url), { workerData: data });
+  const arrived: DayMessage[] = [];
+  let failure: Error | null = null;
+  let closing = false;
+  let notify: (() => void) | null = null;
+  const wake = () => {
+    notify?.();
+    notify = null;
+  };
+  worker.on('message', (day: DayMessage) => {
+    arrived.push(day);
+    wake();
+  });
+  worker.on('error', (error) => {
+    failure = error;
+    wake();
+  });
+  worker.on('exit', (code) => {
+    if (code !== 0 && !closing) failure ??= new Error(`the simulation's thread stopped with code ${code}`);
+    wake();
+  });
+  const pull = (days: number) => worker.postMessage({ days } satisfies PullMessage);
+  pull(Math.min(simulatedDaysAheadMax, options.days));
+  const distressed = new Map<string, number>();
   let spentMs = 0;
+  let waitedMs = 0;
   return {
-    simulation,
-    *days() {
-      let written = 0;
-      const steps = simulation.days();
-      for (;;) {
-        const started = performance.now();
-        const step = steps.next();
-        if (step.done) return;
-        const lines = formatDayLines(step.value.events, idPrefix, written + 1, config.platformId, calendar);
-        const records = lines.map((raw, index) => ({ origin, line: written + index + 1, raw }));
-        written += lines.length;
-        spentMs += performance.now() - started;
-        const types = step.value.events.map((event) => event.type);
-        yield { day: firstDay + step.value.dayIndex, date: step.value.date, records, types };
+    async *days() {
+      for (let index = 0; index < options.days; index += 1) {
+        if (arrived.length === 0) {
+          const started = performance.now();
+          while (arrived.length === 0 && failure === null)
+            await new Promise<void>((resolve) => (notify = resolve));
+          waitedMs += performance.now() - started;
+        }
+        if (failure !== null) throw failure;
+        const message = arrived.shift() as DayMessage;
+        assert(message.dayIndex === index, 'the simulation sends its days in order');
+        if (index + simulatedDaysAheadMax < options.days) pull(1);
+        spentMs += message.simulatorMs;
+        for (const [merchantId, dayIndex] of message.distressed)
+          distressed.set(merchantId, firstDay + dayIndex);
+        yield {
+          day: firstDay + index,
+          date: message.date,
+          ndjson: message.ndjson,
+          events: message.events,
+          firstLine: message.firstLine,
+          payouts: message.payouts,
+          origin,
+        };
       }
     },
     distressedThrough(throughDay) {
       const known = new Map<string, number>();
-      for (const merchant of simulation.merchants) {
-        const { distressedDay } = merchant;
-        if (distressedDay !== null && firstDay + distressedDay <= throughDay)
-          known.set(merchant.profile.id, firstDay + distressedDay);
-      }
+      for (const [merchantId, day] of distressed) if (day <= throughDay) known.set(merchantId, day);
       return known;
     },
     simulatorMs: () => spentMs,
+    waitedMs: () => waitedMs,
+    async close() {
+      closing = true;
+      await worker.terminate();
+    },
   };
 }

@@ -16,45 +16,51 @@
  */
 import { ingestBatchRecordsMax } from '../app/ingest/ingest.ts';
 import type { SourceRecord } from '../app/ingest/records.ts';
-import type { FeedDay } from './marketplace-feed.ts';
+import { type DayPart, dayRecords, type FeedDay } from './marketplace-feed.ts';
 
 /** Applies records at `secondOfDay` of day number `day`, in as many transactions as they need. */
 export type Ingest = (records: readonly SourceRecord[], day: number, secondOfDay: number) => Promise<void>;
 
-export const payoutEventType = 'settlement.paid';
 /** Events in one bulk export at most, applied in one transaction: five ingest batches. */
 export const exportRecordsMax = 5 * ingestBatchRecordsMax;
 
 export class PlatformSender {
-  private held: SourceRecord[] = [];
+  /** Days, or the part of them not yet sent, waiting for the next export. */
+  private held: { readonly day: FeedDay; readonly part: DayPart }[] = [];
+  private heldEvents = 0;
 
   constructor(
     private readonly ingest: Ingest,
-    /** When in the day payouts and full batches are sent. */
+    /** When in the day payouts and full exports are sent. */
     private readonly secondOfDay: number,
   ) {}
 
   /** A day of history: all of it in bulk. */
   async historyDay(day: FeedDay): Promise<void> {
-    this.held.push(...day.records);
-    if (this.held.length >= exportRecordsMax) await this.flush(day.day, this.secondOfDay);
+    this.hold(day, 'all', day.events);
+    if (this.heldEvents >= exportRecordsMax) await this.flush(day.day, this.secondOfDay);
   }
 
   /** A day of the lending year: its payouts now, the rest held until an export is full. */
   async lendingDay(day: FeedDay): Promise<void> {
-    const payouts: SourceRecord[] = [];
-    day.records.forEach((record, index) => {
-      if (day.types[index] === payoutEventType) payouts.push(record);
-      else this.held.push(record);
-    });
-    if (this.held.length >= exportRecordsMax) await this.flush(day.day, this.secondOfDay);
-    await this.ingest(payouts, day.day, this.secondOfDay);
+    this.hold(day, 'others', day.events - day.payouts.length);
+    if (this.heldEvents >= exportRecordsMax) await this.flush(day.day, this.secondOfDay);
+    await this.ingest(dayRecords(day, 'payouts'), day.day, this.secondOfDay);
   }
 
   /** Sends everything held: before a decision reads it, and at the end. */
   async flush(day: number, secondOfDay: number): Promise<void> {
     const held = this.held;
     this.held = [];
-    await this.ingest(held, day, secondOfDay);
+    this.heldEvents = 0;
+    const records: SourceRecord[] = [];
+    for (const { day: heldDay, part } of held)
+      for (const record of dayRecords(heldDay, part)) records.push(record);
+    await this.ingest(records, day, secondOfDay);
+  }
+
+  private hold(day: FeedDay, part: DayPart, events: number): void {
+    this.held.push({ day, part });
+    this.heldEvents += events;
   }
 }

@@ -7,7 +7,8 @@
  * takers without a live facility or with an advance ready for a refill; the day's payouts ingested — each `settlement.paid` swept against
  * the merchant's facilities as it arrives — and its other events in bulk (platform-sender.ts); and
  * the daily cycle run for the day. Each step goes through the same use cases as the API and the
- * CLI; nothing is written around them.
+ * CLI; nothing is written around them. The marketplace itself is simulated in a thread of its own
+ * (marketplace-feed.ts), a few days ahead of the engine, as a platform runs beside it.
  */
 import type { AppContext } from '../app/app-context.ts';
 import { runEndOfDay } from '../app/financing/eod.ts';
@@ -57,8 +58,10 @@ export interface DemoHooks {
 }
 
 export interface DemoTimings {
-  /** Inside the simulator: generating the marketplace's events. */
+  /** Inside the simulator, in its own thread beside the engine: generating the marketplace's events. */
   simulateMs: number;
+  /** The engine waiting for a day the simulator had not finished. */
+  simulatorWaitMs: number;
   /** Validating and applying the events (features, inbox, and the sweeps they trigger). */
   ingestMs: number;
   trainMs: number;
@@ -186,7 +189,7 @@ async function ingestHistory(
 ): Promise<void> {
   const progress = hooks.phase('simulating and ingesting the history', plan.warmUpDays);
   for (let index = 0; index < plan.warmUpDays; index += 1) {
-    const step = days.next();
+    const step = await days.next();
     assert(!step.done, 'the simulation covers the warm-up');
     await sender.historyDay(step.value);
     progress.update(index + 1);
@@ -241,7 +244,7 @@ async function lendingYear(
 ): Promise<void> {
   const progress = hooks.phase('lending: ingest, sweep, end of day', plan.lendingDays);
   for (let index = 0; index < plan.lendingDays; index += 1) {
-    const step = days.next();
+    const step = await days.next();
     assert(!step.done, 'the simulation covers the lending year');
     const { day } = step.value;
     if (index > 0 && index % lendingRoundEveryDays === 0) await monthlyRound(run, sender, day, desk);
@@ -267,6 +270,7 @@ export async function runDemo(
   const startedAll = performance.now();
   const timings: DemoTimings = {
     simulateMs: 0,
+    simulatorWaitMs: 0,
     ingestMs: 0,
     trainMs: 0,
     lendingMs: 0,
@@ -276,34 +280,39 @@ export async function runDemo(
   };
   const run: Running = { app, clock, parse, timings, events: 0 };
   const feed = createMarketplaceFeed(plan);
-  const days = feed.days();
-  const desk: Desk = {
-    taste: { seed: plan.seed, ...defaultLendingTaste },
-    tally: emptyTally(),
-    consented: new Set(),
-    rounds: 0,
-  };
-  const sender = new PlatformSender(
-    (records, day, second) => ingest(run, records, day, second),
-    ingestSecond,
-  );
-  await ingestHistory(run, sender, days, plan, hooks);
-  const { pools, champion } = await openLending(run, feed, plan, desk, hooks);
-  await lendingYear(run, sender, days, plan, desk, hooks);
+  try {
+    const days = feed.days();
+    const desk: Desk = {
+      taste: { seed: plan.seed, ...defaultLendingTaste },
+      tally: emptyTally(),
+      consented: new Set(),
+      rounds: 0,
+    };
+    const sender = new PlatformSender(
+      (records, day, second) => ingest(run, records, day, second),
+      ingestSecond,
+    );
+    await ingestHistory(run, sender, days, plan, hooks);
+    const { pools, champion } = await openLending(run, feed, plan, desk, hooks);
+    await lendingYear(run, sender, days, plan, desk, hooks);
 
-  const summaryStarted = performance.now();
-  const portfolio = await collectPortfolio(app);
-  timings.summaryMs = performance.now() - summaryStarted;
-  timings.simulateMs = feed.simulatorMs();
-  timings.totalMs = performance.now() - startedAll;
-  return {
-    events: run.events,
-    merchants: (await allMerchants(app.store)).length,
-    champion,
-    rounds: desk.rounds,
-    tally: desk.tally,
-    pools,
-    portfolio,
-    timings,
-  };
+    const summaryStarted = performance.now();
+    const portfolio = await collectPortfolio(app);
+    timings.summaryMs = performance.now() - summaryStarted;
+    timings.simulateMs = feed.simulatorMs();
+    timings.simulatorWaitMs = feed.waitedMs();
+    timings.totalMs = performance.now() - startedAll;
+    return {
+      events: run.events,
+      merchants: (await allMerchants(app.store)).length,
+      champion,
+      rounds: desk.rounds,
+      tally: desk.tally,
+      pools,
+      portfolio,
+      timings,
+    };
+  } finally {
+    await feed.close();
+  }
 }
