@@ -44,7 +44,7 @@ export function demoReport(plan: DemoPlan, result: DemoResult): string[] {
     '',
     `Capstan demo: ${planLine(plan)}`,
     '',
-    `marketplace   ${number(result.merchants)} merchants sent ${number(result.events)} events; each settlement.paid was swept against the merchant's facilities as it arrived`,
+    `marketplace   ${number(result.merchants)} merchants sent ${number(result.events)} events; each settlement.paid to a merchant with financing was sent on its day and swept against the merchant's facilities as it arrived`,
     `champion      scorecard v${champion.version}, trained on what was known before lending began: ${number(champion.observations)} observations of ` +
       `${number(champion.merchants)} merchants, ${number(champion.bad)} of them ${champion.widened ? 'followed by distress before lending began (too few within 60 days)' : `followed by distress within ${champion.horizonDays} days`}; ` +
       `AUC ${champion.auc.toFixed(3)} on merchants held out`,

@@ -37,7 +37,7 @@ describe('marketplace feed', () => {
           config.platformId,
           calendar,
         );
-        const all = dayRecords(day, 'all');
+        const all = dayRecords(day, { except: [] });
         assert.deepEqual(
           all.map((record) => `${record.raw}\n`),
           lines,
@@ -46,10 +46,14 @@ describe('marketplace feed', () => {
           all.map((record) => record.line),
           lines.map((_, offset) => line + offset),
         );
-        const paid = dayRecords(day, 'payouts');
-        const others = dayRecords(day, 'others');
+        const paid = dayRecords(day, day.payouts);
+        const others = dayRecords(day, { except: day.payouts });
         assert.ok(paid.every((record) => record.raw.includes('"type":"settlement.paid"')));
         assert.ok(others.every((record) => !record.raw.includes('"type":"settlement.paid"')));
+        assert.deepEqual(
+          paid.map((record) => (JSON.parse(record.raw) as { subject: string }).subject),
+          day.payoutMerchants,
+        );
         assert.deepEqual(
           [...paid, ...others].map((record) => record.line as number).sort((a, b) => a - b),
           all.map((record) => record.line),

@@ -30,6 +30,8 @@ export interface FeedDay {
   readonly firstLine: number;
   /** Positions within the day of its payouts (settlement.paid), ascending. */
   readonly payouts: readonly number[];
+  /** The merchant paid out by each of those payouts. */
+  readonly payoutMerchants: readonly string[];
   /** Where the records say they came from. */
   readonly origin: string;
 }
@@ -47,11 +49,14 @@ export interface MarketplaceFeed {
   close(): Promise<void>;
 }
 
-/** Which of a day's events become records: all, only its payouts, or all but its payouts. */
-export type DayPart = 'all' | 'payouts' | 'others';
-
-/** A day's events (or a part of them) as source records, numbered by line over the run. */
-export function dayRecords(day: FeedDay, part: DayPart): SourceRecord[] {
+/**
+ * A day's events as source records, numbered by line over the run: those at `positions` (ascending
+ * positions within the day), or with `except`, all the others.
+ */
+export function dayRecords(
+  day: FeedDay,
+  positions: readonly number[] | { readonly except: readonly number[] },
+): SourceRecord[] {
   const lines = day.ndjson.split('\n');
   assert(lines.length === day.events + 1 && lines[day.events] === '', 'one event per line');
   const record = (index: number): SourceRecord => ({
@@ -59,16 +64,18 @@ export function dayRecords(day: FeedDay, part: DayPart): SourceRecord[] {
     line: day.firstLine + index,
     raw: lines[index] as string,
   });
-  if (part === 'payouts') return day.payouts.map(record);
+  if (Array.isArray(positions)) return positions.map(record);
+  const { except } = positions as { readonly except: readonly number[] };
   const records: SourceRecord[] = [];
-  let payout = 0;
+  let skip = 0;
   for (let index = 0; index < day.events; index += 1) {
-    if (part === 'others' && day.payouts[payout] === index) {
-      payout += 1;
+    if (except[skip] === index) {
+      skip += 1;
       continue;
     }
     records.push(record(index));
   }
+  assert(skip === except.length, 'the positions left out are ascending positions of the day');
   return records;
 }
 
@@ -130,6 +137,7 @@ export function createMarketplaceFeed(options: MarketplaceWorkerData): Marketpla
           events: message.events,
           firstLine: message.firstLine,
           payouts: message.payouts,
+          payoutMerchants: message.payoutMerchants,
           origin,
         };
       }

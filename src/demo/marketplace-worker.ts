@@ -36,6 +36,8 @@ export interface DayMessage {
   readonly firstLine: number;
   /** Positions within the day of its payouts (settlement.paid), ascending. */
   readonly payouts: readonly number[];
+  /** The merchant paid out by each of those payouts. */
+  readonly payoutMerchants: readonly string[];
   /** Merchants that became distressed on this day: id and day index. */
   readonly distressed: readonly (readonly [string, number])[];
   /** Milliseconds the simulator spent on the day. */
@@ -66,8 +68,11 @@ async function run(port: NonNullable<typeof parentPort>, options: MarketplaceWor
     const { events, date } = step.value;
     const lines = formatDayLines(events, idPrefix, written + 1, config.platformId, calendar);
     const payouts: number[] = [];
+    const payoutMerchants: string[] = [];
     events.forEach((event, index) => {
-      if (event.type === payoutEventType) payouts.push(index);
+      if (event.type !== payoutEventType) return;
+      payouts.push(index);
+      payoutMerchants.push(event.subject);
     });
     const distressed: [string, number][] = [];
     for (const merchant of simulation.merchants)
@@ -82,6 +87,7 @@ async function run(port: NonNullable<typeof parentPort>, options: MarketplaceWor
       events: lines.length,
       firstLine: written + 1,
       payouts,
+      payoutMerchants,
       distressed,
       simulatorMs: performance.now() - started,
     };

@@ -17,6 +17,7 @@ import { ingestBatch, ingestBatchRecordsMax } from '../app/ingest/ingest.ts';
 import type { RecordParser, SourceRecord } from '../app/ingest/records.ts';
 import { assert } from '../domain/assert.ts';
 import { exponentOf, isCurrencyCode } from '../domain/money/currency.ts';
+import { servicedStates } from '../domain/products/lifecycle.ts';
 import { defaultSimulatorConfig } from '../simulator/config.ts';
 import { type Champion, trainChampion } from './champion.ts';
 import type { DemoClock } from './demo-clock.ts';
@@ -126,6 +127,12 @@ async function ingest(
   }
   run.events += records.length;
   run.timings.ingestMs += performance.now() - started;
+}
+
+/** Of the merchants given, those with a facility being serviced: what the platform knows of them. */
+async function financedOf(app: AppContext, merchantIds: readonly string[]): Promise<Set<string>> {
+  const facilities = await app.store.read((tx) => tx.financing.facilitiesForMerchants(merchantIds));
+  return new Set(facilities.filter((f) => servicedStates.has(f.status as never)).map((f) => f.merchantId));
 }
 
 async function fundPools(run: Running, merchants: number) {
@@ -290,6 +297,7 @@ export async function runDemo(
     };
     const sender = new PlatformSender(
       (records, day, second) => ingest(run, records, day, second),
+      (merchantIds) => financedOf(app, merchantIds),
       ingestSecond,
     );
     await ingestHistory(run, sender, days, plan, hooks);
