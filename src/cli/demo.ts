@@ -11,6 +11,7 @@ import { bootstrapOperatorKey } from '../app/access/api-keys.ts';
 import type { AppContext } from '../app/app-context.ts';
 import { DemoClock } from '../demo/demo-clock.ts';
 import { demoReport } from '../demo/demo-report.ts';
+import { createMarketplaceFeed } from '../demo/marketplace-feed.ts';
 import { type DemoPlan, planDemo } from '../demo/plan.ts';
 import { DemoStopped, runDemo } from '../demo/run-demo.ts';
 import type { CliConfig, CliDeps } from './program.ts';
@@ -107,6 +108,9 @@ export async function demoCommand(deps: CliDeps, flags: DemoCommandFlags): Promi
     databaseUrl: undefined,
   };
   prepareDataDir(dataDir, plan.value);
+  // The marketplace's own thread starts first: it loads and begins simulating while the engine
+  // opens its database and compiles its event schemas.
+  const feed = createMarketplaceFeed(plan.value);
   const app = await deps.openApp(config);
   let serving = false;
   try {
@@ -114,7 +118,7 @@ export async function demoCommand(deps: CliDeps, flags: DemoCommandFlags): Promi
     await app.store.migrate();
     const clock = new DemoClock(plan.value.firstDay);
     const { parse } = await deps.loadIngest();
-    const result = await runDemo({ ...app, clock }, clock, parse, plan.value, {
+    const result = await runDemo({ ...app, clock }, clock, parse, plan.value, feed, {
       phase: (label, total) => createProgress(label, total, deps.err),
     });
     deps.out.write(`${demoReport(plan.value, result).join('\n')}\n`);
@@ -127,6 +131,7 @@ export async function demoCommand(deps: CliDeps, flags: DemoCommandFlags): Promi
     deps.err.write(`capstan demo: ${error.message}\n`);
     process.exitCode = 1;
   } finally {
+    await feed.close();
     if (!serving) await app.store.close();
   }
 }

@@ -16,8 +16,11 @@ import { assert } from '../domain/assert.ts';
 import { type CalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
 import type { DayMessage, MarketplaceWorkerData, PullMessage } from './marketplace-worker.ts';
 
-/** Days the simulation may run ahead of the engine: about 0.8 MB of text each at 500 merchants. */
-export const simulatedDaysAheadMax = 16;
+/**
+ * Days the simulation may run ahead of the engine, about 0.8 MB of text each at 500 merchants: enough
+ * to simulate on while the engine applies an export, so that it seldom waits for a day afterwards.
+ */
+export const simulatedDaysAheadMax = 32;
 
 export interface FeedDay {
   /** The day's number (days since 1970-01-01). */

@@ -31,7 +31,7 @@ import {
   type RoundTally,
   whoAsks,
 } from './lending-desk.ts';
-import { createMarketplaceFeed, type MarketplaceFeed } from './marketplace-feed.ts';
+import type { MarketplaceFeed } from './marketplace-feed.ts';
 import type { DemoPlan } from './plan.ts';
 import { exportRecordsMax, PlatformSender } from './platform-sender.ts';
 import { collectPortfolio, type DemoPortfolio } from './portfolio.ts';
@@ -272,6 +272,8 @@ export async function runDemo(
   clock: DemoClock,
   parse: RecordParser,
   plan: DemoPlan,
+  /** The simulated marketplace, started by the caller, who closes it. */
+  feed: MarketplaceFeed,
   hooks: DemoHooks,
 ): Promise<DemoResult> {
   const startedAll = performance.now();
@@ -286,41 +288,36 @@ export async function runDemo(
     totalMs: 0,
   };
   const run: Running = { app, clock, parse, timings, events: 0 };
-  const feed = createMarketplaceFeed(plan);
-  try {
-    const days = feed.days();
-    const desk: Desk = {
-      taste: { seed: plan.seed, ...defaultLendingTaste },
-      tally: emptyTally(),
-      consented: new Set(),
-      rounds: 0,
-    };
-    const sender = new PlatformSender(
-      (records, day, second) => ingest(run, records, day, second),
-      (merchantIds) => financedOf(app, merchantIds),
-      ingestSecond,
-    );
-    await ingestHistory(run, sender, days, plan, hooks);
-    const { pools, champion } = await openLending(run, feed, plan, desk, hooks);
-    await lendingYear(run, sender, days, plan, desk, hooks);
+  const days = feed.days();
+  const desk: Desk = {
+    taste: { seed: plan.seed, ...defaultLendingTaste },
+    tally: emptyTally(),
+    consented: new Set(),
+    rounds: 0,
+  };
+  const sender = new PlatformSender(
+    (records, day, second) => ingest(run, records, day, second),
+    (merchantIds) => financedOf(app, merchantIds),
+    ingestSecond,
+  );
+  await ingestHistory(run, sender, days, plan, hooks);
+  const { pools, champion } = await openLending(run, feed, plan, desk, hooks);
+  await lendingYear(run, sender, days, plan, desk, hooks);
 
-    const summaryStarted = performance.now();
-    const portfolio = await collectPortfolio(app);
-    timings.summaryMs = performance.now() - summaryStarted;
-    timings.simulateMs = feed.simulatorMs();
-    timings.simulatorWaitMs = feed.waitedMs();
-    timings.totalMs = performance.now() - startedAll;
-    return {
-      events: run.events,
-      merchants: (await allMerchants(app.store)).length,
-      champion,
-      rounds: desk.rounds,
-      tally: desk.tally,
-      pools,
-      portfolio,
-      timings,
-    };
-  } finally {
-    await feed.close();
-  }
+  const summaryStarted = performance.now();
+  const portfolio = await collectPortfolio(app);
+  timings.summaryMs = performance.now() - summaryStarted;
+  timings.simulateMs = feed.simulatorMs();
+  timings.simulatorWaitMs = feed.waitedMs();
+  timings.totalMs = performance.now() - startedAll;
+  return {
+    events: run.events,
+    merchants: (await allMerchants(app.store)).length,
+    champion,
+    rounds: desk.rounds,
+    tally: desk.tally,
+    pools,
+    portfolio,
+    timings,
+  };
 }
