@@ -95,7 +95,7 @@ describe('an advance mostly repaid the day it is paid out', () => {
     assert.equal(step.facility.owed.principal, 2_000n);
     assert.equal(step.facility.deferredFeeMinor, 2_000n);
     const earned = step.postings.find((p) => p.code === 'fee_recognition');
-    assert.deepEqual([earned?.id, earned?.amount], ['fac_1:r:big:c', 10_000n]);
+    assert.deepEqual([earned?.id, earned?.amount], ['r:big:fac_1:c', 10_000n]);
     assert.deepEqual(step.events, [{ type: 'fee_recognised', amountMinor: 10_000n }]);
   });
 });
