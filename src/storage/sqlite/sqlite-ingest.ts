@@ -24,7 +24,6 @@ import {
   dailyUpsertSet,
   dailyValues,
   eventKeyOf,
-  factFromRow,
   factPayload,
 } from '../feature-rows.ts';
 import { KyselyFeatureReader } from '../kysely-features.ts';
@@ -117,6 +116,23 @@ function latestSnapshots(snapshots: readonly InventoryFact[]): InventoryFact[] {
     }
   }
   return [...latest.values()];
+}
+
+/** The fields a fact payload carries bigints in, as strings: feature-rows.ts's list. */
+const factBigintFields = ['amount', 'quantity', 'unitValue', 'unitCost', 'timeNs'] as const;
+
+/**
+ * A fact from its row, as factFromRow (feature-rows.ts) makes it — its payload's keys in order, the
+ * merchant last — with the bigint fields converted after parsing: parsing through a reviver took
+ * more than twice as long (3 µs a fact).
+ */
+function factOf(row: Pick<FeatureFactsTable, 'merchant_id' | 'payload'>): Fact {
+  const parsed = JSON.parse(row.payload) as Record<string, unknown>;
+  for (const field of factBigintFields) {
+    const value = parsed[field];
+    if (typeof value === 'string') parsed[field] = BigInt(value);
+  }
+  return { ...parsed, merchantId: row.merchant_id } as Fact;
 }
 
 type FactOf<K extends Fact['kind']> = Extract<Fact, { kind: K }>;
@@ -289,7 +305,7 @@ export class SqliteFeatures extends KyselyFeatureReader implements FeatureReposi
   ): FactOf<K>[] {
     return this.statements.facts
       .all(merchantId, kind, BigInt(fromDay), BigInt(asOfDay))
-      .map((row) => factFromRow(row) as FactOf<K>);
+      .map((row) => factOf(row) as FactOf<K>);
   }
 
   async apply(daily: readonly DailyRow[], facts: readonly Fact[]): Promise<void> {
