@@ -9,7 +9,8 @@ import { dailyCounterNames } from '../domain/features/projection.ts';
 import { toBigInt, toSafeNumber } from './rows.ts';
 import type { FeatureDailyTable, FeatureFactsTable, InboxEventsTable, QuarantineTable } from './schema.ts';
 
-const bigintFields = new Set(['amount', 'quantity', 'unitValue', 'unitCost', 'timeNs']);
+/** The fields a fact carries bigints in (stored as strings); facts are flat. */
+const bigintFields = ['amount', 'quantity', 'unitValue', 'unitCost', 'timeNs'] as const;
 
 export function factPayload(fact: Fact): string {
   return JSON.stringify(fact, (key, value) =>
@@ -17,11 +18,17 @@ export function factPayload(fact: Fact): string {
   );
 }
 
+/**
+ * A fact from its row — its payload's keys in order, the merchant last — with the bigint fields
+ * converted after parsing: parsing through a reviver took more than twice as long (3 µs a fact).
+ */
 export function factFromRow(row: Pick<FeatureFactsTable, 'merchant_id' | 'payload'>): Fact {
-  const parsed = JSON.parse(row.payload, (key, value) =>
-    bigintFields.has(key) && typeof value === 'string' ? BigInt(value) : value,
-  ) as Fact;
-  return { ...parsed, merchantId: row.merchant_id };
+  const parsed = JSON.parse(row.payload) as Record<string, unknown>;
+  for (const field of bigintFields) {
+    const value = parsed[field];
+    if (typeof value === 'string') parsed[field] = BigInt(value);
+  }
+  return { ...parsed, merchantId: row.merchant_id } as Fact;
 }
 
 export function inboxEventToRow(event: InboxEvent): InboxEventsTable {

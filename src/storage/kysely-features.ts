@@ -112,7 +112,7 @@ export class KyselyFeatureReader implements FeatureReader {
 }
 
 /** The latest snapshot of each (SKU, warehouse), by event time, ties broken by event key. */
-function latestSnapshots(snapshots: readonly FactOf<'inventory'>[]): FactOf<'inventory'>[] {
+export function latestSnapshots(snapshots: readonly FactOf<'inventory'>[]): FactOf<'inventory'>[] {
   const latest = new Map<string, FactOf<'inventory'>>();
   for (const snapshot of snapshots) {
     const key = `${snapshot.sku}\u0000${snapshot.warehouseId}`;

@@ -24,9 +24,10 @@ import {
   dailyUpsertSet,
   dailyValues,
   eventKeyOf,
+  factFromRow,
   factPayload,
 } from '../feature-rows.ts';
-import { KyselyFeatureReader } from '../kysely-features.ts';
+import { KyselyFeatureReader, latestSnapshots } from '../kysely-features.ts';
 import { KyselyInboxReader } from '../kysely-inbox.ts';
 import { toBigInt, toSafeNumber } from '../rows.ts';
 import type { Database, FeatureDailyTable, FeatureFactsTable, InboxEventsTable } from '../schema.ts';
@@ -101,42 +102,7 @@ function countersOf(row: readonly unknown[]): DailyCounters {
   );
 }
 
-/** The latest snapshot of each (SKU, warehouse), by event time, ties broken by event key: kysely-features.ts's rule. */
-function latestSnapshots(snapshots: readonly InventoryFact[]): InventoryFact[] {
-  const latest = new Map<string, InventoryFact>();
-  for (const snapshot of snapshots) {
-    const key = `${snapshot.sku}\u0000${snapshot.warehouseId}`;
-    const current = latest.get(key);
-    if (
-      current === undefined ||
-      snapshot.timeNs > current.timeNs ||
-      (snapshot.timeNs === current.timeNs && snapshot.eventKey > current.eventKey)
-    ) {
-      latest.set(key, snapshot);
-    }
-  }
-  return [...latest.values()];
-}
-
-/** The fields a fact payload carries bigints in, as strings: feature-rows.ts's list. */
-const factBigintFields = ['amount', 'quantity', 'unitValue', 'unitCost', 'timeNs'] as const;
-
-/**
- * A fact from its row, as factFromRow (feature-rows.ts) makes it — its payload's keys in order, the
- * merchant last — with the bigint fields converted after parsing: parsing through a reviver took
- * more than twice as long (3 µs a fact).
- */
-function factOf(row: Pick<FeatureFactsTable, 'merchant_id' | 'payload'>): Fact {
-  const parsed = JSON.parse(row.payload) as Record<string, unknown>;
-  for (const field of factBigintFields) {
-    const value = parsed[field];
-    if (typeof value === 'string') parsed[field] = BigInt(value);
-  }
-  return { ...parsed, merchantId: row.merchant_id } as Fact;
-}
-
 type FactOf<K extends Fact['kind']> = Extract<Fact, { kind: K }>;
-type InventoryFact = FactOf<'inventory'>;
 
 function placeholders(count: number): string {
   return new Array(count).fill('?').join(', ');
@@ -305,7 +271,7 @@ export class SqliteFeatures extends KyselyFeatureReader implements FeatureReposi
   ): FactOf<K>[] {
     return this.statements.facts
       .all(merchantId, kind, BigInt(fromDay), BigInt(asOfDay))
-      .map((row) => factOf(row) as FactOf<K>);
+      .map((row) => factFromRow(row) as FactOf<K>);
   }
 
   async apply(daily: readonly DailyRow[], facts: readonly Fact[]): Promise<void> {
