@@ -85,25 +85,24 @@ export interface SweepUnconverted {
   readonly currency: string;
 }
 
-export interface SweepSplit {
-  /** The sweep's id: every repayment transfer it posted carries it (`<facility>:<sweep>:<p|i|f>`). */
-  readonly sweepId: string;
-  readonly settlement: Settlement;
+/** A payout's split, as a preview answers it and a sweep records it. */
+export interface SplitPreview {
   readonly waterfall: WaterfallResult;
   /** The deductions taken across currencies (the waterfall's amounts are the payout's currency). */
   readonly conversions: readonly SweepConversion[];
   readonly unconverted: readonly SweepUnconverted[];
+}
+
+export interface SweepSplit extends SplitPreview {
+  /** The sweep's id: every repayment transfer it posted carries it (`<sweep>:<facility>:<p|i|f>`). */
+  readonly sweepId: string;
+  readonly settlement: Settlement;
   /** True when this settlement had been swept before: the stored split, nothing new written. */
   readonly replayed: boolean;
 }
 
 /** What a split stores (splitJson), read back for a replay; older records have no conversions. */
-interface StoredSplit {
-  readonly sweepId: string;
-  readonly waterfall: WaterfallResult;
-  readonly conversions?: readonly SweepConversion[];
-  readonly unconverted?: readonly SweepUnconverted[];
-}
+type StoredSplit = Pick<SweepSplit, 'sweepId' | 'waterfall'> & Partial<SplitPreview>;
 
 export type SweepProblem = 'settlement_invalid';
 
@@ -199,13 +198,6 @@ function repaymentsOf(
       },
     ];
   });
-}
-
-/** A payout's split, as a preview answers it and a sweep records it. */
-export interface SplitPreview {
-  readonly waterfall: WaterfallResult;
-  readonly conversions: readonly SweepConversion[];
-  readonly unconverted: readonly SweepUnconverted[];
 }
 
 async function computeSplit(
