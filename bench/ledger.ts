@@ -16,6 +16,7 @@ import type { Store } from '../src/app/ports.ts';
 import { transfersPerBatchMax } from '../src/domain/ledger/limits.ts';
 import type { TransferInput } from '../src/domain/ledger/types.ts';
 import { cryptoEntropy, sha256Hex, systemClock } from '../src/main/system.ts';
+import { mulberry32 as prng } from '../src/simulator/prng.ts';
 import { PostgresStore } from '../src/storage/postgres/postgres-store.ts';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
 import { type BaselineTarget, postgresBaseline, sqliteBaseline } from './ledger-baseline.ts';
@@ -89,18 +90,6 @@ function postgres(adminUrl: string): Backend {
         },
       };
     },
-  };
-}
-
-/** A small seeded PRNG (mulberry32), so every run posts the same transfers. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
 

@@ -43,24 +43,13 @@ import {
   fromDayNumber,
   toDayNumber,
 } from '../src/domain/time/calendar-date.ts';
+import { mulberry32 as prng } from '../src/simulator/prng.ts';
 
 /** The day measured: its payouts swept, then its daily cycle run. */
 export const measuredDay = toDayNumber(calendarDate('2026-03-02'));
 const financierId = 'fin_bench';
 const currency = 'USD';
 const templateFacilityId = 'fac_template';
-
-/** A small seeded PRNG (mulberry32), so every run seeds the same book and the same payouts. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];

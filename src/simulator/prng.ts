@@ -15,6 +15,21 @@ const warmUpDraws = 15;
 /** Above this mean a Poisson draw uses the normal approximation (error far below the model's noise). */
 const poissonExactMeanMax = 30;
 
+/**
+ * A smaller seeded generator (mulberry32, 32 bits of state) for tests and benchmarks that want a
+ * quick reproducible stream of numbers in [0, 1) rather than the simulator's distributions.
+ */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / twoTo32;
+  };
+}
+
 /** FNV-1a over the UTF-16 code units of the text, finished with murmur3's fmix32. */
 export function hashText(text: string): number {
   let hash = 0x811c9dc5;

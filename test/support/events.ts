@@ -4,6 +4,7 @@
  * tests can shuffle, split and replay a realistic stream. Independent of the simulator on purpose.
  */
 import type { CanonicalEvent, EventDataByType, EventType } from '../../src/domain/events/catalog.ts';
+import { mulberry32 as prng } from '../../src/simulator/prng.ts';
 
 export function event<T extends EventType>(
   type: T,
@@ -14,17 +15,6 @@ export function event<T extends EventType>(
   source = 'plt_test',
 ): CanonicalEvent {
   return { specversion: '1.0', id, source, type, time, subject, data } as CanonicalEvent;
-}
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 export function shuffle<T>(items: readonly T[], seed: number): T[] {

@@ -5,7 +5,7 @@
  */
 import { historyColumns } from '../../src/app/risk/history-dataset.ts';
 import { type Dataset, type FeatureValue, trainModel } from '../../src/domain/risk/model.ts';
-import { prng } from '../../src/storage/contract/bank-workload.ts';
+import { mulberry32 as prng } from '../../src/simulator/prng.ts';
 
 export function syntheticDataset(seed: number, rowCount = 3_000): Dataset {
   const random = prng(seed);

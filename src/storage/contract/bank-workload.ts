@@ -6,6 +6,7 @@
 import { createAccounts, createTransfers } from '../../app/ledger/ledger-writes.ts';
 import type { Store } from '../../app/ports.ts';
 import { AccountFlag, TransferFlag, type TransferInput } from '../../domain/ledger/types.ts';
+import { mulberry32 as prng } from '../../simulator/prng.ts';
 import { sha256 } from './fixtures.ts';
 
 export const bankAccounts = ['bank-0', 'bank-1', 'bank-2', 'bank-3', 'bank-4'] as const;
@@ -44,18 +45,6 @@ export async function openBank(store: Store): Promise<void> {
       })),
     );
   });
-}
-
-/** A small seeded PRNG (mulberry32): each writer's choices replay from its seed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 export interface WriterReport {

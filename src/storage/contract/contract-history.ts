@@ -9,7 +9,7 @@ import type { BackendUnderTest, Harness } from '../../../test/support/backends.t
 import { getAccount, listEntries } from '../../app/ledger/ledger-reads.ts';
 import { verifyLedger } from '../../app/ledger/verify-ledger.ts';
 import type { Balances } from '../../domain/ledger/types.ts';
-import { prng } from './bank-workload.ts';
+import { mulberry32 as prng } from '../../simulator/prng.ts';
 import { sha256, testLedger, transfer } from './fixtures.ts';
 
 export function historyContract(backend: BackendUnderTest): void {

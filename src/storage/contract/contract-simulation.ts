@@ -12,7 +12,7 @@ import { trialBalance } from '../../app/ledger/ledger-reads.ts';
 import { verifyLedger } from '../../app/ledger/verify-ledger.ts';
 import { violatesConstraint } from '../../domain/ledger/balance-rules.ts';
 import { TransferFlag, type TransferInput } from '../../domain/ledger/types.ts';
-import { prng } from './bank-workload.ts';
+import { mulberry32 as prng } from '../../simulator/prng.ts';
 import { sha256, snapshot, testLedger } from './fixtures.ts';
 
 const batches = 60;
