@@ -151,13 +151,20 @@ export async function servicedFacility<State>(harness: Harness, facilityId: stri
   return { row, state: (stored as { servicing: State }).servicing };
 }
 
+/** Each account's debits less credits posted, by the name given (0 for an account not opened). */
+export async function netDebits<K extends string>(
+  harness: Harness,
+  ids: Readonly<Record<K, string>>,
+): Promise<Record<K, bigint>> {
+  const accounts = await harness.store.read((tx) => tx.ledger.accountsByIds(Object.values(ids)));
+  const net = {} as Record<K, bigint>;
+  for (const [name, id] of Object.entries(ids) as [K, string][])
+    net[name] = (accounts.get(id)?.debitsPosted ?? 0n) - (accounts.get(id)?.creditsPosted ?? 0n);
+  return net;
+}
+
 /** A facility's principal and fees receivable, as the ledger says (debits less credits posted). */
 export async function receivablesOf(harness: Harness, facilityId: string) {
   const book = { financierId: 'fin_pool', currency: 'USD', facilityId };
-  const accounts = await harness.store.read((tx) =>
-    tx.ledger.accountsByIds([facilityAccount.principal(book), facilityAccount.fees(book)]),
-  );
-  const balance = (id: string) =>
-    (accounts.get(id)?.debitsPosted ?? 0n) - (accounts.get(id)?.creditsPosted ?? 0n);
-  return { principal: balance(facilityAccount.principal(book)), fees: balance(facilityAccount.fees(book)) };
+  return netDebits(harness, { principal: facilityAccount.principal(book), fees: facilityAccount.fees(book) });
 }

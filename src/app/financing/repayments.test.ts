@@ -13,6 +13,7 @@ import { backendsUnderTest, type Harness } from '../../../test/support/backends.
 import {
   disburse,
   lendingAsOfDay,
+  netDebits,
   offersOfAFreshDecision,
   openLendingBook,
   servicedFacility,
@@ -54,21 +55,13 @@ for (const backend of backendsUnderTest) {
     /** The facility's receivables and deferred fee, as the ledger has them. */
     const books = async (facilityId: string) => {
       const book = { financierId: 'fin_pool', currency: 'USD', facilityId };
-      const ids = {
+      const net = await netDebits(harness, {
         fees: facilityAccount.fees(book),
         interest: facilityAccount.interest(book),
         principal: facilityAccount.principal(book),
         deferredFee: facilityAccount.deferredFee(book),
-      };
-      const accounts = await harness.store.read((tx) => tx.ledger.accountsByIds(Object.values(ids)));
-      const debit = (id: string) =>
-        (accounts.get(id)?.debitsPosted ?? 0n) - (accounts.get(id)?.creditsPosted ?? 0n);
-      return {
-        fees: debit(ids.fees),
-        interest: debit(ids.interest),
-        principal: debit(ids.principal),
-        deferredFee: -debit(ids.deferredFee),
-      };
+      });
+      return { ...net, deferredFee: -net.deferredFee };
     };
     const day = asOfDay + 3;
     let firstAmountMinor = 0n;

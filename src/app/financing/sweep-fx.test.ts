@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
 import {
   lendingAsOfDay,
+  netDebits,
   openBookWithAdvance,
   receivablesOf,
   servicedFacility,
@@ -47,23 +48,13 @@ for (const backend of backendsUnderTest) {
       netMinor,
       fxRates: [eurUsd.value],
     });
-    const balances = async () => {
-      const ids = {
+    const balances = () =>
+      netDebits(harness, {
         eurCash: financierAccount.cash({ financierId, currency: 'EUR' }),
         eurPosition: financierAccount.fxPosition({ financierId, currency: 'EUR' }),
         usdPosition: financierAccount.fxPosition({ financierId, currency: 'USD' }),
         usdCash: financierAccount.cash({ financierId, currency: 'USD' }),
-      };
-      const accounts = await harness.store.read((tx) => tx.ledger.accountsByIds(Object.values(ids)));
-      const net = (id: string) =>
-        (accounts.get(id)?.debitsPosted ?? 0n) - (accounts.get(id)?.creditsPosted ?? 0n);
-      return {
-        eurCash: net(ids.eurCash),
-        eurPosition: net(ids.eurPosition),
-        usdPosition: net(ids.usdPosition),
-        usdCash: net(ids.usdCash),
-      };
-    };
+      });
 
     it('repays a USD advance from a EUR payout at the rate given, and records the conversion', async () => {
       const { state } = await servicedFacility<AdvanceFacility>(harness, facilityId);

@@ -29,10 +29,9 @@ const vectors = JSON.parse(
 };
 const cents = (text: string) => BigInt(text.replace('.', ''));
 
-describe('a term loan, serviced', () => {
-  const { ledger, post, receivables } = disbursedBooks(book, 1_000_000n);
-  const matchesBooks = (f: TermLoanFacility) => assert.deepEqual(receivables(), f.owed);
-  const opened = disbursedTermLoan(
+/** 10,000.00 at 12% over 12 level monthly instalments, disbursed on 2026-01-15. */
+const openedLoan = () =>
+  disbursedTermLoan(
     book,
     'mer_1',
     {
@@ -44,6 +43,11 @@ describe('a term loan, serviced', () => {
     },
     day('2026-01-15'),
   );
+
+describe('a term loan, serviced', () => {
+  const { ledger, post, receivables } = disbursedBooks(book, 1_000_000n);
+  const matchesBooks = (f: TermLoanFacility) => assert.deepEqual(receivables(), f.owed);
+  const opened = openedLoan();
   assert.ok(opened.ok);
   let loan = opened.value;
 
@@ -121,18 +125,7 @@ describe('a term loan, serviced', () => {
   });
 
   it('charges the period’s interest on a payoff the day an instalment falls due, before it is booked', () => {
-    const fresh = disbursedTermLoan(
-      book,
-      'mer_1',
-      {
-        amountMinor: 1_000_000n,
-        currency: 'USD',
-        annualRateBps: 1_200,
-        months: 12,
-        amortization: 'level_payment',
-      },
-      day('2026-01-15'),
-    );
+    const fresh = openedLoan();
     assert.ok(fresh.ok);
     // Due 2026-02-15, not yet booked by the daily cycle: 31 days at 12% on 10,000.00, ACT/365F,
     // = 101.917… → 101.92.
