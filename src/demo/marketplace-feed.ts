@@ -13,8 +13,8 @@
 import { Worker } from 'node:worker_threads';
 import type { SourceRecord } from '../app/ingest/records.ts';
 import { assert } from '../domain/assert.ts';
-import { type CalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
-import type { DayMessage, MarketplaceWorkerData, PullMessage } from './marketplace-worker.ts';
+import { toDayNumber } from '../domain/time/calendar-date.ts';
+import type { DayEvents, DayMessage, MarketplaceWorkerData, PullMessage } from './marketplace-worker.ts';
 
 /**
  * Days the simulation may run ahead of the engine, about 0.8 MB of text each at 500 merchants: enough
@@ -22,19 +22,9 @@ import type { DayMessage, MarketplaceWorkerData, PullMessage } from './marketpla
  */
 export const simulatedDaysAheadMax = 32;
 
-export interface FeedDay {
+export interface FeedDay extends DayEvents {
   /** The day's number (days since 1970-01-01). */
   readonly day: number;
-  readonly date: CalendarDate;
-  /** The day's events, in time order: NDJSON, every line ending in a newline. */
-  readonly ndjson: string;
-  readonly events: number;
-  /** The 1-based line number over the run of the day's first event. */
-  readonly firstLine: number;
-  /** Positions within the day of its payouts (settlement.paid), ascending. */
-  readonly payouts: readonly number[];
-  /** The merchant paid out by each of those payouts. */
-  readonly payoutMerchants: readonly string[];
   /** Where the records say they came from. */
   readonly origin: string;
 }

@@ -25,9 +25,8 @@ export interface PullMessage {
   readonly days: number;
 }
 
-export interface DayMessage {
-  /** 0-based over the run. */
-  readonly dayIndex: number;
+/** A simulated day's events, as the thread sends them and the feed hands them on. */
+export interface DayEvents {
   readonly date: CalendarDate;
   /** The day's events, in time order, one NDJSON line each, every line ending in a newline. */
   readonly ndjson: string;
@@ -38,6 +37,11 @@ export interface DayMessage {
   readonly payouts: readonly number[];
   /** The merchant paid out by each of those payouts. */
   readonly payoutMerchants: readonly string[];
+}
+
+export interface DayMessage extends DayEvents {
+  /** 0-based over the run. */
+  readonly dayIndex: number;
   /** Merchants that became distressed on this day: id and day index. */
   readonly distressed: readonly (readonly [string, number])[];
   /** Milliseconds the simulator spent on the day. */
