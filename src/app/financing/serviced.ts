@@ -123,8 +123,9 @@ export function parseStoredState<T = StoredFacility>(json: string): T {
 
 /** An advance as stored before its repayments were summed (./repaid.ts) carried them in a list. */
 function upgradedAdvance(servicing: unknown, servicedThroughDay: number): unknown {
-  const { repayments, ...rest } = servicing as { repayments?: readonly Repayment[] };
-  if (repayments === undefined) return servicing;
+  // Checked before anything is copied: every read of every advance passes here.
+  if ((servicing as { repayments?: unknown }).repayments === undefined) return servicing;
+  const { repayments, ...rest } = servicing as { repayments: readonly Repayment[] };
   return { ...rest, repaid: repaidFromList(repayments, servicedThroughDay) };
 }
 
