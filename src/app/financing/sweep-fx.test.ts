@@ -127,6 +127,52 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(await receivablesOf(harness, facilityId), before);
     });
 
+    it('withholds from a JPY payout only what converts into cents repaid', async () => {
+      const usdJpy = fxRate('USD', 'JPY', '151.37', 'ECB reference rate', '2026-07-16T14:00:00+01:00');
+      assert.ok(usdJpy.ok);
+      const { state } = await servicedFacility<AdvanceFacility>(harness, facilityId);
+      const bps = BigInt(state.terms.holdbackRateBps);
+      // The smallest payouts whose holdback is ¥1 and ¥301.
+      const netFor = (holdback: bigint) => (holdback * 10_000n + bps - 1n) / bps;
+      const jpyPayout = (key: string, netMinor: bigint): Settlement => ({
+        settlementKey: key,
+        merchantId,
+        day: asOfDay + 2,
+        currency: 'JPY',
+        netMinor,
+        fxRates: [usdJpy.value],
+      });
+      const before = { receivables: await receivablesOf(harness, facilityId), ledger: await balances() };
+      // ¥1 is 0.66 US cents: it would repay nothing, so nothing is withheld.
+      const yen = await harness.store.write((tx) =>
+        sweepSettlement(tx, app, jpyPayout('plt jpy_1', netFor(1n))),
+      );
+      assert.ok(yen.ok);
+      assert.equal(yen.value.waterfall.totalDeductedMinor, 0n);
+      assert.equal(yen.value.waterfall.merchantNetMinor, netFor(1n));
+      assert.deepEqual(yen.value.conversions, []);
+      assert.deepEqual(await receivablesOf(harness, facilityId), before.receivables);
+      assert.deepEqual(await balances(), before.ledger);
+      // ¥301 is 1.9885 USD: $1.98 repaid, and $1.98 is ¥299.71, so ¥300 withheld and ¥1 left paid out.
+      const payout = jpyPayout('plt jpy_2', netFor(301n));
+      const preview = await harness.store.read((tx) => previewSweep(tx, payout));
+      const swept = await harness.store.write((tx) => sweepSettlement(tx, app, payout));
+      assert.ok(swept.ok);
+      assert.equal(swept.value.waterfall.totalDeductedMinor, 300n);
+      assert.equal(swept.value.waterfall.merchantNetMinor, netFor(301n) - 300n);
+      assert.deepEqual(swept.value.waterfall.byFinancier, [{ financierId, totalMinor: 300n }]);
+      assert.deepEqual(preview.waterfall, swept.value.waterfall, 'the preview withholds the same');
+      assert.deepEqual(
+        swept.value.conversions.map((c) => [c.payoutMinor, c.applied.fees + c.applied.principal]),
+        [[300n, 198n]],
+      );
+      const after = await receivablesOf(harness, facilityId);
+      assert.equal(
+        before.receivables.fees + before.receivables.principal - after.fees - after.principal,
+        198n,
+      );
+    });
+
     it('pays the advance off exactly from EUR payouts', async () => {
       for (let day = asOfDay + 3; day < asOfDay + 400; day += 1) {
         const { state } = await servicedFacility<AdvanceFacility>(harness, facilityId);

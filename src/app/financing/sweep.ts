@@ -19,6 +19,7 @@ import { type CurrencyCode, isCurrencyCode } from '../../domain/money/currency.t
 import type { FxRate } from '../../domain/money/fx.ts';
 import {
   appliedInFacilityCurrency,
+  convertibleDeduction,
   owedInPayoutCurrency,
   rateBetween,
 } from '../../domain/products/fx-deductions.ts';
@@ -28,6 +29,7 @@ import {
   type FacilityOwed,
   settlementWaterfall,
   type WaterfallResult,
+  withDeductions,
 } from '../../domain/products/waterfall.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
@@ -155,7 +157,26 @@ function waterfallOf(
     facilities: participants.map((p) => p.owedInPayout),
   });
   if (!result.ok) throw new Error(`the waterfall refused the facilities' own figures: ${result.detail}`);
-  return { participants, unconverted, waterfall: result.value };
+  if (participants.every((p) => p.rate === null))
+    return { participants, unconverted, waterfall: result.value };
+  // Across currencies, only what converts into a repayment leaves the payout.
+  const deductions = result.value.deductions.map((deduction) => {
+    const participant = participants.find((p) => p.facility.row.id === deduction.facilityId) as Participant;
+    return participant.rate === null || deduction.total === 0n
+      ? deduction
+      : convertibleDeduction(
+          deduction,
+          participant.owedInPayout,
+          participant.facility.row.currency as CurrencyCode,
+          payout,
+          participant.rate,
+        );
+  });
+  return {
+    participants,
+    unconverted,
+    waterfall: withDeductions(settlement.netMinor, result.value.availableMinor, deductions),
+  };
 }
 
 interface Repaid {

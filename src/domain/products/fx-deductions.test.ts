@@ -8,7 +8,12 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { CurrencyCode } from '../money/currency.ts';
 import { fxRate } from '../money/fx.ts';
-import { appliedInFacilityCurrency, owedInPayoutCurrency, rateBetween } from './fx-deductions.ts';
+import {
+  appliedInFacilityCurrency,
+  convertibleDeduction,
+  owedInPayoutCurrency,
+  rateBetween,
+} from './fx-deductions.ts';
 import { type Amounts, type FacilityOwed, settlementWaterfall } from './waterfall.ts';
 
 const none: Amounts = { fees: 0n, interest: 0n, principal: 0n };
@@ -48,6 +53,35 @@ function repay(
   return appliedInFacilityCurrency(deduction, o, inPayout, from, to, r);
 }
 
+/** As `repay`, the deduction first trimmed to what converts (as the sweep does). */
+function repayTrimmed(
+  o: FacilityOwed,
+  from: CurrencyCode,
+  to: CurrencyCode,
+  r: ReturnType<typeof rate>,
+  net: bigint,
+) {
+  const inPayout = owedInPayoutCurrency(o, from, to, r);
+  const waterfall = settlementWaterfall({
+    settlementNetMinor: net,
+    dailyCapBps: 3_000,
+    settledEarlierTodayMinor: 0n,
+    deductedEarlierTodayMinor: 0n,
+    facilities: [inPayout],
+  });
+  assert.ok(waterfall.ok);
+  const [taken] = waterfall.value.deductions;
+  assert.ok(taken);
+  const trimmed = convertibleDeduction(taken, inPayout, from, to, r);
+  return {
+    taken,
+    trimmed,
+    untrimmed: appliedInFacilityCurrency(taken, o, inPayout, from, to, r),
+    repaid: appliedInFacilityCurrency(trimmed, o, inPayout, from, to, r),
+    again: convertibleDeduction(trimmed, inPayout, from, to, r),
+  };
+}
+
 describe('deductions across currencies', () => {
   it('converts what is owed down into the payout currency, each bucket on its own', () => {
     const usdOwed = owed(
@@ -74,6 +108,65 @@ describe('deductions across currencies', () => {
     // A payout large enough to take everything clears the facility to the cent.
     const whole = repay(usdOwed, 'USD', 'EUR', r, 10_000_000n);
     assert.deepEqual(whole.applied, usdOwed.notYetDue);
+  });
+
+  it('withholds only what converts into a repayment: no yen for no cent', () => {
+    const usdOwed = owed({ fees: 5_000n, interest: 0n, principal: 100_000n });
+    const r = rate('USD', 'JPY', '151.37');
+    // A ¥5 payout's 20% is ¥1 = 0.66 cents: nothing repaid, so nothing withheld.
+    const yen = repayTrimmed(usdOwed, 'USD', 'JPY', r, 5n);
+    assert.equal(yen.taken.total, 1n);
+    assert.equal(yen.trimmed.total, 0n);
+    assert.deepEqual(yen.repaid.applied, none);
+    // ¥301 = 198.85 cents → $1.98 of fees, which is ¥299.71: ¥300 withheld, ¥1 left to the merchant.
+    const part = repayTrimmed(usdOwed, 'USD', 'JPY', r, 1_505n);
+    assert.equal(part.taken.total, 301n);
+    assert.deepEqual(part.trimmed.early, { fees: 300n, interest: 0n, principal: 0n });
+    assert.equal(part.trimmed.total, 300n);
+    assert.deepEqual(part.repaid.applied, { fees: 198n, interest: 0n, principal: 0n });
+    assert.equal(part.repaid.payoutMinor, 300n);
+    // Taken whole, a component is kept whole: the fees' ¥7,568 (down from $50.00) clear $50.00.
+    const whole = repayTrimmed(usdOwed, 'USD', 'JPY', r, 100_000n);
+    assert.equal(whole.trimmed.early.fees, 7_568n);
+    assert.equal(whole.repaid.applied.fees, 5_000n);
+  });
+
+  it('trims a deduction to the least that repays the same, for any amounts and rate', () => {
+    const currencies = ['USD', 'EUR', 'JPY', 'KWD'] as const;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...currencies),
+        fc.constantFrom(...currencies),
+        fc.integer({ min: 1, max: 10_000_000 }),
+        fc.bigInt({ min: 0n, max: 10_000_000n }),
+        fc.bigInt({ min: 0n, max: 10_000_000n }),
+        fc.bigInt({ min: 0n, max: 10_000_000n }),
+        fc.bigInt({ min: -1_000n, max: 100_000_000n }),
+        (from, to, rateTenThousandths, fees, principal, overduePrincipal, net) => {
+          fc.pre(from !== to);
+          const r = rate(from, to, (rateTenThousandths / 10_000).toFixed(4));
+          const o = owed(
+            { fees, interest: 0n, principal },
+            { fees: 0n, interest: 0n, principal: overduePrincipal },
+          );
+          const { taken, trimmed, untrimmed, repaid, again } = repayTrimmed(o, from, to, r, net);
+          assert.ok(trimmed.total <= taken.total && trimmed.total >= 0n);
+          for (const bucket of ['overdue', 'due', 'early'] as const)
+            for (const c of ['fees', 'interest', 'principal'] as const)
+              assert.ok(trimmed[bucket][c] >= 0n && trimmed[bucket][c] <= taken[bucket][c]);
+          assert.equal(
+            trimmed.total,
+            (['overdue', 'due', 'early'] as const).reduce(
+              (sum, b) => sum + trimmed[b].fees + trimmed[b].interest + trimmed[b].principal,
+              0n,
+            ),
+          );
+          assert.deepEqual(repaid.applied, untrimmed.applied, 'it repays exactly what the whole would');
+          assert.deepEqual(again, trimmed, 'trimming again changes nothing');
+          if (repaid.applied.fees + repaid.applied.principal === 0n) assert.equal(trimmed.total, 0n);
+        },
+      ),
+    );
   });
 
   it('finds the rate between two currencies whichever way it is quoted', () => {

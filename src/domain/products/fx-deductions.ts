@@ -7,8 +7,11 @@
  * is converted back to the facility's currency, rounded down again, except that a component taken
  * whole clears the facility's whole amount of it (the rounding left over from converting it there
  * and back is the FX position's, not the merchant's): a facility repaid through foreign payouts
- * can reach exactly zero.
+ * can reach exactly zero. A component taken in part keeps from the payout only the least that
+ * converts to what it repays (`convertibleDeduction`): the rest, less than one of the facility's
+ * minor units, stays the merchant's — a yen that converts to no cent is not withheld at all.
  */
+import { minBigint } from '../money/bigint-min.ts';
 import type { CurrencyCode } from '../money/currency.ts';
 import { type Conversion, convert, type FxRate } from '../money/fx.ts';
 import {
@@ -19,8 +22,14 @@ import {
   type FacilityOwed,
 } from './waterfall.ts';
 
-function converted(amountMinor: bigint, from: CurrencyCode, to: CurrencyCode, rate: FxRate): bigint {
-  const result = convert(amountMinor, from, to, rate, 'down');
+function converted(
+  amountMinor: bigint,
+  from: CurrencyCode,
+  to: CurrencyCode,
+  rate: FxRate,
+  mode: 'down' | 'up' = 'down',
+): bigint {
+  const result = convert(amountMinor, from, to, rate, mode);
   if (!result.ok) throw new Error(`fx-deductions: ${result.detail ?? result.code}`);
   return result.value.toMinor;
 }
@@ -55,6 +64,43 @@ export function owedInPayoutCurrency(
 
 const totalOf = (owed: FacilityOwed, component: Component) =>
   owed.overdue[component] + owed.due[component] + owed.notYetDue[component];
+
+/**
+ * The waterfall's deduction from a facility in another currency, trimmed to what it can repay:
+ * each component taken in part keeps the least payout amount that converts (down) to what the
+ * whole taken would have repaid — so the facility is repaid exactly as before, and the merchant
+ * keeps the rest, taken back from the latest bucket the waterfall filled (early, due, overdue). A
+ * component taken whole is kept whole. Never more than the deduction; applying it again changes
+ * nothing.
+ */
+export function convertibleDeduction(
+  deduction: FacilityDeduction,
+  owedInPayout: FacilityOwed,
+  facilityCurrency: CurrencyCode,
+  payoutCurrency: CurrencyCode,
+  rate: FxRate,
+): FacilityDeduction {
+  const buckets = {
+    overdue: { ...deduction.overdue },
+    due: { ...deduction.due },
+    early: { ...deduction.early },
+  };
+  let total = deduction.total;
+  for (const component of components) {
+    const taken = deduction.overdue[component] + deduction.due[component] + deduction.early[component];
+    if (taken === 0n || taken === totalOf(owedInPayout, component)) continue;
+    const repays = converted(taken, payoutCurrency, facilityCurrency, rate);
+    const kept = converted(repays, facilityCurrency, payoutCurrency, rate, 'up');
+    let excess = taken - kept;
+    total -= excess;
+    for (const bucket of [buckets.early, buckets.due, buckets.overdue]) {
+      const back = minBigint(bucket[component], excess);
+      bucket[component] -= back;
+      excess -= back;
+    }
+  }
+  return { ...deduction, ...buckets, total };
+}
 
 export interface ForeignDeduction {
   /** What the waterfall took, in the payout's currency: what leaves the payout. */

@@ -159,18 +159,34 @@ export function settlementWaterfall(input: WaterfallInput): Result<WaterfallResu
       total: sum(parts.overdue) + sum(parts.due) + sum(parts.early),
     };
   });
+  return ok(withDeductions(input.settlementNetMinor, availableMinor, deductions));
+}
+
+/**
+ * A waterfall's result from its deductions: each financier's share and the totals summed from
+ * them. Also the result of a waterfall whose deductions were trimmed after it ran (a deduction
+ * across currencies keeps only what converts: fx-deductions.ts).
+ */
+export function withDeductions(
+  settlementNetMinor: bigint,
+  availableMinor: bigint,
+  deductions: readonly FacilityDeduction[],
+): WaterfallResult {
   const financiers = new Map<string, bigint>();
-  for (const d of deductions) financiers.set(d.financierId, (financiers.get(d.financierId) ?? 0n) + d.total);
-  const totalDeductedMinor = availableMinor - remaining;
-  return ok({
+  let totalDeductedMinor = 0n;
+  for (const d of deductions) {
+    financiers.set(d.financierId, (financiers.get(d.financierId) ?? 0n) + d.total);
+    totalDeductedMinor += d.total;
+  }
+  return {
     availableMinor,
     deductions,
     byFinancier: [...financiers]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([financierId, totalMinor]) => ({ financierId, totalMinor })),
     totalDeductedMinor,
-    merchantNetMinor: input.settlementNetMinor - totalDeductedMinor,
-  });
+    merchantNetMinor: settlementNetMinor - totalDeductedMinor,
+  };
 }
 
 export function sum(amounts: Amounts): bigint {
