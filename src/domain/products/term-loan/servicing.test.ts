@@ -124,6 +124,56 @@ describe('a term loan, serviced', () => {
     assert.deepEqual(serviceTermLoanDay(loan, day('2026-03-02'), '2026-03-02').postings, []);
   });
 
+  it('charges the periods after a prepayment interest on what is left, and an unpaid loan no more than scheduled', () => {
+    const prepaidBook: FacilityBook = { ...book, facilityId: 'fac_prepaid' };
+    const books = disbursedBooks(prepaidBook, 1_000_000n);
+    const fresh = openedLoan();
+    assert.ok(fresh.ok);
+    let prepaid: TermLoanFacility = { ...fresh.value, book: prepaidBook };
+    let unpaid = fresh.value;
+    const through = (to: string, from: number) => {
+      for (let d = from; d <= day(to); d += 1) {
+        const step = serviceTermLoanDay(prepaid, d, `d${d}`);
+        books.post(step.postings);
+        prepaid = step.facility;
+        unpaid = serviceTermLoanDay(unpaid, d, `d${d}`).facility;
+      }
+    };
+    const pay = (text: string, applied: { interest: bigint; principal: bigint }) => {
+      const step = applyTermLoanPayment(prepaid, text, `pay_${text}`, { fees: 0n, ...applied });
+      books.post(step.postings);
+      prepaid = step.facility;
+    };
+    through('2026-02-15', day('2026-01-16'));
+    pay('2026-02-15', { interest: 10_000n, principal: 78_849n });
+    // 5,000.00 of principal ahead, within the second period: it counts from the next due date.
+    pay('2026-02-20', { interest: 0n, principal: 500_000n });
+    through('2026-03-15', day('2026-02-16'));
+    // The second period began at 9,211.51, as scheduled: 1% of it, 92.1151 → 92.12.
+    assert.equal(prepaid.instalments[1]?.interestMinor, cents(vectors.amortization.rows[1]?.[1] ?? ''));
+    assert.equal(prepaid.owed.interest, 9_212n);
+    assert.deepEqual(termLoanOwed(prepaid, day('2026-03-15')).due, {
+      fees: 0n,
+      interest: 9_212n,
+      principal: 0n,
+    });
+    pay('2026-03-15', { interest: 9_212n, principal: 0n });
+    through('2026-04-15', day('2026-03-16'));
+    // The third began at 4,211.51, not the schedule's 8,415.14 (84.15): 1% of it, 42.1151 → 42.12.
+    const third = prepaid.instalments[2];
+    assert.ok(third !== undefined);
+    assert.ok(cents(vectors.amortization.rows[2]?.[1] ?? '') > 8_000n, 'the schedule said more');
+    assert.deepEqual([third.interestMinor, third.paymentMinor], [4_212n, third.principalMinor + 4_212n]);
+    assert.equal(prepaid.owed.interest, 4_212n);
+    assert.deepEqual(books.receivables(), prepaid.owed, 'the books say the same');
+    assert.equal(books.ledger.creditBalance(financierAccount.interestIncome(prepaidBook)), 23_424n);
+    // Never paid, the loan owes the schedule's interest, no more: arrears are charged late fees.
+    assert.equal(
+      unpaid.owed.interest,
+      [0, 1, 2].reduce((sum, k) => sum + cents(vectors.amortization.rows[k]?.[1] ?? ''), 0n),
+    );
+  });
+
   it('charges the period’s interest on a payoff the day an instalment falls due, before it is booked', () => {
     const fresh = openedLoan();
     assert.ok(fresh.ok);

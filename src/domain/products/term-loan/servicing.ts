@@ -2,7 +2,9 @@
  * Servicing a term loan: equal instalments (or equal principal) on the same day of each month from
  * disbursement, the schedule exact in minor units (src/domain/finance/amortization.ts).
  *
- * Interest is booked on each instalment's due date — the period's interest, as scheduled — so what
+ * Interest is booked on each instalment's due date — the period's interest, on the principal
+ * outstanding when the period began, never more than the schedule's (a prepayment lowers the
+ * interest of every period after it; arrears are charged late fees, not extra interest) — so what
  * the loan is owed is the principal outstanding, the interest of the instalments due so far, and
  * fees. Payments count first-in first-out against the instalments: an instalment is overdue while
  * what has been paid of interest and principal is less than what was due by its date; days past
@@ -18,6 +20,7 @@
  */
 import {
   equalPrincipalSchedule,
+  interestFor,
   levelPaymentSchedule,
   periodicRateFromAnnualBasisPoints,
   type ScheduleRow,
@@ -66,6 +69,12 @@ export interface TermLoanFacility extends CollectionsPauseState {
   readonly paidPrincipal: bigint;
   readonly daysPastDue: number;
   readonly lateFeeChargedForDueDay: number | null;
+  /**
+   * The principal outstanding when the current period began (the end of the last due date, or
+   * disbursement): the next instalment's interest is charged on it where it is below the
+   * schedule's balance. Absent from states stored before it was kept: the schedule's balance.
+   */
+  readonly principalAtPeriodStart?: bigint;
 }
 
 export type TermLoanProblem = 'term_loan_terms_invalid';
@@ -114,7 +123,24 @@ export function disbursedTermLoan(
     paidPrincipal: 0n,
     daysPastDue: 0,
     lateFeeChargedForDueDay: null,
+    principalAtPeriodStart: terms.amountMinor,
   });
+}
+
+/**
+ * The interest of instalment `next`, booked on its due date: the schedule's, or less — the
+ * period's rate on the principal outstanding when it began, where a prepayment left that below
+ * the schedule's balance (rounded half even, as the schedule is).
+ */
+function interestCharged(facility: TermLoanFacility, next: Instalment): bigint {
+  const scheduled = next.balanceMinor + next.principalMinor;
+  const actual = facility.principalAtPeriodStart ?? scheduled;
+  if (actual >= scheduled) return next.interestMinor;
+  return interestFor(
+    actual,
+    periodicRateFromAnnualBasisPoints(BigInt(facility.terms.annualRateBps), 12n),
+    'half_even',
+  );
 }
 
 /**
@@ -280,11 +306,20 @@ export function serviceTermLoanDay(
   while (current.instalmentsBooked < current.instalments.length) {
     const next = current.instalments[current.instalmentsBooked] as Instalment;
     if (next.dueDay > day) break;
-    postings.push(...interestAccrued(current.book, `inst:${next.period}`, next.interestMinor));
+    const interest = interestCharged(current, next);
+    postings.push(...interestAccrued(current.book, `inst:${next.period}`, interest));
     current = {
       ...current,
-      owed: { ...current.owed, interest: current.owed.interest + next.interestMinor },
+      // The instalment as charged: what is due of it, and what the schedule reports, is that.
+      instalments:
+        interest === next.interestMinor
+          ? current.instalments
+          : current.instalments.map((i) =>
+              i === next ? { ...i, interestMinor: interest, paymentMinor: i.principalMinor + interest } : i,
+            ),
+      owed: { ...current.owed, interest: current.owed.interest + interest },
       instalmentsBooked: current.instalmentsBooked + 1,
+      principalAtPeriodStart: current.owed.principal,
     };
   }
   const onSchedule = scheduleDay(current, day);
