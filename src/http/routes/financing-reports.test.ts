@@ -215,6 +215,12 @@ for (const backend of backendsUnderTest) {
       ]);
       assert.equal(facility.history.url, path);
       assert.match(facility.history.data[0].description, /^Offer accepted: term loan of \d+\.\d\d USD$/);
+      const charged = facility.history.data.find((e: { type: string }) => e.type === 'instalment_charged');
+      assert.ok(charged !== undefined, 'the first instalment fell due');
+      assert.equal(
+        charged.description,
+        `Instalment 1 due ${first.due_on}: interest of ${(Number(first.interest) / 100).toFixed(2)} USD charged, ${(Number(first.payment) / 100).toFixed(2)} USD to pay`,
+      );
 
       const page = await request(`/v1/facilities/${ids.advance}?limit=2`, keys.financier);
       assert.equal(page.status, 200);

@@ -79,6 +79,17 @@ export type ServicingEvent =
   | { readonly type: 'status_changed'; readonly from: FacilityState; readonly to: FacilityState }
   | { readonly type: 'late_fee_charged'; readonly amountMinor: bigint; readonly dueDay: number }
   | { readonly type: 'minimum_payment_near_breach' }
+  /**
+   * A term loan's instalment charged on its due date: its interest booked, and what is still to
+   * pay of it (less whatever was paid ahead).
+   */
+  | {
+      readonly type: 'instalment_charged';
+      readonly period: number;
+      readonly dueDay: number;
+      readonly interestMinor: bigint;
+      readonly toPayMinor: bigint;
+    }
   | { readonly type: 'fee_recognised'; readonly amountMinor: bigint }
   | CollectionsPauseEvent;
 

@@ -71,6 +71,11 @@ describe('a term loan, serviced', () => {
       const step = serviceTermLoanDay(loan, d, `d${d}`);
       post(step.postings);
       loan = step.facility;
+      if (d === day('2026-02-15'))
+        assert.deepEqual(step.events, [
+          { type: 'instalment_charged', period: 1, dueDay: d, interestMinor: 10_000n, toPayMinor: 88_849n },
+        ]);
+      else assert.deepEqual(step.events, []);
     }
     assert.equal(loan.owed.interest, 10_000n);
     assert.equal(loan.status, 'active');
@@ -158,7 +163,24 @@ describe('a term loan, serviced', () => {
       principal: 0n,
     });
     pay('2026-03-15', { interest: 9_212n, principal: 0n });
-    through('2026-04-15', day('2026-03-16'));
+    let charged: unknown[] = [];
+    for (let d = day('2026-03-16'); d <= day('2026-04-15'); d += 1) {
+      const step = serviceTermLoanDay(prepaid, d, `d${d}`);
+      books.post(step.postings);
+      prepaid = step.facility;
+      unpaid = serviceTermLoanDay(unpaid, d, `d${d}`).facility;
+      charged = [...charged, ...step.events.filter((e) => e.type === 'instalment_charged')];
+    }
+    // Its principal was paid ahead: only the interest is still to pay.
+    assert.deepEqual(charged, [
+      {
+        type: 'instalment_charged',
+        period: 3,
+        dueDay: day('2026-04-15'),
+        interestMinor: 4_212n,
+        toPayMinor: 4_212n,
+      },
+    ]);
     // The third began at 4,211.51, not the schedule's 8,415.14 (84.15): 1% of it, 42.1151 → 42.12.
     const third = prepaid.instalments[2];
     assert.ok(third !== undefined);

@@ -176,6 +176,24 @@ function oldestUnpaid(facility: TermLoanFacility, day: number): Instalment | nul
   return null;
 }
 
+/** What is still to pay of instalment `period`, payments counted first-in first-out. */
+function stillToPay(facility: TermLoanFacility, period: number): bigint {
+  let interest = 0n;
+  let principal = 0n;
+  for (const instalment of facility.instalments) {
+    interest += instalment.interestMinor;
+    principal += instalment.principalMinor;
+    if (instalment.period !== period) continue;
+    const left = (through: bigint, paid: bigint, own: bigint) =>
+      through <= paid ? 0n : minBigint(through - paid, own);
+    return (
+      left(interest, facility.paidInterest, instalment.interestMinor) +
+      left(principal, facility.paidPrincipal, instalment.principalMinor)
+    );
+  }
+  return 0n;
+}
+
 export function termLoanOwed(facility: TermLoanFacility, day: number): FacilityOwed {
   const none: Amounts = { fees: 0n, interest: 0n, principal: 0n };
   const id = {
@@ -321,6 +339,13 @@ export function serviceTermLoanDay(
       instalmentsBooked: current.instalmentsBooked + 1,
       principalAtPeriodStart: current.owed.principal,
     };
+    events.push({
+      type: 'instalment_charged',
+      period: next.period,
+      dueDay: next.dueDay,
+      interestMinor: interest,
+      toPayMinor: stillToPay(current, next.period),
+    });
   }
   const onSchedule = scheduleDay(current, day);
   const oldest = oldestUnpaid(current, onSchedule);
