@@ -32,7 +32,8 @@ const rate = (base: string, quote: string, value: string) => {
   return r.value;
 };
 
-function repay(
+/** The waterfall's deduction from the one facility, in the payout's currency. */
+function taken(
   o: FacilityOwed,
   from: CurrencyCode,
   to: CurrencyCode,
@@ -50,6 +51,17 @@ function repay(
   assert.ok(waterfall.ok);
   const [deduction] = waterfall.value.deductions;
   assert.ok(deduction);
+  return { inPayout, deduction };
+}
+
+function repay(
+  o: FacilityOwed,
+  from: CurrencyCode,
+  to: CurrencyCode,
+  r: ReturnType<typeof rate>,
+  net: bigint,
+) {
+  const { inPayout, deduction } = taken(o, from, to, r, net);
   return appliedInFacilityCurrency(deduction, o, inPayout, from, to, r);
 }
 
@@ -61,22 +73,12 @@ function repayTrimmed(
   r: ReturnType<typeof rate>,
   net: bigint,
 ) {
-  const inPayout = owedInPayoutCurrency(o, from, to, r);
-  const waterfall = settlementWaterfall({
-    settlementNetMinor: net,
-    dailyCapBps: 3_000,
-    settledEarlierTodayMinor: 0n,
-    deductedEarlierTodayMinor: 0n,
-    facilities: [inPayout],
-  });
-  assert.ok(waterfall.ok);
-  const [taken] = waterfall.value.deductions;
-  assert.ok(taken);
-  const trimmed = convertibleDeduction(taken, inPayout, from, to, r);
+  const { inPayout, deduction } = taken(o, from, to, r, net);
+  const trimmed = convertibleDeduction(deduction, inPayout, from, to, r);
   return {
-    taken,
+    taken: deduction,
     trimmed,
-    untrimmed: appliedInFacilityCurrency(taken, o, inPayout, from, to, r),
+    untrimmed: appliedInFacilityCurrency(deduction, o, inPayout, from, to, r),
     repaid: appliedInFacilityCurrency(trimmed, o, inPayout, from, to, r),
     again: convertibleDeduction(trimmed, inPayout, from, to, r),
   };

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { calendarDate, toDayNumber } from '../../time/calendar-date.ts';
+import type { ServicingEvent } from '../advance/servicing.ts';
 import { disbursedBooks } from '../books.test-helper.ts';
 import { type FacilityBook, financierAccount } from '../postings.ts';
 import {
@@ -136,13 +137,17 @@ describe('a term loan, serviced', () => {
     assert.ok(fresh.ok);
     let prepaid: TermLoanFacility = { ...fresh.value, book: prepaidBook };
     let unpaid = fresh.value;
+    /** Both loans through the days from `from` to `to`: the prepaid one's events. */
     const through = (to: string, from: number) => {
+      const events: ServicingEvent[] = [];
       for (let d = from; d <= day(to); d += 1) {
         const step = serviceTermLoanDay(prepaid, d, `d${d}`);
         books.post(step.postings);
         prepaid = step.facility;
+        events.push(...step.events);
         unpaid = serviceTermLoanDay(unpaid, d, `d${d}`).facility;
       }
+      return events;
     };
     const pay = (text: string, applied: { interest: bigint; principal: bigint }) => {
       const step = applyTermLoanPayment(prepaid, text, `pay_${text}`, { fees: 0n, ...applied });
@@ -163,14 +168,7 @@ describe('a term loan, serviced', () => {
       principal: 0n,
     });
     pay('2026-03-15', { interest: 9_212n, principal: 0n });
-    let charged: unknown[] = [];
-    for (let d = day('2026-03-16'); d <= day('2026-04-15'); d += 1) {
-      const step = serviceTermLoanDay(prepaid, d, `d${d}`);
-      books.post(step.postings);
-      prepaid = step.facility;
-      unpaid = serviceTermLoanDay(unpaid, d, `d${d}`).facility;
-      charged = [...charged, ...step.events.filter((e) => e.type === 'instalment_charged')];
-    }
+    const charged = through('2026-04-15', day('2026-03-16')).filter((e) => e.type === 'instalment_charged');
     // Its principal was paid ahead: only the interest is still to pay.
     assert.deepEqual(charged, [
       {
