@@ -54,19 +54,11 @@ function taken(
   return { inPayout, deduction };
 }
 
-function repay(
-  o: FacilityOwed,
-  from: CurrencyCode,
-  to: CurrencyCode,
-  r: ReturnType<typeof rate>,
-  net: bigint,
-) {
-  const { inPayout, deduction } = taken(o, from, to, r, net);
-  return appliedInFacilityCurrency(deduction, o, inPayout, from, to, r);
-}
-
-/** As `repay`, the deduction first trimmed to what converts (as the sweep does). */
-function repayTrimmed(
+/**
+ * The waterfall's deduction repaying the facility as it is (`untrimmed`), and first trimmed to what
+ * converts (`trimmed`, `repaid`), as the sweep does.
+ */
+function repayments(
   o: FacilityOwed,
   from: CurrencyCode,
   to: CurrencyCode,
@@ -125,12 +117,12 @@ describe('deductions across currencies', () => {
     const usdOwed = owed({ fees: 5_000n, interest: 0n, principal: 100_000n });
     const r = rate('EUR', 'USD', '1.0842');
     // 20% of a 100.00 EUR payout is 20.00 EUR = 21.684 USD, so 21.68 USD of fees.
-    const small = repay(usdOwed, 'USD', 'EUR', r, 10_000n);
+    const small = repayments(usdOwed, 'USD', 'EUR', r, 10_000n).untrimmed;
     assert.deepEqual(small.applied, { fees: 2_168n, interest: 0n, principal: 0n });
     assert.equal(small.payoutMinor, 2_000n);
     assert.equal(small.conversion.rate, 'EUR/USD 1.0842');
     // A payout large enough to take everything clears the facility to the cent.
-    const whole = repay(usdOwed, 'USD', 'EUR', r, 10_000_000n);
+    const whole = repayments(usdOwed, 'USD', 'EUR', r, 10_000_000n).untrimmed;
     assert.deepEqual(whole.applied, usdOwed.notYetDue);
   });
 
@@ -138,19 +130,19 @@ describe('deductions across currencies', () => {
     const usdOwed = owed({ fees: 5_000n, interest: 0n, principal: 100_000n });
     const r = rate('USD', 'JPY', '151.37');
     // A ¥5 payout's 20% is ¥1 = 0.66 cents: nothing repaid, so nothing withheld.
-    const yen = repayTrimmed(usdOwed, 'USD', 'JPY', r, 5n);
+    const yen = repayments(usdOwed, 'USD', 'JPY', r, 5n);
     assert.equal(yen.taken.total, 1n);
     assert.equal(yen.trimmed.total, 0n);
     assert.deepEqual(yen.repaid.applied, none);
     // ¥301 = 198.85 cents → $1.98 of fees, which is ¥299.71: ¥300 withheld, ¥1 left to the merchant.
-    const part = repayTrimmed(usdOwed, 'USD', 'JPY', r, 1_505n);
+    const part = repayments(usdOwed, 'USD', 'JPY', r, 1_505n);
     assert.equal(part.taken.total, 301n);
     assert.deepEqual(part.trimmed.early, { fees: 300n, interest: 0n, principal: 0n });
     assert.equal(part.trimmed.total, 300n);
     assert.deepEqual(part.repaid.applied, { fees: 198n, interest: 0n, principal: 0n });
     assert.equal(part.repaid.payoutMinor, 300n);
     // Taken whole, a component is kept whole: the fees' ¥7,568 (down from $50.00) clear $50.00.
-    const whole = repayTrimmed(usdOwed, 'USD', 'JPY', r, 100_000n);
+    const whole = repayments(usdOwed, 'USD', 'JPY', r, 100_000n);
     assert.equal(whole.trimmed.early.fees, 7_568n);
     assert.equal(whole.repaid.applied.fees, 5_000n);
   });
@@ -158,7 +150,7 @@ describe('deductions across currencies', () => {
   it('trims a deduction to the least that repays the same, for any amounts and rate', () => {
     fc.assert(
       fc.property(anyForeignPayout, ({ from, to, r, o, net }) => {
-        const { taken, trimmed, untrimmed, repaid, again } = repayTrimmed(o, from, to, r, net);
+        const { taken, trimmed, untrimmed, repaid, again } = repayments(o, from, to, r, net);
         assert.ok(trimmed.total <= taken.total && trimmed.total >= 0n);
         for (const bucket of ['overdue', 'due', 'early'] as const)
           for (const c of ['fees', 'interest', 'principal'] as const)
@@ -187,7 +179,7 @@ describe('deductions across currencies', () => {
   it('never applies more than is owed, for any owed amounts, rate and payout', () => {
     fc.assert(
       fc.property(anyForeignPayout, ({ from, to, r, o, net, fees, principal, overduePrincipal }) => {
-        const result = repay(o, from, to, r, net);
+        const result = repayments(o, from, to, r, net).untrimmed;
         assert.ok(result.applied.fees <= fees);
         assert.ok(result.applied.principal <= principal + overduePrincipal);
         assert.ok(result.applied.interest === 0n);
