@@ -6,9 +6,10 @@
  * - **sweep**: every merchant's settlement.paid payout of the day, in write transactions of
  *   BENCH_SWEEP_BATCH (2,000) settlements — an ingest batch — with real payouts, so holdbacks and
  *   instalments are deducted, posted to the ledger and written to the facilities: by one
- *   `sweepSettlements` call a transaction (`sweep`), and, alternating with it until
- *   BENCH_ONE_CALL_EACH (20,000) are done, by one `sweepSettlement` call a settlement as ingestion
- *   calls it today (`sweep_one_call_each`). Settlements per second.
+ *   `sweepSettlements` call a transaction (`sweep`, as ingestion sweeps a batch's payouts), and,
+ *   alternating with it until BENCH_ONE_CALL_EACH (20,000) are done, by one `sweepSettlement` call
+ *   a settlement (`sweep_one_call_each`, as `POST /v1/settlements/commit` sweeps one payout a
+ *   request). Settlements per second.
  * - **eod**: the daily cycle (`runEndOfDay`) for that day over the whole book, pages of
  *   BENCH_EOD_PAGE_SIZE (the product's default): fee recognised, interest booked, minimums checked,
  *   every facility's balances asserted against its ledger accounts. Seconds.
@@ -63,7 +64,8 @@ const dayNs = 86_400_000_000_000n;
 
 /**
  * The day's payouts in transactions of `sweepBatch`, alternately swept one `sweepSettlement` call
- * each (as ingestion calls it) and by one `sweepSettlements` call per transaction — the two paths
+ * each (as the commit endpoint does) and by one `sweepSettlements` call per transaction (as ingestion
+ * does) — the two paths
  * measured under the same conditions, on the same book — until `oneCallEachMax` have been swept
  * one call each; the rest by `sweepSettlements`.
  */
