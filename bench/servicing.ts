@@ -64,10 +64,9 @@ const dayNs = 86_400_000_000_000n;
 
 /**
  * The day's payouts in transactions of `sweepBatch`, alternately swept one `sweepSettlement` call
- * each (as the commit endpoint does) and by one `sweepSettlements` call per transaction (as ingestion
- * does) — the two paths
- * measured under the same conditions, on the same book — until `oneCallEachMax` have been swept
- * one call each; the rest by `sweepSettlements`.
+ * each (as the commit endpoint does) and by one `sweepSettlements` call per transaction (as
+ * ingestion does) — the two paths measured under the same conditions, on the same book — until
+ * `oneCallEachMax` have been swept one call each; the rest by `sweepSettlements`.
  */
 async function sweepAll(app: AppContext, settlements: readonly Settlement[]) {
   const paths = {
