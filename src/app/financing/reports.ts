@@ -21,7 +21,7 @@ import {
   portfolioFigures,
   portfolioSummary,
 } from '../../domain/products/portfolio.ts';
-import { payoffAmount } from '../../domain/products/term-loan/servicing.ts';
+import { payoffAmount, projectedInstalments } from '../../domain/products/term-loan/servicing.ts';
 import type { Amounts } from '../../domain/products/waterfall.ts';
 import type { FacilityEventRow, FacilityRow, ReadTransaction } from '../ports.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
@@ -180,12 +180,15 @@ export interface FacilityReport {
   readonly history: { readonly events: readonly ReportEvent[]; readonly hasMore: boolean };
 }
 
-/** Instalments with what has been paid of each, first-in first-out as the loan counts payments. */
+/**
+ * Instalments as charged (later ones as they will be, paid as asked: projectedInstalments) with what
+ * has been paid of each, first-in first-out as the loan counts payments.
+ */
 function instalmentsOf(serviced: Serviced & { product: 'term_loan' }): InstalmentReport[] {
   let interestLeft = serviced.state.paidInterest;
   let principalLeft = serviced.state.paidPrincipal;
   const settled = serviced.state.status === 'paid_off';
-  return serviced.state.instalments.map((i) => {
+  return projectedInstalments(serviced.state).map((i) => {
     const paidInterest = minBigint(interestLeft, i.interestMinor);
     const paidPrincipal = minBigint(principalLeft, i.principalMinor);
     interestLeft -= paidInterest;

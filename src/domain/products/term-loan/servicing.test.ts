@@ -16,6 +16,7 @@ import {
   applyTermLoanPayment,
   disbursedTermLoan,
   payoffAmount,
+  projectedInstalments,
   serviceTermLoanDay,
   type TermLoanFacility,
   termLoanOwed,
@@ -167,6 +168,19 @@ describe('a term loan, serviced', () => {
       interest: 9_212n,
       principal: 0n,
     });
+    // The April instalment will be charged on 4,211.51, and so will each after it until the
+    // schedule's balance is below that: the eighth period's 4,312.20 is not (42.12, not 43.12), the
+    // ninth's 3,466.83 is (34.67, as scheduled).
+    const projected = projectedInstalments(prepaid);
+    assert.deepEqual(
+      projected.slice(1, 4).map((i) => i.interestMinor),
+      [9_212n, 4_212n, 4_212n],
+    );
+    assert.deepEqual(
+      [projected[7]?.interestMinor, projected[8]?.interestMinor],
+      [4_212n, cents(vectors.amortization.rows[8]?.[1] ?? '')],
+    );
+    assert.deepEqual(projectedInstalments(unpaid), unpaid.instalments, 'without a prepayment, the schedule');
     pay('2026-03-15', { interest: 9_212n, principal: 0n });
     const charged = through('2026-04-15', day('2026-03-16')).filter((e) => e.type === 'instalment_charged');
     // Its principal was paid ahead: only the interest is still to pay.
@@ -184,6 +198,11 @@ describe('a term loan, serviced', () => {
     assert.ok(third !== undefined);
     assert.ok(cents(vectors.amortization.rows[2]?.[1] ?? '') > 8_000n, 'the schedule said more');
     assert.deepEqual([third.interestMinor, third.paymentMinor], [4_212n, third.principalMinor + 4_212n]);
+    assert.deepEqual(
+      projectedInstalments(prepaid).slice(0, 3),
+      prepaid.instalments.slice(0, 3),
+      'as projected',
+    );
     assert.equal(prepaid.owed.interest, 4_212n);
     assert.deepEqual(books.receivables(), prepaid.owed, 'the books say the same');
     assert.equal(books.ledger.creditBalance(financierAccount.interestIncome(prepaidBook)), 23_424n);

@@ -176,6 +176,29 @@ function oldestUnpaid(facility: TermLoanFacility, day: number): Instalment | nul
   return null;
 }
 
+/**
+ * The instalments as the merchant will be charged them: those booked as they were; the next one on
+ * the principal its period began with; each later one on the principal it will begin with if what
+ * is asked is paid when asked — below the schedule's only where principal was paid ahead. Without
+ * a prepayment, the schedule itself.
+ */
+export function projectedInstalments(facility: TermLoanFacility): Instalment[] {
+  const rate = periodicRateFromAnnualBasisPoints(BigInt(facility.terms.annualRateBps), 12n);
+  return facility.instalments.map((instalment, index) => {
+    if (index < facility.instalmentsBooked) return instalment;
+    // Paid as asked, a later period begins with the principal now owed or the schedule's, if less.
+    const interest =
+      index === facility.instalmentsBooked
+        ? interestCharged(facility, instalment)
+        : facility.owed.principal < instalment.balanceMinor + instalment.principalMinor
+          ? interestFor(facility.owed.principal, rate, 'half_even')
+          : instalment.interestMinor;
+    return interest === instalment.interestMinor
+      ? instalment
+      : { ...instalment, interestMinor: interest, paymentMinor: instalment.principalMinor + interest };
+  });
+}
+
 /** What is still to pay of instalment `period`, payments counted first-in first-out. */
 function stillToPay(facility: TermLoanFacility, period: number): bigint {
   let interest = 0n;
