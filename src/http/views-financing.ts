@@ -98,7 +98,7 @@ export function describe(type: string, detail: Readonly<Record<string, unknown>>
     case 'draw_voided':
       return `The draw's payout failed and it was cancelled, reference ${text(detail['reference'])}`;
     case 'instalment_charged':
-      return `Instalment ${String(detail['period'] ?? '')} due ${day(detail['dueDay'])}: interest of ${money(detail['interestMinor'])} charged, ${money(detail['toPayMinor'])} to pay`;
+      return `Instalment ${String(detail['period'] ?? '')} due ${day(detail['dueDay'])}: interest of ${money(detail['interestMinor'])} charged, ${money(detail['toPayMinor'])} to pay${detail['collectionsPaused'] === true ? ' once collections resume' : ''}`;
     case 'late_fee_charged':
       return `Late fee: the minimum payment due ${day(detail['dueDay'])} was missed`;
     case 'status_changed':

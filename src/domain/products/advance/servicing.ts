@@ -81,7 +81,7 @@ export type ServicingEvent =
   | { readonly type: 'minimum_payment_near_breach' }
   /**
    * A term loan's instalment charged on its due date: its interest booked, and what is still to
-   * pay of it (less whatever was paid ahead).
+   * pay of it (less whatever was paid ahead) — asked for later when collections are paused.
    */
   | {
       readonly type: 'instalment_charged';
@@ -89,6 +89,7 @@ export type ServicingEvent =
       readonly dueDay: number;
       readonly interestMinor: bigint;
       readonly toPayMinor: bigint;
+      readonly collectionsPaused: boolean;
     }
   | { readonly type: 'fee_recognised'; readonly amountMinor: bigint }
   | CollectionsPauseEvent;

@@ -85,6 +85,21 @@ describe('a term loan paused over its first due date', () => {
       events.filter((e) => e.type === 'collections_paused').map((e) => e.day),
       [day('2026-02-10')],
     );
+    // Charged on its date, asked for once collections resume.
+    assert.deepEqual(
+      events.filter((e) => e.type === 'instalment_charged'),
+      [
+        {
+          type: 'instalment_charged',
+          period: 1,
+          dueDay: day('2026-02-15'),
+          interestMinor: 10_000n,
+          toPayMinor: 88_849n,
+          collectionsPaused: true,
+          day: day('2026-02-15'),
+        },
+      ],
+    );
   });
 
   it('asks for the instalment 15 days late, on 2026-03-02, and is active until then', () => {

@@ -75,7 +75,14 @@ describe('a term loan, serviced', () => {
       loan = step.facility;
       if (d === day('2026-02-15'))
         assert.deepEqual(step.events, [
-          { type: 'instalment_charged', period: 1, dueDay: d, interestMinor: 10_000n, toPayMinor: 88_849n },
+          {
+            type: 'instalment_charged',
+            period: 1,
+            dueDay: d,
+            interestMinor: 10_000n,
+            toPayMinor: 88_849n,
+            collectionsPaused: false,
+          },
         ]);
       else assert.deepEqual(step.events, []);
     }
@@ -191,6 +198,7 @@ describe('a term loan, serviced', () => {
         dueDay: day('2026-04-15'),
         interestMinor: 4_212n,
         toPayMinor: 4_212n,
+        collectionsPaused: false,
       },
     ]);
     // The third began at 4,211.51, not the schedule's 8,415.14 (84.15): 1% of it, 42.1151 → 42.12.

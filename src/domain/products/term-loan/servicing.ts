@@ -368,6 +368,7 @@ export function serviceTermLoanDay(
       dueDay: next.dueDay,
       interestMinor: interest,
       toPayMinor: stillToPay(current, next.period),
+      collectionsPaused: paused,
     });
   }
   const onSchedule = scheduleDay(current, day);

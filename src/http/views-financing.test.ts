@@ -1,0 +1,25 @@
+/**
+ * Facility events in plain words: an instalment charged says what was charged and what is left to
+ * pay, and, charged while collections are paused, that it is asked for once they resume.
+ */
+import assert from 'node:assert/strict';
+import { it, describe as suite } from 'node:test';
+import { describe } from './views-financing.ts';
+
+suite('facility events in plain words', () => {
+  const charged = { period: 2, dueDay: 20_529, interestMinor: 9_212n, toPayMinor: 88_849n };
+
+  it('says what an instalment charged and what is left to pay of it', () => {
+    assert.equal(
+      describe('instalment_charged', { ...charged, collectionsPaused: false }, 'USD'),
+      'Instalment 2 due 2026-03-17: interest of 92.12 USD charged, 888.49 USD to pay',
+    );
+  });
+
+  it('says an instalment charged while collections are paused is asked for once they resume', () => {
+    assert.equal(
+      describe('instalment_charged', { ...charged, collectionsPaused: true }, 'USD'),
+      'Instalment 2 due 2026-03-17: interest of 92.12 USD charged, 888.49 USD to pay once collections resume',
+    );
+  });
+});
