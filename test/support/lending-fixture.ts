@@ -5,6 +5,7 @@
  * decision, ready for offers. Plus helpers to disburse an offer and read a facility back.
  */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import type { AppContext } from '../../src/app/app-context.ts';
 import {
   acceptOffer,
@@ -141,6 +142,41 @@ export async function openBookWithAdvance(
   const smallest = offers.value.filter((o) => o.product === 'advance').at(-1);
   assert.ok(smallest, 'an advance is offered');
   return { ...book, facilityId: await disburse(book, smallest) };
+}
+
+/**
+ * For a describe block: a book with an advance (openBookWithAdvance) opened before its tests and
+ * disposed of after them, its fields read as the tests run.
+ */
+export function bookWithAdvanceForSuite(backend: BackendUnderTest): {
+  readonly harness: Harness;
+  readonly app: AppContext;
+  readonly merchantId: string;
+  readonly facilityId: string;
+} {
+  let opened: (LendingBook & { readonly facilityId: string }) | undefined;
+  before(async () => {
+    opened = await openBookWithAdvance(backend);
+  });
+  after(async () => opened?.harness.dispose());
+  const book = () => {
+    assert.ok(opened, 'the book is opened before the tests run');
+    return opened;
+  };
+  return {
+    get harness() {
+      return book().harness;
+    },
+    get app() {
+      return book().app;
+    },
+    get merchantId() {
+      return book().merchantId;
+    },
+    get facilityId() {
+      return book().facilityId;
+    },
+  };
 }
 
 /** A serviced facility's row and servicing state as stored. */

@@ -5,19 +5,18 @@
  * changes nothing; a settlement.paid for a merchant without a facility applies and records no sweep.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
+import { describe, it } from 'node:test';
+import { backendsUnderTest } from '../../../test/support/backends.ts';
 import { event } from '../../../test/support/events.ts';
 import {
+  bookWithAdvanceForSuite,
   lendingAsOfDay,
-  openBookWithAdvance,
   receivablesOf,
   servicedFacility,
 } from '../../../test/support/lending-fixture.ts';
 import type { AdvanceFacility } from '../../domain/products/advance/servicing.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { parseRecord as parseEvent } from '../../ingest/parse-record.ts';
-import type { AppContext } from '../app-context.ts';
 import { ingestBatch } from '../ingest/ingest.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
 import type { SweepConversion } from './sweep.ts';
@@ -49,31 +48,25 @@ function settlementPaid(id: string, subject: string, net: bigint, foreign: Recor
 
 for (const backend of backendsUnderTest) {
   describe(`settlement sweep on ingest on ${backend.name}`, { skip: backend.skip }, () => {
-    let harness: Harness;
-    let app: AppContext;
-    let merchantId = '';
-    let facilityId = '';
-    before(async () => {
-      // A grade E book whose merchant has taken its smallest advance: quick to repay in the test.
-      ({ harness, app, merchantId, facilityId } = await openBookWithAdvance(backend));
-    });
-    after(async () => harness?.dispose());
+    // A grade E book whose merchant has taken its smallest advance: quick to repay in the test.
+    const book = bookWithAdvanceForSuite(backend);
 
-    const advanceState = async () => (await servicedFacility<AdvanceFacility>(harness, facilityId)).state;
-    const receivables = () => receivablesOf(harness, facilityId);
+    const advanceState = async () =>
+      (await servicedFacility<AdvanceFacility>(book.harness, book.facilityId)).state;
+    const receivables = () => receivablesOf(book.harness, book.facilityId);
 
     it('sweeps a new settlement.paid for a merchant with an advance, and a repeat changes nothing', async () => {
       const before = await advanceState();
       const booksBefore = await receivables();
       const holdback = (200_000n * BigInt(before.terms.holdbackRateBps)) / 10_000n;
       assert.ok(holdback > 0n);
-      const outcomes = await harness.store.write((tx) =>
-        ingestBatch(tx, app, [settlementPaid('stl_ingest_1', merchantId, 200_000n)]),
+      const outcomes = await book.harness.store.write((tx) =>
+        ingestBatch(tx, book.app, [settlementPaid('stl_ingest_1', book.merchantId, 200_000n)]),
       );
       assert.equal(outcomes[0]?.status, 'applied');
-      const sweep = await harness.store.read((tx) => tx.financing.sweep('plt_test stl_ingest_1'));
+      const sweep = await book.harness.store.read((tx) => tx.financing.sweep('plt_test stl_ingest_1'));
       assert.ok(sweep, 'a sweep recorded under "<source> <id>"');
-      assert.equal(sweep.merchantId, merchantId);
+      assert.equal(sweep.merchantId, book.merchantId);
       assert.equal(sweep.day, asOfDay + 1);
       assert.equal(sweep.netMinor, 200_000n);
       assert.equal(sweep.deductedMinor, holdback);
@@ -86,14 +79,14 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(books, { principal: after.owed.principal, fees: after.owed.fees });
       assert.equal(books.principal + books.fees, booksBefore.principal + booksBefore.fees - holdback);
 
-      const again = await harness.store.write((tx) =>
-        ingestBatch(tx, app, [settlementPaid('stl_ingest_1', merchantId, 200_000n)]),
+      const again = await book.harness.store.write((tx) =>
+        ingestBatch(tx, book.app, [settlementPaid('stl_ingest_1', book.merchantId, 200_000n)]),
       );
       assert.equal(again[0]?.status, 'duplicate');
       assert.deepEqual(await receivables(), books, 'nothing changes the second time');
       assert.deepEqual(await advanceState(), after);
-      const sweeps = await harness.store.read((tx) =>
-        tx.financing.sweepsForMerchant(merchantId, asOfDay + 1, asOfDay + 1),
+      const sweeps = await book.harness.store.read((tx) =>
+        tx.financing.sweepsForMerchant(book.merchantId, asOfDay + 1, asOfDay + 1),
       );
       assert.equal(sweeps.filter((s) => s.settlementKey === 'plt_test stl_ingest_1').length, 1);
     });
@@ -108,14 +101,14 @@ for (const backend of backendsUnderTest) {
         as_of: `${payoutDate}T09:00:00Z`,
       };
       const withheld = (200_000n * BigInt(before.terms.holdbackRateBps)) / 10_000n;
-      const outcomes = await harness.store.write((tx) =>
-        ingestBatch(tx, app, [
-          settlementPaid('stl_ingest_eur', merchantId, 200_000n, { currency: 'EUR', fx_rates: [rate] }),
-          settlementPaid('stl_ingest_eur_bad', merchantId, 200_000n, {
+      const outcomes = await book.harness.store.write((tx) =>
+        ingestBatch(tx, book.app, [
+          settlementPaid('stl_ingest_eur', book.merchantId, 200_000n, { currency: 'EUR', fx_rates: [rate] }),
+          settlementPaid('stl_ingest_eur_bad', book.merchantId, 200_000n, {
             currency: 'EUR',
             fx_rates: [{ ...rate, rate: '0' }],
           }),
-          settlementPaid('stl_ingest_gbp', merchantId, 200_000n, { currency: 'GBP' }),
+          settlementPaid('stl_ingest_gbp', book.merchantId, 200_000n, { currency: 'GBP' }),
         ]),
       );
       assert.deepEqual(
@@ -126,7 +119,7 @@ for (const backend of backendsUnderTest) {
           ['applied', null],
         ],
       );
-      const sweep = await harness.store.read((tx) => tx.financing.sweep('plt_test stl_ingest_eur'));
+      const sweep = await book.harness.store.read((tx) => tx.financing.sweep('plt_test stl_ingest_eur'));
       assert.ok(sweep);
       assert.equal(sweep.deductedMinor, withheld);
       assert.match(sweep.splitJson, /"rate":"EUR\/USD 1\.0842","source":"platform report"/);
@@ -142,22 +135,22 @@ for (const backend of backendsUnderTest) {
       const converted = (withheld * 10_842n) / 10_000n;
       assert.ok(repaid === converted || (repaid === converted + 1n && after.owed.fees === 0n), `${repaid}`);
       assert.equal(
-        (await harness.store.read((tx) => tx.financing.sweep('plt_test stl_ingest_gbp'))) ?? null,
+        (await book.harness.store.read((tx) => tx.financing.sweep('plt_test stl_ingest_gbp'))) ?? null,
         null,
         'a payout with no rate for the facility is not swept',
       );
     });
 
     it('applies a settlement.paid for a merchant without a facility and records no sweep', async () => {
-      const outcomes = await harness.store.write((tx) =>
-        ingestBatch(tx, app, [settlementPaid('stl_ingest_2', 'mer_without_facility', 50_000n)]),
+      const outcomes = await book.harness.store.write((tx) =>
+        ingestBatch(tx, book.app, [settlementPaid('stl_ingest_2', 'mer_without_facility', 50_000n)]),
       );
       assert.equal(outcomes[0]?.status, 'applied');
       assert.equal(
-        (await harness.store.read((tx) => tx.financing.sweep('plt_test stl_ingest_2'))) ?? null,
+        (await book.harness.store.read((tx) => tx.financing.sweep('plt_test stl_ingest_2'))) ?? null,
         null,
       );
-      const sweeps = await harness.store.read((tx) =>
+      const sweeps = await book.harness.store.read((tx) =>
         tx.financing.sweepsForMerchant('mer_without_facility', asOfDay - 400, asOfDay + 400),
       );
       assert.deepEqual(sweeps, []);

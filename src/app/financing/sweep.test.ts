@@ -8,38 +8,30 @@
  * off with its whole fee earned.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
+import { describe, it } from 'node:test';
+import { backendsUnderTest } from '../../../test/support/backends.ts';
 import {
+  bookWithAdvanceForSuite,
   lendingAsOfDay,
-  openBookWithAdvance,
   receivablesOf,
   servicedFacility,
 } from '../../../test/support/lending-fixture.ts';
 import type { AdvanceFacility } from '../../domain/products/advance/servicing.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
-import type { AppContext } from '../app-context.ts';
 import { previewSweep, sweepSettlement } from './sweep.ts';
 
 const asOfDay = lendingAsOfDay;
 
 for (const backend of backendsUnderTest) {
   describe(`settlement sweep on ${backend.name}`, { skip: backend.skip }, () => {
-    let harness: Harness;
-    let app: AppContext;
-    let merchantId = '';
-    let facilityId = '';
-    before(async () => {
-      // A grade E book whose merchant has taken its smallest advance: quick to repay in the test.
-      ({ harness, app, merchantId, facilityId } = await openBookWithAdvance(backend));
-    });
-    after(async () => harness?.dispose());
+    // A grade E book whose merchant has taken its smallest advance: quick to repay in the test.
+    const book = bookWithAdvanceForSuite(backend);
 
-    const advanceState = () => servicedFacility<AdvanceFacility>(harness, facilityId);
-    const receivables = () => receivablesOf(harness, facilityId);
+    const advanceState = () => servicedFacility<AdvanceFacility>(book.harness, book.facilityId);
+    const receivables = () => receivablesOf(book.harness, book.facilityId);
     const settlement = (key: string, day: number, netMinor: bigint) => ({
       settlementKey: key,
-      merchantId,
+      merchantId: book.merchantId,
       day,
       currency: 'USD',
       netMinor,
@@ -48,18 +40,18 @@ for (const backend of backendsUnderTest) {
     it('previews a payout without writing, then sweeps it: ledger and facility move together, once', async () => {
       const { state } = await advanceState();
       const holdback = (200_000n * BigInt(state.terms.holdbackRateBps)) / 10_000n;
-      const preview = await harness.store
+      const preview = await book.harness.store
         .read((tx) => previewSweep(tx, settlement('plt stl_1', asOfDay + 1, 200_000n)))
         .then((p) => p.waterfall);
       assert.equal(preview.totalDeductedMinor, holdback);
       assert.equal(
-        (await harness.store.read((tx) => tx.financing.sweep('plt stl_1'))) ?? null,
+        (await book.harness.store.read((tx) => tx.financing.sweep('plt stl_1'))) ?? null,
         null,
         'a preview writes nothing',
       );
 
-      const swept = await harness.store.write((tx) =>
-        sweepSettlement(tx, app, settlement('plt stl_1', asOfDay + 1, 200_000n)),
+      const swept = await book.harness.store.write((tx) =>
+        sweepSettlement(tx, book.app, settlement('plt stl_1', asOfDay + 1, 200_000n)),
       );
       assert.ok(swept.ok);
       assert.equal(swept.value.replayed, false);
@@ -72,13 +64,13 @@ for (const backend of backendsUnderTest) {
         after.state.owed.fees + after.state.owed.principal,
         state.owed.fees + state.owed.principal - holdback,
       );
-      const transfer = await harness.store.write((tx) =>
-        tx.ledger.transfersByIds([`${swept.value.sweepId}:${facilityId}:f`]),
+      const transfer = await book.harness.store.write((tx) =>
+        tx.ledger.transfersByIds([`${swept.value.sweepId}:${book.facilityId}:f`]),
       );
       assert.equal(transfer.size, 1, 'the repayment carries the sweep id');
 
-      const again = await harness.store.write((tx) =>
-        sweepSettlement(tx, app, settlement('plt stl_1', asOfDay + 1, 200_000n)),
+      const again = await book.harness.store.write((tx) =>
+        sweepSettlement(tx, book.app, settlement('plt stl_1', asOfDay + 1, 200_000n)),
       );
       assert.ok(again.ok);
       assert.equal(again.value.replayed, true);
@@ -87,25 +79,25 @@ for (const backend of backendsUnderTest) {
     });
 
     it('refuses a settlement without a key or with an unknown currency', async () => {
-      const noKey = await harness.store.write((tx) =>
-        sweepSettlement(tx, app, settlement(' ', asOfDay + 1, 1_000n)),
+      const noKey = await book.harness.store.write((tx) =>
+        sweepSettlement(tx, book.app, settlement(' ', asOfDay + 1, 1_000n)),
       );
       assert.equal(noKey.ok ? '' : noKey.code, 'settlement_invalid');
-      const badCurrency = await harness.store.write((tx) =>
-        sweepSettlement(tx, app, { ...settlement('plt stl_x', asOfDay + 1, 1_000n), currency: 'usd' }),
+      const badCurrency = await book.harness.store.write((tx) =>
+        sweepSettlement(tx, book.app, { ...settlement('plt stl_x', asOfDay + 1, 1_000n), currency: 'usd' }),
       );
       assert.equal(badCurrency.ok ? '' : badCurrency.code, 'settlement_invalid');
     });
 
     it('shares the day’s cap between payouts and takes nothing from a negative one', async () => {
       // A 30% cap over 200,000 + 10,000 is 63,000; the first payout took its holdback already.
-      const second = await harness.store.write((tx) =>
-        sweepSettlement(tx, app, settlement('plt stl_2', asOfDay + 1, 10_000n)),
+      const second = await book.harness.store.write((tx) =>
+        sweepSettlement(tx, book.app, settlement('plt stl_2', asOfDay + 1, 10_000n)),
       );
       assert.ok(second.ok);
       assert.ok(second.value.waterfall.totalDeductedMinor <= 3_000n);
-      const negative = await harness.store.write((tx) =>
-        sweepSettlement(tx, app, settlement('plt stl_3', asOfDay + 2, -5_000n)),
+      const negative = await book.harness.store.write((tx) =>
+        sweepSettlement(tx, book.app, settlement('plt stl_3', asOfDay + 2, -5_000n)),
       );
       assert.ok(negative.ok);
       assert.equal(negative.value.waterfall.totalDeductedMinor, 0n);
@@ -116,8 +108,8 @@ for (const backend of backendsUnderTest) {
       for (let day = asOfDay + 3; day < asOfDay + 400; day += 1) {
         const { state } = await advanceState();
         if (state.status === 'paid_off') break;
-        const swept = await harness.store.write((tx) =>
-          sweepSettlement(tx, app, settlement(`plt stl_d${day}`, day, 2_000_000n)),
+        const swept = await book.harness.store.write((tx) =>
+          sweepSettlement(tx, book.app, settlement(`plt stl_d${day}`, day, 2_000_000n)),
         );
         assert.ok(swept.ok);
       }
@@ -126,7 +118,7 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(state.owed, { fees: 0n, principal: 0n });
       assert.equal(state.deferredFeeMinor, 0n);
       assert.deepEqual(await receivables(), { principal: 0n, fees: 0n });
-      const feeIncome = await harness.store.read((tx) =>
+      const feeIncome = await book.harness.store.read((tx) =>
         tx.ledger.accountsByIds([financierAccount.feeIncome({ financierId: 'fin_pool', currency: 'USD' })]),
       );
       const income = [...feeIncome.values()][0];
