@@ -5,7 +5,6 @@
  * schedule and a page of its history. A merchant's statement is in merchant-statement.ts.
  */
 import { assert } from '../../domain/assert.ts';
-import { minBigint } from '../../domain/money/bigint-min.ts';
 import { available } from '../../domain/products/credit-line/credit-line.ts';
 import {
   type DelinquencyBucket,
@@ -21,7 +20,7 @@ import {
   portfolioFigures,
   portfolioSummary,
 } from '../../domain/products/portfolio.ts';
-import { payoffAmount, projectedInstalments } from '../../domain/products/term-loan/servicing.ts';
+import { paidOfEach, payoffAmount, projectedInstalments } from '../../domain/products/term-loan/servicing.ts';
 import type { Amounts } from '../../domain/products/waterfall.ts';
 import type { FacilityEventRow, FacilityRow, ReadTransaction } from '../ports.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
@@ -185,14 +184,11 @@ export interface FacilityReport {
  * has been paid of each, first-in first-out as the loan counts payments.
  */
 function instalmentsOf(serviced: Serviced & { product: 'term_loan' }): InstalmentReport[] {
-  let interestLeft = serviced.state.paidInterest;
-  let principalLeft = serviced.state.paidPrincipal;
   const settled = serviced.state.status === 'paid_off';
-  return projectedInstalments(serviced.state).map((i) => {
-    const paidInterest = minBigint(interestLeft, i.interestMinor);
-    const paidPrincipal = minBigint(principalLeft, i.principalMinor);
-    interestLeft -= paidInterest;
-    principalLeft -= paidPrincipal;
+  const instalments = projectedInstalments(serviced.state);
+  const paid = paidOfEach(serviced.state, instalments);
+  return instalments.map((i, index) => {
+    const { interest: paidInterest, principal: paidPrincipal } = paid[index] as (typeof paid)[number];
     const whole = paidInterest === i.interestMinor && paidPrincipal === i.principalMinor;
     const status = whole || settled ? 'paid' : paidInterest + paidPrincipal > 0n ? 'partly_paid' : 'unpaid';
     return {

@@ -79,6 +79,10 @@ export interface TermLoanFacility extends CollectionsPauseState {
 
 export type TermLoanProblem = 'term_loan_terms_invalid';
 
+/** The loan's monthly rate, as its schedule is computed. */
+const monthlyRate = (terms: TermLoanTerms) =>
+  periodicRateFromAnnualBasisPoints(BigInt(terms.annualRateBps), 12n);
+
 export function termLoanSchedule(
   terms: TermLoanTerms,
   disbursedDay: number,
@@ -90,7 +94,7 @@ export function termLoanSchedule(
   const base = {
     principalMinor: terms.amountMinor,
     periods: terms.months,
-    rate: periodicRateFromAnnualBasisPoints(BigInt(terms.annualRateBps), 12n),
+    rate: monthlyRate(terms),
     interestRounding: 'half_even' as const,
   };
   const rows =
@@ -128,19 +132,32 @@ export function disbursedTermLoan(
 }
 
 /**
- * The interest of instalment `next`, booked on its due date: the schedule's, or less — the
- * period's rate on the principal outstanding when it began, where a prepayment left that below
- * the schedule's balance (rounded half even, as the schedule is).
+ * The interest of `instalment` on a period that begins with `principal` owed: the schedule's, or
+ * less where `principal` is below the schedule's balance (the period's rate, rounded half even, as
+ * the schedule is).
+ */
+function interestOn(facility: TermLoanFacility, instalment: Instalment, principal: bigint): bigint {
+  if (principal >= instalment.balanceMinor + instalment.principalMinor) return instalment.interestMinor;
+  return interestFor(principal, monthlyRate(facility.terms), 'half_even');
+}
+
+/**
+ * The interest of instalment `next`, booked on its due date: on the principal outstanding when its
+ * period began (the schedule's balance for states stored before that was kept).
  */
 function interestCharged(facility: TermLoanFacility, next: Instalment): bigint {
-  const scheduled = next.balanceMinor + next.principalMinor;
-  const actual = facility.principalAtPeriodStart ?? scheduled;
-  if (actual >= scheduled) return next.interestMinor;
-  return interestFor(
-    actual,
-    periodicRateFromAnnualBasisPoints(BigInt(facility.terms.annualRateBps), 12n),
-    'half_even',
+  return interestOn(
+    facility,
+    next,
+    facility.principalAtPeriodStart ?? next.balanceMinor + next.principalMinor,
   );
+}
+
+/** An instalment with the interest it is charged, its payment with it. */
+function chargedWith(instalment: Instalment, interest: bigint): Instalment {
+  return interest === instalment.interestMinor
+    ? instalment
+    : { ...instalment, interestMinor: interest, paymentMinor: instalment.principalMinor + interest };
 }
 
 /**
@@ -183,38 +200,42 @@ function oldestUnpaid(facility: TermLoanFacility, day: number): Instalment | nul
  * a prepayment, the schedule itself.
  */
 export function projectedInstalments(facility: TermLoanFacility): Instalment[] {
-  const rate = periodicRateFromAnnualBasisPoints(BigInt(facility.terms.annualRateBps), 12n);
   return facility.instalments.map((instalment, index) => {
     if (index < facility.instalmentsBooked) return instalment;
     // Paid as asked, a later period begins with the principal now owed or the schedule's, if less.
-    const interest =
+    return chargedWith(
+      instalment,
       index === facility.instalmentsBooked
         ? interestCharged(facility, instalment)
-        : facility.owed.principal < instalment.balanceMinor + instalment.principalMinor
-          ? interestFor(facility.owed.principal, rate, 'half_even')
-          : instalment.interestMinor;
-    return interest === instalment.interestMinor
-      ? instalment
-      : { ...instalment, interestMinor: interest, paymentMinor: instalment.principalMinor + interest };
+        : interestOn(facility, instalment, facility.owed.principal),
+    );
   });
 }
 
-/** What is still to pay of instalment `period`, payments counted first-in first-out. */
-function stillToPay(facility: TermLoanFacility, period: number): bigint {
-  let interest = 0n;
-  let principal = 0n;
-  for (const instalment of facility.instalments) {
-    interest += instalment.interestMinor;
-    principal += instalment.principalMinor;
-    if (instalment.period !== period) continue;
-    const left = (through: bigint, paid: bigint, own: bigint) =>
-      through <= paid ? 0n : minBigint(through - paid, own);
-    return (
-      left(interest, facility.paidInterest, instalment.interestMinor) +
-      left(principal, facility.paidPrincipal, instalment.principalMinor)
-    );
-  }
-  return 0n;
+/**
+ * What has been paid of each of `instalments` (the loan's own unless given), first-in first-out as
+ * the loan counts payments.
+ */
+export function paidOfEach(
+  facility: TermLoanFacility,
+  instalments: readonly Instalment[] = facility.instalments,
+): { readonly interest: bigint; readonly principal: bigint }[] {
+  let interestLeft = facility.paidInterest;
+  let principalLeft = facility.paidPrincipal;
+  return instalments.map((instalment) => {
+    const interest = minBigint(interestLeft, instalment.interestMinor);
+    const principal = minBigint(principalLeft, instalment.principalMinor);
+    interestLeft -= interest;
+    principalLeft -= principal;
+    return { interest, principal };
+  });
+}
+
+/** What is still to pay of the instalment at `index`. */
+function stillToPay(facility: TermLoanFacility, index: number): bigint {
+  const instalment = facility.instalments[index] as Instalment;
+  const paid = paidOfEach(facility)[index] as { interest: bigint; principal: bigint };
+  return instalment.interestMinor - paid.interest + instalment.principalMinor - paid.principal;
 }
 
 export function termLoanOwed(facility: TermLoanFacility, day: number): FacilityOwed {
@@ -347,27 +368,24 @@ export function serviceTermLoanDay(
   while (current.instalmentsBooked < current.instalments.length) {
     const next = current.instalments[current.instalmentsBooked] as Instalment;
     if (next.dueDay > day) break;
-    const interest = interestCharged(current, next);
-    postings.push(...interestAccrued(current.book, `inst:${next.period}`, interest));
+    const index = current.instalmentsBooked;
+    const charged = chargedWith(next, interestCharged(current, next));
+    postings.push(...interestAccrued(current.book, `inst:${next.period}`, charged.interestMinor));
     current = {
       ...current,
       // The instalment as charged: what is due of it, and what the schedule reports, is that.
       instalments:
-        interest === next.interestMinor
-          ? current.instalments
-          : current.instalments.map((i) =>
-              i === next ? { ...i, interestMinor: interest, paymentMinor: i.principalMinor + interest } : i,
-            ),
-      owed: { ...current.owed, interest: current.owed.interest + interest },
-      instalmentsBooked: current.instalmentsBooked + 1,
+        charged === next ? current.instalments : current.instalments.map((i) => (i === next ? charged : i)),
+      owed: { ...current.owed, interest: current.owed.interest + charged.interestMinor },
+      instalmentsBooked: index + 1,
       principalAtPeriodStart: current.owed.principal,
     };
     events.push({
       type: 'instalment_charged',
       period: next.period,
       dueDay: next.dueDay,
-      interestMinor: interest,
-      toPayMinor: stillToPay(current, next.period),
+      interestMinor: charged.interestMinor,
+      toPayMinor: stillToPay(current, index),
       collectionsPaused: paused,
     });
   }
