@@ -26,6 +26,23 @@ const terms: AdvanceTerms = {
   maxTermDays: 540,
 };
 
+/** An active advance's row storing `stored`. */
+function advanceRow(stored: unknown): FacilityRow {
+  return {
+    id: 'fac_01',
+    merchantId: 'mer_1',
+    financierId: 'fin_a',
+    offerId: null,
+    product: 'advance',
+    currency: 'USD',
+    status: 'active',
+    openedOn: 20_500,
+    stateJson: toTaggedJson(stored),
+    version: 3n,
+    updatedAtMs: 0n,
+  };
+}
+
 function readsAlike(value: unknown): void {
   const text = toTaggedJson(value);
   assert.deepEqual(parseStoredState(text), fromTaggedJson(text));
@@ -70,7 +87,8 @@ describe('reading a stored facility state', () => {
 
   it('reads an advance stored with its repayments in a list as the same advance, summed', () => {
     const advance = disbursedAdvance(book, 'mer_1', terms, 0.0011, 20_500);
-    const { repaid: _, ...before } = advance;
+    // As stored then: nor were late fees kept apart.
+    const { repaid: _, lateFeesOwedMinor: _owed, lateFeesRepaid: _repaid, ...before } = advance;
     const stored = {
       phase: 'serviced',
       product: 'advance',
@@ -87,24 +105,40 @@ describe('reading a stored facility state', () => {
       nearBreach: false,
       grade: null,
     };
-    const row: FacilityRow = {
-      id: 'fac_01',
-      merchantId: 'mer_1',
-      financierId: 'fin_a',
-      offerId: null,
-      product: 'advance',
-      currency: 'USD',
-      status: 'active',
-      openedOn: 20_500,
-      stateJson: toTaggedJson(stored),
-      version: 3n,
-      updatedAtMs: 0n,
-    };
-    const read = servicedOf(row);
+    const read = servicedOf(advanceRow(stored));
     assert.ok(read?.product === 'advance');
     assert.deepEqual(read.state, {
       ...before,
       repaid: { throughDay: 20_502, minor: 1_000n, after: [{ day: 20_503, amountMinor: 50n }] },
+      lateFeesOwedMinor: 0n,
+      lateFeesRepaid: { throughDay: 20_502, minor: 0n, after: [] },
+    });
+  });
+
+  it('reads an advance stored before late fees were kept apart as owing none apart', () => {
+    // A late fee of 25.00 charged on the fee of 1,200.00, all of it in the fees owed.
+    const charged = {
+      ...disbursedAdvance(book, 'mer_1', terms, 0.0011, 20_500),
+      owed: { fees: 122_500n, principal: 1_000_000n },
+    };
+    const { lateFeesOwedMinor: _owed, lateFeesRepaid: _repaid, ...before } = charged;
+    const read = servicedOf(
+      advanceRow({
+        phase: 'serviced',
+        product: 'advance',
+        servicing: before,
+        tally: emptyTally,
+        servicedThroughDay: 20_500,
+        nearBreach: false,
+        grade: null,
+      }),
+    );
+    assert.ok(read?.product === 'advance');
+    // Its fees as they stood (a late fee among them counts as the advance's, as it did then).
+    assert.deepEqual(read.state, {
+      ...before,
+      lateFeesOwedMinor: 0n,
+      lateFeesRepaid: { throughDay: 20_499, minor: 0n, after: [] },
     });
   });
 

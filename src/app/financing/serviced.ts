@@ -9,7 +9,7 @@ import { assert } from '../../domain/assert.ts';
 import { transfersPerBatchMax } from '../../domain/ledger/limits.ts';
 import type { TransferInput } from '../../domain/ledger/types.ts';
 import type { Repayment } from '../../domain/products/advance/minimum-payments.ts';
-import { repaidFromList } from '../../domain/products/advance/repaid.ts';
+import { type RepaidSoFar, repaidFromList } from '../../domain/products/advance/repaid.ts';
 import {
   type AdvanceFacility,
   advanceOwed,
@@ -121,12 +121,26 @@ export function parseStoredState<T = StoredFacility>(json: string): T {
   return (typeof parsed === 'object' && parsed !== null ? untag(parsed) : parsed) as T;
 }
 
-/** An advance as stored before its repayments were summed (./repaid.ts) carried them in a list. */
+/**
+ * An advance as stored by earlier versions: before its repayments were summed (./repaid.ts) it
+ * carried them in a list; before late fees were kept apart it had no `lateFeesOwedMinor` — read as
+ * none, it recognises its fee as it did then (any late fee still owed counted as the advance's).
+ */
 function upgradedAdvance(servicing: unknown, servicedThroughDay: number): unknown {
   // Checked before anything is copied: every read of every advance passes here.
-  if ((servicing as { repayments?: unknown }).repayments === undefined) return servicing;
-  const { repayments, ...rest } = servicing as { repayments: readonly Repayment[] };
-  return { ...rest, repaid: repaidFromList(repayments, servicedThroughDay) };
+  const stored = servicing as { repayments?: readonly Repayment[]; lateFeesOwedMinor?: bigint };
+  if (stored.repayments === undefined && stored.lateFeesOwedMinor !== undefined) return servicing;
+  const { repayments, ...rest } = stored;
+  const repaid =
+    repayments === undefined
+      ? (rest as { repaid: RepaidSoFar }).repaid
+      : repaidFromList(repayments, servicedThroughDay);
+  return {
+    lateFeesOwedMinor: 0n,
+    lateFeesRepaid: { throughDay: repaid.throughDay, minor: 0n, after: [] },
+    ...rest,
+    repaid,
+  };
 }
 
 /** The facility's servicing state, or null when it is not being serviced (not yet, or no longer). */

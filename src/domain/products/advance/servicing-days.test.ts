@@ -1,8 +1,9 @@
 /**
  * One advance through a missed minimum, by hand: no sales for the first 60 days leaves the first
  * minimum (6,228 of 112,000) unpaid; the next day it is delinquent; after the 7-day grace one late
- * fee of 25.00 is charged, once; paying what is overdue cures it; and a last payment pays it off
- * with every deferred fee recognised. Each step's postings move the receivables exactly as the
+ * fee of 25.00 is charged, once — income when charged, never part of the carrying amount the
+ * advance's fee is recognised on, and paid first of the fees; paying what is overdue cures it; and
+ * a last payment pays it off with every deferred fee recognised. Each step's postings move the receivables exactly as the
  * facility says.
  */
 import assert from 'node:assert/strict';
@@ -47,6 +48,8 @@ describe('an advance through a missed minimum', () => {
     assert.ok(charged.events.some((e) => e.type === 'late_fee_charged' && e.amountMinor === 2_500n));
     assert.equal(charged.facility.owed.fees, 14_500n);
     assert.ok(charged.postings.some((p) => p.code === 'late_fee' && p.amount === 2_500n));
+    assert.equal(charged.facility.lateFeesOwedMinor, 2_500n);
+    assert.equal(charged.facility.deferredFeeMinor, 8_545n);
     facility = charged.facility;
     const again = serviceAdvanceDay(facility, start + 69, 'd69');
     assert.equal(
@@ -54,17 +57,30 @@ describe('an advance through a missed minimum', () => {
       0,
       'once per missed minimum',
     );
+    // The late fee is income already: the advance's fee is still recognised on the advance alone —
+    // (112,000 − 8,545) × 0.0005 = 51.73 → 52 (with the late fee in it, 105,955 would earn 53).
+    assert.deepEqual(
+      again.events.filter((e) => e.type === 'fee_recognised'),
+      [{ type: 'fee_recognised', amountMinor: 52n }],
+    );
     facility = again.facility;
 
-    // Paying the overdue 6,228 cures it.
+    // Paying the overdue 6,228 cures it: the late fee first, then 3,728 of the advance's fee.
     facility = applyAdvanceDeduction(facility, start + 70, 'd70', 'pay_1', {
       fees: 6_228n,
       interest: 0n,
       principal: 0n,
     }).facility;
+    assert.deepEqual([facility.owed.fees, facility.lateFeesOwedMinor], [8_272n, 0n]);
     const cured = serviceAdvanceDay(facility, start + 70, 'd70');
     assert.equal(cured.facility.status, 'active');
     assert.equal(cured.facility.daysPastDue, 0);
+    // The day opened on 108,272 left of the advance + 3,728 of it repaid that day − 8,493 deferred
+    // = 103,507 → 51.75 → 52 (the 2,500 paid to the late fee is not in it: 106,007 would earn 53).
+    assert.deepEqual(
+      cured.events.filter((e) => e.type === 'fee_recognised'),
+      [{ type: 'fee_recognised', amountMinor: 52n }],
+    );
     facility = cured.facility;
 
     // The rest: 14,500 − 6,228 of fees and all the principal.

@@ -28,6 +28,7 @@ import { settlementWaterfall } from '../waterfall.ts';
 import { type AdvanceTerms, advanceFee, forecastHoldback } from './advance.ts';
 import {
   type AdvanceFacility,
+  advanceLeft,
   advanceOwed,
   applyAdvanceDeduction,
   disbursedAdvance,
@@ -170,6 +171,10 @@ describe('advance servicing, simulated', () => {
       for (const merchant of shop) {
         for (const f of merchant.facilities) {
           assert.ok(f.owed.fees >= 0n && f.owed.principal >= 0n && f.deferredFeeMinor >= 0n);
+          // Late fees are owed among the fees, and the fee still deferred is never more than what
+          // is left of the advance itself (so it is all earned by payoff).
+          assert.ok(f.lateFeesOwedMinor >= 0n && f.lateFeesOwedMinor <= f.owed.fees, f.book.facilityId);
+          assert.ok(f.deferredFeeMinor <= advanceLeft(f), f.book.facilityId);
           assert.equal(
             debitBalance(ledger, facilityAccount.principal(f.book)),
             f.owed.principal,

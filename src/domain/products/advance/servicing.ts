@@ -67,9 +67,16 @@ export interface AdvanceFacility extends CollectionsPauseState {
   readonly status: FacilityState;
   /** Receivables: fees charged (the advance's fee and late fees) and principal, not yet repaid. */
   readonly owed: { readonly fees: bigint; readonly principal: bigint };
+  /**
+   * Of `owed.fees`, the late fees: earned when charged, paid before the advance's own fee, and
+   * never part of the carrying amount the fee is recognised on (`advanceLeft`).
+   */
+  readonly lateFeesOwedMinor: bigint;
   readonly deferredFeeMinor: bigint;
   /** What has been repaid (./repaid.ts): a total through the last day ended, and each later day's. */
   readonly repaid: RepaidSoFar;
+  /** Of `repaid`, what went to late fees, kept the same way. */
+  readonly lateFeesRepaid: RepaidSoFar;
   readonly daysPastDue: number;
   /** The due day of the missed minimum a late fee was last charged for. */
   readonly lateFeeChargedForDueDay: number | null;
@@ -117,8 +124,10 @@ export function disbursedAdvance(
     disbursedDay: day,
     status: 'active',
     owed: { fees: fee, principal: terms.amountMinor },
+    lateFeesOwedMinor: 0n,
     deferredFeeMinor: fee,
     repaid: nothingRepaid(day),
+    lateFeesRepaid: nothingRepaid(day),
     daysPastDue: 0,
     lateFeeChargedForDueDay: null,
   };
@@ -126,6 +135,14 @@ export function disbursedAdvance(
 
 export function outstanding(facility: AdvanceFacility): bigint {
   return facility.owed.fees + facility.owed.principal;
+}
+
+/**
+ * What is left of the advance and its own fee: outstanding less late fees. The fee's effective rate
+ * was solved on these alone, so it is recognised on them.
+ */
+export function advanceLeft(facility: AdvanceFacility): bigint {
+  return outstanding(facility) - facility.lateFeesOwedMinor;
 }
 
 /**
@@ -177,14 +194,17 @@ export function advanceOwed(facility: AdvanceFacility, day: number): FacilityOwe
 }
 
 /**
- * Recognises fee income for the day: the carrying amount (owed less deferred fee) at the
- * effective rate, never more than is deferred and never so little that the deferred fee exceeds
- * what is left to repay — so a repaid advance has recognised all of its fee.
+ * Recognises fee income for the day: the carrying amount (what is left of the advance and its fee,
+ * less the deferred fee; late fees are not in it) at the effective rate, never more than is
+ * deferred and never so little that the deferred fee exceeds what is left of the advance — so a
+ * repaid advance has recognised all of its fee.
  */
 function recogniseDay(facility: AdvanceFacility, day: number, dayText: string): ServicingStep {
-  const left = outstanding(facility);
-  // The carrying amount at the start of the day: before the day's repayments, as the rate was solved.
-  const opening = left + repaidOn(facility.repaid, day) - facility.deferredFeeMinor;
+  const left = advanceLeft(facility);
+  // The carrying amount at the start of the day: before the day's repayments of the advance (not of
+  // late fees), as the rate was solved.
+  const repaidToday = repaidOn(facility.repaid, day) - repaidOn(facility.lateFeesRepaid, day);
+  const opening = left + repaidToday - facility.deferredFeeMinor;
   const income = feeIncomeForDay(opening, facility.deferredFeeMinor, left, facility.dailyRate);
   return {
     facility: { ...facility, deferredFeeMinor: facility.deferredFeeMinor - income },
@@ -198,8 +218,9 @@ function moved(facility: AdvanceFacility, to: FacilityState): ServicingEvent[] {
 }
 
 /**
- * A deduction (or direct payment) applied: fees then principal as the waterfall split it. Paid in
- * full, the facility is paid off and the fee still deferred is recognised the same day.
+ * A deduction (or direct payment) applied: fees then principal as the waterfall split it — of the
+ * fees, late fees first. Paid in full, the facility is paid off and the fee still deferred is
+ * recognised the same day.
  */
 export function applyAdvanceDeduction(
   facility: AdvanceFacility,
@@ -209,16 +230,19 @@ export function applyAdvanceDeduction(
   applied: Amounts,
 ): ServicingStep {
   const amount = applied.fees + applied.principal;
+  const lateFees = minBigint(applied.fees, facility.lateFeesOwedMinor);
   const after: AdvanceFacility = {
     ...facility,
     owed: { fees: facility.owed.fees - applied.fees, principal: facility.owed.principal - applied.principal },
+    lateFeesOwedMinor: facility.lateFeesOwedMinor - lateFees,
     repaid: withRepayment(facility.repaid, day, amount),
+    lateFeesRepaid: withRepayment(facility.lateFeesRepaid, day, lateFees),
   };
   const postings = repaymentApplied(facility.book, eventId, applied);
   if (outstanding(after) > 0n || !servicedStates.has(facility.status)) {
-    // The deferred fee is never more than is left to repay: what a large repayment leaves deferred
-    // beyond that is earned now, not at the day's end (which may already have run).
-    const ahead = after.deferredFeeMinor - outstanding(after);
+    // The deferred fee is never more than is left of the advance: what a large repayment leaves
+    // deferred beyond that is earned now, not at the day's end (which may already have run).
+    const ahead = after.deferredFeeMinor - advanceLeft(after);
     if (ahead <= 0n) return { facility: after, postings, events: [] };
     return {
       facility: { ...after, deferredFeeMinor: after.deferredFeeMinor - ahead },
@@ -267,6 +291,7 @@ export function serviceAdvanceDay(
     current = {
       ...current,
       owed: { ...current.owed, fees: current.owed.fees + policy.lateFeeMinor },
+      lateFeesOwedMinor: current.lateFeesOwedMinor + policy.lateFeeMinor,
       lateFeeChargedForDueDay: status.oldestDueDay,
     };
   }
@@ -282,7 +307,7 @@ export function serviceAdvanceDay(
         current.deferredFeeMinor,
       ),
     );
-    current = { ...current, owed: { fees: 0n, principal: 0n }, deferredFeeMinor: 0n };
+    current = { ...current, owed: { fees: 0n, principal: 0n }, lateFeesOwedMinor: 0n, deferredFeeMinor: 0n };
   }
   return {
     facility: {
@@ -290,6 +315,7 @@ export function serviceAdvanceDay(
       status: to,
       daysPastDue: status.daysPastDue,
       repaid: repaidThrough(current.repaid, day),
+      lateFeesRepaid: repaidThrough(current.lateFeesRepaid, day),
     },
     postings,
     events,
