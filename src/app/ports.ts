@@ -46,6 +46,7 @@ export interface ReadTransaction {
   readonly features: FeatureReader;
   readonly risk: RiskReader;
   readonly financing: FinancingReader;
+  readonly webhooks: WebhookReader;
 }
 
 export interface WriteTransaction extends ReadTransaction {
@@ -56,6 +57,7 @@ export interface WriteTransaction extends ReadTransaction {
   readonly features: FeatureRepository;
   readonly risk: RiskRepository;
   readonly financing: FinancingRepository;
+  readonly webhooks: WebhookRepository;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -513,10 +515,94 @@ export interface FinancingRepository extends FinancingReader {
   updateFacility(facility: FacilityRow, expectedVersion: bigint): Promise<boolean>;
   /** Writes each facility whose stored version is the one expected; answers the ids of those it did not. */
   updateFacilities(changes: readonly FacilityChange[]): Promise<string[]>;
+  /** Appends to facilities' histories, and puts each event in the outbox for webhooks (same transaction). */
   appendFacilityEvents(events: readonly FacilityEventRow[]): Promise<void>;
   /** Records a sweep unless one exists for its settlement; answers whether it did. */
   insertSweep(sweep: SweepRow): Promise<boolean>;
   /** Records many sweeps, each unless one exists for its settlement; answers how many it did. */
   insertSweeps(sweeps: readonly SweepRow[]): Promise<number>;
   putEodRun(run: EodRunRow): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events out: webhook endpoints, the outbox and deliveries
+
+export type WebhookEndpointStatus = 'enabled' | 'disabled';
+
+export interface WebhookEndpointRow {
+  readonly id: string;
+  readonly url: string;
+  /** `whsec_` and the signing key in base64 (Standard Webhooks). */
+  readonly secret: string;
+  /** The event types delivered to it; empty for every type. */
+  readonly eventTypes: readonly string[];
+  readonly description: string;
+  readonly status: WebhookEndpointStatus;
+  readonly createdAtMs: bigint;
+  readonly updatedAtMs: bigint;
+}
+
+/** A facility event in the outbox, not yet fanned out to the endpoints. */
+export interface OutboxEventRow {
+  readonly sequence: bigint;
+  readonly facilityId: string;
+  readonly eventSequence: number;
+  /** The facility event's type and when it was recorded (from its history). */
+  readonly type: string;
+  readonly atMs: bigint;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDeliveryRow {
+  readonly endpointId: string;
+  readonly outboxSequence: bigint;
+  readonly facilityId: string;
+  readonly eventSequence: number;
+  readonly eventType: string;
+  readonly status: WebhookDeliveryStatus;
+  /** Attempts made so far. */
+  readonly attempts: number;
+  /** When it is next tried (pending only). */
+  readonly nextAttemptAtMs: bigint | null;
+  readonly lastAttemptAtMs: bigint | null;
+  readonly lastResponseStatus: number | null;
+  readonly lastError: string | null;
+  readonly createdAtMs: bigint;
+}
+
+export interface WebhookReader {
+  endpoint(id: string): Promise<WebhookEndpointRow | undefined>;
+  /** In id order after `after`. */
+  endpoints(page: { readonly after?: string; readonly limit: number }): Promise<WebhookEndpointRow[]>;
+  /** An endpoint's deliveries, newest event first, before `beforeSequence`; of one status if given. */
+  deliveries(
+    endpointId: string,
+    page: { readonly beforeSequence?: bigint; readonly status?: WebhookDeliveryStatus; readonly limit: number },
+  ): Promise<WebhookDeliveryRow[]>;
+}
+
+export interface WebhookRepository extends WebhookReader {
+  insertEndpoint(endpoint: WebhookEndpointRow): Promise<void>;
+  updateEndpointStatus(id: string, status: WebhookEndpointStatus, atMs: bigint): Promise<void>;
+  /** The oldest events not yet fanned out, with their types. */
+  pendingOutbox(limit: number): Promise<OutboxEventRow[]>;
+  /** Outbox events of the facility events recorded at or after `sinceMs` (a replay), oldest first. */
+  outboxSince(sinceMs: bigint, page: { readonly afterSequence: bigint; readonly limit: number }): Promise<OutboxEventRow[]>;
+  markFannedOut(sequences: readonly bigint[]): Promise<void>;
+  /** Creates each delivery; one already there for its endpoint and event is set pending again, due at once. */
+  putDeliveries(deliveries: readonly WebhookDeliveryRow[]): Promise<void>;
+  /** Pending deliveries due by `nowMs`, soonest first. */
+  dueDeliveries(nowMs: bigint, limit: number): Promise<WebhookDeliveryRow[]>;
+  /**
+   * Moves a delivery on if it is still as read (same attempts and due time), so two dispatchers
+   * never both take it; answers whether it did.
+   */
+  updateDelivery(
+    read: Pick<WebhookDeliveryRow, 'endpointId' | 'outboxSequence' | 'attempts' | 'nextAttemptAtMs'>,
+    change: Pick<
+      WebhookDeliveryRow,
+      'status' | 'attempts' | 'nextAttemptAtMs' | 'lastAttemptAtMs' | 'lastResponseStatus' | 'lastError'
+    >,
+  ): Promise<boolean>;
 }

@@ -426,6 +426,16 @@ export class KyselyFinancing implements FinancingRepository {
           })),
         )
         .execute();
+      await this.db
+        .insertInto('outbox_events')
+        .values(
+          events.slice(start, start + insertChunk).map((e) => ({
+            facility_id: e.facilityId,
+            event_sequence: e.sequence,
+            fanned_out: 0,
+          })),
+        )
+        .execute();
     }
   }
 

@@ -476,4 +476,67 @@ const offerExpiry: Migration = {
   },
 };
 
-export const migrations: readonly Migration[] = [ledger, apiKeys, inbox, risk, financing, offerExpiry];
+/**
+ * Events out: webhook endpoints, the outbox and each endpoint's deliveries. Every facility event is
+ * put in the outbox by the statement that appends it (same transaction); the dispatcher fans each
+ * out to the endpoints enabled for its type, then delivers, retries and records each attempt.
+ * `outbox_events.sequence` is the rowid on SQLite and an identity on PostgreSQL; the ones not yet
+ * fanned out are found through a partial index, so a busy outbox costs nothing to scan.
+ */
+const webhooks: Migration = {
+  name: '0007_webhooks',
+  async up(db, backend) {
+    await db.schema
+      .createTable('webhook_endpoints')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('secret', 'text', (c) => c.notNull())
+      .addColumn('event_types', 'text', (c) => c.notNull())
+      .addColumn('description', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at_ms', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('outbox_events')
+      .addColumn('sequence', timestampKey(backend), (c) =>
+        backend === 'sqlite' ? c.primaryKey() : c.primaryKey().generatedAlwaysAsIdentity(),
+      )
+      .addColumn('facility_id', 'text', (c) => c.notNull())
+      .addColumn('event_sequence', 'integer', (c) => c.notNull())
+      .addColumn('fanned_out', 'integer', (c) => c.notNull())
+      .execute();
+    await sql`create index outbox_events_pending on outbox_events (sequence) where fanned_out = 0`.execute(db);
+
+    await db.schema
+      .createTable('webhook_deliveries')
+      .addColumn('endpoint_id', 'text', (c) => c.notNull())
+      .addColumn('outbox_sequence', 'bigint', (c) => c.notNull())
+      .addColumn('facility_id', 'text', (c) => c.notNull())
+      .addColumn('event_sequence', 'integer', (c) => c.notNull())
+      .addColumn('event_type', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('next_attempt_at_ms', 'bigint')
+      .addColumn('last_attempt_at_ms', 'bigint')
+      .addColumn('last_response_status', 'integer')
+      .addColumn('last_error', 'text')
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('webhook_deliveries_pk', ['endpoint_id', 'outbox_sequence'])
+      .execute();
+    await sql`create index webhook_deliveries_due on webhook_deliveries (next_attempt_at_ms) where status = 'pending'`.execute(
+      db,
+    );
+  },
+};
+
+export const migrations: readonly Migration[] = [
+  ledger,
+  apiKeys,
+  inbox,
+  risk,
+  financing,
+  offerExpiry,
+  webhooks,
+];

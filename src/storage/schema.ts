@@ -3,6 +3,7 @@
  * INTEGER, PostgreSQL BIGINT) and is read back as a bigint (better-sqlite3 safe integers; a pg type
  * parser for int8), so row mapping never has to guess between number and bigint.
  */
+import type { Generated } from 'kysely';
 import type { DailyCounterName } from '../domain/features/projection.ts';
 export interface LedgerAccountsTable {
   timestamp: bigint;
@@ -259,6 +260,40 @@ export interface FacilityEventsTable {
   at_ms: bigint;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  secret: string;
+  /** JSON array of event types; empty for every type. */
+  event_types: string;
+  description: string;
+  status: string;
+  created_at_ms: bigint;
+  updated_at_ms: bigint;
+}
+
+export interface OutboxEventsTable {
+  sequence: Generated<bigint>;
+  facility_id: string;
+  event_sequence: number;
+  fanned_out: number;
+}
+
+export interface WebhookDeliveriesTable {
+  endpoint_id: string;
+  outbox_sequence: bigint;
+  facility_id: string;
+  event_sequence: number;
+  event_type: string;
+  status: string;
+  attempts: number;
+  next_attempt_at_ms: bigint | null;
+  last_attempt_at_ms: bigint | null;
+  last_response_status: number | null;
+  last_error: string | null;
+  created_at_ms: bigint;
+}
+
 export interface SettlementSweepsTable {
   settlement_key: string;
   merchant_id: string;
@@ -308,4 +343,7 @@ export interface Database {
   facility_events: FacilityEventsTable;
   settlement_sweeps: SettlementSweepsTable;
   eod_runs: EodRunsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  outbox_events: OutboxEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

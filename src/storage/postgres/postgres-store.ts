@@ -17,6 +17,7 @@ import type { Database } from '../schema.ts';
 import { PostgresFinancing } from './postgres-financing.ts';
 import { PostgresFeatures, PostgresInbox } from './postgres-ingest.ts';
 import { PostgresLedger } from './postgres-ledger.ts';
+import { KyselyWebhooks } from '../kysely-webhooks.ts';
 
 export const postgresPoolConnectionsMax = 10;
 export const writeAttemptsMax = 5;
@@ -83,6 +84,7 @@ export class PostgresStore implements Store {
       features: new PostgresFeatures(trx),
       risk: new KyselyRisk(trx, 'postgres'),
       financing: new PostgresFinancing(trx),
+      webhooks: new KyselyWebhooks(trx),
     };
   }
 

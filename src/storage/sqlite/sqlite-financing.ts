@@ -68,6 +68,9 @@ export class SqliteFinancing extends KyselyFinancing {
       insertEvent: connection.prepare<[string, number, number, string, string, bigint]>(
         'insert into facility_events (facility_id, sequence, day, type, detail, at_ms) values (?, ?, ?, ?, ?, ?)',
       ),
+      insertOutbox: connection.prepare<[string, number]>(
+        'insert into outbox_events (facility_id, event_sequence, fanned_out) values (?, ?, 0)',
+      ),
       insertSweep: connection.prepare<[string, string, number, string, bigint, bigint, string, bigint]>(
         `insert into settlement_sweeps (settlement_key, merchant_id, day, currency, net_minor, deducted_minor, split, at_ms)
          values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (settlement_key) do nothing`,
@@ -195,8 +198,10 @@ export class SqliteFinancing extends KyselyFinancing {
   }
 
   override async appendFacilityEvents(events: readonly FacilityEventRow[]): Promise<void> {
-    for (const e of events)
+    for (const e of events) {
       this.statements.insertEvent.run(e.facilityId, e.sequence, e.day, e.type, e.detailJson, e.atMs);
+      this.statements.insertOutbox.run(e.facilityId, e.sequence);
+    }
   }
 
   override async insertSweeps(sweeps: readonly SweepRow[]): Promise<number> {

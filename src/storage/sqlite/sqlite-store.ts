@@ -21,6 +21,7 @@ import { SqliteFeatures, SqliteInbox } from './sqlite-ingest.ts';
 import { SqliteLedger } from './sqlite-ledger.ts';
 import { SqliteRisk } from './sqlite-risk.ts';
 import { preparedStatementCache } from './statement-cache.ts';
+import { KyselyWebhooks } from '../kysely-webhooks.ts';
 
 export const sqliteBusyTimeoutMs = 10_000;
 export const sqlitePageBytes = 16_384;
@@ -133,6 +134,7 @@ export class SqliteStore implements Store {
       features: new SqliteFeatures(this.db, this.connection),
       risk: new SqliteRisk(this.db, this.connection),
       financing: new SqliteFinancing(this.db, this.connection),
+      webhooks: new KyselyWebhooks(this.db),
     };
     return this.transaction as WriteTransaction & { ledger: SqliteLedger };
   }
@@ -231,6 +233,7 @@ export class SqliteStore implements Store {
       features: new SqliteFeatures(this.readerDb, this.readerConnection),
       risk: new SqliteRisk(this.readerDb, this.readerConnection),
       financing: new SqliteFinancing(this.readerDb, this.readerConnection),
+      webhooks: new KyselyWebhooks(this.readerDb),
     };
     return this.readerTransaction;
   }

@@ -1,0 +1,237 @@
+/**
+ * Webhook endpoints, the outbox and deliveries, in portable SQL through Kysely: both backends run
+ * this code. The outbox itself is written by the facility events' own insert (kysely-financing.ts,
+ * sqlite/sqlite-financing.ts); here it is read, fanned out and marked.
+ */
+import { type Kysely, sql } from 'kysely';
+import type {
+  OutboxEventRow,
+  WebhookDeliveryRow,
+  WebhookDeliveryStatus,
+  WebhookEndpointRow,
+  WebhookEndpointStatus,
+  WebhookRepository,
+} from '../app/ports.ts';
+import { toBigInt, toSafeNumber } from './rows.ts';
+import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from './schema.ts';
+
+function endpointFromRow(row: WebhookEndpointsTable): WebhookEndpointRow {
+  return {
+    id: row.id,
+    url: row.url,
+    secret: row.secret,
+    eventTypes: JSON.parse(row.event_types) as string[],
+    description: row.description,
+    status: row.status as WebhookEndpointStatus,
+    createdAtMs: toBigInt(row.created_at_ms),
+    updatedAtMs: toBigInt(row.updated_at_ms),
+  };
+}
+
+const nullable = <T>(value: T | null, map: (v: T) => bigint | number) => (value === null ? null : map(value));
+
+function deliveryFromRow(row: WebhookDeliveriesTable): WebhookDeliveryRow {
+  return {
+    endpointId: row.endpoint_id,
+    outboxSequence: toBigInt(row.outbox_sequence),
+    facilityId: row.facility_id,
+    eventSequence: toSafeNumber(row.event_sequence),
+    eventType: row.event_type,
+    status: row.status as WebhookDeliveryStatus,
+    attempts: toSafeNumber(row.attempts),
+    nextAttemptAtMs: nullable(row.next_attempt_at_ms, toBigInt) as bigint | null,
+    lastAttemptAtMs: nullable(row.last_attempt_at_ms, toBigInt) as bigint | null,
+    lastResponseStatus: nullable(row.last_response_status, toSafeNumber) as number | null,
+    lastError: row.last_error,
+    createdAtMs: toBigInt(row.created_at_ms),
+  };
+}
+
+/** Rows a statement inserts at most: SQLite allows 32,766 bound values, PostgreSQL 65,535. */
+const insertChunk = 1_000;
+
+export class KyselyWebhooks implements WebhookRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async endpoint(id: string): Promise<WebhookEndpointRow | undefined> {
+    const row = await this.db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? undefined : endpointFromRow(row);
+  }
+
+  async endpoints(page: { readonly after?: string; readonly limit: number }): Promise<WebhookEndpointRow[]> {
+    let query = this.db.selectFrom('webhook_endpoints').selectAll();
+    if (page.after !== undefined) query = query.where('id', '>', page.after);
+    return (await query.orderBy('id').limit(page.limit).execute()).map(endpointFromRow);
+  }
+
+  async deliveries(
+    endpointId: string,
+    page: {
+      readonly beforeSequence?: bigint;
+      readonly status?: WebhookDeliveryStatus;
+      readonly limit: number;
+    },
+  ): Promise<WebhookDeliveryRow[]> {
+    let query = this.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId);
+    if (page.beforeSequence !== undefined) query = query.where('outbox_sequence', '<', page.beforeSequence);
+    if (page.status !== undefined) query = query.where('status', '=', page.status);
+    return (await query.orderBy('outbox_sequence', 'desc').limit(page.limit).execute()).map(deliveryFromRow);
+  }
+
+  async insertEndpoint(endpoint: WebhookEndpointRow): Promise<void> {
+    await this.db
+      .insertInto('webhook_endpoints')
+      .values({
+        id: endpoint.id,
+        url: endpoint.url,
+        secret: endpoint.secret,
+        event_types: JSON.stringify(endpoint.eventTypes),
+        description: endpoint.description,
+        status: endpoint.status,
+        created_at_ms: endpoint.createdAtMs,
+        updated_at_ms: endpoint.updatedAtMs,
+      })
+      .execute();
+  }
+
+  async updateEndpointStatus(id: string, status: WebhookEndpointStatus, atMs: bigint): Promise<void> {
+    await this.db
+      .updateTable('webhook_endpoints')
+      .set({ status, updated_at_ms: atMs })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  private outboxWithTypes() {
+    return this.db
+      .selectFrom('outbox_events as o')
+      .innerJoin('facility_events as e', (join) =>
+        join.onRef('e.facility_id', '=', 'o.facility_id').onRef('e.sequence', '=', 'o.event_sequence'),
+      )
+      .select(['o.sequence', 'o.facility_id', 'o.event_sequence', 'e.type', 'e.at_ms']);
+  }
+
+  async pendingOutbox(limit: number): Promise<OutboxEventRow[]> {
+    const rows = await this.outboxWithTypes()
+      .where('o.fanned_out', '=', 0)
+      .orderBy('o.sequence')
+      .limit(limit)
+      .execute();
+    return rows.map(outboxFromRow);
+  }
+
+  async outboxSince(
+    sinceMs: bigint,
+    page: { readonly afterSequence: bigint; readonly limit: number },
+  ): Promise<OutboxEventRow[]> {
+    const rows = await this.outboxWithTypes()
+      .where('o.sequence', '>', page.afterSequence)
+      .where('e.at_ms', '>=', sinceMs)
+      .orderBy('o.sequence')
+      .limit(page.limit)
+      .execute();
+    return rows.map(outboxFromRow);
+  }
+
+  async markFannedOut(sequences: readonly bigint[]): Promise<void> {
+    for (let start = 0; start < sequences.length; start += insertChunk)
+      await this.db
+        .updateTable('outbox_events')
+        .set({ fanned_out: 1 })
+        .where('sequence', 'in', sequences.slice(start, start + insertChunk))
+        .execute();
+  }
+
+  async putDeliveries(deliveries: readonly WebhookDeliveryRow[]): Promise<void> {
+    for (let start = 0; start < deliveries.length; start += insertChunk) {
+      await this.db
+        .insertInto('webhook_deliveries')
+        .values(
+          deliveries.slice(start, start + insertChunk).map((d) => ({
+            endpoint_id: d.endpointId,
+            outbox_sequence: d.outboxSequence,
+            facility_id: d.facilityId,
+            event_sequence: d.eventSequence,
+            event_type: d.eventType,
+            status: d.status,
+            attempts: d.attempts,
+            next_attempt_at_ms: d.nextAttemptAtMs,
+            last_attempt_at_ms: d.lastAttemptAtMs,
+            last_response_status: d.lastResponseStatus,
+            last_error: d.lastError,
+            created_at_ms: d.createdAtMs,
+          })),
+        )
+        .onConflict((conflict) =>
+          conflict.columns(['endpoint_id', 'outbox_sequence']).doUpdateSet({
+            status: 'pending',
+            attempts: 0,
+            next_attempt_at_ms: sql<bigint>`excluded.next_attempt_at_ms`,
+          }),
+        )
+        .execute();
+    }
+  }
+
+  async dueDeliveries(nowMs: bigint, limit: number): Promise<WebhookDeliveryRow[]> {
+    const rows = await this.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('next_attempt_at_ms', '<=', nowMs)
+      .orderBy('next_attempt_at_ms')
+      .orderBy('outbox_sequence')
+      .limit(limit)
+      .execute();
+    return rows.map(deliveryFromRow);
+  }
+
+  async updateDelivery(
+    read: Pick<WebhookDeliveryRow, 'endpointId' | 'outboxSequence' | 'attempts' | 'nextAttemptAtMs'>,
+    change: Pick<
+      WebhookDeliveryRow,
+      'status' | 'attempts' | 'nextAttemptAtMs' | 'lastAttemptAtMs' | 'lastResponseStatus' | 'lastError'
+    >,
+  ): Promise<boolean> {
+    let query = this.db
+      .updateTable('webhook_deliveries')
+      .set({
+        status: change.status,
+        attempts: change.attempts,
+        next_attempt_at_ms: change.nextAttemptAtMs,
+        last_attempt_at_ms: change.lastAttemptAtMs,
+        last_response_status: change.lastResponseStatus,
+        last_error: change.lastError,
+      })
+      .where('endpoint_id', '=', read.endpointId)
+      .where('outbox_sequence', '=', read.outboxSequence)
+      .where('attempts', '=', read.attempts)
+      .where('status', '=', 'pending');
+    query =
+      read.nextAttemptAtMs === null
+        ? query.where('next_attempt_at_ms', 'is', null)
+        : query.where('next_attempt_at_ms', '=', read.nextAttemptAtMs);
+    const result = await query.executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+}
+
+function outboxFromRow(row: {
+  sequence: bigint;
+  facility_id: string;
+  event_sequence: number;
+  type: string;
+  at_ms: bigint;
+}): OutboxEventRow {
+  return {
+    sequence: toBigInt(row.sequence),
+    facilityId: row.facility_id,
+    eventSequence: toSafeNumber(row.event_sequence),
+    type: row.type,
+    atMs: toBigInt(row.at_ms),
+  };
+}
