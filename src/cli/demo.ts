@@ -17,6 +17,7 @@ import { DemoStopped, runDemo } from '../demo/run-demo.ts';
 import type { CliConfig, CliDeps } from './program.ts';
 import { createProgress } from './progress.ts';
 import { UsageError } from './usage-error.ts';
+import { startWebhookDispatch } from './webhook-dispatch.ts';
 
 export const demoDataDirDefault = '.capstan-demo';
 /** Written into a directory the demo made: only such a directory is ever emptied by a later run. */
@@ -59,12 +60,14 @@ async function serveDemo(deps: CliDeps, app: AppContext, config: CliConfig, plan
   if (!bootstrap.ok) throw new Error(`cannot serve: ${bootstrap.detail ?? bootstrap.code}`);
   const key = bootstrap.value.kind === 'created' ? bootstrap.value.issued.secret : '$CAPSTAN_OPERATOR_KEY';
   const server = await deps.startServer(app, config);
+  const stopWebhooks = await startWebhookDispatch(deps, app);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     deps.out.write(`${signal}: shutting down\n`);
     await server.close();
+    await stopWebhooks();
     await app.store.close();
   };
   process.once('SIGINT', () => void stop('SIGINT'));

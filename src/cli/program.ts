@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import type { AppContext } from '../app/app-context.ts';
 import type { RecordOutcome } from '../app/ingest/ingest.ts';
 import type { RecordParser, SourceRecord } from '../app/ingest/records.ts';
+import type { FacilityEventRenderer, WebhookTransport } from '../app/webhooks/dispatch.ts';
 import { consentGrantCommand } from './consent.ts';
 import { decideCommand } from './decide.ts';
 import { demoCommand } from './demo.ts';
@@ -85,6 +86,8 @@ export interface CliDeps {
   loadConfig(flags: StorageFlags & { port?: string; host?: string }): CliConfig;
   openApp(config: CliConfig): Promise<AppContext>;
   startServer(app: AppContext, config: CliConfig): Promise<RunningServer>;
+  /** Loaded on first use: the webhooks' HTTP client and the events' API shape. */
+  loadWebhooks(): Promise<{ transport: WebhookTransport; render: FacilityEventRenderer }>;
   readonly out: NodeJS.WriteStream;
   readonly err: NodeJS.WriteStream;
 }

@@ -1,10 +1,11 @@
 /**
- * `capstan serve`: migrate, make sure an operator can get in, listen, and run the expiry sweep until
- * SIGINT or SIGTERM, then drain requests and close the database.
+ * `capstan serve`: migrate, make sure an operator can get in, listen, and run the expiry sweep and the
+ * webhook dispatcher until SIGINT or SIGTERM, then drain requests and close the database.
  */
 import { bootstrapOperatorKey } from '../app/access/api-keys.ts';
 import { sweepExpiredPendingTransfers } from '../app/jobs/expire-pending.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
+import { startWebhookDispatch } from './webhook-dispatch.ts';
 
 export const expirySweepIntervalMs = 1_000;
 
@@ -35,6 +36,7 @@ export async function serveCommand(
   }
 
   const server = await deps.startServer(app, config);
+  const stopWebhooks = await startWebhookDispatch(deps, app);
   let sweeping = false;
   const sweep = setInterval(() => {
     if (sweeping) return;
@@ -53,6 +55,7 @@ export async function serveCommand(
     deps.out.write(`${signal}: shutting down\n`);
     clearInterval(sweep);
     await server.close();
+    await stopWebhooks();
     await app.store.close();
   };
   // Handlers first, then the announcement: whoever reads "Listening" may signal at once.

@@ -1,11 +1,12 @@
 /**
  * `capstan worker`: consumes canonical events from NATS JetStream (a durable pull consumer, explicit
- * acks) into the inbox until SIGINT/SIGTERM, and runs the ledger's expiry sweep and the daily cycle
- * (each day once it has ended, missed days caught up) on the side.
+ * acks) into the inbox until SIGINT/SIGTERM, and runs the ledger's expiry sweep, the daily cycle
+ * (each day once it has ended, missed days caught up) and the webhook dispatcher on the side.
  */
 import { dailyCycleCheckIntervalMs, dailyCycleJob } from '../app/jobs/daily-cycle.ts';
 import { sweepExpiredPendingTransfers } from '../app/jobs/expire-pending.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
+import { startWebhookDispatch } from './webhook-dispatch.ts';
 
 export interface WorkerFlags extends StorageFlags {
   readonly natsUrl?: string;
@@ -55,11 +56,13 @@ export async function workerCommand(deps: CliDeps, flags: WorkerFlags): Promise<
       .catch((error: unknown) => deps.err.write(`daily cycle failed, will retry: ${String(error)}\n`));
   void runCycle();
   const daily = setInterval(runCycle, dailyCycleCheckIntervalMs);
+  const stopWebhooks = await startWebhookDispatch(deps, app);
   const stop = async (signal: string) => {
     deps.out.write(`${signal}: stopping after the current batch\n`);
     clearInterval(sweep);
     clearInterval(daily);
     await worker.stop();
+    await stopWebhooks();
     await app.store.close();
   };
   process.once('SIGINT', () => void stop('SIGINT'));

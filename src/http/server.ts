@@ -19,6 +19,7 @@ import { ledgerRoutes } from './routes/ledger.ts';
 import { riskRoutes } from './routes/risk.ts';
 import { systemRoutes } from './routes/system.ts';
 import { toolRoutes } from './routes/tools.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { compileValidator, describeValidationError } from './validation.ts';
 
 export interface ServerOptions {
@@ -105,6 +106,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   await server.register(financingReportRoutes(app));
   await server.register(creditLineRoutes(app));
   await server.register(collectionsRoutes(app));
+  await server.register(webhookRoutes(app));
   return server;
 }
 

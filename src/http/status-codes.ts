@@ -21,6 +21,11 @@ export const statusByCode = {
   idempotency_request_in_progress: 409,
   // Routing
   route_not_found: 404,
+  // Webhooks
+  webhook_endpoint_not_found: 404,
+  webhook_endpoint_disabled: 409,
+  webhook_url_invalid: 400,
+  webhook_event_type_unknown: 400,
   // API keys
   api_key_not_found: 404,
   api_key_last_operator: 409,

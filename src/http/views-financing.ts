@@ -4,7 +4,13 @@
  * plain words for statements and histories; a statement's lines as RFC 4180 CSV.
  */
 import type { MerchantStatement, StatementLine } from '../app/financing/merchant-statement.ts';
-import type { CurrencyReport, FacilityReport, ReportEvent } from '../app/financing/reports.ts';
+import {
+  type CurrencyReport,
+  type FacilityReport,
+  parsed,
+  type ReportEvent,
+} from '../app/financing/reports.ts';
+import type { FacilityEventRow, FacilityRow } from '../app/ports.ts';
 import { isCurrencyCode } from '../domain/money/currency.ts';
 import { formatMoney } from '../domain/money/money.ts';
 import { delinquencyBucket } from '../domain/products/lifecycle.ts';
@@ -200,19 +206,37 @@ function scheduleView(schedule: FacilityReport['schedule']) {
   }
 }
 
+function eventView(e: ReportEvent, currency: string) {
+  return {
+    sequence: e.sequence,
+    date: date(e.day),
+    type: e.type,
+    description: describe(e.type, e.detail, currency),
+    detail: snakeView(e.detail),
+    recorded_at: isoFromMs(e.atMs),
+  };
+}
+
 function historyView(url: string, currency: string, history: FacilityReport['history']) {
   return {
     object: 'list',
     url,
-    data: history.events.map((e: ReportEvent) => ({
-      sequence: e.sequence,
-      date: date(e.day),
-      type: e.type,
-      description: describe(e.type, e.detail, currency),
-      detail: snakeView(e.detail),
-      recorded_at: isoFromMs(e.atMs),
-    })),
+    data: history.events.map((e) => eventView(e, currency)),
     has_more: history.hasMore,
+  };
+}
+
+/** A facility event as a webhook's `data`: the event as the facility's history shows it, and whose it is. */
+export function facilityEventView(event: FacilityEventRow, facility: FacilityRow) {
+  return {
+    object: 'facility_event',
+    id: `${event.facilityId}:${event.sequence}`,
+    facility_id: facility.id,
+    merchant_id: facility.merchantId,
+    financier_id: facility.financierId,
+    product: facility.product,
+    currency: facility.currency,
+    ...eventView(parsed(event), facility.currency),
   };
 }
 

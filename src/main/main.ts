@@ -35,6 +35,13 @@ export async function main(argv: readonly string[]): Promise<void> {
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       return { url: `http://${host}:${port}`, close: () => server.close() };
     },
+    loadWebhooks: async () => {
+      const [{ httpWebhookTransport }, { facilityEventView }] = await Promise.all([
+        import('./webhook-transport.ts'),
+        import('../http/views-financing.ts'),
+      ]);
+      return { transport: httpWebhookTransport(`Capstan/${version}`), render: facilityEventView };
+    },
     out: process.stdout,
     err: process.stderr,
   });

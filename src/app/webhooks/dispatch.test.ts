@@ -1,0 +1,222 @@
+/**
+ * Events out on real stores (SQLite, and PostgreSQL when configured), to a real HTTP receiver on
+ * loopback through the real transport: an endpoint gets the facility events recorded from its
+ * registration on — signed as Standard Webhooks specifies, with the event's id — and only the types
+ * it asked for; a failed attempt is tried again on the schedule and delivered with the same id; the
+ * eighth failure marks it failed; a replay sends the events since a moment again; two dispatchers
+ * at once send each delivery once; a disabled endpoint is sent nothing more.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest } from '../../../test/support/backends.ts';
+import { bookWithAdvanceForSuite, lendingAsOfDay } from '../../../test/support/lending-fixture.ts';
+import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import { webhookRetryDelaysMs } from '../../domain/webhooks/delivery.ts';
+import { facilityEventView } from '../../http/views-financing.ts';
+import { httpWebhookTransport, webhookSignature } from '../../main/webhook-transport.ts';
+import { sweepSettlement } from '../financing/sweep.ts';
+import type { WebhookDeliveryRow } from '../ports.ts';
+import { deliverDue, dispatchWebhooks } from './dispatch.ts';
+import { createEndpoint, disableEndpoint, replayEndpoint } from './endpoints.ts';
+
+interface Received {
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** A receiver on loopback answering `status` (settable) and keeping what it was sent. */
+async function receiver() {
+  const received: Received[] = [];
+  const state = { status: 200 };
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      received.push({ path: request.url ?? '', headers: request.headers, body });
+      response.writeHead(state.status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { received, state, url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+for (const backend of backendsUnderTest) {
+  describe(`webhooks on ${backend.name}`, { skip: backend.skip }, () => {
+    const book = bookWithAdvanceForSuite(backend);
+    const transport = httpWebhookTransport('capstan-test');
+    let hooks: Awaited<ReturnType<typeof receiver>>;
+    let all = { id: '', secret: '' };
+    let registeredAtMs = 0n;
+    let day = lendingAsOfDay + 1;
+    before(async () => {
+      hooks = await receiver();
+    });
+    after(async () => hooks?.close());
+
+    const clock = () => book.app.clock as ManualClock;
+    const dispatch = () => dispatchWebhooks(book.app, transport, facilityEventView);
+    const payout = async (key: string) => {
+      const swept = await book.harness.store.write((tx) =>
+        sweepSettlement(tx, book.app, {
+          settlementKey: key,
+          merchantId: book.merchantId,
+          day,
+          currency: 'USD',
+          netMinor: 100_000n,
+        }),
+      );
+      assert.ok(swept.ok && swept.value.waterfall.totalDeductedMinor > 0n);
+      day += 1;
+    };
+    const deliveries = (endpointId: string): Promise<WebhookDeliveryRow[]> =>
+      book.harness.store.read((tx) => tx.webhooks.deliveries(endpointId, { limit: 100 }));
+
+    it('sends an endpoint the events recorded since it was registered, signed, of the types it asked for', async () => {
+      clock().advanceSeconds(1);
+      const made = await book.harness.store.write(async (tx) => [
+        await createEndpoint(tx, book.app, { url: `${hooks.url}/all`, eventTypes: [], description: 'all' }),
+        await createEndpoint(tx, book.app, {
+          url: `${hooks.url}/status`,
+          eventTypes: ['facility.status_changed'],
+          description: 'status only',
+        }),
+      ]);
+      const [every, statusOnly] = made;
+      assert.ok(every?.ok && statusOnly?.ok);
+      assert.match(every.value.secret, /^whsec_[A-Za-z0-9+/]{32}$/);
+      all = { id: every.value.id, secret: every.value.secret };
+      registeredAtMs = every.value.createdAtMs;
+
+      // The acceptance and disbursement came before: fanned out to no one.
+      const first = await dispatch();
+      assert.ok(first.fannedOut >= 2);
+      assert.equal(hooks.received.length, 0);
+
+      await payout('hook stl_1');
+      const round = await dispatch();
+      assert.deepEqual(round, { fannedOut: 1, delivered: 1, retrying: 0, failed: 0 });
+      assert.equal(hooks.received.length, 1);
+      const [sent] = hooks.received;
+      assert.ok(sent);
+      assert.equal(sent.path, '/all');
+      const events = await book.harness.store.read((tx) =>
+        tx.financing.facilityEvents(book.facilityId, { limit: 100 }),
+      );
+      const swept = events.at(-1);
+      assert.ok(swept && swept.type === 'swept');
+      const id = `${book.facilityId}:${swept.sequence}`;
+      assert.equal(sent.headers['webhook-id'], id);
+      const timestamp = BigInt(String(sent.headers['webhook-timestamp']));
+      assert.equal(timestamp, book.app.clock.nowNs() / 1_000_000_000n);
+      assert.equal(sent.headers['webhook-signature'], webhookSignature(all.secret, id, timestamp, sent.body));
+      const body = JSON.parse(sent.body);
+      assert.equal(body.type, 'facility.swept');
+      assert.equal(body.timestamp, new Date(Number(swept.atMs)).toISOString());
+      assert.equal(body.data.object, 'facility_event');
+      assert.equal(body.data.id, id);
+      assert.equal(body.data.facility_id, book.facilityId);
+      assert.equal(body.data.merchant_id, book.merchantId);
+      assert.equal(body.data.type, 'swept');
+      assert.equal(body.data.detail.settlement_key, 'hook stl_1');
+
+      const [delivery] = await deliveries(all.id);
+      assert.ok(delivery);
+      assert.deepEqual(
+        [delivery.status, delivery.attempts, delivery.lastResponseStatus, delivery.nextAttemptAtMs],
+        ['delivered', 1, 200, null],
+      );
+      assert.deepEqual(await deliveries(statusOnly.value.id), [], 'not a type it asked for');
+    });
+
+    it('tries a failed delivery again on the schedule, with the same id, until it is delivered', async () => {
+      hooks.received.length = 0;
+      hooks.state.status = 500;
+      await payout('hook stl_2');
+      assert.deepEqual(await dispatch(), { fannedOut: 1, delivered: 0, retrying: 1, failed: 0 });
+      const [failing] = await deliveries(all.id);
+      assert.ok(failing);
+      const nowMs = book.app.clock.nowNs() / 1_000_000n;
+      assert.deepEqual(
+        [failing.status, failing.attempts, failing.lastResponseStatus, failing.nextAttemptAtMs],
+        ['pending', 1, 500, nowMs + 5_000n],
+      );
+      // Not due yet: nothing is sent.
+      clock().advanceSeconds(4);
+      assert.deepEqual(await dispatch(), { fannedOut: 0, delivered: 0, retrying: 0, failed: 0 });
+      hooks.state.status = 204;
+      clock().advanceSeconds(1);
+      assert.deepEqual(await dispatch(), { fannedOut: 0, delivered: 1, retrying: 0, failed: 0 });
+      assert.equal(hooks.received.length, 2);
+      assert.equal(hooks.received[0]?.headers['webhook-id'], hooks.received[1]?.headers['webhook-id']);
+      const [delivered] = await deliveries(all.id);
+      assert.deepEqual(
+        [delivered?.status, delivered?.attempts, delivered?.lastResponseStatus],
+        ['delivered', 2, 204],
+      );
+    });
+
+    it('marks a delivery failed after the eighth failed attempt, about 27½ hours on', async () => {
+      hooks.received.length = 0;
+      hooks.state.status = 503;
+      await payout('hook stl_3');
+      await dispatch();
+      for (const delay of webhookRetryDelaysMs) {
+        clock().advanceSeconds(Number(delay / 1000n));
+        await dispatch();
+      }
+      assert.equal(hooks.received.length, 8);
+      const [failed] = await deliveries(all.id);
+      assert.ok(failed);
+      assert.deepEqual(
+        [failed.status, failed.attempts, failed.lastResponseStatus, failed.nextAttemptAtMs],
+        ['failed', 8, 503, null],
+      );
+      clock().advanceSeconds(86_400);
+      assert.deepEqual(await dispatch(), { fannedOut: 0, delivered: 0, retrying: 0, failed: 0 });
+    });
+
+    it('replays the events since a moment — the failed one too — each once even with two dispatchers at once', async () => {
+      hooks.received.length = 0;
+      hooks.state.status = 200;
+      const replayed = await book.harness.store.write((tx) =>
+        replayEndpoint(tx, book.app, all.id, registeredAtMs - 60_000n),
+      );
+      assert.ok(replayed.ok);
+      // Accepted, disbursed (recorded before it was registered) and the three sweeps.
+      assert.equal(replayed.value.deliveries, 5);
+      assert.equal(replayed.value.hasMore, false);
+      const [one, two] = await Promise.all([
+        deliverDue(book.app, transport, facilityEventView),
+        deliverDue(book.app, transport, facilityEventView),
+      ]);
+      assert.equal((one?.delivered ?? 0) + (two?.delivered ?? 0), 5);
+      assert.equal(hooks.received.length, 5);
+      assert.equal(new Set(hooks.received.map((r) => r.headers['webhook-id'])).size, 5);
+      // Sent at once, so they may arrive in any order.
+      assert.deepEqual(hooks.received.map((r) => JSON.parse(r.body).type).sort(), [
+        'facility.accepted',
+        'facility.disbursed',
+        'facility.swept',
+        'facility.swept',
+        'facility.swept',
+      ]);
+      assert.ok((await deliveries(all.id)).every((d) => d.status === 'delivered'));
+    });
+
+    it('sends a disabled endpoint nothing more', async () => {
+      hooks.received.length = 0;
+      const disabled = await book.harness.store.write((tx) => disableEndpoint(tx, book.app, all.id));
+      assert.ok(disabled.ok && disabled.value.status === 'disabled');
+      await payout('hook stl_4');
+      const round = await dispatch();
+      assert.equal(round.delivered + round.retrying + round.failed, 0);
+      assert.equal(hooks.received.length, 0);
+      const replay = await book.harness.store.write((tx) => replayEndpoint(tx, book.app, all.id, 0n));
+      assert.deepEqual(replay, { ok: false, code: 'webhook_endpoint_disabled' });
+    });
+  });
+}

@@ -1,0 +1,238 @@
+/**
+ * Events out: the facility events in the outbox, delivered to the webhook endpoints as Standard
+ * Webhooks messages (src/main/webhook-transport.ts signs and sends them).
+ *
+ * A round (`dispatchWebhooks`) does three things, each safe to repeat and to run in several
+ * processes at once:
+ * 1. **fan out** — each event not yet fanned out gets a pending delivery per endpoint enabled for
+ *    its type (in one transaction with marking it fanned out);
+ * 2. **claim** — the deliveries now due are taken for a lease (their due time moved on, only if
+ *    still as read: two dispatchers never take the same one);
+ * 3. **send and record** — each is sent outside any transaction; a 2xx answer marks it delivered,
+ *    anything else counts a failed attempt and sets the next by the retry schedule
+ *    (src/domain/webhooks/delivery.ts), or marks it failed once the attempts are spent. A delivery
+ *    whose process died mid-send is due again when its lease ends.
+ *
+ * A message's id is the event's own (`<facility id>:<sequence>`), the same on every attempt and
+ * replay, so a receiver can drop what it has already handled.
+ */
+import { facilityEventType, nextAttemptAtMs, subscribed } from '../../domain/webhooks/delivery.ts';
+import type { AppContext } from '../app-context.ts';
+import type {
+  FacilityEventRow,
+  FacilityRow,
+  OutboxEventRow,
+  WebhookDeliveryRow,
+  WebhookEndpointRow,
+  WriteTransaction,
+} from '../ports.ts';
+
+/** A message as sent: its id, its event type, when it happened, and its JSON body. */
+export interface WebhookMessage {
+  readonly id: string;
+  readonly type: string;
+  readonly body: string;
+}
+
+export type WebhookSendResult = { readonly status: number } | { readonly error: string };
+
+/** The outside world's side: sign and POST one message to one endpoint (a real HTTP client in production). */
+export interface WebhookTransport {
+  send(
+    endpoint: Pick<WebhookEndpointRow, 'url' | 'secret'>,
+    message: WebhookMessage,
+    sentAtMs: bigint,
+  ): Promise<WebhookSendResult>;
+}
+
+/** The event as the API shows it (src/http/views-financing.ts): the message's `data`. */
+export type FacilityEventRenderer = (event: FacilityEventRow, facility: FacilityRow) => unknown;
+
+/** Deliveries taken and sent, at most, per round. */
+export const webhookRoundMax = 200;
+/** How long a taken delivery is left to its sender before it is due again. */
+export const webhookLeaseMs = 60_000n;
+
+export interface DispatchRound {
+  readonly fannedOut: number;
+  readonly delivered: number;
+  readonly retrying: number;
+  readonly failed: number;
+}
+
+async function enabledEndpoints(tx: WriteTransaction): Promise<WebhookEndpointRow[]> {
+  const all: WebhookEndpointRow[] = [];
+  for (;;) {
+    const after = all.at(-1)?.id;
+    const page = await tx.webhooks.endpoints(after === undefined ? { limit: 500 } : { after, limit: 500 });
+    all.push(...page);
+    if (page.length < 500) return all.filter((e) => e.status === 'enabled');
+  }
+}
+
+/** Pending deliveries, due at `nowMs`, of `events` to each endpoint subscribed to its type. */
+export function deliveriesOf(
+  events: readonly OutboxEventRow[],
+  endpoints: readonly WebhookEndpointRow[],
+  nowMs: bigint,
+): WebhookDeliveryRow[] {
+  return events.flatMap((event) =>
+    endpoints
+      .filter((endpoint) => subscribed(endpoint.eventTypes, facilityEventType(event.type)))
+      .map((endpoint) => ({
+        endpointId: endpoint.id,
+        outboxSequence: event.sequence,
+        facilityId: event.facilityId,
+        eventSequence: event.eventSequence,
+        eventType: facilityEventType(event.type),
+        status: 'pending' as const,
+        attempts: 0,
+        nextAttemptAtMs: nowMs,
+        lastAttemptAtMs: null,
+        lastResponseStatus: null,
+        lastError: null,
+        createdAtMs: nowMs,
+      })),
+  );
+}
+
+/** Outbox events fanned out per transaction. */
+export const fanOutBatch = 1_000;
+
+/**
+ * Fans out every event waiting in the outbox, `fanOutBatch` a transaction; answers how many. An
+ * endpoint gets the events recorded from its registration on (older ones only by a replay).
+ */
+export async function fanOutEvents(app: AppContext): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const done = await app.store.write(async (tx) => {
+      const events = await tx.webhooks.pendingOutbox(fanOutBatch);
+      if (events.length === 0) return 0;
+      const nowMs = app.clock.nowNs() / 1_000_000n;
+      const endpoints = await enabledEndpoints(tx);
+      await tx.webhooks.putDeliveries(
+        events.flatMap((event) =>
+          deliveriesOf(
+            [event],
+            endpoints.filter((endpoint) => endpoint.createdAtMs <= event.atMs),
+            nowMs,
+          ),
+        ),
+      );
+      await tx.webhooks.markFannedOut(events.map((e) => e.sequence));
+      return events.length;
+    });
+    total += done;
+    if (done < fanOutBatch) return total;
+  }
+}
+
+interface Claimed {
+  readonly delivery: WebhookDeliveryRow;
+  readonly endpoint: WebhookEndpointRow;
+  readonly message: WebhookMessage;
+  readonly leaseUntilMs: bigint;
+}
+
+async function claimDue(app: AppContext, render: FacilityEventRenderer, limit: number): Promise<Claimed[]> {
+  return app.store.write(async (tx) => {
+    const nowMs = app.clock.nowNs() / 1_000_000n;
+    const leaseUntilMs = nowMs + webhookLeaseMs;
+    const claimed: Claimed[] = [];
+    const endpoints = new Map<string, WebhookEndpointRow | undefined>();
+    for (const delivery of await tx.webhooks.dueDeliveries(nowMs, limit)) {
+      if (!endpoints.has(delivery.endpointId))
+        endpoints.set(delivery.endpointId, await tx.webhooks.endpoint(delivery.endpointId));
+      const endpoint = endpoints.get(delivery.endpointId);
+      const [event] = await tx.financing.facilityEvents(delivery.facilityId, {
+        afterSequence: delivery.eventSequence - 1,
+        limit: 1,
+      });
+      const facility = await tx.financing.facility(delivery.facilityId);
+      // A disabled endpoint's deliveries are not sent: they fail, saying why.
+      if (endpoint?.status !== 'enabled' || event === undefined || facility === undefined) {
+        await tx.webhooks.updateDelivery(delivery, {
+          ...delivery,
+          status: 'failed',
+          lastError: endpoint?.status === 'disabled' ? 'endpoint disabled' : 'event not found',
+        });
+        continue;
+      }
+      const taken = await tx.webhooks.updateDelivery(delivery, {
+        ...delivery,
+        nextAttemptAtMs: leaseUntilMs,
+      });
+      if (!taken) continue;
+      const message = {
+        id: `${event.facilityId}:${event.sequence}`,
+        type: delivery.eventType,
+        body: JSON.stringify({
+          type: delivery.eventType,
+          timestamp: new Date(Number(event.atMs)).toISOString(),
+          data: render(event, facility),
+        }),
+      };
+      claimed.push({
+        delivery: { ...delivery, nextAttemptAtMs: leaseUntilMs },
+        endpoint,
+        message,
+        leaseUntilMs,
+      });
+    }
+    return claimed;
+  });
+}
+
+/** Sends what is due and records each attempt; answers what became of them. */
+export async function deliverDue(
+  app: AppContext,
+  transport: WebhookTransport,
+  render: FacilityEventRenderer,
+  limit = webhookRoundMax,
+): Promise<Omit<DispatchRound, 'fannedOut'>> {
+  const claimed = await claimDue(app, render, limit);
+  const sent = await Promise.all(
+    claimed.map(async (c) => {
+      const sentAtMs = app.clock.nowNs() / 1_000_000n;
+      const result = await transport
+        .send(c.endpoint, c.message, sentAtMs)
+        .catch((error: unknown): WebhookSendResult => ({ error: String(error) }));
+      return { ...c, result, sentAtMs };
+    }),
+  );
+  let delivered = 0;
+  let retrying = 0;
+  let failed = 0;
+  await app.store.write(async (tx) => {
+    for (const { delivery, result, sentAtMs } of sent) {
+      const attempts = delivery.attempts + 1;
+      const ok = 'status' in result && result.status >= 200 && result.status < 300;
+      const next = ok ? null : nextAttemptAtMs(attempts, sentAtMs);
+      const status = ok ? 'delivered' : next === null ? 'failed' : 'pending';
+      const recorded = await tx.webhooks.updateDelivery(delivery, {
+        status,
+        attempts,
+        nextAttemptAtMs: next,
+        lastAttemptAtMs: sentAtMs,
+        lastResponseStatus: 'status' in result ? result.status : null,
+        lastError: 'error' in result ? result.error.slice(0, 500) : null,
+      });
+      if (!recorded) continue;
+      if (status === 'delivered') delivered += 1;
+      else if (status === 'failed') failed += 1;
+      else retrying += 1;
+    }
+  });
+  return { delivered, retrying, failed };
+}
+
+/** One round: fan out, then deliver what is due. */
+export async function dispatchWebhooks(
+  app: AppContext,
+  transport: WebhookTransport,
+  render: FacilityEventRenderer,
+): Promise<DispatchRound> {
+  const fannedOut = await fanOutEvents(app);
+  return { fannedOut, ...(await deliverDue(app, transport, render)) };
+}

@@ -1,0 +1,127 @@
+/**
+ * Webhook endpoints, as an operator manages them: registered with a URL and the event types wanted
+ * (none: all of them) and given a signing secret; disabled when no longer wanted (their pending
+ * deliveries are not sent); and replayed — every event recorded since a moment delivered again,
+ * with its original id.
+ */
+import { err, ok, type Result } from '../../domain/result.ts';
+import { facilityEventTypes } from '../../domain/webhooks/delivery.ts';
+import type { AppContext } from '../app-context.ts';
+import type { WebhookEndpointRow, WriteTransaction } from '../ports.ts';
+import { deliveriesOf } from './dispatch.ts';
+
+/** The signing key's length: 24 random bytes, as Standard Webhooks' reference senders make them. */
+export const webhookSecretBytes = 24;
+export const webhookUrlLengthMax = 2_048;
+
+export type EndpointProblem = 'webhook_url_invalid' | 'webhook_event_type_unknown';
+
+export interface NewEndpoint {
+  readonly url: string;
+  readonly eventTypes: readonly string[];
+  readonly description: string;
+}
+
+function urlProblem(text: string): string | null {
+  if (text.length > webhookUrlLengthMax) return `at most ${webhookUrlLengthMax} characters`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'not an absolute URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'http or https only';
+  if (url.username !== '' || url.password !== '') return 'no credentials in the URL';
+  return null;
+}
+
+export async function createEndpoint(
+  tx: WriteTransaction,
+  app: AppContext,
+  input: NewEndpoint,
+): Promise<Result<WebhookEndpointRow, EndpointProblem>> {
+  const problem = urlProblem(input.url);
+  if (problem !== null) return err('webhook_url_invalid', `url: ${problem}`);
+  const unknown = input.eventTypes.find((type) => !facilityEventTypes.includes(type));
+  if (unknown !== undefined)
+    return err(
+      'webhook_event_type_unknown',
+      `${unknown} is not an event type (${facilityEventTypes.join(', ')})`,
+    );
+  const nowMs = app.clock.nowNs() / 1_000_000n;
+  // Standard Webhooks secrets are `whsec_` and standard base64 (24 bytes: no padding).
+  const key = app.entropy.secret(webhookSecretBytes).replaceAll('-', '+').replaceAll('_', '/');
+  const endpoint: WebhookEndpointRow = {
+    id: app.entropy.id('whe'),
+    url: input.url,
+    secret: `whsec_${key}`,
+    eventTypes: [...new Set(input.eventTypes)],
+    description: input.description,
+    status: 'enabled',
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+  };
+  await tx.webhooks.insertEndpoint(endpoint);
+  return ok(endpoint);
+}
+
+export type EndpointChangeProblem = 'webhook_endpoint_not_found' | 'webhook_endpoint_disabled';
+
+/** Disables an endpoint: nothing more is fanned out to it, and what was pending fails unsent. */
+export async function disableEndpoint(
+  tx: WriteTransaction,
+  app: AppContext,
+  id: string,
+): Promise<Result<WebhookEndpointRow, 'webhook_endpoint_not_found'>> {
+  const endpoint = await tx.webhooks.endpoint(id);
+  if (endpoint === undefined) return err('webhook_endpoint_not_found');
+  if (endpoint.status === 'disabled') return ok(endpoint);
+  const nowMs = app.clock.nowNs() / 1_000_000n;
+  await tx.webhooks.updateEndpointStatus(id, 'disabled', nowMs);
+  return ok({ ...endpoint, status: 'disabled', updatedAtMs: nowMs });
+}
+
+/** Events replayed in one call, at most: a longer replay is asked for again from where it stopped. */
+export const replayEventsMax = 10_000;
+
+export interface Replayed {
+  /** Deliveries made pending again or anew. */
+  readonly deliveries: number;
+  /** True when `replayEventsMax` events were looked at: more may remain after `lastSequence`. */
+  readonly hasMore: boolean;
+  readonly lastSequence: bigint | null;
+}
+
+/**
+ * Delivers again, due at once, every event recorded at or after `sinceMs` that the endpoint takes
+ * (after outbox sequence `afterSequence`, to continue a long replay), whatever became of it before.
+ */
+export async function replayEndpoint(
+  tx: WriteTransaction,
+  app: AppContext,
+  id: string,
+  sinceMs: bigint,
+  afterSequence = 0n,
+): Promise<Result<Replayed, EndpointChangeProblem>> {
+  const endpoint = await tx.webhooks.endpoint(id);
+  if (endpoint === undefined) return err('webhook_endpoint_not_found');
+  if (endpoint.status === 'disabled') return err('webhook_endpoint_disabled');
+  const nowMs = app.clock.nowNs() / 1_000_000n;
+  let scanned = 0;
+  let deliveries = 0;
+  let last = afterSequence;
+  while (scanned < replayEventsMax) {
+    const page = await tx.webhooks.outboxSince(sinceMs, {
+      afterSequence: last,
+      limit: Math.min(1_000, replayEventsMax - scanned),
+    });
+    if (page.length === 0)
+      return ok({ deliveries, hasMore: false, lastSequence: scanned === 0 ? null : last });
+    last = (page.at(-1) as (typeof page)[number]).sequence;
+    const again = deliveriesOf(page, [endpoint], nowMs);
+    await tx.webhooks.putDeliveries(again);
+    scanned += page.length;
+    deliveries += again.length;
+  }
+  return ok({ deliveries, hasMore: true, lastSequence: last });
+}

@@ -1,0 +1,59 @@
+/**
+ * When a webhook delivery is tried, and what an event looks like on the wire. A delivery is tried
+ * at once, then — after each failure (no answer, or an answer other than 2xx) — again after 5
+ * seconds, 5 minutes, 30 minutes, 2 hours, 5 hours, 10 hours and 10 hours: eight attempts over
+ * about 27½ hours, the schedule Standard Webhooks' reference senders use; after the eighth it has
+ * failed, and only a replay sends it again.
+ */
+
+/** The wait after the n-th failed attempt (index n − 1), in milliseconds. */
+export const webhookRetryDelaysMs: readonly bigint[] = [
+  5_000n,
+  300_000n,
+  1_800_000n,
+  7_200_000n,
+  18_000_000n,
+  36_000_000n,
+  36_000_000n,
+];
+
+export const webhookAttemptsMax = webhookRetryDelaysMs.length + 1;
+
+/** When to try again after `attempts` attempts have failed, the last at `failedAtMs`; null once they are all spent. */
+export function nextAttemptAtMs(attempts: number, failedAtMs: bigint): bigint | null {
+  const delay = webhookRetryDelaysMs[attempts - 1];
+  return delay === undefined ? null : failedAtMs + delay;
+}
+
+/** The facility events (docs/api.md, "Facility events"), as an endpoint subscribes to them. */
+export const facilityEventTypes: readonly string[] = [
+  'accepted',
+  'adjustment',
+  'collections_pause_set',
+  'collections_paused',
+  'collections_resume_set',
+  'collections_resumed',
+  'disbursed',
+  'disbursement_voided',
+  'draw_requested',
+  'draw_voided',
+  'drawn',
+  'fee_charged',
+  'instalment_charged',
+  'interest_charged',
+  'late_fee_charged',
+  'minimum_payment_near_breach',
+  'repayment',
+  'status_changed',
+  'swept',
+].map((type) => `facility.${type}`);
+
+/** An event type on the wire: a facility event's type in the `facility.` namespace. */
+export function facilityEventType(type: string): string {
+  return `facility.${type}`;
+}
+
+/** Whether an endpoint subscribed to `eventTypes` (none: every type) takes `type`. */
+export function subscribed(eventTypes: readonly string[], type: string): boolean {
+  return eventTypes.length === 0 || eventTypes.includes(type);
+}

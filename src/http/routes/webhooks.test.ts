@@ -1,0 +1,150 @@
+/**
+ * The webhook endpoints API over a real server and store: an operator registers an endpoint (its
+ * secret shown then only), lists and reads it, replays events into its deliveries and pages
+ * through them, and disables it; a bad URL or an unknown event type is a problem naming the field;
+ * another role is refused; an unknown endpoint is 404; a disabled one cannot be replayed.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest } from '../../../test/support/backends.ts';
+import { startTestServer, type TestServer } from '../../../test/support/http.ts';
+
+for (const backend of backendsUnderTest) {
+  describe(`webhook endpoints API on ${backend.name}`, { skip: backend.skip }, () => {
+    let api: TestServer;
+    let endpointId = '';
+    before(async () => {
+      api = await startTestServer(backend);
+    });
+    after(async () => api?.close());
+
+    it('registers an endpoint, with its secret in that answer only, and lists and reads it', async () => {
+      const created = await api.request('POST', '/v1/webhook_endpoints', {
+        body: {
+          url: 'https://platform.example/hooks/capstan',
+          events: ['facility.status_changed', 'facility.swept'],
+          description: 'collections team',
+        },
+      });
+      assert.equal(created.status, 200, created.text);
+      assert.match(created.json.secret, /^whsec_[A-Za-z0-9+/]{32}$/);
+      assert.match(created.json.id, /^whe_/);
+      const { secret: _, ...endpoint } = created.json;
+      assert.deepEqual(endpoint, {
+        object: 'webhook_endpoint',
+        id: created.json.id,
+        url: 'https://platform.example/hooks/capstan',
+        events: ['facility.status_changed', 'facility.swept'],
+        description: 'collections team',
+        status: 'enabled',
+        created_at: created.json.created_at,
+        updated_at: created.json.created_at,
+      });
+      endpointId = created.json.id;
+
+      const read = await api.request('GET', `/v1/webhook_endpoints/${endpointId}`);
+      assert.deepEqual(read.json, endpoint);
+      const list = await api.request('GET', '/v1/webhook_endpoints');
+      assert.deepEqual(list.json, {
+        object: 'list',
+        url: '/v1/webhook_endpoints',
+        data: [endpoint],
+        has_more: false,
+      });
+    });
+
+    it('refuses a bad URL, an unknown event type, and any role but operator', async () => {
+      for (const url of ['ftp://platform.example/x', 'not a url', 'https://user:pw@platform.example/']) {
+        const bad = await api.request('POST', '/v1/webhook_endpoints', { body: { url } });
+        assert.equal(bad.status, 400, url);
+        assert.deepEqual([bad.json.code, bad.json.param], ['webhook_url_invalid', 'url']);
+      }
+      const unknown = await api.request('POST', '/v1/webhook_endpoints', {
+        body: { url: 'https://platform.example/', events: ['facility.swpet'] },
+      });
+      assert.deepEqual(
+        [unknown.status, unknown.json.code, unknown.json.param],
+        [400, 'webhook_event_type_unknown', 'events'],
+      );
+      assert.match(unknown.json.detail, /facility\.swpet is not an event type/);
+
+      const issued = await api.request('POST', '/v1/api_keys', {
+        body: { role: 'financier', object_id: 'fin_a' },
+      });
+      const refused = await api.request('GET', '/v1/webhook_endpoints', { key: issued.json.secret });
+      assert.deepEqual([refused.status, refused.json.code], [403, 'role_not_allowed']);
+      const missing = await api.request('GET', '/v1/webhook_endpoints/whe_nothere');
+      assert.deepEqual([missing.status, missing.json.code], [404, 'webhook_endpoint_not_found']);
+    });
+
+    it('replays the events it takes into its deliveries, paged newest first', async () => {
+      const at = api.app.clock.nowNs() / 1_000_000n;
+      await api.harness.store.write((tx) =>
+        tx.financing.appendFacilityEvents(
+          ['swept', 'late_fee_charged', 'swept', 'status_changed'].map((type, index) => ({
+            facilityId: 'fac_hooked',
+            sequence: index + 1,
+            day: 20_600,
+            type,
+            detailJson: '{}',
+            atMs: at,
+          })),
+        ),
+      );
+      const replayed = await api.request('POST', `/v1/webhook_endpoints/${endpointId}/replay`, {
+        body: { since: new Date(Number(at)).toISOString() },
+      });
+      assert.equal(replayed.status, 200, replayed.text);
+      // The late fee is not a type it takes.
+      assert.deepEqual(replayed.json, {
+        object: 'webhook_replay',
+        endpoint_id: endpointId,
+        deliveries: 3,
+        has_more: false,
+        last_sequence: replayed.json.last_sequence,
+      });
+
+      const page = await api.request('GET', `/v1/webhook_endpoints/${endpointId}/deliveries?limit=2`);
+      assert.equal(page.status, 200, page.text);
+      assert.deepEqual(
+        page.json.data.map((d: { id: string; event_type: string; status: string; attempts: number }) => [
+          d.id,
+          d.event_type,
+          d.status,
+          d.attempts,
+        ]),
+        [
+          ['fac_hooked:4', 'facility.status_changed', 'pending', 0],
+          ['fac_hooked:3', 'facility.swept', 'pending', 0],
+        ],
+      );
+      assert.equal(page.json.has_more, true);
+      const rest = await api.request(
+        'GET',
+        `/v1/webhook_endpoints/${endpointId}/deliveries?limit=2&starting_after=${page.json.data[1].sequence}`,
+      );
+      assert.deepEqual(
+        rest.json.data.map((d: { id: string }) => d.id),
+        ['fac_hooked:1'],
+      );
+      assert.equal(rest.json.has_more, false);
+      const delivered = await api.request(
+        'GET',
+        `/v1/webhook_endpoints/${endpointId}/deliveries?status=delivered`,
+      );
+      assert.deepEqual(delivered.json.data, []);
+    });
+
+    it('disables an endpoint, which then cannot be replayed', async () => {
+      const disabled = await api.request('DELETE', `/v1/webhook_endpoints/${endpointId}`);
+      assert.equal(disabled.status, 200);
+      assert.equal(disabled.json.status, 'disabled');
+      const again = await api.request('DELETE', `/v1/webhook_endpoints/${endpointId}`);
+      assert.equal(again.json.status, 'disabled');
+      const replay = await api.request('POST', `/v1/webhook_endpoints/${endpointId}/replay`, {
+        body: { since: '2026-01-01T00:00:00Z' },
+      });
+      assert.deepEqual([replay.status, replay.json.code], [409, 'webhook_endpoint_disabled']);
+    });
+  });
+}

@@ -1,0 +1,275 @@
+/**
+ * Webhook endpoints (operators): register one (its signing secret shown in that response only),
+ * list and read them, disable one, see its deliveries, and replay the events since a moment. The
+ * use cases are in src/app/webhooks/endpoints.ts; delivery in src/app/webhooks/dispatch.ts.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../app/app-context.ts';
+import type { WebhookDeliveryRow, WebhookEndpointRow } from '../../app/ports.ts';
+import { createEndpoint, disableEndpoint, replayEndpoint } from '../../app/webhooks/endpoints.ts';
+import { facilityEventTypes, webhookAttemptsMax } from '../../domain/webhooks/delivery.ts';
+import {
+  access,
+  jsonReply,
+  ListQuery,
+  listEnvelope,
+  listQuery,
+  listSchema,
+  ProblemSchema,
+  problemReply,
+  send,
+  write,
+} from '../plumbing.ts';
+import { ProblemError } from '../problem.ts';
+import { isoFromMs } from '../views.ts';
+
+const Endpoint = Type.Object({
+  object: Type.Literal('webhook_endpoint'),
+  id: Type.String(),
+  url: Type.String(),
+  events: Type.Array(Type.String(), { description: 'the event types sent to it; empty for all' }),
+  description: Type.String(),
+  status: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')]),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+
+const Delivery = Type.Object({
+  object: Type.Literal('webhook_delivery'),
+  id: Type.String({ description: 'the message id: webhook-id on every attempt' }),
+  sequence: Type.String({ description: 'the event’s place in the outbox, for paging' }),
+  event_type: Type.String(),
+  facility_id: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
+  attempts: Type.Integer(),
+  next_attempt_at: Type.Union([Type.String(), Type.Null()]),
+  last_attempt_at: Type.Union([Type.String(), Type.Null()]),
+  last_response_status: Type.Union([Type.Integer(), Type.Null()]),
+  last_error: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.String(),
+});
+
+const CreateBody = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 2_048, description: 'http or https' }),
+    events: Type.Optional(
+      Type.Array(Type.String({ maxLength: 64 }), {
+        maxItems: facilityEventTypes.length,
+        description: 'event types to send (absent or empty: all)',
+      }),
+    ),
+    description: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+const ReplayBody = Type.Object(
+  {
+    since: Type.String({ format: 'date-time', description: 'events recorded at or after this instant' }),
+    starting_after: Type.Optional(
+      Type.String({ pattern: '^[0-9]{1,19}$', description: 'a previous replay’s last_sequence, to go on' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+function endpointView(endpoint: WebhookEndpointRow) {
+  return {
+    object: 'webhook_endpoint',
+    id: endpoint.id,
+    url: endpoint.url,
+    events: endpoint.eventTypes,
+    description: endpoint.description,
+    status: endpoint.status,
+    created_at: isoFromMs(endpoint.createdAtMs),
+    updated_at: isoFromMs(endpoint.updatedAtMs),
+  };
+}
+
+const instant = (ms: bigint | null) => (ms === null ? null : isoFromMs(ms));
+
+function deliveryView(delivery: WebhookDeliveryRow) {
+  return {
+    object: 'webhook_delivery',
+    id: `${delivery.facilityId}:${delivery.eventSequence}`,
+    sequence: String(delivery.outboxSequence),
+    event_type: delivery.eventType,
+    facility_id: delivery.facilityId,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    next_attempt_at: delivery.status === 'pending' ? instant(delivery.nextAttemptAtMs) : null,
+    last_attempt_at: instant(delivery.lastAttemptAtMs),
+    last_response_status: delivery.lastResponseStatus,
+    last_error: delivery.lastError,
+    created_at: isoFromMs(delivery.createdAtMs),
+  };
+}
+
+const signing =
+  'Each event is POSTed as JSON `{"type", "timestamp", "data"}` with the Standard Webhooks headers `webhook-id` (the event’s id, the same on every attempt and replay), `webhook-timestamp` and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body` keyed by the secret’s bytes): verify it with any Standard Webhooks library.';
+
+export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
+  return async (server) => {
+    const endpointOf = async (id: string) => {
+      const endpoint = await app.store.read((tx) => tx.webhooks.endpoint(id));
+      if (endpoint === undefined)
+        throw new ProblemError('webhook_endpoint_not_found', `no webhook endpoint ${id}`);
+      return endpoint;
+    };
+
+    server.post(
+      '/v1/webhook_endpoints',
+      access(['operator'], {
+        summary: 'Register a webhook endpoint',
+        description: `Facility events are sent to \`url\` from now on — every type, or those in \`events\` (${facilityEventTypes.join(', ')}). The signing \`secret\` (\`whsec_…\`) is in this response only. ${signing} A 2xx answer within 10 seconds delivers an event; otherwise it is tried again after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (${webhookAttemptsMax} attempts), then marked failed.`,
+        tags: ['webhooks'],
+        body: CreateBody,
+        response: {
+          200: Type.Intersect([Endpoint, Type.Object({ secret: Type.String() })]),
+          400: ProblemSchema,
+        },
+      }),
+      async (request, reply) =>
+        write(app, request, reply, async (tx) => {
+          const created = await createEndpoint(tx, app, {
+            url: request.body.url,
+            eventTypes: request.body.events ?? [],
+            description: request.body.description ?? '',
+          });
+          if (!created.ok)
+            return problemReply(
+              request,
+              created.code,
+              created.detail ?? created.code,
+              created.code === 'webhook_url_invalid' ? 'url' : 'events',
+            );
+          return jsonReply(200, { ...endpointView(created.value), secret: created.value.secret });
+        }),
+    );
+
+    server.get(
+      '/v1/webhook_endpoints',
+      access(['operator'], {
+        summary: 'List webhook endpoints',
+        tags: ['webhooks'],
+        querystring: ListQuery,
+        response: { 200: listSchema(Endpoint) },
+      }),
+      async (request, reply) => {
+        const { limit, starting_after: after } = request.query;
+        const rows = await app.store.read((tx) =>
+          tx.webhooks.endpoints(after === undefined ? { limit: limit + 1 } : { after, limit: limit + 1 }),
+        );
+        const body = listEnvelope(request.url, rows.slice(0, limit).map(endpointView), rows.length > limit);
+        return send(reply, jsonReply(200, body));
+      },
+    );
+
+    server.get(
+      '/v1/webhook_endpoints/:id',
+      access(['operator'], {
+        summary: 'Retrieve a webhook endpoint',
+        tags: ['webhooks'],
+        params: IdParams,
+        response: { 200: Endpoint, 404: ProblemSchema },
+      }),
+      async (request, reply) =>
+        send(reply, jsonReply(200, endpointView(await endpointOf(request.params.id)))),
+    );
+
+    server.delete(
+      '/v1/webhook_endpoints/:id',
+      access(['operator'], {
+        summary: 'Disable a webhook endpoint',
+        description:
+          'Nothing more is sent to it; deliveries still pending fail unsent. Disabling a disabled endpoint answers it again.',
+        tags: ['webhooks'],
+        params: IdParams,
+        response: { 200: Endpoint, 404: ProblemSchema },
+      }),
+      async (request, reply) => {
+        const result = await app.store.write((tx) => disableEndpoint(tx, app, request.params.id));
+        if (!result.ok)
+          return send(reply, problemReply(request, result.code, `no webhook endpoint ${request.params.id}`));
+        return send(reply, jsonReply(200, endpointView(result.value)));
+      },
+    );
+
+    server.get(
+      '/v1/webhook_endpoints/:id/deliveries',
+      access(['operator'], {
+        summary: "An endpoint's deliveries, newest event first",
+        description:
+          'Each event sent (or to be sent) to the endpoint: its status, attempts, the last answer or error and when it is tried next. `starting_after` is the `sequence` of the previous page’s last delivery; `status` filters.',
+        tags: ['webhooks'],
+        params: IdParams,
+        querystring: listQuery({
+          status: Type.Optional(
+            Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
+          ),
+        }),
+        response: { 200: listSchema(Delivery), 400: ProblemSchema, 404: ProblemSchema },
+      }),
+      async (request, reply) => {
+        const endpoint = await endpointOf(request.params.id);
+        const { limit, starting_after: after, status } = request.query;
+        if (after !== undefined && !/^[0-9]{1,19}$/.test(after))
+          throw new ProblemError(
+            'parameter_invalid',
+            'starting_after is a delivery’s sequence',
+            'starting_after',
+          );
+        const rows = await app.store.read((tx) =>
+          tx.webhooks.deliveries(endpoint.id, {
+            limit: limit + 1,
+            ...(after === undefined ? {} : { beforeSequence: BigInt(after) }),
+            ...(status === undefined ? {} : { status }),
+          }),
+        );
+        const body = listEnvelope(request.url, rows.slice(0, limit).map(deliveryView), rows.length > limit);
+        return send(reply, jsonReply(200, body));
+      },
+    );
+
+    server.post(
+      '/v1/webhook_endpoints/:id/replay',
+      access(['operator'], {
+        summary: 'Send the events since a moment again',
+        description:
+          'Every event recorded at or after `since` that the endpoint takes is delivered again, due at once, whatever became of it before (same id: a receiver that kept it can drop it). At most 10,000 events are looked at per call: when `has_more`, call again with `starting_after` set to the answer’s `last_sequence`.',
+        tags: ['webhooks'],
+        params: IdParams,
+        body: ReplayBody,
+        response: {
+          200: Type.Object({
+            object: Type.Literal('webhook_replay'),
+            endpoint_id: Type.String(),
+            deliveries: Type.Integer(),
+            has_more: Type.Boolean(),
+            last_sequence: Type.Union([Type.String(), Type.Null()]),
+          }),
+          400: ProblemSchema,
+          404: ProblemSchema,
+          409: ProblemSchema,
+        },
+      }),
+      async (request, reply) =>
+        write(app, request, reply, async (tx) => {
+          const since = BigInt(Date.parse(request.body.since));
+          const after = BigInt(request.body.starting_after ?? '0');
+          const replayed = await replayEndpoint(tx, app, request.params.id, since, after);
+          if (!replayed.ok) return problemReply(request, replayed.code, replayed.detail ?? replayed.code);
+          return jsonReply(200, {
+            object: 'webhook_replay',
+            endpoint_id: request.params.id,
+            deliveries: replayed.value.deliveries,
+            has_more: replayed.value.hasMore,
+            last_sequence: replayed.value.lastSequence === null ? null : String(replayed.value.lastSequence),
+          });
+        }),
+    );
+  };
+}

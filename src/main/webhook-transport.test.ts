@@ -1,0 +1,88 @@
+/**
+ * Signing as Standard Webhooks specifies it, checked against the specification's own example (the
+ * reference libraries' "sign function works" test), and a message sent to a real HTTP server on
+ * loopback: its headers verify, an error status is answered as one, and a server that does not
+ * answer in time is an error, not a hang.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import { httpWebhookTransport, webhookSignature } from './webhook-transport.ts';
+
+describe('webhook signatures', () => {
+  it('match the Standard Webhooks reference example', () => {
+    assert.equal(
+      webhookSignature(
+        'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        'msg_p5jXN8AQM9LWM0D4loKWxJek',
+        1614265330n,
+        '{"test": 2432232314}',
+      ),
+      'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+    );
+  });
+});
+
+describe('sending a webhook over HTTP', () => {
+  it('POSTs the body with the three headers, and answers the status', async (t) => {
+    const received: { headers: IncomingMessage['headers']; body: string }[] = [];
+    let status = 204;
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        received.push({ headers: request.headers, body });
+        response.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => server.close());
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+    const transport = httpWebhookTransport('capstan-test');
+    const endpoint = { url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
+    const message = { id: 'fac_1:1', type: 'facility.swept', body: '{"type":"facility.swept"}' };
+
+    assert.deepEqual(await transport.send(endpoint, message, 1_614_265_330_123n), { status: 204 });
+    const [first] = received;
+    assert.ok(first);
+    assert.equal(first.body, message.body);
+    assert.equal(first.headers['content-type'], 'application/json');
+    assert.equal(first.headers['webhook-id'], 'fac_1:1');
+    assert.equal(first.headers['webhook-timestamp'], '1614265330');
+    assert.equal(
+      first.headers['webhook-signature'],
+      webhookSignature(endpoint.secret, 'fac_1:1', 1614265330n, message.body),
+    );
+
+    status = 503;
+    assert.deepEqual(await transport.send(endpoint, message, 1_614_265_331_000n), { status: 503 });
+  });
+
+  it('gives up on a server that does not answer in time, and on one that is not there', async (t) => {
+    const server = createServer(() => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const slow = await httpWebhookTransport('capstan-test', 200).send(
+      { url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+      { id: 'fac_1:1', type: 'facility.swept', body: '{}' },
+      0n,
+    );
+    assert.ok('error' in slow && /timeout|abort/i.test(slow.error), JSON.stringify(slow));
+
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const gone = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const refused = await httpWebhookTransport('capstan-test').send(
+      { url: gone, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+      { id: 'fac_1:1', type: 'facility.swept', body: '{}' },
+      0n,
+    );
+    assert.ok('error' in refused && refused.error.includes('ECONNREFUSED'), JSON.stringify(refused));
+  });
+});
