@@ -8,9 +8,12 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { webhookSignature } from '../../src/main/webhook-transport.ts';
 
 const bin = new URL('../../bin/capstan.js', import.meta.url).pathname;
 const env = { ...process.env, CAPSTAN_LOG_LEVEL: 'warn', DATABASE_URL: '', CAPSTAN_OPERATOR_KEY: '' };
@@ -49,6 +52,59 @@ function row(stdout: string, currencyHeader: string, label: string): string[] {
 
 const amount = (cell: string | undefined) => Number((cell ?? '').replaceAll(',', ''));
 
+/**
+ * A receiver on loopback registered as a webhook endpoint for disbursements on the demo's server,
+ * the demo's events replayed to it; answers what it was sent once the server has delivered them all
+ * (waiting up to 20 s), and how many the server lists as delivered.
+ */
+async function webhooksFrom(url: string, key: string) {
+  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  const receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  try {
+    // biome-ignore lint/suspicious/noExplicitAny: the test reads the API's JSON.
+    const call = async (method: string, path: string, body?: unknown): Promise<any> => {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      assert.equal(response.status, 200, `${method} ${path}`);
+      return response.json();
+    };
+    const port = (receiver.address() as AddressInfo).port;
+    const endpoint = await call('POST', '/v1/webhook_endpoints', {
+      url: `http://127.0.0.1:${port}/hooks`,
+      events: ['facility.disbursed'],
+    });
+    const replay = await call('POST', `/v1/webhook_endpoints/${endpoint.id}/replay`, {
+      since: '2000-01-01T00:00:00Z',
+    });
+    assert.ok(replay.deliveries > 0 && replay.has_more === false, JSON.stringify(replay));
+    for (let waited = 0; received.length < replay.deliveries && waited < 20_000; waited += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(received.length, replay.deliveries, 'every replayed disbursement delivered');
+    const listed = await call(
+      'GET',
+      `/v1/webhook_endpoints/${endpoint.id}/deliveries?status=delivered&limit=100`,
+    );
+    return {
+      received,
+      secret: endpoint.secret as string,
+      deliveredListed: Math.min(listed.data.length, 100),
+    };
+  } finally {
+    receiver.close();
+  }
+}
+
 describe('capstan demo', () => {
   let dir: string;
   let dataDir: string;
@@ -56,6 +112,7 @@ describe('capstan demo', () => {
   let url = '';
   let key = '';
   let exitCode: number | null = null;
+  let hooked: Awaited<ReturnType<typeof webhooksFrom>> | undefined;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'capstan-demo-'));
@@ -70,6 +127,7 @@ describe('capstan demo', () => {
       headers: { authorization: `Bearer ${key}` },
     });
     assert.equal(balance.status, 200, 'the printed key opens the API');
+    hooked = await webhooksFrom(url, key);
     demo.child.removeAllListeners('exit');
     const exited = new Promise<number | null>((resolve) => demo.child.once('exit', resolve));
     demo.child.kill('SIGINT');
@@ -94,6 +152,26 @@ describe('capstan demo', () => {
     assert.ok(amount(row(output, usd, 'advance')[2]) > 0, 'advances were originated');
     assert.match(output, /yield: fee and interest income/);
     assert.match(output, /time: [0-9.]+ s in all/);
+  });
+
+  it('sends its events to a webhook endpoint registered on it, signed, once they are replayed', () => {
+    assert.ok(hooked);
+    assert.ok(hooked.received.length > 0, 'the server delivered the replayed events');
+    for (const message of hooked.received) {
+      assert.equal(
+        message.headers['webhook-signature'],
+        webhookSignature(
+          hooked.secret,
+          String(message.headers['webhook-id']),
+          BigInt(String(message.headers['webhook-timestamp'])),
+          message.body,
+        ),
+      );
+      const body = JSON.parse(message.body);
+      assert.equal(body.type, 'facility.disbursed');
+      assert.equal(body.data.id, message.headers['webhook-id']);
+    }
+    assert.equal(hooked.deliveredListed, hooked.received.length);
   });
 
   it('serves until Ctrl-C, and leaves books that verify', () => {
