@@ -578,7 +578,11 @@ export interface WebhookReader {
   /** An endpoint's deliveries, newest event first, before `beforeSequence`; of one status if given. */
   deliveries(
     endpointId: string,
-    page: { readonly beforeSequence?: bigint; readonly status?: WebhookDeliveryStatus; readonly limit: number },
+    page: {
+      readonly beforeSequence?: bigint;
+      readonly status?: WebhookDeliveryStatus;
+      readonly limit: number;
+    },
   ): Promise<WebhookDeliveryRow[]>;
 }
 
@@ -588,10 +592,15 @@ export interface WebhookRepository extends WebhookReader {
   /** The oldest events not yet fanned out, with their types. */
   pendingOutbox(limit: number): Promise<OutboxEventRow[]>;
   /** Outbox events of the facility events recorded at or after `sinceMs` (a replay), oldest first. */
-  outboxSince(sinceMs: bigint, page: { readonly afterSequence: bigint; readonly limit: number }): Promise<OutboxEventRow[]>;
+  outboxSince(
+    sinceMs: bigint,
+    page: { readonly afterSequence: bigint; readonly limit: number },
+  ): Promise<OutboxEventRow[]>;
   markFannedOut(sequences: readonly bigint[]): Promise<void>;
-  /** Creates each delivery; one already there for its endpoint and event is set pending again, due at once. */
-  putDeliveries(deliveries: readonly WebhookDeliveryRow[]): Promise<void>;
+  /** Creates each delivery unless its endpoint already has one for its event (a fan-out repeated). */
+  insertDeliveries(deliveries: readonly WebhookDeliveryRow[]): Promise<void>;
+  /** Creates each delivery, or sets the one there pending again with no attempts, due as given (a replay). */
+  requeueDeliveries(deliveries: readonly WebhookDeliveryRow[]): Promise<void>;
   /** Pending deliveries due by `nowMs`, soonest first. */
   dueDeliveries(nowMs: bigint, limit: number): Promise<WebhookDeliveryRow[]>;
   /**

@@ -146,7 +146,15 @@ export class KyselyWebhooks implements WebhookRepository {
         .execute();
   }
 
-  async putDeliveries(deliveries: readonly WebhookDeliveryRow[]): Promise<void> {
+  async insertDeliveries(deliveries: readonly WebhookDeliveryRow[]): Promise<void> {
+    await this.writeDeliveries(deliveries, false);
+  }
+
+  async requeueDeliveries(deliveries: readonly WebhookDeliveryRow[]): Promise<void> {
+    await this.writeDeliveries(deliveries, true);
+  }
+
+  private async writeDeliveries(deliveries: readonly WebhookDeliveryRow[], requeue: boolean): Promise<void> {
     for (let start = 0; start < deliveries.length; start += insertChunk) {
       await this.db
         .insertInto('webhook_deliveries')
@@ -166,13 +174,16 @@ export class KyselyWebhooks implements WebhookRepository {
             created_at_ms: d.createdAtMs,
           })),
         )
-        .onConflict((conflict) =>
-          conflict.columns(['endpoint_id', 'outbox_sequence']).doUpdateSet({
-            status: 'pending',
-            attempts: 0,
-            next_attempt_at_ms: sql<bigint>`excluded.next_attempt_at_ms`,
-          }),
-        )
+        .onConflict((conflict) => {
+          const key = conflict.columns(['endpoint_id', 'outbox_sequence']);
+          return requeue
+            ? key.doUpdateSet({
+                status: 'pending',
+                attempts: 0,
+                next_attempt_at_ms: sql<bigint>`excluded.next_attempt_at_ms`,
+              })
+            : key.doNothing();
+        })
         .execute();
     }
   }

@@ -507,7 +507,9 @@ const webhooks: Migration = {
       .addColumn('event_sequence', 'integer', (c) => c.notNull())
       .addColumn('fanned_out', 'integer', (c) => c.notNull())
       .execute();
-    await sql`create index outbox_events_pending on outbox_events (sequence) where fanned_out = 0`.execute(db);
+    await sql`create index outbox_events_pending on outbox_events (sequence) where fanned_out = 0`.execute(
+      db,
+    );
 
     await db.schema
       .createTable('webhook_deliveries')

@@ -130,6 +130,12 @@ for (const backend of backendsUnderTest) {
         ['delivered', 1, 200, null],
       );
       assert.deepEqual(await deliveries(statusOnly.value.id), [], 'not a type it asked for');
+
+      // A fan-out of the same event again (a second dispatcher that read it too) changes nothing.
+      await book.harness.store.write((tx) =>
+        tx.webhooks.insertDeliveries([{ ...delivery, status: 'pending', attempts: 0, nextAttemptAtMs: 0n }]),
+      );
+      assert.deepEqual(await deliveries(all.id), [delivery]);
     });
 
     it('tries a failed delivery again on the schedule, with the same id, until it is delivered', async () => {

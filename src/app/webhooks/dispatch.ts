@@ -111,7 +111,8 @@ export async function fanOutEvents(app: AppContext): Promise<number> {
       if (events.length === 0) return 0;
       const nowMs = app.clock.nowNs() / 1_000_000n;
       const endpoints = await enabledEndpoints(tx);
-      await tx.webhooks.putDeliveries(
+      // A fan-out repeated (two dispatchers on the same events) leaves a delivery as it is.
+      await tx.webhooks.insertDeliveries(
         events.flatMap((event) =>
           deliveriesOf(
             [event],
@@ -155,7 +156,9 @@ async function claimDue(app: AppContext, render: FacilityEventRenderer, limit: n
         await tx.webhooks.updateDelivery(delivery, {
           ...delivery,
           status: 'failed',
-          lastError: endpoint?.status === 'disabled' ? 'endpoint disabled' : 'event not found',
+          nextAttemptAtMs: null,
+          lastError:
+            endpoint?.status === 'enabled' ? 'the facility or its event is not found' : 'endpoint disabled',
         });
         continue;
       }

@@ -119,7 +119,7 @@ export async function replayEndpoint(
       return ok({ deliveries, hasMore: false, lastSequence: scanned === 0 ? null : last });
     last = (page.at(-1) as (typeof page)[number]).sequence;
     const again = deliveriesOf(page, [endpoint], nowMs);
-    await tx.webhooks.putDeliveries(again);
+    await tx.webhooks.requeueDeliveries(again);
     scanned += page.length;
     deliveries += again.length;
   }

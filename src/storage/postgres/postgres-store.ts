@@ -11,13 +11,13 @@ import type { ReadTransaction, Store, WriteTransaction } from '../../app/ports.t
 import { AccountCache } from '../account-cache.ts';
 import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
 import { KyselyRisk } from '../kysely-risk.ts';
+import { KyselyWebhooks } from '../kysely-webhooks.ts';
 import { LedgerBuckets } from '../ledger-buckets.ts';
 import { applyMigrations, pendingMigrationNames } from '../migrator.ts';
 import type { Database } from '../schema.ts';
 import { PostgresFinancing } from './postgres-financing.ts';
 import { PostgresFeatures, PostgresInbox } from './postgres-ingest.ts';
 import { PostgresLedger } from './postgres-ledger.ts';
-import { KyselyWebhooks } from '../kysely-webhooks.ts';
 
 export const postgresPoolConnectionsMax = 10;
 export const writeAttemptsMax = 5;

@@ -12,6 +12,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { ReadTransaction, Store, WriteTransaction } from '../../app/ports.ts';
 import { AccountCache } from '../account-cache.ts';
 import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
+import { KyselyWebhooks } from '../kysely-webhooks.ts';
 import { LedgerBuckets } from '../ledger-buckets.ts';
 import { applyMigrations, pendingMigrationNames } from '../migrator.ts';
 import { Mutex } from '../mutex.ts';
@@ -21,7 +22,6 @@ import { SqliteFeatures, SqliteInbox } from './sqlite-ingest.ts';
 import { SqliteLedger } from './sqlite-ledger.ts';
 import { SqliteRisk } from './sqlite-risk.ts';
 import { preparedStatementCache } from './statement-cache.ts';
-import { KyselyWebhooks } from '../kysely-webhooks.ts';
 
 export const sqliteBusyTimeoutMs = 10_000;
 export const sqlitePageBytes = 16_384;
