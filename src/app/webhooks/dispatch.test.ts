@@ -4,7 +4,8 @@
  * registration on — signed as Standard Webhooks specifies, with the event's id — and only the types
  * it asked for; a failed attempt is tried again on the schedule and delivered with the same id; the
  * eighth failure marks it failed; a replay sends the events since a moment again; two dispatchers
- * at once send each delivery once; a disabled endpoint is sent nothing more.
+ * at once send each delivery once; an event that cannot be shown fails alone; a disabled endpoint
+ * is sent nothing more.
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -211,6 +212,37 @@ for (const backend of backendsUnderTest) {
         'facility.swept',
       ]);
       assert.ok((await deliveries(all.id)).every((d) => d.status === 'delivered'));
+    });
+
+    it('fails the delivery of an event it cannot show, and sends the ones behind it', async () => {
+      hooks.received.length = 0;
+      const atMs = book.app.clock.nowNs() / 1_000_000n;
+      await book.harness.store.write(async (tx) => {
+        const last = await tx.financing.lastFacilityEventSequence(book.facilityId);
+        await tx.financing.appendFacilityEvents([
+          {
+            facilityId: book.facilityId,
+            sequence: last + 1,
+            day,
+            type: 'adjustment',
+            detailJson: '{broken',
+            atMs,
+          },
+          {
+            facilityId: book.facilityId,
+            sequence: last + 2,
+            day,
+            type: 'adjustment',
+            detailJson: '{}',
+            atMs,
+          },
+        ]);
+      });
+      assert.deepEqual(await dispatch(), { fannedOut: 2, delivered: 1, retrying: 0, failed: 0 });
+      const [shown, broken] = await deliveries(all.id);
+      assert.deepEqual([shown?.status, broken?.status], ['delivered', 'failed']);
+      assert.match(broken?.lastError ?? '', /^the event cannot be shown: SyntaxError/);
+      assert.equal(hooks.received.length, 1);
     });
 
     it('sends a disabled endpoint nothing more', async () => {

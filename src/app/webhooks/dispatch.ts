@@ -151,15 +151,32 @@ async function claimDue(app: AppContext, render: FacilityEventRenderer, limit: n
         limit: 1,
       });
       const facility = await tx.financing.facility(delivery.facilityId);
-      // A disabled endpoint's deliveries are not sent: they fail, saying why.
-      if (endpoint?.status !== 'enabled' || event === undefined || facility === undefined) {
-        await tx.webhooks.updateDelivery(delivery, {
+      const unsendable = async (lastError: string) =>
+        tx.webhooks.updateDelivery(delivery, {
           ...delivery,
           status: 'failed',
           nextAttemptAtMs: null,
-          lastError:
-            endpoint?.status === 'enabled' ? 'the facility or its event is not found' : 'endpoint disabled',
+          lastError,
         });
+      // A disabled endpoint's deliveries are not sent: they fail, saying why.
+      if (endpoint?.status !== 'enabled') {
+        await unsendable('endpoint disabled');
+        continue;
+      }
+      if (event === undefined || facility === undefined) {
+        await unsendable('the facility or its event is not found');
+        continue;
+      }
+      // An event that cannot be shown fails its own delivery, not the round (nor the queue behind it).
+      let body: string;
+      try {
+        body = JSON.stringify({
+          type: delivery.eventType,
+          timestamp: new Date(Number(event.atMs)).toISOString(),
+          data: render(event, facility),
+        });
+      } catch (error) {
+        await unsendable(`the event cannot be shown: ${String(error)}`.slice(0, 500));
         continue;
       }
       const taken = await tx.webhooks.updateDelivery(delivery, {
@@ -167,15 +184,7 @@ async function claimDue(app: AppContext, render: FacilityEventRenderer, limit: n
         nextAttemptAtMs: leaseUntilMs,
       });
       if (!taken) continue;
-      const message = {
-        id: `${event.facilityId}:${event.sequence}`,
-        type: delivery.eventType,
-        body: JSON.stringify({
-          type: delivery.eventType,
-          timestamp: new Date(Number(event.atMs)).toISOString(),
-          data: render(event, facility),
-        }),
-      };
+      const message = { id: `${event.facilityId}:${event.sequence}`, type: delivery.eventType, body };
       claimed.push({
         delivery: { ...delivery, nextAttemptAtMs: leaseUntilMs },
         endpoint,
