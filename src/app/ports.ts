@@ -534,6 +534,9 @@ export interface WebhookEndpointRow {
   readonly url: string;
   /** `whsec_` and the signing key in base64 (Standard Webhooks). */
   readonly secret: string;
+  /** The secret before the last rotation, which still signs (beside `secret`) until it expires. */
+  readonly previousSecret: string | null;
+  readonly previousSecretExpiresAtMs: bigint | null;
   /** The event types delivered to it; empty for every type. */
   readonly eventTypes: readonly string[];
   readonly description: string;
@@ -588,7 +591,8 @@ export interface WebhookReader {
 
 export interface WebhookRepository extends WebhookReader {
   insertEndpoint(endpoint: WebhookEndpointRow): Promise<void>;
-  updateEndpointStatus(id: string, status: WebhookEndpointStatus, atMs: bigint): Promise<void>;
+  /** Writes the endpoint's status, secrets and `updatedAtMs` as given. */
+  updateEndpoint(endpoint: WebhookEndpointRow): Promise<void>;
   /** The oldest events not yet fanned out, with their types. */
   pendingOutbox(limit: number): Promise<OutboxEventRow[]>;
   /** Outbox events of the facility events recorded at or after `sinceMs` (a replay), oldest first. */

@@ -1,6 +1,6 @@
 /**
  * Request validation. Bodies are validated strictly — no type coercion, unknown fields rejected,
- * never silently dropped — while query strings and path parameters are text and are coerced to
+ * never silently dropped; a body may be left out only where every field is optional — while query strings and path parameters are text and are coerced to
  * the declared types. Every failure names the offending field as `param` in dotted form
  * (`transfers[0].amount`).
  */
@@ -28,8 +28,20 @@ function makeAjv(coerceTypes: boolean) {
 const bodyAjv = makeAjv(false);
 const textAjv = makeAjv(true);
 
+/**
+ * A body whose fields are all optional may be left out (`POST` with no body is the same as `{}`;
+ * the route reads `request.body?.…`); any other body is required and validated as declared.
+ */
 export function compileValidator({ schema, httpPart }: { schema: object; httpPart?: string }) {
-  return (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
+  if (httpPart !== 'body') return textAjv.compile(schema);
+  const validate = bodyAjv.compile(schema);
+  const shape = schema as { type?: unknown; required?: readonly unknown[] };
+  if (shape.type !== 'object' || (shape.required?.length ?? 0) > 0) return validate;
+  // Fastify hands over a request without a body as null.
+  const optional = (data: unknown) => data === null || data === undefined || validate(data);
+  // Fastify reads a failed validation's errors from the function, as Ajv leaves them on its own.
+  Object.defineProperty(optional, 'errors', { get: () => validate.errors });
+  return optional as typeof validate;
 }
 
 /** `/transfers/0/amount` → `transfers[0].amount` */

@@ -40,7 +40,8 @@ describe('sending a webhook over HTTP', () => {
     t.after(() => server.close());
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
     const transport = httpWebhookTransport('capstan-test');
-    const endpoint = { url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const endpoint = { url, secrets: [secret] };
     const message = { id: 'fac_1:1', type: 'facility.swept', body: '{"type":"facility.swept"}' };
 
     assert.deepEqual(await transport.send(endpoint, message, 1_614_265_330_123n), { status: 204 });
@@ -52,11 +53,19 @@ describe('sending a webhook over HTTP', () => {
     assert.equal(first.headers['webhook-timestamp'], '1614265330');
     assert.equal(
       first.headers['webhook-signature'],
-      webhookSignature(endpoint.secret, 'fac_1:1', 1614265330n, message.body),
+      webhookSignature(secret, 'fac_1:1', 1614265330n, message.body),
     );
 
     status = 503;
     assert.deepEqual(await transport.send(endpoint, message, 1_614_265_331_000n), { status: 503 });
+
+    // Two secrets (one rotated out, still signing): two signatures, space-separated, in that order.
+    const rotated = 'whsec_dGhpcyBpcyBhIHJvdGF0ZWQgc2VjcmV0IQ==';
+    await transport.send({ url, secrets: [rotated, secret] }, message, 1_614_265_332_000n);
+    assert.equal(
+      received.at(-1)?.headers['webhook-signature'],
+      [rotated, secret].map((s) => webhookSignature(s, 'fac_1:1', 1614265332n, message.body)).join(' '),
+    );
   });
 
   it('gives up on a server that does not answer in time, and on one that is not there', async (t) => {
@@ -68,7 +77,7 @@ describe('sending a webhook over HTTP', () => {
     });
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const slow = await httpWebhookTransport('capstan-test', 200).send(
-      { url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+      { url, secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] },
       { id: 'fac_1:1', type: 'facility.swept', body: '{}' },
       0n,
     );
@@ -79,7 +88,7 @@ describe('sending a webhook over HTTP', () => {
     const gone = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const refused = await httpWebhookTransport('capstan-test').send(
-      { url: gone, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+      { url: gone, secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] },
       { id: 'fac_1:1', type: 'facility.swept', body: '{}' },
       0n,
     );

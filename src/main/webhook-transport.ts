@@ -1,7 +1,8 @@
 /**
  * Webhooks on the wire (Standard Webhooks 1.0): a message is POSTed as JSON with `webhook-id`,
  * `webhook-timestamp` (Unix seconds) and `webhook-signature` — `v1,` and the base64 HMAC-SHA256,
- * keyed by the secret's bytes, of `<id>.<timestamp>.<body>`. A receiver verifies it with any
+ * keyed by the secret's bytes, of `<id>.<timestamp>.<body>` — one such signature per secret,
+ * space-separated, while a rotated-out secret still signs. A receiver verifies it with any
  * Standard Webhooks library. An answer must come within `webhookTimeoutMs`; redirects are not
  * followed (a delivery goes where the endpoint says, or fails).
  */
@@ -19,10 +20,10 @@ export function webhookSignature(secret: string, id: string, timestampSeconds: b
 
 export function httpWebhookTransport(userAgent: string, timeoutMs = webhookTimeoutMs): WebhookTransport {
   return {
-    async send(endpoint, message: WebhookMessage, sentAtMs: bigint): Promise<WebhookSendResult> {
+    async send(target, message: WebhookMessage, sentAtMs: bigint): Promise<WebhookSendResult> {
       const timestamp = sentAtMs / 1000n;
       try {
-        const response = await fetch(endpoint.url, {
+        const response = await fetch(target.url, {
           method: 'POST',
           redirect: 'manual',
           signal: AbortSignal.timeout(timeoutMs),
@@ -31,7 +32,10 @@ export function httpWebhookTransport(userAgent: string, timeoutMs = webhookTimeo
             'user-agent': userAgent,
             'webhook-id': message.id,
             'webhook-timestamp': String(timestamp),
-            'webhook-signature': webhookSignature(endpoint.secret, message.id, timestamp, message.body),
+            // One signature per secret, space-separated: a receiver accepts the message if any verifies.
+            'webhook-signature': target.secrets
+              .map((secret) => webhookSignature(secret, message.id, timestamp, message.body))
+              .join(' '),
           },
           body: message.body,
         });

@@ -20,6 +20,8 @@ function endpointFromRow(row: WebhookEndpointsTable): WebhookEndpointRow {
     id: row.id,
     url: row.url,
     secret: row.secret,
+    previousSecret: row.previous_secret,
+    previousSecretExpiresAtMs: nullable(row.previous_secret_expires_at_ms, toBigInt) as bigint | null,
     eventTypes: JSON.parse(row.event_types) as string[],
     description: row.description,
     status: row.status as WebhookEndpointStatus,
@@ -89,6 +91,8 @@ export class KyselyWebhooks implements WebhookRepository {
         id: endpoint.id,
         url: endpoint.url,
         secret: endpoint.secret,
+        previous_secret: endpoint.previousSecret,
+        previous_secret_expires_at_ms: endpoint.previousSecretExpiresAtMs,
         event_types: JSON.stringify(endpoint.eventTypes),
         description: endpoint.description,
         status: endpoint.status,
@@ -98,11 +102,17 @@ export class KyselyWebhooks implements WebhookRepository {
       .execute();
   }
 
-  async updateEndpointStatus(id: string, status: WebhookEndpointStatus, atMs: bigint): Promise<void> {
+  async updateEndpoint(endpoint: WebhookEndpointRow): Promise<void> {
     await this.db
       .updateTable('webhook_endpoints')
-      .set({ status, updated_at_ms: atMs })
-      .where('id', '=', id)
+      .set({
+        status: endpoint.status,
+        secret: endpoint.secret,
+        previous_secret: endpoint.previousSecret,
+        previous_secret_expires_at_ms: endpoint.previousSecretExpiresAtMs,
+        updated_at_ms: endpoint.updatedAtMs,
+      })
+      .where('id', '=', endpoint.id)
       .execute();
   }
 

@@ -533,6 +533,18 @@ const webhooks: Migration = {
   },
 };
 
+/** A webhook endpoint's secret rotated: the previous one still signs, beside the new, until it expires. */
+const webhookSecretRotation: Migration = {
+  name: '0008_webhook_secret_rotation',
+  async up(db) {
+    await db.schema.alterTable('webhook_endpoints').addColumn('previous_secret', 'text').execute();
+    await db.schema
+      .alterTable('webhook_endpoints')
+      .addColumn('previous_secret_expires_at_ms', 'bigint')
+      .execute();
+  },
+};
+
 export const migrations: readonly Migration[] = [
   ledger,
   apiKeys,
@@ -541,4 +553,5 @@ export const migrations: readonly Migration[] = [
   financing,
   offerExpiry,
   webhooks,
+  webhookSecretRotation,
 ];

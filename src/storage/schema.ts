@@ -266,6 +266,8 @@ export interface WebhookEndpointsTable {
   secret: string;
   /** JSON array of event types; empty for every type. */
   event_types: string;
+  previous_secret: string | null;
+  previous_secret_expires_at_ms: bigint | null;
   description: string;
   status: string;
   created_at_ms: bigint;

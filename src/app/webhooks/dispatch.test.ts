@@ -4,8 +4,8 @@
  * registration on — signed as Standard Webhooks specifies, with the event's id — and only the types
  * it asked for; a failed attempt is tried again on the schedule and delivered with the same id; the
  * eighth failure marks it failed; a replay sends the events since a moment again; two dispatchers
- * at once send each delivery once; an event that cannot be shown fails alone; a disabled endpoint
- * is sent nothing more.
+ * at once send each delivery once; an event that cannot be shown fails alone; a rotated-out secret
+ * signs beside the new one until it expires; a disabled endpoint is sent nothing more.
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -20,7 +20,7 @@ import { httpWebhookTransport, webhookSignature } from '../../main/webhook-trans
 import { sweepSettlement } from '../financing/sweep.ts';
 import type { WebhookDeliveryRow } from '../ports.ts';
 import { deliverDue, dispatchWebhooks } from './dispatch.ts';
-import { createEndpoint, disableEndpoint, replayEndpoint } from './endpoints.ts';
+import { createEndpoint, disableEndpoint, replayEndpoint, rotateEndpointSecret } from './endpoints.ts';
 
 interface Received {
   readonly path: string;
@@ -243,6 +243,35 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual([shown?.status, broken?.status], ['delivered', 'failed']);
       assert.match(broken?.lastError ?? '', /^the event cannot be shown: SyntaxError/);
       assert.equal(hooks.received.length, 1);
+    });
+
+    it('signs with the previous secret too, beside the new one, until it expires', async () => {
+      hooks.received.length = 0;
+      const rotated = await book.harness.store.write((tx) => rotateEndpointSecret(tx, book.app, all.id, 1));
+      assert.ok(rotated.ok);
+      const signaturesOf = (message: Received) => String(message.headers['webhook-signature']).split(' ');
+      const signedWith = (message: Received, secret: string) =>
+        webhookSignature(
+          secret,
+          String(message.headers['webhook-id']),
+          BigInt(String(message.headers['webhook-timestamp'])),
+          message.body,
+        );
+      await payout('hook stl_5');
+      await dispatch();
+      const [both] = hooks.received;
+      assert.ok(both);
+      assert.deepEqual(signaturesOf(both), [
+        signedWith(both, rotated.value.secret),
+        signedWith(both, all.secret),
+      ]);
+      // An hour on, the previous secret signs no more.
+      clock().advanceSeconds(3_600);
+      await payout('hook stl_6');
+      await dispatch();
+      const [, one] = hooks.received;
+      assert.ok(one);
+      assert.deepEqual(signaturesOf(one), [signedWith(one, rotated.value.secret)]);
     });
 
     it('sends a disabled endpoint nothing more', async () => {

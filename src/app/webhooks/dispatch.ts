@@ -36,13 +36,25 @@ export interface WebhookMessage {
 
 export type WebhookSendResult = { readonly status: number } | { readonly error: string };
 
-/** The outside world's side: sign and POST one message to one endpoint (a real HTTP client in production). */
+/**
+ * The outside world's side: POST one message to one URL, signed with each of `secrets` (a real
+ * HTTP client in production).
+ */
 export interface WebhookTransport {
   send(
-    endpoint: Pick<WebhookEndpointRow, 'url' | 'secret'>,
+    target: { readonly url: string; readonly secrets: readonly string[] },
     message: WebhookMessage,
     sentAtMs: bigint,
   ): Promise<WebhookSendResult>;
+}
+
+/** The secrets a message sent at `atMs` is signed with: the endpoint's, and the previous one until it expires. */
+export function signingSecrets(endpoint: WebhookEndpointRow, atMs: bigint): string[] {
+  const previous = endpoint.previousSecret;
+  const until = endpoint.previousSecretExpiresAtMs;
+  return previous !== null && until !== null && atMs < until
+    ? [endpoint.secret, previous]
+    : [endpoint.secret];
 }
 
 /** The event as the API shows it (src/http/views-financing.ts): the message's `data`. */
@@ -207,8 +219,9 @@ export async function deliverDue(
   const sent = await Promise.all(
     claimed.map(async (c) => {
       const sentAtMs = app.clock.nowNs() / 1_000_000n;
+      const target = { url: c.endpoint.url, secrets: signingSecrets(c.endpoint, sentAtMs) };
       const result = await transport
-        .send(c.endpoint, c.message, sentAtMs)
+        .send(target, c.message, sentAtMs)
         .catch((error: unknown): WebhookSendResult => ({ error: String(error) }));
       return { ...c, result, sentAtMs };
     }),

@@ -1,8 +1,8 @@
 /**
  * Webhook endpoints, as an operator manages them: registered with a URL and the event types wanted
- * (none: all of them) and given a signing secret; disabled when no longer wanted (their pending
- * deliveries are not sent); and replayed — every event recorded since a moment delivered again,
- * with its original id.
+ * (none: all of them) and given a signing secret; its secret rotated (the previous one signing
+ * beside it for a while); disabled when no longer wanted (their pending deliveries are not sent);
+ * and replayed — every event recorded since a moment delivered again, with its original id.
  */
 import { err, ok, type Result } from '../../domain/result.ts';
 import { facilityEventTypes } from '../../domain/webhooks/delivery.ts';
@@ -35,6 +35,11 @@ function urlProblem(text: string): string | null {
   return null;
 }
 
+/** A new signing secret: `whsec_` and standard base64, as Standard Webhooks writes them (24 bytes: no padding). */
+function newSecret(app: AppContext): string {
+  return `whsec_${app.entropy.secret(webhookSecretBytes).replaceAll('-', '+').replaceAll('_', '/')}`;
+}
+
 export async function createEndpoint(
   tx: WriteTransaction,
   app: AppContext,
@@ -49,12 +54,12 @@ export async function createEndpoint(
       `${unknown} is not an event type (${facilityEventTypes.join(', ')})`,
     );
   const nowMs = app.clock.nowNs() / 1_000_000n;
-  // Standard Webhooks secrets are `whsec_` and standard base64 (24 bytes: no padding).
-  const key = app.entropy.secret(webhookSecretBytes).replaceAll('-', '+').replaceAll('_', '/');
   const endpoint: WebhookEndpointRow = {
     id: app.entropy.id('whe'),
     url: input.url,
-    secret: `whsec_${key}`,
+    secret: newSecret(app),
+    previousSecret: null,
+    previousSecretExpiresAtMs: null,
     eventTypes: [...new Set(input.eventTypes)],
     description: input.description,
     status: 'enabled',
@@ -76,9 +81,39 @@ export async function disableEndpoint(
   const endpoint = await tx.webhooks.endpoint(id);
   if (endpoint === undefined) return err('webhook_endpoint_not_found');
   if (endpoint.status === 'disabled') return ok(endpoint);
+  const disabled = { ...endpoint, status: 'disabled' as const, updatedAtMs: app.clock.nowNs() / 1_000_000n };
+  await tx.webhooks.updateEndpoint(disabled);
+  return ok(disabled);
+}
+
+/** How long a rotated-out secret may go on signing, at most: a week. */
+export const previousSecretHoursMax = 168;
+
+/**
+ * A new signing secret for the endpoint. The one it replaces goes on signing beside it — each
+ * message carries both signatures — for `previousValidHours` (0: it stops at once), so a receiver
+ * can change its secret without refusing a message in between.
+ */
+export async function rotateEndpointSecret(
+  tx: WriteTransaction,
+  app: AppContext,
+  id: string,
+  previousValidHours: number,
+): Promise<Result<WebhookEndpointRow, EndpointChangeProblem>> {
+  const endpoint = await tx.webhooks.endpoint(id);
+  if (endpoint === undefined) return err('webhook_endpoint_not_found');
+  if (endpoint.status === 'disabled') return err('webhook_endpoint_disabled');
   const nowMs = app.clock.nowNs() / 1_000_000n;
-  await tx.webhooks.updateEndpointStatus(id, 'disabled', nowMs);
-  return ok({ ...endpoint, status: 'disabled', updatedAtMs: nowMs });
+  const rotated: WebhookEndpointRow = {
+    ...endpoint,
+    secret: newSecret(app),
+    previousSecret: previousValidHours > 0 ? endpoint.secret : null,
+    previousSecretExpiresAtMs:
+      previousValidHours > 0 ? nowMs + BigInt(previousValidHours) * 3_600_000n : null,
+    updatedAtMs: nowMs,
+  };
+  await tx.webhooks.updateEndpoint(rotated);
+  return ok(rotated);
 }
 
 /** Events replayed in one call, at most: a longer replay is asked for again from where it stopped. */

@@ -1,7 +1,7 @@
 /**
  * The webhook endpoints API over a real server and store: an operator registers an endpoint (its
  * secret shown then only), lists and reads it, replays events into its deliveries and pages
- * through them, and disables it; a bad URL or an unknown event type is a problem naming the field;
+ * through them, rotates its secret, and disables it; a bad URL or an unknown event type is a problem naming the field;
  * another role is refused; an unknown endpoint is 404; a disabled one cannot be replayed.
  */
 import assert from 'node:assert/strict';
@@ -37,6 +37,7 @@ for (const backend of backendsUnderTest) {
         events: ['facility.status_changed', 'facility.swept'],
         description: 'collections team',
         status: 'enabled',
+        previous_secret_expires_at: null,
         created_at: created.json.created_at,
         updated_at: created.json.created_at,
       });
@@ -59,6 +60,9 @@ for (const backend of backendsUnderTest) {
         assert.equal(bad.status, 400, url);
         assert.deepEqual([bad.json.code, bad.json.param], ['webhook_url_invalid', 'url']);
       }
+      // Its url is required: no body is not an empty one.
+      const none = await api.request('POST', '/v1/webhook_endpoints');
+      assert.deepEqual([none.status, none.json.code, none.json.param], [400, 'parameter_invalid', 'body']);
       const unknown = await api.request('POST', '/v1/webhook_endpoints', {
         body: { url: 'https://platform.example/', events: ['facility.swpet'] },
       });
@@ -133,6 +137,31 @@ for (const backend of backendsUnderTest) {
         `/v1/webhook_endpoints/${endpointId}/deliveries?status=delivered`,
       );
       assert.deepEqual(delivered.json.data, []);
+    });
+
+    it("rotates an endpoint's secret, the previous one signing for the hours asked", async () => {
+      const before = await api.request('GET', `/v1/webhook_endpoints/${endpointId}`);
+      // No body: the defaults.
+      const rotated = await api.request('POST', `/v1/webhook_endpoints/${endpointId}/rotate_secret`);
+      assert.equal(rotated.status, 200, rotated.text);
+      assert.match(rotated.json.secret, /^whsec_[A-Za-z0-9+/]{32}$/);
+      const nowMs = Number(api.app.clock.nowNs() / 1_000_000n);
+      assert.equal(rotated.json.previous_secret_expires_at, new Date(nowMs + 24 * 3_600_000).toISOString());
+      assert.equal(rotated.json.updated_at, new Date(nowMs).toISOString());
+      assert.equal(rotated.json.created_at, before.json.created_at);
+      const again = await api.request('POST', `/v1/webhook_endpoints/${endpointId}/rotate_secret`, {
+        body: { previous_valid_hours: 0 },
+      });
+      assert.notEqual(again.json.secret, rotated.json.secret);
+      assert.equal(again.json.previous_secret_expires_at, null);
+      const tooLong = await api.request('POST', `/v1/webhook_endpoints/${endpointId}/rotate_secret`, {
+        body: { previous_valid_hours: 169 },
+      });
+      assert.deepEqual([tooLong.status, tooLong.json.code], [400, 'parameter_invalid']);
+      const missing = await api.request('POST', '/v1/webhook_endpoints/whe_nothere/rotate_secret', {
+        body: {},
+      });
+      assert.deepEqual([missing.status, missing.json.code], [404, 'webhook_endpoint_not_found']);
     });
 
     it('disables an endpoint, which then cannot be replayed', async () => {

@@ -7,7 +7,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../../app/ports.ts';
-import { createEndpoint, disableEndpoint, replayEndpoint } from '../../app/webhooks/endpoints.ts';
+import {
+  createEndpoint,
+  disableEndpoint,
+  previousSecretHoursMax,
+  replayEndpoint,
+  rotateEndpointSecret,
+} from '../../app/webhooks/endpoints.ts';
 import { facilityEventTypes, webhookAttemptsMax } from '../../domain/webhooks/delivery.ts';
 import {
   access,
@@ -31,6 +37,9 @@ const Endpoint = Type.Object({
   events: Type.Array(Type.String(), { description: 'the event types sent to it; empty for all' }),
   description: Type.String(),
   status: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')]),
+  previous_secret_expires_at: Type.Union([Type.String(), Type.Null()], {
+    description: 'until when the secret before the last rotation still signs (beside the current one)',
+  }),
   created_at: Type.String(),
   updated_at: Type.String(),
 });
@@ -76,6 +85,8 @@ const ReplayBody = Type.Object(
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
+const instant = (ms: bigint | null) => (ms === null ? null : isoFromMs(ms));
+
 function endpointView(endpoint: WebhookEndpointRow) {
   return {
     object: 'webhook_endpoint',
@@ -84,12 +95,11 @@ function endpointView(endpoint: WebhookEndpointRow) {
     events: endpoint.eventTypes,
     description: endpoint.description,
     status: endpoint.status,
+    previous_secret_expires_at: instant(endpoint.previousSecretExpiresAtMs),
     created_at: isoFromMs(endpoint.createdAtMs),
     updated_at: isoFromMs(endpoint.updatedAtMs),
   };
 }
-
-const instant = (ms: bigint | null) => (ms === null ? null : isoFromMs(ms));
 
 function deliveryView(delivery: WebhookDeliveryRow) {
   return {
@@ -196,6 +206,38 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           return send(reply, problemReply(request, result.code, `no webhook endpoint ${request.params.id}`));
         return send(reply, jsonReply(200, endpointView(result.value)));
       },
+    );
+
+    server.post(
+      '/v1/webhook_endpoints/:id/rotate_secret',
+      access(['operator'], {
+        summary: "Rotate an endpoint's signing secret",
+        description: `A new \`secret\`, in this response only. The one it replaces goes on signing beside it — each message then carries both signatures in \`webhook-signature\`, space-separated — for \`previous_valid_hours\` (default 24, at most ${previousSecretHoursMax}; 0 stops it at once), so the receiver can move to the new secret without refusing a message in between.`,
+        tags: ['webhooks'],
+        params: IdParams,
+        body: Type.Optional(
+          Type.Object(
+            {
+              previous_valid_hours: Type.Optional(
+                Type.Integer({ minimum: 0, maximum: previousSecretHoursMax, default: 24 }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        response: {
+          200: Type.Intersect([Endpoint, Type.Object({ secret: Type.String() })]),
+          404: ProblemSchema,
+          409: ProblemSchema,
+        },
+      }),
+      async (request, reply) =>
+        write(app, request, reply, async (tx) => {
+          const hours = request.body?.previous_valid_hours ?? 24;
+          const rotated = await rotateEndpointSecret(tx, app, request.params.id, hours);
+          if (!rotated.ok) return problemReply(request, rotated.code, rotated.detail ?? rotated.code);
+          return jsonReply(200, { ...endpointView(rotated.value), secret: rotated.value.secret });
+        }),
     );
 
     server.get(
