@@ -172,6 +172,22 @@ export function listEnvelope(url: string, data: unknown[], hasMore: boolean) {
   return { object: 'list', url: url.split('?')[0], data, has_more: hasMore };
 }
 
+/** What a list asks its repository for: one more than `limit` (so `has_more` is known), after `starting_after`. */
+export function pageAsked(query: { readonly limit: number; readonly starting_after?: string | undefined }) {
+  const limit = query.limit + 1;
+  return query.starting_after === undefined ? { limit } : { after: query.starting_after, limit };
+}
+
+/** A list's answer from the page `pageAsked` fetched: the first `limit` rows as `view` shows them. */
+export function listReply<T>(
+  url: string,
+  rows: readonly T[],
+  limit: number,
+  view: (row: T) => unknown,
+): Reply {
+  return jsonReply(200, listEnvelope(url, rows.slice(0, limit).map(view), rows.length > limit));
+}
+
 export function listSchema(item: TSchema) {
   return Type.Object({
     object: Type.Literal('list'),

@@ -7,9 +7,10 @@ import {
   access,
   jsonReply,
   ListQuery,
-  listEnvelope,
+  listReply,
   listSchema,
   ProblemSchema,
+  pageAsked,
   problemReply,
   send,
   write,
@@ -86,12 +87,8 @@ export function apiKeyRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         response: { 200: listSchema(ApiKey) },
       }),
       async (request, reply) => {
-        const { limit, starting_after: after } = request.query;
-        const keys = await app.store.read((tx) =>
-          tx.apiKeys.list(after === undefined ? { limit: limit + 1 } : { after, limit: limit + 1 }),
-        );
-        const body = listEnvelope(request.url, keys.slice(0, limit).map(apiKeyView), keys.length > limit);
-        return send(reply, jsonReply(200, body));
+        const keys = await app.store.read((tx) => tx.apiKeys.list(pageAsked(request.query)));
+        return send(reply, listReply(request.url, keys, request.query.limit, apiKeyView));
       },
     );
 

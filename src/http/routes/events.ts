@@ -18,10 +18,11 @@ import { parseRecord } from '../../ingest/parse-record.ts';
 import {
   access,
   jsonReply,
-  listEnvelope,
   listQuery,
+  listReply,
   listSchema,
   ProblemSchema,
+  pageAsked,
   principalOf,
   problemReply,
   send,
@@ -182,18 +183,11 @@ export function eventRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         response: { 200: listSchema(QuarantineEntry) },
       }),
       async (request, reply) => {
-        const { limit, starting_after: after, status } = request.query;
-        const page = after === undefined ? { limit: limit + 1 } : { after, limit: limit + 1 };
+        const status = (request.query.status ?? null) as QuarantineStatus | null;
         const entries = await app.store.read((tx) =>
-          tx.inbox.listQuarantine((status ?? null) as QuarantineStatus | null, page),
+          tx.inbox.listQuarantine(status, pageAsked(request.query)),
         );
-        return send(
-          reply,
-          jsonReply(
-            200,
-            listEnvelope(request.url, entries.slice(0, limit).map(quarantineView), entries.length > limit),
-          ),
-        );
+        return send(reply, listReply(request.url, entries, request.query.limit, quarantineView));
       },
     );
 

@@ -23,8 +23,10 @@ import {
   jsonReply,
   listEnvelope,
   listQuery,
+  listReply,
   listSchema,
   ProblemSchema,
+  pageAsked,
   problemReply,
   send,
   write,
@@ -187,24 +189,18 @@ export function ledgerRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         response: { 200: listSchema(LedgerAccount) },
       }),
       async (request, reply) => {
-        const { limit, starting_after: after, ledger, currency, code } = request.query;
+        const { ledger, currency, code } = request.query;
         const filter = {
           ...(ledger ? { ledger } : {}),
           ...(currency ? { currency } : {}),
           ...(code ? { code } : {}),
         };
-        const page = after === undefined ? { limit: limit + 1 } : { after, limit: limit + 1 };
-        const accounts = await app.store.read((tx) => tx.ledger.listAccounts(filter, page));
+        const accounts = await app.store.read((tx) =>
+          tx.ledger.listAccounts(filter, pageAsked(request.query)),
+        );
         return send(
           reply,
-          jsonReply(
-            200,
-            listEnvelope(
-              request.url,
-              accounts.slice(0, limit).map((a) => accountView(a)),
-              accounts.length > limit,
-            ),
-          ),
+          listReply(request.url, accounts, request.query.limit, (a) => accountView(a)),
         );
       },
     );

@@ -21,8 +21,10 @@ import {
   ListQuery,
   listEnvelope,
   listQuery,
+  listReply,
   listSchema,
   ProblemSchema,
+  pageAsked,
   problemReply,
   send,
   write,
@@ -169,12 +171,8 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         response: { 200: listSchema(Endpoint) },
       }),
       async (request, reply) => {
-        const { limit, starting_after: after } = request.query;
-        const rows = await app.store.read((tx) =>
-          tx.webhooks.endpoints(after === undefined ? { limit: limit + 1 } : { after, limit: limit + 1 }),
-        );
-        const body = listEnvelope(request.url, rows.slice(0, limit).map(endpointView), rows.length > limit);
-        return send(reply, jsonReply(200, body));
+        const rows = await app.store.read((tx) => tx.webhooks.endpoints(pageAsked(request.query)));
+        return send(reply, listReply(request.url, rows, request.query.limit, endpointView));
       },
     );
 
