@@ -12,7 +12,10 @@ describe('webhook retries', () => {
     assert.deepEqual(waits, [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000]);
     assert.equal(webhookAttemptsMax, 8);
     // 99,305 s: 27 h 35 min after the first attempt, the last.
-    assert.equal(waits.reduce((a, b) => a + b, 0), 99_305);
+    assert.equal(
+      waits.reduce((a, b) => a + b, 0),
+      99_305,
+    );
     assert.equal(nextAttemptAtMs(webhookAttemptsMax, failedAt), null);
   });
 
