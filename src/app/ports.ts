@@ -591,7 +591,7 @@ export interface WebhookReader {
 
 export interface WebhookRepository extends WebhookReader {
   insertEndpoint(endpoint: WebhookEndpointRow): Promise<void>;
-  /** Writes the endpoint's status, secrets and `updatedAtMs` as given. */
+  /** Writes what may change of an endpoint (all but its id and creation) as given. */
   updateEndpoint(endpoint: WebhookEndpointRow): Promise<void>;
   /** The oldest events not yet fanned out, with their types. */
   pendingOutbox(limit: number): Promise<OutboxEventRow[]>;

@@ -106,6 +106,9 @@ export class KyselyWebhooks implements WebhookRepository {
     await this.db
       .updateTable('webhook_endpoints')
       .set({
+        url: endpoint.url,
+        event_types: JSON.stringify(endpoint.eventTypes),
+        description: endpoint.description,
         status: endpoint.status,
         secret: endpoint.secret,
         previous_secret: endpoint.previousSecret,

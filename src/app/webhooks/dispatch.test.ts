@@ -5,7 +5,8 @@
  * it asked for; a failed attempt is tried again on the schedule and delivered with the same id; the
  * eighth failure marks it failed; a replay sends the events since a moment again; two dispatchers
  * at once send each delivery once; an event that cannot be shown fails alone; a rotated-out secret
- * signs beside the new one until it expires; a disabled endpoint is sent nothing more.
+ * signs beside the new one until it expires; a disabled endpoint is sent nothing more, and enabled
+ * again only what comes after.
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -20,7 +21,13 @@ import { httpWebhookTransport, webhookSignature } from '../../main/webhook-trans
 import { sweepSettlement } from '../financing/sweep.ts';
 import type { WebhookDeliveryRow } from '../ports.ts';
 import { deliverDue, dispatchWebhooks } from './dispatch.ts';
-import { createEndpoint, disableEndpoint, replayEndpoint, rotateEndpointSecret } from './endpoints.ts';
+import {
+  createEndpoint,
+  disableEndpoint,
+  replayEndpoint,
+  rotateEndpointSecret,
+  updateEndpoint,
+} from './endpoints.ts';
 
 interface Received {
   readonly path: string;
@@ -284,6 +291,17 @@ for (const backend of backendsUnderTest) {
       assert.equal(hooks.received.length, 0);
       const replay = await book.harness.store.write((tx) => replayEndpoint(tx, book.app, all.id, 0n));
       assert.deepEqual(replay, { ok: false, code: 'webhook_endpoint_disabled' });
+    });
+
+    it('sends an endpoint enabled again the events from then on, not those while it was off', async () => {
+      const enabled = await book.harness.store.write((tx) =>
+        updateEndpoint(tx, book.app, all.id, { status: 'enabled' }),
+      );
+      assert.ok(enabled.ok && enabled.value.status === 'enabled');
+      await payout('hook stl_7');
+      assert.deepEqual(await dispatch(), { fannedOut: 1, delivered: 1, retrying: 0, failed: 0 });
+      assert.equal(hooks.received.length, 1);
+      assert.equal(JSON.parse(hooks.received[0]?.body ?? '{}').data.detail.settlement_key, 'hook stl_7');
     });
   });
 }

@@ -40,19 +40,28 @@ function newSecret(app: AppContext): string {
   return `whsec_${app.entropy.secret(webhookSecretBytes).replaceAll('-', '+').replaceAll('_', '/')}`;
 }
 
-export async function createEndpoint(
-  tx: WriteTransaction,
-  app: AppContext,
-  input: NewEndpoint,
-): Promise<Result<WebhookEndpointRow, EndpointProblem>> {
-  const problem = urlProblem(input.url);
+/** What is wrong with an endpoint's URL or event types, if anything. */
+function inputProblem(
+  input: Partial<Pick<NewEndpoint, 'url' | 'eventTypes'>>,
+): Result<never, EndpointProblem> | null {
+  const problem = input.url === undefined ? null : urlProblem(input.url);
   if (problem !== null) return err('webhook_url_invalid', `url: ${problem}`);
-  const unknown = input.eventTypes.find((type) => !facilityEventTypes.includes(type));
+  const unknown = input.eventTypes?.find((type) => !facilityEventTypes.includes(type));
   if (unknown !== undefined)
     return err(
       'webhook_event_type_unknown',
       `${unknown} is not an event type (${facilityEventTypes.join(', ')})`,
     );
+  return null;
+}
+
+export async function createEndpoint(
+  tx: WriteTransaction,
+  app: AppContext,
+  input: NewEndpoint,
+): Promise<Result<WebhookEndpointRow, EndpointProblem>> {
+  const problem = inputProblem(input);
+  if (problem !== null) return problem;
   const nowMs = app.clock.nowNs() / 1_000_000n;
   const endpoint: WebhookEndpointRow = {
     id: app.entropy.id('whe'),
@@ -84,6 +93,41 @@ export async function disableEndpoint(
   const disabled = { ...endpoint, status: 'disabled' as const, updatedAtMs: app.clock.nowNs() / 1_000_000n };
   await tx.webhooks.updateEndpoint(disabled);
   return ok(disabled);
+}
+
+export interface EndpointChange {
+  readonly url?: string;
+  readonly eventTypes?: readonly string[];
+  readonly description?: string;
+  readonly status?: WebhookEndpointRow['status'];
+}
+
+/**
+ * Changes an endpoint's URL, event types, description or status. Enabled again, it gets the events
+ * fanned out from then on: those recorded while it was disabled were fanned out to others (a
+ * replay sends them).
+ */
+export async function updateEndpoint(
+  tx: WriteTransaction,
+  app: AppContext,
+  id: string,
+  change: EndpointChange,
+): Promise<Result<WebhookEndpointRow, EndpointProblem | 'webhook_endpoint_not_found'>> {
+  const endpoint = await tx.webhooks.endpoint(id);
+  if (endpoint === undefined) return err('webhook_endpoint_not_found');
+  const problem = inputProblem(change);
+  if (problem !== null) return problem;
+  const nowMs = app.clock.nowNs() / 1_000_000n;
+  const updated: WebhookEndpointRow = {
+    ...endpoint,
+    url: change.url ?? endpoint.url,
+    eventTypes: change.eventTypes === undefined ? endpoint.eventTypes : [...new Set(change.eventTypes)],
+    description: change.description ?? endpoint.description,
+    status: change.status ?? endpoint.status,
+    updatedAtMs: nowMs,
+  };
+  await tx.webhooks.updateEndpoint(updated);
+  return ok(updated);
 }
 
 /** How long a rotated-out secret may go on signing, at most: a week. */

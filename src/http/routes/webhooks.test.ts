@@ -1,7 +1,7 @@
 /**
  * The webhook endpoints API over a real server and store: an operator registers an endpoint (its
  * secret shown then only), lists and reads it, replays events into its deliveries and pages
- * through them, rotates its secret, and disables it; a bad URL or an unknown event type is a problem naming the field;
+ * through them, rotates its secret, disables it and enables it again with another URL; a bad URL or an unknown event type is a problem naming the field;
  * another role is refused; an unknown endpoint is 404; a disabled one cannot be replayed.
  */
 import assert from 'node:assert/strict';
@@ -174,6 +174,27 @@ for (const backend of backendsUnderTest) {
         body: { since: '2026-01-01T00:00:00Z' },
       });
       assert.deepEqual([replay.status, replay.json.code], [409, 'webhook_endpoint_disabled']);
+    });
+
+    it('updates an endpoint: enabled again, another URL and types; what is left out stays', async () => {
+      const updated = await api.request('POST', `/v1/webhook_endpoints/${endpointId}`, {
+        body: { status: 'enabled', url: 'https://platform.example/hooks/v2', events: [] },
+      });
+      assert.equal(updated.status, 200, updated.text);
+      assert.deepEqual(
+        [updated.json.status, updated.json.url, updated.json.events, updated.json.description],
+        ['enabled', 'https://platform.example/hooks/v2', [], 'collections team'],
+      );
+      const bad = await api.request('POST', `/v1/webhook_endpoints/${endpointId}`, {
+        body: { url: 'ftp://platform.example/' },
+      });
+      assert.deepEqual([bad.status, bad.json.code, bad.json.param], [400, 'webhook_url_invalid', 'url']);
+      const unchanged = await api.request('POST', `/v1/webhook_endpoints/${endpointId}`);
+      assert.equal(unchanged.json.url, 'https://platform.example/hooks/v2');
+      const missing = await api.request('POST', '/v1/webhook_endpoints/whe_nothere', {
+        body: { status: 'enabled' },
+      });
+      assert.deepEqual([missing.status, missing.json.code], [404, 'webhook_endpoint_not_found']);
     });
   });
 }

@@ -13,6 +13,7 @@ import {
   previousSecretHoursMax,
   replayEndpoint,
   rotateEndpointSecret,
+  updateEndpoint,
 } from '../../app/webhooks/endpoints.ts';
 import { facilityEventTypes, webhookAttemptsMax } from '../../domain/webhooks/delivery.ts';
 import {
@@ -186,6 +187,49 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       }),
       async (request, reply) =>
         send(reply, jsonReply(200, endpointView(await endpointOf(request.params.id)))),
+    );
+
+    server.post(
+      '/v1/webhook_endpoints/:id',
+      access(['operator'], {
+        summary: 'Update a webhook endpoint',
+        description:
+          'Any of `url`, `events` (empty: every type), `description` and `status` (`enabled`, `disabled`); what is left out stays. Disabled, it is sent nothing more (deliveries pending fail unsent); enabled again, it gets the events recorded from then on — a replay sends those recorded in between.',
+        tags: ['webhooks'],
+        params: IdParams,
+        body: Type.Object(
+          {
+            url: Type.Optional(CreateBody.properties.url),
+            events: Type.Optional(CreateBody.properties.events),
+            description: Type.Optional(Type.String({ maxLength: 200 })),
+            status: Type.Optional(Type.Union([Type.Literal('enabled'), Type.Literal('disabled')])),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Endpoint, 400: ProblemSchema, 404: ProblemSchema },
+      }),
+      async (request, reply) =>
+        write(app, request, reply, async (tx) => {
+          const { url, events, description, status } = request.body ?? {};
+          const updated = await updateEndpoint(tx, app, request.params.id, {
+            ...(url === undefined ? {} : { url }),
+            ...(events === undefined ? {} : { eventTypes: events }),
+            ...(description === undefined ? {} : { description }),
+            ...(status === undefined ? {} : { status }),
+          });
+          if (!updated.ok)
+            return problemReply(
+              request,
+              updated.code,
+              updated.detail ?? `no webhook endpoint ${request.params.id}`,
+              updated.code === 'webhook_url_invalid'
+                ? 'url'
+                : updated.code === 'webhook_event_type_unknown'
+                  ? 'events'
+                  : undefined,
+            );
+          return jsonReply(200, endpointView(updated.value));
+        }),
     );
 
     server.delete(
