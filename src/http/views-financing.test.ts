@@ -1,6 +1,7 @@
 /**
  * Facility events in plain words: an instalment charged says what was charged and what is left to
- * pay, and, charged while collections are paused, that it is asked for once they resume.
+ * pay, and, charged while collections are paused, that it is asked for once they resume; an
+ * advance open to a refill, how much of it is repaid.
  */
 import assert from 'node:assert/strict';
 import { it, describe as suite } from 'node:test';
@@ -13,6 +14,13 @@ suite('facility events in plain words', () => {
     assert.equal(
       describe('instalment_charged', { ...charged, collectionsPaused: false }, 'USD'),
       'Instalment 2 due 2026-03-17: interest of 92.12 USD charged, 888.49 USD to pay',
+    );
+  });
+
+  it('says how much of an advance open to a refill is repaid', () => {
+    assert.equal(
+      describe('refill_available', { repaidShareBps: 7_812 }, 'USD'),
+      'A refill of this advance can be offered: 78.12% repaid',
     );
   });
 

@@ -111,6 +111,11 @@ export function describe(type: string, detail: Readonly<Record<string, unknown>>
       return statusWords[text(detail['to'])] ?? `Status changed to ${text(detail['to']).replace(/_/g, ' ')}`;
     case 'minimum_payment_near_breach':
       return "Close to missing this period's minimum payment";
+    case 'refill_available': {
+      const bps = detail['repaidShareBps'];
+      const share = typeof bps === 'number' ? `${(bps / 100).toFixed(2)}% repaid` : 'most of it repaid';
+      return `A refill of this advance can be offered: ${share}`;
+    }
     case 'disbursement_voided':
       return `The payout failed and the facility was cancelled: ${text(detail['reason'])}`;
     case 'collections_paused':

@@ -19,11 +19,13 @@ import type { Account, TransferInput } from '../../domain/ledger/types.ts';
 import { defaultServicingPolicy, type ServicingPolicy } from '../../domain/products/advance/servicing.ts';
 import { finalStates, servicedStates } from '../../domain/products/lifecycle.ts';
 import { facilityAccount } from '../../domain/products/postings.ts';
+import { refillEligibility } from '../../domain/products/refill.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import type { AppContext } from '../app-context.ts';
 import type { FacilityRow, WriteTransaction } from '../ports.ts';
+import { toTaggedJson } from '../risk/tagged-json.ts';
 import {
   appendEvents,
   bookedOf,
@@ -82,6 +84,7 @@ function serviceThrough(
 ): { row: FacilityRow; next: ServicedState; postings: TransferInput[]; events: NewFacilityEvent[] } {
   let state: ServicedState = facility;
   let nearBreach = facility.nearBreach;
+  let refillAvailable = facility.refillAvailable;
   let principalDays = 0n;
   const postings: TransferInput[] = [];
   const events: NewFacilityEvent[] = [];
@@ -96,10 +99,24 @@ function serviceThrough(
     events.push(...facilityEventsOf(facility.row.id, d, news, nowMs));
     state = step.next;
     principalDays += bookedOf(state).principal;
+    // An advance open to a refill is news the day it becomes so (again, after it was not).
+    if (state.product === 'advance') {
+      const refill = refillEligibility(state.state, d);
+      if (refill.eligible && !refillAvailable)
+        events.push({
+          facilityId: facility.row.id,
+          day: d,
+          type: 'refill_available',
+          detailJson: toTaggedJson({ repaidShareBps: refill.repaidShareBps }),
+          atMs: nowMs,
+        });
+      refillAvailable = refill.eligible;
+    }
   }
   const row = rowAfter(facility, state, postings, nowMs, {
     servicedThroughDay: day,
     nearBreach,
+    refillAvailable,
     principalDays,
   });
   return { row, next: state, postings, events };

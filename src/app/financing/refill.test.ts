@@ -1,7 +1,8 @@
 /**
  * Refill offers on real stores (SQLite, and PostgreSQL when configured): while the merchant's
  * advance is being repaid a new decision yields no advance offers; once payouts have repaid at
- * least 75% of it, the advance offers are refills that pay it off first. Accepting and confirming
+ * least 75% of it, the day's close announces it once (`refill_available`) and the advance offers
+ * are refills that pay it off first. Accepting and confirming
  * one pays the old advance off from the money lent — the old facility is paid off with its fee
  * wholly earned, and the pool's cash falls by only what the merchant received.
  */
@@ -9,11 +10,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
 import { lendingAsOfDay, openBookWithAdvance } from '../../../test/support/lending-fixture.ts';
+import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import type { Offer } from '../../domain/products/offers.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
 import { decideForMerchant } from '../risk/decisions.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
+import { runEndOfDay } from './eod.ts';
 import { acceptOffer, confirmDisbursement, makeOffers } from './origination.ts';
 import { servicedOf } from './serviced.ts';
 import { sweepSettlement } from './sweep.ts';
@@ -53,8 +56,18 @@ for (const backend of backendsUnderTest) {
       return (account?.debitsPosted ?? 0n) - (account?.creditsPosted ?? 0n);
     };
 
+    /** The daily cycle through `through`, the clock at its end. */
+    const closeDays = async (through: number) => {
+      (app.clock as ManualClock).set(BigInt(through + 1) * 86_400_000_000_000n);
+      const run = await runEndOfDay(app, through);
+      assert.ok(run.ok);
+    };
+
     it('offers no second advance while the first is being repaid', async () => {
       assert.deepEqual(await advanceOffers(), []);
+      await closeDays(day);
+      const events = await harness.store.read((tx) => tx.financing.facilityEvents(oldId, { limit: 500 }));
+      assert.ok(!events.some((e) => e.type === 'refill_available'), 'no refill before 75% is repaid');
     });
 
     it('offers refills once 75% is repaid, and a refill pays the old advance off from the money lent', async () => {
@@ -77,6 +90,15 @@ for (const backend of backendsUnderTest) {
         );
         assert.ok(swept.ok);
       }
+      // The day's close says so, once: the platform may ask for a new decision and its refills.
+      await closeDays(day + 2);
+      const announced = (await harness.store.read((tx) => tx.financing.facilityEvents(oldId, { limit: 500 })))
+        .filter((e) => e.type === 'refill_available')
+        .map((e) => ({ day: e.day, ...fromTaggedJson<{ repaidShareBps: number }>(e.detailJson) }));
+      assert.equal(announced.length, 1, 'announced once, not every day it stays open');
+      assert.equal(announced[0]?.day, day + 1);
+      assert.ok((announced[0]?.repaidShareBps ?? 0) >= 7_500);
+      assert.equal((await old()).refillAvailable, true);
       const offers = await advanceOffers();
       assert.ok(offers.length > 0, 'refill offers are made');
       const before = await old();

@@ -54,6 +54,8 @@ export type StoredFacility =
       readonly nearBreach: boolean;
       /** The decision's risk grade at origination, for reporting by grade. */
       readonly grade: string | null;
+      /** Whether the last day ended with an advance open to a refill (so the event is sent once); absent: no. */
+      readonly refillAvailable?: boolean;
     };
 
 export type ServicedState =
@@ -67,6 +69,7 @@ export type Serviced = ServicedState & {
   readonly servicedThroughDay: number;
   readonly nearBreach: boolean;
   readonly grade: string | null;
+  readonly refillAvailable: boolean;
 };
 
 /** A ledger refusal inside a use case: thrown so the whole transaction rolls back. */
@@ -159,6 +162,7 @@ export function servicedOf(row: FacilityRow): Serviced | null {
     servicedThroughDay: stored.servicedThroughDay,
     nearBreach: stored.nearBreach,
     grade: stored.grade ?? null,
+    refillAvailable: stored.refillAvailable ?? false,
   } as Serviced;
 }
 
@@ -262,6 +266,7 @@ export function rowAfter(
   change: {
     readonly servicedThroughDay?: number;
     readonly nearBreach?: boolean;
+    readonly refillAvailable?: boolean;
     readonly principalDays?: bigint;
     /** Money lent by this change outside the disbursement at opening (a credit line's draw). */
     readonly originated?: bigint;
@@ -280,6 +285,7 @@ export function rowAfter(
     servicedThroughDay: change.servicedThroughDay ?? facility.servicedThroughDay,
     nearBreach: change.nearBreach ?? facility.nearBreach,
     grade: facility.grade,
+    ...((change.refillAvailable ?? facility.refillAvailable) ? { refillAvailable: true } : {}),
   };
   return {
     ...facility.row,

@@ -43,6 +43,7 @@ export const facilityEventTypes: readonly string[] = [
   'interest_charged',
   'late_fee_charged',
   'minimum_payment_near_breach',
+  'refill_available',
   'repayment',
   'status_changed',
   'swept',
