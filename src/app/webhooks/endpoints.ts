@@ -81,20 +81,6 @@ export async function createEndpoint(
 
 export type EndpointChangeProblem = 'webhook_endpoint_not_found' | 'webhook_endpoint_disabled';
 
-/** Disables an endpoint: nothing more is fanned out to it, and what was pending fails unsent. */
-export async function disableEndpoint(
-  tx: WriteTransaction,
-  app: AppContext,
-  id: string,
-): Promise<Result<WebhookEndpointRow, 'webhook_endpoint_not_found'>> {
-  const endpoint = await tx.webhooks.endpoint(id);
-  if (endpoint === undefined) return err('webhook_endpoint_not_found');
-  if (endpoint.status === 'disabled') return ok(endpoint);
-  const disabled = { ...endpoint, status: 'disabled' as const, updatedAtMs: app.clock.nowNs() / 1_000_000n };
-  await tx.webhooks.updateEndpoint(disabled);
-  return ok(disabled);
-}
-
 export interface EndpointChange {
   readonly url?: string;
   readonly eventTypes?: readonly string[];
@@ -128,6 +114,16 @@ export async function updateEndpoint(
   };
   await tx.webhooks.updateEndpoint(updated);
   return ok(updated);
+}
+
+/** Disables an endpoint (unchanged if it is): nothing more is fanned out to it, and what was pending fails unsent. */
+export async function disableEndpoint(
+  tx: WriteTransaction,
+  app: AppContext,
+  id: string,
+): Promise<Result<WebhookEndpointRow, EndpointProblem | 'webhook_endpoint_not_found'>> {
+  const endpoint = await tx.webhooks.endpoint(id);
+  return endpoint?.status === 'disabled' ? ok(endpoint) : updateEndpoint(tx, app, id, { status: 'disabled' });
 }
 
 /** How long a rotated-out secret may go on signing, at most: a week. */
