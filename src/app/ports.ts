@@ -537,6 +537,10 @@ export interface WebhookEndpointRow {
   /** The secret before the last rotation, which still signs (beside `secret`) until it expires. */
   readonly previousSecret: string | null;
   readonly previousSecretExpiresAtMs: bigint | null;
+  /** Since when every attempt to it has failed (null once one succeeds). */
+  readonly failingSinceMs: bigint | null;
+  /** Why it was disabled by Capstan (null when an operator disabled it, or it is enabled). */
+  readonly disabledReason: string | null;
   /** The event types delivered to it; empty for every type. */
   readonly eventTypes: readonly string[];
   readonly description: string;

@@ -22,6 +22,8 @@ function endpointFromRow(row: WebhookEndpointsTable): WebhookEndpointRow {
     secret: row.secret,
     previousSecret: row.previous_secret,
     previousSecretExpiresAtMs: nullable(row.previous_secret_expires_at_ms, toBigInt) as bigint | null,
+    failingSinceMs: nullable(row.failing_since_ms, toBigInt) as bigint | null,
+    disabledReason: row.disabled_reason,
     eventTypes: JSON.parse(row.event_types) as string[],
     description: row.description,
     status: row.status as WebhookEndpointStatus,
@@ -93,6 +95,8 @@ export class KyselyWebhooks implements WebhookRepository {
         secret: endpoint.secret,
         previous_secret: endpoint.previousSecret,
         previous_secret_expires_at_ms: endpoint.previousSecretExpiresAtMs,
+        failing_since_ms: endpoint.failingSinceMs,
+        disabled_reason: endpoint.disabledReason,
         event_types: JSON.stringify(endpoint.eventTypes),
         description: endpoint.description,
         status: endpoint.status,
@@ -113,6 +117,8 @@ export class KyselyWebhooks implements WebhookRepository {
         secret: endpoint.secret,
         previous_secret: endpoint.previousSecret,
         previous_secret_expires_at_ms: endpoint.previousSecretExpiresAtMs,
+        failing_since_ms: endpoint.failingSinceMs,
+        disabled_reason: endpoint.disabledReason,
         updated_at_ms: endpoint.updatedAtMs,
       })
       .where('id', '=', endpoint.id)

@@ -545,6 +545,15 @@ const webhookSecretRotation: Migration = {
   },
 };
 
+/** An endpoint whose every attempt has failed for days is disabled: since when, and why. */
+const webhookEndpointFailures: Migration = {
+  name: '0009_webhook_endpoint_failures',
+  async up(db) {
+    await db.schema.alterTable('webhook_endpoints').addColumn('failing_since_ms', 'bigint').execute();
+    await db.schema.alterTable('webhook_endpoints').addColumn('disabled_reason', 'text').execute();
+  },
+};
+
 export const migrations: readonly Migration[] = [
   ledger,
   apiKeys,
@@ -554,4 +563,5 @@ export const migrations: readonly Migration[] = [
   offerExpiry,
   webhooks,
   webhookSecretRotation,
+  webhookEndpointFailures,
 ];

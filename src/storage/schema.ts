@@ -268,6 +268,8 @@ export interface WebhookEndpointsTable {
   event_types: string;
   previous_secret: string | null;
   previous_secret_expires_at_ms: bigint | null;
+  failing_since_ms: bigint | null;
+  disabled_reason: string | null;
   description: string;
   status: string;
   created_at_ms: bigint;

@@ -5,8 +5,8 @@
  * it asked for; a failed attempt is tried again on the schedule and delivered with the same id; the
  * eighth failure marks it failed; a replay sends the events since a moment again; two dispatchers
  * at once send each delivery once; an event that cannot be shown fails alone; a rotated-out secret
- * signs beside the new one until it expires; a disabled endpoint is sent nothing more, and enabled
- * again only what comes after.
+ * signs beside the new one until it expires; an endpoint failing every attempt for 5 days is
+ * disabled; a disabled endpoint is sent nothing more, and enabled again only what comes after.
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -293,7 +293,52 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(replay, { ok: false, code: 'webhook_endpoint_disabled' });
     });
 
+    it('disables an endpoint every attempt to which has failed for 5 days; one that gets through clears the streak', async () => {
+      const endpoint = () => book.harness.store.read((tx) => tx.webhooks.endpoint(all.id));
+      const enabled = await book.harness.store.write((tx) =>
+        updateEndpoint(tx, book.app, all.id, { status: 'enabled' }),
+      );
+      assert.ok(enabled.ok);
+      hooks.state.status = 500;
+      await payout('hook down_0');
+      await dispatch();
+      const startedAt = book.app.clock.nowNs() / 1_000_000n;
+      assert.equal((await endpoint())?.failingSinceMs, startedAt);
+      // A day later one gets through: the streak is over.
+      clock().advanceSeconds(86_400);
+      hooks.state.status = 200;
+      await payout('hook up_1');
+      await dispatch();
+      assert.equal((await endpoint())?.failingSinceMs, null);
+      // Then down for good: a payout a day, every attempt refused.
+      hooks.state.status = 500;
+      const downFrom = book.app.clock.nowNs() / 1_000_000n + 3_600_000n;
+      for (let n = 0; n < 6; n += 1) {
+        clock().advanceSeconds(n === 0 ? 3_600 : 86_400);
+        await payout(`hook down_${n + 1}`);
+        await dispatch();
+        const now = await endpoint();
+        assert.equal(now?.failingSinceMs, downFrom);
+        assert.equal(now?.status, n < 5 ? 'enabled' : 'disabled', `day ${n}`);
+      }
+      const disabled = await endpoint();
+      assert.equal(disabled?.disabledReason, 'every attempt failed for 5 days; the last answered 500');
+      // What it still had pending fails unsent; enabled again, it starts afresh.
+      clock().advanceSeconds(86_400);
+      await dispatch();
+      assert.ok((await deliveries(all.id)).every((d) => d.status !== 'pending'));
+      const again = await book.harness.store.write((tx) =>
+        updateEndpoint(tx, book.app, all.id, { status: 'disabled' }),
+      );
+      assert.ok(again.ok);
+      assert.deepEqual([again.value.failingSinceMs, again.value.disabledReason], [null, null]);
+      hooks.state.status = 200;
+      hooks.received.length = 0;
+    });
+
     it('sends an endpoint enabled again the events from then on, not those while it was off', async () => {
+      await payout('hook stl_off');
+      await dispatch();
       const enabled = await book.harness.store.write((tx) =>
         updateEndpoint(tx, book.app, all.id, { status: 'enabled' }),
       );

@@ -16,7 +16,12 @@
  * A message's id is the event's own (`<facility id>:<sequence>`), the same on every attempt and
  * replay, so a receiver can drop what it has already handled.
  */
-import { facilityEventType, nextAttemptAtMs, subscribed } from '../../domain/webhooks/delivery.ts';
+import {
+  facilityEventType,
+  failingTooLong,
+  nextAttemptAtMs,
+  subscribed,
+} from '../../domain/webhooks/delivery.ts';
 import type { AppContext } from '../app-context.ts';
 import type {
   FacilityEventRow,
@@ -232,7 +237,7 @@ export async function deliverDue(
   await app.store.write(async (tx) => {
     for (const { delivery, result, sentAtMs } of sent) {
       const attempts = delivery.attempts + 1;
-      const ok = 'status' in result && result.status >= 200 && result.status < 300;
+      const ok = answered(result);
       const next = ok ? null : nextAttemptAtMs(attempts, sentAtMs);
       const status = ok ? 'delivered' : next === null ? 'failed' : 'pending';
       const recorded = await tx.webhooks.updateDelivery(delivery, {
@@ -248,8 +253,47 @@ export async function deliverDue(
       else if (status === 'failed') failed += 1;
       else retrying += 1;
     }
+    await recordEndpointHealth(tx, sent);
   });
   return { delivered, retrying, failed };
+}
+
+const answered = (result: WebhookSendResult) =>
+  'status' in result && result.status >= 200 && result.status < 300;
+
+/**
+ * Each endpoint's failing streak: cleared by any delivery that got through, started by the first
+ * that did not; an endpoint that has failed every attempt for `endpointFailingMsMax` is disabled,
+ * with the last error as the reason (an operator enables it again once it is fixed).
+ */
+async function recordEndpointHealth(
+  tx: WriteTransaction,
+  sent: readonly { endpoint: WebhookEndpointRow; result: WebhookSendResult; sentAtMs: bigint }[],
+): Promise<void> {
+  const byEndpoint = new Map<string, typeof sent>();
+  for (const s of sent) byEndpoint.set(s.endpoint.id, [...(byEndpoint.get(s.endpoint.id) ?? []), s]);
+  for (const [id, attempts] of byEndpoint) {
+    const endpoint = await tx.webhooks.endpoint(id);
+    if (endpoint === undefined || endpoint.status !== 'enabled') continue;
+    const last = attempts.at(-1) as (typeof attempts)[number];
+    if (attempts.some((a) => answered(a.result))) {
+      if (endpoint.failingSinceMs !== null)
+        await tx.webhooks.updateEndpoint({ ...endpoint, failingSinceMs: null });
+      continue;
+    }
+    const since = endpoint.failingSinceMs ?? (attempts[0] as (typeof attempts)[number]).sentAtMs;
+    if (failingTooLong(since, last.sentAtMs)) {
+      const why = 'status' in last.result ? `answered ${last.result.status}` : last.result.error;
+      await tx.webhooks.updateEndpoint({
+        ...endpoint,
+        status: 'disabled',
+        failingSinceMs: since,
+        disabledReason: `every attempt failed for 5 days; the last ${why}`.slice(0, 500),
+        updatedAtMs: last.sentAtMs,
+      });
+    } else if (endpoint.failingSinceMs === null)
+      await tx.webhooks.updateEndpoint({ ...endpoint, failingSinceMs: since });
+  }
 }
 
 /** One round: fan out, then deliver what is due. */

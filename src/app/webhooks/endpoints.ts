@@ -69,6 +69,8 @@ export async function createEndpoint(
     secret: newSecret(app),
     previousSecret: null,
     previousSecretExpiresAtMs: null,
+    failingSinceMs: null,
+    disabledReason: null,
     eventTypes: [...new Set(input.eventTypes)],
     description: input.description,
     status: 'enabled',
@@ -110,6 +112,8 @@ export async function updateEndpoint(
     eventTypes: change.eventTypes === undefined ? endpoint.eventTypes : [...new Set(change.eventTypes)],
     description: change.description ?? endpoint.description,
     status: change.status ?? endpoint.status,
+    // Enabled (again) or disabled by an operator, it starts afresh: no failures counted, no reason of Capstan's.
+    ...(change.status === undefined ? {} : { failingSinceMs: null, disabledReason: null }),
     updatedAtMs: nowMs,
   };
   await tx.webhooks.updateEndpoint(updated);

@@ -25,6 +25,14 @@ export function nextAttemptAtMs(attempts: number, failedAtMs: bigint): bigint | 
   return delay === undefined ? null : failedAtMs + delay;
 }
 
+/** An endpoint every attempt to which has failed for this long is disabled (as Standard Webhooks' reference senders do). */
+export const endpointFailingMsMax = 5n * 86_400_000n;
+
+/** Whether an endpoint failing since `failingSinceMs` (null: not failing) is to be disabled at `nowMs`. */
+export function failingTooLong(failingSinceMs: bigint | null, nowMs: bigint): boolean {
+  return failingSinceMs !== null && nowMs - failingSinceMs >= endpointFailingMsMax;
+}
+
 /** The facility events (docs/api.md, "Facility events"), as an endpoint subscribes to them. */
 export const facilityEventTypes: readonly string[] = [
   'accepted',

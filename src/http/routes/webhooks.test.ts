@@ -38,6 +38,8 @@ for (const backend of backendsUnderTest) {
         description: 'collections team',
         status: 'enabled',
         previous_secret_expires_at: null,
+        failing_since: null,
+        disabled_reason: null,
         created_at: created.json.created_at,
         updated_at: created.json.created_at,
       });

@@ -43,6 +43,12 @@ const Endpoint = Type.Object({
   previous_secret_expires_at: Type.Union([Type.String(), Type.Null()], {
     description: 'until when the secret before the last rotation still signs (beside the current one)',
   }),
+  failing_since: Type.Union([Type.String(), Type.Null()], {
+    description: 'since when every attempt to it has failed; after 5 days it is disabled',
+  }),
+  disabled_reason: Type.Union([Type.String(), Type.Null()], {
+    description: 'why Capstan disabled it (null when an operator did, or it is enabled)',
+  }),
   created_at: Type.String(),
   updated_at: Type.String(),
 });
@@ -99,6 +105,8 @@ function endpointView(endpoint: WebhookEndpointRow) {
     description: endpoint.description,
     status: endpoint.status,
     previous_secret_expires_at: instant(endpoint.previousSecretExpiresAtMs),
+    failing_since: instant(endpoint.failingSinceMs),
+    disabled_reason: endpoint.disabledReason,
     created_at: isoFromMs(endpoint.createdAtMs),
     updated_at: isoFromMs(endpoint.updatedAtMs),
   };
