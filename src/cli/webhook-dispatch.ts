@@ -1,7 +1,8 @@
 /**
- * The webhook dispatcher as `capstan serve` and `capstan worker` run it: a round
- * (src/app/webhooks/dispatch.ts) every second, never two at once; stopping waits for the round in
- * hand, so the database is not closed under it.
+ * The webhook dispatcher as `capstan serve` and `capstan worker` run it: a call
+ * (src/app/webhooks/dispatch.ts: fan out, then up to ten rounds of 200 messages while they come
+ * full) every second, never two at once; stopping waits for the call in hand, so the database is
+ * not closed under it.
  */
 import type { AppContext } from '../app/app-context.ts';
 import { dispatchWebhooks } from '../app/webhooks/dispatch.ts';

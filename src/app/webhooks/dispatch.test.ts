@@ -4,7 +4,8 @@
  * registration on — signed as Standard Webhooks specifies, with the event's id — and only the types
  * it asked for; a failed attempt is tried again on the schedule and delivered with the same id; the
  * eighth failure marks it failed; a replay sends the events since a moment again; two dispatchers
- * at once send each delivery once; an event that cannot be shown fails alone; a rotated-out secret
+ * at once send each delivery once; an event that cannot be shown fails alone; a backlog larger
+ * than a round drains in one call; a rotated-out secret
  * signs beside the new one until it expires; an endpoint failing every attempt for 5 days is
  * disabled; a disabled endpoint is sent nothing more, and enabled again only what comes after.
  */
@@ -20,7 +21,7 @@ import { facilityEventView } from '../../http/views-financing.ts';
 import { httpWebhookTransport, webhookSignature } from '../../main/webhook-transport.ts';
 import { sweepSettlement } from '../financing/sweep.ts';
 import type { WebhookDeliveryRow } from '../ports.ts';
-import { deliverDue, dispatchWebhooks } from './dispatch.ts';
+import { deliverDue, dispatchWebhooks, webhookRoundMax } from './dispatch.ts';
 import {
   createEndpoint,
   disableEndpoint,
@@ -250,6 +251,28 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual([shown?.status, broken?.status], ['delivered', 'failed']);
       assert.match(broken?.lastError ?? '', /^the event cannot be shown: SyntaxError/);
       assert.equal(hooks.received.length, 1);
+    });
+
+    it('drains a backlog larger than a round in one call', async () => {
+      hooks.received.length = 0;
+      const atMs = book.app.clock.nowNs() / 1_000_000n;
+      const backlog = webhookRoundMax + 50;
+      await book.harness.store.write(async (tx) => {
+        const last = await tx.financing.lastFacilityEventSequence(book.facilityId);
+        await tx.financing.appendFacilityEvents(
+          Array.from({ length: backlog }, (_, k) => ({
+            facilityId: book.facilityId,
+            sequence: last + 1 + k,
+            day,
+            type: 'adjustment',
+            detailJson: '{}',
+            atMs,
+          })),
+        );
+      });
+      assert.deepEqual(await dispatch(), { fannedOut: backlog, delivered: backlog, retrying: 0, failed: 0 });
+      assert.equal(new Set(hooks.received.map((r) => r.headers['webhook-id'])).size, backlog);
+      hooks.received.length = 0;
     });
 
     it('signs with the previous secret too, beside the new one, until it expires', async () => {

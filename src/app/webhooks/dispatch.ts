@@ -296,12 +296,23 @@ async function recordEndpointHealth(
   }
 }
 
-/** One round: fan out, then deliver what is due. */
+/** Rounds of sending one call makes at most while each takes a full batch: a backlog drains, a stop is not held up for long. */
+export const webhookRoundsPerCall = 10;
+
+/** Fans out, then delivers what is due — round after round while a round is full, up to `webhookRoundsPerCall`. */
 export async function dispatchWebhooks(
   app: AppContext,
   transport: WebhookTransport,
   render: FacilityEventRenderer,
 ): Promise<DispatchRound> {
   const fannedOut = await fanOutEvents(app);
-  return { fannedOut, ...(await deliverDue(app, transport, render)) };
+  const sum = { fannedOut, delivered: 0, retrying: 0, failed: 0 };
+  for (let round = 0; round < webhookRoundsPerCall; round += 1) {
+    const { delivered, retrying, failed } = await deliverDue(app, transport, render);
+    sum.delivered += delivered;
+    sum.retrying += retrying;
+    sum.failed += failed;
+    if (delivered + retrying + failed < webhookRoundMax) break;
+  }
+  return sum;
 }
