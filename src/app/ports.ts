@@ -591,14 +591,16 @@ export interface WebhookReader {
       readonly limit: number;
     },
   ): Promise<WebhookDeliveryRow[]>;
+  /** The oldest events not yet fanned out, with their types. */
+  pendingOutbox(limit: number): Promise<OutboxEventRow[]>;
+  /** Pending deliveries due by `nowMs`, soonest first. */
+  dueDeliveries(nowMs: bigint, limit: number): Promise<WebhookDeliveryRow[]>;
 }
 
 export interface WebhookRepository extends WebhookReader {
   insertEndpoint(endpoint: WebhookEndpointRow): Promise<void>;
   /** Writes what may change of an endpoint (all but its id and creation) as given. */
   updateEndpoint(endpoint: WebhookEndpointRow): Promise<void>;
-  /** The oldest events not yet fanned out, with their types. */
-  pendingOutbox(limit: number): Promise<OutboxEventRow[]>;
   /** Outbox events of the facility events recorded at or after `sinceMs` (a replay), oldest first. */
   outboxSince(
     sinceMs: bigint,
@@ -609,8 +611,6 @@ export interface WebhookRepository extends WebhookReader {
   insertDeliveries(deliveries: readonly WebhookDeliveryRow[]): Promise<void>;
   /** Creates each delivery, or sets the one there pending again with no attempts, due as given (a replay). */
   requeueDeliveries(deliveries: readonly WebhookDeliveryRow[]): Promise<void>;
-  /** Pending deliveries due by `nowMs`, soonest first. */
-  dueDeliveries(nowMs: bigint, limit: number): Promise<WebhookDeliveryRow[]>;
   /**
    * Moves a delivery on if it is still as read (same attempts and due time), so two dispatchers
    * never both take it; answers whether it did.

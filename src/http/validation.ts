@@ -1,7 +1,7 @@
 /**
  * Request validation. Bodies are validated strictly — no type coercion, unknown fields rejected,
- * never silently dropped; a body may be left out only where every field is optional — while query strings and path parameters are text and are coerced to
- * the declared types. Every failure names the offending field as `param` in dotted form
+ * never silently dropped; a body may be left out only where every field is optional — while query
+ * strings and path parameters are text and are coerced to the declared types. Every failure names the offending field as `param` in dotted form
  * (`transfers[0].amount`).
  */
 import AjvModule, { type ErrorObject } from 'ajv';

@@ -413,10 +413,11 @@ export class KyselyFinancing implements FinancingRepository {
 
   async appendFacilityEvents(events: readonly FacilityEventRow[]): Promise<void> {
     for (let start = 0; start < events.length; start += insertChunk) {
+      const chunk = events.slice(start, start + insertChunk);
       await this.db
         .insertInto('facility_events')
         .values(
-          events.slice(start, start + insertChunk).map((e) => ({
+          chunk.map((e) => ({
             facility_id: e.facilityId,
             sequence: e.sequence,
             day: e.day,
@@ -429,7 +430,7 @@ export class KyselyFinancing implements FinancingRepository {
       await this.db
         .insertInto('outbox_events')
         .values(
-          events.slice(start, start + insertChunk).map((e) => ({
+          chunk.map((e) => ({
             facility_id: e.facilityId,
             event_sequence: e.sequence,
             fanned_out: 0,

@@ -32,6 +32,22 @@ function endpointFromRow(row: WebhookEndpointsTable): WebhookEndpointRow {
   };
 }
 
+/** The columns of an endpoint that may change: all but its id and when it was created. */
+function endpointColumns(endpoint: WebhookEndpointRow) {
+  return {
+    url: endpoint.url,
+    secret: endpoint.secret,
+    previous_secret: endpoint.previousSecret,
+    previous_secret_expires_at_ms: endpoint.previousSecretExpiresAtMs,
+    failing_since_ms: endpoint.failingSinceMs,
+    disabled_reason: endpoint.disabledReason,
+    event_types: JSON.stringify(endpoint.eventTypes),
+    description: endpoint.description,
+    status: endpoint.status,
+    updated_at_ms: endpoint.updatedAtMs,
+  };
+}
+
 const nullable = <T>(value: T | null, map: (v: T) => bigint | number) => (value === null ? null : map(value));
 
 function deliveryFromRow(row: WebhookDeliveriesTable): WebhookDeliveryRow {
@@ -89,38 +105,14 @@ export class KyselyWebhooks implements WebhookRepository {
   async insertEndpoint(endpoint: WebhookEndpointRow): Promise<void> {
     await this.db
       .insertInto('webhook_endpoints')
-      .values({
-        id: endpoint.id,
-        url: endpoint.url,
-        secret: endpoint.secret,
-        previous_secret: endpoint.previousSecret,
-        previous_secret_expires_at_ms: endpoint.previousSecretExpiresAtMs,
-        failing_since_ms: endpoint.failingSinceMs,
-        disabled_reason: endpoint.disabledReason,
-        event_types: JSON.stringify(endpoint.eventTypes),
-        description: endpoint.description,
-        status: endpoint.status,
-        created_at_ms: endpoint.createdAtMs,
-        updated_at_ms: endpoint.updatedAtMs,
-      })
+      .values({ id: endpoint.id, created_at_ms: endpoint.createdAtMs, ...endpointColumns(endpoint) })
       .execute();
   }
 
   async updateEndpoint(endpoint: WebhookEndpointRow): Promise<void> {
     await this.db
       .updateTable('webhook_endpoints')
-      .set({
-        url: endpoint.url,
-        event_types: JSON.stringify(endpoint.eventTypes),
-        description: endpoint.description,
-        status: endpoint.status,
-        secret: endpoint.secret,
-        previous_secret: endpoint.previousSecret,
-        previous_secret_expires_at_ms: endpoint.previousSecretExpiresAtMs,
-        failing_since_ms: endpoint.failingSinceMs,
-        disabled_reason: endpoint.disabledReason,
-        updated_at_ms: endpoint.updatedAtMs,
-      })
+      .set(endpointColumns(endpoint))
       .where('id', '=', endpoint.id)
       .execute();
   }

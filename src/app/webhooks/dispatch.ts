@@ -17,6 +17,7 @@
  * replay, so a receiver can drop what it has already handled.
  */
 import {
+  endpointFailingMsMax,
   facilityEventType,
   failingTooLong,
   nextAttemptAtMs,
@@ -121,6 +122,8 @@ export const fanOutBatch = 1_000;
  * endpoint gets the events recorded from its registration on (older ones only by a replay).
  */
 export async function fanOutEvents(app: AppContext): Promise<number> {
+  // Idle, a look costs a read, not a write transaction.
+  if ((await app.store.read((tx) => tx.webhooks.pendingOutbox(1))).length === 0) return 0;
   let total = 0;
   for (;;) {
     const done = await app.store.write(async (tx) => {
@@ -154,20 +157,18 @@ interface Claimed {
 }
 
 async function claimDue(app: AppContext, render: FacilityEventRenderer, limit: number): Promise<Claimed[]> {
+  // Idle, a look costs a read, not a write transaction.
+  const nowMs = app.clock.nowNs() / 1_000_000n;
+  if ((await app.store.read((tx) => tx.webhooks.dueDeliveries(nowMs, 1))).length === 0) return [];
   return app.store.write(async (tx) => {
-    const nowMs = app.clock.nowNs() / 1_000_000n;
     const leaseUntilMs = nowMs + webhookLeaseMs;
     const claimed: Claimed[] = [];
     const endpoints = new Map<string, WebhookEndpointRow | undefined>();
+    const facilities = new Map<string, FacilityRow | undefined>();
     for (const delivery of await tx.webhooks.dueDeliveries(nowMs, limit)) {
       if (!endpoints.has(delivery.endpointId))
         endpoints.set(delivery.endpointId, await tx.webhooks.endpoint(delivery.endpointId));
       const endpoint = endpoints.get(delivery.endpointId);
-      const [event] = await tx.financing.facilityEvents(delivery.facilityId, {
-        afterSequence: delivery.eventSequence - 1,
-        limit: 1,
-      });
-      const facility = await tx.financing.facility(delivery.facilityId);
       const unsendable = async (lastError: string) =>
         tx.webhooks.updateDelivery(delivery, {
           ...delivery,
@@ -180,6 +181,13 @@ async function claimDue(app: AppContext, render: FacilityEventRenderer, limit: n
         await unsendable('endpoint disabled');
         continue;
       }
+      const [event] = await tx.financing.facilityEvents(delivery.facilityId, {
+        afterSequence: delivery.eventSequence - 1,
+        limit: 1,
+      });
+      if (!facilities.has(delivery.facilityId))
+        facilities.set(delivery.facilityId, await tx.financing.facility(delivery.facilityId));
+      const facility = facilities.get(delivery.facilityId);
       if (event === undefined || facility === undefined) {
         await unsendable('the facility or its event is not found');
         continue;
@@ -270,8 +278,12 @@ async function recordEndpointHealth(
   tx: WriteTransaction,
   sent: readonly { endpoint: WebhookEndpointRow; result: WebhookSendResult; sentAtMs: bigint }[],
 ): Promise<void> {
-  const byEndpoint = new Map<string, typeof sent>();
-  for (const s of sent) byEndpoint.set(s.endpoint.id, [...(byEndpoint.get(s.endpoint.id) ?? []), s]);
+  const byEndpoint = new Map<string, (typeof sent)[number][]>();
+  for (const s of sent) {
+    const attempts = byEndpoint.get(s.endpoint.id) ?? [];
+    attempts.push(s);
+    byEndpoint.set(s.endpoint.id, attempts);
+  }
   for (const [id, attempts] of byEndpoint) {
     const endpoint = await tx.webhooks.endpoint(id);
     if (endpoint === undefined || endpoint.status !== 'enabled') continue;
@@ -288,7 +300,11 @@ async function recordEndpointHealth(
         ...endpoint,
         status: 'disabled',
         failingSinceMs: since,
-        disabledReason: `every attempt failed for 5 days; the last ${why}`.slice(0, 500),
+        disabledReason:
+          `every attempt failed for ${endpointFailingMsMax / 86_400_000n} days; the last ${why}`.slice(
+            0,
+            500,
+          ),
         updatedAtMs: last.sentAtMs,
       });
     } else if (endpoint.failingSinceMs === null)

@@ -130,6 +130,16 @@ export async function disableEndpoint(
   return endpoint?.status === 'disabled' ? ok(endpoint) : updateEndpoint(tx, app, id, { status: 'disabled' });
 }
 
+/** The endpoint, if there is one and it is enabled. */
+async function enabledEndpoint(
+  tx: WriteTransaction,
+  id: string,
+): Promise<Result<WebhookEndpointRow, EndpointChangeProblem>> {
+  const endpoint = await tx.webhooks.endpoint(id);
+  if (endpoint === undefined) return err('webhook_endpoint_not_found');
+  return endpoint.status === 'disabled' ? err('webhook_endpoint_disabled') : ok(endpoint);
+}
+
 /** How long a rotated-out secret may go on signing, at most: a week. */
 export const previousSecretHoursMax = 168;
 
@@ -144,9 +154,9 @@ export async function rotateEndpointSecret(
   id: string,
   previousValidHours: number,
 ): Promise<Result<WebhookEndpointRow, EndpointChangeProblem>> {
-  const endpoint = await tx.webhooks.endpoint(id);
-  if (endpoint === undefined) return err('webhook_endpoint_not_found');
-  if (endpoint.status === 'disabled') return err('webhook_endpoint_disabled');
+  const found = await enabledEndpoint(tx, id);
+  if (!found.ok) return found;
+  const endpoint = found.value;
   const nowMs = app.clock.nowNs() / 1_000_000n;
   const rotated: WebhookEndpointRow = {
     ...endpoint,
@@ -182,9 +192,9 @@ export async function replayEndpoint(
   sinceMs: bigint,
   afterSequence = 0n,
 ): Promise<Result<Replayed, EndpointChangeProblem>> {
-  const endpoint = await tx.webhooks.endpoint(id);
-  if (endpoint === undefined) return err('webhook_endpoint_not_found');
-  if (endpoint.status === 'disabled') return err('webhook_endpoint_disabled');
+  const found = await enabledEndpoint(tx, id);
+  if (!found.ok) return found;
+  const endpoint = found.value;
   const nowMs = app.clock.nowNs() / 1_000_000n;
   let scanned = 0;
   let deliveries = 0;

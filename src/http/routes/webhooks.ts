@@ -4,12 +4,15 @@
  * use cases are in src/app/webhooks/endpoints.ts; delivery in src/app/webhooks/dispatch.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../../app/ports.ts';
 import {
   createEndpoint,
   disableEndpoint,
+  type EndpointChangeProblem,
+  type EndpointProblem,
   previousSecretHoursMax,
   replayEndpoint,
   rotateEndpointSecret,
@@ -20,7 +23,6 @@ import {
   access,
   jsonReply,
   ListQuery,
-  listEnvelope,
   listQuery,
   listReply,
   listSchema,
@@ -94,6 +96,8 @@ const ReplayBody = Type.Object(
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
+type EndpointRefusal = EndpointProblem | EndpointChangeProblem;
+
 const instant = (ms: bigint | null) => (ms === null ? null : isoFromMs(ms));
 
 function endpointView(endpoint: WebhookEndpointRow) {
@@ -129,6 +133,27 @@ function deliveryView(delivery: WebhookDeliveryRow) {
   };
 }
 
+/** The endpoint with its new secret: the one answer that shows it. */
+const withSecret = (endpoint: WebhookEndpointRow) => ({ ...endpointView(endpoint), secret: endpoint.secret });
+
+/** An endpoint use case's refusal as a problem, naming the field it was about. */
+function endpointProblem(
+  request: FastifyRequest,
+  result: { readonly code: EndpointRefusal; readonly detail?: string },
+  id = '',
+) {
+  const param: Partial<Record<EndpointRefusal, string>> = {
+    webhook_url_invalid: 'url',
+    webhook_event_type_unknown: 'events',
+  };
+  const said: Partial<Record<EndpointRefusal, string>> = {
+    webhook_endpoint_not_found: `no webhook endpoint ${id}`,
+    webhook_endpoint_disabled: `webhook endpoint ${id} is disabled`,
+  };
+  const detail = result.detail ?? said[result.code] ?? result.code;
+  return problemReply(request, result.code, detail, param[result.code]);
+}
+
 const signing =
   'Each event is POSTed as JSON `{"type", "timestamp", "data"}` with the Standard Webhooks headers `webhook-id` (the event’s id, the same on every attempt and replay), `webhook-timestamp` and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body` keyed by the secret’s bytes): verify it with any Standard Webhooks library.';
 
@@ -160,14 +185,8 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             eventTypes: request.body.events ?? [],
             description: request.body.description ?? '',
           });
-          if (!created.ok)
-            return problemReply(
-              request,
-              created.code,
-              created.detail ?? created.code,
-              created.code === 'webhook_url_invalid' ? 'url' : 'events',
-            );
-          return jsonReply(200, { ...endpointView(created.value), secret: created.value.secret });
+          if (!created.ok) return endpointProblem(request, created);
+          return jsonReply(200, withSecret(created.value));
         }),
     );
 
@@ -225,17 +244,7 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             ...(description === undefined ? {} : { description }),
             ...(status === undefined ? {} : { status }),
           });
-          if (!updated.ok)
-            return problemReply(
-              request,
-              updated.code,
-              updated.detail ?? `no webhook endpoint ${request.params.id}`,
-              updated.code === 'webhook_url_invalid'
-                ? 'url'
-                : updated.code === 'webhook_event_type_unknown'
-                  ? 'events'
-                  : undefined,
-            );
+          if (!updated.ok) return endpointProblem(request, updated, request.params.id);
           return jsonReply(200, endpointView(updated.value));
         }),
     );
@@ -252,8 +261,7 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       }),
       async (request, reply) => {
         const result = await app.store.write((tx) => disableEndpoint(tx, app, request.params.id));
-        if (!result.ok)
-          return send(reply, problemReply(request, result.code, `no webhook endpoint ${request.params.id}`));
+        if (!result.ok) return send(reply, endpointProblem(request, result, request.params.id));
         return send(reply, jsonReply(200, endpointView(result.value)));
       },
     );
@@ -285,8 +293,8 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         write(app, request, reply, async (tx) => {
           const hours = request.body?.previous_valid_hours ?? 24;
           const rotated = await rotateEndpointSecret(tx, app, request.params.id, hours);
-          if (!rotated.ok) return problemReply(request, rotated.code, rotated.detail ?? rotated.code);
-          return jsonReply(200, { ...endpointView(rotated.value), secret: rotated.value.secret });
+          if (!rotated.ok) return endpointProblem(request, rotated, request.params.id);
+          return jsonReply(200, withSecret(rotated.value));
         }),
     );
 
@@ -321,8 +329,7 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             ...(status === undefined ? {} : { status }),
           }),
         );
-        const body = listEnvelope(request.url, rows.slice(0, limit).map(deliveryView), rows.length > limit);
-        return send(reply, jsonReply(200, body));
+        return send(reply, listReply(request.url, rows, limit, deliveryView));
       },
     );
 
@@ -353,7 +360,7 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           const since = BigInt(Date.parse(request.body.since));
           const after = BigInt(request.body.starting_after ?? '0');
           const replayed = await replayEndpoint(tx, app, request.params.id, since, after);
-          if (!replayed.ok) return problemReply(request, replayed.code, replayed.detail ?? replayed.code);
+          if (!replayed.ok) return endpointProblem(request, replayed, request.params.id);
           return jsonReply(200, {
             object: 'webhook_replay',
             endpoint_id: request.params.id,
