@@ -441,6 +441,16 @@ export interface FacilityEventRow {
   readonly atMs: bigint;
 }
 
+export type OfferEventType = 'created' | 'accepted' | 'withdrawn' | 'expired';
+
+/** An offer's history: made (sequence 1), then accepted, withdrawn or expired. */
+export interface OfferEventRow {
+  readonly offerId: string;
+  readonly sequence: number;
+  readonly type: OfferEventType;
+  readonly atMs: bigint;
+}
+
 export interface SweepRow {
   /** The settlement it came from: "<source> <event id>", or a platform's preview/commit key. */
   readonly settlementKey: string;
@@ -486,6 +496,10 @@ export interface FinancingReader {
   lastFacilityEventSequence(facilityId: string): Promise<number>;
   /** The same for many facilities at once: those with events, by id (a facility with none is absent). */
   lastFacilityEventSequences(facilityIds: readonly string[]): Promise<Map<string, number>>;
+  /** An offer's events, oldest first. */
+  offerEvents(offerId: string): Promise<OfferEventRow[]>;
+  /** The sequence of each offer's newest event, by id (an offer with none is absent). */
+  lastOfferEventSequences(offerIds: readonly string[]): Promise<Map<string, number>>;
   sweep(settlementKey: string): Promise<SweepRow | undefined>;
   /** The sweeps recorded for any of these settlements, by settlement key. */
   sweepsByKey(settlementKeys: readonly string[]): Promise<Map<string, SweepRow>>;
@@ -506,8 +520,10 @@ export interface FinancingRepository extends FinancingReader {
     change: Pick<OfferRow, 'status'> &
       Partial<Pick<OfferRow, 'acceptedAtMs' | 'acceptanceJson' | 'facilityId'>>,
   ): Promise<void>;
-  /** Marks open offers expiring before `beforeDay` expired; answers how many. */
-  expireOffers(beforeDay: number): Promise<number>;
+  /** Marks open offers expiring before `beforeDay` expired; answers their ids. */
+  expireOffers(beforeDay: number): Promise<string[]>;
+  /** Appends to offers' histories, and puts each event in the outbox for webhooks (same transaction). */
+  appendOfferEvents(events: readonly OfferEventRow[]): Promise<void>;
   insertFacility(facility: FacilityRow): Promise<void>;
   /** Inserts many facilities at once (a migration or a seeded book); the same rows as one by one. */
   insertFacilities(facilities: readonly FacilityRow[]): Promise<void>;
@@ -549,12 +565,16 @@ export interface WebhookEndpointRow {
   readonly updatedAtMs: bigint;
 }
 
-/** A facility event in the outbox, not yet fanned out to the endpoints. */
+/** What an event is about: a facility (its history's events) or an offer (made, accepted, …). */
+export type EventSubject = 'facility' | 'offer';
+
+/** An event in the outbox: a facility's or an offer's, by its id and place in that one's history. */
 export interface OutboxEventRow {
   readonly sequence: bigint;
-  readonly facilityId: string;
-  readonly eventSequence: number;
-  /** The facility event's type and when it was recorded (from its history). */
+  readonly subject: EventSubject;
+  readonly subjectId: string;
+  readonly subjectSequence: number;
+  /** The event's own type (`swept`, `created`, …) and when it was recorded (from its history). */
   readonly type: string;
   readonly atMs: bigint;
 }
@@ -564,8 +584,10 @@ export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
 export interface WebhookDeliveryRow {
   readonly endpointId: string;
   readonly outboxSequence: bigint;
-  readonly facilityId: string;
-  readonly eventSequence: number;
+  readonly subject: EventSubject;
+  readonly subjectId: string;
+  readonly subjectSequence: number;
+  /** As on the wire: `facility.swept`, `offer.created`, … */
   readonly eventType: string;
   readonly status: WebhookDeliveryStatus;
   /** Attempts made so far. */
@@ -601,7 +623,7 @@ export interface WebhookRepository extends WebhookReader {
   insertEndpoint(endpoint: WebhookEndpointRow): Promise<void>;
   /** Writes what may change of an endpoint (all but its id and creation) as given. */
   updateEndpoint(endpoint: WebhookEndpointRow): Promise<void>;
-  /** Outbox events of the facility events recorded at or after `sinceMs` (a replay), oldest first. */
+  /** Outbox events of the events recorded at or after `sinceMs` (a replay), oldest first. */
   outboxSince(
     sinceMs: bigint,
     page: { readonly afterSequence: bigint; readonly limit: number },

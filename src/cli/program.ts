@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import type { AppContext } from '../app/app-context.ts';
 import type { RecordOutcome } from '../app/ingest/ingest.ts';
 import type { RecordParser, SourceRecord } from '../app/ingest/records.ts';
-import type { FacilityEventRenderer, WebhookTransport } from '../app/webhooks/dispatch.ts';
+import type { EventRenderers, WebhookTransport } from '../app/webhooks/dispatch.ts';
 import { consentGrantCommand } from './consent.ts';
 import { decideCommand } from './decide.ts';
 import { demoCommand } from './demo.ts';
@@ -87,7 +87,7 @@ export interface CliDeps {
   openApp(config: CliConfig): Promise<AppContext>;
   startServer(app: AppContext, config: CliConfig): Promise<RunningServer>;
   /** Loaded on first use: the webhooks' HTTP client and the events' API shape. */
-  loadWebhooks(): Promise<{ transport: WebhookTransport; render: FacilityEventRenderer }>;
+  loadWebhooks(): Promise<{ transport: WebhookTransport; render: EventRenderers }>;
   readonly out: NodeJS.WriteStream;
   readonly err: NodeJS.WriteStream;
 }

@@ -10,10 +10,19 @@ import {
   parsed,
   type ReportEvent,
 } from '../app/financing/reports.ts';
-import type { FacilityEventRow, FacilityRow } from '../app/ports.ts';
+import type {
+  FacilityEventRow,
+  FacilityRow,
+  OfferEventRow,
+  OfferEventType,
+  OfferRow,
+  OfferStatus,
+} from '../app/ports.ts';
+import { fromTaggedJson } from '../app/risk/tagged-json.ts';
 import { isCurrencyCode } from '../domain/money/currency.ts';
 import { formatMoney } from '../domain/money/money.ts';
 import { delinquencyBucket } from '../domain/products/lifecycle.ts';
+import type { Offer } from '../domain/products/offers.ts';
 import type { PortfolioFigures } from '../domain/products/portfolio.ts';
 import { fromDayNumber } from '../domain/time/calendar-date.ts';
 import { isoFromMs } from './views.ts';
@@ -244,6 +253,60 @@ export function facilityEventView(event: FacilityEventRow, facility: FacilityRow
     ...eventView(parsed(event), facility.currency),
   };
 }
+
+/** An offer as the API shows it: its terms, cost, APR and forecast schedule. */
+export function offerView(row: OfferRow) {
+  const offer = fromTaggedJson<Offer>(row.offerJson);
+  return {
+    object: 'offer',
+    id: row.id,
+    merchant_id: row.merchantId,
+    decision_id: row.decisionId,
+    product: row.product,
+    currency: row.currency,
+    amount: row.amountMinor.toString(),
+    status: row.status,
+    offered_on: fromDayNumber(row.offeredOn),
+    expires_on: fromDayNumber(row.expiresOn),
+    apr: offer.aprPercent,
+    apr_unit_period: offer.aprUnitPeriod,
+    total_cost: offer.totalCostMinor.toString(),
+    total_repayable: offer.totalRepayableMinor.toString(),
+    terms: snakeView(offer.terms),
+    schedule: offer.schedule.map((p) => ({ date: p.date, amount: p.amountMinor.toString() })),
+    facility_id: row.facilityId,
+    refill_of:
+      offer.refillOf === undefined
+        ? null
+        : { facility_id: offer.refillOf.facilityId, payoff: offer.refillOf.payoffMinor.toString() },
+  };
+}
+
+/** Where an offer event leaves the offer. */
+const offerStatusAfter = {
+  created: 'open',
+  accepted: 'accepted',
+  withdrawn: 'withdrawn',
+  expired: 'expired',
+} as const satisfies Record<OfferEventType, OfferStatus>;
+
+/** An offer's event as a webhook's `data`: the offer as that event left it (made: open; then accepted, withdrawn or expired). */
+export function offerEventView(event: OfferEventRow, offer: OfferRow) {
+  const status = offerStatusAfter[event.type];
+  return {
+    object: 'offer_event',
+    id: `${event.offerId}:${event.sequence}`,
+    type: event.type,
+    created_at: isoFromMs(event.atMs),
+    offer: {
+      ...offerView({ ...offer, status }),
+      facility_id: status === 'accepted' ? offer.facilityId : null,
+    },
+  };
+}
+
+/** How the dispatcher shows each kind of event (src/app/webhooks/dispatch.ts). */
+export const eventRenderers = { facility: facilityEventView, offer: offerEventView };
 
 export function facilityReportView(url: string, report: FacilityReport) {
   const { row, serviced, balances } = report;

@@ -36,11 +36,11 @@ export async function main(argv: readonly string[]): Promise<void> {
       return { url: `http://${host}:${port}`, close: () => server.close() };
     },
     loadWebhooks: async () => {
-      const [{ httpWebhookTransport }, { facilityEventView }] = await Promise.all([
+      const [{ httpWebhookTransport }, { eventRenderers }] = await Promise.all([
         import('./webhook-transport.ts'),
         import('../http/views-financing.ts'),
       ]);
-      return { transport: httpWebhookTransport(`Capstan/${version}`), render: facilityEventView };
+      return { transport: httpWebhookTransport(`Capstan/${version}`), render: eventRenderers };
     },
     out: process.stdout,
     err: process.stderr,

@@ -11,6 +11,8 @@ import type {
   FacilityRow,
   FinancingRepository,
   FundingPoolRow,
+  OfferEventRow,
+  OfferEventType,
   OfferRow,
   OfferStatus,
   SweepRow,
@@ -243,6 +245,36 @@ export class KyselyFinancing implements FinancingRepository {
     return found;
   }
 
+  async offerEvents(offerId: string): Promise<OfferEventRow[]> {
+    const rows = await this.db
+      .selectFrom('offer_events')
+      .selectAll()
+      .where('offer_id', '=', offerId)
+      .orderBy('sequence')
+      .execute();
+    return rows.map((row) => ({
+      offerId: row.offer_id,
+      sequence: toSafeNumber(row.sequence),
+      type: row.type as OfferEventType,
+      atMs: toBigInt(row.at_ms),
+    }));
+  }
+
+  async lastOfferEventSequences(offerIds: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    const ids = [...new Set(offerIds)];
+    for (let start = 0; start < ids.length; start += idsChunk) {
+      const rows = await this.db
+        .selectFrom('offer_events')
+        .select((eb) => ['offer_id', eb.fn.max('sequence').as('sequence')])
+        .where('offer_id', 'in', ids.slice(start, start + idsChunk))
+        .groupBy('offer_id')
+        .execute();
+      for (const row of rows) found.set(row.offer_id, toSafeNumber(row.sequence));
+    }
+    return found;
+  }
+
   async sweep(settlementKey: string): Promise<SweepRow | undefined> {
     const row = await this.db
       .selectFrom('settlement_sweeps')
@@ -370,14 +402,38 @@ export class KyselyFinancing implements FinancingRepository {
       .execute();
   }
 
-  async expireOffers(beforeDay: number): Promise<number> {
-    const result = await this.db
+  async expireOffers(beforeDay: number): Promise<string[]> {
+    const rows = await this.db
       .updateTable('offers')
       .set({ status: 'expired' })
       .where('status', '=', 'open')
       .where('expires_on', '<', beforeDay)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+      .returning('id')
+      .execute();
+    return rows.map((row) => row.id).sort();
+  }
+
+  async appendOfferEvents(events: readonly OfferEventRow[]): Promise<void> {
+    for (let start = 0; start < events.length; start += insertChunk) {
+      const chunk = events.slice(start, start + insertChunk);
+      await this.db
+        .insertInto('offer_events')
+        .values(
+          chunk.map((e) => ({ offer_id: e.offerId, sequence: e.sequence, type: e.type, at_ms: e.atMs })),
+        )
+        .execute();
+      await this.db
+        .insertInto('outbox_events')
+        .values(
+          chunk.map((e) => ({
+            subject: 'offer' as const,
+            subject_id: e.offerId,
+            subject_sequence: e.sequence,
+            fanned_out: 0,
+          })),
+        )
+        .execute();
+    }
   }
 
   async insertFacility(facility: FacilityRow): Promise<void> {
@@ -431,8 +487,9 @@ export class KyselyFinancing implements FinancingRepository {
         .insertInto('outbox_events')
         .values(
           chunk.map((e) => ({
-            facility_id: e.facilityId,
-            event_sequence: e.sequence,
+            subject: 'facility' as const,
+            subject_id: e.facilityId,
+            subject_sequence: e.sequence,
             fanned_out: 0,
           })),
         )

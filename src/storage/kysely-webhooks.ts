@@ -1,7 +1,7 @@
 /**
  * Webhook endpoints, the outbox and deliveries, in portable SQL through Kysely: both backends run
- * this code. The outbox itself is written by the facility events' own insert (kysely-financing.ts,
- * sqlite/sqlite-financing.ts); here it is read, fanned out and marked.
+ * this code. The outbox itself is written by the facility and offer events' own inserts
+ * (kysely-financing.ts, sqlite/sqlite-financing.ts); here it is read, fanned out and marked.
  */
 import { type Kysely, sql } from 'kysely';
 import type {
@@ -13,7 +13,12 @@ import type {
   WebhookRepository,
 } from '../app/ports.ts';
 import { toBigInt, toSafeNumber } from './rows.ts';
-import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from './schema.ts';
+import type {
+  Database,
+  EventSubjectColumn,
+  WebhookDeliveriesTable,
+  WebhookEndpointsTable,
+} from './schema.ts';
 
 function endpointFromRow(row: WebhookEndpointsTable): WebhookEndpointRow {
   return {
@@ -54,8 +59,9 @@ function deliveryFromRow(row: WebhookDeliveriesTable): WebhookDeliveryRow {
   return {
     endpointId: row.endpoint_id,
     outboxSequence: toBigInt(row.outbox_sequence),
-    facilityId: row.facility_id,
-    eventSequence: toSafeNumber(row.event_sequence),
+    subject: row.subject,
+    subjectId: row.subject_id,
+    subjectSequence: toSafeNumber(row.subject_sequence),
     eventType: row.event_type,
     status: row.status as WebhookDeliveryStatus,
     attempts: toSafeNumber(row.attempts),
@@ -117,13 +123,31 @@ export class KyselyWebhooks implements WebhookRepository {
       .execute();
   }
 
+  /** The outbox with each event's type and time, from the history of what it is about. */
   private outboxWithTypes() {
     return this.db
       .selectFrom('outbox_events as o')
-      .innerJoin('facility_events as e', (join) =>
-        join.onRef('e.facility_id', '=', 'o.facility_id').onRef('e.sequence', '=', 'o.event_sequence'),
+      .leftJoin('facility_events as f', (join) =>
+        join
+          .on('o.subject', '=', 'facility')
+          .onRef('f.facility_id', '=', 'o.subject_id')
+          .onRef('f.sequence', '=', 'o.subject_sequence'),
       )
-      .select(['o.sequence', 'o.facility_id', 'o.event_sequence', 'e.type', 'e.at_ms']);
+      .leftJoin('offer_events as v', (join) =>
+        join
+          .on('o.subject', '=', 'offer')
+          .onRef('v.offer_id', '=', 'o.subject_id')
+          .onRef('v.sequence', '=', 'o.subject_sequence'),
+      )
+      .select([
+        'o.sequence',
+        'o.subject',
+        'o.subject_id',
+        'o.subject_sequence',
+        sql<string>`coalesce(f.type, v.type)`.as('type'),
+        sql<bigint>`coalesce(f.at_ms, v.at_ms)`.as('at_ms'),
+      ])
+      .where(sql<boolean>`coalesce(f.type, v.type) is not null`);
   }
 
   async pendingOutbox(limit: number): Promise<OutboxEventRow[]> {
@@ -141,7 +165,7 @@ export class KyselyWebhooks implements WebhookRepository {
   ): Promise<OutboxEventRow[]> {
     const rows = await this.outboxWithTypes()
       .where('o.sequence', '>', page.afterSequence)
-      .where('e.at_ms', '>=', sinceMs)
+      .where(sql<bigint>`coalesce(f.at_ms, v.at_ms)`, '>=', sinceMs)
       .orderBy('o.sequence')
       .limit(page.limit)
       .execute();
@@ -173,8 +197,9 @@ export class KyselyWebhooks implements WebhookRepository {
           deliveries.slice(start, start + insertChunk).map((d) => ({
             endpoint_id: d.endpointId,
             outbox_sequence: d.outboxSequence,
-            facility_id: d.facilityId,
-            event_sequence: d.eventSequence,
+            subject: d.subject,
+            subject_id: d.subjectId,
+            subject_sequence: d.subjectSequence,
             event_type: d.eventType,
             status: d.status,
             attempts: d.attempts,
@@ -244,15 +269,17 @@ export class KyselyWebhooks implements WebhookRepository {
 
 function outboxFromRow(row: {
   sequence: bigint;
-  facility_id: string;
-  event_sequence: number;
+  subject: EventSubjectColumn;
+  subject_id: string;
+  subject_sequence: number;
   type: string;
   at_ms: bigint;
 }): OutboxEventRow {
   return {
     sequence: toBigInt(row.sequence),
-    facilityId: row.facility_id,
-    eventSequence: toSafeNumber(row.event_sequence),
+    subject: row.subject,
+    subjectId: row.subject_id,
+    subjectSequence: toSafeNumber(row.subject_sequence),
     type: row.type,
     atMs: toBigInt(row.at_ms),
   };

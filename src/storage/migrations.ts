@@ -554,6 +554,33 @@ const webhookEndpointFailures: Migration = {
   },
 };
 
+/**
+ * Offers' own events (made, accepted, withdrawn, expired) go out beside facility events: each
+ * offer's history in `offer_events`, and the outbox and deliveries name what an event is about
+ * (`subject`: `facility` or `offer`) and its id and place in that history.
+ */
+const offerEvents: Migration = {
+  name: '0010_offer_events',
+  async up(db) {
+    await db.schema
+      .createTable('offer_events')
+      .addColumn('offer_id', 'text', (c) => c.notNull())
+      .addColumn('sequence', 'integer', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('at_ms', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('offer_events_pk', ['offer_id', 'sequence'])
+      .execute();
+    for (const table of ['outbox_events', 'webhook_deliveries']) {
+      await db.schema.alterTable(table).renameColumn('facility_id', 'subject_id').execute();
+      await db.schema.alterTable(table).renameColumn('event_sequence', 'subject_sequence').execute();
+      await db.schema
+        .alterTable(table)
+        .addColumn('subject', 'text', (c) => c.notNull().defaultTo('facility'))
+        .execute();
+    }
+  },
+};
+
 export const migrations: readonly Migration[] = [
   ledger,
   apiKeys,
@@ -564,4 +591,5 @@ export const migrations: readonly Migration[] = [
   webhooks,
   webhookSecretRotation,
   webhookEndpointFailures,
+  offerEvents,
 ];

@@ -276,18 +276,30 @@ export interface WebhookEndpointsTable {
   updated_at_ms: bigint;
 }
 
+export interface OfferEventsTable {
+  offer_id: string;
+  sequence: number;
+  type: string;
+  at_ms: bigint;
+}
+
+/** What an outbox event or a delivery is about: a facility's event, or an offer's. */
+export type EventSubjectColumn = 'facility' | 'offer';
+
 export interface OutboxEventsTable {
   sequence: Generated<bigint>;
-  facility_id: string;
-  event_sequence: number;
+  subject: EventSubjectColumn;
+  subject_id: string;
+  subject_sequence: number;
   fanned_out: number;
 }
 
 export interface WebhookDeliveriesTable {
   endpoint_id: string;
   outbox_sequence: bigint;
-  facility_id: string;
-  event_sequence: number;
+  subject: EventSubjectColumn;
+  subject_id: string;
+  subject_sequence: number;
   event_type: string;
   status: string;
   attempts: number;
@@ -345,6 +357,7 @@ export interface Database {
   offers: OffersTable;
   facilities: FacilitiesTable;
   facility_events: FacilityEventsTable;
+  offer_events: OfferEventsTable;
   settlement_sweeps: SettlementSweepsTable;
   eod_runs: EodRunsTable;
   webhook_endpoints: WebhookEndpointsTable;

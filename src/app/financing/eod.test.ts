@@ -229,8 +229,18 @@ for (const backend of backendsUnderTest) {
         run.value.reduce((sum, d) => sum + d.offersExpired, 0),
         again.value.length,
       );
-      for (const offer of again.value)
+      for (const offer of again.value) {
         assert.equal((await harness.store.read((tx) => tx.financing.offer(offer.id)))?.status, 'expired');
+        // Made, then lapsed: each told as it happened, and put out for webhooks.
+        const events = await harness.store.read((tx) => tx.financing.offerEvents(offer.id));
+        assert.deepEqual(
+          events.map((e) => [e.sequence, e.type]),
+          [
+            [1, 'created'],
+            [2, 'expired'],
+          ],
+        );
+      }
     });
   });
 }

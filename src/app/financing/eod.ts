@@ -26,6 +26,7 @@ import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import type { AppContext } from '../app-context.ts';
 import type { FacilityRow, WriteTransaction } from '../ports.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
+import { closeOffers } from './origination.ts';
 import {
   appendEvents,
   bookedOf,
@@ -257,6 +258,11 @@ async function runDay(
   const offersExpired = await app.store.write(async (tx) => {
     // An offer is open through its expiry date: at the end of that day it lapses.
     const expired = await tx.financing.expireOffers(day + 1);
+    await closeOffers(
+      tx,
+      app,
+      expired.map((offerId) => ({ offerId, type: 'expired' as const })),
+    );
     const run = await tx.financing.eodRun(day);
     await tx.financing.putEodRun({
       day,
@@ -266,7 +272,7 @@ async function runDay(
       startedAtMs: run?.startedAtMs ?? app.clock.nowNs() / 1_000_000n,
       finishedAtMs: app.clock.nowNs() / 1_000_000n,
     });
-    return expired;
+    return expired.length;
   });
   return { day: formatCalendarDate(fromDayNumber(day)), ...totals, offersExpired, resumed };
 }

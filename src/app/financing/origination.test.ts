@@ -145,6 +145,15 @@ for (const backend of backendsUnderTest) {
       );
       assert.ok(again.ok);
       assert.equal(again.value.facility.id, facility.id, 'the same facility');
+      // Made, then accepted once — the retry tells nothing new.
+      const history = await harness.store.read((tx) => tx.financing.offerEvents(advance.id));
+      assert.deepEqual(
+        history.map((e) => [e.sequence, e.type]),
+        [
+          [1, 'created'],
+          [2, 'accepted'],
+        ],
+      );
       const debt = await harness.store.read((tx) => tx.risk.debtService(merchantId));
       assert.ok(debt.some((d) => d.facilityId === facility.id && d.dailyDebtServiceMinor > 0n));
       const redecided = await decideForMerchant(harness.store, app, merchantId, asOfDay);
@@ -264,6 +273,8 @@ for (const backend of backendsUnderTest) {
       );
       assert.equal(expired.ok ? '' : expired.code, 'offer_expired');
       assert.equal((await harness.store.read((tx) => tx.financing.offer(offer.id)))?.status, 'expired');
+      const lapsed = await harness.store.read((tx) => tx.financing.offerEvents(offer.id));
+      assert.deepEqual(lapsed.at(-1)?.type, 'expired');
 
       // The same offer made afresh (a new decision offers no second advance while one is being
       // repaid), then consent revoked, then a pool too small.

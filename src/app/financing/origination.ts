@@ -35,7 +35,7 @@ import { disbursedTermLoan } from '../../domain/products/term-loan/servicing.ts'
 import { err, ok, type Result } from '../../domain/result.ts';
 import { type CalendarDate, fromDayNumber, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { createAccounts, createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
-import type { Entropy, FacilityRow, OfferRow, WriteTransaction } from '../ports.ts';
+import type { Entropy, FacilityRow, OfferEventType, OfferRow, WriteTransaction } from '../ports.ts';
 import { parseRecord, storedInputs } from '../risk/decisions.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import { openedLineRow } from './credit-lines.ts';
@@ -104,7 +104,34 @@ async function availableCash(
   return account === undefined ? 0n : account.debitsPosted - account.creditsPosted - account.creditsPending;
 }
 
-/** Offers from an approved decision, stored open; none for a declined one. */
+/** An offer leaving `open`, and how. */
+export interface OfferClosing {
+  readonly offerId: string;
+  readonly type: Exclude<OfferEventType, 'created'>;
+}
+
+/**
+ * Offers leaving `open` — accepted, withdrawn or expired — each told in its history (after
+ * `created`, and after anything an earlier reopening added) and put in the outbox.
+ */
+export async function closeOffers(
+  tx: WriteTransaction,
+  context: Pick<OriginationContext, 'clock'>,
+  closed: readonly OfferClosing[],
+): Promise<void> {
+  if (closed.length === 0) return;
+  const last = await tx.financing.lastOfferEventSequences(closed.map((c) => c.offerId));
+  const atMs = context.clock.nowNs() / 1_000_000n;
+  await tx.financing.appendOfferEvents(
+    closed.map(({ offerId, type }) => {
+      const sequence = (last.get(offerId) ?? 0) + 1;
+      last.set(offerId, sequence);
+      return { offerId, sequence, type, atMs };
+    }),
+  );
+}
+
+/** Offers from an approved decision, stored open (each with its `created` event); none for a declined one. */
 export async function makeOffers(
   tx: WriteTransaction,
   context: OriginationContext,
@@ -156,6 +183,9 @@ export async function makeOffers(
     facilityId: null,
   }));
   await tx.financing.insertOffers(rows);
+  await tx.financing.appendOfferEvents(
+    rows.map((row) => ({ offerId: row.id, sequence: 1, type: 'created', atMs: createdAtMs })),
+  );
   return ok(rows);
 }
 
@@ -262,6 +292,7 @@ export async function acceptOffer(
   const offer = fromTaggedJson<Offer>(offerRow.offerJson);
   if (!offerOpen(offer, input.day)) {
     await tx.financing.updateOffer(offerRow.id, { status: 'expired' });
+    await closeOffers(tx, context, [{ offerId: offerRow.id, type: 'expired' }]);
     return err('offer_expired', `offer ${input.offerId} expired on ${offer.expiresOn}`);
   }
   if (offer.refillOf !== undefined) {
@@ -342,13 +373,17 @@ export async function acceptOffer(
   });
   // A decision's offers of one product are alternatives (three sizes of one advance), not
   // additions: taking one withdraws the others.
+  const closed: OfferClosing[] = [{ offerId: offerRow.id, type: 'accepted' }];
   for (const sibling of await tx.financing.offersForMerchant(input.merchantId, 'open'))
     if (
       sibling.decisionId === offerRow.decisionId &&
       sibling.product === offerRow.product &&
       sibling.id !== offerRow.id
-    )
+    ) {
       await tx.financing.updateOffer(sibling.id, { status: 'withdrawn' });
+      closed.push({ offerId: sibling.id, type: 'withdrawn' });
+    }
+  await closeOffers(tx, context, closed);
   await tx.financing.appendFacilityEvents([
     { facilityId, sequence: 1, day: input.day, type: 'accepted', detailJson: acceptanceJson, atMs: nowMs },
   ]);

@@ -14,11 +14,16 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
-import { bookWithAdvanceForSuite, lendingAsOfDay } from '../../../test/support/lending-fixture.ts';
+import {
+  bookWithAdvanceForSuite,
+  lendingAsOfDay,
+  openLendingBook,
+} from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { webhookRetryDelaysMs } from '../../domain/webhooks/delivery.ts';
-import { facilityEventView } from '../../http/views-financing.ts';
+import { eventRenderers } from '../../http/views-financing.ts';
 import { httpWebhookTransport, webhookSignature } from '../../main/webhook-transport.ts';
+import { acceptOffer, makeOffers } from '../financing/origination.ts';
 import { sweepSettlement } from '../financing/sweep.ts';
 import type { WebhookDeliveryRow } from '../ports.ts';
 import { deliverDue, dispatchWebhooks, webhookRoundMax } from './dispatch.ts';
@@ -67,7 +72,7 @@ for (const backend of backendsUnderTest) {
     after(async () => hooks?.close());
 
     const clock = () => book.app.clock as ManualClock;
-    const dispatch = () => dispatchWebhooks(book.app, transport, facilityEventView);
+    const dispatch = () => dispatchWebhooks(book.app, transport, eventRenderers);
     const payout = async (key: string) => {
       const swept = await book.harness.store.write((tx) =>
         sweepSettlement(tx, book.app, {
@@ -201,16 +206,25 @@ for (const backend of backendsUnderTest) {
         replayEndpoint(tx, book.app, all.id, registeredAtMs - 60_000n),
       );
       assert.ok(replayed.ok);
-      // Accepted, disbursed (recorded before it was registered) and the three sweeps.
-      assert.equal(replayed.value.deliveries, 5);
+      // The offers made and the one accepted, the facility accepted and disbursed (all recorded
+      // before it was registered) and the three sweeps.
+      const offerEvents = await book.harness.store.read(async (tx) => {
+        const events = [];
+        for (const offer of await tx.financing.offersForMerchant(book.merchantId))
+          events.push(...(await tx.financing.offerEvents(offer.id)));
+        return events.map((e) => `offer.${e.type}`).sort();
+      });
+      assert.ok(offerEvents.includes('offer.created') && offerEvents.includes('offer.accepted'));
+      const total = 5 + offerEvents.length;
+      assert.equal(replayed.value.deliveries, total);
       assert.equal(replayed.value.hasMore, false);
       const [one, two] = await Promise.all([
-        deliverDue(book.app, transport, facilityEventView),
-        deliverDue(book.app, transport, facilityEventView),
+        deliverDue(book.app, transport, eventRenderers),
+        deliverDue(book.app, transport, eventRenderers),
       ]);
-      assert.equal((one?.delivered ?? 0) + (two?.delivered ?? 0), 5);
-      assert.equal(hooks.received.length, 5);
-      assert.equal(new Set(hooks.received.map((r) => r.headers['webhook-id'])).size, 5);
+      assert.equal((one?.delivered ?? 0) + (two?.delivered ?? 0), total);
+      assert.equal(hooks.received.length, total);
+      assert.equal(new Set(hooks.received.map((r) => r.headers['webhook-id'])).size, total);
       // Sent at once, so they may arrive in any order.
       assert.deepEqual(hooks.received.map((r) => JSON.parse(r.body).type).sort(), [
         'facility.accepted',
@@ -218,6 +232,7 @@ for (const backend of backendsUnderTest) {
         'facility.swept',
         'facility.swept',
         'facility.swept',
+        ...offerEvents,
       ]);
       assert.ok((await deliveries(all.id)).every((d) => d.status === 'delivered'));
     });
@@ -370,6 +385,69 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(await dispatch(), { fannedOut: 1, delivered: 1, retrying: 0, failed: 0 });
       assert.equal(hooks.received.length, 1);
       assert.equal(JSON.parse(hooks.received[0]?.body ?? '{}').data.detail.settlement_key, 'hook stl_7');
+    });
+
+    it('sends offer events: each offer made, the one accepted and those it withdrew, the offer as each left it', async () => {
+      // A book of its own, its endpoint registered before any offer is made.
+      const lending = await openLendingBook(backend, {
+        topBand: { grade: 'E', maxPd: 0.4 },
+        poolMinor: 100_000_000n,
+      });
+      try {
+        const { app, harness } = lending;
+        const endpoint = await harness.store.write((tx) =>
+          createEndpoint(tx, app, { url: `${hooks.url}/offers`, eventTypes: [], description: 'offers' }),
+        );
+        assert.ok(endpoint.ok);
+        const made = await harness.store.write((tx) => makeOffers(tx, app, lending.decisionId));
+        assert.ok(made.ok);
+        const offers = made.value;
+        const taken = offers.filter((o) => o.product === 'advance').at(-1);
+        assert.ok(taken, 'an advance is offered');
+        const accepted = await harness.store.write((tx) =>
+          acceptOffer(tx, app, { offerId: taken.id, merchantId: lending.merchantId, day: lendingAsOfDay }),
+        );
+        assert.ok(accepted.ok);
+        hooks.received.length = 0;
+        await dispatchWebhooks(app, transport, eventRenderers);
+        const messages = hooks.received
+          .map((r) => ({ id: String(r.headers['webhook-id']), body: JSON.parse(r.body) }))
+          .filter((m) => m.body.type.startsWith('offer.'));
+        const withdrawn = offers.filter((o) => o.product === 'advance' && o.id !== taken.id);
+        assert.ok(withdrawn.length > 0, 'the other sizes of the advance are withdrawn');
+        assert.deepEqual(
+          messages.map((m) => [m.id, m.body.type, m.body.data.offer.status]).sort(),
+          [
+            ...offers.map((o) => [`${o.id}:1`, 'offer.created', 'open']),
+            [`${taken.id}:2`, 'offer.accepted', 'accepted'],
+            ...withdrawn.map((o) => [`${o.id}:2`, 'offer.withdrawn', 'withdrawn']),
+          ].sort(),
+        );
+        const created = messages.find((m) => m.id === `${taken.id}:1`)?.body;
+        assert.deepEqual(
+          [created.data.object, created.data.type, created.data.offer.id, created.data.offer.amount],
+          ['offer_event', 'created', taken.id, String(taken.amountMinor)],
+        );
+        assert.deepEqual(
+          [created.data.offer.merchant_id, created.data.offer.facility_id],
+          [lending.merchantId, null],
+        );
+        assert.match(created.data.offer.apr, /^\d+\.\d{2}$/);
+        assert.equal(created.timestamp, new Date(Number(taken.createdAtMs)).toISOString());
+        const taking = messages.find((m) => m.id === `${taken.id}:2`)?.body;
+        assert.equal(taking.data.offer.facility_id, accepted.value.facility.id);
+        // Each offer's history, as the messages told it.
+        const history = await harness.store.read((tx) => tx.financing.offerEvents(taken.id));
+        assert.deepEqual(
+          history.map((e) => [e.sequence, e.type]),
+          [
+            [1, 'created'],
+            [2, 'accepted'],
+          ],
+        );
+      } finally {
+        await lending.harness.dispose();
+      }
     });
   });
 }

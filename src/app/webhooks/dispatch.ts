@@ -1,5 +1,5 @@
 /**
- * Events out: the facility events in the outbox, delivered to the webhook endpoints as Standard
+ * Events out: the facility and offer events in the outbox, delivered to the webhook endpoints as Standard
  * Webhooks messages (src/main/webhook-transport.ts signs and sends them).
  *
  * A round (`dispatchWebhooks`) does three things, each safe to repeat and to run in several
@@ -13,21 +13,24 @@
  *    (src/domain/webhooks/delivery.ts), or marks it failed once the attempts are spent. A delivery
  *    whose process died mid-send is due again when its lease ends.
  *
- * A message's id is the event's own (`<facility id>:<sequence>`), the same on every attempt and
- * replay, so a receiver can drop what it has already handled.
+ * A message's id is the event's own (`<facility or offer id>:<sequence>`), the same on every
+ * attempt and replay, so a receiver can drop what it has already handled.
  */
 import {
   endpointFailingMsMax,
-  facilityEventType,
   failingTooLong,
   nextAttemptAtMs,
   subscribed,
+  wireEventType,
 } from '../../domain/webhooks/delivery.ts';
 import type { AppContext } from '../app-context.ts';
 import type {
   FacilityEventRow,
   FacilityRow,
+  OfferEventRow,
+  OfferRow,
   OutboxEventRow,
+  ReadTransaction,
   WebhookDeliveryRow,
   WebhookEndpointRow,
   WriteTransaction,
@@ -63,8 +66,14 @@ export function signingSecrets(endpoint: WebhookEndpointRow, atMs: bigint): stri
     : [endpoint.secret];
 }
 
-/** The event as the API shows it (src/http/views-financing.ts): the message's `data`. */
-export type FacilityEventRenderer = (event: FacilityEventRow, facility: FacilityRow) => unknown;
+/**
+ * An event as the API shows it (src/http/views-financing.ts): the message's `data` — a facility's
+ * event with its facility, an offer's event with the offer as that event left it.
+ */
+export interface EventRenderers {
+  facility(event: FacilityEventRow, facility: FacilityRow): unknown;
+  offer(event: OfferEventRow, offer: OfferRow): unknown;
+}
 
 /** Deliveries taken and sent, at most, per round. */
 export const webhookRoundMax = 200;
@@ -96,13 +105,14 @@ export function deliveriesOf(
 ): WebhookDeliveryRow[] {
   return events.flatMap((event) =>
     endpoints
-      .filter((endpoint) => subscribed(endpoint.eventTypes, facilityEventType(event.type)))
+      .filter((endpoint) => subscribed(endpoint.eventTypes, wireEventType(event.subject, event.type)))
       .map((endpoint) => ({
         endpointId: endpoint.id,
         outboxSequence: event.sequence,
-        facilityId: event.facilityId,
-        eventSequence: event.eventSequence,
-        eventType: facilityEventType(event.type),
+        subject: event.subject,
+        subjectId: event.subjectId,
+        subjectSequence: event.subjectSequence,
+        eventType: wireEventType(event.subject, event.type),
         status: 'pending' as const,
         attempts: 0,
         nextAttemptAtMs: nowMs,
@@ -156,7 +166,39 @@ interface Claimed {
   readonly leaseUntilMs: bigint;
 }
 
-async function claimDue(app: AppContext, render: FacilityEventRenderer, limit: number): Promise<Claimed[]> {
+/** What the transaction has read of the events' subjects, each once. */
+interface Subjects {
+  readonly facilities: Map<string, FacilityRow | undefined>;
+  readonly offers: Map<string, { row: OfferRow; events: OfferEventRow[] } | undefined>;
+}
+
+/** A delivery's event as it goes out, with when it happened; undefined when it is not found. */
+async function shownEvent(
+  tx: ReadTransaction,
+  delivery: WebhookDeliveryRow,
+  subjects: Subjects,
+  render: EventRenderers,
+): Promise<{ atMs: bigint; show: () => unknown } | undefined> {
+  const id = delivery.subjectId;
+  if (delivery.subject === 'offer') {
+    if (!subjects.offers.has(id)) {
+      const row = await tx.financing.offer(id);
+      subjects.offers.set(id, row && { row, events: await tx.financing.offerEvents(id) });
+    }
+    const offer = subjects.offers.get(id);
+    const event = offer?.events.find((e) => e.sequence === delivery.subjectSequence);
+    return offer && event && { atMs: event.atMs, show: () => render.offer(event, offer.row) };
+  }
+  const [event] = await tx.financing.facilityEvents(id, {
+    afterSequence: delivery.subjectSequence - 1,
+    limit: 1,
+  });
+  if (!subjects.facilities.has(id)) subjects.facilities.set(id, await tx.financing.facility(id));
+  const facility = subjects.facilities.get(id);
+  return facility && event && { atMs: event.atMs, show: () => render.facility(event, facility) };
+}
+
+async function claimDue(app: AppContext, render: EventRenderers, limit: number): Promise<Claimed[]> {
   // Idle, a look costs a read, not a write transaction.
   const nowMs = app.clock.nowNs() / 1_000_000n;
   if ((await app.store.read((tx) => tx.webhooks.dueDeliveries(nowMs, 1))).length === 0) return [];
@@ -164,7 +206,7 @@ async function claimDue(app: AppContext, render: FacilityEventRenderer, limit: n
     const leaseUntilMs = nowMs + webhookLeaseMs;
     const claimed: Claimed[] = [];
     const endpoints = new Map<string, WebhookEndpointRow | undefined>();
-    const facilities = new Map<string, FacilityRow | undefined>();
+    const subjects: Subjects = { facilities: new Map(), offers: new Map() };
     for (const delivery of await tx.webhooks.dueDeliveries(nowMs, limit)) {
       if (!endpoints.has(delivery.endpointId))
         endpoints.set(delivery.endpointId, await tx.webhooks.endpoint(delivery.endpointId));
@@ -181,15 +223,9 @@ async function claimDue(app: AppContext, render: FacilityEventRenderer, limit: n
         await unsendable('endpoint disabled');
         continue;
       }
-      const [event] = await tx.financing.facilityEvents(delivery.facilityId, {
-        afterSequence: delivery.eventSequence - 1,
-        limit: 1,
-      });
-      if (!facilities.has(delivery.facilityId))
-        facilities.set(delivery.facilityId, await tx.financing.facility(delivery.facilityId));
-      const facility = facilities.get(delivery.facilityId);
-      if (event === undefined || facility === undefined) {
-        await unsendable('the facility or its event is not found');
+      const event = await shownEvent(tx, delivery, subjects, render);
+      if (event === undefined) {
+        await unsendable(`the ${delivery.subject} or its event is not found`);
         continue;
       }
       // An event that cannot be shown fails its own delivery, not the round (nor the queue behind it).
@@ -198,7 +234,7 @@ async function claimDue(app: AppContext, render: FacilityEventRenderer, limit: n
         body = JSON.stringify({
           type: delivery.eventType,
           timestamp: new Date(Number(event.atMs)).toISOString(),
-          data: render(event, facility),
+          data: event.show(),
         });
       } catch (error) {
         await unsendable(`the event cannot be shown: ${String(error)}`.slice(0, 500));
@@ -209,7 +245,11 @@ async function claimDue(app: AppContext, render: FacilityEventRenderer, limit: n
         nextAttemptAtMs: leaseUntilMs,
       });
       if (!taken) continue;
-      const message = { id: `${event.facilityId}:${event.sequence}`, type: delivery.eventType, body };
+      const message = {
+        id: `${delivery.subjectId}:${delivery.subjectSequence}`,
+        type: delivery.eventType,
+        body,
+      };
       claimed.push({
         delivery: { ...delivery, nextAttemptAtMs: leaseUntilMs },
         endpoint,
@@ -225,7 +265,7 @@ async function claimDue(app: AppContext, render: FacilityEventRenderer, limit: n
 export async function deliverDue(
   app: AppContext,
   transport: WebhookTransport,
-  render: FacilityEventRenderer,
+  render: EventRenderers,
   limit = webhookRoundMax,
 ): Promise<Omit<DispatchRound, 'fannedOut'>> {
   const claimed = await claimDue(app, render, limit);
@@ -319,7 +359,7 @@ export const webhookRoundsPerCall = 10;
 export async function dispatchWebhooks(
   app: AppContext,
   transport: WebhookTransport,
-  render: FacilityEventRenderer,
+  render: EventRenderers,
 ): Promise<DispatchRound> {
   const fannedOut = await fanOutEvents(app);
   const sum = { fannedOut, delivered: 0, retrying: 0, failed: 0 };

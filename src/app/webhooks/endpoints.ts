@@ -5,7 +5,7 @@
  * and replayed — every event recorded since a moment delivered again, with its original id.
  */
 import { err, ok, type Result } from '../../domain/result.ts';
-import { facilityEventTypes } from '../../domain/webhooks/delivery.ts';
+import { eventTypes } from '../../domain/webhooks/delivery.ts';
 import type { AppContext } from '../app-context.ts';
 import type { WebhookEndpointRow, WriteTransaction } from '../ports.ts';
 import { deliveriesOf } from './dispatch.ts';
@@ -46,12 +46,9 @@ function inputProblem(
 ): Result<never, EndpointProblem> | null {
   const problem = input.url === undefined ? null : urlProblem(input.url);
   if (problem !== null) return err('webhook_url_invalid', `url: ${problem}`);
-  const unknown = input.eventTypes?.find((type) => !facilityEventTypes.includes(type));
+  const unknown = input.eventTypes?.find((type) => !eventTypes.includes(type));
   if (unknown !== undefined)
-    return err(
-      'webhook_event_type_unknown',
-      `${unknown} is not an event type (${facilityEventTypes.join(', ')})`,
-    );
+    return err('webhook_event_type_unknown', `${unknown} is not an event type (${eventTypes.join(', ')})`);
   return null;
 }
 

@@ -34,7 +34,7 @@ export function failingTooLong(failingSinceMs: bigint | null, nowMs: bigint): bo
 }
 
 /** The facility events (docs/api.md, "Facility events"), as an endpoint subscribes to them. */
-export const facilityEventTypes: readonly string[] = [
+const facilityEventTypes: readonly string[] = [
   'accepted',
   'adjustment',
   'collections_pause_set',
@@ -57,9 +57,17 @@ export const facilityEventTypes: readonly string[] = [
   'swept',
 ].map((type) => `facility.${type}`);
 
-/** An event type on the wire: a facility event's type in the `facility.` namespace. */
-export function facilityEventType(type: string): string {
-  return `facility.${type}`;
+/** An offer's events: made, then accepted, withdrawn (a sibling was accepted) or expired. */
+const offerEventTypes: readonly string[] = ['created', 'accepted', 'withdrawn', 'expired'].map(
+  (type) => `offer.${type}`,
+);
+
+/** Every event type an endpoint may subscribe to. */
+export const eventTypes: readonly string[] = [...facilityEventTypes, ...offerEventTypes];
+
+/** An event type on the wire: the event's own type in its subject's namespace (`facility.swept`, `offer.created`). */
+export function wireEventType(subject: 'facility' | 'offer', type: string): string {
+  return `${subject}.${type}`;
 }
 
 /** Whether an endpoint subscribed to `eventTypes` (none: every type) takes `type`. */

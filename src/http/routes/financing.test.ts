@@ -448,13 +448,23 @@ for (const backend of backendsUnderTest) {
       await api.harness.store.write((tx) => tx.financing.updateOffer(withdrawn.id, { status: 'open' }));
       const open = (await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: merchantKey })).json
         .data;
-      assert.ok(open.length > 0);
+      assert.ok(open.some((o: { id: string }) => o.id === withdrawn.id));
       (api.app.clock as ManualClock).set(now + 40n * dayNs);
-      const expired = await api.request('POST', `/v1/offers/${open[0].id}/accept`, { key: merchantKey });
+      const expired = await api.request('POST', `/v1/offers/${withdrawn.id}/accept`, { key: merchantKey });
       assert.equal(expired.status, 409, expired.text);
       assert.equal(expired.json.code, 'offer_expired');
       const listed = await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: merchantKey });
-      assert.ok(!listed.json.data.some((o: { id: string }) => o.id === open[0].id));
+      assert.ok(!listed.json.data.some((o: { id: string }) => o.id === withdrawn.id));
+      // Withdrawn, opened again by hand, then expired: its history tells each in turn.
+      const history = await api.harness.store.read((tx) => tx.financing.offerEvents(withdrawn.id));
+      assert.deepEqual(
+        history.map((e) => [e.sequence, e.type]),
+        [
+          [1, 'created'],
+          [2, 'withdrawn'],
+          [3, 'expired'],
+        ],
+      );
     });
   });
 }

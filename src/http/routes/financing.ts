@@ -24,17 +24,15 @@ import {
   type SweepConversion,
   sweepSettlement,
 } from '../../app/financing/sweep.ts';
-import type { FacilityRow, OfferRow } from '../../app/ports.ts';
-import { fromTaggedJson } from '../../app/risk/tagged-json.ts';
+import type { FacilityRow } from '../../app/ports.ts';
 import { isCurrencyCode } from '../../domain/money/currency.ts';
 import { fxRate } from '../../domain/money/fx.ts';
-import type { Offer } from '../../domain/products/offers.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts';
 import { facilityInScope, mayActFor, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, principalOf, problemReply, send, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
-import { snakeView } from '../views-financing.ts';
+import { offerView } from '../views-financing.ts';
 
 const minorUnits = (description: string) => Type.String({ pattern: '^(0|[1-9][0-9]{0,29})$', description });
 const signedMinorUnits = (description: string) =>
@@ -55,33 +53,6 @@ export async function ledgerGuarded<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export const today = (app: AppContext) => dayNumberOfInstant(app.clock.nowNs());
-
-function offerView(row: OfferRow) {
-  const offer = fromTaggedJson<Offer>(row.offerJson);
-  return {
-    object: 'offer',
-    id: row.id,
-    merchant_id: row.merchantId,
-    decision_id: row.decisionId,
-    product: row.product,
-    currency: row.currency,
-    amount: row.amountMinor.toString(),
-    status: row.status,
-    offered_on: fromDayNumber(row.offeredOn),
-    expires_on: fromDayNumber(row.expiresOn),
-    apr: offer.aprPercent,
-    apr_unit_period: offer.aprUnitPeriod,
-    total_cost: offer.totalCostMinor.toString(),
-    total_repayable: offer.totalRepayableMinor.toString(),
-    terms: snakeView(offer.terms),
-    schedule: offer.schedule.map((p) => ({ date: p.date, amount: p.amountMinor.toString() })),
-    facility_id: row.facilityId,
-    refill_of:
-      offer.refillOf === undefined
-        ? null
-        : { facility_id: offer.refillOf.facilityId, payoff: offer.refillOf.payoffMinor.toString() },
-  };
-}
 
 function facilityView(row: FacilityRow) {
   return {

@@ -97,6 +97,14 @@ for (const backend of backendsUnderTest) {
           })),
         ),
       );
+      // An offer made, too: the endpoint is updated to take that type.
+      await api.harness.store.write((tx) =>
+        tx.financing.appendOfferEvents([{ offerId: 'off_hooked', sequence: 1, type: 'created', atMs: at }]),
+      );
+      const updated = await api.request('POST', `/v1/webhook_endpoints/${endpointId}`, {
+        body: { events: ['facility.status_changed', 'facility.swept', 'offer.created'] },
+      });
+      assert.equal(updated.status, 200, updated.text);
       const replayed = await api.request('POST', `/v1/webhook_endpoints/${endpointId}/replay`, {
         body: { since: new Date(Number(at)).toISOString() },
       });
@@ -105,23 +113,26 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(replayed.json, {
         object: 'webhook_replay',
         endpoint_id: endpointId,
-        deliveries: 3,
+        deliveries: 4,
         has_more: false,
         last_sequence: replayed.json.last_sequence,
       });
 
       const page = await api.request('GET', `/v1/webhook_endpoints/${endpointId}/deliveries?limit=2`);
       assert.equal(page.status, 200, page.text);
+      type Shown = { id: string; event_type: string; status: string; attempts: number };
       assert.deepEqual(
-        page.json.data.map((d: { id: string; event_type: string; status: string; attempts: number }) => [
+        page.json.data.map((d: Shown & { facility_id: string | null; offer_id: string | null }) => [
           d.id,
           d.event_type,
           d.status,
           d.attempts,
+          d.facility_id,
+          d.offer_id,
         ]),
         [
-          ['fac_hooked:4', 'facility.status_changed', 'pending', 0],
-          ['fac_hooked:3', 'facility.swept', 'pending', 0],
+          ['off_hooked:1', 'offer.created', 'pending', 0, null, 'off_hooked'],
+          ['fac_hooked:4', 'facility.status_changed', 'pending', 0, 'fac_hooked', null],
         ],
       );
       assert.equal(page.json.has_more, true);
@@ -131,7 +142,7 @@ for (const backend of backendsUnderTest) {
       );
       assert.deepEqual(
         rest.json.data.map((d: { id: string }) => d.id),
-        ['fac_hooked:1'],
+        ['fac_hooked:3', 'fac_hooked:1'],
       );
       assert.equal(rest.json.has_more, false);
       const delivered = await api.request(

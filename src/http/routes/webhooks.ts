@@ -18,7 +18,7 @@ import {
   rotateEndpointSecret,
   updateEndpoint,
 } from '../../app/webhooks/endpoints.ts';
-import { facilityEventTypes, webhookAttemptsMax } from '../../domain/webhooks/delivery.ts';
+import { eventTypes, webhookAttemptsMax } from '../../domain/webhooks/delivery.ts';
 import {
   access,
   jsonReply,
@@ -60,7 +60,8 @@ const Delivery = Type.Object({
   id: Type.String({ description: 'the message id: webhook-id on every attempt' }),
   sequence: Type.String({ description: 'the event’s place in the outbox, for paging' }),
   event_type: Type.String(),
-  facility_id: Type.String(),
+  facility_id: Type.Union([Type.String(), Type.Null()], { description: 'a facility event’s facility' }),
+  offer_id: Type.Union([Type.String(), Type.Null()], { description: 'an offer event’s offer' }),
   status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
   attempts: Type.Integer(),
   next_attempt_at: Type.Union([Type.String(), Type.Null()]),
@@ -75,7 +76,7 @@ const CreateBody = Type.Object(
     url: Type.String({ minLength: 1, maxLength: 2_048, description: 'http or https' }),
     events: Type.Optional(
       Type.Array(Type.String({ maxLength: 64 }), {
-        maxItems: facilityEventTypes.length,
+        maxItems: eventTypes.length,
         description: 'event types to send (absent or empty: all)',
       }),
     ),
@@ -119,10 +120,11 @@ function endpointView(endpoint: WebhookEndpointRow) {
 function deliveryView(delivery: WebhookDeliveryRow) {
   return {
     object: 'webhook_delivery',
-    id: `${delivery.facilityId}:${delivery.eventSequence}`,
+    id: `${delivery.subjectId}:${delivery.subjectSequence}`,
     sequence: String(delivery.outboxSequence),
     event_type: delivery.eventType,
-    facility_id: delivery.facilityId,
+    facility_id: delivery.subject === 'facility' ? delivery.subjectId : null,
+    offer_id: delivery.subject === 'offer' ? delivery.subjectId : null,
     status: delivery.status,
     attempts: delivery.attempts,
     next_attempt_at: delivery.status === 'pending' ? instant(delivery.nextAttemptAtMs) : null,
@@ -170,7 +172,7 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/webhook_endpoints',
       access(['operator'], {
         summary: 'Register a webhook endpoint',
-        description: `Facility events are sent to \`url\` from now on — every type, or those in \`events\` (${facilityEventTypes.join(', ')}). The signing \`secret\` (\`whsec_…\`) is in this response only. ${signing} A 2xx answer within 10 seconds delivers an event; otherwise it is tried again after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (${webhookAttemptsMax} attempts), then marked failed.`,
+        description: `Facility and offer events are sent to \`url\` from now on — every type, or those in \`events\` (${eventTypes.join(', ')}). The signing \`secret\` (\`whsec_…\`) is in this response only. ${signing} A 2xx answer within 10 seconds delivers an event; otherwise it is tried again after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (${webhookAttemptsMax} attempts), then marked failed.`,
         tags: ['webhooks'],
         body: CreateBody,
         response: {

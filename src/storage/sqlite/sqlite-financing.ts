@@ -69,7 +69,7 @@ export class SqliteFinancing extends KyselyFinancing {
         'insert into facility_events (facility_id, sequence, day, type, detail, at_ms) values (?, ?, ?, ?, ?, ?)',
       ),
       insertOutbox: connection.prepare<[string, number]>(
-        'insert into outbox_events (facility_id, event_sequence, fanned_out) values (?, ?, 0)',
+        "insert into outbox_events (subject, subject_id, subject_sequence, fanned_out) values ('facility', ?, ?, 0)",
       ),
       insertSweep: connection.prepare<[string, string, number, string, bigint, bigint, string, bigint]>(
         `insert into settlement_sweeps (settlement_key, merchant_id, day, currency, net_minor, deducted_minor, split, at_ms)
