@@ -644,4 +644,8 @@ export interface WebhookRepository extends WebhookReader {
       'status' | 'attempts' | 'nextAttemptAtMs' | 'lastAttemptAtMs' | 'lastResponseStatus' | 'lastError'
     >,
   ): Promise<boolean>;
+  /** Lets go of up to `limit` outbox events fanned out and recorded before `beforeMs`; answers how many. */
+  pruneOutbox(beforeMs: bigint, limit: number): Promise<number>;
+  /** Lets go of up to `limit` deliveries made before `beforeMs` and done with (delivered or failed). */
+  pruneDeliveries(beforeMs: bigint, limit: number): Promise<number>;
 }

@@ -1,18 +1,31 @@
 /**
  * The webhook dispatcher as `capstan serve` and `capstan worker` run it: a call
  * (src/app/webhooks/dispatch.ts: fan out, then up to ten rounds of 200 messages while they come
- * full) every second, never two at once; stopping waits for the call in hand, so the database is
- * not closed under it.
+ * full) every second, never two at once — and once an hour, after a call, what is past the
+ * retention let go; stopping waits for the call in hand, so the database is not closed under it.
  */
 import type { AppContext } from '../app/app-context.ts';
-import { dispatchWebhooks } from '../app/webhooks/dispatch.ts';
+import { dispatchWebhooks, pruneWebhookHistory } from '../app/webhooks/dispatch.ts';
 import type { CliDeps } from './program.ts';
 
 export const webhookDispatchIntervalMs = 1_000;
+/** How often the outbox and the finished deliveries past their retention are let go. */
+export const webhookPruneIntervalMs = 3_600_000n;
 
 export async function startWebhookDispatch(deps: CliDeps, app: AppContext): Promise<() => Promise<void>> {
   const { transport, render } = await deps.loadWebhooks();
   let round: Promise<void> | null = null;
+  let prunedAtMs: bigint | null = null;
+  const pruneIfDue = async () => {
+    const nowMs = app.clock.nowNs() / 1_000_000n;
+    if (prunedAtMs !== null && nowMs - prunedAtMs < webhookPruneIntervalMs) return;
+    prunedAtMs = nowMs;
+    const { deliveries, events } = await pruneWebhookHistory(app);
+    if (deliveries + events > 0)
+      deps.out.write(
+        `webhooks: let go of ${events} outbox events and ${deliveries} deliveries past retention\n`,
+      );
+  };
   const timer = setInterval(() => {
     if (round !== null) return;
     round = dispatchWebhooks(app, transport, render)
@@ -20,6 +33,7 @@ export async function startWebhookDispatch(deps: CliDeps, app: AppContext): Prom
         if (delivered + retrying + failed > 0)
           deps.out.write(`webhooks: ${delivered} delivered, ${retrying} to try again, ${failed} failed\n`);
       })
+      .then(pruneIfDue)
       .catch((error: unknown) => {
         deps.err.write(`webhook dispatch failed, will retry: ${String(error)}\n`);
       })

@@ -430,6 +430,7 @@ export class KyselyFinancing implements FinancingRepository {
             subject_id: e.offerId,
             subject_sequence: e.sequence,
             fanned_out: 0,
+            recorded_at_ms: e.atMs,
           })),
         )
         .execute();
@@ -491,6 +492,7 @@ export class KyselyFinancing implements FinancingRepository {
             subject_id: e.facilityId,
             subject_sequence: e.sequence,
             fanned_out: 0,
+            recorded_at_ms: e.atMs,
           })),
         )
         .execute();

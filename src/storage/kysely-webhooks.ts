@@ -145,7 +145,7 @@ export class KyselyWebhooks implements WebhookRepository {
         'o.subject_id',
         'o.subject_sequence',
         sql<string>`coalesce(f.type, v.type)`.as('type'),
-        sql<bigint>`coalesce(f.at_ms, v.at_ms)`.as('at_ms'),
+        'o.recorded_at_ms as at_ms',
       ])
       .where(sql<boolean>`coalesce(f.type, v.type) is not null`);
   }
@@ -165,7 +165,7 @@ export class KyselyWebhooks implements WebhookRepository {
   ): Promise<OutboxEventRow[]> {
     const rows = await this.outboxWithTypes()
       .where('o.sequence', '>', page.afterSequence)
-      .where(sql<bigint>`coalesce(f.at_ms, v.at_ms)`, '>=', sinceMs)
+      .where('o.recorded_at_ms', '>=', sinceMs)
       .orderBy('o.sequence')
       .limit(page.limit)
       .execute();
@@ -222,6 +222,45 @@ export class KyselyWebhooks implements WebhookRepository {
         })
         .execute();
     }
+  }
+
+  async pruneOutbox(beforeMs: bigint, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('outbox_events')
+      .where(
+        'sequence',
+        'in',
+        this.db
+          .selectFrom('outbox_events')
+          .select('sequence')
+          .where('recorded_at_ms', '<', beforeMs)
+          .where('fanned_out', '=', 1)
+          .orderBy('recorded_at_ms')
+          .limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async pruneDeliveries(beforeMs: bigint, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('webhook_deliveries')
+      .where((eb) =>
+        eb(
+          eb.refTuple('endpoint_id', 'outbox_sequence'),
+          'in',
+          eb
+            .selectFrom('webhook_deliveries')
+            .select(['endpoint_id', 'outbox_sequence'])
+            .where('created_at_ms', '<', beforeMs)
+            .where('status', '<>', 'pending')
+            .orderBy('created_at_ms')
+            .limit(limit)
+            .$asTuple('endpoint_id', 'outbox_sequence'),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async dueDeliveries(nowMs: bigint, limit: number): Promise<WebhookDeliveryRow[]> {

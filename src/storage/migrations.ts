@@ -557,7 +557,8 @@ const webhookEndpointFailures: Migration = {
 /**
  * Offers' own events (made, accepted, withdrawn, expired) go out beside facility events: each
  * offer's history in `offer_events`, and the outbox and deliveries name what an event is about
- * (`subject`: `facility` or `offer`) and its id and place in that history.
+ * (`subject`: `facility` or `offer`) and its id and place in that history. The outbox keeps when
+ * each event was recorded, so old outbox rows and finished deliveries can be let go.
  */
 const offerEvents: Migration = {
   name: '0010_offer_events',
@@ -578,6 +579,26 @@ const offerEvents: Migration = {
         .addColumn('subject', 'text', (c) => c.notNull().defaultTo('facility'))
         .execute();
     }
+    // When each event was recorded, on its outbox row: what is kept is bounded by age
+    // (webhookRetentionMs), found through these indexes.
+    await db.schema
+      .alterTable('outbox_events')
+      .addColumn('recorded_at_ms', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await sql`update outbox_events set recorded_at_ms = coalesce((select e.at_ms from facility_events e
+      where e.facility_id = outbox_events.subject_id and e.sequence = outbox_events.subject_sequence), 0)`.execute(
+      db,
+    );
+    await db.schema
+      .createIndex('outbox_events_recorded')
+      .on('outbox_events')
+      .column('recorded_at_ms')
+      .execute();
+    await db.schema
+      .createIndex('webhook_deliveries_created')
+      .on('webhook_deliveries')
+      .column('created_at_ms')
+      .execute();
   },
 };
 

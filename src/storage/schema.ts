@@ -292,6 +292,7 @@ export interface OutboxEventsTable {
   subject_id: string;
   subject_sequence: number;
   fanned_out: number;
+  recorded_at_ms: bigint;
 }
 
 export interface WebhookDeliveriesTable {

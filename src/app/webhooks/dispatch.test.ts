@@ -20,13 +20,13 @@ import {
   openLendingBook,
 } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
-import { webhookRetryDelaysMs } from '../../domain/webhooks/delivery.ts';
+import { webhookRetentionMs, webhookRetryDelaysMs } from '../../domain/webhooks/delivery.ts';
 import { eventRenderers } from '../../http/views-financing.ts';
 import { httpWebhookTransport, webhookSignature } from '../../main/webhook-transport.ts';
 import { acceptOffer, makeOffers } from '../financing/origination.ts';
 import { sweepSettlement } from '../financing/sweep.ts';
 import type { WebhookDeliveryRow } from '../ports.ts';
-import { deliverDue, dispatchWebhooks, webhookRoundMax } from './dispatch.ts';
+import { deliverDue, dispatchWebhooks, pruneWebhookHistory, webhookRoundMax } from './dispatch.ts';
 import {
   createEndpoint,
   disableEndpoint,
@@ -385,6 +385,38 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(await dispatch(), { fannedOut: 1, delivered: 1, retrying: 0, failed: 0 });
       assert.equal(hooks.received.length, 1);
       assert.equal(JSON.parse(hooks.received[0]?.body ?? '{}').data.detail.settlement_key, 'hook stl_7');
+    });
+
+    it('lets go of finished deliveries and fanned-out events past the retention, never of what is still to send', async () => {
+      const count = async (table: string, where = '') =>
+        Number((await book.harness.query(`select count(*) as n from ${table} ${where}`))[0]?.['n']);
+      // One delivery still being tried when the rest are long done.
+      hooks.state.status = 500;
+      await payout('hook stl_retry');
+      await dispatch();
+      const finished = await count('webhook_deliveries', "where status <> 'pending'");
+      const events = await count('outbox_events');
+      assert.ok(finished > 0 && events > 0);
+      assert.equal(await count('webhook_deliveries', "where status = 'pending'"), 1);
+      // Nothing is old enough yet.
+      assert.deepEqual(await pruneWebhookHistory(book.app), { deliveries: 0, events: 0 });
+      clock().advanceSeconds(Number(webhookRetentionMs / 1000n) + 1);
+      // An event recorded now, not yet fanned out.
+      await payout('hook stl_new');
+      assert.deepEqual(await pruneWebhookHistory(book.app), { deliveries: finished, events });
+      assert.equal(await count('webhook_deliveries'), 1, 'the pending one stays');
+      assert.equal(await count('outbox_events'), 1, 'the new event stays');
+      // A replay reaches back only as far as what is kept.
+      const replayed = await book.harness.store.write((tx) => replayEndpoint(tx, book.app, all.id, 0n));
+      assert.ok(replayed.ok);
+      assert.equal(replayed.value.deliveries, 1);
+      hooks.state.status = 200;
+      hooks.received.length = 0;
+      await dispatch();
+      assert.deepEqual(hooks.received.map((r) => JSON.parse(r.body).data.detail.settlement_key).sort(), [
+        'hook stl_new',
+        'hook stl_retry',
+      ]);
     });
 
     it('sends offer events: each offer made, the one accepted and those it withdrew, the offer as each left it', async () => {

@@ -21,6 +21,7 @@ import {
   failingTooLong,
   nextAttemptAtMs,
   subscribed,
+  webhookRetentionMs,
   wireEventType,
 } from '../../domain/webhooks/delivery.ts';
 import type { AppContext } from '../app-context.ts';
@@ -371,4 +372,27 @@ export async function dispatchWebhooks(
     if (delivered + retrying + failed < webhookRoundMax) break;
   }
   return sum;
+}
+
+/** Rows let go of per transaction, so pruning never holds the write lock for long. */
+export const pruneBatch = 5_000;
+
+/**
+ * Lets go of what is older than `webhookRetentionMs`: deliveries done with (a pending one stays
+ * until it is), then outbox events already fanned out. Answers how many of each.
+ */
+export async function pruneWebhookHistory(app: AppContext): Promise<{ deliveries: number; events: number }> {
+  const beforeMs = app.clock.nowNs() / 1_000_000n - webhookRetentionMs;
+  const pruned = { deliveries: 0, events: 0 };
+  const drain = async (prune: (tx: WriteTransaction) => Promise<number>) => {
+    let total = 0;
+    for (;;) {
+      const count = await app.store.write(prune);
+      total += count;
+      if (count < pruneBatch) return total;
+    }
+  };
+  pruned.deliveries = await drain((tx) => tx.webhooks.pruneDeliveries(beforeMs, pruneBatch));
+  pruned.events = await drain((tx) => tx.webhooks.pruneOutbox(beforeMs, pruneBatch));
+  return pruned;
 }

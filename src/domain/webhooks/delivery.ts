@@ -25,6 +25,12 @@ export function nextAttemptAtMs(attempts: number, failedAtMs: bigint): bigint | 
   return delay === undefined ? null : failedAtMs + delay;
 }
 
+/**
+ * How long an event stays in the outbox after it was fanned out (so far back a replay reaches),
+ * and a delivery that is done with (delivered or failed) in its endpoint's list: 30 days.
+ */
+export const webhookRetentionMs = 30n * 86_400_000n;
+
 /** An endpoint every attempt to which has failed for this long is disabled (as Standard Webhooks' reference senders do). */
 export const endpointFailingMsMax = 5n * 86_400_000n;
 

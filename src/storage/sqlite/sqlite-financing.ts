@@ -68,8 +68,8 @@ export class SqliteFinancing extends KyselyFinancing {
       insertEvent: connection.prepare<[string, number, number, string, string, bigint]>(
         'insert into facility_events (facility_id, sequence, day, type, detail, at_ms) values (?, ?, ?, ?, ?, ?)',
       ),
-      insertOutbox: connection.prepare<[string, number]>(
-        "insert into outbox_events (subject, subject_id, subject_sequence, fanned_out) values ('facility', ?, ?, 0)",
+      insertOutbox: connection.prepare<[string, number, bigint]>(
+        "insert into outbox_events (subject, subject_id, subject_sequence, fanned_out, recorded_at_ms) values ('facility', ?, ?, 0, ?)",
       ),
       insertSweep: connection.prepare<[string, string, number, string, bigint, bigint, string, bigint]>(
         `insert into settlement_sweeps (settlement_key, merchant_id, day, currency, net_minor, deducted_minor, split, at_ms)
@@ -200,7 +200,7 @@ export class SqliteFinancing extends KyselyFinancing {
   override async appendFacilityEvents(events: readonly FacilityEventRow[]): Promise<void> {
     for (const e of events) {
       this.statements.insertEvent.run(e.facilityId, e.sequence, e.day, e.type, e.detailJson, e.atMs);
-      this.statements.insertOutbox.run(e.facilityId, e.sequence);
+      this.statements.insertOutbox.run(e.facilityId, e.sequence, e.atMs);
     }
   }
 
