@@ -211,6 +211,31 @@ for (const backend of backendsUnderTest) {
       const again = await api.request('POST', path, { key: merchantKey });
       assert.equal(again.status, 200, 'accepting an accepted offer answers the same facility');
       assert.equal(again.json.facility.id, facilityId);
+      // The offer read back, with its history: made, then accepted (once, for all the retries).
+      const read = await api.request('GET', `/v1/offers/${advance.id}`, { key: merchantKey });
+      assert.equal(read.status, 200, read.text);
+      const { history, ...offer } = read.json;
+      assert.deepEqual(offer, first.json.offer);
+      assert.deepEqual(
+        history.map((e: { sequence: number; type: string }) => [e.sequence, e.type]),
+        [
+          [1, 'created'],
+          [2, 'accepted'],
+        ],
+      );
+      assert.match(history[1].recorded_at, /^2026-07-16T/);
+      const byPlatformRead = await api.request('GET', `/v1/offers/${advance.id}`, { key: platformKey });
+      assert.deepEqual(byPlatformRead.json, read.json);
+      for (const key of [otherMerchantKey, otherPlatformKey]) {
+        const hidden = await api.request('GET', `/v1/offers/${advance.id}`, { key });
+        assert.deepEqual([hidden.status, hidden.json.code], [404, 'offer_not_found']);
+      }
+      const sibling = offers.find((o) => o.product === 'advance' && o.id !== advance.id);
+      const withdrawn = await api.request('GET', `/v1/offers/${sibling.id}`, { key: merchantKey });
+      assert.deepEqual(
+        [withdrawn.json.status, withdrawn.json.history.map((e: { type: string }) => e.type)],
+        ['withdrawn', ['created', 'withdrawn']],
+      );
       const pool = await api.request('POST', '/v1/funding_pools', {
         body: { financier_id: 'fin_pool', currency: 'USD', amount: '1', reference: 'top-up' },
       });

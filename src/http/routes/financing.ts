@@ -32,6 +32,7 @@ import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts'
 import { facilityInScope, mayActFor, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, principalOf, problemReply, send, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
+import { isoFromMs } from '../views.ts';
 import { offerView } from '../views-financing.ts';
 
 const minorUnits = (description: string) => Type.String({ pattern: '^(0|[1-9][0-9]{0,29})$', description });
@@ -337,6 +338,35 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             url: request.url.split('?')[0],
             data: offers.map(offerView),
             has_more: false,
+          }),
+        );
+      },
+    );
+
+    server.get(
+      '/v1/offers/:id',
+      access(['operator', 'platform', 'merchant'], {
+        summary: 'An offer, whatever became of it, with its history',
+        description: `The offer as made — terms, schedule, cost and APR — with its status and \`history\`: when it was made, then accepted, withdrawn or expired (the events its webhooks tell). A merchant key reads its own offers only; any other answers 404 offer_not_found. ${platformScope}`,
+        tags: ['financing'],
+        params: IdParams,
+      }),
+      async (request, reply) => {
+        const found = await app.store.read(async (tx) => {
+          const offer = await tx.financing.offer(request.params.id);
+          return offer && { offer, history: await tx.financing.offerEvents(offer.id) };
+        });
+        if (found === undefined || !(await mayActFor(app, request, found.offer.merchantId)))
+          throw new ProblemError('offer_not_found', `no offer ${request.params.id}`);
+        return send(
+          reply,
+          jsonReply(200, {
+            ...offerView(found.offer),
+            history: found.history.map((e) => ({
+              sequence: e.sequence,
+              type: e.type,
+              recorded_at: isoFromMs(e.atMs),
+            })),
           }),
         );
       },
