@@ -3,7 +3,7 @@
  * SQL through Kysely: both backends run this code. A facility update names the version it read and
  * writes only if that is still the stored one, so two writers never overwrite each other silently.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type {
   EodRunRow,
   FacilityChange,
@@ -21,6 +21,7 @@ import { toBigInt, toSafeNumber } from './rows.ts';
 import type {
   Database,
   EodRunsTable,
+  EventSubjectColumn,
   FacilitiesTable,
   FacilityEventsTable,
   OffersTable,
@@ -230,19 +231,8 @@ export class KyselyFinancing implements FinancingRepository {
     return row === undefined ? 0 : toSafeNumber(row.sequence);
   }
 
-  async lastFacilityEventSequences(facilityIds: readonly string[]): Promise<Map<string, number>> {
-    const found = new Map<string, number>();
-    const ids = [...new Set(facilityIds)];
-    for (let start = 0; start < ids.length; start += idsChunk) {
-      const rows = await this.db
-        .selectFrom('facility_events')
-        .select((eb) => ['facility_id', eb.fn.max('sequence').as('sequence')])
-        .where('facility_id', 'in', ids.slice(start, start + idsChunk))
-        .groupBy('facility_id')
-        .execute();
-      for (const row of rows) found.set(row.facility_id, toSafeNumber(row.sequence));
-    }
-    return found;
+  lastFacilityEventSequences(facilityIds: readonly string[]): Promise<Map<string, number>> {
+    return this.lastSequences('facility_events', 'facility_id', facilityIds);
   }
 
   async offerEvents(offerId: string): Promise<OfferEventRow[]> {
@@ -260,17 +250,27 @@ export class KyselyFinancing implements FinancingRepository {
     }));
   }
 
-  async lastOfferEventSequences(offerIds: readonly string[]): Promise<Map<string, number>> {
+  lastOfferEventSequences(offerIds: readonly string[]): Promise<Map<string, number>> {
+    return this.lastSequences('offer_events', 'offer_id', offerIds);
+  }
+
+  /** The newest sequence in a history (`table`) of each of `ids`, by id: those with none are absent. */
+  private async lastSequences(
+    table: 'facility_events' | 'offer_events',
+    idColumn: 'facility_id' | 'offer_id',
+    ids: readonly string[],
+  ): Promise<Map<string, number>> {
     const found = new Map<string, number>();
-    const ids = [...new Set(offerIds)];
-    for (let start = 0; start < ids.length; start += idsChunk) {
+    const unique = [...new Set(ids)];
+    const id = sql.ref<string>(idColumn);
+    for (let start = 0; start < unique.length; start += idsChunk) {
       const rows = await this.db
-        .selectFrom('offer_events')
-        .select((eb) => ['offer_id', eb.fn.max('sequence').as('sequence')])
-        .where('offer_id', 'in', ids.slice(start, start + idsChunk))
-        .groupBy('offer_id')
+        .selectFrom(table)
+        .select((eb) => [id.as('id'), eb.fn.max('sequence').as('sequence')])
+        .where(id, 'in', unique.slice(start, start + idsChunk))
+        .groupBy(id)
         .execute();
-      for (const row of rows) found.set(row.offer_id, toSafeNumber(row.sequence));
+      for (const row of rows) found.set(row.id, toSafeNumber(row.sequence));
     }
     return found;
   }
@@ -422,19 +422,30 @@ export class KyselyFinancing implements FinancingRepository {
           chunk.map((e) => ({ offer_id: e.offerId, sequence: e.sequence, type: e.type, at_ms: e.atMs })),
         )
         .execute();
-      await this.db
-        .insertInto('outbox_events')
-        .values(
-          chunk.map((e) => ({
-            subject: 'offer' as const,
-            subject_id: e.offerId,
-            subject_sequence: e.sequence,
-            fanned_out: 0,
-            recorded_at_ms: e.atMs,
-          })),
-        )
-        .execute();
+      await this.putInOutbox(
+        'offer',
+        chunk.map((e) => ({ id: e.offerId, sequence: e.sequence, atMs: e.atMs })),
+      );
     }
+  }
+
+  /** Outbox rows for events just appended to a history (webhooks fan them out), not yet fanned out. */
+  private async putInOutbox(
+    subject: EventSubjectColumn,
+    events: readonly { readonly id: string; readonly sequence: number; readonly atMs: bigint }[],
+  ): Promise<void> {
+    await this.db
+      .insertInto('outbox_events')
+      .values(
+        events.map((e) => ({
+          subject,
+          subject_id: e.id,
+          subject_sequence: e.sequence,
+          fanned_out: 0,
+          recorded_at_ms: e.atMs,
+        })),
+      )
+      .execute();
   }
 
   async insertFacility(facility: FacilityRow): Promise<void> {
@@ -484,18 +495,10 @@ export class KyselyFinancing implements FinancingRepository {
           })),
         )
         .execute();
-      await this.db
-        .insertInto('outbox_events')
-        .values(
-          chunk.map((e) => ({
-            subject: 'facility' as const,
-            subject_id: e.facilityId,
-            subject_sequence: e.sequence,
-            fanned_out: 0,
-            recorded_at_ms: e.atMs,
-          })),
-        )
-        .execute();
+      await this.putInOutbox(
+        'facility',
+        chunk.map((e) => ({ id: e.facilityId, sequence: e.sequence, atMs: e.atMs })),
+      );
     }
   }
 
