@@ -8,7 +8,7 @@
  * principal reserved) → confirmation (the principal paid out of the pool) → 60 days of payouts swept
  * at the holdback, refund days taking nothing → 74 days without sales: the second 60-day minimum
  * is missed, the advance turns delinquent, a late fee is charged once after the 7-day grace → a
- * payout cures it (overdue first, within the 30% daily cap) → months of payouts → early payoff by
+ * payout cures it (the missed minimum and the late fee first, within the 30% daily cap) → months of payouts → early payoff by
  * direct repayment: paid off, the deferred fee wholly earned, every receivable at zero, the pool's
  * cash = funding − principal + everything collected.
  *
@@ -464,25 +464,28 @@ for (const backend of backendsUnderTest) {
       );
     });
 
-    it('day 135: a 2,000.00 payout cures it — the overdue 540.80 first, within the 600.00 cap', async () => {
+    it('day 135: a 2,000.00 payout cures it — the overdue 540.80 and the late fee first, within the 600.00 cap', async () => {
       const day = d0 + 135;
       endOfDay(book.clock, day);
       const settlement = { settlementKey: 'story 135', merchantId, day, currency: 'USD', netMinor: 200_000n };
       const { waterfall: preview } = await harness.store.read((tx) => previewSweep(tx, settlement));
-      // Cap: 30% of 2,000.00 = 600.00. Overdue 540.80 (fees first: 787.00 owed covers it); then the
-      // holdback's 12% = 240.00 is less than the 540.80 already taken, so nothing more.
+      // Cap: 30% of 2,000.00 = 600.00. Overdue: the missed 540.80 and the 25.00 late fee charged for
+      // it, 565.80 (fees first: 787.00 owed covers it; the late fee is paid first, and a late fee
+      // paid does not count towards the minimum); then the holdback's 12% = 240.00 is less than the
+      // 565.80 already taken, so nothing more.
       assert.equal(preview.availableMinor, 60_000n);
-      assert.equal(preview.totalDeductedMinor, 54_080n);
-      await payout(day, settlement.settlementKey, settlement.netMinor, 54_080n);
+      assert.equal(preview.totalDeductedMinor, 56_580n);
+      await payout(day, settlement.settlementKey, settlement.netMinor, 56_580n);
       // Replayed: the same split, nothing moves.
       const again = await harness.store.write((tx) => sweepSettlement(tx, app, settlement));
       assert.ok(again.ok && again.value.replayed);
-      assert.equal(again.value.waterfall.totalDeductedMinor, 54_080n);
+      assert.equal(again.value.waterfall.totalDeductedMinor, 56_580n);
       await endOfDays(day, day);
-      // Fees 787.00 − 540.80 = 246.20; collected 738.00 + 540.80 = 1,278.80, the two minimums;
-      // cash 40,738.00 + 540.80 = 41,278.80.
-      assert.equal(expected.fees, 24_620n);
-      assert.equal(expected.cash, 4_127_880n);
+      // Fees 787.00 − 565.80 = 221.20; repaid of the advance 738.00 + 540.80 = 1,278.80, the two
+      // minimums; collected with the late fee 1,303.80; cash 40,738.00 + 565.80 = 41,303.80.
+      assert.equal(expected.fees, 22_120n);
+      assert.equal(expected.collected, 130_380n);
+      assert.equal(expected.cash, 4_130_380n);
       await checkBooks('day 135', 'active', 0);
     });
 
@@ -493,9 +496,9 @@ for (const backend of backendsUnderTest) {
         await payout(d0 + n, `story ${n}`, 100_000n, 12_000n);
         await endOfDays(d0 + n, d0 + n);
       }
-      // 15 × 120.00 = 1,800.00: the 246.20 of fees, then 1,553.80 of principal → 8,446.20 left.
+      // 15 × 120.00 = 1,800.00: the 221.20 of fees, then 1,578.80 of principal → 8,421.20 left.
       assert.equal(expected.fees, 0n);
-      assert.equal(expected.principal, 844_620n);
+      assert.equal(expected.principal, 842_120n);
       await checkBooks('day 150', 'active', 0);
       for (let n = 151; n <= 364; n += 7) {
         endOfDay(book.clock, d0 + n);
@@ -503,12 +506,12 @@ for (const backend of backendsUnderTest) {
         await payout(d0 + n, `story ${n}`, 70_000n, 8_400n);
         await endOfDays(d0 + n, Math.min(d0 + n + 6, d0 + 364));
       }
-      // Days 151, 158, …, 361: 31 payouts × 84.00 = 2,604.00 → principal 8,446.20 − 2,604.00 =
-      // 5,842.20. By day 360 six minimums (3,836.40) were due; 5,598.80 had been repaid.
-      assert.equal(expected.principal, 584_220n);
-      // Collected 1,278.80 + 1,800.00 + 2,604.00 = 5,682.80; cash 40,000.00 + 5,682.80.
-      assert.equal(expected.collected, 568_280n);
-      assert.equal(expected.cash, 4_568_280n);
+      // Days 151, 158, …, 361: 31 payouts × 84.00 = 2,604.00 → principal 8,421.20 − 2,604.00 =
+      // 5,817.20. By day 360 six minimums (3,836.40) were due; 5,598.80 of the advance had been repaid.
+      assert.equal(expected.principal, 581_720n);
+      // Collected 1,303.80 + 1,800.00 + 2,604.00 = 5,707.80; cash 40,000.00 + 5,707.80.
+      assert.equal(expected.collected, 570_780n);
+      assert.equal(expected.cash, 4_570_780n);
       await checkBooks('day 364', 'active', 0);
     });
 
@@ -519,15 +522,15 @@ for (const backend of backendsUnderTest) {
         repayFacility(tx, app, { facilityId, merchantId, day, reference: 'payoff-365', payoff: true }),
       );
       assert.ok(paid.ok);
-      // Everything owed: 5,842.20 of principal, no fees left.
-      assert.deepEqual(paid.value.applied, { fees: 0n, interest: 0n, principal: 584_220n });
+      // Everything owed: 5,817.20 of principal, no fees left.
+      assert.deepEqual(paid.value.applied, { fees: 0n, interest: 0n, principal: 581_720n });
       assert.equal(paid.value.status, 'paid_off');
       assert.equal(paid.value.outstandingMinor, 0n);
       Object.assign(expected, {
         principal: 0n,
         deferredFee: 0n,
-        cash: expected.cash + 584_220n,
-        collected: expected.collected + 584_220n,
+        cash: expected.cash + 581_720n,
+        collected: expected.collected + 581_720n,
       });
       await endOfDays(day, day);
       // Collected 11,525.00 = 11,500.00 + the 25.00 late fee; fee income 1,500.00 + 25.00 = 1,525.00;

@@ -64,18 +64,35 @@ describe('an advance through a missed minimum', () => {
       [{ type: 'fee_recognised', amountMinor: 52n }],
     );
     facility = again.facility;
+    // Overdue now: the missed 6,228 and the 2,500 late fee charged for it.
+    assert.deepEqual(advanceOwed(facility, start + 70).overdue, {
+      fees: 8_728n,
+      interest: 0n,
+      principal: 0n,
+    });
 
-    // Paying the overdue 6,228 cures it: the late fee first, then 3,728 of the advance's fee.
-    facility = applyAdvanceDeduction(facility, start + 70, 'd70', 'pay_1', {
+    // Paying only the missed 6,228 does not cure it: the late fee is paid first, and a late fee
+    // paid does not count towards the minimum — 2,500 of it is still missed, 10 days past due.
+    const short = applyAdvanceDeduction(facility, start + 70, 'd70', 'pay_short', {
       fees: 6_228n,
       interest: 0n,
       principal: 0n,
     }).facility;
-    assert.deepEqual([facility.owed.fees, facility.lateFeesOwedMinor], [8_272n, 0n]);
+    const stillLate = serviceAdvanceDay(short, start + 70, 'd70').facility;
+    assert.deepEqual([stillLate.status, stillLate.daysPastDue], ['delinquent', 10]);
+    assert.deepEqual(advanceOwed(short, start + 70).overdue, { fees: 2_500n, interest: 0n, principal: 0n });
+
+    // Paying the overdue 8,728 cures it: the late fee first, then 6,228 of the advance's fee.
+    facility = applyAdvanceDeduction(facility, start + 70, 'd70', 'pay_1', {
+      fees: 8_728n,
+      interest: 0n,
+      principal: 0n,
+    }).facility;
+    assert.deepEqual([facility.owed.fees, facility.lateFeesOwedMinor], [5_772n, 0n]);
     const cured = serviceAdvanceDay(facility, start + 70, 'd70');
     assert.equal(cured.facility.status, 'active');
     assert.equal(cured.facility.daysPastDue, 0);
-    // The day opened on 108,272 left of the advance + 3,728 of it repaid that day − 8,493 deferred
+    // The day opened on 105,772 left of the advance + 6,228 of it repaid that day − 8,493 deferred
     // = 103,507 → 51.75 → 52 (the 2,500 paid to the late fee is not in it: 106,007 would earn 53).
     assert.deepEqual(
       cured.events.filter((e) => e.type === 'fee_recognised'),
@@ -83,7 +100,7 @@ describe('an advance through a missed minimum', () => {
     );
     facility = cured.facility;
 
-    // The rest: 14,500 − 6,228 of fees and all the principal.
+    // The rest: 14,500 − 8,728 of fees and all the principal.
     const rest = { fees: facility.owed.fees, interest: 0n, principal: facility.owed.principal };
     const paid = applyAdvanceDeduction(facility, start + 71, 'd71', 'pay_2', rest);
     assert.equal(paid.facility.status, 'paid_off');

@@ -152,9 +152,15 @@ describe('an advance paused while past due', () => {
     assert.deepEqual(ofType(through.events, 'late_fee_charged'), [
       { type: 'late_fee_charged', amountMinor: 2_500n, dueDay: 1_060, day: 1_103 },
     ]);
-    // The next minimum (due 1,120 on the schedule) falls due 35 days later, on day 1,155.
-    assert.equal(advanceOwed(through.facility, 1_154).overdue.fees, 6_228n);
-    assert.equal(advanceOwed(through.facility, 1_155).overdue.fees, 12_456n);
+    // The next minimum (due 1,120 on the schedule) falls due 35 days later, on day 1,155; the
+    // late fee is overdue beside the missed minimum.
+    assert.equal(advanceOwed(through.facility, 1_154).overdue.fees, 6_228n + 2_500n);
+    // 12,456 + 2,500 = 14,956: fees first (all 14,500 owed), then 456 of principal.
+    assert.deepEqual(advanceOwed(through.facility, 1_155).overdue, {
+      fees: 14_500n,
+      interest: 0n,
+      principal: 456n,
+    });
     // A second pause moves the clock again, but the missed minimum keeps its due day: one late fee.
     const again = serve(paused(through.facility, 1_110, 1_120), 1_104, 1_140);
     assert.deepEqual(ofType(again.events, 'late_fee_charged'), []);

@@ -147,20 +147,23 @@ export function advanceLeft(facility: AdvanceFacility): bigint {
 
 /**
  * The advance's minimum payments on `day`, on the collection clock: the schedule as of the day it
- * has reached — disbursement plus the days collections were not paused since — against everything
- * repaid by `day`. Its due days are the original schedule's, so a late fee charged for one is
- * never charged again when a later pause moves the clock; without pauses it is `day` itself.
+ * has reached — disbursement plus the days collections were not paused since — against what was
+ * repaid of the advance and its fee by `day` (late fees paid are not: the minimum is a share of
+ * the advance and its fee, and paying a late fee does not make up for it). Its due days are the
+ * original schedule's, so a late fee charged for one is never charged again when a later pause
+ * moves the clock; without pauses it is `day` itself.
  */
 function minimumStatusOn(facility: AdvanceFacility, day: number): MinimumPaymentStatus {
   const onSchedule = facility.disbursedDay + collectionDaysBetween(facility, facility.disbursedDay, day);
+  const repaidOfAdvance = repaidBy(facility.repaid, day) - repaidBy(facility.lateFeesRepaid, day);
   return minimumPaymentStatus(facility.terms, facility.disbursedDay, onSchedule, [
-    { day: onSchedule, amountMinor: repaidBy(facility.repaid, day) },
+    { day: onSchedule, amountMinor: repaidOfAdvance },
   ]);
 }
 
 /**
- * What the waterfall may take on `day`: the missed minimum overdue, the rest by holdback; nothing
- * while collections are paused.
+ * What the waterfall may take on `day`: the missed minimum and the late fees charged for it
+ * overdue, the rest by holdback; nothing while collections are paused.
  */
 export function advanceOwed(facility: AdvanceFacility, day: number): FacilityOwed {
   const none: Amounts = { fees: 0n, interest: 0n, principal: 0n };
@@ -175,7 +178,7 @@ export function advanceOwed(facility: AdvanceFacility, day: number): FacilityOwe
       holdbackRateBps: null,
     };
   const status = minimumStatusOn(facility, day);
-  const overdueTotal = minBigint(status.overdueMinor, outstanding(facility));
+  const overdueTotal = minBigint(status.overdueMinor + facility.lateFeesOwedMinor, outstanding(facility));
   const overdueFees = minBigint(overdueTotal, facility.owed.fees);
   const overdue: Amounts = { fees: overdueFees, interest: 0n, principal: overdueTotal - overdueFees };
   return {
