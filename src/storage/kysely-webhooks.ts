@@ -225,6 +225,8 @@ export class KyselyWebhooks implements WebhookRepository {
   }
 
   async pruneOutbox(beforeMs: bigint, limit: number): Promise<number> {
+    // The newest row always stays: on SQLite a sequence is a rowid, one more than the largest
+    // present, so an emptied outbox would hand out numbers its deliveries still hold.
     const result = await this.db
       .deleteFrom('outbox_events')
       .where(
@@ -235,6 +237,9 @@ export class KyselyWebhooks implements WebhookRepository {
           .select('sequence')
           .where('recorded_at_ms', '<', beforeMs)
           .where('fanned_out', '=', 1)
+          .where('sequence', '<', (eb) =>
+            eb.selectFrom('outbox_events').select(eb.fn.max('sequence').as('newest')),
+          )
           .orderBy('recorded_at_ms')
           .limit(limit),
       )

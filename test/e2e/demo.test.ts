@@ -91,10 +91,15 @@ async function webhooksFrom(url: string, key: string) {
     for (let waited = 0; received.length < replay.deliveries && waited < 20_000; waited += 100)
       await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(received.length, replay.deliveries, 'every replayed disbursement delivered');
-    const listed = await call(
-      'GET',
-      `/v1/webhook_endpoints/${endpoint.id}/deliveries?status=delivered&limit=100`,
-    );
+    // The server records the answers once the round's last one is in: wait for that too.
+    const expected = Math.min(received.length, 100);
+    const delivered = () =>
+      call('GET', `/v1/webhook_endpoints/${endpoint.id}/deliveries?status=delivered&limit=100`);
+    let listed = await delivered();
+    for (let waited = 0; listed.data.length < expected && waited < 10_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      listed = await delivered();
+    }
     return {
       received,
       secret: endpoint.secret as string,

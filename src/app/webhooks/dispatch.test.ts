@@ -417,6 +417,17 @@ for (const backend of backendsUnderTest) {
         'hook stl_new',
         'hook stl_retry',
       ]);
+      // All of it old again: the newest event stays, so no sequence is ever handed out twice (on
+      // SQLite one is a rowid: an emptied outbox would start again from 1).
+      const newest = async () =>
+        Number((await book.harness.query('select max(sequence) as n from outbox_events'))[0]?.['n']);
+      const before = await newest();
+      clock().advanceSeconds(Number(webhookRetentionMs / 1000n) + 1);
+      await pruneWebhookHistory(book.app);
+      assert.equal(await count('outbox_events'), 1);
+      await payout('hook stl_after');
+      assert.equal(await newest(), before + 1);
+      await dispatch();
     });
 
     it('sends offer events: each offer made, the one accepted and those it withdrew, the offer as each left it', async () => {
