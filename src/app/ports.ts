@@ -520,6 +520,15 @@ export interface FinancingRepository extends FinancingReader {
     change: Pick<OfferRow, 'status'> &
       Partial<Pick<OfferRow, 'acceptedAtMs' | 'acceptanceJson' | 'facilityId'>>,
   ): Promise<void>;
+  /**
+   * Accepts an open offer and withdraws its open alternatives (the same decision's offers of the
+   * same product) in one statement: `taken` is false — and nothing changed — when it was not open.
+   */
+  takeOffer(
+    offer: Pick<OfferRow, 'id' | 'decisionId' | 'product'>,
+  ): Promise<{ readonly taken: boolean; readonly withdrawn: readonly string[] }>;
+  /** Marks the offer expired if it is open; answers whether it did. */
+  expireOffer(id: string): Promise<boolean>;
   /** Marks open offers expiring before `beforeDay` expired; answers their ids. */
   expireOffers(beforeDay: number): Promise<string[]>;
   /** Appends to offers' histories, and puts each event in the outbox for webhooks (same transaction). */

@@ -402,6 +402,44 @@ export class KyselyFinancing implements FinancingRepository {
       .execute();
   }
 
+  async takeOffer(
+    offer: Pick<OfferRow, 'id' | 'decisionId' | 'product'>,
+  ): Promise<{ taken: boolean; withdrawn: string[] }> {
+    // One statement over the offer and its alternatives: of two acceptances racing on PostgreSQL,
+    // the second waits for the first's row locks, then finds none of them open any more.
+    const rows = await this.db
+      .updateTable('offers')
+      .set({
+        status: sql<string>`case when id = ${offer.id} then 'accepted' else 'withdrawn' end`,
+      })
+      .where('decision_id', '=', offer.decisionId)
+      .where('product', '=', offer.product)
+      .where('status', '=', 'open')
+      .returning(['id', 'status'])
+      .execute();
+    if (!rows.some((row) => row.id === offer.id && row.status === 'accepted')) {
+      if (rows.length > 0) throw new Error(`offer ${offer.id} was not open, yet its alternatives were`);
+      return { taken: false, withdrawn: [] };
+    }
+    return {
+      taken: true,
+      withdrawn: rows
+        .filter((row) => row.id !== offer.id)
+        .map((row) => row.id)
+        .sort(),
+    };
+  }
+
+  async expireOffer(id: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('offers')
+      .set({ status: 'expired' })
+      .where('id', '=', id)
+      .where('status', '=', 'open')
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
   async expireOffers(beforeDay: number): Promise<string[]> {
     const rows = await this.db
       .updateTable('offers')

@@ -291,8 +291,8 @@ export async function acceptOffer(
     return err('offer_not_open', `offer ${input.offerId} is ${offerRow.status}`);
   const offer = fromTaggedJson<Offer>(offerRow.offerJson);
   if (!offerOpen(offer, input.day)) {
-    await tx.financing.updateOffer(offerRow.id, { status: 'expired' });
-    await closeOffers(tx, context, [{ offerId: offerRow.id, type: 'expired' }]);
+    if (await tx.financing.expireOffer(offerRow.id))
+      await closeOffers(tx, context, [{ offerId: offerRow.id, type: 'expired' }]);
     return err('offer_expired', `offer ${input.offerId} expired on ${offer.expiresOn}`);
   }
   if (offer.refillOf !== undefined) {
@@ -315,6 +315,17 @@ export async function acceptOffer(
   }
   if (financierId === null)
     return err('funding_unavailable', `no funding pool in ${offer.currency} can lend ${offer.amountMinor}`);
+
+  // Taken before anything is written: an acceptance racing this one (this offer, or one of its
+  // alternatives) has either not started, or finds it taken.
+  const take = await tx.financing.takeOffer(offerRow);
+  if (!take.taken) {
+    const now = await tx.financing.offer(offerRow.id);
+    const takenBy = now?.facilityId ?? null;
+    const existing = takenBy === null ? undefined : await tx.financing.facility(takenBy);
+    if (now !== undefined && existing !== undefined) return ok({ offer: now, facility: existing });
+    return err('offer_not_open', `offer ${input.offerId} is ${now?.status ?? 'gone'}`);
+  }
 
   const facilityId = context.entropy.id('fac');
   const book: FacilityBook = { financierId, currency: offer.currency, facilityId };
@@ -372,18 +383,11 @@ export async function acceptOffer(
     facilityId,
   });
   // A decision's offers of one product are alternatives (three sizes of one advance), not
-  // additions: taking one withdraws the others.
-  const closed: OfferClosing[] = [{ offerId: offerRow.id, type: 'accepted' }];
-  for (const sibling of await tx.financing.offersForMerchant(input.merchantId, 'open'))
-    if (
-      sibling.decisionId === offerRow.decisionId &&
-      sibling.product === offerRow.product &&
-      sibling.id !== offerRow.id
-    ) {
-      await tx.financing.updateOffer(sibling.id, { status: 'withdrawn' });
-      closed.push({ offerId: sibling.id, type: 'withdrawn' });
-    }
-  await closeOffers(tx, context, closed);
+  // additions: taking one withdrew the others.
+  await closeOffers(tx, context, [
+    { offerId: offerRow.id, type: 'accepted' },
+    ...take.withdrawn.map((offerId) => ({ offerId, type: 'withdrawn' as const })),
+  ]);
   await tx.financing.appendFacilityEvents([
     { facilityId, sequence: 1, day: input.day, type: 'accepted', detailJson: acceptanceJson, atMs: nowMs },
   ]);
