@@ -571,6 +571,22 @@ const offerEvents: Migration = {
       .addColumn('at_ms', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint('offer_events_pk', ['offer_id', 'sequence'])
       .execute();
+    // The offers already made get the history they would have had (not sent: they are not new):
+    // made; then accepted when they were, withdrawn when the alternative taken was accepted,
+    // expired at the end of their expiry day.
+    const backfill = [
+      sql`insert into offer_events (offer_id, sequence, type, at_ms)
+        select id, 1, 'created', created_at_ms from offers`,
+      sql`insert into offer_events (offer_id, sequence, type, at_ms)
+        select id, 2, 'accepted', accepted_at_ms from offers where status = 'accepted' and accepted_at_ms is not null`,
+      sql`insert into offer_events (offer_id, sequence, type, at_ms)
+        select o.id, 2, 'withdrawn', coalesce((select max(a.accepted_at_ms) from offers a
+          where a.decision_id = o.decision_id and a.product = o.product and a.status = 'accepted'), o.created_at_ms)
+        from offers o where o.status = 'withdrawn'`,
+      sql`insert into offer_events (offer_id, sequence, type, at_ms)
+        select id, 2, 'expired', (cast(expires_on as bigint) + 1) * 86400000 from offers where status = 'expired'`,
+    ];
+    for (const statement of backfill) await statement.execute(db);
     for (const table of ['outbox_events', 'webhook_deliveries']) {
       await db.schema.alterTable(table).renameColumn('facility_id', 'subject_id').execute();
       await db.schema.alterTable(table).renameColumn('event_sequence', 'subject_sequence').execute();

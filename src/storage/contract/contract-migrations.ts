@@ -1,9 +1,13 @@
 /**
  * Contract: migrations apply once, in order, even when two processes start at the same moment, and
- * a migrated database reports nothing pending.
+ * a migrated database reports nothing pending; a database with data is carried through a migration
+ * that reshapes it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import Sqlite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import type { BackendUnderTest, Harness } from '../../../test/support/backends.ts';
 import { migrations } from '../migrations.ts';
 import { inWorker } from './contract-concurrency.ts';
@@ -41,6 +45,73 @@ export function migrationsContract(backend: BackendUnderTest): void {
         rows.map((r) => r['name']),
         migrations.map((m) => m.name),
       );
+    });
+
+    it('carries offers and webhook history through 0010_offer_events: each offer its history, each outbox row its subject and time', async () => {
+      const old = await backend.open();
+      // biome-ignore lint/suspicious/noExplicitAny: the tables as they were before the migration.
+      const db = new Kysely<any>({
+        dialect:
+          backend.name === 'sqlite'
+            ? new SqliteDialect({ database: new Sqlite(old.location) })
+            : new PostgresDialect({ pool: new pg.Pool({ connectionString: old.location, max: 1 }) }),
+      });
+      try {
+        const at = migrations.findIndex((m) => m.name === '0010_offer_events');
+        for (const migration of migrations.slice(0, at)) await migration.up(db, backend.name);
+        const offer = (id: string, status: string, acceptedAtMs: number | null) =>
+          sql`insert into offers values (${id}, 'mer_1', 'dec_1', 'advance', 'USD', 100000, ${status},
+            20600, 20630, '{}', 1000, ${acceptedAtMs}, null, null)`.execute(db);
+        await offer('off_open', 'open', null);
+        await offer('off_taken', 'accepted', 5000);
+        await offer('off_other', 'withdrawn', null);
+        await offer('off_lapsed', 'expired', null);
+        await sql`insert into facility_events values ('fac_1', 3, 20601, 'swept', '{}', 7000)`.execute(db);
+        await sql`insert into outbox_events (facility_id, event_sequence, fanned_out) values ('fac_1', 3, 1)`.execute(
+          db,
+        );
+        await sql`insert into webhook_deliveries (endpoint_id, outbox_sequence, facility_id, event_sequence,
+          event_type, status, attempts, created_at_ms) values ('whe_1', 1, 'fac_1', 3, 'facility.swept', 'delivered', 1, 7500)`.execute(
+          db,
+        );
+        await (migrations[at] as (typeof migrations)[number]).up(db, backend.name);
+        const history = await sql<{ offer_id: string; sequence: number; type: string; at_ms: bigint }>`
+          select offer_id, sequence, type, at_ms from offer_events order by offer_id, sequence`.execute(db);
+        assert.deepEqual(
+          history.rows.map((r) => [r.offer_id, Number(r.sequence), r.type, Number(r.at_ms)]),
+          [
+            ['off_lapsed', 1, 'created', 1000],
+            // At the end of its expiry day, 20,630.
+            ['off_lapsed', 2, 'expired', 20_631 * 86_400_000],
+            ['off_open', 1, 'created', 1000],
+            ['off_other', 1, 'created', 1000],
+            // When the alternative taken was accepted.
+            ['off_other', 2, 'withdrawn', 5000],
+            ['off_taken', 1, 'created', 1000],
+            ['off_taken', 2, 'accepted', 5000],
+          ],
+        );
+        const outbox = await sql<Record<string, unknown>>`
+          select subject, subject_id, subject_sequence, recorded_at_ms from outbox_events`.execute(db);
+        assert.deepEqual(
+          outbox.rows.map((r) => [
+            r['subject'],
+            r['subject_id'],
+            Number(r['subject_sequence']),
+            Number(r['recorded_at_ms']),
+          ]),
+          [['facility', 'fac_1', 3, 7000]],
+        );
+        const deliveries = await sql<Record<string, unknown>>`
+          select subject, subject_id, subject_sequence from webhook_deliveries`.execute(db);
+        assert.deepEqual(
+          deliveries.rows.map((r) => [r['subject'], r['subject_id'], Number(r['subject_sequence'])]),
+          [['facility', 'fac_1', 3]],
+        );
+      } finally {
+        await db.destroy();
+        await old.dispose();
+      }
     });
 
     it('starts the hash chain at the genesis hash', async () => {
