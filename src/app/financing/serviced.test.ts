@@ -9,7 +9,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { AdvanceTerms } from '../../domain/products/advance/advance.ts';
-import { applyAdvanceDeduction, disbursedAdvance } from '../../domain/products/advance/servicing.ts';
+import {
+  advanceOwed,
+  applyAdvanceDeduction,
+  disbursedAdvance,
+} from '../../domain/products/advance/servicing.ts';
 import { emptyTally } from '../../domain/products/tally.ts';
 import { disbursedTermLoan } from '../../domain/products/term-loan/servicing.ts';
 import type { FacilityRow } from '../ports.ts';
@@ -88,7 +92,13 @@ describe('reading a stored facility state', () => {
   it('reads an advance stored with its repayments in a list as the same advance, summed', () => {
     const advance = disbursedAdvance(book, 'mer_1', terms, 0.0011, 20_500);
     // As stored then: nor were late fees kept apart.
-    const { repaid: _, lateFeesOwedMinor: _owed, lateFeesRepaid: _repaid, ...before } = advance;
+    const {
+      repaid: _,
+      lateFeesOwedMinor: _owed,
+      lateFeesRepaid: _repaid,
+      lateFeesCountedMinor: _counted,
+      ...before
+    } = advance;
     const stored = {
       phase: 'serviced',
       product: 'advance',
@@ -112,6 +122,7 @@ describe('reading a stored facility state', () => {
       repaid: { throughDay: 20_502, minor: 1_000n, after: [{ day: 20_503, amountMinor: 50n }] },
       lateFeesOwedMinor: 0n,
       lateFeesRepaid: { throughDay: 20_502, minor: 0n, after: [] },
+      lateFeesCountedMinor: 0n,
     });
   });
 
@@ -121,7 +132,12 @@ describe('reading a stored facility state', () => {
       ...disbursedAdvance(book, 'mer_1', terms, 0.0011, 20_500),
       owed: { fees: 122_500n, principal: 1_000_000n },
     };
-    const { lateFeesOwedMinor: _owed, lateFeesRepaid: _repaid, ...before } = charged;
+    const {
+      lateFeesOwedMinor: _owed,
+      lateFeesRepaid: _repaid,
+      lateFeesCountedMinor: _counted,
+      ...before
+    } = charged;
     const read = servicedOf(
       advanceRow({
         phase: 'serviced',
@@ -139,7 +155,40 @@ describe('reading a stored facility state', () => {
       ...before,
       lateFeesOwedMinor: 0n,
       lateFeesRepaid: { throughDay: 20_499, minor: 0n, after: [] },
+      lateFeesCountedMinor: 0n,
     });
+  });
+
+  it('reads an advance stored while late fees counted towards the minimum: those it repaid still count', () => {
+    // Day 20,560: the first minimum, 5.56% of 11,200.00 = 622.72, met by 622.72 repaid — 25.00 of
+    // it a late fee, which counted then.
+    const { lateFeesCountedMinor: _counted, ...before } = {
+      ...disbursedAdvance(book, 'mer_1', terms, 0.0011, 20_500),
+      owed: { fees: 120_000n - 59_772n, principal: 1_000_000n },
+      repaid: { throughDay: 20_560, minor: 62_272n, after: [] },
+      lateFeesRepaid: { throughDay: 20_560, minor: 2_500n, after: [] },
+    };
+    const stored = (servicing: unknown) =>
+      servicedOf(
+        advanceRow({
+          phase: 'serviced',
+          product: 'advance',
+          servicing,
+          tally: emptyTally,
+          servicedThroughDay: 20_560,
+          nearBreach: false,
+          grade: null,
+        }),
+      );
+    const read = stored(before);
+    assert.ok(read?.product === 'advance');
+    assert.equal(read.state.lateFeesCountedMinor, 2_500n);
+    const none = { fees: 0n, interest: 0n, principal: 0n };
+    assert.deepEqual(advanceOwed(read.state, 20_561).overdue, none, 'still met, as it was');
+    // Stored since, the same repayments leave 25.00 of the minimum missed.
+    const since = stored({ ...before, lateFeesCountedMinor: 0n });
+    assert.ok(since?.product === 'advance');
+    assert.deepEqual(advanceOwed(since.state, 20_561).overdue, { ...none, fees: 2_500n });
   });
 
   it('agrees with tagged JSON on any JSON with bigints, and on objects that only look like one', () => {

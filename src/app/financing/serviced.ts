@@ -9,7 +9,7 @@ import { assert } from '../../domain/assert.ts';
 import { transfersPerBatchMax } from '../../domain/ledger/limits.ts';
 import type { TransferInput } from '../../domain/ledger/types.ts';
 import type { Repayment } from '../../domain/products/advance/minimum-payments.ts';
-import { type RepaidSoFar, repaidFromList } from '../../domain/products/advance/repaid.ts';
+import { type RepaidSoFar, repaidBy, repaidFromList } from '../../domain/products/advance/repaid.ts';
 import {
   type AdvanceFacility,
   advanceOwed,
@@ -131,18 +131,26 @@ export function parseStoredState<T = StoredFacility>(json: string): T {
  */
 function upgradedAdvance(servicing: unknown, servicedThroughDay: number): unknown {
   // Checked before anything is copied: every read of every advance passes here.
-  const stored = servicing as { repayments?: readonly Repayment[]; lateFeesOwedMinor?: bigint };
-  if (stored.repayments === undefined && stored.lateFeesOwedMinor !== undefined) return servicing;
+  const stored = servicing as {
+    repayments?: readonly Repayment[];
+    lateFeesOwedMinor?: bigint;
+    lateFeesRepaid?: RepaidSoFar;
+    lateFeesCountedMinor?: bigint;
+  };
+  if (stored.repayments === undefined && stored.lateFeesCountedMinor !== undefined) return servicing;
   const { repayments, ...rest } = stored;
   const repaid =
     repayments === undefined
       ? (rest as { repaid: RepaidSoFar }).repaid
       : repaidFromList(repayments, servicedThroughDay);
+  const lateFeesRepaid = rest.lateFeesRepaid ?? { throughDay: repaid.throughDay, minor: 0n, after: [] };
   return {
     lateFeesOwedMinor: 0n,
-    lateFeesRepaid: { throughDay: repaid.throughDay, minor: 0n, after: [] },
     ...rest,
     repaid,
+    lateFeesRepaid,
+    // The late fees it had repaid counted towards its minimum when it was stored: they still do.
+    lateFeesCountedMinor: repaidBy(lateFeesRepaid, Number.MAX_SAFE_INTEGER),
   };
 }
 

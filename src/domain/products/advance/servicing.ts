@@ -77,6 +77,11 @@ export interface AdvanceFacility extends CollectionsPauseState {
   readonly repaid: RepaidSoFar;
   /** Of `repaid`, what went to late fees, kept the same way. */
   readonly lateFeesRepaid: RepaidSoFar;
+  /**
+   * Late fees repaid that still count towards the minimum: those an advance stored before late fees
+   * stopped counting had repaid (its minimum was judged on them then); 0 for every advance since.
+   */
+  readonly lateFeesCountedMinor: bigint;
   readonly daysPastDue: number;
   /** The due day of the missed minimum a late fee was last charged for. */
   readonly lateFeeChargedForDueDay: number | null;
@@ -128,6 +133,7 @@ export function disbursedAdvance(
     deferredFeeMinor: fee,
     repaid: nothingRepaid(day),
     lateFeesRepaid: nothingRepaid(day),
+    lateFeesCountedMinor: 0n,
     daysPastDue: 0,
     lateFeeChargedForDueDay: null,
   };
@@ -149,13 +155,15 @@ export function advanceLeft(facility: AdvanceFacility): bigint {
  * The advance's minimum payments on `day`, on the collection clock: the schedule as of the day it
  * has reached — disbursement plus the days collections were not paused since — against what was
  * repaid of the advance and its fee by `day` (late fees paid are not: the minimum is a share of
- * the advance and its fee, and paying a late fee does not make up for it). Its due days are the
+ * the advance and its fee, and paying a late fee does not make up for it — save those an advance
+ * stored before this rule had paid, `lateFeesCountedMinor`). Its due days are the
  * original schedule's, so a late fee charged for one is never charged again when a later pause
  * moves the clock; without pauses it is `day` itself.
  */
 function minimumStatusOn(facility: AdvanceFacility, day: number): MinimumPaymentStatus {
   const onSchedule = facility.disbursedDay + collectionDaysBetween(facility, facility.disbursedDay, day);
-  const repaidOfAdvance = repaidBy(facility.repaid, day) - repaidBy(facility.lateFeesRepaid, day);
+  const repaidOfAdvance =
+    repaidBy(facility.repaid, day) - repaidBy(facility.lateFeesRepaid, day) + facility.lateFeesCountedMinor;
   return minimumPaymentStatus(facility.terms, facility.disbursedDay, onSchedule, [
     { day: onSchedule, amountMinor: repaidOfAdvance },
   ]);
@@ -178,7 +186,10 @@ export function advanceOwed(facility: AdvanceFacility, day: number): FacilityOwe
       holdbackRateBps: null,
     };
   const status = minimumStatusOn(facility, day);
-  const overdueTotal = minBigint(status.overdueMinor + facility.lateFeesOwedMinor, outstanding(facility));
+  // A late fee is overdue beside the minimum it was charged for (with nothing of the minimum
+  // overdue, what is owed has no due day, and the holdback takes it).
+  const lateFeesOverdue = status.overdueMinor > 0n ? facility.lateFeesOwedMinor : 0n;
+  const overdueTotal = minBigint(status.overdueMinor + lateFeesOverdue, outstanding(facility));
   const overdueFees = minBigint(overdueTotal, facility.owed.fees);
   const overdue: Amounts = { fees: overdueFees, interest: 0n, principal: overdueTotal - overdueFees };
   return {
