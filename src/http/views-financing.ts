@@ -296,8 +296,9 @@ export function offerEventView(event: OfferEventRow, offer: OfferRow) {
   return {
     object: 'offer_event',
     id: `${event.offerId}:${event.sequence}`,
+    sequence: event.sequence,
     type: event.type,
-    created_at: isoFromMs(event.atMs),
+    recorded_at: isoFromMs(event.atMs),
     offer: {
       ...offerView({ ...offer, status }),
       facility_id: status === 'accepted' ? offer.facilityId : null,
