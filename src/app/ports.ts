@@ -522,11 +522,14 @@ export interface FinancingRepository extends FinancingReader {
   ): Promise<void>;
   /**
    * Accepts an open offer and withdraws its open alternatives (the same decision's offers of the
-   * same product) in one statement: `taken` is false — and nothing changed — when it was not open.
+   * same product) in one statement that holds every open offer of the decision: `taken` is false —
+   * and nothing changed — when it was not open.
    */
   takeOffer(
     offer: Pick<OfferRow, 'id' | 'decisionId' | 'product'>,
   ): Promise<{ readonly taken: boolean; readonly withdrawn: readonly string[] }>;
+  /** Puts back what `takeOffer` took: the offer and the alternatives it withdrew open again. */
+  releaseOffer(id: string, withdrawn: readonly string[]): Promise<void>;
   /** Marks the offer expired if it is open; answers whether it did. */
   expireOffer(id: string): Promise<boolean>;
   /** Marks open offers expiring before `beforeDay` expired; answers their ids. */

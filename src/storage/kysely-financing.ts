@@ -405,29 +405,34 @@ export class KyselyFinancing implements FinancingRepository {
   async takeOffer(
     offer: Pick<OfferRow, 'id' | 'decisionId' | 'product'>,
   ): Promise<{ taken: boolean; withdrawn: string[] }> {
-    // One statement over the offer and its alternatives: of two acceptances racing on PostgreSQL,
-    // the second waits for the first's row locks, then finds none of them open any more.
+    // One statement over the decision's open offers — the one taken, its alternatives withdrawn,
+    // the other products' held as they are: of two acceptances racing on PostgreSQL, the second
+    // waits for the first's row locks, then sees what it left.
     const rows = await this.db
       .updateTable('offers')
       .set({
-        status: sql<string>`case when id = ${offer.id} then 'accepted' else 'withdrawn' end`,
+        status: sql<string>`case when id = ${offer.id} then 'accepted'
+          when product = ${offer.product} then 'withdrawn' else status end`,
       })
       .where('decision_id', '=', offer.decisionId)
-      .where('product', '=', offer.product)
       .where('status', '=', 'open')
       .returning(['id', 'status'])
       .execute();
-    if (!rows.some((row) => row.id === offer.id && row.status === 'accepted')) {
-      if (rows.length > 0) throw new Error(`offer ${offer.id} was not open, yet its alternatives were`);
+    const withdrawn = rows.filter((row) => row.status === 'withdrawn').map((row) => row.id);
+    if (!rows.some((row) => row.id === offer.id)) {
+      // Not open (taken or lapsed meanwhile): its alternatives are left as they were.
+      if (withdrawn.length > 0) throw new Error(`offer ${offer.id} was not open, yet its alternatives were`);
       return { taken: false, withdrawn: [] };
     }
-    return {
-      taken: true,
-      withdrawn: rows
-        .filter((row) => row.id !== offer.id)
-        .map((row) => row.id)
-        .sort(),
-    };
+    return { taken: true, withdrawn: withdrawn.sort() };
+  }
+
+  async releaseOffer(id: string, withdrawn: readonly string[]): Promise<void> {
+    await this.db
+      .updateTable('offers')
+      .set({ status: 'open' })
+      .where('id', 'in', [id, ...withdrawn])
+      .execute();
   }
 
   async expireOffer(id: string): Promise<boolean> {

@@ -2,7 +2,8 @@
  * Acceptances racing on real stores (SQLite, and PostgreSQL when configured, where two requests
  * run in transactions of their own at once): of two sizes of one advance accepted at the same
  * moment, one is taken and the other refused — one facility, never two — and each offer's history
- * says once what became of it; the same offer accepted twice at once answers the same facility.
+ * says once what became of it; the same offer accepted twice at once answers the same facility;
+ * two products of one decision accepted at once lend no more than its limit.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -51,6 +52,47 @@ for (const backend of backendsUnderTest) {
           assert.ok(answer.ok);
           assert.equal(answer.value.facility.id, facilities[0]?.id);
         }
+      } finally {
+        await book.harness.dispose();
+      }
+    });
+
+    it("takes one of two products accepted at once and refuses the other beyond the decision's limit, leaving its offers open", async () => {
+      // Grade C: an advance, a term loan and a credit line, each sized to the whole limit.
+      const book = await openLendingBook(backend, {
+        topBand: { grade: 'C', maxPd: 0.4 },
+        poolMinor: 1_000_000_000n,
+      });
+      try {
+        const { app, harness, merchantId } = book;
+        const made = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+        assert.ok(made.ok);
+        const advance = made.value.filter((o) => o.product === 'advance').at(-1);
+        const loan = made.value.filter((o) => o.product === 'term_loan').at(-1);
+        assert.ok(advance && loan, 'an advance and a term loan are offered');
+        const accept = (offerId: string) =>
+          harness.store.write((tx) => acceptOffer(tx, app, { offerId, merchantId, day: lendingAsOfDay }));
+        const answers = await Promise.all([accept(advance.id), accept(loan.id)]);
+        assert.deepEqual(answers.map((r) => (r.ok ? 'accepted' : r.code)).sort(), [
+          'accepted',
+          'exposure_limit_reached',
+        ]);
+        const facilities = await harness.store.read((tx) => tx.financing.facilitiesForMerchant(merchantId));
+        assert.equal(facilities.length, 1);
+        // The refused one and its alternatives are open as before, their histories untouched.
+        const refused = answers[0]?.ok ? loan : advance;
+        const [row, history] = await harness.store.read(async (tx) => [
+          await tx.financing.offer(refused.id),
+          await tx.financing.offerEvents(refused.id),
+        ]);
+        assert.equal(row?.status, 'open');
+        assert.deepEqual(
+          history.map((e) => e.type),
+          ['created'],
+        );
+        const alternatives = made.value.filter((o) => o.product === refused.product && o.id !== refused.id);
+        for (const other of alternatives)
+          assert.equal((await harness.store.read((tx) => tx.financing.offer(other.id)))?.status, 'open');
       } finally {
         await book.harness.dispose();
       }

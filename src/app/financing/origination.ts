@@ -295,15 +295,31 @@ export async function acceptOffer(
       await closeOffers(tx, context, [{ offerId: offerRow.id, type: 'expired' }]);
     return err('offer_expired', `offer ${input.offerId} expired on ${offer.expiresOn}`);
   }
+
+  // Taken first — and with it every open offer of the decision held — so acceptances under one
+  // decision run one after another even on PostgreSQL: the checks below see what the one before
+  // took, and a refusal puts the offers back as they were.
+  const take = await tx.financing.takeOffer(offerRow);
+  if (!take.taken) {
+    const now = await tx.financing.offer(offerRow.id);
+    const takenBy = now?.facilityId ?? null;
+    const existing = takenBy === null ? undefined : await tx.financing.facility(takenBy);
+    if (now !== undefined && existing !== undefined) return ok({ offer: now, facility: existing });
+    return err('offer_not_open', `offer ${input.offerId} is ${now?.status ?? 'gone'}`);
+  }
+  const refused = async (code: OriginationProblem, detail: string) => {
+    await tx.financing.releaseOffer(offerRow.id, take.withdrawn);
+    return err(code, detail);
+  };
   if (offer.refillOf !== undefined) {
     const problem = await refillProblem(tx, offer.refillOf.facilityId, offer.amountMinor, input.day);
-    if (problem !== null) return err('refill_not_available', problem);
+    if (problem !== null) return refused('refill_not_available', problem);
   }
   const exposure = await exposureProblem(tx, offerRow, offer);
-  if (exposure !== null) return err('exposure_limit_reached', exposure);
+  if (exposure !== null) return refused('exposure_limit_reached', exposure);
   const nowMs = context.clock.nowNs() / 1_000_000n;
   const consent = consentFor(await tx.risk.consents(input.merchantId), 'credit_assessment', nowMs);
-  if (consent === null) return err('consent_missing', 'the merchant has no active consent to rely on');
+  if (consent === null) return refused('consent_missing', 'the merchant has no active consent to rely on');
 
   let financierId: string | null = null;
   for (const pool of await tx.financing.pools()) {
@@ -314,18 +330,10 @@ export async function acceptOffer(
     }
   }
   if (financierId === null)
-    return err('funding_unavailable', `no funding pool in ${offer.currency} can lend ${offer.amountMinor}`);
-
-  // Taken before anything is written: an acceptance racing this one (this offer, or one of its
-  // alternatives) has either not started, or finds it taken.
-  const take = await tx.financing.takeOffer(offerRow);
-  if (!take.taken) {
-    const now = await tx.financing.offer(offerRow.id);
-    const takenBy = now?.facilityId ?? null;
-    const existing = takenBy === null ? undefined : await tx.financing.facility(takenBy);
-    if (now !== undefined && existing !== undefined) return ok({ offer: now, facility: existing });
-    return err('offer_not_open', `offer ${input.offerId} is ${now?.status ?? 'gone'}`);
-  }
+    return refused(
+      'funding_unavailable',
+      `no funding pool in ${offer.currency} can lend ${offer.amountMinor}`,
+    );
 
   const facilityId = context.entropy.id('fac');
   const book: FacilityBook = { financierId, currency: offer.currency, facilityId };
