@@ -7,25 +7,41 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backendsUnderTest } from '../../../test/support/backends.ts';
-import { lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import { type BackendUnderTest, backendsUnderTest } from '../../../test/support/backends.ts';
+import { type LendingBook, lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import type { OfferRow } from '../ports.ts';
 import { acceptOffer, makeOffers } from './origination.ts';
+
+/** A book of its own with a grade's top band, its decision's offers made; disposed of after `story`. */
+async function withOffers(
+  backend: BackendUnderTest,
+  grade: string,
+  poolMinor: bigint,
+  story: (
+    book: LendingBook,
+    offers: readonly OfferRow[],
+    accept: (offerId: string) => ReturnType<typeof acceptOffer>,
+  ) => Promise<void>,
+): Promise<void> {
+  const book = await openLendingBook(backend, { topBand: { grade, maxPd: 0.4 }, poolMinor });
+  try {
+    const { app, harness, merchantId } = book;
+    const made = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+    assert.ok(made.ok);
+    await story(book, made.value, (offerId) =>
+      harness.store.write((tx) => acceptOffer(tx, app, { offerId, merchantId, day: lendingAsOfDay })),
+    );
+  } finally {
+    await book.harness.dispose();
+  }
+}
 
 for (const backend of backendsUnderTest) {
   describe(`acceptances racing on ${backend.name}`, { skip: backend.skip }, () => {
-    it('takes one of two sizes accepted at once, refuses the other, and tells each offer once', async () => {
-      const book = await openLendingBook(backend, {
-        topBand: { grade: 'E', maxPd: 0.4 },
-        poolMinor: 100_000_000n,
-      });
-      try {
-        const { app, harness, merchantId } = book;
-        const made = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
-        assert.ok(made.ok);
-        const advances = made.value.filter((o) => o.product === 'advance');
+    it('takes one of two sizes accepted at once, refuses the other, and tells each offer once', () =>
+      withOffers(backend, 'E', 100_000_000n, async ({ harness, merchantId }, offers, accept) => {
+        const advances = offers.filter((o) => o.product === 'advance');
         assert.ok(advances.length >= 2, 'two sizes of the advance are offered');
-        const accept = (offerId: string) =>
-          harness.store.write((tx) => acceptOffer(tx, app, { offerId, merchantId, day: lendingAsOfDay }));
         const [first, second] = await Promise.all(advances.slice(0, 2).map((o) => accept(o.id)));
         const outcomes = [first, second].map((r) => (r?.ok ? 'accepted' : r?.code));
         assert.deepEqual(outcomes.sort(), ['accepted', 'offer_not_open']);
@@ -52,26 +68,14 @@ for (const backend of backendsUnderTest) {
           assert.ok(answer.ok);
           assert.equal(answer.value.facility.id, facilities[0]?.id);
         }
-      } finally {
-        await book.harness.dispose();
-      }
-    });
+      }));
 
-    it("takes one of two products accepted at once and refuses the other beyond the decision's limit, leaving its offers open", async () => {
+    it("takes one of two products accepted at once and refuses the other beyond the decision's limit, leaving its offers open", () =>
       // Grade C: an advance, a term loan and a credit line, each sized to the whole limit.
-      const book = await openLendingBook(backend, {
-        topBand: { grade: 'C', maxPd: 0.4 },
-        poolMinor: 1_000_000_000n,
-      });
-      try {
-        const { app, harness, merchantId } = book;
-        const made = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
-        assert.ok(made.ok);
-        const advance = made.value.filter((o) => o.product === 'advance').at(-1);
-        const loan = made.value.filter((o) => o.product === 'term_loan').at(-1);
+      withOffers(backend, 'C', 1_000_000_000n, async ({ harness, merchantId }, offers, accept) => {
+        const advance = offers.filter((o) => o.product === 'advance').at(-1);
+        const loan = offers.filter((o) => o.product === 'term_loan').at(-1);
         assert.ok(advance && loan, 'an advance and a term loan are offered');
-        const accept = (offerId: string) =>
-          harness.store.write((tx) => acceptOffer(tx, app, { offerId, merchantId, day: lendingAsOfDay }));
         const answers = await Promise.all([accept(advance.id), accept(loan.id)]);
         assert.deepEqual(answers.map((r) => (r.ok ? 'accepted' : r.code)).sort(), [
           'accepted',
@@ -90,12 +94,9 @@ for (const backend of backendsUnderTest) {
           history.map((e) => e.type),
           ['created'],
         );
-        const alternatives = made.value.filter((o) => o.product === refused.product && o.id !== refused.id);
+        const alternatives = offers.filter((o) => o.product === refused.product && o.id !== refused.id);
         for (const other of alternatives)
           assert.equal((await harness.store.read((tx) => tx.financing.offer(other.id)))?.status, 'open');
-      } finally {
-        await book.harness.dispose();
-      }
-    });
+      }));
   });
 }
