@@ -2,12 +2,17 @@
  * Signing as Standard Webhooks specifies it, checked against the specification's own example (the
  * reference libraries' "sign function works" test), and a message sent to a real HTTP server on
  * loopback: its headers verify, an error status is answered as one, and a server that does not
- * answer in time is an error, not a hang.
+ * answer in time is an error, not a hang. The receiver's check docs/api.md shows verifies what
+ * Capstan signs, and nothing else.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { httpWebhookTransport, webhookSignature } from './webhook-transport.ts';
 
 describe('webhook signatures', () => {
@@ -21,6 +26,52 @@ describe('webhook signatures', () => {
       ),
       'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
     );
+  });
+
+  it("are verified by the receiver's check in docs/api.md, as pasted: both of a rotation's, and no tampering", async () => {
+    const docs = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
+    const snippet = /```js\n(import \{ createHmac[\s\S]*?function verified[\s\S]*?)```/.exec(docs)?.[1];
+    assert.ok(snippet, 'docs/api.md shows the check');
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-verify-'));
+    try {
+      const file = join(dir, 'verify.mjs');
+      writeFileSync(file, `${snippet}\nexport { verified };\n`);
+      const { verified } = (await import(pathToFileURL(file).href)) as {
+        verified: (secret: string, headers: Record<string, string>, body: string, now?: number) => boolean;
+      };
+      const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+      const previous = `whsec_${Buffer.from('the secret before the rotation').toString('base64')}`;
+      const at = 1_784_160_000;
+      const body = '{"type":"offer.created"}';
+      const headers = (signature: string, id = 'off_1:1', timestamp = at) => ({
+        'webhook-id': id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signature,
+      });
+      const signed = (key: string) => webhookSignature(key, 'off_1:1', BigInt(at), body);
+      assert.equal(verified(secret, headers(`${signed(previous)} ${signed(secret)}`), body, at + 10), true);
+      assert.equal(verified(previous, headers(`${signed(previous)} ${signed(secret)}`), body, at), true);
+      assert.equal(verified(secret, headers(signed(secret)), `${body} `, at), false, 'another body');
+      assert.equal(verified(secret, headers(signed(secret), 'off_1:2'), body, at), false, 'another id');
+      assert.equal(verified(secret, headers(signed(previous)), body, at), false, 'another secret');
+      assert.equal(verified(secret, headers(signed(secret)), body, at + 301), false, 'too old');
+      // The specification's own example.
+      assert.equal(
+        verified(
+          secret,
+          headers(
+            'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+            'msg_p5jXN8AQM9LWM0D4loKWxJek',
+            1614265330,
+          ),
+          '{"test": 2432232314}',
+          1614265330,
+        ),
+        true,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
