@@ -526,7 +526,7 @@ export interface FinancingRepository extends FinancingReader {
    * and nothing changed — when it was not open.
    */
   takeOffer(
-    offer: Pick<OfferRow, 'id' | 'decisionId' | 'product'>,
+    offer: Pick<OfferRow, 'id' | 'merchantId' | 'decisionId' | 'product'>,
   ): Promise<{ readonly taken: boolean; readonly withdrawn: readonly string[] }>;
   /** Puts back what `takeOffer` took: the offer and the alternatives it withdrew open again. */
   releaseOffer(id: string, withdrawn: readonly string[]): Promise<void>;

@@ -403,7 +403,7 @@ export class KyselyFinancing implements FinancingRepository {
   }
 
   async takeOffer(
-    offer: Pick<OfferRow, 'id' | 'decisionId' | 'product'>,
+    offer: Pick<OfferRow, 'id' | 'merchantId' | 'decisionId' | 'product'>,
   ): Promise<{ taken: boolean; withdrawn: string[] }> {
     // One statement over the decision's open offers — the one taken, its alternatives withdrawn,
     // the other products' held as they are: of two acceptances racing on PostgreSQL, the second
@@ -414,25 +414,29 @@ export class KyselyFinancing implements FinancingRepository {
         status: sql<string>`case when id = ${offer.id} then 'accepted'
           when product = ${offer.product} then 'withdrawn' else status end`,
       })
+      // The merchant's offers are found through its index, and its open ones are few.
+      .where('merchant_id', '=', offer.merchantId)
       .where('decision_id', '=', offer.decisionId)
       .where('status', '=', 'open')
       .returning(['id', 'status'])
       .execute();
     const withdrawn = rows.filter((row) => row.status === 'withdrawn').map((row) => row.id);
     if (!rows.some((row) => row.id === offer.id)) {
-      // Not open (taken or lapsed meanwhile): its alternatives are left as they were.
-      if (withdrawn.length > 0) throw new Error(`offer ${offer.id} was not open, yet its alternatives were`);
+      // Not open (taken, or lapsed while this waited for the first): its alternatives, if this
+      // withdrew any, are put back as they were.
+      await this.reopen(withdrawn);
       return { taken: false, withdrawn: [] };
     }
     return { taken: true, withdrawn: withdrawn.sort() };
   }
 
-  async releaseOffer(id: string, withdrawn: readonly string[]): Promise<void> {
-    await this.db
-      .updateTable('offers')
-      .set({ status: 'open' })
-      .where('id', 'in', [id, ...withdrawn])
-      .execute();
+  releaseOffer(id: string, withdrawn: readonly string[]): Promise<void> {
+    return this.reopen([id, ...withdrawn]);
+  }
+
+  private async reopen(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0)
+      await this.db.updateTable('offers').set({ status: 'open' }).where('id', 'in', ids).execute();
   }
 
   async expireOffer(id: string): Promise<boolean> {

@@ -70,6 +70,63 @@ for (const backend of backendsUnderTest) {
         }
       }));
 
+    it('answers an acceptance racing one made after the offer lapsed, and leaves the alternatives as the winner did', () =>
+      withOffers(backend, 'E', 100_000_000n, async ({ app, harness, merchantId }, offers) => {
+        const advances = offers.filter((o) => o.product === 'advance');
+        const [first] = advances;
+        assert.ok(first && advances.length >= 2);
+        const acceptOn = (day: number) =>
+          harness.store.write((tx) => acceptOffer(tx, app, { offerId: first.id, merchantId, day }));
+        // One request still on the day it was open, the other past midnight after it lapsed.
+        const answers = await Promise.all([acceptOn(lendingAsOfDay), acceptOn(first.expiresOn + 1)]);
+        const codes = answers.map((r) => (r.ok ? 'accepted' : r.code));
+        const statuses = await harness.store.read(async (tx) =>
+          Promise.all(advances.map(async (o) => (await tx.financing.offer(o.id))?.status)),
+        );
+        if (statuses[0] === 'accepted') {
+          // The acceptance came first: the alternatives were withdrawn; the late one answered the
+          // facility, or — had it read the offer open before — that it had lapsed for its day.
+          assert.equal(codes[0], 'accepted');
+          assert.ok(['accepted', 'offer_expired'].includes(codes[1] as string), String(codes[1]));
+          assert.ok(statuses.slice(1).every((s) => s === 'withdrawn'));
+        } else {
+          // The lapse came first: nothing was taken, the alternatives are as they were.
+          assert.equal(statuses[0], 'expired');
+          assert.deepEqual(codes.sort(), ['offer_expired', 'offer_not_open']);
+          assert.ok(statuses.slice(1).every((s) => s === 'open'));
+        }
+      }));
+
+    // Only where two writes run at once: on SQLite one waits for the other whole, so a lapse cannot
+    // come while a take waits.
+    if (backend.name === 'postgres')
+      it('takes nothing when the offer lapsed while the take waited for it, and withdraws nothing', () =>
+        withOffers(backend, 'E', 100_000_000n, async ({ harness }, offers) => {
+          const advances = offers.filter((o) => o.product === 'advance');
+          const [first] = advances;
+          assert.ok(first && advances.length >= 2);
+          let lapsed = () => {};
+          let letGo = () => {};
+          const expiredHeld = new Promise<void>((resolve) => (lapsed = resolve));
+          const held = new Promise<void>((resolve) => (letGo = resolve));
+          const expiring = harness.store.write(async (tx) => {
+            assert.equal(await tx.financing.expireOffer(first.id), true);
+            lapsed();
+            await held;
+          });
+          await expiredHeld;
+          // Waits for the expiring transaction's row lock, then finds the offer no longer open.
+          const taking = harness.store.write((tx) => tx.financing.takeOffer(first));
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          letGo();
+          await expiring;
+          assert.deepEqual(await taking, { taken: false, withdrawn: [] });
+          const statuses = await harness.store.read(async (tx) =>
+            Promise.all(advances.map(async (o) => (await tx.financing.offer(o.id))?.status)),
+          );
+          assert.deepEqual(statuses, ['expired', ...advances.slice(1).map(() => 'open')]);
+        }));
+
     it("takes one of two products accepted at once and refuses the other beyond the decision's limit, leaving its offers open", () =>
       // Grade C: an advance, a term loan and a credit line, each sized to the whole limit.
       withOffers(backend, 'C', 1_000_000_000n, async ({ harness, merchantId }, offers, accept) => {
