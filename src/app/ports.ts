@@ -7,6 +7,7 @@ import type { Consent } from '../domain/consent/consent.ts';
 import type { FeatureInputs } from '../domain/features/features.ts';
 import type { DailyRow, Fact } from '../domain/features/projection.ts';
 import type { Account, Balances, ChainedTransfer, Transfer } from '../domain/ledger/types.ts';
+import type { EventSubject } from '../domain/webhooks/delivery.ts';
 
 /** Time comes in from outside: the system clock in production, a settable clock in tests. */
 export interface Clock {
@@ -576,9 +577,6 @@ export interface WebhookEndpointRow {
   readonly createdAtMs: bigint;
   readonly updatedAtMs: bigint;
 }
-
-/** What an event is about: a facility (its history's events) or an offer (made, accepted, …). */
-export type EventSubject = 'facility' | 'offer';
 
 /** An event in the outbox: a facility's or an offer's, by its id and place in that one's history. */
 export interface OutboxEventRow {

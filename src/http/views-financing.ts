@@ -299,10 +299,7 @@ export function offerEventView(event: OfferEventRow, offer: OfferRow) {
     sequence: event.sequence,
     type: event.type,
     recorded_at: isoFromMs(event.atMs),
-    offer: {
-      ...offerView({ ...offer, status }),
-      facility_id: status === 'accepted' ? offer.facilityId : null,
-    },
+    offer: offerView({ ...offer, status, facilityId: status === 'accepted' ? offer.facilityId : null }),
   };
 }
 

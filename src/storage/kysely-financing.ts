@@ -17,11 +17,11 @@ import type {
   OfferStatus,
   SweepRow,
 } from '../app/ports.ts';
+import type { EventSubject } from '../domain/webhooks/delivery.ts';
 import { toBigInt, toSafeNumber } from './rows.ts';
 import type {
   Database,
   EodRunsTable,
-  EventSubjectColumn,
   FacilitiesTable,
   FacilityEventsTable,
   OffersTable,
@@ -478,7 +478,7 @@ export class KyselyFinancing implements FinancingRepository {
 
   /** Outbox rows for events just appended to a history (webhooks fan them out), not yet fanned out. */
   private async putInOutbox(
-    subject: EventSubjectColumn,
+    subject: EventSubject,
     events: readonly { readonly id: string; readonly sequence: number; readonly atMs: bigint }[],
   ): Promise<void> {
     await this.db

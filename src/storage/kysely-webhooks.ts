@@ -12,13 +12,9 @@ import type {
   WebhookEndpointStatus,
   WebhookRepository,
 } from '../app/ports.ts';
+import type { EventSubject } from '../domain/webhooks/delivery.ts';
 import { toBigInt, toSafeNumber } from './rows.ts';
-import type {
-  Database,
-  EventSubjectColumn,
-  WebhookDeliveriesTable,
-  WebhookEndpointsTable,
-} from './schema.ts';
+import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from './schema.ts';
 
 function endpointFromRow(row: WebhookEndpointsTable): WebhookEndpointRow {
   return {
@@ -313,7 +309,7 @@ export class KyselyWebhooks implements WebhookRepository {
 
 function outboxFromRow(row: {
   sequence: bigint;
-  subject: EventSubjectColumn;
+  subject: EventSubject;
   subject_id: string;
   subject_sequence: number;
   type: string;

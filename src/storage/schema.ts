@@ -5,6 +5,7 @@
  */
 import type { Generated } from 'kysely';
 import type { DailyCounterName } from '../domain/features/projection.ts';
+import type { EventSubject } from '../domain/webhooks/delivery.ts';
 export interface LedgerAccountsTable {
   timestamp: bigint;
   id: string;
@@ -283,12 +284,9 @@ export interface OfferEventsTable {
   at_ms: bigint;
 }
 
-/** What an outbox event or a delivery is about: a facility's event, or an offer's. */
-export type EventSubjectColumn = 'facility' | 'offer';
-
 export interface OutboxEventsTable {
   sequence: Generated<bigint>;
-  subject: EventSubjectColumn;
+  subject: EventSubject;
   subject_id: string;
   subject_sequence: number;
   fanned_out: number;
@@ -298,7 +296,7 @@ export interface OutboxEventsTable {
 export interface WebhookDeliveriesTable {
   endpoint_id: string;
   outbox_sequence: bigint;
-  subject: EventSubjectColumn;
+  subject: EventSubject;
   subject_id: string;
   subject_sequence: number;
   event_type: string;

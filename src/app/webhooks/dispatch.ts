@@ -383,7 +383,6 @@ export const pruneBatch = 5_000;
  */
 export async function pruneWebhookHistory(app: AppContext): Promise<{ deliveries: number; events: number }> {
   const beforeMs = app.clock.nowNs() / 1_000_000n - webhookRetentionMs;
-  const pruned = { deliveries: 0, events: 0 };
   const drain = async (prune: (tx: WriteTransaction) => Promise<number>) => {
     let total = 0;
     for (;;) {
@@ -392,7 +391,7 @@ export async function pruneWebhookHistory(app: AppContext): Promise<{ deliveries
       if (count < pruneBatch) return total;
     }
   };
-  pruned.deliveries = await drain((tx) => tx.webhooks.pruneDeliveries(beforeMs, pruneBatch));
-  pruned.events = await drain((tx) => tx.webhooks.pruneOutbox(beforeMs, pruneBatch));
-  return pruned;
+  const deliveries = await drain((tx) => tx.webhooks.pruneDeliveries(beforeMs, pruneBatch));
+  const events = await drain((tx) => tx.webhooks.pruneOutbox(beforeMs, pruneBatch));
+  return { deliveries, events };
 }

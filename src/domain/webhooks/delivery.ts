@@ -68,11 +68,14 @@ const offerEventTypes: readonly string[] = ['created', 'accepted', 'withdrawn', 
   (type) => `offer.${type}`,
 );
 
+/** What an event is about: a facility (its history's events) or an offer (made, accepted, …). */
+export type EventSubject = 'facility' | 'offer';
+
 /** Every event type an endpoint may subscribe to. */
 export const eventTypes: readonly string[] = [...facilityEventTypes, ...offerEventTypes];
 
 /** An event type on the wire: the event's own type in its subject's namespace (`facility.swept`, `offer.created`). */
-export function wireEventType(subject: 'facility' | 'offer', type: string): string {
+export function wireEventType(subject: EventSubject, type: string): string {
   return `${subject}.${type}`;
 }
 
