@@ -523,7 +523,7 @@ export interface FinancingRepository extends FinancingReader {
   ): Promise<void>;
   /**
    * Accepts an open offer and withdraws its open alternatives (the same decision's offers of the
-   * same product) in one statement that holds every open offer of the decision: `taken` is false —
+   * same product) in one statement that holds every open offer of the merchant: `taken` is false —
    * and nothing changed — when it was not open.
    */
   takeOffer(

@@ -405,18 +405,19 @@ export class KyselyFinancing implements FinancingRepository {
   async takeOffer(
     offer: Pick<OfferRow, 'id' | 'merchantId' | 'decisionId' | 'product'>,
   ): Promise<{ taken: boolean; withdrawn: string[] }> {
-    // One statement over the decision's open offers — the one taken, its alternatives withdrawn,
-    // the other products' held as they are: of two acceptances racing on PostgreSQL, the second
-    // waits for the first's row locks, then sees what it left.
+    // One statement over the merchant's open offers — the one taken, its alternatives (the
+    // decision's offers of the product) withdrawn, the rest held as they are: of two acceptances
+    // racing on PostgreSQL, under one decision or two, the second waits for the first's row locks,
+    // then sees what it left.
     const rows = await this.db
       .updateTable('offers')
       .set({
         status: sql<string>`case when id = ${offer.id} then 'accepted'
-          when product = ${offer.product} then 'withdrawn' else status end`,
+          when decision_id = ${offer.decisionId} and product = ${offer.product} then 'withdrawn'
+          else status end`,
       })
       // The merchant's offers are found through its index, and its open ones are few.
       .where('merchant_id', '=', offer.merchantId)
-      .where('decision_id', '=', offer.decisionId)
       .where('status', '=', 'open')
       .returning(['id', 'status'])
       .execute();

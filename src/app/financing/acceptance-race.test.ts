@@ -3,14 +3,18 @@
  * run in transactions of their own at once): of two sizes of one advance accepted at the same
  * moment, one is taken and the other refused — one facility, never two — and each offer's history
  * says once what became of it; the same offer accepted twice at once answers the same facility;
- * two products of one decision accepted at once lend no more than its limit.
+ * two products of one decision accepted at once lend no more than its limit; nor do two decisions
+ * made before either was taken, one after the other or at once; and two merchants' acceptances
+ * drawing on a pool that can lend only one of them are both lent, the second from the next pool.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type BackendUnderTest, backendsUnderTest } from '../../../test/support/backends.ts';
 import { type LendingBook, lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
 import type { OfferRow } from '../ports.ts';
-import { acceptOffer, makeOffers } from './origination.ts';
+import { grantConsent } from '../risk/consents.ts';
+import { decideForMerchant } from '../risk/decisions.ts';
+import { acceptOffer, fundPool, makeOffers } from './origination.ts';
 
 /** A book of its own with a grade's top band, its decision's offers made; disposed of after `story`. */
 async function withOffers(
@@ -155,5 +159,137 @@ for (const backend of backendsUnderTest) {
         for (const other of alternatives)
           assert.equal((await harness.store.read((tx) => tx.financing.offer(other.id)))?.status, 'open');
       }));
+
+    describe('under two decisions made before either was taken', () => {
+      /** A second decision for the book's merchant, made before anything is taken, and its offers. */
+      async function secondDecision(book: LendingBook, offers: readonly OfferRow[]) {
+        const { app, harness, merchantId } = book;
+        const second = await decideForMerchant(harness.store, app, merchantId, lendingAsOfDay);
+        assert.equal(second.record.view.outcome, 'approved');
+        const limit = (offers.find((o) => o.product === 'advance') as OfferRow).amountMinor;
+        assert.equal(second.record.view.limit, limit.toString(), 'the same limit');
+        const made = await harness.store.write((tx) => makeOffers(tx, app, second.row.id));
+        assert.ok(made.ok);
+        return { limit, offers: made.value };
+      }
+      const facilitiesOf = (book: LendingBook) =>
+        book.harness.store.read((tx) => tx.financing.facilitiesForMerchant(book.merchantId));
+      const product = (offers: readonly OfferRow[], name: OfferRow['product'], at = 0) =>
+        offers.filter((o) => o.product === name).at(at) as OfferRow;
+
+      it("counts what one took against the other's limit, which did not see it", () =>
+        // Grade C: an advance, a term loan and a credit line, each sized to the whole limit.
+        withOffers(backend, 'C', 1_000_000_000n, async (book, offers, accept) => {
+          const second = await secondDecision(book, offers);
+          const taken = await accept(product(offers, 'advance').id);
+          assert.ok(taken.ok);
+          const loan = product(second.offers, 'term_loan');
+          const refused = await accept(loan.id);
+          assert.ok(!refused.ok);
+          assert.equal(refused.code, 'exposure_limit_reached');
+          assert.match(
+            refused.detail ?? '',
+            new RegExp(`limit is ${second.limit}; ${second.limit} of it is taken`),
+          );
+          // Refused, it is open again, and nothing was lent.
+          const status = await book.harness.store.read(
+            async (tx) => (await tx.financing.offer(loan.id))?.status,
+          );
+          assert.equal(status, 'open');
+          assert.equal((await facilitiesOf(book)).length, 1);
+        }));
+
+      it('takes one of two products accepted at once and refuses the other', () =>
+        withOffers(backend, 'C', 1_000_000_000n, async (book, offers, accept) => {
+          const second = await secondDecision(book, offers);
+          const answers = await Promise.all([
+            accept(product(offers, 'advance').id),
+            accept(product(second.offers, 'term_loan').id),
+          ]);
+          assert.deepEqual(answers.map((r) => (r.ok ? 'accepted' : r.code)).sort(), [
+            'accepted',
+            'exposure_limit_reached',
+          ]);
+          assert.equal((await facilitiesOf(book)).length, 1, 'the two decisions together lend one limit');
+        }));
+
+      it('adds no second advance beside one taken, even within the limit, one after the other or at once', () =>
+        withOffers(backend, 'E', 100_000_000n, async (book, offers, accept) => {
+          const second = await secondDecision(book, offers);
+          // The smallest of each: 40% and 40% of one limit, within it.
+          const [mine, theirs] = [product(offers, 'advance', -1), product(second.offers, 'advance', -1)];
+          const answers = await Promise.all([accept(mine.id), accept(theirs.id)]);
+          assert.deepEqual(answers.map((r) => (r.ok ? 'accepted' : r.code)).sort(), [
+            'accepted',
+            'product_not_available',
+          ]);
+          const refused = answers.find((r) => !r.ok);
+          assert.match(refused?.ok === false ? (refused.detail ?? '') : '', /repaying advance fac_/);
+          const facilities = await facilitiesOf(book);
+          assert.equal(facilities.length, 1);
+          // Accepted again one after the other: refused the same way.
+          const other = answers[0]?.ok ? theirs : mine;
+          const again = await accept(other.id);
+          assert.equal(again.ok ? 'accepted' : again.code, 'product_not_available');
+        }));
+    });
+
+    it("lends two merchants' acceptances at once from a pool that can lend only one: the second from the next pool", async () => {
+      const book = await openLendingBook(backend, { topBand: { grade: 'E', maxPd: 0.4 }, poolMinor: 1n });
+      try {
+        const { app, harness } = book;
+        const other = book.merchantId === 'mer_gen0' ? 'mer_gen1' : 'mer_gen0';
+        await harness.store.write((tx) =>
+          grantConsent(tx, app, other, {
+            purpose: 'credit_assessment',
+            dataSources: ['sales'],
+            expiresAtMs: app.clock.nowNs() / 1_000_000n + 86_400_000_000n,
+          }),
+        );
+        const decided = await decideForMerchant(harness.store, app, other, lendingAsOfDay);
+        assert.equal(decided.record.view.outcome, 'approved', 'the other merchant is approved too');
+        const smallest = async (decisionId: string) => {
+          const made = await harness.store.write((tx) => makeOffers(tx, app, decisionId));
+          assert.ok(made.ok);
+          return made.value.filter((o) => o.product === 'advance').at(-1) as OfferRow;
+        };
+        const offers = [await smallest(book.decisionId), await smallest(decided.row.id)];
+        const [a, b] = offers.map((o) => o.amountMinor).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)) as [
+          bigint,
+          bigint,
+        ];
+        // a ≤ b: fin_pool can lend either, not both; fin_pool_2 (after it in order) can lend both.
+        await harness.store.write(async (tx) => {
+          const topUp = await fundPool(tx, app, {
+            financierId: 'fin_pool',
+            currency: 'USD',
+            amountMinor: b - 1n,
+            reference: 'top-up',
+          });
+          assert.ok(topUp.ok);
+          const next = await fundPool(tx, app, {
+            financierId: 'fin_pool_2',
+            currency: 'USD',
+            amountMinor: a + b,
+            reference: 'seed-2',
+          });
+          assert.ok(next.ok);
+        });
+        const answers = await Promise.all(
+          offers.map((o) =>
+            harness.store.write((tx) =>
+              acceptOffer(tx, app, { offerId: o.id, merchantId: o.merchantId, day: lendingAsOfDay }),
+            ),
+          ),
+        );
+        const financiers = answers.map((r) => {
+          assert.ok(r.ok, r.ok ? '' : r.detail);
+          return r.value.facility.financierId;
+        });
+        assert.deepEqual(financiers.sort(), ['fin_pool', 'fin_pool_2']);
+      } finally {
+        await book.harness.dispose();
+      }
+    });
   });
 }

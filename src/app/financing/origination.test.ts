@@ -33,6 +33,7 @@ import {
   type StoredFacility,
   voidDisbursement,
 } from './origination.ts';
+import { repayFacility } from './repayments.ts';
 
 const asOfDay = toDayNumber(calendarDate('2026-07-15'));
 const now = BigInt(asOfDay + 1) * 86_400_000_000_000n;
@@ -202,12 +203,24 @@ for (const backend of backendsUnderTest) {
     };
 
     /**
-     * An offer the merchant may still take: the first decision's limit is taken, and a fresh
-     * decision (which sees the advance's debt service) offers no second advance while one is being
-     * repaid — so one of the advance offers it saw, within the fresh decision's limit, made again
-     * under that decision as `id`.
+     * An offer the merchant may still take: the first decision's limit is taken, and no second
+     * advance is offered or taken while one is being repaid — so the advance in hand paid off
+     * early, and one of the advance offers the merchant saw, within a fresh decision's limit, made
+     * again under that decision as `id`.
      */
     const offerAgain = async (id: string) => {
+      const facilities = await harness.store.read((tx) => tx.financing.facilitiesForMerchant(merchantId));
+      for (const row of facilities.filter((f) => f.product === 'advance' && f.status === 'active')) {
+        const paid = await harness.store.write((tx) =>
+          repayFacility(tx, app, {
+            facilityId: row.id,
+            day: asOfDay + 1,
+            reference: `payoff-${id}`,
+            payoff: true,
+          }),
+        );
+        assert.ok(paid.ok, paid.ok ? '' : paid.detail);
+      }
       const decided = await decideForMerchant(harness.store, app, merchantId, asOfDay);
       const limit = decided.record.view.limit;
       assert.ok(decided.record.view.outcome === 'approved' && limit !== null, 'approved again');

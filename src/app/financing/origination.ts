@@ -17,7 +17,7 @@ import {
   totalRepayable,
 } from '../../domain/products/advance/advance.ts';
 import { disbursedAdvance } from '../../domain/products/advance/servicing.ts';
-import { servicedStates } from '../../domain/products/lifecycle.ts';
+import { type FacilityState, servicedStates } from '../../domain/products/lifecycle.ts';
 import { type Offer, offerOpen, offersFor } from '../../domain/products/offers.ts';
 import {
   disbursementConfirmed,
@@ -238,13 +238,37 @@ async function refillProblem(
 }
 
 /**
+ * An advance the merchant is being paid or is repaying, other than `except`, or null. Offers make
+ * no second advance beside one (withRefills), but offers of a decision made before an advance was
+ * taken still stand: accepting one must not add a second.
+ */
+async function advanceInHand(
+  tx: WriteTransaction,
+  merchantId: string,
+  except: string | null,
+): Promise<string | null> {
+  const rows = await tx.financing.facilitiesForMerchant(merchantId);
+  return rows.find((row) => row.product === 'advance' && row.id !== except && inHand(row))?.id ?? null;
+}
+
+/** Whether a facility is lent: being paid out, or being repaid. */
+function inHand(row: FacilityRow): boolean {
+  return row.status === 'disbursing' || servicedStates.has(row.status as FacilityState);
+}
+
+/**
  * Why accepting would lend the merchant more under one decision than its limit, or null. Every
  * product's offers are sized to the whole limit, and offers of one product are alternatives (taking
  * one withdraws the others), but offers of different products are not: an advance and a term loan
  * from one decision would otherwise both be taken, twice the exposure the decision allowed. So the
  * amounts of the decision's offers already accepted (a credit line's limit counts in full; a
- * facility whose payout failed does not) and this one stay within the decision's limit. A later
- * decision sees the facilities taken (their debt service) and sizes its own limit to the room left.
+ * facility whose payout failed does not) and this one stay within the decision's limit.
+ *
+ * A decision sizes its limit to the leverage room the merchant's facilities leave, and records
+ * which facilities those were; a facility taken under another decision that this one did not see
+ * (two decisions made before either was taken) counts against its limit too while it is lent —
+ * else each would lend its whole limit. The advance a refill pays off does not: the refill takes
+ * its place.
  */
 async function exposureProblem(
   tx: WriteTransaction,
@@ -252,17 +276,32 @@ async function exposureProblem(
   offer: Offer,
 ): Promise<string | null> {
   const decision = await tx.risk.decision(offerRow.decisionId);
-  const limit = decision === undefined ? null : parseRecord(decision).view.limit;
+  if (decision === undefined) return null;
+  const record = parseRecord(decision);
+  const limit = record.view.limit;
   if (limit === null) return null;
+  const seen = new Set(storedInputs(record).debtServiceFacilityIds ?? []);
   let taken = 0n;
   for (const other of await tx.financing.offersForMerchant(offerRow.merchantId, 'accepted')) {
-    if (other.decisionId !== offerRow.decisionId || other.id === offerRow.id) continue;
-    const facility = other.facilityId === null ? undefined : await tx.financing.facility(other.facilityId);
-    if (facility?.status === 'cancelled') continue;
+    if (other.id === offerRow.id || other.facilityId === null) continue;
+    const mine = other.decisionId === offerRow.decisionId;
+    // Another decision's: only while it is lent, in this currency, and taken once the decision was
+    // made (before, it was seen, or repaid by then); the names settle a tie of the clock.
+    if (
+      !mine &&
+      (other.currency !== offer.currency ||
+        other.facilityId === (offer.refillOf?.facilityId ?? null) ||
+        seen.has(other.facilityId) ||
+        (other.acceptedAtMs ?? 0n) < decision.decidedAtMs)
+    )
+      continue;
+    const facility = await tx.financing.facility(other.facilityId);
+    if (facility === undefined || facility.status === 'cancelled') continue;
+    if (!mine && !inHand(facility)) continue;
     taken += fromTaggedJson<Offer>(other.offerJson).amountMinor;
   }
   if (taken + offer.amountMinor <= BigInt(limit)) return null;
-  return `the decision's limit is ${limit}; ${taken} of it is taken by offers already accepted, so ${offer.amountMinor} more would exceed it`;
+  return `the decision's limit is ${limit}; ${taken} of it is taken by facilities it allows no room for, so ${offer.amountMinor} more would exceed it`;
 }
 
 export interface Accepted {
@@ -296,9 +335,9 @@ export async function acceptOffer(
     return err('offer_expired', `offer ${input.offerId} expired on ${offer.expiresOn}`);
   }
 
-  // Taken first — and with it every open offer of the decision held — so acceptances under one
-  // decision run one after another even on PostgreSQL: the checks below see what the one before
-  // took, and a refusal puts the offers back as they were.
+  // Taken first — and with it every open offer of the merchant held — so a merchant's acceptances
+  // run one after another even on PostgreSQL: the checks below see what the one before took, and a
+  // refusal puts the offers back as they were.
   const take = await tx.financing.takeOffer(offerRow);
   if (!take.taken) {
     const now = await tx.financing.offer(offerRow.id);
@@ -317,10 +356,22 @@ export async function acceptOffer(
   }
   const exposure = await exposureProblem(tx, offerRow, offer);
   if (exposure !== null) return refused('exposure_limit_reached', exposure);
+  if (offer.product === 'advance') {
+    const other = await advanceInHand(tx, input.merchantId, offer.refillOf?.facilityId ?? null);
+    if (other !== null)
+      return refused(
+        'product_not_available',
+        `the merchant is repaying advance ${other}: another is offered as its refill once enough of it is repaid`,
+      );
+  }
   const nowMs = context.clock.nowNs() / 1_000_000n;
   const consent = consentFor(await tx.risk.consents(input.merchantId), 'credit_assessment', nowMs);
   if (consent === null) return refused('consent_missing', 'the merchant has no active consent to rely on');
 
+  // The ledger's head lock first: every movement of money takes it, so the cash read below is what
+  // the reservation will find. Of two merchants' acceptances drawing on one pool at once (on
+  // PostgreSQL), the second reads what the first left and goes on to the next pool.
+  await tx.ledger.lockHead();
   let financierId: string | null = null;
   for (const pool of await tx.financing.pools()) {
     if (pool.currency !== offer.currency) continue;

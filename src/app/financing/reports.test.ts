@@ -106,18 +106,19 @@ for (const backend of backendsUnderTest) {
       advanceOffer = advances.at(-1) as OfferRow;
       await harness.store.write((tx) => tx.financing.updateOffer(advanceOffer.id, { status: 'open' }));
       ids.advance = await disburse(book, advanceOffer);
-      // A credit line and a term loan beside it, each from a decision of its own (an undrawn line
-      // adds no debt service, so the loan's decision still has room).
+      // A credit line and a term loan beside it, each from a decision of its own made once the
+      // facility before was taken (an undrawn line adds no debt service, so the loan's decision
+      // still has room).
       const line = (await offersOfAFreshDecision(book)).find((o) => o.product === 'credit_line');
       assert.ok(line, 'a credit line is offered');
-      const loan = (await offersOfAFreshDecision(book)).find((o) => o.product === 'term_loan');
-      assert.ok(loan, 'a term loan is offered');
-      ids.loan = await disburse(book, loan);
       const opened = await harness.store.write((tx) =>
         acceptOffer(tx, app, { offerId: line.id, merchantId, day }),
       );
       assert.ok(opened.ok);
       ids.line = opened.value.facility.id;
+      const loan = (await offersOfAFreshDecision(book)).find((o) => o.product === 'term_loan');
+      assert.ok(loan, 'a term loan is offered');
+      ids.loan = await disburse(book, loan);
       const draw = await harness.store.write((tx) =>
         requestDraw(tx, app, { facilityId: ids.line, amountMinor: drawMinor, reference: 'd1', day }),
       );

@@ -42,14 +42,16 @@ for (const backend of backendsUnderTest) {
         poolMinor: 100_000_000n,
       });
       ({ harness, app, merchantId } = book);
-      // The advance from the decision, the term loan from a second one: one decision lends once.
+      // The advance from the decision, the term loan from a second one made once the advance was
+      // taken: one decision lends once.
       const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
       assert.ok(offers.ok);
       const advance = offers.value.filter((o) => o.product === 'advance').at(-1);
       assert.ok(advance);
+      facilityIds = [await disburse(book, advance)];
       const loan = (await offersOfAFreshDecision(book)).find((o) => o.product === 'term_loan');
       assert.ok(loan);
-      facilityIds = [await disburse(book, advance), await disburse(book, loan)];
+      facilityIds.push(await disburse(book, loan));
       const earlier = await harness.store.write((tx) =>
         sweepSettlement(tx, app, settlement('plt stl_0', asOfDay + 1, 50_000n)),
       );

@@ -115,13 +115,17 @@ async function readInputs(
   const features = computeFeatures(featureInputs);
   const consent = consentFor(await tx.risk.consents(merchantId), 'credit_assessment', nowMs);
   const flags = await tx.risk.flags(merchantId);
-  const existing = (await tx.risk.debtService(merchantId))
-    .filter((facility) => facility.currency === features.currency)
-    .reduce((sum, facility) => sum + facility.dailyDebtServiceMinor, 0n);
+  const existing = (await tx.risk.debtService(merchantId)).filter(
+    (facility) => facility.currency === features.currency,
+  );
   return decisionInputsFrom(featureInputs, features, {
     consent,
     fraudFlagged: flags.includes('fraud'),
-    existingDebtServiceDailyMinor: existing,
+    existingDebtServiceDailyMinor: existing.reduce(
+      (sum, facility) => sum + facility.dailyDebtServiceMinor,
+      0n,
+    ),
+    debtServiceFacilityIds: existing.map((facility) => facility.facilityId).sort(),
     settings: await loadDecisionSettings(tx),
   });
 }

@@ -34,6 +34,11 @@ export interface DecisionInputs {
   readonly fraudFlagged: boolean;
   /** Daily debt service of the merchant's existing facilities, in its home currency. */
   readonly existingDebtServiceDailyMinor: bigint;
+  /**
+   * The facilities that debt service is of: what the decision's limit already allows for. Absent
+   * from decisions made before it was recorded.
+   */
+  readonly debtServiceFacilityIds?: readonly string[];
   readonly settings: DecisionSettings;
 }
 
