@@ -11,9 +11,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type BackendUnderTest, backendsUnderTest } from '../../../test/support/backends.ts';
 import { type LendingBook, lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import type { OfferRow } from '../ports.ts';
 import { grantConsent } from '../risk/consents.ts';
-import { decideForMerchant } from '../risk/decisions.ts';
+import { currentModels, decideForMerchant, gatherInputs, storeDecisions } from '../risk/decisions.ts';
 import { acceptOffer, fundPool, makeOffers } from './origination.ts';
 
 /** A book of its own with a grade's top band, its decision's offers made; disposed of after `story`. */
@@ -211,6 +212,46 @@ for (const backend of backendsUnderTest) {
             'exposure_limit_reached',
           ]);
           assert.equal((await facilitiesOf(book)).length, 1, 'the two decisions together lend one limit');
+        }));
+
+      it('counts a facility taken while a decision was being made: read before it, stamped after it', () =>
+        withOffers(backend, 'C', 1_000_000_000n, async (book, offers, accept) => {
+          const { app, harness, merchantId } = book;
+          // The second decision's inputs are read with no facility to see…
+          const prepared = await harness.store.read(async (tx) => ({
+            inputs: await gatherInputs(tx, merchantId, lendingAsOfDay, app.clock.nowNs() / 1_000_000n),
+            models: await currentModels(tx),
+          }));
+          // …an advance is taken under the first meanwhile, and the decision is stored later.
+          const taken = await accept(product(offers, 'advance').id);
+          assert.ok(taken.ok);
+          (app.clock as ManualClock).advanceSeconds(1);
+          const [second] = await harness.store.write((tx) => storeDecisions(tx, app, [prepared]));
+          assert.equal(second?.record.view.outcome, 'approved');
+          const made = await harness.store.write((tx) => makeOffers(tx, app, second?.row.id as string));
+          assert.ok(made.ok);
+          const loan = await accept(product(made.value, 'term_loan').id);
+          assert.equal(loan.ok ? 'accepted' : loan.code, 'exposure_limit_reached');
+          assert.equal((await facilitiesOf(book)).length, 1);
+        }));
+
+      it('offers no advance while one is being paid out', () =>
+        withOffers(backend, 'E', 100_000_000n, async (book, offers, accept) => {
+          const taken = await accept(product(offers, 'advance', -1).id);
+          assert.ok(taken.ok);
+          assert.equal(taken.value.facility.status, 'disbursing');
+          const decided = await decideForMerchant(
+            book.harness.store,
+            book.app,
+            book.merchantId,
+            lendingAsOfDay,
+          );
+          const made = await book.harness.store.write((tx) => makeOffers(tx, book.app, decided.row.id));
+          assert.ok(made.ok);
+          assert.deepEqual(
+            made.value.filter((o) => o.product === 'advance'),
+            [],
+          );
         }));
 
       it('adds no second advance beside one taken, even within the limit, one after the other or at once', () =>

@@ -195,6 +195,9 @@ export async function makeOffers(
  * and is made only if it leaves the merchant something. Other products are offered as ever.
  */
 function withRefills(offers: readonly Offer[], facilities: readonly FacilityRow[], day: number): Offer[] {
+  // One still being paid out is in hand too, and not yet repaid at all: no advance beside it.
+  if (facilities.some((row) => row.product === 'advance' && row.status === 'disbursing'))
+    return offers.filter((offer) => offer.product !== 'advance');
   const advances = facilities
     .filter((row) => row.product === 'advance')
     .map((row) => servicedOf(row))
@@ -280,24 +283,30 @@ async function exposureProblem(
   const record = parseRecord(decision);
   const limit = record.view.limit;
   if (limit === null) return null;
-  const seen = new Set(storedInputs(record).debtServiceFacilityIds ?? []);
+  const recorded = storedInputs(record).debtServiceFacilityIds;
+  const seen = new Set(recorded ?? []);
+  const facilities = new Map(
+    (await tx.financing.facilitiesForMerchant(offerRow.merchantId)).map((row) => [row.id, row]),
+  );
   let taken = 0n;
   for (const other of await tx.financing.offersForMerchant(offerRow.merchantId, 'accepted')) {
     if (other.id === offerRow.id || other.facilityId === null) continue;
+    const facility = facilities.get(other.facilityId);
+    if (facility === undefined || facility.status === 'cancelled') continue;
     const mine = other.decisionId === offerRow.decisionId;
-    // Another decision's: only while it is lent, in this currency, and taken once the decision was
-    // made (before, it was seen, or repaid by then); the names settle a tie of the clock.
+    // Another decision's counts only while it is lent, in this currency, and unseen: every lent
+    // facility has its debt service recorded when it is taken, so one missing from the decision's
+    // record came after its inputs were read. A decision made before the record was kept is taken
+    // to have seen what was accepted before it was made.
     if (
       !mine &&
-      (other.currency !== offer.currency ||
+      (!inHand(facility) ||
+        other.currency !== offer.currency ||
         other.facilityId === (offer.refillOf?.facilityId ?? null) ||
         seen.has(other.facilityId) ||
-        (other.acceptedAtMs ?? 0n) < decision.decidedAtMs)
+        (recorded === undefined && (other.acceptedAtMs ?? 0n) < decision.decidedAtMs))
     )
       continue;
-    const facility = await tx.financing.facility(other.facilityId);
-    if (facility === undefined || facility.status === 'cancelled') continue;
-    if (!mine && !inHand(facility)) continue;
     taken += fromTaggedJson<Offer>(other.offerJson).amountMinor;
   }
   if (taken + offer.amountMinor <= BigInt(limit)) return null;
