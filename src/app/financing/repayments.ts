@@ -19,7 +19,7 @@
 import { assert } from '../../domain/assert.ts';
 import { minBigint } from '../../domain/money/bigint-min.ts';
 import { recovered } from '../../domain/products/postings.ts';
-import { payoffAmount } from '../../domain/products/term-loan/servicing.ts';
+import { chargeDue, payoffAmount } from '../../domain/products/term-loan/servicing.ts';
 import { type Amounts, components } from '../../domain/products/waterfall.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
@@ -116,10 +116,16 @@ function inWaterfallOrder(amountMinor: bigint, owed: Amounts): Amounts {
   return applied as Amounts;
 }
 
-/** Booked and owed now (what an amount is applied against), and what paying off today costs. */
+/**
+ * Booked and owed today (what an amount is applied against: a term loan's instalment falling due
+ * today charged first), and what paying off today costs.
+ */
 function balancesOf(facility: ServicedState, day: number): { booked: Amounts; payoff: Amounts } {
-  const booked = bookedOf(facility);
-  return { booked, payoff: facility.product === 'term_loan' ? payoffAmount(facility.state, day) : booked };
+  if (facility.product !== 'term_loan') {
+    const booked = bookedOf(facility);
+    return { booked, payoff: booked };
+  }
+  return { booked: chargeDue(facility.state, day).facility.owed, payoff: payoffAmount(facility.state, day) };
 }
 
 /** The repayment recorded under `reference` in the facility's events, if any. */

@@ -238,7 +238,7 @@ export function applyPayment(
     case 'advance':
       return stepOf('advance', applyAdvanceDeduction(facility.state, day, dayText, eventId, applied));
     case 'term_loan':
-      return stepOf('term_loan', applyTermLoanPayment(facility.state, dayText, eventId, applied));
+      return stepOf('term_loan', applyTermLoanPayment(facility.state, day, dayText, eventId, applied));
     case 'credit_line':
       return stepOf('credit_line', applyCreditLinePayment(facility.state, eventId, applied));
   }

@@ -15,6 +15,7 @@ import { type FacilityBook, financierAccount } from '../postings.ts';
 import {
   applyTermLoanPayment,
   disbursedTermLoan,
+  type Instalment,
   payoffAmount,
   projectedInstalments,
   serviceTermLoanDay,
@@ -110,7 +111,7 @@ describe('a term loan, serviced', () => {
     }
     assert.equal(loan.owed.fees, 2_500n, 'one late fee, on the 8th day past due');
     assert.equal(loan.daysPastDue, 9);
-    const paid = applyTermLoanPayment(loan, '2026-02-25', 'pay_1', {
+    const paid = applyTermLoanPayment(loan, day('2026-02-25'), '2026-02-25', 'pay_1', {
       fees: 2_500n,
       interest: 10_000n,
       principal: 78_849n,
@@ -127,7 +128,7 @@ describe('a term loan, serviced', () => {
     // 921,151 × 12% × 14 / 365 = 4,239.82…: 4,240.
     const payoff = payoffAmount(loan, day('2026-03-01'));
     assert.deepEqual(payoff, { fees: 0n, interest: 4_240n, principal: 921_151n });
-    const paid = applyTermLoanPayment(loan, '2026-03-01', 'payoff', payoff);
+    const paid = applyTermLoanPayment(loan, day('2026-03-01'), '2026-03-01', 'payoff', payoff);
     post(paid.postings);
     loan = paid.facility;
     assert.equal(loan.status, 'paid_off');
@@ -158,7 +159,7 @@ describe('a term loan, serviced', () => {
       return events;
     };
     const pay = (text: string, applied: { interest: bigint; principal: bigint }) => {
-      const step = applyTermLoanPayment(prepaid, text, `pay_${text}`, { fees: 0n, ...applied });
+      const step = applyTermLoanPayment(prepaid, day(text), text, `pay_${text}`, { fees: 0n, ...applied });
       books.post(step.postings);
       prepaid = step.facility;
     };
@@ -221,12 +222,52 @@ describe('a term loan, serviced', () => {
     );
   });
 
-  it('charges the period’s interest on a payoff the day an instalment falls due, before it is booked', () => {
+  it('charges the instalment falling due on a payoff that day, before the daily cycle books it', () => {
     const fresh = openedLoan();
     assert.ok(fresh.ok);
-    // Due 2026-02-15, not yet booked by the daily cycle: 31 days at 12% on 10,000.00, ACT/365F,
-    // = 101.917… → 101.92.
-    const payoff = payoffAmount(fresh.value, day('2026-02-15'));
-    assert.deepEqual(payoff, { fees: 0n, interest: 10_192n, principal: 1_000_000n });
+    // Due 2026-02-15, not yet booked by the daily cycle: the instalment's interest as scheduled,
+    // 1% of 10,000.00 = 100.00; a day later, a day of the next period accrues beside it, 12% on
+    // 10,000.00 for 1 day, ACT/365F = 3.287… → 3.29.
+    assert.deepEqual(payoffAmount(fresh.value, day('2026-02-15')), {
+      fees: 0n,
+      interest: 10_000n,
+      principal: 1_000_000n,
+    });
+    assert.deepEqual(payoffAmount(fresh.value, day('2026-02-16')), {
+      fees: 0n,
+      interest: 10_329n,
+      principal: 1_000_000n,
+    });
+  });
+
+  it('pays an instalment on its due date as interest and principal, before the daily cycle books it', () => {
+    const fresh = openedLoan();
+    assert.ok(fresh.ok);
+    const loan = fresh.value;
+    const first = loan.instalments[0] as Instalment;
+    const due = first.dueDay;
+    const owed = termLoanOwed(loan, due);
+    assert.deepEqual(owed.due, { fees: 0n, interest: first.interestMinor, principal: first.principalMinor });
+    const paid = applyTermLoanPayment(loan, due, '2026-02-15', 'pay_due', {
+      fees: 0n,
+      interest: first.interestMinor,
+      principal: first.principalMinor,
+    });
+    assert.equal(paid.facility.instalmentsBooked, 1);
+    assert.deepEqual(paid.facility.owed, {
+      fees: 0n,
+      interest: 0n,
+      principal: 1_000_000n - first.principalMinor,
+    });
+    assert.deepEqual(
+      paid.events.map((e) => e.type),
+      ['instalment_charged'],
+    );
+    // The daily cycle that night books nothing again, finds nothing past due, and opens the next
+    // period on the balance after the payment.
+    const night = serviceTermLoanDay(paid.facility, due, '2026-02-15');
+    assert.deepEqual(night.postings, []);
+    assert.equal(night.facility.daysPastDue, 0);
+    assert.equal(night.facility.principalAtPeriodStart, 1_000_000n - first.principalMinor);
   });
 });

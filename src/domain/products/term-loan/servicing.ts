@@ -238,7 +238,8 @@ function stillToPay(facility: TermLoanFacility, index: number): bigint {
   return instalment.interestMinor - paid.interest + instalment.principalMinor - paid.principal;
 }
 
-export function termLoanOwed(facility: TermLoanFacility, day: number): FacilityOwed {
+export function termLoanOwed(stored: TermLoanFacility, day: number): FacilityOwed {
+  const facility = chargeDue(stored, day).facility;
   const none: Amounts = { fees: 0n, interest: 0n, principal: 0n };
   const id = {
     facilityId: facility.book.facilityId,
@@ -281,9 +282,10 @@ export function termLoanOwed(facility: TermLoanFacility, day: number): FacilityO
 }
 
 /** What paying the loan off on `day` costs: principal, interest owed, the period's accrual so far. */
-export function payoffAmount(facility: TermLoanFacility, day: number): Amounts {
-  // From the due date of the last instalment whose interest is booked: an instalment falling due
-  // today whose interest the daily cycle has not yet booked is accrued here, not forgotten.
+export function payoffAmount(stored: TermLoanFacility, day: number): Amounts {
+  // From the due date of the last instalment due (its interest charged, if the daily cycle has not
+  // yet booked it): the period running since accrues day by day.
+  const facility = chargeDue(stored, day).facility;
   const previousDue =
     facility.instalmentsBooked > 0
       ? (facility.instalments[facility.instalmentsBooked - 1] as Instalment).dueDay
@@ -325,14 +327,18 @@ function closedIfRepaid(facility: TermLoanFacility): {
  * interest accrued beyond what was booked is booked first, so the books and the loan agree.
  */
 export function applyTermLoanPayment(
-  facility: TermLoanFacility,
+  stored: TermLoanFacility,
+  day: number,
   dayText: string,
   eventId: string,
   applied: Amounts,
 ): TermLoanStep {
+  const charged = chargeDue(stored, day);
+  const facility = charged.facility;
   const extraInterest =
     applied.interest > facility.owed.interest ? applied.interest - facility.owed.interest : 0n;
   const postings = [
+    ...charged.postings,
     ...interestAccrued(facility.book, `${dayText}:po`, extraInterest),
     ...repaymentApplied(facility.book, eventId, applied),
   ];
@@ -347,22 +353,19 @@ export function applyTermLoanPayment(
     paidPrincipal: facility.paidPrincipal + applied.principal,
   };
   const closed = closedIfRepaid(after);
-  return { facility: closed.facility, postings, events: closed.events };
+  return { facility: closed.facility, postings, events: [...charged.events, ...closed.events] };
 }
 
 /**
- * The end of `day`: interest of instalments falling due booked, then ageing, late fee, write-off.
- * While collections are paused: interest booked only — no late fee, no worse state.
+ * The interest of every instalment falling due on or before `day` and not yet booked, booked (and
+ * its period's opening balance kept): done at the end of a due date by the daily cycle, and first
+ * thing when money is applied on or after it — so a payment on a due date pays that instalment's
+ * interest, not principal, and no loan is closed with an instalment's interest never charged.
  */
-export function serviceTermLoanDay(
-  facility: TermLoanFacility,
-  day: number,
-  dayText: string,
-  policy: ServicingPolicy = defaultServicingPolicy,
-): TermLoanStep {
-  if (!servicedStates.has(facility.status)) return { facility, postings: [], events: [] };
+export function chargeDue(facility: TermLoanFacility, day: number): TermLoanStep {
   const postings: TransferInput[] = [];
-  const events: ServicingEvent[] = collectionsPauseEvents(facility, day);
+  const events: ServicingEvent[] = [];
+  if (!servicedStates.has(facility.status)) return { facility, postings, events };
   const paused = collectionsPausedOn(facility, day);
   let current = facility;
   while (current.instalmentsBooked < current.instalments.length) {
@@ -389,6 +392,30 @@ export function serviceTermLoanDay(
       collectionsPaused: paused,
     });
   }
+  return { facility: current, postings, events };
+}
+
+/**
+ * The end of `day`: interest of instalments falling due booked, then ageing, late fee, write-off.
+ * While collections are paused: interest booked only — no late fee, no worse state.
+ */
+export function serviceTermLoanDay(
+  facility: TermLoanFacility,
+  day: number,
+  dayText: string,
+  policy: ServicingPolicy = defaultServicingPolicy,
+): TermLoanStep {
+  if (!servicedStates.has(facility.status)) return { facility, postings: [], events: [] };
+  const events: ServicingEvent[] = collectionsPauseEvents(facility, day);
+  const paused = collectionsPausedOn(facility, day);
+  const charged = chargeDue(facility, day);
+  const postings: TransferInput[] = [...charged.postings];
+  events.push(...charged.events);
+  let current = charged.facility;
+  // An instalment falling due today opens the next period at the end of the day, after the day's
+  // payments (booked earlier today, when money came, it opened it on the balance before them).
+  const lastBooked = current.instalments[current.instalmentsBooked - 1];
+  if (lastBooked?.dueDay === day) current = { ...current, principalAtPeriodStart: current.owed.principal };
   const onSchedule = scheduleDay(current, day);
   const oldest = oldestUnpaid(current, onSchedule);
   const daysPastDue = oldest === null ? 0 : onSchedule - oldest.dueDay;
