@@ -102,3 +102,46 @@ describe('a credit line, serviced', () => {
     assert.deepEqual([line.status, line.daysPastDue], ['active', 0]);
   });
 });
+
+describe('a defaulted credit line repaid in full', () => {
+  it('is closed paid off, not left defaulted with nothing owed', () => {
+    const { post, receivables } = disbursedBooks(book, 300_000n);
+    const drawn = draw(terms, emptyBalance, 300_000n);
+    assert.ok(drawn.ok);
+    let line = openedCreditLine(book, 'mer_1', terms, drawn.value, 0);
+    for (let day = 1; day <= 140 && line.status !== 'defaulted'; day += 1) {
+      const step = serviceCreditLineDay(line, day, `d${day}`);
+      post(step.postings);
+      line = step.facility;
+    }
+    assert.equal(line.status, 'defaulted');
+    const { balance } = line;
+    const paid = applyCreditLinePayment(line, 'pay_all', {
+      fees: balance.feesMinor,
+      interest: balance.interestMinor,
+      principal: balance.principalMinor,
+    });
+    post(paid.postings);
+    assert.equal(paid.facility.status, 'paid_off');
+    assert.deepEqual(paid.events, [{ type: 'status_changed', from: 'defaulted', to: 'paid_off' }]);
+    assert.deepEqual(receivables(), { principal: 0n, interest: 0n, fees: 0n });
+    // Closed: the daily cycle has nothing more to do with it.
+    const after = serviceCreditLineDay(paid.facility, 141, 'd141');
+    assert.deepEqual([after.postings, after.events], [[], []]);
+  });
+
+  it('stays defaulted while anything is owed', () => {
+    const { post } = disbursedBooks(book, 300_000n);
+    const drawn = draw(terms, emptyBalance, 300_000n);
+    assert.ok(drawn.ok);
+    let line = openedCreditLine(book, 'mer_1', terms, drawn.value, 0);
+    for (let day = 1; day <= 140 && line.status !== 'defaulted'; day += 1) {
+      const step = serviceCreditLineDay(line, day, `d${day}`);
+      post(step.postings);
+      line = step.facility;
+    }
+    const partly = applyCreditLinePayment(line, 'pay_some', { fees: 0n, interest: 0n, principal: 1n });
+    assert.equal(partly.facility.status, 'defaulted');
+    assert.deepEqual(partly.events, []);
+  });
+});

@@ -177,15 +177,22 @@ export function applyCreditLinePayment(
     principalMinor: facility.balance.principalMinor - applied.principal,
   };
   const cleared = owedTotal(balance) === 0n;
+  const paid: CreditLineFacility = {
+    ...facility,
+    balance,
+    unpaidStatements: cleared ? [] : unpaid,
+    paidTowardsOldest: cleared || unpaid.length === 0 ? 0n : left,
+  };
+  const postings = repaymentApplied(facility.book, eventId, applied);
+  // A line repaid in full stays open to draw again — unless it had defaulted: default is sticky, so
+  // it is closed, paid off (and its debt service let go), not left defaulted with nothing owed.
+  if (!cleared || facility.status !== 'defaulted') return { facility: paid, postings, events: [] };
+  const to = nextState(facility.status, { type: 'repaid_in_full' });
+  if (!to.ok) return { facility: paid, postings, events: [] };
   return {
-    facility: {
-      ...facility,
-      balance,
-      unpaidStatements: cleared ? [] : unpaid,
-      paidTowardsOldest: cleared || unpaid.length === 0 ? 0n : left,
-    },
-    postings: repaymentApplied(facility.book, eventId, applied),
-    events: [],
+    facility: { ...paid, status: to.value, daysPastDue: 0 },
+    postings,
+    events: [{ type: 'status_changed', from: facility.status, to: to.value }],
   };
 }
 
