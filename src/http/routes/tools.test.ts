@@ -198,6 +198,16 @@ for (const backend of backendsUnderTest) {
           'parameter_invalid',
           'advances[1].currency',
         ],
+        [
+          { ...exampleC1i, advance: { ...exampleC1i.advance, date: '0001-01-01' } },
+          'parameter_invalid',
+          'advance.date',
+        ],
+        [
+          { ...exampleC1i, payments: [{ amount: '9223372036854775808', date: '1978-02-10' }] },
+          'parameter_invalid',
+          'payments[0].amount',
+        ],
         [{ ...exampleC1i, rate: '9.69' }, 'parameter_unknown', 'rate'],
         [
           { ...exampleC1i, payments: [{ amount: '23000', date: '1978-02-10', note: 'x' }] },

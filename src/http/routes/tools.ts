@@ -85,8 +85,19 @@ type ParsedAprRequest = {
   readonly unitPeriod: UnitPeriodName | undefined;
 };
 
+/** The earliest date a flow may be on: years 1000 onwards, four digits as the API writes them. */
+const earliestFlowDate = '1000-01-01';
+/** The largest amount parseMinorUnits reads: the ledger's signed 64-bit range. */
+const maxFlowMinor = 9_223_372_036_854_775_807n;
+
 function parseFlow(flow: { amount: string; date: string }, param: string): CashFlowOnDate {
   const amount = parseMinorUnits(flow.amount);
+  if (!amount.ok && /^[1-9][0-9]*$/.test(flow.amount))
+    throw new ProblemError(
+      'parameter_invalid',
+      `${param}.amount is more than ${maxFlowMinor} minor units`,
+      `${param}.amount`,
+    );
   if (!amount.ok || amount.value <= 0n)
     throw new ProblemError(
       'parameter_invalid',
@@ -98,6 +109,13 @@ function parseFlow(flow: { amount: string; date: string }, param: string): CashF
     throw new ProblemError(
       'parameter_invalid',
       `${param}.date ${date.detail ?? 'is not a date'}`,
+      `${param}.date`,
+    );
+  // Unit-periods are counted back from later dates, a period before the term: year 1 has none.
+  if (String(date.value) < earliestFlowDate)
+    throw new ProblemError(
+      'parameter_invalid',
+      `${param}.date is before ${earliestFlowDate}`,
       `${param}.date`,
     );
   return { amountMinor: amount.value, date: date.value };
