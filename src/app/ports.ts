@@ -356,6 +356,8 @@ export interface RiskReader {
    * index seek on the merchant's profile facts, whose event keys start with the platform's id).
    */
   platformOnboardedMerchant(platformId: string, merchantId: string): Promise<boolean>;
+  /** For each of these merchants onboarded so far, the sources (platforms) that onboarded it. */
+  onboardingSources(merchantIds: readonly string[]): Promise<Map<string, Set<string>>>;
   /** Change counters: cached decision inputs are good while both are unchanged. */
   versions(merchantId: string): Promise<{ readonly merchant: bigint; readonly config: bigint }>;
 }
@@ -453,7 +455,7 @@ export interface OfferEventRow {
 }
 
 export interface SweepRow {
-  /** The settlement it came from: "<source> <event id>", or a platform's preview/commit key. */
+  /** The payout it came from: "<source> <settlement id>", from a settlement.paid event or a commit. */
   readonly settlementKey: string;
   readonly merchantId: string;
   readonly day: number;

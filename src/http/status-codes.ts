@@ -80,6 +80,7 @@ export const statusByCode = {
   facility_not_found: 404,
   facility_not_disbursing: 409,
   settlement_invalid: 400,
+  settlement_reused: 409,
   // Direct repayments (src/app/financing/repayments.ts)
   facility_not_serviced: 409,
   reference_invalid: 400,

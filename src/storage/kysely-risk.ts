@@ -17,6 +17,9 @@ import { eventKeyOf } from './feature-rows.ts';
 import { toBigInt, toSafeNumber } from './rows.ts';
 import type { ConsentsTable, Database, DecisionsTable, ModelsTable } from './schema.ts';
 
+/** Merchants looked up in one statement at most (bound parameters stay well under SQLite's limit). */
+const merchantsPerQuery = 500;
+
 function consentFromRow(row: ConsentsTable): Consent {
   return {
     id: row.id,
@@ -228,6 +231,27 @@ export class KyselyRisk implements RiskRepository {
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;
+  }
+
+  async onboardingSources(merchantIds: readonly string[]): Promise<Map<string, Set<string>>> {
+    const sources = new Map<string, Set<string>>();
+    const unique = [...new Set(merchantIds)];
+    for (let start = 0; start < unique.length; start += merchantsPerQuery) {
+      const rows = await this.db
+        .selectFrom('feature_facts')
+        .select(['merchant_id', 'event_key'])
+        .where('merchant_id', 'in', unique.slice(start, start + merchantsPerQuery))
+        .where('kind', '=', 'profile')
+        .execute();
+      for (const row of rows) {
+        // An event key is "<source> <id>", and a source has no space in it.
+        const source = row.event_key.slice(0, row.event_key.indexOf(' '));
+        const known = sources.get(row.merchant_id);
+        if (known === undefined) sources.set(row.merchant_id, new Set([source]));
+        else known.add(source);
+      }
+    }
+    return sources;
   }
 
   async insertConsent(consent: Consent): Promise<void> {

@@ -1,8 +1,10 @@
 /**
  * Settlement sweep on ingest, on real stores (SQLite, and PostgreSQL when configured): a new
  * settlement.paid event for a merchant with an advance deducts the holdback in the ingest
- * transaction and records the sweep under "<source> <id>"; the same event again is a duplicate and
- * changes nothing; a settlement.paid for a merchant without a facility applies and records no sweep.
+ * transaction and records the sweep under "<source> <settlement id>" — the key a commit through the
+ * API uses — so the same event again, the same payout under another event id, or one committed
+ * before its event came, is swept once; a settlement.paid for a merchant without a facility
+ * applies and records no sweep.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -19,18 +21,24 @@ import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { parseRecord as parseEvent } from '../../ingest/parse-record.ts';
 import { ingestBatch } from '../ingest/ingest.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
-import type { SweepConversion } from './sweep.ts';
+import { type SweepConversion, sweepSettlement } from './sweep.ts';
 
 const asOfDay = lendingAsOfDay;
 const payoutDate = String(fromDayNumber(asOfDay + 1));
 
-function settlementPaid(id: string, subject: string, net: bigint, foreign: Record<string, unknown> = {}) {
+function settlementPaid(
+  id: string,
+  subject: string,
+  net: bigint,
+  foreign: Record<string, unknown> = {},
+  eventId = id,
+) {
   const fees = 1_000n;
   return parseEvent({
     origin: 'test',
     line: null,
     raw: JSON.stringify(
-      event('settlement.paid', id, `${payoutDate}T12:00:00Z`, subject, {
+      event('settlement.paid', eventId, `${payoutDate}T12:00:00Z`, subject, {
         settlement_id: id,
         period_start: payoutDate,
         period_end: payoutDate,
@@ -89,6 +97,34 @@ for (const backend of backendsUnderTest) {
         tx.financing.sweepsForMerchant(book.merchantId, asOfDay + 1, asOfDay + 1),
       );
       assert.equal(sweeps.filter((s) => s.settlementKey === 'plt_test stl_ingest_1').length, 1);
+
+      // The same payout sent again under a new event id: applied, not swept again.
+      const resent = await book.harness.store.write((tx) =>
+        ingestBatch(tx, book.app, [
+          settlementPaid('stl_ingest_1', book.merchantId, 200_000n, {}, 'evt_resent'),
+        ]),
+      );
+      assert.equal(resent[0]?.status, 'applied');
+      assert.deepEqual(await receivables(), books, 'swept once');
+    });
+
+    it('does not sweep again a payout committed before its event came, even dated otherwise', async () => {
+      const committed = await book.harness.store.write((tx) =>
+        sweepSettlement(tx, book.app, {
+          settlementKey: 'plt_test stl_ingest_c',
+          merchantId: book.merchantId,
+          day: asOfDay,
+          currency: 'USD',
+          netMinor: 150_000n,
+        }),
+      );
+      assert.ok(committed.ok && committed.value.waterfall.totalDeductedMinor > 0n);
+      const books = await receivables();
+      const outcomes = await book.harness.store.write((tx) =>
+        ingestBatch(tx, book.app, [settlementPaid('stl_ingest_c', book.merchantId, 150_000n, {}, 'evt_c')]),
+      );
+      assert.equal(outcomes[0]?.status, 'applied');
+      assert.deepEqual(await receivables(), books, 'swept once, when committed');
     });
 
     it('sweeps a settlement.paid in another currency with the rate it brings; refuses a bad rate', async () => {
@@ -109,6 +145,10 @@ for (const backend of backendsUnderTest) {
             fx_rates: [{ ...rate, rate: '0' }],
           }),
           settlementPaid('stl_ingest_gbp', book.merchantId, 200_000n, { currency: 'GBP' }),
+          settlementPaid('stl_ingest_eur_twice', book.merchantId, 200_000n, {
+            currency: 'EUR',
+            fx_rates: [rate, { ...rate, rate: '1.0900' }],
+          }),
         ]),
       );
       assert.deepEqual(
@@ -117,6 +157,7 @@ for (const backend of backendsUnderTest) {
           ['applied', null],
           ['quarantined', 'fx_rate_invalid'],
           ['applied', null],
+          ['quarantined', 'fx_rate_invalid'],
         ],
       );
       const sweep = await book.harness.store.read((tx) => tx.financing.sweep('plt_test stl_ingest_eur'));

@@ -18,7 +18,7 @@ import {
 } from '../../../test/support/lending-fixture.ts';
 import type { AdvanceFacility } from '../../domain/products/advance/servicing.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
-import { previewSweep, sweepSettlement } from './sweep.ts';
+import { previewSweep, recordedSweep, sweepSettlement } from './sweep.ts';
 
 const asOfDay = lendingAsOfDay;
 
@@ -76,6 +76,40 @@ for (const backend of backendsUnderTest) {
       assert.equal(again.value.replayed, true);
       assert.equal(again.value.sweepId, swept.value.sweepId);
       assert.deepEqual(await receivables(), books, 'nothing changes the second time');
+
+      // The same key is the same payout: with another amount, day, merchant or currency it is
+      // refused, nothing written; read back, it is the settlement as recorded.
+      for (const other of [
+        settlement('plt stl_1', asOfDay + 1, 10_000n),
+        settlement('plt stl_1', asOfDay + 2, 200_000n),
+        { ...settlement('plt stl_1', asOfDay + 1, 200_000n), merchantId: 'mer_other' },
+        { ...settlement('plt stl_1', asOfDay + 1, 200_000n), currency: 'EUR' },
+      ]) {
+        const reused = await book.harness.store.write((tx) => sweepSettlement(tx, book.app, other));
+        assert.equal(reused.ok ? 'replayed' : reused.code, 'settlement_reused');
+        assert.match(reused.ok ? '' : (reused.detail ?? ''), /^settlement plt stl_1 was recorded with /);
+        const recorded = await book.harness.store.read((tx) => recordedSweep(tx, other));
+        assert.equal(recorded?.ok ? 'replayed' : recorded?.code, 'settlement_reused');
+      }
+      assert.deepEqual(await receivables(), books, 'nothing written');
+      const recorded = await book.harness.store.read((tx) =>
+        recordedSweep(tx, settlement('plt stl_1', asOfDay + 1, 200_000n)),
+      );
+      assert.ok(recorded?.ok);
+      assert.equal(recorded.value.sweepId, swept.value.sweepId);
+      assert.equal(
+        await book.harness.store.read((tx) => recordedSweep(tx, settlement('plt stl_new', asOfDay + 1, 1n))),
+        null,
+      );
+    });
+
+    it('takes nothing for a facility from a payout dated before it was opened', async () => {
+      const early = await book.harness.store.write((tx) =>
+        sweepSettlement(tx, book.app, settlement('plt stl_early', asOfDay - 1, 200_000n)),
+      );
+      assert.ok(early.ok);
+      assert.equal(early.value.waterfall.totalDeductedMinor, 0n);
+      assert.equal(early.value.waterfall.merchantNetMinor, 200_000n);
     });
 
     it('refuses a settlement without a key or with an unknown currency', async () => {

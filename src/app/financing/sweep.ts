@@ -16,6 +16,7 @@
 import { assert } from '../../domain/assert.ts';
 import type { TransferInput } from '../../domain/ledger/types.ts';
 import { type CurrencyCode, isCurrencyCode } from '../../domain/money/currency.ts';
+import { formatDecimal } from '../../domain/money/decimal.ts';
 import type { FxRate } from '../../domain/money/fx.ts';
 import {
   appliedInFacilityCurrency,
@@ -56,7 +57,7 @@ import {
 export const dailyDeductionCapBpsDefault = 3_000;
 
 export interface Settlement {
-  /** "<source> <event id>" of the settlement.paid event, or a platform's own key. */
+  /** "<source> <settlement id>": a settlement.paid event's source and its payout's id, or a commit's. */
   readonly settlementKey: string;
   readonly merchantId: string;
   readonly day: number;
@@ -103,10 +104,77 @@ export interface SweepSplit extends SplitPreview {
   readonly replayed: boolean;
 }
 
-/** What a split stores (splitJson), read back for a replay; older records have no conversions. */
-type StoredSplit = Pick<SweepSplit, 'sweepId' | 'waterfall'> & Partial<SplitPreview>;
+/**
+ * What a split stores (splitJson), read back for a replay; older records have no conversions, nor
+ * the rates the settlement came with (`rates`, each as `ratesOf` writes it).
+ */
+type StoredSplit = Pick<SweepSplit, 'sweepId' | 'waterfall'> &
+  Partial<SplitPreview> & { readonly rates?: readonly string[] };
 
-export type SweepProblem = 'settlement_invalid';
+/** A settlement's rates, each written whole (pair, rate, source, time) and in order, to compare. */
+function ratesOf(settlement: Settlement): string[] {
+  return (settlement.fxRates ?? []).map(
+    (r) => `${r.base}/${r.quote} ${formatDecimal(r.rate)} ${r.source} ${r.asOf}`,
+  );
+}
+
+/** A settlement recorded before, with the split it was given. */
+interface Recorded {
+  readonly settlement: Settlement;
+  readonly split: StoredSplit;
+}
+
+function recordedOf(row: SweepRow): Recorded {
+  const split = fromTaggedJson<StoredSplit>(row.splitJson);
+  return {
+    settlement: {
+      settlementKey: row.settlementKey,
+      merchantId: row.merchantId,
+      day: row.day,
+      currency: row.currency,
+      netMinor: row.netMinor,
+    },
+    split,
+  };
+}
+
+/**
+ * Why a settlement cannot be the one recorded under its key, or null: a sender's settlement id
+ * names one payout, so the same id with another merchant, day, currency, amount or rates is a
+ * mistake to refuse, not a replay to answer (the recorded split would not be this payout's).
+ */
+function reuseOf(settlement: Settlement, recorded: Recorded): string | null {
+  const was = recorded.settlement;
+  const differs = [
+    was.merchantId !== settlement.merchantId && `merchant ${was.merchantId}`,
+    was.day !== settlement.day && `day ${fromDayNumber(was.day)}`,
+    was.currency !== settlement.currency && `currency ${was.currency}`,
+    was.netMinor !== settlement.netMinor && `net ${was.netMinor}`,
+    recorded.split.rates !== undefined &&
+      recorded.split.rates.join('\n') !== ratesOf(settlement).join('\n') &&
+      'other rates',
+  ].filter((d) => d !== false);
+  return differs.length === 0
+    ? null
+    : `settlement ${settlement.settlementKey} was recorded with ${differs.join(', ')}`;
+}
+
+/** The answer for a settlement recorded before: its split as recorded, or why this is not it. */
+function replayOf(settlement: Settlement, recorded: Recorded): Result<SweepSplit, SweepProblem> {
+  const reused = reuseOf(settlement, recorded);
+  if (reused !== null) return err('settlement_reused', reused);
+  const { split } = recorded;
+  return ok({
+    sweepId: split.sweepId,
+    settlement: { ...recorded.settlement, ...(settlement.fxRates ? { fxRates: settlement.fxRates } : {}) },
+    waterfall: split.waterfall,
+    conversions: split.conversions ?? [],
+    unconverted: split.unconverted ?? [],
+    replayed: true,
+  });
+}
+
+export type SweepProblem = 'settlement_invalid' | 'settlement_reused';
 
 /** A facility taking part in a payout's waterfall: what it owes, in its currency and the payout's. */
 interface Participant {
@@ -132,6 +200,8 @@ function waterfallOf(
   const participants: Participant[] = [];
   const unconverted: SweepUnconverted[] = [];
   for (const facility of facilities) {
+    // A payout dated before the facility was opened does not repay it.
+    if (facility.row.openedOn > settlement.day) continue;
     const owed = owedOf(facility, settlement.day);
     const currency = facility.row.currency as CurrencyCode;
     if (currency === payout) {
@@ -233,6 +303,18 @@ async function computeSplit(
   const { participants, unconverted, waterfall } = waterfallOf(settlement, facilities, earlier, dailyCapBps);
   const conversions = repaymentsOf(settlement, participants, waterfall).flatMap((r) => r.conversion ?? []);
   return { waterfall, conversions, unconverted };
+}
+
+/**
+ * The settlement as recorded, when it was swept before: its split (a replay), or why this is not
+ * the settlement recorded under its key. Null when it was not swept.
+ */
+export async function recordedSweep(
+  tx: ReadTransaction,
+  settlement: Settlement,
+): Promise<Result<SweepSplit, SweepProblem> | null> {
+  const row = (await tx.financing.sweepsByKey([settlement.settlementKey])).get(settlement.settlementKey);
+  return row === undefined ? null : replayOf(settlement, recordedOf(row));
 }
 
 /** What a payout would repay, without writing anything. */
@@ -389,7 +471,7 @@ function sweepInto(
     );
   }
   if (postings.length > 0) book.postings.push(postings);
-  const stored: StoredSplit = { sweepId, waterfall, conversions, unconverted };
+  const stored: StoredSplit = { sweepId, waterfall, conversions, unconverted, rates: ratesOf(settlement) };
   const record: SweepRow = {
     settlementKey: settlement.settlementKey,
     merchantId: settlement.merchantId,
@@ -449,36 +531,31 @@ export async function sweepSettlements(
     (s) => invalid(s) ?? undefined,
   );
   const what = settlements.length === 1 ? `sweep ${settlements[0]?.settlementKey}` : 'sweep';
-  /** Splits recorded before the call or earlier in it, by settlement key: sweeping one again replays it. */
-  const splits = new Map<string, StoredSplit>();
+  /** Settlements recorded before the call or earlier in it, by key: sweeping one again replays it. */
+  const splits = new Map<string, Recorded>();
   for (let start = 0; start < settlements.length; start += sweepPartSettlements) {
     const indexes: number[] = [];
     for (let index = start; index < Math.min(start + sweepPartSettlements, settlements.length); index += 1)
       if (results[index] === undefined) indexes.push(index);
     const part = indexes.map((index) => settlements[index] as Settlement);
     const unknown = part.map((s) => s.settlementKey).filter((key) => !splits.has(key));
-    for (const [key, row] of await tx.financing.sweepsByKey(unknown))
-      splits.set(key, fromTaggedJson<StoredSplit>(row.splitJson));
+    for (const [key, row] of await tx.financing.sweepsByKey(unknown)) splits.set(key, recordedOf(row));
     const book = await openBook(
       tx,
       part.filter((s) => !splits.has(s.settlementKey)),
     );
     for (const index of indexes) {
       const settlement = settlements[index] as Settlement;
-      const split = splits.get(settlement.settlementKey);
-      if (split !== undefined) {
-        results[index] = ok({
-          sweepId: split.sweepId,
-          settlement,
-          waterfall: split.waterfall,
-          conversions: split.conversions ?? [],
-          unconverted: split.unconverted ?? [],
-          replayed: true,
-        });
+      const recorded = splits.get(settlement.settlementKey);
+      if (recorded !== undefined) {
+        results[index] = replayOf(settlement, recorded);
         continue;
       }
       const swept = sweepInto(book, context, settlement, dailyCapBps);
-      splits.set(settlement.settlementKey, swept);
+      splits.set(settlement.settlementKey, {
+        settlement,
+        split: { ...swept, rates: ratesOf(settlement) },
+      });
       results[index] = ok(swept);
     }
     await writeBook(tx, context, book, what);

@@ -96,6 +96,10 @@ export async function ingestBatch(
   const failures: Failure[] = [];
   const candidates: Pending[] = [];
   const firstInBatch = new Map<string, Pending>();
+  // Who onboarded each merchant the batch is about: its events come from that platform only.
+  const owners = await tx.risk.onboardingSources(
+    records.flatMap((parsed) => (parsed.ok ? [parsed.event.subject] : [])),
+  );
   records.forEach((parsed, index) => {
     if (!parsed.ok) {
       failures.push({
@@ -122,6 +126,24 @@ export async function ingestBatch(
       });
       return;
     }
+    const owner = owners.get(event.subject);
+    if (owner !== undefined && !owner.has(event.source)) {
+      failures.push({
+        index,
+        problem: {
+          code: 'merchant_of_another_platform',
+          field: 'subject',
+          detail: `${event.subject} was onboarded by ${[...owner].sort().join(', ')}: its events come from there`,
+        },
+        source: event.source,
+        id: event.id,
+        type: event.type,
+      });
+      return;
+    }
+    // The first to onboard a merchant it has no platform for yet makes it that platform's.
+    if (owner === undefined && event.type === 'merchant.onboarded')
+      owners.set(event.subject, new Set([event.source]));
     // The event's JSON as received (NDJSON line, HTTP body) or as the format built it: stored as
     // it came, hashed as it came. Only when a repeated id's hash differs is it compared canonically.
     const body = record.value === undefined ? record.raw.trim() : JSON.stringify(record.value);
@@ -222,7 +244,7 @@ async function sweepSettlements(
 ): Promise<void> {
   const currenciesServiced = new Map<string, Set<string>>();
   const settlements: Settlement[] = [];
-  for (const { event, instant, key } of applied) {
+  for (const { event, instant } of applied) {
     if (event.type !== 'settlement.paid') continue;
     let currencies = currenciesServiced.get(event.subject);
     if (currencies === undefined) {
@@ -239,7 +261,9 @@ async function sweepSettlements(
     );
     if (!repayable) continue;
     settlements.push({
-      settlementKey: key,
+      // The platform's settlement id, as POST /v1/settlements/commit keys it: a payout committed
+      // before it was made is not swept again when its event comes, nor one sent under a new id.
+      settlementKey: `${event.source} ${event.data.settlement_id}`,
       merchantId: event.subject,
       day: instant.day,
       currency: event.data.currency,
@@ -250,8 +274,10 @@ async function sweepSettlements(
   if (settlements.length === 0) return;
   // One batch call sweeps them in order, exactly as one call after another would.
   const results = await sweepBatch(tx, context, settlements);
+  // Recorded under its id with other figures (committed through the API, say, dated by the
+  // platform's own day): the payout was swept once already, and is not swept again.
   for (const [index, swept] of results.entries())
-    if (!swept.ok)
+    if (!swept.ok && swept.code !== 'settlement_reused')
       throw new Error(
         `sweep_failed: settlement ${settlements[index]?.settlementKey}: ${swept.code} ${swept.detail}`,
       );

@@ -5,7 +5,7 @@
  * fix the record; the first failure wins, fields checked in a fixed order.
  */
 import { isCurrencyCode } from '../money/currency.ts';
-import { fxRate } from '../money/fx.ts';
+import { fxRate, repeatedPair } from '../money/fx.ts';
 import { parseMinorUnits } from '../money/money.ts';
 import { parseCalendarDate, toDayNumber } from '../time/calendar-date.ts';
 import { parseDateTime } from '../time/instant.ts';
@@ -132,6 +132,13 @@ function checkRules(event: CanonicalEvent): RecordProblem | null {
         const rate = fxRate(r.base, r.quote, r.rate, r.source, r.as_of);
         if (!rate.ok) return problem('fx_rate_invalid', field, rate.detail ?? rate.code);
       }
+      const repeated = repeatedPair(d.fx_rates ?? []);
+      if (repeated !== null)
+        return problem(
+          'fx_rate_invalid',
+          `data.fx_rates[${repeated}]`,
+          'a second rate for the same two currencies',
+        );
       return null;
     }
     case 'invoice.issued':

@@ -88,3 +88,19 @@ export function convert(
     asOf: rate.asOf,
   });
 }
+
+/**
+ * The index of the first rate between two currencies an earlier rate already converts between
+ * (either way round), or null: a payout brings one rate a pair, or which to use would be a guess.
+ */
+export function repeatedPair(
+  rates: readonly { readonly base: string; readonly quote: string }[],
+): number | null {
+  const seen = new Set<string>();
+  for (const [index, { base, quote }] of rates.entries()) {
+    const pair = base < quote ? `${base}/${quote}` : `${quote}/${base}`;
+    if (seen.has(pair)) return index;
+    seen.add(pair);
+  }
+  return null;
+}

@@ -15,7 +15,7 @@ const DrawParams = Type.Object({ draw_id: Type.String({ minLength: 1, maxLength:
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const DrawBody = Type.Object(
   {
-    amount: Type.String({ pattern: '^[1-9][0-9]{0,29}$', description: 'minor units of the line’s currency' }),
+    amount: Type.String({ pattern: '^[1-9][0-9]{0,17}$', description: 'minor units of the line’s currency' }),
     reference: Type.String({
       pattern: '^[A-Za-z0-9_.-]{1,28}$',
       description: 'the caller’s name for the draw: the same reference again answers the same draw',

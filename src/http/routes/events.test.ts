@@ -108,6 +108,46 @@ for (const backend of backendsUnderTest) {
       assert.equal(forbidden.json.code, 'role_not_allowed');
     });
 
+    it("refuses a merchant's events from any platform but the one that onboarded it", async () => {
+      const other = (type: string, id: string, subject: string, data: Record<string, unknown>) =>
+        event(type as never, id, '2026-03-30T12:00:00Z', subject, data as never, 'plt_other');
+      const onboarding = {
+        legal_name: 'Other Ltd',
+        country: 'GB',
+        currency: 'GBP',
+        category: 'sports_outdoors',
+        kyb_status: 'verified',
+      };
+      // Sent by an operator key, which may send any platform's events: the rule is the merchant's.
+      const response = await api.request('POST', '/v1/events', {
+        rawBody: [
+          other('merchant.onboarded', 'own-1', 'mer_fixture', onboarding),
+          other('review.posted', 'own-2', 'mer_fixture', { review_id: 'o2', rating: 1 }),
+          other('merchant.onboarded', 'own-3', 'mer_other_new', onboarding),
+          other('review.posted', 'own-4', 'mer_other_new', { review_id: 'o4', rating: 5 }),
+          event('review.posted', 'own-5', '2026-03-30T12:00:00Z', 'mer_other_new', {
+            review_id: 'o5',
+            rating: 5,
+          }),
+        ]
+          .map((e) => JSON.stringify(e))
+          .join('\n'),
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      assert.equal(response.status, 200, response.text);
+      assert.deepEqual(
+        response.json.results.map((r: { status: string; code?: string }) => [r.status, r.code]),
+        [
+          ['quarantined', 'merchant_of_another_platform'],
+          ['quarantined', 'merchant_of_another_platform'],
+          ['applied', undefined],
+          ['applied', undefined],
+          ['quarantined', 'merchant_of_another_platform'],
+        ],
+      );
+      assert.match(response.json.results[0].detail, /mer_fixture was onboarded by plt_test/);
+    });
+
     it('lets an operator list, replay and discard quarantined records', async () => {
       const bad = event('order.placed', 'http-bad', '2026-03-30T10:00:00Z', 'mer_fixture', {
         order_id: 'ob',

@@ -287,18 +287,45 @@ for (const backend of backendsUnderTest) {
       assert.equal(committed.status, 200, committed.text);
       assert.equal(committed.json.replayed, false);
       const { replayed: _first, ...split } = committed.json;
-      assert.deepEqual(split, preview.json, 'the commit makes the split the preview showed');
+      const { replayed: _preview, ...previewed } = preview.json;
+      assert.equal(preview.json.replayed, false);
+      assert.deepEqual(split, previewed, 'the commit makes the split the preview showed');
       const repeated = await api.request('POST', '/v1/settlements/commit', { key: platformKey, body });
       assert.equal(repeated.status, 200);
       assert.equal(repeated.json.replayed, true);
       const { replayed: _again, ...same } = repeated.json;
       assert.deepEqual(same, split);
+      // Previewed once committed: the split as recorded. The same id with another amount is
+      // another payout under a used id: refused, nothing written.
+      const previewAgain = await api.request('POST', '/v1/settlements/preview', { key: platformKey, body });
+      assert.deepEqual(previewAgain.json, repeated.json);
+      for (const path of ['/v1/settlements/commit', '/v1/settlements/preview']) {
+        const reused = await api.request('POST', path, { key: platformKey, body: { ...body, net: '100' } });
+        assert.equal(reused.status, 409, reused.text);
+        assert.equal(reused.json.code, 'settlement_reused');
+        assert.equal(reused.json.param, 'settlement_id');
+        assert.match(reused.json.detail, /was recorded with net 200000/);
+      }
       const badDate = await api.request('POST', '/v1/settlements/preview', {
         key: platformKey,
         body: { ...body, date: '2026-02-30' },
       });
       assert.equal(badDate.status, 400);
       assert.equal(badDate.json.param, 'date');
+      // Tomorrow (UTC) at the latest: a later day would open a day's cap of its own.
+      const later = await api.request('POST', '/v1/settlements/commit', {
+        key: platformKey,
+        body: { ...body, settlement_id: 'stl_later', date: '2026-07-18' },
+      });
+      assert.equal(later.status, 400, later.text);
+      assert.equal(later.json.param, 'date');
+      assert.match(later.json.detail, /no later than tomorrow \(2026-07-17, UTC\)/);
+      // A payout too large for the ledger's 64-bit amounts is refused as a bad amount, not a 500.
+      const huge = await api.request('POST', '/v1/settlements/commit', {
+        key: platformKey,
+        body: { ...body, settlement_id: 'stl_huge', net: '9223372036854775808' },
+      });
+      assert.equal(huge.status, 400, huge.text);
       const byMerchant = await api.request('POST', '/v1/settlements/commit', { key: merchantKey, body });
       assert.equal(byMerchant.status, 403);
     });
@@ -319,7 +346,7 @@ for (const backend of backendsUnderTest) {
         merchant_id: merchantId,
         currency: 'EUR',
         net: '100000',
-        date: '2026-07-18',
+        date: '2026-07-17',
         fx_rates: [rate],
       };
       const withheld = (100_000n * holdbackBps) / 10_000n;
@@ -353,6 +380,13 @@ for (const backend of backendsUnderTest) {
       });
       assert.equal(badRate.status, 400);
       assert.equal(badRate.json.param, 'fx_rates[0]');
+      // Two rates for one pair, either way round: which to use would be a guess.
+      const twice = await api.request('POST', '/v1/settlements/preview', {
+        key: platformKey,
+        body: { ...body, fx_rates: [rate, { ...rate, base: 'USD', quote: 'EUR', rate: '0.92' }] },
+      });
+      assert.equal(twice.status, 400, twice.text);
+      assert.equal(twice.json.param, 'fx_rates[1]');
     });
 
     it('takes a direct repayment and an early payoff, once per reference, for its own merchant only', async () => {

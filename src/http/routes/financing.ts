@@ -19,6 +19,7 @@ import {
 import { type Repayment, repayFacility } from '../../app/financing/repayments.ts';
 import {
   previewSweep,
+  recordedSweep,
   type Settlement,
   type SplitPreview,
   type SweepConversion,
@@ -26,7 +27,8 @@ import {
 } from '../../app/financing/sweep.ts';
 import type { FacilityRow } from '../../app/ports.ts';
 import { isCurrencyCode } from '../../domain/money/currency.ts';
-import { fxRate } from '../../domain/money/fx.ts';
+import { fxRate, repeatedPair } from '../../domain/money/fx.ts';
+import { ok } from '../../domain/result.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts';
 import { facilityInScope, mayActFor, platformScope } from '../merchant-scope.ts';
@@ -35,9 +37,14 @@ import { ProblemError } from '../problem.ts';
 import { isoFromMs } from '../views.ts';
 import { offerView } from '../views-financing.ts';
 
-const minorUnits = (description: string) => Type.String({ pattern: '^(0|[1-9][0-9]{0,29})$', description });
+/**
+ * Up to 18 digits: every such amount fits the ledger's signed 64-bit minor units (a quintillion
+ * less one), so a sum or a share of one is checked there, not overflowed here.
+ */
+const minorUnitsPattern = '^(0|[1-9][0-9]{0,17})$';
+const minorUnits = (description: string) => Type.String({ pattern: minorUnitsPattern, description });
 const signedMinorUnits = (description: string) =>
-  Type.String({ pattern: '^(0|-?[1-9][0-9]{0,29})$', description });
+  Type.String({ pattern: '^(0|-?[1-9][0-9]{0,17})$', description });
 const CurrencyField = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
 const MerchantId = Type.String({ pattern: '^mer_[A-Za-z0-9_-]{1,60}$' });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -210,6 +217,14 @@ async function settlementOf(
     );
   const date = parseCalendarDate(body.date);
   if (!date.ok) throw new ProblemError('parameter_invalid', 'date must be YYYY-MM-DD', 'date');
+  // A payout is made today, or tomorrow where the platform's day is ahead of UTC; a later date
+  // would open a day's cap of its own before that day came.
+  if (toDayNumber(date.value) > today(app) + 1)
+    throw new ProblemError(
+      'parameter_invalid',
+      `a settlement is dated no later than tomorrow (${fromDayNumber(today(app) + 1)}, UTC)`,
+      'date',
+    );
   if (!isCurrencyCode(body.currency))
     throw new ProblemError(
       'currency_must_be_valid',
@@ -224,6 +239,13 @@ async function settlementOf(
     if (!rate.ok) throw new ProblemError('parameter_invalid', rate.detail ?? rate.code, field);
     return rate.value;
   });
+  const repeated = repeatedPair(fxRates);
+  if (repeated !== null)
+    throw new ProblemError(
+      'parameter_invalid',
+      'a second rate for the same two currencies',
+      `fx_rates[${repeated}]`,
+    );
   const principal = principalOf(request);
   const source = principal.role === 'platform' ? (principal.objectId as string) : 'operator';
   return {
@@ -512,8 +534,22 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       }),
       async (request, reply) => {
         const settlement = await settlementOf(app, request, request.body);
-        const split = await app.store.read((tx) => previewSweep(tx, settlement));
-        return send(reply, jsonReply(200, splitView(request.body.settlement_id, settlement, split)));
+        // A settlement already committed answers its split as recorded, as a commit would.
+        const answer = await app.store.read(async (tx) => {
+          const recorded = await recordedSweep(tx, settlement);
+          if (recorded !== null) return recorded;
+          return ok({ settlement, ...(await previewSweep(tx, settlement)), replayed: false });
+        });
+        if (!answer.ok)
+          return send(
+            reply,
+            problemReply(request, answer.code, answer.detail ?? answer.code, 'settlement_id'),
+          );
+        const { settlement: shown, replayed } = answer.value;
+        return send(
+          reply,
+          jsonReply(200, { ...splitView(request.body.settlement_id, shown, answer.value), replayed }),
+        );
       },
     );
 
@@ -530,9 +566,16 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         return write(app, request, reply, (tx) =>
           ledgerGuarded(async () => {
             const swept = await sweepSettlement(tx, app, settlement);
-            if (!swept.ok) return problemReply(request, swept.code, swept.detail ?? swept.code);
+            if (!swept.ok)
+              return problemReply(
+                request,
+                swept.code,
+                swept.detail ?? swept.code,
+                swept.code === 'settlement_reused' ? 'settlement_id' : undefined,
+              );
+            // A replay answers the settlement as recorded.
             return jsonReply(200, {
-              ...splitView(request.body.settlement_id, settlement, swept.value),
+              ...splitView(request.body.settlement_id, swept.value.settlement, swept.value),
               replayed: swept.value.replayed,
             });
           }),
