@@ -136,6 +136,13 @@ for (const backend of backendsUnderTest) {
       assert.ok(negative.ok);
       assert.equal(negative.value.waterfall.totalDeductedMinor, 0n);
       assert.equal(negative.value.waterfall.merchantNetMinor, -5_000n);
+      // The negative payout lowers the day's settled money: 30% of −5,000 + 15,000 is 3,000, not
+      // 30% of 15,000 (4,500).
+      const after = await book.harness.store.write((tx) =>
+        sweepSettlement(tx, book.app, settlement('plt stl_4', asOfDay + 2, 15_000n)),
+      );
+      assert.ok(after.ok);
+      assert.equal(after.value.waterfall.availableMinor, 3_000n);
     });
 
     it('pays the advance off with payouts, its fee wholly earned', async () => {

@@ -222,7 +222,9 @@ function waterfallOf(
   const result = settlementWaterfall({
     settlementNetMinor: settlement.netMinor,
     dailyCapBps,
-    settledEarlierTodayMinor: sameCurrency.reduce((sum, s) => sum + (s.netMinor > 0n ? s.netMinor : 0n), 0n),
+    // The day's settled money is its payouts' nets together: a negative one (refunds over sales)
+    // lowers it, so the day's deductions stay within the cap's share of what the day really paid.
+    settledEarlierTodayMinor: sameCurrency.reduce((sum, s) => sum + s.netMinor, 0n),
     deductedEarlierTodayMinor: sameCurrency.reduce((sum, s) => sum + s.deductedMinor, 0n),
     facilities: participants.map((p) => p.owedInPayout),
   });

@@ -118,6 +118,28 @@ describe('settlementWaterfall', () => {
     assert.deepEqual(result.deductions[0]?.overdue, amounts(0n, 500n, 500n));
   });
 
+  it("caps a day's deductions at a share of its net: a negative payout earlier lowers it", () => {
+    // Earlier: +10,000 (3,000 taken) and −5,000. The day's net with this 10,000 is 15,000: 30% is
+    // 4,500, so 1,500 more — not 30% of the 20,000 paid out positive (6,000 − 3,000).
+    const result = run({
+      settlementNetMinor: 10_000n,
+      dailyCapBps: 3_000,
+      settledEarlierTodayMinor: 5_000n,
+      deductedEarlierTodayMinor: 3_000n,
+      facilities: [termLoan],
+    });
+    assert.equal(result.availableMinor, 1_500n);
+    // Refunds outweighing the day so far: nothing while the day's net stays at or below zero.
+    const under = run({
+      settlementNetMinor: 4_000n,
+      dailyCapBps: 3_000,
+      settledEarlierTodayMinor: -6_000n,
+      deductedEarlierTodayMinor: 0n,
+      facilities: [termLoan],
+    });
+    assert.equal(under.availableMinor, 0n);
+  });
+
   it('takes nothing from a payout whose chargebacks and refunds exceed its sales', () => {
     const result = run({
       settlementNetMinor: -2_500n,

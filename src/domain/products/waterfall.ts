@@ -48,7 +48,10 @@ export interface WaterfallInput {
   readonly settlementNetMinor: bigint;
   /** The cap on total deductions in a day, as a share of the day's settled money. */
   readonly dailyCapBps: number;
-  /** Settled money and deductions of earlier payouts the same day. */
+  /**
+   * Settled money of earlier payouts the same day — their nets together, so negative when refunds
+   * outweighed sales: the cap is a share of the day's net — and what they had deducted.
+   */
   readonly settledEarlierTodayMinor: bigint;
   readonly deductedEarlierTodayMinor: bigint;
   readonly componentOrder?: readonly Component[];
@@ -79,8 +82,7 @@ export type WaterfallProblem = 'waterfall_input_invalid';
 function validate(input: WaterfallInput): string | null {
   if (!Number.isInteger(input.dailyCapBps) || input.dailyCapBps < 0 || input.dailyCapBps > 10_000)
     return 'dailyCapBps must be a whole number from 0 to 10000';
-  if (input.settledEarlierTodayMinor < 0n || input.deductedEarlierTodayMinor < 0n)
-    return 'earlier settled and deducted amounts must not be negative';
+  if (input.deductedEarlierTodayMinor < 0n) return 'earlier deducted amounts must not be negative';
   const order = input.componentOrder ?? defaultComponentOrder;
   if (order.length !== components.length || new Set(order).size !== components.length)
     return `componentOrder must name each of ${components.join(', ')} once`;
@@ -112,8 +114,9 @@ export function settlementWaterfall(input: WaterfallInput): Result<WaterfallResu
   const problem = validate(input);
   if (problem !== null) return err('waterfall_input_invalid', problem);
   const net = input.settlementNetMinor > 0n ? input.settlementNetMinor : 0n;
+  const settledToday = input.settledEarlierTodayMinor + net;
   const capToday =
-    ((input.settledEarlierTodayMinor + net) * BigInt(input.dailyCapBps)) / bps -
+    ((settledToday > 0n ? settledToday : 0n) * BigInt(input.dailyCapBps)) / bps -
     input.deductedEarlierTodayMinor;
   let remaining = net < capToday ? net : capToday > 0n ? capToday : 0n;
   const availableMinor = remaining;
