@@ -26,6 +26,7 @@ import {
   type FacilityBook,
   facilityAccount,
   facilityAccounts,
+  feeCharged,
   feeRecognised,
   financierAccount,
   financierAccounts,
@@ -234,6 +235,24 @@ describe('financing postings', () => {
     );
     post(ledger, recovered(book, 'collection_1', 5_000n));
     assert.equal(debitBalance(ledger, financierAccount.creditLosses(book)), 47_000n);
+    booksBalance(ledger);
+  });
+
+  it('writes a late fee owed off against the fee income it was booked to, not the deferred fee', () => {
+    const { ledger, book } = books('fac_late');
+    post(ledger, fundPool(book, 'funding_1', 500_000n));
+    post(ledger, disbursementPending(book, 100_000n, 12_000n));
+    post(ledger, disbursementConfirmed(book));
+    post(ledger, feeRecognised(book, '2026-01-01', 2_000n));
+    // The advance's own fee repaid in full (10,000 of it still deferred), a late fee of 2,500 owed.
+    post(ledger, repaymentApplied(book, 'sweep_1', { fees: 12_000n, interest: 0n, principal: 40_000n }));
+    post(ledger, feeCharged(book, 'late:2026-03-01', 2_500n));
+    post(ledger, writtenOff(book, { fees: 2_500n, interest: 0n, principal: 60_000n }, 10_000n, 2_500n));
+    assert.equal(debitBalance(ledger, facilityAccount.fees(book)), 0n);
+    assert.equal(ledger.creditBalance(facilityAccount.deferredFee(book)), 0n);
+    // The late fee's income is reversed; the whole 10,000 collected ahead reduces the loss.
+    assert.equal(ledger.creditBalance(financierAccount.feeIncome(book)), 2_000n);
+    assert.equal(debitBalance(ledger, financierAccount.creditLosses(book)), 50_000n);
     booksBalance(ledger);
   });
 

@@ -362,13 +362,21 @@ export function repaymentThroughFx(
 
 /**
  * Write-off: the facility's whole carrying amount leaves the books. The principal still owed
- * becomes a credit loss; interest owed is reversed against interest income; fees owed are reversed
- * against the deferred fee as far as they are unearned, and against fee income for the rest; a
- * deferred fee beyond the fees owed (fees collected ahead of being earned) reduces the loss. The
- * receivables and the deferred fee all end at zero.
+ * becomes a credit loss; interest owed is reversed against interest income; the facility's own fee
+ * owed is reversed against the deferred fee as far as it is unearned, and the rest of the fees owed
+ * — its earned part, and late fees (`lateFeesOwedMinor`, income when charged) — against fee
+ * income; a deferred fee beyond its own fee owed (fee collected ahead of being earned) reduces the
+ * loss. The receivables and the deferred fee all end at zero.
  */
-export function writtenOff(book: FacilityBook, owed: Amounts, deferredFeeMinor: bigint): TransferInput[] {
-  const unearned = owed.fees < deferredFeeMinor ? owed.fees : deferredFeeMinor;
+export function writtenOff(
+  book: FacilityBook,
+  owed: Amounts,
+  deferredFeeMinor: bigint,
+  lateFeesOwedMinor = 0n,
+): TransferInput[] {
+  assert(lateFeesOwedMinor >= 0n && lateFeesOwedMinor <= owed.fees, 'late fees owed are among the fees owed');
+  const ownFeeOwed = owed.fees - lateFeesOwedMinor;
+  const unearned = ownFeeOwed < deferredFeeMinor ? ownFeeOwed : deferredFeeMinor;
   const earnedFeesOwed = owed.fees - unearned;
   const collectedAhead = deferredFeeMinor - unearned;
   return transfers(book, [

@@ -319,6 +319,7 @@ export function serviceAdvanceDay(
         current.book,
         { fees: current.owed.fees, interest: 0n, principal: current.owed.principal },
         current.deferredFeeMinor,
+        current.lateFeesOwedMinor,
       ),
     );
     current = { ...current, owed: { fees: 0n, principal: 0n }, lateFeesOwedMinor: 0n, deferredFeeMinor: 0n };
