@@ -101,6 +101,7 @@ export const statusByCode = {
   refill_amount_too_small: 422,
   refill_not_available: 409,
   exposure_limit_reached: 409,
+  funding_reference_reused: 409,
   // The ledger refused a use case's postings: the whole write rolled back.
   ledger_rejected: 409,
   // Anything else

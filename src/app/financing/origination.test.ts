@@ -14,12 +14,18 @@ import { backendsUnderTest, type Harness } from '../../../test/support/backends.
 import { generateActivity } from '../../../test/support/events.ts';
 import { ManualClock } from '../../../test/support/manual-clock.ts';
 import { syntheticModel } from '../../../test/support/synthetic-model.ts';
-import { facilityAccount, financierAccount } from '../../domain/products/postings.ts';
+import {
+  facilityAccount,
+  financierAccount,
+  financierAccounts,
+  fundPool as fundPoolPostings,
+} from '../../domain/products/postings.ts';
 import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { parseRecord as parseEvent } from '../../ingest/parse-record.ts';
 import { sha256, testEntropy } from '../../storage/contract/fixtures.ts';
 import type { AppContext } from '../app-context.ts';
 import { ingestBatch } from '../ingest/ingest.ts';
+import { createAccounts, createTransfers } from '../ledger/ledger-writes.ts';
 import { grantConsent, revokeConsent } from '../risk/consents.ts';
 import { updateDecisionSettings } from '../risk/decision-settings.ts';
 import { decideForMerchant } from '../risk/decisions.ts';
@@ -120,6 +126,36 @@ for (const backend of backendsUnderTest) {
       assert.ok(offers.value.every((o) => o.status === 'open' && o.expiresOn === asOfDay + 30));
       const stored = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open'));
       assert.equal(stored.length, offers.value.length);
+    });
+
+    it('takes a funding recorded under its reference alone, before fundings were keyed by pool, as done', async () => {
+      const book = { financierId: 'fin_legacy', currency: 'USD' };
+      const posted = await harness.store.write(async (tx) => {
+        await createAccounts(tx, app, financierAccounts(book));
+        return createTransfers(tx, app, fundPoolPostings(book, 'pool:old-1', 5_000n));
+      });
+      assert.deepEqual(
+        posted.map((r) => r.result),
+        ['ok'],
+      );
+      const retried = await harness.store.write((tx) =>
+        fundPool(tx, app, { ...book, amountMinor: 5_000n, reference: 'old-1' }),
+      );
+      assert.deepEqual(retried, { ok: true, value: { cashMinor: 5_000n } }, 'not funded twice');
+      const otherAmount = await harness.store.write((tx) =>
+        fundPool(tx, app, { ...book, amountMinor: 6_000n, reference: 'old-1' }),
+      );
+      assert.equal(otherAmount.ok ? '' : otherAmount.code, 'funding_reference_reused');
+      // Another pool's funding under the same reference is its own.
+      const other = await harness.store.write((tx) =>
+        fundPool(tx, app, {
+          financierId: 'fin_legacy_2',
+          currency: 'USD',
+          amountMinor: 7_000n,
+          reference: 'old-1',
+        }),
+      );
+      assert.deepEqual(other, { ok: true, value: { cashMinor: 7_000n } });
     });
 
     it('accepts an advance: the cash reserved, the disclosure and consent recorded, idempotent', async () => {

@@ -9,7 +9,7 @@
  */
 import { consentFor } from '../../domain/consent/consent.ts';
 import { forecastSales, observedSalesDays } from '../../domain/decisions/forecast.ts';
-import type { AccountInput } from '../../domain/ledger/types.ts';
+import type { AccountInput, TransferInput } from '../../domain/ledger/types.ts';
 import {
   type AdvanceTerms,
   advanceFee,
@@ -24,6 +24,7 @@ import {
   disbursementPending,
   disbursementVoided,
   type FacilityBook,
+  type FinancierBook,
   facilityAccounts,
   financierAccount,
   financierAccounts,
@@ -61,7 +62,8 @@ export type OriginationProblem =
   | 'facility_not_found'
   | 'facility_not_disbursing'
   | 'refill_not_available'
-  | 'exposure_limit_reached';
+  | 'exposure_limit_reached'
+  | 'funding_reference_reused';
 
 /** How far ahead offers forecast repayments: the longest an advance may run. */
 const forecastDays = 540;
@@ -88,11 +90,28 @@ export async function fundPool(
   const book = { financierId: input.financierId, currency: input.currency };
   await tx.financing.insertPool({ ...book, createdAtMs: context.clock.nowNs() / 1_000_000n });
   await ledgerOk(createAccounts(tx, context, financierAccounts(book)), 'pool accounts');
-  await ledgerOk(
-    createTransfers(tx, context, fundPoolPostings(book, `pool:${input.reference}`, input.amountMinor)),
-    'funding',
-  );
+  // A reference is the pool's own: another financier's, or this one's in another currency, is
+  // another funding. Fundings recorded before were keyed by the reference alone: one of this
+  // pool's under it is this funding's first time.
+  const [legacy] = fundPoolPostings(book, `pool:${input.reference}`, input.amountMinor);
+  const [before] = [...(await tx.ledger.transfersByIds([(legacy as TransferInput).id])).values()];
+  const postings =
+    before !== undefined && before.debitAccountId === financierAccount.cash(book)
+      ? [legacy as TransferInput]
+      : fundPoolPostings(book, fundingKey(context, book, input.reference), input.amountMinor);
+  const results = await createTransfers(tx, context, postings);
+  if (results.some((r) => r.result.startsWith('exists_with_different')))
+    return err(
+      'funding_reference_reused',
+      `reference ${input.reference} funded ${input.financierId}'s ${input.currency} pool with another amount`,
+    );
+  await ledgerOk(Promise.resolve(results), 'funding');
   return ok({ cashMinor: await availableCash(tx, book) });
+}
+
+/** A funding's key: the pool and its reference, hashed to fit a transfer id. */
+function fundingKey(context: OriginationContext, book: FinancierBook, reference: string): string {
+  return `pool:${context.sha256(`${book.financierId} ${book.currency} ${reference}`).slice(0, 40)}`;
 }
 
 /** Cash a pool can still lend: posted in, less posted and reserved out. */
