@@ -168,6 +168,9 @@ export function listQuery<P extends TProperties>(filters: P) {
 
 export const ListQuery = listQuery({});
 
+/** The body of a command that takes none: none, or `{}`; any field is refused as unknown. */
+export const NoBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
+
 export function listEnvelope(url: string, data: unknown[], hasMore: boolean) {
   return { object: 'list', url: url.split('?')[0], data, has_more: hasMore };
 }

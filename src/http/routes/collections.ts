@@ -14,7 +14,7 @@ import { fromTaggedJson } from '../../app/risk/tagged-json.ts';
 import { type CollectionsPauseState, collectionsPausedOn } from '../../domain/products/collections-pause.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { facilityInScope, platformScope } from '../merchant-scope.ts';
-import { access, jsonReply, problemReply, write } from '../plumbing.ts';
+import { access, jsonReply, NoBody, problemReply, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import { today } from './financing.ts';
 
@@ -97,6 +97,7 @@ export function collectionsRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         description: `A facility with no pause covering today or later answers 409 collections_not_paused. ${platformScope}`,
         tags: ['financing'],
         params: IdParams,
+        body: NoBody,
       }),
       async (request, reply) => {
         const facility = await facilityFor(request, request.params.id);

@@ -324,6 +324,18 @@ for (const backend of backendsUnderTest) {
       const csv = await request(path, operatorKey, { accept: 'text/csv' });
       assert.equal(csv.status, 200);
       assert.equal(csv.headers.get('content-type'), 'text/csv; charset=utf-8');
+      // The Accept header's qualities decide; a tie or q=0 is JSON's.
+      for (const [accept, type] of [
+        ['text/csv;q=0', 'application/json'],
+        ['application/json, text/csv', 'application/json'],
+        ['*/*', 'application/json'],
+        ['text/csv, application/json;q=0.5', 'text/csv'],
+        ['application/json;q=0.2, text/*;q=0.8', 'text/csv'],
+      ] as const) {
+        const answer = await request(path, operatorKey, { accept });
+        assert.equal(answer.status, 200);
+        assert.match(answer.headers.get('content-type') ?? '', new RegExp(`^${type}`), accept);
+      }
       assert.equal(
         csv.headers.get('content-disposition'),
         `attachment; filename="statement-${merchantId}-${date(day - 1)}-${date(day + 35)}.csv"`,

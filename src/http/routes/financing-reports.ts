@@ -79,10 +79,24 @@ async function statementFor(
   return statement;
 }
 
-/** CSV when asked for by `format=csv`, or by an Accept header naming text/csv and no `format`. */
+/**
+ * CSV when asked for by `format=csv`, or, without `format`, by an Accept header that prefers it:
+ * text/csv (or text/*) with a higher quality than JSON gets (application/json, application/* or
+ * *\/*). A tie, or q=0, is JSON's, the default.
+ */
 function wantsCsv(request: FastifyRequest, format: string | undefined): boolean {
   if (format !== undefined) return format === 'csv';
-  return /(^|,)\s*text\/csv\s*(;|,|$)/i.test(request.headers.accept ?? '');
+  const quality = { csv: 0, json: 0 };
+  for (const range of (request.headers.accept ?? '').split(',')) {
+    const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
+    const q = parameters.find((p) => p.startsWith('q='));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    if (!Number.isFinite(weight)) continue;
+    if (type === 'text/csv' || type === 'text/*') quality.csv = Math.max(quality.csv, weight);
+    if (type === 'application/json' || type === 'application/*' || type === '*/*')
+      quality.json = Math.max(quality.json, weight);
+  }
+  return quality.csv > quality.json;
 }
 
 export function financingReportRoutes(app: AppContext): FastifyPluginAsyncTypebox {

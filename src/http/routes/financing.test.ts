@@ -128,6 +128,25 @@ for (const backend of backendsUnderTest) {
       assert.equal(zero.json.param, 'amount');
       const number = await api.request('POST', '/v1/funding_pools', { body: { ...body, amount: 5 } });
       assert.equal(number.status, 400, 'amounts are strings');
+      // A reference is the pool's: again, nothing new; with another amount, refused; another
+      // financier's pool (or this one's in another currency) may use it.
+      const again = await api.request('POST', '/v1/funding_pools', { key: financierKey, body });
+      assert.equal(again.json.available, '100000000');
+      const reused = await api.request('POST', '/v1/funding_pools', {
+        key: financierKey,
+        body: { ...body, amount: '5' },
+      });
+      assert.equal(reused.status, 409, reused.text);
+      assert.equal(reused.json.code, 'funding_reference_reused');
+      assert.equal(reused.json.param, 'reference');
+      for (const other of [
+        { ...body, financier_id: 'fin_other', amount: '700' },
+        { ...body, currency: 'EUR', amount: '900' },
+      ]) {
+        const funded = await api.request('POST', '/v1/funding_pools', { body: other });
+        assert.equal(funded.status, 200, funded.text);
+        assert.equal(funded.json.available, other.amount);
+      }
     });
 
     it('makes offers from an approved decision for a platform that onboarded the merchant', async () => {
@@ -173,6 +192,11 @@ for (const backend of backendsUnderTest) {
       assert.match(advance.schedule[0].amount, /^\d+$/);
       const byPlatform = await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: platformKey });
       assert.deepEqual(byPlatform.json.data, offers);
+      const paged = await api.request('GET', `/v1/merchants/${merchantId}/offers?limit=2`, {
+        key: merchantKey,
+      });
+      assert.equal(paged.status, 400, 'the list is not paged: a paging parameter is refused, not ignored');
+      assert.equal(paged.json.code, 'parameter_unknown');
       const peek = await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: otherMerchantKey });
       assert.equal(peek.status, 404);
       assert.equal(peek.json.code, 'merchant_not_found');
@@ -191,6 +215,10 @@ for (const backend of backendsUnderTest) {
       assert.equal(stolen.json.code, 'offer_not_found');
       const byOperator = await api.request('POST', path);
       assert.equal(byOperator.status, 403);
+      // It takes no body: a field in one is refused, not ignored.
+      const withBody = await api.request('POST', path, { key: merchantKey, body: { amount: '1' } });
+      assert.equal(withBody.status, 400, withBody.text);
+      assert.equal(withBody.json.code, 'parameter_unknown');
       const headers = { 'idempotency-key': 'accept-1' };
       const first = await api.request('POST', path, { key: merchantKey, headers });
       assert.equal(first.status, 200, first.text);

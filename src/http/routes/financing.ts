@@ -32,7 +32,7 @@ import { ok } from '../../domain/result.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts';
 import { facilityInScope, mayActFor, platformScope } from '../merchant-scope.ts';
-import { access, jsonReply, principalOf, problemReply, send, write } from '../plumbing.ts';
+import { access, jsonReply, NoBody, principalOf, problemReply, send, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import { isoFromMs } from '../views.ts';
 import { offerView } from '../views-financing.ts';
@@ -326,6 +326,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         description: `Advances in up to three sizes, term loans and credit lines as the grade allows, each with its schedule, total cost and APR, open for 30 days. A declined decision answers 409 decision_not_approved. ${platformScope}`,
         tags: ['financing'],
         params: IdParams,
+        body: NoBody,
       }),
       async (request, reply) => {
         const decision = await app.store.read((tx) => tx.risk.decision(request.params.id));
@@ -343,9 +344,10 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/merchants/:id/offers',
       access(['operator', 'platform', 'merchant'], {
         summary: "A merchant's open offers, newest first",
-        description: `A merchant key reads its own offers only. ${platformScope}`,
+        description: `All of them in one list: a merchant's open offers are few (a decision's handful, each open for 30 days), so the list takes no paging parameters. A merchant key reads its own offers only. ${platformScope}`,
         tags: ['financing'],
         params: Type.Object({ id: MerchantId }),
+        querystring: Type.Object({}, { additionalProperties: false }),
       }),
       async (request, reply) => {
         if (!(await mayActFor(app, request, request.params.id)))
@@ -402,6 +404,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           "The merchant's own offers only (any other answers 404 offer_not_found). A pool with the cash reserves it; the acceptance records the disclosure shown and the consent relied on. Accepting an accepted offer answers the same facility; with an Idempotency-Key a retry replays the first answer.",
         tags: ['financing'],
         params: IdParams,
+        body: NoBody,
       }),
       async (request, reply) => {
         const merchantId = principalOf(request).objectId;
@@ -434,6 +437,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         description: `Servicing starts today (UTC). A facility no longer disbursing answers 409 facility_not_disbursing. ${platformScope}`,
         tags: ['financing'],
         params: FacilityParams,
+        body: NoBody,
       }),
       async (request, reply) => {
         await facilityFor(request, request.params.facility_id);

@@ -28,6 +28,7 @@ import {
   jsonReply,
   ListQuery,
   listEnvelope,
+  NoBody,
   ProblemSchema,
   problemReply,
   send,
@@ -124,6 +125,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         summary: "A merchant's consents",
         tags: ['consent'],
         params: MerchantParams,
+        querystring: Type.Object({}, { additionalProperties: false }),
       }),
       async (request, reply) => {
         await actFor(app, request, request.params.id);
@@ -169,6 +171,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         description: `Knock-outs, then the champion model, a grade, a limit from forecast sales under the leverage cap and a risk-based price. The decision is stored with all its inputs and chained into the tamper-evident decision log. A merchant key may ask for its own merchant only. ${platformScope} With an Idempotency-Key, a retry answers the same decision. A champion whose stored artifact fails the model check answers 409 model_malformed (or model_format_unknown) and stores nothing.`,
         tags: ['decisions'],
         params: MerchantParams,
+        body: NoBody,
         querystring: Type.Object({ as_of: Type.Optional(Type.String()) }, { additionalProperties: false }),
       }),
       async (request, reply) => {
@@ -370,6 +373,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           summary,
           tags: ['models'],
           params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          body: NoBody,
         }),
         async (request, reply) =>
           write(app, request, reply, async (tx) => {
