@@ -175,5 +175,27 @@ for (const backend of backendsUnderTest) {
       assert.ok(again.ok, again.ok ? '' : again.detail);
       assert.equal(again.value.availableMinor, 0n);
     });
+
+    it('serves the days the daily cycle has not yet run on the balance they had, before a draw', async () => {
+      // The cycle last ran for day + 10; the line was repaid on day + 11. The whole limit, drawn
+      // on day + 13, is owed from day + 13: days + 11 and + 12 charge nothing, not the limit's
+      // interest as they would if the cycle caught them up after the draw.
+      const pending = await draw('d3', limit);
+      assert.ok(pending.ok);
+      (app.clock as ManualClock).set(BigInt(day + 14) * dayNs - 1n);
+      const posted = await harness.store.write((tx) =>
+        resolveDraw(tx, app, { drawId: pending.value.drawId, outcome: 'post', day: day + 13 }),
+      );
+      assert.ok(posted.ok, posted.ok ? '' : posted.detail);
+      const drawn = await line();
+      assert.equal(drawn.servicedThroughDay, day + 12, 'the days before the draw were served first');
+      assert.equal(drawn.state.balance.interestMinor, 0n);
+      const run = await runEndOfDay(app, day + 13);
+      assert.ok(run.ok);
+      const oneDay = (limit * BigInt(rateBps)) / 3_650_000n;
+      const charged = (await line()).state.balance.interestMinor;
+      assert.ok(charged >= oneDay && charged <= oneDay + 1n, `one day's interest, not three: ${charged}`);
+      assert.equal((await accounts()).interest, charged, 'the ledger agrees');
+    });
   });
 }

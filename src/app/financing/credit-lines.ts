@@ -36,6 +36,9 @@ import { toTaggedJson } from '../risk/tagged-json.ts';
 import type { OriginationContext } from './origination.ts';
 import {
   appendEvents,
+  caughtUpBefore,
+  inService,
+  type NewFacilityEvent,
   postAll,
   rowAfter,
   type Serviced,
@@ -253,14 +256,28 @@ export async function resolveDraw(
   if (status !== 'pending') return err('draw_not_pending', `draw ${input.drawId} was ${status}`);
   await postAll(tx, context, drawResolved(input.drawId, input.outcome), `draw ${input.drawId}`);
   const nowMs = context.clock.nowNs() / 1_000_000n;
+  const caughtUp: NewFacilityEvent[] = [];
   if (input.outcome === 'post') {
-    const drawn = drawOnLine(line.state.terms, line.state.balance, pending.amount);
+    // The days before the draw the daily cycle has not yet served, served first: their interest
+    // is on the balance before the draw (unless they take the line out of service: the daily
+    // cycle does them then).
+    const caught = inService(line.row) === null ? null : caughtUpBefore(line, input.day, nowMs);
+    const served = caught === null ? null : inService(caught.row);
+    const drawnOn = served?.product === 'credit_line' ? served : line;
+    if (caught !== null && drawnOn !== line) {
+      await postAll(tx, context, caught.postings, `draw ${input.drawId}`);
+      caughtUp.push(...caught.events);
+    }
+    const drawn = drawOnLine(drawnOn.state.terms, drawnOn.state.balance, pending.amount);
     // The amount was reserved within the room left, so the line has room for it now.
     if (!drawn.ok) throw new Error(`a reserved draw no longer fits its line: ${drawn.detail ?? drawn.code}`);
-    const next = { product: 'credit_line' as const, state: { ...line.state, balance: drawn.value } };
-    await updateAll(tx, [rowAfter(line, next, [], nowMs, { originated: pending.amount })]);
+    const next = { product: 'credit_line' as const, state: { ...drawnOn.state, balance: drawn.value } };
+    // One write of the row as read: the days caught up and the draw together.
+    const row = rowAfter(drawnOn, next, [], nowMs, { originated: pending.amount });
+    await updateAll(tx, [{ ...row, version: line.row.version + 1n }]);
   }
   await appendEvents(tx, [
+    ...caughtUp,
     {
       facilityId: line.row.id,
       day: input.day,

@@ -35,11 +35,9 @@ import {
   facilityEventsOf,
   type NewFacilityEvent,
   postGroups,
-  rowAfter,
-  type Serviced,
   type ServicedState,
-  serviceDay,
   servicedOf,
+  serviceThrough,
   updateAll,
 } from './serviced.ts';
 
@@ -74,53 +72,6 @@ interface PageResult {
   readonly postings: number;
   readonly events: number;
   readonly lastId: string | null;
-}
-
-/** One facility through every day it has not yet been taken through, up to `day`. */
-function serviceThrough(
-  facility: Serviced,
-  day: number,
-  policy: ServicingPolicy,
-  nowMs: bigint,
-): { row: FacilityRow; next: ServicedState; postings: TransferInput[]; events: NewFacilityEvent[] } {
-  let state: ServicedState = facility;
-  let nearBreach = facility.nearBreach;
-  let refillAvailable = facility.refillAvailable;
-  let principalDays = 0n;
-  const postings: TransferInput[] = [];
-  const events: NewFacilityEvent[] = [];
-  for (let d = facility.servicedThroughDay + 1; d <= day; d += 1) {
-    if (!servicedStates.has(state.state.status)) break;
-    const step = serviceDay(state, d, formatCalendarDate(fromDayNumber(d)), policy);
-    const near = step.events.some((e) => e.type === 'minimum_payment_near_breach');
-    // Near breach is news when it starts, not every day it lasts.
-    const news = step.events.filter((e) => e.type !== 'minimum_payment_near_breach' || !nearBreach);
-    nearBreach = near;
-    postings.push(...step.postings);
-    events.push(...facilityEventsOf(facility.row.id, d, news, nowMs));
-    state = step.next;
-    principalDays += bookedOf(state).principal;
-    // An advance open to a refill is news the day it becomes so (again, after it was not).
-    if (state.product === 'advance') {
-      const refill = refillEligibility(state.state, d);
-      if (refill.eligible && !refillAvailable)
-        events.push({
-          facilityId: facility.row.id,
-          day: d,
-          type: 'refill_available',
-          detailJson: toTaggedJson({ repaidShareBps: refill.repaidShareBps }),
-          atMs: nowMs,
-        });
-      refillAvailable = refill.eligible;
-    }
-  }
-  const row = rowAfter(facility, state, postings, nowMs, {
-    servicedThroughDay: day,
-    nearBreach,
-    refillAvailable,
-    principalDays,
-  });
-  return { row, next: state, postings, events };
 }
 
 function debitBalance(account: Account | undefined): bigint {

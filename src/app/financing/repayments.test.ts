@@ -20,8 +20,10 @@ import {
 } from '../../../test/support/lending-fixture.ts';
 import { facilityAccount } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
+import type { FacilityRow } from '../ports.ts';
 import { makeOffers } from './origination.ts';
 import { repayFacility, repaymentEventId } from './repayments.ts';
+import { servicedOf } from './serviced.ts';
 
 const asOfDay = lendingAsOfDay;
 
@@ -84,7 +86,20 @@ for (const backend of backendsUnderTest) {
       assert.equal(repaid.value.status, 'active');
       assert.equal(repaid.value.outstandingMinor, before.fees + before.principal - amountMinor);
       const afterBooks = await books(advanceId);
-      assert.deepEqual(afterBooks, { ...before, fees: 0n, principal: before.principal - 1_000n });
+      // The two days since the payout, which the daily cycle had not yet served, were served first
+      // (their share of the fee recognised), then the repayment split.
+      const { state: now } = await stateOf(advanceId);
+      assert.deepEqual(afterBooks, {
+        fees: 0n,
+        interest: 0n,
+        principal: before.principal - 1_000n,
+        deferredFee: now.deferredFeeMinor,
+      });
+      assert.ok(afterBooks.deferredFee < before.deferredFee, 'fee recognised for the days caught up');
+      const serviced = await harness.store.read(async (tx) =>
+        servicedOf((await tx.financing.facility(advanceId)) as FacilityRow),
+      );
+      assert.equal(serviced?.servicedThroughDay, day - 1);
       const transfers = await harness.store.write((tx) =>
         tx.ledger.transfersByIds([`${repaymentEventId(app, 'pay-1')}:${advanceId}:p`]),
       );

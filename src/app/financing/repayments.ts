@@ -30,6 +30,7 @@ import {
   appendEvents,
   applyPayment,
   bookedOf,
+  caughtUpBefore,
   closeDebtServiceIfFinal,
   facilityEventsOf,
   inService,
@@ -178,9 +179,15 @@ export async function repayFacility(
     return ok({ ...viewOf(row, recorded), replayed: true });
   }
   if (row.status === 'written_off') return recover(tx, context, row, input, requested);
-  const facility = inService(row);
-  if (facility === null) return err('facility_not_serviced', `facility ${row.id} is ${row.status}`);
+  const found = inService(row);
+  if (found === null) return err('facility_not_serviced', `facility ${row.id} is ${row.status}`);
   if (!payoff && input.amountMinor <= 0n) return err('amount_invalid', 'a repayment is a positive amount');
+  const nowMs = context.clock.nowNs() / 1_000_000n;
+  // The days before this one the daily cycle has not yet served, served first on the balances
+  // they had — unless that takes the facility out of service: the daily cycle does it then.
+  const caught = caughtUpBefore(found, input.day, nowMs);
+  const caughtUp = caught === null ? null : inService(caught.row);
+  const facility = caughtUp ?? found;
 
   const balances = balancesOf(facility, input.day);
   const payoffTotal = sum(balances.payoff);
@@ -215,10 +222,12 @@ export async function repayFacility(
     'a payoff closes the facility',
   );
 
-  const nowMs = context.clock.nowNs() / 1_000_000n;
-  const updated = rowAfter(facility, step.next, step.postings, nowMs);
+  // What the days caught up wrote, written with the repayment (nothing if they were not).
+  const before = caughtUp === null ? null : caught;
+  // One write of the row as read: the days caught up and the repayment together.
+  const updated = { ...rowAfter(facility, step.next, step.postings, nowMs), version: row.version + 1n };
   await updateAll(tx, [updated]);
-  await postAll(tx, context, step.postings, `repayment ${input.reference}`);
+  await postAll(tx, context, [...(before?.postings ?? []), ...step.postings], `repayment ${input.reference}`);
   const record: RecordedRepayment = {
     reference: input.reference,
     request: requested,
@@ -227,6 +236,7 @@ export async function repayFacility(
     status: step.next.state.status,
   };
   await appendEvents(tx, [
+    ...(before?.events ?? []),
     { facilityId: row.id, day: input.day, type: 'repayment', detailJson: toTaggedJson(record), atMs: nowMs },
     ...facilityEventsOf(row.id, input.day, step.events, nowMs),
   ]);

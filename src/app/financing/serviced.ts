@@ -14,6 +14,7 @@ import {
   type AdvanceFacility,
   advanceOwed,
   applyAdvanceDeduction,
+  defaultServicingPolicy,
   type ServicingEvent,
   type ServicingPolicy,
   serviceAdvanceDay,
@@ -28,6 +29,7 @@ import { finalStates, servicedStates } from '../../domain/products/lifecycle.ts'
 import type { Offer } from '../../domain/products/offers.ts';
 import type { FacilitySnapshot } from '../../domain/products/portfolio.ts';
 import type { FacilityBook } from '../../domain/products/postings.ts';
+import { refillEligibility } from '../../domain/products/refill.ts';
 import { type FacilityTally, tallyPostings } from '../../domain/products/tally.ts';
 import {
   applyTermLoanPayment,
@@ -36,6 +38,7 @@ import {
   termLoanOwed,
 } from '../../domain/products/term-loan/servicing.ts';
 import type { Amounts, FacilityOwed } from '../../domain/products/waterfall.ts';
+import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
 import type { FacilityEventRow, FacilityRow, WriteTransaction } from '../ports.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
@@ -302,6 +305,70 @@ export function rowAfter(
     version: facility.row.version + 1n,
     updatedAtMs: nowMs,
   };
+}
+
+/** One facility through every day it has not yet been taken through, up to `day`. */
+export function serviceThrough(
+  facility: Serviced,
+  day: number,
+  policy: ServicingPolicy,
+  nowMs: bigint,
+): { row: FacilityRow; next: ServicedState; postings: TransferInput[]; events: NewFacilityEvent[] } {
+  let state: ServicedState = facility;
+  let nearBreach = facility.nearBreach;
+  let refillAvailable = facility.refillAvailable;
+  let principalDays = 0n;
+  const postings: TransferInput[] = [];
+  const events: NewFacilityEvent[] = [];
+  for (let d = facility.servicedThroughDay + 1; d <= day; d += 1) {
+    if (!servicedStates.has(state.state.status)) break;
+    const step = serviceDay(state, d, formatCalendarDate(fromDayNumber(d)), policy);
+    const near = step.events.some((e) => e.type === 'minimum_payment_near_breach');
+    // Near breach is news when it starts, not every day it lasts.
+    const news = step.events.filter((e) => e.type !== 'minimum_payment_near_breach' || !nearBreach);
+    nearBreach = near;
+    postings.push(...step.postings);
+    events.push(...facilityEventsOf(facility.row.id, d, news, nowMs));
+    state = step.next;
+    principalDays += bookedOf(state).principal;
+    // An advance open to a refill is news the day it becomes so (again, after it was not).
+    if (state.product === 'advance') {
+      const refill = refillEligibility(state.state, d);
+      if (refill.eligible && !refillAvailable)
+        events.push({
+          facilityId: facility.row.id,
+          day: d,
+          type: 'refill_available',
+          detailJson: toTaggedJson({ repaidShareBps: refill.repaidShareBps }),
+          atMs: nowMs,
+        });
+      refillAvailable = refill.eligible;
+    }
+  }
+  const row = rowAfter(facility, state, postings, nowMs, {
+    servicedThroughDay: day,
+    nearBreach,
+    refillAvailable,
+    principalDays,
+  });
+  return { row, next: state, postings, events };
+}
+
+/**
+ * A facility brought through the days before `day` that the daily cycle has not yet taken it
+ * through, before money moves on it on `day` — so those days are serviced on the balances they
+ * had (interest on the principal then, days past due before the payment), not on what the money
+ * leaves; the daily cycle then finds them done. Null when it is through them already.
+ */
+export function caughtUpBefore(
+  facility: Serviced,
+  day: number,
+  nowMs: bigint,
+  policy: ServicingPolicy = defaultServicingPolicy,
+): { row: FacilityRow; postings: TransferInput[]; events: NewFacilityEvent[] } | null {
+  if (facility.servicedThroughDay >= day - 1) return null;
+  const { row, postings, events } = serviceThrough(facility, day - 1, policy, nowMs);
+  return { row, postings, events };
 }
 
 /** A facility event to append: its sequence is given when written. */
