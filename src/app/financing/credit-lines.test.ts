@@ -197,5 +197,31 @@ for (const backend of backendsUnderTest) {
       assert.ok(charged >= oneDay && charged <= oneDay + 1n, `one day's interest, not three: ${charged}`);
       assert.equal((await accounts()).interest, charged, 'the ledger agrees');
     });
+
+    it('owes no draw on a line that left service while the draw waited: it can only be voided', async () => {
+      const paid = await harness.store.write((tx) =>
+        repayFacility(tx, app, { facilityId, day: day + 13, reference: 'pay-all-2', payoff: true }),
+      );
+      assert.ok(paid.ok, paid.ok ? '' : paid.detail);
+      const pending = await draw('d5', 1_000n);
+      assert.ok(pending.ok, pending.ok ? '' : pending.detail);
+      // Written off meanwhile (the row's status is what says a facility is serviced).
+      const row = (await line()).row;
+      await harness.store.write((tx) =>
+        tx.financing.updateFacility(
+          { ...row, status: 'written_off', version: row.version + 1n },
+          row.version,
+        ),
+      );
+      const posted = await harness.store.write((tx) =>
+        resolveDraw(tx, app, { drawId: pending.value.drawId, outcome: 'post', day: day + 13 }),
+      );
+      assert.equal(posted.ok ? 'posted' : posted.code, 'draws_suspended');
+      assert.equal((await accounts()).principal, 0n, 'nothing owed on it');
+      const voided = await harness.store.write((tx) =>
+        resolveDraw(tx, app, { drawId: pending.value.drawId, outcome: 'void', day: day + 13 }),
+      );
+      assert.ok(voided.ok && voided.value.status === 'voided');
+    });
   });
 }

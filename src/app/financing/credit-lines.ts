@@ -254,6 +254,13 @@ export async function resolveDraw(
   };
   if (status === want) return ok(await view(status, true));
   if (status !== 'pending') return err('draw_not_pending', `draw ${input.drawId} was ${status}`);
+  // A line closed or written off since the draw was asked for is serviced no more: principal
+  // posted to it would be owed on nothing that collects it. Its draw can only be voided.
+  if (input.outcome === 'post' && inService(line.row) === null)
+    return err(
+      'draws_suspended',
+      `facility ${line.row.id} is ${line.row.status}: the draw cannot be owed on it; void it`,
+    );
   await postAll(tx, context, drawResolved(input.drawId, input.outcome), `draw ${input.drawId}`);
   const nowMs = context.clock.nowNs() / 1_000_000n;
   const caughtUp: NewFacilityEvent[] = [];
@@ -261,7 +268,7 @@ export async function resolveDraw(
     // The days before the draw the daily cycle has not yet served, served first: their interest
     // is on the balance before the draw (unless they take the line out of service: the daily
     // cycle does them then).
-    const caught = inService(line.row) === null ? null : caughtUpBefore(line, input.day, nowMs);
+    const caught = caughtUpBefore(line, input.day, nowMs);
     const served = caught === null ? null : inService(caught.row);
     const drawnOn = served?.product === 'credit_line' ? served : line;
     if (caught !== null && drawnOn !== line) {
