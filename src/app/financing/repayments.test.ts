@@ -18,6 +18,7 @@ import {
   openLendingBook,
   servicedFacility,
 } from '../../../test/support/lending-fixture.ts';
+import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { facilityAccount } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
 import type { FacilityRow } from '../ports.ts';
@@ -77,6 +78,8 @@ for (const backend of backendsUnderTest) {
       );
       const amountMinor = before.fees + 1_000n;
       firstAmountMinor = amountMinor;
+      // The day of the repayment has come: the days before it have ended.
+      (app.clock as ManualClock).set(BigInt(day) * 86_400_000_000_000n);
       const repaid = await harness.store.write((tx) =>
         repayFacility(tx, app, { facilityId: advanceId, merchantId, day, amountMinor, reference: 'pay-1' }),
       );

@@ -356,9 +356,10 @@ export function serviceThrough(
 
 /**
  * A facility brought through the days before `day` that the daily cycle has not yet taken it
- * through, before money moves on it on `day` — so those days are serviced on the balances they
- * had (interest on the principal then, days past due before the payment), not on what the money
- * leaves; the daily cycle then finds them done. Null when it is through them already.
+ * through (days that have ended only), before money moves on it on `day` — a direct repayment or
+ * a draw, made today — so those days are serviced on the balances they had (interest on the
+ * principal then, days past due before the payment), not on what the money leaves; the daily
+ * cycle then finds them done. Null when it is through them already.
  */
 export function caughtUpBefore(
   facility: Serviced,
@@ -366,10 +367,14 @@ export function caughtUpBefore(
   nowMs: bigint,
   policy: ServicingPolicy = defaultServicingPolicy,
 ): { row: FacilityRow; postings: TransferInput[]; events: NewFacilityEvent[] } | null {
-  if (facility.servicedThroughDay >= day - 1) return null;
-  const { row, postings, events } = serviceThrough(facility, day - 1, policy, nowMs);
+  // Never a day that has not ended: at most yesterday (UTC), whatever `day` says.
+  const through = Math.min(day - 1, Number(nowMs / millisecondsPerDay) - 1);
+  if (facility.servicedThroughDay >= through) return null;
+  const { row, postings, events } = serviceThrough(facility, through, policy, nowMs);
   return { row, postings, events };
 }
+
+const millisecondsPerDay = 86_400_000n;
 
 /** A facility event to append: its sequence is given when written. */
 export type NewFacilityEvent = Omit<FacilityEventRow, 'sequence'>;

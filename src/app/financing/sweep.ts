@@ -24,7 +24,6 @@ import {
   owedInPayoutCurrency,
   rateBetween,
 } from '../../domain/products/fx-deductions.ts';
-import { servicedStates } from '../../domain/products/lifecycle.ts';
 import { financierFxAccounts, repaymentThroughFx } from '../../domain/products/postings.ts';
 import {
   type Amounts,
@@ -43,7 +42,6 @@ import {
   appendEvents,
   applyPayment,
   bookedOf,
-  caughtUpBefore,
   closeDebtServiceIfFinal,
   facilityEventsOf,
   inService,
@@ -300,12 +298,9 @@ async function computeSplit(
   settlement: Settlement,
   dailyCapBps: number,
 ): Promise<SplitPreview> {
-  // As the sweep would see them: taken through the days before first (nothing is written here).
-  const facilities = (await tx.financing.facilitiesForMerchant(settlement.merchantId)).flatMap((row) => {
-    const serviced = row.openedOn > settlement.day ? null : inService(row);
-    const caught = serviced === null ? null : caughtUpBefore(serviced, settlement.day, 0n);
-    return (caught === null ? serviced : inService(caught.row)) ?? [];
-  });
+  const facilities = (await tx.financing.facilitiesForMerchant(settlement.merchantId)).flatMap(
+    (row) => inService(row) ?? [],
+  );
   const earlier = await tx.financing.sweepsForMerchant(settlement.merchantId, settlement.day, settlement.day);
   const { participants, unconverted, waterfall } = waterfallOf(settlement, facilities, earlier, dailyCapBps);
   const conversions = repaymentsOf(settlement, participants, waterfall).flatMap((r) => r.conversion ?? []);
@@ -413,27 +408,6 @@ function servicedIn(book: Book, row: FacilityRow): Serviced | null {
   return book.serviced.get(row) ?? null;
 }
 
-/**
- * The merchant's facilities the daily cycle has not yet taken through the day before the payout's,
- * taken through it first on the balances those days had (caughtUpBefore), written with the sweep;
- * one those days take out of service is left to the daily cycle.
- */
-function catchUp(book: Book, settlement: Settlement, nowMs: bigint): void {
-  const rows = book.facilities.get(settlement.merchantId) ?? [];
-  for (const [index, row] of rows.entries()) {
-    const serviced = row.openedOn > settlement.day ? null : servicedIn(book, row);
-    const caught = serviced === null ? null : caughtUpBefore(serviced, settlement.day, nowMs);
-    if (caught === null || !servicedStates.has(caught.row.status as never)) continue;
-    rows[index] = caught.row;
-    book.written.set(row.id, {
-      readVersion: book.written.get(row.id)?.readVersion ?? row.version,
-      row: caught.row,
-    });
-    if (caught.postings.length > 0) book.postings.push(caught.postings);
-    book.events.push(...caught.events);
-  }
-}
-
 /** The split of one settlement against the book as the settlements before it left it. */
 function splitOf(book: Book, settlement: Settlement, dailyCapBps: number) {
   const facilities = (book.facilities.get(settlement.merchantId) ?? []).flatMap(
@@ -450,9 +424,8 @@ function sweepInto(
   settlement: Settlement,
   dailyCapBps: number,
 ): SweepSplit {
-  const nowMs = context.clock.nowNs() / 1_000_000n;
-  catchUp(book, settlement, nowMs);
   const { participants, unconverted, waterfall } = splitOf(book, settlement, dailyCapBps);
+  const nowMs = context.clock.nowNs() / 1_000_000n;
   const dayText = String(fromDayNumber(settlement.day));
   const sweepId = context.entropy.id('swp');
   const postings: TransferInput[] = [];
