@@ -108,6 +108,20 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(await receivables(), books, 'swept once');
     });
 
+    it('sweeps another payout sent under a settlement id already used, under its own event key', async () => {
+      const books = await receivables();
+      const outcomes = await book.harness.store.write((tx) =>
+        ingestBatch(tx, book.app, [
+          settlementPaid('stl_ingest_1', book.merchantId, 300_000n, {}, 'evt_other_payout'),
+        ]),
+      );
+      assert.equal(outcomes[0]?.status, 'applied');
+      const sweep = await book.harness.store.read((tx) => tx.financing.sweep('plt_test evt_other_payout'));
+      assert.ok(sweep && sweep.deductedMinor > 0n, 'swept, not dropped as a replay');
+      const after = await receivables();
+      assert.equal(books.principal + books.fees - after.principal - after.fees, sweep.deductedMinor);
+    });
+
     it('does not sweep again a payout committed before its event came, even dated otherwise', async () => {
       const committed = await book.harness.store.write((tx) =>
         sweepSettlement(tx, book.app, {

@@ -96,10 +96,15 @@ export async function ingestBatch(
   const failures: Failure[] = [];
   const candidates: Pending[] = [];
   const firstInBatch = new Map<string, Pending>();
-  // Who onboarded each merchant the batch is about: its events come from that platform only.
-  const owners = await tx.risk.onboardingSources(
-    records.flatMap((parsed) => (parsed.ok ? [parsed.event.subject] : [])),
-  );
+  // A platform key sends events only about merchants no other platform onboarded: who onboarded
+  // each merchant the batch is about. An operator's import (a marketplace's settlement report for
+  // a merchant another platform onboarded, say) is trusted as it is.
+  const owners =
+    options.allowedSource === undefined
+      ? new Map<string, Set<string>>()
+      : await tx.risk.onboardingSources(
+          records.flatMap((parsed) => (parsed.ok ? [parsed.event.subject] : [])),
+        );
   records.forEach((parsed, index) => {
     if (!parsed.ok) {
       failures.push({
@@ -142,7 +147,7 @@ export async function ingestBatch(
       return;
     }
     // The first to onboard a merchant it has no platform for yet makes it that platform's.
-    if (owner === undefined && event.type === 'merchant.onboarded')
+    if (owner === undefined && event.type === 'merchant.onboarded' && options.allowedSource !== undefined)
       owners.set(event.subject, new Set([event.source]));
     // The event's JSON as received (NDJSON line, HTTP body) or as the format built it: stored as
     // it came, hashed as it came. Only when a repeated id's hash differs is it compared canonically.
@@ -244,7 +249,9 @@ async function sweepSettlements(
 ): Promise<void> {
   const currenciesServiced = new Map<string, Set<string>>();
   const settlements: Settlement[] = [];
-  for (const { event, instant } of applied) {
+  /** Each settlement's event key: its sweep's key when its settlement id was used for another payout. */
+  const eventKeys: string[] = [];
+  for (const { event, instant, key } of applied) {
     if (event.type !== 'settlement.paid') continue;
     let currencies = currenciesServiced.get(event.subject);
     if (currencies === undefined) {
@@ -270,16 +277,32 @@ async function sweepSettlements(
       netMinor: BigInt(event.data.net),
       ...(fxRates.length > 0 ? { fxRates } : {}),
     });
+    eventKeys.push(key);
   }
   if (settlements.length === 0) return;
+  // A settlement id recorded — before, or earlier in the batch — for the same merchant, currency and
+  // amount is this payout (committed through the API, say, and dated by the platform's own day): it
+  // is not swept again. For another payout (ids a platform numbers per merchant, say), it is
+  // swept under its own event's key, as before settlement ids were keys.
+  const recorded = await tx.financing.sweepsByKey(settlements.map((s) => s.settlementKey));
+  const first = new Map<string, Pick<Settlement, 'merchantId' | 'currency' | 'netMinor'>>();
+  const keyed = settlements.map((settlement, index) => {
+    const was = recorded.get(settlement.settlementKey) ?? first.get(settlement.settlementKey);
+    if (was === undefined) first.set(settlement.settlementKey, settlement);
+    const samePayout =
+      was === undefined ||
+      (was.merchantId === settlement.merchantId &&
+        was.currency === settlement.currency &&
+        was.netMinor === settlement.netMinor);
+    return samePayout ? settlement : { ...settlement, settlementKey: eventKeys[index] as string };
+  });
   // One batch call sweeps them in order, exactly as one call after another would.
-  const results = await sweepBatch(tx, context, settlements);
-  // Recorded under its id with other figures (committed through the API, say, dated by the
-  // platform's own day): the payout was swept once already, and is not swept again.
+  const results = await sweepBatch(tx, context, keyed);
+  // The same payout recorded with another day or rates: swept once already, not again.
   for (const [index, swept] of results.entries())
     if (!swept.ok && swept.code !== 'settlement_reused')
       throw new Error(
-        `sweep_failed: settlement ${settlements[index]?.settlementKey}: ${swept.code} ${swept.detail}`,
+        `sweep_failed: settlement ${keyed[index]?.settlementKey}: ${swept.code} ${swept.detail}`,
       );
 }
 

@@ -118,8 +118,13 @@ for (const backend of backendsUnderTest) {
         category: 'sports_outdoors',
         kyb_status: 'verified',
       };
-      // Sent by an operator key, which may send any platform's events: the rule is the merchant's.
+      // Sent by plt_other's own key. (An operator's import is trusted: a marketplace's report about
+      // a merchant another platform onboarded is taken as it is.)
+      const otherKey = (
+        await api.request('POST', '/v1/api_keys', { body: { role: 'platform', object_id: 'plt_other' } })
+      ).json.secret;
       const response = await api.request('POST', '/v1/events', {
+        key: otherKey,
         rawBody: [
           other('merchant.onboarded', 'own-1', 'mer_fixture', onboarding),
           other('review.posted', 'own-2', 'mer_fixture', { review_id: 'o2', rating: 1 }),
@@ -142,10 +147,22 @@ for (const backend of backendsUnderTest) {
           ['quarantined', 'merchant_of_another_platform'],
           ['applied', undefined],
           ['applied', undefined],
-          ['quarantined', 'merchant_of_another_platform'],
+          ['quarantined', 'source_not_allowed'],
         ],
       );
       assert.match(response.json.results[0].detail, /mer_fixture was onboarded by plt_test/);
+      // plt_test's key about the merchant plt_other onboarded: refused the same way.
+      const back = await api.request('POST', '/v1/events', {
+        key: platformKey,
+        body: event('review.posted', 'own-6', '2026-03-30T12:00:00Z', 'mer_other_new', {
+          review_id: 'o6',
+          rating: 5,
+        }),
+      });
+      assert.deepEqual(
+        back.json.results.map((r: { status: string; code?: string }) => [r.status, r.code]),
+        [['quarantined', 'merchant_of_another_platform']],
+      );
     });
 
     it('lets an operator list, replay and discard quarantined records', async () => {
