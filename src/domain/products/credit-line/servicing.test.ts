@@ -104,17 +104,23 @@ describe('a credit line, serviced', () => {
 });
 
 describe('a defaulted credit line repaid in full', () => {
-  it('is closed paid off, not left defaulted with nothing owed', () => {
-    const { post, receivables } = disbursedBooks(book, 300_000n);
+  /** 3,000.00 drawn and nothing paid, served day by day until it defaults, its books kept. */
+  const defaultedLine = () => {
+    const books = disbursedBooks(book, 300_000n);
     const drawn = draw(terms, emptyBalance, 300_000n);
     assert.ok(drawn.ok);
     let line = openedCreditLine(book, 'mer_1', terms, drawn.value, 0);
     for (let day = 1; day <= 140 && line.status !== 'defaulted'; day += 1) {
       const step = serviceCreditLineDay(line, day, `d${day}`);
-      post(step.postings);
+      books.post(step.postings);
       line = step.facility;
     }
     assert.equal(line.status, 'defaulted');
+    return { ...books, line };
+  };
+
+  it('is closed paid off, not left defaulted with nothing owed', () => {
+    const { post, receivables, line } = defaultedLine();
     const { balance } = line;
     const paid = applyCreditLinePayment(line, 'pay_all', {
       fees: balance.feesMinor,
@@ -131,15 +137,7 @@ describe('a defaulted credit line repaid in full', () => {
   });
 
   it('stays defaulted while anything is owed', () => {
-    const { post } = disbursedBooks(book, 300_000n);
-    const drawn = draw(terms, emptyBalance, 300_000n);
-    assert.ok(drawn.ok);
-    let line = openedCreditLine(book, 'mer_1', terms, drawn.value, 0);
-    for (let day = 1; day <= 140 && line.status !== 'defaulted'; day += 1) {
-      const step = serviceCreditLineDay(line, day, `d${day}`);
-      post(step.postings);
-      line = step.facility;
-    }
+    const { line } = defaultedLine();
     const partly = applyCreditLinePayment(line, 'pay_some', { fees: 0n, interest: 0n, principal: 1n });
     assert.equal(partly.facility.status, 'defaulted');
     assert.deepEqual(partly.events, []);
