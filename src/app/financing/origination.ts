@@ -264,13 +264,8 @@ async function refillProblem(
  * no second advance beside one (withRefills), but offers of a decision made before an advance was
  * taken still stand: accepting one must not add a second.
  */
-async function advanceInHand(
-  tx: WriteTransaction,
-  merchantId: string,
-  except: string | null,
-): Promise<string | null> {
-  const rows = await tx.financing.facilitiesForMerchant(merchantId);
-  return rows.find((row) => row.product === 'advance' && row.id !== except && inHand(row))?.id ?? null;
+function advanceInHand(facilities: readonly FacilityRow[], except: string | null): string | null {
+  return facilities.find((row) => row.product === 'advance' && row.id !== except && inHand(row))?.id ?? null;
 }
 
 /** Whether a facility is lent: being paid out, or being repaid. */
@@ -296,6 +291,7 @@ async function exposureProblem(
   tx: WriteTransaction,
   offerRow: OfferRow,
   offer: Offer,
+  merchantFacilities: readonly FacilityRow[],
 ): Promise<string | null> {
   const decision = await tx.risk.decision(offerRow.decisionId);
   if (decision === undefined) return null;
@@ -304,9 +300,7 @@ async function exposureProblem(
   if (limit === null) return null;
   const recorded = storedInputs(record).debtServiceFacilityIds;
   const seen = new Set(recorded ?? []);
-  const facilities = new Map(
-    (await tx.financing.facilitiesForMerchant(offerRow.merchantId)).map((row) => [row.id, row]),
-  );
+  const facilities = new Map(merchantFacilities.map((row) => [row.id, row]));
   let taken = 0n;
   for (const other of await tx.financing.offersForMerchant(offerRow.merchantId, 'accepted')) {
     if (other.id === offerRow.id || other.facilityId === null) continue;
@@ -382,10 +376,11 @@ export async function acceptOffer(
     const problem = await refillProblem(tx, offer.refillOf.facilityId, offer.amountMinor, input.day);
     if (problem !== null) return refused('refill_not_available', problem);
   }
-  const exposure = await exposureProblem(tx, offerRow, offer);
+  const facilities = await tx.financing.facilitiesForMerchant(input.merchantId);
+  const exposure = await exposureProblem(tx, offerRow, offer, facilities);
   if (exposure !== null) return refused('exposure_limit_reached', exposure);
   if (offer.product === 'advance') {
-    const other = await advanceInHand(tx, input.merchantId, offer.refillOf?.facilityId ?? null);
+    const other = advanceInHand(facilities, offer.refillOf?.facilityId ?? null);
     if (other !== null)
       return refused(
         'product_not_available',

@@ -39,6 +39,7 @@ import {
 } from '../../domain/products/term-loan/servicing.ts';
 import type { Amounts, FacilityOwed } from '../../domain/products/waterfall.ts';
 import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
+import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
 import type { FacilityEventRow, FacilityRow, WriteTransaction } from '../ports.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
@@ -368,13 +369,11 @@ export function caughtUpBefore(
   policy: ServicingPolicy = defaultServicingPolicy,
 ): { row: FacilityRow; postings: TransferInput[]; events: NewFacilityEvent[] } | null {
   // Never a day that has not ended: at most yesterday (UTC), whatever `day` says.
-  const through = Math.min(day - 1, Number(nowMs / millisecondsPerDay) - 1);
+  const through = Math.min(day - 1, dayNumberOfInstant(nowMs * 1_000_000n) - 1);
   if (facility.servicedThroughDay >= through) return null;
   const { row, postings, events } = serviceThrough(facility, through, policy, nowMs);
   return { row, postings, events };
 }
-
-const millisecondsPerDay = 86_400_000n;
 
 /** A facility event to append: its sequence is given when written. */
 export type NewFacilityEvent = Omit<FacilityEventRow, 'sequence'>;

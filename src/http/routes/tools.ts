@@ -16,6 +16,7 @@ import {
   type CashFlowOnDate,
 } from '../../domain/finance/apr.ts';
 import { type UnitPeriodName, unitPeriodNames } from '../../domain/finance/unit-period.ts';
+import { amountMax } from '../../domain/ledger/limits.ts';
 import { currencyExponent } from '../../domain/money/currency.ts';
 import { parseMinorUnits } from '../../domain/money/money.ts';
 import { compareCalendarDates, parseCalendarDate } from '../../domain/time/calendar-date.ts';
@@ -87,15 +88,13 @@ type ParsedAprRequest = {
 
 /** The earliest date a flow may be on: years 1000 onwards, four digits as the API writes them. */
 const earliestFlowDate = '1000-01-01';
-/** The largest amount parseMinorUnits reads: the ledger's signed 64-bit range. */
-const maxFlowMinor = 9_223_372_036_854_775_807n;
 
 function parseFlow(flow: { amount: string; date: string }, param: string): CashFlowOnDate {
   const amount = parseMinorUnits(flow.amount);
   if (!amount.ok && /^[1-9][0-9]*$/.test(flow.amount))
     throw new ProblemError(
       'parameter_invalid',
-      `${param}.amount is more than ${maxFlowMinor} minor units`,
+      `${param}.amount is more than ${amountMax} minor units`,
       `${param}.amount`,
     );
   if (!amount.ok || amount.value <= 0n)
