@@ -19,20 +19,17 @@ import type { Account, TransferInput } from '../../domain/ledger/types.ts';
 import { defaultServicingPolicy, type ServicingPolicy } from '../../domain/products/advance/servicing.ts';
 import { finalStates, servicedStates } from '../../domain/products/lifecycle.ts';
 import { facilityAccount } from '../../domain/products/postings.ts';
-import { refillEligibility } from '../../domain/products/refill.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import type { AppContext } from '../app-context.ts';
 import type { FacilityRow, WriteTransaction } from '../ports.ts';
-import { toTaggedJson } from '../risk/tagged-json.ts';
 import { closeOffers } from './origination.ts';
 import {
   appendEvents,
   bookedOf,
   closeDebtServiceIfFinal,
   deferredFeeOf,
-  facilityEventsOf,
   type NewFacilityEvent,
   postGroups,
   type ServicedState,
