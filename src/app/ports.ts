@@ -356,13 +356,24 @@ export interface RiskReader {
    * index seek on the merchant's profile facts, whose event keys start with the platform's id).
    */
   platformOnboardedMerchant(platformId: string, merchantId: string): Promise<boolean>;
-  /** For each of these merchants onboarded so far, the sources (platforms) that onboarded it. */
-  onboardingSources(merchantIds: readonly string[]): Promise<Map<string, Set<string>>>;
+  /**
+   * For each of these merchants a platform has, the sources (platforms) it is theirs: the one that
+   * claimed it (merchant_platforms) and any that sent a `merchant.onboarded` event about it.
+   */
+  merchantPlatforms(merchantIds: readonly string[]): Promise<Map<string, Set<string>>>;
   /** Change counters: cached decision inputs are good while both are unchanged. */
   versions(merchantId: string): Promise<{ readonly merchant: bigint; readonly config: bigint }>;
 }
 
 export interface RiskRepository extends RiskReader {
+  /**
+   * Claims for `source` those of these merchants no platform has claimed; answers the ones this
+   * call claimed. A claim another transaction made first, committed or not, is never taken: on
+   * PostgreSQL the insert waits for it and finds it.
+   */
+  claimMerchants(source: string, merchantIds: readonly string[], atMs: bigint): Promise<Set<string>>;
+  /** Lets go of claims `source` holds on these merchants (made in this transaction, unused). */
+  releaseMerchants(source: string, merchantIds: readonly string[]): Promise<void>;
   insertConsent(consent: Consent): Promise<void>;
   revokeConsent(id: string, atMs: bigint): Promise<void>;
   setFlag(merchantId: string, flag: string, reason: string, atMs: bigint): Promise<void>;

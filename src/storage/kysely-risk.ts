@@ -233,25 +233,62 @@ export class KyselyRisk implements RiskRepository {
     return row !== undefined;
   }
 
-  async onboardingSources(merchantIds: readonly string[]): Promise<Map<string, Set<string>>> {
+  async merchantPlatforms(merchantIds: readonly string[]): Promise<Map<string, Set<string>>> {
     const sources = new Map<string, Set<string>>();
+    const add = (merchantId: string, source: string) => {
+      const known = sources.get(merchantId);
+      if (known === undefined) sources.set(merchantId, new Set([source]));
+      else known.add(source);
+    };
     const unique = [...new Set(merchantIds)];
     for (let start = 0; start < unique.length; start += merchantsPerQuery) {
-      const rows = await this.db
+      const some = unique.slice(start, start + merchantsPerQuery);
+      const claims = await this.db
+        .selectFrom('merchant_platforms')
+        .select(['merchant_id', 'source'])
+        .where('merchant_id', 'in', some)
+        .execute();
+      for (const row of claims) add(row.merchant_id, row.source);
+      const onboardings = await this.db
         .selectFrom('feature_facts')
         .select(['merchant_id', 'event_key'])
-        .where('merchant_id', 'in', unique.slice(start, start + merchantsPerQuery))
+        .where('merchant_id', 'in', some)
         .where('kind', '=', 'profile')
         .execute();
-      for (const row of rows) {
-        // An event key is "<source> <id>", and a source has no space in it.
-        const source = row.event_key.slice(0, row.event_key.indexOf(' '));
-        const known = sources.get(row.merchant_id);
-        if (known === undefined) sources.set(row.merchant_id, new Set([source]));
-        else known.add(source);
-      }
+      // An event key is "<source> <id>", and a source has no space in it.
+      for (const row of onboardings) add(row.merchant_id, row.event_key.slice(0, row.event_key.indexOf(' ')));
     }
     return sources;
+  }
+
+  async claimMerchants(source: string, merchantIds: readonly string[], atMs: bigint): Promise<Set<string>> {
+    const claimed = new Set<string>();
+    // Sorted, so two transactions claiming overlapping merchants take their keys in one order.
+    const unique = [...new Set(merchantIds)].sort();
+    for (let start = 0; start < unique.length; start += merchantsPerQuery) {
+      const rows = await this.db
+        .insertInto('merchant_platforms')
+        .values(
+          unique
+            .slice(start, start + merchantsPerQuery)
+            .map((merchantId) => ({ merchant_id: merchantId, source, claimed_at_ms: atMs })),
+        )
+        .onConflict((conflict) => conflict.column('merchant_id').doNothing())
+        .returning('merchant_id')
+        .execute();
+      for (const row of rows) claimed.add(row.merchant_id);
+    }
+    return claimed;
+  }
+
+  async releaseMerchants(source: string, merchantIds: readonly string[]): Promise<void> {
+    const unique = [...new Set(merchantIds)];
+    for (let start = 0; start < unique.length; start += merchantsPerQuery)
+      await this.db
+        .deleteFrom('merchant_platforms')
+        .where('source', '=', source)
+        .where('merchant_id', 'in', unique.slice(start, start + merchantsPerQuery))
+        .execute();
   }
 
   async insertConsent(consent: Consent): Promise<void> {

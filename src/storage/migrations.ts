@@ -618,6 +618,28 @@ const offerEvents: Migration = {
   },
 };
 
+/**
+ * A merchant belongs to one platform: the first whose key sent an event about it claims it, in
+ * `merchant_platforms` (one row per merchant, so two platforms claiming the same new merchant at
+ * once cannot both win: the second insert waits for the first and finds the row). Merchants the
+ * inbox has heard of from one source only are that source's; one heard of from several is left to
+ * its onboarding events, as before.
+ */
+const merchantPlatforms: Migration = {
+  name: '0011_merchant_platforms',
+  async up(db) {
+    await db.schema
+      .createTable('merchant_platforms')
+      .addColumn('merchant_id', 'text', (c) => c.primaryKey())
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('claimed_at_ms', 'bigint', (c) => c.notNull())
+      .execute();
+    await sql`insert into merchant_platforms (merchant_id, source, claimed_at_ms)
+      select subject, min(source), min(received_at_ms) from inbox_events
+      group by subject having count(distinct source) = 1`.execute(db);
+  },
+};
+
 export const migrations: readonly Migration[] = [
   ledger,
   apiKeys,
@@ -629,4 +651,5 @@ export const migrations: readonly Migration[] = [
   webhookSecretRotation,
   webhookEndpointFailures,
   offerEvents,
+  merchantPlatforms,
 ];

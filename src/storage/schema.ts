@@ -141,6 +141,12 @@ export interface FeatureFactsTable {
   payload: string;
 }
 
+export interface MerchantPlatformsTable {
+  merchant_id: string;
+  source: string;
+  claimed_at_ms: bigint;
+}
+
 export interface ConsentsTable {
   id: string;
   merchant_id: string;
@@ -342,6 +348,7 @@ export interface Database {
   feature_daily: FeatureDailyTable;
   feature_orders: FeatureOrdersTable;
   feature_facts: FeatureFactsTable;
+  merchant_platforms: MerchantPlatformsTable;
   consents: ConsentsTable;
   merchant_flags: MerchantFlagsTable;
   models: ModelsTable;

@@ -96,15 +96,13 @@ export async function ingestBatch(
   const failures: Failure[] = [];
   const candidates: Pending[] = [];
   const firstInBatch = new Map<string, Pending>();
-  // A platform key sends events only about merchants no other platform onboarded: who onboarded
-  // each merchant the batch is about. An operator's import (a marketplace's settlement report for
-  // a merchant another platform onboarded, say) is trusted as it is.
-  const owners =
-    options.allowedSource === undefined
-      ? new Map<string, Set<string>>()
-      : await tx.risk.onboardingSources(
-          records.flatMap((parsed) => (parsed.ok ? [parsed.event.subject] : [])),
-        );
+  // A platform key sends events only about its own merchants: the ones it claimed — by being the
+  // first platform to send an event about one — or onboarded. An operator's import (a
+  // marketplace's settlement report for a merchant of another platform, say) is trusted as it is.
+  const owners = new Map<string, Set<string>>();
+  const claimed = new Set<string>();
+  if (options.allowedSource !== undefined)
+    await claimSubjects(tx, options.allowedSource, records, receivedAtMs, owners, claimed);
   records.forEach((parsed, index) => {
     if (!parsed.ok) {
       failures.push({
@@ -138,7 +136,7 @@ export async function ingestBatch(
         problem: {
           code: 'merchant_of_another_platform',
           field: 'subject',
-          detail: `${event.subject} was onboarded by ${[...owner].sort().join(', ')}: its events come from there`,
+          detail: `${event.subject} belongs to ${[...owner].sort().join(', ') || 'another platform'}: its events come from there`,
         },
         source: event.source,
         id: event.id,
@@ -146,9 +144,6 @@ export async function ingestBatch(
       });
       return;
     }
-    // The first to onboard a merchant it has no platform for yet makes it that platform's.
-    if (owner === undefined && event.type === 'merchant.onboarded' && options.allowedSource !== undefined)
-      owners.set(event.subject, new Set([event.source]));
     // The event's JSON as received (NDJSON line, HTTP body) or as the format built it: stored as
     // it came, hashed as it came. Only when a repeated id's hash differs is it compared canonically.
     const body = record.value === undefined ? record.raw.trim() : JSON.stringify(record.value);
@@ -217,6 +212,12 @@ export async function ingestBatch(
       });
     }
   }
+  // A merchant claimed for a batch none of whose events about it went in (each a conflict, say)
+  // is let go: a refused event makes nobody's merchant.
+  if (claimed.size > 0 && options.allowedSource !== undefined) {
+    for (const projected of applied) claimed.delete(projected.event.subject);
+    if (claimed.size > 0) await tx.risk.releaseMerchants(options.allowedSource, [...claimed]);
+  }
   const projection = project(applied);
   await tx.features.apply(projection.daily, projection.facts);
   await sweepSettlements(tx, context, applied);
@@ -233,6 +234,39 @@ export async function ingestBatch(
     assert(outcome !== undefined, `record ${index} got no outcome`);
     return outcome;
   });
+}
+
+/**
+ * Who each merchant a platform's batch is about belongs to (`owners`), claiming for `source` those
+ * no platform has yet (`claimed`, the ones this call took). Another transaction may claim one
+ * first (two platforms onboarding the same new merchant at once): its claim stands, and is read.
+ */
+async function claimSubjects(
+  tx: WriteTransaction,
+  source: string,
+  records: readonly ParsedRecord[],
+  atMs: bigint,
+  owners: Map<string, Set<string>>,
+  claimed: Set<string>,
+): Promise<void> {
+  const subjects = [
+    ...new Set(
+      records.flatMap((parsed) =>
+        parsed.ok && parsed.event.source === source ? [parsed.event.subject] : [],
+      ),
+    ),
+  ];
+  for (const [merchantId, sources] of await tx.risk.merchantPlatforms(subjects))
+    owners.set(merchantId, sources);
+  const unowned = subjects.filter((merchantId) => !owners.has(merchantId));
+  if (unowned.length === 0) return;
+  for (const merchantId of await tx.risk.claimMerchants(source, unowned, atMs)) {
+    claimed.add(merchantId);
+    owners.set(merchantId, new Set([source]));
+  }
+  const lost = unowned.filter((merchantId) => !claimed.has(merchantId));
+  const theirs = await tx.risk.merchantPlatforms(lost);
+  for (const merchantId of lost) owners.set(merchantId, theirs.get(merchantId) ?? new Set());
 }
 
 /**

@@ -150,7 +150,7 @@ for (const backend of backendsUnderTest) {
           ['quarantined', 'source_not_allowed'],
         ],
       );
-      assert.match(response.json.results[0].detail, /mer_fixture was onboarded by plt_test/);
+      assert.match(response.json.results[0].detail, /mer_fixture belongs to plt_test/);
       // plt_test's key about the merchant plt_other onboarded: refused the same way.
       const back = await api.request('POST', '/v1/events', {
         key: platformKey,
