@@ -36,6 +36,7 @@ import {
   confirmDisbursement,
   fundPool,
   makeOffers,
+  poolPostedMax,
   type StoredFacility,
   voidDisbursement,
 } from './origination.ts';
@@ -126,6 +127,25 @@ for (const backend of backendsUnderTest) {
       assert.ok(offers.value.every((o) => o.status === 'open' && o.expiresOn === asOfDay + 30));
       const stored = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open'));
       assert.equal(stored.length, offers.value.length);
+    });
+
+    it('refuses a new funding that would take what a pool has ever taken past poolPostedMax, and still answers one made', async () => {
+      const book = { financierId: 'fin_deep', currency: 'CHF' }; // a currency no offer here lends in
+      const fund = (amountMinor: bigint, reference: string) =>
+        harness.store.write((tx) => fundPool(tx, app, { ...book, amountMinor, reference }));
+      assert.deepEqual(await fund(poolPostedMax - 10n, 'deep-1'), {
+        ok: true,
+        value: { cashMinor: poolPostedMax - 10n },
+      });
+      const over = await fund(11n, 'deep-2');
+      assert.equal(over.ok ? '' : over.code, 'amount_invalid');
+      assert.match(over.ok ? '' : (over.detail ?? ''), /at most 1000000000000000000 minor units/);
+      assert.equal((await fund(10n, 'deep-3')).ok, true, 'up to the limit');
+      // The first funding again is the same funding: answered, not refused.
+      assert.deepEqual(await fund(poolPostedMax - 10n, 'deep-1'), {
+        ok: true,
+        value: { cashMinor: poolPostedMax },
+      });
     });
 
     it('takes a funding recorded under its reference alone, before fundings were keyed by pool, as done', async () => {

@@ -73,6 +73,13 @@ async function ledgerOk(results: Promise<readonly { readonly result: string }[]>
   if (bad.length > 0) throw new LedgerRejected(`${what}: ${bad.map((r) => r.result).join(', ')}`);
 }
 
+/**
+ * The most money ever posted into a pool's cash, fundings and repayments together: 10^18 minor
+ * units (the largest amount the API takes is 18 digits), far below the ledger's 2^63 − 1, so the
+ * money a pool lends coming back into it many times over cannot overflow its account.
+ */
+export const poolPostedMax = 10n ** 18n;
+
 /** A financier adds money to its pool in a currency (accounts opened on first use). */
 export async function fundPool(
   tx: WriteTransaction,
@@ -99,6 +106,17 @@ export async function fundPool(
     before !== undefined && before.debitAccountId === financierAccount.cash(book)
       ? [legacy as TransferInput]
       : fundPoolPostings(book, fundingKey(context, book, input.reference), input.amountMinor);
+  // A new funding may not take the money ever posted into the pool past poolPostedMax: what comes
+  // back from its merchants is posted into the same account, and must never overflow it.
+  const posted = await tx.ledger.transfersByIds(postings.map((p) => p.id));
+  if (posted.size === 0) {
+    const [cash] = [...(await tx.ledger.accountsByIds([financierAccount.cash(book)])).values()];
+    if ((cash?.debitsPosted ?? 0n) + input.amountMinor > poolPostedMax)
+      return err(
+        'amount_invalid',
+        `a pool takes at most ${poolPostedMax} minor units in all; ${input.financierId}'s ${input.currency} pool has taken ${cash?.debitsPosted ?? 0n}`,
+      );
+  }
   const results = await createTransfers(tx, context, postings);
   if (results.some((r) => r.result.startsWith('exists_with_different')))
     return err(
