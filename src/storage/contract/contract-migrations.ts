@@ -12,6 +12,31 @@ import type { BackendUnderTest, Harness } from '../../../test/support/backends.t
 import { migrations } from '../migrations.ts';
 import { inWorker } from './contract-concurrency.ts';
 
+/**
+ * A database of its own with the migrations before `name` applied, for a test to fill with the
+ * data of that time and then `migrate()` through `name`.
+ */
+async function migratedUpTo(backend: BackendUnderTest, name: string) {
+  const old = await backend.open();
+  // biome-ignore lint/suspicious/noExplicitAny: the tables as they were before the migration.
+  const db = new Kysely<any>({
+    dialect:
+      backend.name === 'sqlite'
+        ? new SqliteDialect({ database: new Sqlite(old.location) })
+        : new PostgresDialect({ pool: new pg.Pool({ connectionString: old.location, max: 1 }) }),
+  });
+  const at = migrations.findIndex((m) => m.name === name);
+  for (const migration of migrations.slice(0, at)) await migration.up(db, backend.name);
+  return {
+    db,
+    migrate: () => (migrations[at] as (typeof migrations)[number]).up(db, backend.name),
+    async dispose() {
+      await db.destroy();
+      await old.dispose();
+    },
+  };
+}
+
 export function migrationsContract(backend: BackendUnderTest): void {
   describe(`migrations on ${backend.name}`, { skip: backend.skip }, () => {
     let harness: Harness;
@@ -48,17 +73,8 @@ export function migrationsContract(backend: BackendUnderTest): void {
     });
 
     it('carries offers and webhook history through 0010_offer_events: each offer its history, each outbox row its subject and time', async () => {
-      const old = await backend.open();
-      // biome-ignore lint/suspicious/noExplicitAny: the tables as they were before the migration.
-      const db = new Kysely<any>({
-        dialect:
-          backend.name === 'sqlite'
-            ? new SqliteDialect({ database: new Sqlite(old.location) })
-            : new PostgresDialect({ pool: new pg.Pool({ connectionString: old.location, max: 1 }) }),
-      });
+      const { db, dispose, migrate } = await migratedUpTo(backend, '0010_offer_events');
       try {
-        const at = migrations.findIndex((m) => m.name === '0010_offer_events');
-        for (const migration of migrations.slice(0, at)) await migration.up(db, backend.name);
         const offer = (id: string, status: string, acceptedAtMs: number | null) =>
           sql`insert into offers values (${id}, 'mer_1', 'dec_1', 'advance', 'USD', 100000, ${status},
             20600, 20630, '{}', 1000, ${acceptedAtMs}, null, null)`.execute(db);
@@ -74,7 +90,7 @@ export function migrationsContract(backend: BackendUnderTest): void {
           event_type, status, attempts, created_at_ms) values ('whe_1', 1, 'fac_1', 3, 'facility.swept', 'delivered', 1, 7500)`.execute(
           db,
         );
-        await (migrations[at] as (typeof migrations)[number]).up(db, backend.name);
+        await migrate();
         const history = await sql<{ offer_id: string; sequence: number; type: string; at_ms: bigint }>`
           select offer_id, sequence, type, at_ms from offer_events order by offer_id, sequence`.execute(db);
         assert.deepEqual(
@@ -109,23 +125,13 @@ export function migrationsContract(backend: BackendUnderTest): void {
           [['facility', 'fac_1', 3]],
         );
       } finally {
-        await db.destroy();
-        await old.dispose();
+        await dispose();
       }
     });
 
     it('gives each merchant heard of from one source to it in 0011_merchant_platforms, and leaves one heard of from several', async () => {
-      const old = await backend.open();
-      // biome-ignore lint/suspicious/noExplicitAny: the tables as they were before the migration.
-      const db = new Kysely<any>({
-        dialect:
-          backend.name === 'sqlite'
-            ? new SqliteDialect({ database: new Sqlite(old.location) })
-            : new PostgresDialect({ pool: new pg.Pool({ connectionString: old.location, max: 1 }) }),
-      });
+      const { db, dispose, migrate } = await migratedUpTo(backend, '0011_merchant_platforms');
       try {
-        const at = migrations.findIndex((m) => m.name === '0011_merchant_platforms');
-        for (const migration of migrations.slice(0, at)) await migration.up(db, backend.name);
         const heard = (source: string, id: string, subject: string, receivedAtMs: number) =>
           sql`insert into inbox_events values (${source}, ${id}, 'review.posted', ${subject}, 0, 0, 'h', '{}', 'test', ${receivedAtMs})`.execute(
             db,
@@ -134,7 +140,7 @@ export function migrationsContract(backend: BackendUnderTest): void {
         await heard('plt_a', 'e2', 'mer_one', 2000);
         await heard('plt_a', 'e3', 'mer_both', 1000);
         await heard('plt_b', 'e4', 'mer_both', 1000);
-        await (migrations[at] as (typeof migrations)[number]).up(db, backend.name);
+        await migrate();
         const claims = await sql<Record<string, unknown>>`
           select merchant_id, source, claimed_at_ms from merchant_platforms order by merchant_id`.execute(db);
         assert.deepEqual(
@@ -142,8 +148,7 @@ export function migrationsContract(backend: BackendUnderTest): void {
           [['mer_one', 'plt_a', 2000]],
         );
       } finally {
-        await db.destroy();
-        await old.dispose();
+        await dispose();
       }
     });
 
