@@ -55,4 +55,4 @@ export async function facilityInScope(
 
 /** Said in the description of every route a platform key may call for a merchant. */
 export const platformScope =
-  "A platform key acts only for the merchants its platform onboarded (sent a `merchant.onboarded` event about; a merchant is the first onboarder's, and another platform's events about it are refused); for any other merchant the merchant, or the object asked for, answers 404 as if it did not exist. Only onboarding counts because the inbox has no index on (source, subject): the check is an index seek on the merchant's profile facts, not a scan of every event the platform sent.";
+  "A platform key acts only for the merchants its platform onboarded (sent a `merchant.onboarded` event about; a merchant belongs to the first platform to send an event about it, and to any that onboarded it; another platform's events about it are refused); for any other merchant the merchant, or the object asked for, answers 404 as if it did not exist. Only onboarding counts because the inbox has no index on (source, subject): the check is an index seek on the merchant's profile facts, not a scan of every event the platform sent.";

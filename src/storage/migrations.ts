@@ -621,9 +621,10 @@ const offerEvents: Migration = {
 /**
  * A merchant belongs to one platform: the first whose key sent an event about it claims it, in
  * `merchant_platforms` (one row per merchant, so two platforms claiming the same new merchant at
- * once cannot both win: the second insert waits for the first and finds the row). Merchants the
- * inbox has heard of from one source only are that source's; one heard of from several is left to
- * its onboarding events, as before.
+ * once cannot both win: the second insert waits for the first and finds the row). Nothing is
+ * backfilled: the inbox does not say which events came by a platform's key and which by an
+ * operator's import (which claims nothing), and the merchants onboarded before stay their
+ * onboarders', through their profile facts, as before.
  */
 const merchantPlatforms: Migration = {
   name: '0011_merchant_platforms',
@@ -634,9 +635,6 @@ const merchantPlatforms: Migration = {
       .addColumn('source', 'text', (c) => c.notNull())
       .addColumn('claimed_at_ms', 'bigint', (c) => c.notNull())
       .execute();
-    await sql`insert into merchant_platforms (merchant_id, source, claimed_at_ms)
-      select subject, min(source), min(received_at_ms) from inbox_events
-      group by subject having count(distinct source) = 1`.execute(db);
   },
 };
 

@@ -212,10 +212,15 @@ export async function ingestBatch(
       });
     }
   }
-  // A merchant claimed for a batch none of whose events about it went in (each a conflict, say)
-  // is let go: a refused event makes nobody's merchant.
+  // A merchant claimed for a batch all of whose events about it were refused (each a conflict,
+  // say) is let go: a refused event makes nobody's merchant. One sent again (a duplicate) was
+  // sent, and keeps its claim.
   if (claimed.size > 0 && options.allowedSource !== undefined) {
-    for (const projected of applied) claimed.delete(projected.event.subject);
+    outcomes.forEach((outcome, index) => {
+      const parsed = records[index];
+      if (outcome !== undefined && outcome.status !== 'quarantined' && parsed?.ok)
+        claimed.delete(parsed.event.subject);
+    });
     if (claimed.size > 0) await tx.risk.releaseMerchants(options.allowedSource, [...claimed]);
   }
   const projection = project(applied);

@@ -2,7 +2,7 @@
  * Which platform a merchant belongs to, on real stores (SQLite, and PostgreSQL when configured):
  * the first platform whose key sends an event about a merchant claims it — onboarding or not — and
  * another platform's key is then refused its events; an event refused (a reused id) claims
- * nothing; an operator's import is trusted as it is and claims nothing; and two platforms
+ * nothing, one sent again (a duplicate) keeps the claim; an operator's import is trusted as it is and claims nothing; and two platforms
  * onboarding the same new merchant in transactions of their own at once cannot both have it.
  */
 import assert from 'node:assert/strict';
@@ -100,6 +100,21 @@ for (const backend of backendsUnderTest) {
         statuses(await send(harness.store, 'plt_b', [review('plt_b', 'b-4', 'mer_imported')])),
         ['applied'],
       );
+    });
+
+    it('keeps the claim of a platform whose event about the merchant was a duplicate', async () => {
+      // The operator imported plt_a's export first (claiming nothing); plt_a's key sends the same
+      // event again: a duplicate, but sent by plt_a's key all the same.
+      assert.deepEqual(statuses(await send(harness.store, null, [review('plt_a', 'a-dup', 'mer_dup')])), [
+        'applied',
+      ]);
+      assert.deepEqual(statuses(await send(harness.store, 'plt_a', [review('plt_a', 'a-dup', 'mer_dup')])), [
+        'duplicate',
+      ]);
+      assert.deepEqual(await owner('mer_dup'), new Set(['plt_a']));
+      assert.deepEqual(statuses(await send(harness.store, 'plt_b', [review('plt_b', 'b-dup', 'mer_dup')])), [
+        'quarantined merchant_of_another_platform',
+      ]);
     });
 
     it('gives a new merchant onboarded by two platforms at once to one of them', async () => {

@@ -129,29 +129,6 @@ export function migrationsContract(backend: BackendUnderTest): void {
       }
     });
 
-    it('gives each merchant heard of from one source to it in 0011_merchant_platforms, and leaves one heard of from several', async () => {
-      const { db, dispose, migrate } = await migratedUpTo(backend, '0011_merchant_platforms');
-      try {
-        const heard = (source: string, id: string, subject: string, receivedAtMs: number) =>
-          sql`insert into inbox_events values (${source}, ${id}, 'review.posted', ${subject}, 0, 0, 'h', '{}', 'test', ${receivedAtMs})`.execute(
-            db,
-          );
-        await heard('plt_a', 'e1', 'mer_one', 3000);
-        await heard('plt_a', 'e2', 'mer_one', 2000);
-        await heard('plt_a', 'e3', 'mer_both', 1000);
-        await heard('plt_b', 'e4', 'mer_both', 1000);
-        await migrate();
-        const claims = await sql<Record<string, unknown>>`
-          select merchant_id, source, claimed_at_ms from merchant_platforms order by merchant_id`.execute(db);
-        assert.deepEqual(
-          claims.rows.map((r) => [r['merchant_id'], r['source'], Number(r['claimed_at_ms'])]),
-          [['mer_one', 'plt_a', 2000]],
-        );
-      } finally {
-        await dispose();
-      }
-    });
-
     it('starts the hash chain at the genesis hash', async () => {
       const head = await harness.store.read((tx) => tx.ledger.head());
       assert.equal(head.lastHash, '0'.repeat(64));
