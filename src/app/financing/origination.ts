@@ -63,7 +63,8 @@ export type OriginationProblem =
   | 'facility_not_disbursing'
   | 'refill_not_available'
   | 'exposure_limit_reached'
-  | 'funding_reference_reused';
+  | 'funding_reference_reused'
+  | 'reference_invalid';
 
 /** How far ahead offers forecast repayments: the longest an advance may run. */
 const forecastDays = 540;
@@ -74,9 +75,11 @@ async function ledgerOk(results: Promise<readonly { readonly result: string }[]>
 }
 
 /**
- * The most money ever posted into a pool's cash, fundings and repayments together: 10^18 minor
- * units (the largest amount the API takes is 18 digits), far below the ledger's 2^63 − 1, so the
- * money a pool lends coming back into it many times over cannot overflow its account.
+ * The most money ever posted into a pool's cash, fundings and repayments together, for a new
+ * funding to be taken: 10^18 minor units (the largest amount the API takes is 18 digits). The
+ * ledger's accounts hold 2^63 − 1 ≈ 9.2 × 10^18 posted, so fundings alone can never fill one, and
+ * what the pool lends can come back into it eight times over before the account is full (the
+ * repayment that would overflow it is refused by the ledger, failing its write).
  */
 export const poolPostedMax = 10n ** 18n;
 
@@ -93,7 +96,10 @@ export async function fundPool(
 ): Promise<Result<{ readonly cashMinor: bigint }, OriginationProblem>> {
   if (input.amountMinor <= 0n) return err('amount_invalid', 'a pool is funded with a positive amount');
   if (!/^[A-Za-z0-9_.-]{1,40}$/.test(input.reference))
-    return err('amount_invalid', 'a funding reference is 1–40 letters, digits, dots, dashes or underscores');
+    return err(
+      'reference_invalid',
+      'a funding reference is 1–40 letters, digits, dots, dashes or underscores',
+    );
   const book = { financierId: input.financierId, currency: input.currency };
   await tx.financing.insertPool({ ...book, createdAtMs: context.clock.nowNs() / 1_000_000n });
   await ledgerOk(createAccounts(tx, context, financierAccounts(book)), 'pool accounts');
@@ -107,7 +113,7 @@ export async function fundPool(
       ? [legacy as TransferInput]
       : fundPoolPostings(book, fundingKey(context, book, input.reference), input.amountMinor);
   // A new funding may not take the money ever posted into the pool past poolPostedMax: what comes
-  // back from its merchants is posted into the same account, and must never overflow it.
+  // back from its merchants is posted into the same account, and must have room.
   const posted = await tx.ledger.transfersByIds(postings.map((p) => p.id));
   if (posted.size === 0) {
     const [cash] = [...(await tx.ledger.accountsByIds([financierAccount.cash(book)])).values()];

@@ -126,6 +126,13 @@ for (const backend of backendsUnderTest) {
       assert.equal(zero.status, 400);
       assert.equal(zero.json.code, 'amount_invalid');
       assert.equal(zero.json.param, 'amount');
+      const spaced = await api.request('POST', '/v1/funding_pools', {
+        body: { ...body, reference: 'has space' },
+      });
+      assert.deepEqual(
+        [spaced.status, spaced.json.code, spaced.json.param],
+        [400, 'reference_invalid', 'reference'],
+      );
       const number = await api.request('POST', '/v1/funding_pools', { body: { ...body, amount: 5 } });
       assert.equal(number.status, 400, 'amounts are strings');
       // A reference is the pool's: again, nothing new; with another amount, refused; another

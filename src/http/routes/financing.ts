@@ -306,7 +306,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
                 request,
                 funded.code,
                 funded.detail ?? funded.code,
-                amountMinor <= 0n ? 'amount' : 'reference',
+                funded.code === 'amount_invalid' ? 'amount' : 'reference',
               );
             return jsonReply(200, {
               object: 'funding_pool',
