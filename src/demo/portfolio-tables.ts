@@ -106,7 +106,7 @@ export function portfolioTable(
   group('by financier', [...byFinancier.entries()]);
   return [
     `${currency}: ${total.facilities.toLocaleString('en-US')} facilities disbursed — ${statusLine(total)}; ` +
-      `default rate by amount ${formatRate(total.defaultRateByAmount)}`,
+      `default rate by amount ${formatRate(total.defaultRateByAmount)}; refinanced by refills ${formatAmount(total.refinancedMinor, currency)}`,
     `  principal outstanding by days past due: ${bucketsLine(portfolio)}`,
     ...alignColumns(rows),
   ];
@@ -114,7 +114,8 @@ export function portfolioTable(
 
 export const portfolioLegend = [
   'originated: principal lent; outstanding: principal still owed; collected: all money repaid (fees, interest, principal);',
+  "both gross of refinancing (a refill's payout paying off the advance it replaces, told apart on each currency's line);",
   'yield: fee and interest income × 365 ÷ principal-days lent; PAR30: principal more than 30 days past due ÷ principal',
-  'outstanding; default: facilities defaulted or written off ÷ facilities disbursed; loss: principal written off, less',
-  'recoveries, ÷ principal originated.',
+  'outstanding; default: facilities that ever defaulted (written off or since repaid included) ÷ facilities that lent;',
+  'loss: principal written off, less recoveries, ÷ principal originated.',
 ];

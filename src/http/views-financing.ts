@@ -152,6 +152,8 @@ function figuresView(f: PortfolioFigures) {
     outstanding_principal: f.outstandingPrincipalMinor.toString(),
     outstanding_total: f.outstandingTotalMinor.toString(),
     collected: f.collectedMinor.toString(),
+    refinanced: f.refinancedMinor.toString(),
+    recovered: f.recoveredMinor.toString(),
     fee_income: f.feeIncomeMinor.toString(),
     interest_income: f.interestIncomeMinor.toString(),
     annualised_yield: rate(f.annualisedYield),

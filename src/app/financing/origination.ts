@@ -553,6 +553,8 @@ export async function confirmDisbursement(
     servicing = loan.value;
   } else return err('product_not_available', 'a credit line is not disbursed: its draws are');
   const nowMs = context.clock.nowNs() / 1_000_000n;
+  const refill =
+    offer.refillOf === undefined ? null : await payOffRefilled(tx, context, offer, facility.id, input.day);
   const active: FacilityRow = {
     ...facility,
     status: 'active',
@@ -564,14 +566,13 @@ export async function confirmDisbursement(
       servicedThroughDay: input.day,
       nearBreach: false,
       grade: offer.grade ?? null,
+      ...(refill !== null && refill.payoffMinor > 0n ? { refinancedMinor: refill.payoffMinor } : {}),
     } satisfies StoredFacility),
     version: facility.version + 1n,
     updatedAtMs: nowMs,
   };
   if (!(await tx.financing.updateFacility(active, facility.version)))
     throw new Error(`facility ${facility.id} changed while it was being confirmed`);
-  const refill =
-    offer.refillOf === undefined ? null : await payOffRefilled(tx, context, offer, facility.id, input.day);
   await appendEvents(tx, [
     {
       facilityId: facility.id,

@@ -18,6 +18,7 @@ import { decideForMerchant } from '../risk/decisions.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
 import { runEndOfDay } from './eod.ts';
 import { acceptOffer, confirmDisbursement, makeOffers } from './origination.ts';
+import { portfolioReport } from './reports.ts';
 import { servicedOf } from './serviced.ts';
 import { sweepSettlement } from './sweep.ts';
 
@@ -138,6 +139,13 @@ for (const backend of backendsUnderTest) {
       );
       assert.equal(detail.payoffMinor, payoffNow);
       assert.equal(detail.paidToMerchantMinor, chosen.amountMinor - payoffNow);
+      // The portfolio tells the payoff apart: in the refill's originations and the old advance's
+      // collections alike, as refinanced.
+      const portfolio = await harness.store.read((tx) => portfolioReport(tx, {}));
+      const usd = portfolio.find((c) => c.currency === 'USD');
+      assert.equal(usd?.total.refinancedMinor, payoffNow);
+      const refill = await harness.store.read((tx) => tx.financing.facility(accepted.value.facility.id));
+      assert.equal(refill && servicedOf(refill)?.refinancedMinor, payoffNow);
     });
   });
 }

@@ -18,7 +18,7 @@ import { emptyTally } from '../../domain/products/tally.ts';
 import { disbursedTermLoan } from '../../domain/products/term-loan/servicing.ts';
 import type { FacilityRow } from '../ports.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
-import { parseStoredState, servicedOf } from './serviced.ts';
+import { parseStoredState, rowAfter, servicedOf } from './serviced.ts';
 
 const book = { financierId: 'fin_a', currency: 'USD', facilityId: 'fac_01' };
 const terms: AdvanceTerms = {
@@ -189,6 +189,33 @@ describe('reading a stored facility state', () => {
     const since = stored({ ...before, lateFeesCountedMinor: 0n });
     assert.ok(since?.product === 'advance');
     assert.deepEqual(advanceOwed(since.state, 20_561).overdue, { ...none, fees: 2_500n });
+  });
+
+  it('remembers that a facility reached default once it is repaid, and reads one stored before as its status says', () => {
+    const advance = disbursedAdvance(book, 'mer_1', terms, 0.0011, 20_500);
+    const stored = {
+      phase: 'serviced',
+      product: 'advance',
+      servicing: advance,
+      tally: { ...emptyTally, originatedMinor: 1_000_000n },
+      servicedThroughDay: 20_600,
+      nearBreach: false,
+      grade: 'C',
+    };
+    const defaultedRow = { ...advanceRow(stored), status: 'defaulted' };
+    const defaulted = servicedOf(defaultedRow);
+    assert.ok(defaulted);
+    assert.equal(defaulted.reachedDefault, true, 'stored before the flag: its status tells');
+    // Repaid in full: paid off, and still a facility that reached default.
+    const repaid = rowAfter(
+      defaulted,
+      { product: 'advance', state: { ...defaulted.state, status: 'paid_off' } as typeof advance },
+      [],
+      0n,
+    );
+    assert.equal(repaid.status, 'paid_off');
+    assert.equal(servicedOf(repaid)?.reachedDefault, true);
+    assert.equal(servicedOf(advanceRow(stored))?.reachedDefault, false);
   });
 
   it('agrees with tagged JSON on any JSON with bigints, and on objects that only look like one', () => {

@@ -60,6 +60,13 @@ export type StoredFacility =
       readonly grade: string | null;
       /** Whether the last day ended with an advance open to a refill (so the event is sent once); absent: no. */
       readonly refillAvailable?: boolean;
+      /**
+       * Whether it has ever been defaulted (or written off), for the default rate; absent: not, or
+       * stored before this was kept (then its status now tells).
+       */
+      readonly reachedDefault?: true;
+      /** For a refill: what its disbursement paid off of the advance it replaced; absent: none. */
+      readonly refinancedMinor?: bigint;
     };
 
 export type ServicedState =
@@ -74,6 +81,8 @@ export type Serviced = ServicedState & {
   readonly nearBreach: boolean;
   readonly grade: string | null;
   readonly refillAvailable: boolean;
+  readonly reachedDefault: boolean;
+  readonly refinancedMinor: bigint;
 };
 
 /** A ledger refusal inside a use case: thrown so the whole transaction rolls back. */
@@ -82,6 +91,7 @@ export class LedgerRejected extends Error {
 }
 
 const products = new Set(['advance', 'term_loan', 'credit_line']);
+const defaultedStatuses: ReadonlySet<string> = new Set(['defaulted', 'written_off']);
 
 /*
  * A facility's stored state is read without a reviver: JSON.parse, then one walk turning every
@@ -175,6 +185,8 @@ export function servicedOf(row: FacilityRow): Serviced | null {
     nearBreach: stored.nearBreach,
     grade: stored.grade ?? null,
     refillAvailable: stored.refillAvailable ?? false,
+    reachedDefault: stored.reachedDefault === true || defaultedStatuses.has(row.status),
+    refinancedMinor: stored.refinancedMinor ?? 0n,
   } as Serviced;
 }
 
@@ -298,6 +310,8 @@ export function rowAfter(
     nearBreach: change.nearBreach ?? facility.nearBreach,
     grade: facility.grade,
     ...((change.refillAvailable ?? facility.refillAvailable) ? { refillAvailable: true } : {}),
+    ...(facility.reachedDefault || defaultedStatuses.has(statusOf(next)) ? { reachedDefault: true } : {}),
+    ...(facility.refinancedMinor > 0n ? { refinancedMinor: facility.refinancedMinor } : {}),
   };
   return {
     ...facility.row,
@@ -480,5 +494,7 @@ export function snapshotOf(facility: Serviced): FacilitySnapshot {
     recoveredMinor: facility.tally.recoveredMinor,
     principalDaysMinor: facility.tally.principalDaysMinor,
     daysPastDue: facility.state.daysPastDue,
+    reachedDefault: facility.reachedDefault,
+    refinancedMinor: facility.refinancedMinor,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The portfolio summary against a hand-worked book of five facilities in two currencies: sums,
  * yield from principal-days, PAR30, default and loss rates overall and by product and grade, offers
- * not yet disbursed left out of every figure, and nothing divided by zero.
+ * not yet disbursed left out of every figure, and nothing divided by zero; a default since repaid
+ * still a default, an undrawn credit line in no figure, refills' payoffs and recoveries told apart.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -24,6 +25,8 @@ function facility(id: string, change: Partial<FacilitySnapshot>): FacilitySnapsh
     recoveredMinor: 0n,
     principalDaysMinor: 0n,
     daysPastDue: 0,
+    reachedDefault: false,
+    refinancedMinor: 0n,
     ...change,
   };
 }
@@ -60,6 +63,7 @@ const book: FacilitySnapshot[] = [
   // Written off: 800.00 of principal lost, 100.00 recovered.
   facility('d', {
     status: 'written_off',
+    reachedDefault: true,
     writtenOffPrincipalMinor: 80_000n,
     recoveredMinor: 10_000n,
     collectedMinor: 30_000n,
@@ -80,6 +84,8 @@ describe('portfolio summary', () => {
     assert.equal(t.originatedMinor, 500_000n);
     assert.equal(t.outstandingPrincipalMinor, 210_000n);
     assert.equal(t.collectedMinor, 248_000n);
+    assert.equal(t.recoveredMinor, 10_000n);
+    assert.equal(t.refinancedMinor, 0n);
     // (12,000 + 6,000 + 10,000 + 2,000) × 365 / 40,000,000 principal-days = 0.27375.
     assert.equal(t.annualisedYield, 0.27375);
     // 60,000 of 210,000 outstanding is more than 30 days past due.
@@ -98,6 +104,30 @@ describe('portfolio summary', () => {
     assert.equal(usd?.byProduct['advance']?.originatedMinor, 300_000n);
     assert.deepEqual(Object.keys(usd?.byGrade ?? {}), ['A', 'B']);
     assert.equal(usd?.byGrade['A']?.lossRate, 0);
+  });
+
+  it('counts a default since repaid, leaves an undrawn line out, and tells refinancing apart', () => {
+    const t = portfolioFigures([
+      ...book,
+      // Defaulted, then repaid in full: paid off, and a default all the same.
+      facility('f', { status: 'paid_off', reachedDefault: true, collectedMinor: 110_000n }),
+      // A credit line never drawn: it has lent nothing.
+      facility('g', { product: 'credit_line', originatedMinor: 0n }),
+      // A refill of 1,500.00 whose payout paid off 400.00 of the advance it replaced.
+      facility('h', {
+        originatedMinor: 150_000n,
+        outstandingPrincipalMinor: 150_000n,
+        refinancedMinor: 40_000n,
+      }),
+    ]);
+    assert.equal(t.facilities, 6);
+    // d and f of a, b, c, d, f, h.
+    assert.equal(t.defaultRateByCount, 0.333333);
+    // (100,000 + 100,000) / 750,000.
+    assert.equal(t.defaultRateByAmount, 0.266667);
+    assert.equal(t.originatedMinor, 750_000n);
+    assert.equal(t.refinancedMinor, 40_000n);
+    assert.equal(t.byStatus['active'], 3, 'the undrawn line is still counted by status');
   });
 
   it('keeps currencies apart and divides by nothing', () => {

@@ -3,13 +3,21 @@
  * currencies are never added), overall and by product and by risk grade — originations,
  * outstanding, collected, fee and interest income, annualised yield, PAR30, default and loss rates.
  *
+ * Every figure is the book's life to date. A facility counts once it has lent: an advance or a
+ * term loan once its payout is confirmed, a credit line once a draw is paid out (an undrawn line
+ * has lent nothing, and is only counted in `byStatus`).
+ *
  * Definitions:
+ * - **originated** = principal lent; **collected** = repayments received while serviced (fees,
+ *   interest, principal); both are gross of refinancing: a refill's payout pays off the advance it
+ *   replaces, so that payoff is in both, and **refinanced** says how much (new money lent =
+ *   originated − refinanced); **recovered** = money recovered after write-off (not in collected);
  * - **annualised yield** = (fee + interest income) × 365 ÷ principal-days, where principal-days is
  *   the sum over days of the principal outstanding (what was actually lent, for how long);
  * - **PAR30** = principal outstanding of facilities more than 30 days past due ÷ all principal
  *   outstanding (written-off principal is no longer outstanding);
- * - **default rate** = facilities that reached default (defaulted or written off) ÷ facilities
- *   disbursed, by count and by amount originated;
+ * - **default rate** = facilities that ever reached default (defaulted, written off, or defaulted
+ *   and then repaid) ÷ facilities that have lent, by count and by amount originated;
  * - **loss rate** = principal written off, less recoveries, ÷ principal originated.
  */
 import type { FacilityState } from './lifecycle.ts';
@@ -33,6 +41,10 @@ export interface FacilitySnapshot {
   /** Σ over days of the principal outstanding at the end of the day. */
   readonly principalDaysMinor: bigint;
   readonly daysPastDue: number;
+  /** Whether it has ever been defaulted (it may since have been repaid, or written off). */
+  readonly reachedDefault: boolean;
+  /** A refill's payoff of the advance it replaced, out of its own payout. */
+  readonly refinancedMinor: bigint;
 }
 
 export interface PortfolioFigures {
@@ -41,6 +53,9 @@ export interface PortfolioFigures {
   readonly outstandingPrincipalMinor: bigint;
   readonly outstandingTotalMinor: bigint;
   readonly collectedMinor: bigint;
+  /** Of originated and of collected alike: refills paying off the advances they replaced. */
+  readonly refinancedMinor: bigint;
+  readonly recoveredMinor: bigint;
   readonly feeIncomeMinor: bigint;
   readonly interestIncomeMinor: bigint;
   /** Fractions (0.1234 is 12.34%), rounded to 6 decimals; null with nothing to divide by. */
@@ -66,7 +81,6 @@ const disbursedStates: ReadonlySet<FacilityState> = new Set([
   'written_off',
   'paid_off',
 ]);
-const defaultedStates: ReadonlySet<FacilityState> = new Set(['defaulted', 'written_off']);
 
 function ratio(numerator: bigint | number, denominator: bigint | number): number | null {
   const d = Number(denominator);
@@ -74,7 +88,7 @@ function ratio(numerator: bigint | number, denominator: bigint | number): number
 }
 
 export function portfolioFigures(snapshots: readonly FacilitySnapshot[]): PortfolioFigures {
-  const disbursed = snapshots.filter((s) => disbursedStates.has(s.status));
+  const disbursed = snapshots.filter((s) => disbursedStates.has(s.status) && s.originatedMinor > 0n);
   const sum = (pick: (s: FacilitySnapshot) => bigint, of: readonly FacilitySnapshot[] = disbursed) =>
     of.reduce((total, s) => total + pick(s), 0n);
   const originated = sum((s) => s.originatedMinor);
@@ -85,7 +99,7 @@ export function portfolioFigures(snapshots: readonly FacilitySnapshot[]): Portfo
     (s) => s.outstandingPrincipalMinor,
     disbursed.filter((s) => s.daysPastDue > 30),
   );
-  const defaulted = disbursed.filter((s) => defaultedStates.has(s.status));
+  const defaulted = disbursed.filter((s) => s.reachedDefault);
   const byStatus: Record<string, number> = {};
   for (const s of snapshots) byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
   return {
@@ -94,6 +108,8 @@ export function portfolioFigures(snapshots: readonly FacilitySnapshot[]): Portfo
     outstandingPrincipalMinor: outstandingPrincipal,
     outstandingTotalMinor: sum((s) => s.outstandingTotalMinor),
     collectedMinor: sum((s) => s.collectedMinor),
+    refinancedMinor: sum((s) => s.refinancedMinor),
+    recoveredMinor: sum((s) => s.recoveredMinor),
     feeIncomeMinor: sum((s) => s.feeIncomeMinor),
     interestIncomeMinor: sum((s) => s.interestIncomeMinor),
     annualisedYield: ratio(income * 365n, principalDays),
