@@ -25,6 +25,15 @@ export interface Entropy {
 
 export type Backend = 'sqlite' | 'postgres';
 
+/**
+ * A row changed by another transaction between this one's read and its write (its version moved):
+ * thrown so the transaction rolls back, and retried by a store whose transactions can interleave
+ * (PostgreSQL), as it retries a serialization failure: the work runs again on fresh reads.
+ */
+export class WriteConflict extends Error {
+  override readonly name = 'WriteConflict';
+}
+
 export interface Store {
   readonly backend: Backend;
   /** A human-readable location: the SQLite file or the PostgreSQL database (no password). */

@@ -36,7 +36,14 @@ import { disbursedTermLoan } from '../../domain/products/term-loan/servicing.ts'
 import { err, ok, type Result } from '../../domain/result.ts';
 import { type CalendarDate, fromDayNumber, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { createAccounts, createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
-import type { Entropy, FacilityRow, OfferEventType, OfferRow, WriteTransaction } from '../ports.ts';
+import {
+  type Entropy,
+  type FacilityRow,
+  type OfferEventType,
+  type OfferRow,
+  WriteConflict,
+  type WriteTransaction,
+} from '../ports.ts';
 import { parseRecord, storedInputs } from '../risk/decisions.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import { openedLineRow } from './credit-lines.ts';
@@ -572,7 +579,7 @@ export async function confirmDisbursement(
     updatedAtMs: nowMs,
   };
   if (!(await tx.financing.updateFacility(active, facility.version)))
-    throw new Error(`facility ${facility.id} changed while it was being confirmed`);
+    throw new WriteConflict(`facility ${facility.id} changed while it was being confirmed`);
   await appendEvents(tx, [
     {
       facilityId: facility.id,
@@ -646,7 +653,7 @@ export async function voidDisbursement(
     updatedAtMs: nowMs,
   };
   if (!(await tx.financing.updateFacility(cancelled, facility.version)))
-    throw new Error(`facility ${facility.id} changed while it was being voided`);
+    throw new WriteConflict(`facility ${facility.id} changed while it was being voided`);
   await appendEvents(tx, [
     {
       facilityId: facility.id,

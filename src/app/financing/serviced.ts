@@ -41,7 +41,7 @@ import type { Amounts, FacilityOwed } from '../../domain/products/waterfall.ts';
 import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
-import type { FacilityEventRow, FacilityRow, WriteTransaction } from '../ports.ts';
+import { type FacilityEventRow, type FacilityRow, WriteConflict, type WriteTransaction } from '../ports.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
 
 /** What a facility stores while its money is reserved, and once it is serviced. */
@@ -462,7 +462,7 @@ export async function updateAll(tx: WriteTransaction, rows: readonly FacilityRow
   const missed = await tx.financing.updateFacilities(
     rows.map((facility) => ({ facility, expectedVersion: facility.version - 1n })),
   );
-  if (missed.length > 0) throw new Error(`facility ${missed[0]} changed while it was being serviced`);
+  if (missed.length > 0) throw new WriteConflict(`facility ${missed[0]} changed while it was being serviced`);
 }
 
 /** A facility that has reached a final state no longer weighs on the merchant's debt service. */

@@ -35,7 +35,13 @@ import {
 import { err, ok, type Result } from '../../domain/result.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { createAccounts } from '../ledger/ledger-writes.ts';
-import type { FacilityRow, ReadTransaction, SweepRow, WriteTransaction } from '../ports.ts';
+import {
+  type FacilityRow,
+  type ReadTransaction,
+  type SweepRow,
+  WriteConflict,
+  type WriteTransaction,
+} from '../ports.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import type { OriginationContext } from './origination.ts';
 import {
@@ -502,7 +508,7 @@ async function writeBook(tx: WriteTransaction, context: OriginationContext, book
       expectedVersion: readVersion,
     })),
   );
-  if (missed.length > 0) throw new Error(`facility ${missed[0]} changed while it was being serviced`);
+  if (missed.length > 0) throw new WriteConflict(`facility ${missed[0]} changed while it was being serviced`);
   if (book.fxBooks.size > 0) {
     const opened = await createAccounts(tx, context, [...book.fxBooks.values()].flatMap(financierFxAccounts));
     const refused = opened.find((a) => a.result !== 'ok' && a.result !== 'exists');

@@ -7,7 +7,7 @@
  */
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
-import type { ReadTransaction, Store, WriteTransaction } from '../../app/ports.ts';
+import { type ReadTransaction, type Store, WriteConflict, type WriteTransaction } from '../../app/ports.ts';
 import { AccountCache } from '../account-cache.ts';
 import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
 import { KyselyRisk } from '../kysely-risk.ts';
@@ -95,7 +95,9 @@ export class PostgresStore implements Store {
       } catch (error) {
         this.accountCache.forget();
         const code = (error as { code?: unknown }).code;
-        if (attempt >= writeAttemptsMax || typeof code !== 'string' || !retryableCodes.has(code)) throw error;
+        const retryable =
+          error instanceof WriteConflict || (typeof code === 'string' && retryableCodes.has(code));
+        if (attempt >= writeAttemptsMax || !retryable) throw error;
       }
     }
   }
