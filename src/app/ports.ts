@@ -532,6 +532,8 @@ export interface FinancingReader {
   sweepsForMerchants(merchantIds: readonly string[], fromDay: number, toDay: number): Promise<SweepRow[]>;
   eodRun(day: number): Promise<EodRunRow | undefined>;
   lastEodRun(): Promise<EodRunRow | undefined>;
+  /** The day the earliest facility still serviced (active, delinquent, defaulted) opened; null: none. */
+  earliestOpenedInService(): Promise<number | null>;
 }
 
 export interface FinancingRepository extends FinancingReader {

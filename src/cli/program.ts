@@ -144,7 +144,9 @@ export function buildProgram(deps: CliDeps): Command {
   storageOptions(
     program
       .command('worker')
-      .description('consume events from NATS JetStream into the inbox (and sweep expired pending transfers)')
+      .description(
+        'consume events from NATS JetStream into the inbox; sweep expired pending transfers, run the daily cycle, send webhooks',
+      )
       .addOption(
         new Option('--nats-url <url>', 'NATS server')
           .env('CAPSTAN_NATS_URL')
@@ -152,7 +154,12 @@ export function buildProgram(deps: CliDeps): Command {
       )
       .option('--stream <name>', 'JetStream stream (created if missing)', 'CAPSTAN_EVENTS')
       .option('--subject <subject>', 'subjects of the stream', 'capstan.events.>')
-      .option('--durable <name>', 'durable consumer name', 'capstan-worker'),
+      .option('--durable <name>', 'durable consumer name', 'capstan-worker')
+      .option(
+        '--eod-cutoff <HH:MM>',
+        "how long after midnight (UTC) a day's cycle runs, for its late payouts to arrive",
+        '01:00',
+      ),
   ).action((flags) => workerCommand(deps, flags));
 
   storageOptions(

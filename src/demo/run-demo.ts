@@ -37,10 +37,12 @@ import { exportRecordsMax, PlatformSender } from './platform-sender.ts';
 import { collectPortfolio, type DemoPortfolio } from './portfolio.ts';
 
 export const lendingRoundEveryDays = 30;
-/** Seconds into a day: lending in the morning, the day's events by late evening, then the close. */
+/**
+ * Seconds into a day: lending in the morning, the day's events by late evening; the close runs at
+ * midnight after it, once the day has ended (the daily cycle judges only days that have).
+ */
 const lendingSecond = 3_600;
 const ingestSecond = 23 * 3_600;
-const closeSecond = 86_399;
 
 /** The financiers and what each puts into its pool per merchant, in major units of each currency. */
 export const demoFinanciers = [
@@ -258,7 +260,7 @@ async function lendingYear(
     await sender.lendingDay(step.value);
     if (index === plan.lendingDays - 1) await sender.flush(day, ingestSecond);
     const started = performance.now();
-    run.clock.moveTo(day, closeSecond);
+    run.clock.moveTo(day + 1, 0);
     const closed = await runEndOfDay(run.app, day);
     if (!closed.ok) throw new Error(`end of day ${day}: ${closed.detail ?? closed.code}`);
     run.timings.endOfDayMs += performance.now() - started;

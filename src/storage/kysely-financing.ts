@@ -17,6 +17,7 @@ import type {
   OfferStatus,
   SweepRow,
 } from '../app/ports.ts';
+import { servicedStates } from '../domain/products/lifecycle.ts';
 import type { EventSubject } from '../domain/webhooks/delivery.ts';
 import { toBigInt, toSafeNumber } from './rows.ts';
 import type {
@@ -339,6 +340,15 @@ export class KyselyFinancing implements FinancingRepository {
   async eodRun(day: number): Promise<EodRunRow | undefined> {
     const row = await this.db.selectFrom('eod_runs').selectAll().where('day', '=', day).executeTakeFirst();
     return row === undefined ? undefined : eodRunFromRow(row);
+  }
+
+  async earliestOpenedInService(): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('facilities')
+      .select((eb) => eb.fn.min<number | bigint>('opened_on').as('day'))
+      .where('status', 'in', [...servicedStates])
+      .executeTakeFirst();
+    return row?.day === null || row?.day === undefined ? null : Number(row.day);
   }
 
   async lastEodRun(): Promise<EodRunRow | undefined> {

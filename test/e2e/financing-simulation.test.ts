@@ -51,6 +51,7 @@ import type { WaterfallResult } from '../../src/domain/products/waterfall.ts';
 import { hashText, Prng } from '../../src/simulator/prng.ts';
 import { backendsUnderTest, type Harness } from '../support/backends.ts';
 import {
+  dayEnded,
   endOfDay,
   facilityLedgers,
   openSteadyBook,
@@ -687,6 +688,7 @@ for (const backend of backendsUnderTest) {
           }
           await repayments(day);
         }
+        dayEnded(book.clock, day);
         const run = await runEndOfDay(app, day, { policy });
         assert.ok(run.ok, where(show(run)));
         if (world.chance(0.1)) {
@@ -750,6 +752,7 @@ for (const backend of backendsUnderTest) {
         repayFacility(tx, app, { facilityId, day, reference: 'same-day', amountMinor: 1_100_000n }),
       );
       assert.ok(paid.ok && paid.value.outstandingMinor === 50_000n, show(paid));
+      dayEnded(book.clock, day);
       const run = await runEndOfDay(app, day, { policy });
       assert.ok(run.ok);
       const row = await harness.store.read((tx) => tx.financing.facility(facilityId));

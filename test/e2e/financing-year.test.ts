@@ -33,6 +33,7 @@ import type { Offer } from '../../src/domain/products/offers.ts';
 import { formatCalendarDate, fromDayNumber, toDayNumber } from '../../src/domain/time/calendar-date.ts';
 import { backendsUnderTest, type Harness } from '../support/backends.ts';
 import {
+  dayEnded,
   endOfDay,
   facilityLedgers,
   openSteadyBook,
@@ -213,7 +214,7 @@ for (const backend of backendsUnderTest) {
 
     /** The daily cycle through `day`, one day at a time in the model (a late fee on `lateFeeDay`). */
     const endOfDays = async (from: number, through: number, lateFeeDay: number | null = null) => {
-      endOfDay(book.clock, through);
+      dayEnded(book.clock, through);
       const run = await runEndOfDay(app, through);
       assert.ok(run.ok);
       assert.equal(run.value.length, through - from + 1, 'every day run once, in order');

@@ -86,6 +86,11 @@ export function endOfDay(clock: ManualClock, day: number): void {
   clock.set(BigInt(day + 1) * dayNs - 1n);
 }
 
+/** Midnight after `day`: the day has ended, and its daily cycle may run. */
+export function dayEnded(clock: ManualClock, day: number): void {
+  clock.set(BigInt(day + 1) * dayNs);
+}
+
 function merchantEvents(spec: SteadyMerchantSpec, asOfDay: number, tenureDays: number): CanonicalEvent[] {
   const onboarded = asOfDay - tenureDays;
   const date = (day: number) => formatCalendarDate(fromDayNumber(day));

@@ -75,7 +75,7 @@ for (const backend of backendsUnderTest) {
       assert.ok(during.ok);
       assert.equal(during.value.waterfall.totalDeductedMinor, 0n);
 
-      (app.clock as ManualClock).set(BigInt(day + 32) * dayNs - 1n);
+      (app.clock as ManualClock).set(BigInt(day + 32) * dayNs);
       const before = await facility();
       const run = await runEndOfDay(app, day + 31);
       assert.ok(run.ok);

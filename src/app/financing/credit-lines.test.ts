@@ -136,11 +136,12 @@ for (const backend of backendsUnderTest) {
     });
 
     it('accrues interest daily on what is drawn, the ledger agreeing; the sweep takes the line’s share', async () => {
-      (app.clock as ManualClock).set(BigInt(day + 11) * dayNs - 1n);
+      (app.clock as ManualClock).set(BigInt(day + 11) * dayNs);
       const run = await runEndOfDay(app, day + 10);
       assert.ok(run.ok);
-      // 300.00 drawn at the decision's rate, ACT/365F, the fraction of a cent carried: 10 days.
-      const interest = (30_000n * BigInt(rateBps) * 10n) / 3_650_000n;
+      // 300.00 drawn at the decision's rate, ACT/365F, the fraction of a cent carried: 11 days —
+      // the draw's day (the line's opening day) and the 10 after it, as a draw on a later day.
+      const interest = (30_000n * BigInt(rateBps) * 11n) / 3_650_000n;
       const after10 = await line();
       assert.equal(after10.state.balance.interestMinor, interest);
       assert.equal((await accounts()).interest, interest);
@@ -190,6 +191,7 @@ for (const backend of backendsUnderTest) {
       const drawn = await line();
       assert.equal(drawn.servicedThroughDay, day + 12, 'the days before the draw were served first');
       assert.equal(drawn.state.balance.interestMinor, 0n);
+      (app.clock as ManualClock).set(BigInt(day + 14) * dayNs);
       const run = await runEndOfDay(app, day + 13);
       assert.ok(run.ok);
       const oneDay = (limit * BigInt(rateBps)) / 3_650_000n;

@@ -99,7 +99,9 @@ export function openedLineRow(input: {
     product: 'credit_line',
     servicing: openedCreditLine(input.book, input.merchantId, terms, emptyBalance, input.day),
     tally: emptyTally,
-    servicedThroughDay: input.day,
+    // Its opening day is one of its days: a draw made on it owes that day's interest, as a draw on
+    // any later day does (the daily cycle serves the day it was made).
+    servicedThroughDay: input.day - 1,
     nearBreach: false,
     grade: input.offer.grade ?? null,
   };

@@ -54,7 +54,8 @@ for (const backend of backendsUnderTest) {
     });
     after(async () => harness?.dispose());
 
-    const endOf = (day: number) => (app.clock as ManualClock).set(BigInt(day + 1) * dayNs - 1n);
+    /** Midnight after `day`: the day has ended. */
+    const endOf = (day: number) => (app.clock as ManualClock).set(BigInt(day + 1) * dayNs);
     const facility = async (id: string) => {
       const row = await harness.store.read((tx) => tx.financing.facility(id));
       assert.ok(row);
@@ -80,6 +81,10 @@ for (const backend of backendsUnderTest) {
       const future = await runEndOfDay(app, asOfDay + 1);
       assert.ok(!future.ok);
       assert.equal(future.code, 'eod_date_invalid');
+      // Nor today at its last moment: money dated today may still come.
+      (app.clock as ManualClock).set(BigInt(asOfDay + 2) * dayNs - 1n);
+      const today = await runEndOfDay(app, asOfDay + 1);
+      assert.equal(today.ok ? 'ran' : today.code, 'eod_date_invalid');
       const page = await runEndOfDay(app, asOfDay, { pageSize: 0 });
       assert.ok(!page.ok);
     });

@@ -238,15 +238,22 @@ export async function runEndOfDay(
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > eodPageSizeMax)
     return err('eod_date_invalid', `pageSize must be a whole number from 1 to ${eodPageSizeMax}`);
   const today = dayNumberOfInstant(app.clock.nowNs());
-  if (!Number.isSafeInteger(throughDay) || throughDay > today)
+  // Only a day that has ended (UTC): money dated today may still come, and a day judged before it
+  // has would be judged without it (a late fee charged at noon on a payment made at three).
+  if (!Number.isSafeInteger(throughDay) || throughDay >= today)
     return err(
       'eod_date_invalid',
-      `the daily cycle runs for days that have ended or are ending: ${formatCalendarDate(fromDayNumber(today))} at the latest`,
+      `the daily cycle runs for days that have ended: ${formatCalendarDate(fromDayNumber(today - 1))} at the latest`,
     );
-  const last = await app.store.read((tx) => tx.financing.lastEodRun());
+  const [last, earliest] = await app.store.read(
+    async (tx) => [await tx.financing.lastEodRun(), await tx.financing.earliestOpenedInService()] as const,
+  );
   let first = throughDay;
   if (last !== undefined) first = last.status === 'running' ? last.day : last.day + 1;
   if (first > throughDay) return ok([]);
+  // Days before the earliest facility in service opened hold nothing to serve: a catch-up starts
+  // there (a first run mistyped years back does not leave years of empty days to run after it).
+  if (last?.status !== 'running') first = Math.max(first, Math.min(earliest ?? throughDay, throughDay));
   if (throughDay - first + 1 > eodDaysPerRunMax)
     return err('eod_date_invalid', `at most ${eodDaysPerRunMax} days are caught up in one run`);
   const policy = options.policy ?? defaultServicingPolicy;

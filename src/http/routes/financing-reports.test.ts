@@ -125,7 +125,7 @@ for (const backend of backendsUnderTest) {
         );
         assert.ok(swept.ok);
       }
-      (app.clock as ManualClock).set(BigInt(day + 36) * dayNs - 1n);
+      (app.clock as ManualClock).set(BigInt(day + 36) * dayNs);
       assert.ok((await runEndOfDay(app, day + 35)).ok);
 
       const bootstrap = await harness.store.write((tx) => bootstrapOperatorKey(tx, app, operatorKey));
