@@ -120,6 +120,10 @@ export function describe(type: string, detail: Readonly<Record<string, unknown>>
       return statusWords[text(detail['to'])] ?? `Status changed to ${text(detail['to']).replace(/_/g, ' ')}`;
     case 'minimum_payment_near_breach':
       return "Close to missing this period's minimum payment";
+    case 'delinquency_bucket_changed':
+      return detail['to'] === 'current'
+        ? 'Up to date again'
+        : `${text(detail['daysPastDue'])} days past due: now in the ${text(detail['to'])} days bucket`;
     case 'refill_available': {
       const bps = detail['repaidShareBps'];
       const share = typeof bps === 'number' ? `${(bps / 100).toFixed(2)}% repaid` : 'most of it repaid';

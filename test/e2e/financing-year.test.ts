@@ -550,12 +550,15 @@ for (const backend of backendsUnderTest) {
         ['disbursed', 0],
         ['minimum_payment_near_breach', 72],
         ['status_changed', 121],
+        // 1 day past due: into the 1-30 bucket; back to current when cured.
+        ['delinquency_bucket_changed', 121],
         ['late_fee_charged', 128],
         // Cured with exactly the two minimums repaid, 15 days into the third period: the pace wants
         // 639.40 × 15/60 × 80% = 127.88 more, so the warning starts again (the next day's 120.00
         // is still short of 136.40; the day after, 1,518.80 is past 1,423.73).
         ['minimum_payment_near_breach', 135],
         ['status_changed', 135],
+        ['delinquency_bucket_changed', 135],
         ['repayment', 365],
         ['status_changed', 365],
       ]);

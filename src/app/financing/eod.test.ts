@@ -182,6 +182,14 @@ for (const backend of backendsUnderTest) {
         .map((e) => JSON.parse(e.detailJson) as { to: string })
         .map((d) => d.to);
       assert.deepEqual(moves, ['delinquent', 'defaulted', 'written_off']);
+      // Each move between delinquency buckets told once, the day it happens.
+      const buckets = events
+        .filter((e) => e.type === 'delinquency_bucket_changed')
+        .map((e) => JSON.parse(e.detailJson) as { from: string; to: string; daysPastDue: number });
+      assert.deepEqual(
+        buckets.map((b) => `${b.from}→${b.to} at ${b.daysPastDue}`),
+        ['current→1-30 at 1', '1-30→31-60 at 31', '31-60→61-90 at 61', '61-90→90+ at 91'],
+      );
       assert.equal(
         types.filter((t) => t === 'minimum_payment_near_breach').length,
         1,

@@ -25,7 +25,7 @@ import {
   creditLineOwed,
   serviceCreditLineDay,
 } from '../../domain/products/credit-line/servicing.ts';
-import { finalStates, servicedStates } from '../../domain/products/lifecycle.ts';
+import { delinquencyBucket, finalStates, servicedStates } from '../../domain/products/lifecycle.ts';
 import type { Offer } from '../../domain/products/offers.ts';
 import type { FacilitySnapshot } from '../../domain/products/portfolio.ts';
 import type { FacilityBook } from '../../domain/products/postings.ts';
@@ -332,6 +332,7 @@ export function serviceThrough(
   let state: ServicedState = facility;
   let nearBreach = facility.nearBreach;
   let refillAvailable = facility.refillAvailable;
+  let bucket = delinquencyBucket(facility.state.daysPastDue);
   let principalDays = 0n;
   const postings: TransferInput[] = [];
   const events: NewFacilityEvent[] = [];
@@ -346,6 +347,17 @@ export function serviceThrough(
     events.push(...facilityEventsOf(facility.row.id, d, news, nowMs));
     state = step.next;
     principalDays += bookedOf(state).principal;
+    // Its delinquency bucket (current, 1-30, 31-60, 61-90, 90+) is news the day it moves.
+    const nowIn = delinquencyBucket(state.state.daysPastDue);
+    if (nowIn !== bucket && servicedStates.has(state.state.status))
+      events.push({
+        facilityId: facility.row.id,
+        day: d,
+        type: 'delinquency_bucket_changed',
+        detailJson: toTaggedJson({ from: bucket, to: nowIn, daysPastDue: state.state.daysPastDue }),
+        atMs: nowMs,
+      });
+    bucket = nowIn;
     // An advance open to a refill is news the day it becomes so (again, after it was not).
     if (state.product === 'advance') {
       const refill = refillEligibility(state.state, d);

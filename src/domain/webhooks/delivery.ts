@@ -47,6 +47,7 @@ const facilityEventTypes: readonly string[] = [
   'collections_paused',
   'collections_resume_set',
   'collections_resumed',
+  'delinquency_bucket_changed',
   'disbursed',
   'disbursement_voided',
   'draw_requested',
