@@ -168,8 +168,9 @@ function postgres(adminUrl: string): Backend {
 async function measure(backend: Backend, templates: Templates) {
   const { store, loaded, baseline, dispose } = await backend.open();
   try {
-    // The clock stands at the end of the measured day: its payouts have come, its cycle may run.
-    const now = BigInt(measuredDay + 1) * dayNs - 1n;
+    // The clock stands at the end of the measured day while its payouts come, then at midnight
+    // after it: the day has ended, and its cycle may run.
+    let now = BigInt(measuredDay + 1) * dayNs - 1n;
     const app: AppContext = { store, clock: { nowNs: () => now }, entropy: cryptoEntropy, sha256: sha256Hex };
     let started = performance.now();
     process.stderr.write(`${backend.name}: seeding ${facilityCount} facilities…\n`);
@@ -188,6 +189,7 @@ async function measure(backend: Backend, templates: Templates) {
     process.stderr.write(
       `${perSecond(sweep.batch)}/s in batch, ${perSecond(sweep.perCall)}/s one call each (${sweep.batch.deductions + sweep.perCall.deductions} deductions)\n`,
     );
+    now = BigInt(measuredDay + 1) * dayNs;
     process.stderr.write(`${backend.name} eod: ${facilityCount} facilities in pages of ${eodPageSize}… `);
     const eod = await endOfDay(app);
     process.stderr.write(`${eod.seconds.toFixed(2)} s (${eod.postings} postings, ${eod.events} events)\n`);
