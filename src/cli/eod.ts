@@ -1,11 +1,12 @@
 /**
- * `capstan eod [--date D]`: the daily cycle through day D (yesterday by default) — every day after
+ * `capstan eod [--date D]`: the daily cycle through day D (by default the last closed day:
+ * yesterday, from an hour after midnight UTC, src/app/financing/day-close.ts) — every day after
  * the last one finished, in order, resuming one cut short — with a line per day and the run's
  * totals. Exit status 1 when the day is refused (one that has not begun, say).
  */
+import { lastClosedDay } from '../app/financing/day-close.ts';
 import { eodPageSizeDefault, runEndOfDay } from '../app/financing/eod.ts';
 import { parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
-import { dayNumberOfInstant } from '../domain/time/instant.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -13,7 +14,7 @@ export async function eodCommand(deps: CliDeps, flags: StorageFlags & { date?: s
   const app = await deps.openApp(deps.loadConfig(flags));
   try {
     await app.store.migrate();
-    let day = dayNumberOfInstant(app.clock.nowNs()) - 1;
+    let day = lastClosedDay(app.clock.nowNs());
     if (flags.date !== undefined) {
       const parsed = parseCalendarDate(flags.date);
       if (!parsed.ok) throw new UsageError('--date must be YYYY-MM-DD');

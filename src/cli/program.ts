@@ -154,12 +154,7 @@ export function buildProgram(deps: CliDeps): Command {
       )
       .option('--stream <name>', 'JetStream stream (created if missing)', 'CAPSTAN_EVENTS')
       .option('--subject <subject>', 'subjects of the stream', 'capstan.events.>')
-      .option('--durable <name>', 'durable consumer name', 'capstan-worker')
-      .option(
-        '--eod-cutoff <HH:MM>',
-        "how long after midnight (UTC) a day's cycle runs, for its late payouts to arrive",
-        '01:00',
-      ),
+      .option('--durable <name>', 'durable consumer name', 'capstan-worker'),
   ).action((flags) => workerCommand(deps, flags));
 
   storageOptions(
@@ -168,7 +163,10 @@ export function buildProgram(deps: CliDeps): Command {
       .description(
         'the daily cycle: accrue, age and collect every facility through a day, catching up missed days',
       )
-      .option('--date <YYYY-MM-DD>', 'the last day to run (default: yesterday)')
+      .option(
+        '--date <YYYY-MM-DD>',
+        'the last day to run (default: the last closed day: yesterday, from 01:00 UTC)',
+      )
       .option('--page-size <n>', 'facilities per transaction', '500'),
   ).action((flags) => eodCommand(deps, flags));
 

@@ -1,13 +1,12 @@
 /**
  * `capstan worker`: consumes canonical events from NATS JetStream (a durable pull consumer, explicit
  * acks) into the inbox until SIGINT/SIGTERM, and runs the ledger's expiry sweep, the daily cycle
- * (each day once it has ended and its cut-off — `--eod-cutoff`, an hour by default — has passed,
- * missed days caught up) and the webhook dispatcher on the side.
+ * (each day once it is closed — an hour after it ends — missed days caught up) and the webhook
+ * dispatcher on the side.
  */
 import { dailyCycleCheckIntervalMs, dailyCycleJob } from '../app/jobs/daily-cycle.ts';
 import { sweepExpiredPendingTransfers } from '../app/jobs/expire-pending.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
-import { UsageError } from './usage-error.ts';
 import { startWebhookDispatch } from './webhook-dispatch.ts';
 
 export interface WorkerFlags extends StorageFlags {
@@ -15,20 +14,11 @@ export interface WorkerFlags extends StorageFlags {
   readonly stream?: string;
   readonly subject?: string;
   readonly durable?: string;
-  readonly eodCutoff?: string;
-}
-
-/** `HH:MM` (00:00–23:59) as seconds after midnight. */
-export function cutoffSeconds(text: string): number {
-  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
-  if (match === null) throw new UsageError(`--eod-cutoff must be HH:MM, 00:00 to 23:59 (got ${text})`);
-  return Number(match[1]) * 3_600 + Number(match[2]) * 60;
 }
 
 export const workerSweepIntervalMs = 1_000;
 
 export async function workerCommand(deps: CliDeps, flags: WorkerFlags): Promise<void> {
-  const cutoff = cutoffSeconds(flags.eodCutoff ?? '01:00');
   const config = deps.loadConfig(flags);
   const app = await deps.openApp(config);
   await app.store.migrate();
@@ -57,7 +47,7 @@ export async function workerCommand(deps: CliDeps, flags: WorkerFlags): Promise<
       deps.err.write(`expiry sweep failed: ${String(error)}\n`),
     );
   }, workerSweepIntervalMs);
-  const cycle = dailyCycleJob(app, cutoff);
+  const cycle = dailyCycleJob(app);
   const runCycle = () =>
     cycle
       .tick()

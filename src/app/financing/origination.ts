@@ -624,6 +624,10 @@ async function payOffRefilled(
     reference: `refill.${facilityId}`,
     payoff: true,
   });
+  // Repaid by a sweep committed since it was read (PostgreSQL, READ COMMITTED): run again, and
+  // find nothing left to pay off.
+  if (!paid.ok && paid.code === 'facility_not_serviced')
+    throw new WriteConflict(`facility ${old.facilityId} left service while its refill paid it off`);
   if (!paid.ok) throw new Error(`a refill could not pay off ${old.facilityId}: ${paid.detail ?? paid.code}`);
   const payoffMinor = paid.value.applied.fees + paid.value.applied.interest + paid.value.applied.principal;
   if (payoffMinor > offer.amountMinor)

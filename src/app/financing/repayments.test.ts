@@ -78,8 +78,8 @@ for (const backend of backendsUnderTest) {
       );
       const amountMinor = before.fees + 1_000n;
       firstAmountMinor = amountMinor;
-      // The day of the repayment has come: the days before it have ended.
-      (app.clock as ManualClock).set(BigInt(day) * 86_400_000_000_000n);
+      // The day of the repayment has come, an hour in: the days before it are closed.
+      (app.clock as ManualClock).set(BigInt(day) * 86_400_000_000_000n + 3_600_000_000_000n);
       const repaid = await harness.store.write((tx) =>
         repayFacility(tx, app, { facilityId: advanceId, merchantId, day, amountMinor, reference: 'pay-1' }),
       );

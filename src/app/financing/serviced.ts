@@ -39,10 +39,10 @@ import {
 } from '../../domain/products/term-loan/servicing.ts';
 import type { Amounts, FacilityOwed } from '../../domain/products/waterfall.ts';
 import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
-import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
 import { type FacilityEventRow, type FacilityRow, WriteConflict, type WriteTransaction } from '../ports.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
+import { lastClosedDay } from './day-close.ts';
 
 /** What a facility stores while its money is reserved, and once it is serviced. */
 export type StoredFacility =
@@ -394,8 +394,9 @@ export function caughtUpBefore(
   nowMs: bigint,
   policy: ServicingPolicy = defaultServicingPolicy,
 ): { row: FacilityRow; postings: TransferInput[]; events: NewFacilityEvent[] } | null {
-  // Never a day that has not ended: at most yesterday (UTC), whatever `day` says.
-  const through = Math.min(day - 1, dayNumberOfInstant(nowMs * 1_000_000n) - 1);
+  // Never a day that is not closed (ended, and its late money given its hour: ./day-close.ts),
+  // whatever `day` says.
+  const through = Math.min(day - 1, lastClosedDay(nowMs * 1_000_000n));
   if (facility.servicedThroughDay >= through) return null;
   const { row, postings, events } = serviceThrough(facility, through, policy, nowMs);
   return { row, postings, events };

@@ -21,6 +21,8 @@ import { PostgresLedger } from './postgres-ledger.ts';
 
 export const postgresPoolConnectionsMax = 10;
 export const writeAttemptsMax = 5;
+/** The longest pause before a retry, times the attempt (jittered: a uniform share of it). */
+const retryPauseMsMax = 20;
 const int8Oid = 20;
 const retryableCodes = new Set(['40001', '40P01']);
 
@@ -98,6 +100,9 @@ export class PostgresStore implements Store {
         const retryable =
           error instanceof WriteConflict || (typeof code === 'string' && retryableCodes.has(code));
         if (attempt >= writeAttemptsMax || !retryable) throw error;
+        // A moment's pause, longer each time and never the same for two losers, so the writes they
+        // raced (a stream of sweeps under a page of the daily cycle) can commit first.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * retryPauseMsMax * attempt));
       }
     }
   }
