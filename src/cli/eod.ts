@@ -6,7 +6,12 @@
  */
 import { lastClosedDay } from '../app/financing/day-close.ts';
 import { eodPageSizeDefault, runEndOfDay } from '../app/financing/eod.ts';
-import { parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
+import {
+  formatCalendarDate,
+  fromDayNumber,
+  parseCalendarDate,
+  toDayNumber,
+} from '../domain/time/calendar-date.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -28,7 +33,11 @@ export async function eodCommand(deps: CliDeps, flags: StorageFlags & { date?: s
       process.exitCode = 1;
       return;
     }
-    if (run.value.length === 0) deps.out.write('nothing to do: that day has been run\n');
+    if (run.value.length === 0)
+      deps.out.write(
+        `nothing to do: ${formatCalendarDate(fromDayNumber(day))} has been run` +
+          (flags.date === undefined ? ' (the last closed day: a day closes an hour after it ends)\n' : '\n'),
+      );
     for (const d of run.value)
       deps.out.write(
         `${d.day}${d.resumed ? ' (resumed)' : ''}: ${d.facilities} facilities, ${d.postings} postings, ` +

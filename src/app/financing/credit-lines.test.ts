@@ -180,10 +180,11 @@ for (const backend of backendsUnderTest) {
     it('serves the days the daily cycle has not yet run on the balance they had, before a draw', async () => {
       // The cycle last ran for day + 10; the line was repaid on day + 11. The whole limit, drawn
       // on day + 13, is owed from day + 13: days + 11 and + 12 charge nothing, not the limit's
-      // interest as they would if the cycle caught them up after the draw.
+      // interest as they would if the cycle caught them up after the draw. Drawn at 00:30: day + 12
+      // has ended, not yet closed — a draw serves it all the same (a repayment would wait).
       const pending = await draw('d3', limit);
       assert.ok(pending.ok);
-      (app.clock as ManualClock).set(BigInt(day + 14) * dayNs - 1n);
+      (app.clock as ManualClock).set(BigInt(day + 13) * dayNs + 1_800_000_000_000n);
       const posted = await harness.store.write((tx) =>
         resolveDraw(tx, app, { drawId: pending.value.drawId, outcome: 'post', day: day + 13 }),
       );

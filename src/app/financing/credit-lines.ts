@@ -270,7 +270,7 @@ export async function resolveDraw(
     // The days before the draw the daily cycle has not yet served, served first: their interest
     // is on the balance before the draw (unless they take the line out of service: the daily
     // cycle does them then).
-    const caught = caughtUpBefore(line, input.day, nowMs);
+    const caught = caughtUpBefore(line, input.day, nowMs, 'ended');
     const served = caught === null ? null : inService(caught.row);
     const drawnOn = served?.product === 'credit_line' ? served : line;
     if (caught !== null && drawnOn !== line) {

@@ -624,11 +624,14 @@ async function payOffRefilled(
     reference: `refill.${facilityId}`,
     payoff: true,
   });
-  // Repaid by a sweep committed since it was read (PostgreSQL, READ COMMITTED): run again, and
-  // find nothing left to pay off.
-  if (!paid.ok && paid.code === 'facility_not_serviced')
-    throw new WriteConflict(`facility ${old.facilityId} left service while its refill paid it off`);
-  if (!paid.ok) throw new Error(`a refill could not pay off ${old.facilityId}: ${paid.detail ?? paid.code}`);
+  if (!paid.ok) {
+    // Repaid by a sweep, or written off by the daily cycle, committed since it was read
+    // (PostgreSQL, READ COMMITTED): run again, and find nothing left to pay off.
+    const now = await tx.financing.facility(old.facilityId);
+    if (now !== undefined && !servicedStates.has(now.status as never))
+      throw new WriteConflict(`facility ${old.facilityId} left service while its refill paid it off`);
+    throw new Error(`a refill could not pay off ${old.facilityId}: ${paid.detail ?? paid.code}`);
+  }
   const payoffMinor = paid.value.applied.fees + paid.value.applied.interest + paid.value.applied.principal;
   if (payoffMinor > offer.amountMinor)
     throw new LedgerRejected(

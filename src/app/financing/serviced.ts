@@ -39,6 +39,7 @@ import {
 } from '../../domain/products/term-loan/servicing.ts';
 import type { Amounts, FacilityOwed } from '../../domain/products/waterfall.ts';
 import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
+import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
 import { type FacilityEventRow, type FacilityRow, WriteConflict, type WriteTransaction } from '../ports.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
@@ -383,7 +384,7 @@ export function serviceThrough(
 
 /**
  * A facility brought through the days before `day` that the daily cycle has not yet taken it
- * through (days that have ended only), before money moves on it on `day` — a direct repayment or
+ * through (days that have ended; for a repayment, closed), before money moves on it on `day` — a direct repayment or
  * a draw, made today — so those days are serviced on the balances they had (interest on the
  * principal then, days past due before the payment), not on what the money leaves; the daily
  * cycle then finds them done. Null when it is through them already.
@@ -392,11 +393,16 @@ export function caughtUpBefore(
   facility: Serviced,
   day: number,
   nowMs: bigint,
+  upTo: 'ended' | 'closed',
   policy: ServicingPolicy = defaultServicingPolicy,
 ): { row: FacilityRow; postings: TransferInput[]; events: NewFacilityEvent[] } | null {
-  // Never a day that is not closed (ended, and its late money given its hour: ./day-close.ts),
-  // whatever `day` says.
-  const through = Math.min(day - 1, lastClosedDay(nowMs * 1_000_000n));
+  // Never a day that has not ended, whatever `day` says. Money in (a repayment) waits besides for
+  // a day to close (./day-close.ts), so its late payouts count for it first; money out (a draw)
+  // serves every ended day, so it owes no interest for a day before it was drawn.
+  const through = Math.min(
+    day - 1,
+    upTo === 'closed' ? lastClosedDay(nowMs * 1_000_000n) : dayNumberOfInstant(nowMs * 1_000_000n) - 1,
+  );
   if (facility.servicedThroughDay >= through) return null;
   const { row, postings, events } = serviceThrough(facility, through, policy, nowMs);
   return { row, postings, events };
