@@ -3,14 +3,15 @@
  * just after it — a settlement sent at 23:59 and read at 00:02 — and counts for that day, so a day
  * is judged (its minimums checked, days past due counted, a late fee charged) only once its
  * cut-off has passed: by the worker's daily cycle, by `capstan eod` without a date, and by the
- * catch-up a repayment or a draw makes first. (`capstan eod --date D` may close an ended day
- * sooner, on an operator's word that its money is in.)
+ * catch-up a repayment makes first (a draw's serves every ended day: money out owes no interest
+ * for a day before it was drawn). `capstan eod --date D` may close an ended day sooner, on an
+ * operator's word that its money is in.
  */
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 
 export const dayCloseCutoffSeconds = 3_600;
 
-/** The last day whose cut-off has passed at `nowNs` (a day number). */
+/** The last day whose cut-off has passed at `nowNs` (a day number); with no cut-off, the last ended. */
 export function lastClosedDay(nowNs: bigint, cutoffSeconds: number = dayCloseCutoffSeconds): number {
   return dayNumberOfInstant(nowNs - BigInt(cutoffSeconds) * 1_000_000_000n) - 1;
 }

@@ -115,14 +115,14 @@ export async function fundPool(
   // pool's under it is this funding's first time.
   const [legacy] = fundPoolPostings(book, `pool:${input.reference}`, input.amountMinor);
   const [before] = [...(await tx.ledger.transfersByIds([(legacy as TransferInput).id])).values()];
-  const postings =
-    before !== undefined && before.debitAccountId === financierAccount.cash(book)
-      ? [legacy as TransferInput]
-      : fundPoolPostings(book, fundingKey(context, book, input.reference), input.amountMinor);
+  const legacyPosted = before !== undefined && before.debitAccountId === financierAccount.cash(book);
+  const postings = legacyPosted
+    ? [legacy as TransferInput]
+    : fundPoolPostings(book, fundingKey(context, book, input.reference), input.amountMinor);
   // A new funding may not take the money ever posted into the pool past poolPostedMax: what comes
   // back from its merchants is posted into the same account, and must have room.
-  const posted = await tx.ledger.transfersByIds(postings.map((p) => p.id));
-  if (posted.size === 0) {
+  const isNew = !legacyPosted && (await tx.ledger.transfersByIds(postings.map((p) => p.id))).size === 0;
+  if (isNew) {
     const [cash] = [...(await tx.ledger.accountsByIds([financierAccount.cash(book)])).values()];
     if ((cash?.debitsPosted ?? 0n) + input.amountMinor > poolPostedMax)
       return err(

@@ -48,7 +48,6 @@ for (const backend of backendsUnderTest) {
     let repaidMinor = 0n;
     let payoffInterestMinor = 0n;
 
-    const endOf = (d: number) => (app.clock as ManualClock).set(BigInt(d + 1) * dayNs - 1n);
     const eodThrough = async (d: number) => {
       (app.clock as ManualClock).set(BigInt(d + 1) * dayNs);
       const run = await runEndOfDay(app, d);

@@ -25,7 +25,12 @@ import {
   creditLineOwed,
   serviceCreditLineDay,
 } from '../../domain/products/credit-line/servicing.ts';
-import { delinquencyBucket, finalStates, servicedStates } from '../../domain/products/lifecycle.ts';
+import {
+  defaultedStates,
+  delinquencyBucket,
+  finalStates,
+  servicedStates,
+} from '../../domain/products/lifecycle.ts';
 import type { Offer } from '../../domain/products/offers.ts';
 import type { FacilitySnapshot } from '../../domain/products/portfolio.ts';
 import type { FacilityBook } from '../../domain/products/postings.ts';
@@ -39,11 +44,10 @@ import {
 } from '../../domain/products/term-loan/servicing.ts';
 import type { Amounts, FacilityOwed } from '../../domain/products/waterfall.ts';
 import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
-import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
 import { type FacilityEventRow, type FacilityRow, WriteConflict, type WriteTransaction } from '../ports.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
-import { lastClosedDay } from './day-close.ts';
+import { dayCloseCutoffSeconds, lastClosedDay } from './day-close.ts';
 
 /** What a facility stores while its money is reserved, and once it is serviced. */
 export type StoredFacility =
@@ -92,7 +96,6 @@ export class LedgerRejected extends Error {
 }
 
 const products = new Set(['advance', 'term_loan', 'credit_line']);
-const defaultedStatuses: ReadonlySet<string> = new Set(['defaulted', 'written_off']);
 
 /*
  * A facility's stored state is read without a reviver: JSON.parse, then one walk turning every
@@ -186,7 +189,7 @@ export function servicedOf(row: FacilityRow): Serviced | null {
     nearBreach: stored.nearBreach,
     grade: stored.grade ?? null,
     refillAvailable: stored.refillAvailable ?? false,
-    reachedDefault: stored.reachedDefault === true || defaultedStatuses.has(row.status),
+    reachedDefault: stored.reachedDefault === true || defaultedStates.has(row.status as never),
     refinancedMinor: stored.refinancedMinor ?? 0n,
   } as Serviced;
 }
@@ -311,7 +314,7 @@ export function rowAfter(
     nearBreach: change.nearBreach ?? facility.nearBreach,
     grade: facility.grade,
     ...((change.refillAvailable ?? facility.refillAvailable) ? { refillAvailable: true } : {}),
-    ...(facility.reachedDefault || defaultedStatuses.has(statusOf(next)) ? { reachedDefault: true } : {}),
+    ...(facility.reachedDefault || defaultedStates.has(next.state.status) ? { reachedDefault: true } : {}),
     ...(facility.refinancedMinor > 0n ? { refinancedMinor: facility.refinancedMinor } : {}),
   };
   return {
@@ -384,7 +387,8 @@ export function serviceThrough(
 
 /**
  * A facility brought through the days before `day` that the daily cycle has not yet taken it
- * through (days that have ended; for a repayment, closed), before money moves on it on `day` — a direct repayment or
+ * through (days that have ended; for a repayment, closed), before money moves on it on `day` — a
+ * direct repayment or
  * a draw, made today — so those days are serviced on the balances they had (interest on the
  * principal then, days past due before the payment), not on what the money leaves; the daily
  * cycle then finds them done. Null when it is through them already.
@@ -401,7 +405,7 @@ export function caughtUpBefore(
   // serves every ended day, so it owes no interest for a day before it was drawn.
   const through = Math.min(
     day - 1,
-    upTo === 'closed' ? lastClosedDay(nowMs * 1_000_000n) : dayNumberOfInstant(nowMs * 1_000_000n) - 1,
+    lastClosedDay(nowMs * 1_000_000n, upTo === 'closed' ? dayCloseCutoffSeconds : 0),
   );
   if (facility.servicedThroughDay >= through) return null;
   const { row, postings, events } = serviceThrough(facility, through, policy, nowMs);

@@ -53,6 +53,9 @@ export const defaultLifecyclePolicy: LifecyclePolicy = { defaultAfterDays: 90, w
 /** States in which the merchant owes money and the daily cycle runs. */
 export const servicedStates: ReadonlySet<FacilityState> = new Set(['active', 'delinquent', 'defaulted']);
 
+/** States of a facility that has defaulted (and may since have been written off). */
+export const defaultedStates: ReadonlySet<FacilityState> = new Set(['defaulted', 'written_off']);
+
 /** States nothing moves out of. */
 export const finalStates: ReadonlySet<FacilityState> = new Set([
   'written_off',
