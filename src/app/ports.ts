@@ -557,6 +557,8 @@ export interface FinancingRepository extends FinancingReader {
   releaseOffer(id: string, withdrawn: readonly string[]): Promise<void>;
   /** Marks the offer expired if it is open; answers whether it did. */
   expireOffer(id: string): Promise<boolean>;
+  /** Withdraws the merchant's offers still open; answers their ids, sorted. */
+  withdrawOpenOffers(merchantId: string): Promise<string[]>;
   /** Marks open offers expiring before `beforeDay` expired; answers their ids. */
   expireOffers(beforeDay: number): Promise<string[]>;
   /** Appends to offers' histories, and puts each event in the outbox for webhooks (same transaction). */

@@ -76,6 +76,7 @@ export const statusByCode = {
   offer_not_open: 409,
   product_not_available: 422,
   consent_missing: 409,
+  merchant_flagged: 409,
   funding_unavailable: 409,
   facility_not_found: 404,
   facility_not_disbursing: 409,

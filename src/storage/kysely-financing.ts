@@ -460,6 +460,17 @@ export class KyselyFinancing implements FinancingRepository {
     return result.numUpdatedRows === 1n;
   }
 
+  async withdrawOpenOffers(merchantId: string): Promise<string[]> {
+    const rows = await this.db
+      .updateTable('offers')
+      .set({ status: 'withdrawn' })
+      .where('merchant_id', '=', merchantId)
+      .where('status', '=', 'open')
+      .returning('id')
+      .execute();
+    return rows.map((row) => row.id).sort();
+  }
+
   async expireOffers(beforeDay: number): Promise<string[]> {
     const rows = await this.db
       .updateTable('offers')

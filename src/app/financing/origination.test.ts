@@ -39,6 +39,7 @@ import {
   poolPostedMax,
   type StoredFacility,
   voidDisbursement,
+  withdrawOpenOffers,
 } from './origination.ts';
 import { repayFacility } from './repayments.ts';
 
@@ -331,7 +332,7 @@ for (const backend of backendsUnderTest) {
       );
     });
 
-    it('refuses an expired offer, another merchant’s offer, no consent and no cash', async () => {
+    it('refuses an expired offer, another merchant’s offer, no consent, a flagged merchant and no cash', async () => {
       const offer = await offerAgain('off_again2');
       const other = await harness.store.write((tx) =>
         acceptOffer(tx, app, { offerId: offer.id, merchantId: 'mer_someone', day: asOfDay + 1 }),
@@ -363,6 +364,33 @@ for (const backend of backendsUnderTest) {
           expiresAtMs: now / 1_000_000n + 86_400_000n,
         }),
       );
+
+      // Flagged for fraud: the open offer is withdrawn with the flag, and one made before it (put
+      // back open here) cannot be accepted while the flag stands.
+      const open = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open'));
+      assert.ok(open.some((o) => o.id === candidate.id));
+      const withdrawn = await harness.store.write(async (tx) => {
+        await tx.risk.setFlag(merchantId, 'fraud', 'case 4411', now / 1_000_000n);
+        return withdrawOpenOffers(tx, app, merchantId);
+      });
+      assert.equal(withdrawn, open.length);
+      assert.deepEqual(
+        await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open')),
+        [],
+      );
+      assert.equal((await harness.store.read((tx) => tx.financing.offer(candidate.id)))?.status, 'withdrawn');
+      assert.equal(
+        (await harness.store.read((tx) => tx.financing.offerEvents(candidate.id))).at(-1)?.type,
+        'withdrawn',
+      );
+      await harness.store.write((tx) => tx.financing.insertOffers([{ ...candidate, id: 'off_flagged' }]));
+      const flagged = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: 'off_flagged', merchantId, day: asOfDay + 1 }),
+      );
+      assert.equal(flagged.ok ? '' : flagged.code, 'merchant_flagged');
+      assert.equal((await harness.store.read((tx) => tx.financing.offer('off_flagged')))?.status, 'open');
+      await harness.store.write((tx) => tx.risk.clearFlag(merchantId, 'fraud'));
+
       const eurOffer = {
         ...candidate,
         id: 'off_eur',

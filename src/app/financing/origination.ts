@@ -65,6 +65,7 @@ export type OriginationProblem =
   | 'offer_not_open'
   | 'product_not_available'
   | 'consent_missing'
+  | 'merchant_flagged'
   | 'funding_unavailable'
   | 'facility_not_found'
   | 'facility_not_disbursing'
@@ -179,6 +180,25 @@ export async function closeOffers(
       return { offerId, sequence, type, atMs };
     }),
   );
+}
+
+/**
+ * Withdraws a merchant's open offers (when it is flagged for fraud, say): none of them can be
+ * accepted, and the merchant's list shows none open. Answers how many were withdrawn.
+ */
+export async function withdrawOpenOffers(
+  tx: WriteTransaction,
+  context: Pick<OriginationContext, 'clock'>,
+  merchantId: string,
+): Promise<number> {
+  // Only offers still open: one being accepted at this moment (on PostgreSQL) is its acceptance's.
+  const withdrawn = await tx.financing.withdrawOpenOffers(merchantId);
+  await closeOffers(
+    tx,
+    context,
+    withdrawn.map((offerId) => ({ offerId, type: 'withdrawn' as const })),
+  );
+  return withdrawn.length;
 }
 
 /** Offers from an approved decision, stored open (each with its `created` event); none for a declined one. */
@@ -421,6 +441,12 @@ export async function acceptOffer(
   const nowMs = context.clock.nowNs() / 1_000_000n;
   const consent = consentFor(await tx.risk.consents(input.merchantId), 'credit_assessment', nowMs);
   if (consent === null) return refused('consent_missing', 'the merchant has no active consent to rely on');
+  // A decision made before the flag still declines nothing: the flag stops the money, whenever set.
+  if ((await tx.risk.flags(input.merchantId)).includes('fraud'))
+    return refused(
+      'merchant_flagged',
+      'the merchant is flagged for suspected fraud until an operator clears it',
+    );
 
   // The ledger's head lock first: every movement of money takes it, so the cash read below is what
   // the reservation will find. Of two merchants' acceptances drawing on one pool at once (on

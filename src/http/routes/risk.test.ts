@@ -221,6 +221,8 @@ for (const backend of backendsUnderTest) {
         body: { flag: 'fraud', reason: 'chargeback ring under review' },
       });
       assert.equal(flagged.status, 200, flagged.text);
+      assert.deepEqual(flagged.json.flags, ['fraud']);
+      assert.equal(typeof flagged.json.offers_withdrawn, 'number');
       const decided = await decideFor('mer_gen0');
       assert.deepEqual(
         decided.json.reasons.map((r: { code: string }) => r.code),

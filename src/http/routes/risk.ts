@@ -5,6 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
+import { withdrawOpenOffers } from '../../app/financing/origination.ts';
 import { grantConsent, listConsents, revokeConsent } from '../../app/risk/consents.ts';
 import { decisionCacheOf } from '../../app/risk/decision-cache.ts';
 import { loadDecisionSettings, updateDecisionSettings } from '../../app/risk/decision-settings.ts';
@@ -258,10 +259,13 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             request.body.reason,
             app.clock.nowNs() / 1_000_000n,
           );
+          // Offers made before the flag are withdrawn with it (acceptance refuses a flagged merchant too).
+          const withdrawn = await withdrawOpenOffers(tx, app, request.params.id);
           return jsonReply(200, {
             object: 'merchant_flags',
             merchant_id: request.params.id,
             flags: await tx.risk.flags(request.params.id),
+            offers_withdrawn: withdrawn,
           });
         }),
     );
