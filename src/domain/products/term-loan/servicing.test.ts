@@ -240,6 +240,30 @@ describe('a term loan, serviced', () => {
     });
   });
 
+  it('pays off after its last instalment for what it owes: no period runs past maturity', () => {
+    // Every instalment paid on its due date but the last, missed; twenty days later.
+    const fresh = openedLoan();
+    assert.ok(fresh.ok);
+    let unpaid = fresh.value;
+    const last = unpaid.instalments.at(-1) as Instalment;
+    for (let d = day('2026-01-16'); d <= last.dueDay + 20; d += 1) {
+      if (d < last.dueDay && unpaid.instalments.some((i) => i.dueDay === d))
+        unpaid = applyTermLoanPayment(unpaid, d, `d${d}`, `pay_${d}`, termLoanOwed(unpaid, d).due).facility;
+      unpaid = serviceTermLoanDay(unpaid, d, `d${d}`).facility;
+    }
+    assert.equal(unpaid.status, 'delinquent');
+    assert.equal(unpaid.instalmentsBooked, unpaid.instalments.length);
+    const [payment, interest, principal] = vectors.amortization.rows.at(-1) ?? [];
+    assert.deepEqual(
+      [unpaid.owed.interest, unpaid.owed.principal],
+      [cents(interest ?? ''), cents(principal ?? '')],
+    );
+    assert.ok(cents(payment ?? '') > 0n);
+    // The last instalment's interest, as scheduled, and no more: nothing accrues past maturity.
+    assert.deepEqual(payoffAmount(unpaid, last.dueDay + 20), unpaid.owed);
+    assert.deepEqual(payoffAmount(unpaid, last.dueDay + 1), unpaid.owed);
+  });
+
   it('pays an instalment on its due date as interest and principal, before the daily cycle books it', () => {
     const fresh = openedLoan();
     assert.ok(fresh.ok);

@@ -284,17 +284,23 @@ export function termLoanOwed(stored: TermLoanFacility, day: number): FacilityOwe
 /** What paying the loan off on `day` costs: principal, interest owed, the period's accrual so far. */
 export function payoffAmount(stored: TermLoanFacility, day: number): Amounts {
   // From the due date of the last instalment due (its interest charged, if the daily cycle has not
-  // yet booked it): the period running since accrues day by day.
+  // yet booked it): the period running since accrues day by day. Past the last instalment no period
+  // runs — arrears are charged late fees, not interest — so the payoff is what is owed.
   const facility = chargeDue(stored, day).facility;
   const previousDue =
     facility.instalmentsBooked > 0
       ? (facility.instalments[facility.instalmentsBooked - 1] as Instalment).dueDay
       : facility.disbursedDay;
-  const accrued = divideRounded(
-    facility.owed.principal * BigInt(facility.terms.annualRateBps) * BigInt(Math.max(0, day - previousDue)),
-    10_000n * 365n,
-    'half_even',
-  );
+  const running = facility.instalmentsBooked < facility.instalments.length;
+  const accrued = running
+    ? divideRounded(
+        facility.owed.principal *
+          BigInt(facility.terms.annualRateBps) *
+          BigInt(Math.max(0, day - previousDue)),
+        10_000n * 365n,
+        'half_even',
+      )
+    : 0n;
   return {
     fees: facility.owed.fees,
     interest: facility.owed.interest + accrued,
