@@ -12,10 +12,12 @@ import { lendingAsOfDay, openLendingBook } from '../../../test/support/lending-f
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { facilityAccount, financierAccount } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
+import type { WriteTransaction } from '../ports.ts';
 import { creditLineServicingDefaults, requestDraw, resolveDraw } from './credit-lines.ts';
 import { runEndOfDay } from './eod.ts';
 import { acceptOffer, makeOffers } from './origination.ts';
 import { repayFacility } from './repayments.ts';
+import { portfolioReport } from './reports.ts';
 import { servicedOf } from './serviced.ts';
 import { sweepSettlement } from './sweep.ts';
 
@@ -85,6 +87,13 @@ for (const backend of backendsUnderTest) {
       assert.equal(opened.state.terms.sweepRateBps, creditLineServicingDefaults.sweepRateBps);
       assert.equal((await accounts()).cashAvailable, pool, 'nothing reserved for an undrawn line');
       rateBps = opened.state.terms.annualRateBps;
+      // Nor has it lent: the portfolio counts it nowhere, its delinquency buckets included.
+      const [usd] = await harness.store.read((tx) => portfolioReport(tx, {}));
+      assert.equal(usd?.total.facilities, 0);
+      assert.deepEqual(
+        Object.values(usd?.byDelinquencyBucket ?? {}).map((b) => b.facilities),
+        [0, 0, 0, 0, 0],
+      );
     });
 
     it('reserves a draw until it is confirmed, once per reference', async () => {
@@ -133,6 +142,61 @@ for (const backend of backendsUnderTest) {
       assert.ok(voided.ok && voided.value.status === 'voided');
       assert.equal(voided.value.availableMinor, limit - 30_000n);
       assert.equal((await accounts()).cashAvailable, pool - 30_000n);
+    });
+
+    it('lends no more than the limit to two draws at once: one reserved, the other refused', async () => {
+      const room = limit - 30_000n;
+      const each = (room * 6n) / 10n;
+      // Each draw waits, after it read what is available, until the other has read it too (or a
+      // moment, where the other cannot start: SQLite's writes are one at a time) — the order two
+      // requests arriving together can take on PostgreSQL.
+      const arrived: (() => void)[] = [];
+      const meet = () =>
+        new Promise<void>((resolve) => {
+          arrived.push(resolve);
+          if (arrived.length === 2) for (const go of arrived) go();
+          else setTimeout(resolve, 300);
+        });
+      const pausedAfterFirstRead = (tx: WriteTransaction): WriteTransaction => {
+        let reads = 0;
+        const ledger = new Proxy(tx.ledger, {
+          get(target, name) {
+            const value = Reflect.get(target, name);
+            if (name !== 'accountsByIds') return typeof value === 'function' ? value.bind(target) : value;
+            return async (ids: readonly string[]) => {
+              const found = await target.accountsByIds(ids);
+              reads += 1;
+              if (reads === 1) await meet();
+              return found;
+            };
+          },
+        });
+        return new Proxy(tx, {
+          get: (target, name) => (name === 'ledger' ? ledger : Reflect.get(target, name)),
+        });
+      };
+      const racing = (reference: string) =>
+        harness.store.write((tx) =>
+          requestDraw(pausedAfterFirstRead(tx), app, {
+            facilityId,
+            merchantId,
+            amountMinor: each,
+            reference,
+            day,
+          }),
+        );
+      const answers = await Promise.all([racing('race-a'), racing('race-b')]);
+      assert.deepEqual(answers.map((a) => (a.ok ? 'pending' : a.code)).sort(), [
+        'credit_line_limit_exceeded',
+        'pending',
+      ]);
+      const won = answers.find((a) => a.ok);
+      assert.ok(won?.ok);
+      assert.equal((await accounts()).principalPending, each);
+      const voided = await harness.store.write((tx) =>
+        resolveDraw(tx, app, { drawId: won.value.drawId, outcome: 'void', day }),
+      );
+      assert.ok(voided.ok && voided.value.availableMinor === room);
     });
 
     it('accrues interest daily on what is drawn, the ledger agreeing; the sweep takes the line’s share', async () => {

@@ -31,7 +31,7 @@ import {
 } from '../../domain/products/postings.ts';
 import { emptyTally } from '../../domain/products/tally.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
-import type { FacilityRow, WriteTransaction } from '../ports.ts';
+import type { FacilityRow, ReadTransaction, WriteTransaction } from '../ports.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
 import type { OriginationContext } from './origination.ts';
 import {
@@ -132,8 +132,8 @@ async function lineOf(tx: WriteTransaction, facilityId: string, merchantId: stri
 }
 
 /** Limit less principal owed less draws pending, from the line's state and its ledger account. */
-async function availableToDraw(
-  tx: WriteTransaction,
+export async function availableToDraw(
+  tx: ReadTransaction,
   line: Extract<Serviced, { product: 'credit_line' }>,
 ): Promise<bigint> {
   const principal = (await tx.ledger.accountsByIds([facilityAccount.principal(line.state.book)])).get(
@@ -167,6 +167,10 @@ export async function requestDraw(
     readonly day: number;
   },
 ): Promise<Result<Draw, DrawProblem>> {
+  // The ledger's head lock first, as an acceptance takes it: every movement of money takes it, so on
+  // PostgreSQL two draws on one line at once run one after the other, and the second reads what the
+  // first reserved (each checking the room alone lent the limit twice over).
+  await tx.ledger.lockHead();
   const found = await lineOf(tx, input.facilityId, input.merchantId);
   if (!found.ok) return found;
   const line = found.value;

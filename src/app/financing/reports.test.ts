@@ -223,6 +223,24 @@ for (const backend of backendsUnderTest) {
       const line = await read(ids.line, {});
       assert.ok(line?.schedule?.kind === 'statements' && line.balances?.availableCreditMinor !== null);
       assert.equal(line.row.product, 'credit_line');
+      // A draw waiting for its payout is not available again: the report says what a draw may take.
+      const room = line.balances?.availableCreditMinor ?? null;
+      assert.ok(room !== null && room > 1_000n);
+      const pending = await harness.store.write((tx) =>
+        requestDraw(tx, app, {
+          facilityId: ids.line,
+          amountMinor: 1_000n,
+          reference: 'd-pending',
+          day: day + 45,
+        }),
+      );
+      assert.ok(pending.ok && pending.value.availableMinor === room - 1_000n);
+      assert.equal((await read(ids.line, {}))?.balances?.availableCreditMinor, room - 1_000n);
+      const voidedDraw = await harness.store.write((tx) =>
+        resolveDraw(tx, app, { drawId: pending.value.drawId, outcome: 'void', day: day + 45 }),
+      );
+      assert.ok(voidedDraw.ok);
+      assert.equal((await read(ids.line, {}))?.balances?.availableCreditMinor, room);
 
       const page = await read(ids.advance, {}, 0, 2);
       assert.deepEqual(

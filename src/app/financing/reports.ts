@@ -5,7 +5,6 @@
  * schedule and a page of its history. A merchant's statement is in merchant-statement.ts.
  */
 import { assert } from '../../domain/assert.ts';
-import { available } from '../../domain/products/credit-line/credit-line.ts';
 import {
   type DelinquencyBucket,
   delinquencyBucket,
@@ -24,6 +23,7 @@ import { paidOfEach, payoffAmount, projectedInstalments } from '../../domain/pro
 import type { Amounts } from '../../domain/products/waterfall.ts';
 import type { FacilityEventRow, FacilityRow, ReadTransaction } from '../ports.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
+import { availableToDraw } from './credit-lines.ts';
 import { bookedOf, deferredFeeOf, type Serviced, servicedOf, snapshotOf } from './serviced.ts';
 
 export const reportPageSize = 500;
@@ -63,7 +63,8 @@ function bucketsOf(snapshots: readonly FacilitySnapshot[]): Record<DelinquencyBu
     delinquencyBuckets.map((b) => [b, { facilities: 0, outstandingPrincipalMinor: 0n }]),
   ) as Record<DelinquencyBucket, BucketFigures>;
   for (const s of snapshots) {
-    if (!servicedStates.has(s.status)) continue;
+    // As the totals count them (src/domain/products/portfolio.ts): an undrawn line lent nothing.
+    if (!servicedStates.has(s.status) || s.originatedMinor === 0n) continue;
     const bucket = delinquencyBucket(s.daysPastDue);
     const was = buckets[bucket];
     buckets[bucket] = {
@@ -218,7 +219,7 @@ function scheduleOf(serviced: Serviced | null, offer: Offer | null): FacilitySch
   return offer === null ? null : { kind: 'forecast', payments: offer.schedule };
 }
 
-function balancesOf(serviced: Serviced, day: number): FacilityBalances {
+function balancesOf(serviced: Serviced, day: number, availableCreditMinor: bigint | null): FacilityBalances {
   const booked = bookedOf(serviced);
   const payoff =
     serviced.product === 'term_loan' && servicedStates.has(serviced.state.status)
@@ -227,8 +228,7 @@ function balancesOf(serviced: Serviced, day: number): FacilityBalances {
   return {
     ...booked,
     deferredFeeMinor: deferredFeeOf(serviced),
-    availableCreditMinor:
-      serviced.product === 'credit_line' ? available(serviced.state.terms, serviced.state.balance) : null,
+    availableCreditMinor,
     payoffMinor: servicedStates.has(serviced.state.status)
       ? payoff.fees + payoff.interest + payoff.principal
       : null,
@@ -260,7 +260,15 @@ export async function facilityReport(
     row,
     serviced,
     offer,
-    balances: serviced === null ? null : balancesOf(serviced, input.day),
+    balances:
+      serviced === null
+        ? null
+        : balancesOf(
+            serviced,
+            input.day,
+            // What a draw may take now: the limit less principal owed less draws pending.
+            serviced.product === 'credit_line' ? await availableToDraw(tx, serviced) : null,
+          ),
     schedule: scheduleOf(serviced, offer),
     history: { events: events.slice(0, input.limit).map(parsed), hasMore: events.length > input.limit },
   };
