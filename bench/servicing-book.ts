@@ -27,7 +27,7 @@ import type { TransferInput } from '../src/domain/ledger/types.ts';
 import { solveDailyRate } from '../src/domain/products/advance/advance.ts';
 import { defaultServicingPolicy, disbursedAdvance } from '../src/domain/products/advance/servicing.ts';
 import { servicedStates } from '../src/domain/products/lifecycle.ts';
-import { type Offer, offersFor } from '../src/domain/products/offers.ts';
+import { dailyStream, type Offer, offersFor } from '../src/domain/products/offers.ts';
 import {
   disbursementConfirmed,
   disbursementPending,
@@ -92,10 +92,7 @@ function disbursed(offer: Offer, book: FacilityBook, day: number): Disbursed {
         book,
         offer.merchantId,
         offer.terms,
-        solveDailyRate(
-          offer.terms.amountMinor,
-          offer.schedule.map((p) => p.amountMinor),
-        ),
+        solveDailyRate(offer.terms.amountMinor, dailyStream(offer.offeredOn, offer.schedule)),
         day,
       ),
     };

@@ -18,7 +18,7 @@ import {
 } from '../../domain/products/advance/advance.ts';
 import { disbursedAdvance } from '../../domain/products/advance/servicing.ts';
 import { type FacilityState, servicedStates } from '../../domain/products/lifecycle.ts';
-import { type Offer, offerOpen, offersFor } from '../../domain/products/offers.ts';
+import { dailyStream, type Offer, offerOpen, offersFor } from '../../domain/products/offers.ts';
 import {
   disbursementConfirmed,
   disbursementPending,
@@ -565,7 +565,8 @@ export async function confirmDisbursement(
   let servicing: unknown;
   if (offer.product === 'advance') {
     const terms: AdvanceTerms = offer.terms;
-    const daily = offer.schedule.map((p) => p.amountMinor);
+    // The forecast's days without a payment count as days: its first payments fall where they fall.
+    const daily = dailyStream(offer.offeredOn, offer.schedule);
     servicing = disbursedAdvance(
       book,
       facility.merchantId,

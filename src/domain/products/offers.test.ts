@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { calendarDate, formatCalendarDate, toDayNumber } from '../time/calendar-date.ts';
 import { solveDailyRate, totalRepayable } from './advance/advance.ts';
-import { type ApprovedDecision, offerOpen, offersFor } from './offers.ts';
+import { type ApprovedDecision, dailyStream, offerOpen, offersFor } from './offers.ts';
 
 const day = toDayNumber(calendarDate('2026-03-02'));
 /** Grade C: 10,000.00 at 11.68% a year; the merchant is forecast to sell 500.00 a day. */
@@ -66,10 +66,45 @@ describe('offersFor', () => {
     assert.deepEqual(largest.terms.minimumPayment, { periodDays: 60, shareBps: 556 });
   });
 
+  it('solves the daily rate of a forecast with days off on the days the payments fall, as the APR does', () => {
+    // Sales on weekdays only (2026-03-02 is a Monday: the forecast starts the day after).
+    const week = [70_000n, 70_000n, 70_000n, 70_000n, 0n, 0n, 70_000n];
+    const forecastDailySalesMinor = Array.from({ length: 364 }, (_, k) => week[k % 7] as bigint);
+    const [offer] = offersFor({ ...decision, forecastDailySalesMinor }).filter(
+      (o) => o.product === 'advance',
+    );
+    assert.ok(offer?.product === 'advance');
+    const daily = dailyStream(offer.offeredOn, offer.schedule);
+    assert.ok(daily.length > offer.schedule.length, 'the weekends are days without a payment');
+    assert.deepEqual(
+      daily.slice(0, 7).map((amount) => amount > 0n),
+      [true, true, true, true, false, false, true],
+    );
+    assert.equal(
+      daily.reduce((t, a) => t + a, 0n),
+      offer.totalRepayableMinor,
+    );
+    const onTheirDays = solveDailyRate(offer.amountMinor, daily) * 365 * 100;
+    assert.ok(
+      Math.abs(Number(offer.aprPercent) - onTheirDays) <= 0.005 + 1e-9,
+      `${offer.aprPercent} vs ${onTheirDays}`,
+    );
+    // Packed one a day, the same payments come back sooner: a higher rate, fee earned too fast.
+    const packed =
+      solveDailyRate(
+        offer.amountMinor,
+        offer.schedule.map((p) => p.amountMinor),
+      ) *
+      365 *
+      100;
+    assert.ok(packed > onTheirDays * 1.2, `${packed} vs ${onTheirDays}`);
+  });
+
   it('discloses an advance APR that a daily-rate solve of the same schedule agrees with', () => {
     for (const offer of advances) {
       assert.equal(offer.aprUnitPeriod, 'daily');
-      const daily = offer.schedule.map((p) => p.amountMinor);
+      const daily = dailyStream(offer.offeredOn, offer.schedule);
+      assert.equal(daily.length, offer.schedule.length, 'this forecast sells every day');
       const independent = solveDailyRate(offer.amountMinor, daily) * 365 * 100;
       assert.ok(
         Math.abs(Number(offer.aprPercent) - independent) <= 0.005 + 1e-9,

@@ -15,6 +15,7 @@
  * actuarial method of Regulation Z Appendix J over that schedule; a credit line's APR is its
  * annual rate (open-end credit). Offers expire after the settings' validity (30 days).
  */
+import { assert } from '../assert.ts';
 import { levelPaymentSchedule, periodicRateFromAnnualBasisPoints } from '../finance/amortization.ts';
 import { annualPercentageRate } from '../finance/apr.ts';
 import { divideRounded } from '../money/rounding.ts';
@@ -77,6 +78,23 @@ export interface ApprovedDecision {
 export interface ScheduledPayment {
   readonly date: CalendarDate;
   readonly amountMinor: bigint;
+}
+
+/**
+ * An offer's forecast schedule as a daily stream: the amount of each day from the day after the
+ * offer, none on a day without a payment (a day the forecast sells nothing). What the advance's
+ * effective daily rate is solved from — its payments counted on their dates, as the APR counts them.
+ */
+export function dailyStream(offeredOn: CalendarDate, schedule: readonly ScheduledPayment[]): bigint[] {
+  const first = toDayNumber(offeredOn) + 1;
+  const daily: bigint[] = [];
+  for (const { date, amountMinor } of schedule) {
+    const index = toDayNumber(date) - first;
+    assert(index >= daily.length, 'dailyStream: a schedule of one payment a day, after the offer, in order');
+    while (daily.length < index) daily.push(0n);
+    daily.push(amountMinor);
+  }
+  return daily;
 }
 
 export interface TermLoanTerms {
