@@ -47,7 +47,7 @@ import {
 import { parseRecord, storedInputs } from '../risk/decisions.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import { openedLineRow } from './credit-lines.ts';
-import { repayFacility } from './repayments.ts';
+import { engineReferencePrefix, repayFacility } from './repayments.ts';
 import { appendEvents, LedgerRejected, type Serviced, type StoredFacility, servicedOf } from './serviced.ts';
 
 export { LedgerRejected, type StoredFacility } from './serviced.ts';
@@ -648,7 +648,8 @@ async function payOffRefilled(
   const paid = await repayFacility(tx, context, {
     facilityId: old.facilityId,
     day,
-    reference: `refill.${facilityId}`,
+    reference: `${engineReferencePrefix}${facilityId}`,
+    refill: true,
     payoff: true,
   });
   if (!paid.ok) {

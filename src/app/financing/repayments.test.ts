@@ -165,6 +165,11 @@ for (const backend of backendsUnderTest) {
         repayFacility(tx, app, { facilityId: advanceId, day, amountMinor: 1n, reference: 'bad ref' }),
       );
       assert.equal(badReference.ok ? '' : badReference.code, 'reference_invalid');
+      // A refill's payoff is named after the new facility: no one else may take its name first.
+      const refillName = await harness.store.write((tx) =>
+        repayFacility(tx, app, { facilityId: advanceId, day, amountMinor: 1n, reference: 'refill.fac_next' }),
+      );
+      assert.equal(refillName.ok ? '' : refillName.code, 'reference_invalid');
     });
 
     it('pays an advance off early: paid off, receivables and deferred fee zero', async () => {

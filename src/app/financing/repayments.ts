@@ -68,7 +68,16 @@ export type RepaymentInput = {
   readonly merchantId?: string;
   readonly day: number;
   readonly reference: string;
+  /** The payoff a refill makes of the advance it replaces, under its own `refill.` reference. */
+  readonly refill?: true;
 } & ({ readonly amountMinor: bigint } | { readonly payoff: true });
+
+/**
+ * References the engine names its own repayments with: a refill's payoff of the advance it
+ * replaces is `refill.<new facility>` (./origination.ts). No one else may take one — a repayment
+ * under it would stand for the refill's payoff, and the refill could never be paid out.
+ */
+export const engineReferencePrefix = 'refill.';
 
 export interface Repayment {
   readonly facilityId: string;
@@ -164,6 +173,8 @@ export async function repayFacility(
     return err('facility_not_found', `no facility ${input.facilityId}`);
   if (!repaymentReferencePattern.test(input.reference))
     return err('reference_invalid', 'a reference is 1–40 letters, digits, dots, dashes or underscores');
+  if (input.reference.startsWith(engineReferencePrefix) !== (input.refill === true))
+    return err('reference_invalid', `references starting ${engineReferencePrefix} are the engine's own`);
   const payoff = 'payoff' in input;
   const requested = { amountMinor: payoff ? null : input.amountMinor, payoff };
   const recorded = await recordedUnder(tx, row.id, input.reference);
