@@ -71,6 +71,7 @@ export const statusByCode = {
   // Financing: origination (src/app/financing/origination.ts) and the settlement sweep
   amount_invalid: 400,
   decision_not_approved: 409,
+  decision_not_current: 409,
   offer_not_found: 404,
   offer_expired: 409,
   offer_not_open: 409,

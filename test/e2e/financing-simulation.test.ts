@@ -285,7 +285,7 @@ for (const backend of backendsUnderTest) {
         // Both: the smallest advance, then a term loan from a new decision — which sees the
         // advance's debt service under the leverage cap, and may offer little or nothing.
         await accept(merchant, smallest, day);
-        const decided = await decideForMerchant(harness.store, app, merchant.merchantId, d0);
+        const decided = await decideForMerchant(harness.store, app, merchant.merchantId, day);
         if (decided.record.view.outcome !== 'approved') return;
         counts.secondDecisions += 1;
         const made = await harness.store.write((tx) => makeOffers(tx, app, decided.row.id));

@@ -232,8 +232,14 @@ for (const backend of backendsUnderTest) {
     });
 
     it('offers lapse at the end of their expiry day', async () => {
+      // Made from the decision of day 0 on its day (offers are made from a recent decision only).
+      const later = app.clock.nowNs();
+      (app.clock as ManualClock).set(BigInt(asOfDay) * dayNs);
       const again = await harness.store.write((tx) => makeOffers(tx, app, decisionId));
       assert.ok(again.ok && again.value.length > 0);
+      (app.clock as ManualClock).set(later);
+      const stale = await harness.store.write((tx) => makeOffers(tx, app, decisionId));
+      assert.equal(stale.ok ? '' : stale.code, 'decision_not_current');
       // Made from the decision of day 0, they expired on day 30: the next day's run lapses them.
       endOf(asOfDay + 321);
       const run = await runEndOfDay(app, asOfDay + 321);

@@ -35,6 +35,7 @@ import { emptyTally } from '../../domain/products/tally.ts';
 import { disbursedTermLoan } from '../../domain/products/term-loan/servicing.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { type CalendarDate, fromDayNumber, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { createAccounts, createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
 import {
   type Entropy,
@@ -60,6 +61,7 @@ export type OriginationProblem =
   | 'amount_invalid'
   | 'decision_not_found'
   | 'decision_not_approved'
+  | 'decision_not_current'
   | 'offer_not_found'
   | 'offer_expired'
   | 'offer_not_open'
@@ -73,6 +75,9 @@ export type OriginationProblem =
   | 'exposure_limit_reached'
   | 'funding_reference_reused'
   | 'reference_invalid';
+
+/** The most days a decision's as-of day may lie behind today for offers to be made from it. */
+export const offerDecisionAgeDaysMax = 7;
 
 /** How far ahead offers forecast repayments: the longest an advance may run. */
 const forecastDays = 540;
@@ -219,6 +224,15 @@ export async function makeOffers(
   )
     return err('decision_not_approved', `decision ${decisionId} was ${view.outcome}`);
   const inputs = storedInputs(record);
+  // Offers are dated from the decision's day — their forecast starts the day after it, and they are
+  // open for the validity from it — so only a decision of the last few days may make them: one of
+  // long ago would list offers already lapsed as open, one dated ahead offers open for longer.
+  const today = dayNumberOfInstant(context.clock.nowNs());
+  if (inputs.asOfDay > today || today - inputs.asOfDay > offerDecisionAgeDaysMax)
+    return err(
+      'decision_not_current',
+      `decision ${decisionId} is as of ${fromDayNumber(inputs.asOfDay)}: offers are made from a decision of the last ${offerDecisionAgeDaysMax} days, not one ahead of today`,
+    );
   const observed = observedSalesDays(inputs.features.tenureDays, inputs.salesHistory.length);
   const forecast = forecastSales(inputs.salesHistory, inputs.asOfDay, forecastDays, observed);
   const offers = offersFor({
