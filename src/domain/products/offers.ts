@@ -16,11 +16,11 @@
  * annual rate (open-end credit). Offers expire after the settings' validity (30 days).
  */
 import { assert } from '../assert.ts';
-import { levelPaymentSchedule, periodicRateFromAnnualBasisPoints } from '../finance/amortization.ts';
 import { annualPercentageRate } from '../finance/apr.ts';
 import { divideRounded } from '../money/rounding.ts';
-import { addMonths, type CalendarDate, fromDayNumber, toDayNumber } from '../time/calendar-date.ts';
+import { type CalendarDate, fromDayNumber, toDayNumber } from '../time/calendar-date.ts';
 import { type AdvanceTerms, forecastHoldback, totalRepayable } from './advance/advance.ts';
+import { termLoanSchedule } from './term-loan/servicing.ts';
 
 const bps = 10_000n;
 
@@ -219,17 +219,20 @@ function advanceOffer(
 }
 
 function termLoanOffer(decision: ApprovedDecision, settings: OfferSettings, months: number): Offer | null {
-  const rows = levelPaymentSchedule({
-    principalMinor: decision.limitMinor,
-    periods: months,
-    rate: periodicRateFromAnnualBasisPoints(BigInt(decision.annualRateBps), 12n),
-    paymentRounding: 'up',
-    interestRounding: 'half_even',
-  });
+  // The loan's own schedule, as servicing will keep it: what is disclosed is what will be due.
+  const rows = termLoanSchedule(
+    {
+      amountMinor: decision.limitMinor,
+      currency: decision.currency,
+      annualRateBps: decision.annualRateBps,
+      months,
+      amortization: 'level_payment',
+    },
+    decision.day,
+  );
   if (!rows.ok) return null;
-  const start = fromDayNumber(decision.day);
   const schedule = rows.value.map((row) => ({
-    date: addMonths(start, row.period),
+    date: fromDayNumber(row.dueDay),
     amountMinor: row.paymentMinor,
   }));
   const apr = aprOf(decision.limitMinor, decision.day, schedule);

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { pmt } from '../../finance/excel.ts';
 import { calendarDate, toDayNumber } from '../../time/calendar-date.ts';
 import type { ServicingEvent } from '../advance/servicing.ts';
 import { disbursedBooks } from '../books.test-helper.ts';
@@ -21,6 +22,7 @@ import {
   serviceTermLoanDay,
   type TermLoanFacility,
   termLoanOwed,
+  termLoanSchedule,
 } from './servicing.ts';
 
 const book: FacilityBook = { financierId: 'fin_a', currency: 'USD', facilityId: 'fac_loan' };
@@ -238,6 +240,35 @@ describe('a term loan, serviced', () => {
       interest: 10_329n,
       principal: 1_000_000n,
     });
+  });
+
+  it("pays Excel's PMT rounded to the cent, whatever the term, the last payment clearing the balance", () => {
+    // 10,000.00 at 12%: PMT(1%, 6, 10000) = 1,725.4837…, PMT(1%, 24, 10000) = 470.7347…
+    for (const [months, payment] of [
+      [6, 172_548n],
+      [12, 88_849n],
+      [24, 47_073n],
+    ] as const) {
+      const scheduled = termLoanSchedule(
+        {
+          amountMinor: 1_000_000n,
+          currency: 'USD',
+          annualRateBps: 1_200,
+          months,
+          amortization: 'level_payment',
+        },
+        day('2026-01-15'),
+      );
+      assert.ok(scheduled.ok);
+      const rows = scheduled.value;
+      assert.equal(BigInt(Math.round(-pmt({ rate: 0.01, nper: months, pv: 10_000 }) * 100)), payment);
+      assert.deepEqual(new Set(rows.slice(0, -1).map((r) => r.paymentMinor)), new Set([payment]));
+      assert.equal(
+        rows.reduce((t, r) => t + r.principalMinor, 0n),
+        1_000_000n,
+      );
+      assert.equal(rows.at(-1)?.balanceMinor, 0n);
+    }
   });
 
   it('pays off after its last instalment for what it owes: no period runs past maturity', () => {

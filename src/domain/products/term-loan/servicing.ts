@@ -27,7 +27,7 @@ import {
 } from '../../finance/amortization.ts';
 import type { TransferInput } from '../../ledger/types.ts';
 import { minBigint } from '../../money/bigint-min.ts';
-import { divideRounded } from '../../money/rounding.ts';
+import { divideRounded, type RoundingMode } from '../../money/rounding.ts';
 import { err, ok, type Result } from '../../result.ts';
 import { addMonths, fromDayNumber, toDayNumber } from '../../time/calendar-date.ts';
 import { defaultServicingPolicy, type ServicingEvent, type ServicingPolicy } from '../advance/servicing.ts';
@@ -79,6 +79,14 @@ export interface TermLoanFacility extends CollectionsPauseState {
 
 export type TermLoanProblem = 'term_loan_terms_invalid';
 
+/**
+ * Rounding as the shared amortization vector states it: the payment is Excel's PMT rounded to the
+ * cent, each period's interest the balance × rate rounded half up; the last payment clears the
+ * balance. (Loans scheduled before kept their instalments: PMT rounded up, interest half even.)
+ */
+const paymentRounding: RoundingMode = 'half_up';
+const interestRounding: RoundingMode = 'half_up';
+
 /** The loan's monthly rate, as its schedule is computed. */
 const monthlyRate = (terms: TermLoanTerms) =>
   periodicRateFromAnnualBasisPoints(BigInt(terms.annualRateBps), 12n);
@@ -95,11 +103,11 @@ export function termLoanSchedule(
     principalMinor: terms.amountMinor,
     periods: terms.months,
     rate: monthlyRate(terms),
-    interestRounding: 'half_even' as const,
+    interestRounding,
   };
   const rows =
     terms.amortization === 'level_payment'
-      ? levelPaymentSchedule({ ...base, paymentRounding: 'up' })
+      ? levelPaymentSchedule({ ...base, paymentRounding })
       : equalPrincipalSchedule(base);
   if (!rows.ok) return err('term_loan_terms_invalid', rows.code);
   const start = fromDayNumber(disbursedDay);
@@ -133,12 +141,12 @@ export function disbursedTermLoan(
 
 /**
  * The interest of `instalment` on a period that begins with `principal` owed: the schedule's, or
- * less where `principal` is below the schedule's balance (the period's rate, rounded half even, as
- * the schedule is).
+ * less where `principal` is below the schedule's balance (the period's rate, rounded as the
+ * schedule is).
  */
 function interestOn(facility: TermLoanFacility, instalment: Instalment, principal: bigint): bigint {
   if (principal >= instalment.balanceMinor + instalment.principalMinor) return instalment.interestMinor;
-  return interestFor(principal, monthlyRate(facility.terms), 'half_even');
+  return interestFor(principal, monthlyRate(facility.terms), interestRounding);
 }
 
 /**
