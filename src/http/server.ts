@@ -6,6 +6,8 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/app-context.ts';
+import { offerSettings } from '../app/financing/offer-settings.ts';
+import { decisionSettings } from '../app/risk/decision-settings.ts';
 import { requestBodyBytesMax } from './limits.ts';
 import { authenticationHook } from './plumbing.ts';
 import { type Problem, ProblemError, problem, problemContentType } from './problem.ts';
@@ -17,6 +19,7 @@ import { financingRoutes } from './routes/financing.ts';
 import { financingReportRoutes } from './routes/financing-reports.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { riskRoutes } from './routes/risk.ts';
+import { settingsRoutes } from './routes/settings.ts';
 import { systemRoutes } from './routes/system.ts';
 import { toolRoutes } from './routes/tools.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -101,6 +104,22 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   await server.register(ledgerRoutes(app));
   await server.register(eventRoutes(app));
   await server.register(riskRoutes(app));
+  await server.register(
+    settingsRoutes(app, decisionSettings, {
+      what: 'decision settings',
+      tag: 'decisions',
+      fields:
+        'Amounts in minor units as decimal strings ("50000"; `{"$bigint":"50000"}`, as GET answers them, is read the same), rates and shares in whole basis points, days and counts as whole numbers, PDs as fractions strictly between 0 and 1. `gradeBands` is the whole list, best first: 1 to 25 `{grade, maxPd}`, each grade one capital letter other than F and used once, `maxPd` strictly increasing; `maxPd` may not exceed the last band\'s.',
+    }),
+  );
+  await server.register(
+    settingsRoutes(app, offerSettings, {
+      what: 'offer settings',
+      tag: 'financing',
+      fields:
+        'Amounts in minor units as decimal strings, rates and shares in whole basis points, days and months as whole numbers. `advanceSizesBps`: 1 to 3 shares of the limit, largest first; `termLoanMonths`: up to 6 terms, shortest first (none: no term loans); `termLoanGrades`, `creditLineGrades`: grade letters; `termLoanAmortization`: `level_payment` or `equal_principal`; `creditLineDayCount`: `act_365f` or `act_360`; `minimumPayment`: null or `{periodDays, shareBps}`; `advanceMaxTermDays`: null or at least `advanceTargetTermDays`. Offers made afterwards follow them; offers already made keep their terms.',
+    }),
+  );
   await server.register(toolRoutes(app));
   await server.register(financingRoutes(app));
   await server.register(financingReportRoutes(app));

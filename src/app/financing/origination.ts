@@ -48,6 +48,7 @@ import {
 import { parseRecord, storedInputs } from '../risk/decisions.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import { openedLineRow } from './credit-lines.ts';
+import { advanceDaysMax, loadOfferSettings } from './offer-settings.ts';
 import { engineReferencePrefix, repayFacility } from './repayments.ts';
 import { appendEvents, LedgerRejected, type Serviced, type StoredFacility, servicedOf } from './serviced.ts';
 
@@ -80,7 +81,7 @@ export type OriginationProblem =
 export const offerDecisionAgeDaysMax = 7;
 
 /** How far ahead offers forecast repayments: the longest an advance may run. */
-const forecastDays = 540;
+const forecastDays = advanceDaysMax;
 
 async function ledgerOk(results: Promise<readonly { readonly result: string }[]>, what: string) {
   const bad = (await results).filter((r) => r.result !== 'ok' && r.result !== 'exists');
@@ -235,16 +236,19 @@ export async function makeOffers(
     );
   const observed = observedSalesDays(inputs.features.tenureDays, inputs.salesHistory.length);
   const forecast = forecastSales(inputs.salesHistory, inputs.asOfDay, forecastDays, observed);
-  const offers = offersFor({
-    decisionId,
-    merchantId: inputs.merchantId,
-    currency: view.currency ?? 'USD',
-    grade: view.grade,
-    limitMinor: BigInt(view.limit),
-    annualRateBps: view.annual_rate_bps,
-    day: inputs.asOfDay,
-    forecastDailySalesMinor: forecast.daily.map((sales) => BigInt(Math.max(0, Math.floor(sales)))),
-  });
+  const offers = offersFor(
+    {
+      decisionId,
+      merchantId: inputs.merchantId,
+      currency: view.currency ?? 'USD',
+      grade: view.grade,
+      limitMinor: BigInt(view.limit),
+      annualRateBps: view.annual_rate_bps,
+      day: inputs.asOfDay,
+      forecastDailySalesMinor: forecast.daily.map((sales) => BigInt(Math.max(0, Math.floor(sales)))),
+    },
+    await loadOfferSettings(tx),
+  );
   const createdAtMs = context.clock.nowNs() / 1_000_000n;
   const rows: OfferRow[] = withRefills(
     offers,
@@ -594,7 +598,8 @@ export async function confirmDisbursement(
     const loan = disbursedTermLoan(
       book,
       facility.merchantId,
-      { ...offer.terms, amortization: 'level_payment' },
+      // As offered (before amortization was a setting, every term loan paid level instalments).
+      { ...offer.terms, amortization: offer.terms.amortization ?? 'level_payment' },
       input.day,
     );
     if (!loan.ok) throw new Error(`a term-loan offer cannot be scheduled: ${loan.detail ?? loan.code}`);

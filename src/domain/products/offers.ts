@@ -20,6 +20,7 @@ import { annualPercentageRate } from '../finance/apr.ts';
 import { divideRounded } from '../money/rounding.ts';
 import { type CalendarDate, fromDayNumber, toDayNumber } from '../time/calendar-date.ts';
 import { type AdvanceTerms, forecastHoldback, totalRepayable } from './advance/advance.ts';
+import type { CreditLineDayCount } from './credit-line/credit-line.ts';
 import { termLoanSchedule } from './term-loan/servicing.ts';
 
 const bps = 10_000n;
@@ -39,7 +40,11 @@ export interface OfferSettings {
   /** Term loans offered, in months, and the grades that get them. */
   readonly termLoanMonths: readonly number[];
   readonly termLoanGrades: readonly string[];
+  /** Term loans in equal instalments (`level_payment`) or equal parts of principal. */
+  readonly termLoanAmortization: 'level_payment' | 'equal_principal';
   readonly creditLineGrades: readonly string[];
+  /** The day count a credit line's daily interest is charged by. */
+  readonly creditLineDayCount: CreditLineDayCount;
   /** Offers below this amount are not made. */
   readonly minimumOfferMinor: bigint;
   /** Amounts are rounded down to a multiple of this many minor units. */
@@ -57,7 +62,9 @@ export const defaultOfferSettings: OfferSettings = {
   advanceMaxTermDays: 540,
   termLoanMonths: [6, 12],
   termLoanGrades: ['A', 'B', 'C', 'D'],
+  termLoanAmortization: 'level_payment',
   creditLineGrades: ['A', 'B', 'C'],
+  creditLineDayCount: 'act_365f',
   minimumOfferMinor: 50_000n,
   amountRoundingMinor: 1_000n,
 };
@@ -102,13 +109,15 @@ export interface TermLoanTerms {
   readonly currency: string;
   readonly annualRateBps: number;
   readonly months: number;
+  /** Absent from offers made before it was a setting: level payment. */
+  readonly amortization?: 'level_payment' | 'equal_principal';
 }
 
 export interface CreditLineOfferTerms {
   readonly limitMinor: bigint;
   readonly currency: string;
   readonly annualRateBps: number;
-  readonly dayCount: 'act_365f';
+  readonly dayCount: CreditLineDayCount;
 }
 
 interface OfferBase {
@@ -226,7 +235,7 @@ function termLoanOffer(decision: ApprovedDecision, settings: OfferSettings, mont
       currency: decision.currency,
       annualRateBps: decision.annualRateBps,
       months,
-      amortization: 'level_payment',
+      amortization: settings.termLoanAmortization,
     },
     decision.day,
   );
@@ -242,6 +251,7 @@ function termLoanOffer(decision: ApprovedDecision, settings: OfferSettings, mont
     currency: decision.currency,
     annualRateBps: decision.annualRateBps,
     months,
+    amortization: settings.termLoanAmortization,
   };
   const offer = base(decision, settings, decision.limitMinor, schedule);
   return {
@@ -258,8 +268,9 @@ function creditLineOffer(decision: ApprovedDecision, settings: OfferSettings): O
     limitMinor: decision.limitMinor,
     currency: decision.currency,
     annualRateBps: decision.annualRateBps,
-    dayCount: 'act_365f',
+    dayCount: settings.creditLineDayCount,
   };
+  const daysInYear = settings.creditLineDayCount === 'act_360' ? 360n : 365n;
   return {
     product: 'credit_line',
     terms,
@@ -267,11 +278,14 @@ function creditLineOffer(decision: ApprovedDecision, settings: OfferSettings): O
     // Nothing is owed until drawn: the cost shown is that of the whole limit drawn for 30 days.
     totalCostMinor: divideRounded(
       decision.limitMinor * BigInt(decision.annualRateBps) * 30n,
-      bps * 365n,
+      bps * daysInYear,
       'half_even',
     ),
     totalRepayableMinor: 0n,
-    aprPercent: (decision.annualRateBps / 100).toFixed(2),
+    // The daily rate (annual ÷ the day count's year) times 365 days: ACT/360 costs 365/360 of the rate.
+    aprPercent: (
+      Number(divideRounded(BigInt(decision.annualRateBps) * 365n * 100n, daysInYear, 'half_even')) / 10_000
+    ).toFixed(2),
     aprUnitPeriod: 'daily',
   };
 }

@@ -101,6 +101,37 @@ for (const backend of backendsUnderTest) {
     });
     after(async () => api?.close());
 
+    it('reads and changes the offer settings (operators only), refusing a bad field by name', async () => {
+      const read = await api.request('GET', '/v1/settings/offering');
+      assert.equal(read.status, 200, read.text);
+      assert.equal(read.json.creditLineDayCount, 'act_365f');
+      assert.equal(read.json.termLoanAmortization, 'level_payment');
+      assert.deepEqual(read.json.minimumOfferMinor, { $bigint: '50000' });
+      const bad = await api.request('PUT', '/v1/settings/offering', {
+        body: { creditLineDayCount: '30/360' },
+      });
+      assert.equal(bad.status, 400, bad.text);
+      assert.deepEqual([bad.json.code, bad.json.param], ['settings_invalid', 'creditLineDayCount']);
+      const byMerchant = await api.request('PUT', '/v1/settings/offering', {
+        key: merchantKey,
+        body: { validityDays: 10 },
+      });
+      assert.equal(byMerchant.status, 403, byMerchant.text);
+      // Changed and put back, amounts tagged as GET answers them.
+      const changed = await api.request('PUT', '/v1/settings/offering', {
+        body: { validityDays: 14, minimumOfferMinor: { $bigint: '70000' } },
+      });
+      assert.equal(changed.status, 200, changed.text);
+      assert.deepEqual(
+        [changed.json.validityDays, changed.json.minimumOfferMinor],
+        [14, { $bigint: '70000' }],
+      );
+      const back = await api.request('PUT', '/v1/settings/offering', {
+        body: { validityDays: 30, minimumOfferMinor: '50000' },
+      });
+      assert.deepEqual(back.json, read.json);
+    });
+
     it('lets a financier fund its own pool only, and refuses a merchant key', async () => {
       const body = { financier_id: 'fin_pool', currency: 'USD', amount: '100000000', reference: 'seed' };
       const funded = await api.request('POST', '/v1/funding_pools', { key: financierKey, body });

@@ -8,7 +8,6 @@ import type { AppContext } from '../../app/app-context.ts';
 import { withdrawOpenOffers } from '../../app/financing/origination.ts';
 import { grantConsent, listConsents, revokeConsent } from '../../app/risk/consents.ts';
 import { decisionCacheOf } from '../../app/risk/decision-cache.ts';
-import { loadDecisionSettings, updateDecisionSettings } from '../../app/risk/decision-settings.ts';
 import {
   currentModels,
   type Decided,
@@ -18,7 +17,6 @@ import {
 } from '../../app/risk/decisions.ts';
 import { promoteModel, refusedChampion, retireModel } from '../../app/risk/models.ts';
 import { modelStability } from '../../app/risk/stability.ts';
-import { toTaggedJson } from '../../app/risk/tagged-json.ts';
 import { type Consent, consentPurposes, dataSources } from '../../domain/consent/consent.ts';
 import type { StabilityLine } from '../../domain/risk/stability.ts';
 import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
@@ -51,21 +49,6 @@ function consentView(consent: Consent) {
     expires_at: isoFromMs(consent.expiresAtMs),
     revoked_at: consent.revokedAtMs === null ? null : isoFromMs(consent.revokedAtMs),
   };
-}
-
-/** `{"$bigint":"…"}`, as GET /v1/settings/decisioning writes amounts, read as its decimal string. */
-function untagAmounts(body: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(body).map(([key, value]) => {
-      const tagged =
-        typeof value === 'object' &&
-        value !== null &&
-        !Array.isArray(value) &&
-        Object.keys(value).length === 1 &&
-        typeof (value as { $bigint?: unknown }).$bigint === 'string';
-      return [key, tagged ? (value as { $bigint: string }).$bigint : value];
-    }),
-  );
 }
 
 export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
@@ -392,37 +375,6 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           }),
       );
     }
-
-    server.get(
-      '/v1/settings/decisioning',
-      access(['operator'], { summary: 'The decision settings in force', tags: ['decisions'] }),
-      async (_request, reply) =>
-        send(
-          reply,
-          jsonReply(200, JSON.parse(toTaggedJson(await app.store.read((tx) => loadDecisionSettings(tx))))),
-        ),
-    );
-
-    server.put(
-      '/v1/settings/decisioning',
-      access(['operator'], {
-        summary: 'Change decision settings (only the fields given)',
-        description:
-          'Amounts in minor units as decimal strings ("50000"; `{"$bigint":"50000"}`, as GET answers them, is read the same), rates and shares in whole basis points, days and counts as whole numbers, PDs as fractions strictly between 0 and 1. `gradeBands` is the whole list, best first: 1 to 25 `{grade, maxPd}`, each grade one capital letter other than F and used once, `maxPd` strictly increasing; `maxPd` may not exceed the last band\'s. A change is checked over the settings in force and refused as a whole (400 settings_invalid) naming every bad field.',
-        tags: ['decisions'],
-        body: Type.Object({}, { additionalProperties: true }),
-      }),
-      async (request, reply) => {
-        const changes = untagAmounts(request.body as Record<string, unknown>);
-        const result = await app.store.write((tx) => updateDecisionSettings(tx, app.clock.nowNs(), changes));
-        if (!result.ok) {
-          const [only, ...more] = result.fields;
-          const param = only !== undefined && only !== '' && more.length === 0 ? only : undefined;
-          return send(reply, problemReply(request, result.code, result.detail ?? result.code, param));
-        }
-        return send(reply, jsonReply(200, JSON.parse(toTaggedJson(result.value))));
-      },
-    );
   };
 }
 

@@ -1,0 +1,65 @@
+/**
+ * GET and PUT /v1/settings/{name} for a named set of operator settings
+ * (src/app/settings/stored-settings.ts): the settings in force, and a change of the fields given,
+ * checked as a whole (400 settings_invalid naming every bad field).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../app/app-context.ts';
+import { toTaggedJson } from '../../app/risk/tagged-json.ts';
+import { loadSettings, type SettingsKind, updateSettings } from '../../app/settings/stored-settings.ts';
+import { access, jsonReply, problemReply, send } from '../plumbing.ts';
+
+/** `{"$bigint":"…"}`, as GET writes amounts, read as its decimal string. */
+function untagAmounts(body: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(body).map(([key, value]) => {
+      const tagged =
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.keys(value).length === 1 &&
+        typeof (value as { $bigint?: unknown }).$bigint === 'string';
+      return [key, tagged ? (value as { $bigint: string }).$bigint : value];
+    }),
+  );
+}
+
+export function settingsRoutes<T>(
+  app: AppContext,
+  kind: SettingsKind<T>,
+  docs: { readonly what: string; readonly tag: string; readonly fields: string },
+): FastifyPluginAsyncTypebox {
+  const path = `/v1/settings/${kind.name}`;
+  return async (server) => {
+    server.get(
+      path,
+      access(['operator'], { summary: `The ${docs.what} in force`, tags: [docs.tag] }),
+      async (_request, reply) =>
+        send(
+          reply,
+          jsonReply(200, JSON.parse(toTaggedJson(await app.store.read((tx) => loadSettings(tx, kind))))),
+        ),
+    );
+
+    server.put(
+      path,
+      access(['operator'], {
+        summary: `Change ${docs.what} (only the fields given)`,
+        description: `${docs.fields} A change is checked over the settings in force and refused as a whole (400 settings_invalid) naming every bad field.`,
+        tags: [docs.tag],
+        body: Type.Object({}, { additionalProperties: true }),
+      }),
+      async (request, reply) => {
+        const changes = untagAmounts(request.body as Record<string, unknown>);
+        const result = await app.store.write((tx) => updateSettings(tx, kind, app.clock.nowNs(), changes));
+        if (!result.ok) {
+          const [only, ...more] = result.fields;
+          const param = only !== undefined && only !== '' && more.length === 0 ? only : undefined;
+          return send(reply, problemReply(request, result.code, result.detail ?? result.code, param));
+        }
+        return send(reply, jsonReply(200, JSON.parse(toTaggedJson(result.value))));
+      },
+    );
+  };
+}
