@@ -32,16 +32,17 @@ function settlementPaid(
   net: bigint,
   foreign: Record<string, unknown> = {},
   eventId = id,
+  date = payoutDate,
 ) {
   const fees = 1_000n;
   return parseEvent({
     origin: 'test',
     line: null,
     raw: JSON.stringify(
-      event('settlement.paid', eventId, `${payoutDate}T12:00:00Z`, subject, {
+      event('settlement.paid', eventId, `${date}T12:00:00Z`, subject, {
         settlement_id: id,
-        period_start: payoutDate,
-        period_end: payoutDate,
+        period_start: date,
+        period_end: date,
         gross: String(net + fees),
         fees: String(fees),
         refunds: '0',
@@ -62,6 +63,26 @@ for (const backend of backendsUnderTest) {
     const advanceState = async () =>
       (await servicedFacility<AdvanceFacility>(book.harness, book.facilityId)).state;
     const receivables = () => receivablesOf(book.harness, book.facilityId);
+
+    it('quarantines a payout dated after tomorrow, sweeping nothing', async () => {
+      const booksBefore = await receivables();
+      // The clock stands at the start of the payout day: tomorrow is a day after it.
+      const later = String(fromDayNumber(asOfDay + 3));
+      const outcomes = await book.harness.store.write((tx) =>
+        ingestBatch(tx, book.app, [
+          settlementPaid('stl_ahead', book.merchantId, 200_000n, {}, 'stl_ahead', later),
+        ]),
+      );
+      assert.equal(outcomes[0]?.status, 'quarantined');
+      const entries = await book.harness.store.read((tx) => tx.inbox.listQuarantine('open', { limit: 10 }));
+      const entry = entries.find((e) => e.eventId === 'stl_ahead');
+      assert.deepEqual([entry?.code, entry?.field], ['time_in_future', 'time']);
+      assert.equal(
+        await book.harness.store.read((tx) => tx.financing.sweep('plt_test stl_ahead')),
+        undefined,
+      );
+      assert.deepEqual(await receivables(), booksBefore);
+    });
 
     it('sweeps a new settlement.paid for a merchant with an advance, and a repeat changes nothing', async () => {
       const before = await advanceState();

@@ -14,6 +14,8 @@ import type { CurrencyCode } from '../../domain/money/currency.ts';
 import { type FxRate, fxRate } from '../../domain/money/fx.ts';
 import { rateBetween } from '../../domain/products/fx-deductions.ts';
 import { servicedStates } from '../../domain/products/lifecycle.ts';
+import { fromDayNumber } from '../../domain/time/calendar-date.ts';
+import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { type Settlement, sweepSettlements as sweepBatch } from '../financing/sweep.ts';
 import type { Clock, Entropy, InboxEvent, QuarantineEntry, WriteTransaction } from '../ports.ts';
 import type { ParsedRecord } from './records.ts';
@@ -92,6 +94,7 @@ export async function ingestBatch(
 ): Promise<RecordOutcome[]> {
   assert(records.length <= ingestBatchRecordsMax, 'ingestBatch: batch exceeds ingestBatchRecordsMax');
   const receivedAtMs = context.clock.nowNs() / nanosecondsPerMillisecond;
+  const latestPayoutDay = dayNumberOfInstant(context.clock.nowNs()) + 1;
   const outcomes: (RecordOutcome | undefined)[] = new Array(records.length);
   const failures: Failure[] = [];
   const candidates: Pending[] = [];
@@ -122,6 +125,23 @@ export async function ingestBatch(
           code: 'source_not_allowed',
           field: 'source',
           detail: `this API key sends events for ${options.allowedSource} only`,
+        },
+        source: event.source,
+        id: event.id,
+        type: event.type,
+      });
+      return;
+    }
+    // A payout is swept on its day: one dated after tomorrow (UTC; tomorrow for a platform whose day
+    // is ahead) would charge instalments and open a day's cap before their day came, as
+    // POST /v1/settlements/commit refuses it. Quarantined, it is sent again once paid.
+    if (event.type === 'settlement.paid' && instant.day > latestPayoutDay) {
+      failures.push({
+        index,
+        problem: {
+          code: 'time_in_future',
+          field: 'time',
+          detail: `a payout is dated no later than tomorrow (${fromDayNumber(latestPayoutDay)}, UTC): send it once it is paid`,
         },
         source: event.source,
         id: event.id,
