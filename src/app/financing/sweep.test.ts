@@ -18,6 +18,7 @@ import {
 } from '../../../test/support/lending-fixture.ts';
 import type { AdvanceFacility } from '../../domain/products/advance/servicing.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
+import type { WriteTransaction } from '../ports.ts';
 import { previewSweep, recordedSweep, sweepSettlement } from './sweep.ts';
 
 const asOfDay = lendingAsOfDay;
@@ -164,6 +165,50 @@ for (const backend of backendsUnderTest) {
       );
       const income = [...feeIncome.values()][0];
       assert.ok(income !== undefined && income.creditsPosted > 0n);
+    });
+
+    it('records one of two merchants’ payouts swept at once under one key, and refuses the other', async () => {
+      const before = await receivables();
+      // Each sweep waits, after it read the key unrecorded, until the other has read it too (or a
+      // moment, where the other cannot start: SQLite's writes are one at a time).
+      const arrived: (() => void)[] = [];
+      const meet = () =>
+        new Promise<void>((resolve) => {
+          arrived.push(resolve);
+          if (arrived.length === 2) for (const go of arrived) go();
+          else setTimeout(resolve, 300);
+        });
+      const pausedAfterKeyRead = (tx: WriteTransaction): WriteTransaction => {
+        let reads = 0;
+        const financing = new Proxy(tx.financing, {
+          get(target, name) {
+            const value = Reflect.get(target, name);
+            if (name !== 'sweepsByKey') return typeof value === 'function' ? value.bind(target) : value;
+            return async (keys: readonly string[]) => {
+              const found = await target.sweepsByKey(keys);
+              reads += 1;
+              if (reads === 1) await meet();
+              return found;
+            };
+          },
+        });
+        return new Proxy(tx, {
+          get: (target, name) => (name === 'financing' ? financing : Reflect.get(target, name)),
+        });
+      };
+      const sweepFor = (merchantId: string) =>
+        book.harness.store.write((tx) =>
+          sweepSettlement(pausedAfterKeyRead(tx), book.app, {
+            ...settlement('plt stl_shared', asOfDay + 400, 100_000n),
+            merchantId,
+          }),
+        );
+      const answers = await Promise.all([sweepFor(book.merchantId), sweepFor('mer_someone_else')]);
+      assert.deepEqual(answers.map((a) => (a.ok ? 'swept' : a.code)).sort(), ['settlement_reused', 'swept']);
+      const recorded = await book.harness.store.read((tx) => tx.financing.sweep('plt stl_shared'));
+      const won = answers.findIndex((a) => a.ok);
+      assert.equal(recorded?.merchantId, won === 0 ? book.merchantId : 'mer_someone_else');
+      assert.deepEqual(await receivables(), before, 'the advance was paid off before: nothing to deduct');
     });
   });
 }

@@ -517,7 +517,11 @@ async function writeBook(tx: WriteTransaction, context: OriginationContext, book
   await postGroups(tx, context, book.postings, what);
   await appendEvents(tx, book.events);
   for (const { row } of book.written.values()) await closeDebtServiceIfFinal(tx, row);
-  await tx.financing.insertSweeps(book.recorded);
+  // Each key was read unrecorded; one recorded since (on PostgreSQL, a sweep of the same key for
+  // another merchant committed meanwhile) would leave this one's money moved with no record of it.
+  const inserted = await tx.financing.insertSweeps(book.recorded);
+  if (inserted < book.recorded.length)
+    throw new WriteConflict(`${what}: a settlement key was recorded by another sweep meanwhile`);
 }
 
 /**
