@@ -361,6 +361,11 @@ for (const backend of backendsUnderTest) {
       assert.equal(repeated.json.replayed, true);
       const { replayed: _again, ...same } = repeated.json;
       assert.deepEqual(same, split);
+      // An operator committing the same payout commits it for the merchant's platform: the same
+      // key, so it is not swept twice (nor would the platform's settlement.paid for it be).
+      const byOperator = await api.request('POST', '/v1/settlements/commit', { body });
+      assert.equal(byOperator.status, 200, byOperator.text);
+      assert.equal(byOperator.json.replayed, true);
       // Previewed once committed: the split as recorded. The same id with another amount is
       // another payout under a used id: refused, nothing written.
       const previewAgain = await api.request('POST', '/v1/settlements/preview', { key: platformKey, body });

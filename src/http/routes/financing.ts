@@ -188,7 +188,7 @@ const SettlementBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** The settlement a body names, keyed by who sent it: a platform's id, or `operator`. */
+/** The settlement a body names, keyed by its platform (the sender's, or the merchant's), or `operator`. */
 interface SettlementInput {
   readonly settlement_id: string;
   readonly merchant_id: string;
@@ -202,6 +202,16 @@ interface SettlementInput {
     readonly source: string;
     readonly as_of: string;
   }[];
+}
+
+/**
+ * An operator committing a payout commits it for the merchant's platform, if it has one: the key is
+ * that platform's, so the platform's settlement.paid for the same payout is not swept again (nor
+ * this commit after the event). A merchant of no platform, or of several, keys it `operator`.
+ */
+async function operatorSource(app: AppContext, merchantId: string): Promise<string> {
+  const platforms = (await app.store.read((tx) => tx.risk.merchantPlatforms([merchantId]))).get(merchantId);
+  return platforms?.size === 1 ? ([...platforms][0] as string) : 'operator';
 }
 
 async function settlementOf(
@@ -247,7 +257,10 @@ async function settlementOf(
       `fx_rates[${repeated}]`,
     );
   const principal = principalOf(request);
-  const source = principal.role === 'platform' ? (principal.objectId as string) : 'operator';
+  const source =
+    principal.role === 'platform'
+      ? (principal.objectId as string)
+      : await operatorSource(app, body.merchant_id);
   return {
     settlementKey: `${source} ${body.settlement_id}`,
     merchantId: body.merchant_id,
