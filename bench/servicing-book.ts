@@ -18,7 +18,8 @@ import {
   serviceDay,
   statusOf,
 } from '../src/app/financing/serviced.ts';
-import { dailyDeductionCapBpsDefault, type Settlement } from '../src/app/financing/sweep.ts';
+import type { Settlement } from '../src/app/financing/sweep.ts';
+import { defaultSweepSettings } from '../src/app/financing/sweep-settings.ts';
 import { createAccounts, createTransfers } from '../src/app/ledger/ledger-writes.ts';
 import type { FacilityEventRow, FacilityRow } from '../src/app/ports.ts';
 import { toTaggedJson } from '../src/app/risk/tagged-json.ts';
@@ -123,7 +124,7 @@ function serviceTemplate(
   for (let day = disbursedDay + 1; day < measuredDay; day += 1) {
     const waterfall = settlementWaterfall({
       settlementNetMinor: payout(dailySalesMinor, random),
-      dailyCapBps: dailyDeductionCapBpsDefault,
+      dailyCapBps: defaultSweepSettings.dailyDeductionCapBps,
       settledEarlierTodayMinor: 0n,
       deductedEarlierTodayMinor: 0n,
       facilities: [owedOf(state, day)],

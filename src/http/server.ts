@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/app-context.ts';
 import { offerSettings } from '../app/financing/offer-settings.ts';
+import { sweepSettings } from '../app/financing/sweep-settings.ts';
 import { decisionSettings } from '../app/risk/decision-settings.ts';
 import { requestBodyBytesMax } from './limits.ts';
 import { authenticationHook } from './plumbing.ts';
@@ -122,6 +123,14 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   );
   await server.register(toolRoutes(app));
   await server.register(financingRoutes(app));
+  await server.register(
+    settingsRoutes(app, sweepSettings, {
+      what: 'sweep settings',
+      tag: 'financing',
+      fields:
+        "`dailyDeductionCapBps`: the most of a day's settled money (per merchant and currency) the day's deductions may take, 1–10000; `componentOrder`: `fees`, `interest` and `principal`, each once, in the order each facility's overdue, then due, then early amounts are paid. Commits, previews and ingested payouts sweep by them from then on.",
+    }),
+  );
   await server.register(financingReportRoutes(app));
   await server.register(creditLineRoutes(app));
   await server.register(collectionsRoutes(app));

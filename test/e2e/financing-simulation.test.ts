@@ -40,7 +40,8 @@ import {
 } from '../../src/app/financing/origination.ts';
 import { repayFacility } from '../../src/app/financing/repayments.ts';
 import { bookedOf, deferredFeeOf, servicedOf } from '../../src/app/financing/serviced.ts';
-import { dailyDeductionCapBpsDefault, previewSweep, sweepSettlement } from '../../src/app/financing/sweep.ts';
+import { previewSweep, sweepSettlement } from '../../src/app/financing/sweep.ts';
+import { defaultSweepSettings } from '../../src/app/financing/sweep-settings.ts';
 import type { FacilityRow, OfferRow, ReadTransaction } from '../../src/app/ports.ts';
 import { decideForMerchant } from '../../src/app/risk/decisions.ts';
 import { fromTaggedJson } from '../../src/app/risk/tagged-json.ts';
@@ -75,7 +76,7 @@ const policy: ServicingPolicy = {
 /** 100,000,000.00: enough for every facility. */
 const poolMinor = 10_000_000_000n;
 const transferTimestampMax = 2n ** 62n;
-const capBps = BigInt(dailyDeductionCapBpsDefault);
+const capBps = BigInt(defaultSweepSettings.dailyDeductionCapBps);
 
 type Behaviour =
   | { readonly kind: 'steady' }

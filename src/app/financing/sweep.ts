@@ -58,9 +58,7 @@ import {
   rowAfter,
   type Serviced,
 } from './serviced.ts';
-
-/** The cap on a day's total deductions, as a share of the day's settled money (DESIGN: ≤ 30%). */
-export const dailyDeductionCapBpsDefault = 3_000;
+import { loadSweepSettings, type SweepSettings } from './sweep-settings.ts';
 
 export interface Settlement {
   /** "<source> <settlement id>": a settlement.paid event's source and its payout's id, or a commit's. */
@@ -200,7 +198,7 @@ function waterfallOf(
   settlement: Settlement,
   facilities: readonly Serviced[],
   earlier: readonly SweepRow[],
-  dailyCapBps: number,
+  policy: SweepSettings,
 ): { participants: Participant[]; unconverted: SweepUnconverted[]; waterfall: WaterfallResult } {
   const payout = settlement.currency as CurrencyCode;
   const participants: Participant[] = [];
@@ -227,7 +225,8 @@ function waterfallOf(
   const sameCurrency = earlier.filter((s) => s.currency === settlement.currency);
   const result = settlementWaterfall({
     settlementNetMinor: settlement.netMinor,
-    dailyCapBps,
+    dailyCapBps: policy.dailyDeductionCapBps,
+    componentOrder: policy.componentOrder,
     // The day's settled money is its payouts' nets together: a negative one (refunds over sales)
     // lowers it, so the day's deductions stay within the cap's share of what the day really paid.
     settledEarlierTodayMinor: sameCurrency.reduce((sum, s) => sum + s.netMinor, 0n),
@@ -302,13 +301,13 @@ function repaymentsOf(
 async function computeSplit(
   tx: ReadTransaction,
   settlement: Settlement,
-  dailyCapBps: number,
+  policy: SweepSettings,
 ): Promise<SplitPreview> {
   const facilities = (await tx.financing.facilitiesForMerchant(settlement.merchantId)).flatMap(
     (row) => inService(row) ?? [],
   );
   const earlier = await tx.financing.sweepsForMerchant(settlement.merchantId, settlement.day, settlement.day);
-  const { participants, unconverted, waterfall } = waterfallOf(settlement, facilities, earlier, dailyCapBps);
+  const { participants, unconverted, waterfall } = waterfallOf(settlement, facilities, earlier, policy);
   const conversions = repaymentsOf(settlement, participants, waterfall).flatMap((r) => r.conversion ?? []);
   return { waterfall, conversions, unconverted };
 }
@@ -325,13 +324,13 @@ export async function recordedSweep(
   return row === undefined ? null : replayOf(settlement, recordedOf(row));
 }
 
-/** What a payout would repay, without writing anything. */
+/** What a payout would repay, without writing anything: by the sweep settings in force, unless given. */
 export async function previewSweep(
   tx: ReadTransaction,
   settlement: Settlement,
-  dailyCapBps = dailyDeductionCapBpsDefault,
+  policy?: SweepSettings,
 ): Promise<SplitPreview> {
-  return computeSplit(tx, settlement, dailyCapBps);
+  return computeSplit(tx, settlement, policy ?? (await loadSweepSettings(tx)));
 }
 
 function total(d: { overdue: Amounts; due: Amounts; early: Amounts }): Amounts {
@@ -347,9 +346,9 @@ export async function sweepSettlement(
   tx: WriteTransaction,
   context: OriginationContext,
   settlement: Settlement,
-  dailyCapBps = dailyDeductionCapBpsDefault,
+  policy?: SweepSettings,
 ): Promise<Result<SweepSplit, SweepProblem>> {
-  const [result] = await sweepSettlements(tx, context, [settlement], dailyCapBps);
+  const [result] = await sweepSettlements(tx, context, [settlement], policy);
   return result as Result<SweepSplit, SweepProblem>;
 }
 
@@ -415,12 +414,12 @@ function servicedIn(book: Book, row: FacilityRow): Serviced | null {
 }
 
 /** The split of one settlement against the book as the settlements before it left it. */
-function splitOf(book: Book, settlement: Settlement, dailyCapBps: number) {
+function splitOf(book: Book, settlement: Settlement, policy: SweepSettings) {
   const facilities = (book.facilities.get(settlement.merchantId) ?? []).flatMap(
     (row) => servicedIn(book, row) ?? [],
   );
   const earlier = book.sweeps.get(sweepsKey(settlement.merchantId, settlement.day)) ?? [];
-  return waterfallOf(settlement, facilities, earlier, dailyCapBps);
+  return waterfallOf(settlement, facilities, earlier, policy);
 }
 
 /** One settlement swept into the book: its deductions applied, everything to write kept in order. */
@@ -428,9 +427,9 @@ function sweepInto(
   book: Book,
   context: OriginationContext,
   settlement: Settlement,
-  dailyCapBps: number,
+  policy: SweepSettings,
 ): SweepSplit {
-  const { participants, unconverted, waterfall } = splitOf(book, settlement, dailyCapBps);
+  const { participants, unconverted, waterfall } = splitOf(book, settlement, policy);
   const nowMs = context.clock.nowNs() / 1_000_000n;
   const dayText = String(fromDayNumber(settlement.day));
   const sweepId = context.entropy.id('swp');
@@ -541,13 +540,14 @@ export async function sweepSettlements(
   tx: WriteTransaction,
   context: OriginationContext,
   settlements: readonly Settlement[],
-  dailyCapBps = dailyDeductionCapBpsDefault,
+  given?: SweepSettings,
 ): Promise<Result<SweepSplit, SweepProblem>[]> {
   assert(settlements.length <= sweepSettlementsMax, 'sweepSettlements: more than sweepSettlementsMax');
   const results: (Result<SweepSplit, SweepProblem> | undefined)[] = settlements.map(
     (s) => invalid(s) ?? undefined,
   );
   const what = settlements.length === 1 ? `sweep ${settlements[0]?.settlementKey}` : 'sweep';
+  const policy = given ?? (await loadSweepSettings(tx));
   /** Settlements recorded before the call or earlier in it, by key: sweeping one again replays it. */
   const splits = new Map<string, Recorded>();
   for (let start = 0; start < settlements.length; start += sweepPartSettlements) {
@@ -568,7 +568,7 @@ export async function sweepSettlements(
         results[index] = replayOf(settlement, recorded);
         continue;
       }
-      const swept = sweepInto(book, context, settlement, dailyCapBps);
+      const swept = sweepInto(book, context, settlement, policy);
       splits.set(settlement.settlementKey, {
         settlement,
         split: { ...swept, rates: ratesOf(settlement) },

@@ -32,6 +32,8 @@ export type Rule =
   | { readonly kind: 'ascending'; readonly min: number; readonly max: number; readonly count: number }
   /** Grade letters, each once. */
   | { readonly kind: 'grades' }
+  /** Every one of `values`, each once, in the order wanted. */
+  | { readonly kind: 'order'; readonly values: readonly string[] }
   | { readonly kind: 'grade_bands' }
   /** null, or `{periodDays, shareBps}`. */
   | { readonly kind: 'period_share'; readonly periodDaysMax: number };
@@ -167,6 +169,12 @@ function fieldProblems(field: string, rule: Rule, value: unknown): Problem[] {
         new Set(value).size === value.length
         ? []
         : problem('a list of grades, each one capital letter, each once');
+    case 'order':
+      return Array.isArray(value) &&
+        value.length === rule.values.length &&
+        rule.values.every((v) => value.includes(v))
+        ? []
+        : problem(`${rule.values.join(', ')}, each once, in the order wanted`);
     case 'grade_bands':
       return gradeBandProblems(field, value);
     case 'period_share':

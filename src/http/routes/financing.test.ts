@@ -101,7 +101,7 @@ for (const backend of backendsUnderTest) {
     });
     after(async () => api?.close());
 
-    it('reads and changes the offer settings (operators only), refusing a bad field by name', async () => {
+    it('reads and changes the offer settings (operators only), refusing a bad field by name; reads the sweep settings', async () => {
       const read = await api.request('GET', '/v1/settings/offering');
       assert.equal(read.status, 200, read.text);
       assert.equal(read.json.creditLineDayCount, 'act_365f');
@@ -130,6 +130,11 @@ for (const backend of backendsUnderTest) {
         body: { validityDays: 30, minimumOfferMinor: '50000' },
       });
       assert.deepEqual(back.json, read.json);
+      const sweeping = await api.request('GET', '/v1/settings/sweeping');
+      assert.deepEqual(sweeping.json, {
+        dailyDeductionCapBps: 3_000,
+        componentOrder: ['fees', 'interest', 'principal'],
+      });
     });
 
     it('lets a financier fund its own pool only, and refuses a merchant key', async () => {
