@@ -18,7 +18,13 @@ import {
 } from '../../domain/products/advance/advance.ts';
 import { disbursedAdvance } from '../../domain/products/advance/servicing.ts';
 import { type FacilityState, servicedStates } from '../../domain/products/lifecycle.ts';
-import { dailyStream, type Offer, offerOpen, offersFor } from '../../domain/products/offers.ts';
+import {
+  dailyStream,
+  type Offer,
+  offerAcceptedOn,
+  offerOpen,
+  offersFor,
+} from '../../domain/products/offers.ts';
 import {
   disbursementConfirmed,
   disbursementPending,
@@ -485,6 +491,8 @@ export async function acceptOffer(
     );
 
   const facilityId = context.entropy.id('fac');
+  // The contract as of today: a term loan's instalments fall monthly from the day it is accepted.
+  const contract = offerAcceptedOn(offer, input.day);
   const book: FacilityBook = { financierId, currency: offer.currency, facilityId };
   const fee = offer.product === 'advance' ? advanceFee(offer.terms) : 0n;
   await ledgerOk(createAccounts(tx, context, facilityAccounts(book) as AccountInput[]), 'facility accounts');
@@ -513,7 +521,7 @@ export async function acceptOffer(
           currency: offer.currency,
           status: 'disbursing',
           openedOn: input.day,
-          stateJson: toTaggedJson({ phase: 'disbursing', offer, book } satisfies StoredFacility),
+          stateJson: toTaggedJson({ phase: 'disbursing', offer: contract, book } satisfies StoredFacility),
           version: 1n,
           updatedAtMs: nowMs,
         };
@@ -525,11 +533,11 @@ export async function acceptOffer(
       product: offer.product,
       amountMinor: offer.amountMinor,
       currency: offer.currency,
-      aprPercent: offer.aprPercent,
-      aprUnitPeriod: offer.aprUnitPeriod,
-      totalCostMinor: offer.totalCostMinor,
-      totalRepayableMinor: offer.totalRepayableMinor,
-      schedule: offer.schedule,
+      aprPercent: contract.aprPercent,
+      aprUnitPeriod: contract.aprUnitPeriod,
+      totalCostMinor: contract.totalCostMinor,
+      totalRepayableMinor: contract.totalRepayableMinor,
+      schedule: contract.schedule,
       ...(offer.refillOf === undefined ? {} : { refillOf: offer.refillOf }),
     },
   });
@@ -598,9 +606,10 @@ export async function confirmDisbursement(
     const loan = disbursedTermLoan(
       book,
       facility.merchantId,
-      // As offered (before amortization was a setting, every term loan paid level instalments).
+      // As offered (before amortization was a setting, every term loan paid level instalments),
+      // monthly from the day it was accepted: the dates its acceptance disclosed.
       { ...offer.terms, amortization: offer.terms.amortization ?? 'level_payment' },
-      input.day,
+      facility.openedOn,
     );
     if (!loan.ok) throw new Error(`a term-loan offer cannot be scheduled: ${loan.detail ?? loan.code}`);
     servicing = loan.value;

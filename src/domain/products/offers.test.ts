@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { calendarDate, formatCalendarDate, toDayNumber } from '../time/calendar-date.ts';
+import { addMonths, calendarDate, formatCalendarDate, toDayNumber } from '../time/calendar-date.ts';
 import { solveDailyRate, totalRepayable } from './advance/advance.ts';
-import { type ApprovedDecision, dailyStream, offerOpen, offersFor } from './offers.ts';
+import { type ApprovedDecision, dailyStream, offerAcceptedOn, offerOpen, offersFor } from './offers.ts';
 
 const day = toDayNumber(calendarDate('2026-03-02'));
 /** Grade C: 10,000.00 at 11.68% a year; the merchant is forecast to sell 500.00 a day. */
@@ -98,6 +98,27 @@ describe('offersFor', () => {
       365 *
       100;
     assert.ok(packed > onTheirDays * 1.2, `${packed} vs ${onTheirDays}`);
+  });
+
+  it('makes a term loan accepted on a later day that day’s contract: its dates and APR, the amounts as offered', () => {
+    const [loan] = offers.filter((o) => o.product === 'term_loan');
+    assert.ok(loan?.product === 'term_loan');
+    assert.equal(offerAcceptedOn(loan, day), loan, 'on the offer day, the offer');
+    const later = offerAcceptedOn(loan, day + 10);
+    assert.deepEqual(
+      later.schedule.map((p) => formatCalendarDate(p.date)),
+      loan.schedule.map((_, k) => formatCalendarDate(addMonths(calendarDate('2026-03-12'), k + 1))),
+    );
+    assert.deepEqual(
+      later.schedule.map((p) => p.amountMinor),
+      loan.schedule.map((p) => p.amountMinor),
+    );
+    assert.equal(later.aprUnitPeriod, 'monthly');
+    // The same payments a month apart from the start: the same APR.
+    assert.equal(later.aprPercent, loan.aprPercent);
+    const [advance] = advances;
+    assert.ok(advance !== undefined);
+    assert.equal(offerAcceptedOn(advance, day + 10), advance, 'an advance’s forecast is as offered');
   });
 
   it('discloses an advance APR that a daily-rate solve of the same schedule agrees with', () => {

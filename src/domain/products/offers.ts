@@ -315,6 +315,28 @@ export function offersFor(
   return offers;
 }
 
+/**
+ * The offer as a contract made on `day`, the day it is accepted: a term loan's instalments fall
+ * monthly from that day — its schedule and APR recomputed for those dates, the amounts as offered —
+ * so what the acceptance discloses is what falls due. An advance (its schedule a forecast, counted
+ * from the offer day) and a credit line (none) are as offered.
+ */
+export function offerAcceptedOn(offer: Offer, day: number): Offer {
+  if (offer.product !== 'term_loan' || toDayNumber(offer.offeredOn) === day) return offer;
+  const rows = termLoanSchedule(
+    { ...offer.terms, amortization: offer.terms.amortization ?? 'level_payment' },
+    day,
+  );
+  assert(rows.ok, 'offerAcceptedOn: an offered term loan schedules on another day');
+  const schedule = rows.value.map((row) => ({
+    date: fromDayNumber(row.dueDay),
+    amountMinor: row.paymentMinor,
+  }));
+  const apr = aprOf(offer.amountMinor, day, schedule);
+  assert(apr !== null, 'offerAcceptedOn: an offered term loan has an APR on another day');
+  return { ...offer, schedule, ...apr };
+}
+
 /** Whether an offer can still be accepted on `day`. */
 export function offerOpen(offer: Pick<Offer, 'expiresOn'>, day: number): boolean {
   return day <= toDayNumber(offer.expiresOn);
