@@ -1,7 +1,8 @@
 /**
  * Facility events in plain words: an instalment charged says what was charged and what is left to
  * pay, and, charged while collections are paused, that it is asked for once they resume; an
- * advance open to a refill, how much of it is repaid.
+ * advance open to a refill, how much of it is repaid; a facility moving delinquency bucket, how
+ * many days past due it is.
  */
 import assert from 'node:assert/strict';
 import { it, describe as suite } from 'node:test';
@@ -21,6 +22,21 @@ suite('facility events in plain words', () => {
     assert.equal(
       describe('refill_available', { repaidShareBps: 7_812 }, 'USD'),
       'A refill of this advance can be offered: 78.12% repaid',
+    );
+  });
+
+  it('says how many days past due a facility moving bucket is', () => {
+    assert.equal(
+      describe('delinquency_bucket_changed', { from: 'current', to: '1-30', daysPastDue: 1 }, 'USD'),
+      '1 day past due: now in the 1-30 days bucket',
+    );
+    assert.equal(
+      describe('delinquency_bucket_changed', { from: '1-30', to: '31-60', daysPastDue: 31 }, 'USD'),
+      '31 days past due: now in the 31-60 days bucket',
+    );
+    assert.equal(
+      describe('delinquency_bucket_changed', { from: '1-30', to: 'current', daysPastDue: 0 }, 'USD'),
+      'Up to date again',
     );
   });
 

@@ -66,6 +66,8 @@ const statusWords: Readonly<Record<string, string>> = {
 };
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
+const daysWords = (value: unknown) =>
+  value === 1 ? '1 day' : `${typeof value === 'number' ? value : '?'} days`;
 
 function interestWords(detail: Readonly<Record<string, unknown>>, day: (v: unknown) => string): string {
   if (detail['instalment'] !== undefined) return `Interest of instalment ${String(detail['instalment'])}`;
@@ -123,7 +125,7 @@ export function describe(type: string, detail: Readonly<Record<string, unknown>>
     case 'delinquency_bucket_changed':
       return detail['to'] === 'current'
         ? 'Up to date again'
-        : `${text(detail['daysPastDue'])} days past due: now in the ${text(detail['to'])} days bucket`;
+        : `${daysWords(detail['daysPastDue'])} past due: now in the ${text(detail['to'])} days bucket`;
     case 'refill_available': {
       const bps = detail['repaidShareBps'];
       const share = typeof bps === 'number' ? `${(bps / 100).toFixed(2)}% repaid` : 'most of it repaid';
@@ -448,22 +450,36 @@ function csvField(value: string): string {
 }
 
 /**
- * The statement's lines, facility after facility, amounts as decimals of the currency's unit.
- * Every description starts with Capstan's own words, so no cell starts a spreadsheet formula.
+ * The statement's lines, facility after facility, amounts as decimals of the currency's unit: each
+ * facility's opening balance first (on the period's first day, no amount) and its closing balance
+ * last (on its last day), so a facility with nothing in the period is there too, and each one's
+ * lines reconcile within the file. Every description starts with Capstan's own words, so no cell
+ * starts a spreadsheet formula.
  */
 export function statementCsv(statement: MerchantStatement): string {
   const rows: string[][] = [[...statementCsvHeader]];
-  for (const f of statement.facilities)
-    for (const l of f.lines)
+  for (const f of statement.facilities) {
+    const row = (day: number, type: string, description: string, amount: string, balanceMinor: bigint) =>
       rows.push([
-        date(l.day),
-        l.facilityId,
+        date(day),
+        f.row.id,
         f.row.product,
         f.row.currency,
+        type,
+        description,
+        amount,
+        decimalAmount(balanceMinor, f.row.currency),
+      ]);
+    row(statement.fromDay, 'opening_balance', 'Opening balance', '', f.openingMinor);
+    for (const l of f.lines)
+      row(
+        l.day,
         l.type,
         describe(l.type, l.detail, f.row.currency),
         decimalAmount(l.amountMinor, f.row.currency),
-        decimalAmount(l.balanceMinor, f.row.currency),
-      ]);
+        l.balanceMinor,
+      );
+    row(statement.toDay, 'closing_balance', 'Closing balance', '', f.closingMinor);
+  }
   return rows.map((row) => `${row.map(csvField).join(',')}\r\n`).join('');
 }

@@ -355,9 +355,27 @@ for (const backend of backendsUnderTest) {
         'amount',
         'balance',
       ]);
+      // Each facility opens and closes with its balance, its lines between.
       const expected = json.facilities.flatMap(
-        (f: { product: string; currency: string; lines: Record<string, string>[] }) =>
-          f.lines.map((l) => [
+        (f: {
+          facility_id: string;
+          product: string;
+          currency: string;
+          opening_balance: string;
+          closing_balance: string;
+          lines: Record<string, string>[];
+        }) => [
+          [
+            date(day - 1),
+            f.facility_id,
+            f.product,
+            f.currency,
+            'opening_balance',
+            'Opening balance',
+            '',
+            dollars(f.opening_balance),
+          ],
+          ...f.lines.map((l) => [
             l.date,
             l.facility_id,
             f.product,
@@ -367,6 +385,17 @@ for (const backend of backendsUnderTest) {
             dollars(l.amount as string),
             dollars(l.balance as string),
           ]),
+          [
+            date(day + 35),
+            f.facility_id,
+            f.product,
+            f.currency,
+            'closing_balance',
+            'Closing balance',
+            '',
+            dollars(f.closing_balance),
+          ],
+        ],
       );
       assert.deepEqual(rows, expected);
       assert.ok(
