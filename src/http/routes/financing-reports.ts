@@ -171,7 +171,7 @@ export function financingReportRoutes(app: AppContext): FastifyPluginAsyncTypebo
       access(['operator', 'financier', 'merchant', 'platform'], {
         summary:
           "A merchant's statement for a period: each facility's lines, balances, and the settlements swept",
-        description: `From \`from\` through \`to\` (at most ${statementDaysMax} days): per facility the opening balance, the lines (date, type, a description in plain words, amount, running balance) and the closing balance, totals per currency, and the settlements swept in the period with what each deducted. \`format=csv\`, or \`Accept: text/csv\`, answers the lines as RFC 4180 CSV, amounts as decimals of the currency's unit. A merchant key asks for itself only; a financier key sees the lines of its own facilities (a merchant it does not fund answers 404 merchant_not_found). ${platformScope}`,
+        description: `From \`from\` through \`to\` (at most ${statementDaysMax} days): per facility the opening balance, the lines (date, type, a description in plain words, amount, running balance) and the closing balance, totals per currency, and the settlements swept in the period with what each deducted. \`format=csv\`, or \`Accept: text/csv\`, answers the lines as RFC 4180 CSV, each facility's between its opening and closing balance rows, amounts as decimals of the currency's unit. A merchant key asks for itself only; a financier key sees the lines of its own facilities (a merchant it does not fund answers 404 merchant_not_found). ${platformScope}`,
         tags: ['financing'],
         params: Type.Object({ id: MerchantId }),
         querystring: Type.Object(
