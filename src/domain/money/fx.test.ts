@@ -52,10 +52,16 @@ describe('fx', () => {
       ['EUR', 'USD', '-1.1', 'feed'],
       ['EUR', 'USD', 'abc', 'feed'],
       ['EUR', 'USD', '1.1', ' '],
+      ['EUR', 'USD', '0.000000000001', 'feed'],
+      ['EUR', 'USD', '100000000.01', 'feed'],
     ] as const) {
       const result = fxRate(base, quote, value, source, '2026-11-25T00:00:00Z');
       assert.equal(result.ok ? '' : result.code, 'fx_rate_invalid', `${base}/${quote} ${value} "${source}"`);
     }
+    // As far apart as currencies stand: a Kuwaiti dinar in Iranian rials, and back.
+    assert.ok(fxRate('KWD', 'IRR', '3400000', 'feed', '2026-11-25T00:00:00Z').ok);
+    assert.ok(fxRate('IRR', 'KWD', '0.000000294', 'feed', '2026-11-25T00:00:00Z').ok);
+    assert.ok(fxRate('EUR', 'USD', '0.00000001', 'feed', '2026-11-25T00:00:00Z').ok, 'the bound itself');
     const wrong = convert(100n, 'GBP', 'USD', eurUsd, 'half_even');
     assert.equal(wrong.ok ? '' : wrong.code, 'fx_currency_mismatch');
   });

@@ -23,6 +23,9 @@ export interface FxRate {
 
 export type FxProblem = 'fx_rate_invalid' | 'fx_currency_mismatch';
 
+/** A rate, either way round, is at most this far from 1. */
+const fxRateBound = 100_000_000n;
+
 export function fxRate(
   base: string,
   quote: string,
@@ -36,6 +39,12 @@ export function fxRate(
   const parsed = parseDecimal(rate);
   if (!parsed.ok || parsed.value.coefficient <= 0n)
     return err('fx_rate_invalid', `rate must be a positive decimal, not ${rate}`);
+  // No two currencies with minor units stand further apart than about 10^7 (a dinar in rials or
+  // pounds): a rate beyond 10^±8 is a mistyped one, and would convert a debt into an absurd sum.
+  const { coefficient, scale } = parsed.value;
+  const unit = 10n ** BigInt(scale);
+  if (coefficient * fxRateBound < unit || coefficient > unit * fxRateBound)
+    return err('fx_rate_invalid', `rate must be within 0.00000001 to 100000000, not ${rate}`);
   if (source.trim() === '') return err('fx_rate_invalid', 'a rate needs its source');
   return ok({ base, quote, rate: parsed.value, source, asOf });
 }
