@@ -16,6 +16,7 @@ import { generateActivity } from '../../../test/support/events.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { syntheticModel } from '../../../test/support/synthetic-model.ts';
+import { sweepSettlement } from '../../app/financing/sweep.ts';
 import { ingestBatch } from '../../app/ingest/ingest.ts';
 import { grantConsent } from '../../app/risk/consents.ts';
 import { updateDecisionSettings } from '../../app/risk/decision-settings.ts';
@@ -371,6 +372,21 @@ for (const backend of backendsUnderTest) {
       const byOperator = await api.request('POST', '/v1/settlements/commit', { body });
       assert.equal(byOperator.status, 200, byOperator.text);
       assert.equal(byOperator.json.replayed, true);
+      // One an operator committed before commits were keyed by platform, under `operator`: replayed too.
+      const legacy = { ...body, settlement_id: 'stl_legacy', net: '1000' };
+      const recorded = await api.harness.store.write((tx) =>
+        sweepSettlement(tx, api.app, {
+          settlementKey: 'operator stl_legacy',
+          merchantId,
+          day: toDayNumber(calendarDate(legacy.date)),
+          currency: 'USD',
+          netMinor: 1_000n,
+        }),
+      );
+      assert.ok(recorded.ok);
+      const again = await api.request('POST', '/v1/settlements/commit', { body: legacy });
+      assert.equal(again.status, 200, again.text);
+      assert.equal(again.json.replayed, true);
       // Previewed once committed: the split as recorded. The same id with another amount is
       // another payout under a used id: refused, nothing written.
       const previewAgain = await api.request('POST', '/v1/settlements/preview', { key: platformKey, body });

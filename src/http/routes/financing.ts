@@ -207,11 +207,19 @@ interface SettlementInput {
 /**
  * An operator committing a payout commits it for the merchant's platform, if it has one: the key is
  * that platform's, so the platform's settlement.paid for the same payout is not swept again (nor
- * this commit after the event). A merchant of no platform, or of several, keys it `operator`.
+ * this commit after the event). A merchant of no platform, or of several, keys it `operator`. A
+ * payout already recorded under any of those keys — `operator`, as operator commits were keyed
+ * before, or a platform's — keeps its key, so committing it again replays it.
  */
-async function operatorSource(app: AppContext, merchantId: string): Promise<string> {
-  const platforms = (await app.store.read((tx) => tx.risk.merchantPlatforms([merchantId]))).get(merchantId);
-  return platforms?.size === 1 ? ([...platforms][0] as string) : 'operator';
+async function operatorSource(app: AppContext, merchantId: string, settlementId: string): Promise<string> {
+  return app.store.read(async (tx) => {
+    const platforms = [...((await tx.risk.merchantPlatforms([merchantId])).get(merchantId) ?? [])].sort();
+    const sources = ['operator', ...platforms];
+    const recorded = await tx.financing.sweepsByKey(sources.map((source) => `${source} ${settlementId}`));
+    const known = sources.find((source) => recorded.has(`${source} ${settlementId}`));
+    if (known !== undefined) return known;
+    return platforms.length === 1 ? (platforms[0] as string) : 'operator';
+  });
 }
 
 async function settlementOf(
@@ -260,7 +268,7 @@ async function settlementOf(
   const source =
     principal.role === 'platform'
       ? (principal.objectId as string)
-      : await operatorSource(app, body.merchant_id);
+      : await operatorSource(app, body.merchant_id, body.settlement_id);
   return {
     settlementKey: `${source} ${body.settlement_id}`,
     merchantId: body.merchant_id,
