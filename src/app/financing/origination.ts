@@ -607,9 +607,10 @@ export async function confirmDisbursement(
       book,
       facility.merchantId,
       // As offered (before amortization was a setting, every term loan paid level instalments),
-      // monthly from the day it was accepted: the dates its acceptance disclosed.
+      // monthly from the payout: the dates its acceptance disclosed when paid out that day, as
+      // platforms do; a payout confirmed later moves them (no instalment falls due before it).
       { ...offer.terms, amortization: offer.terms.amortization ?? 'level_payment' },
-      facility.openedOn,
+      input.day,
     );
     if (!loan.ok) throw new Error(`a term-loan offer cannot be scheduled: ${loan.detail ?? loan.code}`);
     servicing = loan.value;

@@ -111,6 +111,8 @@ export interface TermLoanTerms {
   readonly months: number;
   /** Absent from offers made before it was a setting: level payment. */
   readonly amortization?: 'level_payment' | 'equal_principal';
+  /** Absent from offers made before it: PMT rounded up (term-loan/servicing.ts TermLoanTerms). */
+  readonly rounding?: 'cent';
 }
 
 export interface CreditLineOfferTerms {
@@ -236,6 +238,7 @@ function termLoanOffer(decision: ApprovedDecision, settings: OfferSettings, mont
       annualRateBps: decision.annualRateBps,
       months,
       amortization: settings.termLoanAmortization,
+      rounding: 'cent',
     },
     decision.day,
   );
@@ -252,6 +255,7 @@ function termLoanOffer(decision: ApprovedDecision, settings: OfferSettings, mont
     annualRateBps: decision.annualRateBps,
     months,
     amortization: settings.termLoanAmortization,
+    rounding: 'cent',
   };
   const offer = base(decision, settings, decision.limitMinor, schedule);
   return {
@@ -334,7 +338,14 @@ export function offerAcceptedOn(offer: Offer, day: number): Offer {
   }));
   const apr = aprOf(offer.amountMinor, day, schedule);
   assert(apr !== null, 'offerAcceptedOn: an offered term loan has an APR on another day');
-  return { ...offer, schedule, ...apr };
+  const totalRepayableMinor = schedule.reduce((sum, p) => sum + p.amountMinor, 0n);
+  return {
+    ...offer,
+    schedule,
+    totalRepayableMinor,
+    totalCostMinor: totalRepayableMinor - offer.amountMinor,
+    ...apr,
+  };
 }
 
 /** Whether an offer can still be accepted on `day`. */

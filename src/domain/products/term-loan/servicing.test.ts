@@ -45,6 +45,7 @@ const openedLoan = () =>
       annualRateBps: 1_200,
       months: 12,
       amortization: 'level_payment',
+      rounding: 'cent',
     },
     day('2026-01-15'),
   );
@@ -256,6 +257,7 @@ describe('a term loan, serviced', () => {
           annualRateBps: 1_200,
           months,
           amortization: 'level_payment',
+          rounding: 'cent',
         },
         day('2026-01-15'),
       );
@@ -269,6 +271,19 @@ describe('a term loan, serviced', () => {
       );
       assert.equal(rows.at(-1)?.balanceMinor, 0n);
     }
+    // A loan (or offer) made before keeps the rounding it was disclosed with: PMT rounded up.
+    const before = termLoanSchedule(
+      {
+        amountMinor: 1_000_000n,
+        currency: 'USD',
+        annualRateBps: 1_200,
+        months: 6,
+        amortization: 'level_payment',
+      },
+      day('2026-01-15'),
+    );
+    assert.ok(before.ok);
+    assert.equal(before.value[0]?.paymentMinor, 172_549n);
   });
 
   it('pays off after its last instalment for what it owes: no period runs past maturity', () => {

@@ -48,6 +48,12 @@ export interface TermLoanTerms {
   readonly annualRateBps: number;
   readonly months: number;
   readonly amortization: 'level_payment' | 'equal_principal';
+  /**
+   * `cent`: the payment is Excel's PMT rounded to the cent and interest rounded half up, as the
+   * shared vector states. Absent from loans and offers made before: the payment rounded up and
+   * interest half even, as they were scheduled and disclosed.
+   */
+  readonly rounding?: 'cent';
 }
 
 export interface Instalment extends ScheduleRow {
@@ -80,12 +86,18 @@ export interface TermLoanFacility extends CollectionsPauseState {
 export type TermLoanProblem = 'term_loan_terms_invalid';
 
 /**
- * Rounding as the shared amortization vector states it: the payment is Excel's PMT rounded to the
- * cent, each period's interest the balance × rate rounded half up; the last payment clears the
- * balance. (Loans scheduled before kept their instalments: PMT rounded up, interest half even.)
+ * A loan's rounding (TermLoanTerms.rounding): `cent` as the shared amortization vector states it —
+ * the payment Excel's PMT rounded to the cent, each period's interest the balance × rate rounded
+ * half up, the last payment clearing the balance; before it, PMT rounded up and interest half even.
  */
-const paymentRounding: RoundingMode = 'half_up';
-const interestRounding: RoundingMode = 'half_up';
+function roundingOf(terms: Pick<TermLoanTerms, 'rounding'>): {
+  payment: RoundingMode;
+  interest: RoundingMode;
+} {
+  return terms.rounding === 'cent'
+    ? { payment: 'half_up', interest: 'half_up' }
+    : { payment: 'up', interest: 'half_even' };
+}
 
 /** The loan's monthly rate, as its schedule is computed. */
 const monthlyRate = (terms: TermLoanTerms) =>
@@ -103,11 +115,11 @@ export function termLoanSchedule(
     principalMinor: terms.amountMinor,
     periods: terms.months,
     rate: monthlyRate(terms),
-    interestRounding,
+    interestRounding: roundingOf(terms).interest,
   };
   const rows =
     terms.amortization === 'level_payment'
-      ? levelPaymentSchedule({ ...base, paymentRounding })
+      ? levelPaymentSchedule({ ...base, paymentRounding: roundingOf(terms).payment })
       : equalPrincipalSchedule(base);
   if (!rows.ok) return err('term_loan_terms_invalid', rows.code);
   const start = fromDayNumber(disbursedDay);
@@ -146,7 +158,7 @@ export function disbursedTermLoan(
  */
 function interestOn(facility: TermLoanFacility, instalment: Instalment, principal: bigint): bigint {
   if (principal >= instalment.balanceMinor + instalment.principalMinor) return instalment.interestMinor;
-  return interestFor(principal, monthlyRate(facility.terms), interestRounding);
+  return interestFor(principal, monthlyRate(facility.terms), roundingOf(facility.terms).interest);
 }
 
 /**
