@@ -199,6 +199,13 @@ for (const backend of backendsUnderTest) {
       assert.ok(voided.ok && voided.value.availableMinor === room);
     });
 
+    it('refuses a draw while the merchant is flagged for fraud', async () => {
+      await harness.store.write((tx) => tx.risk.setFlag(merchantId, 'fraud', 'case 4411', 0n));
+      const flagged = await draw('d-flagged', 1_000n);
+      assert.ok(!flagged.ok && flagged.code === 'merchant_flagged');
+      await harness.store.write((tx) => tx.risk.clearFlag(merchantId, 'fraud'));
+    });
+
     it('accrues interest daily on what is drawn, the ledger agreeing; the sweep takes the line’s share', async () => {
       (app.clock as ManualClock).set(BigInt(day + 11) * dayNs);
       const run = await runEndOfDay(app, day + 10);

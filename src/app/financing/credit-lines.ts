@@ -66,6 +66,7 @@ export type DrawProblem =
   | 'draw_reference_reused'
   | 'credit_line_limit_exceeded'
   | 'funding_unavailable'
+  | 'merchant_flagged'
   | 'draw_not_found'
   | 'draw_not_pending';
 
@@ -202,6 +203,9 @@ export async function requestDraw(
       `facility ${line.row.id} is ${line.row.status}: no draws until it is current`,
     );
   if (input.amountMinor <= 0n) return err('amount_invalid', 'a draw is a positive amount');
+  // As for an acceptance: a flag stops new money, whenever it was set.
+  if ((await tx.risk.flags(line.row.merchantId)).includes('fraud'))
+    return err('merchant_flagged', 'the merchant is flagged for suspected fraud until an operator clears it');
   const room = await availableToDraw(tx, line);
   if (input.amountMinor > room)
     return err('credit_line_limit_exceeded', `a draw of ${input.amountMinor} exceeds the ${room} available`);

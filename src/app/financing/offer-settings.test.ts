@@ -51,6 +51,7 @@ for (const backend of backendsUnderTest) {
         holdbackRateMaxBps: 2_000,
         minimumOfferMinor: 5,
         creditLineDayCount: 'act_360',
+        validityDays: 7,
         surprise: true,
       });
       assert.ok(!refused.ok);
@@ -60,6 +61,7 @@ for (const backend of backendsUnderTest) {
         'minimumOfferMinor',
         'surprise',
         'termLoanAmortization',
+        'validityDays',
       ]);
       assert.deepEqual(
         await harness.store.read((tx) => loadOfferSettings(tx)),

@@ -17,6 +17,9 @@ import {
 } from '../settings/stored-settings.ts';
 
 const bpsWhole = 10_000;
+/** The most days a decision's as-of day may lie behind today for offers to be made from it. */
+export const offerDecisionAgeDaysMax = 7;
+
 /** An advance may run at most this long (the forecast offers are made from: origination.ts). */
 export const advanceDaysMax = 540;
 
@@ -24,7 +27,8 @@ export const offerSettings: SettingsKind<OfferSettings> = {
   name: 'offering',
   defaults: defaultOfferSettings,
   rules: {
-    validityDays: integer(1, 365),
+    // Dated from the decision's day, which may be a week back: an offer is open some days after.
+    validityDays: integer(offerDecisionAgeDaysMax + 1, 365),
     // Up to three sizes of the advance, as platforms offer them, largest first.
     advanceSizesBps: { kind: 'descending', min: 1, max: bpsWhole, count: 3 },
     advanceTargetTermDays: integer(1, advanceDaysMax),

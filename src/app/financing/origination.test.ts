@@ -388,6 +388,8 @@ for (const backend of backendsUnderTest) {
         acceptOffer(tx, app, { offerId: 'off_flagged', merchantId, day: asOfDay + 1 }),
       );
       assert.equal(flagged.ok ? '' : flagged.code, 'merchant_flagged');
+      const offersWhileFlagged = await harness.store.write((tx) => makeOffers(tx, app, candidate.decisionId));
+      assert.equal(offersWhileFlagged.ok ? '' : offersWhileFlagged.code, 'merchant_flagged');
       assert.equal((await harness.store.read((tx) => tx.financing.offer('off_flagged')))?.status, 'open');
       await harness.store.write((tx) => tx.risk.clearFlag(merchantId, 'fraud'));
 

@@ -54,7 +54,7 @@ import {
 import { parseRecord, storedInputs } from '../risk/decisions.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import { openedLineRow } from './credit-lines.ts';
-import { advanceDaysMax, loadOfferSettings } from './offer-settings.ts';
+import { advanceDaysMax, loadOfferSettings, offerDecisionAgeDaysMax } from './offer-settings.ts';
 import { engineReferencePrefix, repayFacility } from './repayments.ts';
 import { appendEvents, LedgerRejected, type Serviced, type StoredFacility, servicedOf } from './serviced.ts';
 
@@ -82,9 +82,6 @@ export type OriginationProblem =
   | 'exposure_limit_reached'
   | 'funding_reference_reused'
   | 'reference_invalid';
-
-/** The most days a decision's as-of day may lie behind today for offers to be made from it. */
-export const offerDecisionAgeDaysMax = 7;
 
 /** How far ahead offers forecast repayments: the longest an advance may run. */
 const forecastDays = advanceDaysMax;
@@ -240,6 +237,9 @@ export async function makeOffers(
       'decision_not_current',
       `decision ${decisionId} is as of ${fromDayNumber(inputs.asOfDay)}: offers are made from a decision of the last ${offerDecisionAgeDaysMax} days, not one ahead of today`,
     );
+  // No new offers to a merchant flagged since the decision (acceptance would refuse them anyway).
+  if ((await tx.risk.flags(inputs.merchantId)).includes('fraud'))
+    return err('merchant_flagged', 'the merchant is flagged for suspected fraud until an operator clears it');
   const observed = observedSalesDays(inputs.features.tenureDays, inputs.salesHistory.length);
   const forecast = forecastSales(inputs.salesHistory, inputs.asOfDay, forecastDays, observed);
   const offers = offersFor(
