@@ -10,9 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
 import { lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import { meetingAfterFirst } from '../../../test/support/race.ts';
 import { facilityAccount, financierAccount } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
-import type { WriteTransaction } from '../ports.ts';
 import { creditLineServicingDefaults, requestDraw, resolveDraw } from './credit-lines.ts';
 import { runEndOfDay } from './eod.ts';
 import { acceptOffer, makeOffers } from './origination.ts';
@@ -150,31 +150,7 @@ for (const backend of backendsUnderTest) {
       // Each draw waits, after it read what is available, until the other has read it too (or a
       // moment, where the other cannot start: SQLite's writes are one at a time) — the order two
       // requests arriving together can take on PostgreSQL.
-      const arrived: (() => void)[] = [];
-      const meet = () =>
-        new Promise<void>((resolve) => {
-          arrived.push(resolve);
-          if (arrived.length === 2) for (const go of arrived) go();
-          else setTimeout(resolve, 300);
-        });
-      const pausedAfterFirstRead = (tx: WriteTransaction): WriteTransaction => {
-        let reads = 0;
-        const ledger = new Proxy(tx.ledger, {
-          get(target, name) {
-            const value = Reflect.get(target, name);
-            if (name !== 'accountsByIds') return typeof value === 'function' ? value.bind(target) : value;
-            return async (ids: readonly string[]) => {
-              const found = await target.accountsByIds(ids);
-              reads += 1;
-              if (reads === 1) await meet();
-              return found;
-            };
-          },
-        });
-        return new Proxy(tx, {
-          get: (target, name) => (name === 'ledger' ? ledger : Reflect.get(target, name)),
-        });
-      };
+      const pausedAfterFirstRead = meetingAfterFirst('ledger', 'accountsByIds');
       const racing = (reference: string) =>
         harness.store.write((tx) =>
           requestDraw(pausedAfterFirstRead(tx), app, {

@@ -16,9 +16,9 @@ import {
   receivablesOf,
   servicedFacility,
 } from '../../../test/support/lending-fixture.ts';
+import { meetingAfterFirst } from '../../../test/support/race.ts';
 import type { AdvanceFacility } from '../../domain/products/advance/servicing.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
-import type { WriteTransaction } from '../ports.ts';
 import { previewSweep, recordedSweep, sweepSettlement } from './sweep.ts';
 
 const asOfDay = lendingAsOfDay;
@@ -171,31 +171,7 @@ for (const backend of backendsUnderTest) {
       const before = await receivables();
       // Each sweep waits, after it read the key unrecorded, until the other has read it too (or a
       // moment, where the other cannot start: SQLite's writes are one at a time).
-      const arrived: (() => void)[] = [];
-      const meet = () =>
-        new Promise<void>((resolve) => {
-          arrived.push(resolve);
-          if (arrived.length === 2) for (const go of arrived) go();
-          else setTimeout(resolve, 300);
-        });
-      const pausedAfterKeyRead = (tx: WriteTransaction): WriteTransaction => {
-        let reads = 0;
-        const financing = new Proxy(tx.financing, {
-          get(target, name) {
-            const value = Reflect.get(target, name);
-            if (name !== 'sweepsByKey') return typeof value === 'function' ? value.bind(target) : value;
-            return async (keys: readonly string[]) => {
-              const found = await target.sweepsByKey(keys);
-              reads += 1;
-              if (reads === 1) await meet();
-              return found;
-            };
-          },
-        });
-        return new Proxy(tx, {
-          get: (target, name) => (name === 'financing' ? financing : Reflect.get(target, name)),
-        });
-      };
+      const pausedAfterKeyRead = meetingAfterFirst('financing', 'sweepsByKey');
       const sweepFor = (merchantId: string) =>
         book.harness.store.write((tx) =>
           sweepSettlement(pausedAfterKeyRead(tx), book.app, {

@@ -229,26 +229,22 @@ function advanceOffer(
   };
 }
 
-function termLoanOffer(decision: ApprovedDecision, settings: OfferSettings, months: number): Offer | null {
-  // The loan's own schedule, as servicing will keep it: what is disclosed is what will be due.
-  const rows = termLoanSchedule(
-    {
-      amountMinor: decision.limitMinor,
-      currency: decision.currency,
-      annualRateBps: decision.annualRateBps,
-      months,
-      amortization: settings.termLoanAmortization,
-      rounding: 'cent',
-    },
-    decision.day,
-  );
+/**
+ * A term loan's schedule from `day` — the loan's own, as servicing will keep it, so what is
+ * disclosed is what falls due — with its APR; null when it cannot be scheduled or disclosed.
+ */
+function termLoanDisclosure(terms: TermLoanTerms, day: number) {
+  const rows = termLoanSchedule({ ...terms, amortization: terms.amortization ?? 'level_payment' }, day);
   if (!rows.ok) return null;
   const schedule = rows.value.map((row) => ({
     date: fromDayNumber(row.dueDay),
     amountMinor: row.paymentMinor,
   }));
-  const apr = aprOf(decision.limitMinor, decision.day, schedule);
-  if (apr === null) return null;
+  const apr = aprOf(terms.amountMinor, day, schedule);
+  return apr === null ? null : { schedule, apr };
+}
+
+function termLoanOffer(decision: ApprovedDecision, settings: OfferSettings, months: number): Offer | null {
   const terms: TermLoanTerms = {
     amountMinor: decision.limitMinor,
     currency: decision.currency,
@@ -257,13 +253,15 @@ function termLoanOffer(decision: ApprovedDecision, settings: OfferSettings, mont
     amortization: settings.termLoanAmortization,
     rounding: 'cent',
   };
-  const offer = base(decision, settings, decision.limitMinor, schedule);
+  const disclosed = termLoanDisclosure(terms, decision.day);
+  if (disclosed === null) return null;
+  const offer = base(decision, settings, decision.limitMinor, disclosed.schedule);
   return {
     product: 'term_loan',
     terms,
     ...offer,
     totalCostMinor: offer.totalRepayableMinor - decision.limitMinor,
-    ...apr,
+    ...disclosed.apr,
   };
 }
 
@@ -327,24 +325,15 @@ export function offersFor(
  */
 export function offerAcceptedOn(offer: Offer, day: number): Offer {
   if (offer.product !== 'term_loan' || toDayNumber(offer.offeredOn) === day) return offer;
-  const rows = termLoanSchedule(
-    { ...offer.terms, amortization: offer.terms.amortization ?? 'level_payment' },
-    day,
-  );
-  assert(rows.ok, 'offerAcceptedOn: an offered term loan schedules on another day');
-  const schedule = rows.value.map((row) => ({
-    date: fromDayNumber(row.dueDay),
-    amountMinor: row.paymentMinor,
-  }));
-  const apr = aprOf(offer.amountMinor, day, schedule);
-  assert(apr !== null, 'offerAcceptedOn: an offered term loan has an APR on another day');
-  const totalRepayableMinor = schedule.reduce((sum, p) => sum + p.amountMinor, 0n);
+  const disclosed = termLoanDisclosure(offer.terms, day);
+  assert(disclosed !== null, 'offerAcceptedOn: an offered term loan is disclosed on another day too');
+  const totalRepayableMinor = disclosed.schedule.reduce((sum, p) => sum + p.amountMinor, 0n);
   return {
     ...offer,
-    schedule,
+    schedule: disclosed.schedule,
     totalRepayableMinor,
     totalCostMinor: totalRepayableMinor - offer.amountMinor,
-    ...apr,
+    ...disclosed.apr,
   };
 }
 
