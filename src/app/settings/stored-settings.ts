@@ -224,25 +224,38 @@ export function checkSettings<T>(
   return problems.length > 0 ? invalid(problems) : ok(settings);
 }
 
-/** The defaults with the stored overrides applied, not yet checked. */
-async function storedSettings<T>(
-  tx: ReadTransaction,
-  kind: SettingsKind<T>,
-): Promise<Record<string, unknown>> {
-  const stored = await tx.risk.setting(kind.name);
+/** The defaults with the stored overrides (`stored`, as read) applied, not yet checked. */
+function withDefaults<T>(kind: SettingsKind<T>, stored: string | undefined): Record<string, unknown> {
   return {
     ...kind.defaults,
     ...(stored === undefined ? {} : fromTaggedJson<Record<string, unknown>>(stored)),
   };
 }
 
+async function storedSettings<T>(
+  tx: ReadTransaction,
+  kind: SettingsKind<T>,
+): Promise<Record<string, unknown>> {
+  return withDefaults(kind, await tx.risk.setting(kind.name));
+}
+
+/**
+ * Each set's settings as last read: checked once per stored text, not once per use (the sweep loads
+ * its settings for every payout it is called with). Settings are never changed in place.
+ */
+const lastRead = new Map<string, { readonly stored: string | undefined; readonly settings: unknown }>();
+
 /** The settings in force. */
 export async function loadSettings<T>(tx: ReadTransaction, kind: SettingsKind<T>): Promise<T> {
-  const checked = checkSettings(kind, await storedSettings(tx, kind));
+  const stored = await tx.risk.setting(kind.name);
+  const last = lastRead.get(kind.name);
+  if (last !== undefined && last.stored === stored) return last.settings as T;
+  const checked = checkSettings(kind, withDefaults(kind, stored));
   if (!checked.ok)
     throw new AssertionError(
       `the stored ${kind.name} settings are invalid (${checked.detail}): correct them with PUT /v1/settings/${kind.name}`,
     );
+  lastRead.set(kind.name, { stored, settings: checked.value });
   return checked.value;
 }
 
