@@ -20,7 +20,7 @@ import { assert } from '../../domain/assert.ts';
 import { minBigint } from '../../domain/money/bigint-min.ts';
 import { recovered } from '../../domain/products/postings.ts';
 import { chargeDue, payoffAmount } from '../../domain/products/term-loan/servicing.ts';
-import { type Amounts, components } from '../../domain/products/waterfall.ts';
+import type { Amounts, Component } from '../../domain/products/waterfall.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import type { FacilityEventRow, FacilityRow, WriteTransaction } from '../ports.ts';
@@ -40,6 +40,7 @@ import {
   servicedOf,
   updateAll,
 } from './serviced.ts';
+import { loadSweepSettings } from './sweep-settings.ts';
 
 export type RepaymentProblem =
   | 'facility_not_found'
@@ -113,11 +114,11 @@ export function repaymentEventId(context: OriginationContext, reference: string)
     : `rh:${context.sha256(`repayment ${reference}`).slice(0, 27)}`;
 }
 
-/** Fees, then interest, then principal: never more than each component owes. */
-function inWaterfallOrder(amountMinor: bigint, owed: Amounts): Amounts {
+/** In the sweep's component order (fees, interest, principal unless changed): never more than each owes. */
+function inWaterfallOrder(amountMinor: bigint, owed: Amounts, order: readonly Component[]): Amounts {
   let left = amountMinor;
   const applied: Record<string, bigint> = {};
-  for (const component of components) {
+  for (const component of order) {
     const take = minBigint(left, owed[component]);
     applied[component] = take;
     left -= take;
@@ -215,7 +216,12 @@ export async function repayFacility(
       'repayment_exceeds_balance',
       `${input.amountMinor} would clear the balance but not the ${payoffTotal - sum(balances.booked)} of interest accrued to date; pay off instead`,
     );
-  else applied = inWaterfallOrder(input.amountMinor, balances.booked);
+  else
+    applied = inWaterfallOrder(
+      input.amountMinor,
+      balances.booked,
+      (await loadSweepSettings(tx)).componentOrder,
+    );
   if (sum(applied) === 0n) return err('amount_invalid', `facility ${row.id} owes nothing`);
 
   const dayText = String(fromDayNumber(input.day));

@@ -1,13 +1,15 @@
 /**
  * Sweep settings on real stores (SQLite, and PostgreSQL when configured): a bad change is refused
  * as a whole; the daily cap and the order of fees, interest and principal are the settings in
- * force — for a preview and a commit alike, so the commit makes the split the preview showed.
+ * force — for a preview and a commit alike, so the commit makes the split the preview showed — and
+ * a direct repayment is applied in the same order.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
 import { bookWithAdvanceForSuite, lendingAsOfDay } from '../../../test/support/lending-fixture.ts';
 import { updateSettings } from '../settings/stored-settings.ts';
+import { repayFacility } from './repayments.ts';
 import { previewSweep, sweepSettlement } from './sweep.ts';
 import { defaultSweepSettings, loadSweepSettings, sweepSettings } from './sweep-settings.ts';
 
@@ -57,6 +59,18 @@ for (const backend of backendsUnderTest) {
       );
       assert.ok(committed.ok);
       assert.deepEqual(committed.value.waterfall, previewed.waterfall);
+
+      // A direct repayment is applied in the same order: principal first.
+      const repaid = await book.harness.store.write((tx) =>
+        repayFacility(tx, book.app, {
+          facilityId: book.facilityId,
+          day: lendingAsOfDay + 1,
+          reference: 'pay-principal-first',
+          amountMinor: 1_000n,
+        }),
+      );
+      assert.ok(repaid.ok, repaid.ok ? '' : repaid.detail);
+      assert.deepEqual(repaid.value.applied, { fees: 0n, interest: 0n, principal: 1_000n });
       assert.ok((await change(defaultSweepSettings)).ok);
     });
   });
