@@ -32,6 +32,7 @@ import {
 import { emptyTally } from '../../domain/products/tally.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import type { FacilityRow, ReadTransaction, WriteTransaction } from '../ports.ts';
+import { fraudFlagged, fraudFlaggedDetail } from '../risk/fraud-flag.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
 import type { OriginationContext } from './origination.ts';
 import {
@@ -204,8 +205,7 @@ export async function requestDraw(
     );
   if (input.amountMinor <= 0n) return err('amount_invalid', 'a draw is a positive amount');
   // As for an acceptance: a flag stops new money, whenever it was set.
-  if ((await tx.risk.flags(line.row.merchantId)).includes('fraud'))
-    return err('merchant_flagged', 'the merchant is flagged for suspected fraud until an operator clears it');
+  if (await fraudFlagged(tx, line.row.merchantId)) return err('merchant_flagged', fraudFlaggedDetail);
   const room = await availableToDraw(tx, line);
   if (input.amountMinor > room)
     return err('credit_line_limit_exceeded', `a draw of ${input.amountMinor} exceeds the ${room} available`);

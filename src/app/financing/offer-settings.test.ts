@@ -17,9 +17,10 @@ import {
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { defaultOfferSettings } from '../../domain/products/offers.ts';
 import type { AppContext } from '../app-context.ts';
+import { updateSettings } from '../settings/stored-settings.ts';
 import { requestDraw, resolveDraw } from './credit-lines.ts';
 import { runEndOfDay } from './eod.ts';
-import { loadOfferSettings, updateOfferSettings } from './offer-settings.ts';
+import { loadOfferSettings, offerSettings } from './offer-settings.ts';
 import { acceptOffer, makeOffers } from './origination.ts';
 import { servicedOf } from './serviced.ts';
 
@@ -41,7 +42,7 @@ for (const backend of backendsUnderTest) {
     });
     after(async () => harness?.dispose());
     const change = (changes: unknown) =>
-      harness.store.write((tx) => updateOfferSettings(tx, app.clock.nowNs(), changes));
+      harness.store.write((tx) => updateSettings(tx, offerSettings, app.clock.nowNs(), changes));
 
     it('refuses a change with a bad field as a whole, naming every bad field', async () => {
       const refused = await change({

@@ -6,15 +6,8 @@
  * (../settings/stored-settings.ts).
  */
 import { defaultOfferSettings, type OfferSettings } from '../../domain/products/offers.ts';
-import type { Ok } from '../../domain/result.ts';
-import type { ReadTransaction, WriteTransaction } from '../ports.ts';
-import {
-  integer,
-  loadSettings,
-  type SettingsInvalid,
-  type SettingsKind,
-  updateSettings,
-} from '../settings/stored-settings.ts';
+import type { ReadTransaction } from '../ports.ts';
+import { integer, loadSettings, type SettingsKind } from '../settings/stored-settings.ts';
 
 const bpsWhole = 10_000;
 /** The most days a decision's as-of day may lie behind today for offers to be made from it. */
@@ -66,12 +59,4 @@ export const offerSettings: SettingsKind<OfferSettings> = {
 
 export function loadOfferSettings(tx: ReadTransaction): Promise<OfferSettings> {
   return loadSettings(tx, offerSettings);
-}
-
-export function updateOfferSettings(
-  tx: WriteTransaction,
-  nowNs: bigint,
-  changes: unknown,
-): Promise<Ok<OfferSettings> | SettingsInvalid> {
-  return updateSettings(tx, offerSettings, nowNs, changes);
 }

@@ -52,6 +52,7 @@ import {
   type WriteTransaction,
 } from '../ports.ts';
 import { parseRecord, storedInputs } from '../risk/decisions.ts';
+import { fraudFlagged, fraudFlaggedDetail } from '../risk/fraud-flag.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import { openedLineRow } from './credit-lines.ts';
 import { advanceDaysMax, loadOfferSettings, offerDecisionAgeDaysMax } from './offer-settings.ts';
@@ -238,8 +239,7 @@ export async function makeOffers(
       `decision ${decisionId} is as of ${fromDayNumber(inputs.asOfDay)}: offers are made from a decision of the last ${offerDecisionAgeDaysMax} days, not one ahead of today`,
     );
   // No new offers to a merchant flagged since the decision (acceptance would refuse them anyway).
-  if ((await tx.risk.flags(inputs.merchantId)).includes('fraud'))
-    return err('merchant_flagged', 'the merchant is flagged for suspected fraud until an operator clears it');
+  if (await fraudFlagged(tx, inputs.merchantId)) return err('merchant_flagged', fraudFlaggedDetail);
   const observed = observedSalesDays(inputs.features.tenureDays, inputs.salesHistory.length);
   const forecast = forecastSales(inputs.salesHistory, inputs.asOfDay, forecastDays, observed);
   const offers = offersFor(
@@ -466,11 +466,7 @@ export async function acceptOffer(
   const consent = consentFor(await tx.risk.consents(input.merchantId), 'credit_assessment', nowMs);
   if (consent === null) return refused('consent_missing', 'the merchant has no active consent to rely on');
   // A decision made before the flag still declines nothing: the flag stops the money, whenever set.
-  if ((await tx.risk.flags(input.merchantId)).includes('fraud'))
-    return refused(
-      'merchant_flagged',
-      'the merchant is flagged for suspected fraud until an operator clears it',
-    );
+  if (await fraudFlagged(tx, input.merchantId)) return refused('merchant_flagged', fraudFlaggedDetail);
 
   // The ledger's head lock first: every movement of money takes it, so the cash read below is what
   // the reservation will find. Of two merchants' acceptances drawing on one pool at once (on

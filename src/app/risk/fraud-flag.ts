@@ -1,0 +1,12 @@
+/**
+ * A merchant flagged for suspected fraud (POST /v1/merchants/{id}/flags): declined by every
+ * decision, and — whenever the flag was set — refused new offers, acceptances and draws until an
+ * operator clears it.
+ */
+import type { ReadTransaction } from '../ports.ts';
+
+export const fraudFlaggedDetail = 'the merchant is flagged for suspected fraud until an operator clears it';
+
+export async function fraudFlagged(tx: ReadTransaction, merchantId: string): Promise<boolean> {
+  return (await tx.risk.flags(merchantId)).includes('fraud');
+}
