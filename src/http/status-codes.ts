@@ -83,6 +83,8 @@ export const statusByCode = {
   facility_not_disbursing: 409,
   settlement_invalid: 400,
   settlement_reused: 409,
+  platform_required: 400,
+  platform_invalid: 400,
   // Direct repayments (src/app/financing/repayments.ts)
   facility_not_serviced: 409,
   reference_invalid: 400,

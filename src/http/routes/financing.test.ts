@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
-import { generateActivity } from '../../../test/support/events.ts';
+import { event, generateActivity } from '../../../test/support/events.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { syntheticModel } from '../../../test/support/synthetic-model.ts';
@@ -420,6 +420,66 @@ for (const backend of backendsUnderTest) {
       assert.equal(huge.status, 400, huge.text);
       const byMerchant = await api.request('POST', '/v1/settlements/commit', { key: merchantKey, body });
       assert.equal(byMerchant.status, 403);
+      const ownPlatform = await api.request('POST', '/v1/settlements/preview', {
+        key: platformKey,
+        body: { ...body, platform_id: 'plt_other' },
+      });
+      assert.deepEqual([ownPlatform.status, ownPlatform.json.param], [403, 'platform_id']);
+      // An operator's import onboards the merchant on a second platform as well: an operator's
+      // commit must name the platform that paid, or that platform's own event for the payout
+      // would be swept again under its key.
+      const onboarded = await api.request('POST', '/v1/events', {
+        body: event(
+          'merchant.onboarded',
+          'second-1',
+          '2026-07-17T08:00:00Z',
+          merchantId,
+          {
+            legal_name: 'Second Ltd',
+            country: 'US',
+            currency: 'USD',
+            category: 'electronics',
+            kyb_status: 'verified',
+          },
+          'plt_second',
+        ),
+      });
+      assert.equal(onboarded.status, 200, onboarded.text);
+      const second = { ...body, settlement_id: 'stl_second', net: '10000' };
+      const unnamed = await api.request('POST', '/v1/settlements/commit', { body: second });
+      assert.deepEqual(
+        [unnamed.status, unnamed.json.code, unnamed.json.param],
+        [400, 'platform_required', 'platform_id'],
+      );
+      assert.match(unnamed.json.detail, /plt_second, plt_test/);
+      const notOfIt = await api.request('POST', '/v1/settlements/commit', {
+        body: { ...second, platform_id: 'plt_other' },
+      });
+      assert.deepEqual([notOfIt.status, notOfIt.json.code], [400, 'platform_invalid']);
+      const named = await api.request('POST', '/v1/settlements/commit', {
+        body: { ...second, platform_id: 'plt_second' },
+      });
+      assert.equal(named.status, 200, named.text);
+      assert.equal(named.json.replayed, false);
+      const recordedFor = await api.harness.store.read((tx) =>
+        tx.financing.sweepsByKey(['plt_second stl_second', 'operator stl_second']),
+      );
+      assert.deepEqual([...recordedFor.keys()], ['plt_second stl_second']);
+      // The payout recorded for plt_second: named again it replays, named for another it is refused;
+      // one recorded before for plt_test replays unnamed, as it did when the merchant had one platform.
+      const namedAgain = await api.request('POST', '/v1/settlements/commit', {
+        body: { ...second, platform_id: 'plt_second' },
+      });
+      assert.equal(namedAgain.json.replayed, true);
+      const otherNamed = await api.request('POST', '/v1/settlements/commit', {
+        body: { ...second, platform_id: 'plt_test' },
+      });
+      assert.deepEqual(
+        [otherNamed.status, otherNamed.json.code, otherNamed.json.param],
+        [409, 'settlement_reused', 'platform_id'],
+      );
+      const first = await api.request('POST', '/v1/settlements/commit', { body });
+      assert.deepEqual([first.status, first.json.replayed], [200, true]);
     });
 
     it('commits a payout in another currency at the rate sent with it, and shows the conversion', async () => {

@@ -177,6 +177,14 @@ const SettlementBody = Type.Object(
     currency: CurrencyField,
     net: signedMinorUnits('the payout net after fees, refunds and chargebacks; may be negative'),
     date: Type.String({ description: 'YYYY-MM-DD: the day the payout settles' }),
+    platform_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          "The platform that made the payout, for an operator committing one of a merchant of several platforms (required then): the settlement is keyed by it, so that platform's own settlement.paid for it is not swept again. A platform key may only name itself.",
+      }),
+    ),
     fx_rates: Type.Optional(
       Type.Array(FxRateField, {
         maxItems: 20,
@@ -195,6 +203,7 @@ interface SettlementInput {
   readonly currency: string;
   readonly net: string;
   readonly date: string;
+  readonly platform_id?: string;
   readonly fx_rates?: readonly {
     readonly base: string;
     readonly quote: string;
@@ -205,20 +214,48 @@ interface SettlementInput {
 }
 
 /**
- * An operator committing a payout commits it for the merchant's platform, if it has one: the key is
- * that platform's, so the platform's settlement.paid for the same payout is not swept again (nor
- * this commit after the event). A merchant of no platform, or of several, keys it `operator`. A
- * payout already recorded under any of those keys — `operator`, as operator commits were keyed
- * before, or a platform's — keeps its key, so committing it again replays it.
+ * An operator committing a payout commits it for the merchant's platform: the key is that
+ * platform's, so the platform's settlement.paid for the same payout is not swept again (nor this
+ * commit after the event). A merchant of several platforms needs the operator to name the one that
+ * paid (`platform_id`): keyed `operator`, the payout would be swept again when that platform's own
+ * event for it came. A merchant of none keys it `operator`. A payout already recorded under any of
+ * those keys — `operator`, as operator commits were keyed before, or a platform's — keeps its key,
+ * so committing it again replays it.
  */
-async function operatorSource(app: AppContext, merchantId: string, settlementId: string): Promise<string> {
+async function operatorSource(
+  app: AppContext,
+  merchantId: string,
+  settlementId: string,
+  named: string | undefined,
+): Promise<string> {
   return app.store.read(async (tx) => {
     const platforms = [...((await tx.risk.merchantPlatforms([merchantId])).get(merchantId) ?? [])].sort();
+    if (named !== undefined && !platforms.includes(named))
+      throw new ProblemError(
+        'platform_invalid',
+        `${merchantId} is not a merchant of ${named}${platforms.length === 0 ? '' : ` (its platforms: ${platforms.join(', ')})`}`,
+        'platform_id',
+      );
     const sources = ['operator', ...platforms];
     const recorded = await tx.financing.sweepsByKey(sources.map((source) => `${source} ${settlementId}`));
     const known = sources.find((source) => recorded.has(`${source} ${settlementId}`));
-    if (known !== undefined) return known;
-    return platforms.length === 1 ? (platforms[0] as string) : 'operator';
+    if (known !== undefined) {
+      if (named !== undefined && known !== named)
+        throw new ProblemError(
+          'settlement_reused',
+          `settlement ${settlementId} was recorded for ${known === 'operator' ? 'the operator' : known}, not ${named}`,
+          'platform_id',
+        );
+      return known;
+    }
+    if (named !== undefined) return named;
+    if (platforms.length > 1)
+      throw new ProblemError(
+        'platform_required',
+        `${merchantId} is a merchant of ${platforms.join(', ')}: name the platform that made the payout`,
+        'platform_id',
+      );
+    return platforms[0] ?? 'operator';
   });
 }
 
@@ -265,10 +302,16 @@ async function settlementOf(
       `fx_rates[${repeated}]`,
     );
   const principal = principalOf(request);
+  if (
+    principal.role === 'platform' &&
+    body.platform_id !== undefined &&
+    body.platform_id !== principal.objectId
+  )
+    throw new ProblemError('role_not_allowed', 'a platform key commits its own payouts only', 'platform_id');
   const source =
     principal.role === 'platform'
       ? (principal.objectId as string)
-      : await operatorSource(app, body.merchant_id, body.settlement_id);
+      : await operatorSource(app, body.merchant_id, body.settlement_id, body.platform_id);
   return {
     settlementKey: `${source} ${body.settlement_id}`,
     merchantId: body.merchant_id,
