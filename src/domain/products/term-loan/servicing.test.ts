@@ -191,6 +191,18 @@ describe('a term loan, serviced', () => {
       [projected[7]?.interestMinor, projected[8]?.interestMinor],
       [4_212n, cents(vectors.amortization.rows[8]?.[1] ?? '')],
     );
+    // What is left after each instalment not yet charged, paid as asked: 4,211.51 until the
+    // schedule's balance falls below it (after the eighth instalment, 3,466.83), then the schedule's.
+    assert.deepEqual(
+      projected.slice(2, 7).map((i) => i.balanceMinor),
+      [421_151n, 421_151n, 421_151n, 421_151n, 421_151n],
+    );
+    assert.ok((prepaid.instalments[6]?.balanceMinor ?? 0n) > 421_151n, 'the schedule said more');
+    assert.equal(projected[7]?.balanceMinor, 346_683n);
+    assert.deepEqual(
+      projected.slice(7).map((i) => i.balanceMinor),
+      prepaid.instalments.slice(7).map((i) => i.balanceMinor),
+    );
     assert.deepEqual(projectedInstalments(unpaid), unpaid.instalments, 'without a prepayment, the schedule');
     pay('2026-03-15', { interest: 9_212n, principal: 0n });
     const charged = through('2026-04-15', day('2026-03-16')).filter((e) => e.type === 'instalment_charged');

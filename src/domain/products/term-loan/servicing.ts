@@ -216,19 +216,24 @@ function oldestUnpaid(facility: TermLoanFacility, day: number): Instalment | nul
 /**
  * The instalments as the merchant will be charged them: those booked as they were; the next one on
  * the principal its period began with; each later one on the principal it will begin with if what
- * is asked is paid when asked — below the schedule's only where principal was paid ahead. Without
- * a prepayment, the schedule itself.
+ * is asked is paid when asked — below the schedule's only where principal was paid ahead — and
+ * with the principal left after it so paid: the schedule's balance, or what is owed now if less
+ * (principal paid ahead counts against the first instalments not yet paid). Without a prepayment,
+ * the schedule itself.
  */
 export function projectedInstalments(facility: TermLoanFacility): Instalment[] {
   return facility.instalments.map((instalment, index) => {
     if (index < facility.instalmentsBooked) return instalment;
     // Paid as asked, a later period begins with the principal now owed or the schedule's, if less.
-    return chargedWith(
+    const charged = chargedWith(
       instalment,
       index === facility.instalmentsBooked
         ? interestCharged(facility, instalment)
         : interestOn(facility, instalment, facility.owed.principal),
     );
+    return charged.balanceMinor <= facility.owed.principal
+      ? charged
+      : { ...charged, balanceMinor: facility.owed.principal };
   });
 }
 
