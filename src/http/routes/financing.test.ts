@@ -482,6 +482,58 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual([first.status, first.json.replayed], [200, true]);
     });
 
+    it("keys an operator's commit by the platform that claimed the merchant just before its write", async () => {
+      // The commit reads the merchant's platforms (none yet), then a platform's event claims it,
+      // then the commit writes: keyed `operator`, that platform's own settlement.paid for the same
+      // payout would be swept again.
+      const store = api.harness.store;
+      const write = store.write.bind(store);
+      store.write = (async (work: Parameters<typeof write>[0]) => {
+        store.write = write;
+        const claim = event(
+          'merchant.onboarded',
+          'late-1',
+          '2026-07-17T08:00:00Z',
+          'mer_late',
+          {
+            legal_name: 'Late Ltd',
+            country: 'US',
+            currency: 'USD',
+            category: 'electronics',
+            kyb_status: 'verified',
+          },
+          'plt_late',
+        );
+        const outcomes = await write((tx) =>
+          ingestBatch(
+            tx,
+            api.app,
+            [parseRecord({ origin: 'test', line: null, raw: JSON.stringify(claim) })],
+            {
+              allowedSource: 'plt_late',
+            },
+          ),
+        );
+        assert.equal(outcomes[0]?.status, 'applied');
+        return write(work);
+      }) as typeof store.write;
+      const committed = await api.request('POST', '/v1/settlements/commit', {
+        body: {
+          settlement_id: 'stl_late',
+          merchant_id: 'mer_late',
+          currency: 'USD',
+          net: '5000',
+          date: '2026-07-17',
+        },
+      });
+      assert.equal(store.write, write, 'the claim ran between the read and the write');
+      assert.equal(committed.status, 200, committed.text);
+      const recorded = await store.read((tx) =>
+        tx.financing.sweepsByKey(['plt_late stl_late', 'operator stl_late']),
+      );
+      assert.deepEqual([...recorded.keys()], ['plt_late stl_late']);
+    });
+
     it('commits a payout in another currency at the rate sent with it, and shows the conversion', async () => {
       const holdbackBps = BigInt(
         offers.filter((o) => o.product === 'advance').at(-1).terms.holdback_rate_bps,

@@ -25,7 +25,7 @@ import {
   type SweepConversion,
   sweepSettlement,
 } from '../../app/financing/sweep.ts';
-import type { FacilityRow } from '../../app/ports.ts';
+import type { FacilityRow, ReadTransaction } from '../../app/ports.ts';
 import { isCurrencyCode } from '../../domain/money/currency.ts';
 import { fxRate, repeatedPair } from '../../domain/money/fx.ts';
 import { ok } from '../../domain/result.ts';
@@ -223,40 +223,38 @@ interface SettlementInput {
  * so committing it again replays it.
  */
 async function operatorSource(
-  app: AppContext,
+  tx: ReadTransaction,
   merchantId: string,
   settlementId: string,
   named: string | undefined,
 ): Promise<string> {
-  return app.store.read(async (tx) => {
-    const platforms = [...((await tx.risk.merchantPlatforms([merchantId])).get(merchantId) ?? [])].sort();
-    if (named !== undefined && !platforms.includes(named))
+  const platforms = [...((await tx.risk.merchantPlatforms([merchantId])).get(merchantId) ?? [])].sort();
+  if (named !== undefined && !platforms.includes(named))
+    throw new ProblemError(
+      'platform_invalid',
+      `${merchantId} is not a merchant of ${named}${platforms.length === 0 ? '' : ` (its platforms: ${platforms.join(', ')})`}`,
+      'platform_id',
+    );
+  const sources = ['operator', ...platforms];
+  const recorded = await tx.financing.sweepsByKey(sources.map((source) => `${source} ${settlementId}`));
+  const known = sources.find((source) => recorded.has(`${source} ${settlementId}`));
+  if (known !== undefined) {
+    if (named !== undefined && known !== named)
       throw new ProblemError(
-        'platform_invalid',
-        `${merchantId} is not a merchant of ${named}${platforms.length === 0 ? '' : ` (its platforms: ${platforms.join(', ')})`}`,
+        'settlement_reused',
+        `settlement ${settlementId} was recorded for ${known === 'operator' ? 'the operator' : known}, not ${named}`,
         'platform_id',
       );
-    const sources = ['operator', ...platforms];
-    const recorded = await tx.financing.sweepsByKey(sources.map((source) => `${source} ${settlementId}`));
-    const known = sources.find((source) => recorded.has(`${source} ${settlementId}`));
-    if (known !== undefined) {
-      if (named !== undefined && known !== named)
-        throw new ProblemError(
-          'settlement_reused',
-          `settlement ${settlementId} was recorded for ${known === 'operator' ? 'the operator' : known}, not ${named}`,
-          'platform_id',
-        );
-      return known;
-    }
-    if (named !== undefined) return named;
-    if (platforms.length > 1)
-      throw new ProblemError(
-        'platform_required',
-        `${merchantId} is a merchant of ${platforms.join(', ')}: name the platform that made the payout`,
-        'platform_id',
-      );
-    return platforms[0] ?? 'operator';
-  });
+    return known;
+  }
+  if (named !== undefined) return named;
+  if (platforms.length > 1)
+    throw new ProblemError(
+      'platform_required',
+      `${merchantId} is a merchant of ${platforms.join(', ')}: name the platform that made the payout`,
+      'platform_id',
+    );
+  return platforms[0] ?? 'operator';
 }
 
 async function settlementOf(
@@ -311,7 +309,9 @@ async function settlementOf(
   const source =
     principal.role === 'platform'
       ? (principal.objectId as string)
-      : await operatorSource(app, body.merchant_id, body.settlement_id, body.platform_id);
+      : await app.store.read((tx) =>
+          operatorSource(tx, body.merchant_id, body.settlement_id, body.platform_id),
+        );
   return {
     settlementKey: `${source} ${body.settlement_id}`,
     merchantId: body.merchant_id,
@@ -630,9 +630,19 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         body: SettlementBody,
       }),
       async (request, reply) => {
-        const settlement = await settlementOf(app, request, request.body);
+        const given = await settlementOf(app, request, request.body);
+        const { settlement_id: settlementId, merchant_id: merchantId, platform_id: named } = request.body;
         return write(app, request, reply, (tx) =>
           ledgerGuarded(async () => {
+            // An operator's key is found again in the write: a platform claiming the merchant since
+            // the read would have its own event for the payout keyed apart from this commit.
+            const settlement =
+              principalOf(request).role === 'platform'
+                ? given
+                : {
+                    ...given,
+                    settlementKey: `${await operatorSource(tx, merchantId, settlementId, named)} ${settlementId}`,
+                  };
             const swept = await sweepSettlement(tx, app, settlement);
             if (!swept.ok)
               return problemReply(
