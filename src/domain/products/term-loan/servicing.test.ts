@@ -241,8 +241,9 @@ describe('a term loan, serviced', () => {
     const fresh = openedLoan();
     assert.ok(fresh.ok);
     // Due 2026-02-15, not yet booked by the daily cycle: the instalment's interest as scheduled,
-    // 1% of 10,000.00 = 100.00; a day later, a day of the next period accrues beside it, 12% on
-    // 10,000.00 for 1 day, ACT/365F = 3.287… → 3.29.
+    // 1% of 10,000.00 = 100.00; a day later, a day of the next period accrues beside it on what
+    // that period is charged on — the schedule's 9,211.51, the instalment's principal being overdue,
+    // not charged interest — 12% for 1 day, ACT/365F = 3.028… → 3.03.
     assert.deepEqual(payoffAmount(fresh.value, day('2026-02-15')), {
       fees: 0n,
       interest: 10_000n,
@@ -250,9 +251,33 @@ describe('a term loan, serviced', () => {
     });
     assert.deepEqual(payoffAmount(fresh.value, day('2026-02-16')), {
       fees: 0n,
-      interest: 10_329n,
+      interest: 10_303n,
       principal: 1_000_000n,
     });
+  });
+
+  it('accrues a payoff on what the period is charged on: a prepayment does not take its interest away', () => {
+    const fresh = openedLoan();
+    assert.ok(fresh.ok);
+    // 9,999.99 paid on 2026-01-29, all of it principal (no interest is booked yet): a payoff then
+    // still owes the 14 days run on the 10,000.00 the period began with, 12% × 14 / 365 = 46.03
+    // (it was 0.00 on the 0.01 left, and the period's interest never charged).
+    const prepaid = applyTermLoanPayment(fresh.value, day('2026-01-29'), '2026-01-29', 'pay', {
+      fees: 0n,
+      interest: 0n,
+      principal: 999_999n,
+    }).facility;
+    assert.deepEqual(payoffAmount(prepaid, day('2026-01-29')), { fees: 0n, interest: 4_603n, principal: 1n });
+    // Never more than the period's interest, and never more a day before its due date than on it:
+    // with the first instalment unpaid, the second period accrues on the schedule's 9,211.51.
+    let unpaid = fresh.value;
+    for (let d = day('2026-01-16'); d <= day('2026-03-14'); d += 1)
+      unpaid = serviceTermLoanDay(unpaid, d, `d${d}`).facility;
+    const before = payoffAmount(unpaid, day('2026-03-14'));
+    const on = payoffAmount(unpaid, day('2026-03-15'));
+    assert.ok(before.interest <= on.interest, `${before.interest} before, ${on.interest} on the due date`);
+    // 100.00 booked, and 27 days of 12% on 9,211.51: 81.77 (below the period's 92.12).
+    assert.equal(before.interest - unpaid.owed.interest, 8_177n);
   });
 
   it("pays Excel's PMT rounded to the cent, whatever the term, the last payment clearing the balance", () => {

@@ -9,8 +9,8 @@
  * fees. Payments count first-in first-out against the instalments: an instalment is overdue while
  * what has been paid of interest and principal is less than what was due by its date; days past
  * due count from the oldest such date. Early payoff is the principal outstanding, the interest
- * booked and not paid, and the period's interest accrued so far (ACT/365F, simple, rounded half
- * even) — nothing for the months not yet run.
+ * booked and not paid, and the period's interest accrued so far on the principal it is charged on
+ * (ACT/365F, simple, rounded half even) — nothing for the months not yet run.
  *
  * While collections are paused (../collections-pause.ts) the loan asks the waterfall for nothing
  * and each instalment's interest is still booked on its date. Which instalments are due, and how
@@ -306,7 +306,10 @@ export function termLoanOwed(stored: TermLoanFacility, day: number): FacilityOwe
   };
 }
 
-/** What paying the loan off on `day` costs: principal, interest owed, the period's accrual so far. */
+/**
+ * What paying the loan off on `day` costs: principal, interest owed, the period's accrual so far
+ * (ACT/365F on the principal the period began with, at most the schedule's).
+ */
 export function payoffAmount(stored: TermLoanFacility, day: number): Amounts {
   // From the due date of the last instalment due (its interest charged, if the daily cycle has not
   // yet booked it): the period running since accrues day by day. Past the last instalment no period
@@ -316,16 +319,28 @@ export function payoffAmount(stored: TermLoanFacility, day: number): Amounts {
     facility.instalmentsBooked > 0
       ? (facility.instalments[facility.instalmentsBooked - 1] as Instalment).dueDay
       : facility.disbursedDay;
-  const running = facility.instalmentsBooked < facility.instalments.length;
-  const accrued = running
-    ? divideRounded(
-        facility.owed.principal *
-          BigInt(facility.terms.annualRateBps) *
-          BigInt(Math.max(0, day - previousDue)),
-        10_000n * 365n,
-        'half_even',
-      )
-    : 0n;
+  // The running period accrues on what its interest is charged on at its due date — the principal
+  // it began with, no more than the schedule's (interestOn) — never past that interest: principal
+  // paid during the period does not take its interest away (it would be charged at the due date),
+  // and principal overdue is not charged interest (a payoff the day before a due date costs no more
+  // than one on it).
+  const next = facility.instalments[facility.instalmentsBooked];
+  const accrued =
+    next === undefined
+      ? 0n
+      : minBigint(
+          divideRounded(
+            minBigint(
+              facility.principalAtPeriodStart ?? next.balanceMinor + next.principalMinor,
+              next.balanceMinor + next.principalMinor,
+            ) *
+              BigInt(facility.terms.annualRateBps) *
+              BigInt(Math.max(0, day - previousDue)),
+            10_000n * 365n,
+            'half_even',
+          ),
+          interestCharged(facility, next),
+        );
   return {
     fees: facility.owed.fees,
     interest: facility.owed.interest + accrued,
