@@ -256,6 +256,23 @@ describe('a term loan, serviced', () => {
     });
   });
 
+  it('counts an instalment paid a few days early as paid: not late, no late fee', () => {
+    const fresh = openedLoan();
+    assert.ok(fresh.ok);
+    // The first instalment, 888.49, paid on 2026-02-10: all of it principal, no interest being
+    // booked before its due date on 02-15, when 100.00 is. In all, what was due is paid.
+    let loan = applyTermLoanPayment(fresh.value, day('2026-02-10'), '2026-02-10', 'early', {
+      fees: 0n,
+      interest: 0n,
+      principal: 88_849n,
+    }).facility;
+    for (let d = day('2026-01-16'); d <= day('2026-03-05'); d += 1)
+      loan = serviceTermLoanDay(loan, d, `d${d}`).facility;
+    assert.deepEqual([loan.status, loan.daysPastDue, loan.owed.fees], ['active', 0, 0n]);
+    assert.equal(loan.owed.interest, 10_000n, 'its interest is still owed');
+    assert.equal(termLoanOwed(loan, day('2026-03-05')).oldestDueDay, null);
+  });
+
   it('accrues a payoff on what the period is charged on: a prepayment does not take its interest away', () => {
     const fresh = openedLoan();
     assert.ok(fresh.ok);

@@ -200,15 +200,19 @@ function dueBy(facility: TermLoanFacility, day: number): { interest: bigint; pri
   return { interest, principal };
 }
 
-/** The oldest instalment not fully paid by `day`, first-in first-out. */
+/**
+ * The oldest instalment not fully paid by `day`, first-in first-out: judged on what has been paid in
+ * all against what was due in all, so money paid ahead of a due date — taken as principal, since no
+ * interest was booked yet — counts towards the instalment it was paid for (its interest still owed,
+ * and collected first, but not late).
+ */
 function oldestUnpaid(facility: TermLoanFacility, day: number): Instalment | null {
-  let interest = 0n;
-  let principal = 0n;
+  const paid = facility.paidInterest + facility.paidPrincipal;
+  let due = 0n;
   for (const instalment of facility.instalments) {
     if (instalment.dueDay > day) return null;
-    interest += instalment.interestMinor;
-    principal += instalment.principalMinor;
-    if (facility.paidInterest < interest || facility.paidPrincipal < principal) return instalment;
+    due += instalment.interestMinor + instalment.principalMinor;
+    if (paid < due) return instalment;
   }
   return null;
 }
