@@ -111,6 +111,15 @@ for (const backend of backendsUnderTest) {
       assert.equal(bad.status, 400);
       assert.equal(bad.json.code, 'object_id_invalid');
       assert.equal(bad.json.param, 'object_id');
+      // A financier's pool accounts are named by its id: one too long for them is refused a key.
+      const longFinancier = await api.request('POST', '/v1/api_keys', {
+        body: { role: 'financier', object_id: `fin_${'x'.repeat(37)}` },
+      });
+      assert.deepEqual([longFinancier.status, longFinancier.json.code], [400, 'object_id_invalid']);
+      const longest = await api.request('POST', '/v1/api_keys', {
+        body: { role: 'financier', object_id: `fin_${'x'.repeat(36)}` },
+      });
+      assert.equal(longest.status, 200, longest.text);
     });
 
     it('replays a POST with the same Idempotency-Key and body, and refuses the key for another body', async () => {

@@ -6,6 +6,7 @@
  */
 
 import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
+import { financierIdLengthMax, financierIdPattern } from '../../domain/products/postings.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import type { ApiKeyRecord, Clock, Entropy, ReadTransaction, Role, WriteTransaction } from '../ports.ts';
 
@@ -69,6 +70,12 @@ export async function issueApiKey(
     if (!objectIdPattern.test(input.objectId) || !input.objectId.startsWith(expectedPrefix)) {
       return err('object_id_invalid', `a ${input.role} id looks like ${expectedPrefix}…`);
     }
+    // A financier's pool accounts are named by its id: a longer one could never be funded.
+    if (input.role === 'financier' && !new RegExp(financierIdPattern).test(input.objectId))
+      return err(
+        'object_id_invalid',
+        `a financier id is fin_ and at most ${financierIdLengthMax - 4} more characters`,
+      );
   }
   const secret = rolePrefix[input.role] + context.entropy.secret(apiKeySecretBytes);
   return ok(await storeKey(tx, context, input, secret));

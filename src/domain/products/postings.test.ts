@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LedgerHarness } from '../ledger/ledger-harness.test-helper.ts';
 import type { TransferInput } from '../ledger/types.ts';
+import { isValidId } from '../ledger/validation.ts';
 import { type AdvanceTerms, advanceFee, forecastHoldback, recogniseFee } from './advance/advance.ts';
 import {
   accrueDay,
@@ -30,6 +31,8 @@ import {
   feeRecognised,
   financierAccount,
   financierAccounts,
+  financierIdLengthMax,
+  financierIdPattern,
   fundPool,
   interestAccrued,
   recovered,
@@ -94,6 +97,19 @@ const terms: AdvanceTerms = {
 };
 
 describe('financing postings', () => {
+  it('names every account of a financier whose id is as long as allowed, and no longer', () => {
+    const longest = `fin_${'x'.repeat(financierIdLengthMax - 4)}`;
+    assert.match(longest, new RegExp(financierIdPattern));
+    assert.doesNotMatch(`${longest}x`, new RegExp(financierIdPattern));
+    for (const currency of ['USD', 'EUR'])
+      for (const account of Object.values(financierAccount))
+        assert.ok(
+          isValidId(account({ financierId: longest, currency })),
+          account({ financierId: longest, currency }),
+        );
+    assert.ok(!isValidId(financierAccount.interestIncome({ financierId: `${longest}xx`, currency: 'USD' })));
+  });
+
   it('books an advance from funding to payoff: receivables and deferred fee end at zero, the fee in income', () => {
     const { ledger, book } = books('fac_adv');
     post(ledger, fundPool(book, 'funding_1', 1_000_000n));

@@ -43,6 +43,14 @@ export interface FacilityBook extends FinancierBook {
 const debitNormal = AccountFlag.creditsMustNotExceedDebits;
 const creditNormal = AccountFlag.debitsMustNotExceedCredits;
 
+/**
+ * A financier's id is at most this long: its longest account id, `fin:<id>:<CUR>:interest_income`,
+ * must fit the ledger's 64 characters (idLengthMax).
+ */
+export const financierIdLengthMax = 40;
+/** A financier's id: `fin_` and up to 36 letters, digits, `_` or `-`. */
+export const financierIdPattern = `^fin_[A-Za-z0-9_-]{1,${financierIdLengthMax - 4}}$`;
+
 export const financierAccount = {
   cash: (b: FinancierBook) => `fin:${b.financierId}:${b.currency}:cash`,
   funding: (b: FinancierBook) => `fin:${b.financierId}:${b.currency}:funding`,

@@ -130,6 +130,11 @@ for (const backend of backendsUnderTest) {
       const drawId = encodeURIComponent(`${facilityId}:dr:d1`);
       const byMerchant = await api.request('POST', `/v1/draws/${drawId}/confirm`, { key: merchantKey });
       assert.equal(byMerchant.status, 403);
+      const withBody = await api.request('POST', `/v1/draws/${drawId}/confirm`, {
+        key: platformKey,
+        body: { amount: '1' },
+      });
+      assert.deepEqual([withBody.status, withBody.json.code], [400, 'parameter_unknown'], withBody.text);
       const confirmed = await api.request('POST', `/v1/draws/${drawId}/confirm`, { key: platformKey });
       assert.equal(confirmed.status, 200, confirmed.text);
       assert.equal(confirmed.json.status, 'posted');

@@ -8,7 +8,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
 import { type Draw, requestDraw, resolveDraw } from '../../app/financing/credit-lines.ts';
 import { facilityInScope, platformScope } from '../merchant-scope.ts';
-import { access, jsonReply, problemReply, write } from '../plumbing.ts';
+import { access, jsonReply, NoBody, problemReply, write } from '../plumbing.ts';
 import { ledgerGuarded, today } from './financing.ts';
 
 const DrawParams = Type.Object({ draw_id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -95,7 +95,7 @@ export function creditLineRoutes(app: AppContext): FastifyPluginAsyncTypebox {
                   { additionalProperties: false },
                 ),
               }
-            : {}),
+            : { body: NoBody }),
         }),
         async (request, reply) => {
           const drawId = request.params.draw_id;

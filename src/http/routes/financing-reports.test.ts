@@ -230,6 +230,9 @@ for (const backend of backendsUnderTest) {
       const next = await request(`/v1/facilities/${ids.advance}?limit=1&after_sequence=2`, keys.financier);
       assert.equal(next.json.history.data[0].sequence, 3);
       assert.equal(next.json.history.data[0].type, 'swept');
+      // Beyond a sequence number's 32 bits: refused by name (PostgreSQL's integer column answered 500).
+      const beyond = await request(`/v1/facilities/${ids.advance}?after_sequence=2147483648`, keys.financier);
+      assert.deepEqual([beyond.status, beyond.json.param], [400, 'after_sequence']);
       assert.equal((await request(path, keys.platform)).status, 200);
       const cancelled = await request(`/v1/facilities/${ids.voided}`);
       assert.equal(cancelled.json.balances, null);

@@ -15,6 +15,7 @@ import {
   statementDaysMax,
 } from '../../app/financing/merchant-statement.ts';
 import { facilityReport, portfolioReport, type ReportScope } from '../../app/financing/reports.ts';
+import { financierIdPattern } from '../../domain/products/postings.ts';
 import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { actFor, mayActFor, platformScope } from '../merchant-scope.ts';
@@ -22,7 +23,7 @@ import { access, jsonReply, pageLimitDefault, pageLimitMax, principalOf, send } 
 import { ProblemError } from '../problem.ts';
 import { facilityReportView, portfolioView, statementCsv, statementView } from '../views-financing.ts';
 
-const FinancierId = Type.String({ pattern: '^fin_[A-Za-z0-9_-]{1,60}$' });
+const FinancierId = Type.String({ pattern: financierIdPattern });
 const MerchantId = Type.String({ pattern: '^mer_[A-Za-z0-9_-]{1,60}$' });
 const DateText = (description: string) =>
   Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: `YYYY-MM-DD: ${description}` });
@@ -140,7 +141,12 @@ export function financingReportRoutes(app: AppContext): FastifyPluginAsyncTypebo
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
         querystring: Type.Object(
           {
-            after_sequence: Type.Integer({ minimum: 0, default: 0, description: 'history after this event' }),
+            after_sequence: Type.Integer({
+              minimum: 0,
+              maximum: 2_147_483_647,
+              default: 0,
+              description: 'history after this event',
+            }),
             limit: Type.Integer({ minimum: 1, maximum: pageLimitMax, default: pageLimitDefault }),
           },
           { additionalProperties: false },

@@ -28,6 +28,7 @@ import {
 import type { FacilityRow, ReadTransaction } from '../../app/ports.ts';
 import { isCurrencyCode } from '../../domain/money/currency.ts';
 import { fxRate, repeatedPair } from '../../domain/money/fx.ts';
+import { financierIdPattern } from '../../domain/products/postings.ts';
 import { ok } from '../../domain/result.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts';
@@ -333,7 +334,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         tags: ['financing'],
         body: Type.Object(
           {
-            financier_id: Type.String({ pattern: '^fin_[A-Za-z0-9_-]{1,60}$' }),
+            financier_id: Type.String({ pattern: financierIdPattern }),
             currency: CurrencyField,
             amount: minorUnits('minor units, positive'),
             reference: Type.String({ minLength: 1, maxLength: 40 }),
