@@ -172,6 +172,11 @@ for (const backend of backendsUnderTest) {
       const query = await api.request('GET', '/v1/api_keys?limit=1000');
       assert.equal(query.json.code, 'parameter_invalid');
       assert.equal(query.json.param, 'limit');
+      // An empty body sent as JSON is no body: a route that needs one says so, as for none at all.
+      const empty = await api.request('POST', '/v1/api_keys', { rawBody: '' });
+      const none = await api.request('POST', '/v1/api_keys');
+      assert.deepEqual([empty.status, empty.json.code, empty.json.param], [400, 'parameter_invalid', 'body']);
+      assert.equal(empty.json.detail, none.json.detail);
       const json = await api.request('POST', '/v1/api_keys', { rawBody: '{"role":' });
       assert.equal(json.status, 400);
       assert.equal(json.json.code, 'request_body_invalid_json');

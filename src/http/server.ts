@@ -55,6 +55,15 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   server.setValidatorCompiler(compileValidator);
   // JSON only: a text/plain body would otherwise reach the schema as a string.
   server.removeContentTypeParser('text/plain');
+  // An empty body sent as JSON is no body: many clients send the header on every request, and a
+  // route whose body may be left out takes it as `{}` (one that needs a body says what is missing).
+  const parseJson = server.getDefaultJsonParser('error', 'error');
+  server.removeContentTypeParser('application/json');
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') done(null, undefined);
+    else parseJson(request, text, done);
+  });
   server.addHook('onRoute', (route) => {
     if (route.config?.roles === undefined) {
       throw new Error(`route ${route.method} ${route.url} must declare the roles that may call it`);

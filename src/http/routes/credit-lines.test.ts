@@ -135,7 +135,11 @@ for (const backend of backendsUnderTest) {
         body: { amount: '1' },
       });
       assert.deepEqual([withBody.status, withBody.json.code], [400, 'parameter_unknown'], withBody.text);
-      const confirmed = await api.request('POST', `/v1/draws/${drawId}/confirm`, { key: platformKey });
+      // Sent with the JSON header and an empty body, as many clients do: no body.
+      const confirmed = await api.request('POST', `/v1/draws/${drawId}/confirm`, {
+        key: platformKey,
+        rawBody: '',
+      });
       assert.equal(confirmed.status, 200, confirmed.text);
       assert.equal(confirmed.json.status, 'posted');
       const voidPosted = await api.request('POST', `/v1/draws/${drawId}/void`, {
