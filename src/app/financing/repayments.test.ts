@@ -24,6 +24,7 @@ import type { AppContext } from '../app-context.ts';
 import type { FacilityRow } from '../ports.ts';
 import { makeOffers } from './origination.ts';
 import { repayFacility, repaymentEventId } from './repayments.ts';
+import { facilityReport } from './reports.ts';
 import { servicedOf } from './serviced.ts';
 
 const asOfDay = lendingAsOfDay;
@@ -208,23 +209,38 @@ for (const backend of backendsUnderTest) {
 
     it('pays a term loan off with the interest accrued to the day', async () => {
       assert.notEqual(termLoanId, '', 'a term loan was offered and disbursed');
-      const payoffDay = asOfDay + 10;
+      // Forty-five days on, at 02:00, and no daily cycle run: the first instalment fell due and
+      // was missed, its late fee due after the grace, all of it booked by the catch-up a repayment
+      // makes first — and quoted by the facility's report the same way.
+      const payoffDay = asOfDay + 45;
+      (app.clock as ManualClock).set(BigInt(payoffDay) * 86_400_000_000_000n + 7_200_000_000_000n);
       const before = await books(termLoanId);
-      assert.equal(before.interest, 0n, 'no instalment has fallen due');
+      assert.equal(before.interest, 0n, 'no instalment has been booked');
+      const quote = await harness.store.read((tx) =>
+        facilityReport(tx, {
+          facilityId: termLoanId,
+          scope: {},
+          day: payoffDay,
+          nowMs: app.clock.nowNs() / 1_000_000n,
+          afterSequence: 0,
+          limit: 1,
+        }),
+      );
+      const quoted = quote?.balances?.payoffMinor;
+      assert.ok(
+        quoted !== undefined && quoted !== null && (quote?.balances?.fees ?? 0n) > 0n,
+        'a late fee quoted',
+      );
       const partial = await harness.store.write((tx) =>
         repayFacility(tx, app, {
           facilityId: termLoanId,
           merchantId,
           day: payoffDay,
-          amountMinor: before.principal,
-          reference: 'tl-all-principal',
+          amountMinor: (quoted as bigint) + 1n,
+          reference: 'tl-beyond',
         }),
       );
-      assert.equal(
-        partial.ok ? '' : partial.code,
-        'repayment_exceeds_balance',
-        'clearing the principal without the accrued interest is a payoff',
-      );
+      assert.equal(partial.ok ? '' : partial.code, 'repayment_exceeds_balance', 'a cent more than the quote');
       const paid = await harness.store.write((tx) =>
         repayFacility(tx, app, {
           facilityId: termLoanId,
@@ -237,7 +253,9 @@ for (const backend of backendsUnderTest) {
       assert.ok(paid.ok, paid.ok ? '' : paid.detail);
       assert.equal(paid.value.status, 'paid_off');
       assert.equal(paid.value.applied.principal, before.principal);
-      assert.ok(paid.value.applied.interest > 0n, 'ten days of interest accrued');
+      assert.ok(paid.value.applied.interest > 0n, 'interest accrued');
+      const { fees, interest, principal } = paid.value.applied;
+      assert.equal(fees + interest + principal, quoted, 'the payoff takes what the report quoted');
       assert.deepEqual(await books(termLoanId), { fees: 0n, interest: 0n, principal: 0n, deferredFee: 0n });
     });
   });

@@ -24,7 +24,15 @@ import type { Amounts } from '../../domain/products/waterfall.ts';
 import type { FacilityEventRow, FacilityRow, ReadTransaction } from '../ports.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
 import { availableToDraw } from './credit-lines.ts';
-import { bookedOf, deferredFeeOf, type Serviced, servicedOf, snapshotOf } from './serviced.ts';
+import {
+  bookedOf,
+  caughtUpBefore,
+  deferredFeeOf,
+  inService,
+  type Serviced,
+  servicedOf,
+  snapshotOf,
+} from './serviced.ts';
 
 export const reportPageSize = 500;
 /** A summary reads at most this many facilities: beyond, it needs totals kept by the store. */
@@ -244,6 +252,12 @@ export async function facilityReport(
     readonly day: number;
     readonly afterSequence: number;
     readonly limit: number;
+    /**
+     * Now, when the balances are to be quoted as a repayment now would find them: the closed days
+     * the daily cycle has not yet served, served first (in memory; caughtUpBefore), so the payoff
+     * quoted is what a payoff takes.
+     */
+    readonly nowMs?: bigint;
   },
 ): Promise<FacilityReport | undefined> {
   assert(Number.isInteger(input.limit) && input.limit > 0 && input.limit <= pageSize, 'a page size');
@@ -256,18 +270,23 @@ export async function facilityReport(
     afterSequence: input.afterSequence,
     limit: input.limit + 1,
   });
+  // Quoted on the facility as a repayment now would serve it first (./repayments.ts): the same
+  // figures, unless that takes it out of service, which the daily cycle does instead.
+  const found = input.nowMs === undefined ? null : inService(row);
+  const caught = found === null ? null : caughtUpBefore(found, input.day, input.nowMs as bigint, 'closed');
+  const quoted = (caught === null ? null : inService(caught.row)) ?? serviced;
   return {
     row,
     serviced,
     offer,
     balances:
-      serviced === null
+      quoted === null
         ? null
         : balancesOf(
-            serviced,
+            quoted,
             input.day,
             // What a draw may take now: the limit less principal owed less draws pending.
-            serviced.product === 'credit_line' ? await availableToDraw(tx, serviced) : null,
+            quoted.product === 'credit_line' ? await availableToDraw(tx, quoted) : null,
           ),
     schedule: scheduleOf(serviced, offer),
     history: { events: events.slice(0, input.limit).map(parsed), hasMore: events.length > input.limit },

@@ -158,6 +158,7 @@ export function financingReportRoutes(app: AppContext): FastifyPluginAsyncTypebo
             facilityId: request.params.id,
             scope: scopeOf(request),
             day: dayNumberOfInstant(app.clock.nowNs()),
+            nowMs: app.clock.nowNs() / 1_000_000n,
             afterSequence: request.query.after_sequence,
             limit: request.query.limit,
           }),
