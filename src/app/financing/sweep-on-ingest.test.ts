@@ -184,6 +184,15 @@ for (const backend of backendsUnderTest) {
             currency: 'EUR',
             fx_rates: [rate, { ...rate, rate: '1.0900' }],
           }),
+          // A rate dated years off the payout is mistyped, or not this payout's.
+          settlementPaid('stl_ingest_eur_9999', book.merchantId, 200_000n, {
+            currency: 'EUR',
+            fx_rates: [{ ...rate, as_of: '9999-12-31T23:59:59Z' }],
+          }),
+          settlementPaid('stl_ingest_eur_stale', book.merchantId, 200_000n, {
+            currency: 'EUR',
+            fx_rates: [{ ...rate, as_of: '2001-01-01T00:00:00Z' }],
+          }),
         ]),
       );
       assert.deepEqual(
@@ -193,6 +202,16 @@ for (const backend of backendsUnderTest) {
           ['quarantined', 'fx_rate_invalid'],
           ['applied', null],
           ['quarantined', 'fx_rate_invalid'],
+          ['quarantined', 'fx_rate_invalid'],
+          ['quarantined', 'fx_rate_invalid'],
+        ],
+      );
+      const dated = outcomes.slice(4).map((o) => (o?.status === 'quarantined' ? o.problem : null));
+      assert.deepEqual(
+        dated.map((p) => [p?.field, p?.detail]),
+        [
+          ['data.fx_rates[0].as_of', 'as_of is after the day following the payout'],
+          ['data.fx_rates[0].as_of', 'as_of is more than 7 days before the payout'],
         ],
       );
       const sweep = await book.harness.store.read((tx) => tx.financing.sweep('plt_test stl_ingest_eur'));

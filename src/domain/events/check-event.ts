@@ -5,7 +5,7 @@
  * fix the record; the first failure wins, fields checked in a fixed order.
  */
 import { isCurrencyCode } from '../money/currency.ts';
-import { fxRate, repeatedPair } from '../money/fx.ts';
+import { fxRate, fxRateDayProblem, repeatedPair } from '../money/fx.ts';
 import { parseMinorUnits } from '../money/money.ts';
 import { parseCalendarDate, toDayNumber } from '../time/calendar-date.ts';
 import { parseDateTime } from '../time/instant.ts';
@@ -89,7 +89,7 @@ export function checkEvent(event: CanonicalEvent): RecordProblem | EventInstant 
       return problem('date_invalid', `data.${field}`, `${value} is not a calendar date`);
     }
   }
-  return checkRules(event) ?? instant;
+  return checkRules(event, instant) ?? instant;
 }
 
 export function isRecordProblem(value: RecordProblem | EventInstant): value is RecordProblem {
@@ -101,7 +101,7 @@ function day(text: string): number {
   return parsed.ok ? toDayNumber(parsed.value) : Number.NaN;
 }
 
-function checkRules(event: CanonicalEvent): RecordProblem | null {
+function checkRules(event: CanonicalEvent, instant: EventInstant): RecordProblem | null {
   switch (event.type) {
     case 'settlement.paid': {
       const d = event.data;
@@ -123,12 +123,15 @@ function checkRules(event: CanonicalEvent): RecordProblem | null {
       }
       for (const [index, r] of (d.fx_rates ?? []).entries()) {
         const field = `data.fx_rates[${index}]`;
-        if (eventInstant(r.as_of) === null)
+        const asOf = eventInstant(r.as_of);
+        if (asOf === null)
           return problem(
             'fx_rate_invalid',
             `${field}.as_of`,
             'as_of must be an RFC 3339 date-time with an offset',
           );
+        const dated = fxRateDayProblem(asOf.day, instant.day);
+        if (dated !== null) return problem('fx_rate_invalid', `${field}.as_of`, dated);
         const rate = fxRate(r.base, r.quote, r.rate, r.source, r.as_of);
         if (!rate.ok) return problem('fx_rate_invalid', field, rate.detail ?? rate.code);
       }

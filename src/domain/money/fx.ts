@@ -49,6 +49,21 @@ export function fxRate(
   return ok({ base, quote, rate: parsed.value, source, asOf });
 }
 
+/** A rate is observed at most this many days before the payout's day (and no later than the day after). */
+export const fxRateAgeDaysMax = 7;
+
+/**
+ * Why a rate observed on `asOfDay` cannot convert a payout of `payoutDay`, or null: one observed
+ * after the day following the payout is mistyped (or not yet known), one from more than a week
+ * before is not the payout's rate. Both would be recorded with the split as its basis.
+ */
+export function fxRateDayProblem(asOfDay: number, payoutDay: number): string | null {
+  if (asOfDay > payoutDay + 1) return 'as_of is after the day following the payout';
+  if (asOfDay < payoutDay - fxRateAgeDaysMax)
+    return `as_of is more than ${fxRateAgeDaysMax} days before the payout`;
+  return null;
+}
+
 export interface Conversion {
   readonly fromMinor: bigint;
   readonly from: CurrencyCode;

@@ -584,6 +584,23 @@ for (const backend of backendsUnderTest) {
       });
       assert.equal(badRate.status, 400);
       assert.equal(badRate.json.param, 'fx_rates[0]');
+      // Observed on the day after the payout at the latest, and within the week before it.
+      for (const as_of of ['2026-07-19T00:00:00Z', '2026-07-09T23:59:59Z', '9999-12-31T23:59:59Z']) {
+        const dated = await api.request('POST', '/v1/settlements/preview', {
+          key: platformKey,
+          body: { ...body, fx_rates: [{ ...rate, as_of }] },
+        });
+        assert.deepEqual([dated.status, dated.json.param], [400, 'fx_rates[0].as_of'], as_of);
+      }
+      const weekOld = await api.request('POST', '/v1/settlements/preview', {
+        key: platformKey,
+        body: {
+          ...body,
+          settlement_id: 'stl_eur_week',
+          fx_rates: [{ ...rate, as_of: '2026-07-10T00:00:00Z' }],
+        },
+      });
+      assert.equal(weekOld.status, 200, weekOld.text);
       // Two rates for one pair, either way round: which to use would be a guess.
       const twice = await api.request('POST', '/v1/settlements/preview', {
         key: platformKey,

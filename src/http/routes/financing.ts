@@ -27,7 +27,7 @@ import {
 } from '../../app/financing/sweep.ts';
 import type { FacilityRow, ReadTransaction } from '../../app/ports.ts';
 import { isCurrencyCode } from '../../domain/money/currency.ts';
-import { fxRate, repeatedPair } from '../../domain/money/fx.ts';
+import { fxRate, fxRateDayProblem, repeatedPair } from '../../domain/money/fx.ts';
 import { financierIdPattern } from '../../domain/products/postings.ts';
 import { ok } from '../../domain/result.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
@@ -287,8 +287,11 @@ async function settlementOf(
     );
   const fxRates = (body.fx_rates ?? []).map((r, index) => {
     const field = `fx_rates[${index}]`;
-    if (parseDateTime(r.as_of) === null)
+    const asOf = parseDateTime(r.as_of);
+    if (asOf === null)
       throw new ProblemError('parameter_invalid', 'as_of must be an RFC 3339 date-time', `${field}.as_of`);
+    const dated = fxRateDayProblem(asOf.day, toDayNumber(date.value));
+    if (dated !== null) throw new ProblemError('parameter_invalid', dated, `${field}.as_of`);
     const rate = fxRate(r.base, r.quote, r.rate, r.source, r.as_of);
     if (!rate.ok) throw new ProblemError('parameter_invalid', rate.detail ?? rate.code, field);
     return rate.value;
