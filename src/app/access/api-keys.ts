@@ -54,6 +54,7 @@ export interface IssueKeyInput {
 }
 
 const objectIdPattern = /^[a-z]{3}_[A-Za-z0-9_-]{1,60}$/;
+const financierId = new RegExp(financierIdPattern);
 
 export async function issueApiKey(
   tx: WriteTransaction,
@@ -71,7 +72,7 @@ export async function issueApiKey(
       return err('object_id_invalid', `a ${input.role} id looks like ${expectedPrefix}…`);
     }
     // A financier's pool accounts are named by its id: a longer one could never be funded.
-    if (input.role === 'financier' && !new RegExp(financierIdPattern).test(input.objectId))
+    if (input.role === 'financier' && !financierId.test(input.objectId))
       return err(
         'object_id_invalid',
         `a financier id is fin_ and at most ${financierIdLengthMax - 4} more characters`,

@@ -279,8 +279,7 @@ export async function resolveDraw(
     // is on the balance before the draw (unless they take the line out of service: the daily
     // cycle does them then).
     const caught = caughtUpBefore(line, input.day, nowMs, 'ended');
-    const served = caught === null ? null : inService(caught.row);
-    const drawnOn = served?.product === 'credit_line' ? served : line;
+    const drawnOn = caught?.facility.product === 'credit_line' ? caught.facility : line;
     if (caught !== null && drawnOn !== line) {
       await postAll(tx, context, caught.postings, `draw ${input.drawId}`);
       caughtUp.push(...caught.events);

@@ -198,8 +198,7 @@ export async function repayFacility(
   // The days before this one the daily cycle has not yet served, served first on the balances
   // they had — unless that takes the facility out of service: the daily cycle does it then.
   const caught = caughtUpBefore(found, input.day, nowMs, 'closed');
-  const caughtUp = caught === null ? null : inService(caught.row);
-  const facility = caughtUp ?? found;
+  const facility = caught?.facility ?? found;
 
   const balances = balancesOf(facility, input.day);
   const payoffTotal = sum(balances.payoff);
@@ -239,12 +238,11 @@ export async function repayFacility(
     'a payoff closes the facility',
   );
 
-  // What the days caught up wrote, written with the repayment (nothing if they were not).
-  const before = caughtUp === null ? null : caught;
-  // One write of the row as read: the days caught up and the repayment together.
+  // One write of the row as read: the days caught up (nothing if they were not) and the repayment
+  // together.
   const updated = { ...rowAfter(facility, step.next, step.postings, nowMs), version: row.version + 1n };
   await updateAll(tx, [updated]);
-  await postAll(tx, context, [...(before?.postings ?? []), ...step.postings], `repayment ${input.reference}`);
+  await postAll(tx, context, [...(caught?.postings ?? []), ...step.postings], `repayment ${input.reference}`);
   const record: RecordedRepayment = {
     reference: input.reference,
     request: requested,
@@ -253,7 +251,7 @@ export async function repayFacility(
     status: step.next.state.status,
   };
   await appendEvents(tx, [
-    ...(before?.events ?? []),
+    ...(caught?.events ?? []),
     { facilityId: row.id, day: input.day, type: 'repayment', detailJson: toTaggedJson(record), atMs: nowMs },
     ...facilityEventsOf(row.id, input.day, step.events, nowMs),
   ]);

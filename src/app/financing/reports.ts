@@ -28,7 +28,6 @@ import {
   bookedOf,
   caughtUpBefore,
   deferredFeeOf,
-  inService,
   type Serviced,
   servicedOf,
   snapshotOf,
@@ -272,9 +271,11 @@ export async function facilityReport(
   });
   // Quoted on the facility as a repayment now would serve it first (./repayments.ts): the same
   // figures, unless that takes it out of service, which the daily cycle does instead.
-  const found = input.nowMs === undefined ? null : inService(row);
-  const caught = found === null ? null : caughtUpBefore(found, input.day, input.nowMs as bigint, 'closed');
-  const quoted = (caught === null ? null : inService(caught.row)) ?? serviced;
+  const found = servicedStates.has(row.status as never) ? serviced : null;
+  const quoted =
+    (found === null || input.nowMs === undefined
+      ? null
+      : caughtUpBefore(found, input.day, input.nowMs, 'closed')?.facility) ?? serviced;
   return {
     row,
     serviced,

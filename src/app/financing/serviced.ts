@@ -391,7 +391,8 @@ export function serviceThrough(
  * direct repayment or
  * a draw, made today — so those days are serviced on the balances they had (interest on the
  * principal then, days past due before the payment), not on what the money leaves; the daily
- * cycle then finds them done. Null when it is through them already.
+ * cycle then finds them done. Null when it is through them already, or when they take it out of
+ * service (the daily cycle does them then): the money moves on the facility as it is.
  */
 export function caughtUpBefore(
   facility: Serviced,
@@ -399,7 +400,7 @@ export function caughtUpBefore(
   nowMs: bigint,
   upTo: 'ended' | 'closed',
   policy: ServicingPolicy = defaultServicingPolicy,
-): { row: FacilityRow; postings: TransferInput[]; events: NewFacilityEvent[] } | null {
+): { facility: Serviced; postings: TransferInput[]; events: NewFacilityEvent[] } | null {
   // Never a day that has not ended, whatever `day` says. Money in (a repayment) waits besides for
   // a day to close (./day-close.ts), so its late payouts count for it first; money out (a draw)
   // serves every ended day, so it owes no interest for a day before it was drawn.
@@ -409,7 +410,8 @@ export function caughtUpBefore(
   );
   if (facility.servicedThroughDay >= through) return null;
   const { row, postings, events } = serviceThrough(facility, through, policy, nowMs);
-  return { row, postings, events };
+  const served = inService(row);
+  return served === null ? null : { facility: served, postings, events };
 }
 
 /** A facility event to append: its sequence is given when written. */

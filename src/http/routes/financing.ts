@@ -258,11 +258,16 @@ async function operatorSource(
   return platforms[0] ?? 'operator';
 }
 
+/**
+ * The payout a body names, checked, as a function keying it within the transaction that reads or
+ * sweeps it: an operator's key (operatorSource) is found there, so a platform claiming the merchant
+ * meanwhile cannot have its own event for the payout keyed apart from this commit.
+ */
 async function settlementOf(
   app: AppContext,
   request: FastifyRequest,
   body: SettlementInput,
-): Promise<Settlement> {
+): Promise<(tx: ReadTransaction) => Promise<Settlement>> {
   if (!(await mayActFor(app, request, body.merchant_id)))
     throw new ProblemError(
       'merchant_not_found',
@@ -310,19 +315,19 @@ async function settlementOf(
     body.platform_id !== principal.objectId
   )
     throw new ProblemError('role_not_allowed', 'a platform key commits its own payouts only', 'platform_id');
-  const source =
-    principal.role === 'platform'
-      ? (principal.objectId as string)
-      : await app.store.read((tx) =>
-          operatorSource(tx, body.merchant_id, body.settlement_id, body.platform_id),
-        );
-  return {
-    settlementKey: `${source} ${body.settlement_id}`,
+  const payout = {
     merchantId: body.merchant_id,
     day: toDayNumber(date.value),
     currency: body.currency,
     netMinor: BigInt(body.net),
     ...(fxRates.length > 0 ? { fxRates } : {}),
+  };
+  return async (tx) => {
+    const source =
+      principal.role === 'platform'
+        ? (principal.objectId as string)
+        : await operatorSource(tx, body.merchant_id, body.settlement_id, body.platform_id);
+    return { settlementKey: `${source} ${body.settlement_id}`, ...payout };
   };
 }
 
@@ -605,9 +610,10 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         body: SettlementBody,
       }),
       async (request, reply) => {
-        const settlement = await settlementOf(app, request, request.body);
+        const keyedIn = await settlementOf(app, request, request.body);
         // A settlement already committed answers its split as recorded, as a commit would.
         const answer = await app.store.read(async (tx) => {
+          const settlement = await keyedIn(tx);
           const recorded = await recordedSweep(tx, settlement);
           if (recorded !== null) return recorded;
           return ok({ settlement, ...(await previewSweep(tx, settlement)), replayed: false });
@@ -634,20 +640,10 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         body: SettlementBody,
       }),
       async (request, reply) => {
-        const given = await settlementOf(app, request, request.body);
-        const { settlement_id: settlementId, merchant_id: merchantId, platform_id: named } = request.body;
+        const keyedIn = await settlementOf(app, request, request.body);
         return write(app, request, reply, (tx) =>
           ledgerGuarded(async () => {
-            // An operator's key is found again in the write: a platform claiming the merchant since
-            // the read would have its own event for the payout keyed apart from this commit.
-            const settlement =
-              principalOf(request).role === 'platform'
-                ? given
-                : {
-                    ...given,
-                    settlementKey: `${await operatorSource(tx, merchantId, settlementId, named)} ${settlementId}`,
-                  };
-            const swept = await sweepSettlement(tx, app, settlement);
+            const swept = await sweepSettlement(tx, app, await keyedIn(tx));
             if (!swept.ok)
               return problemReply(
                 request,

@@ -256,18 +256,24 @@ describe('a term loan, serviced', () => {
     });
   });
 
+  /** The loan served by the daily cycle from the day after its payout through `to`. */
+  const servedThrough = (loan: TermLoanFacility, to: string) => {
+    let served = loan;
+    for (let d = day('2026-01-16'); d <= day(to); d += 1)
+      served = serviceTermLoanDay(served, d, `d${d}`).facility;
+    return served;
+  };
+  /** `principal` paid on `date`, all of it taken as principal (no interest is booked before a due date). */
+  const paidAhead = (loan: TermLoanFacility, date: string, principal: bigint) =>
+    applyTermLoanPayment(loan, day(date), date, `pay_${date}`, { fees: 0n, interest: 0n, principal })
+      .facility;
+
   it('counts an instalment paid a few days early as paid: not late, no late fee', () => {
     const fresh = openedLoan();
     assert.ok(fresh.ok);
     // The first instalment, 888.49, paid on 2026-02-10: all of it principal, no interest being
     // booked before its due date on 02-15, when 100.00 is. In all, what was due is paid.
-    let loan = applyTermLoanPayment(fresh.value, day('2026-02-10'), '2026-02-10', 'early', {
-      fees: 0n,
-      interest: 0n,
-      principal: 88_849n,
-    }).facility;
-    for (let d = day('2026-01-16'); d <= day('2026-03-05'); d += 1)
-      loan = serviceTermLoanDay(loan, d, `d${d}`).facility;
+    const loan = servedThrough(paidAhead(fresh.value, '2026-02-10', 88_849n), '2026-03-05');
     assert.deepEqual([loan.status, loan.daysPastDue, loan.owed.fees], ['active', 0, 0n]);
     assert.equal(loan.owed.interest, 10_000n, 'its interest is still owed');
     assert.equal(termLoanOwed(loan, day('2026-03-05')).oldestDueDay, null);
@@ -279,17 +285,11 @@ describe('a term loan, serviced', () => {
     // 9,999.99 paid on 2026-01-29, all of it principal (no interest is booked yet): a payoff then
     // still owes the 14 days run on the 10,000.00 the period began with, 12% × 14 / 365 = 46.03
     // (it was 0.00 on the 0.01 left, and the period's interest never charged).
-    const prepaid = applyTermLoanPayment(fresh.value, day('2026-01-29'), '2026-01-29', 'pay', {
-      fees: 0n,
-      interest: 0n,
-      principal: 999_999n,
-    }).facility;
+    const prepaid = paidAhead(fresh.value, '2026-01-29', 999_999n);
     assert.deepEqual(payoffAmount(prepaid, day('2026-01-29')), { fees: 0n, interest: 4_603n, principal: 1n });
     // Never more than the period's interest, and never more a day before its due date than on it:
     // with the first instalment unpaid, the second period accrues on the schedule's 9,211.51.
-    let unpaid = fresh.value;
-    for (let d = day('2026-01-16'); d <= day('2026-03-14'); d += 1)
-      unpaid = serviceTermLoanDay(unpaid, d, `d${d}`).facility;
+    const unpaid = servedThrough(fresh.value, '2026-03-14');
     const before = payoffAmount(unpaid, day('2026-03-14'));
     const on = payoffAmount(unpaid, day('2026-03-15'));
     assert.ok(before.interest <= on.interest, `${before.interest} before, ${on.interest} on the due date`);

@@ -162,15 +162,18 @@ function interestOn(facility: TermLoanFacility, instalment: Instalment, principa
 }
 
 /**
- * The interest of instalment `next`, booked on its due date: on the principal outstanding when its
- * period began (the schedule's balance for states stored before that was kept).
+ * What the period of instalment `next` is charged interest on: the principal outstanding when it
+ * began (the schedule's balance for states stored before that was kept), no more than the
+ * schedule's.
  */
+function periodPrincipal(facility: TermLoanFacility, next: Instalment): bigint {
+  const scheduled = next.balanceMinor + next.principalMinor;
+  return minBigint(facility.principalAtPeriodStart ?? scheduled, scheduled);
+}
+
+/** The interest of instalment `next`, booked on its due date: on its period's principal. */
 function interestCharged(facility: TermLoanFacility, next: Instalment): bigint {
-  return interestOn(
-    facility,
-    next,
-    facility.principalAtPeriodStart ?? next.balanceMinor + next.principalMinor,
-  );
+  return interestOn(facility, next, periodPrincipal(facility, next));
 }
 
 /** An instalment with the interest it is charged, its payment with it. */
@@ -323,28 +326,20 @@ export function payoffAmount(stored: TermLoanFacility, day: number): Amounts {
     facility.instalmentsBooked > 0
       ? (facility.instalments[facility.instalmentsBooked - 1] as Instalment).dueDay
       : facility.disbursedDay;
-  // The running period accrues on what its interest is charged on at its due date — the principal
-  // it began with, no more than the schedule's (interestOn) — never past that interest: principal
-  // paid during the period does not take its interest away (it would be charged at the due date),
-  // and principal overdue is not charged interest (a payoff the day before a due date costs no more
-  // than one on it).
+  // The running period accrues on what its interest is charged on at its due date
+  // (periodPrincipal), never past that interest: principal paid during the period does not take
+  // its interest away (it would be charged at the due date), and principal overdue is not charged
+  // interest (a payoff the day before a due date costs no more than one on it).
   const next = facility.instalments[facility.instalmentsBooked];
-  const accrued =
-    next === undefined
-      ? 0n
-      : minBigint(
-          divideRounded(
-            minBigint(
-              facility.principalAtPeriodStart ?? next.balanceMinor + next.principalMinor,
-              next.balanceMinor + next.principalMinor,
-            ) *
-              BigInt(facility.terms.annualRateBps) *
-              BigInt(Math.max(0, day - previousDue)),
-            10_000n * 365n,
-            'half_even',
-          ),
-          interestCharged(facility, next),
-        );
+  const accrual = (running: Instalment) =>
+    divideRounded(
+      periodPrincipal(facility, running) *
+        BigInt(facility.terms.annualRateBps) *
+        BigInt(Math.max(0, day - previousDue)),
+      10_000n * 365n,
+      'half_even',
+    );
+  const accrued = next === undefined ? 0n : minBigint(accrual(next), interestCharged(facility, next));
   return {
     fees: facility.owed.fees,
     interest: facility.owed.interest + accrued,
