@@ -41,7 +41,8 @@ export async function eodCommand(deps: CliDeps, flags: StorageFlags & { date?: s
     for (const d of run.value)
       deps.out.write(
         `${d.day}${d.resumed ? ' (resumed)' : ''}: ${d.facilities} facilities, ${d.postings} postings, ` +
-          `${d.events} events, ${d.offersExpired} offers expired\n`,
+          `${d.events} events, ${d.offersExpired} offers expired` +
+          (d.disbursementsVoided > 0 ? `, ${d.disbursementsVoided} unconfirmed payouts voided\n` : '\n'),
       );
     const seconds = (performance.now() - started) / 1_000;
     deps.out.write(`${run.value.length} day(s) in ${seconds.toFixed(1)} s\n`);

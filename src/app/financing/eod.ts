@@ -2,7 +2,9 @@
  * The daily cycle (`capstan eod --date D`, and the worker's scheduled run): every serviced
  * facility taken through the end of each day — fee recognised, interest accrued, minimum payments
  * checked, days past due and the lifecycle moved on, late fees after the grace period, write-off
- * at the configured age — every amount through the ledger and every change a facility event.
+ * at the configured age — every amount through the ledger and every change a facility event; then
+ * the payouts not confirmed within the disbursement deadline are voided and the offers past their
+ * expiry date lapse.
  *
  * Days run in order from the day after the last one finished, so missed days are caught up; a
  * facility remembers the last day it was taken through, so running a day twice changes nothing
@@ -24,7 +26,8 @@ import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-da
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import type { AppContext } from '../app-context.ts';
 import type { FacilityRow, WriteTransaction } from '../ports.ts';
-import { closeOffers } from './origination.ts';
+import { loadOfferSettings } from './offer-settings.ts';
+import { closeOffers, voidDisbursement } from './origination.ts';
 import {
   appendEvents,
   bookedOf,
@@ -57,6 +60,8 @@ export interface EodDay {
   readonly postings: number;
   readonly events: number;
   readonly offersExpired: number;
+  /** Accepted facilities whose payout was not confirmed in time, voided at the day's end. */
+  readonly disbursementsVoided: number;
   readonly resumed: boolean;
 }
 
@@ -182,6 +187,41 @@ async function servicePage(
   });
 }
 
+/**
+ * The payouts the platform has not confirmed by the end of the deadline's last day
+ * (`disbursementDeadlineDays` after acceptance, as the offer settings now say): each voided as a
+ * failed payout is — the pool's reservation released, the advance's fee reversed, the facility
+ * cancelled, an event out — a page a transaction. A day run again finds them voided already.
+ */
+async function voidUnconfirmedDisbursements(app: AppContext, day: number, pageSize: number): Promise<number> {
+  let voided = 0;
+  for (let after: string | null = null; ; ) {
+    const page: { voided: number; lastId: string | null } = await app.store.write(async (tx) => {
+      const { disbursementDeadlineDays } = await loadOfferSettings(tx);
+      const rows = await tx.financing.facilitiesByStatus(['disbursing'], {
+        ...(after === null ? {} : { after }),
+        limit: pageSize,
+      });
+      let count = 0;
+      for (const row of rows) {
+        if (row.openedOn + disbursementDeadlineDays > day) continue;
+        const done = await voidDisbursement(tx, app, {
+          facilityId: row.id,
+          day,
+          reason: `the payout was not confirmed within ${disbursementDeadlineDays} days of acceptance`,
+        });
+        // Read as disbursing in this transaction: it cannot be anything else now.
+        if (!done.ok) throw new Error(`facility ${row.id} could not be voided: ${done.detail ?? done.code}`);
+        count += 1;
+      }
+      return { voided: count, lastId: rows.length < pageSize ? null : (rows.at(-1)?.id ?? null) };
+    });
+    voided += page.voided;
+    if (page.lastId === null) return voided;
+    after = page.lastId;
+  }
+}
+
 /** One day, from its cursor if a run of it was cut short. */
 async function runDay(
   app: AppContext,
@@ -203,6 +243,7 @@ async function runDay(
     if (page.lastId === null) break;
     cursor = page.lastId;
   }
+  const disbursementsVoided = await voidUnconfirmedDisbursements(app, day, options.pageSize);
   const offersExpired = await app.store.write(async (tx) => {
     // An offer is open through its expiry date: at the end of that day it lapses.
     const expired = await tx.financing.expireOffers(day + 1);
@@ -222,7 +263,13 @@ async function runDay(
     });
     return expired.length;
   });
-  return { day: formatCalendarDate(fromDayNumber(day)), ...totals, offersExpired, resumed };
+  return {
+    day: formatCalendarDate(fromDayNumber(day)),
+    ...totals,
+    offersExpired,
+    disbursementsVoided,
+    resumed,
+  };
 }
 
 /**

@@ -2,7 +2,7 @@
  * The offer settings in force (PUT /v1/settings/offering): what offers a decision makes — validity,
  * advance sizes, target term and holdback range, the minimum payment, term-loan terms and
  * amortization, which grades get term loans and credit lines, a credit line's day count, the
- * smallest offer and the rounding of amounts. Checked as every stored set is
+ * smallest offer, the rounding of amounts, and the days a payout has to be confirmed. Checked as every stored set is
  * (../settings/stored-settings.ts).
  */
 import { defaultOfferSettings, type OfferSettings } from '../../domain/products/offers.ts';
@@ -15,6 +15,9 @@ export const offerDecisionAgeDaysMax = 7;
 
 /** An advance may run at most this long (the forecast offers are made from: origination.ts). */
 export const advanceDaysMax = 540;
+
+/** The longest a payout may take to be confirmed before its reservation is released. */
+export const disbursementDeadlineDaysMax = 60;
 
 export const offerSettings: SettingsKind<OfferSettings> = {
   name: 'offering',
@@ -36,6 +39,7 @@ export const offerSettings: SettingsKind<OfferSettings> = {
     creditLineDayCount: { kind: 'choice', values: ['act_365f', 'act_360'] },
     minimumOfferMinor: { kind: 'amount' },
     amountRoundingMinor: { kind: 'amount' },
+    disbursementDeadlineDays: integer(1, disbursementDeadlineDaysMax),
   },
   across(settings, valid) {
     const problems = [];

@@ -49,6 +49,11 @@ export interface OfferSettings {
   readonly minimumOfferMinor: bigint;
   /** Amounts are rounded down to a multiple of this many minor units. */
   readonly amountRoundingMinor: bigint;
+  /**
+   * Days after acceptance (or a credit line's draw) the platform has to confirm the payout: one
+   * not confirmed by the end of the last is voided and the money reserved for it released.
+   */
+  readonly disbursementDeadlineDays: number;
 }
 
 export const defaultOfferSettings: OfferSettings = {
@@ -67,6 +72,8 @@ export const defaultOfferSettings: OfferSettings = {
   creditLineDayCount: 'act_365f',
   minimumOfferMinor: 50_000n,
   amountRoundingMinor: 1_000n,
+  // A bank payout lands within a few business days; a week covers a holiday weekend.
+  disbursementDeadlineDays: 7,
 };
 
 export interface ApprovedDecision {

@@ -113,6 +113,17 @@ for (const backend of backendsUnderTest) {
       });
       assert.equal(bad.status, 400, bad.text);
       assert.deepEqual([bad.json.code, bad.json.param], ['settings_invalid', 'creditLineDayCount']);
+      assert.equal(read.json.disbursementDeadlineDays, 7);
+      for (const days of [0, 61, 2.5]) {
+        const deadline = await api.request('PUT', '/v1/settings/offering', {
+          body: { disbursementDeadlineDays: days },
+        });
+        assert.deepEqual(
+          [deadline.status, deadline.json.param],
+          [400, 'disbursementDeadlineDays'],
+          `${days}: ${deadline.text}`,
+        );
+      }
       const byMerchant = await api.request('PUT', '/v1/settings/offering', {
         key: merchantKey,
         body: { validityDays: 10 },
