@@ -26,7 +26,7 @@ for (const backend of backendsUnderTest) {
       assert.match(response.headers.get('request-id') ?? '', /^req_/);
     });
 
-    it('serves an OpenAPI 3.1 document in which every operation says which roles may call it', async () => {
+    it('serves an OpenAPI 3.1 document: every operation says which roles may call it, its answers, its problems and its Idempotency-Key', async () => {
       const response = await api.request('GET', '/openapi.json', { key: null });
       assert.equal(response.status, 200);
       assert.equal(response.json.openapi, '3.1.0');
@@ -36,6 +36,45 @@ for (const backend of backendsUnderTest) {
       assert.ok(operations.some((o) => o.path === '/v1/ledger/transfers' && o.method === 'post'));
       for (const { path, op } of operations)
         assert.ok(Array.isArray(op['x-capstan-roles']), `${path} declares no roles`);
+      // Every error is a problem; every POST but the preview takes an Idempotency-Key.
+      const idempotencyKey = { $ref: '#/components/parameters/IdempotencyKey' };
+      for (const { path, method, op } of operations) {
+        const responses = op['responses'] as Record<string, unknown>;
+        assert.deepEqual(responses['4XX'], { $ref: '#/components/responses/Problem' }, `${method} ${path}`);
+        assert.deepEqual(responses['5XX'], { $ref: '#/components/responses/Problem' }, `${method} ${path}`);
+        const takesKey = ((op['parameters'] ?? []) as unknown[]).some(
+          (p) => JSON.stringify(p) === JSON.stringify(idempotencyKey),
+        );
+        assert.equal(
+          takesKey,
+          method === 'post' && path !== '/v1/settlements/preview',
+          `${method} ${path} Idempotency-Key`,
+        );
+      }
+      const { components } = response.json;
+      assert.equal(components.parameters.IdempotencyKey.in, 'header');
+      assert.ok(components.schemas.Problem.properties.code.enum.includes('settlement_reused'));
+      assert.deepEqual(Object.keys(components.responses.Problem.content), ['application/problem+json']);
+      // A draw answers 201 when made, 200 when the same draw is asked again; both described.
+      const draws = response.json.paths['/v1/facilities/{id}/draws'].post.responses;
+      for (const status of ['200', '201'])
+        assert.equal(
+          draws[status].content['application/json'].schema.properties.object.enum[0],
+          'draw',
+          status,
+        );
+      // Financing answers are described, not left as a bare "Default Response".
+      for (const [path, method] of [
+        ['/v1/offers/{id}/accept', 'post'],
+        ['/v1/settlements/commit', 'post'],
+        ['/v1/facilities/{id}', 'get'],
+        ['/v1/portfolio/summary', 'get'],
+        ['/v1/merchants/{id}/statement', 'get'],
+      ] as const)
+        assert.ok(
+          response.json.paths[path][method].responses['200'].content['application/json'].schema,
+          path,
+        );
       const docs = await api.request('GET', '/docs', { key: null });
       assert.equal(docs.status, 200);
       assert.match(docs.headers.get('content-type') ?? '', /text\/html/);

@@ -45,8 +45,13 @@ function renderSchema(schema: Json | undefined, depth = 0): string {
   return `<ul>${rows.join('')}</ul>`;
 }
 
-function renderOperation(method: string, path: string, operation: Json): string {
-  const parameters = (operation['parameters'] as Json[] | undefined) ?? [];
+function renderOperation(
+  method: string,
+  path: string,
+  operation: Json,
+  resolve: (value: Json) => Json,
+): string {
+  const parameters = ((operation['parameters'] as Json[] | undefined) ?? []).map(resolve);
   const params = parameters
     .map((p) => {
       const schema = (p['schema'] as Json | undefined) ?? {};
@@ -57,7 +62,8 @@ function renderOperation(method: string, path: string, operation: Json): string 
     'application/json'
   ] as Json | undefined;
   const responses = Object.entries((operation['responses'] as Record<string, Json> | undefined) ?? {})
-    .map(([status, response]) => {
+    .map(([status, referenced]) => {
+      const response = resolve(referenced);
       const schema = ((response['content'] as Json | undefined)?.['application/json'] as Json | undefined)?.[
         'schema'
       ] as Json | undefined;
@@ -79,10 +85,20 @@ export function renderDocsPage(document: Json): string {
   const info = (document['info'] as Json | undefined) ?? {};
   const paths = (document['paths'] as Record<string, Record<string, Json>> | undefined) ?? {};
   const byTag = new Map<string, string[]>();
+  // `#/components/…` references (shared parameters and responses) are shown as what they name.
+  const resolve = (value: Json): Json => {
+    const ref = value['$ref'];
+    if (typeof ref !== 'string' || !ref.startsWith('#/')) return value;
+    const named = ref
+      .slice(2)
+      .split('/')
+      .reduce<unknown>((node, part) => (node as Json | undefined)?.[part], document);
+    return (named as Json | undefined) ?? value;
+  };
   for (const [path, methods] of Object.entries(paths)) {
     for (const [method, operation] of Object.entries(methods)) {
       const tag = ((operation['tags'] as string[] | undefined) ?? ['other'])[0] ?? 'other';
-      byTag.set(tag, [...(byTag.get(tag) ?? []), renderOperation(method, path, operation)]);
+      byTag.set(tag, [...(byTag.get(tag) ?? []), renderOperation(method, path, operation, resolve)]);
     }
   }
   const sections = [...byTag.entries()].map(

@@ -10,6 +10,7 @@ import { offerSettings } from '../app/financing/offer-settings.ts';
 import { sweepSettings } from '../app/financing/sweep-settings.ts';
 import { decisionSettings } from '../app/risk/decision-settings.ts';
 import { requestBodyBytesMax } from './limits.ts';
+import { completeOpenapiDocument } from './openapi-document.ts';
 import { authenticationHook } from './plumbing.ts';
 import { type Problem, ProblemError, problem, problemContentType } from './problem.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -108,6 +109,8 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
       },
       security: [{ apiKey: [] }],
     },
+    transformObject: (built) =>
+      completeOpenapiDocument('openapiObject' in built ? built.openapiObject : built.swaggerObject),
   });
   await server.register(systemRoutes(app, options.version));
   await server.register(apiKeyRoutes(app));

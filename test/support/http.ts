@@ -1,6 +1,7 @@
 /**
  * A real Capstan HTTP server on 127.0.0.1 with a random port, on a real store, and a small client
- * that speaks its conventions (bearer keys, JSON bodies).
+ * that speaks its conventions (bearer keys, JSON bodies) and checks every answer against the
+ * server's OpenAPI document.
  */
 import { bootstrapOperatorKey } from '../../src/app/access/api-keys.ts';
 import type { AppContext } from '../../src/app/app-context.ts';
@@ -8,6 +9,7 @@ import { buildServer, type CapstanServer } from '../../src/http/server.ts';
 import { sha256, testEntropy } from '../../src/storage/contract/fixtures.ts';
 import type { BackendUnderTest, Harness } from './backends.ts';
 import { ManualClock } from './manual-clock.ts';
+import { OpenapiConformance } from './openapi-conformance.ts';
 
 export const testOperatorKey = 'cap_op_test-operator-key-0123456789abcdef';
 
@@ -46,6 +48,7 @@ export async function startTestServer(backend: BackendUnderTest): Promise<TestSe
   const address = server.server.address();
   if (address === null || typeof address === 'string') throw new Error('no address');
   const url = `http://127.0.0.1:${address.port}`;
+  let conformance: OpenapiConformance | undefined;
   return {
     url,
     harness,
@@ -68,6 +71,16 @@ export async function startTestServer(backend: BackendUnderTest): Promise<TestSe
       } catch {
         json = undefined;
       }
+      // Every answer as the OpenAPI document describes it (test/support/openapi-conformance.ts).
+      conformance ??= new OpenapiConformance(server.swagger() as unknown as Record<string, unknown>);
+      const differs = conformance.check(
+        method,
+        path,
+        response.status,
+        response.headers.get('content-type'),
+        text,
+      );
+      if (differs !== null) throw new Error(`the answer differs from /openapi.json: ${differs}`);
       return { status: response.status, headers: response.headers, text, json };
     },
     async close() {

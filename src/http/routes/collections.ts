@@ -16,6 +16,7 @@ import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time
 import { facilityInScope, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, NoBody, problemReply, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
+import { CollectionsSchema } from '../schemas-financing.ts';
 import { today } from './financing.ts';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -68,6 +69,7 @@ export function collectionsRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         tags: ['financing'],
         params: IdParams,
         body: PauseBody,
+        response: { 200: CollectionsSchema },
       }),
       async (request, reply) => {
         const facility = await facilityFor(request, request.params.id);
@@ -98,6 +100,7 @@ export function collectionsRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         tags: ['financing'],
         params: IdParams,
         body: NoBody,
+        response: { 200: CollectionsSchema },
       }),
       async (request, reply) => {
         const facility = await facilityFor(request, request.params.id);

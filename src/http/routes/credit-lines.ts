@@ -9,6 +9,7 @@ import type { AppContext } from '../../app/app-context.ts';
 import { type Draw, requestDraw, resolveDraw } from '../../app/financing/credit-lines.ts';
 import { facilityInScope, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, NoBody, problemReply, write } from '../plumbing.ts';
+import { DrawSchema } from '../schemas-financing.ts';
 import { ledgerGuarded, today } from './financing.ts';
 
 const DrawParams = Type.Object({ draw_id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -48,6 +49,7 @@ export function creditLineRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         tags: ['financing'],
         params: IdParams,
         body: DrawBody,
+        response: { 200: DrawSchema, 201: DrawSchema },
       }),
       async (request, reply) => {
         const facility = await facilityInScope(app, request, request.params.id);
@@ -85,7 +87,7 @@ export function creditLineRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             outcome === 'confirm'
               ? 'The draw was paid out: post the reservation; the line owes it from today'
               : 'The draw’s payout failed: release the reservation',
-          description: `Resolving a draw the same way again answers it with \`replayed: true\`; the other way answers 409 draw_not_pending. ${platformScope}`,
+          description: `Resolving a draw the same way again answers it with \`replayed: true\`; the other way answers 409 draw_not_pending, as does confirming a draw not confirmed by the end of the disbursement deadline's last day (\`disbursementDeadlineDays\` of the offering settings after it was asked for; the ledger released it, and voiding it answers it voided). ${platformScope}`,
           tags: ['financing'],
           params: DrawParams,
           ...(outcome === 'void'
@@ -96,6 +98,7 @@ export function creditLineRoutes(app: AppContext): FastifyPluginAsyncTypebox {
                 ),
               }
             : { body: NoBody }),
+          response: { 200: DrawSchema },
         }),
         async (request, reply) => {
           const drawId = request.params.draw_id;

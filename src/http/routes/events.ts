@@ -283,7 +283,22 @@ export function eventRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           { as_of: Type.Optional(Type.String({ description: 'YYYY-MM-DD; default today (UTC)' })) },
           { additionalProperties: false },
         ),
-        response: { 404: ProblemSchema },
+        response: {
+          200: Type.Object(
+            {
+              object: Type.Literal('merchant_features'),
+              merchant_id: Type.String(),
+              as_of: Type.String({ description: 'YYYY-MM-DD' }),
+              currency: Type.Union([Type.String(), Type.Null()]),
+            },
+            {
+              additionalProperties: true,
+              description:
+                'The features (docs/features.md): amounts as integer strings of minor units, rates as fractions, null where there is nothing to compute from',
+            },
+          ),
+          404: ProblemSchema,
+        },
       }),
       async (request, reply) => {
         const principal = principalOf(request);

@@ -21,6 +21,11 @@ import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { actFor, mayActFor, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, pageLimitDefault, pageLimitMax, principalOf, send } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
+import {
+  FacilityReportSchema,
+  MerchantStatementSchema,
+  PortfolioSummarySchema,
+} from '../schemas-financing.ts';
 import { facilityReportView, portfolioView, statementCsv, statementView } from '../views-financing.ts';
 
 const FinancierId = Type.String({ pattern: financierIdPattern });
@@ -113,6 +118,7 @@ export function financingReportRoutes(app: AppContext): FastifyPluginAsyncTypebo
           { financier_id: Type.Optional(FinancierId) },
           { additionalProperties: false },
         ),
+        response: { 200: PortfolioSummarySchema },
       }),
       async (request, reply) => {
         const principal = principalOf(request);
@@ -151,6 +157,7 @@ export function financingReportRoutes(app: AppContext): FastifyPluginAsyncTypebo
           },
           { additionalProperties: false },
         ),
+        response: { 200: FacilityReportSchema },
       }),
       async (request, reply) => {
         const report = await app.store.read((tx) =>
@@ -189,6 +196,15 @@ export function financingReportRoutes(app: AppContext): FastifyPluginAsyncTypebo
           },
           { additionalProperties: false },
         ),
+        response: {
+          200: {
+            description: 'The statement, as JSON or (`format=csv`, `Accept: text/csv`) its lines as CSV',
+            content: {
+              'application/json': { schema: MerchantStatementSchema },
+              'text/csv': { schema: Type.String({ description: 'RFC 4180, a header row first' }) },
+            },
+          },
+        },
       }),
       async (request, reply) => {
         const statement = await statementFor(app, request, request.params.id, periodOf(request.query));

@@ -35,6 +35,16 @@ import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts'
 import { facilityInScope, mayActFor, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, NoBody, principalOf, problemReply, send, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
+import {
+  AcceptanceSchema,
+  FacilitySummarySchema,
+  FundingPoolSchema,
+  OfferListSchema,
+  OffersMadeSchema,
+  OfferWithHistorySchema,
+  RepaymentSchema,
+  SettlementSplitSchema,
+} from '../schemas-financing.ts';
 import { isoFromMs } from '../views.ts';
 import { offerView } from '../views-financing.ts';
 
@@ -349,6 +359,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           },
           { additionalProperties: false },
         ),
+        response: { 200: FundingPoolSchema },
       }),
       async (request, reply) => {
         const principal = principalOf(request);
@@ -400,6 +411,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         tags: ['financing'],
         params: IdParams,
         body: NoBody,
+        response: { 200: OffersMadeSchema },
       }),
       async (request, reply) => {
         const decision = await app.store.read((tx) => tx.risk.decision(request.params.id));
@@ -421,6 +433,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         tags: ['financing'],
         params: Type.Object({ id: MerchantId }),
         querystring: Type.Object({}, { additionalProperties: false }),
+        response: { 200: OfferListSchema },
       }),
       async (request, reply) => {
         if (!(await mayActFor(app, request, request.params.id)))
@@ -447,6 +460,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         description: `The offer as made — terms, schedule, cost and APR — with its status and \`history\`: when it was made, then accepted, withdrawn or expired (the events its webhooks tell). A merchant key reads its own offers only; any other answers 404 offer_not_found. ${platformScope}`,
         tags: ['financing'],
         params: IdParams,
+        response: { 200: OfferWithHistorySchema },
       }),
       async (request, reply) => {
         const found = await app.store.read(async (tx) => {
@@ -478,6 +492,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         tags: ['financing'],
         params: IdParams,
         body: NoBody,
+        response: { 200: AcceptanceSchema },
       }),
       async (request, reply) => {
         const merchantId = principalOf(request).objectId;
@@ -507,10 +522,11 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/disbursements/:facility_id/confirm',
       access(['operator', 'platform'], {
         summary: 'The payout to the merchant was made: post the reservation and start servicing',
-        description: `Servicing starts today (UTC). A facility no longer disbursing answers 409 facility_not_disbursing. ${platformScope}`,
+        description: `Servicing starts today (UTC). A facility no longer disbursing answers 409 facility_not_disbursing — also one whose payout was not confirmed within the disbursement deadline (\`disbursementDeadlineDays\` of the offering settings, 7 by default): the daily cycle voids it, releasing the reservation. ${platformScope}`,
         tags: ['financing'],
         params: FacilityParams,
         body: NoBody,
+        response: { 200: FacilitySummarySchema },
       }),
       async (request, reply) => {
         await facilityFor(request, request.params.facility_id);
@@ -539,6 +555,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           { reason: Type.String({ minLength: 1, maxLength: 500 }) },
           { additionalProperties: false },
         ),
+        response: { 200: FacilitySummarySchema },
       }),
       async (request, reply) => {
         await facilityFor(request, request.params.facility_id);
@@ -564,6 +581,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         tags: ['financing'],
         params: IdParams,
         body: RepaymentBody,
+        response: { 200: RepaymentSchema },
       }),
       async (request, reply) => {
         const facility = await facilityFor(request, request.params.id);
@@ -608,6 +626,9 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         description: `The split of a payout across the merchant's facilities in its currency, under the day's 30% cap: what to withhold before paying the merchant. ${platformScope}`,
         tags: ['financing'],
         body: SettlementBody,
+        response: { 200: SettlementSplitSchema },
+        // A preview writes nothing: an Idempotency-Key is not looked at.
+        'x-capstan-reads-only': true,
       }),
       async (request, reply) => {
         const keyedIn = await settlementOf(app, request, request.body);
@@ -638,6 +659,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         description: `A settlement is keyed by its sender (the platform's id, or \`operator\`) and \`settlement_id\`: committing it again answers the split already made with \`replayed: true\` and changes nothing. ${platformScope}`,
         tags: ['financing'],
         body: SettlementBody,
+        response: { 200: SettlementSplitSchema },
       }),
       async (request, reply) => {
         const keyedIn = await settlementOf(app, request, request.body);
