@@ -431,6 +431,18 @@ for (const backend of backendsUnderTest) {
       assert.equal(huge.status, 400, huge.text);
       const byMerchant = await api.request('POST', '/v1/settlements/commit', { key: merchantKey, body });
       assert.equal(byMerchant.status, 403);
+      // An operator naming a merchant Capstan does not know (no platform's events, no facility) is
+      // told so: an empty split would have the platform pay the whole payout.
+      for (const path of ['/v1/settlements/commit', '/v1/settlements/preview']) {
+        const mistyped = await api.request('POST', path, {
+          body: { ...body, settlement_id: 'stl_typo', merchant_id: 'mer_gen0x' },
+        });
+        assert.deepEqual(
+          [mistyped.status, mistyped.json.code, mistyped.json.param],
+          [404, 'merchant_not_found', 'merchant_id'],
+          mistyped.text,
+        );
+      }
       const ownPlatform = await api.request('POST', '/v1/settlements/preview', {
         key: platformKey,
         body: { ...body, platform_id: 'plt_other' },

@@ -258,6 +258,15 @@ async function operatorSource(
       );
     return known;
   }
+  // Known to Capstan by a platform's events, or by a facility: a mistyped id is refused, not
+  // answered an empty split (the platform would pay the whole payout, the real merchant's
+  // deduction missed).
+  if (platforms.length === 0 && (await tx.financing.facilitiesForMerchant(merchantId)).length === 0)
+    throw new ProblemError(
+      'merchant_not_found',
+      `no merchant ${merchantId}: no platform has sent an event about it and it has no facility`,
+      'merchant_id',
+    );
   if (named !== undefined) return named;
   if (platforms.length > 1)
     throw new ProblemError(
