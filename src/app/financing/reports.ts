@@ -19,7 +19,12 @@ import {
   portfolioFigures,
   portfolioSummary,
 } from '../../domain/products/portfolio.ts';
-import { paidOfEach, payoffAmount, projectedInstalments } from '../../domain/products/term-loan/servicing.ts';
+import {
+  instalmentsPaid,
+  paidOfEach,
+  payoffAmount,
+  projectedInstalments,
+} from '../../domain/products/term-loan/servicing.ts';
 import type { Amounts } from '../../domain/products/waterfall.ts';
 import type { FacilityEventRow, FacilityRow, ReadTransaction } from '../ports.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
@@ -189,16 +194,16 @@ export interface FacilityReport {
 
 /**
  * Instalments as charged (later ones as they will be, paid as asked: projectedInstalments) with what
- * has been paid of each, first-in first-out as the loan counts payments.
+ * has been paid of each, first-in first-out as the loan counts payments; each one's status judged
+ * as arrears are (instalmentsPaid): interest and principal paid together against what was due.
  */
 function instalmentsOf(serviced: Serviced & { product: 'term_loan' }): InstalmentReport[] {
-  const settled = serviced.state.status === 'paid_off';
   const instalments = projectedInstalments(serviced.state);
   const paid = paidOfEach(serviced.state, instalments);
+  const statuses = instalmentsPaid(serviced.state);
   return instalments.map((i, index) => {
     const { interest: paidInterest, principal: paidPrincipal } = paid[index] as (typeof paid)[number];
-    const whole = paidInterest === i.interestMinor && paidPrincipal === i.principalMinor;
-    const status = whole || settled ? 'paid' : paidInterest + paidPrincipal > 0n ? 'partly_paid' : 'unpaid';
+    const status = statuses[index] ?? 'unpaid';
     return {
       period: i.period,
       dueDay: i.dueDay,

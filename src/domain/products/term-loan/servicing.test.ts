@@ -17,6 +17,7 @@ import {
   applyTermLoanPayment,
   disbursedTermLoan,
   type Instalment,
+  instalmentsPaid,
   payoffAmount,
   projectedInstalments,
   serviceTermLoanDay,
@@ -277,6 +278,14 @@ describe('a term loan, serviced', () => {
     assert.deepEqual([loan.status, loan.daysPastDue, loan.owed.fees], ['active', 0, 0n]);
     assert.equal(loan.owed.interest, 10_000n, 'its interest is still owed');
     assert.equal(termLoanOwed(loan, day('2026-03-05')).oldestDueDay, null);
+    // Shown as the arrears judge it: the first instalment paid, not partly paid with its
+    // principal spilling into the second's.
+    assert.deepEqual(instalmentsPaid(loan).slice(0, 3), ['paid', 'unpaid', 'unpaid']);
+    const partly = paidAhead(fresh.value, '2026-02-10', 50_000n);
+    assert.deepEqual(instalmentsPaid(partly).slice(0, 2), ['partly_paid', 'unpaid']);
+    // Paid ahead by more than an instalment: the next one is covered too, as far as it goes.
+    const ahead = paidAhead(fresh.value, '2026-02-10', 88_849n + 90_000n);
+    assert.deepEqual(instalmentsPaid(ahead).slice(0, 3), ['paid', 'paid', 'partly_paid']);
   });
 
   it('accrues a payoff on what the period is charged on: a prepayment does not take its interest away', () => {

@@ -221,6 +221,22 @@ function oldestUnpaid(facility: TermLoanFacility, day: number): Instalment | nul
 }
 
 /**
+ * How far each instalment of the schedule is paid, judged as arrears are (oldestUnpaid): what has
+ * been paid in all against what falls due in all, first-in first-out — an instalment paid a few days
+ * early, taken as principal, is paid, its interest still owed and collected first.
+ */
+export function instalmentsPaid(facility: TermLoanFacility): ('paid' | 'partly_paid' | 'unpaid')[] {
+  const paid = facility.paidInterest + facility.paidPrincipal;
+  let due = 0n;
+  return facility.instalments.map((instalment) => {
+    const before = due;
+    due += instalment.interestMinor + instalment.principalMinor;
+    if (facility.status === 'paid_off' || paid >= due) return 'paid';
+    return paid > before ? 'partly_paid' : 'unpaid';
+  });
+}
+
+/**
  * The instalments as the merchant will be charged them: those booked as they were; the next one on
  * the principal its period began with; each later one on the principal it will begin with if what
  * is asked is paid when asked — below the schedule's only where principal was paid ahead — and
