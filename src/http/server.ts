@@ -130,7 +130,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
       what: 'offer settings',
       tag: 'financing',
       fields:
-        'Amounts in minor units as decimal strings, rates and shares in whole basis points, days and months as whole numbers. `advanceSizesBps`: 1 to 3 shares of the limit, largest first; `termLoanMonths`: up to 6 terms, shortest first (none: no term loans); `termLoanGrades`, `creditLineGrades`: grade letters; `termLoanAmortization`: `level_payment` or `equal_principal`; `creditLineDayCount`: `act_365f` or `act_360`; `minimumPayment`: null or `{periodDays, shareBps}`; `advanceMaxTermDays`: null or at least `advanceTargetTermDays`; `disbursementDeadlineDays`: 1 to 60, the days after acceptance (or a draw) a payout may be confirmed. Offers made afterwards follow them; offers already made keep their terms.',
+        'Amounts in minor units as decimal strings, rates and shares in whole basis points, days and months as whole numbers. `advanceSizesBps`: 1 to 3 shares of the limit, largest first; `termLoanMonths`: up to 6 terms, shortest first (none: no term loans); `termLoanGrades`, `creditLineGrades`: grade letters; `termLoanAmortization`: `level_payment` or `equal_principal`; `creditLineDayCount`: `act_365f` or `act_360`; `minimumPayment`: null or `{periodDays, shareBps}`; `advanceMaxTermDays`: null or at least `advanceTargetTermDays`; `disbursementDeadlineDays`: 1 to 60, the days after acceptance (or a draw) a payout may be confirmed, read when the daily cycle runs (so a change applies to payouts already waiting). Offers made afterwards follow them; offers already made keep their terms.',
     }),
   );
   await server.register(toolRoutes(app));

@@ -3,11 +3,13 @@
  * it: the operation (method and path template), the response for its status (exact, else its
  * `4XX`/`5XX` range), the content type, and the body against that content's JSON Schema. A
  * response documented without a body (`/docs`, routes that declare none) is not looked into; any
- * other difference fails the request with what differed — so the document cannot drift from the
- * views unnoticed.
+ * other difference fails the request with what differed — a field the document does not name, a
+ * problem whose `status` or `code` disagrees with the answer, an answer from a route the document
+ * lacks — so the document cannot drift from the views unnoticed.
  */
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { statusByCode } from '../../src/http/status-codes.ts';
 
 // CommonJS with a default export: under NodeNext it sits on `.default`.
 const Ajv2020 = Ajv2020Module.default;
@@ -20,6 +22,38 @@ interface Operation {
   readonly pattern: RegExp;
   readonly method: string;
   readonly responses: Json;
+}
+
+/**
+ * Every object schema closed to properties it does not name (TypeBox leaves them open): a field a
+ * view adds is a difference too. The branches of an `allOf` stay open — each names only its part.
+ */
+function closed(schema: unknown, inAllOf = false): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => closed(s, inAllOf));
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(schema as Json)) {
+    if (key === 'properties' && value !== null && typeof value === 'object')
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, v]) => [name, closed(v)]));
+    else out[key] = closed(value, key === 'allOf');
+  }
+  const object = out['type'] === 'object' && out['properties'] !== undefined;
+  if (
+    object &&
+    !inAllOf &&
+    out['additionalProperties'] === undefined &&
+    out['patternProperties'] === undefined
+  )
+    out['additionalProperties'] = false;
+  return out;
+}
+
+/** A problem's `status` and `code` agree with the answer's status. */
+function problemMismatch(where: string, status: number, body: unknown): string | null {
+  const problem = body as { status?: unknown; code?: unknown };
+  if (problem.status !== status) return `${where} with a problem of status ${String(problem.status)}`;
+  const expected = (statusByCode as Record<string, number>)[String(problem.code)];
+  return expected === status ? null : `${where} with code ${String(problem.code)}, which is ${expected}`;
 }
 
 export class OpenapiConformance {
@@ -58,7 +92,11 @@ export class OpenapiConformance {
       .sort(
         (a, b) => b.template.replace(/\{[^}]+\}/g, '').length - a.template.replace(/\{[^}]+\}/g, '').length,
       )[0];
-    if (operation === undefined) return null;
+    // Only an unknown route may be missing from the document.
+    if (operation === undefined)
+      return status === 404 && text.includes('"route_not_found"')
+        ? null
+        : `${method} ${path} answered ${status}: no operation of the document is that`;
     const where = `${method} ${operation.template} answered ${status}`;
     const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in operation.responses);
     if (key === undefined) return `${where}, which the document does not list`;
@@ -73,7 +111,7 @@ export class OpenapiConformance {
     const id = `${method} ${operation.template} ${key} ${type}`;
     let validate = this.validators.get(id);
     if (validate === undefined) {
-      validate = this.ajv.compile(this.inline(media['schema'] ?? {}) as object);
+      validate = this.ajv.compile(closed(this.inline(media['schema'] ?? {})) as object);
       this.validators.set(id, validate);
     }
     let body: unknown;
@@ -82,7 +120,7 @@ export class OpenapiConformance {
     } catch {
       return `${where} with a body that is not JSON`;
     }
-    if (validate(body)) return null;
+    if (validate(body)) return status >= 400 ? problemMismatch(where, status, body) : null;
     const errors = (validate.errors ?? [])
       .slice(0, 5)
       .map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);

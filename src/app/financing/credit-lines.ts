@@ -2,8 +2,7 @@
  * Revolving credit lines: opened when the merchant accepts the offer (nothing is lent yet, so
  * nothing is reserved), then drawn on. A draw is a disbursement like an advance's, in two phases:
  * the principal is reserved from the financier's pool (a pending ledger transfer) when the
- * merchant asks, and posted when the platform confirms the payout — or voided when it fails, or
- * released by the ledger when it is not confirmed by the end of the disbursement deadline. Only
+ * merchant asks, and posted when the platform confirms the payout — or voided when it fails. Only
  * then does the line owe it and start accruing interest (src/domain/products/credit-line/).
  *
  * What may be drawn is the limit less the principal owed and the draws still pending, which the
@@ -32,12 +31,9 @@ import {
 } from '../../domain/products/postings.ts';
 import { emptyTally } from '../../domain/products/tally.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
-import { dayNumberOfInstant } from '../../domain/time/instant.ts';
-import { expirePendingTransfers } from '../ledger/ledger-writes.ts';
 import type { FacilityRow, ReadTransaction, WriteTransaction } from '../ports.ts';
 import { fraudFlagged, fraudFlaggedDetail } from '../risk/fraud-flag.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
-import { loadOfferSettings } from './offer-settings.ts';
 import type { OriginationContext } from './origination.ts';
 import {
   appendEvents,
@@ -155,26 +151,10 @@ async function poolCash(tx: WriteTransaction, book: FacilityBook): Promise<bigin
   return cash === undefined ? 0n : cash.debitsPosted - cash.creditsPosted - cash.creditsPending;
 }
 
-/** A draw's status; one the ledger let expire unconfirmed is voided (`expired` says so). */
-async function statusOfDraw(
-  tx: WriteTransaction,
-  drawId: string,
-): Promise<{ status: Draw['status']; expired: boolean }> {
+async function statusOfDraw(tx: WriteTransaction, drawId: string): Promise<Draw['status']> {
   const resolution = (await tx.ledger.resolutionsOf([drawId])).get(drawId);
-  if (resolution === undefined) return { status: 'pending', expired: false };
-  if ((resolution.flags & TransferFlag.postPending) !== 0) return { status: 'posted', expired: false };
-  return { status: 'voided', expired: (resolution.flags & TransferFlag.expiry) !== 0 };
-}
-
-/**
- * Seconds from now to the end of the draw's deadline: the end (UTC) of the day
- * `disbursementDeadlineDays` after the day it was asked on (today, or the draw's day if later), as
- * for an acceptance's payout.
- */
-function drawTimeoutSeconds(nowNs: bigint, day: number, deadlineDays: number): number {
-  const dayNs = 86_400n * 1_000_000_000n;
-  const askedOn = BigInt(Math.max(day, dayNumberOfInstant(nowNs)));
-  return Number(((askedOn + BigInt(deadlineDays) + 1n) * dayNs - nowNs) / 1_000_000_000n);
+  if (resolution === undefined) return 'pending';
+  return (resolution.flags & TransferFlag.postPending) !== 0 ? 'posted' : 'voided';
 }
 
 /** The merchant asks to draw: the amount is reserved from the pool until the payout is confirmed. */
@@ -216,7 +196,7 @@ export async function requestDraw(
         'draw_reference_reused',
         `reference ${input.reference} was used for a draw of ${earlier.amount}`,
       );
-    return ok(view((await statusOfDraw(tx, drawId)).status, await availableToDraw(tx, line), true));
+    return ok(view(await statusOfDraw(tx, drawId), await availableToDraw(tx, line), true));
   }
   if (line.row.status !== 'active')
     return err(
@@ -234,14 +214,7 @@ export async function requestDraw(
       'funding_unavailable',
       `the pool of ${line.row.financierId} cannot fund ${input.amountMinor} now`,
     );
-  const { disbursementDeadlineDays } = await loadOfferSettings(tx);
-  const timeout = drawTimeoutSeconds(context.clock.nowNs(), input.day, disbursementDeadlineDays);
-  await postAll(
-    tx,
-    context,
-    drawPending(line.state.book, drawId, input.amountMinor, timeout),
-    `draw ${drawId}`,
-  );
+  await postAll(tx, context, drawPending(line.state.book, drawId, input.amountMinor), `draw ${drawId}`);
   const nowMs = context.clock.nowNs() / 1_000_000n;
   await appendEvents(tx, [
     {
@@ -275,12 +248,7 @@ export async function resolveDraw(
   const line = found.value;
   const reference = input.drawId.slice(marker + 4);
   const want = input.outcome === 'post' ? 'posted' : 'voided';
-  const stated = await statusOfDraw(tx, input.drawId);
-  const { status } = stated;
-  // Past its deadline the ledger will not resolve it: the next batch records its expiry first.
-  const expired =
-    stated.expired ||
-    (status === 'pending' && pending.expiresAt !== null && pending.expiresAt <= context.clock.nowNs());
+  const status = await statusOfDraw(tx, input.drawId);
   const view = async (s: Draw['status'], replayed: boolean): Promise<Draw> => {
     const now = await lineOf(tx, line.row.id, undefined);
     return {
@@ -295,18 +263,7 @@ export async function resolveDraw(
     };
   };
   if (status === want) return ok(await view(status, true));
-  if (expired && input.outcome === 'void') {
-    // What was asked has happened: the ledger records the expiry that released it.
-    await expirePendingTransfers(tx, context);
-    return ok(await view('voided', true));
-  }
-  if (status !== 'pending' || expired)
-    return err(
-      'draw_not_pending',
-      expired
-        ? `draw ${input.drawId} expired unconfirmed: its reservation was released`
-        : `draw ${input.drawId} was ${status}`,
-    );
+  if (status !== 'pending') return err('draw_not_pending', `draw ${input.drawId} was ${status}`);
   // A line closed or written off since the draw was asked for is serviced no more: principal
   // posted to it would be owed on nothing that collects it. Its draw can only be voided.
   if (input.outcome === 'post' && inService(line.row) === null)

@@ -2,9 +2,9 @@
  * The disbursement deadline on real stores (SQLite, and PostgreSQL when configured): a payout the
  * platform has not confirmed by the end of the `disbursementDeadlineDays`-th day after acceptance
  * is voided by that day's cycle — the pool's reservation released, the advance's fee reversed, the
- * facility cancelled with an event saying why — and no earlier; a credit line's draw not confirmed
- * by then is released by the ledger, and confirming it afterwards is refused while voiding it
- * answers what happened.
+ * facility cancelled with an event saying why — and no earlier; so is a credit line's draw not
+ * confirmed by the end of its deadline's last day (one confirmed in time stands), and confirming it
+ * afterwards is refused while voiding it answers what happened.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -108,22 +108,29 @@ for (const backend of backendsUnderTest) {
       assert.equal(late.ok ? '' : late.code, 'facility_not_disbursing');
     });
 
-    it('releases a draw not confirmed by its deadline: confirming it is refused, voiding it answers voided', async () => {
-      // Asked for on day + 8 with a deadline of 3 days: open through the end of day + 11.
+    it('voids a draw not confirmed by its deadline at the end of its last day, with an event; one confirmed in time stands', async () => {
+      // Asked for on day + 8 with a deadline of 3 days: it may be confirmed through day + 11.
       await harness.store.write((tx) =>
         updateSettings(tx, offerSettings, app.clock.nowNs(), { disbursementDeadlineDays: 3 }),
       );
-      (app.clock as ManualClock).set(BigInt(day + 8) * dayNs + 3_600_000_000_000n);
-      const asked = await harness.store.write((tx) =>
-        requestDraw(tx, app, {
-          facilityId: lineId,
-          merchantId: book.merchantId,
-          amountMinor: 100_000n,
-          reference: 'late-payout',
-          day: day + 8,
-        }),
-      );
-      assert.ok(asked.ok, asked.ok ? '' : asked.detail);
+      const ask = (reference: string, on: number) => {
+        (app.clock as ManualClock).set(BigInt(on) * dayNs + 3_600_000_000_000n);
+        return harness.store.write((tx) =>
+          requestDraw(tx, app, {
+            facilityId: lineId,
+            merchantId: book.merchantId,
+            amountMinor: 20_000n,
+            reference,
+            day: on,
+          }),
+        );
+      };
+      const late = await ask('late-payout', day + 8);
+      assert.ok(late.ok, late.ok ? '' : late.detail);
+      const inTime = await ask('in-time', day + 8);
+      assert.ok(inTime.ok);
+      const later = await ask('asked-later', day + 9);
+      assert.ok(later.ok, later.ok ? '' : later.detail);
       const principal = facilityAccount.principal({
         financierId: 'fin_pool',
         currency: 'USD',
@@ -132,37 +139,94 @@ for (const backend of backendsUnderTest) {
       const pending = async () =>
         (await harness.store.read((tx) => tx.ledger.accountsByIds([principal]))).get(principal)
           ?.debitsPending;
-      assert.equal(await pending(), 100_000n);
-      (app.clock as ManualClock).set(BigInt(day + 12) * dayNs - 1n);
-      const second = await harness.store.write((tx) =>
-        requestDraw(tx, app, {
-          facilityId: lineId,
-          merchantId: book.merchantId,
-          amountMinor: 100_000n,
-          reference: 'in-time',
-          day: day + 11,
-        }),
-      );
-      assert.ok(second.ok);
-      const inTime = await harness.store.write((tx) =>
-        resolveDraw(tx, app, { drawId: second.value.drawId, outcome: 'post', day: day + 11 }),
-      );
-      assert.equal(inTime.ok ? inTime.value.status : inTime.code, 'posted', 'confirmed on its last day');
-      (app.clock as ManualClock).set(BigInt(day + 12) * dayNs);
+      assert.equal(await pending(), 60_000n);
+      // Confirmed on its last day, after midnight's end, before the cycle: it stands.
+      (app.clock as ManualClock).set(BigInt(day + 12) * dayNs + 60_000_000_000n);
       const confirmed = await harness.store.write((tx) =>
-        resolveDraw(tx, app, { drawId: asked.value.drawId, outcome: 'post', day: day + 12 }),
+        resolveDraw(tx, app, { drawId: inTime.value.drawId, outcome: 'post', day: day + 11 }),
       );
-      assert.equal(confirmed.ok ? '' : confirmed.code, 'draw_not_pending');
-      assert.match(confirmed.ok ? '' : (confirmed.detail ?? ''), /expired unconfirmed/);
-      const voided = await harness.store.write((tx) =>
-        resolveDraw(tx, app, { drawId: asked.value.drawId, outcome: 'void', day: day + 12 }),
+      assert.equal(confirmed.ok ? confirmed.value.status : confirmed.code, 'posted');
+      const run = await runEndOfDay(app, day + 11);
+      assert.ok(run.ok);
+      assert.deepEqual(
+        run.value.map((d) => [d.day, d.disbursementsVoided]),
+        [
+          ['2026-07-23', 0],
+          ['2026-07-24', 0],
+          ['2026-07-25', 0],
+          ['2026-07-26', 1],
+        ],
       );
-      assert.equal(voided.ok ? voided.value.status : voided.code, 'voided');
-      assert.equal(await pending(), 0n, 'the reservation is released');
+      assert.equal(await pending(), 20_000n, 'the late draw released; the one asked a day later still waits');
+      const events = await harness.store.read((tx) => tx.financing.facilityEvents(lineId, { limit: 50 }));
+      const voided = events.filter((e) => e.type === 'draw_voided');
+      assert.deepEqual(
+        voided.map((e) => e.day),
+        [day + 11],
+      );
+      assert.match(voided[0]?.detailJson ?? '', /late-payout.*not confirmed within 3 days of the draw/);
+      // The platform's confirmation after it finds it voided; a void answers what happened.
+      const after = await harness.store.write((tx) =>
+        resolveDraw(tx, app, { drawId: late.value.drawId, outcome: 'post', day: day + 12 }),
+      );
+      assert.equal(after.ok ? '' : after.code, 'draw_not_pending');
       const again = await harness.store.write((tx) =>
-        resolveDraw(tx, app, { drawId: asked.value.drawId, outcome: 'post', day: day + 12 }),
+        resolveDraw(tx, app, { drawId: late.value.drawId, outcome: 'void', day: day + 12 }),
       );
-      assert.match(again.ok ? '' : (again.detail ?? ''), /expired unconfirmed/);
+      assert.deepEqual(again.ok ? [again.value.status, again.value.replayed] : again.code, ['voided', true]);
+      // The day after, the draw asked a day later meets its own deadline.
+      (app.clock as ManualClock).set(BigInt(day + 13) * dayNs);
+      const next = await runEndOfDay(app, day + 12);
+      assert.deepEqual(next.ok ? next.value.map((d) => d.disbursementsVoided) : next.code, [1]);
+      assert.equal(await pending(), 0n);
+    });
+
+    it('a confirm and the cycle at the deadline at once: the one that takes the ledger second finds it done', async () => {
+      // A book of its own: an advance accepted on `day`, which the cycle of day + 7 would void.
+      const other = await openLendingBook(backend, {
+        topBand: { grade: 'C', maxPd: 0.4 },
+        poolMinor: 100_000_000n,
+      });
+      after(async () => other.harness.dispose());
+      const made = await other.harness.store.write((tx) => makeOffers(tx, other.app, other.decisionId));
+      assert.ok(made.ok);
+      const offer = made.value.filter((o) => o.product === 'advance').at(-1);
+      assert.ok(offer);
+      const accepted = await other.harness.store.write((tx) =>
+        acceptOffer(tx, other.app, { offerId: offer.id, merchantId: other.merchantId, day }),
+      );
+      assert.ok(accepted.ok, accepted.ok ? '' : accepted.detail);
+      const facilityId = accepted.value.facility.id;
+      (other.app.clock as ManualClock).set(BigInt(day + 8) * dayNs);
+      // The platform's confirm holds its transaction open while the cycle of the deadline's last
+      // day starts: the cycle waits for it, then finds the payout confirmed.
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let holding = () => {};
+      const held = new Promise<void>((resolve) => {
+        holding = resolve;
+      });
+      const confirm = other.harness.store.write(async (tx) => {
+        const done = await confirmDisbursement(tx, other.app, { facilityId, day: day + 7 });
+        holding();
+        await gate;
+        return done;
+      });
+      await held;
+      const cycle = runEndOfDay(other.app, day + 7);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      release();
+      const [confirmed, run] = await Promise.all([confirm, cycle]);
+      assert.equal(confirmed.ok ? confirmed.value.status : confirmed.code, 'active');
+      assert.ok(run.ok);
+      assert.equal(
+        run.value.reduce((sum, d) => sum + d.disbursementsVoided, 0),
+        0,
+      );
+      const row = await other.harness.store.read((tx) => tx.financing.facility(facilityId));
+      assert.equal(row?.status, 'active');
     });
   });
 }

@@ -17,15 +17,16 @@
  * account — and a difference stops the run: the books and the facilities must tell one story.
  */
 import { assert } from '../../domain/assert.ts';
-import type { Account, TransferInput } from '../../domain/ledger/types.ts';
+import { type Account, TransferFlag, type TransferInput } from '../../domain/ledger/types.ts';
 import { defaultServicingPolicy, type ServicingPolicy } from '../../domain/products/advance/servicing.ts';
 import { finalStates, servicedStates } from '../../domain/products/lifecycle.ts';
 import { facilityAccount } from '../../domain/products/postings.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
-import { dayNumberOfInstant } from '../../domain/time/instant.ts';
+import { dayNumberOfInstant, nanosecondsPerDay } from '../../domain/time/instant.ts';
 import type { AppContext } from '../app-context.ts';
 import type { FacilityRow, WriteTransaction } from '../ports.ts';
+import { resolveDraw } from './credit-lines.ts';
 import { loadOfferSettings } from './offer-settings.ts';
 import { closeOffers, voidDisbursement } from './origination.ts';
 import {
@@ -74,6 +75,8 @@ interface PageResult {
   readonly postings: number;
   readonly events: number;
   readonly lastId: string | null;
+  /** The page's credit lines with a draw pending: the ledger holds debits pending on their principal. */
+  readonly linesDrawing: readonly string[];
 }
 
 function debitBalance(account: Account | undefined): bigint {
@@ -88,8 +91,14 @@ interface Expected {
   readonly balances: readonly [bigint, bigint, bigint, bigint];
 }
 
+const bookOf = (row: FacilityRow) => ({
+  facilityId: row.id,
+  financierId: row.financierId,
+  currency: row.currency,
+});
+
 function expectedOf(row: FacilityRow, next: ServicedState): Expected {
-  const book = { facilityId: row.id, financierId: row.financierId, currency: row.currency };
+  const book = bookOf(row);
   const booked = bookedOf(next);
   return {
     facilityId: row.id,
@@ -169,6 +178,15 @@ async function servicePage(
     await appendEvents(tx, events);
     for (const row of finals) await closeDebtServiceIfFinal(tx, row);
     await assertBooksAgree(tx, expected);
+    const lineAccounts = new Map(
+      rows
+        .filter((row) => row.product === 'credit_line')
+        .map((row) => [facilityAccount.principal(bookOf(row)), row.id] as const),
+    );
+    const drawing = await tx.ledger.accountsByIds([...lineAccounts.keys()]);
+    const linesDrawing = [...lineAccounts]
+      .filter(([account]) => (drawing.get(account)?.debitsPending ?? 0n) > 0n)
+      .map(([, lineId]) => lineId);
     const lastId = rows.at(-1)?.id ?? null;
     await tx.financing.putEodRun({
       day,
@@ -183,6 +201,7 @@ async function servicePage(
       postings: postings.reduce((sum, p) => sum + p.length, 0),
       events: events.length,
       lastId: rows.length < options.pageSize ? null : lastId,
+      linesDrawing,
     };
   });
 }
@@ -197,6 +216,9 @@ async function voidUnconfirmedDisbursements(app: AppContext, day: number, pageSi
   let voided = 0;
   for (let after: string | null = null; ; ) {
     const page: { voided: number; lastId: string | null } = await app.store.write(async (tx) => {
+      // The ledger's head lock first, as every movement of money takes it: a platform's confirm
+      // committed meanwhile is seen below (on PostgreSQL), and one still running waits for this.
+      await tx.ledger.lockHead();
       const { disbursementDeadlineDays } = await loadOfferSettings(tx);
       const rows = await tx.financing.facilitiesByStatus(['disbursing'], {
         ...(after === null ? {} : { after }),
@@ -210,7 +232,8 @@ async function voidUnconfirmedDisbursements(app: AppContext, day: number, pageSi
           day,
           reason: `the payout was not confirmed within ${disbursementDeadlineDays} days of acceptance`,
         });
-        // Read as disbursing in this transaction: it cannot be anything else now.
+        // Confirmed or voided by the platform since the page was read: nothing left to void.
+        if (!done.ok && done.code === 'facility_not_disbursing') continue;
         if (!done.ok) throw new Error(`facility ${row.id} could not be voided: ${done.detail ?? done.code}`);
         count += 1;
       }
@@ -221,6 +244,63 @@ async function voidUnconfirmedDisbursements(app: AppContext, day: number, pageSi
     after = page.lastId;
   }
 }
+
+/** Credit lines whose pending draws are looked at in one transaction. */
+const drawLinesPerTransaction = 100;
+
+/**
+ * The draws on `lines` the platform has not confirmed by the end of the deadline's last day
+ * (`disbursementDeadlineDays` after the day asked, as the offer settings now say): each voided as
+ * a failed payout is — the pool's reservation released, a `draw_voided` event saying why. Found
+ * from the ledger: the line's principal account's pending draws asked on or before that day and
+ * not yet posted or voided.
+ */
+async function voidUnconfirmedDraws(app: AppContext, day: number, lines: readonly string[]): Promise<number> {
+  let voided = 0;
+  for (let start = 0; start < lines.length; start += drawLinesPerTransaction) {
+    voided += await app.store.write(async (tx) => {
+      await tx.ledger.lockHead();
+      const { disbursementDeadlineDays } = await loadOfferSettings(tx);
+      // Asked on the deadline's first day at the latest: before the next day began.
+      const askedBeforeNs = BigInt(day - disbursementDeadlineDays + 1) * nanosecondsPerDay;
+      let count = 0;
+      for (const lineId of lines.slice(start, start + drawLinesPerTransaction)) {
+        const row = await tx.financing.facility(lineId);
+        if (row === undefined) continue;
+        const principal = facilityAccount.principal(bookOf(row));
+        const asked: string[] = [];
+        for (let after = -1n; ; ) {
+          const entries = await tx.ledger.entries(
+            principal,
+            { afterTimestamp: after, atOrBeforeTimestamp: askedBeforeNs - 1n },
+            drawEntriesPage,
+          );
+          for (const t of entries)
+            if ((t.flags & TransferFlag.pending) !== 0 && t.debitAccountId === principal && t.code === 'draw')
+              asked.push(t.id);
+          if (entries.length < drawEntriesPage) break;
+          after = (entries.at(-1) as { timestamp: bigint }).timestamp;
+        }
+        const resolved = await tx.ledger.resolutionsOf(asked);
+        for (const drawId of asked) {
+          if (resolved.has(drawId)) continue;
+          const done = await resolveDraw(tx, app, {
+            drawId,
+            outcome: 'void',
+            day,
+            reason: `the payout was not confirmed within ${disbursementDeadlineDays} days of the draw`,
+          });
+          if (!done.ok) throw new Error(`draw ${drawId} could not be voided: ${done.detail ?? done.code}`);
+          count += 1;
+        }
+      }
+      return count;
+    });
+  }
+  return voided;
+}
+
+const drawEntriesPage = 500;
 
 /** One day, from its cursor if a run of it was cut short. */
 async function runDay(
@@ -233,17 +313,21 @@ async function runDay(
   let cursor = resumed ? earlier.cursor : null;
   let facilitiesDone = resumed ? earlier.facilitiesDone : 0n;
   const totals = { facilities: 0, postings: 0, events: 0 };
+  const linesDrawing: string[] = [];
   for (;;) {
     const page = await servicePage(app, day, cursor, options, facilitiesDone);
     totals.facilities += page.facilities;
     totals.postings += page.postings;
     totals.events += page.events;
+    linesDrawing.push(...page.linesDrawing);
     facilitiesDone += BigInt(page.facilities);
     options.onPage?.({ day, facilitiesDone });
     if (page.lastId === null) break;
     cursor = page.lastId;
   }
-  const disbursementsVoided = await voidUnconfirmedDisbursements(app, day, options.pageSize);
+  const disbursementsVoided =
+    (await voidUnconfirmedDisbursements(app, day, options.pageSize)) +
+    (await voidUnconfirmedDraws(app, day, linesDrawing));
   const offersExpired = await app.store.write(async (tx) => {
     // An offer is open through its expiry date: at the end of that day it lapses.
     const expired = await tx.financing.expireOffers(day + 1);

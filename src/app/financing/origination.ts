@@ -562,6 +562,10 @@ export async function acceptOffer(
 }
 
 async function disbursing(tx: WriteTransaction, facilityId: string) {
+  // The ledger's head lock first, as every movement of money takes it: on PostgreSQL a confirm and
+  // a void of one payout (the platform's, or the daily cycle's at the deadline) run one after the
+  // other, the second reading what the first left.
+  await tx.ledger.lockHead();
   const facility = await tx.financing.facility(facilityId);
   if (facility === undefined) return err('facility_not_found' as const, `no facility ${facilityId}`);
   if (facility.status !== 'disbursing')

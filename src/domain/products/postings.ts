@@ -224,15 +224,10 @@ export function disbursementVoided(book: FacilityBook, feeMinor: bigint): Transf
 
 /**
  * A credit line's draw, first phase: the principal reserved from the pool until the platform
- * confirms the payout, or until `timeoutSeconds` pass (the ledger then releases it). `drawId` is
- * the draw's transfer id (`<facility>:dr:<reference>`), which also names its post or void.
+ * confirms the payout. `drawId` is the draw's transfer id (`<facility>:dr:<reference>`), which
+ * also names its post or void.
  */
-export function drawPending(
-  book: FacilityBook,
-  drawId: string,
-  amountMinor: bigint,
-  timeoutSeconds = 0,
-): TransferInput[] {
+export function drawPending(book: FacilityBook, drawId: string, amountMinor: bigint): TransferInput[] {
   return [
     {
       id: checkId(drawId),
@@ -242,7 +237,6 @@ export function drawPending(
       currency: book.currency,
       code: 'draw',
       flags: TransferFlag.pending,
-      ...(timeoutSeconds > 0 ? { timeoutSeconds } : {}),
     },
   ];
 }

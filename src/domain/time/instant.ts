@@ -7,7 +7,7 @@
 import { parseCalendarDate, toDayNumber } from './calendar-date.ts';
 
 const nanosecondsPerSecond = 1_000_000_000n;
-const nanosecondsPerDay = 86_400n * nanosecondsPerSecond;
+export const nanosecondsPerDay = 86_400n * nanosecondsPerSecond;
 const dateTimePattern =
   /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 

@@ -87,7 +87,7 @@ export function creditLineRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             outcome === 'confirm'
               ? 'The draw was paid out: post the reservation; the line owes it from today'
               : 'The draw’s payout failed: release the reservation',
-          description: `Resolving a draw the same way again answers it with \`replayed: true\`; the other way answers 409 draw_not_pending, as does confirming a draw not confirmed by the end of the disbursement deadline's last day (\`disbursementDeadlineDays\` of the offering settings after it was asked for; the ledger released it, and voiding it answers it voided). ${platformScope}`,
+          description: `Resolving a draw the same way again answers it with \`replayed: true\`; the other way answers 409 draw_not_pending, as does confirming a draw the daily cycle voided, not confirmed within \`disbursementDeadlineDays\` of the offering settings (7 by default). ${platformScope}`,
           tags: ['financing'],
           params: DrawParams,
           ...(outcome === 'void'

@@ -8,6 +8,7 @@
  * refused to another merchant and to a financier that does not fund it, validates its period, and
  * as CSV (by Accept or format) parses back to exactly the JSON lines.
  */
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
@@ -18,6 +19,7 @@ import {
   openLendingBook,
 } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import { OpenapiConformance } from '../../../test/support/openapi-conformance.ts';
 import { bootstrapOperatorKey } from '../../app/access/api-keys.ts';
 import type { AppContext } from '../../app/app-context.ts';
 import { runEndOfDay } from '../../app/financing/eod.ts';
@@ -72,9 +74,20 @@ for (const backend of backendsUnderTest) {
       } catch {
         json = undefined;
       }
+      // Every answer as the OpenAPI document describes it.
+      conformance ??= new OpenapiConformance(server.swagger() as unknown as Record<string, unknown>);
+      const differs = conformance.check(
+        'GET',
+        path,
+        response.status,
+        response.headers.get('content-type'),
+        text,
+      );
+      assert.equal(differs, null, differs ?? '');
       // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON.
       return { status: response.status, headers: response.headers, text, json: json as any };
     };
+    let conformance: OpenapiConformance | undefined;
     const owed = async (id: string) => {
       const row = await harness.store.read((tx) => tx.financing.facility(id));
       const serviced = row === undefined ? null : servicedOf(row);
