@@ -97,6 +97,8 @@ export interface AccountFilter {
   readonly ledger?: string;
   readonly currency?: string;
   readonly code?: string;
+  /** Only accounts with debits pending (money reserved, not yet posted nor voided). */
+  readonly withDebitsPending?: boolean;
 }
 
 /** One row of a trial balance: the accounts of one ledger, currency and code, summed. */

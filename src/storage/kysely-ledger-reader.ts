@@ -60,6 +60,7 @@ export class KyselyLedgerReader implements LedgerReader {
     if (filter.ledger !== undefined) query = query.where('ledger', '=', filter.ledger);
     if (filter.currency !== undefined) query = query.where('currency', '=', filter.currency);
     if (filter.code !== undefined) query = query.where('code', '=', filter.code);
+    if (filter.withDebitsPending === true) query = query.where('debits_pending', '>', 0n);
     if (page.after !== undefined) query = query.where('id', '>', page.after);
     const rows = await query.orderBy('id').limit(page.limit).execute();
     return rows.map(accountFromRow);

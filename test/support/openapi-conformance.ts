@@ -26,7 +26,8 @@ interface Operation {
 
 /**
  * Every object schema closed to properties it does not name (TypeBox leaves them open): a field a
- * view adds is a difference too. The branches of an `allOf` stay open — each names only its part.
+ * view adds is a difference too. The branches of an `allOf` stay open — each names only its part —
+ * and the `allOf` itself is closed to what none of them names (`unevaluatedProperties`).
  */
 function closed(schema: unknown, inAllOf = false): unknown {
   if (Array.isArray(schema)) return schema.map((s) => closed(s, inAllOf));
@@ -45,6 +46,9 @@ function closed(schema: unknown, inAllOf = false): unknown {
     out['patternProperties'] === undefined
   )
     out['additionalProperties'] = false;
+  // An allOf is closed as a whole: no property that none of its branches names.
+  if (Array.isArray(out['allOf']) && !inAllOf && out['unevaluatedProperties'] === undefined)
+    out['unevaluatedProperties'] = false;
   return out;
 }
 

@@ -239,6 +239,10 @@ export async function resolveDraw(
     readonly reason?: string;
   },
 ): Promise<Result<Draw, DrawProblem>> {
+  // The ledger's head lock first, as every movement of money takes it: on PostgreSQL a confirm and
+  // a void of one draw (the platform's, or the daily cycle's at the deadline) run one after the
+  // other, the second reading what the first left.
+  await tx.ledger.lockHead();
   const marker = input.drawId.lastIndexOf(':dr:');
   const pending = marker > 0 ? await tx.ledger.transfer(input.drawId) : undefined;
   if (pending === undefined || (pending.flags & TransferFlag.pending) === 0)

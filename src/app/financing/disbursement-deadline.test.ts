@@ -181,6 +181,52 @@ for (const backend of backendsUnderTest) {
       assert.equal(await pending(), 0n);
     });
 
+    it('voids the draw of a line out of service, and after a run cut short and resumed', async () => {
+      // Asked for on day + 13 (deadline 3 days: voided by the cycle of day + 16); the line then
+      // written off meanwhile, which the day's pages do not serve.
+      (app.clock as ManualClock).set(BigInt(day + 13) * dayNs + 3_600_000_000_000n);
+      const asked = await harness.store.write((tx) =>
+        requestDraw(tx, app, {
+          facilityId: lineId,
+          merchantId: book.merchantId,
+          amountMinor: 10_000n,
+          reference: 'stranded',
+          day: day + 13,
+        }),
+      );
+      assert.ok(asked.ok, asked.ok ? '' : asked.detail);
+      const row = await facility(lineId);
+      await harness.store.write((tx) =>
+        tx.financing.updateFacility(
+          { ...row, status: 'written_off', version: row.version + 1n },
+          row.version,
+        ),
+      );
+      endOf(day + 16);
+      // Cut short after its first page: the voids come after the pages, so none ran.
+      const cut = await runEndOfDay(app, day + 16, {
+        onPage: () => {
+          throw new Error('cut short');
+        },
+      }).catch((error: Error) => error.message);
+      assert.equal(cut, 'cut short');
+      const resumed = await runEndOfDay(app, day + 16);
+      assert.ok(resumed.ok);
+      assert.deepEqual(
+        resumed.value.map((d) => [d.day, d.resumed, d.disbursementsVoided]),
+        [['2026-07-31', true, 1]],
+      );
+      const principal = facilityAccount.principal({
+        financierId: 'fin_pool',
+        currency: 'USD',
+        facilityId: lineId,
+      });
+      const account = (await harness.store.read((tx) => tx.ledger.accountsByIds([principal]))).get(principal);
+      assert.equal(account?.debitsPending, 0n, 'the reservation is released');
+      const events = await harness.store.read((tx) => tx.financing.facilityEvents(lineId, { limit: 100 }));
+      assert.match(events.filter((e) => e.type === 'draw_voided').at(-1)?.detailJson ?? '', /stranded/);
+    });
+
     it('a confirm and the cycle at the deadline at once: the one that takes the ledger second finds it done', async () => {
       // A book of its own: an advance accepted on `day`, which the cycle of day + 7 would void.
       const other = await openLendingBook(backend, {

@@ -20,11 +20,12 @@ import { assert } from '../../domain/assert.ts';
 import { type Account, TransferFlag, type TransferInput } from '../../domain/ledger/types.ts';
 import { defaultServicingPolicy, type ServicingPolicy } from '../../domain/products/advance/servicing.ts';
 import { finalStates, servicedStates } from '../../domain/products/lifecycle.ts';
-import { facilityAccount } from '../../domain/products/postings.ts';
+import { facilityAccount, facilityOfPrincipal, financingLedger } from '../../domain/products/postings.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant, nanosecondsPerDay } from '../../domain/time/instant.ts';
 import type { AppContext } from '../app-context.ts';
+import { expirePendingTransfers } from '../ledger/ledger-writes.ts';
 import type { FacilityRow, WriteTransaction } from '../ports.ts';
 import { resolveDraw } from './credit-lines.ts';
 import { loadOfferSettings } from './offer-settings.ts';
@@ -75,8 +76,6 @@ interface PageResult {
   readonly postings: number;
   readonly events: number;
   readonly lastId: string | null;
-  /** The page's credit lines with a draw pending: the ledger holds debits pending on their principal. */
-  readonly linesDrawing: readonly string[];
 }
 
 function debitBalance(account: Account | undefined): bigint {
@@ -178,15 +177,6 @@ async function servicePage(
     await appendEvents(tx, events);
     for (const row of finals) await closeDebtServiceIfFinal(tx, row);
     await assertBooksAgree(tx, expected);
-    const lineAccounts = new Map(
-      rows
-        .filter((row) => row.product === 'credit_line')
-        .map((row) => [facilityAccount.principal(bookOf(row)), row.id] as const),
-    );
-    const drawing = await tx.ledger.accountsByIds([...lineAccounts.keys()]);
-    const linesDrawing = [...lineAccounts]
-      .filter(([account]) => (drawing.get(account)?.debitsPending ?? 0n) > 0n)
-      .map(([, lineId]) => lineId);
     const lastId = rows.at(-1)?.id ?? null;
     await tx.financing.putEodRun({
       day,
@@ -201,7 +191,6 @@ async function servicePage(
       postings: postings.reduce((sum, p) => sum + p.length, 0),
       events: events.length,
       lastId: rows.length < options.pageSize ? null : lastId,
-      linesDrawing,
     };
   });
 }
@@ -245,11 +234,34 @@ async function voidUnconfirmedDisbursements(app: AppContext, day: number, pageSi
   }
 }
 
+/** Accounts read at a time while looking for money reserved and not yet paid out. */
+const accountsPage = 2_000;
+
+/**
+ * The facilities whose principal account holds debits pending — an accepted facility's payout, a
+ * credit line's draws — whatever their status and whichever pages a run served: from the ledger.
+ */
+async function facilitiesWithPendingDebits(app: AppContext): Promise<string[]> {
+  return app.store.read(async (tx) => {
+    const found: string[] = [];
+    for (let after: string | undefined; ; ) {
+      const accounts = await tx.ledger.listAccounts(
+        { ledger: financingLedger, code: 'principal_receivable', withDebitsPending: true },
+        { ...(after === undefined ? {} : { after }), limit: accountsPage },
+      );
+      for (const account of accounts) found.push(facilityOfPrincipal(account.id));
+      if (accounts.length < accountsPage) return found;
+      after = (accounts.at(-1) as Account).id;
+    }
+  });
+}
+
 /** Credit lines whose pending draws are looked at in one transaction. */
 const drawLinesPerTransaction = 100;
 
 /**
- * The draws on `lines` the platform has not confirmed by the end of the deadline's last day
+ * The draws on `lines` (facilities with debits pending: a line's draws, whatever its status) the
+ * platform has not confirmed by the end of the deadline's last day
  * (`disbursementDeadlineDays` after the day asked, as the offer settings now say): each voided as
  * a failed payout is — the pool's reservation released, a `draw_voided` event saying why. Found
  * from the ledger: the line's principal account's pending draws asked on or before that day and
@@ -264,9 +276,11 @@ async function voidUnconfirmedDraws(app: AppContext, day: number, lines: readonl
       // Asked on the deadline's first day at the latest: before the next day began.
       const askedBeforeNs = BigInt(day - disbursementDeadlineDays + 1) * nanosecondsPerDay;
       let count = 0;
+      // Draws whose expiry an earlier version set are recorded expired, not voided again.
+      await expirePendingTransfers(tx, app);
       for (const lineId of lines.slice(start, start + drawLinesPerTransaction)) {
         const row = await tx.financing.facility(lineId);
-        if (row === undefined) continue;
+        if (row === undefined || row.product !== 'credit_line') continue;
         const principal = facilityAccount.principal(bookOf(row));
         const asked: string[] = [];
         for (let after = -1n; ; ) {
@@ -313,13 +327,13 @@ async function runDay(
   let cursor = resumed ? earlier.cursor : null;
   let facilitiesDone = resumed ? earlier.facilitiesDone : 0n;
   const totals = { facilities: 0, postings: 0, events: 0 };
-  const linesDrawing: string[] = [];
+
   for (;;) {
     const page = await servicePage(app, day, cursor, options, facilitiesDone);
     totals.facilities += page.facilities;
     totals.postings += page.postings;
     totals.events += page.events;
-    linesDrawing.push(...page.linesDrawing);
+
     facilitiesDone += BigInt(page.facilities);
     options.onPage?.({ day, facilitiesDone });
     if (page.lastId === null) break;
@@ -327,7 +341,7 @@ async function runDay(
   }
   const disbursementsVoided =
     (await voidUnconfirmedDisbursements(app, day, options.pageSize)) +
-    (await voidUnconfirmedDraws(app, day, linesDrawing));
+    (await voidUnconfirmedDraws(app, day, await facilitiesWithPendingDebits(app)));
   const offersExpired = await app.store.write(async (tx) => {
     // An offer is open through its expiry date: at the end of that day it lapses.
     const expired = await tx.financing.expireOffers(day + 1);

@@ -67,6 +67,11 @@ export const facilityAccount = {
   deferredFee: (f: FacilityBook) => `fac:${f.facilityId}:deferred_fee`,
 };
 
+/** The facility a principal account (`fac:<facility>:principal`) belongs to. */
+export function facilityOfPrincipal(accountId: string): string {
+  return accountId.slice('fac:'.length, -':principal'.length);
+}
+
 const receivableOf: Readonly<Record<Component, (f: FacilityBook) => string>> = {
   principal: facilityAccount.principal,
   interest: facilityAccount.interest,
