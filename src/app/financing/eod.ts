@@ -62,7 +62,7 @@ export interface EodDay {
   readonly postings: number;
   readonly events: number;
   readonly offersExpired: number;
-  /** Accepted facilities whose payout was not confirmed in time, voided at the day's end. */
+  /** Payouts not confirmed in time — accepted facilities' and credit lines' draws — voided at the day's end. */
   readonly disbursementsVoided: number;
   readonly resumed: boolean;
 }
@@ -259,6 +259,9 @@ async function facilitiesWithPendingDebits(app: AppContext): Promise<string[]> {
 /** Credit lines whose pending draws are looked at in one transaction. */
 const drawLinesPerTransaction = 100;
 
+/** A line's ledger entries read at a time while looking for its pending draws. */
+const drawEntriesPage = 500;
+
 /**
  * The draws on `lines` (facilities with debits pending: a line's draws, whatever its status) the
  * platform has not confirmed by the end of the deadline's last day
@@ -275,9 +278,9 @@ async function voidUnconfirmedDraws(app: AppContext, day: number, lines: readonl
       const { disbursementDeadlineDays } = await loadOfferSettings(tx);
       // Asked on the deadline's first day at the latest: before the next day began.
       const askedBeforeNs = BigInt(day - disbursementDeadlineDays + 1) * nanosecondsPerDay;
-      let count = 0;
-      // Draws whose expiry an earlier version set are recorded expired, not voided again.
+      // Pending transfers past a ledger timeout are recorded expired first, not voided again.
       await expirePendingTransfers(tx, app);
+      let count = 0;
       for (const lineId of lines.slice(start, start + drawLinesPerTransaction)) {
         const row = await tx.financing.facility(lineId);
         if (row === undefined || row.product !== 'credit_line') continue;
@@ -314,8 +317,6 @@ async function voidUnconfirmedDraws(app: AppContext, day: number, lines: readonl
   return voided;
 }
 
-const drawEntriesPage = 500;
-
 /** One day, from its cursor if a run of it was cut short. */
 async function runDay(
   app: AppContext,
@@ -327,13 +328,11 @@ async function runDay(
   let cursor = resumed ? earlier.cursor : null;
   let facilitiesDone = resumed ? earlier.facilitiesDone : 0n;
   const totals = { facilities: 0, postings: 0, events: 0 };
-
   for (;;) {
     const page = await servicePage(app, day, cursor, options, facilitiesDone);
     totals.facilities += page.facilities;
     totals.postings += page.postings;
     totals.events += page.events;
-
     facilitiesDone += BigInt(page.facilities);
     options.onPage?.({ day, facilitiesDone });
     if (page.lastId === null) break;
