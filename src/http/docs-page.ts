@@ -3,6 +3,7 @@
  * fetched from elsewhere (the engine runs on closed networks). Each error code has an anchor, which
  * is what a problem's `type` links to.
  */
+import { resolveRef } from './openapi-document.ts';
 import { statusByCode } from './status-codes.ts';
 
 type Json = Record<string, unknown>;
@@ -86,15 +87,7 @@ export function renderDocsPage(document: Json): string {
   const paths = (document['paths'] as Record<string, Record<string, Json>> | undefined) ?? {};
   const byTag = new Map<string, string[]>();
   // `#/components/…` references (shared parameters and responses) are shown as what they name.
-  const resolve = (value: Json): Json => {
-    const ref = value['$ref'];
-    if (typeof ref !== 'string' || !ref.startsWith('#/')) return value;
-    const named = ref
-      .slice(2)
-      .split('/')
-      .reduce<unknown>((node, part) => (node as Json | undefined)?.[part], document);
-    return (named as Json | undefined) ?? value;
-  };
+  const resolve = (value: Json): Json => resolveRef(document, value);
   for (const [path, methods] of Object.entries(paths)) {
     for (const [method, operation] of Object.entries(methods)) {
       const tag = ((operation['tags'] as string[] | undefined) ?? ['other'])[0] ?? 'other';

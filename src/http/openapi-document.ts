@@ -5,7 +5,7 @@
  * and every POST that writes takes an `Idempotency-Key` (a preview, which writes nothing, says so
  * with `x-capstan-reads-only`).
  */
-import { idempotencyKeyLengthMax } from '../app/access/idempotency.ts';
+import { idempotencyKeyLengthMax, idempotencyKeyPattern } from '../app/access/idempotency.ts';
 import { statusByCode } from './status-codes.ts';
 
 type Json = Record<string, unknown>;
@@ -34,10 +34,26 @@ const idempotencyKey = {
   required: false,
   description:
     'Makes a retry safe: the first answer is stored with the write, in the same transaction, and a retry with the same key and request replays it (header `Idempotent-Replayed: true`); the same key with another request answers 409 idempotency_key_reused.',
-  schema: { type: 'string', minLength: 1, maxLength: idempotencyKeyLengthMax, pattern: '^[\\x21-\\x7e]+$' },
+  schema: {
+    type: 'string',
+    minLength: 1,
+    maxLength: idempotencyKeyLengthMax,
+    pattern: idempotencyKeyPattern.source,
+  },
 };
 
 const idempotencyKeyRef = '#/components/parameters/IdempotencyKey';
+
+/** What a `#/…` reference names in the document (followed through references), else the value itself. */
+export function resolveRef(document: object, value: unknown): Json {
+  const ref = (value as Json | null)?.['$ref'];
+  if (typeof ref !== 'string' || !ref.startsWith('#/')) return value as Json;
+  const named = ref
+    .slice(2)
+    .split('/')
+    .reduce<unknown>((node, part) => (node as Json | undefined)?.[part], document);
+  return named === undefined ? (value as Json) : resolveRef(document, named);
+}
 
 const methods = ['get', 'put', 'post', 'delete', 'patch'] as const;
 

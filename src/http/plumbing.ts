@@ -6,7 +6,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type TProperties, type TSchema, Type } from 'typebox';
 import { authenticate } from '../app/access/api-keys.ts';
-import { idempotencyKeyLengthMax, type Reply, runIdempotent } from '../app/access/idempotency.ts';
+import {
+  idempotencyKeyLengthMax,
+  idempotencyKeyPattern,
+  type Reply,
+  runIdempotent,
+} from '../app/access/idempotency.ts';
 import type { AppContext } from '../app/app-context.ts';
 import type { ApiKeyRecord, Role, WriteTransaction } from '../app/ports.ts';
 import { ProblemError, problem, problemContentType } from './problem.ts';
@@ -108,8 +113,6 @@ function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value) ?? 'null';
 }
-
-const idempotencyKeyPattern = /^[\x21-\x7e]+$/;
 
 /**
  * Runs a write in one transaction; with an Idempotency-Key header, the key, the work and the stored

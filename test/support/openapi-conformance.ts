@@ -9,6 +9,7 @@
  */
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { resolveRef } from '../../src/http/openapi-document.ts';
 import { statusByCode } from '../../src/http/status-codes.ts';
 
 // CommonJS with a default export: under NodeNext it sits on `.default`.
@@ -132,14 +133,7 @@ export class OpenapiConformance {
   }
 
   private resolve(value: unknown): Json {
-    const ref = (value as Json)['$ref'];
-    if (typeof ref !== 'string') return value as Json;
-    return this.resolve(
-      ref
-        .slice(2)
-        .split('/')
-        .reduce<unknown>((node, part) => (node as Json)[part], this.document),
-    );
+    return resolveRef(this.document, value);
   }
 
   /** The schema with every `#/components/…` reference replaced by what it names. */

@@ -7,6 +7,8 @@
 import type { Clock, Store, WriteTransaction } from '../ports.ts';
 
 export const idempotencyKeyLengthMax = 255;
+/** A key is printable ASCII without spaces. */
+export const idempotencyKeyPattern = /^[\x21-\x7e]+$/;
 const nanosecondsPerMillisecond = 1_000_000n;
 
 export interface IdempotentRequest {

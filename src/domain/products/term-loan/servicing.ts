@@ -211,13 +211,21 @@ function dueBy(facility: TermLoanFacility, day: number): { interest: bigint; pri
  */
 function oldestUnpaid(facility: TermLoanFacility, day: number): Instalment | null {
   const paid = facility.paidInterest + facility.paidPrincipal;
-  let due = 0n;
-  for (const instalment of facility.instalments) {
+  const due = dueInAll(facility);
+  for (const [index, instalment] of facility.instalments.entries()) {
     if (instalment.dueDay > day) return null;
-    due += instalment.interestMinor + instalment.principalMinor;
-    if (paid < due) return instalment;
+    if (paid < (due[index] as bigint)) return instalment;
   }
   return null;
+}
+
+/** What falls due in all (interest and principal) through each instalment of the schedule. */
+function dueInAll(facility: TermLoanFacility): bigint[] {
+  let due = 0n;
+  return facility.instalments.map((instalment) => {
+    due += instalment.interestMinor + instalment.principalMinor;
+    return due;
+  });
 }
 
 /**
@@ -227,12 +235,10 @@ function oldestUnpaid(facility: TermLoanFacility, day: number): Instalment | nul
  */
 export function instalmentsPaid(facility: TermLoanFacility): ('paid' | 'partly_paid' | 'unpaid')[] {
   const paid = facility.paidInterest + facility.paidPrincipal;
-  let due = 0n;
-  return facility.instalments.map((instalment) => {
-    const before = due;
-    due += instalment.interestMinor + instalment.principalMinor;
-    if (facility.status === 'paid_off' || paid >= due) return 'paid';
-    return paid > before ? 'partly_paid' : 'unpaid';
+  const due = dueInAll(facility);
+  return due.map((through, index) => {
+    if (facility.status === 'paid_off' || paid >= through) return 'paid';
+    return paid > (index === 0 ? 0n : (due[index - 1] as bigint)) ? 'partly_paid' : 'unpaid';
   });
 }
 
