@@ -63,7 +63,25 @@ const offerProperties = {
     description: 'the forecast or scheduled payments the APR is computed from',
   }),
   facility_id: Nullable(Type.String()),
-  refill_of: Nullable(Type.Object({ facility_id: Type.String(), payoff: Amount() })),
+  refill_of: Nullable(
+    Type.Object(
+      {
+        facility_id: Type.String({ description: 'the advance the new one pays off first' }),
+        payoff: Amount('what pays it off, as of the offer: the parts below together'),
+        payoff_principal: Nullable(Amount()),
+        payoff_fee: Nullable(
+          Amount('its own fee not yet repaid: paid from the new advance, whose fee is charged on it too'),
+        ),
+        payoff_late_fees: Nullable(Amount()),
+        unearned_fee: Nullable(
+          Amount(
+            'of its fee (fixed: paying off now still owes it all), the part not yet earned — what is paid for the time it will no longer run, repaid already or not',
+          ),
+        ),
+      },
+      { description: 'the parts are null on offers made before refills were itemised' },
+    ),
+  ),
 };
 
 export const OfferSchema = Type.Object(offerProperties);

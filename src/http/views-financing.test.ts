@@ -2,11 +2,13 @@
  * Facility events in plain words: an instalment charged says what was charged and what is left to
  * pay, and, charged while collections are paused, that it is asked for once they resume; an
  * advance open to a refill, how much of it is repaid; a facility moving delinquency bucket, how
- * many days past due it is.
+ * many days past due it is. A refill offer itemises what pays the old advance off.
  */
 import assert from 'node:assert/strict';
 import { it, describe as suite } from 'node:test';
-import { describe } from './views-financing.ts';
+import type { OfferRow } from '../app/ports.ts';
+import { toTaggedJson } from '../app/risk/tagged-json.ts';
+import { describe, offerView } from './views-financing.ts';
 
 suite('facility events in plain words', () => {
   const charged = { period: 2, dueDay: 20_529, interestMinor: 9_212n, toPayMinor: 88_849n };
@@ -45,5 +47,65 @@ suite('facility events in plain words', () => {
       describe('instalment_charged', { ...charged, collectionsPaused: true }, 'USD'),
       'Instalment 2 due 2026-03-17: interest of 92.12 USD charged, 888.49 USD to pay once collections resume',
     );
+  });
+});
+
+suite('a refill offer', () => {
+  const row = (refillOf: Record<string, unknown>): OfferRow => ({
+    id: 'off_1',
+    merchantId: 'mer_1',
+    decisionId: 'dec_1',
+    product: 'advance',
+    currency: 'USD',
+    amountMinor: 150_000n,
+    status: 'open',
+    offeredOn: 20_529,
+    expiresOn: 20_559,
+    offerJson: toTaggedJson({
+      product: 'advance',
+      amountMinor: 150_000n,
+      currency: 'USD',
+      terms: {},
+      aprPercent: '41.20',
+      aprUnitPeriod: 'daily',
+      totalCostMinor: 16_500n,
+      totalRepayableMinor: 166_500n,
+      schedule: [],
+      offeredOn: '2026-03-16',
+      expiresOn: '2026-04-15',
+      refillOf,
+    }),
+    createdAtMs: 0n,
+    acceptedAtMs: null,
+    acceptanceJson: null,
+    facilityId: null,
+  });
+
+  it('itemises what pays the old advance off', () => {
+    const payoff = {
+      principalMinor: 100_000n,
+      feeMinor: 7_000n,
+      lateFeesMinor: 2_500n,
+      unearnedFeeMinor: 4_310n,
+    };
+    assert.deepEqual(offerView(row({ facilityId: 'fac_old', payoffMinor: 109_500n, payoff })).refill_of, {
+      facility_id: 'fac_old',
+      payoff: '109500',
+      payoff_principal: '100000',
+      payoff_fee: '7000',
+      payoff_late_fees: '2500',
+      unearned_fee: '4310',
+    });
+  });
+
+  it('answers null parts for an offer made before refills were itemised', () => {
+    assert.deepEqual(offerView(row({ facilityId: 'fac_old', payoffMinor: 109_500n })).refill_of, {
+      facility_id: 'fac_old',
+      payoff: '109500',
+      payoff_principal: null,
+      payoff_fee: null,
+      payoff_late_fees: null,
+      unearned_fee: null,
+    });
   });
 });

@@ -24,6 +24,7 @@ import { formatMoney } from '../domain/money/money.ts';
 import { delinquencyBucket } from '../domain/products/lifecycle.ts';
 import type { Offer } from '../domain/products/offers.ts';
 import type { PortfolioFigures } from '../domain/products/portfolio.ts';
+import type { RefillPayoffParts } from '../domain/products/refill.ts';
 import { fromDayNumber } from '../domain/time/calendar-date.ts';
 import { isoFromMs } from './views.ts';
 
@@ -286,7 +287,23 @@ export function offerView(row: OfferRow) {
     refill_of:
       offer.refillOf === undefined
         ? null
-        : { facility_id: offer.refillOf.facilityId, payoff: offer.refillOf.payoffMinor.toString() },
+        : {
+            facility_id: offer.refillOf.facilityId,
+            payoff: offer.refillOf.payoffMinor.toString(),
+            ...refillPartsView(offer.refillOf.payoff),
+          },
+  };
+}
+
+/** A refill's payoff itemised; null parts for an offer made before refills were itemised. */
+function refillPartsView(parts: RefillPayoffParts | undefined) {
+  const amount = (pick: (p: RefillPayoffParts) => bigint) =>
+    parts === undefined ? null : pick(parts).toString();
+  return {
+    payoff_principal: amount((p) => p.principalMinor),
+    payoff_fee: amount((p) => p.feeMinor),
+    payoff_late_fees: amount((p) => p.lateFeesMinor),
+    unearned_fee: amount((p) => p.unearnedFeeMinor),
   };
 }
 

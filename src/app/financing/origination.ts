@@ -304,7 +304,8 @@ function withRefills(offers: readonly Offer[], facilities: readonly FacilityRow[
     if (!eligible) return [];
     const refill = refillAmount(current.state, offer.amountMinor);
     if (!refill.ok) return [];
-    return [{ ...offer, refillOf: { facilityId: current.row.id, payoffMinor: refill.value.payoffMinor } }];
+    const { payoffMinor, payoff } = refill.value;
+    return [{ ...offer, refillOf: { facilityId: current.row.id, payoffMinor, payoff } }];
   });
 }
 

@@ -108,14 +108,32 @@ for (const backend of backendsUnderTest) {
         const offer = fromTaggedJson<Offer>(o.offerJson);
         assert.equal(offer.refillOf?.facilityId, oldId);
         assert.equal(offer.refillOf?.payoffMinor, payoffNow);
+        // Itemised as the old advance stands: its principal, what is left of its fee (the new
+        // advance charges its own fee on that too), no late fees, and its fee not yet earned.
+        assert.deepEqual(offer.refillOf?.payoff, {
+          principalMinor: before.state.owed.principal,
+          feeMinor: before.state.owed.fees,
+          lateFeesMinor: 0n,
+          unearnedFeeMinor: before.state.deferredFeeMinor,
+        });
         assert.ok(o.amountMinor > payoffNow);
       }
+      assert.ok(before.state.deferredFeeMinor > 0n, 'days remain to run: part of the fee is not yet earned');
       const chosen = offers[0];
       assert.ok(chosen);
       const accepted = await harness.store.write((tx) =>
         acceptOffer(tx, app, { offerId: chosen.id, merchantId, day: day + 2 }),
       );
       assert.ok(accepted.ok, accepted.ok ? '' : accepted.detail);
+      const acceptance = await harness.store.read((tx) => tx.financing.offer(chosen.id));
+      const shown = fromTaggedJson<{ disclosure: { refillOf?: Offer['refillOf'] } }>(
+        acceptance?.acceptanceJson ?? '{}',
+      );
+      assert.deepEqual(
+        shown.disclosure.refillOf,
+        fromTaggedJson<Offer>(chosen.offerJson).refillOf,
+        'the itemised payoff is the disclosure recorded',
+      );
       const cashBefore = await cash();
       const confirmed = await harness.store.write((tx) =>
         confirmDisbursement(tx, app, { facilityId: accepted.value.facility.id, day: day + 2 }),

@@ -21,6 +21,7 @@ import { divideRounded } from '../money/rounding.ts';
 import { type CalendarDate, fromDayNumber, toDayNumber } from '../time/calendar-date.ts';
 import { type AdvanceTerms, forecastHoldback, totalRepayable } from './advance/advance.ts';
 import type { CreditLineDayCount } from './credit-line/credit-line.ts';
+import type { RefillPayoffParts } from './refill.ts';
 import { termLoanSchedule } from './term-loan/servicing.ts';
 
 const bps = 10_000n;
@@ -147,8 +148,13 @@ interface OfferBase {
   /**
    * A refill: the new advance first pays off this facility (an advance mostly repaid); the
    * merchant receives the rest. The payoff shown is as of the offer; it is settled at disbursement.
+   * Itemised (`payoff`) in offers made since refill disclosures named its parts; absent before.
    */
-  readonly refillOf?: { readonly facilityId: string; readonly payoffMinor: bigint };
+  readonly refillOf?: {
+    readonly facilityId: string;
+    readonly payoffMinor: bigint;
+    readonly payoff?: RefillPayoffParts;
+  };
 }
 
 export type Offer =

@@ -100,22 +100,44 @@ describe('refillEligibility', () => {
 describe('refillAmount', () => {
   const previous = repaid(fresh, 84_000n);
 
-  it('pays the previous advance off first and the rest to the merchant', () => {
+  // 84,000 repaid of 112,000, fee first: 28,000 of principal left, the 12,000 fee repaid, and none
+  // of it yet earned (no day has been served): all 12,000 pays for time the advance will not run.
+  const paidOff = { principalMinor: 28_000n, feeMinor: 0n, lateFeesMinor: 0n, unearnedFeeMinor: 12_000n };
+
+  it('pays the previous advance off first and the rest to the merchant, itemised', () => {
     assert.deepEqual(refillAmount(previous, 150_000n), {
       ok: true,
-      value: { payoffMinor: 28_000n, netToMerchantMinor: 122_000n },
+      value: { payoffMinor: 28_000n, payoff: paidOff, netToMerchantMinor: 122_000n },
     });
     assert.deepEqual(refillAmount(previous, 28_001n), {
       ok: true,
-      value: { payoffMinor: 28_000n, netToMerchantMinor: 1n },
+      value: { payoffMinor: 28_000n, payoff: paidOff, netToMerchantMinor: 1n },
     });
   });
 
-  it('includes late fees owed in the payoff', () => {
-    const charged = { ...previous, owed: { ...previous.owed, fees: previous.owed.fees + 2_500n } };
+  it('names the fee still owed, which the new advance pays and charges its own fee on', () => {
+    const answer = refillAmount(repaid(fresh, 5_000n), 150_000n);
+    assert.ok(answer.ok);
+    assert.deepEqual(answer.value, {
+      payoffMinor: 107_000n,
+      payoff: { principalMinor: 100_000n, feeMinor: 7_000n, lateFeesMinor: 0n, unearnedFeeMinor: 12_000n },
+      netToMerchantMinor: 43_000n,
+    });
+  });
+
+  it('includes late fees owed in the payoff, apart from the fee', () => {
+    const charged = {
+      ...previous,
+      owed: { ...previous.owed, fees: previous.owed.fees + 2_500n },
+      lateFeesOwedMinor: 2_500n,
+    };
     const answer = refillAmount(charged, 150_000n);
     assert.ok(answer.ok);
-    assert.deepEqual(answer.value, { payoffMinor: 30_500n, netToMerchantMinor: 119_500n });
+    assert.deepEqual(answer.value, {
+      payoffMinor: 30_500n,
+      payoff: { ...paidOff, lateFeesMinor: 2_500n },
+      netToMerchantMinor: 119_500n,
+    });
   });
 
   it('refuses a new advance no larger than the payoff', () => {

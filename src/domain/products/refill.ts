@@ -65,9 +65,28 @@ export function refillEligibility(
 
 export type RefillProblem = 'facility_not_serviced' | 'refill_amount_too_small';
 
+/**
+ * What a refill's payoff is made of, as its disclosure itemises it: what the previous advance still
+ * owes of its principal, of its own fee and of late fees (together the payoff), and of its fee, the
+ * part not yet earned.
+ */
+export interface RefillPayoffParts {
+  readonly principalMinor: bigint;
+  /** The previous advance's own fee, not yet repaid: the new advance's fee is charged on it too. */
+  readonly feeMinor: bigint;
+  readonly lateFeesMinor: bigint;
+  /**
+   * Of the previous advance's fee, the part not yet earned (its deferred fee, by its effective
+   * rate): the fee is fixed, so paying off now still owes it all — this is what the merchant pays
+   * for the time the previous advance will no longer run. Repaid or not.
+   */
+  readonly unearnedFeeMinor: bigint;
+}
+
 export interface RefillAmount {
   /** What pays the previous advance off: everything it still owes, fees and principal. */
   readonly payoffMinor: bigint;
+  readonly payoff: RefillPayoffParts;
   /** What the merchant receives: the new advance less the payoff. */
   readonly netToMerchantMinor: bigint;
 }
@@ -92,5 +111,11 @@ export function refillAmount(
     );
   const netToMerchantMinor = newLimitMinor - payoffMinor;
   assert(payoffMinor + netToMerchantMinor === newLimitMinor, 'refillAmount: the parts make the whole');
-  return ok({ payoffMinor, netToMerchantMinor });
+  const payoff: RefillPayoffParts = {
+    principalMinor: previousFacility.owed.principal,
+    feeMinor: previousFacility.owed.fees - previousFacility.lateFeesOwedMinor,
+    lateFeesMinor: previousFacility.lateFeesOwedMinor,
+    unearnedFeeMinor: previousFacility.deferredFeeMinor,
+  };
+  return ok({ payoffMinor, payoff, netToMerchantMinor });
 }
