@@ -6,7 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/app-context.ts';
-import type { FacilityRow } from '../app/ports.ts';
+import type { FacilityRow, ReadTransaction } from '../app/ports.ts';
 import { principalOf } from './plumbing.ts';
 import { ProblemError } from './problem.ts';
 
@@ -31,6 +31,17 @@ export async function mayActFor(
 export async function actFor(app: AppContext, request: FastifyRequest, merchantId: string): Promise<void> {
   if (!(await mayActFor(app, request, merchantId)))
     throw new ProblemError('merchant_not_found', `no merchant ${merchantId} for this key`);
+}
+
+/**
+ * Whether Capstan knows the merchant: a platform has sent an event about it, or it has a facility.
+ * An operator may name any merchant, so a route that would answer a mistyped id an empty answer —
+ * a split withholding nothing, a statement owing nothing — asks this first and answers 404.
+ */
+export async function knownMerchant(tx: ReadTransaction, merchantId: string): Promise<boolean> {
+  const platforms = (await tx.risk.merchantPlatforms([merchantId])).get(merchantId);
+  if (platforms !== undefined && platforms.size > 0) return true;
+  return (await tx.financing.facilitiesForMerchant(merchantId)).length > 0;
 }
 
 /**

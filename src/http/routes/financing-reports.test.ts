@@ -310,6 +310,11 @@ for (const backend of backendsUnderTest) {
         assert.equal(refused.status, 404);
         assert.equal(refused.json.code, 'merchant_not_found');
       }
+      // An operator may name any merchant: one Capstan does not know (a mistyped id) is refused,
+      // not shown a statement owing nothing.
+      const mistyped = await request(statementPath(day - 1, day + 35, 'mer_nope'));
+      assert.equal(mistyped.status, 404);
+      assert.equal(mistyped.json.code, 'merchant_not_found');
     });
 
     it('validates the period with a problem naming the parameter', async () => {

@@ -18,7 +18,7 @@ import { facilityReport, portfolioReport, type ReportScope } from '../../app/fin
 import { financierIdPattern } from '../../domain/products/postings.ts';
 import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
-import { actFor, mayActFor, platformScope } from '../merchant-scope.ts';
+import { actFor, knownMerchant, mayActFor, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, pageLimitDefault, pageLimitMax, principalOf, send } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import {
@@ -73,15 +73,23 @@ async function statementFor(
 ): Promise<MerchantStatement> {
   const scope = scopeOf(request);
   if (scope.financierId === undefined) await actFor(app, request, merchantId);
+  const operator = principalOf(request).role === 'operator';
   const statement = await app.store.read(async (tx) => {
     const funded = (await tx.financing.facilitiesForMerchant(merchantId)).some(
       (f) => f.financierId === scope.financierId,
     );
     if (scope.financierId !== undefined && !funded) return null;
+    // An operator may name any merchant: a mistyped id is refused, not shown owing nothing.
+    if (operator && !(await knownMerchant(tx, merchantId))) return null;
     return merchantStatement(tx, { merchantId, ...period, scope });
   });
   if (statement === null)
-    throw new ProblemError('merchant_not_found', `no merchant ${merchantId} for this key`);
+    throw new ProblemError(
+      'merchant_not_found',
+      operator
+        ? `no merchant ${merchantId}: no platform has sent an event about it and it has no facility`
+        : `no merchant ${merchantId} for this key`,
+    );
   return statement;
 }
 

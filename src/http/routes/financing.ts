@@ -32,7 +32,7 @@ import { financierIdPattern } from '../../domain/products/postings.ts';
 import { ok } from '../../domain/result.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts';
-import { facilityInScope, mayActFor, platformScope } from '../merchant-scope.ts';
+import { facilityInScope, knownMerchant, mayActFor, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, NoBody, principalOf, problemReply, send, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import {
@@ -261,7 +261,7 @@ async function operatorSource(
   // Known to Capstan by a platform's events, or by a facility: a mistyped id is refused, not
   // answered an empty split (the platform would pay the whole payout, the real merchant's
   // deduction missed).
-  if (platforms.length === 0 && (await tx.financing.facilitiesForMerchant(merchantId)).length === 0)
+  if (platforms.length === 0 && !(await knownMerchant(tx, merchantId)))
     throw new ProblemError(
       'merchant_not_found',
       `no merchant ${merchantId}: no platform has sent an event about it and it has no facility`,
