@@ -347,8 +347,3 @@ export const MerchantStatementSchema = Type.Object({
     }),
   ),
 });
-
-/** A settings set as stored: every field, amounts tagged `{"$bigint":"…"}`. */
-export const SettingsSchema = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'every setting of the set, amounts as `{"$bigint":"…"}`',
-});

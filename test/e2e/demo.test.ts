@@ -2,8 +2,9 @@
  * `capstan demo` as a newcomer runs it, small, as a child process on a temporary data directory: it
  * simulates a marketplace, lends to it, prints a portfolio summary with money lent and collected
  * and the tables by product, grade and financier, then serves the API on that data with the key it
- * printed — and the ledger and the decision log it leaves behind verify. Flags it cannot use exit 2,
- * and a directory it did not make is never emptied.
+ * printed, each answer as its own /openapi.json describes it — and the ledger and the decision log
+ * it leaves behind verify. Flags it cannot use exit 2, and a directory it did not make is never
+ * emptied.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { webhookSignature } from '../../src/main/webhook-transport.ts';
+import { OpenapiConformance } from '../support/openapi-conformance.ts';
 
 const bin = new URL('../../bin/capstan.js', import.meta.url).pathname;
 const env = { ...process.env, CAPSTAN_LOG_LEVEL: 'warn', DATABASE_URL: '', CAPSTAN_OPERATOR_KEY: '' };
@@ -52,12 +54,52 @@ function row(stdout: string, currencyHeader: string, label: string): string[] {
 
 const amount = (cell: string | undefined) => Number((cell ?? '').replaceAll(',', ''));
 
+// biome-ignore lint/suspicious/noExplicitAny: the test reads the API's JSON.
+type Call = (method: string, path: string, options?: { body?: unknown; key?: string | null }) => Promise<any>;
+
+/**
+ * A client of the demo's server (the printed key unless told otherwise) that answers a call's JSON
+ * once its status is 200 and the answer is as the server's own /openapi.json describes it
+ * (test/support/openapi-conformance.ts), the document itself included.
+ */
+async function demoClient(url: string, key: string): Promise<Call> {
+  const served = await fetch(`${url}/openapi.json`);
+  const text = await served.text();
+  const conformance = new OpenapiConformance(JSON.parse(text));
+  const conforms = (method: string, path: string, response: Response, body: string) => {
+    const differs = conformance.check(
+      method,
+      path,
+      response.status,
+      response.headers.get('content-type'),
+      body,
+    );
+    assert.equal(differs, null, `the answer differs from /openapi.json: ${differs}`);
+    assert.equal(response.status, 200, `${method} ${path}: ${body}`);
+  };
+  conforms('GET', '/openapi.json', served, text);
+  return async (method, path, options = {}) => {
+    const caller = options.key === undefined ? key : options.key;
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(caller === null ? {} : { authorization: `Bearer ${caller}` }),
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    });
+    const body = await response.text();
+    conforms(method, path, response, body);
+    return JSON.parse(body);
+  };
+}
+
 /**
  * A receiver on loopback registered as a webhook endpoint for disbursements on the demo's server,
  * the demo's events replayed to it; answers what it was sent once the server has delivered them all
  * (waiting up to 20 s), and how many the server lists as delivered.
  */
-async function webhooksFrom(url: string, key: string) {
+async function webhooksFrom(call: Call) {
   const received: { headers: IncomingHttpHeaders; body: string }[] = [];
   const receiver = createServer((request, response) => {
     let body = '';
@@ -69,23 +111,12 @@ async function webhooksFrom(url: string, key: string) {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   try {
-    // biome-ignore lint/suspicious/noExplicitAny: the test reads the API's JSON.
-    const call = async (method: string, path: string, body?: unknown): Promise<any> => {
-      const response = await fetch(`${url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      assert.equal(response.status, 200, `${method} ${path}`);
-      return response.json();
-    };
     const port = (receiver.address() as AddressInfo).port;
     const endpoint = await call('POST', '/v1/webhook_endpoints', {
-      url: `http://127.0.0.1:${port}/hooks`,
-      events: ['facility.disbursed'],
+      body: { url: `http://127.0.0.1:${port}/hooks`, events: ['facility.disbursed'] },
     });
     const replay = await call('POST', `/v1/webhook_endpoints/${endpoint.id}/replay`, {
-      since: '2000-01-01T00:00:00Z',
+      body: { since: '2000-01-01T00:00:00Z' },
     });
     assert.ok(replay.deliveries > 0 && replay.has_more === false, JSON.stringify(replay));
     for (let waited = 0; received.length < replay.deliveries && waited < 20_000; waited += 100)
@@ -126,13 +157,11 @@ describe('capstan demo', () => {
     output = demo.stdout();
     url = /Listening on (http:\/\/\S+)/.exec(output)?.[1] ?? '';
     key = /(cap_op_[A-Za-z0-9_-]+)/.exec(output)?.[1] ?? '';
-    const health = await fetch(`${url}/health`);
-    assert.equal(health.status, 200);
-    const balance = await fetch(`${url}/v1/ledger/trial_balance`, {
-      headers: { authorization: `Bearer ${key}` },
-    });
-    assert.equal(balance.status, 200, 'the printed key opens the API');
-    hooked = await webhooksFrom(url, key);
+    const call = await demoClient(url, key);
+    assert.equal((await call('GET', '/health', { key: null })).status, 'ok');
+    // The printed key opens the API.
+    await call('GET', '/v1/ledger/trial_balance');
+    hooked = await webhooksFrom(call);
     demo.child.removeAllListeners('exit');
     const exited = new Promise<number | null>((resolve) => demo.child.once('exit', resolve));
     demo.child.kill('SIGINT');

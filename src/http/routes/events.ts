@@ -29,6 +29,7 @@ import {
   write,
 } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
+import { MerchantFeaturesSchema } from '../schemas-risk.ts';
 import { quarantineView } from '../views-ingest.ts';
 
 export const ndjsonContentType = 'application/x-ndjson';
@@ -283,22 +284,7 @@ export function eventRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           { as_of: Type.Optional(Type.String({ description: 'YYYY-MM-DD; default today (UTC)' })) },
           { additionalProperties: false },
         ),
-        response: {
-          200: Type.Object(
-            {
-              object: Type.Literal('merchant_features'),
-              merchant_id: Type.String(),
-              as_of: Type.String({ description: 'YYYY-MM-DD' }),
-              currency: Type.Union([Type.String(), Type.Null()]),
-            },
-            {
-              additionalProperties: true,
-              description:
-                'The features (docs/features.md): amounts as integer strings of minor units, rates as fractions, null where there is nothing to compute from',
-            },
-          ),
-          404: ProblemSchema,
-        },
+        response: { 200: MerchantFeaturesSchema, 404: ProblemSchema },
       }),
       async (request, reply) => {
         const principal = principalOf(request);

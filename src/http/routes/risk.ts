@@ -34,6 +34,17 @@ import {
   write,
 } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
+import {
+  ConsentListSchema,
+  ConsentSchema,
+  DecisionReadSchema,
+  DecisionSchema,
+  MerchantFlaggedSchema,
+  MerchantFlagsSchema,
+  ModelChangedSchema,
+  ModelListSchema,
+  ModelStabilitySchema,
+} from '../schemas-risk.ts';
 import { isoFromMs } from '../views.ts';
 
 const MerchantParams = Type.Object({ id: Type.String({ pattern: '^mer_[A-Za-z0-9_-]{1,60}$' }) });
@@ -70,7 +81,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({}, { additionalProperties: true }), 400: ProblemSchema },
+        response: { 200: ConsentSchema, 400: ProblemSchema },
       }),
       async (request, reply) => {
         await actFor(app, request, request.params.id);
@@ -110,6 +121,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         tags: ['consent'],
         params: MerchantParams,
         querystring: Type.Object({}, { additionalProperties: false }),
+        response: { 200: ConsentListSchema },
       }),
       async (request, reply) => {
         await actFor(app, request, request.params.id);
@@ -137,6 +149,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           id: Type.String({ maxLength: 64 }),
           consent_id: Type.String({ maxLength: 64 }),
         }),
+        response: { 200: ConsentSchema },
       }),
       async (request, reply) => {
         await actFor(app, request, request.params.id);
@@ -157,6 +170,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         params: MerchantParams,
         body: NoBody,
         querystring: Type.Object({ as_of: Type.Optional(Type.String()) }, { additionalProperties: false }),
+        response: { 200: DecisionSchema },
       }),
       async (request, reply) => {
         await actFor(app, request, request.params.id);
@@ -202,6 +216,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           { include: Type.Optional(Type.Literal('inputs')) },
           { additionalProperties: false },
         ),
+        response: { 200: DecisionReadSchema },
       }),
       async (request, reply) => {
         const row = await app.store.read((tx) => tx.risk.decision(request.params.id));
@@ -233,6 +248,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           { flag: Type.Literal('fraud'), reason: Type.String({ minLength: 1, maxLength: 500 }) },
           { additionalProperties: false },
         ),
+        response: { 200: MerchantFlaggedSchema },
       }),
       async (request, reply) =>
         write(app, request, reply, async (tx) => {
@@ -259,6 +275,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         summary: 'Clear a flag',
         tags: ['decisions'],
         params: Type.Object({ id: Type.String({ maxLength: 64 }), flag: Type.String({ maxLength: 32 }) }),
+        response: { 200: MerchantFlagsSchema },
       }),
       async (request, reply) => {
         const flags = await app.store.write(async (tx) => {
@@ -280,6 +297,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           'Paginated like every list: `limit` (1–100, default 10) and `starting_after` (the id of the last model of the previous page).',
         tags: ['models'],
         querystring: ListQuery,
+        response: { 200: ModelListSchema },
       }),
       async (request, reply) => {
         const { limit, starting_after: after } = request.query;
@@ -316,6 +334,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           { days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) },
           { additionalProperties: false },
         ),
+        response: { 200: ModelStabilitySchema },
       }),
       async (request, reply) => {
         const days = request.query.days ?? 30;
@@ -361,6 +380,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           tags: ['models'],
           params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
           body: NoBody,
+          response: { 200: ModelChangedSchema },
         }),
         async (request, reply) =>
           write(app, request, reply, async (tx) => {

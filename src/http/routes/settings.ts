@@ -9,7 +9,7 @@ import type { AppContext } from '../../app/app-context.ts';
 import { toTaggedJson } from '../../app/risk/tagged-json.ts';
 import { loadSettings, type SettingsKind, updateSettings } from '../../app/settings/stored-settings.ts';
 import { access, jsonReply, problemReply, send } from '../plumbing.ts';
-import { SettingsSchema } from '../schemas-financing.ts';
+import { settingsSchema } from '../schemas-risk.ts';
 
 /** `{"$bigint":"…"}`, as GET writes amounts, read as its decimal string. */
 function untagAmounts(body: Record<string, unknown>): Record<string, unknown> {
@@ -32,13 +32,14 @@ export function settingsRoutes<T>(
   docs: { readonly what: string; readonly tag: string; readonly fields: string },
 ): FastifyPluginAsyncTypebox {
   const path = `/v1/settings/${kind.name}`;
+  const answer = settingsSchema(kind);
   return async (server) => {
     server.get(
       path,
       access(['operator'], {
         summary: `The ${docs.what} in force`,
         tags: [docs.tag],
-        response: { 200: SettingsSchema },
+        response: { 200: answer },
       }),
       async (_request, reply) =>
         send(
@@ -54,7 +55,7 @@ export function settingsRoutes<T>(
         description: `${docs.fields} A change is checked over the settings in force and refused as a whole (400 settings_invalid) naming every bad field.`,
         tags: [docs.tag],
         body: Type.Object({}, { additionalProperties: true }),
-        response: { 200: SettingsSchema },
+        response: { 200: answer },
       }),
       async (request, reply) => {
         const changes = untagAmounts(request.body as Record<string, unknown>);
