@@ -423,6 +423,22 @@ for (const backend of backendsUnderTest) {
       assert.equal(later.status, 400, later.text);
       assert.equal(later.json.param, 'date');
       assert.match(later.json.detail, /no later than tomorrow \(2026-07-17, UTC\)/);
+      // Nor more than a week back: a mistyped year repaid nothing and used the id up.
+      for (const [date, status] of [
+        ['2025-07-16', 400],
+        ['2026-07-08', 400],
+        ['2026-07-09', 200],
+      ] as const) {
+        const dated = await api.request('POST', '/v1/settlements/preview', {
+          key: platformKey,
+          body: { ...body, settlement_id: 'stl_dated', date },
+        });
+        assert.equal(dated.status, status, `${date}: ${dated.text}`);
+        if (status === 400) {
+          assert.equal(dated.json.param, 'date');
+          assert.match(dated.json.detail, /no earlier than 7 days ago \(2026-07-09, UTC\)/);
+        }
+      }
       // A payout too large for the ledger's 64-bit amounts is refused as a bad amount, not a 500.
       const huge = await api.request('POST', '/v1/settlements/commit', {
         key: platformKey,

@@ -277,6 +277,9 @@ async function operatorSource(
   return platforms[0] ?? 'operator';
 }
 
+/** How many days back a payout previewed or committed may be dated. */
+export const settlementDaysBackMax = 7;
+
 /**
  * The payout a body names, checked, as a function keying it within the transaction that reads or
  * sweeps it: an operator's key (operatorSource) is found there, so a platform claiming the merchant
@@ -301,6 +304,14 @@ async function settlementOf(
     throw new ProblemError(
       'parameter_invalid',
       `a settlement is dated no later than tomorrow (${fromDayNumber(today(app) + 1)}, UTC)`,
+      'date',
+    );
+  // Nor long ago: a mistyped year would repay nothing (no facility was open then), and the payout
+  // would go out whole with its id used up. Older payouts come as settlement.paid events.
+  if (toDayNumber(date.value) < today(app) - settlementDaysBackMax)
+    throw new ProblemError(
+      'parameter_invalid',
+      `a settlement is dated no earlier than ${settlementDaysBackMax} days ago (${fromDayNumber(today(app) - settlementDaysBackMax)}, UTC); send older payouts as settlement.paid events`,
       'date',
     );
   if (!isCurrencyCode(body.currency))
