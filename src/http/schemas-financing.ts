@@ -63,6 +63,35 @@ const offerProperties = {
     description: 'the forecast or scheduled payments the APR is computed from',
   }),
   facility_id: Nullable(Type.String()),
+  servicing_terms: Nullable(
+    Type.Object(
+      {
+        late_fee: Amount('charged once per missed payment, after the grace'),
+        late_fee_grace_days: Type.Integer({ description: "days after a missed payment's due date" }),
+        default_after_days: Type.Integer({ description: 'days past due at which it is defaulted' }),
+        write_off_after_days: Type.Integer({ description: 'days past due at which it is written off' }),
+        credit_line: Nullable(
+          Type.Object(
+            {
+              sweep_rate_bps: Type.Integer({
+                description: 'share of each payout repaying the line while drawn',
+              }),
+              statement_days: Type.Integer(),
+              minimum_principal_share_bps: Type.Integer({
+                description: "a statement's minimum: the interest owed and this share of the principal",
+              }),
+              payment_due_days: Type.Integer({ description: 'days from a statement to its due date' }),
+            },
+            { description: "a credit line's; null for other products" },
+          ),
+        ),
+      },
+      {
+        description:
+          'how the facility is serviced beyond its terms; null on offers made before offers disclosed it',
+      },
+    ),
+  ),
   refill_of: Nullable(
     Type.Object(
       {

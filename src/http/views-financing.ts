@@ -22,7 +22,7 @@ import { fromTaggedJson } from '../app/risk/tagged-json.ts';
 import { isCurrencyCode } from '../domain/money/currency.ts';
 import { formatMoney } from '../domain/money/money.ts';
 import { delinquencyBucket } from '../domain/products/lifecycle.ts';
-import type { Offer } from '../domain/products/offers.ts';
+import type { Offer, ServicingDisclosure } from '../domain/products/offers.ts';
 import type { PortfolioFigures } from '../domain/products/portfolio.ts';
 import type { RefillPayoffParts } from '../domain/products/refill.ts';
 import { fromDayNumber } from '../domain/time/calendar-date.ts';
@@ -284,6 +284,7 @@ export function offerView(row: OfferRow) {
     terms: snakeView(offer.terms),
     schedule: offer.schedule.map((p) => ({ date: p.date, amount: p.amountMinor.toString() })),
     facility_id: row.facilityId,
+    servicing_terms: servicingView(offer.servicing),
     refill_of:
       offer.refillOf === undefined
         ? null
@@ -291,6 +292,27 @@ export function offerView(row: OfferRow) {
             facility_id: offer.refillOf.facilityId,
             payoff: offer.refillOf.payoffMinor.toString(),
             ...refillPartsView(offer.refillOf.payoff),
+          },
+  };
+}
+
+/** How the facility will be serviced, as the offer discloses it; null on offers made before. */
+function servicingView(servicing: ServicingDisclosure | undefined) {
+  if (servicing === undefined) return null;
+  const line = servicing.creditLine;
+  return {
+    late_fee: servicing.lateFeeMinor.toString(),
+    late_fee_grace_days: servicing.lateFeeGraceDays,
+    default_after_days: servicing.defaultAfterDays,
+    write_off_after_days: servicing.writeOffAfterDays,
+    credit_line:
+      line === undefined
+        ? null
+        : {
+            sweep_rate_bps: line.sweepRateBps,
+            statement_days: line.statementDays,
+            minimum_principal_share_bps: line.minimumPrincipalShareBps,
+            payment_due_days: line.paymentDueDays,
           },
   };
 }

@@ -11,9 +11,12 @@ import { backendsUnderTest, type Harness } from '../../../test/support/backends.
 import { lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { meetingAfterFirst } from '../../../test/support/race.ts';
+import { creditLineServicingDefaults } from '../../domain/products/credit-line/servicing.ts';
+import type { Offer } from '../../domain/products/offers.ts';
 import { facilityAccount, financierAccount } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
-import { creditLineServicingDefaults, requestDraw, resolveDraw } from './credit-lines.ts';
+import { fromTaggedJson } from '../risk/tagged-json.ts';
+import { requestDraw, resolveDraw } from './credit-lines.ts';
 import { runEndOfDay } from './eod.ts';
 import { acceptOffer, makeOffers } from './origination.ts';
 import { repayFacility } from './repayments.ts';
@@ -33,6 +36,7 @@ for (const backend of backendsUnderTest) {
     let facilityId = '';
     let limit = 0n;
     let rateBps = 0;
+    let offerId = '';
     before(async () => {
       const book = await openLendingBook(backend, { topBand: { grade: 'C', maxPd: 0.4 }, poolMinor: pool });
       ({ harness, app, merchantId } = book);
@@ -46,6 +50,7 @@ for (const backend of backendsUnderTest) {
       );
       assert.ok(accepted.ok, accepted.ok ? '' : accepted.detail);
       facilityId = accepted.value.facility.id;
+      offerId = line.id;
     });
     after(async () => harness?.dispose());
 
@@ -85,6 +90,17 @@ for (const backend of backendsUnderTest) {
       assert.equal(opened.row.status, 'active');
       assert.equal(opened.state.balance.principalMinor, 0n);
       assert.equal(opened.state.terms.sweepRateBps, creditLineServicingDefaults.sweepRateBps);
+      // Serviced as the offer disclosed, and the acceptance recorded that disclosure.
+      const offer = await harness.store.read((tx) => tx.financing.offer(offerId));
+      const disclosed = fromTaggedJson<Offer>(offer?.offerJson ?? '{}').servicing?.creditLine;
+      assert.deepEqual(disclosed, creditLineServicingDefaults);
+      for (const [field, value] of Object.entries(disclosed ?? {}))
+        assert.equal(opened.state.terms[field as keyof typeof disclosed], value, field);
+      const shown = fromTaggedJson<{ disclosure: { servicing?: Offer['servicing'] } }>(
+        offer?.acceptanceJson ?? '{}',
+      );
+      assert.deepEqual(shown.disclosure.servicing?.creditLine, disclosed);
+      assert.equal(shown.disclosure.servicing?.lateFeeMinor, 2_500n);
       assert.equal((await accounts()).cashAvailable, pool, 'nothing reserved for an undrawn line');
       rateBps = opened.state.terms.annualRateBps;
       // Nor has it lent: the portfolio counts it nowhere, its delinquency buckets included.

@@ -19,6 +19,7 @@ import {
 } from '../../domain/products/credit-line/credit-line.ts';
 import {
   type CreditLineServicingTerms,
+  creditLineServicingDefaults,
   openedCreditLine,
 } from '../../domain/products/credit-line/servicing.ts';
 import type { Offer } from '../../domain/products/offers.ts';
@@ -47,14 +48,6 @@ import {
   servicedOf,
   updateAll,
 } from './serviced.ts';
-
-/** How a line is serviced, beyond its offer's terms: a tenth of each payout while drawn, monthly statements. */
-export const creditLineServicingDefaults = {
-  sweepRateBps: 1_000,
-  statementDays: 30,
-  minimumPrincipalShareBps: 1_000,
-  paymentDueDays: 20,
-} as const;
 
 export const drawReferencePattern = /^[A-Za-z0-9_.-]{1,28}$/;
 
@@ -95,7 +88,11 @@ export function openedLineRow(input: {
   readonly day: number;
   readonly nowMs: bigint;
 }): FacilityRow {
-  const terms: CreditLineServicingTerms = { ...input.offer.terms, ...creditLineServicingDefaults };
+  // Serviced as its offer disclosed (one made before offers disclosed it: by the defaults).
+  const terms: CreditLineServicingTerms = {
+    ...input.offer.terms,
+    ...(input.offer.servicing?.creditLine ?? creditLineServicingDefaults),
+  };
   const stored: StoredFacility = {
     phase: 'serviced',
     product: 'credit_line',

@@ -535,6 +535,7 @@ export async function acceptOffer(
       totalCostMinor: contract.totalCostMinor,
       totalRepayableMinor: contract.totalRepayableMinor,
       schedule: contract.schedule,
+      ...(offer.servicing === undefined ? {} : { servicing: offer.servicing }),
       ...(offer.refillOf === undefined ? {} : { refillOf: offer.refillOf }),
     },
   });

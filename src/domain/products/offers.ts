@@ -20,7 +20,9 @@ import { annualPercentageRate } from '../finance/apr.ts';
 import { divideRounded } from '../money/rounding.ts';
 import { type CalendarDate, fromDayNumber, toDayNumber } from '../time/calendar-date.ts';
 import { type AdvanceTerms, forecastHoldback, totalRepayable } from './advance/advance.ts';
+import { defaultServicingPolicy } from './advance/servicing.ts';
 import type { CreditLineDayCount } from './credit-line/credit-line.ts';
+import { creditLineServicingDefaults } from './credit-line/servicing.ts';
 import type { RefillPayoffParts } from './refill.ts';
 import { termLoanSchedule } from './term-loan/servicing.ts';
 
@@ -130,6 +132,31 @@ export interface CreditLineOfferTerms {
   readonly dayCount: CreditLineDayCount;
 }
 
+/**
+ * How the facility will be serviced beyond its terms, disclosed with the offer: the late fee and
+ * its grace, when arrears become a default and a write-off, and for a credit line what each payout
+ * repays while anything is drawn and its monthly statements — what is later charged, shown first.
+ */
+export interface ServicingDisclosure {
+  readonly lateFeeMinor: bigint;
+  /** Days after a missed payment's due date before the late fee is charged. */
+  readonly lateFeeGraceDays: number;
+  readonly defaultAfterDays: number;
+  readonly writeOffAfterDays: number;
+  readonly creditLine?: typeof creditLineServicingDefaults;
+}
+
+function servicingDisclosure(product: Product): ServicingDisclosure {
+  const { lateFeeMinor, lateFeeGraceDays, defaultAfterDays, writeOffAfterDays } = defaultServicingPolicy;
+  return {
+    lateFeeMinor,
+    lateFeeGraceDays,
+    defaultAfterDays,
+    writeOffAfterDays,
+    ...(product === 'credit_line' ? { creditLine: creditLineServicingDefaults } : {}),
+  };
+}
+
 interface OfferBase {
   readonly merchantId: string;
   readonly decisionId: string;
@@ -145,6 +172,8 @@ interface OfferBase {
   readonly schedule: readonly ScheduledPayment[];
   readonly offeredOn: CalendarDate;
   readonly expiresOn: CalendarDate;
+  /** Absent from offers made before offers disclosed it (they are serviced by the same defaults). */
+  readonly servicing?: ServicingDisclosure;
   /**
    * A refill: the new advance first pays off this facility (an advance mostly repaid); the
    * merchant receives the rest. The payoff shown is as of the offer; it is settled at disbursement.
@@ -172,12 +201,14 @@ function clamp(value: bigint, low: bigint, high: bigint): bigint {
 }
 
 function base(
+  product: Product,
   decision: ApprovedDecision,
   settings: OfferSettings,
   amountMinor: bigint,
   schedule: readonly ScheduledPayment[],
 ): Omit<OfferBase, 'aprPercent' | 'aprUnitPeriod' | 'totalCostMinor'> {
   return {
+    servicing: servicingDisclosure(product),
     merchantId: decision.merchantId,
     decisionId: decision.decisionId,
     grade: decision.grade,
@@ -236,7 +267,7 @@ function advanceOffer(
   return {
     product: 'advance',
     terms,
-    ...base(decision, settings, amountMinor, schedule),
+    ...base('advance', decision, settings, amountMinor, schedule),
     totalCostMinor: totalRepayable(terms) - amountMinor,
     ...apr,
   };
@@ -268,7 +299,7 @@ function termLoanOffer(decision: ApprovedDecision, settings: OfferSettings, mont
   };
   const disclosed = termLoanDisclosure(terms, decision.day);
   if (disclosed === null) return null;
-  const offer = base(decision, settings, decision.limitMinor, disclosed.schedule);
+  const offer = base('term_loan', decision, settings, decision.limitMinor, disclosed.schedule);
   return {
     product: 'term_loan',
     terms,
@@ -289,7 +320,7 @@ function creditLineOffer(decision: ApprovedDecision, settings: OfferSettings): O
   return {
     product: 'credit_line',
     terms,
-    ...base(decision, settings, decision.limitMinor, []),
+    ...base('credit_line', decision, settings, decision.limitMinor, []),
     // Nothing is owed until drawn: the cost shown is that of the whole limit drawn for 30 days.
     totalCostMinor: divideRounded(
       decision.limitMinor * BigInt(decision.annualRateBps) * 30n,

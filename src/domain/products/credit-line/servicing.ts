@@ -36,6 +36,14 @@ export interface CreditLineServicingTerms extends CreditLineTerms {
   readonly paymentDueDays: number;
 }
 
+/** How a line is serviced, beyond its offer's terms: a tenth of each payout while drawn, monthly statements. */
+export const creditLineServicingDefaults = {
+  sweepRateBps: 1_000,
+  statementDays: 30,
+  minimumPrincipalShareBps: 1_000,
+  paymentDueDays: 20,
+} as const satisfies Omit<CreditLineServicingTerms, keyof CreditLineTerms>;
+
 export interface Statement {
   readonly day: number;
   readonly dueDay: number;
