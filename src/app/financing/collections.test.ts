@@ -2,7 +2,7 @@
  * Pausing collections on real stores (SQLite, and PostgreSQL when configured): an advance paused
  * from tomorrow for a month gives nothing to a payout inside the pause while its fee is still
  * earned; the daily cycle reports the first paused day and the first day collected again, and a
- * payout after the pause is swept as before. A pause in the past, a second overlapping pause and a
+ * payout after the pause is swept as before. A pause in the past or over 90 days ahead, a second overlapping pause and a
  * resume with nothing paused are refused and change nothing; a pause resumed early ends the day
  * before.
  */
@@ -59,10 +59,19 @@ for (const backend of backendsUnderTest) {
       const before = await facility();
       const past = await pause(day - 1, day + 5);
       assert.ok(!past.ok && past.code === 'pause_invalid');
+      // Nor years ahead (a mistyped year), which would block the pauses really needed till then.
+      const farAhead = await pause(day + 91, null);
+      assert.ok(!farAhead.ok && farAhead.code === 'pause_invalid');
+      assert.equal(farAhead.detail, 'a pause starts within 90 days of today');
       const nothing = await harness.store.write((tx) =>
         resumeFacilityCollections(tx, app, { facilityId, day }),
       );
       assert.ok(!nothing.ok && nothing.code === 'collections_not_paused');
+      assert.match(
+        nothing.detail ?? '',
+        /^collections are not paused on \d{4}-\d{2}-\d{2}$/,
+        'a date, not a day number',
+      );
       assert.equal((await facility()).row.version, before.row.version);
     });
 
@@ -71,6 +80,7 @@ for (const backend of backendsUnderTest) {
       assert.ok(paused.ok, paused.ok ? '' : paused.detail);
       const overlapping = await pause(day + 10, null);
       assert.ok(!overlapping.ok && overlapping.code === 'collections_already_paused');
+      assert.match(overlapping.detail ?? '', /^collections are paused from \d{4}-\d{2}-\d{2}$/);
       const during = await sweep('stl-paused', day + 5);
       assert.ok(during.ok);
       assert.equal(during.value.waterfall.totalDeductedMinor, 0n);

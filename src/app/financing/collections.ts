@@ -43,7 +43,10 @@ function withState(facility: ServicedState, state: unknown): ServicedState {
   return { product: facility.product, state } as ServicedState;
 }
 
-/** Pauses collections from `fromDay` (today or later) through `untilDay` (null: until resumed). */
+/** How far ahead a pause may be set to start. */
+export const pauseStartDaysAheadMax = 90;
+
+/** Pauses collections from `fromDay` (today or later, within pauseStartDaysAheadMax) through `untilDay` (null: until resumed). */
 export async function pauseFacilityCollections(
   tx: WriteTransaction,
   context: OriginationContext,
@@ -54,6 +57,10 @@ export async function pauseFacilityCollections(
   const facility = found.value;
   if (input.fromDay < input.day)
     return err('pause_invalid', 'a pause starts today or later, not in the past');
+  // A pause is for a hardship at hand: one set years ahead (a mistyped year) would only block the
+  // pauses really needed until it was resumed.
+  if (input.fromDay > input.day + pauseStartDaysAheadMax)
+    return err('pause_invalid', `a pause starts within ${pauseStartDaysAheadMax} days of today`);
   const paused = pauseCollections(facility.state, {
     fromDay: input.fromDay,
     untilDay: input.untilDay,

@@ -29,6 +29,7 @@
  */
 import { assert } from '../assert.ts';
 import { err, ok, type Result } from '../result.ts';
+import { fromDayNumber } from '../time/calendar-date.ts';
 import { type FacilityState, servicedStates } from './lifecycle.ts';
 
 export interface CollectionsPause {
@@ -118,7 +119,7 @@ export function pauseCollections<F extends PausableFacility>(
   const earlier = pauses(facility);
   const latest = earlier[earlier.length - 1];
   if (latest !== undefined && (latest.untilDay === null || latest.untilDay >= request.fromDay))
-    return err('collections_already_paused', `collections are paused from day ${latest.fromDay}`);
+    return err('collections_already_paused', `collections are paused from ${fromDayNumber(latest.fromDay)}`);
   if (earlier.length + 1 > collectionsPausesMax)
     return err('collections_pause_limit_reached', `at most ${collectionsPausesMax} pauses per facility`);
   const current = facility.collectionsPaused ?? null;
@@ -145,7 +146,7 @@ export function resumeCollections<F extends PausableFacility>(
     return err('facility_not_serviced', `collections of a facility ${facility.status} are not paused`);
   const current = facility.collectionsPaused ?? null;
   if (current === null || (current.untilDay !== null && current.untilDay < day))
-    return err('collections_not_paused', `collections are not paused on day ${day}`);
+    return err('collections_not_paused', `collections are not paused on ${fromDayNumber(day)}`);
   if (current.fromDay >= day) return ok({ ...facility, collectionsPaused: null });
   return ok({ ...facility, collectionsPaused: { ...current, untilDay: day - 1 } });
 }
