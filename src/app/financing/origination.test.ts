@@ -14,6 +14,7 @@ import { backendsUnderTest, type Harness } from '../../../test/support/backends.
 import { generateActivity } from '../../../test/support/events.ts';
 import { ManualClock } from '../../../test/support/manual-clock.ts';
 import { syntheticModel } from '../../../test/support/synthetic-model.ts';
+import type { Offer } from '../../domain/products/offers.ts';
 import {
   facilityAccount,
   financierAccount,
@@ -42,6 +43,7 @@ import {
   withdrawOpenOffers,
 } from './origination.ts';
 import { repayFacility } from './repayments.ts';
+import { facilityReport } from './reports.ts';
 
 const asOfDay = toDayNumber(calendarDate('2026-07-15'));
 const now = BigInt(asOfDay + 1) * 86_400_000_000_000n;
@@ -192,11 +194,20 @@ for (const backend of backendsUnderTest) {
       const { facility, offer: acceptedOffer } = accepted.value;
       assert.equal(facility.status, 'disbursing');
       assert.equal(acceptedOffer.status, 'accepted');
-      const acceptance = fromTaggedJson<{ consentId: string; disclosure: { aprPercent: string } }>(
-        acceptedOffer.acceptanceJson ?? '{}',
-      );
+      const acceptance = fromTaggedJson<{
+        consentId: string;
+        disclosure: { aprPercent: string; schedule: Offer['schedule'] };
+      }>(acceptedOffer.acceptanceJson ?? '{}');
       assert.match(acceptance.consentId, /^cns_/);
       assert.match(acceptance.disclosure.aprPercent, /^\d+\.\d\d$/);
+      // Accepted the day after the offer: the forecast disclosed runs from the day after acceptance,
+      // the same payments a day later — none dated before the money.
+      const offered = fromTaggedJson<Offer>(advance.offerJson).schedule;
+      assert.deepEqual(
+        acceptance.disclosure.schedule.map((p) => [toDayNumber(p.date), p.amountMinor]),
+        offered.map((p) => [toDayNumber(p.date) + 1, p.amountMinor]),
+      );
+      assert.equal(toDayNumber(acceptance.disclosure.schedule[0]?.date ?? offered[0]!.date), asOfDay + 2);
       assert.equal((await cash())?.creditsPending, advance.amountMinor, 'reserved, not yet paid');
       const again = await harness.store.write((tx) =>
         acceptOffer(tx, app, { offerId: advance.id, merchantId, day: asOfDay + 2 }),
@@ -222,6 +233,18 @@ for (const backend of backendsUnderTest) {
       );
       assert.ok(confirmed.ok, confirmed.ok ? '' : confirmed.detail);
       assert.equal(confirmed.value.status, 'active');
+      // The facility's forecast runs from the payout, as disclosed.
+      const report = await harness.store.read((tx) =>
+        facilityReport(tx, {
+          facilityId: facility.id,
+          scope: {},
+          day: asOfDay + 1,
+          afterSequence: 0,
+          limit: 10,
+        }),
+      );
+      assert.ok(report?.schedule?.kind === 'forecast');
+      assert.deepEqual(report.schedule.payments, acceptance.disclosure.schedule);
       const state = fromTaggedJson<StoredFacility>(confirmed.value.stateJson);
       assert.equal(state.phase, 'serviced');
       const book = { financierId: 'fin_pool', currency: 'USD', facilityId: facility.id };

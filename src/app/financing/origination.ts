@@ -20,6 +20,7 @@ import { disbursedAdvance } from '../../domain/products/advance/servicing.ts';
 import { type FacilityState, servicedStates } from '../../domain/products/lifecycle.ts';
 import {
   dailyStream,
+  forecastFrom,
   type Offer,
   offerAcceptedOn,
   offerOpen,
@@ -534,7 +535,8 @@ export async function acceptOffer(
       aprUnitPeriod: contract.aprUnitPeriod,
       totalCostMinor: contract.totalCostMinor,
       totalRepayableMinor: contract.totalRepayableMinor,
-      schedule: contract.schedule,
+      // An advance's forecast from the day it is accepted: no payment dated before the money.
+      schedule: contract.product === 'advance' ? forecastFrom(contract, input.day) : contract.schedule,
       ...(offer.servicing === undefined ? {} : { servicing: offer.servicing }),
       ...(offer.refillOf === undefined ? {} : { refillOf: offer.refillOf }),
     },

@@ -12,7 +12,7 @@ import {
   facilityStates,
   servicedStates,
 } from '../../domain/products/lifecycle.ts';
-import type { Offer, ScheduledPayment } from '../../domain/products/offers.ts';
+import { forecastFrom, type Offer, type ScheduledPayment } from '../../domain/products/offers.ts';
 import {
   type CurrencyPortfolio,
   type FacilitySnapshot,
@@ -218,7 +218,11 @@ function instalmentsOf(serviced: Serviced & { product: 'term_loan' }): Instalmen
   });
 }
 
-function scheduleOf(serviced: Serviced | null, offer: Offer | null): FacilitySchedule | null {
+function scheduleOf(
+  row: FacilityRow,
+  serviced: Serviced | null,
+  offer: Offer | null,
+): FacilitySchedule | null {
   if (serviced?.product === 'term_loan') return { kind: 'instalments', instalments: instalmentsOf(serviced) };
   if (serviced?.product === 'credit_line')
     return {
@@ -228,7 +232,10 @@ function scheduleOf(serviced: Serviced | null, offer: Offer | null): FacilitySch
         paidMinor: index === 0 ? serviced.state.paidTowardsOldest : 0n,
       })),
     };
-  return offer === null ? null : { kind: 'forecast', payments: offer.schedule };
+  if (offer === null) return null;
+  // The forecast from the payout (until it is made, from the acceptance): none dated before the money.
+  const from = serviced?.product === 'advance' ? serviced.state.disbursedDay : row.openedOn;
+  return { kind: 'forecast', payments: forecastFrom(offer, from) };
 }
 
 function balancesOf(serviced: Serviced, day: number, availableCreditMinor: bigint | null): FacilityBalances {
@@ -294,7 +301,7 @@ export async function facilityReport(
             // What a draw may take now: the limit less principal owed less draws pending.
             quoted.product === 'credit_line' ? await availableToDraw(tx, quoted) : null,
           ),
-    schedule: scheduleOf(serviced, offer),
+    schedule: scheduleOf(row, serviced, offer),
     history: { events: events.slice(0, input.limit).map(parsed), hasMore: events.length > input.limit },
   };
 }

@@ -7,9 +7,23 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addMonths, calendarDate, formatCalendarDate, toDayNumber } from '../time/calendar-date.ts';
+import {
+  addMonths,
+  type CalendarDate,
+  calendarDate,
+  formatCalendarDate,
+  fromDayNumber,
+  toDayNumber,
+} from '../time/calendar-date.ts';
 import { solveDailyRate, totalRepayable } from './advance/advance.ts';
-import { type ApprovedDecision, dailyStream, offerAcceptedOn, offerOpen, offersFor } from './offers.ts';
+import {
+  type ApprovedDecision,
+  dailyStream,
+  forecastFrom,
+  offerAcceptedOn,
+  offerOpen,
+  offersFor,
+} from './offers.ts';
 
 const day = toDayNumber(calendarDate('2026-03-02'));
 /** Grade C: 10,000.00 at 11.68% a year; the merchant is forecast to sell 500.00 a day. */
@@ -119,6 +133,23 @@ describe('offersFor', () => {
     const [advance] = advances;
     assert.ok(advance !== undefined);
     assert.equal(offerAcceptedOn(advance, day + 10), advance, 'an advance’s forecast is as offered');
+  });
+
+  it('dates an advance’s forecast from the day the money is accepted or paid out: the same stream', () => {
+    const [advance] = advances;
+    assert.ok(advance !== undefined);
+    assert.equal(forecastFrom(advance, day), advance.schedule, 'on the offer day, as offered');
+    const later = forecastFrom(advance, day + 10);
+    assert.equal(formatCalendarDate((later[0] as { date: CalendarDate }).date), '2026-03-13');
+    assert.deepEqual(
+      later.map((p) => [toDayNumber(p.date) - 10, p.amountMinor]),
+      advance.schedule.map((p) => [toDayNumber(p.date), p.amountMinor]),
+    );
+    // The same payments the same days after the money: the rate solved, and the APR, are the same.
+    assert.deepEqual(
+      dailyStream(fromDayNumber(day + 10), later),
+      dailyStream(advance.offeredOn, advance.schedule),
+    );
   });
 
   it('discloses an advance APR that a daily-rate solve of the same schedule agrees with', () => {

@@ -18,7 +18,7 @@
 import { assert } from '../assert.ts';
 import { annualPercentageRate } from '../finance/apr.ts';
 import { divideRounded } from '../money/rounding.ts';
-import { type CalendarDate, fromDayNumber, toDayNumber } from '../time/calendar-date.ts';
+import { addDays, type CalendarDate, fromDayNumber, toDayNumber } from '../time/calendar-date.ts';
 import { type AdvanceTerms, forecastHoldback, totalRepayable } from './advance/advance.ts';
 import { defaultServicingPolicy } from './advance/servicing.ts';
 import type { CreditLineDayCount } from './credit-line/credit-line.ts';
@@ -112,6 +112,20 @@ export function dailyStream(offeredOn: CalendarDate, schedule: readonly Schedule
     daily.push(amountMinor);
   }
   return daily;
+}
+
+/**
+ * An advance's forecast as from `day`, the day the money is accepted or paid out: the offer's
+ * payments moved by the days since the offer, so it starts the day after `day` — the same stream,
+ * and so the same APR, no payment dated before the money. On the offer day, the schedule as offered.
+ */
+export function forecastFrom(
+  offer: { readonly offeredOn: CalendarDate; readonly schedule: readonly ScheduledPayment[] },
+  day: number,
+): readonly ScheduledPayment[] {
+  const moved = day - toDayNumber(offer.offeredOn);
+  if (moved === 0) return offer.schedule;
+  return offer.schedule.map((p) => ({ date: addDays(p.date, moved), amountMinor: p.amountMinor }));
 }
 
 export interface TermLoanTerms {
@@ -365,7 +379,8 @@ export function offersFor(
  * The offer as a contract made on `day`, the day it is accepted: a term loan's instalments fall
  * monthly from that day — its schedule and APR recomputed for those dates, the amounts as offered —
  * so what the acceptance discloses is what falls due. An advance (its schedule a forecast, counted
- * from the offer day) and a credit line (none) are as offered.
+ * from the offer day: its acceptance discloses it `forecastFrom` that day) and a credit line (none)
+ * are as offered.
  */
 export function offerAcceptedOn(offer: Offer, day: number): Offer {
   if (offer.product !== 'term_loan' || toDayNumber(offer.offeredOn) === day) return offer;
