@@ -2,9 +2,9 @@
  * Pausing collections on real stores (SQLite, and PostgreSQL when configured): an advance paused
  * from tomorrow for a month gives nothing to a payout inside the pause while its fee is still
  * earned; the daily cycle reports the first paused day and the first day collected again, and a
- * payout after the pause is swept as before. A pause in the past or over 90 days ahead, a second overlapping pause and a
- * resume with nothing paused are refused and change nothing; a pause resumed early ends the day
- * before.
+ * payout after the pause is swept as before. A pause in the past or over 90 days ahead, a second
+ * overlapping pause and a resume with nothing paused are refused and change nothing (their
+ * refusals name dates); a pause resumed early ends the day before.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -46,7 +46,10 @@ function withState(facility: ServicedState, state: unknown): ServicedState {
 /** How far ahead a pause may be set to start. */
 export const pauseStartDaysAheadMax = 90;
 
-/** Pauses collections from `fromDay` (today or later, within pauseStartDaysAheadMax) through `untilDay` (null: until resumed). */
+/**
+ * Pauses collections from `fromDay` (today or later, within pauseStartDaysAheadMax) through
+ * `untilDay` (null: until resumed).
+ */
 export async function pauseFacilityCollections(
   tx: WriteTransaction,
   context: OriginationContext,
