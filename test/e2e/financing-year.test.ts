@@ -315,6 +315,14 @@ for (const backend of backendsUnderTest) {
         totalCostMinor: 150_000n,
         totalRepayableMinor: 1_150_000n,
         schedule: terms.schedule,
+        // How it is serviced beyond its terms: 25.00 a missed minimum after 7 days' grace,
+        // defaulted at 90 days past due, written off at 180.
+        servicing: {
+          lateFeeMinor: 2_500n,
+          lateFeeGraceDays: 7,
+          defaultAfterDays: 90,
+          writeOffAfterDays: 180,
+        },
       });
       // Accepting again answers the same facility.
       const again = await harness.store.write((tx) =>
