@@ -101,6 +101,7 @@ for (const backend of backendsUnderTest) {
       );
       assert.deepEqual(shown.disclosure.servicing?.creditLine, disclosed);
       assert.equal(shown.disclosure.servicing?.lateFeeMinor, 2_500n);
+      assert.equal(opened.state.lateFeeMinor, 2_500n, 'charged the late fee its offer disclosed');
       assert.equal((await accounts()).cashAvailable, pool, 'nothing reserved for an undrawn line');
       rateBps = opened.state.terms.annualRateBps;
       // Nor has it lent: the portfolio counts it nowhere, its delinquency buckets included.

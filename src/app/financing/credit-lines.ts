@@ -96,7 +96,10 @@ export function openedLineRow(input: {
   const stored: StoredFacility = {
     phase: 'serviced',
     product: 'credit_line',
-    servicing: openedCreditLine(input.book, input.merchantId, terms, emptyBalance, input.day),
+    servicing: {
+      ...openedCreditLine(input.book, input.merchantId, terms, emptyBalance, input.day),
+      ...(input.offer.servicing === undefined ? {} : { lateFeeMinor: input.offer.servicing.lateFeeMinor }),
+    },
     tally: emptyTally,
     // Its opening day is one of its days: a draw made on it owes that day's interest, as a draw on
     // any later day does (the daily cycle serves the day it was made).

@@ -246,6 +246,11 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(report.schedule.payments, acceptance.disclosure.schedule);
       const state = fromTaggedJson<StoredFacility>(confirmed.value.stateJson);
       assert.equal(state.phase, 'serviced');
+      assert.equal(
+        (state.servicing as { lateFeeMinor?: bigint }).lateFeeMinor,
+        2_500n,
+        'charged the late fee its offer disclosed',
+      );
       const book = { financierId: 'fin_pool', currency: 'USD', facilityId: facility.id };
       const accounts = await harness.store.read((tx) =>
         tx.ledger.accountsByIds([

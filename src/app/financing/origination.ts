@@ -16,7 +16,7 @@ import {
   solveDailyRate,
   totalRepayable,
 } from '../../domain/products/advance/advance.ts';
-import { disbursedAdvance } from '../../domain/products/advance/servicing.ts';
+import { type AdvanceFacility, disbursedAdvance } from '../../domain/products/advance/servicing.ts';
 import { type FacilityState, servicedStates } from '../../domain/products/lifecycle.ts';
 import {
   dailyStream,
@@ -39,7 +39,7 @@ import {
 } from '../../domain/products/postings.ts';
 import { refillAmount, refillEligibility } from '../../domain/products/refill.ts';
 import { emptyTally } from '../../domain/products/tally.ts';
-import { disbursedTermLoan } from '../../domain/products/term-loan/servicing.ts';
+import { disbursedTermLoan, type TermLoanFacility } from '../../domain/products/term-loan/servicing.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { type CalendarDate, fromDayNumber, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
@@ -592,7 +592,7 @@ export async function confirmDisbursement(
   if (stored.phase !== 'disbursing') return err('facility_not_disbursing', 'not disbursing');
   const { offer, book } = stored;
   await ledgerOk(createTransfers(tx, context, disbursementConfirmed(book)), 'disbursement');
-  let servicing: unknown;
+  let servicing: AdvanceFacility | TermLoanFacility;
   if (offer.product === 'advance') {
     const terms: AdvanceTerms = offer.terms;
     // The forecast's days without a payment count as days: its first payments fall where they fall.
@@ -619,6 +619,8 @@ export async function confirmDisbursement(
     if (!loan.ok) throw new Error(`a term-loan offer cannot be scheduled: ${loan.detail ?? loan.code}`);
     servicing = loan.value;
   } else return err('product_not_available', 'a credit line is not disbursed: its draws are');
+  // Charged the late fee its offer disclosed (one made before offers disclosed it: the policy's).
+  if (offer.servicing !== undefined) servicing = { ...servicing, lateFeeMinor: offer.servicing.lateFeeMinor };
   const nowMs = context.clock.nowNs() / 1_000_000n;
   const refill =
     offer.refillOf === undefined ? null : await payOffRefilled(tx, context, offer, facility.id, input.day);

@@ -135,6 +135,32 @@ describe('offersFor', () => {
     assert.equal(offerAcceptedOn(advance, day + 10), advance, 'an advance’s forecast is as offered');
   });
 
+  it('discloses how each offer will be serviced: the late fee in its currency’s own weight', () => {
+    for (const offer of offers)
+      assert.deepEqual(
+        { ...offer.servicing, creditLine: undefined },
+        {
+          lateFeeMinor: 2_500n,
+          lateFeeGraceDays: 7,
+          defaultAfterDays: 90,
+          writeOffAfterDays: 180,
+          creditLine: undefined,
+        },
+        `${offer.product} ${offer.amountMinor}`,
+      );
+    const line = offers.find((o) => o.product === 'credit_line');
+    assert.deepEqual(line?.servicing?.creditLine, {
+      sweepRateBps: 1_000,
+      statementDays: 30,
+      minimumPrincipalShareBps: 1_000,
+      paymentDueDays: 20,
+    });
+    const lateFee = (currency: string) =>
+      offersFor({ ...decision, currency }).map((o) => o.servicing?.lateFeeMinor);
+    assert.deepEqual(new Set(lateFee('JPY')), new Set([3_000n]), '¥3,000, not ¥2,500');
+    assert.deepEqual(new Set(lateFee('KWD')), new Set([0n]), 'a currency not listed: none');
+  });
+
   it('dates an advance’s forecast from the day the money is accepted or paid out: the same stream', () => {
     const [advance] = advances;
     assert.ok(advance !== undefined);

@@ -152,6 +152,7 @@ export interface CreditLineOfferTerms {
  * repays while anything is drawn and its monthly statements — what is later charged, shown first.
  */
 export interface ServicingDisclosure {
+  /** In the offer's currency (`lateFeeMinorByCurrency`): 0, none. The facility is charged it. */
   readonly lateFeeMinor: bigint;
   /** Days after a missed payment's due date before the late fee is charged. */
   readonly lateFeeGraceDays: number;
@@ -160,10 +161,35 @@ export interface ServicingDisclosure {
   readonly creditLine?: typeof creditLineServicingDefaults;
 }
 
-function servicingDisclosure(product: Product): ServicingDisclosure {
-  const { lateFeeMinor, lateFeeGraceDays, defaultAfterDays, writeOffAfterDays } = defaultServicingPolicy;
+/**
+ * The late fee an offer discloses, by currency, in its minor units: a fixed fee of about the same
+ * weight in each (25.00 in the dollar, euro and pound; ¥3,000; ₩30,000; ₹2,000 …). One number of
+ * minor units for all would be ¥2,500 in yen, 2.500 dinars in Kuwait and next to nothing in rupiah.
+ * A currency not listed has no late fee, and its offers disclose none.
+ */
+export const lateFeeMinorByCurrency: Readonly<Record<string, bigint>> = {
+  USD: 2_500n,
+  EUR: 2_500n,
+  GBP: 2_500n,
+  CHF: 2_500n,
+  CAD: 3_500n,
+  AUD: 4_000n,
+  NZD: 4_000n,
+  SGD: 3_500n,
+  HKD: 20_000n,
+  CNY: 20_000n,
+  JPY: 3_000n,
+  KRW: 30_000n,
+  INR: 200_000n,
+  IDR: 40_000_000n,
+  MXN: 50_000n,
+  BRL: 12_500n,
+};
+
+function servicingDisclosure(product: Product, currency: string): ServicingDisclosure {
+  const { lateFeeGraceDays, defaultAfterDays, writeOffAfterDays } = defaultServicingPolicy;
   return {
-    lateFeeMinor,
+    lateFeeMinor: lateFeeMinorByCurrency[currency] ?? 0n,
     lateFeeGraceDays,
     defaultAfterDays,
     writeOffAfterDays,
@@ -222,7 +248,7 @@ function base(
   schedule: readonly ScheduledPayment[],
 ): Omit<OfferBase, 'aprPercent' | 'aprUnitPeriod' | 'totalCostMinor'> {
   return {
-    servicing: servicingDisclosure(product),
+    servicing: servicingDisclosure(product, decision.currency),
     merchantId: decision.merchantId,
     decisionId: decision.decisionId,
     grade: decision.grade,

@@ -132,3 +132,35 @@ describe('an advance mostly repaid the day it is paid out', () => {
     assert.deepEqual(step.events, [{ type: 'fee_recognised', amountMinor: 10_000n }]);
   });
 });
+
+describe('an advance with its own late fee', () => {
+  /** Through the 7-day grace of the missed first minimum: the day the late fee falls due. */
+  const lateFeesCharged = (lateFeeMinor: bigint | undefined) => {
+    let facility = {
+      ...disbursedAdvance(book, 'mer_1', terms, 0.0005, start),
+      ...(lateFeeMinor === undefined ? {} : { lateFeeMinor }),
+    };
+    const charged = [];
+    for (let day = start + 1; day <= start + 68; day += 1) {
+      const served = serviceAdvanceDay(facility, day, `d${day}`);
+      charged.push(...served.events.filter((e) => e.type === 'late_fee_charged'));
+      facility = served.facility;
+    }
+    return { charged, lateFeesOwedMinor: facility.lateFeesOwedMinor };
+  };
+
+  it('is charged the late fee its offer disclosed, not the policy’s', () => {
+    assert.deepEqual(lateFeesCharged(3_000n), {
+      charged: [{ type: 'late_fee_charged', amountMinor: 3_000n, dueDay: start + 60 }],
+      lateFeesOwedMinor: 3_000n,
+    });
+  });
+
+  it('is charged none when its offer disclosed none (a currency without a late fee)', () => {
+    assert.deepEqual(lateFeesCharged(0n), { charged: [], lateFeesOwedMinor: 0n });
+  });
+
+  it('opened before offers disclosed one, is charged the policy’s', () => {
+    assert.equal(lateFeesCharged(undefined).lateFeesOwedMinor, 2_500n);
+  });
+});

@@ -57,7 +57,18 @@ export const defaultServicingPolicy: ServicingPolicy = {
   lateFeeMinor: 2_500n,
 };
 
-export interface AdvanceFacility extends CollectionsPauseState {
+/** A facility's own late fee, as its offer disclosed it (offers.ts `lateFeeMinorByCurrency`). */
+export interface DisclosedLateFee {
+  /** In the facility's minor units; absent on facilities opened before offers disclosed it. */
+  readonly lateFeeMinor?: bigint;
+}
+
+/** The late fee a facility is charged: its own, else (opened before it had one) the policy's. */
+export function lateFeeOf(facility: DisclosedLateFee, policy: ServicingPolicy): bigint {
+  return facility.lateFeeMinor ?? policy.lateFeeMinor;
+}
+
+export interface AdvanceFacility extends CollectionsPauseState, DisclosedLateFee {
   readonly book: FacilityBook;
   readonly merchantId: string;
   readonly terms: AdvanceTerms;
@@ -293,19 +304,20 @@ export function serviceAdvanceDay(
 
   const status = minimumStatusOn(current, day);
   if (status.nearBreach && !paused) events.push({ type: 'minimum_payment_near_breach' });
+  const lateFee = lateFeeOf(current, policy);
   if (
     !paused &&
     status.oldestDueDay !== null &&
     status.daysPastDue > policy.lateFeeGraceDays &&
     current.lateFeeChargedForDueDay !== status.oldestDueDay &&
-    policy.lateFeeMinor > 0n
+    lateFee > 0n
   ) {
-    postings.push(...feeCharged(current.book, `late:${dayText}`, policy.lateFeeMinor));
-    events.push({ type: 'late_fee_charged', amountMinor: policy.lateFeeMinor, dueDay: status.oldestDueDay });
+    postings.push(...feeCharged(current.book, `late:${dayText}`, lateFee));
+    events.push({ type: 'late_fee_charged', amountMinor: lateFee, dueDay: status.oldestDueDay });
     current = {
       ...current,
-      owed: { ...current.owed, fees: current.owed.fees + policy.lateFeeMinor },
-      lateFeesOwedMinor: current.lateFeesOwedMinor + policy.lateFeeMinor,
+      owed: { ...current.owed, fees: current.owed.fees + lateFee },
+      lateFeesOwedMinor: current.lateFeesOwedMinor + lateFee,
       lateFeeChargedForDueDay: status.oldestDueDay,
     };
   }

@@ -14,7 +14,13 @@
 import type { TransferInput } from '../../ledger/types.ts';
 import { minBigint } from '../../money/bigint-min.ts';
 import { divideRounded } from '../../money/rounding.ts';
-import { defaultServicingPolicy, type ServicingEvent, type ServicingPolicy } from '../advance/servicing.ts';
+import {
+  type DisclosedLateFee,
+  defaultServicingPolicy,
+  lateFeeOf,
+  type ServicingEvent,
+  type ServicingPolicy,
+} from '../advance/servicing.ts';
 import {
   type CollectionsPauseState,
   collectionDaysBetween,
@@ -50,7 +56,7 @@ export interface Statement {
   readonly minimumMinor: bigint;
 }
 
-export interface CreditLineFacility extends CollectionsPauseState {
+export interface CreditLineFacility extends CollectionsPauseState, DisclosedLateFee {
   readonly book: FacilityBook;
   readonly merchantId: string;
   readonly terms: CreditLineServicingTerms;
@@ -248,18 +254,19 @@ export function serviceCreditLineDay(
   current = withStatement(current, day);
 
   const { oldestDueDay, daysPastDue } = unpaidMinimum(current, day);
+  const lateFee = lateFeeOf(current, policy);
   if (
     !paused &&
     oldestDueDay !== null &&
     daysPastDue > policy.lateFeeGraceDays &&
     current.lateFeeChargedForDueDay !== oldestDueDay &&
-    policy.lateFeeMinor > 0n
+    lateFee > 0n
   ) {
-    postings.push(...feeCharged(current.book, `late:${dayText}`, policy.lateFeeMinor));
-    events.push({ type: 'late_fee_charged', amountMinor: policy.lateFeeMinor, dueDay: oldestDueDay });
+    postings.push(...feeCharged(current.book, `late:${dayText}`, lateFee));
+    events.push({ type: 'late_fee_charged', amountMinor: lateFee, dueDay: oldestDueDay });
     current = {
       ...current,
-      balance: { ...current.balance, feesMinor: current.balance.feesMinor + policy.lateFeeMinor },
+      balance: { ...current.balance, feesMinor: current.balance.feesMinor + lateFee },
       lateFeeChargedForDueDay: oldestDueDay,
     };
   }

@@ -30,7 +30,13 @@ import { minBigint } from '../../money/bigint-min.ts';
 import { divideRounded, type RoundingMode } from '../../money/rounding.ts';
 import { err, ok, type Result } from '../../result.ts';
 import { addMonths, fromDayNumber, toDayNumber } from '../../time/calendar-date.ts';
-import { defaultServicingPolicy, type ServicingEvent, type ServicingPolicy } from '../advance/servicing.ts';
+import {
+  type DisclosedLateFee,
+  defaultServicingPolicy,
+  lateFeeOf,
+  type ServicingEvent,
+  type ServicingPolicy,
+} from '../advance/servicing.ts';
 import {
   type CollectionsPauseState,
   collectionDaysBetween,
@@ -60,7 +66,7 @@ export interface Instalment extends ScheduleRow {
   readonly dueDay: number;
 }
 
-export interface TermLoanFacility extends CollectionsPauseState {
+export interface TermLoanFacility extends CollectionsPauseState, DisclosedLateFee {
   readonly book: FacilityBook;
   readonly merchantId: string;
   readonly terms: TermLoanTerms;
@@ -486,18 +492,19 @@ export function serviceTermLoanDay(
   const onSchedule = scheduleDay(current, day);
   const oldest = oldestUnpaid(current, onSchedule);
   const daysPastDue = oldest === null ? 0 : onSchedule - oldest.dueDay;
+  const lateFee = lateFeeOf(current, policy);
   if (
     !paused &&
     oldest !== null &&
     daysPastDue > policy.lateFeeGraceDays &&
     current.lateFeeChargedForDueDay !== oldest.dueDay &&
-    policy.lateFeeMinor > 0n
+    lateFee > 0n
   ) {
-    postings.push(...feeCharged(current.book, `late:${dayText}`, policy.lateFeeMinor));
-    events.push({ type: 'late_fee_charged', amountMinor: policy.lateFeeMinor, dueDay: oldest.dueDay });
+    postings.push(...feeCharged(current.book, `late:${dayText}`, lateFee));
+    events.push({ type: 'late_fee_charged', amountMinor: lateFee, dueDay: oldest.dueDay });
     current = {
       ...current,
-      owed: { ...current.owed, fees: current.owed.fees + policy.lateFeeMinor },
+      owed: { ...current.owed, fees: current.owed.fees + lateFee },
       lateFeeChargedForDueDay: oldest.dueDay,
     };
   }
