@@ -129,7 +129,7 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(await receivables(), books, 'swept once');
     });
 
-    it('sweeps another payout sent under a settlement id already used, under its own event key', async () => {
+    it('sweeps another payout sent under a settlement id already used, once, under a key of its own', async () => {
       const books = await receivables();
       const outcomes = await book.harness.store.write((tx) =>
         ingestBatch(tx, book.app, [
@@ -137,10 +137,49 @@ for (const backend of backendsUnderTest) {
         ]),
       );
       assert.equal(outcomes[0]?.status, 'applied');
-      const sweep = await book.harness.store.read((tx) => tx.financing.sweep('plt_test evt_other_payout'));
+      // Keyed by the id with the payout's merchant, currency and amount.
+      const key = `plt_test stl_ingest_1 #${book.app.sha256(`${book.merchantId}\nUSD\n300000`).slice(0, 16)}`;
+      const sweep = await book.harness.store.read((tx) => tx.financing.sweep(key));
       assert.ok(sweep && sweep.deductedMinor > 0n, 'swept, not dropped as a replay');
       const after = await receivables();
       assert.equal(books.principal + books.fees - after.principal - after.fees, sweep.deductedMinor);
+      // The same payout sent again under another event id (a platform's retry, a regenerated
+      // export) is found recorded: it repays nothing again.
+      const resent = await book.harness.store.write((tx) =>
+        ingestBatch(tx, book.app, [
+          settlementPaid('stl_ingest_1', book.merchantId, 300_000n, {}, 'evt_other_payout_again'),
+        ]),
+      );
+      assert.equal(resent[0]?.status, 'applied');
+      assert.deepEqual(await receivables(), after, 'not swept twice');
+    });
+
+    it('records nothing for a payout dated before the facility opened: its right date sweeps it', async () => {
+      const books = await receivables();
+      // A mistyped year: nothing was open to repay then, and the settlement id is not used up.
+      const mistyped = await book.harness.store.write((tx) =>
+        ingestBatch(tx, book.app, [
+          settlementPaid(
+            'stl_year',
+            book.merchantId,
+            120_000n,
+            {},
+            'evt_year',
+            `${Number(payoutDate.slice(0, 4)) - 10}${payoutDate.slice(4)}`,
+          ),
+        ]),
+      );
+      assert.equal(mistyped[0]?.status, 'applied');
+      assert.equal(await book.harness.store.read((tx) => tx.financing.sweep('plt_test stl_year')), undefined);
+      assert.deepEqual(await receivables(), books);
+      const corrected = await book.harness.store.write((tx) =>
+        ingestBatch(tx, book.app, [
+          settlementPaid('stl_year', book.merchantId, 120_000n, {}, 'evt_year_fixed'),
+        ]),
+      );
+      assert.equal(corrected[0]?.status, 'applied');
+      const sweep = await book.harness.store.read((tx) => tx.financing.sweep('plt_test stl_year'));
+      assert.ok(sweep && sweep.deductedMinor > 0n, 'the payout with its right date is swept');
     });
 
     it('does not sweep again a payout committed before its event came, even dated otherwise', async () => {

@@ -306,24 +306,28 @@ async function sweepSettlements(
   context: IngestContext,
   applied: readonly ProjectedEvent[],
 ): Promise<void> {
-  const currenciesServiced = new Map<string, Set<string>>();
+  /** Each merchant's serviced facilities: the day the earliest opened, by currency. */
+  const currenciesServiced = new Map<string, Map<string, number>>();
   const settlements: Settlement[] = [];
-  /** Each settlement's event key: its sweep's key when its settlement id was used for another payout. */
-  const eventKeys: string[] = [];
-  for (const { event, instant, key } of applied) {
+  for (const { event, instant } of applied) {
     if (event.type !== 'settlement.paid') continue;
     let currencies = currenciesServiced.get(event.subject);
     if (currencies === undefined) {
-      const facilities = await tx.financing.facilitiesForMerchant(event.subject);
-      currencies = new Set(
-        facilities.filter((f) => servicedStates.has(f.status as never)).map((f) => f.currency),
-      );
+      currencies = new Map();
+      for (const f of await tx.financing.facilitiesForMerchant(event.subject))
+        if (servicedStates.has(f.status as never))
+          currencies.set(f.currency, Math.min(f.openedOn, currencies.get(f.currency) ?? f.openedOn));
       currenciesServiced.set(event.subject, currencies);
     }
     const fxRates = fxRatesOf(event.data.fx_rates);
     const payout = event.data.currency as CurrencyCode;
+    // A payout dated before every facility it could repay was opened repays nothing (a backfill
+    // of history, or a mistyped year): no sweep is recorded, so it does not use its settlement id up
+    // — the payout sent again with its right date is swept.
     const repayable = [...currencies].some(
-      (c) => c === payout || rateBetween(fxRates, c as CurrencyCode, payout) !== undefined,
+      ([c, openedOn]) =>
+        openedOn <= instant.day &&
+        (c === payout || rateBetween(fxRates, c as CurrencyCode, payout) !== undefined),
     );
     if (!repayable) continue;
     settlements.push({
@@ -336,16 +340,16 @@ async function sweepSettlements(
       netMinor: BigInt(event.data.net),
       ...(fxRates.length > 0 ? { fxRates } : {}),
     });
-    eventKeys.push(key);
   }
   if (settlements.length === 0) return;
   // A settlement id recorded — before, or earlier in the batch — for the same merchant, currency and
   // amount is this payout (committed through the API, say, and dated by the platform's own day): it
-  // is not swept again. For another payout (ids a platform numbers per merchant, say), it is
-  // swept under its own event's key, as before settlement ids were keys.
+  // is not swept again. Another payout under it (ids a platform numbers per merchant, say) is
+  // swept under a key of its own made of that merchant, currency and amount as well, so that payout
+  // sent again under another event id is found recorded too, and repays nothing again.
   const recorded = await tx.financing.sweepsByKey(settlements.map((s) => s.settlementKey));
   const first = new Map<string, Pick<Settlement, 'merchantId' | 'currency' | 'netMinor'>>();
-  const keyed = settlements.map((settlement, index) => {
+  const keyed = settlements.map((settlement) => {
     const was = recorded.get(settlement.settlementKey) ?? first.get(settlement.settlementKey);
     if (was === undefined) first.set(settlement.settlementKey, settlement);
     const samePayout =
@@ -353,7 +357,7 @@ async function sweepSettlements(
       (was.merchantId === settlement.merchantId &&
         was.currency === settlement.currency &&
         was.netMinor === settlement.netMinor);
-    return samePayout ? settlement : { ...settlement, settlementKey: eventKeys[index] as string };
+    return samePayout ? settlement : { ...settlement, settlementKey: payoutKey(context, settlement) };
   });
   // One batch call sweeps them in order, exactly as one call after another would.
   const results = await sweepBatch(tx, context, keyed);
@@ -363,6 +367,15 @@ async function sweepSettlements(
       throw new Error(
         `sweep_failed: settlement ${keyed[index]?.settlementKey}: ${swept.code} ${swept.detail}`,
       );
+}
+
+/**
+ * The key of a payout under a settlement id already used for another: the id with a digest of the
+ * merchant, currency and amount (`<source> <settlement id> #<16 hex>`), within a key's 200 characters.
+ */
+function payoutKey(context: IngestContext, settlement: Settlement): string {
+  const payout = `${settlement.merchantId}\n${settlement.currency}\n${settlement.netMinor}`;
+  return `${settlement.settlementKey.slice(0, 180)} #${context.sha256(payout).slice(0, 16)}`;
 }
 
 /** A settlement's rates, already checked by checkEvent. */
