@@ -1,6 +1,6 @@
 /**
  * The credit line of the servicing story (3,000.00 drawn at 18.25%: 1.50 a day; a statement every
- * 30 days asking for the interest plus 5% of the principal, due 15 days later) through pauses of
+ * 30 days asking for the interest of its 30 days plus 5% of the principal, due 15 days later) through pauses of
  * collections, by hand, with its books:
  *
  * - paused on days 40–49, the statement of day 30 (195.00, due day 45) is not asked for while
@@ -113,8 +113,9 @@ describe('a credit line paused while past due', () => {
     assert.deepEqual([eve.status, eve.daysPastDue], ['delinquent', 5]);
     const line = serve(51, 64);
     assert.deepEqual([line.status, line.daysPastDue, line.balance.feesMinor], ['delinquent', 5, 0n]);
-    // The statement of day 60: 9,000 of interest and 5% of 300,000, due day 75.
-    assert.deepEqual(line.unpaidStatements[1], { day: 60, dueDay: 75, minimumMinor: 24_000n });
+    // The statement of day 60: the 4,500 of interest of its own 30 days (the first 30 days' is
+    // asked by the statement of day 30, still unpaid) and 5% of 300,000, due day 75.
+    assert.deepEqual(line.unpaidStatements[1], { day: 60, dueDay: 75, minimumMinor: 19_500n });
   });
 
   it('charges the late fee on day 67, 8 days past due', () => {
@@ -135,11 +136,11 @@ describe('a credit line paused while past due', () => {
       principal: 5_150n,
     });
     const line = serve(80, 80);
-    // Day 80: both statements, 19,500 + 24,000.
+    // Day 80: both statements, 19,500 + 19,500.
     assert.deepEqual(creditLineOwed(line, 80).overdue, {
       fees: 2_500n,
       interest: 12_000n,
-      principal: 29_000n,
+      principal: 24_500n,
     });
     assert.equal(line.daysPastDue, 21, 'the first statement: 50 days since, 14 paused, 15 allowed');
   });

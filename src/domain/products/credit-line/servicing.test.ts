@@ -3,7 +3,9 @@
  * state machine, by hand: a month's interest of 45.00 booked day by day; a statement on day 30
  * asking for the interest plus 5% of the principal (195.00), due on day 45 and until then collected
  * only at the sweep rate; once past due a sweep takes it first, before its holdback; unpaid, the line is delinquent on day 46 and charged one late fee
- * after the grace; paying cures it; and the line's receivables equal its balance every day.
+ * after the grace; paying cures it; and the line's receivables equal its balance every day. Unpaid,
+ * each later statement asks for its own period's interest and fees, not again for those an earlier
+ * one asks; paid up, only what is still owed of its period.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -141,5 +143,63 @@ describe('a defaulted credit line repaid in full', () => {
     const partly = applyCreditLinePayment(line, 'pay_some', { fees: 0n, interest: 0n, principal: 1n });
     assert.equal(partly.facility.status, 'defaulted');
     assert.deepEqual(partly.events, []);
+  });
+});
+
+describe("a credit line's statements, unpaid", () => {
+  // 3,000.00 drawn at 18.25%: 1.50 a day; a statement every 30 days, 5% of principal, due 15 later.
+  const drawn = draw(terms, emptyBalance, 300_000n);
+  assert.ok(drawn.ok);
+  const served = (line: CreditLineFacility, from: number, to: number) => {
+    let current = line;
+    for (let day = from; day <= to; day += 1)
+      current = serviceCreditLineDay(current, day, `d${day}`).facility;
+    return current;
+  };
+  const opened = openedCreditLine(book, 'mer_1', terms, drawn.value, 0);
+
+  it('asks each period for its own interest and fees, not again for those an unpaid statement asks', () => {
+    const line = served(opened, 1, 60);
+    // Day 30: 30 days' interest (4,500) + 15,000. Day 60: its own 30 days (4,500) and the late fee
+    // charged on day 53 (2,500) + 15,000 — not the first period's 4,500 again.
+    assert.deepEqual(
+      line.unpaidStatements.map((s) => [s.day, s.minimumMinor]),
+      [
+        [30, 19_500n],
+        [60, 22_000n],
+      ],
+    );
+  });
+
+  it('asks only for what is still owed of its period once the earlier ones are paid', () => {
+    let line = served(opened, 1, 75);
+    // Day 75: both minimums paid (41,500): the fee, all the interest (75 days, 11,250), then 27,750
+    // of principal.
+    const paid = applyCreditLinePayment(line, 'pay', {
+      fees: 2_500n,
+      interest: line.balance.interestMinor,
+      principal: 41_500n - 2_500n - line.balance.interestMinor,
+    });
+    assert.deepEqual(paid.facility.unpaidStatements, []);
+    line = served(paid.facility, 76, 90);
+    // Day 90: of its period's interest only the 15 days since the payment are owed — 272,250 at
+    // 18.25% is 136.125 a day, 2,041.875 in 15 days, 2,041 booked — and 5% of the principal left
+    // (13,612.5, rounded up to 13,613); not the period's 30 days of interest.
+    assert.equal(line.balance.principalMinor, 272_250n);
+    assert.equal(line.balance.interestMinor, 2_041n);
+    assert.deepEqual(
+      line.unpaidStatements.map((s) => [s.day, s.minimumMinor]),
+      [[90, 2_041n + 13_613n]],
+    );
+  });
+
+  it('asks a line stored before periods were kept, once, for all it owes of interest and fees', () => {
+    const { chargedSinceStatementMinor: _, ...stored } = opened;
+    const line = served(stored, 1, 30);
+    assert.deepEqual(
+      line.unpaidStatements.map((s) => s.minimumMinor),
+      [19_500n],
+    );
+    assert.equal(line.chargedSinceStatementMinor, 0n, 'kept from that statement on');
   });
 });

@@ -69,6 +69,18 @@ export interface CreditLineFacility extends CollectionsPauseState, DisclosedLate
   readonly paidTowardsOldest: bigint;
   readonly daysPastDue: number;
   readonly lateFeeChargedForDueDay: number | null;
+  /**
+   * Interest and fees booked since the last statement: what the next one asks for besides its
+   * share of principal (unpaid statements ask for the earlier). Absent on lines stored before it
+   * was kept, until their next statement.
+   */
+  readonly chargedSinceStatementMinor?: bigint;
+}
+
+/** Adds interest or fees booked to what the next statement asks for (not kept until a statement). */
+function charged(facility: CreditLineFacility, amountMinor: bigint): CreditLineFacility {
+  const since = facility.chargedSinceStatementMinor;
+  return since === undefined ? facility : { ...facility, chargedSinceStatementMinor: since + amountMinor };
 }
 
 export interface CreditLineStep {
@@ -95,6 +107,7 @@ export function openedCreditLine(
     paidTowardsOldest: 0n,
     daysPastDue: 0,
     lateFeeChargedForDueDay: null,
+    chargedSinceStatementMinor: balance.interestMinor + balance.feesMinor,
   };
 }
 
@@ -220,13 +233,19 @@ function withStatement(facility: CreditLineFacility, day: number): CreditLineFac
     'up',
   );
   const alreadyAsked = unpaidMinimum(facility, day).total;
+  // The interest and fees of this statement's period still owed (payments pay the oldest first):
+  // those of earlier periods are asked by the statements still unpaid. A line stored before this
+  // was kept asks, this once, what it owes of them.
+  const owedInterestAndFees = facility.balance.interestMinor + facility.balance.feesMinor;
+  const since = facility.chargedSinceStatementMinor;
   const minimum = minBigint(
-    facility.balance.interestMinor + facility.balance.feesMinor + share,
+    (since === undefined ? owedInterestAndFees : minBigint(since, owedInterestAndFees)) + share,
     owedTotal(facility.balance) - alreadyAsked,
   );
-  if (minimum <= 0n) return facility;
+  const next = { ...facility, chargedSinceStatementMinor: 0n };
+  if (minimum <= 0n) return next;
   return {
-    ...facility,
+    ...next,
     unpaidStatements: [
       ...facility.unpaidStatements,
       { day, dueDay: day + facility.terms.paymentDueDays, minimumMinor: minimum },
@@ -249,7 +268,7 @@ export function serviceCreditLineDay(
   const postings: TransferInput[] = [...interestAccrued(facility.book, dayText, accrued.interestMinor)];
   const events: ServicingEvent[] = collectionsPauseEvents(facility, day);
   const paused = collectionsPausedOn(facility, day);
-  let current: CreditLineFacility = { ...facility, balance: accrued.balance };
+  let current = charged({ ...facility, balance: accrued.balance }, accrued.interestMinor);
 
   current = withStatement(current, day);
 
@@ -264,11 +283,14 @@ export function serviceCreditLineDay(
   ) {
     postings.push(...feeCharged(current.book, `late:${dayText}`, lateFee));
     events.push({ type: 'late_fee_charged', amountMinor: lateFee, dueDay: oldestDueDay });
-    current = {
-      ...current,
-      balance: { ...current.balance, feesMinor: current.balance.feesMinor + lateFee },
-      lateFeeChargedForDueDay: oldestDueDay,
-    };
+    current = charged(
+      {
+        ...current,
+        balance: { ...current.balance, feesMinor: current.balance.feesMinor + lateFee },
+        lateFeeChargedForDueDay: oldestDueDay,
+      },
+      lateFee,
+    );
   }
   const aged = nextState(current.status, { type: 'aged', daysPastDue }, policy);
   const to = stateWhilePaused(current, day, current.status, aged.ok ? aged.value : current.status);
