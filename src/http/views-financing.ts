@@ -119,6 +119,8 @@ export function describe(type: string, detail: Readonly<Record<string, unknown>>
       return `Instalment ${String(detail['period'] ?? '')} due ${day(detail['dueDay'])}: interest of ${money(detail['interestMinor'])} charged, ${money(detail['toPayMinor'])} to pay${detail['collectionsPaused'] === true ? ' once collections resume' : ''}`;
     case 'late_fee_charged':
       return `Late fee: the minimum payment due ${day(detail['dueDay'])} was missed`;
+    case 'statement_issued':
+      return `Statement: a minimum payment of ${money(detail['minimumMinor'])} due ${day(detail['dueDay'])}`;
     case 'status_changed':
       return statusWords[text(detail['to'])] ?? `Status changed to ${text(detail['to']).replace(/_/g, ' ')}`;
     case 'minimum_payment_near_breach':

@@ -42,7 +42,6 @@ export function failingTooLong(failingSinceMs: bigint | null, nowMs: bigint): bo
 /** The facility events (docs/api.md, "Facility events"), as an endpoint subscribes to them. */
 const facilityEventTypes: readonly string[] = [
   'accepted',
-  'adjustment',
   'collections_pause_set',
   'collections_paused',
   'collections_resume_set',
@@ -53,13 +52,12 @@ const facilityEventTypes: readonly string[] = [
   'draw_requested',
   'draw_voided',
   'drawn',
-  'fee_charged',
   'instalment_charged',
-  'interest_charged',
   'late_fee_charged',
   'minimum_payment_near_breach',
   'refill_available',
   'repayment',
+  'statement_issued',
   'status_changed',
   'swept',
 ].map((type) => `facility.${type}`);

@@ -115,6 +115,8 @@ export type ServicingEvent =
       readonly collectionsPaused: boolean;
     }
   | { readonly type: 'fee_recognised'; readonly amountMinor: bigint }
+  /** A credit line's statement issued: the minimum it asks for, due on `dueDay`. */
+  | { readonly type: 'statement_issued'; readonly minimumMinor: bigint; readonly dueDay: number }
   | CollectionsPauseEvent;
 
 export interface ServicingStep {

@@ -270,7 +270,11 @@ export function serviceCreditLineDay(
   const paused = collectionsPausedOn(facility, day);
   let current = charged({ ...facility, balance: accrued.balance }, accrued.interestMinor);
 
+  const asked = current.unpaidStatements.length;
   current = withStatement(current, day);
+  const issued = current.unpaidStatements[asked];
+  if (issued !== undefined)
+    events.push({ type: 'statement_issued', minimumMinor: issued.minimumMinor, dueDay: issued.dueDay });
 
   const { oldestDueDay, daysPastDue } = unpaidMinimum(current, day);
   const lateFee = lateFeeOf(current, policy);
