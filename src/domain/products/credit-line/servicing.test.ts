@@ -158,6 +158,15 @@ describe("a credit line's statements, unpaid", () => {
   };
   const opened = openedCreditLine(book, 'mer_1', terms, drawn.value, 0);
 
+  it('says when it issues a statement: the minimum and its due day', () => {
+    const eve = served(opened, 1, 29);
+    assert.deepEqual(
+      serviceCreditLineDay(eve, 30, 'd30').events.filter((e) => e.type === 'statement_issued'),
+      [{ type: 'statement_issued', minimumMinor: 19_500n, dueDay: 45 }],
+    );
+    assert.deepEqual(serviceCreditLineDay(eve, 29, 'd29').events, [], 'no statement between');
+  });
+
   it('asks each period for its own interest and fees, not again for those an unpaid statement asks', () => {
     const line = served(opened, 1, 60);
     // Day 30: 30 days' interest (4,500) + 15,000. Day 60: its own 30 days (4,500) and the late fee
