@@ -292,3 +292,46 @@ for (const backend of backendsUnderTest) {
     });
   });
 }
+
+for (const backend of backendsUnderTest) {
+  describe(`a credit line whose minimum went overdue while the daily cycle was late, on ${backend.name}`, {
+    skip: backend.skip,
+  }, () => {
+    let harness: Harness | undefined;
+    after(async () => harness?.dispose());
+
+    it('suspends draws as the cycle will, without waiting for it', async () => {
+      const book = await openLendingBook(backend, { topBand: { grade: 'C', maxPd: 0.4 }, poolMinor: pool });
+      harness = book.harness;
+      const { app, merchantId } = book;
+      const offers = await book.harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+      assert.ok(offers.ok);
+      const offer = offers.value.find((o) => o.product === 'credit_line');
+      assert.ok(offer);
+      const accepted = await book.harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: offer.id, merchantId, day }),
+      );
+      assert.ok(accepted.ok);
+      const facilityId = accepted.value.facility.id;
+      const draw = (reference: string, on: number) =>
+        book.harness.store.write((tx) =>
+          requestDraw(tx, app, { facilityId, merchantId, amountMinor: 100_000n, reference, day: on }),
+        );
+      const first = await draw('first', day);
+      assert.ok(first.ok, first.ok ? '' : first.detail);
+      const confirmed = await book.harness.store.write((tx) =>
+        resolveDraw(tx, app, { drawId: first.value.drawId, outcome: 'post', day }),
+      );
+      assert.ok(confirmed.ok, confirmed.ok ? '' : confirmed.detail);
+      // The statement of day 30 is due on day 50 and nothing is paid; the cycle has not run since.
+      (app.clock as ManualClock).set(BigInt(day + 52) * dayNs);
+      const refused = await draw('second', day + 52);
+      assert.deepEqual(refused.ok ? 'drawn' : [refused.code, refused.detail], [
+        'draws_suspended',
+        `facility ${facilityId} is delinquent: no draws until it is current`,
+      ]);
+      const row = await book.harness.store.read((tx) => tx.financing.facility(facilityId));
+      assert.equal(row?.status, 'active', 'judged in memory: the cycle serves the days itself');
+    });
+  });
+}

@@ -46,6 +46,7 @@ import {
   type Serviced,
   type StoredFacility,
   servicedOf,
+  statusAfterMissedDays,
   updateAll,
 } from './serviced.ts';
 
@@ -198,11 +199,11 @@ export async function requestDraw(
       );
     return ok(view(await statusOfDraw(tx, drawId), await availableToDraw(tx, line), true));
   }
-  if (line.row.status !== 'active')
-    return err(
-      'draws_suspended',
-      `facility ${line.row.id} is ${line.row.status}: no draws until it is current`,
-    );
+  // Judged as the days the daily cycle has not yet served would leave it: a minimum gone overdue
+  // meanwhile suspends draws as it will when the cycle comes.
+  const status = statusAfterMissedDays(line, input.day, context.clock.nowNs() / 1_000_000n);
+  if (status !== 'active')
+    return err('draws_suspended', `facility ${line.row.id} is ${status}: no draws until it is current`);
   if (input.amountMinor <= 0n) return err('amount_invalid', 'a draw is a positive amount');
   // As for an acceptance: a flag stops new money, whenever it was set.
   if (await fraudFlagged(tx, line.row.merchantId)) return err('merchant_flagged', fraudFlaggedDetail);

@@ -401,6 +401,20 @@ export function caughtUpBefore(
   upTo: 'ended' | 'closed',
   policy: ServicingPolicy = defaultServicingPolicy,
 ): { facility: Serviced; postings: TransferInput[]; events: NewFacilityEvent[] } | null {
+  const through = missedThrough(facility, day, nowMs, upTo);
+  if (through === null) return null;
+  const { row, postings, events } = serviceThrough(facility, through, policy, nowMs);
+  const served = inService(row);
+  return served === null ? null : { facility: served, postings, events };
+}
+
+/** The last day before `day` the daily cycle should have served the facility through, if it has not. */
+function missedThrough(
+  facility: Serviced,
+  day: number,
+  nowMs: bigint,
+  upTo: 'ended' | 'closed',
+): number | null {
   // Never a day that has not ended, whatever `day` says. Money in (a repayment) waits besides for
   // a day to close (./day-close.ts), so its late payouts count for it first; money out (a draw)
   // serves every ended day, so it owes no interest for a day before it was drawn.
@@ -408,10 +422,22 @@ export function caughtUpBefore(
     day - 1,
     lastClosedDay(nowMs * 1_000_000n, upTo === 'closed' ? dayCloseCutoffSeconds : 0),
   );
-  if (facility.servicedThroughDay >= through) return null;
-  const { row, postings, events } = serviceThrough(facility, through, policy, nowMs);
-  const served = inService(row);
-  return served === null ? null : { facility: served, postings, events };
+  return facility.servicedThroughDay >= through ? null : through;
+}
+
+/**
+ * The facility's status once the ended days the daily cycle has not yet served are (in memory):
+ * what a draw asked for now is judged by, so a line whose minimum went overdue while the cycle was
+ * late (or down) is not lent more.
+ */
+export function statusAfterMissedDays(
+  facility: Serviced,
+  day: number,
+  nowMs: bigint,
+  policy: ServicingPolicy = defaultServicingPolicy,
+): string {
+  const through = missedThrough(facility, day, nowMs, 'ended');
+  return through === null ? facility.row.status : serviceThrough(facility, through, policy, nowMs).row.status;
 }
 
 /** A facility event to append: its sequence is given when written. */
