@@ -439,6 +439,15 @@ for (const backend of backendsUnderTest) {
           assert.match(dated.json.detail, /no earlier than 7 days ago \(2026-07-09, UTC\)/);
         }
       }
+      // A payout recorded already is answered its split however old it is now: committed again, or
+      // previewed, more than a week later, it is a replay, not a date refused.
+      (api.app.clock as ManualClock).set(now + 10n * dayNs);
+      for (const path of ['/v1/settlements/commit', '/v1/settlements/preview']) {
+        const old = await api.request('POST', path, { key: platformKey, body });
+        assert.equal(old.status, 200, `${path}: ${old.text}`);
+        assert.equal(old.json.replayed, true);
+      }
+      (api.app.clock as ManualClock).set(now);
       // A payout too large for the ledger's 64-bit amounts is refused as a bad amount, not a 500.
       const huge = await api.request('POST', '/v1/settlements/commit', {
         key: platformKey,

@@ -306,14 +306,11 @@ async function settlementOf(
       `a settlement is dated no later than tomorrow (${fromDayNumber(today(app) + 1)}, UTC)`,
       'date',
     );
-  // Nor long ago: a mistyped year would repay nothing (no facility was open then), and the payout
-  // would go out whole with its id used up. Older payouts come as settlement.paid events.
-  if (toDayNumber(date.value) < today(app) - settlementDaysBackMax)
-    throw new ProblemError(
-      'parameter_invalid',
-      `a settlement is dated no earlier than ${settlementDaysBackMax} days ago (${fromDayNumber(today(app) - settlementDaysBackMax)}, UTC); send older payouts as settlement.paid events`,
-      'date',
-    );
+  // Nor long ago, unless it is recorded already (asked again, it answers its split): a mistyped
+  // year would repay nothing (no facility was open then), and the payout would go out whole with
+  // its id used up. Older payouts come as settlement.paid events.
+  const earliest = today(app) - settlementDaysBackMax;
+  const tooOld = toDayNumber(date.value) < earliest;
   if (!isCurrencyCode(body.currency))
     throw new ProblemError(
       'currency_must_be_valid',
@@ -357,7 +354,14 @@ async function settlementOf(
       principal.role === 'platform'
         ? (principal.objectId as string)
         : await operatorSource(tx, body.merchant_id, body.settlement_id, body.platform_id);
-    return { settlementKey: `${source} ${body.settlement_id}`, ...payout };
+    const settlementKey = `${source} ${body.settlement_id}`;
+    if (tooOld && !(await tx.financing.sweepsByKey([settlementKey])).has(settlementKey))
+      throw new ProblemError(
+        'parameter_invalid',
+        `a settlement is dated no earlier than ${settlementDaysBackMax} days ago (${fromDayNumber(earliest)}, UTC); send older payouts as settlement.paid events`,
+        'date',
+      );
+    return { settlementKey, ...payout };
   };
 }
 
