@@ -202,13 +202,25 @@ describe("a credit line's statements, unpaid", () => {
     );
   });
 
-  it('asks a line stored before periods were kept, once, for all it owes of interest and fees', () => {
+  it('asks a line stored before periods were kept, once, for what its unpaid statements do not', () => {
     const { chargedSinceStatementMinor: _, ...stored } = opened;
-    const line = served(stored, 1, 30);
+    const first = served(stored, 1, 30);
     assert.deepEqual(
-      line.unpaidStatements.map((s) => s.minimumMinor),
+      first.unpaidStatements.map((s) => s.minimumMinor),
       [19_500n],
+      'none unpaid: all',
     );
-    assert.equal(line.chargedSinceStatementMinor, 0n, 'kept from that statement on');
+    assert.equal(first.chargedSinceStatementMinor, 0n, 'kept from that statement on');
+    // Stored between its statements of day 30 (unpaid, 19,500) and day 60: of the 9,000 of interest
+    // and the 2,500 late fee owed on day 60, 19,500 is asked already — none is asked again.
+    const { chargedSinceStatementMinor: __, ...between } = served(opened, 1, 59);
+    const line = served(between, 60, 60);
+    assert.deepEqual(
+      line.unpaidStatements.map((s) => [s.day, s.minimumMinor]),
+      [
+        [30, 19_500n],
+        [60, 15_000n],
+      ],
+    );
   });
 });

@@ -235,13 +235,16 @@ function withStatement(facility: CreditLineFacility, day: number): CreditLineFac
   const alreadyAsked = unpaidMinimum(facility, day).total;
   // The interest and fees of this statement's period still owed (payments pay the oldest first):
   // those of earlier periods are asked by the statements still unpaid. A line stored before this
-  // was kept asks, this once, what it owes of them.
+  // was kept asks, this once, what it owes of them beyond what its unpaid statements ask.
   const owedInterestAndFees = facility.balance.interestMinor + facility.balance.feesMinor;
   const since = facility.chargedSinceStatementMinor;
-  const minimum = minBigint(
-    (since === undefined ? owedInterestAndFees : minBigint(since, owedInterestAndFees)) + share,
-    owedTotal(facility.balance) - alreadyAsked,
-  );
+  const ofPeriod =
+    since === undefined
+      ? owedInterestAndFees > alreadyAsked
+        ? owedInterestAndFees - alreadyAsked
+        : 0n
+      : minBigint(since, owedInterestAndFees);
+  const minimum = minBigint(ofPeriod + share, owedTotal(facility.balance) - alreadyAsked);
   const next = { ...facility, chargedSinceStatementMinor: 0n };
   if (minimum <= 0n) return next;
   return {
