@@ -22,6 +22,7 @@ import {
 } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { advanceFee } from '../../domain/products/advance/advance.ts';
+import { type CalendarDate, formatCalendarDate } from '../../domain/time/calendar-date.ts';
 import type { AppContext } from '../app-context.ts';
 import type { OfferRow } from '../ports.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
@@ -396,6 +397,48 @@ for (const backend of backendsUnderTest) {
       assert.equal(usd?.total.byStatus['written_off'], writtenOff.length);
       assert.equal(usd?.total.lossRate, Math.round((Number(lost) / Number(originated)) * 1e6) / 1e6);
       assert.ok((usd?.total.lossRate ?? 0) > 0);
+    });
+  });
+}
+
+for (const backend of backendsUnderTest) {
+  describe(`a term loan awaiting its payout, on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness | undefined;
+    after(async () => harness?.dispose());
+
+    it('shows the instalments its acceptance disclosed, monthly from the acceptance', async () => {
+      const book = await openLendingBook(backend, {
+        topBand: { grade: 'C', maxPd: 0.4 },
+        poolMinor: 1_000_000_000n,
+      });
+      harness = book.harness;
+      const loan = (await offersOfAFreshDecision(book)).find((o) => o.product === 'term_loan');
+      assert.ok(loan, 'a term loan is offered');
+      // Accepted on 2026-07-31, 16 days after the offer, not yet paid out: due on the 31st or the
+      // month's last day (30 September), not the offer's dates moved 16 days (1 October).
+      const accepted = await book.harness.store.write((tx) =>
+        acceptOffer(tx, book.app, { offerId: loan.id, merchantId: book.merchantId, day: day + 16 }),
+      );
+      assert.ok(accepted.ok, accepted.ok ? '' : accepted.detail);
+      const disclosed = fromTaggedJson<{ disclosure: { schedule: unknown } }>(
+        accepted.value.offer.acceptanceJson ?? '{}',
+      ).disclosure.schedule;
+      const report = await book.harness.store.read((tx) =>
+        facilityReport(tx, {
+          facilityId: accepted.value.facility.id,
+          scope: {},
+          day: day + 16,
+          afterSequence: 0,
+          limit: 10,
+        }),
+      );
+      assert.ok(report?.schedule?.kind === 'forecast');
+      assert.deepEqual(report.schedule.payments, disclosed);
+      assert.deepEqual(
+        (disclosed as { date: CalendarDate }[]).slice(0, 2).map((p) => formatCalendarDate(p.date)),
+        ['2026-08-31', '2026-09-30'],
+      );
+      assert.notDeepEqual(disclosed, fromTaggedJson<{ schedule: unknown }>(loan.offerJson).schedule);
     });
   });
 }

@@ -12,7 +12,12 @@ import {
   facilityStates,
   servicedStates,
 } from '../../domain/products/lifecycle.ts';
-import { forecastFrom, type Offer, type ScheduledPayment } from '../../domain/products/offers.ts';
+import {
+  forecastFrom,
+  type Offer,
+  offerAcceptedOn,
+  type ScheduledPayment,
+} from '../../domain/products/offers.ts';
 import {
   type CurrencyPortfolio,
   type FacilitySnapshot,
@@ -233,7 +238,11 @@ function scheduleOf(
       })),
     };
   if (offer === null) return null;
-  // The forecast from the payout (until it is made, from the acceptance): none dated before the money.
+  // A term loan awaiting its payout: its instalments as its acceptance disclosed them.
+  if (offer.product === 'term_loan')
+    return { kind: 'forecast', payments: offerAcceptedOn(offer, row.openedOn).schedule };
+  // An advance's forecast from the payout (until it is made, from the acceptance): none dated
+  // before the money.
   const from = serviced?.product === 'advance' ? serviced.state.disbursedDay : row.openedOn;
   return { kind: 'forecast', payments: forecastFrom(offer, from) };
 }
