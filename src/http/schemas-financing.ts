@@ -66,7 +66,9 @@ const offerProperties = {
   servicing_terms: Nullable(
     Type.Object(
       {
-        late_fee: Amount('charged once per missed payment, after the grace'),
+        late_fee: Amount(
+          'charged after the grace, once per oldest payment missed (per its due date): payments missed behind it add none',
+        ),
         late_fee_grace_days: Type.Integer({ description: "days after a missed payment's due date" }),
         default_after_days: Type.Integer({ description: 'days past due at which it is defaulted' }),
         write_off_after_days: Type.Integer({ description: 'days past due at which it is written off' }),
@@ -96,7 +98,9 @@ const offerProperties = {
     Type.Object(
       {
         facility_id: Type.String({ description: 'the advance the new one pays off first' }),
-        payoff: Amount('what pays it off, as of the offer: the parts below together'),
+        payoff: Amount(
+          'what pays it off, as of the offer: payoff_principal, payoff_fee and payoff_late_fees together',
+        ),
         payoff_principal: Nullable(Amount()),
         payoff_fee: Nullable(
           Amount('its own fee not yet repaid: paid from the new advance, whose fee is charged on it too'),
