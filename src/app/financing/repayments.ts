@@ -35,6 +35,7 @@ import {
   facilityEventsOf,
   inService,
   postAll,
+  principalDaysUnserved,
   rowAfter,
   type ServicedState,
   servicedOf,
@@ -240,7 +241,12 @@ export async function repayFacility(
 
   // One write of the row as read: the days caught up (nothing if they were not) and the repayment
   // together.
-  const updated = { ...rowAfter(facility, step.next, step.postings, nowMs), version: row.version + 1n };
+  const updated = {
+    ...rowAfter(facility, step.next, step.postings, nowMs, {
+      principalDays: principalDaysUnserved(facility, step.next, input.day),
+    }),
+    version: row.version + 1n,
+  };
   await updateAll(tx, [updated]);
   await postAll(tx, context, [...(caught?.postings ?? []), ...step.postings], `repayment ${input.reference}`);
   const record: RecordedRepayment = {

@@ -285,6 +285,18 @@ export function statusOf(facility: ServicedState): string {
   return facility.state.status;
 }
 
+/**
+ * The principal-days of the days before `day` the daily cycle has not served, when money on `day`
+ * takes the facility out of service (paid off): the cycle will not serve them, yet the principal
+ * was out on each — counted on the principal owed before the money, so the yield's denominator
+ * does not lose them while its income counts in full.
+ */
+export function principalDaysUnserved(facility: Serviced, next: ServicedState, day: number): bigint {
+  const unserved = day - 1 - facility.servicedThroughDay;
+  if (unserved <= 0 || servicedStates.has(next.state.status as never)) return 0n;
+  return bookedOf(facility).principal * BigInt(unserved);
+}
+
 /** The stored row for a facility's new state, its totals moved by `postings`. */
 export function rowAfter(
   facility: Serviced,

@@ -19,6 +19,7 @@ import {
 import { meetingAfterFirst } from '../../../test/support/race.ts';
 import type { AdvanceFacility } from '../../domain/products/advance/servicing.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
+import { servicedOf } from './serviced.ts';
 import { previewSweep, recordedSweep, sweepSettlement } from './sweep.ts';
 
 const asOfDay = lendingAsOfDay;
@@ -185,6 +186,40 @@ for (const backend of backendsUnderTest) {
       const won = answers.findIndex((a) => a.ok);
       assert.equal(recorded?.merchantId, won === 0 ? book.merchantId : 'mer_someone_else');
       assert.deepEqual(await receivables(), before, 'the advance was paid off before: nothing to deduct');
+    });
+  });
+}
+
+for (const backend of backendsUnderTest) {
+  describe(`a payout paying an advance off before the daily cycle served its days, on ${backend.name}`, {
+    skip: backend.skip,
+  }, () => {
+    const book = bookWithAdvanceForSuite(backend);
+
+    it('counts the principal-days of the days the cycle will not serve', async () => {
+      const read = async () => {
+        const row = await book.harness.store.read((tx) => tx.financing.facility(book.facilityId));
+        const serviced = row === undefined ? null : servicedOf(row);
+        assert.ok(serviced?.product === 'advance');
+        return serviced;
+      };
+      const before = await read();
+      // Paid out on the fixture's day and served through it; a payout dated 5 days on pays it off.
+      assert.equal(before.servicedThroughDay, asOfDay);
+      const swept = await book.harness.store.write((tx) =>
+        sweepSettlement(tx, book.app, {
+          settlementKey: 'plt stl_payoff',
+          merchantId: book.merchantId,
+          day: asOfDay + 5,
+          currency: 'USD',
+          netMinor: 100_000_000n,
+        }),
+      );
+      assert.ok(swept.ok);
+      const after = await read();
+      assert.equal(after.row.status, 'paid_off');
+      // Out at the end of each of the 4 days between (the payout's own day ends with nothing owed).
+      assert.equal(after.tally.principalDaysMinor, before.state.owed.principal * 4n);
     });
   });
 }

@@ -55,6 +55,7 @@ import {
   type NewFacilityEvent,
   owedOf,
   postGroups,
+  principalDaysUnserved,
   rowAfter,
   type Serviced,
 } from './serviced.ts';
@@ -457,7 +458,9 @@ function sweepInto(
           currency,
         });
     }
-    const row = rowAfter(facility, step.next, step.postings, nowMs);
+    const row = rowAfter(facility, step.next, step.postings, nowMs, {
+      principalDays: principalDaysUnserved(facility, step.next, settlement.day),
+    });
     const rows = book.facilities.get(settlement.merchantId) as FacilityRow[];
     rows[rows.indexOf(facility.row)] = row;
     book.written.set(row.id, {
