@@ -83,6 +83,11 @@ export class OpenapiConformance {
   }
 
   /** What differs between an answer and the document, or null; a path the document lacks answers null. */
+  /** `check` of a fetched answer and its body's text. */
+  checkResponse(method: string, url: string, response: Response, text: string): string | null {
+    return this.check(method, url, response.status, response.headers.get('content-type'), text);
+  }
+
   check(
     method: string,
     url: string,
