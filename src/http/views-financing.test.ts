@@ -20,6 +20,14 @@ suite('facility events in plain words', () => {
     );
   });
 
+  it('says what a payout recovered on a written-off facility, and what one deducted otherwise', () => {
+    assert.equal(
+      describe('swept', { settlementKey: 'plt stl-9', recoveredMinor: 500n }, 'USD'),
+      'Recovered 5.00 USD after the write-off from payout plt stl-9',
+    );
+    assert.equal(describe('swept', { settlementKey: 'plt stl-8' }, 'USD'), 'Deducted from payout plt stl-8');
+  });
+
   it('says how much of an advance open to a refill is repaid', () => {
     assert.equal(
       describe('refill_available', { repaidShareBps: 7_812 }, 'USD'),

@@ -98,8 +98,12 @@ export function describe(type: string, detail: Readonly<Record<string, unknown>>
       return interestWords(detail, day);
     case 'adjustment':
       return 'Balance adjustment';
-    case 'swept':
-      return `Deducted from payout ${text(detail['settlementKey'])}`;
+    case 'swept': {
+      const recovered = detail['recoveredMinor'];
+      return typeof recovered === 'bigint' && recovered > 0n
+        ? `Recovered ${money(recovered)} after the write-off from payout ${text(detail['settlementKey'])}`
+        : `Deducted from payout ${text(detail['settlementKey'])}`;
+    }
     case 'repayment': {
       const payoff = (detail['request'] as { payoff?: boolean } | undefined)?.payoff === true;
       const reference = text(detail['reference']);

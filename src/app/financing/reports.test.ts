@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
+import { event } from '../../../test/support/events.ts';
 import {
   disburse,
   lendingAsOfDay,
@@ -22,8 +23,10 @@ import {
 } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { advanceFee } from '../../domain/products/advance/advance.ts';
-import { type CalendarDate, formatCalendarDate } from '../../domain/time/calendar-date.ts';
+import { type CalendarDate, formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
+import { parseRecord } from '../../ingest/parse-record.ts';
 import type { AppContext } from '../app-context.ts';
+import { ingestBatch } from '../ingest/ingest.ts';
 import type { OfferRow } from '../ports.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
 import { requestDraw, resolveDraw } from './credit-lines.ts';
@@ -397,6 +400,105 @@ for (const backend of backendsUnderTest) {
       assert.equal(usd?.total.byStatus['written_off'], writtenOff.length);
       assert.equal(usd?.total.lossRate, Math.round((Number(lost) / Number(originated)) * 1e6) / 1e6);
       assert.ok((usd?.total.lossRate ?? 0) > 0);
+    });
+
+    it('recovers a written-off line from later payouts at its sweep rate, never more than written off', async () => {
+      const before = await serviced(ids.line);
+      const recoverable = before.tally.writtenOffPrincipalMinor - before.tally.recoveredMinor;
+      assert.ok(recoverable > 1_000n);
+      // Recovered directly but for its last 10.00 (1,000 minor units).
+      await repay({
+        facilityId: ids.line,
+        day: day + 281,
+        reference: 'rec-1',
+        amountMinor: recoverable - 1_000n,
+      });
+      const payout = (key: string, d: number, netMinor: bigint) =>
+        harness.store.write((tx) =>
+          sweepSettlement(tx, app, { settlementKey: key, merchantId, day: d, currency: 'USD', netMinor }),
+        );
+      const takenFromLine = (swept: Awaited<ReturnType<typeof payout>>) => {
+        assert.ok(swept.ok);
+        return swept.value.waterfall.deductions.find((d) => d.facilityId === ids.line)?.total ?? 0n;
+      };
+      // A payout of 5,000: the line's 10% sweep rate, 500, as a recovery.
+      assert.equal(takenFromLine(await payout('operator stl-rec-1', day + 282, 5_000n)), 500n);
+      // The advance paid off, the written-off line is all a payout may repay.
+      await repay({ facilityId: ids.advance, day: day + 282, reference: 'adv-payoff', payoff: true });
+      const open = await harness.store.read((tx) => tx.financing.facilitiesForMerchant(merchantId));
+      assert.deepEqual(
+        open.filter((f) => !['cancelled', 'paid_off'].includes(f.status)).map((f) => f.status),
+        ['written_off'],
+      );
+      // The next, a settlement.paid ingested, takes what is left, 500, not its 10% of 20,000.
+      const date = String(fromDayNumber(day + 283));
+      (app.clock as ManualClock).set(BigInt(day + 283) * dayNs + 13n * 3_600_000_000_000n);
+      const ingested = await harness.store.write((tx) =>
+        ingestBatch(tx, app, [
+          parseRecord({
+            origin: 'test',
+            line: null,
+            raw: JSON.stringify(
+              event('settlement.paid', 'evt-rec-2', `${date}T12:00:00Z`, merchantId, {
+                settlement_id: 'stl-rec-2',
+                period_start: date,
+                period_end: date,
+                gross: '20000',
+                fees: '0',
+                refunds: '0',
+                chargebacks: '0',
+                net: '20000',
+                currency: 'USD',
+              }),
+            ),
+          }),
+        ]),
+      );
+      assert.equal(ingested[0]?.status, 'applied');
+      const byEvent = await harness.store.read((tx) => tx.financing.sweep('plt_test stl-rec-2'));
+      assert.equal(
+        fromTaggedJson<{ waterfall: { deductions: { facilityId: string; total: bigint }[] } }>(
+          byEvent?.splitJson ?? '{}',
+        ).waterfall.deductions.find((d) => d.facilityId === ids.line)?.total,
+        500n,
+      );
+      assert.equal(takenFromLine(await payout('operator stl-rec-3', day + 284, 20_000n)), 0n, 'recovered');
+      const after = await serviced(ids.line);
+      assert.equal(after.row.status, 'written_off');
+      assert.equal(after.tally.recoveredMinor, after.tally.writtenOffPrincipalMinor, 'all of it recovered');
+      const events = await harness.store.read((tx) =>
+        tx.financing.facilityEvents(ids.line, { limit: 1_000 }),
+      );
+      assert.deepEqual(
+        events
+          .filter((e) => e.type === 'swept' && e.day > day + 281)
+          .map((e) => fromTaggedJson<{ recoveredMinor?: bigint; outstandingMinor: bigint }>(e.detailJson))
+          .map((d) => [d.recoveredMinor, d.outstandingMinor]),
+        [
+          [500n, 0n],
+          [500n, 0n],
+        ],
+        'recorded as a direct recovery is: nothing owed on the books moves',
+      );
+      // The statement shows them, its balance staying at nothing.
+      const recoveries = linesOf(await statement(day + 282, day + 284), ids.line);
+      assert.deepEqual(
+        recoveries.lines
+          .filter((l) => l.type === 'swept')
+          .map((l) => [l.amountMinor, l.detail['recoveredMinor']]),
+        [
+          [0n, 500n],
+          [0n, 500n],
+        ],
+      );
+      assert.equal(recoveries.closingMinor, 0n);
+      // The line's loss is gone from the portfolio; the books balance.
+      const [usd] = await harness.store.read((tx) => portfolioReport(tx, {}));
+      assert.equal(usd?.byProduct['credit_line']?.lossRate, 0);
+      const net = new Map<string, bigint>();
+      for (const r of await harness.store.read((tx) => tx.ledger.trialBalance(null)))
+        net.set(r.currency, (net.get(r.currency) ?? 0n) + r.debitsPosted - r.creditsPosted);
+      for (const [currency, left] of net) assert.equal(left, 0n, currency);
     });
   });
 }

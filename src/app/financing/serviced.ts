@@ -199,6 +199,41 @@ export function inService(row: FacilityRow): Serviced | null {
   return servicedStates.has(row.status as never) ? servicedOf(row) : null;
 }
 
+/**
+ * A written-off advance or credit line with principal still to recover: it takes part in payouts
+ * at its holdback (an advance's rate, a line's sweep rate) as a recovery. Null for anything else —
+ * a written-off term loan, which has no holdback, is recovered by direct repayments only.
+ */
+export function inRecovery(row: FacilityRow): Serviced | null {
+  if (row.status !== 'written_off' || row.product === 'term_loan') return null;
+  const facility = servicedOf(row);
+  return facility !== null && recoverableOf(facility) > 0n ? facility : null;
+}
+
+/** Principal written off and not yet recovered. */
+export function recoverableOf(facility: Serviced): bigint {
+  return facility.tally.writtenOffPrincipalMinor - facility.tally.recoveredMinor;
+}
+
+/** What a facility in recovery owes a payout: its principal still to recover, at its holdback. */
+export function recoveryOwed(facility: Serviced): FacilityOwed {
+  const none: Amounts = { fees: 0n, interest: 0n, principal: 0n };
+  return {
+    facilityId: facility.row.id,
+    financierId: facility.row.financierId,
+    oldestDueDay: null,
+    overdue: none,
+    due: none,
+    notYetDue: { ...none, principal: recoverableOf(facility) },
+    holdbackRateBps:
+      facility.product === 'advance'
+        ? facility.state.terms.holdbackRateBps
+        : facility.product === 'credit_line'
+          ? facility.state.terms.sweepRateBps
+          : null,
+  };
+}
+
 export function owedOf(facility: ServicedState, day: number): FacilityOwed {
   switch (facility.product) {
     case 'advance':

@@ -24,7 +24,7 @@ import {
   owedInPayoutCurrency,
   rateBetween,
 } from '../../domain/products/fx-deductions.ts';
-import { financierFxAccounts, repaymentThroughFx } from '../../domain/products/postings.ts';
+import { financierFxAccounts, recovered, repaymentThroughFx } from '../../domain/products/postings.ts';
 import {
   type Amounts,
   type FacilityOwed,
@@ -50,12 +50,14 @@ import {
   bookedOf,
   closeDebtServiceIfFinal,
   facilityEventsOf,
+  inRecovery,
   inService,
   LedgerRejected,
   type NewFacilityEvent,
   owedOf,
   postGroups,
   principalDaysUnserved,
+  recoveryOwed,
   rowAfter,
   type Serviced,
 } from './serviced.ts';
@@ -207,8 +209,15 @@ function waterfallOf(
   for (const facility of facilities) {
     // A payout dated before the facility was opened does not repay it.
     if (facility.row.openedOn > settlement.day) continue;
-    const owed = owedOf(facility, settlement.day);
     const currency = facility.row.currency as CurrencyCode;
+    // Written off, it recovers from payouts in its own currency at its holdback.
+    if (facility.row.status === 'written_off') {
+      if (currency !== payout) continue;
+      const owed = recoveryOwed(facility);
+      participants.push({ facility, owed, owedInPayout: owed, rate: null });
+      continue;
+    }
+    const owed = owedOf(facility, settlement.day);
     if (currency === payout) {
       participants.push({ facility, owed, owedInPayout: owed, rate: null });
       continue;
@@ -305,7 +314,7 @@ async function computeSplit(
   policy: SweepSettings,
 ): Promise<SplitPreview> {
   const facilities = (await tx.financing.facilitiesForMerchant(settlement.merchantId)).flatMap(
-    (row) => inService(row) ?? [],
+    (row) => inService(row) ?? inRecovery(row) ?? [],
   );
   const earlier = await tx.financing.sweepsForMerchant(settlement.merchantId, settlement.day, settlement.day);
   const { participants, unconverted, waterfall } = waterfallOf(settlement, facilities, earlier, policy);
@@ -408,9 +417,9 @@ async function openBook(tx: WriteTransaction, settlements: readonly Settlement[]
   };
 }
 
-/** A row's servicing state, parsed once. */
+/** A row's servicing state, parsed once: in service, or written off with principal to recover. */
 function servicedIn(book: Book, row: FacilityRow): Serviced | null {
-  if (!book.serviced.has(row)) book.serviced.set(row, inService(row));
+  if (!book.serviced.has(row)) book.serviced.set(row, inService(row) ?? inRecovery(row));
   return book.serviced.get(row) ?? null;
 }
 
@@ -421,6 +430,44 @@ function splitOf(book: Book, settlement: Settlement, policy: SweepSettings) {
   );
   const earlier = book.sweeps.get(sweepsKey(settlement.merchantId, settlement.day)) ?? [];
   return waterfallOf(settlement, facilities, earlier, policy);
+}
+
+/**
+ * A written-off facility's recovery from a payout into the book: its row's totals moved and a
+ * swept event kept; answers its postings.
+ */
+function recoverInto(
+  book: Book,
+  facility: Serviced,
+  settlement: Settlement,
+  sweepId: string,
+  amountMinor: bigint,
+  nowMs: bigint,
+): TransferInput[] {
+  const postings = recovered(facility.state.book, sweepId, amountMinor);
+  const row = rowAfter(facility, facility, postings, nowMs);
+  const rows = book.facilities.get(settlement.merchantId) as FacilityRow[];
+  rows[rows.indexOf(facility.row)] = row;
+  book.written.set(row.id, {
+    readVersion: book.written.get(row.id)?.readVersion ?? facility.row.version,
+    row,
+  });
+  book.events.push({
+    facilityId: facility.row.id,
+    day: settlement.day,
+    type: 'swept',
+    // As a direct recovery records it: nothing applied to what the facility owes (it owes nothing
+    // on the books), the amount recovered beside it.
+    detailJson: toTaggedJson({
+      settlementKey: settlement.settlementKey,
+      sweepId,
+      applied: { fees: 0n, interest: 0n, principal: 0n },
+      recoveredMinor: amountMinor,
+      outstandingMinor: 0n,
+    }),
+    atMs: nowMs,
+  });
+  return postings;
 }
 
 /** One settlement swept into the book: its deductions applied, everything to write kept in order. */
@@ -438,6 +485,10 @@ function sweepInto(
   const conversions: SweepConversion[] = [];
   for (const { participant, applied, conversion } of repaymentsOf(settlement, participants, waterfall)) {
     const facility = participant.facility;
+    if (facility.row.status === 'written_off') {
+      postings.push(...recoverInto(book, facility, settlement, sweepId, applied.principal, nowMs));
+      continue;
+    }
     const step = applyPayment(facility, settlement.day, dayText, sweepId, applied);
     if (conversion === null) postings.push(...step.postings);
     else {

@@ -16,6 +16,7 @@ import { rateBetween } from '../../domain/products/fx-deductions.ts';
 import { servicedStates } from '../../domain/products/lifecycle.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
+import { inRecovery } from '../financing/serviced.ts';
 import { type Settlement, sweepSettlements as sweepBatch } from '../financing/sweep.ts';
 import type { Clock, Entropy, InboxEvent, QuarantineEntry, WriteTransaction } from '../ports.ts';
 import type { ParsedRecord } from './records.ts';
@@ -306,7 +307,7 @@ async function sweepSettlements(
   context: IngestContext,
   applied: readonly ProjectedEvent[],
 ): Promise<void> {
-  /** Each merchant's serviced facilities: the day the earliest opened, by currency. */
+  /** Each merchant's facilities a payout may repay: the day the earliest opened, by currency. */
   const currenciesServiced = new Map<string, Map<string, number>>();
   const settlements: Settlement[] = [];
   for (const { event, instant } of applied) {
@@ -314,8 +315,9 @@ async function sweepSettlements(
     let currencies = currenciesServiced.get(event.subject);
     if (currencies === undefined) {
       currencies = new Map();
+      // In service, or written off with principal still to recover from payouts.
       for (const f of await tx.financing.facilitiesForMerchant(event.subject))
-        if (servicedStates.has(f.status as never))
+        if (servicedStates.has(f.status as never) || inRecovery(f) !== null)
           currencies.set(f.currency, Math.min(f.openedOn, currencies.get(f.currency) ?? f.openedOn));
       currenciesServiced.set(event.subject, currencies);
     }
