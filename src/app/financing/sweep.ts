@@ -432,6 +432,16 @@ function splitOf(book: Book, settlement: Settlement, policy: SweepSettings) {
   return waterfallOf(settlement, facilities, earlier, policy);
 }
 
+/** The facility's row as a settlement left it: what the next settlements see, and what is written. */
+function written(book: Book, facility: Serviced, row: FacilityRow): void {
+  const rows = book.facilities.get(facility.row.merchantId) as FacilityRow[];
+  rows[rows.indexOf(facility.row)] = row;
+  book.written.set(row.id, {
+    readVersion: book.written.get(row.id)?.readVersion ?? facility.row.version,
+    row,
+  });
+}
+
 /**
  * A written-off facility's recovery from a payout into the book: its row's totals moved and a
  * swept event kept; answers its postings.
@@ -445,13 +455,7 @@ function recoverInto(
   nowMs: bigint,
 ): TransferInput[] {
   const postings = recovered(facility.state.book, sweepId, amountMinor);
-  const row = rowAfter(facility, facility, postings, nowMs);
-  const rows = book.facilities.get(settlement.merchantId) as FacilityRow[];
-  rows[rows.indexOf(facility.row)] = row;
-  book.written.set(row.id, {
-    readVersion: book.written.get(row.id)?.readVersion ?? facility.row.version,
-    row,
-  });
+  written(book, facility, rowAfter(facility, facility, postings, nowMs));
   book.events.push({
     facilityId: facility.row.id,
     day: settlement.day,
@@ -512,12 +516,7 @@ function sweepInto(
     const row = rowAfter(facility, step.next, step.postings, nowMs, {
       principalDays: principalDaysUnserved(facility, step.next, settlement.day),
     });
-    const rows = book.facilities.get(settlement.merchantId) as FacilityRow[];
-    rows[rows.indexOf(facility.row)] = row;
-    book.written.set(row.id, {
-      readVersion: book.written.get(row.id)?.readVersion ?? facility.row.version,
-      row,
-    });
+    written(book, facility, row);
     const booked = bookedOf(step.next);
     book.events.push(
       {
