@@ -36,6 +36,7 @@ import {
   inService,
   postAll,
   principalDaysUnserved,
+  recoverableOf,
   rowAfter,
   type ServicedState,
   servicedOf,
@@ -283,7 +284,7 @@ async function recover(
     return err('amount_invalid', `facility ${row.id} is written off: send the amount recovered`);
   const amount = requested.amountMinor;
   if (amount <= 0n) return err('amount_invalid', 'a recovery is a positive amount');
-  const recoverable = facility.tally.writtenOffPrincipalMinor - facility.tally.recoveredMinor;
+  const recoverable = recoverableOf(facility);
   if (amount > recoverable)
     return err(
       'repayment_exceeds_balance',

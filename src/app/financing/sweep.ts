@@ -442,6 +442,23 @@ function written(book: Book, facility: Serviced, row: FacilityRow): void {
   });
 }
 
+/** A payout's `swept` event on a facility: the settlement and sweep, and what the detail adds. */
+function sweptEvent(
+  facility: Serviced,
+  settlement: Settlement,
+  sweepId: string,
+  nowMs: bigint,
+  detail: Record<string, unknown>,
+): NewFacilityEvent {
+  return {
+    facilityId: facility.row.id,
+    day: settlement.day,
+    type: 'swept',
+    detailJson: toTaggedJson({ settlementKey: settlement.settlementKey, sweepId, ...detail }),
+    atMs: nowMs,
+  };
+}
+
 /**
  * A written-off facility's recovery from a payout into the book: its row's totals moved and a
  * swept event kept; answers its postings.
@@ -456,21 +473,15 @@ function recoverInto(
 ): TransferInput[] {
   const postings = recovered(facility.state.book, sweepId, amountMinor);
   written(book, facility, rowAfter(facility, facility, postings, nowMs));
-  book.events.push({
-    facilityId: facility.row.id,
-    day: settlement.day,
-    type: 'swept',
-    // As a direct recovery records it: nothing applied to what the facility owes (it owes nothing
-    // on the books), the amount recovered beside it.
-    detailJson: toTaggedJson({
-      settlementKey: settlement.settlementKey,
-      sweepId,
+  // As a direct recovery records it: nothing applied to what the facility owes (it owes nothing on
+  // the books), the amount recovered beside it.
+  book.events.push(
+    sweptEvent(facility, settlement, sweepId, nowMs, {
       applied: { fees: 0n, interest: 0n, principal: 0n },
       recoveredMinor: amountMinor,
       outstandingMinor: 0n,
     }),
-    atMs: nowMs,
-  });
+  );
   return postings;
 }
 
@@ -519,19 +530,11 @@ function sweepInto(
     written(book, facility, row);
     const booked = bookedOf(step.next);
     book.events.push(
-      {
-        facilityId: facility.row.id,
-        day: settlement.day,
-        type: 'swept',
-        detailJson: toTaggedJson({
-          settlementKey: settlement.settlementKey,
-          sweepId,
-          applied,
-          outstandingMinor: booked.fees + booked.interest + booked.principal,
-          ...(conversion === null ? {} : { fx: conversion }),
-        }),
-        atMs: nowMs,
-      },
+      sweptEvent(facility, settlement, sweepId, nowMs, {
+        applied,
+        outstandingMinor: booked.fees + booked.interest + booked.principal,
+        ...(conversion === null ? {} : { fx: conversion }),
+      }),
       ...facilityEventsOf(facility.row.id, settlement.day, step.events, nowMs),
     );
   }
