@@ -188,6 +188,8 @@ export interface ApiKeyReader {
   /** Ordered by id. */
   list(page: Page): Promise<ApiKeyRecord[]>;
   countActive(role: Role): Promise<bigint>;
+  /** Whether a platform key was ever issued for `objectId` (revoked or not): a platform Capstan knows. */
+  platformKnown(objectId: string): Promise<boolean>;
 }
 
 export interface ApiKeyRepository extends ApiKeyReader {
@@ -263,6 +265,8 @@ export interface InboxReader {
   /** Stored bodies (the event's JSON as received) of the given keys, keyed "<source> <id>". */
   bodies(keys: readonly { readonly source: string; readonly id: string }[]): Promise<Map<string, string>>;
   countEvents(): Promise<bigint>;
+  /** Whether any event from `source` is stored. */
+  sourceKnown(source: string): Promise<boolean>;
   quarantined(id: string): Promise<QuarantineEntry | undefined>;
   /** Ordered by id. */
   listQuarantine(status: QuarantineStatus | null, page: Page): Promise<QuarantineEntry[]>;

@@ -62,6 +62,17 @@ export class KyselyApiKeys implements ApiKeyRepository {
     return toBigInt(row.count);
   }
 
+  async platformKnown(objectId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('role', '=', 'platform')
+      .where('object_id', '=', objectId)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async insert(key: ApiKeyRecord, secretHash: string): Promise<void> {
     await this.db
       .insertInto('api_keys')

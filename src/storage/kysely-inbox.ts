@@ -56,6 +56,16 @@ export class KyselyInboxReader implements InboxReader {
     return toBigInt(row.count);
   }
 
+  async sourceKnown(source: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('inbox_events')
+      .select('id')
+      .where('source', '=', source)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async quarantined(id: string): Promise<QuarantineEntry | undefined> {
     const row = await this.db.selectFrom('quarantine').selectAll().where('id', '=', id).executeTakeFirst();
     return row === undefined ? undefined : quarantineFromRow(row);

@@ -500,10 +500,48 @@ for (const backend of backendsUnderTest) {
         [400, 'platform_required', 'platform_id'],
       );
       assert.match(unnamed.json.detail, /plt_second, plt_test/);
-      const notOfIt = await api.request('POST', '/v1/settlements/commit', {
-        body: { ...second, platform_id: 'plt_other' },
+      // A platform no one knows (no key, no events) is a typo, refused; one Capstan knows may have
+      // paid the merchant though it is not the merchant's, as an operator's import of its report says.
+      const unknownPlatform = await api.request('POST', '/v1/settlements/commit', {
+        body: { ...second, platform_id: 'plt_typo' },
       });
-      assert.deepEqual([notOfIt.status, notOfIt.json.code], [400, 'platform_invalid']);
+      assert.deepEqual([unknownPlatform.status, unknownPlatform.json.code], [400, 'platform_invalid']);
+      const otherPaid = { ...body, settlement_id: 'stl_paid_by_other', net: '20000' };
+      const byOther = await api.request('POST', '/v1/settlements/commit', {
+        body: { ...otherPaid, platform_id: 'plt_other' },
+      });
+      assert.equal(byOther.status, 200, byOther.text);
+      assert.equal(byOther.json.replayed, false);
+      // plt_other's settlement report, imported by the operator, brings the same payout: not swept again.
+      const imported = await api.request('POST', '/v1/events', {
+        body: event(
+          'settlement.paid',
+          'other-paid-1',
+          `${otherPaid.date}T18:00:00Z`,
+          merchantId,
+          {
+            settlement_id: otherPaid.settlement_id,
+            period_start: otherPaid.date,
+            period_end: otherPaid.date,
+            gross: '20000',
+            fees: '0',
+            refunds: '0',
+            chargebacks: '0',
+            net: '20000',
+            currency: 'USD',
+          },
+          'plt_other',
+        ),
+      });
+      assert.equal(imported.status, 200, imported.text);
+      const recordedOther = await api.harness.store.read((tx) =>
+        tx.financing.sweepsByKey(['plt_other stl_paid_by_other', 'plt_test stl_paid_by_other']),
+      );
+      assert.deepEqual([...recordedOther.keys()], ['plt_other stl_paid_by_other']);
+      const namedOtherAgain = await api.request('POST', '/v1/settlements/commit', {
+        body: { ...otherPaid, platform_id: 'plt_other' },
+      });
+      assert.deepEqual([namedOtherAgain.status, namedOtherAgain.json.replayed], [200, true]);
       const named = await api.request('POST', '/v1/settlements/commit', {
         body: { ...second, platform_id: 'plt_second' },
       });

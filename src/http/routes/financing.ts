@@ -229,7 +229,8 @@ interface SettlementInput {
  * platform's, so the platform's settlement.paid for the same payout is not swept again (nor this
  * commit after the event). A merchant of several platforms needs the operator to name the one that
  * paid (`platform_id`): keyed `operator`, the payout would be swept again when that platform's own
- * event for it came. A merchant of none keys it `operator`. A payout already recorded under any of
+ * event for it came; so does a payout another platform made (one Capstan knows: a key, or events
+ * from it). A merchant of none keys it `operator`. A payout already recorded under any of
  * those keys — `operator`, as operator commits were keyed before, or a platform's — keeps its key,
  * so committing it again replays it.
  */
@@ -240,13 +241,21 @@ async function operatorSource(
   named: string | undefined,
 ): Promise<string> {
   const platforms = [...((await tx.risk.merchantPlatforms([merchantId])).get(merchantId) ?? [])].sort();
-  if (named !== undefined && !platforms.includes(named))
+  // Another platform than the merchant's may have paid it (an operator's import of that platform's
+  // settlement report is trusted as it is): named, the payout is keyed for it, so that import does
+  // not sweep it again. Only a platform Capstan knows — by a key or by its events — not a typo.
+  if (
+    named !== undefined &&
+    !platforms.includes(named) &&
+    !(await tx.apiKeys.platformKnown(named)) &&
+    !(await tx.inbox.sourceKnown(named))
+  )
     throw new ProblemError(
       'platform_invalid',
-      `${merchantId} is not a merchant of ${named}${platforms.length === 0 ? '' : ` (its platforms: ${platforms.join(', ')})`}`,
+      `no platform ${named} is known: none has a key or has sent an event${platforms.length === 0 ? '' : ` (${merchantId}'s platforms: ${platforms.join(', ')})`}`,
       'platform_id',
     );
-  const sources = ['operator', ...platforms];
+  const sources = ['operator', ...new Set([...platforms, ...(named === undefined ? [] : [named])])];
   const recorded = await tx.financing.sweepsByKey(sources.map((source) => `${source} ${settlementId}`));
   const known = sources.find((source) => recorded.has(`${source} ${settlementId}`));
   if (known !== undefined) {
