@@ -175,6 +175,9 @@ describe('a term loan, serviced', () => {
     // The second period began at 9,211.51, as scheduled: 1% of it, 92.1151 → 92.12.
     assert.equal(prepaid.instalments[1]?.interestMinor, cents(vectors.amortization.rows[1]?.[1] ?? ''));
     assert.equal(prepaid.owed.interest, 9_212n);
+    // Charged after the principal paid ahead, it leaves 4,211.51, not the schedule's 8,415.14: its
+    // principal was paid already, so nothing of the balance goes with it.
+    assert.equal(projectedInstalments(prepaid)[1]?.balanceMinor, 421_151n);
     assert.deepEqual(termLoanOwed(prepaid, day('2026-03-15')).due, {
       fees: 0n,
       interest: 9_212n,

@@ -445,7 +445,13 @@ export function chargeDue(facility: TermLoanFacility, day: number): TermLoanStep
     const next = current.instalments[current.instalmentsBooked] as Instalment;
     if (next.dueDay > day) break;
     const index = current.instalmentsBooked;
-    const charged = chargedWith(next, interestCharged(current, next));
+    const scheduled = chargedWith(next, interestCharged(current, next));
+    // What is left after it, paid as asked: the schedule's balance, or what is owed now if less
+    // (principal paid ahead counts against the first instalments not yet paid), as projected.
+    const charged =
+      scheduled.balanceMinor <= current.owed.principal
+        ? scheduled
+        : { ...scheduled, balanceMinor: current.owed.principal };
     postings.push(...interestAccrued(current.book, `inst:${next.period}`, charged.interestMinor));
     current = {
       ...current,
