@@ -638,6 +638,31 @@ const merchantPlatforms: Migration = {
   },
 };
 
+/**
+ * Three facility event types an endpoint could subscribe to were never sent and are no longer
+ * offered: `facility.interest_charged`, `facility.fee_charged` and `facility.adjustment`, lines a
+ * credit line's statement adds, not events. An endpoint subscribed to them would be refused its own
+ * list when it sent it again: each is replaced by `facility.statement_issued`, the event that now
+ * brings a statement — never dropped alone, which would leave an empty list, every type.
+ */
+const retiredWebhookEventTypes: Migration = {
+  name: '0012_retired_webhook_event_types',
+  async up(db) {
+    const retired = new Set(['facility.interest_charged', 'facility.fee_charged', 'facility.adjustment']);
+    const endpoints = await db.selectFrom('webhook_endpoints').select(['id', 'event_types']).execute();
+    for (const endpoint of endpoints as { id: string; event_types: string }[]) {
+      const types = JSON.parse(endpoint.event_types) as string[];
+      if (!types.some((type) => retired.has(type))) continue;
+      const now = [...new Set(types.map((type) => (retired.has(type) ? 'facility.statement_issued' : type)))];
+      await db
+        .updateTable('webhook_endpoints')
+        .set({ event_types: JSON.stringify(now) })
+        .where('id', '=', endpoint.id)
+        .execute();
+    }
+  },
+};
+
 export const migrations: readonly Migration[] = [
   ledger,
   apiKeys,
@@ -650,4 +675,5 @@ export const migrations: readonly Migration[] = [
   webhookEndpointFailures,
   offerEvents,
   merchantPlatforms,
+  retiredWebhookEventTypes,
 ];

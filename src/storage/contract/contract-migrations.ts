@@ -129,6 +129,35 @@ export function migrationsContract(backend: BackendUnderTest): void {
       }
     });
 
+    it('replaces the webhook event types never sent with facility.statement_issued in 0012, never leaving a list empty', async () => {
+      const { db, dispose, migrate } = await migratedUpTo(backend, '0012_retired_webhook_event_types');
+      try {
+        const endpoint = (id: string, types: readonly string[]) =>
+          sql`insert into webhook_endpoints (id, url, secret, event_types, description, status, created_at_ms, updated_at_ms)
+            values (${id}, 'https://example.com/hook', 'whsec_x', ${JSON.stringify(types)}, '', 'enabled', 1, 1)`.execute(
+            db,
+          );
+        await endpoint('whe_all', []);
+        await endpoint('whe_swept', ['facility.swept']);
+        await endpoint('whe_only_retired', ['facility.interest_charged', 'facility.fee_charged']);
+        await endpoint('whe_mixed', ['facility.adjustment', 'facility.swept', 'facility.statement_issued']);
+        await migrate();
+        const rows = await sql<{ id: string; event_types: string }>`
+          select id, event_types from webhook_endpoints order by id`.execute(db);
+        assert.deepEqual(
+          rows.rows.map((r) => [r.id, JSON.parse(r.event_types)]),
+          [
+            ['whe_all', []],
+            ['whe_mixed', ['facility.statement_issued', 'facility.swept']],
+            ['whe_only_retired', ['facility.statement_issued']],
+            ['whe_swept', ['facility.swept']],
+          ],
+        );
+      } finally {
+        await dispose();
+      }
+    });
+
     it('starts the hash chain at the genesis hash', async () => {
       const head = await harness.store.read((tx) => tx.ledger.head());
       assert.equal(head.lastHash, '0'.repeat(64));
