@@ -214,6 +214,16 @@ function settingSchema(rule: Rule): TSchema {
           shareBps: Type.Integer({ minimum: 1, maximum: 10_000 }),
         }),
       );
+    case 'currency_amounts':
+      return Type.Record(
+        Type.String({ pattern: '^[A-Z]{3}$' }),
+        Type.Object(
+          Object.fromEntries(
+            rule.amounts.map((name) => [name, Tagged('minor units, positive', positiveTaggedAmount)]),
+          ),
+        ),
+        { description: `by ISO 4217 currency, up to ${rule.countMax}` },
+      );
   }
 }
 

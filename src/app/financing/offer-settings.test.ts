@@ -54,10 +54,19 @@ for (const backend of backendsUnderTest) {
         creditLineDayCount: 'act_360',
         validityDays: 7,
         surprise: true,
+        currencyAmounts: {
+          KRW: { minimumOfferMinor: '700000', amountRoundingMinor: '10000' },
+          XYZ: { minimumOfferMinor: '700000', amountRoundingMinor: '10000' },
+          IDR: { minimumOfferMinor: '0', amountRoundingMinor: '10000' },
+          INR: { minimumOfferMinor: '4000000' },
+        },
       });
       assert.ok(!refused.ok);
       assert.deepEqual([...refused.fields].sort(), [
         'advanceSizesBps',
+        'currencyAmounts.IDR',
+        'currencyAmounts.INR',
+        'currencyAmounts.XYZ',
         'holdbackRateMinBps',
         'minimumOfferMinor',
         'surprise',

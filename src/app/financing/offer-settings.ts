@@ -39,6 +39,11 @@ export const offerSettings: SettingsKind<OfferSettings> = {
     creditLineDayCount: { kind: 'choice', values: ['act_365f', 'act_360'] },
     minimumOfferMinor: { kind: 'amount' },
     amountRoundingMinor: { kind: 'amount' },
+    currencyAmounts: {
+      kind: 'currency_amounts',
+      amounts: ['minimumOfferMinor', 'amountRoundingMinor'],
+      countMax: 200,
+    },
     disbursementDeadlineDays: integer(1, disbursementDeadlineDaysMax),
   },
   across(settings, valid) {

@@ -8,6 +8,7 @@
  * checked again before it is used: stored settings that fail the checks are a fault, never used.
  */
 import { AssertionError } from '../../domain/assert.ts';
+import { isCurrencyCode } from '../../domain/money/currency.ts';
 import { type Err, err, type Ok, ok } from '../../domain/result.ts';
 import type { ReadTransaction, WriteTransaction } from '../ports.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
@@ -36,7 +37,13 @@ export type Rule =
   | { readonly kind: 'order'; readonly values: readonly string[] }
   | { readonly kind: 'grade_bands' }
   /** null, or `{periodDays, shareBps}`. */
-  | { readonly kind: 'period_share'; readonly periodDaysMax: number };
+  | { readonly kind: 'period_share'; readonly periodDaysMax: number }
+  /** By ISO 4217 currency (`countMax` at most), an object of the named positive amounts, each given. */
+  | {
+      readonly kind: 'currency_amounts';
+      readonly amounts: readonly string[];
+      readonly countMax: number;
+    };
 
 export const integer = (min: number, max: number): Rule => ({ kind: 'integer', min, max });
 
@@ -119,6 +126,49 @@ function gradeBandProblems(field: string, value: unknown): Problem[] {
   return problems;
 }
 
+function currencyAmountProblems(field: string, value: unknown, rule: Rule & { kind: 'currency_amounts' }) {
+  const shape = `{${rule.amounts.join(', ')}}`;
+  if (!isRecord(value) || Object.keys(value).length > rule.countMax)
+    return [
+      {
+        field,
+        message: `${field} must be an object of up to ${rule.countMax} currencies, each ${shape} in its minor units`,
+      },
+    ];
+  const problems: Problem[] = [];
+  for (const [currency, amounts] of Object.entries(value)) {
+    const at = `${field}.${currency}`;
+    if (!isCurrencyCode(currency))
+      problems.push({
+        field: at,
+        message: `${at}: ${currency} is not an ISO 4217 currency with a minor unit`,
+      });
+    else if (
+      !isRecord(amounts) ||
+      Object.keys(amounts).length !== rule.amounts.length ||
+      !rule.amounts.every((name) => {
+        const amount = amountOf(amounts[name]);
+        return amount !== null && amount > 0n && amount <= settingsAmountMinorMax;
+      })
+    )
+      problems.push({
+        field: at,
+        message: `${at} must be ${shape}, each a positive whole number of minor units as a decimal string`,
+      });
+  }
+  return problems;
+}
+
+/** Amounts as bigints, in a currency_amounts value that passed its rule. */
+function currencyAmountsOf(value: Record<string, Record<string, unknown>>) {
+  return Object.fromEntries(
+    Object.entries(value).map(([currency, amounts]) => [
+      currency,
+      Object.fromEntries(Object.entries(amounts).map(([name, amount]) => [name, amountOf(amount)])),
+    ]),
+  );
+}
+
 function orderedProblems(field: string, value: unknown, rule: Rule & { kind: 'descending' | 'ascending' }) {
   const least = rule.kind === 'descending' ? 1 : 0;
   const order = rule.kind === 'descending' ? 'each below the one before' : 'each above the one before';
@@ -185,6 +235,8 @@ function fieldProblems(field: string, rule: Rule, value: unknown): Problem[] {
           isWhole(value['shareBps'], 1, 10_000))
         ? []
         : problem(`null, or {periodDays: 1..${rule.periodDaysMax}, shareBps: 1..10000}`);
+    case 'currency_amounts':
+      return currencyAmountProblems(field, value, rule);
   }
 }
 
@@ -200,7 +252,14 @@ function problemsOf<T>(
     const value = candidate[name];
     const found = fieldProblems(name, rule, value);
     problems.push(...found);
-    normalised[name] = found.length === 0 && rule.kind === 'amount' ? amountOf(value) : value;
+    normalised[name] =
+      found.length > 0
+        ? value
+        : rule.kind === 'amount'
+          ? amountOf(value)
+          : rule.kind === 'currency_amounts'
+            ? currencyAmountsOf(value as Record<string, Record<string, unknown>>)
+            : value;
   }
   const bad = new Set(problems.map((p) => p.field.replace(/[[.].*$/, '')));
   const settings = normalised as T;

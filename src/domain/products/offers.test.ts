@@ -19,6 +19,7 @@ import { solveDailyRate, totalRepayable } from './advance/advance.ts';
 import {
   type ApprovedDecision,
   dailyStream,
+  defaultOfferSettings,
   forecastFrom,
   offerAcceptedOn,
   offerOpen,
@@ -228,6 +229,38 @@ describe('offersFor', () => {
       offersFor({ ...decision, grade: 'E', forecastDailySalesMinor: [0n] }),
       [],
       'no sales to hold back from',
+    );
+  });
+
+  it("takes the smallest offer and the rounding in the decision's currency where its minor unit is not a cent's weight", () => {
+    // In rupiah (two decimals), Rp 8,000,000.00 at least and Rp 100,000.00 steps, not Rp 500.00 and Rp 10.00.
+    const rupiah = { ...decision, currency: 'IDR', grade: 'E', forecastDailySalesMinor: [600_000_000n] };
+    assert.deepEqual(
+      offersFor({ ...rupiah, limitMinor: 1_912_345_678n }).map((o) => o.amountMinor),
+      // 100%, 70% (1,338,641,974.6) and 40% (764,938,271.2 — under the minimum) of Rp 19,123,456.78.
+      [1_910_000_000n, 1_330_000_000n],
+    );
+    assert.deepEqual(offersFor({ ...rupiah, limitMinor: 790_000_000n }), [], 'under Rp 8,000,000.00');
+    // Won and yen have no minor unit: ₩700,000 at least, in ₩10,000 steps; yen as the dollar's figures.
+    const won = offersFor({ ...decision, currency: 'KRW', grade: 'E', limitMinor: 1_234_567n });
+    assert.deepEqual(
+      won.map((o) => o.amountMinor),
+      [1_230_000n, 860_000n],
+    );
+    assert.deepEqual(
+      offersFor({ ...decision, currency: 'JPY', grade: 'E', limitMinor: 123_456n }).map((o) => o.amountMinor),
+      [123_000n, 86_000n],
+    );
+    // The settings may name a currency's own figures.
+    const settings = {
+      ...defaultOfferSettings,
+      currencyAmounts: { KRW: { minimumOfferMinor: 100_000n, amountRoundingMinor: 100_000n } },
+    };
+    assert.deepEqual(
+      offersFor({ ...decision, currency: 'KRW', grade: 'E', limitMinor: 1_234_567n }, settings).map(
+        (o) => o.amountMinor,
+      ),
+      [1_200_000n, 800_000n, 400_000n],
     );
   });
 });

@@ -48,15 +48,50 @@ export interface OfferSettings {
   readonly creditLineGrades: readonly string[];
   /** The day count a credit line's daily interest is charged by. */
   readonly creditLineDayCount: CreditLineDayCount;
-  /** Offers below this amount are not made. */
+  /** Offers below this amount are not made (in a currency `currencyAmounts` does not name). */
   readonly minimumOfferMinor: bigint;
-  /** Amounts are rounded down to a multiple of this many minor units. */
+  /** Amounts are rounded down to a multiple of this many minor units (idem). */
   readonly amountRoundingMinor: bigint;
+  /**
+   * The smallest offer and the rounding in a currency whose minor unit weighs far from a dollar
+   * cent's: one number of minor units for all would be ₩500 or Rp 500 as the smallest offer.
+   */
+  readonly currencyAmounts: Readonly<Record<string, OfferAmounts>>;
   /**
    * Days after acceptance (or a credit line's draw) the platform has to confirm the payout: one
    * not confirmed by the end of the last is voided and the money reserved for it released.
    */
   readonly disbursementDeadlineDays: number;
+}
+
+export interface OfferAmounts {
+  readonly minimumOfferMinor: bigint;
+  readonly amountRoundingMinor: bigint;
+}
+
+/**
+ * The smallest offer and the rounding by currency, of about the weight of 500.00 and 10.00 dollars,
+ * where a currency's minor unit weighs far from a cent; the others take `minimumOfferMinor` and
+ * `amountRoundingMinor` (a dollar, euro, pound, franc; ¥50,000 and ¥1,000 in yen).
+ */
+export const offerAmountsByCurrency: Readonly<Record<string, OfferAmounts>> = {
+  CNY: { minimumOfferMinor: 350_000n, amountRoundingMinor: 10_000n },
+  HKD: { minimumOfferMinor: 400_000n, amountRoundingMinor: 10_000n },
+  INR: { minimumOfferMinor: 4_000_000n, amountRoundingMinor: 100_000n },
+  IDR: { minimumOfferMinor: 800_000_000n, amountRoundingMinor: 10_000_000n },
+  KRW: { minimumOfferMinor: 700_000n, amountRoundingMinor: 10_000n },
+  MXN: { minimumOfferMinor: 1_000_000n, amountRoundingMinor: 10_000n },
+  BRL: { minimumOfferMinor: 250_000n, amountRoundingMinor: 5_000n },
+};
+
+/** The smallest offer and the rounding of amounts in `currency`, by the settings. */
+export function offerAmountsIn(settings: OfferSettings, currency: string): OfferAmounts {
+  return (
+    settings.currencyAmounts[currency] ?? {
+      minimumOfferMinor: settings.minimumOfferMinor,
+      amountRoundingMinor: settings.amountRoundingMinor,
+    }
+  );
 }
 
 export const defaultOfferSettings: OfferSettings = {
@@ -75,6 +110,7 @@ export const defaultOfferSettings: OfferSettings = {
   creditLineDayCount: 'act_365f',
   minimumOfferMinor: 50_000n,
   amountRoundingMinor: 1_000n,
+  currencyAmounts: offerAmountsByCurrency,
   // A bank payout lands within a few business days; a week covers a holiday weekend.
   disbursementDeadlineDays: 7,
 };
@@ -383,20 +419,21 @@ export function offersFor(
 ): Offer[] {
   const offers: Offer[] = [];
   const sizes = new Set<bigint>();
+  const { minimumOfferMinor, amountRoundingMinor } = offerAmountsIn(settings, decision.currency);
   for (const share of settings.advanceSizesBps) {
-    const amount = roundDown((decision.limitMinor * BigInt(share)) / bps, settings.amountRoundingMinor);
-    if (amount < settings.minimumOfferMinor || sizes.has(amount)) continue;
+    const amount = roundDown((decision.limitMinor * BigInt(share)) / bps, amountRoundingMinor);
+    if (amount < minimumOfferMinor || sizes.has(amount)) continue;
     sizes.add(amount);
     const offer = advanceOffer(decision, settings, amount);
     if (offer !== null) offers.push(offer);
   }
-  if (decision.limitMinor >= settings.minimumOfferMinor && settings.termLoanGrades.includes(decision.grade)) {
+  if (decision.limitMinor >= minimumOfferMinor && settings.termLoanGrades.includes(decision.grade)) {
     for (const months of settings.termLoanMonths) {
       const offer = termLoanOffer(decision, settings, months);
       if (offer !== null) offers.push(offer);
     }
   }
-  if (decision.limitMinor >= settings.minimumOfferMinor && settings.creditLineGrades.includes(decision.grade))
+  if (decision.limitMinor >= minimumOfferMinor && settings.creditLineGrades.includes(decision.grade))
     offers.push(creditLineOffer(decision, settings));
   return offers;
 }

@@ -131,15 +131,28 @@ for (const backend of backendsUnderTest) {
       assert.equal(byMerchant.status, 403, byMerchant.text);
       // Changed and put back, amounts tagged as GET answers them.
       const changed = await api.request('PUT', '/v1/settings/offering', {
-        body: { validityDays: 14, minimumOfferMinor: { $bigint: '70000' } },
+        body: {
+          validityDays: 14,
+          minimumOfferMinor: { $bigint: '70000' },
+          // As GET answers it, tagged; or as decimal strings.
+          currencyAmounts: {
+            ...read.json.currencyAmounts,
+            KRW: { minimumOfferMinor: { $bigint: '900000' }, amountRoundingMinor: '10000' },
+          },
+        },
       });
       assert.equal(changed.status, 200, changed.text);
       assert.deepEqual(
-        [changed.json.validityDays, changed.json.minimumOfferMinor],
-        [14, { $bigint: '70000' }],
+        [changed.json.validityDays, changed.json.minimumOfferMinor, changed.json.currencyAmounts.KRW],
+        [
+          14,
+          { $bigint: '70000' },
+          { minimumOfferMinor: { $bigint: '900000' }, amountRoundingMinor: { $bigint: '10000' } },
+        ],
       );
+      assert.deepEqual(changed.json.currencyAmounts.IDR, read.json.currencyAmounts.IDR);
       const back = await api.request('PUT', '/v1/settings/offering', {
-        body: { validityDays: 30, minimumOfferMinor: '50000' },
+        body: { validityDays: 30, minimumOfferMinor: '50000', currencyAmounts: read.json.currencyAmounts },
       });
       assert.deepEqual(back.json, read.json);
       const sweeping = await api.request('GET', '/v1/settings/sweeping');

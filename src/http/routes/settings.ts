@@ -11,19 +11,13 @@ import { loadSettings, type SettingsKind, updateSettings } from '../../app/setti
 import { access, jsonReply, problemReply, send } from '../plumbing.ts';
 import { settingsSchema } from '../schemas-risk.ts';
 
-/** `{"$bigint":"…"}`, as GET writes amounts, read as its decimal string. */
-function untagAmounts(body: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(body).map(([key, value]) => {
-      const tagged =
-        typeof value === 'object' &&
-        value !== null &&
-        !Array.isArray(value) &&
-        Object.keys(value).length === 1 &&
-        typeof (value as { $bigint?: unknown }).$bigint === 'string';
-      return [key, tagged ? (value as { $bigint: string }).$bigint : value];
-    }),
-  );
+/** `{"$bigint":"…"}`, as GET writes amounts, read as its decimal string — within objects too. */
+function untagAmounts(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const entries = Object.entries(value);
+  const [only] = entries;
+  if (entries.length === 1 && only?.[0] === '$bigint' && typeof only[1] === 'string') return only[1];
+  return Object.fromEntries(entries.map(([key, inner]) => [key, untagAmounts(inner)]));
 }
 
 export function settingsRoutes<T>(
@@ -58,7 +52,12 @@ export function settingsRoutes<T>(
         response: { 200: answer },
       }),
       async (request, reply) => {
-        const changes = untagAmounts(request.body as Record<string, unknown>);
+        const changes = Object.fromEntries(
+          Object.entries(request.body as Record<string, unknown>).map(([key, value]) => [
+            key,
+            untagAmounts(value),
+          ]),
+        );
         const result = await app.store.write((tx) => updateSettings(tx, kind, app.clock.nowNs(), changes));
         if (!result.ok) {
           const [only, ...more] = result.fields;
