@@ -13,10 +13,13 @@ export interface SteadyMerchant {
   readonly tenureDays: number;
   /** Added to every day from the day after onboarding to the as-of day. */
   readonly daily: Partial<DailyCounters>;
+  /** USD unless given. */
+  readonly currency?: string;
 }
 
 export function steadyMerchantInputs(merchant: SteadyMerchant): FeatureInputs {
   const { merchantId, asOfDay, tenureDays } = merchant;
+  const currency = merchant.currency ?? 'USD';
   const onboardedDay = asOfDay - tenureDays;
   return {
     merchantId,
@@ -24,7 +27,7 @@ export function steadyMerchantInputs(merchant: SteadyMerchant): FeatureInputs {
     daily: Array.from({ length: tenureDays }, (_, i) => ({
       merchantId,
       day: onboardedDay + 1 + i,
-      currency: 'USD',
+      currency,
       counters: { ...emptyCounters(), ...merchant.daily },
     })),
     firstActivityDay: onboardedDay + 1,
@@ -38,7 +41,7 @@ export function steadyMerchantInputs(merchant: SteadyMerchant): FeatureInputs {
         day: onboardedDay,
         legalName: 'Steady Shop',
         country: 'US',
-        currency: 'USD',
+        currency,
         category: 'toys',
         kybStatus: 'verified',
       },

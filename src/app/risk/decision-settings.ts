@@ -31,6 +31,7 @@ export const decisionSettings: SettingsKind<DecisionSettings> = {
     salesMultipleBps: integer(1, 12 * bpsWhole),
     minLimitMinor: { kind: 'amount' },
     maxLimitMinor: { kind: 'amount' },
+    currencyLimits: { kind: 'currency_amounts', amounts: ['minLimitMinor', 'maxLimitMinor'], countMax: 200 },
     // Zero would divide by zero when the limit is rounded.
     limitRoundingMajor: integer(1, 1_000_000),
     debtServiceShareBps: integer(1, bpsWhole),
@@ -50,6 +51,13 @@ export const decisionSettings: SettingsKind<DecisionSettings> = {
     const problems = [];
     if (valid('minLimitMinor', 'maxLimitMinor') && settings.minLimitMinor > settings.maxLimitMinor)
       problems.push({ field: 'minLimitMinor', message: 'minLimitMinor ≤ maxLimitMinor' });
+    if (valid('currencyLimits'))
+      for (const [currency, bounds] of Object.entries(settings.currencyLimits))
+        if (bounds.minLimitMinor > bounds.maxLimitMinor)
+          problems.push({
+            field: `currencyLimits.${currency}`,
+            message: `currencyLimits.${currency}: minLimitMinor ≤ maxLimitMinor`,
+          });
     if (valid('minRateBps', 'maxRateBps') && settings.minRateBps > settings.maxRateBps)
       problems.push({ field: 'minRateBps', message: 'minRateBps ≤ maxRateBps' });
     const last = valid('maxPd', 'gradeBands')

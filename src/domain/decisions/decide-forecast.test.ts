@@ -70,3 +70,44 @@ describe('a decision for a merchant younger than a year', () => {
     assert.deepEqual(decide(structuredClone(inputs), champion, []), decide(inputs, champion, []));
   });
 });
+
+describe("a limit's bounds in a currency whose minor unit is not a cent's weight", () => {
+  const decisionIn = (currency: string, daily: bigint, settings = defaultDecisionSettings) => {
+    const featureInputs = steadyMerchantInputs({
+      merchantId,
+      asOfDay,
+      tenureDays,
+      currency,
+      daily: { gmv: daily, orders: 4n, captured_amount: daily },
+    });
+    return decide(
+      decisionInputsFrom(featureInputs, computeFeatures(featureInputs), {
+        consent,
+        fraudFlagged: false,
+        existingDebtServiceDailyMinor: 0n,
+        settings,
+      }),
+      champion,
+      [],
+    );
+  };
+
+  it('lends a rupiah merchant its 30 days of sales, not Rp 500,000.00, and nothing under Rp 8,000,000.00', () => {
+    // Rp 50,000,000.00 a day: 30 days is Rp 1,500,000,000.00, under the rupiah's Rp 8,000,000,000.00.
+    const large = decisionIn('IDR', 5_000_000_000n);
+    assert.equal(large.outcome, 'approved');
+    assert.equal(large.limitMinor, 150_000_000_000n);
+    // Rp 100,000.00 a day: 30 days is Rp 3,000,000.00, under the rupiah's smallest limit.
+    const small = decisionIn('IDR', 10_000_000n);
+    assert.equal(small.outcome, 'declined');
+    assert.ok(small.reasons.some((r) => r.code === 'limit_below_minimum'));
+    // A dollar merchant selling 5,000,000.00 a day is still capped at 500,000.00.
+    assert.equal(decisionIn('USD', 500_000_000n).limitMinor, 50_000_000n);
+    // The settings may name a currency's own bounds.
+    const capped = decisionIn('IDR', 5_000_000_000n, {
+      ...defaultDecisionSettings,
+      currencyLimits: { IDR: { minLimitMinor: 800_000_000n, maxLimitMinor: 100_000_000_000n } },
+    });
+    assert.equal(capped.limitMinor, 100_000_000_000n);
+  });
+});

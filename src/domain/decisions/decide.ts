@@ -14,7 +14,7 @@ import { forecastSales, observedSalesDays } from './forecast.ts';
 import { modelRow } from './model-inputs.ts';
 import { knockOut, type Reason } from './policy.ts';
 import { plainReason } from './reason-text.ts';
-import type { DecisionSettings } from './settings.ts';
+import { type DecisionSettings, type LimitBounds, limitBoundsIn } from './settings.ts';
 
 const bps = 10_000n;
 
@@ -175,8 +175,9 @@ export function decide(
       ...modelReasons,
     ]);
   }
-  const limit = limitMinor(forecast.next30Days, room, exponent, settings);
-  if (limit < settings.minLimitMinor) {
+  const bounds = limitBoundsIn(settings, currency);
+  const limit = limitMinor(forecast.next30Days, room, exponent, settings, bounds);
+  if (limit < bounds.minLimitMinor) {
     return declined({ ...scoredBase, limitMinor: limit }, [
       {
         code: 'limit_below_minimum',
@@ -207,6 +208,7 @@ function limitMinor(
   roomDailyMinor: bigint,
   exponent: number,
   settings: DecisionSettings,
+  bounds: LimitBounds,
 ): bigint {
   const salesBased = divideRounded(
     BigInt(Math.floor(next30Days)) * BigInt(settings.salesMultipleBps),
@@ -220,7 +222,7 @@ function limitMinor(
   );
   let limit = salesBased;
   if (leverageBased < limit) limit = leverageBased;
-  if (limit > settings.maxLimitMinor) limit = settings.maxLimitMinor;
+  if (limit > bounds.maxLimitMinor) limit = bounds.maxLimitMinor;
   const unit = BigInt(settings.limitRoundingMajor) * 10n ** BigInt(exponent);
   return limit - (limit % unit);
 }

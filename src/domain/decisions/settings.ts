@@ -15,6 +15,11 @@ export interface DecisionSettings {
   readonly salesMultipleBps: number;
   readonly minLimitMinor: bigint;
   readonly maxLimitMinor: bigint;
+  /**
+   * The limit's bounds in a currency whose minor unit weighs far from a dollar cent's, instead of
+   * the two above: one number of minor units for all would cap a rupiah limit at Rp 500,000.00.
+   */
+  readonly currencyLimits: Readonly<Record<string, LimitBounds>>;
   /** Limits are rounded down to a multiple of this many major units. */
   readonly limitRoundingMajor: number;
   /**
@@ -36,6 +41,36 @@ export interface DecisionSettings {
   readonly forecastHorizonDays: number;
 }
 
+export interface LimitBounds {
+  readonly minLimitMinor: bigint;
+  readonly maxLimitMinor: bigint;
+}
+
+/**
+ * A limit's bounds by currency, of about the weight of 500.00 and 500,000.00 dollars, where a
+ * currency's minor unit weighs far from a cent (as offers.ts `offerAmountsByCurrency`); the others
+ * take `minLimitMinor` and `maxLimitMinor`.
+ */
+export const limitBoundsByCurrency: Readonly<Record<string, LimitBounds>> = {
+  CNY: { minLimitMinor: 350_000n, maxLimitMinor: 350_000_000n },
+  HKD: { minLimitMinor: 400_000n, maxLimitMinor: 400_000_000n },
+  INR: { minLimitMinor: 4_000_000n, maxLimitMinor: 4_000_000_000n },
+  IDR: { minLimitMinor: 800_000_000n, maxLimitMinor: 800_000_000_000n },
+  KRW: { minLimitMinor: 700_000n, maxLimitMinor: 700_000_000n },
+  MXN: { minLimitMinor: 1_000_000n, maxLimitMinor: 1_000_000_000n },
+  BRL: { minLimitMinor: 250_000n, maxLimitMinor: 250_000_000n },
+};
+
+/** A limit's bounds in `currency` (null: unknown), by the settings. */
+export function limitBoundsIn(settings: DecisionSettings, currency: string | null): LimitBounds {
+  return (
+    (currency === null ? undefined : settings.currencyLimits[currency]) ?? {
+      minLimitMinor: settings.minLimitMinor,
+      maxLimitMinor: settings.maxLimitMinor,
+    }
+  );
+}
+
 export const defaultDecisionSettings: DecisionSettings = {
   minTenureDays: 90,
   minOrders90d: 20,
@@ -50,6 +85,7 @@ export const defaultDecisionSettings: DecisionSettings = {
   salesMultipleBps: 10_000,
   minLimitMinor: 50_000n,
   maxLimitMinor: 50_000_000n,
+  currencyLimits: limitBoundsByCurrency,
   limitRoundingMajor: 10,
   debtServiceShareBps: 2_000,
   assumedTermDays: 180,

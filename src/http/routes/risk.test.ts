@@ -425,6 +425,13 @@ for (const backend of backendsUnderTest) {
         [{ minTenureDays: 1.5 }, 'minTenureDays'],
         [{ assumedFactorBps: 9_000 }, 'assumedFactorBps'],
         [{ maxPD: 0.1 }, 'maxPD'],
+        [
+          { currencyLimits: { KRW: { minLimitMinor: '900000', maxLimitMinor: { $bigint: '800000' } } } },
+          'currencyLimits.KRW',
+        ],
+        [{ currencyLimits: { KRW: { minLimitMinor: '900000' } } }, 'currencyLimits.KRW'],
+        [{ currencyLimits: { ABC: { minLimitMinor: '1', maxLimitMinor: '2' } } }, 'currencyLimits.ABC'],
+        [{ currencyLimits: [] }, 'currencyLimits'],
       ] as const) {
         const refused = await putSettings(body);
         assert.equal(refused.status, 400, `${JSON.stringify(body)}: ${refused.text}`);
