@@ -319,7 +319,7 @@ for (const backend of backendsUnderTest) {
               netMinor: net,
             };
             // Now and then a preview first: what the sweep then does, exactly.
-            const preview = world.chance(0.2) ? await previewSweep(tx, settlement) : null;
+            const preview = world.chance(0.2) ? await previewSweep(tx, app, settlement) : null;
             const swept = await sweepSettlement(tx, app, settlement);
             if (preview !== null && swept.ok)
               assert.deepEqual(

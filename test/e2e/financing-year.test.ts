@@ -446,7 +446,7 @@ for (const backend of backendsUnderTest) {
       // Due by day 120: 2 × 639.40 = 1,278.80; repaid 738.00; overdue 540.80 since day 120, 0 days.
       await checkBooks('day 120', 'active', 0);
       const preview = await harness.store.read((tx) =>
-        previewSweep(tx, {
+        previewSweep(tx, app, {
           settlementKey: 'peek',
           merchantId,
           day: d0 + 121,
@@ -477,7 +477,7 @@ for (const backend of backendsUnderTest) {
       const day = d0 + 135;
       endOfDay(book.clock, day);
       const settlement = { settlementKey: 'story 135', merchantId, day, currency: 'USD', netMinor: 200_000n };
-      const { waterfall: preview } = await harness.store.read((tx) => previewSweep(tx, settlement));
+      const { waterfall: preview } = await harness.store.read((tx) => previewSweep(tx, app, settlement));
       // Cap: 30% of 2,000.00 = 600.00. Overdue: the missed 540.80 and the 25.00 late fee charged for
       // it, 565.80 (fees first: 787.00 owed covers it; the late fee is paid first, and a late fee
       // paid does not count towards the minimum); then the holdback's 12% = 240.00 is less than the

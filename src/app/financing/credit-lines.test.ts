@@ -22,7 +22,7 @@ import { acceptOffer, makeOffers } from './origination.ts';
 import { repayFacility } from './repayments.ts';
 import { portfolioReport } from './reports.ts';
 import { servicedOf } from './serviced.ts';
-import { sweepSettlement } from './sweep.ts';
+import { previewSweep, sweepSettlement } from './sweep.ts';
 
 const day = lendingAsOfDay;
 const dayNs = 86_400_000_000_000n;
@@ -332,6 +332,67 @@ for (const backend of backendsUnderTest) {
       ]);
       const row = await book.harness.store.read((tx) => tx.financing.facility(facilityId));
       assert.equal(row?.status, 'active', 'judged in memory: the cycle serves the days itself');
+    });
+
+    it('charges the days the cycle has not yet served before a payout repays the line', async () => {
+      const book = await openLendingBook(backend, { topBand: { grade: 'C', maxPd: 0.4 }, poolMinor: pool });
+      const { app, merchantId } = book;
+      const previous = harness;
+      harness = book.harness;
+      await previous?.dispose();
+      const offers = await book.harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+      assert.ok(offers.ok);
+      const offer = offers.value.find((o) => o.product === 'credit_line');
+      assert.ok(offer);
+      const accepted = await book.harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: offer.id, merchantId, day }),
+      );
+      assert.ok(accepted.ok);
+      const facilityId = accepted.value.facility.id;
+      const drawn = await book.harness.store.write((tx) =>
+        requestDraw(tx, app, { facilityId, merchantId, amountMinor: 100_000n, reference: 'd', day }),
+      );
+      assert.ok(drawn.ok);
+      assert.ok(
+        (
+          await book.harness.store.write((tx) =>
+            resolveDraw(tx, app, { drawId: drawn.value.drawId, outcome: 'post', day }),
+          )
+        ).ok,
+      );
+      // Three days later at noon, the cycle not run since: a payout large enough to repay it all.
+      (app.clock as ManualClock).set(BigInt(day + 3) * dayNs + dayNs / 2n);
+      const payout = {
+        settlementKey: 'plt big',
+        merchantId,
+        day: day + 3,
+        currency: 'USD',
+        netMinor: 2_000_000n,
+      };
+      const preview = await book.harness.store.read((tx) => previewSweep(tx, app, payout));
+      const swept = await book.harness.store.write((tx) => sweepSettlement(tx, app, payout));
+      assert.ok(swept.ok);
+      const [taken] = swept.value.waterfall.deductions;
+      assert.deepEqual(preview.waterfall, swept.value.waterfall, 'the commit as previewed');
+      // The interest of days 0, 1 and 2 on the 1,000.00 drawn is charged first, then repaid.
+      const rate = BigInt(
+        (
+          servicedOf(
+            (await book.harness.store.read((tx) => tx.financing.facility(facilityId))) ?? assert.fail(),
+          )?.state as { terms: { annualRateBps: number } }
+        ).terms.annualRateBps,
+      );
+      const threeDays = (100_000n * rate * 3n) / 3_650_000n;
+      const interest =
+        (taken?.overdue.interest ?? 0n) + (taken?.due.interest ?? 0n) + (taken?.early.interest ?? 0n);
+      assert.ok(interest >= threeDays && interest <= threeDays + 1n, `three days' interest: ${interest}`);
+      const after = servicedOf(
+        (await book.harness.store.read((tx) => tx.financing.facility(facilityId))) ?? assert.fail(),
+      );
+      assert.ok(after?.product === 'credit_line');
+      assert.equal(after.servicedThroughDay, day + 2, 'the days before the payout were served first');
+      assert.deepEqual([after.state.balance.principalMinor, after.state.balance.interestMinor], [0n, 0n]);
+      assert.equal(after.tally.interestIncomeMinor, interest, 'earned, not lost');
     });
   });
 }

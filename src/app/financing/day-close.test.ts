@@ -1,19 +1,23 @@
 /**
- * When a day is closed — an hour after it ends — and what waits for it: a repayment made in the
- * hour after midnight leaves the day just ended to the daily cycle (its late payouts may still come),
- * and serves only the days before it first.
+ * When a day is closed — an hour after it ends, when the daily cycle may judge it — and what does
+ * not wait for it: a repayment made in the hour after midnight is dated the new day, so it serves
+ * the day just ended first, on the balances it had: money dated the next day does not count for it.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
 import {
+  disburse,
   lendingAsOfDay,
   openBookWithAdvance,
+  openLendingBook,
   servicedFacility,
 } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import type { AdvanceFacility } from '../../domain/products/advance/servicing.ts';
 import { dayCloseCutoffSeconds, lastClosedDay } from './day-close.ts';
+import { runEndOfDay } from './eod.ts';
+import { makeOffers } from './origination.ts';
 import { repayFacility } from './repayments.ts';
 import { servicedOf } from './serviced.ts';
 
@@ -34,7 +38,7 @@ describe('the last closed day', () => {
 
 for (const backend of backendsUnderTest) {
   describe(`money in the hour after midnight on ${backend.name}`, { skip: backend.skip }, () => {
-    it('leaves the day just ended to the cycle, and serves the days before it first', async () => {
+    it('serves the day just ended first, without the money dated after it', async () => {
       const book = await openBookWithAdvance(backend);
       try {
         const before = await servicedFacility<AdvanceFacility>(book.harness, book.facilityId);
@@ -52,10 +56,54 @@ for (const backend of backendsUnderTest) {
         );
         assert.ok(paid.ok, paid.ok ? '' : paid.detail);
         const row = await book.harness.store.read((tx) => tx.financing.facility(book.facilityId));
-        assert.equal(row && servicedOf(row)?.servicedThroughDay, day - 2, 'through the last closed day only');
+        assert.equal(row && servicedOf(row)?.servicedThroughDay, day - 1, 'through the day just ended');
       } finally {
         await book.harness.dispose();
       }
     });
+
+    for (const [at, minutes] of [
+      ['00:30', 30n],
+      ['01:30', 90n],
+    ] as const)
+      it(`charges a term loan's next period on the principal it began with, a prepayment at ${at} the day after a due date counting from the next`, async () => {
+        const book = await openLendingBook(backend, {
+          topBand: { grade: 'D', maxPd: 0.4 },
+          poolMinor: 100_000_000n,
+        });
+        try {
+          const { harness, app } = book;
+          const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+          assert.ok(offers.ok);
+          const offer = offers.value.find((o) => o.product === 'term_loan');
+          assert.ok(offer);
+          const loanId = await disburse(book, offer);
+          const loan = async () => {
+            const found = servicedOf(
+              (await harness.store.read((tx) => tx.financing.facility(loanId))) ?? assert.fail(),
+            );
+            assert.ok(found?.product === 'term_loan');
+            return found;
+          };
+          const [first, second] = (await loan()).state.instalments;
+          assert.ok(first && second);
+          const clock = app.clock as ManualClock;
+          clock.set(BigInt(first.dueDay) * dayNs + dayNs / 2n);
+          assert.ok((await runEndOfDay(app, first.dueDay - 1)).ok);
+          const repay = (day: number, reference: string, amountMinor: bigint) =>
+            harness.store.write((tx) =>
+              repayFacility(tx, app, { facilityId: loanId, day, reference, amountMinor }),
+            );
+          assert.ok((await repay(first.dueDay, 'first', first.paymentMinor)).ok);
+          // Half the principal ahead, the next day: it counts for interest from the second due date.
+          clock.set(BigInt(first.dueDay + 1) * dayNs + minutes * 60n * secondNs);
+          assert.ok((await repay(first.dueDay + 1, 'ahead', (await loan()).state.owed.principal / 2n)).ok);
+          clock.set(BigInt(second.dueDay + 1) * dayNs + 2n * 3_600n * secondNs);
+          assert.ok((await runEndOfDay(app, second.dueDay)).ok);
+          assert.equal((await loan()).state.instalments[1]?.interestMinor, second.interestMinor);
+        } finally {
+          await book.harness.dispose();
+        }
+      });
   });
 }

@@ -199,7 +199,7 @@ export async function repayFacility(
   const nowMs = context.clock.nowNs() / 1_000_000n;
   // The days before this one the daily cycle has not yet served, served first on the balances
   // they had — unless that takes the facility out of service: the daily cycle does it then.
-  const caught = caughtUpBefore(found, input.day, nowMs, 'closed');
+  const caught = caughtUpBefore(found, input.day, nowMs);
   const facility = caught?.facility ?? found;
 
   const balances = balancesOf(facility, input.day);

@@ -273,7 +273,7 @@ export async function facilityReport(
     readonly afterSequence: number;
     readonly limit: number;
     /**
-     * Now, when the balances are to be quoted as a repayment now would find them: the closed days
+     * Now, when the balances are to be quoted as a repayment now would find them: the ended days
      * the daily cycle has not yet served, served first (in memory; caughtUpBefore), so the payoff
      * quoted is what a payoff takes.
      */
@@ -296,7 +296,7 @@ export async function facilityReport(
   const quoted =
     (found === null || input.nowMs === undefined
       ? null
-      : caughtUpBefore(found, input.day, input.nowMs, 'closed')?.facility) ?? serviced;
+      : caughtUpBefore(found, input.day, input.nowMs)?.facility) ?? serviced;
   return {
     row,
     serviced,

@@ -47,7 +47,7 @@ import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-da
 import { createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
 import { type FacilityEventRow, type FacilityRow, WriteConflict, type WriteTransaction } from '../ports.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
-import { dayCloseCutoffSeconds, lastClosedDay } from './day-close.ts';
+import { lastClosedDay } from './day-close.ts';
 
 /** What a facility stores while its money is reserved, and once it is serviced. */
 export type StoredFacility =
@@ -433,22 +433,22 @@ export function serviceThrough(
 }
 
 /**
- * A facility brought through the days before `day` that the daily cycle has not yet taken it
- * through (days that have ended; for a repayment, closed), before money moves on it on `day` — a
- * direct repayment or
- * a draw, made today — so those days are serviced on the balances they had (interest on the
- * principal then, days past due before the payment), not on what the money leaves; the daily
- * cycle then finds them done. Null when it is through them already, or when they take it out of
- * service (the daily cycle does them then): the money moves on the facility as it is.
+ * A facility brought through the days before `day` that have ended and the daily cycle has not yet
+ * taken it through, before money moves on it dated `day` — a payout swept, a direct repayment, a
+ * draw — so those days are serviced on the balances they had (interest on the principal then, an
+ * instalment due, days past due before the payment), not on what the money leaves; the daily
+ * cycle then finds them done. A day the money is dated after is over for it, whether or not its
+ * late payouts are in (./day-close.ts): money dated the next day does not count for it. Null when
+ * it is through them already, or when they take it out of service (the daily cycle does them
+ * then): the money moves on the facility as it is.
  */
 export function caughtUpBefore(
   facility: Serviced,
   day: number,
   nowMs: bigint,
-  upTo: 'ended' | 'closed',
   policy: ServicingPolicy = defaultServicingPolicy,
 ): { facility: Serviced; postings: TransferInput[]; events: NewFacilityEvent[] } | null {
-  const through = missedThrough(facility, day, nowMs, upTo);
+  const through = missedThrough(facility, day, nowMs);
   if (through === null) return null;
   const { row, postings, events } = serviceThrough(facility, through, policy, nowMs);
   const served = inService(row);
@@ -456,19 +456,9 @@ export function caughtUpBefore(
 }
 
 /** The last day before `day` the daily cycle should have served the facility through, if it has not. */
-function missedThrough(
-  facility: Serviced,
-  day: number,
-  nowMs: bigint,
-  upTo: 'ended' | 'closed',
-): number | null {
-  // Never a day that has not ended, whatever `day` says. Money in (a repayment) waits besides for
-  // a day to close (./day-close.ts), so its late payouts count for it first; money out (a draw)
-  // serves every ended day, so it owes no interest for a day before it was drawn.
-  const through = Math.min(
-    day - 1,
-    lastClosedDay(nowMs * 1_000_000n, upTo === 'closed' ? dayCloseCutoffSeconds : 0),
-  );
+function missedThrough(facility: Serviced, day: number, nowMs: bigint): number | null {
+  // Never a day that has not ended, whatever `day` says.
+  const through = Math.min(day - 1, lastClosedDay(nowMs * 1_000_000n, 0));
   return facility.servicedThroughDay >= through ? null : through;
 }
 
@@ -483,7 +473,7 @@ export function statusAfterMissedDays(
   nowMs: bigint,
   policy: ServicingPolicy = defaultServicingPolicy,
 ): string {
-  const through = missedThrough(facility, day, nowMs, 'ended');
+  const through = missedThrough(facility, day, nowMs);
   return through === null ? facility.row.status : serviceThrough(facility, through, policy, nowMs).row.status;
 }
 

@@ -55,7 +55,7 @@ for (const backend of backendsUnderTest) {
         ledger: await balances(),
       };
       const payout = eurPayout('plt eur_1', asOfDay + 1, 100_000n);
-      const preview = await book.harness.store.read((tx) => previewSweep(tx, payout));
+      const preview = await book.harness.store.read((tx) => previewSweep(tx, book.app, payout));
       const swept = await book.harness.store.write((tx) => sweepSettlement(tx, book.app, payout));
       assert.ok(swept.ok);
       // The holdback's share of the EUR payout, converted down at 1.0842, fees first.
@@ -156,7 +156,7 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(await balances(), before.ledger);
       // ¥301 is 1.9885 USD: $1.98 repaid, and $1.98 is ¥299.71, so ¥300 withheld and ¥1 left paid out.
       const payout = jpyPayout('plt jpy_2', netFor(301n));
-      const preview = await book.harness.store.read((tx) => previewSweep(tx, payout));
+      const preview = await book.harness.store.read((tx) => previewSweep(tx, book.app, payout));
       const swept = await book.harness.store.write((tx) => sweepSettlement(tx, book.app, payout));
       assert.ok(swept.ok);
       assert.equal(swept.value.waterfall.totalDeductedMinor, 300n);

@@ -38,7 +38,9 @@ for (const backend of backendsUnderTest) {
 
     it('pays by the order in force, within the cap in force, the commit as previewed', async () => {
       // By default the advance's fee first: the holdback is all fee while fee is owed.
-      const byDefault = await book.harness.store.read((tx) => previewSweep(tx, payout('plt stl_order_1')));
+      const byDefault = await book.harness.store.read((tx) =>
+        previewSweep(tx, book.app, payout('plt stl_order_1')),
+      );
       const [first] = byDefault.waterfall.deductions;
       assert.ok(first !== undefined && first.total > 0n);
       assert.equal(first.due.principal + first.early.principal, 0n);
@@ -48,7 +50,9 @@ for (const backend of backendsUnderTest) {
         dailyDeductionCapBps: 100,
       });
       assert.ok(changed.ok, changed.ok ? '' : changed.detail);
-      const previewed = await book.harness.store.read((tx) => previewSweep(tx, payout('plt stl_order_1')));
+      const previewed = await book.harness.store.read((tx) =>
+        previewSweep(tx, book.app, payout('plt stl_order_1')),
+      );
       const [deduction] = previewed.waterfall.deductions;
       // 1% of 200,000: 2,000, all of it principal now.
       assert.equal(previewed.waterfall.availableMinor, 2_000n);

@@ -43,7 +43,7 @@ for (const backend of backendsUnderTest) {
       const { state } = await advanceState();
       const holdback = (200_000n * BigInt(state.terms.holdbackRateBps)) / 10_000n;
       const preview = await book.harness.store
-        .read((tx) => previewSweep(tx, settlement('plt stl_1', asOfDay + 1, 200_000n)))
+        .read((tx) => previewSweep(tx, book.app, settlement('plt stl_1', asOfDay + 1, 200_000n)))
         .then((p) => p.waterfall);
       assert.equal(preview.totalDeductedMinor, holdback);
       assert.equal(

@@ -48,6 +48,7 @@ import {
   appendEvents,
   applyPayment,
   bookedOf,
+  caughtUpBefore,
   closeDebtServiceIfFinal,
   facilityEventsOf,
   inRecovery,
@@ -308,14 +309,26 @@ function repaymentsOf(
   });
 }
 
+/**
+ * The facility as money dated `day` finds it: the ended days before it that the daily cycle has not
+ * yet served, served first (as a repayment or a draw does) — a credit line's interest for them on
+ * the principal of those days, an instalment due, a minimum judged before the money. Null when
+ * it is through them already, or they would take it out of service (the daily cycle does them).
+ */
+function caughtUpFor(facility: Serviced, day: number, nowMs: bigint) {
+  return facility.row.status === 'written_off' ? null : caughtUpBefore(facility, day, nowMs);
+}
+
 async function computeSplit(
   tx: ReadTransaction,
   settlement: Settlement,
   policy: SweepSettings,
+  nowMs: bigint,
 ): Promise<SplitPreview> {
-  const facilities = (await tx.financing.facilitiesForMerchant(settlement.merchantId)).flatMap(
-    (row) => inService(row) ?? inRecovery(row) ?? [],
-  );
+  const facilities = (await tx.financing.facilitiesForMerchant(settlement.merchantId)).flatMap((row) => {
+    const facility = inService(row) ?? inRecovery(row);
+    return facility === null ? [] : [caughtUpFor(facility, settlement.day, nowMs)?.facility ?? facility];
+  });
   const earlier = await tx.financing.sweepsForMerchant(settlement.merchantId, settlement.day, settlement.day);
   const { participants, unconverted, waterfall } = waterfallOf(settlement, facilities, earlier, policy);
   const conversions = repaymentsOf(settlement, participants, waterfall).flatMap((r) => r.conversion ?? []);
@@ -334,13 +347,18 @@ export async function recordedSweep(
   return row === undefined ? null : replayOf(settlement, recordedOf(row));
 }
 
-/** What a payout would repay, without writing anything: by the sweep settings in force, unless given. */
+/**
+ * What a payout would repay, without writing anything, now (the days it would serve first are those
+ * ended by the clock): by the sweep settings in force, unless given.
+ */
 export async function previewSweep(
   tx: ReadTransaction,
+  context: Pick<OriginationContext, 'clock'>,
   settlement: Settlement,
   policy?: SweepSettings,
 ): Promise<SplitPreview> {
-  return computeSplit(tx, settlement, policy ?? (await loadSweepSettings(tx)));
+  const nowMs = context.clock.nowNs() / 1_000_000n;
+  return computeSplit(tx, settlement, policy ?? (await loadSweepSettings(tx)), nowMs);
 }
 
 function total(d: { overdue: Amounts; due: Amounts; early: Amounts }): Amounts {
@@ -423,6 +441,22 @@ function servicedIn(book: Book, row: FacilityRow): Serviced | null {
   return book.serviced.get(row) ?? null;
 }
 
+/**
+ * The merchant's facilities in the book brought through the ended days before the settlement's
+ * that the daily cycle has not yet served (caughtUpFor): their postings and events kept first.
+ */
+function catchUp(book: Book, settlement: Settlement, nowMs: bigint): void {
+  for (const row of [...(book.facilities.get(settlement.merchantId) ?? [])]) {
+    const facility = servicedIn(book, row);
+    const caught = facility === null ? null : caughtUpFor(facility, settlement.day, nowMs);
+    if (facility === null || caught === null) continue;
+    book.serviced.set(caught.facility.row, caught.facility);
+    written(book, facility, caught.facility.row);
+    if (caught.postings.length > 0) book.postings.push(caught.postings);
+    book.events.push(...caught.events);
+  }
+}
+
 /** The split of one settlement against the book as the settlements before it left it. */
 function splitOf(book: Book, settlement: Settlement, policy: SweepSettings) {
   const facilities = (book.facilities.get(settlement.merchantId) ?? []).flatMap(
@@ -492,8 +526,9 @@ function sweepInto(
   settlement: Settlement,
   policy: SweepSettings,
 ): SweepSplit {
-  const { participants, unconverted, waterfall } = splitOf(book, settlement, policy);
   const nowMs = context.clock.nowNs() / 1_000_000n;
+  catchUp(book, settlement, nowMs);
+  const { participants, unconverted, waterfall } = splitOf(book, settlement, policy);
   const dayText = String(fromDayNumber(settlement.day));
   const sweepId = context.entropy.id('swp');
   const postings: TransferInput[] = [];

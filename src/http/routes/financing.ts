@@ -670,7 +670,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           const settlement = await keyedIn(tx);
           const recorded = await recordedSweep(tx, settlement);
           if (recorded !== null) return recorded;
-          return ok({ settlement, ...(await previewSweep(tx, settlement)), replayed: false });
+          return ok({ settlement, ...(await previewSweep(tx, app, settlement)), replayed: false });
         });
         if (!answer.ok)
           return send(
