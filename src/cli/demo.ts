@@ -6,6 +6,7 @@
  * real clock, finds every day of the book closed. Progress goes to stderr, the report to stdout.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { bootstrapOperatorKey } from '../app/access/api-keys.ts';
 import type { AppContext } from '../app/app-context.ts';
@@ -55,11 +56,31 @@ function prepareDataDir(dir: string, plan: DemoPlan): void {
   );
 }
 
+/**
+ * Whether the demo could serve on the configured port, asked before it simulates for a minute:
+ * a port in use is said at once, not after the simulation (nor with its operator key created and
+ * never shown). Port 0 (any free one) always can.
+ */
+function portFree(config: CliConfig): Promise<boolean> {
+  if (config.port === 0) return Promise.resolve(true);
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', () => done(false));
+    probe.listen({ port: config.port, host: config.host, exclusive: true }, () =>
+      probe.close(() => done(true)),
+    );
+  });
+}
+
 async function serveDemo(deps: CliDeps, app: AppContext, config: CliConfig, plan: DemoPlan): Promise<void> {
-  const bootstrap = await app.store.write((tx) => bootstrapOperatorKey(tx, app, config.operatorKey));
-  if (!bootstrap.ok) throw new Error(`cannot serve: ${bootstrap.detail ?? bootstrap.code}`);
-  const key = bootstrap.value.kind === 'created' ? bootstrap.value.issued.secret : '$CAPSTAN_OPERATOR_KEY';
+  // Listening first: the operator key is made (and shown) only once the demo is served.
   const server = await deps.startServer(app, config);
+  const bootstrap = await app.store.write((tx) => bootstrapOperatorKey(tx, app, config.operatorKey));
+  if (!bootstrap.ok) {
+    await server.close();
+    throw new Error(`cannot serve: ${bootstrap.detail ?? bootstrap.code}`);
+  }
+  const key = bootstrap.value.kind === 'created' ? bootstrap.value.issued.secret : '$CAPSTAN_OPERATOR_KEY';
   const stopWebhooks = await startWebhookDispatch(deps, app);
   let stopping = false;
   const stop = async (signal: string) => {
@@ -110,6 +131,10 @@ export async function demoCommand(deps: CliDeps, flags: DemoCommandFlags): Promi
     }),
     databaseUrl: undefined,
   };
+  if (flags.serve !== false && !(await portFree(config)))
+    throw new UsageError(
+      `cannot serve the demo on ${config.host}:${config.port}: the port is in use (another capstan serve or demo?) — stop it, pass --port, or --no-serve`,
+    );
   prepareDataDir(dataDir, plan.value);
   // The marketplace's own thread starts first: it loads and begins simulating while the engine
   // opens its database and compiles its event schemas.

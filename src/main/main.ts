@@ -9,6 +9,19 @@ import type { ImportFileOptions } from '../ingest/formats/detect.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { version } from './version.ts';
 
+/** Why the server could not listen, said plainly: a port in use or not ours, not a stack trace. */
+function listenError(error: unknown, config: CliConfig): unknown {
+  const code = (error as { code?: unknown }).code;
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE')
+    return new UsageError(
+      `cannot listen on ${where}: the port is in use (another capstan serve or demo?) — stop it, or pass --port`,
+    );
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
+    return new UsageError(`cannot listen on ${where} (${code}): pass another --host or --port`);
+  return error;
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
   const program = buildProgram({
     version,
@@ -29,7 +42,12 @@ export async function main(argv: readonly string[]): Promise<void> {
     startServer: async (app, config: CliConfig) => {
       const { buildServer } = await import('../http/server.ts');
       const server = await buildServer({ app, version, logger: { level: config.logLevel } });
-      await server.listen({ port: config.port, host: config.host });
+      try {
+        await server.listen({ port: config.port, host: config.host });
+      } catch (error) {
+        await server.close();
+        throw listenError(error, config);
+      }
       const address = server.server.address();
       const port = typeof address === 'object' && address !== null ? address.port : config.port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;

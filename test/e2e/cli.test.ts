@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -108,6 +109,25 @@ describe('the capstan command on SQLite', () => {
     assert.equal(second.key, undefined, 'the key is printed only on the first start');
     assert.doesNotMatch(second.stdout, /applied migration/);
     assert.equal(await stop(second.child), 0);
+  });
+
+  it('says so plainly when the port is in use, for serve and before a demo simulates anything', async () => {
+    const busy = createServer();
+    await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done));
+    const port = String((busy.address() as AddressInfo).port);
+    try {
+      const served = run(['serve', '--port', port, '--data-dir', dataDir]);
+      assert.equal(served.status, 2, served.stderr);
+      assert.match(served.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
+      assert.doesNotMatch(served.stderr, /\n\s+at /, 'no stack trace');
+      const demoDir = join(dataDir, 'demo');
+      const demo = run(['demo', '--port', port, '--data-dir', demoDir]);
+      assert.equal(demo.status, 2, demo.stderr);
+      assert.match(demo.stderr, /the port is in use .* pass --port, or --no-serve/);
+      assert.doesNotMatch(demo.stdout, /Capstan .* demo/, 'nothing simulated');
+    } finally {
+      busy.close();
+    }
   });
 
   it('migrates idempotently', () => {
