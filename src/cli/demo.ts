@@ -15,6 +15,7 @@ import { demoReport } from '../demo/demo-report.ts';
 import { createMarketplaceFeed } from '../demo/marketplace-feed.ts';
 import { type DemoPlan, planDemo } from '../demo/plan.ts';
 import { DemoStopped, runDemo } from '../demo/run-demo.ts';
+import { fromDayNumber } from '../domain/time/calendar-date.ts';
 import type { CliConfig, CliDeps } from './program.ts';
 import { createProgress } from './progress.ts';
 import { UsageError } from './usage-error.ts';
@@ -72,6 +73,21 @@ function portFree(config: CliConfig): Promise<boolean> {
   });
 }
 
+/** What the served data is, by the real clock: the book ends yesterday, or on an earlier `--end`. */
+function servingNote(plan: DemoPlan): string[] {
+  const yesterday = Math.floor(Date.now() / millisecondsPerDay) - 1;
+  const last = String(fromDayNumber(plan.lastDay));
+  return plan.lastDay >= yesterday
+    ? [
+        `Serving the demo's data. The API runs on the real clock; the book's last simulated day was yesterday (${last}),`,
+        'so every day of it has been closed. Operator API key (made for this demo database):',
+      ]
+    : [
+        `Serving the demo's data. The API runs on the real clock; the book's last simulated day was ${last} (--end): the`,
+        'days since are served as money comes or the daily cycle runs (capstan eod --data-dir …). Operator API key (made for this demo database):',
+      ];
+}
+
 async function serveDemo(deps: CliDeps, app: AppContext, config: CliConfig, plan: DemoPlan): Promise<void> {
   // Listening first: the operator key is made (and shown) only once the demo is served.
   const server = await deps.startServer(app, config);
@@ -98,8 +114,7 @@ async function serveDemo(deps: CliDeps, app: AppContext, config: CliConfig, plan
   deps.out.write(
     [
       '',
-      `Serving the demo's data. The API runs on the real clock; the book's last simulated day was yesterday, so every`,
-      'day of it has been closed. Operator API key (made for this demo database):',
+      ...servingNote(plan),
       '',
       `    ${key}`,
       '',
