@@ -32,9 +32,11 @@ import {
 } from '../../domain/products/postings.ts';
 import { emptyTally } from '../../domain/products/tally.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
+import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import type { FacilityRow, ReadTransaction, WriteTransaction } from '../ports.ts';
 import { fraudFlagged, fraudFlaggedDetail } from '../risk/fraud-flag.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
+import { loadOfferSettings } from './offer-settings.ts';
 import type { OriginationContext } from './origination.ts';
 import {
   appendEvents,
@@ -51,6 +53,8 @@ import {
 } from './serviced.ts';
 
 export const drawReferencePattern = /^[A-Za-z0-9_.-]{1,28}$/;
+
+const nanosecondsPerDay = 86_400_000_000_000n;
 
 export type DrawProblem =
   | 'facility_not_found'
@@ -269,6 +273,14 @@ export async function resolveDraw(
   };
   if (status === want) return ok(await view(status, true));
   if (status !== 'pending') return err('draw_not_pending', `draw ${input.drawId} was ${status}`);
+  // Past its deadline the daily cycle voids it (eod.ts), whether or not it has run yet.
+  const { disbursementDeadlineDays } = await loadOfferSettings(tx);
+  const lastDay = Number(pending.timestamp / nanosecondsPerDay) + disbursementDeadlineDays;
+  if (input.outcome === 'post' && input.day > lastDay)
+    return err(
+      'draw_not_pending',
+      `draw ${input.drawId} was not confirmed within ${disbursementDeadlineDays} days (by ${fromDayNumber(lastDay)}): it is voided — do not pay it out`,
+    );
   // A line closed or written off since the draw was asked for is serviced no more: principal
   // posted to it would be owed on nothing that collects it. Its draw can only be voided.
   if (input.outcome === 'post' && inService(line.row) === null)

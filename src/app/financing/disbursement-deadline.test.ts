@@ -80,6 +80,16 @@ for (const backend of backendsUnderTest) {
         0,
       );
       assert.equal((await facility(advanceId)).status, 'disbursing');
+      // Confirmed the day after its last, before the cycle has voided it: refused all the same.
+      const tooLate = await harness.store.write((tx) =>
+        confirmDisbursement(tx, app, { facilityId: advanceId, day: day + 8 }),
+      );
+      assert.deepEqual(tooLate.ok ? 'confirmed' : tooLate.code, 'facility_not_disbursing');
+      assert.match(
+        tooLate.ok ? '' : (tooLate.detail ?? ''),
+        /not confirmed within 7 days of acceptance \(by 2026-07-22\)/,
+      );
+      assert.equal((await facility(advanceId)).status, 'disbursing', 'the cycle voids it');
       endOf(day + 7);
       const run = await runEndOfDay(app, day + 7);
       assert.ok(run.ok);
@@ -146,6 +156,12 @@ for (const backend of backendsUnderTest) {
         resolveDraw(tx, app, { drawId: inTime.value.drawId, outcome: 'post', day: day + 11 }),
       );
       assert.equal(confirmed.ok ? confirmed.value.status : confirmed.code, 'posted');
+      // The draw asked on day + 8, confirmed the day after its last before the cycle voided it: refused.
+      const tooLate = await harness.store.write((tx) =>
+        resolveDraw(tx, app, { drawId: late.value.drawId, outcome: 'post', day: day + 12 }),
+      );
+      assert.equal(tooLate.ok ? 'posted' : tooLate.code, 'draw_not_pending');
+      assert.match(tooLate.ok ? '' : (tooLate.detail ?? ''), /not confirmed within 3 days \(by 2026-07-26\)/);
       const run = await runEndOfDay(app, day + 11);
       assert.ok(run.ok);
       assert.deepEqual(

@@ -590,6 +590,15 @@ export async function confirmDisbursement(
   if (!found.ok) return found;
   const { facility, stored } = found.value;
   if (stored.phase !== 'disbursing') return err('facility_not_disbursing', 'not disbursing');
+  // Past its deadline the daily cycle voids it (eod.ts), whether or not it has run yet: a payout
+  // confirmed late would be serviced from a day the merchant was told it had lapsed.
+  const { disbursementDeadlineDays } = await loadOfferSettings(tx);
+  const lastDay = facility.openedOn + disbursementDeadlineDays;
+  if (input.day > lastDay)
+    return err(
+      'facility_not_disbursing',
+      `facility ${facility.id}'s payout was not confirmed within ${disbursementDeadlineDays} days of acceptance (by ${fromDayNumber(lastDay)}): it is voided — do not pay it out`,
+    );
   const { offer, book } = stored;
   await ledgerOk(createTransfers(tx, context, disbursementConfirmed(book)), 'disbursement');
   let servicing: AdvanceFacility | TermLoanFacility;
