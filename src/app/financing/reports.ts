@@ -25,8 +25,7 @@ import {
   portfolioSummary,
 } from '../../domain/products/portfolio.ts';
 import {
-  instalmentsPaid,
-  paidOfEach,
+  instalmentsAsJudged,
   payoffAmount,
   projectedInstalments,
 } from '../../domain/products/term-loan/servicing.ts';
@@ -199,16 +198,14 @@ export interface FacilityReport {
 
 /**
  * Instalments as charged (later ones as they will be, paid as asked: projectedInstalments) with what
- * has been paid of each, first-in first-out as the loan counts payments; each one's status judged
- * as arrears are (instalmentsPaid): interest and principal paid together against what was due.
+ * has been paid of each and its status as arrears are judged (instalmentsAsJudged): interest and
+ * principal paid in all, spread over them in order — each row's paid amounts and status agree.
  */
 function instalmentsOf(serviced: Serviced & { product: 'term_loan' }): InstalmentReport[] {
   const instalments = projectedInstalments(serviced.state);
-  const paid = paidOfEach(serviced.state, instalments);
-  const statuses = instalmentsPaid(serviced.state);
+  const judged = instalmentsAsJudged(serviced.state, instalments);
   return instalments.map((i, index) => {
-    const { interest: paidInterest, principal: paidPrincipal } = paid[index] as (typeof paid)[number];
-    const status = statuses[index] ?? 'unpaid';
+    const paid = judged[index] as (typeof judged)[number];
     return {
       period: i.period,
       dueDay: i.dueDay,
@@ -216,9 +213,9 @@ function instalmentsOf(serviced: Serviced & { product: 'term_loan' }): Instalmen
       interestMinor: i.interestMinor,
       principalMinor: i.principalMinor,
       balanceMinor: i.balanceMinor,
-      paidInterestMinor: paidInterest,
-      paidPrincipalMinor: paidPrincipal,
-      status,
+      paidInterestMinor: paid.interest,
+      paidPrincipalMinor: paid.principal,
+      status: paid.status,
     };
   });
 }

@@ -17,6 +17,7 @@ import {
   applyTermLoanPayment,
   disbursedTermLoan,
   type Instalment,
+  instalmentsAsJudged,
   instalmentsPaid,
   payoffAmount,
   projectedInstalments,
@@ -289,6 +290,25 @@ describe('a term loan, serviced', () => {
     // Paid ahead by more than an instalment: the next one is covered too, as far as it goes.
     const ahead = paidAhead(fresh.value, '2026-02-10', 88_849n + 90_000n);
     assert.deepEqual(instalmentsPaid(ahead).slice(0, 3), ['paid', 'paid', 'partly_paid']);
+    // Each row shown so, its paid interest and principal agreeing with its status: 1,788.49 over
+    // the first instalment (888.49) and the second — to be charged 1% of the 8,211.51 left after
+    // the 900.00 ahead, 82.12, so 878.49 — then 21.51 of the third's interest.
+    assert.deepEqual(
+      instalmentsAsJudged(ahead, projectedInstalments(ahead))
+        .slice(0, 3)
+        .map((r) => [r.interest, r.principal, r.status]),
+      [
+        [10_000n, 78_849n, 'paid'],
+        [8_212n, 79_637n, 'paid'],
+        [2_151n, 0n, 'partly_paid'],
+      ],
+    );
+    assert.deepEqual(
+      instalmentsAsJudged(loan, projectedInstalments(loan))
+        .slice(0, 2)
+        .map((r) => r.status),
+      ['paid', 'unpaid'],
+    );
   });
 
   it('accrues a payoff on what the period is charged on: a prepayment does not take its interest away', () => {

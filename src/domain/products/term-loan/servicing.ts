@@ -273,6 +273,35 @@ export function projectedInstalments(facility: TermLoanFacility): Instalment[] {
 }
 
 /**
+ * Each of `instalments` (as projectedInstalments shows them) paid as arrears are judged
+ * (instalmentsPaid): what has been paid in all, interest and principal together, spread over them
+ * in order, each instalment's interest before its principal — so a row is `paid` exactly when its
+ * paid interest and principal are its own, whatever share of the money the ledger took as which.
+ */
+export function instalmentsAsJudged(
+  facility: TermLoanFacility,
+  instalments: readonly Instalment[],
+): { readonly interest: bigint; readonly principal: bigint; readonly status: InstalmentStatus }[] {
+  let left = facility.paidInterest + facility.paidPrincipal;
+  return instalments.map((instalment) => {
+    const interest =
+      facility.status === 'paid_off' ? instalment.interestMinor : minBigint(left, instalment.interestMinor);
+    left -= interest;
+    const principal =
+      facility.status === 'paid_off' ? instalment.principalMinor : minBigint(left, instalment.principalMinor);
+    left -= principal;
+    const whole = interest === instalment.interestMinor && principal === instalment.principalMinor;
+    return {
+      interest,
+      principal,
+      status: whole ? 'paid' : interest + principal > 0n ? 'partly_paid' : 'unpaid',
+    };
+  });
+}
+
+export type InstalmentStatus = 'paid' | 'partly_paid' | 'unpaid';
+
+/**
  * What has been paid of each of `instalments` (the loan's own unless given), first-in first-out as
  * the loan counts payments.
  */
