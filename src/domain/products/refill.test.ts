@@ -65,6 +65,18 @@ describe('refillEligibility', () => {
     assert.deepEqual([answer.eligible, answer.repaidShareBps], [false, 7_276]);
   });
 
+  it('does not hold a late fee still owed against progress', () => {
+    // 84,000 of 112,000 paid to the advance, exactly 75%, with a late fee of 2,500 still owed.
+    const paid = repaid(fresh, 84_000n);
+    const owing = {
+      ...paid,
+      owed: { ...paid.owed, fees: paid.owed.fees + 2_500n },
+      lateFeesOwedMinor: paid.lateFeesOwedMinor + 2_500n,
+    };
+    const answer = refillEligibility(owing, start + 30);
+    assert.deepEqual([answer.eligible, answer.repaidShareBps], [true, 7_500]);
+  });
+
   it('refuses a facility that is not active, whatever it has repaid', () => {
     const mostly = repaid(fresh, 100_000n);
     for (const status of ['delinquent', 'defaulted', 'paid_off', 'written_off'] as const) {

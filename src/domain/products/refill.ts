@@ -4,16 +4,16 @@
  * offered whose amount first pays the old one off; the merchant receives the rest.
  *
  * Progress is measured against the original total repayable only: the share repaid is
- * (total repayable − outstanding) ÷ total repayable, rounded down to the basis point (so rounding
- * never makes a merchant eligible). Late fees are part of what is outstanding until paid, so paying
- * them is never progress — exactly what was paid less the late fees charged. A delinquent or
+ * (total repayable − what is left of it) ÷ total repayable, rounded down to the basis point (so
+ * rounding never makes a merchant eligible). Late fees are not the advance: paying them is never
+ * progress, and one still owed does not hold progress back. A delinquent or
  * defaulted advance, or one whose collections are paused, is not refilled.
  */
 import { assert } from '../assert.ts';
 import { divideRounded } from '../money/rounding.ts';
 import { err, ok, type Result } from '../result.ts';
 import { totalRepayable } from './advance/advance.ts';
-import { type AdvanceFacility, outstanding } from './advance/servicing.ts';
+import { type AdvanceFacility, advanceLeft, outstanding } from './advance/servicing.ts';
 import { collectionsPausedOn } from './collections-pause.ts';
 import { servicedStates } from './lifecycle.ts';
 
@@ -36,7 +36,8 @@ export interface RefillEligibility {
 export function repaidShareBps(facility: AdvanceFacility): number {
   const total = totalRepayable(facility.terms);
   assert(total > 0n, 'repaidShareBps: an advance repays something');
-  const left = outstanding(facility);
+  // Late fees still owed are not the advance: they neither count as progress nor hold it back.
+  const left = advanceLeft(facility);
   const repaid = left >= total ? 0n : total - left;
   return Number(divideRounded(repaid * 10_000n, total, 'down'));
 }
