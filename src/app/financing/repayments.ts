@@ -204,6 +204,8 @@ export async function repayFacility(
 
   const balances = balancesOf(facility, input.day);
   const payoffTotal = sum(balances.payoff);
+  // A credit line repaid in full stays open, owing nothing: nothing to repay, whichever way asked.
+  if (payoffTotal === 0n) return err('amount_invalid', `facility ${row.id} owes nothing`);
   const paysOff = payoff || input.amountMinor === payoffTotal;
   let applied: Amounts;
   if (paysOff) applied = balances.payoff;

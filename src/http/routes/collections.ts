@@ -77,6 +77,12 @@ export function collectionsRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         const fromDay = request.body.from === undefined ? day : dayOf(request.body.from, 'from');
         const until = request.body.until ?? null;
         const untilDay = until === null ? null : dayOf(until, 'until');
+        if (untilDay !== null && untilDay < fromDay)
+          throw new ProblemError(
+            'pause_invalid',
+            `until (${until}) is before from (${String(fromDayNumber(fromDay))}): a pause ends on or after the day it starts`,
+            'until',
+          );
         return write(app, request, reply, async (tx) => {
           const paused = await pauseFacilityCollections(tx, app, {
             facilityId: facility.id,
@@ -86,7 +92,13 @@ export function collectionsRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             untilDay,
             reason: request.body.reason,
           });
-          if (!paused.ok) return problemReply(request, paused.code, paused.detail ?? paused.code);
+          if (!paused.ok)
+            return problemReply(
+              request,
+              paused.code,
+              paused.detail ?? paused.code,
+              paused.code === 'pause_invalid' ? 'from' : undefined,
+            );
           return jsonReply(200, pauseView(paused.value, day));
         });
       },

@@ -188,13 +188,47 @@ for (const backend of backendsUnderTest) {
         body: { reason: 'late', from: '2020-01-01' },
       });
       assert.equal(past.status, 400);
-      assert.equal(past.json.code, 'pause_invalid', 'a pause never starts in the past');
+      assert.deepEqual(
+        [past.json.code, past.json.param],
+        ['pause_invalid', 'from'],
+        'a pause never starts in the past',
+      );
+      const backwards = await api.request('POST', `${path}/pause`, {
+        key: platformKey,
+        body: { reason: 'backwards', from: '2026-08-10', until: '2026-08-01' },
+      });
+      assert.deepEqual(
+        [backwards.status, backwards.json.code, backwards.json.param, backwards.json.detail],
+        [
+          400,
+          'pause_invalid',
+          'until',
+          'until (2026-08-01) is before from (2026-08-10): a pause ends on or after the day it starts',
+        ],
+      );
       const resumed = await api.request('POST', `${path}/resume`, { key: platformKey });
       assert.equal(resumed.status, 200, resumed.text);
       assert.equal(resumed.json.paused_today, false);
       const nothing = await api.request('POST', `${path}/resume`, { key: platformKey });
       assert.equal(nothing.status, 409);
       assert.equal(nothing.json.code, 'collections_not_paused');
+    });
+
+    it('tells a merchant whose line owes nothing that there is nothing to repay, whichever way asked', async () => {
+      const repay = (body: Record<string, unknown>) =>
+        api.request('POST', `/v1/facilities/${facilityId}/repayments`, { key: merchantKey, body });
+      const cleared = await repay({ payoff: true, reference: 'clear-all' });
+      assert.equal(cleared.status, 200, cleared.text);
+      for (const [body, param] of [
+        [{ payoff: true, reference: 'nothing-1' }, 'payoff'],
+        [{ amount: '1', reference: 'nothing-2' }, 'amount'],
+      ] as const) {
+        const refused = await repay(body);
+        assert.deepEqual(
+          [refused.status, refused.json.code, refused.json.param, refused.json.detail],
+          [400, 'amount_invalid', param, `facility ${facilityId} owes nothing`],
+        );
+      }
     });
   });
 }

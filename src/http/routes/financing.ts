@@ -641,7 +641,9 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
                 repaid.code,
                 repaid.detail ?? repaid.code,
                 repaid.code === 'repayment_exceeds_balance' || repaid.code === 'amount_invalid'
-                  ? 'amount'
+                  ? amount === undefined
+                    ? 'payoff'
+                    : 'amount'
                   : repaid.code === 'repayment_reference_reused'
                     ? 'reference'
                     : undefined,
