@@ -2,7 +2,7 @@
  * `capstan eod [--date D]`: the daily cycle through day D (by default the last closed day:
  * yesterday, from an hour after midnight UTC, src/app/financing/day-close.ts) — every day after
  * the last one finished, in order, resuming one cut short — with a line per day and the run's
- * totals. Exit status 1 when the day is refused (one that has not begun, say).
+ * totals. Exit status 2 when the day is refused (one that has not ended, say).
  */
 import { lastClosedDay } from '../app/financing/day-close.ts';
 import { eodPageSizeDefault, runEndOfDay } from '../app/financing/eod.ts';
@@ -28,11 +28,8 @@ export async function eodCommand(deps: CliDeps, flags: StorageFlags & { date?: s
     const pageSize = Number(flags.pageSize ?? eodPageSizeDefault);
     const started = performance.now();
     const run = await runEndOfDay(app, day, { pageSize });
-    if (!run.ok) {
-      deps.err.write(`capstan eod: ${run.code}: ${run.detail ?? ''}\n`);
-      process.exitCode = 1;
-      return;
-    }
+    // The only refusal is of what was asked (a day not yet ended, a page size out of range).
+    if (!run.ok) throw new UsageError(`${run.code}: ${run.detail ?? ''}`);
     if (run.value.length === 0)
       deps.out.write(
         `nothing to do: ${formatCalendarDate(fromDayNumber(day))} has been run` +

@@ -80,6 +80,9 @@ export async function simulateCommand(deps: SimulateDeps, flags: SimulateFlags):
     summaryStream.write(summary(settings.value, counts, truth, seconds, destinations, sender));
   } catch (error) {
     file?.abort();
+    // Events to stdout read by a command that stopped reading (`| head`): done, as `yes | head` is.
+    if (destinations.outPath === '-' && sender === null && (error as { code?: unknown }).code === 'EPIPE')
+      return;
     deps.err.write(`simulate failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   }

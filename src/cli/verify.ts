@@ -2,13 +2,23 @@
  * `capstan verify`: recomputes the ledger and checks the hash chain. Prints the first broken link
  * and exits 1, or a summary and exits 0.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { verifyLedger } from '../app/ledger/verify-ledger.ts';
 import { verifyDecisionChain } from '../app/risk/decisions.ts';
+import { sqliteFileName } from '../storage/sqlite-file.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { createProgress } from './progress.ts';
 
 export async function verifyCommand(deps: CliDeps, flags: StorageFlags): Promise<void> {
   const config = deps.loadConfig(flags);
+  // Verifying reads: a mistyped --data-dir is said, not made into an empty database.
+  const file = join(config.dataDir, sqliteFileName);
+  if (config.databaseUrl === undefined && !existsSync(file)) {
+    deps.err.write(`no database at ${file}: give the --data-dir it is in (or --database-url)\n`);
+    process.exitCode = 2;
+    return;
+  }
   const app = await deps.openApp(config);
   try {
     const pending = await app.store.pendingMigrations();

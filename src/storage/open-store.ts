@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import type { Store } from '../app/ports.ts';
 import { PostgresStore } from './postgres/postgres-store.ts';
 import { SqliteStore } from './sqlite/sqlite-store.ts';
-
-export const sqliteFileName = 'capstan.sqlite';
+import { sqliteFileName } from './sqlite-file.ts';
 
 export interface StoreConfig {
   readonly databaseUrl?: string | undefined;

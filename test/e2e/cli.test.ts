@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +128,39 @@ describe('the capstan command on SQLite', () => {
     } finally {
       busy.close();
     }
+  });
+
+  it('verifies nothing at a mistyped data directory, and makes none; refuses a daily cycle of a day not ended as a usage error', () => {
+    const typo = join(dataDir, 'no-such-dir');
+    const verified = run(['verify', '--data-dir', typo]);
+    assert.equal(verified.status, 2, verified.stderr);
+    assert.match(verified.stderr, /no database at .*no-such-dir\/capstan\.sqlite/);
+    assert.equal(existsSync(typo), false, 'no directory made');
+    const today = new Date().toISOString().slice(0, 10);
+    const eod = run(['eod', '--date', today, '--data-dir', dataDir]);
+    assert.equal(eod.status, 2, eod.stderr);
+    assert.match(eod.stderr, /eod_date_invalid/);
+  });
+
+  it('stops quietly when the command reading its events stops (simulate --out - | head)', async () => {
+    const child = spawn(
+      process.execPath,
+      [bin, 'simulate', '--merchants', '20', '--days', '60', '--out', '-'],
+      {
+        env: { ...process.env, CAPSTAN_LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    // Read the first chunk, then close the pipe, as head does after its lines.
+    await new Promise<void>((done) => child.stdout?.once('data', () => done()));
+    child.stdout?.destroy();
+    const code = await new Promise<number | null>((done) => child.once('exit', done));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /simulate failed|EPIPE/);
   });
 
   it('migrates idempotently', () => {
