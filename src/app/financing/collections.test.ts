@@ -40,8 +40,10 @@ for (const backend of backendsUnderTest) {
       assert.ok(serviced?.product === 'advance');
       return serviced;
     };
-    const sweep = (key: string, on: number) =>
-      harness.store.write((tx) =>
+    const sweep = (key: string, on: number) => {
+      // Paid out at noon of its day (money ahead of the day still open counts for that day).
+      (app.clock as ManualClock).set(BigInt(on) * dayNs + dayNs / 2n);
+      return harness.store.write((tx) =>
         sweepSettlement(tx, app, {
           settlementKey: key,
           merchantId,
@@ -50,6 +52,7 @@ for (const backend of backendsUnderTest) {
           netMinor: 100_000n,
         }),
       );
+    };
     const pause = (fromDay: number, untilDay: number | null, today = day) =>
       harness.store.write((tx) =>
         pauseFacilityCollections(tx, app, { facilityId, day: today, fromDay, untilDay, reason: 'hardship' }),

@@ -295,7 +295,7 @@ export async function resolveDraw(
     // The days before the draw the daily cycle has not yet served, served first: their interest
     // is on the balance before the draw (unless they take the line out of service: the daily
     // cycle does them then).
-    const caught = caughtUpBefore(line, input.day, nowMs);
+    const caught = caughtUpBefore(line, input.day, nowMs, 'ended');
     const drawnOn = caught?.facility.product === 'credit_line' ? caught.facility : line;
     if (caught !== null && drawnOn !== line) {
       await postAll(tx, context, caught.postings, `draw ${input.drawId}`);

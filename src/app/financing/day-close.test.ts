@@ -1,7 +1,8 @@
 /**
- * When a day is closed — an hour after it ends, when the daily cycle may judge it — and what does
- * not wait for it: a repayment made in the hour after midnight is dated the new day, so it serves
- * the day just ended first, on the balances it had: money dated the next day does not count for it.
+ * When a day is closed — an hour after it ends, when the daily cycle may judge it — and money in
+ * the hour before: a repayment made then counts for the day just ended (it is still open) and
+ * leaves that day to the cycle; the last grace day's own late payout spares its late fee even
+ * when money of the new day came first; a term loan's prepayment then counts for its due date.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -20,6 +21,7 @@ import { runEndOfDay } from './eod.ts';
 import { makeOffers } from './origination.ts';
 import { repayFacility } from './repayments.ts';
 import { servicedOf } from './serviced.ts';
+import { sweepSettlement, sweepSettlements } from './sweep.ts';
 
 const dayNs = 86_400_000_000_000n;
 const secondNs = 1_000_000_000n;
@@ -38,7 +40,7 @@ describe('the last closed day', () => {
 
 for (const backend of backendsUnderTest) {
   describe(`money in the hour after midnight on ${backend.name}`, { skip: backend.skip }, () => {
-    it('serves the day just ended first, without the money dated after it', async () => {
+    it('counts a repayment made at 00:30 for the day just ended, which it leaves to the cycle', async () => {
       const book = await openBookWithAdvance(backend);
       try {
         const before = await servicedFacility<AdvanceFacility>(book.harness, book.facilityId);
@@ -56,17 +58,76 @@ for (const backend of backendsUnderTest) {
         );
         assert.ok(paid.ok, paid.ok ? '' : paid.detail);
         const row = await book.harness.store.read((tx) => tx.financing.facility(book.facilityId));
-        assert.equal(row && servicedOf(row)?.servicedThroughDay, day - 1, 'through the day just ended');
+        assert.equal(row && servicedOf(row)?.servicedThroughDay, day - 2, 'through the last closed day only');
+        const events = await book.harness.store.read((tx) =>
+          tx.financing.facilityEvents(book.facilityId, { limit: 100 }),
+        );
+        assert.deepEqual(
+          events.filter((e) => e.type === 'repayment').map((e) => e.day),
+          [day - 1],
+          'dated the day still open',
+        );
       } finally {
         await book.harness.dispose();
       }
     });
 
+    for (const mode of [
+      'alone',
+      'after a payout of the new day',
+      'in one batch after a payout of the new day',
+    ])
+      it(`spares the late fee when the last grace day's own payout comes before 01:00, ${mode}`, async () => {
+        const book = await openBookWithAdvance(backend);
+        const { harness, app, merchantId, facilityId } = book;
+        try {
+          const advance = await servicedFacility<AdvanceFacility>(harness, facilityId);
+          const period = advance.state.terms.minimumPayment?.periodDays ?? assert.fail('a minimum');
+          // The minimum falls due at the period's end; unpaid, the late fee comes after the 7 days'
+          // grace, at the end of `last` — unless money dated `last` pays it.
+          const last = advance.state.disbursedDay + period + 8;
+          const clock = app.clock as ManualClock;
+          clock.set(BigInt(last) * dayNs + dayNs / 2n);
+          assert.ok((await runEndOfDay(app, last - 1)).ok);
+          const payout = (key: string, day: number, netMinor: bigint) => ({
+            settlementKey: key,
+            merchantId,
+            day,
+            currency: 'USD',
+            netMinor,
+          });
+          const late = payout('plt late', last, 10_000_000n);
+          const next = payout('plt next', last + 1, 100n);
+          clock.set(BigInt(last + 1) * dayNs + 1_800n * secondNs);
+          if (mode === 'in one batch after a payout of the new day') {
+            const swept = await harness.store.write((tx) => sweepSettlements(tx, app, [next, late]));
+            assert.ok(swept.every((r) => r.ok));
+          } else {
+            if (mode === 'after a payout of the new day')
+              assert.ok((await harness.store.write((tx) => sweepSettlement(tx, app, next))).ok);
+            clock.set(BigInt(last + 1) * dayNs + 2_400n * secondNs);
+            assert.ok((await harness.store.write((tx) => sweepSettlement(tx, app, late))).ok);
+          }
+          clock.set(BigInt(last + 1) * dayNs + 7_200n * secondNs);
+          assert.ok((await runEndOfDay(app, last)).ok);
+          const events = await harness.store.read((tx) =>
+            tx.financing.facilityEvents(facilityId, { limit: 1000 }),
+          );
+          assert.deepEqual(
+            events.filter((e) => e.type === 'late_fee_charged'),
+            [],
+            'the minimum was paid by money of its last grace day',
+          );
+        } finally {
+          await harness.dispose();
+        }
+      });
+
     for (const [at, minutes] of [
       ['00:30', 30n],
       ['01:30', 90n],
     ] as const)
-      it(`charges a term loan's next period on the principal it began with, a prepayment at ${at} the day after a due date counting from the next`, async () => {
+      it(`charges a term loan's next period on the principal after the due date's payments, a prepayment at ${at} the day after counting for it ${at === '00:30' ? 'too' : 'not'}`, async () => {
         const book = await openLendingBook(backend, {
           topBand: { grade: 'D', maxPd: 0.4 },
           poolMinor: 100_000_000n,
@@ -95,12 +156,20 @@ for (const backend of backendsUnderTest) {
               repayFacility(tx, app, { facilityId: loanId, day, reference, amountMinor }),
             );
           assert.ok((await repay(first.dueDay, 'first', first.paymentMinor)).ok);
-          // Half the principal ahead, the next day: it counts for interest from the second due date.
+          // Half the principal ahead, the next day: before 01:00 it counts for the due date, so the
+          // second period begins on what it leaves; after, from the next due date.
+          const principal = (await loan()).state.owed.principal;
           clock.set(BigInt(first.dueDay + 1) * dayNs + minutes * 60n * secondNs);
-          assert.ok((await repay(first.dueDay + 1, 'ahead', (await loan()).state.owed.principal / 2n)).ok);
+          assert.ok((await repay(first.dueDay + 1, 'ahead', principal / 2n)).ok);
           clock.set(BigInt(second.dueDay + 1) * dayNs + 2n * 3_600n * secondNs);
           assert.ok((await runEndOfDay(app, second.dueDay)).ok);
-          assert.equal((await loan()).state.instalments[1]?.interestMinor, second.interestMinor);
+          const charged = (await loan()).state.instalments[1]?.interestMinor ?? assert.fail();
+          if (at === '01:30') assert.equal(charged, second.interestMinor);
+          else {
+            // The month's rate on half the principal: half the scheduled interest, to a unit.
+            const half = (second.interestMinor * (principal - principal / 2n)) / principal;
+            assert.ok(charged >= half - 1n && charged <= half + 1n, `${charged}, about ${half}`);
+          }
         } finally {
           await book.harness.dispose();
         }

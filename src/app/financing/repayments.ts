@@ -41,6 +41,7 @@ import {
   type ServicedState,
   servicedOf,
   updateAll,
+  valueDay,
 } from './serviced.ts';
 import { loadSweepSettings } from './sweep-settings.ts';
 
@@ -199,10 +200,12 @@ export async function repayFacility(
   const nowMs = context.clock.nowNs() / 1_000_000n;
   // The days before this one the daily cycle has not yet served, served first on the balances
   // they had — unless that takes the facility out of service: the daily cycle does it then.
-  const caught = caughtUpBefore(found, input.day, nowMs);
+  // Received before the day still open has closed, it counts for that day (valueDay).
+  const day = valueDay(input.day, nowMs);
+  const caught = caughtUpBefore(found, day, nowMs, 'closed');
   const facility = caught?.facility ?? found;
 
-  const balances = balancesOf(facility, input.day);
+  const balances = balancesOf(facility, day);
   const payoffTotal = sum(balances.payoff);
   // A credit line repaid in full stays open, owing nothing: nothing to repay, whichever way asked.
   if (payoffTotal === 0n) return err('amount_invalid', `facility ${row.id} owes nothing`);
@@ -227,9 +230,9 @@ export async function repayFacility(
     );
   if (sum(applied) === 0n) return err('amount_invalid', `facility ${row.id} owes nothing`);
 
-  const dayText = String(fromDayNumber(input.day));
+  const dayText = String(fromDayNumber(day));
   const eventId = repaymentEventId(context, input.reference);
-  const step = applyPayment(facility, input.day, dayText, eventId, applied);
+  const step = applyPayment(facility, day, dayText, eventId, applied);
   const booked = bookedOf(step.next);
   const owedAfter = booked.fees + booked.interest + booked.principal;
   assert(
@@ -246,7 +249,7 @@ export async function repayFacility(
   // together.
   const updated = {
     ...rowAfter(facility, step.next, step.postings, nowMs, {
-      principalDays: principalDaysUnserved(facility, step.next, input.day),
+      principalDays: principalDaysUnserved(facility, step.next, day),
     }),
     version: row.version + 1n,
   };
@@ -261,8 +264,8 @@ export async function repayFacility(
   };
   await appendEvents(tx, [
     ...(caught?.events ?? []),
-    { facilityId: row.id, day: input.day, type: 'repayment', detailJson: toTaggedJson(record), atMs: nowMs },
-    ...facilityEventsOf(row.id, input.day, step.events, nowMs),
+    { facilityId: row.id, day, type: 'repayment', detailJson: toTaggedJson(record), atMs: nowMs },
+    ...facilityEventsOf(row.id, day, step.events, nowMs),
   ]);
   await closeDebtServiceIfFinal(tx, updated);
   return ok({ ...viewOf(row, record), replayed: false });

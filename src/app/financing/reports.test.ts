@@ -69,6 +69,9 @@ for (const backend of backendsUnderTest) {
       return booked.fees + booked.interest + booked.principal;
     };
     const sweep = async (key: string, d: number, netMinor: bigint) => {
+      // Paid out at noon of its day (money ahead of the day still open counts for that day).
+      if ((app.clock as ManualClock).nowNs() < BigInt(d) * dayNs + dayNs / 2n)
+        (app.clock as ManualClock).set(BigInt(d) * dayNs + dayNs / 2n);
       const swept = await harness.store.write((tx) =>
         sweepSettlement(tx, app, { settlementKey: key, merchantId, day: d, currency: 'USD', netMinor }),
       );
@@ -76,6 +79,9 @@ for (const backend of backendsUnderTest) {
       assert.ok(swept.value.waterfall.totalDeductedMinor > 0n);
     };
     const repay = async (input: RepaymentInput) => {
+      // Made at noon of its day: one at midnight would count for the day still open, the day before.
+      if ((app.clock as ManualClock).nowNs() < BigInt(input.day) * dayNs + dayNs / 2n)
+        (app.clock as ManualClock).set(BigInt(input.day) * dayNs + dayNs / 2n);
       const paid = await harness.store.write((tx) => repayFacility(tx, app, input));
       assert.ok(paid.ok, paid.ok ? '' : paid.detail);
       const { fees, interest, principal } = paid.value.applied;
@@ -413,10 +419,13 @@ for (const backend of backendsUnderTest) {
         reference: 'rec-1',
         amountMinor: recoverable - 1_000n,
       });
-      const payout = (key: string, d: number, netMinor: bigint) =>
-        harness.store.write((tx) =>
+      const payout = (key: string, d: number, netMinor: bigint) => {
+        if ((app.clock as ManualClock).nowNs() < BigInt(d) * dayNs + dayNs / 2n)
+          (app.clock as ManualClock).set(BigInt(d) * dayNs + dayNs / 2n);
+        return harness.store.write((tx) =>
           sweepSettlement(tx, app, { settlementKey: key, merchantId, day: d, currency: 'USD', netMinor }),
         );
+      };
       const takenFromLine = (swept: Awaited<ReturnType<typeof payout>>) => {
         assert.ok(swept.ok);
         return swept.value.waterfall.deductions.find((d) => d.facilityId === ids.line)?.total ?? 0n;

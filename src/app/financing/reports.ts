@@ -40,6 +40,7 @@ import {
   type Serviced,
   servicedOf,
   snapshotOf,
+  valueDay,
 } from './serviced.ts';
 
 export const reportPageSize = 500;
@@ -270,7 +271,7 @@ export async function facilityReport(
     readonly afterSequence: number;
     readonly limit: number;
     /**
-     * Now, when the balances are to be quoted as a repayment now would find them: the ended days
+     * Now, when the balances are to be quoted as a repayment now would find them: the closed days
      * the daily cycle has not yet served, served first (in memory; caughtUpBefore), so the payoff
      * quoted is what a payoff takes.
      */
@@ -290,10 +291,11 @@ export async function facilityReport(
   // Quoted on the facility as a repayment now would serve it first (./repayments.ts): the same
   // figures, unless that takes it out of service, which the daily cycle does instead.
   const found = servicedStates.has(row.status as never) ? serviced : null;
+  const quoteDay = input.nowMs === undefined ? input.day : valueDay(input.day, input.nowMs);
   const quoted =
     (found === null || input.nowMs === undefined
       ? null
-      : caughtUpBefore(found, input.day, input.nowMs)?.facility) ?? serviced;
+      : caughtUpBefore(found, quoteDay, input.nowMs, 'closed')?.facility) ?? serviced;
   return {
     row,
     serviced,
@@ -303,7 +305,7 @@ export async function facilityReport(
         ? null
         : balancesOf(
             quoted,
-            input.day,
+            quoteDay,
             // What a draw may take now: the limit less principal owed less draws pending.
             quoted.product === 'credit_line' ? await availableToDraw(tx, quoted) : null,
           ),

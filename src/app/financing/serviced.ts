@@ -47,7 +47,7 @@ import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-da
 import { createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
 import { type FacilityEventRow, type FacilityRow, WriteConflict, type WriteTransaction } from '../ports.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
-import { lastClosedDay } from './day-close.ts';
+import { dayCloseCutoffSeconds, lastClosedDay } from './day-close.ts';
 
 /** What a facility stores while its money is reserved, and once it is serviced. */
 export type StoredFacility =
@@ -433,22 +433,24 @@ export function serviceThrough(
 }
 
 /**
- * A facility brought through the days before `day` that have ended and the daily cycle has not yet
- * taken it through, before money moves on it dated `day` — a payout swept, a direct repayment, a
- * draw — so those days are serviced on the balances they had (interest on the principal then, an
- * instalment due, days past due before the payment), not on what the money leaves; the daily
- * cycle then finds them done. A day the money is dated after is over for it, whether or not its
- * late payouts are in (./day-close.ts): money dated the next day does not count for it. Null when
- * it is through them already, or when they take it out of service (the daily cycle does them
- * then): the money moves on the facility as it is.
+ * A facility brought through the days before `day` that the daily cycle has not yet taken it
+ * through, before money moves on it on `day` — a payout swept, a direct repayment, a draw — so those
+ * days are serviced on the balances they had (interest on the principal then, an instalment due,
+ * days past due before the payment), not on what the money leaves; the daily cycle then finds them
+ * done. Money in (`closed`) serves only closed days (./day-close.ts): a day's late payouts still
+ * count for it until it closes, and money received before then counts for it too (valueDay);
+ * money out (`ended`, a draw) serves every ended day, owing no interest for a day before it was
+ * drawn. Null when it is through them already, or when they take it out of service (the daily
+ * cycle does them then): the money moves on the facility as it is.
  */
 export function caughtUpBefore(
   facility: Serviced,
   day: number,
   nowMs: bigint,
+  upTo: 'ended' | 'closed',
   policy: ServicingPolicy = defaultServicingPolicy,
 ): { facility: Serviced; postings: TransferInput[]; events: NewFacilityEvent[] } | null {
-  const through = missedThrough(facility, day, nowMs);
+  const through = missedThrough(facility, day, nowMs, upTo);
   if (through === null) return null;
   const { row, postings, events } = serviceThrough(facility, through, policy, nowMs);
   const served = inService(row);
@@ -456,10 +458,29 @@ export function caughtUpBefore(
 }
 
 /** The last day before `day` the daily cycle should have served the facility through, if it has not. */
-function missedThrough(facility: Serviced, day: number, nowMs: bigint): number | null {
-  // Never a day that has not ended, whatever `day` says.
-  const through = Math.min(day - 1, lastClosedDay(nowMs * 1_000_000n, 0));
+function missedThrough(
+  facility: Serviced,
+  day: number,
+  nowMs: bigint,
+  upTo: 'ended' | 'closed',
+): number | null {
+  // Never a day that has not ended, whatever `day` says; for money in, not one still open.
+  const through = Math.min(
+    day - 1,
+    lastClosedDay(nowMs * 1_000_000n, upTo === 'closed' ? dayCloseCutoffSeconds : 0),
+  );
   return facility.servicedThroughDay >= through ? null : through;
+}
+
+/**
+ * The day money received now counts for: its own, unless that is after the day still open — the
+ * first not yet closed (./day-close.ts) — which it then counts for. A day runs until it closes, an
+ * hour after midnight: a repayment made at 00:30 counts for the day before, as a late payout
+ * does; a payout dated ahead of the day it arrives counts from when it arrives. So money is never
+ * applied on a day the facility has not yet been judged up to, nor makes it judged early.
+ */
+export function valueDay(day: number, nowMs: bigint): number {
+  return Math.min(day, lastClosedDay(nowMs * 1_000_000n) + 1);
 }
 
 /**
@@ -473,7 +494,7 @@ export function statusAfterMissedDays(
   nowMs: bigint,
   policy: ServicingPolicy = defaultServicingPolicy,
 ): string {
-  const through = missedThrough(facility, day, nowMs);
+  const through = missedThrough(facility, day, nowMs, 'ended');
   return through === null ? facility.row.status : serviceThrough(facility, through, policy, nowMs).row.status;
 }
 

@@ -16,6 +16,7 @@ import {
   receivablesOf,
   servicedFacility,
 } from '../../../test/support/lending-fixture.ts';
+import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { meetingAfterFirst } from '../../../test/support/race.ts';
 import type { AdvanceFacility } from '../../domain/products/advance/servicing.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
@@ -23,6 +24,7 @@ import { servicedOf } from './serviced.ts';
 import { previewSweep, recordedSweep, sweepSettlement } from './sweep.ts';
 
 const asOfDay = lendingAsOfDay;
+const dayNs = 86_400_000_000_000n;
 
 for (const backend of backendsUnderTest) {
   describe(`settlement sweep on ${backend.name}`, { skip: backend.skip }, () => {
@@ -204,8 +206,10 @@ for (const backend of backendsUnderTest) {
         return serviced;
       };
       const before = await read();
-      // Paid out on the fixture's day and served through it; a payout dated 5 days on pays it off.
+      // Paid out on the fixture's day and served through it; a payout dated 5 days on pays it off,
+      // the daily cycle not run since.
       assert.equal(before.servicedThroughDay, asOfDay);
+      (book.app.clock as ManualClock).set(BigInt(asOfDay + 5) * dayNs + dayNs / 2n);
       const swept = await book.harness.store.write((tx) =>
         sweepSettlement(tx, book.app, {
           settlementKey: 'plt stl_payoff',
