@@ -80,6 +80,25 @@ for (const backend of backendsUnderTest) {
       );
     });
 
+    it('takes a currency table sent in another order as the same setting, not an override', async () => {
+      const reversed = Object.fromEntries(
+        Object.entries(defaultOfferSettings.currencyAmounts)
+          .reverse()
+          .map(([currency, { minimumOfferMinor, amountRoundingMinor }]) => [
+            currency,
+            {
+              amountRoundingMinor: String(amountRoundingMinor),
+              minimumOfferMinor: String(minimumOfferMinor),
+            },
+          ]),
+      );
+      const changed = await change({ currencyAmounts: reversed });
+      assert.ok(changed.ok, changed.ok ? '' : changed.detail);
+      assert.deepEqual(changed.value, defaultOfferSettings);
+      const stored = await harness.store.read((tx) => tx.risk.setting(offerSettings.name));
+      assert.doesNotMatch(stored ?? '{}', /currencyAmounts/, 'the defaults, not an override of them');
+    });
+
     it('makes offers by the settings, and the facilities taken keep them', async () => {
       const changed = await change({
         termLoanAmortization: 'equal_principal',

@@ -159,13 +159,22 @@ function currencyAmountProblems(field: string, value: unknown, rule: Rule & { ki
   return problems;
 }
 
-/** Amounts as bigints, in a currency_amounts value that passed its rule. */
-function currencyAmountsOf(value: Record<string, Record<string, unknown>>) {
+/**
+ * A currency_amounts value that passed its rule, in one form whatever the input's: currencies in
+ * code order, each one's amounts as bigints in the rule's order — so the same table sent in
+ * another order is the same setting, not an override of the defaults.
+ */
+function currencyAmountsOf(
+  value: Record<string, Record<string, unknown>>,
+  rule: Rule & { kind: 'currency_amounts' },
+) {
   return Object.fromEntries(
-    Object.entries(value).map(([currency, amounts]) => [
-      currency,
-      Object.fromEntries(Object.entries(amounts).map(([name, amount]) => [name, amountOf(amount)])),
-    ]),
+    Object.keys(value)
+      .sort()
+      .map((currency) => [
+        currency,
+        Object.fromEntries(rule.amounts.map((name) => [name, amountOf(value[currency]?.[name])])),
+      ]),
   );
 }
 
@@ -258,7 +267,7 @@ function problemsOf<T>(
         : rule.kind === 'amount'
           ? amountOf(value)
           : rule.kind === 'currency_amounts'
-            ? currencyAmountsOf(value as Record<string, Record<string, unknown>>)
+            ? currencyAmountsOf(value as Record<string, Record<string, unknown>>, rule)
             : value;
   }
   const bad = new Set(problems.map((p) => p.field.replace(/[[.].*$/, '')));
