@@ -300,9 +300,12 @@ for (const backend of backendsUnderTest) {
     let harness: Harness | undefined;
     after(async () => harness?.dispose());
 
-    it('suspends draws as the cycle will, without waiting for it', async () => {
+    /** A line of its own, from a fresh book, with 1,000.00 drawn and paid out on `day`. */
+    const drawnLine = async () => {
       const book = await openLendingBook(backend, { topBand: { grade: 'C', maxPd: 0.4 }, poolMinor: pool });
+      const previous = harness;
       harness = book.harness;
+      await previous?.dispose();
       const { app, merchantId } = book;
       const offers = await book.harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
       assert.ok(offers.ok);
@@ -323,6 +326,11 @@ for (const backend of backendsUnderTest) {
         resolveDraw(tx, app, { drawId: first.value.drawId, outcome: 'post', day }),
       );
       assert.ok(confirmed.ok, confirmed.ok ? '' : confirmed.detail);
+      return { book, app, merchantId, facilityId, draw };
+    };
+
+    it('suspends draws as the cycle will, without waiting for it', async () => {
+      const { book, app, facilityId, draw } = await drawnLine();
       // The statement of day 30 is due on day 50 and nothing is paid; the cycle has not run since.
       (app.clock as ManualClock).set(BigInt(day + 52) * dayNs);
       const refused = await draw('second', day + 52);
@@ -335,31 +343,7 @@ for (const backend of backendsUnderTest) {
     });
 
     it('charges the days the cycle has not yet served before a payout repays the line', async () => {
-      const book = await openLendingBook(backend, { topBand: { grade: 'C', maxPd: 0.4 }, poolMinor: pool });
-      const { app, merchantId } = book;
-      const previous = harness;
-      harness = book.harness;
-      await previous?.dispose();
-      const offers = await book.harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
-      assert.ok(offers.ok);
-      const offer = offers.value.find((o) => o.product === 'credit_line');
-      assert.ok(offer);
-      const accepted = await book.harness.store.write((tx) =>
-        acceptOffer(tx, app, { offerId: offer.id, merchantId, day }),
-      );
-      assert.ok(accepted.ok);
-      const facilityId = accepted.value.facility.id;
-      const drawn = await book.harness.store.write((tx) =>
-        requestDraw(tx, app, { facilityId, merchantId, amountMinor: 100_000n, reference: 'd', day }),
-      );
-      assert.ok(drawn.ok);
-      assert.ok(
-        (
-          await book.harness.store.write((tx) =>
-            resolveDraw(tx, app, { drawId: drawn.value.drawId, outcome: 'post', day }),
-          )
-        ).ok,
-      );
+      const { book, app, merchantId, facilityId } = await drawnLine();
       // Three days later at noon, the cycle not run since: a payout large enough to repay it all.
       (app.clock as ManualClock).set(BigInt(day + 3) * dayNs + dayNs / 2n);
       const payout = {
