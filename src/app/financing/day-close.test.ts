@@ -1,8 +1,9 @@
 /**
  * When a day is closed — an hour after it ends, when the daily cycle may judge it — and money in
- * the hour before: a repayment made then counts for the day just ended (it is still open) and
- * leaves that day to the cycle; the last grace day's own late payout spares its late fee even
- * when money of the new day came first; a term loan's prepayment then counts for its due date.
+ * the hour before: a repayment made then leaves the day just ended to the cycle; a payout dated a
+ * term loan's due date pays its instalment however early it comes; the last grace day's own late
+ * payout spares its late fee even when money of the new day came first; a term loan's prepayment
+ * then counts for the period its due date begins.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -40,7 +41,7 @@ describe('the last closed day', () => {
 
 for (const backend of backendsUnderTest) {
   describe(`money in the hour after midnight on ${backend.name}`, { skip: backend.skip }, () => {
-    it('counts a repayment made at 00:30 for the day just ended, which it leaves to the cycle', async () => {
+    it('leaves the day just ended to the cycle when a repayment comes at 00:30, dated its own day', async () => {
       const book = await openBookWithAdvance(backend);
       try {
         const before = await servicedFacility<AdvanceFacility>(book.harness, book.facilityId);
@@ -64,13 +65,63 @@ for (const backend of backendsUnderTest) {
         );
         assert.deepEqual(
           events.filter((e) => e.type === 'repayment').map((e) => e.day),
-          [day - 1],
-          'dated the day still open',
+          [day],
         );
       } finally {
         await book.harness.dispose();
       }
     });
+
+    for (const [at, minutes] of [
+      ['00:30', 30n],
+      ['01:30', 90n],
+    ] as const)
+      it(`pays a term loan's instalment from a payout dated its due date, sent at ${at}`, async () => {
+        const book = await openLendingBook(backend, {
+          topBand: { grade: 'D', maxPd: 0.4 },
+          poolMinor: 100_000_000n,
+        });
+        try {
+          const { harness, app, merchantId } = book;
+          const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+          assert.ok(offers.ok);
+          const offer = offers.value.find((o) => o.product === 'term_loan');
+          assert.ok(offer);
+          const loanId = await disburse(book, offer);
+          const found = servicedOf(
+            (await harness.store.read((tx) => tx.financing.facility(loanId))) ?? assert.fail(),
+          );
+          assert.ok(found?.product === 'term_loan');
+          const [first] = found.state.instalments;
+          assert.ok(first);
+          const clock = app.clock as ManualClock;
+          clock.set(BigInt(first.dueDay - 1) * dayNs + dayNs / 2n);
+          assert.ok((await runEndOfDay(app, first.dueDay - 2)).ok);
+          clock.set(BigInt(first.dueDay) * dayNs + minutes * 60n * secondNs);
+          const swept = await harness.store.write((tx) =>
+            sweepSettlement(tx, app, {
+              settlementKey: 'plt due',
+              merchantId,
+              day: first.dueDay,
+              currency: 'USD',
+              netMinor: 10_000_000n,
+            }),
+          );
+          assert.ok(swept.ok);
+          assert.equal(swept.value.waterfall.totalDeductedMinor, first.paymentMinor);
+          clock.set(BigInt(first.dueDay + 9) * dayNs + 2n * 3_600n * secondNs);
+          assert.ok((await runEndOfDay(app, first.dueDay + 8)).ok);
+          const after = servicedOf(
+            (await harness.store.read((tx) => tx.financing.facility(loanId))) ?? assert.fail(),
+          );
+          assert.deepEqual(
+            [after?.row.status, after?.product === 'term_loan' ? after.state.daysPastDue : -1],
+            ['active', 0],
+          );
+        } finally {
+          await book.harness.dispose();
+        }
+      });
 
     for (const mode of [
       'alone',
@@ -127,7 +178,7 @@ for (const backend of backendsUnderTest) {
       ['00:30', 30n],
       ['01:30', 90n],
     ] as const)
-      it(`charges a term loan's next period on the principal after the due date's payments, a prepayment at ${at} the day after counting for it ${at === '00:30' ? 'too' : 'not'}`, async () => {
+      it(`charges a term loan's next period on the principal after the due date's payments, a prepayment at ${at} the day after — before the due date has closed, or not — counting for it ${at === '00:30' ? 'too' : 'not'}`, async () => {
         const book = await openLendingBook(backend, {
           topBand: { grade: 'D', maxPd: 0.4 },
           poolMinor: 100_000_000n,
@@ -156,8 +207,8 @@ for (const backend of backendsUnderTest) {
               repayFacility(tx, app, { facilityId: loanId, day, reference, amountMinor }),
             );
           assert.ok((await repay(first.dueDay, 'first', first.paymentMinor)).ok);
-          // Half the principal ahead, the next day: before 01:00 it counts for the due date, so the
-          // second period begins on what it leaves; after, from the next due date.
+          // Half the principal ahead, the next day: before 01:00 the due date is still open, its
+          // period not yet begun, and it begins on what the money leaves; after, from the next.
           const principal = (await loan()).state.owed.principal;
           clock.set(BigInt(first.dueDay + 1) * dayNs + minutes * 60n * secondNs);
           assert.ok((await repay(first.dueDay + 1, 'ahead', principal / 2n)).ok);

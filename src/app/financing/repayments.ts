@@ -41,7 +41,6 @@ import {
   type ServicedState,
   servicedOf,
   updateAll,
-  valueDay,
 } from './serviced.ts';
 import { loadSweepSettings } from './sweep-settings.ts';
 
@@ -200,8 +199,7 @@ export async function repayFacility(
   const nowMs = context.clock.nowNs() / 1_000_000n;
   // The days before this one the daily cycle has not yet served, served first on the balances
   // they had — unless that takes the facility out of service: the daily cycle does it then.
-  // Received before the day still open has closed, it counts for that day (valueDay).
-  const day = valueDay(input.day, nowMs);
+  const day = input.day;
   const caught = caughtUpBefore(found, day, nowMs, 'closed');
   const facility = caught?.facility ?? found;
 

@@ -40,7 +40,6 @@ import {
   type Serviced,
   servicedOf,
   snapshotOf,
-  valueDay,
 } from './serviced.ts';
 
 export const reportPageSize = 500;
@@ -291,7 +290,7 @@ export async function facilityReport(
   // Quoted on the facility as a repayment now would serve it first (./repayments.ts): the same
   // figures, unless that takes it out of service, which the daily cycle does instead.
   const found = servicedStates.has(row.status as never) ? serviced : null;
-  const quoteDay = input.nowMs === undefined ? input.day : valueDay(input.day, input.nowMs);
+  const quoteDay = input.day;
   const quoted =
     (found === null || input.nowMs === undefined
       ? null

@@ -438,10 +438,10 @@ export function serviceThrough(
  * days are serviced on the balances they had (interest on the principal then, an instalment due,
  * days past due before the payment), not on what the money leaves; the daily cycle then finds them
  * done. Money in (`closed`) serves only closed days (./day-close.ts): a day's late payouts still
- * count for it until it closes, and money received before then counts for it too (valueDay);
- * money out (`ended`, a draw) serves every ended day, owing no interest for a day before it was
- * drawn. Null when it is through them already, or when they take it out of service (the daily
- * cycle does them then): the money moves on the facility as it is.
+ * count for it until it closes, so it is not judged early; money out (`ended`, a draw) serves
+ * every ended day, owing no interest for a day before it was drawn. Null when it is through them
+ * already, or when they take it out of service (the daily cycle does them then): the money moves
+ * on the facility as it is.
  */
 export function caughtUpBefore(
   facility: Serviced,
@@ -470,17 +470,6 @@ function missedThrough(
     lastClosedDay(nowMs * 1_000_000n, upTo === 'closed' ? dayCloseCutoffSeconds : 0),
   );
   return facility.servicedThroughDay >= through ? null : through;
-}
-
-/**
- * The day money received now counts for: its own, unless that is after the day still open — the
- * first not yet closed (./day-close.ts) — which it then counts for. A day runs until it closes, an
- * hour after midnight: a repayment made at 00:30 counts for the day before, as a late payout
- * does; a payout dated ahead of the day it arrives counts from when it arrives. So money is never
- * applied on a day the facility has not yet been judged up to, nor makes it judged early.
- */
-export function valueDay(day: number, nowMs: bigint): number {
-  return Math.min(day, lastClosedDay(nowMs * 1_000_000n) + 1);
 }
 
 /**

@@ -61,7 +61,6 @@ import {
   recoveryOwed,
   rowAfter,
   type Serviced,
-  valueDay,
 } from './serviced.ts';
 import { loadSweepSettings, type SweepSettings } from './sweep-settings.ts';
 
@@ -196,12 +195,11 @@ interface Participant {
 
 /**
  * The waterfall of a payout over the merchant's facilities in service (`facilities`) and its
- * sweeps earlier that day (`earlier`), what they owe on `day` (the payout's value day, valueDay):
- * who takes part — in the payout's currency, or another with a rate — and what each takes.
+ * sweeps earlier that day (`earlier`): who takes part — in the payout's currency, or another with
+ * a rate — and what each takes.
  */
 function waterfallOf(
   settlement: Settlement,
-  day: number,
   facilities: readonly Serviced[],
   earlier: readonly SweepRow[],
   policy: SweepSettings,
@@ -220,7 +218,7 @@ function waterfallOf(
       participants.push({ facility, owed, owedInPayout: owed, rate: null });
       continue;
     }
-    const owed = owedOf(facility, day);
+    const owed = owedOf(facility, settlement.day);
     if (currency === payout) {
       participants.push({ facility, owed, owedInPayout: owed, rate: null });
       continue;
@@ -312,10 +310,10 @@ function repaymentsOf(
 }
 
 /**
- * The facility as money counting for `day` finds it: the closed days before it that the daily
- * cycle has not yet served, served first (as a repayment does) — a credit line's interest for them
- * on the principal of those days, an instalment due, a minimum judged before the money. Null when
- * it is through them already, or they would take it out of service (the daily cycle does them).
+ * The facility as money dated `day` finds it: the closed days before it that the daily cycle has
+ * not yet served, served first (as a repayment does) — a credit line's interest for them on the
+ * principal of those days, an instalment due, a minimum judged before the money. Null when it is
+ * through them already, or they would take it out of service (the daily cycle does them).
  */
 function caughtUpFor(facility: Serviced, day: number, nowMs: bigint) {
   return facility.row.status === 'written_off' ? null : caughtUpBefore(facility, day, nowMs, 'closed');
@@ -327,13 +325,12 @@ async function computeSplit(
   policy: SweepSettings,
   nowMs: bigint,
 ): Promise<SplitPreview> {
-  const day = valueDay(settlement.day, nowMs);
   const facilities = (await tx.financing.facilitiesForMerchant(settlement.merchantId)).flatMap((row) => {
     const facility = inService(row) ?? inRecovery(row);
-    return facility === null ? [] : [caughtUpFor(facility, day, nowMs)?.facility ?? facility];
+    return facility === null ? [] : [caughtUpFor(facility, settlement.day, nowMs)?.facility ?? facility];
   });
   const earlier = await tx.financing.sweepsForMerchant(settlement.merchantId, settlement.day, settlement.day);
-  const { participants, unconverted, waterfall } = waterfallOf(settlement, day, facilities, earlier, policy);
+  const { participants, unconverted, waterfall } = waterfallOf(settlement, facilities, earlier, policy);
   const conversions = repaymentsOf(settlement, participants, waterfall).flatMap((r) => r.conversion ?? []);
   return { waterfall, conversions, unconverted };
 }
@@ -445,13 +442,13 @@ function servicedIn(book: Book, row: FacilityRow): Serviced | null {
 }
 
 /**
- * The merchant's facilities in the book brought through the closed days before `day` that the
- * daily cycle has not yet served (caughtUpFor): their postings and events kept first.
+ * The merchant's facilities in the book brought through the closed days before the settlement's
+ * that the daily cycle has not yet served (caughtUpFor): their postings and events kept first.
  */
-function catchUp(book: Book, merchantId: string, day: number, nowMs: bigint): void {
-  for (const row of [...(book.facilities.get(merchantId) ?? [])]) {
+function catchUp(book: Book, settlement: Settlement, nowMs: bigint): void {
+  for (const row of [...(book.facilities.get(settlement.merchantId) ?? [])]) {
     const facility = servicedIn(book, row);
-    const caught = facility === null ? null : caughtUpFor(facility, day, nowMs);
+    const caught = facility === null ? null : caughtUpFor(facility, settlement.day, nowMs);
     if (facility === null || caught === null) continue;
     book.serviced.set(caught.facility.row, caught.facility);
     written(book, facility, caught.facility.row);
@@ -460,13 +457,13 @@ function catchUp(book: Book, merchantId: string, day: number, nowMs: bigint): vo
   }
 }
 
-/** The split of one settlement, counting for `day`, against the book as the settlements before it left it. */
-function splitOf(book: Book, settlement: Settlement, day: number, policy: SweepSettings) {
+/** The split of one settlement against the book as the settlements before it left it. */
+function splitOf(book: Book, settlement: Settlement, policy: SweepSettings) {
   const facilities = (book.facilities.get(settlement.merchantId) ?? []).flatMap(
     (row) => servicedIn(book, row) ?? [],
   );
   const earlier = book.sweeps.get(sweepsKey(settlement.merchantId, settlement.day)) ?? [];
-  return waterfallOf(settlement, day, facilities, earlier, policy);
+  return waterfallOf(settlement, facilities, earlier, policy);
 }
 
 /** The facility's row as a settlement left it: what the next settlements see, and what is written. */
@@ -479,21 +476,17 @@ function written(book: Book, facility: Serviced, row: FacilityRow): void {
   });
 }
 
-/**
- * A payout's `swept` event on a facility, on the day the money counts for: the settlement and
- * sweep, and what the detail adds.
- */
+/** A payout's `swept` event on a facility: the settlement and sweep, and what the detail adds. */
 function sweptEvent(
   facility: Serviced,
   settlement: Settlement,
-  day: number,
   sweepId: string,
   nowMs: bigint,
   detail: Record<string, unknown>,
 ): NewFacilityEvent {
   return {
     facilityId: facility.row.id,
-    day,
+    day: settlement.day,
     type: 'swept',
     detailJson: toTaggedJson({ settlementKey: settlement.settlementKey, sweepId, ...detail }),
     atMs: nowMs,
@@ -508,7 +501,6 @@ function recoverInto(
   book: Book,
   facility: Serviced,
   settlement: Settlement,
-  day: number,
   sweepId: string,
   amountMinor: bigint,
   nowMs: bigint,
@@ -518,7 +510,7 @@ function recoverInto(
   // As a direct recovery records it: nothing applied to what the facility owes (it owes nothing on
   // the books), the amount recovered beside it.
   book.events.push(
-    sweptEvent(facility, settlement, day, sweepId, nowMs, {
+    sweptEvent(facility, settlement, sweepId, nowMs, {
       applied: { fees: 0n, interest: 0n, principal: 0n },
       recoveredMinor: amountMinor,
       outstandingMinor: 0n,
@@ -535,21 +527,19 @@ function sweepInto(
   policy: SweepSettings,
 ): SweepSplit {
   const nowMs = context.clock.nowNs() / 1_000_000n;
-  // The day the money counts for: the payout's, or the day still open if it came ahead of that.
-  const day = valueDay(settlement.day, nowMs);
-  catchUp(book, settlement.merchantId, day, nowMs);
-  const { participants, unconverted, waterfall } = splitOf(book, settlement, day, policy);
-  const dayText = String(fromDayNumber(day));
+  catchUp(book, settlement, nowMs);
+  const { participants, unconverted, waterfall } = splitOf(book, settlement, policy);
+  const dayText = String(fromDayNumber(settlement.day));
   const sweepId = context.entropy.id('swp');
   const postings: TransferInput[] = [];
   const conversions: SweepConversion[] = [];
   for (const { participant, applied, conversion } of repaymentsOf(settlement, participants, waterfall)) {
     const facility = participant.facility;
     if (facility.row.status === 'written_off') {
-      postings.push(...recoverInto(book, facility, settlement, day, sweepId, applied.principal, nowMs));
+      postings.push(...recoverInto(book, facility, settlement, sweepId, applied.principal, nowMs));
       continue;
     }
-    const step = applyPayment(facility, day, dayText, sweepId, applied);
+    const step = applyPayment(facility, settlement.day, dayText, sweepId, applied);
     if (conversion === null) postings.push(...step.postings);
     else {
       const payoutBook = { financierId: facility.row.financierId, currency: settlement.currency };
@@ -570,17 +560,17 @@ function sweepInto(
         });
     }
     const row = rowAfter(facility, step.next, step.postings, nowMs, {
-      principalDays: principalDaysUnserved(facility, step.next, day),
+      principalDays: principalDaysUnserved(facility, step.next, settlement.day),
     });
     written(book, facility, row);
     const booked = bookedOf(step.next);
     book.events.push(
-      sweptEvent(facility, settlement, day, sweepId, nowMs, {
+      sweptEvent(facility, settlement, sweepId, nowMs, {
         applied,
         outstandingMinor: booked.fees + booked.interest + booked.principal,
         ...(conversion === null ? {} : { fx: conversion }),
       }),
-      ...facilityEventsOf(facility.row.id, day, step.events, nowMs),
+      ...facilityEventsOf(facility.row.id, settlement.day, step.events, nowMs),
     );
   }
   if (postings.length > 0) book.postings.push(postings);
