@@ -199,11 +199,10 @@ export async function repayFacility(
   const nowMs = context.clock.nowNs() / 1_000_000n;
   // The days before this one the daily cycle has not yet served, served first on the balances
   // they had — unless that takes the facility out of service: the daily cycle does it then.
-  const day = input.day;
-  const caught = caughtUpBefore(found, day, nowMs, 'closed');
+  const caught = caughtUpBefore(found, input.day, nowMs, 'closed');
   const facility = caught?.facility ?? found;
 
-  const balances = balancesOf(facility, day);
+  const balances = balancesOf(facility, input.day);
   const payoffTotal = sum(balances.payoff);
   // A credit line repaid in full stays open, owing nothing: nothing to repay, whichever way asked.
   if (payoffTotal === 0n) return err('amount_invalid', `facility ${row.id} owes nothing`);
@@ -228,9 +227,9 @@ export async function repayFacility(
     );
   if (sum(applied) === 0n) return err('amount_invalid', `facility ${row.id} owes nothing`);
 
-  const dayText = String(fromDayNumber(day));
+  const dayText = String(fromDayNumber(input.day));
   const eventId = repaymentEventId(context, input.reference);
-  const step = applyPayment(facility, day, dayText, eventId, applied);
+  const step = applyPayment(facility, input.day, dayText, eventId, applied);
   const booked = bookedOf(step.next);
   const owedAfter = booked.fees + booked.interest + booked.principal;
   assert(
@@ -247,7 +246,7 @@ export async function repayFacility(
   // together.
   const updated = {
     ...rowAfter(facility, step.next, step.postings, nowMs, {
-      principalDays: principalDaysUnserved(facility, step.next, day),
+      principalDays: principalDaysUnserved(facility, step.next, input.day),
     }),
     version: row.version + 1n,
   };
@@ -262,8 +261,8 @@ export async function repayFacility(
   };
   await appendEvents(tx, [
     ...(caught?.events ?? []),
-    { facilityId: row.id, day, type: 'repayment', detailJson: toTaggedJson(record), atMs: nowMs },
-    ...facilityEventsOf(row.id, day, step.events, nowMs),
+    { facilityId: row.id, day: input.day, type: 'repayment', detailJson: toTaggedJson(record), atMs: nowMs },
+    ...facilityEventsOf(row.id, input.day, step.events, nowMs),
   ]);
   await closeDebtServiceIfFinal(tx, updated);
   return ok({ ...viewOf(row, record), replayed: false });

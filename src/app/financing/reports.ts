@@ -290,11 +290,10 @@ export async function facilityReport(
   // Quoted on the facility as a repayment now would serve it first (./repayments.ts): the same
   // figures, unless that takes it out of service, which the daily cycle does instead.
   const found = servicedStates.has(row.status as never) ? serviced : null;
-  const quoteDay = input.day;
   const quoted =
     (found === null || input.nowMs === undefined
       ? null
-      : caughtUpBefore(found, quoteDay, input.nowMs, 'closed')?.facility) ?? serviced;
+      : caughtUpBefore(found, input.day, input.nowMs, 'closed')?.facility) ?? serviced;
   return {
     row,
     serviced,
@@ -304,7 +303,7 @@ export async function facilityReport(
         ? null
         : balancesOf(
             quoted,
-            quoteDay,
+            input.day,
             // What a draw may take now: the limit less principal owed less draws pending.
             quoted.product === 'credit_line' ? await availableToDraw(tx, quoted) : null,
           ),

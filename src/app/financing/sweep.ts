@@ -349,7 +349,7 @@ export async function recordedSweep(
 
 /**
  * What a payout would repay, without writing anything, now (the days it would serve first are those
- * ended by the clock): by the sweep settings in force, unless given.
+ * closed by the clock): by the sweep settings in force, unless given.
  */
 export async function previewSweep(
   tx: ReadTransaction,
