@@ -17,6 +17,45 @@ export function event<T extends EventType>(
   return { specversion: '1.0', id, source, type, time, subject, data } as CanonicalEvent;
 }
 
+/**
+ * A settlement.paid event for one day's payout: `net` after `fees` (none unless given), no refunds
+ * or chargebacks, in `currency` (USD unless given), paid at `time` (noon of the date unless given);
+ * `extra` adds to its data (a rate, say).
+ */
+export function settlementPaid(payout: {
+  readonly eventId: string;
+  readonly settlementId: string;
+  readonly subject: string;
+  readonly date: string;
+  readonly net: bigint;
+  readonly fees?: bigint;
+  readonly currency?: string;
+  readonly time?: string;
+  readonly source?: string;
+  readonly extra?: Record<string, unknown>;
+}): CanonicalEvent {
+  const fees = payout.fees ?? 0n;
+  return event(
+    'settlement.paid',
+    payout.eventId,
+    payout.time ?? `${payout.date}T12:00:00Z`,
+    payout.subject,
+    {
+      settlement_id: payout.settlementId,
+      period_start: payout.date,
+      period_end: payout.date,
+      gross: String(payout.net + fees),
+      fees: String(fees),
+      refunds: '0',
+      chargebacks: '0',
+      net: String(payout.net),
+      currency: payout.currency ?? 'USD',
+      ...payout.extra,
+    } as EventDataByType['settlement.paid'],
+    payout.source,
+  );
+}
+
 export function shuffle<T>(items: readonly T[], seed: number): T[] {
   const random = prng(seed);
   const copy = [...items];

@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
-import { event } from '../../../test/support/events.ts';
+import { settlementPaid } from '../../../test/support/events.ts';
 import {
   disburse,
   lendingAsOfDay,
@@ -448,16 +448,12 @@ for (const backend of backendsUnderTest) {
             origin: 'test',
             line: null,
             raw: JSON.stringify(
-              event('settlement.paid', 'evt-rec-2', `${date}T12:00:00Z`, merchantId, {
-                settlement_id: 'stl-rec-2',
-                period_start: date,
-                period_end: date,
-                gross: '20000',
-                fees: '0',
-                refunds: '0',
-                chargebacks: '0',
-                net: '20000',
-                currency: 'USD',
+              settlementPaid({
+                eventId: 'evt-rec-2',
+                settlementId: 'stl-rec-2',
+                subject: merchantId,
+                date,
+                net: 20_000n,
               }),
             ),
           }),

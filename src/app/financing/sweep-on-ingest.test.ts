@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
-import { event } from '../../../test/support/events.ts';
+import { settlementPaid as paid } from '../../../test/support/events.ts';
 import {
   bookWithAdvanceForSuite,
   lendingAsOfDay,
@@ -34,23 +34,11 @@ function settlementPaid(
   eventId = id,
   date = payoutDate,
 ) {
-  const fees = 1_000n;
   return parseEvent({
     origin: 'test',
     line: null,
     raw: JSON.stringify(
-      event('settlement.paid', eventId, `${date}T12:00:00Z`, subject, {
-        settlement_id: id,
-        period_start: date,
-        period_end: date,
-        gross: String(net + fees),
-        fees: String(fees),
-        refunds: '0',
-        chargebacks: '0',
-        net: String(net),
-        currency: 'USD',
-        ...foreign,
-      }),
+      paid({ eventId, settlementId: id, subject, date, net, fees: 1_000n, extra: foreign }),
     ),
   });
 }

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
-import { event, generateActivity } from '../../../test/support/events.ts';
+import { event, generateActivity, settlementPaid } from '../../../test/support/events.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { syntheticModel } from '../../../test/support/synthetic-model.ts';
@@ -527,24 +527,15 @@ for (const backend of backendsUnderTest) {
       assert.equal(byOther.json.replayed, false);
       // plt_other's settlement report, imported by the operator, brings the same payout: not swept again.
       const imported = await api.request('POST', '/v1/events', {
-        body: event(
-          'settlement.paid',
-          'other-paid-1',
-          `${otherPaid.date}T18:00:00Z`,
-          merchantId,
-          {
-            settlement_id: otherPaid.settlement_id,
-            period_start: otherPaid.date,
-            period_end: otherPaid.date,
-            gross: '20000',
-            fees: '0',
-            refunds: '0',
-            chargebacks: '0',
-            net: '20000',
-            currency: 'USD',
-          },
-          'plt_other',
-        ),
+        body: settlementPaid({
+          eventId: 'other-paid-1',
+          settlementId: otherPaid.settlement_id,
+          subject: merchantId,
+          date: otherPaid.date,
+          time: `${otherPaid.date}T18:00:00Z`,
+          net: 20_000n,
+          source: 'plt_other',
+        }),
       });
       assert.equal(imported.status, 200, imported.text);
       const recordedOther = await api.harness.store.read((tx) =>
