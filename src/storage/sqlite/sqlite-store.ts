@@ -24,7 +24,7 @@ import { SqliteRisk } from './sqlite-risk.ts';
 import { preparedStatementCache } from './statement-cache.ts';
 
 export const sqliteBusyTimeoutMs = 10_000;
-export const sqlitePageBytes = 16_384;
+export const sqlitePageBytes = 8_192;
 /** The page cache per connection: 64 MiB keeps a busy ledger's indexes in memory. */
 export const sqliteCacheKibibytes = 65_536;
 
@@ -78,8 +78,11 @@ export class SqliteStore implements Store {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.connection = new Sqlite(options.path);
     this.connection.defaultSafeIntegers(true);
-    // 16 KiB pages (only takes effect on a new, empty file): a batch's random index inserts dirty
-    // fewer, fuller pages, so each commit writes less to the WAL. Measured in bench/ledger.ts.
+    // 8 KiB pages (only takes effect on a new, empty file). Measured on bench:servicing, where
+    // a sweep's writes fall on random facility and account rows, each dirtying a whole page:
+    // 2,779–2,888 settlements/s at 16 KiB, 3,444–3,495 at 8 KiB, 3,793 at 4 KiB. The daily cycle
+    // took 12.3–13.0 s at 16 KiB, 13.0–13.3 s at 8 KiB and 18.4 s at 4 KiB, and bench:ledger's
+    // batches did no worse at 8 KiB (34,000–37,000 transfers/s, against 26,000–34,000 at 16 KiB).
     this.connection.pragma(`page_size = ${sqlitePageBytes}`);
     this.connection.pragma('journal_mode = WAL');
     this.connection.pragma(`cache_size = -${sqliteCacheKibibytes}`);
