@@ -11,10 +11,13 @@ import { backendsUnderTest, type Harness } from '../../../test/support/backends.
 import { lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { meetingAfterFirst } from '../../../test/support/race.ts';
+import { divideRounded } from '../../domain/money/rounding.ts';
 import { creditLineServicingDefaults } from '../../domain/products/credit-line/servicing.ts';
 import type { Offer } from '../../domain/products/offers.ts';
 import { facilityAccount, financierAccount } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
+import { loadDecisionSettings } from '../risk/decision-settings.ts';
+import { decideForMerchant } from '../risk/decisions.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
 import { requestDraw, resolveDraw } from './credit-lines.ts';
 import { runEndOfDay } from './eod.ts';
@@ -111,6 +114,28 @@ for (const backend of backendsUnderTest) {
         Object.values(usd?.byDelinquencyBucket ?? {}).map((b) => b.facilities),
         [0, 0, 0, 0, 0],
       );
+    });
+
+    it('takes its room under the leverage cap: the next decision sees the line as debt service', async () => {
+      const settings = await harness.store.read((tx) => loadDecisionSettings(tx));
+      // Drawn in full and repaid as a decision sizes a facility: limit × factor over the term.
+      const expected = divideRounded(
+        limit * BigInt(settings.assumedFactorBps),
+        10_000n * BigInt(settings.assumedTermDays),
+        'up',
+      );
+      const debt = await harness.store.read((tx) => tx.risk.debtService(merchantId));
+      assert.deepEqual(
+        debt.map((d) => [d.facilityId, d.dailyDebtServiceMinor]),
+        [[facilityId, expected]],
+      );
+      const redecided = await decideForMerchant(harness.store, app, merchantId, day);
+      const view = redecided.record.view;
+      assert.equal(BigInt(view.existing_debt_service_daily), expected, 'the leverage cap sees the line');
+      // 2,608 of a cap of 2,851 a day is taken: what is left would lend less than the smallest offer.
+      assert.equal(view.outcome, 'declined');
+      assert.ok(BigInt(view.limit ?? 0) < limit, `${view.limit} is less than the line's ${limit}`);
+      assert.equal(view.reasons[0]?.code, 'limit_below_minimum');
     });
 
     it('reserves a draw until it is confirmed, once per reference', async () => {

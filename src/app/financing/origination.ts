@@ -9,7 +9,9 @@
  */
 import { consentFor } from '../../domain/consent/consent.ts';
 import { forecastSales, observedSalesDays } from '../../domain/decisions/forecast.ts';
+import type { DecisionSettings } from '../../domain/decisions/settings.ts';
 import type { AccountInput, TransferInput } from '../../domain/ledger/types.ts';
+import { divideRounded } from '../../domain/money/rounding.ts';
 import {
   type AdvanceTerms,
   advanceFee,
@@ -52,6 +54,7 @@ import {
   WriteConflict,
   type WriteTransaction,
 } from '../ports.ts';
+import { loadDecisionSettings } from '../risk/decision-settings.ts';
 import { parseRecord, storedInputs } from '../risk/decisions.ts';
 import { fraudFlagged, fraudFlaggedDetail } from '../risk/fraud-flag.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
@@ -310,8 +313,19 @@ function withRefills(offers: readonly Offer[], facilities: readonly FacilityRow[
   });
 }
 
-/** The daily debt service a facility adds, for the leverage cap: what it takes per day on average. */
-function dailyDebtService(offer: Offer): bigint {
+/**
+ * The daily debt service a facility adds, for the leverage cap: what it takes per day on average —
+ * an advance's or a term loan's total repayable over its forecast schedule; a credit line's limit
+ * as a decision sizes a facility within the cap (drawn in full, repaid at the assumed factor over
+ * the assumed term), so a second line, or an advance after one, finds its room taken.
+ */
+function dailyDebtService(offer: Offer, settings: DecisionSettings): bigint {
+  if (offer.product === 'credit_line')
+    return divideRounded(
+      offer.terms.limitMinor * BigInt(settings.assumedFactorBps),
+      10_000n * BigInt(settings.assumedTermDays),
+      'up',
+    );
   if (offer.schedule.length === 0) return 0n;
   const last = offer.schedule[offer.schedule.length - 1] as { readonly date: CalendarDate };
   const days = BigInt(Math.max(1, toDayNumber(last.date) - toDayNumber(offer.offeredOn)));
@@ -558,7 +572,11 @@ export async function acceptOffer(
   ]);
   await tx.risk.putFacilityDebtService(
     input.merchantId,
-    { facilityId, currency: offer.currency, dailyDebtServiceMinor: dailyDebtService(offer) },
+    {
+      facilityId,
+      currency: offer.currency,
+      dailyDebtServiceMinor: dailyDebtService(offer, await loadDecisionSettings(tx)),
+    },
     'active',
   );
   const accepted = await tx.financing.offer(offerRow.id);
