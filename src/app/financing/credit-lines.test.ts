@@ -367,6 +367,31 @@ for (const backend of backendsUnderTest) {
       assert.equal(row?.status, 'active', 'judged in memory: the cycle serves the days itself');
     });
 
+    it('lends again once the overdue minimum is paid, without waiting for the cycle to cure it', async () => {
+      const { book, app, facilityId, draw } = await drawnLine();
+      // The statement of day 30 is due on day 50; the cycle has run through day 55, unpaid.
+      (app.clock as ManualClock).set(BigInt(day + 56) * dayNs + 2n * 3_600_000_000_000n);
+      const cycle = await runEndOfDay(app, day + 55);
+      assert.ok(cycle.ok, cycle.ok ? '' : cycle.detail);
+      const overdue = servicedOf(
+        (await book.harness.store.read((tx) => tx.financing.facility(facilityId))) ?? assert.fail(),
+      );
+      assert.ok(overdue?.product === 'credit_line');
+      assert.deepEqual([overdue.row.status, overdue.state.daysPastDue], ['delinquent', 5]);
+      assert.equal((await draw('refused', day + 56)).ok, false, 'no draws while it is overdue');
+      const [statement] = overdue.state.unpaidStatements;
+      assert.ok(statement && overdue.state.unpaidStatements.length === 1);
+      const minimum = statement.minimumMinor - overdue.state.paidTowardsOldest;
+      // At 13:00 the merchant pays the minimum in full.
+      (app.clock as ManualClock).set(BigInt(day + 56) * dayNs + 13n * 3_600_000_000_000n);
+      const paid = await book.harness.store.write((tx) =>
+        repayFacility(tx, app, { facilityId, day: day + 56, reference: 'cure', amountMinor: minimum }),
+      );
+      assert.ok(paid.ok, paid.ok ? '' : paid.detail);
+      const drawn = await draw('after-cure', day + 56);
+      assert.ok(drawn.ok, drawn.ok ? '' : `${drawn.code}: ${drawn.detail}`);
+    });
+
     it('charges the days the cycle has not yet served before a payout repays the line', async () => {
       const { book, app, merchantId, facilityId } = await drawnLine();
       // Three days later at noon, the cycle not run since: a payout large enough to repay it all.

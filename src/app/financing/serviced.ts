@@ -23,6 +23,7 @@ import {
   applyCreditLinePayment,
   type CreditLineFacility,
   creditLineOwed,
+  creditLineStandingOn,
   serviceCreditLineDay,
 } from '../../domain/products/credit-line/servicing.ts';
 import {
@@ -475,7 +476,8 @@ function missedThrough(
 /**
  * The facility's status once the ended days the daily cycle has not yet served are (in memory):
  * what a draw asked for now is judged by, so a line whose minimum went overdue while the cycle was
- * late (or down) is not lent more.
+ * late (or down) is not lent more — and a line whose overdue minimums were paid since is current,
+ * without waiting for the cycle to find it so.
  */
 export function statusAfterMissedDays(
   facility: Serviced,
@@ -484,7 +486,9 @@ export function statusAfterMissedDays(
   policy: ServicingPolicy = defaultServicingPolicy,
 ): string {
   const through = missedThrough(facility, day, nowMs, 'ended');
-  return through === null ? facility.row.status : serviceThrough(facility, through, policy, nowMs).row.status;
+  const served: ServicedState =
+    through === null ? facility : serviceThrough(facility, through, policy, nowMs).next;
+  return served.product === 'credit_line' ? creditLineStandingOn(served.state, day) : served.state.status;
 }
 
 /** A facility event to append: its sequence is given when written. */

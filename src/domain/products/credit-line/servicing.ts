@@ -149,6 +149,16 @@ function unpaidMinimum(
   return { total: minBigint(total, owed), pastDue: minBigint(pastDue, owed), oldestDueDay, daysPastDue };
 }
 
+/**
+ * The line's standing on `day` for a draw: its status, except that a delinquent line whose past-due
+ * minimums have since been paid is current, as the daily cycle will find it that evening (default
+ * is sticky: a defaulted line stays defaulted).
+ */
+export function creditLineStandingOn(facility: CreditLineFacility, day: number): FacilityState {
+  if (facility.status !== 'delinquent') return facility.status;
+  return unpaidMinimum(facility, day).pastDue > 0n ? 'delinquent' : 'active';
+}
+
 /** Splits `amount` over the balance in waterfall order: fees, interest, principal. */
 function split(balance: CreditLineBalance, amount: bigint): Amounts {
   const fees = minBigint(amount, balance.feesMinor);
