@@ -722,7 +722,19 @@ for (const backend of backendsUnderTest) {
         key: merchantKey,
         body: { amount: '1', reference: 'has space' },
       });
-      assert.equal(badReference.status, 400);
+      assert.deepEqual(
+        [badReference.status, badReference.json.code, badReference.json.param],
+        [400, 'parameter_invalid', 'reference'],
+      );
+      // The engine's own references (a refill's payoff) are not the merchant's to use.
+      const engines = await api.request('POST', path, {
+        key: merchantKey,
+        body: { amount: '1', reference: 'refill.x' },
+      });
+      assert.deepEqual(
+        [engines.status, engines.json.code, engines.json.param],
+        [400, 'reference_invalid', 'reference'],
+      );
 
       const paid = await api.request('POST', path, { key: merchantKey, body });
       assert.equal(paid.status, 200, paid.text);

@@ -644,7 +644,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
                   ? amount === undefined
                     ? 'payoff'
                     : 'amount'
-                  : repaid.code === 'repayment_reference_reused'
+                  : repaid.code === 'repayment_reference_reused' || repaid.code === 'reference_invalid'
                     ? 'reference'
                     : undefined,
               );
