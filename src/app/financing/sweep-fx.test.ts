@@ -105,6 +105,25 @@ for (const backend of backendsUnderTest) {
       assert.ok(again.ok && again.value.replayed);
       assert.deepEqual(again.value.conversions, swept.value.conversions);
       assert.deepEqual(await balances(), after.ledger, 'a replay moves nothing');
+      // The same rate written otherwise — trailing zeros, the same instant in UTC — is the same
+      // payout retried; another rate, source or instant is another payout under a reused id.
+      const restated = (rate: string, source: string, asOf: string) => {
+        const written = fxRate('EUR', 'USD', rate, source, asOf);
+        assert.ok(written.ok);
+        return { ...payout, fxRates: [written.value] };
+      };
+      const answers = [];
+      for (const retried of [
+        restated('1.084200', 'ECB reference rate', '2026-07-16T13:00:00Z'),
+        restated('1.0843', 'ECB reference rate', '2026-07-16T14:00:00+01:00'),
+        restated('1.0842', 'ECB', '2026-07-16T14:00:00+01:00'),
+        restated('1.0842', 'ECB reference rate', '2026-07-16T14:00:00Z'),
+      ]) {
+        const answer = await book.harness.store.write((tx) => sweepSettlement(tx, book.app, retried));
+        answers.push(answer.ok ? answer.value.replayed : answer.code);
+      }
+      assert.deepEqual(answers, [true, 'settlement_reused', 'settlement_reused', 'settlement_reused']);
+      assert.deepEqual(await balances(), after.ledger, 'nothing moved');
     });
 
     it('leaves a facility in another currency alone when no rate came for it, and says so', async () => {

@@ -16,7 +16,7 @@
 import { assert } from '../../domain/assert.ts';
 import type { TransferInput } from '../../domain/ledger/types.ts';
 import { type CurrencyCode, isCurrencyCode } from '../../domain/money/currency.ts';
-import { formatDecimal } from '../../domain/money/decimal.ts';
+import { formatDecimal, normalizeDecimal, parseDecimal } from '../../domain/money/decimal.ts';
 import type { FxRate } from '../../domain/money/fx.ts';
 import {
   appliedInFacilityCurrency,
@@ -34,6 +34,7 @@ import {
 } from '../../domain/products/waterfall.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
+import { parseInstantNs } from '../../domain/time/instant.ts';
 import { createAccounts } from '../ledger/ledger-writes.ts';
 import {
   type FacilityRow,
@@ -126,6 +127,31 @@ function ratesOf(settlement: Settlement): string[] {
   );
 }
 
+/**
+ * A rate as `ratesOf` writes it, in a form that compares by value: the rate without trailing zeros
+ * and its time as an instant, so `1.10` and `1.1`, or `12:00:00Z` and `13:00:00+01:00`, are the
+ * same rate — a client whose libraries normalise them is answered its split on a retry, not refused.
+ */
+function rateIdentity(written: string): string {
+  const parts = written.split(' ');
+  const rate = parseDecimal(parts[1] ?? '');
+  const asOf = parts.at(-1) ?? '';
+  return [
+    parts[0],
+    rate.ok ? formatDecimal(normalizeDecimal(rate.value)) : parts[1],
+    ...parts.slice(2, -1),
+    String(parseInstantNs(asOf) ?? asOf),
+  ].join(' ');
+}
+
+/** Whether two settlements' rates, as `ratesOf` writes them, are the same rates in the same order. */
+function sameRates(recorded: readonly string[], given: readonly string[]): boolean {
+  return (
+    recorded.length === given.length &&
+    recorded.every((r, i) => rateIdentity(r) === rateIdentity(given[i] ?? ''))
+  );
+}
+
 /** A settlement recorded before, with the split it was given. */
 interface Recorded {
   readonly settlement: Settlement;
@@ -159,7 +185,7 @@ function reuseOf(settlement: Settlement, recorded: Recorded): string | null {
     was.currency !== settlement.currency && `currency ${was.currency}`,
     was.netMinor !== settlement.netMinor && `net ${was.netMinor}`,
     recorded.split.rates !== undefined &&
-      recorded.split.rates.join('\n') !== ratesOf(settlement).join('\n') &&
+      !sameRates(recorded.split.rates, ratesOf(settlement)) &&
       'other rates',
   ].filter((d) => d !== false);
   return differs.length === 0
