@@ -215,6 +215,7 @@ describe('offersFor', () => {
     assert.equal(line.aprPercent, '11.68');
     // 1,000,000 × 11.68% × 30 / 365 = 9,600 exactly.
     assert.equal(line.totalCostMinor, 9_600n);
+    assert.equal(line.totalRepayableMinor, 1_009_600n, 'the limit with that cost');
   });
 
   it('offers a grade E merchant advances only, and nobody anything below the minimum', () => {

@@ -393,17 +393,19 @@ function creditLineOffer(decision: ApprovedDecision, settings: OfferSettings): O
     dayCount: settings.creditLineDayCount,
   };
   const daysInYear = settings.creditLineDayCount === 'act_360' ? 360n : 365n;
+  // Nothing is owed until drawn: the cost shown is that of the whole limit drawn for 30 days, and
+  // what is repayable that limit with its cost.
+  const totalCostMinor = divideRounded(
+    decision.limitMinor * BigInt(decision.annualRateBps) * 30n,
+    bps * daysInYear,
+    'half_even',
+  );
   return {
     product: 'credit_line',
     terms,
     ...base('credit_line', decision, settings, decision.limitMinor, []),
-    // Nothing is owed until drawn: the cost shown is that of the whole limit drawn for 30 days.
-    totalCostMinor: divideRounded(
-      decision.limitMinor * BigInt(decision.annualRateBps) * 30n,
-      bps * daysInYear,
-      'half_even',
-    ),
-    totalRepayableMinor: 0n,
+    totalCostMinor,
+    totalRepayableMinor: decision.limitMinor + totalCostMinor,
     // The daily rate (annual ÷ the day count's year) times 365 days: ACT/360 costs 365/360 of the rate.
     aprPercent: (
       Number(divideRounded(BigInt(decision.annualRateBps) * 365n * 100n, daysInYear, 'half_even')) / 10_000
