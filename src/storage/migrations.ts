@@ -10,7 +10,11 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Backend } from '../app/ports.ts';
+import { fromTaggedJson } from '../app/risk/tagged-json.ts';
+import { type DecisionSettings, defaultDecisionSettings } from '../domain/decisions/settings.ts';
 import { dailyCounterNames } from '../domain/features/projection.ts';
+import { divideRounded } from '../domain/money/rounding.ts';
+import { bumpMerchantVersions } from './kysely-risk.ts';
 
 export interface Migration {
   readonly name: string;
@@ -663,6 +667,56 @@ const retiredWebhookEventTypes: Migration = {
   },
 };
 
+/**
+ * A credit line's daily debt service, for the leverage cap, was recorded as 0 when its offer was
+ * accepted (a line has no schedule to average), so a merchant could take any number of full-limit
+ * lines. Each line still counted is given what one accepted now records: its limit ×
+ * `assumedFactorBps` ÷ (10,000 × `assumedTermDays`), by the decision settings in force, rounded up;
+ * and its merchant's version is moved, so decision inputs cached for it are read again.
+ */
+const creditLineDebtService: Migration = {
+  name: '0013_credit_line_debt_service',
+  async up(db) {
+    const stored = await db
+      .selectFrom('settings')
+      .select('value')
+      .where('name', '=', 'decisioning')
+      .executeTakeFirst();
+    const settings = {
+      ...defaultDecisionSettings,
+      ...(stored === undefined ? {} : fromTaggedJson<Partial<DecisionSettings>>(stored.value as string)),
+    };
+    const lines = (await db
+      .selectFrom('facilities')
+      .innerJoin('facility_debt_service', 'facility_debt_service.facility_id', 'facilities.id')
+      .select(['facilities.id', 'facilities.merchant_id', 'facilities.state'])
+      .where('facilities.product', '=', 'credit_line')
+      .where('facility_debt_service.status', '=', 'active')
+      .where('facility_debt_service.daily_debt_service_minor', '=', 0)
+      .orderBy('facilities.id')
+      .execute()) as { id: string; merchant_id: string; state: string }[];
+    for (const line of lines) {
+      const state = fromTaggedJson<{ servicing?: { terms?: { limitMinor?: bigint } } }>(line.state);
+      const limit = state.servicing?.terms?.limitMinor;
+      if (typeof limit !== 'bigint') continue;
+      const daily = divideRounded(
+        limit * BigInt(settings.assumedFactorBps),
+        10_000n * BigInt(settings.assumedTermDays),
+        'up',
+      );
+      await db
+        .updateTable('facility_debt_service')
+        .set({ daily_debt_service_minor: daily })
+        .where('facility_id', '=', line.id)
+        .execute();
+    }
+    await bumpMerchantVersions(
+      db,
+      lines.map((line) => line.merchant_id),
+    );
+  },
+};
+
 export const migrations: readonly Migration[] = [
   ledger,
   apiKeys,
@@ -676,4 +730,5 @@ export const migrations: readonly Migration[] = [
   offerEvents,
   merchantPlatforms,
   retiredWebhookEventTypes,
+  creditLineDebtService,
 ];

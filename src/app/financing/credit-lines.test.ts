@@ -136,6 +136,19 @@ for (const backend of backendsUnderTest) {
       assert.equal(view.outcome, 'declined');
       assert.ok(BigInt(view.limit ?? 0) < limit, `${view.limit} is less than the line's ${limit}`);
       assert.equal(view.reasons[0]?.code, 'limit_below_minimum');
+      // A line accepted before its debt service was recorded (as 0) is given it by the upgrade.
+      await harness.exec(
+        `update facility_debt_service set daily_debt_service_minor = 0 where facility_id = '${facilityId}'`,
+      );
+      await harness.exec(`delete from capstan_migrations where name = '0013_credit_line_debt_service'`);
+      await harness.store.migrate();
+      const upgraded = await harness.store.read((tx) => tx.risk.debtService(merchantId));
+      assert.deepEqual(
+        upgraded.map((d) => [d.facilityId, d.dailyDebtServiceMinor]),
+        [[facilityId, expected]],
+      );
+      const again = await decideForMerchant(harness.store, app, merchantId, day);
+      assert.equal(BigInt(again.record.view.existing_debt_service_daily), expected, 'read again, not cached');
     });
 
     it('reserves a draw until it is confirmed, once per reference', async () => {
