@@ -19,6 +19,7 @@ import type { AppContext } from '../app-context.ts';
 import { loadDecisionSettings } from '../risk/decision-settings.ts';
 import { decideForMerchant } from '../risk/decisions.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
+import { pauseFacilityCollections, resumeFacilityCollections } from './collections.ts';
 import { requestDraw, resolveDraw } from './credit-lines.ts';
 import { runEndOfDay } from './eod.ts';
 import { acceptOffer, makeOffers } from './origination.ts';
@@ -403,6 +404,32 @@ for (const backend of backendsUnderTest) {
       assert.ok(paid.ok, paid.ok ? '' : paid.detail);
       const drawn = await draw('after-cure', day + 56);
       assert.ok(drawn.ok, drawn.ok ? '' : `${drawn.code}: ${drawn.detail}`);
+    });
+
+    it('lends nothing while collections are paused, and again once they resume', async () => {
+      const { book, app, facilityId, draw } = await drawnLine();
+      (app.clock as ManualClock).set(BigInt(day + 3) * dayNs + dayNs / 2n);
+      const paused = await book.harness.store.write((tx) =>
+        pauseFacilityCollections(tx, app, {
+          facilityId,
+          day: day + 3,
+          fromDay: day + 3,
+          untilDay: null,
+          reason: 'hardship',
+        }),
+      );
+      assert.ok(paused.ok, paused.ok ? '' : paused.detail);
+      const refused = await draw('while-paused', day + 3);
+      assert.deepEqual(refused.ok ? 'drawn' : [refused.code, refused.detail], [
+        'draws_suspended',
+        `collections on facility ${facilityId} are paused: no draws until they resume`,
+      ]);
+      const resumed = await book.harness.store.write((tx) =>
+        resumeFacilityCollections(tx, app, { facilityId, day: day + 3 }),
+      );
+      assert.ok(resumed.ok, resumed.ok ? '' : resumed.detail);
+      const drawn = await draw('resumed', day + 4);
+      assert.ok(drawn.ok, drawn.ok ? '' : drawn.detail);
     });
 
     it('charges the days the cycle has not yet served before a payout repays the line', async () => {

@@ -12,6 +12,7 @@
  */
 
 import { TransferFlag } from '../../domain/ledger/types.ts';
+import { collectionsPausedOn } from '../../domain/products/collections-pause.ts';
 import {
   available,
   draw as drawOnLine,
@@ -208,6 +209,13 @@ export async function requestDraw(
   const status = statusAfterMissedDays(line, input.day, context.clock.nowNs() / 1_000_000n);
   if (status !== 'active')
     return err('draws_suspended', `facility ${line.row.id} is ${status}: no draws until it is current`);
+  // Collections are paused for a hardship or a dispute: the line is not lent more while nothing
+  // repays it.
+  if (collectionsPausedOn(line.state, input.day))
+    return err(
+      'draws_suspended',
+      `collections on facility ${line.row.id} are paused: no draws until they resume`,
+    );
   if (input.amountMinor <= 0n) return err('amount_invalid', 'a draw is a positive amount');
   // As for an acceptance: a flag stops new money, whenever it was set.
   if (await fraudFlagged(tx, line.row.merchantId)) return err('merchant_flagged', fraudFlaggedDetail);
