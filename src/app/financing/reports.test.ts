@@ -220,13 +220,24 @@ for (const backend of backendsUnderTest) {
 
       const loan = await read(ids.loan, { financierId: 'fin_pool' });
       assert.ok(loan?.schedule?.kind === 'instalments');
-      assert.ok(
-        loan.schedule.instalments.every((i) => i.status === 'paid'),
+      // Paid off in its second period: the first two instalments paid, the rest never needed.
+      const instalments = loan.schedule.instalments;
+      assert.deepEqual(
+        instalments.map((i) => i.status),
+        ['paid', 'paid', ...instalments.slice(2).map(() => 'not_needed')],
         'paid off: nothing more is due',
       );
+      assert.equal(instalments[0]?.paidInterestMinor, instalments[0]?.interestMinor);
+      assert.equal(instalments[1]?.interestMinor, payoffInterestMinor, 'the interest the payoff booked');
+      // As its books have it: every cent of interest income, every cent lent.
+      const { tally } = await serviced(ids.loan);
       assert.equal(
-        loan.schedule.instalments[0]?.paidInterestMinor,
-        loan.schedule.instalments[0]?.interestMinor,
+        instalments.reduce((t, i) => t + i.paidInterestMinor, 0n),
+        tally.interestIncomeMinor,
+      );
+      assert.equal(
+        instalments.reduce((t, i) => t + i.paidPrincipalMinor, 0n),
+        tally.originatedMinor,
       );
       assert.equal(loan.balances?.payoffMinor, null, 'a closed facility has nothing to pay off');
 

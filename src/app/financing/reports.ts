@@ -25,6 +25,7 @@ import {
   portfolioSummary,
 } from '../../domain/products/portfolio.ts';
 import {
+  type InstalmentStatus,
   instalmentsAsJudged,
   payoffAmount,
   projectedInstalments,
@@ -162,7 +163,7 @@ export interface InstalmentReport {
   readonly balanceMinor: bigint;
   readonly paidInterestMinor: bigint;
   readonly paidPrincipalMinor: bigint;
-  readonly status: 'paid' | 'partly_paid' | 'unpaid';
+  readonly status: InstalmentStatus;
 }
 
 export type FacilitySchedule =
@@ -199,7 +200,9 @@ export interface FacilityReport {
 /**
  * Instalments as charged (later ones as they will be, paid as asked: projectedInstalments) with what
  * has been paid of each and its status as arrears are judged (instalmentsAsJudged): interest and
- * principal paid in all, spread over them in order — each row's paid amounts and status agree.
+ * principal paid in all, spread over them in order — each row's paid amounts and status agree. A
+ * loan paid off shows what was charged and paid: the payoff's period charged the interest the payoff
+ * booked, the instalments after it `not_needed`, so its paid interest is its interest income.
  */
 function instalmentsOf(serviced: Serviced & { product: 'term_loan' }): InstalmentReport[] {
   const instalments = projectedInstalments(serviced.state);

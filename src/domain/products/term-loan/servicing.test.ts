@@ -3,7 +3,8 @@
  * is the shared amortization table to the cent; the first instalment's interest is booked on its
  * due date; unpaid, it is past due the next day and delinquent; one late fee after the grace;
  * paying what is overdue cures it; an early payoff costs the principal plus 14 days of interest
- * (4,240) and nothing more; and the books end with every receivable at zero.
+ * (4,240) and nothing more, and the schedule then shows the second instalment charged that and the
+ * ten after it not needed; and the books end with every receivable at zero.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -141,6 +142,21 @@ describe('a term loan, serviced', () => {
     assert.equal(ledger.creditBalance(financierAccount.interestIncome(book)), 14_240n);
     assert.equal(ledger.creditBalance(financierAccount.feeIncome(book)), 2_500n);
     assert.equal(ledger.verify(), null);
+    // Its schedule as charged and paid: the second instalment charged the 14 days the payoff booked
+    // and repaying the 9,211.51 left; the ten after it never needed.
+    const rows = projectedInstalments(loan);
+    assert.deepEqual(
+      rows.slice(0, 3).map((i) => [i.interestMinor, i.principalMinor, i.balanceMinor]),
+      [
+        [10_000n, 78_849n, 921_151n],
+        [4_240n, 921_151n, 0n],
+        [0n, 0n, 0n],
+      ],
+    );
+    assert.deepEqual(
+      instalmentsAsJudged(loan, rows).map((r) => r.status),
+      ['paid', 'paid', ...Array.from({ length: 10 }, () => 'not_needed')],
+    );
     assert.deepEqual(serviceTermLoanDay(loan, day('2026-03-02'), '2026-03-02').postings, []);
   });
 

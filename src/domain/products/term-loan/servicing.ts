@@ -18,6 +18,7 @@
  * from disbursement, so they all move later by the days paused — days past due stay frozen during
  * the pause, an instalment falling inside it is not missed, and no late fee or worse state follows.
  */
+import { assert } from '../../assert.ts';
 import {
   equalPrincipalSchedule,
   interestFor,
@@ -87,6 +88,12 @@ export interface TermLoanFacility extends CollectionsPauseState, DisclosedLateFe
    * schedule's balance. Absent from states stored before it was kept: the schedule's balance.
    */
   readonly principalAtPeriodStart?: bigint;
+  /**
+   * Paid off: the day of the payment that closed the loan and the interest it booked beyond the
+   * instalments' — the period's interest accrued to that day (0 on a due date or past maturity).
+   * Absent while the loan runs, and from loans paid off before it was kept (paidOffOf derives it).
+   */
+  readonly paidOff?: { readonly day: number; readonly accruedInterestMinor: bigint };
 }
 
 export type TermLoanProblem = 'term_loan_terms_invalid';
@@ -239,12 +246,78 @@ function dueInAll(facility: TermLoanFacility): bigint[] {
  * been paid in all against what falls due in all, first-in first-out — an instalment paid a few days
  * early, taken as principal, is paid, its interest still owed and collected first.
  */
-export function instalmentsPaid(facility: TermLoanFacility): ('paid' | 'partly_paid' | 'unpaid')[] {
+export function instalmentsPaid(facility: TermLoanFacility): InstalmentStatus[] {
   const paid = facility.paidInterest + facility.paidPrincipal;
   const due = dueInAll(facility);
+  const payoffIndex = facility.status === 'paid_off' ? payoffPeriodIndex(facility) : null;
   return due.map((through, index) => {
-    if (facility.status === 'paid_off' || paid >= through) return 'paid';
+    if (payoffIndex !== null) return index > payoffIndex ? 'not_needed' : 'paid';
+    if (paid >= through) return 'paid';
     return paid > (index === 0 ? 0n : (due[index - 1] as bigint)) ? 'partly_paid' : 'unpaid';
+  });
+}
+
+/**
+ * How a paid-off loan was paid off: stored since it was kept (TermLoanFacility.paidOff); for a loan
+ * paid off before, the interest derived — all it was charged was paid, so what was paid beyond the
+ * instalments' interest is what the payoff booked — and the day unknown.
+ */
+function paidOffOf(facility: TermLoanFacility): { day: number | null; accruedInterestMinor: bigint } {
+  assert(facility.status === 'paid_off', 'a loan paid off');
+  const charged = facility.instalments
+    .slice(0, facility.instalmentsBooked)
+    .reduce((total, instalment) => total + instalment.interestMinor, 0n);
+  const accrued = facility.paidInterest - charged;
+  assert(accrued >= 0n, 'a loan paid off was paid every interest charged');
+  if (facility.paidOff === undefined) return { day: null, accruedInterestMinor: accrued };
+  assert(
+    facility.paidOff.accruedInterestMinor === accrued,
+    'the payoff booked what was paid beyond the instalments',
+  );
+  return facility.paidOff;
+}
+
+/**
+ * The instalment whose period a paid-off loan's payoff fell in: the one running on the payoff day,
+ * after the last instalment booked — or that one, when the payoff fell on its due date or past the
+ * last. (A loan paid off before the day was kept: the running one if the payoff booked interest.)
+ */
+function payoffPeriodIndex(facility: TermLoanFacility): number {
+  const booked = facility.instalmentsBooked;
+  if (booked === 0) return 0;
+  if (booked === facility.instalments.length) return booked - 1;
+  const { day, accruedInterestMinor } = paidOffOf(facility);
+  const lastDueDay = (facility.instalments[booked - 1] as Instalment).dueDay;
+  const running = day === null ? accruedInterestMinor > 0n : day > lastDueDay;
+  return running ? booked : booked - 1;
+}
+
+/**
+ * A paid-off loan's instalments as they were charged and paid: those before the payoff's period as
+ * booked; the payoff's period charged what was booked in it (its instalment's interest, if booked,
+ * and the interest the payoff accrued) and repaying all the principal the instalments before it did
+ * not, down to 0; those after it nothing — no interest was charged for them, no principal was left.
+ */
+function paidOffInstalments(facility: TermLoanFacility): Instalment[] {
+  const payoffIndex = payoffPeriodIndex(facility);
+  let principalLeft = facility.terms.amountMinor;
+  return facility.instalments.map((instalment, index) => {
+    if (index < payoffIndex) {
+      principalLeft -= instalment.principalMinor;
+      return instalment;
+    }
+    if (index > payoffIndex)
+      return { ...instalment, paymentMinor: 0n, interestMinor: 0n, principalMinor: 0n, balanceMinor: 0n };
+    const interest =
+      (index < facility.instalmentsBooked ? instalment.interestMinor : 0n) +
+      paidOffOf(facility).accruedInterestMinor;
+    return {
+      ...instalment,
+      paymentMinor: interest + principalLeft,
+      interestMinor: interest,
+      principalMinor: principalLeft,
+      balanceMinor: 0n,
+    };
   });
 }
 
@@ -254,9 +327,10 @@ export function instalmentsPaid(facility: TermLoanFacility): ('paid' | 'partly_p
  * is asked is paid when asked — below the schedule's only where principal was paid ahead — and
  * with the principal left after it so paid: the schedule's balance, or what is owed now if less
  * (principal paid ahead counts against the first instalments not yet paid). Without a prepayment,
- * the schedule itself.
+ * the schedule itself. Paid off, as charged and paid (paidOffInstalments).
  */
 export function projectedInstalments(facility: TermLoanFacility): Instalment[] {
+  if (facility.status === 'paid_off') return paidOffInstalments(facility);
   return facility.instalments.map((instalment, index) => {
     if (index < facility.instalmentsBooked) return instalment;
     // Paid as asked, a later period begins with the principal now owed or the schedule's, if less.
@@ -277,18 +351,25 @@ export function projectedInstalments(facility: TermLoanFacility): Instalment[] {
  * (instalmentsPaid): what has been paid in all, interest and principal together, spread over them
  * in order, each instalment's interest before its principal — so a row is `paid` exactly when its
  * paid interest and principal are its own, whatever share of the money the ledger took as which.
+ * Paid off, each row is paid as it shows, and those after the payoff's period are `not_needed`.
  */
 export function instalmentsAsJudged(
   facility: TermLoanFacility,
   instalments: readonly Instalment[],
 ): { readonly interest: bigint; readonly principal: bigint; readonly status: InstalmentStatus }[] {
+  if (facility.status === 'paid_off') {
+    const payoffIndex = payoffPeriodIndex(facility);
+    return instalments.map((instalment, index) => ({
+      interest: instalment.interestMinor,
+      principal: instalment.principalMinor,
+      status: index > payoffIndex ? 'not_needed' : 'paid',
+    }));
+  }
   let left = facility.paidInterest + facility.paidPrincipal;
   return instalments.map((instalment) => {
-    const interest =
-      facility.status === 'paid_off' ? instalment.interestMinor : minBigint(left, instalment.interestMinor);
+    const interest = minBigint(left, instalment.interestMinor);
     left -= interest;
-    const principal =
-      facility.status === 'paid_off' ? instalment.principalMinor : minBigint(left, instalment.principalMinor);
+    const principal = minBigint(left, instalment.principalMinor);
     left -= principal;
     const whole = interest === instalment.interestMinor && principal === instalment.principalMinor;
     return {
@@ -299,7 +380,8 @@ export function instalmentsAsJudged(
   });
 }
 
-export type InstalmentStatus = 'paid' | 'partly_paid' | 'unpaid';
+/** `not_needed`: after the period a loan was paid off in — never charged, nothing to pay. */
+export type InstalmentStatus = 'paid' | 'partly_paid' | 'unpaid' | 'not_needed';
 
 /**
  * What has been paid of each of `instalments` (the loan's own unless given), first-in first-out as
@@ -455,7 +537,12 @@ export function applyTermLoanPayment(
     paidPrincipal: facility.paidPrincipal + applied.principal,
   };
   const closed = closedIfRepaid(after);
-  return { facility: closed.facility, postings, events: [...charged.events, ...closed.events] };
+  // Paid off: the day and the interest accrued to it kept, for the schedule to show as charged.
+  const closedFacility: TermLoanFacility =
+    closed.facility.status === 'paid_off'
+      ? { ...closed.facility, paidOff: { day, accruedInterestMinor: extraInterest } }
+      : closed.facility;
+  return { facility: closedFacility, postings, events: [...charged.events, ...closed.events] };
 }
 
 /**
