@@ -5,7 +5,8 @@
  * paid; that period is charged the interest the payoff booked and repays the principal left, down
  * to 0; the instalments after it are `not_needed`, charged and paid nothing. So the interest paid
  * over the rows is the interest income, the principal paid is what was lent, and the balance never
- * rises nor falls below 0 — for a loan paid off before the payoff's day was kept, too. The worked loan: 419,000 at 28.38% over 6 months,
+ * rises nor falls below 0 — for a loan paid off before the payoff's day was kept, too. Written off,
+ * the instalments never charged show no interest. The worked loan: 419,000 at 28.38% over 6 months,
  * the first instalment paid on its due date, 100,000 paid ahead on day 45, paid off on day 100 for
  * 253,183 of principal, 8,353 + 5,988 of interest booked and 8 days accrued on the 216,843 the
  * fourth period is charged on, 216,843 × 28.38% × 8 / 365 = 1,348.8… → 1,349.
@@ -256,7 +257,25 @@ describe('a term loan paid off early, its schedule as charged and paid', () => {
   });
 });
 
-describe('a term loan prepaid in part, its schedule', () => {
+describe('a term loan written off, or prepaid in part, its schedule', () => {
+  it('shows the instalments a written-off loan was never charged with no interest', () => {
+    // 12 months, never paid: written off 180 days past the first due date (day 211), with six
+    // instalments charged and six never to be.
+    const { loan, ...books } = served(terms({ months: 12 }), [], 240);
+    assert.equal(loan.status, 'written_off');
+    assert.equal(loan.instalmentsBooked, 6);
+    const rows = projectedInstalments(loan);
+    assert.deepEqual(
+      rows.slice(6).map((r) => r.interestMinor),
+      [0n, 0n, 0n, 0n, 0n, 0n],
+    );
+    assert.deepEqual(
+      instalmentsAsJudged(loan, rows).map((r) => r.status),
+      Array.from({ length: 12 }, () => 'unpaid'),
+    );
+    assertAgreesWithBooks(loan, books);
+  });
+
   it('keeps projecting a loan prepaid in part, its balance never rising', () => {
     const { loan } = served(
       terms(),

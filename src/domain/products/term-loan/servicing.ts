@@ -327,18 +327,22 @@ function paidOffInstalments(facility: TermLoanFacility): Instalment[] {
  * is asked is paid when asked — below the schedule's only where principal was paid ahead — and
  * with the principal left after it so paid: the schedule's balance, or what is owed now if less
  * (principal paid ahead counts against the first instalments not yet paid). Without a prepayment,
- * the schedule itself. Paid off, as charged and paid (paidOffInstalments).
+ * the schedule itself. Paid off, as charged and paid (paidOffInstalments); written off, those not
+ * booked are charged nothing: the daily cycle no longer runs.
  */
 export function projectedInstalments(facility: TermLoanFacility): Instalment[] {
   if (facility.status === 'paid_off') return paidOffInstalments(facility);
+  const charging = servicedStates.has(facility.status);
   return facility.instalments.map((instalment, index) => {
     if (index < facility.instalmentsBooked) return instalment;
     // Paid as asked, a later period begins with the principal now owed or the schedule's, if less.
     const charged = chargedWith(
       instalment,
-      index === facility.instalmentsBooked
-        ? interestCharged(facility, instalment)
-        : interestOn(facility, instalment, facility.owed.principal),
+      !charging
+        ? 0n
+        : index === facility.instalmentsBooked
+          ? interestCharged(facility, instalment)
+          : interestOn(facility, instalment, facility.owed.principal),
     );
     return charged.balanceMinor <= facility.owed.principal
       ? charged
