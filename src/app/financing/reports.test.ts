@@ -18,6 +18,7 @@ import { settlementPaid } from '../../../test/support/events.ts';
 import {
   disburse,
   lendingAsOfDay,
+  lendingNow,
   offersOfAFreshDecision,
   openLendingBook,
 } from '../../../test/support/lending-fixture.ts';
@@ -28,6 +29,7 @@ import { parseRecord } from '../../ingest/parse-record.ts';
 import type { AppContext } from '../app-context.ts';
 import { ingestBatch } from '../ingest/ingest.ts';
 import type { OfferRow } from '../ports.ts';
+import { updateDecisionSettings } from '../risk/decision-settings.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
 import { requestDraw, resolveDraw } from './credit-lines.ts';
 import { runEndOfDay } from './eod.ts';
@@ -116,8 +118,12 @@ for (const backend of backendsUnderTest) {
       await harness.store.write((tx) => tx.financing.updateOffer(advanceOffer.id, { status: 'open' }));
       ids.advance = await disburse(book, advanceOffer);
       // A credit line and a term loan beside it, each from a decision of its own made once the
-      // facility before was taken (an undrawn line adds no debt service, so the loan's decision
-      // still has room).
+      // facility before was taken: with a leverage cap of half the forecast sales, each decision
+      // still has room after the facilities before it (a line's room is its whole limit).
+      const settings = await harness.store.write((tx) =>
+        updateDecisionSettings(tx, lendingNow, { debtServiceShareBps: 5_000 }),
+      );
+      assert.ok(settings.ok);
       const line = (await offersOfAFreshDecision(book)).find((o) => o.product === 'credit_line');
       assert.ok(line, 'a credit line is offered');
       const opened = await harness.store.write((tx) =>
