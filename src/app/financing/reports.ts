@@ -27,9 +27,9 @@ import {
 import {
   type InstalmentStatus,
   instalmentsAsJudged,
-  payoffAmount,
   projectedInstalments,
-} from '../../domain/products/term-loan/servicing.ts';
+} from '../../domain/products/term-loan/schedule-view.ts';
+import { payoffAmount } from '../../domain/products/term-loan/servicing.ts';
 import type { Amounts } from '../../domain/products/waterfall.ts';
 import type { FacilityEventRow, FacilityRow, ReadTransaction } from '../ports.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';

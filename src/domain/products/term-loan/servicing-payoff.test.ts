@@ -18,14 +18,12 @@ import { calendarDate, toDayNumber } from '../../time/calendar-date.ts';
 import { disbursedBooks } from '../books.test-helper.ts';
 import { type FacilityBook, financierAccount } from '../postings.ts';
 import type { Amounts } from '../waterfall.ts';
+import { instalmentsAsJudged, instalmentsPaid, projectedInstalments } from './schedule-view.ts';
 import {
   applyTermLoanPayment,
   chargeDue,
   disbursedTermLoan,
-  instalmentsAsJudged,
-  instalmentsPaid,
   payoffAmount,
-  projectedInstalments,
   serviceTermLoanDay,
   type TermLoanFacility,
   type TermLoanTerms,

@@ -14,14 +14,12 @@ import { calendarDate, toDayNumber } from '../../time/calendar-date.ts';
 import type { ServicingEvent } from '../advance/servicing.ts';
 import { disbursedBooks } from '../books.test-helper.ts';
 import { type FacilityBook, financierAccount } from '../postings.ts';
+import { instalmentsAsJudged, instalmentsPaid, projectedInstalments } from './schedule-view.ts';
 import {
   applyTermLoanPayment,
   disbursedTermLoan,
   type Instalment,
-  instalmentsAsJudged,
-  instalmentsPaid,
   payoffAmount,
-  projectedInstalments,
   serviceTermLoanDay,
   type TermLoanFacility,
   termLoanOwed,
