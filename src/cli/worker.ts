@@ -17,6 +17,8 @@ export interface WorkerFlags extends StorageFlags {
 }
 
 export const workerSweepIntervalMs = 1_000;
+/** How often the worker tries NATS again while it cannot reach it. */
+export const workerNatsRetryMs = 5_000;
 
 export async function workerCommand(deps: CliDeps, flags: WorkerFlags): Promise<void> {
   const config = deps.loadConfig(flags);
@@ -30,18 +32,43 @@ export async function workerCommand(deps: CliDeps, flags: WorkerFlags): Promise<
   };
   let applied = 0;
   let quarantined = 0;
-  const worker = await (await deps.loadIngest()).startWorker(app, options, {
-    onBatch: (report) => {
-      applied += report.outcomes.filter((o) => o.status === 'applied').length;
-      quarantined += report.outcomes.filter((o) => o.status === 'quarantined').length;
-      deps.err.write(`batch of ${report.messages}: ${applied} applied, ${quarantined} quarantined so far\n`);
-    },
-    onError: (error) => deps.err.write(`batch failed, will be redelivered: ${String(error)}\n`),
-  });
-  deps.out.write(
-    `worker consuming ${options.subjects.join(', ')} from stream ${options.stream} at ${options.url} ` +
-      `(durable ${options.durable}) into ${app.store.backend} at ${app.store.location}\n`,
-  );
+  const ingest = await deps.loadIngest();
+  let worker: { stop(): Promise<void> } | null = null;
+  let retry: NodeJS.Timeout | undefined;
+  let stopping = false;
+  let lastProblem: string | null = null;
+  // NATS unreachable (not yet up, say) stops nothing else: the daily cycle, the expiry sweep and
+  // the webhooks run meanwhile, and the worker connects once NATS answers.
+  const consume = async () => {
+    try {
+      worker = await ingest.startWorker(app, options, {
+        onBatch: (report) => {
+          applied += report.outcomes.filter((o) => o.status === 'applied').length;
+          quarantined += report.outcomes.filter((o) => o.status === 'quarantined').length;
+          deps.err.write(
+            `batch of ${report.messages}: ${applied} applied, ${quarantined} quarantined so far\n`,
+          );
+        },
+        onError: (error) => deps.err.write(`batch failed, will be redelivered: ${String(error)}\n`),
+      });
+      if (stopping) return void (await worker.stop());
+      deps.out.write(
+        `worker consuming ${options.subjects.join(', ')} from stream ${options.stream} at ${options.url} ` +
+          `(durable ${options.durable}) into ${app.store.backend} at ${app.store.location}\n`,
+      );
+    } catch (error) {
+      if (stopping) return;
+      const problem = error instanceof Error ? error.message : String(error);
+      // Said once, and again only if the reason changes: not a line every few seconds.
+      if (problem !== lastProblem)
+        deps.err.write(
+          `cannot consume from NATS at ${options.url} (${problem}): tried again every ` +
+            `${workerNatsRetryMs / 1000} s; the daily cycle, the expiry sweep and webhooks run meanwhile\n`,
+        );
+      lastProblem = problem;
+      retry = setTimeout(() => void consume(), workerNatsRetryMs);
+    }
+  };
   const sweep = setInterval(() => {
     sweepExpiredPendingTransfers(app).catch((error: unknown) =>
       deps.err.write(`expiry sweep failed: ${String(error)}\n`),
@@ -58,11 +85,14 @@ export async function workerCommand(deps: CliDeps, flags: WorkerFlags): Promise<
   void runCycle();
   const daily = setInterval(runCycle, dailyCycleCheckIntervalMs);
   const stopWebhooks = await startWebhookDispatch(deps, app);
+  await consume();
   const stop = async (signal: string) => {
     deps.out.write(`${signal}: stopping after the current batch\n`);
+    stopping = true;
+    clearTimeout(retry);
     clearInterval(sweep);
     clearInterval(daily);
-    await worker.stop();
+    await worker?.stop();
     await stopWebhooks();
     await app.store.close();
   };

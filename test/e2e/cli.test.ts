@@ -163,6 +163,45 @@ describe('the capstan command on SQLite', () => {
     assert.doesNotMatch(stderr, /simulate failed|EPIPE/);
   });
 
+  it('runs the daily cycle while NATS cannot be reached, says so once, and stops on SIGTERM', async () => {
+    // A port nothing listens on: taken, then let go.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const fresh = mkdtempSync(join(tmpdir(), 'capstan-worker-'));
+    try {
+      const child = spawn(
+        process.execPath,
+        [bin, 'worker', '--data-dir', fresh, '--nats-url', `nats://127.0.0.1:${port}`],
+        { env: { ...process.env, CAPSTAN_LOG_LEVEL: 'warn', DATABASE_URL: '' } },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const deadline = Date.now() + 30_000;
+      // Past its first retry (every 5 s), still running.
+      while (Date.now() < deadline && !(/daily cycle \d{4}-\d{2}-\d{2}: /.test(stdout) && stderr !== ''))
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      assert.equal(child.exitCode, null, `the worker keeps running:\n${stdout}\n${stderr}`);
+      assert.match(stdout, /daily cycle \d{4}-\d{2}-\d{2}: 0 facilities serviced/);
+      assert.match(stderr, new RegExp(`^cannot consume from NATS at nats://127.0.0.1:${port} \\(`));
+      assert.equal(stderr.split('cannot consume').length - 1, 1, 'said once, not at every retry');
+      assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
   it('migrates idempotently', () => {
     const again = run(['migrate', '--data-dir', dataDir]);
     assert.equal(again.status, 0);
