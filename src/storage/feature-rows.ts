@@ -112,6 +112,19 @@ export function dailyValues(row: DailyRow): (string | bigint)[] {
   ];
 }
 
+/**
+ * A buyer's orders summed in SQL as the high and low 32 bits of each amount: each order fits 64
+ * bits, but a year of them may not — SQLite's sum() then fails the whole read ("integer overflow"),
+ * and with it every feature and decision of the merchant. Each half's sum fits 64 bits up to 2^31
+ * orders (a high half is below 2^31, a low one below 2^32); put back together by buyerAmount.
+ */
+export const buyerAmountHighSql = 'sum("amount" >> 32)';
+export const buyerAmountLowSql = 'sum("amount" & 4294967295)';
+
+export function buyerAmount(high: unknown, low: unknown): bigint {
+  return (toBigInt(high) << 32n) + toBigInt(low);
+}
+
 export function eventKeyOf(source: string, id: string): string {
   return `${source} ${id}`;
 }

@@ -2,7 +2,7 @@
  * The feature store's read side, in portable SQL through Kysely: everything a merchant's features
  * as of a day need, and nothing dated after it.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { FeatureReader, Page } from '../app/ports.ts';
 import {
   type FeatureInputs,
@@ -10,8 +10,14 @@ import {
   inventorySnapshotAgeDaysMax,
 } from '../domain/features/features.ts';
 import type { Fact } from '../domain/features/projection.ts';
-import { dailyFromRow, factFromRow } from './feature-rows.ts';
-import { toBigInt, toSafeNumber } from './rows.ts';
+import {
+  buyerAmount,
+  buyerAmountHighSql,
+  buyerAmountLowSql,
+  dailyFromRow,
+  factFromRow,
+} from './feature-rows.ts';
+import { toSafeNumber } from './rows.ts';
 import type { Database, FeatureDailyTable } from './schema.ts';
 
 type FactOf<K extends Fact['kind']> = Extract<Fact, { kind: K }>;
@@ -58,7 +64,12 @@ export class KyselyFeatureReader implements FeatureReader {
       .executeTakeFirst();
     const buyers = await this.db
       .selectFrom('feature_orders')
-      .select((eb) => ['buyer_id', 'currency', eb.fn.sum('amount').as('amount')])
+      .select([
+        'buyer_id',
+        'currency',
+        sql.raw<unknown>(buyerAmountHighSql).as('amount_high'),
+        sql.raw<unknown>(buyerAmountLowSql).as('amount_low'),
+      ])
       .where('merchant_id', '=', merchantId)
       .where('day', '>=', from)
       .where('day', '<=', to)
@@ -82,7 +93,7 @@ export class KyselyFeatureReader implements FeatureReader {
       buyers: buyers.map((row) => ({
         buyerId: row.buyer_id,
         currency: row.currency,
-        amount: toBigInt(row.amount),
+        amount: buyerAmount(row.amount_high, row.amount_low),
       })),
       invoices: await this.facts(merchantId, 'invoice', asOfDay),
       purchaseOrders: await this.facts(merchantId, 'purchase_order', asOfDay),

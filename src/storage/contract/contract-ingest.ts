@@ -168,6 +168,37 @@ export function ingestContract(backend: BackendUnderTest): void {
       assert.equal(after.gmv_30d, '41250', 'the replayed order counts');
     });
 
+    it("reads a buyer's year of orders summed past 2^63 − 1 exactly", async () => {
+      // Each order fits 64 bits, on a day of its own; their sum over the year does not, and
+      // SQLite's sum() refused the whole read of the merchant's features.
+      const max = 2n ** 63n - 1n;
+      const placed = (id: string, date: string, buyer: string, amount: bigint) =>
+        event('order.placed', id, `${date}T10:00:00Z`, 'mer_whale', {
+          order_id: id,
+          buyer_id: buyer,
+          amount: String(amount),
+          currency: 'USD',
+        });
+      const store = (await open()).store;
+      const outcomes = await ingest(store, [
+        placed('w-1', '2026-01-10', 'b_whale', max),
+        placed('w-2', '2026-02-10', 'b_whale', max),
+        placed('w-3', '2026-03-10', 'b_whale', 4_294_967_297n),
+        placed('w-4', '2026-03-10', 'b_minnow', 3n),
+      ]);
+      assert.ok(outcomes.every((o) => o.status === 'applied'));
+      const inputs = await store.read((tx) => tx.features.loadInputs('mer_whale', dayOf('2026-03-30')));
+      assert.deepEqual(
+        [...inputs.buyers].sort((a, b) => (a.buyerId < b.buyerId ? -1 : 1)),
+        [
+          { buyerId: 'b_minnow', currency: 'USD', amount: 3n },
+          { buyerId: 'b_whale', currency: 'USD', amount: 2n * max + 4_294_967_297n },
+        ],
+      );
+      const view = await features(store, 'mer_whale', '2026-03-30');
+      assert.equal(view.top_buyer_share_365d, 1);
+    });
+
     it('answers every record of a mixed batch, in order, each on its own', async () => {
       const good = event('review.posted', 'mix-1', '2026-03-30T10:00:00Z', 'mer_fixture', {
         review_id: 'mx',

@@ -19,6 +19,9 @@ import {
   type Fact,
 } from '../../domain/features/projection.ts';
 import {
+  buyerAmount,
+  buyerAmountHighSql,
+  buyerAmountLowSql,
   dailyFromRow,
   dailyInsertColumns,
   dailyUpsertSet,
@@ -29,7 +32,7 @@ import {
 } from '../feature-rows.ts';
 import { KyselyFeatureReader, latestSnapshots } from '../kysely-features.ts';
 import { KyselyInboxReader } from '../kysely-inbox.ts';
-import { toBigInt, toSafeNumber } from '../rows.ts';
+import { toSafeNumber } from '../rows.ts';
 import type { Database, FeatureDailyTable, FeatureFactsTable, InboxEventsTable } from '../schema.ts';
 
 const inboxColumns = [
@@ -199,9 +202,9 @@ export class SqliteFeatures extends KyselyFeatureReader implements FeatureReposi
         .pluck(),
       buyers: connection.prepare<
         [string, bigint, bigint],
-        { buyer_id: string; currency: string; amount: unknown }
+        { buyer_id: string; currency: string; amount_high: unknown; amount_low: unknown }
       >(
-        'select "buyer_id", "currency", sum("amount") as "amount" from "feature_orders" where "merchant_id" = ? and "day" >= ? and "day" <= ? group by "buyer_id", "currency"',
+        `select "buyer_id", "currency", ${buyerAmountHighSql} as "amount_high", ${buyerAmountLowSql} as "amount_low" from "feature_orders" where "merchant_id" = ? and "day" >= ? and "day" <= ? group by "buyer_id", "currency"`,
       ),
       facts: connection.prepare<
         [string, string, bigint, bigint],
@@ -236,7 +239,7 @@ export class SqliteFeatures extends KyselyFeatureReader implements FeatureReposi
       buyers: buyers.all(merchantId, from, to).map((row) => ({
         buyerId: row.buyer_id,
         currency: row.currency,
-        amount: toBigInt(row.amount),
+        amount: buyerAmount(row.amount_high, row.amount_low),
       })),
       invoices: this.factsOf(merchantId, 'invoice', asOfDay),
       purchaseOrders: this.factsOf(merchantId, 'purchase_order', asOfDay),
