@@ -277,6 +277,11 @@ export interface InboxRepository extends InboxReader {
   /** Inserts the events whose (source, id) is new; answers the keys it inserted. */
   insertEvents(events: readonly InboxEvent[]): Promise<Set<string>>;
   /**
+   * Takes back events this transaction inserted and then refused (their day's totals would not
+   * fit): as if they had never come. Nothing else removes an event from the inbox.
+   */
+  withdrawEvents(keys: readonly { readonly source: string; readonly id: string }[]): Promise<void>;
+  /**
    * Records problems; a fingerprint already there is counted as seen again, not duplicated.
    * Answers the id each fingerprint is filed under.
    */
@@ -292,6 +297,8 @@ export interface FeatureReader {
 }
 
 export interface FeatureRepository extends FeatureReader {
+  /** The stored daily rows of the given (merchant, day, currency) keys; a key not stored has none. */
+  storedDaily(keys: readonly Pick<DailyRow, 'merchantId' | 'day' | 'currency'>[]): Promise<DailyRow[]>;
   /**
    * Adds daily counters (sums) and inserts facts (one per event; a repeat is ignored), and moves
    * the version of every merchant they touch.

@@ -8,6 +8,7 @@
 import { assert } from '../../domain/assert.ts';
 import type { SettlementFxRate } from '../../domain/events/catalog.ts';
 import type { RecordProblem } from '../../domain/events/check-event.ts';
+import { dailyOverflows } from '../../domain/features/daily-range.ts';
 import { type ProjectedEvent, project } from '../../domain/features/projection.ts';
 import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
 import type { CurrencyCode } from '../../domain/money/currency.ts';
@@ -100,6 +101,8 @@ export async function ingestBatch(
   const failures: Failure[] = [];
   const candidates: Pending[] = [];
   const firstInBatch = new Map<string, Pending>();
+  /** Records that repeat an earlier one of the batch: its outcome is theirs if it is refused. */
+  const repeats: Pending[] = [];
   // A platform key sends events only about its own merchants: the ones it claimed — by being the
   // first platform to send an event about one — or onboarded. An operator's import (a
   // marketplace's settlement report for a merchant of another platform, say) is trusted as it is.
@@ -192,6 +195,7 @@ export async function ingestBatch(
       candidates.push(pending);
     } else if (sameEvent(earlier.inbox.bodyHash, earlier.inbox.body, pending)) {
       outcomes[index] = { status: 'duplicate', line: record.line, source: event.source, id: event.id };
+      repeats.push(pending);
     } else {
       failures.push({
         index,
@@ -208,12 +212,12 @@ export async function ingestBatch(
   const existing = await tx.inbox.bodyHashes(repeated.map((c) => c.inbox));
   const differing = repeated.filter((c) => existing.get(c.key) !== c.inbox.bodyHash);
   const storedBodies = await tx.inbox.bodies(differing.map((c) => c.inbox));
-  const applied: ProjectedEvent[] = [];
+  let applied: Pending[] = [];
   for (const candidate of candidates) {
     const { event } = candidate.projected;
     const line = records[candidate.index]?.record.line ?? null;
     if (inserted.has(candidate.key)) {
-      applied.push(candidate.projected);
+      applied.push(candidate);
       outcomes[candidate.index] = {
         status: 'applied',
         line,
@@ -233,6 +237,12 @@ export async function ingestBatch(
       });
     }
   }
+  let projection = project(projectedOf(applied));
+  const overflows = dailyOverflows(projection, await tx.features.storedDaily(projection.daily));
+  if (overflows.size > 0) {
+    applied = await refuseOverflows(tx, applied, overflows, repeats, failures, outcomes);
+    projection = project(projectedOf(applied));
+  }
   // A merchant claimed for a batch all of whose events about it were refused (each a conflict,
   // say) is let go: a refused event makes nobody's merchant. One sent again (a duplicate) was
   // sent, and keeps its claim.
@@ -244,9 +254,8 @@ export async function ingestBatch(
     });
     if (claimed.size > 0) await tx.risk.releaseMerchants(options.allowedSource, [...claimed]);
   }
-  const projection = project(applied);
   await tx.features.apply(projection.daily, projection.facts);
-  await sweepSettlements(tx, context, applied);
+  await sweepSettlements(tx, context, projectedOf(applied));
   await fileFailures(
     tx,
     context,
@@ -260,6 +269,45 @@ export async function ingestBatch(
     assert(outcome !== undefined, `record ${index} got no outcome`);
     return outcome;
   });
+}
+
+/**
+ * Takes back the events whose day's totals would not fit (dailyOverflows): they were inserted in
+ * this transaction, and are withdrawn from the inbox before anything else is written for them, so
+ * the same event sent again is judged again — not answered as a duplicate of an event never
+ * applied. A record of the batch repeating a refused one is refused with it. Answers the events
+ * still applied, in order.
+ */
+async function refuseOverflows(
+  tx: WriteTransaction,
+  applied: readonly Pending[],
+  overflows: ReadonlyMap<number, RecordProblem>,
+  repeats: readonly Pending[],
+  failures: Failure[],
+  outcomes: (RecordOutcome | undefined)[],
+): Promise<Pending[]> {
+  const refused = new Map<string, RecordProblem>();
+  const kept: Pending[] = [];
+  applied.forEach((candidate, position) => {
+    const problem = overflows.get(position);
+    if (problem === undefined) {
+      kept.push(candidate);
+      return;
+    }
+    refused.set(candidate.key, problem);
+    outcomes[candidate.index] = undefined;
+    failures.push({ index: candidate.index, problem, ...identity(candidate.projected.event) });
+  });
+  for (const repeat of repeats) {
+    const problem = refused.get(repeat.key);
+    if (problem === undefined) continue;
+    outcomes[repeat.index] = undefined;
+    failures.push({ index: repeat.index, problem, ...identity(repeat.projected.event) });
+  }
+  await tx.inbox.withdrawEvents(
+    applied.filter((c) => refused.has(c.key)).map((c) => ({ source: c.inbox.source, id: c.inbox.id })),
+  );
+  return kept;
 }
 
 /**
@@ -394,6 +442,14 @@ function sameEvent(hash: string | undefined, body: string | undefined, candidate
   if (hash === candidate.inbox.bodyHash) return true;
   if (body === undefined) return false;
   return canonicalJson(JSON.parse(body)) === canonicalJson(candidate.projected.event);
+}
+
+function projectedOf(pending: readonly Pending[]): ProjectedEvent[] {
+  return pending.map((p) => p.projected);
+}
+
+function identity(event: ProjectedEvent['event']): Pick<Failure, 'source' | 'id' | 'type'> {
+  return { source: event.source, id: event.id, type: event.type };
 }
 
 function conflict(source: string, id: string): RecordProblem {

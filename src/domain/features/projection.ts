@@ -132,9 +132,17 @@ export type Fact =
       validUntilDay: number;
     };
 
+/** One event's additions to one of the batch's daily rows (the row holds the batch's sums). */
+export interface DailyAddition {
+  readonly row: DailyRow;
+  readonly add: Partial<DailyCounters>;
+}
+
 export interface Projection {
   readonly daily: DailyRow[];
   readonly facts: Fact[];
+  /** Each event's additions to the daily rows, in the order the events were given. */
+  readonly additions: readonly (readonly DailyAddition[])[];
 }
 
 export interface ProjectedEvent {
@@ -155,12 +163,21 @@ function dayOf(date: string): number {
   return toDayNumber(parsed.value);
 }
 
+/** A daily row's key: its merchant, day and currency. */
+export function dailyRowKey(row: Pick<DailyRow, 'merchantId' | 'day' | 'currency'>): string {
+  return `${row.merchantId}\u0000${row.day}\u0000${row.currency}`;
+}
+
+const noAdditions: readonly DailyAddition[] = [];
+
 /** Sums per (merchant, day, currency) over the batch, and the batch's facts. */
 export function project(events: readonly ProjectedEvent[]): Projection {
   const daily = new Map<string, DailyRow>();
   const facts: Fact[] = [];
+  const additions: (readonly DailyAddition[])[] = [];
+  let current: DailyAddition[] | null = null;
   const bump = (merchantId: string, day: number, currency: string, add: Partial<DailyCounters>) => {
-    const key = `${merchantId}\u0000${day}\u0000${currency}`;
+    const key = dailyRowKey({ merchantId, day, currency });
     let row = daily.get(key);
     if (row === undefined) {
       row = { merchantId, day, currency, counters: emptyCounters() };
@@ -168,14 +185,18 @@ export function project(events: readonly ProjectedEvent[]): Projection {
     }
     const counters = row.counters;
     for (const name in add) counters[name as DailyCounterName] += add[name as DailyCounterName] as bigint;
+    current ??= [];
+    current.push({ row, add });
   };
   for (const { event, instant, key } of events) {
+    current = null;
     const facts1 = projectOne(event, instant, key, bump);
     for (const fact of facts1) facts.push(fact);
+    additions.push(current ?? noAdditions);
   }
   // In key order, so that concurrent batches lock the same rows in the same order (no deadlocks).
   const rows = [...daily.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
-  return { daily: rows, facts };
+  return { daily: rows, facts, additions };
 }
 
 type Bump = (merchantId: string, day: number, currency: string, add: Partial<DailyCounters>) => void;

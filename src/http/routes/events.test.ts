@@ -229,5 +229,53 @@ for (const backend of backendsUnderTest) {
       const badDate = await api.request('GET', '/v1/merchants/mer_fixture/features?as_of=2026-02-30');
       assert.equal(badDate.json.param, 'as_of');
     });
+
+    it("quarantines an order that would take its day's total past 2^63 − 1, in one request or two", async () => {
+      const max = '9223372036854775807';
+      const order = (id: string) =>
+        JSON.stringify(
+          event('order.placed', id, '2026-03-30T10:00:00Z', 'mer_big', {
+            order_id: id,
+            buyer_id: `b-${id}`,
+            amount: max,
+            currency: 'USD',
+          }),
+        );
+      const onboarded = JSON.stringify(
+        event('merchant.onboarded', 'big-0', '2026-03-30T09:00:00Z', 'mer_big', {
+          legal_name: 'Big Ltd',
+          country: 'US',
+          currency: 'USD',
+          category: 'electronics',
+          kyb_status: 'verified',
+        }),
+      );
+      const post = (lines: readonly string[]) =>
+        api.request('POST', '/v1/events', {
+          key: platformKey,
+          rawBody: lines.join('\n'),
+          headers: { 'content-type': 'application/x-ndjson' },
+        });
+      const one = await post([onboarded, order('big-1'), order('big-2')]);
+      assert.equal(one.status, 200);
+      assert.deepEqual(
+        one.json.results.map((r: { status: string; code?: string; field?: string }) => [
+          r.status,
+          r.code,
+          r.field,
+        ]),
+        [
+          ['applied', undefined, undefined],
+          ['applied', undefined, undefined],
+          ['quarantined', 'daily_total_out_of_range', 'data.amount'],
+        ],
+      );
+      const two = await post([order('big-3')]);
+      assert.equal(two.status, 200);
+      assert.equal(two.json.results[0].code, 'daily_total_out_of_range');
+      const features = await api.request('GET', '/v1/merchants/mer_big/features?as_of=2026-03-30');
+      assert.equal(features.status, 200);
+      assert.equal(features.json.gmv_30d, max);
+    });
   });
 }

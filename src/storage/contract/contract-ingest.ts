@@ -168,6 +168,42 @@ export function ingestContract(backend: BackendUnderTest): void {
       assert.equal(after.gmv_30d, '41250', 'the replayed order counts');
     });
 
+    it("reads a day's stored counters by key, and withdraws an event it was asked to", async () => {
+      const store = (await open()).store;
+      const placed = (id: string, date: string, currency: string) =>
+        event('order.placed', id, `${date}T10:00:00Z`, 'mer_keys', {
+          order_id: id,
+          buyer_id: 'b1',
+          amount: '700',
+          currency,
+        });
+      await ingest(store, [placed('k-1', '2026-03-30', 'USD'), placed('k-2', '2026-03-30', 'USD')]);
+      await ingest(store, [placed('k-3', '2026-03-31', 'EUR')]);
+      const day = dayOf('2026-03-30');
+      const rows = await store.write((tx) =>
+        tx.features.storedDaily([
+          { merchantId: 'mer_keys', day, currency: 'USD' },
+          { merchantId: 'mer_keys', day, currency: 'EUR' },
+          { merchantId: 'mer_none', day, currency: 'USD' },
+        ]),
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.merchantId, r.day, r.currency, r.counters.gmv, r.counters.orders]),
+        [['mer_keys', day, 'USD', 1400n, 2n]],
+      );
+      assert.deepEqual(await store.write((tx) => tx.features.storedDaily([])), []);
+      const before = await store.read((tx) => tx.inbox.countEvents());
+      await store.write((tx) =>
+        tx.inbox.withdrawEvents([
+          { source: 'plt_test', id: 'k-3' },
+          { source: 'plt_test', id: 'k-404' },
+        ]),
+      );
+      assert.equal(await store.read((tx) => tx.inbox.countEvents()), before - 1n);
+      const keys = [{ source: 'plt_test', id: 'k-3' }];
+      assert.deepEqual(await store.read((tx) => tx.inbox.bodyHashes(keys)), new Map());
+    });
+
     it("reads a buyer's year of orders summed past 2^63 − 1 exactly", async () => {
       // Each order fits 64 bits, on a day of its own; their sum over the year does not, and
       // SQLite's sum() refused the whole read of the merchant's features.

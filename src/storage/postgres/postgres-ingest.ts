@@ -5,10 +5,10 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import type { FeatureRepository, InboxEvent, InboxRepository } from '../../app/ports.ts';
 import { type DailyRow, dailyCounterNames, type Fact } from '../../domain/features/projection.ts';
-import { dailyUpsertSet, eventKeyOf, factPayload } from '../feature-rows.ts';
+import { dailyFromRow, dailyUpsertSet, eventKeyOf, factPayload } from '../feature-rows.ts';
 import { KyselyFeatureReader } from '../kysely-features.ts';
 import { KyselyInboxReader } from '../kysely-inbox.ts';
-import type { Database } from '../schema.ts';
+import type { Database, FeatureDailyTable } from '../schema.ts';
 import { int8ArrayLiteral, textArrayLiteral } from './array-literal.ts';
 
 async function raw(db: Kysely<Database>, text: string, parameters: readonly unknown[]) {
@@ -59,9 +59,40 @@ export class PostgresInbox extends KyselyInboxReader implements InboxRepository 
     for (const row of result.rows) inserted.add(eventKeyOf(String(row['source']), String(row['id'])));
     return inserted;
   }
+
+  async withdrawEvents(keys: readonly { readonly source: string; readonly id: string }[]): Promise<void> {
+    if (keys.length === 0) return;
+    await raw(
+      this.db,
+      `delete from inbox_events e using unnest($1::text[], $2::text[]) as k(source, id)
+       where e.source = k.source and e.id = k.id`,
+      [textArrayLiteral(keys.map((k) => k.source)), textArrayLiteral(keys.map((k) => k.id))],
+    );
+  }
 }
 
 export class PostgresFeatures extends KyselyFeatureReader implements FeatureRepository {
+  /**
+   * Read in the transaction's snapshot (repeatable read): a row another batch changes after it is
+   * read cannot then be added to — the upsert fails with a serialization error and the whole batch
+   * is tried again, reading the row anew.
+   */
+  async storedDaily(keys: readonly Pick<DailyRow, 'merchantId' | 'day' | 'currency'>[]): Promise<DailyRow[]> {
+    if (keys.length === 0) return [];
+    const result = await raw(
+      this.db,
+      `select d.* from feature_daily d
+       join unnest($1::text[], $2::int8[], $3::text[]) as k(merchant_id, day, currency)
+         on d.merchant_id = k.merchant_id and d.day = k.day and d.currency = k.currency`,
+      [
+        textArrayLiteral(keys.map((k) => k.merchantId)),
+        int8ArrayLiteral(keys.map((k) => BigInt(k.day))),
+        textArrayLiteral(keys.map((k) => k.currency)),
+      ],
+    );
+    return result.rows.map((row) => dailyFromRow(row as unknown as FeatureDailyTable));
+  }
+
   async apply(daily: readonly DailyRow[], facts: readonly Fact[]): Promise<void> {
     const touched = [
       ...new Set([...daily.map((row) => row.merchantId), ...facts.map((fact) => fact.merchantId)]),

@@ -123,7 +123,12 @@ export class SqliteInbox extends KyselyInboxReader implements InboxRepository {
       hash: connection.prepare<[string, string], { body_hash: string }>(
         'select body_hash from inbox_events where source = ? and id = ?',
       ),
+      withdraw: connection.prepare<[string, string]>('delete from inbox_events where source = ? and id = ?'),
     };
+  }
+
+  async withdrawEvents(keys: readonly { readonly source: string; readonly id: string }[]): Promise<void> {
+    for (const key of keys) this.statements.withdraw.run(key.source, key.id);
   }
 
   override async bodyHashes(
@@ -189,6 +194,9 @@ export class SqliteFeatures extends KyselyFeatureReader implements FeatureReposi
         .safeIntegers(false),
       dailyExact: connection.prepare<[string, bigint, bigint], FeatureDailyTable>(
         'select * from feature_daily where merchant_id = ? and day >= ? and day <= ?',
+      ),
+      dailyRow: connection.prepare<[string, bigint, string], FeatureDailyTable>(
+        'select * from feature_daily where merchant_id = ? and day = ? and currency = ?',
       ),
       firstDay: connection
         .prepare<[string, bigint], bigint | null>(
@@ -275,6 +283,15 @@ export class SqliteFeatures extends KyselyFeatureReader implements FeatureReposi
     return this.statements.facts
       .all(merchantId, kind, BigInt(fromDay), BigInt(asOfDay))
       .map((row) => factFromRow(row) as FactOf<K>);
+  }
+
+  async storedDaily(keys: readonly Pick<DailyRow, 'merchantId' | 'day' | 'currency'>[]): Promise<DailyRow[]> {
+    const rows: DailyRow[] = [];
+    for (const key of keys) {
+      const row = this.statements.dailyRow.get(key.merchantId, BigInt(key.day), key.currency);
+      if (row !== undefined) rows.push(dailyFromRow(row));
+    }
+    return rows;
   }
 
   async apply(daily: readonly DailyRow[], facts: readonly Fact[]): Promise<void> {
