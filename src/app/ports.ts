@@ -693,6 +693,15 @@ export interface WebhookRepository extends WebhookReader {
       'status' | 'attempts' | 'nextAttemptAtMs' | 'lastAttemptAtMs' | 'lastResponseStatus' | 'lastError'
     >,
   ): Promise<boolean>;
+  /**
+   * Fails the endpoint's pending deliveries, unsent, with `lastError` — all of them, or (`keptTypes`
+   * given, not empty) those of event types not in it; answers how many.
+   */
+  failPendingDeliveries(
+    endpointId: string,
+    lastError: string,
+    keptTypes?: readonly string[],
+  ): Promise<number>;
   /** Lets go of up to `limit` outbox events fanned out and recorded before `beforeMs`; answers how many. */
   pruneOutbox(beforeMs: bigint, limit: number): Promise<number>;
   /** Lets go of up to `limit` deliveries made before `beforeMs` and done with (delivered or failed). */

@@ -277,6 +277,21 @@ export class KyselyWebhooks implements WebhookRepository {
     return rows.map(deliveryFromRow);
   }
 
+  async failPendingDeliveries(
+    endpointId: string,
+    lastError: string,
+    keptTypes: readonly string[] = [],
+  ): Promise<number> {
+    let query = this.db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'failed', next_attempt_at_ms: null, last_error: lastError })
+      .where('endpoint_id', '=', endpointId)
+      .where('status', '=', 'pending');
+    if (keptTypes.length > 0) query = query.where('event_type', 'not in', [...keptTypes]);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async updateDelivery(
     read: Pick<WebhookDeliveryRow, 'endpointId' | 'outboxSequence' | 'attempts' | 'nextAttemptAtMs'>,
     change: Pick<

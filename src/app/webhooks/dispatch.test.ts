@@ -331,6 +331,57 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(replay, { ok: false, code: 'webhook_endpoint_disabled' });
     });
 
+    it('fails what is pending at once when an endpoint is disabled or unsubscribes, though taken back before it falls due', async () => {
+      const made = await book.harness.store.write((tx) =>
+        createEndpoint(tx, book.app, {
+          url: `${hooks.url}/brief`,
+          eventTypes: ['facility.swept'],
+          description: 'on and off',
+        }),
+      );
+      assert.ok(made.ok);
+      const id = made.value.id;
+      const change = (to: Parameters<typeof updateEndpoint>[3]) =>
+        book.harness.store.write((tx) => updateEndpoint(tx, book.app, id, to));
+      const pendingOf = async () => (await deliveries(id)).filter((d) => d.status === 'pending');
+      // Small payouts: the advance the suite's later tests sweep is left as it was, near enough.
+      const smallPayout = async (key: string) => {
+        const swept = await book.harness.store.write((tx) =>
+          sweepSettlement(tx, book.app, {
+            settlementKey: key,
+            merchantId: book.merchantId,
+            day,
+            currency: 'USD',
+            netMinor: 1_000n,
+          }),
+        );
+        assert.ok(swept.ok && swept.value.waterfall.totalDeductedMinor > 0n);
+      };
+      hooks.state.status = 500;
+      // A first attempt fails; disabled, then enabled again before the retry falls due.
+      await smallPayout('hook brief_1');
+      await dispatch();
+      assert.equal((await pendingOf()).length, 1, 'a retry is due in 5 s');
+      assert.ok((await change({ status: 'disabled' })).ok);
+      assert.ok((await change({ status: 'enabled' })).ok);
+      // Subscribed elsewhere, then back, before the next retry falls due.
+      await smallPayout('hook brief_2');
+      await dispatch();
+      assert.equal((await pendingOf()).length, 1);
+      assert.ok((await change({ eventTypes: ['offer.created'] })).ok);
+      assert.ok((await change({ eventTypes: ['facility.swept'] })).ok);
+      hooks.state.status = 200;
+      hooks.received.length = 0;
+      clock().advanceSeconds(6);
+      await dispatch();
+      assert.equal(hooks.received.filter((r) => r.path === '/brief').length, 0, 'neither is sent');
+      assert.deepEqual((await deliveries(id)).map((d) => [d.status, d.lastError]).sort(), [
+        ['failed', 'endpoint disabled'],
+        ['failed', 'endpoint no longer subscribed to its event type'],
+      ]);
+      assert.ok((await change({ status: 'disabled' })).ok);
+    });
+
     it('disables an endpoint every attempt to which has failed for 5 days; one that gets through clears the streak', async () => {
       const endpoint = () => book.harness.store.read((tx) => tx.webhooks.endpoint(all.id));
       const enabled = await book.harness.store.write((tx) =>

@@ -224,6 +224,10 @@ async function claimDue(app: AppContext, render: EventRenderers, limit: number):
         await unsendable('endpoint disabled');
         continue;
       }
+      if (!subscribed(endpoint.eventTypes, delivery.eventType)) {
+        await unsendable('endpoint no longer subscribed to its event type');
+        continue;
+      }
       const event = await shownEvent(tx, delivery, subjects, render);
       if (event === undefined) {
         await unsendable(`the ${delivery.subject} or its event is not found`);
@@ -348,6 +352,7 @@ async function recordEndpointHealth(
           ),
         updatedAtMs: last.sentAtMs,
       });
+      await tx.webhooks.failPendingDeliveries(endpoint.id, 'endpoint disabled');
     } else if (endpoint.failingSinceMs === null)
       await tx.webhooks.updateEndpoint({ ...endpoint, failingSinceMs: since });
   }

@@ -90,7 +90,8 @@ export interface EndpointChange {
 /**
  * Changes an endpoint's URL, event types, description or status. Enabled again, it gets the events
  * fanned out from then on: those recorded while it was disabled were fanned out to others (a
- * replay sends them).
+ * replay sends them). Disabled, its pending deliveries fail unsent at once; subscribed to fewer
+ * types, so do those of the types it dropped.
  */
 export async function updateEndpoint(
   tx: WriteTransaction,
@@ -114,6 +115,16 @@ export async function updateEndpoint(
     updatedAtMs: nowMs,
   };
   await tx.webhooks.updateEndpoint(updated);
+  // What is pending and will no longer be sent fails now, saying why — not at its next attempt,
+  // which an endpoint enabled again (or subscribed again) before it fell due would otherwise get.
+  if (updated.status === 'disabled' && endpoint.status !== 'disabled')
+    await tx.webhooks.failPendingDeliveries(id, 'endpoint disabled');
+  else if (updated.eventTypes.length > 0 && change.eventTypes !== undefined)
+    await tx.webhooks.failPendingDeliveries(
+      id,
+      'endpoint no longer subscribed to its event type',
+      updated.eventTypes,
+    );
   return ok(updated);
 }
 
