@@ -658,7 +658,9 @@ export async function confirmDisbursement(
       phase: 'serviced',
       product: offer.product,
       servicing,
-      tally: { ...emptyTally, originatedMinor: offer.amountMinor },
+      // The payout's own day is lent (the daily cycle serves the facility from the next): its
+      // principal-days begin with the amount paid out, as a credit line's begin with its draw's day.
+      tally: { ...emptyTally, originatedMinor: offer.amountMinor, principalDaysMinor: offer.amountMinor },
       servicedThroughDay: input.day,
       nearBreach: false,
       grade: offer.grade ?? null,

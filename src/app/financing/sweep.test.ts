@@ -222,8 +222,9 @@ for (const backend of backendsUnderTest) {
       assert.ok(swept.ok);
       const after = await read();
       assert.equal(after.row.status, 'paid_off');
-      // Out at the end of each of the 4 days between (the payout's own day ends with nothing owed).
-      assert.equal(after.tally.principalDaysMinor, before.state.owed.principal * 4n);
+      // Out at the end of the disbursement's day and each of the 4 days between (the payout's own
+      // day ends with nothing owed).
+      assert.equal(after.tally.principalDaysMinor, before.state.owed.principal * 5n);
     });
   });
 }

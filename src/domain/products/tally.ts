@@ -18,7 +18,11 @@ export interface FacilityTally {
   /** Principal booked as a credit loss, net of fees collected ahead of being earned. */
   readonly writtenOffPrincipalMinor: bigint;
   readonly recoveredMinor: bigint;
-  /** Σ over serviced days of the principal outstanding at the day's end. */
+  /**
+   * Σ over the days lent of the principal outstanding at the day's end: the payout's own day (an
+   * advance's or a term loan's, counted at its payout; a line's draw day, by the daily cycle) and
+   * every day served after it.
+   */
   readonly principalDaysMinor: bigint;
 }
 
