@@ -28,6 +28,19 @@ suite('facility events in plain words', () => {
     assert.equal(describe('swept', { settlementKey: 'plt stl-8' }, 'USD'), 'Deducted from payout plt stl-8');
   });
 
+  it('says a late fee is for a payment missed and a payoff is a payoff, whatever the product and the day', () => {
+    // An advance's or a line's minimum, or a loan's instalment; a payoff may come after the last due date.
+    assert.equal(
+      describe('late_fee_charged', { amountMinor: 2_500n, dueDay: 20_529 }, 'USD'),
+      'Late fee: the payment due 2026-03-17 was missed',
+    );
+    assert.equal(
+      describe('repayment', { reference: 'po-1', request: { payoff: true } }, 'USD'),
+      'Paid off in full, reference po-1',
+    );
+    assert.equal(describe('repayment', { reference: 'r-1' }, 'USD'), 'Direct repayment, reference r-1');
+  });
+
   it('says how much of an advance open to a refill is repaid', () => {
     assert.equal(
       describe('refill_available', { repaidShareBps: 7_812 }, 'USD'),

@@ -111,7 +111,8 @@ export function describe(type: string, detail: Readonly<Record<string, unknown>>
       if (typeof recovered === 'bigint' && recovered > 0n)
         return `Recovered ${money(recovered)} after the write-off, reference ${reference}`;
       if (reference.startsWith('refill.')) return `Paid off by the new advance ${reference.slice(7)}`;
-      return `${payoff ? 'Paid off early' : 'Direct repayment'}, reference ${reference}`;
+      // A payoff may come on or after the last due date: not "early", paid off.
+      return `${payoff ? 'Paid off in full' : 'Direct repayment'}, reference ${reference}`;
     }
     case 'draw_requested':
       return `Draw of ${money(detail['amountMinor'])} asked for, reference ${text(detail['reference'])}`;
@@ -122,7 +123,8 @@ export function describe(type: string, detail: Readonly<Record<string, unknown>>
     case 'instalment_charged':
       return `Instalment ${String(detail['period'] ?? '')} due ${day(detail['dueDay'])}: interest of ${money(detail['interestMinor'])} charged, ${money(detail['toPayMinor'])} to pay${detail['collectionsPaused'] === true ? ' once collections resume' : ''}`;
     case 'late_fee_charged':
-      return `Late fee: the minimum payment due ${day(detail['dueDay'])} was missed`;
+      // An advance's or a line's minimum, or a loan's instalment: the payment due.
+      return `Late fee: the payment due ${day(detail['dueDay'])} was missed`;
     case 'statement_issued':
       return `Statement: a minimum payment of ${money(detail['minimumMinor'])} due ${day(detail['dueDay'])}`;
     case 'status_changed':
