@@ -12,6 +12,7 @@ import { backendsUnderTest, type Harness } from '../../../test/support/backends.
 import { event, settlementPaid } from '../../../test/support/events.ts';
 import { bookWithAdvanceForSuite, receivablesOf } from '../../../test/support/lending-fixture.ts';
 import { ManualClock } from '../../../test/support/manual-clock.ts';
+import { meetingAfterFirst } from '../../../test/support/race.ts';
 import type { CanonicalEvent } from '../../domain/events/catalog.ts';
 import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { parseRecord } from '../../ingest/parse-record.ts';
@@ -120,6 +121,34 @@ for (const backend of backendsUnderTest) {
       const read = await features('mer_one');
       assert.ok(read.ok);
       assert.equal(read.value.gmv30d, 2n * max, 'both days count, summed exactly');
+    });
+
+    it('quarantines, not fails, when two batches at once would take one day past 2^63 − 1', async () => {
+      // Each reads the day before the other adds to it (on PostgreSQL; SQLite's writes run one at a
+      // time): the one that commits second is run again and finds the day full.
+      const meeting = meetingAfterFirst('features', 'storedDaily');
+      const racing = (id: string) =>
+        harness.store.write((tx) => ingestBatch(meeting(tx), context, records([order('mer_race', id, max)])));
+      const answers = await Promise.all([racing('race-1'), racing('race-2')]);
+      assert.deepEqual(answers.map((a) => statuses(a)[0]).sort(), [
+        'applied',
+        'quarantined daily_total_out_of_range data.amount',
+      ]);
+      assert.deepEqual(await stored('mer_race', 'gmv'), [String(max), 'integer']);
+    });
+
+    it('refuses only what adds to a total an older version let overflow, and applies the rest', async () => {
+      if (backend.name !== 'sqlite') return; // PostgreSQL's bigint never held one.
+      assert.deepEqual(statuses(await send(harness.store, [order('mer_real', 'real-1', 5n)])), ['applied']);
+      await harness.exec(
+        `update feature_daily set gmv = 1.8446744073709552e19 where merchant_id = 'mer_real'`,
+      );
+      assert.deepEqual(
+        statuses(
+          await send(harness.store, [order('mer_real', 'real-2', 100n), order('mer_fine', 'fine-1', 100n)]),
+        ),
+        ['quarantined daily_total_out_of_range data.amount', 'applied'],
+      );
     });
 
     it('quarantines an order that would overflow what is stored, leaving the stored total an integer', async () => {

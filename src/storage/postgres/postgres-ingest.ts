@@ -3,7 +3,12 @@
  * hand-built array literals (see array-literal.ts), a handful of round trips per batch.
  */
 import { CompiledQuery, type Kysely, sql } from 'kysely';
-import type { FeatureRepository, InboxEvent, InboxRepository } from '../../app/ports.ts';
+import {
+  type FeatureRepository,
+  type InboxEvent,
+  type InboxRepository,
+  WriteConflict,
+} from '../../app/ports.ts';
 import { type DailyRow, dailyCounterNames, type Fact } from '../../domain/features/projection.ts';
 import { dailyFromRow, dailyUpsertSet, eventKeyOf, factPayload } from '../feature-rows.ts';
 import { KyselyFeatureReader } from '../kysely-features.ts';
@@ -71,11 +76,26 @@ export class PostgresInbox extends KyselyInboxReader implements InboxRepository 
   }
 }
 
+/**
+ * A day's counter overflowing on upsert: the batch judged it against a row another batch has added
+ * to since (storedDaily reads without a lock), so it is run again, not failed.
+ */
+async function overflowIsConflict<T>(upsert: Promise<T>): Promise<T> {
+  try {
+    return await upsert;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === '22003')
+      throw new WriteConflict("a day's counters changed while the batch was read: it is read again");
+    throw error;
+  }
+}
+
 export class PostgresFeatures extends KyselyFeatureReader implements FeatureRepository {
   /**
-   * Read in the transaction's snapshot (repeatable read): a row another batch changes after it is
-   * read cannot then be added to — the upsert fails with a serialization error and the whole batch
-   * is tried again, reading the row anew.
+   * Read without a lock (writes run at READ COMMITTED): another batch may add to a row after it is
+   * read. If the two together pass 2^63 − 1, this batch's upsert overflows (22003) and `apply`
+   * answers a WriteConflict: the whole batch is tried again, reads the row anew, and quarantines
+   * what no longer fits.
    */
   async storedDaily(keys: readonly Pick<DailyRow, 'merchantId' | 'day' | 'currency'>[]): Promise<DailyRow[]> {
     if (keys.length === 0) return [];
@@ -104,17 +124,19 @@ export class PostgresFeatures extends KyselyFeatureReader implements FeatureRepo
     }
     if (daily.length > 0) {
       const counters = dailyCounterNames.map((_, index) => `$${index + 4}::int8[]`).join(', ');
-      await raw(
-        this.db,
-        `insert into feature_daily (merchant_id, day, currency, ${dailyCounterNames.join(', ')})
+      await overflowIsConflict(
+        raw(
+          this.db,
+          `insert into feature_daily (merchant_id, day, currency, ${dailyCounterNames.join(', ')})
          select * from unnest($1::text[], $2::int8[], $3::text[], ${counters})
          on conflict (merchant_id, day, currency) do update set ${dailyUpsertSet}`,
-        [
-          textArrayLiteral(daily.map((row) => row.merchantId)),
-          int8ArrayLiteral(daily.map((row) => BigInt(row.day))),
-          textArrayLiteral(daily.map((row) => row.currency)),
-          ...dailyCounterNames.map((name) => int8ArrayLiteral(daily.map((row) => row.counters[name]))),
-        ],
+          [
+            textArrayLiteral(daily.map((row) => row.merchantId)),
+            int8ArrayLiteral(daily.map((row) => BigInt(row.day))),
+            textArrayLiteral(daily.map((row) => row.currency)),
+            ...dailyCounterNames.map((name) => int8ArrayLiteral(daily.map((row) => row.counters[name]))),
+          ],
+        ),
       );
     }
     const orders = facts.filter((fact): fact is Extract<Fact, { kind: 'order' }> => fact.kind === 'order');

@@ -195,8 +195,15 @@ export class SqliteFeatures extends KyselyFeatureReader implements FeatureReposi
       dailyExact: connection.prepare<[string, bigint, bigint], FeatureDailyTable>(
         'select * from feature_daily where merchant_id = ? and day >= ? and day <= ?',
       ),
+      // A counter an older version let overflow is a REAL in SQLite: read as the bound it passed,
+      // so what would add to it is refused (daily_total_out_of_range) and the rest of a batch applies.
       dailyRow: connection.prepare<[string, bigint, string], FeatureDailyTable>(
-        'select * from feature_daily where merchant_id = ? and day = ? and currency = ?',
+        `select merchant_id, day, currency, ${dailyCounterNames
+          .map(
+            (name) =>
+              `case when typeof(${name}) = 'integer' then ${name} when ${name} > 0 then 9223372036854775807 else -9223372036854775807 end as ${name}`,
+          )
+          .join(', ')} from feature_daily where merchant_id = ? and day = ? and currency = ?`,
       ),
       firstDay: connection
         .prepare<[string, bigint], bigint | null>(
