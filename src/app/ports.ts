@@ -702,6 +702,19 @@ export interface WebhookRepository extends WebhookReader {
     lastError: string,
     keptTypes?: readonly string[],
   ): Promise<number>;
+  /**
+   * Records an attempt whose delivery failPendingDeliveries failed while it was being sent (failed
+   * with one of `reasons`, its attempts as read): the attempt counted, `change` written — it got
+   * through, or failed; answers whether it did.
+   */
+  recordAttemptFailedMeanwhile(
+    read: Pick<WebhookDeliveryRow, 'endpointId' | 'outboxSequence' | 'attempts'>,
+    change: Pick<
+      WebhookDeliveryRow,
+      'status' | 'attempts' | 'lastAttemptAtMs' | 'lastResponseStatus' | 'lastError'
+    >,
+    reasons: readonly string[],
+  ): Promise<boolean>;
   /** Lets go of up to `limit` outbox events fanned out and recorded before `beforeMs`; answers how many. */
   pruneOutbox(beforeMs: bigint, limit: number): Promise<number>;
   /** Lets go of up to `limit` deliveries made before `beforeMs` and done with (delivered or failed). */

@@ -292,6 +292,37 @@ export class KyselyWebhooks implements WebhookRepository {
     return Number(result.numUpdatedRows);
   }
 
+  async recordAttemptFailedMeanwhile(
+    read: Pick<WebhookDeliveryRow, 'endpointId' | 'outboxSequence' | 'attempts'>,
+    change: Pick<
+      WebhookDeliveryRow,
+      'status' | 'attempts' | 'lastAttemptAtMs' | 'lastResponseStatus' | 'lastError'
+    >,
+    reasons: readonly string[],
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('webhook_deliveries')
+      .set({
+        status: change.status,
+        attempts: change.attempts,
+        last_attempt_at_ms: change.lastAttemptAtMs,
+        last_response_status: change.lastResponseStatus,
+        // Failed, it keeps the reason it was failed for unless the attempt brings one of its own.
+        last_error:
+          change.status === 'failed' && change.lastError === null
+            ? sql<string>`last_error`
+            : change.lastError,
+      })
+      .where('endpoint_id', '=', read.endpointId)
+      .where('outbox_sequence', '=', read.outboxSequence)
+      .where('attempts', '=', read.attempts)
+      .where('status', '=', 'failed')
+      .where('next_attempt_at_ms', 'is', null)
+      .where('last_error', 'in', [...reasons])
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
   async updateDelivery(
     read: Pick<WebhookDeliveryRow, 'endpointId' | 'outboxSequence' | 'attempts' | 'nextAttemptAtMs'>,
     change: Pick<

@@ -26,7 +26,13 @@ import { httpWebhookTransport, webhookSignature } from '../../main/webhook-trans
 import { acceptOffer, makeOffers } from '../financing/origination.ts';
 import { sweepSettlement } from '../financing/sweep.ts';
 import type { WebhookDeliveryRow } from '../ports.ts';
-import { deliverDue, dispatchWebhooks, pruneWebhookHistory, webhookRoundMax } from './dispatch.ts';
+import {
+  deliverDue,
+  dispatchWebhooks,
+  pruneWebhookHistory,
+  type WebhookTransport,
+  webhookRoundMax,
+} from './dispatch.ts';
 import {
   createEndpoint,
   disableEndpoint,
@@ -85,6 +91,19 @@ for (const backend of backendsUnderTest) {
       );
       assert.ok(swept.ok && swept.value.waterfall.totalDeductedMinor > 0n);
       day += 1;
+    };
+    // Small payouts: the advance the suite's later tests sweep is left as it was, near enough.
+    const smallPayout = async (key: string) => {
+      const swept = await book.harness.store.write((tx) =>
+        sweepSettlement(tx, book.app, {
+          settlementKey: key,
+          merchantId: book.merchantId,
+          day,
+          currency: 'USD',
+          netMinor: 1_000n,
+        }),
+      );
+      assert.ok(swept.ok && swept.value.waterfall.totalDeductedMinor > 0n);
     };
     const deliveries = (endpointId: string): Promise<WebhookDeliveryRow[]> =>
       book.harness.store.read((tx) => tx.webhooks.deliveries(endpointId, { limit: 100 }));
@@ -344,19 +363,6 @@ for (const backend of backendsUnderTest) {
       const change = (to: Parameters<typeof updateEndpoint>[3]) =>
         book.harness.store.write((tx) => updateEndpoint(tx, book.app, id, to));
       const pendingOf = async () => (await deliveries(id)).filter((d) => d.status === 'pending');
-      // Small payouts: the advance the suite's later tests sweep is left as it was, near enough.
-      const smallPayout = async (key: string) => {
-        const swept = await book.harness.store.write((tx) =>
-          sweepSettlement(tx, book.app, {
-            settlementKey: key,
-            merchantId: book.merchantId,
-            day,
-            currency: 'USD',
-            netMinor: 1_000n,
-          }),
-        );
-        assert.ok(swept.ok && swept.value.waterfall.totalDeductedMinor > 0n);
-      };
       hooks.state.status = 500;
       // A first attempt fails; disabled, then enabled again before the retry falls due.
       await smallPayout('hook brief_1');
@@ -380,6 +386,44 @@ for (const backend of backendsUnderTest) {
         ['failed', 'endpoint no longer subscribed to its event type'],
       ]);
       assert.ok((await change({ status: 'disabled' })).ok);
+    });
+
+    it('records a delivery sent while its endpoint was being disabled as what became of it', async () => {
+      const made = await book.harness.store.write((tx) =>
+        createEndpoint(tx, book.app, {
+          url: `${hooks.url}/inflight`,
+          eventTypes: ['facility.swept'],
+          description: 'disabled mid-send',
+        }),
+      );
+      assert.ok(made.ok);
+      const id = made.value.id;
+      // The operator disables it while the dispatcher is sending to it.
+      const disablingMidSend: WebhookTransport = {
+        async send(target, message, atMs) {
+          if (target.url.endsWith('/inflight'))
+            assert.ok((await book.harness.store.write((tx) => disableEndpoint(tx, book.app, id))).ok);
+          return transport.send(target, message, atMs);
+        },
+      };
+      const outcomes = [];
+      for (const status of [200, 500]) {
+        hooks.state.status = status;
+        await smallPayout(`hook inflight_${status}`);
+        await dispatchWebhooks(book.app, disablingMidSend, eventRenderers);
+        const [latest] = (await deliveries(id)).sort((a, b) => Number(b.outboxSequence - a.outboxSequence));
+        outcomes.push([latest?.status, latest?.attempts, latest?.lastResponseStatus, latest?.lastError]);
+        assert.ok(
+          (await book.harness.store.write((tx) => updateEndpoint(tx, book.app, id, { status: 'enabled' })))
+            .ok,
+        );
+      }
+      assert.deepEqual(outcomes, [
+        ['delivered', 1, 200, null],
+        ['failed', 1, 500, 'endpoint disabled'],
+      ]);
+      hooks.state.status = 200;
+      assert.ok((await book.harness.store.write((tx) => disableEndpoint(tx, book.app, id))).ok);
     });
 
     it('disables an endpoint every attempt to which has failed for 5 days; one that gets through clears the streak', async () => {

@@ -17,7 +17,9 @@
  * attempt and replay, so a receiver can drop what it has already handled.
  */
 import {
+  endpointDisabledError,
   endpointFailingMsMax,
+  endpointUnsubscribedError,
   failingTooLong,
   nextAttemptAtMs,
   subscribed,
@@ -221,11 +223,11 @@ async function claimDue(app: AppContext, render: EventRenderers, limit: number):
         });
       // A disabled endpoint's deliveries are not sent: they fail, saying why.
       if (endpoint?.status !== 'enabled') {
-        await unsendable('endpoint disabled');
+        await unsendable(endpointDisabledError);
         continue;
       }
       if (!subscribed(endpoint.eventTypes, delivery.eventType)) {
-        await unsendable('endpoint no longer subscribed to its event type');
+        await unsendable(endpointUnsubscribedError);
         continue;
       }
       const event = await shownEvent(tx, delivery, subjects, render);
@@ -292,15 +294,27 @@ export async function deliverDue(
       const attempts = delivery.attempts + 1;
       const ok = answered(result);
       const next = ok ? null : nextAttemptAtMs(attempts, sentAtMs);
-      const status = ok ? 'delivered' : next === null ? 'failed' : 'pending';
-      const recorded = await tx.webhooks.updateDelivery(delivery, {
-        status,
+      let status: WebhookDeliveryRow['status'] = ok ? 'delivered' : next === null ? 'failed' : 'pending';
+      const outcome = {
         attempts,
-        nextAttemptAtMs: next,
         lastAttemptAtMs: sentAtMs,
         lastResponseStatus: 'status' in result ? result.status : null,
         lastError: 'error' in result ? result.error.slice(0, 500) : null,
+      };
+      let recorded = await tx.webhooks.updateDelivery(delivery, {
+        ...outcome,
+        status,
+        nextAttemptAtMs: next,
       });
+      if (!recorded) {
+        // Failed while it was being sent (its endpoint disabled or unsubscribed meanwhile): what
+        // the attempt did is recorded all the same — delivered if it got through, else failed.
+        status = ok ? 'delivered' : 'failed';
+        recorded = await tx.webhooks.recordAttemptFailedMeanwhile(delivery, { ...outcome, status }, [
+          endpointDisabledError,
+          endpointUnsubscribedError,
+        ]);
+      }
       if (!recorded) continue;
       if (status === 'delivered') delivered += 1;
       else if (status === 'failed') failed += 1;
@@ -352,7 +366,7 @@ async function recordEndpointHealth(
           ),
         updatedAtMs: last.sentAtMs,
       });
-      await tx.webhooks.failPendingDeliveries(endpoint.id, 'endpoint disabled');
+      await tx.webhooks.failPendingDeliveries(endpoint.id, endpointDisabledError);
     } else if (endpoint.failingSinceMs === null)
       await tx.webhooks.updateEndpoint({ ...endpoint, failingSinceMs: since });
   }

@@ -5,7 +5,11 @@
  * and replayed — every event recorded since a moment delivered again, with its original id.
  */
 import { err, ok, type Result } from '../../domain/result.ts';
-import { eventTypes } from '../../domain/webhooks/delivery.ts';
+import {
+  endpointDisabledError,
+  endpointUnsubscribedError,
+  eventTypes,
+} from '../../domain/webhooks/delivery.ts';
 import type { AppContext } from '../app-context.ts';
 import type { WebhookEndpointRow, WriteTransaction } from '../ports.ts';
 import { deliveriesOf } from './dispatch.ts';
@@ -118,13 +122,9 @@ export async function updateEndpoint(
   // What is pending and will no longer be sent fails now, saying why — not at its next attempt,
   // which an endpoint enabled again (or subscribed again) before it fell due would otherwise get.
   if (updated.status === 'disabled' && endpoint.status !== 'disabled')
-    await tx.webhooks.failPendingDeliveries(id, 'endpoint disabled');
+    await tx.webhooks.failPendingDeliveries(id, endpointDisabledError);
   else if (updated.eventTypes.length > 0 && change.eventTypes !== undefined)
-    await tx.webhooks.failPendingDeliveries(
-      id,
-      'endpoint no longer subscribed to its event type',
-      updated.eventTypes,
-    );
+    await tx.webhooks.failPendingDeliveries(id, endpointUnsubscribedError, updated.eventTypes);
   return ok(updated);
 }
 

@@ -82,3 +82,7 @@ export function wireEventType(subject: EventSubject, type: string): string {
 export function subscribed(eventTypes: readonly string[], type: string): boolean {
   return eventTypes.length === 0 || eventTypes.includes(type);
 }
+
+/** Why a pending delivery failed unsent: its endpoint was disabled, or no longer takes its type. */
+export const endpointDisabledError = 'endpoint disabled';
+export const endpointUnsubscribedError = 'endpoint no longer subscribed to its event type';
