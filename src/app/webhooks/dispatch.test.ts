@@ -105,6 +105,18 @@ for (const backend of backendsUnderTest) {
       );
       assert.ok(swept.ok && swept.value.waterfall.totalDeductedMinor > 0n);
     };
+    /** An endpoint of its own at `path`, for the payouts swept: its id. */
+    const sweptEndpoint = async (path: string, description: string) => {
+      const made = await book.harness.store.write((tx) =>
+        createEndpoint(tx, book.app, {
+          url: `${hooks.url}/${path}`,
+          eventTypes: ['facility.swept'],
+          description,
+        }),
+      );
+      assert.ok(made.ok);
+      return made.value.id;
+    };
     const deliveries = (endpointId: string): Promise<WebhookDeliveryRow[]> =>
       book.harness.store.read((tx) => tx.webhooks.deliveries(endpointId, { limit: 100 }));
 
@@ -351,15 +363,7 @@ for (const backend of backendsUnderTest) {
     });
 
     it('fails what is pending at once when an endpoint is disabled or unsubscribes, though taken back before it falls due', async () => {
-      const made = await book.harness.store.write((tx) =>
-        createEndpoint(tx, book.app, {
-          url: `${hooks.url}/brief`,
-          eventTypes: ['facility.swept'],
-          description: 'on and off',
-        }),
-      );
-      assert.ok(made.ok);
-      const id = made.value.id;
+      const id = await sweptEndpoint('brief', 'on and off');
       const change = (to: Parameters<typeof updateEndpoint>[3]) =>
         book.harness.store.write((tx) => updateEndpoint(tx, book.app, id, to));
       const pendingOf = async () => (await deliveries(id)).filter((d) => d.status === 'pending');
@@ -389,15 +393,7 @@ for (const backend of backendsUnderTest) {
     });
 
     it('records a delivery sent while its endpoint was being disabled as what became of it', async () => {
-      const made = await book.harness.store.write((tx) =>
-        createEndpoint(tx, book.app, {
-          url: `${hooks.url}/inflight`,
-          eventTypes: ['facility.swept'],
-          description: 'disabled mid-send',
-        }),
-      );
-      assert.ok(made.ok);
-      const id = made.value.id;
+      const id = await sweptEndpoint('inflight', 'disabled mid-send');
       // The operator disables it while the dispatcher is sending to it.
       const disablingMidSend: WebhookTransport = {
         async send(target, message, atMs) {

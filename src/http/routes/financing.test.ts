@@ -718,23 +718,17 @@ for (const backend of backendsUnderTest) {
         body: { ...body, payoff: true },
       });
       assert.equal(both.status, 400);
-      const badReference = await api.request('POST', path, {
-        key: merchantKey,
-        body: { amount: '1', reference: 'has space' },
-      });
-      assert.deepEqual(
-        [badReference.status, badReference.json.code, badReference.json.param],
-        [400, 'parameter_invalid', 'reference'],
-      );
-      // The engine's own references (a refill's payoff) are not the merchant's to use.
-      const engines = await api.request('POST', path, {
-        key: merchantKey,
-        body: { amount: '1', reference: 'refill.x' },
-      });
-      assert.deepEqual(
-        [engines.status, engines.json.code, engines.json.param],
-        [400, 'reference_invalid', 'reference'],
-      );
+      // A reference with a space, and one of the engine's own (a refill's payoff), not the merchant's to use.
+      for (const [reference, code] of [
+        ['has space', 'parameter_invalid'],
+        ['refill.x', 'reference_invalid'],
+      ]) {
+        const refused = await api.request('POST', path, {
+          key: merchantKey,
+          body: { amount: '1', reference },
+        });
+        assert.deepEqual([refused.status, refused.json.code, refused.json.param], [400, code, 'reference']);
+      }
 
       const paid = await api.request('POST', path, { key: merchantKey, body });
       assert.equal(paid.status, 200, paid.text);
