@@ -11,9 +11,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { Backend } from '../app/ports.ts';
 import { fromTaggedJson } from '../app/risk/tagged-json.ts';
+import { assumedDailyDebtService } from '../domain/decisions/decide.ts';
 import { type DecisionSettings, defaultDecisionSettings } from '../domain/decisions/settings.ts';
 import { dailyCounterNames } from '../domain/features/projection.ts';
-import { divideRounded } from '../domain/money/rounding.ts';
 import { bumpMerchantVersions } from './kysely-risk.ts';
 
 export interface Migration {
@@ -699,14 +699,9 @@ const creditLineDebtService: Migration = {
       const state = fromTaggedJson<{ servicing?: { terms?: { limitMinor?: bigint } } }>(line.state);
       const limit = state.servicing?.terms?.limitMinor;
       if (typeof limit !== 'bigint') continue;
-      const daily = divideRounded(
-        limit * BigInt(settings.assumedFactorBps),
-        10_000n * BigInt(settings.assumedTermDays),
-        'up',
-      );
       await db
         .updateTable('facility_debt_service')
-        .set({ daily_debt_service_minor: daily })
+        .set({ daily_debt_service_minor: assumedDailyDebtService(limit, settings) })
         .where('facility_id', '=', line.id)
         .execute();
     }

@@ -8,10 +8,9 @@
  * ledger change together or not at all.
  */
 import { consentFor } from '../../domain/consent/consent.ts';
+import { assumedDailyDebtService } from '../../domain/decisions/decide.ts';
 import { forecastSales, observedSalesDays } from '../../domain/decisions/forecast.ts';
-import type { DecisionSettings } from '../../domain/decisions/settings.ts';
 import type { AccountInput, TransferInput } from '../../domain/ledger/types.ts';
-import { divideRounded } from '../../domain/money/rounding.ts';
 import {
   type AdvanceTerms,
   advanceFee,
@@ -319,13 +318,9 @@ function withRefills(offers: readonly Offer[], facilities: readonly FacilityRow[
  * as a decision sizes a facility within the cap (drawn in full, repaid at the assumed factor over
  * the assumed term), so a second line, or an advance after one, finds its room taken.
  */
-function dailyDebtService(offer: Offer, settings: DecisionSettings): bigint {
+async function dailyDebtService(tx: WriteTransaction, offer: Offer): Promise<bigint> {
   if (offer.product === 'credit_line')
-    return divideRounded(
-      offer.terms.limitMinor * BigInt(settings.assumedFactorBps),
-      10_000n * BigInt(settings.assumedTermDays),
-      'up',
-    );
+    return assumedDailyDebtService(offer.terms.limitMinor, await loadDecisionSettings(tx));
   if (offer.schedule.length === 0) return 0n;
   const last = offer.schedule[offer.schedule.length - 1] as { readonly date: CalendarDate };
   const days = BigInt(Math.max(1, toDayNumber(last.date) - toDayNumber(offer.offeredOn)));
@@ -575,7 +570,7 @@ export async function acceptOffer(
     {
       facilityId,
       currency: offer.currency,
-      dailyDebtServiceMinor: dailyDebtService(offer, await loadDecisionSettings(tx)),
+      dailyDebtServiceMinor: await dailyDebtService(tx, offer),
     },
     'active',
   );

@@ -79,32 +79,25 @@ for (const backend of backendsUnderTest) {
 
     const clock = () => book.app.clock as ManualClock;
     const dispatch = () => dispatchWebhooks(book.app, transport, eventRenderers);
-    const payout = async (key: string) => {
+    /** A payout of `netMinor` on the suite's day, something deducted from it. */
+    const sweep = async (key: string, netMinor: bigint) => {
       const swept = await book.harness.store.write((tx) =>
         sweepSettlement(tx, book.app, {
           settlementKey: key,
           merchantId: book.merchantId,
           day,
           currency: 'USD',
-          netMinor: 100_000n,
+          netMinor,
         }),
       );
       assert.ok(swept.ok && swept.value.waterfall.totalDeductedMinor > 0n);
+    };
+    const payout = async (key: string) => {
+      await sweep(key, 100_000n);
       day += 1;
     };
     // Small payouts: the advance the suite's later tests sweep is left as it was, near enough.
-    const smallPayout = async (key: string) => {
-      const swept = await book.harness.store.write((tx) =>
-        sweepSettlement(tx, book.app, {
-          settlementKey: key,
-          merchantId: book.merchantId,
-          day,
-          currency: 'USD',
-          netMinor: 1_000n,
-        }),
-      );
-      assert.ok(swept.ok && swept.value.waterfall.totalDeductedMinor > 0n);
-    };
+    const smallPayout = (key: string) => sweep(key, 1_000n);
     /** An endpoint of its own at `path`, for the payouts swept: its id. */
     const sweptEndpoint = async (path: string, description: string) => {
       const made = await book.harness.store.write((tx) =>

@@ -200,6 +200,22 @@ export function decide(
 }
 
 /**
+ * The daily debt service a facility of `principalMinor` is taken to need under the leverage cap, as
+ * limitMinor sizes one (principal × factor ÷ term), rounded up: what a credit line's whole limit
+ * takes of the room, drawn or not.
+ */
+export function assumedDailyDebtService(
+  principalMinor: bigint,
+  settings: Pick<DecisionSettings, 'assumedFactorBps' | 'assumedTermDays'>,
+): bigint {
+  return divideRounded(
+    principalMinor * BigInt(settings.assumedFactorBps),
+    bps * BigInt(settings.assumedTermDays),
+    'up',
+  );
+}
+
+/**
  * The smallest of: a multiple of forecast 30-day sales, what the leverage room repays (principal ×
  * factor / term ≤ room per day), and the product maximum — rounded down to whole units.
  */
