@@ -85,7 +85,6 @@ export async function workerCommand(deps: CliDeps, flags: WorkerFlags): Promise<
   void runCycle();
   const daily = setInterval(runCycle, dailyCycleCheckIntervalMs);
   const stopWebhooks = await startWebhookDispatch(deps, app);
-  await consume();
   const stop = async (signal: string) => {
     deps.out.write(`${signal}: stopping after the current batch\n`);
     stopping = true;
@@ -96,6 +95,10 @@ export async function workerCommand(deps: CliDeps, flags: WorkerFlags): Promise<
     await stopWebhooks();
     await app.store.close();
   };
+  // Listened for before NATS is first tried: a server that accepts and never answers holds the
+  // attempt until its timeout, and a signal meanwhile still stops the worker in order (a consumer
+  // connected after it is stopped at once).
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  await consume();
 }

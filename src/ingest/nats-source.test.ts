@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -133,3 +134,65 @@ for (const backend of backendsUnderTest) {
     });
   });
 }
+
+/**
+ * A server on loopback that takes connections and answers as `greet` says: nothing at all (a load
+ * balancer with nothing behind it), or a NATS greeting and PONGs but never a JetStream reply.
+ */
+async function fakeServer(greet: 'silent' | 'nats_without_jetstream') {
+  const sockets: Socket[] = [];
+  const closed: Socket[] = [];
+  const server = createServer((socket) => {
+    sockets.push(socket);
+    socket.on('close', () => void closed.push(socket));
+    socket.on('error', () => undefined);
+    if (greet === 'silent') return;
+    socket.write(
+      `INFO ${JSON.stringify({ server_id: 'fake', version: '2.10.0', proto: 1, headers: true, max_payload: 1_048_576 })}\r\n`,
+    );
+    socket.on('data', (chunk: Buffer) => {
+      for (const _ of chunk.toString().matchAll(/^PING\r$/gm)) socket.write('PONG\r\n');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    sockets,
+    closed,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('NATS that does not answer as it should', () => {
+  const app = { store: {} as Store, clock: new ManualClock(), entropy: testEntropy, sha256 } as AppContext;
+  const options = { stream: 'CAPSTAN_X', subjects: ['capstan.x.>'], durable: 'capstan-x' };
+
+  it('fails an attempt on a server that never answers and leaves no socket open behind it', async () => {
+    const fake = await fakeServer('silent');
+    try {
+      await assert.rejects(
+        startNatsWorker(app, { ...options, url: fake.url, connectTimeoutMs: 300 }),
+        /timeout/i,
+      );
+      assert.equal(fake.sockets.length, 1);
+      await waitFor(() => fake.closed.length === 1, 5_000, 'the attempt to close its socket');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('closes the connection to a server without JetStream when the consumer cannot be made', async () => {
+    const fake = await fakeServer('nats_without_jetstream');
+    try {
+      await assert.rejects(startNatsWorker(app, { ...options, url: fake.url, connectTimeoutMs: 2_000 }));
+      assert.equal(fake.sockets.length, 1, 'connected once');
+      await waitFor(() => fake.closed.length === 1, 5_000, 'the connection to close');
+    } finally {
+      await fake.close();
+    }
+  });
+});

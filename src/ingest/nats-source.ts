@@ -5,7 +5,16 @@
  * later — and the inbox's (source, id) identity makes the redelivery harmless. A record that cannot
  * be applied is quarantined and acked: it is safely kept, not lost, and not redelivered forever.
  */
-import { AckPolicy, DeliverPolicy, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
+import {
+  AckPolicy,
+  type Consumer,
+  DeliverPolicy,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { AppContext } from '../app/app-context.ts';
 import { ingestBatch, type RecordOutcome } from '../app/ingest/ingest.ts';
@@ -29,11 +38,51 @@ export interface NatsSourceOptions {
   readonly batchMessagesMax?: number;
   /** How long a failed batch's messages wait before JetStream redelivers them. */
   readonly retryDelayMs?: number;
+  /** How long connecting waits for the server to answer (nats.js's default, 20 s, when absent). */
+  readonly connectTimeoutMs?: number;
 }
 
 export interface BatchReport {
   readonly messages: number;
   readonly outcomes: readonly RecordOutcome[];
+}
+
+/**
+ * Connects to NATS; a failed attempt leaves no socket behind. nats.js (3.4) does not close the socket
+ * of an attempt that timed out waiting for the server's greeting (its transport's close ignores a
+ * connection never completed), so against a server that accepts and never answers — a load
+ * balancer with nothing behind it, a hung server — each attempt would keep a socket open for good:
+ * a worker retrying every few seconds would pile them up, and could never exit. The client sockets
+ * the attempt opened (Node's `net.client.socket` channel) to one of the servers' ports are closed.
+ */
+async function connectWithoutStrays(options: NatsSourceOptions, name: string): Promise<NatsConnection> {
+  const opened: Socket[] = [];
+  const onSocket = (message: unknown) => void opened.push((message as { readonly socket: Socket }).socket);
+  subscribe('net.client.socket', onSocket);
+  try {
+    return await connect({
+      servers: options.url,
+      name,
+      ...(options.connectTimeoutMs === undefined ? {} : { timeout: options.connectTimeoutMs }),
+    });
+  } catch (error) {
+    const ports = new Set(natsServerPorts(options.url));
+    for (const socket of opened)
+      if (!socket.destroyed && socket.remotePort !== undefined && ports.has(socket.remotePort))
+        socket.destroy();
+    throw error;
+  } finally {
+    unsubscribe('net.client.socket', onSocket);
+  }
+}
+
+/** The ports of a NATS server list (`nats://a:4222,b:4223`, `host`, `host:port`): 4222 when none is given. */
+function natsServerPorts(servers: string): number[] {
+  return servers.split(',').map((server) => {
+    const text = server.trim();
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `nats://${text}`);
+    return url.port === '' ? 4222 : Number(url.port);
+  });
 }
 
 /** Creates the stream and the durable consumer when they do not exist yet; leaves them alone otherwise. */
@@ -72,9 +121,17 @@ export async function startNatsWorker(
   options: NatsSourceOptions,
   hooks: { onBatch?: (report: BatchReport) => void; onError?: (error: unknown) => void } = {},
 ): Promise<NatsWorker> {
-  const nc = await connect({ servers: options.url, name: `capstan-worker-${options.durable}` });
-  await ensureConsumer(nc, options);
-  const consumer = await jetstream(nc).consumers.get(options.stream, options.durable);
+  const nc = await connectWithoutStrays(options, `capstan-worker-${options.durable}`);
+  let consumer: Consumer;
+  try {
+    await ensureConsumer(nc, options);
+    consumer = await jetstream(nc).consumers.get(options.stream, options.durable);
+  } catch (error) {
+    // A server without JetStream, say: the connection is not left open (and reconnecting) behind
+    // an attempt the worker will make again.
+    await nc.close().catch(() => undefined);
+    throw error;
+  }
   let stopping = false;
   const loop = async () => {
     while (!stopping) {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -198,6 +198,42 @@ describe('the capstan command on SQLite', () => {
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
     } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it('runs the daily cycle while NATS accepts and never answers, and stops on SIGTERM meanwhile', async () => {
+    // A server that takes the connection and says nothing: the attempt hangs until its timeout.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const fresh = mkdtempSync(join(tmpdir(), 'capstan-worker-'));
+    try {
+      const child = spawn(
+        process.execPath,
+        [bin, 'worker', '--data-dir', fresh, '--nats-url', `nats://127.0.0.1:${port}`],
+        { env: { ...process.env, CAPSTAN_LOG_LEVEL: 'warn', DATABASE_URL: '' } },
+      );
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && !(/daily cycle \d{4}-\d{2}-\d{2}: /.test(stdout) && sockets.length > 0))
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.match(stdout, /daily cycle \d{4}-\d{2}-\d{2}: 0 facilities serviced/);
+      assert.equal(sockets.length, 1, 'the worker is connecting to NATS');
+      child.kill('SIGTERM');
+      // Stopped in order (not killed by the signal), once the hanging attempt gives up.
+      assert.deepEqual(await exited, { code: 0, signal: null });
+      assert.match(stdout, /SIGTERM: stopping/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
       rmSync(fresh, { recursive: true, force: true });
     }
   });
