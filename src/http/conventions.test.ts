@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest } from '../../test/support/backends.ts';
 import { startTestServer, type TestServer } from '../../test/support/http.ts';
-import { requestBodyBytesMax } from './limits.ts';
+import { pathParameterLengthMax, requestBodyBytesMax } from './limits.ts';
 
 for (const backend of backendsUnderTest) {
   describe(`API conventions on ${backend.name}`, { skip: backend.skip }, () => {
@@ -238,6 +238,20 @@ for (const backend of backendsUnderTest) {
       const response = await api.request('GET', '/v1/nothing-here');
       assert.equal(response.status, 404);
       assert.equal(response.json.code, 'route_not_found');
+    });
+
+    it('answers a path it cannot decode, or a path parameter longer than the router takes, with a problem', async () => {
+      const long = 'x'.repeat(pathParameterLengthMax + 1);
+      for (const path of ['/v1/facilities/abc%', '/v1/facilities/%E0%A4%A', `/v1/facilities/${long}`]) {
+        const response = await api.request('GET', path);
+        assert.equal(response.status, 400, path);
+        assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/, path);
+        assert.equal(response.json.code, 'parameter_invalid', path);
+        assert.match(response.json.request_id, /^req_/, path);
+        assert.equal(response.headers.get('request-id'), response.json.request_id, path);
+        // Nothing of the framework under the API: its error codes are not ours to answer.
+        assert.doesNotMatch(response.text, /FST_ERR/, path);
+      }
     });
   });
 }

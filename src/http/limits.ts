@@ -8,6 +8,8 @@ import { transfersPerBatchMax } from '../domain/ledger/limits.ts';
 /** Room for one transfer in JSON: ids, amount, code, flags and a few metadata pairs. */
 export const transferJsonBytesMax = 2_048;
 export const requestBodyBytesMax = 16 * 1024 * 1024;
+/** The router's bound on one path parameter; every id a route takes is shorter (64 at most). */
+export const pathParameterLengthMax = 100;
 
 assert(
   transfersPerBatchMax * transferJsonBytesMax <= requestBodyBytesMax,

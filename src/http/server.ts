@@ -4,12 +4,17 @@
  */
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
 import type { AppContext } from '../app/app-context.ts';
 import { offerSettings } from '../app/financing/offer-settings.ts';
 import { sweepSettings } from '../app/financing/sweep-settings.ts';
 import { decisionSettings } from '../app/risk/decision-settings.ts';
-import { requestBodyBytesMax } from './limits.ts';
+import { pathParameterLengthMax, requestBodyBytesMax } from './limits.ts';
 import { completeOpenapiDocument } from './openapi-document.ts';
 import { authenticationHook } from './plumbing.ts';
 import { type Problem, ProblemError, problem, problemContentType } from './problem.ts';
@@ -51,6 +56,17 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
     genReqId: () => app.entropy.id('req'),
     requestIdHeader: false,
     return503OnClosing: true,
+    maxParamLength: pathParameterLengthMax,
+    // What the router refuses before any route (a path it cannot decode, a parameter over its
+    // bound) is answered as every other error, not in the framework's own JSON.
+    frameworkErrors: (error, request, reply) => {
+      const body = routerProblem(error, request.id);
+      void (reply as FastifyReply)
+        .header('request-id', request.id)
+        .code(body.status)
+        .type(problemContentType)
+        .send(JSON.stringify(body));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   server.setValidatorCompiler(compileValidator);
@@ -148,6 +164,23 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   await server.register(collectionsRoutes(app));
   await server.register(webhookRoutes(app));
   return server;
+}
+
+/** An error of the router's, met before any route is matched: the client's URL, or ours. */
+function routerProblem(error: FastifyError, requestId: string): Problem {
+  if (error.code === 'FST_ERR_BAD_URL')
+    return problem(
+      'parameter_invalid',
+      "the URL's path is not valid: a % must begin a percent-encoded byte of UTF-8",
+      requestId,
+    );
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return problem(
+      'parameter_invalid',
+      `a path parameter is longer than ${pathParameterLengthMax} characters`,
+      requestId,
+    );
+  return problemFor(error, requestId);
 }
 
 function problemFor(error: FastifyError, requestId: string): Problem {
