@@ -16,5 +16,8 @@ export const metadataValueLengthMax = 256;
 export const timeoutSecondsMax = 2_147_483_647;
 /** Amounts and balances are stored as signed 64-bit integers in both SQLite and PostgreSQL. */
 export const amountMax = 2n ** 63n - 1n;
+/** Timestamps are signed 64-bit nanoseconds since the Unix epoch, in both stores: 1677 to 2262. */
+export const timestampMin = -(2n ** 63n);
+export const timestampMax = 2n ** 63n - 1n;
 export const nanosecondsPerMillisecond = 1_000_000n;
 export const nanosecondsPerSecond = 1_000_000_000n;

@@ -205,6 +205,25 @@ for (const backend of backendsUnderTest) {
       assert.equal(beforeOpening.status, 404);
     });
 
+    it('refuses an as_of the ledger cannot hold (signed 64-bit nanoseconds), not failing on it', async () => {
+      for (const asOf of ['9999-12-31', '2262-04-12', '0001-01-01', '1677-09-21T00:00:00Z']) {
+        for (const path of [
+          `/v1/ledger/accounts/mer_1-wallet?as_of=${asOf}`,
+          `/v1/ledger/accounts/mer_1-wallet/entries?as_of=${asOf}`,
+          `/v1/ledger/trial_balance?as_of=${asOf}`,
+        ]) {
+          const response = await api.request('GET', path);
+          assert.equal(response.status, 400, `${path}: ${response.text}`);
+          assert.equal(response.json.code, 'parameter_invalid', path);
+          assert.equal(response.json.param, 'as_of', path);
+        }
+      }
+      // The last instant it can hold is still an instant.
+      const last = await api.request('GET', '/v1/ledger/trial_balance?as_of=2262-04-11T23:47:16.854775807Z');
+      assert.equal(last.status, 200, last.text);
+      assert.equal(last.json.as_of_timestamp, (2n ** 63n - 1n).toString());
+    });
+
     it('pages through a statement with the balances after each entry', async () => {
       const first = await api.request('GET', '/v1/ledger/accounts/mer_1-wallet/entries?limit=2');
       assert.equal(first.status, 200);

@@ -7,7 +7,7 @@ import { type Static, Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
 import { getAccount, listEntries, trialBalance } from '../../app/ledger/ledger-reads.ts';
 import { createAccounts, createTransfers } from '../../app/ledger/ledger-writes.ts';
-import { transfersPerBatchMax } from '../../domain/ledger/limits.ts';
+import { timestampMax, timestampMin, transfersPerBatchMax } from '../../domain/ledger/limits.ts';
 import { isExistsCode, transferResultCodes } from '../../domain/ledger/result-codes.ts';
 import {
   type AccountFlagName,
@@ -120,6 +120,13 @@ function asOf(value: string | undefined): bigint | null {
       'as_of',
     );
   }
+  // Compared with stored timestamps, it must be one: outside, the store cannot bind it.
+  if (ns < timestampMin || ns > timestampMax)
+    throw new ProblemError(
+      'parameter_invalid',
+      `as_of must be an instant the ledger can hold: ${isoFromNs(timestampMin)} through ${isoFromNs(timestampMax)}`,
+      'as_of',
+    );
   return ns;
 }
 
