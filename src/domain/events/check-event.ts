@@ -8,7 +8,7 @@ import { isCurrencyCode } from '../money/currency.ts';
 import { fxRate, fxRateDayProblem, repeatedPair } from '../money/fx.ts';
 import { parseMinorUnits } from '../money/money.ts';
 import { parseCalendarDate, toDayNumber } from '../time/calendar-date.ts';
-import { parseDateTime } from '../time/instant.ts';
+import { parseDateTime, storableInstant } from '../time/instant.ts';
 import type { CanonicalEvent, EventType } from './catalog.ts';
 
 export interface RecordProblem {
@@ -62,6 +62,14 @@ export function checkEvent(event: CanonicalEvent): RecordProblem | EventInstant 
   const instant = eventInstant(event.time);
   if (instant === null) {
     return problem('time_invalid', 'time', `"${event.time}" is not an RFC 3339 date-time with an offset`);
+  }
+  // Stored as 64-bit nanoseconds: one beyond would fail its whole batch at the insert.
+  if (!storableInstant(instant.timeNs)) {
+    return problem(
+      'time_invalid',
+      'time',
+      `"${event.time}" is outside the instants Capstan keeps, 1677-09-21 through 2262-04-11 (UTC)`,
+    );
   }
   const data = event.data as unknown as Record<string, unknown>;
   const currency = data['currency'];

@@ -2,6 +2,8 @@
  * Every bound in the ledger, declared once with its unit last. The HTTP layer derives its request
  * body limit from these (src/http/limits.ts asserts the relationship).
  */
+import { instantNsMax, instantNsMin } from '../time/instant.ts';
+
 export const transfersPerBatchMax = 8_190;
 export const accountsPerBatchMax = 8_190;
 /** Pending transfers expired at the start of one batch; the rest wait for the next batch or sweep. */
@@ -16,8 +18,8 @@ export const metadataValueLengthMax = 256;
 export const timeoutSecondsMax = 2_147_483_647;
 /** Amounts and balances are stored as signed 64-bit integers in both SQLite and PostgreSQL. */
 export const amountMax = 2n ** 63n - 1n;
-/** Timestamps are signed 64-bit nanoseconds since the Unix epoch, in both stores: 1677 to 2262. */
-export const timestampMin = -(2n ** 63n);
-export const timestampMax = 2n ** 63n - 1n;
+/** Timestamps are instants as every store keeps them: signed 64-bit nanoseconds, 1677 to 2262. */
+export const timestampMin = instantNsMin;
+export const timestampMax = instantNsMax;
 export const nanosecondsPerMillisecond = 1_000_000n;
 export const nanosecondsPerSecond = 1_000_000_000n;

@@ -8,6 +8,14 @@ import { parseCalendarDate, toDayNumber } from './calendar-date.ts';
 
 const nanosecondsPerSecond = 1_000_000_000n;
 export const nanosecondsPerDay = 86_400n * nanosecondsPerSecond;
+/**
+ * Instants are stored as signed 64-bit nanoseconds since the Unix epoch (an event's time, a ledger
+ * timestamp): 1677-09-21T00:12:43.145224192Z through 2262-04-11T23:47:16.854775807Z.
+ */
+export const instantNsMin = -(2n ** 63n);
+export const instantNsMax = 2n ** 63n - 1n;
+
+export const storableInstant = (instantNs: bigint) => instantNs >= instantNsMin && instantNs <= instantNsMax;
 const dateTimePattern =
   /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 

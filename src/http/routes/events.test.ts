@@ -277,5 +277,34 @@ for (const backend of backendsUnderTest) {
       assert.equal(features.status, 200);
       assert.equal(features.json.gmv_30d, max);
     });
+
+    it('quarantines an event whose time no 64-bit nanosecond count holds, and applies the rest of its batch', async () => {
+      const review = (id: string, time: string) =>
+        JSON.stringify(event('review.posted', id, time, 'mer_fixture', { review_id: id, rating: 5 }));
+      const response = await api.request('POST', '/v1/events', {
+        key: platformKey,
+        rawBody: [
+          review('far-1', '9999-12-31T00:00:00Z'),
+          review('far-2', '2026-03-31T10:00:00Z'),
+          review('far-3', '0001-01-01T00:00:00+01:00'),
+          review('far-4', '2262-04-12T00:00:00Z'),
+        ].join('\n'),
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      assert.equal(response.status, 200, response.text);
+      assert.deepEqual(
+        response.json.results.map((r: { status: string; code?: string; field?: string }) => [
+          r.status,
+          r.code,
+          r.field,
+        ]),
+        [
+          ['quarantined', 'time_invalid', 'time'],
+          ['applied', undefined, undefined],
+          ['quarantined', 'time_invalid', 'time'],
+          ['quarantined', 'time_invalid', 'time'],
+        ],
+      );
+    });
   });
 }
