@@ -160,7 +160,8 @@ export async function ingestBatch(
         problem: {
           code: 'merchant_of_another_platform',
           field: 'subject',
-          detail: `${event.subject} belongs to ${[...owner].sort().join(', ') || 'another platform'}: its events come from there`,
+          // Said to the sending platform's key: which platform has the merchant is not its to know.
+          detail: `${event.subject} belongs to another platform: its events come from there`,
         },
         source: event.source,
         id: event.id,

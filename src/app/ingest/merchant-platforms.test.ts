@@ -65,10 +65,10 @@ for (const backend of backendsUnderTest) {
         'quarantined merchant_of_another_platform',
         'quarantined merchant_of_another_platform',
       ]);
-      assert.match(
-        other[0]?.status === 'quarantined' ? other[0].problem.detail : '',
-        /mer_first belongs to plt_a/,
-      );
+      // Not whose: the sender is another platform, which learns nothing of plt_a's merchants.
+      const detail = other[0]?.status === 'quarantined' ? other[0].problem.detail : '';
+      assert.match(detail, /mer_first belongs to another platform/);
+      assert.doesNotMatch(detail, /plt_a/);
       // Its own platform goes on sending.
       assert.deepEqual(
         statuses(await send(harness.store, 'plt_a', [onboarded('plt_a', 'a-2', 'mer_first')])),

@@ -150,7 +150,10 @@ for (const backend of backendsUnderTest) {
           ['quarantined', 'source_not_allowed'],
         ],
       );
-      assert.match(response.json.results[0].detail, /mer_fixture belongs to plt_test/);
+      // Told it is another platform's, not whose: a platform learns nothing of another's merchants.
+      assert.match(response.json.results[0].detail, /mer_fixture belongs to another platform/);
+      for (const refused of response.json.results.slice(0, 2))
+        assert.doesNotMatch(JSON.stringify(refused), /plt_test/);
       // plt_test's key about the merchant plt_other onboarded: refused the same way.
       const back = await api.request('POST', '/v1/events', {
         key: platformKey,
