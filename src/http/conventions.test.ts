@@ -6,6 +6,7 @@
  * are bounded and strictly validated.
  */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest } from '../../test/support/backends.ts';
 import { startTestServer, type TestServer } from '../../test/support/http.ts';
@@ -238,6 +239,42 @@ for (const backend of backendsUnderTest) {
       const response = await api.request('GET', '/v1/nothing-here');
       assert.equal(response.status, 404);
       assert.equal(response.json.code, 'route_not_found');
+    });
+
+    it("answers a message Node's HTTP parser refuses with a problem, then closes the connection", async () => {
+      const { hostname, port } = new URL(api.url);
+      /** Writes `raw` on a connection of its own and reads everything the server sends until it closes it. */
+      const exchange = (raw: string) =>
+        new Promise<string>((resolve, reject) => {
+          const chunks: Buffer[] = [];
+          const socket = connect({ host: hostname, port: Number(port) }, () => socket.end(raw));
+          socket.on('data', (chunk: Buffer) => void chunks.push(chunk));
+          socket.on('error', reject);
+          socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        });
+      const cases = [
+        {
+          raw: 'GET /health HTTP/1.1\r\nHost: x\r\nnot a header\r\n\r\n',
+          status: 400,
+          code: 'request_malformed',
+        },
+        {
+          raw: `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'y'.repeat(20_000)}\r\n\r\n`,
+          status: 431,
+          code: 'request_headers_too_large',
+        },
+      ];
+      for (const { raw, status, code } of cases) {
+        const answer = await exchange(raw);
+        const [head = '', body = ''] = answer.split('\r\n\r\n');
+        assert.match(head, new RegExp(`^HTTP/1\\.1 ${status} `), code);
+        assert.match(head, /\r\ncontent-type: application\/problem\+json/i, code);
+        const parsed = JSON.parse(body);
+        assert.equal(parsed.status, status, code);
+        assert.equal(parsed.code, code);
+        assert.match(parsed.request_id, /^req_/);
+        assert.match(head, new RegExp(`\r\nrequest-id: ${parsed.request_id}\r\n`, 'i'));
+      }
     });
 
     it('answers a path it cannot decode, or a path parameter longer than the router takes, with a problem', async () => {

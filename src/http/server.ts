@@ -2,6 +2,8 @@
  * The HTTP API: Fastify with TypeBox schemas, OpenAPI 3.1 generated from those schemas, every error
  * an RFC 9457 problem, API keys with roles on every route, idempotent POSTs.
  */
+
+import type { Duplex } from 'node:stream';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
@@ -67,6 +69,10 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
         .type(problemContentType)
         .send(JSON.stringify(body));
     },
+    // What Node's HTTP parser refuses before there is a request (a body longer or shorter than its
+    // Content-Length, a bad header line, headers over Node's bound, a request too slow to arrive)
+    // is answered as a problem too, on the connection, which is then closed.
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, app.entropy.id('req')),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   server.setValidatorCompiler(compileValidator);
@@ -164,6 +170,36 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   await server.register(collectionsRoutes(app));
   await server.register(webhookRoutes(app));
   return server;
+}
+
+/**
+ * A client error of Node's HTTP parser, met before there is a request to answer: answered as a
+ * problem written to the connection, which is then closed (what is left on it cannot be read as
+ * HTTP). A connection already reset or destroyed is left alone.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex, requestId: string): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const body =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? problem('request_timeout', 'the request did not arrive in time', requestId)
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? problem(
+            'request_headers_too_large',
+            'the request headers are larger than the server takes',
+            requestId,
+          )
+        : problem(
+            'request_malformed',
+            'the request is not valid HTTP/1.1 (a body that does not match its Content-Length, say, or a malformed header)',
+            requestId,
+          );
+  const text = JSON.stringify(body);
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${body.status} ${body.title}\r\nContent-Type: ${problemContentType}\r\n` +
+        `Content-Length: ${Buffer.byteLength(text)}\r\nrequest-id: ${requestId}\r\nConnection: close\r\n\r\n${text}`,
+    );
+  socket.destroy();
 }
 
 /** An error of the router's, met before any route is matched: the client's URL, or ours. */

@@ -9,6 +9,10 @@ export const statusByCode = {
   parameter_unknown: 400,
   request_body_invalid_json: 400,
   request_body_too_large: 413,
+  // The HTTP message itself, refused before it is a request (answered on the connection, then closed)
+  request_malformed: 400,
+  request_timeout: 408,
+  request_headers_too_large: 431,
   unsupported_media_type: 415,
   starting_after_not_found: 400,
   // Authentication and authorisation
@@ -125,9 +129,11 @@ export const titleByStatus: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  431: 'Request Header Fields Too Large',
   422: 'Unprocessable Content',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
