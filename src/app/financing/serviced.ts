@@ -235,6 +235,21 @@ export function recoveryOwed(facility: Serviced): FacilityOwed {
   };
 }
 
+/**
+ * The first day the facility lent the merchant money: an advance's or a term loan's payout (which
+ * may come days after its acceptance, the facility's `openedOn`), a credit line's opening. A payout
+ * made before it repays nothing: the merchant's sales of those days were not the facility's.
+ */
+export function lentFromDay(facility: ServicedState): number {
+  switch (facility.product) {
+    case 'advance':
+    case 'term_loan':
+      return facility.state.disbursedDay;
+    case 'credit_line':
+      return facility.state.openedDay;
+  }
+}
+
 export function owedOf(facility: ServicedState, day: number): FacilityOwed {
   switch (facility.product) {
     case 'advance':

@@ -55,6 +55,7 @@ import {
   inRecovery,
   inService,
   LedgerRejected,
+  lentFromDay,
   type NewFacilityEvent,
   owedOf,
   postGroups,
@@ -234,8 +235,9 @@ function waterfallOf(
   const participants: Participant[] = [];
   const unconverted: SweepUnconverted[] = [];
   for (const facility of facilities) {
-    // A payout dated before the facility was opened does not repay it.
-    if (facility.row.openedOn > settlement.day) continue;
+    // A payout dated before the facility lent the merchant money (an advance accepted, its payout
+    // not yet made) does not repay it.
+    if (lentFromDay(facility) > settlement.day) continue;
     const currency = facility.row.currency as CurrencyCode;
     // Written off, it recovers from payouts in its own currency at its holdback.
     if (facility.row.status === 'written_off') {

@@ -17,7 +17,7 @@ import { rateBetween } from '../../domain/products/fx-deductions.ts';
 import { servicedStates } from '../../domain/products/lifecycle.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
-import { inRecovery } from '../financing/serviced.ts';
+import { inRecovery, lentFromDay, servicedOf } from '../financing/serviced.ts';
 import { type Settlement, sweepSettlements as sweepBatch } from '../financing/sweep.ts';
 import type { Clock, Entropy, InboxEvent, QuarantineEntry, WriteTransaction } from '../ports.ts';
 import type { ParsedRecord } from './records.ts';
@@ -356,7 +356,7 @@ async function sweepSettlements(
   context: IngestContext,
   applied: readonly ProjectedEvent[],
 ): Promise<void> {
-  /** Each merchant's facilities a payout may repay: the day the earliest opened, by currency. */
+  /** Each merchant's facilities a payout may repay: the first day one of them lent, by currency. */
   const currenciesServiced = new Map<string, Map<string, number>>();
   const settlements: Settlement[] = [];
   for (const { event, instant } of applied) {
@@ -364,20 +364,25 @@ async function sweepSettlements(
     let currencies = currenciesServiced.get(event.subject);
     if (currencies === undefined) {
       currencies = new Map();
-      // In service, or written off with principal still to recover from payouts.
-      for (const f of await tx.financing.facilitiesForMerchant(event.subject))
-        if (servicedStates.has(f.status as never) || inRecovery(f) !== null)
-          currencies.set(f.currency, Math.min(f.openedOn, currencies.get(f.currency) ?? f.openedOn));
+      // In service, or written off with principal still to recover from payouts; from the day
+      // each lent the merchant money (an advance's payout, not its acceptance).
+      for (const f of await tx.financing.facilitiesForMerchant(event.subject)) {
+        const facility = servicedStates.has(f.status as never) ? servicedOf(f) : inRecovery(f);
+        if (facility === null) continue;
+        const lentFrom = lentFromDay(facility);
+        currencies.set(f.currency, Math.min(lentFrom, currencies.get(f.currency) ?? lentFrom));
+      }
       currenciesServiced.set(event.subject, currencies);
     }
     const fxRates = fxRatesOf(event.data.fx_rates);
     const payout = event.data.currency as CurrencyCode;
-    // A payout dated before every facility it could repay was opened repays nothing (a backfill
-    // of history, or a mistyped year): no sweep is recorded, so it does not use its settlement id up
-    // — the payout sent again with its right date is swept.
+    // A payout dated before every facility it could repay lent the merchant money repays nothing
+    // (a backfill of history, a mistyped year, a payout while an advance awaited its own): no sweep
+    // is recorded, so it does not use its settlement id up — the payout sent again with its right
+    // date is swept.
     const repayable = [...currencies].some(
-      ([c, openedOn]) =>
-        openedOn <= instant.day &&
+      ([c, lentFrom]) =>
+        lentFrom <= instant.day &&
         (c === payout || rateBetween(fxRates, c as CurrencyCode, payout) !== undefined),
     );
     if (!repayable) continue;
