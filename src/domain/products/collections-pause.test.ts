@@ -15,6 +15,7 @@ import {
   collectionsPausedOn,
   collectionsPauseEvents,
   collectionsPausesMax,
+  fellDueOn,
   type PausableFacility,
   pauseCollections,
   resumeCollections,
@@ -171,6 +172,30 @@ describe('collectionDaysBetween', () => {
     assert.equal(collectionDaysBetween(facility, 100, 149), 39);
     assert.equal(collectionDaysBetween(facility, 100, 400), 39, 'an open pause holds it for good');
     assert.equal(collectionDaysBetween(facility, 119, 120), 1, 'the day after a pause counts');
+  });
+});
+
+describe('fellDueOn', () => {
+  // Paused 110–119 (10 days) and 130–134 (5 days).
+  const facility = paused(paused(active, { fromDay: 110, untilDay: 119 }), { fromDay: 130, untilDay: 134 });
+
+  it("is the schedule's own day without pauses, or with them all after it", () => {
+    assert.equal(fellDueOn(active, 100, 140, 160), 140);
+    assert.equal(fellDueOn(facility, 100, 109, 160), 109, 'due before the first pause');
+  });
+
+  it('moves on by the days paused between the start and the day it falls due, to a day collected', () => {
+    assert.equal(
+      fellDueOn(facility, 100, 110, 160),
+      120,
+      'due on the first paused day: the day after the pause',
+    );
+    assert.equal(fellDueOn(facility, 100, 115, 160), 125);
+    assert.equal(fellDueOn(facility, 100, 120, 160), 135, 'moved into the second pause, so past it too');
+    assert.equal(fellDueOn(facility, 100, 125, 160), 140);
+    // The collection clock agrees: on the day found, the days from the start have all run.
+    for (const due of [110, 115, 120, 125])
+      assert.equal(collectionDaysBetween(facility, 100, fellDueOn(facility, 100, due, 160)), due - 100);
   });
 });
 

@@ -176,6 +176,29 @@ export function collectionDaysBetween(
   return days;
 }
 
+/**
+ * The day a payment fell due that the schedule counted from `fromDay` puts on `dueDay`, now that it
+ * is past due on `today`: `dueDay` itself without pauses, later by the days paused in between — a
+ * pause moves the schedule (a day collected, never a paused one). What the merchant is told was
+ * missed; the schedule's own day stays the payment's identity (a late fee is charged once for it).
+ */
+export function fellDueOn(
+  facility: CollectionsPauseState,
+  fromDay: number,
+  dueDay: number,
+  today: number,
+): number {
+  const days = dueDay - fromDay;
+  let day = dueDay;
+  // Each step moves on by the collection days still missing: never past the first day they have run.
+  for (;;) {
+    assert(day <= today, 'fellDueOn: a payment past due today fell due by today');
+    const short = days - collectionDaysBetween(facility, fromDay, day);
+    if (short <= 0) return day;
+    day += short;
+  }
+}
+
 /** The pause events of `day`: its first paused day, or its first day collected again. */
 export function collectionsPauseEvents(
   facility: CollectionsPauseState,

@@ -120,7 +120,8 @@ describe('an advance paused before its first minimum falls due', () => {
       { type: 'status_changed', from: 'active', to: 'delinquent', day: 1_091 },
     ]);
     assert.deepEqual(ofType(late.events, 'late_fee_charged'), [
-      { type: 'late_fee_charged', amountMinor: 2_500n, dueDay: 1_060, day: 1_098 },
+      // Told as the day it fell due, 30 days later than the schedule's own 1,060.
+      { type: 'late_fee_charged', amountMinor: 2_500n, dueDay: 1_090, day: 1_098 },
     ]);
     assert.equal(late.facility.daysPastDue, 8);
   });

@@ -21,6 +21,7 @@ import {
   collectionDaysBetween,
   collectionsPausedOn,
   collectionsPauseEvents,
+  fellDueOn,
   stateWhilePaused,
 } from '../collections-pause.ts';
 import { type FacilityState, type LifecyclePolicy, nextState, servicedStates } from '../lifecycle.ts';
@@ -315,7 +316,11 @@ export function serviceAdvanceDay(
     lateFee > 0n
   ) {
     postings.push(...feeCharged(current.book, `late:${dayText}`, lateFee));
-    events.push({ type: 'late_fee_charged', amountMinor: lateFee, dueDay: status.oldestDueDay });
+    events.push({
+      type: 'late_fee_charged',
+      amountMinor: lateFee,
+      dueDay: fellDueOn(current, current.disbursedDay, status.oldestDueDay, day),
+    });
     current = {
       ...current,
       owed: { ...current.owed, fees: current.owed.fees + lateFee },

@@ -96,7 +96,8 @@ describe('a credit line paused inside a statement’s payment window', () => {
     assert.deepEqual([line.daysPastDue, line.balance.feesMinor], [8, 2_500n]);
     assert.deepEqual(
       events.filter((e) => e.type === 'late_fee_charged'),
-      [{ type: 'late_fee_charged', amountMinor: 2_500n, dueDay: 45, day: 63 }],
+      // Told as the day it fell due (its window moved 10 paused days on from day 45): day 55.
+      [{ type: 'late_fee_charged', amountMinor: 2_500n, dueDay: 55, day: 63 }],
     );
     assert.deepEqual(
       events.filter((e) => e.type === 'collections_resumed').map((e) => e.day),

@@ -26,6 +26,7 @@ import {
   collectionDaysBetween,
   collectionsPausedOn,
   collectionsPauseEvents,
+  fellDueOn,
   stateWhilePaused,
 } from '../collections-pause.ts';
 import { type FacilityState, nextState, servicedStates } from '../lifecycle.ts';
@@ -128,10 +129,18 @@ function statementDaysPastDue(facility: CreditLineFacility, statement: Statement
 function unpaidMinimum(
   facility: CreditLineFacility,
   day: number,
-): { total: bigint; pastDue: bigint; oldestDueDay: number | null; daysPastDue: number } {
+): {
+  total: bigint;
+  pastDue: bigint;
+  /** The oldest past-due statement's due day (its window from its issue, as issued), and its issue. */
+  oldestDueDay: number | null;
+  issuedOn: number;
+  daysPastDue: number;
+} {
   let total = 0n;
   let pastDue = 0n;
   let oldestDueDay: number | null = null;
+  let issuedOn = 0;
   let daysPastDue = 0;
   for (const [index, statement] of facility.unpaidStatements.entries()) {
     const left = statement.minimumMinor - (index === 0 ? facility.paidTowardsOldest : 0n);
@@ -141,12 +150,19 @@ function unpaidMinimum(
       pastDue += left;
       if (oldestDueDay === null) {
         oldestDueDay = statement.dueDay;
+        issuedOn = statement.day;
         daysPastDue = late;
       }
     }
   }
   const owed = owedTotal(facility.balance);
-  return { total: minBigint(total, owed), pastDue: minBigint(pastDue, owed), oldestDueDay, daysPastDue };
+  return {
+    total: minBigint(total, owed),
+    pastDue: minBigint(pastDue, owed),
+    oldestDueDay,
+    issuedOn,
+    daysPastDue,
+  };
 }
 
 /**
@@ -289,7 +305,7 @@ export function serviceCreditLineDay(
   if (issued !== undefined)
     events.push({ type: 'statement_issued', minimumMinor: issued.minimumMinor, dueDay: issued.dueDay });
 
-  const { oldestDueDay, daysPastDue } = unpaidMinimum(current, day);
+  const { oldestDueDay, issuedOn, daysPastDue } = unpaidMinimum(current, day);
   const lateFee = lateFeeOf(current, policy);
   if (
     !paused &&
@@ -299,7 +315,11 @@ export function serviceCreditLineDay(
     lateFee > 0n
   ) {
     postings.push(...feeCharged(current.book, `late:${dayText}`, lateFee));
-    events.push({ type: 'late_fee_charged', amountMinor: lateFee, dueDay: oldestDueDay });
+    events.push({
+      type: 'late_fee_charged',
+      amountMinor: lateFee,
+      dueDay: fellDueOn(current, issuedOn, oldestDueDay, day),
+    });
     current = charged(
       {
         ...current,

@@ -130,7 +130,8 @@ describe('a term loan paused over its first due date', () => {
       events.filter((e) => e.type === 'status_changed' || e.type === 'late_fee_charged'),
       [
         { type: 'status_changed', from: 'active', to: 'delinquent', day: day('2026-03-03') },
-        { type: 'late_fee_charged', amountMinor: 2_500n, dueDay: day('2026-02-15'), day: day('2026-03-10') },
+        // Told as the day it was asked for, not the schedule's 2026-02-15.
+        { type: 'late_fee_charged', amountMinor: 2_500n, dueDay: day('2026-03-02'), day: day('2026-03-10') },
       ],
     );
   });

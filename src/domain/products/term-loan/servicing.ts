@@ -42,6 +42,7 @@ import {
   collectionDaysBetween,
   collectionsPausedOn,
   collectionsPauseEvents,
+  fellDueOn,
   stateWhilePaused,
 } from '../collections-pause.ts';
 import { type FacilityState, nextState, servicedStates } from '../lifecycle.ts';
@@ -480,7 +481,11 @@ export function serviceTermLoanDay(
     lateFee > 0n
   ) {
     postings.push(...feeCharged(current.book, `late:${dayText}`, lateFee));
-    events.push({ type: 'late_fee_charged', amountMinor: lateFee, dueDay: oldest.dueDay });
+    events.push({
+      type: 'late_fee_charged',
+      amountMinor: lateFee,
+      dueDay: fellDueOn(current, current.disbursedDay, oldest.dueDay, day),
+    });
     current = {
       ...current,
       owed: { ...current.owed, fees: current.owed.fees + lateFee },
