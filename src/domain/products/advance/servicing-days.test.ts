@@ -164,3 +164,32 @@ describe('an advance with its own late fee', () => {
     assert.equal(lateFeesCharged(undefined).lateFeesOwedMinor, 2_500n);
   });
 });
+
+describe('an advance whose missed minimum a later payout paid', () => {
+  it('owes a payout dated before that one nothing overdue: the minimum is not collected twice', () => {
+    // The first minimum (6,228) is missed on day 60 and the advance is delinquent on day 61. A
+    // payout dated day 62 pays it; then the day-61 payout arrives late. Judged by what was repaid
+    // by day 61 alone, the missed 6,228 would be overdue again and taken a second time, above the
+    // holdback, from a merchant that is no longer behind.
+    let facility = disbursedAdvance(book, 'mer_1', terms, 0.0005, start);
+    for (let day = start + 1; day <= start + 61; day += 1)
+      facility = serviceAdvanceDay(facility, day, `d${day}`).facility;
+    assert.equal(facility.status, 'delinquent');
+    assert.deepEqual(advanceOwed(facility, start + 61).overdue, {
+      fees: 6_228n,
+      interest: 0n,
+      principal: 0n,
+    });
+    facility = applyAdvanceDeduction(facility, start + 62, 'd62', 'pay_62', {
+      fees: 6_228n,
+      interest: 0n,
+      principal: 0n,
+    }).facility;
+    const none = { fees: 0n, interest: 0n, principal: 0n };
+    for (const day of [start + 61, start + 62]) {
+      const owed = advanceOwed(facility, day);
+      assert.deepEqual([owed.overdue, owed.oldestDueDay], [none, null], `a payout dated day ${day - start}`);
+      assert.deepEqual(owed.notYetDue, { fees: 12_000n - 6_228n, interest: 0n, principal: 100_000n });
+    }
+  });
+});

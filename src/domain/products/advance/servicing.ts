@@ -172,12 +172,18 @@ export function advanceLeft(facility: AdvanceFacility): bigint {
  * the advance and its fee, and paying a late fee does not make up for it — save those an advance
  * stored before this rule had paid, `lateFeesCountedMinor`). Its due days are the
  * original schedule's, so a late fee charged for one is never charged again when a later pause
- * moves the clock; without pauses it is `day` itself.
+ * moves the clock; without pauses it is `day` itself. What the waterfall may take counts every
+ * repayment made (`all`), those dated after `day` too: money already paid is not owed again.
  */
-function minimumStatusOn(facility: AdvanceFacility, day: number): MinimumPaymentStatus {
+function minimumStatusOn(
+  facility: AdvanceFacility,
+  day: number,
+  counted: 'by_day' | 'all' = 'by_day',
+): MinimumPaymentStatus {
   const onSchedule = facility.disbursedDay + collectionDaysBetween(facility, facility.disbursedDay, day);
+  const by = counted === 'all' ? Number.MAX_SAFE_INTEGER : day;
   const repaidOfAdvance =
-    repaidBy(facility.repaid, day) - repaidBy(facility.lateFeesRepaid, day) + facility.lateFeesCountedMinor;
+    repaidBy(facility.repaid, by) - repaidBy(facility.lateFeesRepaid, by) + facility.lateFeesCountedMinor;
   return minimumPaymentStatus(facility.terms, facility.disbursedDay, onSchedule, [
     { day: onSchedule, amountMinor: repaidOfAdvance },
   ]);
@@ -199,7 +205,10 @@ export function advanceOwed(facility: AdvanceFacility, day: number): FacilityOwe
       notYetDue: none,
       holdbackRateBps: null,
     };
-  const status = minimumStatusOn(facility, day);
+  // Every repayment made counts, those dated after `day` too: a payout arriving late (dated before
+  // one already swept) owes overdue only what is still unpaid, or the minimum a later payout paid
+  // would be taken from it again, above the holdback.
+  const status = minimumStatusOn(facility, day, 'all');
   // A late fee is overdue beside the minimum it was charged for (with nothing of the minimum
   // overdue, what is owed has no due day, and the holdback takes it).
   const lateFeesOverdue = status.overdueMinor > 0n ? facility.lateFeesOwedMinor : 0n;
