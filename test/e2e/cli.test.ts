@@ -60,6 +60,32 @@ function stop(child: ChildProcess): Promise<number | null> {
   });
 }
 
+/** `capstan worker` on a fresh data directory, told to consume from NATS on `port` of 127.0.0.1. */
+function startWorker(dataDir: string, port: number) {
+  const child = spawn(
+    process.execPath,
+    [bin, 'worker', '--data-dir', dataDir, '--nats-url', `nats://127.0.0.1:${port}`],
+    { env: { ...process.env, CAPSTAN_LOG_LEVEL: 'warn', DATABASE_URL: '' } },
+  );
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => {
+    output.stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output.stderr += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  /** Waits (30 s at most) until what the worker has said so far meets `condition`. */
+  const until = async (condition: (said: typeof output) => boolean) => {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && !condition(output))
+      await new Promise((resolve) => setTimeout(resolve, 100));
+  };
+  return { child, output, exited, until };
+}
+
 describe('the capstan command on SQLite', () => {
   let dataDir: string;
   before(() => {
@@ -171,32 +197,20 @@ describe('the capstan command on SQLite', () => {
     await new Promise((resolve) => closed.close(resolve));
     const fresh = mkdtempSync(join(tmpdir(), 'capstan-worker-'));
     try {
-      const child = spawn(
-        process.execPath,
-        [bin, 'worker', '--data-dir', fresh, '--nats-url', `nats://127.0.0.1:${port}`],
-        { env: { ...process.env, CAPSTAN_LOG_LEVEL: 'warn', DATABASE_URL: '' } },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      const deadline = Date.now() + 30_000;
+      const worker = startWorker(fresh, port);
       // Past its first retry (every 5 s), still running.
-      while (Date.now() < deadline && !(/daily cycle \d{4}-\d{2}-\d{2}: /.test(stdout) && stderr !== ''))
-        await new Promise((resolve) => setTimeout(resolve, 100));
+      await worker.until(
+        ({ stdout, stderr }) => /daily cycle \d{4}-\d{2}-\d{2}: /.test(stdout) && stderr !== '',
+      );
       await new Promise((resolve) => setTimeout(resolve, 6_000));
-      assert.equal(child.exitCode, null, `the worker keeps running:\n${stdout}\n${stderr}`);
+      const { stdout, stderr } = worker.output;
+      assert.equal(worker.child.exitCode, null, `the worker keeps running:\n${stdout}\n${stderr}`);
       assert.match(stdout, /daily cycle \d{4}-\d{2}-\d{2}: 0 facilities serviced/);
       assert.match(stderr, new RegExp(`^cannot consume from NATS at nats://127.0.0.1:${port} \\(`));
       assert.equal(stderr.split('cannot consume').length - 1, 1, 'said once, not at every retry');
       assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0);
+      worker.child.kill('SIGTERM');
+      assert.deepEqual(await worker.exited, { code: 0, signal: null });
     } finally {
       rmSync(fresh, { recursive: true, force: true });
     }
@@ -210,27 +224,16 @@ describe('the capstan command on SQLite', () => {
     const { port } = silent.address() as AddressInfo;
     const fresh = mkdtempSync(join(tmpdir(), 'capstan-worker-'));
     try {
-      const child = spawn(
-        process.execPath,
-        [bin, 'worker', '--data-dir', fresh, '--nats-url', `nats://127.0.0.1:${port}`],
-        { env: { ...process.env, CAPSTAN_LOG_LEVEL: 'warn', DATABASE_URL: '' } },
+      const worker = startWorker(fresh, port);
+      await worker.until(
+        ({ stdout }) => /daily cycle \d{4}-\d{2}-\d{2}: /.test(stdout) && sockets.length > 0,
       );
-      let stdout = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-        child.once('exit', (code, signal) => resolve({ code, signal })),
-      );
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && !(/daily cycle \d{4}-\d{2}-\d{2}: /.test(stdout) && sockets.length > 0))
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.match(stdout, /daily cycle \d{4}-\d{2}-\d{2}: 0 facilities serviced/);
+      assert.match(worker.output.stdout, /daily cycle \d{4}-\d{2}-\d{2}: 0 facilities serviced/);
       assert.equal(sockets.length, 1, 'the worker is connecting to NATS');
-      child.kill('SIGTERM');
+      worker.child.kill('SIGTERM');
       // Stopped in order (not killed by the signal), once the hanging attempt gives up.
-      assert.deepEqual(await exited, { code: 0, signal: null });
-      assert.match(stdout, /SIGTERM: stopping/);
+      assert.deepEqual(await worker.exited, { code: 0, signal: null });
+      assert.match(worker.output.stdout, /SIGTERM: stopping/);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
