@@ -61,6 +61,19 @@ export function verifyContract(backend: BackendUnderTest): void {
       assert.equal(await failure(), null);
     });
 
+    it('names an account total set below zero instead of failing on it', async () => {
+      // Reading the row back asserts totals are never negative; verify must report, not crash.
+      await harness.exec(`update ledger_accounts set debits_posted = -100 where id = 'v-bank'`);
+      try {
+        const found = await failure();
+        assert.equal(found?.rule, 'account_totals_mismatch');
+        assert.match(found?.detail ?? '', /v-bank: stored totals \(debits posted -100/);
+      } finally {
+        await harness.exec(`update ledger_accounts set debits_posted = 3000 where id = 'v-bank'`);
+      }
+      assert.equal(await failure(), null);
+    });
+
     it("catches an altered account flag through the account's seal", async () => {
       await harness.exec(`update ledger_accounts set flags = 0 where id = 'v-mer'`);
       assert.equal((await failure())?.rule, 'account_seal_mismatch');
