@@ -87,6 +87,12 @@ export interface SequencedTransfer extends ChainedTransfer {
   readonly sequence: bigint;
 }
 
+/** A row of the expiry index: an open pending transfer with a timeout, and when it expires. */
+export interface PendingExpiry {
+  readonly pendingId: string;
+  readonly expiresAt: bigint;
+}
+
 export interface SealedAccount {
   readonly account: Account;
   /** SHA-256 over the account's immutable fields (domain/ledger/hash-chain.ts accountSeal). */
@@ -137,6 +143,8 @@ export interface LedgerReader {
   transfersPage(afterTimestamp: bigint, limit: number): Promise<SequencedTransfer[]>;
   /** For verification: how many stored transfers sit in the wrong index bucket for their sequence. */
   countMisfiledTransfers(): Promise<bigint>;
+  /** For verification: the expiry index, ordered by pending id, after the given one. */
+  pendingExpiriesPage(afterPendingId: string, limit: number): Promise<PendingExpiry[]>;
   countAccounts(): Promise<bigint>;
   /** Open pending transfers whose timeout has passed, oldest first. */
   dueExpirations(nowNs: bigint, limit: number): Promise<string[]>;

@@ -8,6 +8,7 @@ import type {
   ChainHead,
   LedgerReader,
   Page,
+  PendingExpiry,
   SealedAccount,
   SequencedTransfer,
   TrialBalanceRow,
@@ -288,6 +289,17 @@ export class KyselyLedgerReader implements LedgerReader {
       this.db,
     );
     return toBigInt(row.rows[0]?.count ?? 0n);
+  }
+
+  async pendingExpiriesPage(afterPendingId: string, limit: number): Promise<PendingExpiry[]> {
+    const rows = await this.db
+      .selectFrom('ledger_pending_expiries')
+      .selectAll()
+      .where('pending_id', '>', afterPendingId)
+      .orderBy('pending_id')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ pendingId: row.pending_id, expiresAt: toBigInt(row.expires_at) }));
   }
 
   async dueExpirations(nowNs: bigint, limit: number): Promise<string[]> {

@@ -74,6 +74,15 @@ export async function verifyLedger(
         detail: `${misfiled} transfer(s) are filed under the wrong bucket of the per-account index`,
       });
     }
+    for (let after = ''; ; ) {
+      const page = await tx.ledger.pendingExpiriesPage(after, verifyPageSize);
+      if (page.length === 0) break;
+      const failure = verifier.addPendingExpiries(page);
+      if (failure !== null) return report(failure);
+      after = (page[page.length - 1] as (typeof page)[number]).pendingId;
+    }
+    const unindexed = verifier.finishPendingExpiries();
+    if (unindexed !== null) return report(unindexed);
     return report(null);
   });
 }

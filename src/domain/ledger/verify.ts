@@ -35,8 +35,13 @@ export interface SealedAccount {
 export class LedgerVerifier {
   private readonly accounts = new Map<string, Account>();
   private readonly totals = new Map<string, Totals>();
-  private readonly openPending = new Map<string, { amount: bigint; debit: string; credit: string }>();
+  private readonly openPending = new Map<
+    string,
+    { amount: bigint; debit: string; credit: string; expiresAt: bigint | null }
+  >();
   private readonly resolved = new Set<string>();
+  /** Open pending transfers found in the expiry index so far. */
+  private readonly indexedExpiries = new Set<string>();
   private previousHash = genesisHash;
   private previousTimestamp = -1n;
   transfersChecked = 0;
@@ -113,6 +118,45 @@ export class LedgerVerifier {
     return null;
   }
 
+  /**
+   * After every transfer: the expiry index, in pages. It must list exactly the open pending
+   * transfers with a timeout, each at its own expiry. The index is what expires them; it is not in
+   * the hash chain, so a row removed would hold a reservation forever, and a row too many would
+   * stop every later transfer batch.
+   */
+  addPendingExpiries(rows: readonly { pendingId: string; expiresAt: bigint }[]): VerifyFailure | null {
+    for (const row of rows) {
+      const pending = this.openPending.get(row.pendingId);
+      if (pending === undefined || pending.expiresAt === null) {
+        return {
+          rule: 'expiry_index_mismatch',
+          detail: `the expiry index lists ${row.pendingId}, which is not an open pending transfer with a timeout`,
+        };
+      }
+      if (pending.expiresAt !== row.expiresAt) {
+        return {
+          rule: 'expiry_index_mismatch',
+          detail: `the expiry index has ${row.pendingId} expiring at ${row.expiresAt}, but the transfer at ${pending.expiresAt}`,
+        };
+      }
+      this.indexedExpiries.add(row.pendingId);
+    }
+    return null;
+  }
+
+  /** After the last page of the expiry index: every open pending transfer with a timeout was in it. */
+  finishPendingExpiries(): VerifyFailure | null {
+    for (const [pendingId, pending] of this.openPending) {
+      if (pending.expiresAt !== null && !this.indexedExpiries.has(pendingId)) {
+        return {
+          rule: 'expiry_index_mismatch',
+          detail: `open pending transfer ${pendingId} is missing from the expiry index: it would never expire`,
+        };
+      }
+    }
+    return null;
+  }
+
   get accountCount(): number {
     return this.accounts.size;
   }
@@ -172,6 +216,7 @@ export class LedgerVerifier {
         amount: transfer.amount,
         debit: transfer.debitAccountId,
         credit: transfer.creditAccountId,
+        expiresAt: transfer.expiresAt,
       });
       return { pending: transfer.amount, posted: 0n };
     }

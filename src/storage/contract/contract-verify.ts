@@ -93,6 +93,61 @@ export function verifyContract(backend: BackendUnderTest): void {
       assert.equal((await failure())?.rule, 'transfer_count_mismatch');
     });
 
+    it('catches an expiry index that no longer lists exactly the open pending transfers with a timeout', async () => {
+      // The index drives expiry: a row missing keeps a reservation forever; a row too many makes
+      // every later transfer batch fail. Neither shows in the hash chain, so verify reads the index.
+      const fresh = await backend.open();
+      try {
+        await fresh.store.migrate();
+        const ledger = testLedger(fresh.store);
+        await ledger.open(['x-bank', 'x-other']);
+        const hold = (id: string, timeoutSeconds: number) =>
+          transfer(id, 'x-bank', 'x-other', 10n, { flags: TransferFlag.pending, timeoutSeconds });
+        await ledger.transfers([hold('x-open', 3600), hold('x-posted', 3600), hold('x-expiring', 1)]);
+        await ledger.transfers([hold('x-forever', 0)]);
+        await ledger.transfers([{ id: 'x-post', pendingId: 'x-posted', flags: TransferFlag.postPending }]);
+        ledger.clock.advanceSeconds(2);
+        await ledger.transfers([transfer('x-later', 'x-bank', 'x-other', 1n)]);
+        const check = async () => (await verifyLedger(fresh.store, sha256)).failure;
+        assert.equal(await check(), null);
+        const [row] = await fresh.query(`select * from ledger_pending_expiries where pending_id = 'x-open'`);
+        assert.ok(row !== undefined);
+
+        await fresh.exec(`delete from ledger_pending_expiries where pending_id = 'x-open'`);
+        let found = await check();
+        assert.equal(found?.rule, 'expiry_index_mismatch');
+        assert.match(found?.detail ?? '', /x-open/);
+        await fresh.exec(
+          `insert into ledger_pending_expiries (pending_id, expires_at) values ('x-open', ${row['expires_at']})`,
+        );
+        assert.equal(await check(), null);
+
+        for (const [pendingId, expiresAt] of [
+          ['x-posted', String(row['expires_at'])],
+          ['x-expiring', String(row['expires_at'])],
+          ['x-forever', String(row['expires_at'])],
+          ['x-later', '1'],
+        ] as const) {
+          await fresh.exec(
+            `insert into ledger_pending_expiries (pending_id, expires_at) values ('${pendingId}', ${expiresAt})`,
+          );
+          found = await check();
+          assert.equal(found?.rule, 'expiry_index_mismatch', pendingId);
+          assert.match(found?.detail ?? '', new RegExp(pendingId));
+          await fresh.exec(`delete from ledger_pending_expiries where pending_id = '${pendingId}'`);
+        }
+
+        await fresh.exec(
+          `update ledger_pending_expiries set expires_at = expires_at + 1 where pending_id = 'x-open'`,
+        );
+        found = await check();
+        assert.equal(found?.rule, 'expiry_index_mismatch');
+        assert.match(found?.detail ?? '', /x-open/);
+      } finally {
+        await fresh.dispose();
+      }
+    });
+
     it('catches an account removed from the books, even one that never moved money', async () => {
       const fresh = await backend.open();
       try {
