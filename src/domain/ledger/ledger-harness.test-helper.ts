@@ -196,7 +196,11 @@ export class LedgerHarness {
         seal: this.seals.get(account.id)!,
       })),
       transfers: this.history,
-      head: { lastHash: this.lastHash, transferCount: BigInt(this.history.length) },
+      head: {
+        lastHash: this.lastHash,
+        transferCount: BigInt(this.history.length),
+        lastTimestamp: this.lastTimestamp,
+      },
     });
   }
 }
@@ -204,7 +208,11 @@ export class LedgerHarness {
 export interface StoredLedger {
   readonly accounts: readonly { readonly account: Account; readonly seal: string }[];
   readonly transfers: readonly ChainedTransfer[];
-  readonly head: { readonly lastHash: string; readonly transferCount: bigint };
+  readonly head: {
+    readonly lastHash: string;
+    readonly transferCount: bigint;
+    readonly lastTimestamp: bigint;
+  };
 }
 
 /** Streams a stored ledger through LedgerVerifier in pages, as the verify use case does. */

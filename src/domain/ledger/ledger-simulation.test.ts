@@ -397,7 +397,11 @@ function stored(ledger: LedgerHarness): StoredLedger {
       seal: ledger.seals.get(account.id)!,
     })),
     transfers: ledger.history,
-    head: { lastHash: ledger.lastHash, transferCount: BigInt(ledger.history.length) },
+    head: {
+      lastHash: ledger.lastHash,
+      transferCount: BigInt(ledger.history.length),
+      lastTimestamp: ledger.lastTimestamp,
+    },
   };
 }
 

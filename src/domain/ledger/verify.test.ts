@@ -59,7 +59,11 @@ function stored(ledger: LedgerHarness): StoredLedger {
       seal: ledger.seals.get(account.id)!,
     })),
     transfers: ledger.history,
-    head: { lastHash: ledger.lastHash, transferCount: BigInt(ledger.history.length) },
+    head: {
+      lastHash: ledger.lastHash,
+      transferCount: BigInt(ledger.history.length),
+      lastTimestamp: ledger.lastTimestamp,
+    },
   };
 }
 
@@ -72,6 +76,10 @@ function rechained(ledger: StoredLedger, transfers: readonly ChainedTransfer[]):
     head: {
       lastHash: chained[chained.length - 1]?.hash ?? genesisHash,
       transferCount: BigInt(chained.length),
+      lastTimestamp: [
+        ...ledger.accounts.map(({ account }) => account.timestamp),
+        ...chained.map((transfer) => transfer.timestamp),
+      ].reduce((a, b) => (a > b ? a : b), 0n),
     },
   };
 }
@@ -150,6 +158,18 @@ describe('LedgerVerifier on a tampered ledger', () => {
       head: { ...intact.head, transferCount: intact.head.transferCount - 1n },
     });
     assert.equal(failure?.rule, 'chain_head_mismatch');
+  });
+
+  it('catches a chain head whose last timestamp is not the last stored one', () => {
+    // The next write's timestamps start after it: behind, they would collide with stored ones.
+    for (const delta of [-1n, 1n]) {
+      const failure = verifyHistory({
+        ...intact,
+        head: { ...intact.head, lastTimestamp: intact.head.lastTimestamp + delta },
+      });
+      assert.equal(failure?.rule, 'chain_head_mismatch');
+      assert.match(failure.detail, /last timestamp/);
+    }
   });
 
   it('catches two transfers swapped: by their hashes, and by their timestamps once rechained', () => {

@@ -44,6 +44,8 @@ export class LedgerVerifier {
   private readonly indexedExpiries = new Set<string>();
   private previousHash = genesisHash;
   private previousTimestamp = -1n;
+  /** The latest timestamp of an account seen: the chain head's last timestamp covers accounts too. */
+  private accountTimestampMax = -1n;
   transfersChecked = 0;
 
   constructor(private readonly sha256: Sha256Hex) {}
@@ -59,6 +61,7 @@ export class LedgerVerifier {
       }
       this.accounts.set(account.id, account);
       this.totals.set(account.id, { ...zeroBalances });
+      if (account.timestamp > this.accountTimestampMax) this.accountTimestampMax = account.timestamp;
     }
     return null;
   }
@@ -78,7 +81,7 @@ export class LedgerVerifier {
   }
 
   /** After the last transfer: the chain head, every account's totals and the trial balance. */
-  finish(head: { lastHash: string; transferCount: bigint }): VerifyFailure | null {
+  finish(head: { lastHash: string; transferCount: bigint; lastTimestamp: bigint }): VerifyFailure | null {
     if (BigInt(this.transfersChecked) !== head.transferCount) {
       return {
         rule: 'transfer_count_mismatch',
@@ -89,6 +92,17 @@ export class LedgerVerifier {
       return {
         rule: 'chain_head_mismatch',
         detail: 'the chain head does not match the last stored transfer: transfers were removed from the end',
+      };
+    }
+    // The next write numbers its timestamps from the head's; it must be the last one stored (0 when
+    // nothing is), or new timestamps would collide with stored ones or skip towards the limit.
+    const lastStored = [0n, this.accountTimestampMax, this.previousTimestamp].reduce((a, b) =>
+      a > b ? a : b,
+    );
+    if (head.lastTimestamp !== lastStored) {
+      return {
+        rule: 'chain_head_mismatch',
+        detail: `the chain head's last timestamp is ${head.lastTimestamp} but the last stored account or transfer is at ${lastStored}`,
       };
     }
     const trial = new Map<string, Totals>();

@@ -81,6 +81,24 @@ export function verifyContract(backend: BackendUnderTest): void {
       assert.equal(await failure(), null);
     });
 
+    it("catches a chain head whose last timestamp is not the ledger's last", async () => {
+      // New timestamps start after the head's: moved back, they would collide with or fall before
+      // stored ones; moved forward, they run towards the end of what a timestamp can hold.
+      for (const change of ['- 1', '+ 1000000000']) {
+        await harness.exec(`update ledger_chain set last_timestamp = last_timestamp ${change}`);
+        try {
+          const found = await failure();
+          assert.equal(found?.rule, 'chain_head_mismatch', change);
+          assert.match(found?.detail ?? '', /last timestamp/);
+        } finally {
+          await harness.exec(
+            `update ledger_chain set last_timestamp = (select max(timestamp) from ledger_transfers)`,
+          );
+        }
+      }
+      assert.equal(await failure(), null);
+    });
+
     it('catches a transfer removed from the middle and one removed from the end', async () => {
       const rows = await harness.query(`select * from ledger_transfers where id = 'v-in-10'`);
       assert.equal(rows.length, 1);
