@@ -34,6 +34,21 @@ export class WriteConflict extends Error {
   override readonly name = 'WriteConflict';
 }
 
+/**
+ * A ledger row verify cannot even read back as the ledger's types (a flag beyond what a number
+ * holds, text in a number column): no honest write leaves one, so verify reports it by its id.
+ */
+export class UnreadableLedgerRow extends Error {
+  override readonly name = 'UnreadableLedgerRow';
+  constructor(
+    readonly table: 'ledger_accounts' | 'ledger_transfers',
+    readonly id: string,
+    reason: string,
+  ) {
+    super(`${table} row ${id}: ${reason}`);
+  }
+}
+
 export interface Store {
   readonly backend: Backend;
   /** A human-readable location: the SQLite file or the PostgreSQL database (no password). */

@@ -3,7 +3,7 @@
  * what writing promised: integer columns arrive as bigint, balances are never negative.
  */
 
-import type { SealedAccount, SequencedTransfer } from '../app/ports.ts';
+import { type SealedAccount, type SequencedTransfer, UnreadableLedgerRow } from '../app/ports.ts';
 import { assert } from '../domain/assert.ts';
 import type { Account, Balances, ChainedTransfer } from '../domain/ledger/types.ts';
 import type { LedgerBuckets } from './ledger-buckets.ts';
@@ -55,8 +55,20 @@ function accountFromRowUnchecked(row: LedgerAccountsTable): Account {
   };
 }
 
+/** For verify: a row it cannot read is reported by its id, not a crash without one. */
 export function sealedAccountFromRow(row: LedgerAccountsTable): SealedAccount {
-  return { account: accountFromRowUnchecked(row), seal: row.seal };
+  return readingRow('ledger_accounts', row.id, () => ({
+    account: accountFromRowUnchecked(row),
+    seal: row.seal,
+  }));
+}
+
+function readingRow<T>(table: 'ledger_accounts' | 'ledger_transfers', id: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new UnreadableLedgerRow(table, id, error instanceof Error ? error.message : String(error));
+  }
 }
 
 export function accountToRow(sealed: SealedAccount): LedgerAccountsTable {
@@ -108,8 +120,12 @@ export function transferFromRow(row: LedgerTransfersTable): ChainedTransfer {
   };
 }
 
+/** For verify: as sealedAccountFromRow, a row it cannot read is reported by its id. */
 export function sequencedTransferFromRow(row: LedgerTransfersTable): SequencedTransfer {
-  return { ...transferFromRow(row), sequence: toBigInt(row.sequence) };
+  return readingRow('ledger_transfers', row.id, () => ({
+    ...transferFromRow(row),
+    sequence: toBigInt(row.sequence),
+  }));
 }
 
 /** Column order of ledger_transfers as the hot paths insert it; transferValues() follows it. */

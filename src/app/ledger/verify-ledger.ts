@@ -5,7 +5,7 @@
  */
 import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
 import { LedgerVerifier, type VerifyFailure } from '../../domain/ledger/verify.ts';
-import type { ChainHead, Store } from '../ports.ts';
+import { type ChainHead, type Store, UnreadableLedgerRow } from '../ports.ts';
 
 export const verifyPageSize = 2_000;
 
@@ -34,7 +34,8 @@ export async function verifyLedger(
       head,
     });
     for (let after = -1n; ; ) {
-      const page = await tx.ledger.sealedAccountsPage(after, verifyPageSize);
+      const page = await readable(() => tx.ledger.sealedAccountsPage(after, verifyPageSize));
+      if (!Array.isArray(page)) return report(page);
       if (page.length === 0) break;
       const failure = verifier.addAccounts(page);
       if (failure !== null) return report(failure);
@@ -48,7 +49,8 @@ export async function verifyLedger(
     }
     let expectedSequence = 1n;
     for (let after = -1n; ; ) {
-      const page = await tx.ledger.transfersPage(after, verifyPageSize);
+      const page = await readable(() => tx.ledger.transfersPage(after, verifyPageSize));
+      if (!Array.isArray(page)) return report(page);
       if (page.length === 0) break;
       const failure = verifier.addTransfers(page);
       if (failure !== null) return report(failure);
@@ -85,4 +87,14 @@ export async function verifyLedger(
     if (unindexed !== null) return report(unindexed);
     return report(null);
   });
+}
+
+/** A page of rows, or the failure naming the first row that cannot even be read back. */
+async function readable<T>(read: () => Promise<T[]>): Promise<T[] | VerifyFailure> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof UnreadableLedgerRow) return { rule: 'row_unreadable', detail: error.message };
+    throw error;
+  }
 }

@@ -74,6 +74,25 @@ export function verifyContract(backend: BackendUnderTest): void {
       assert.equal(await failure(), null);
     });
 
+    it('names a row holding a number no honest write leaves, instead of failing on it', async () => {
+      // 2^53 + 1 is a valid int8 but no flags value the ledger reads as a number.
+      for (const [table, id] of [
+        ['ledger_accounts', 'v-mer'],
+        ['ledger_transfers', 'v-hold-3'],
+      ] as const) {
+        const [row] = await harness.query(`select flags from ${table} where id = '${id}'`);
+        await harness.exec(`update ${table} set flags = 9007199254740993 where id = '${id}'`);
+        try {
+          const found = await failure();
+          assert.equal(found?.rule, 'row_unreadable', table);
+          assert.match(found?.detail ?? '', new RegExp(`${table} row ${id}: `));
+        } finally {
+          await harness.exec(`update ${table} set flags = ${row?.['flags']} where id = '${id}'`);
+        }
+      }
+      assert.equal(await failure(), null);
+    });
+
     it("catches an altered account flag through the account's seal", async () => {
       await harness.exec(`update ledger_accounts set flags = 0 where id = 'v-mer'`);
       assert.equal((await failure())?.rule, 'account_seal_mismatch');
