@@ -12,6 +12,7 @@ import { applyToAccounts, checkBalanceConstraints, checkOverflows } from './bala
 import {
   amountMax,
   expirationsPerBatchMax,
+  expiryIdSuffix,
   nanosecondsPerSecond,
   timeoutSecondsMax,
   transfersPerBatchMax,
@@ -48,7 +49,7 @@ export interface TransferBatchOutcome {
 
 /** The id under which the ledger records the expiry of a pending transfer; clients cannot use `~`. */
 export function expiryTransferId(pendingId: string): string {
-  return `${pendingId}~expiry`;
+  return `${pendingId}${expiryIdSuffix}`;
 }
 
 export function executeTransferBatch(

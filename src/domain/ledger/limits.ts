@@ -9,6 +9,10 @@ export const accountsPerBatchMax = 8_190;
 /** Pending transfers expired at the start of one batch; the rest wait for the next batch or sweep. */
 export const expirationsPerBatchMax = 1_024;
 export const idLengthMax = 64;
+/** The ledger's own transfer ids add this to a client's id: the expiry of `p` is `p~expiry`. */
+export const expiryIdSuffix = '~expiry';
+/** The longest id a stored transfer can have: a client's, or the ledger's expiry of one. */
+export const storedTransferIdLengthMax = idLengthMax + expiryIdSuffix.length;
 export const codeLengthMax = 64;
 export const ledgerLengthMax = 64;
 export const metadataKeysMax = 16;

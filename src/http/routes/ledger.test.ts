@@ -269,5 +269,43 @@ for (const backend of backendsUnderTest) {
       assert.equal(accounts.json.data.length, 1);
       assert.equal(accounts.json.has_more, true);
     });
+
+    it("retrieves the ledger's own expiry of a pending transfer whose id is as long as an id may be", async () => {
+      // The expiry's id is `<pending id>~expiry`: seven characters past the longest client id.
+      const hold = 'h'.repeat(64);
+      clock().advanceSeconds(10);
+      const reserved = await api.request('POST', '/v1/ledger/transfers', {
+        body: {
+          transfers: [
+            {
+              id: hold,
+              debit_account_id: 'cash',
+              credit_account_id: 'mer_1-wallet',
+              amount: '100',
+              currency: 'USD',
+              code: 'hold',
+              flags: ['pending'],
+              timeout_seconds: 1,
+            },
+          ],
+        },
+      });
+      assert.equal(reserved.json.results[0].result, 'ok');
+      clock().advanceSeconds(2);
+      const late = await api.request('POST', '/v1/ledger/transfers', {
+        body: { transfers: [{ id: 'long-hold-post', pending_id: hold, flags: ['post_pending'] }] },
+      });
+      assert.equal(late.json.results[0].result, 'pending_transfer_expired');
+      const statement = await api.request('GET', '/v1/ledger/accounts/cash/entries?limit=100');
+      assert.ok(statement.json.data.some((entry: { id: string }) => entry.id === `${hold}~expiry`));
+      const expiry = await api.request('GET', `/v1/ledger/transfers/${hold}~expiry`);
+      assert.equal(expiry.status, 200, expiry.text);
+      assert.equal(expiry.json.pending_id, hold);
+      assert.deepEqual(expiry.json.flags, ['void_pending', 'expiry']);
+      // Past that length no stored transfer can have the id: still refused as a parameter.
+      const tooLong = await api.request('GET', `/v1/ledger/transfers/${'x'.repeat(72)}`);
+      assert.equal(tooLong.status, 400);
+      assert.equal(tooLong.json.param, 'id');
+    });
   });
 }

@@ -7,7 +7,12 @@ import { type Static, Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
 import { getAccount, listEntries, trialBalance } from '../../app/ledger/ledger-reads.ts';
 import { createAccounts, createTransfers } from '../../app/ledger/ledger-writes.ts';
-import { timestampMax, timestampMin, transfersPerBatchMax } from '../../domain/ledger/limits.ts';
+import {
+  storedTransferIdLengthMax,
+  timestampMax,
+  timestampMin,
+  transfersPerBatchMax,
+} from '../../domain/ledger/limits.ts';
 import { isExistsCode, transferResultCodes } from '../../domain/ledger/result-codes.ts';
 import {
   type AccountFlagName,
@@ -109,6 +114,10 @@ const asOfProperties = {
 };
 const AsOfQuery = Type.Object(asOfProperties, { additionalProperties: false });
 const IdParams = Type.Object({ id: IdText });
+// A stored transfer's id may be the ledger's own, `<pending id>~expiry`: longer than a client's.
+const TransferIdParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: storedTransferIdLengthMax }),
+});
 
 function asOf(value: string | undefined): bigint | null {
   if (value === undefined) return null;
@@ -286,7 +295,7 @@ export function ledgerRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       access(operator, {
         summary: 'Retrieve a transfer',
         tags: ['ledger'],
-        params: IdParams,
+        params: TransferIdParams,
         response: { 200: LedgerTransfer, 404: ProblemSchema },
       }),
       async (request, reply) => {
