@@ -463,3 +463,66 @@ for (const backend of backendsUnderTest) {
     });
   });
 }
+
+for (const backend of backendsUnderTest) {
+  describe(`a credit line first drawn days after it opened, on ${backend.name}`, {
+    skip: backend.skip,
+  }, () => {
+    it('takes nothing from a payout dated before its first draw, arriving after it', async () => {
+      const book = await openLendingBook(backend, { topBand: { grade: 'C', maxPd: 0.4 }, poolMinor: pool });
+      const { harness, app, merchantId } = book;
+      try {
+        const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+        assert.ok(offers.ok);
+        const offer = offers.value.find((o) => o.product === 'credit_line');
+        assert.ok(offer);
+        const accepted = await harness.store.write((tx) =>
+          acceptOffer(tx, app, { offerId: offer.id, merchantId, day }),
+        );
+        assert.ok(accepted.ok);
+        const facilityId = accepted.value.facility.id;
+        // Drawn three days after it opened, the day the payout of the draw is confirmed.
+        (app.clock as ManualClock).set(BigInt(day + 4) * dayNs - 1n);
+        const asked = await harness.store.write((tx) =>
+          requestDraw(tx, app, {
+            facilityId,
+            merchantId,
+            amountMinor: 100_000n,
+            reference: 'late-1',
+            day: day + 3,
+          }),
+        );
+        assert.ok(asked.ok);
+        const posted = await harness.store.write((tx) =>
+          resolveDraw(tx, app, { drawId: asked.value.drawId, outcome: 'post', day: day + 3 }),
+        );
+        assert.ok(posted.ok);
+        const payout = (settlementKey: string, payoutDay: number) => ({
+          settlementKey,
+          merchantId,
+          day: payoutDay,
+          currency: 'USD',
+          netMinor: 100_000n,
+        });
+        // The payout of the day after the line opened, nothing drawn yet, arrives now: nothing owed then.
+        const early = payout('stl-before-draw', day + 1);
+        const previewed = await harness.store.read((tx) => previewSweep(tx, app, early));
+        const swept = await harness.store.write((tx) => sweepSettlement(tx, app, early));
+        assert.ok(swept.ok);
+        assert.equal(swept.value.waterfall.totalDeductedMinor, 0n);
+        assert.deepEqual(swept.value.waterfall, previewed.waterfall, 'the commit as previewed');
+        // The payout of the draw's own day takes the line's share.
+        const sameDay = await harness.store.write((tx) =>
+          sweepSettlement(tx, app, payout('stl-draw-day', day + 3)),
+        );
+        assert.ok(sameDay.ok);
+        assert.equal(
+          sameDay.value.waterfall.totalDeductedMinor,
+          (100_000n * BigInt(creditLineServicingDefaults.sweepRateBps)) / 10_000n,
+        );
+      } finally {
+        await harness.dispose();
+      }
+    });
+  });
+}

@@ -312,7 +312,14 @@ export async function resolveDraw(
     const drawn = drawOnLine(drawnOn.state.terms, drawnOn.state.balance, pending.amount);
     // The amount was reserved within the room left, so the line has room for it now.
     if (!drawn.ok) throw new Error(`a reserved draw no longer fits its line: ${drawn.detail ?? drawn.code}`);
-    const next = { product: 'credit_line' as const, state: { ...drawnOn.state, balance: drawn.value } };
+    const next = {
+      product: 'credit_line' as const,
+      state: {
+        ...drawnOn.state,
+        balance: drawn.value,
+        firstDrawnDay: drawnOn.state.firstDrawnDay ?? input.day,
+      },
+    };
     // One write of the row as read: the days caught up and the draw together.
     const row = rowAfter(drawnOn, next, [], nowMs, { originated: pending.amount });
     await updateAll(tx, [{ ...row, version: line.row.version + 1n }]);

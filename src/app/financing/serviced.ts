@@ -237,8 +237,9 @@ export function recoveryOwed(facility: Serviced): FacilityOwed {
 
 /**
  * The first day the facility lent the merchant money: an advance's or a term loan's payout (which
- * may come days after its acceptance, the facility's `openedOn`), a credit line's opening. A payout
- * made before it repays nothing: the merchant's sales of those days were not the facility's.
+ * may come days after its acceptance, the facility's `openedOn`), a credit line's first draw paid
+ * out (its opening while undrawn, or for a line drawn before the day was kept). A payout made
+ * before it repays nothing: the merchant's sales of those days were not the facility's.
  */
 export function lentFromDay(facility: ServicedState): number {
   switch (facility.product) {
@@ -246,7 +247,7 @@ export function lentFromDay(facility: ServicedState): number {
     case 'term_loan':
       return facility.state.disbursedDay;
     case 'credit_line':
-      return facility.state.openedDay;
+      return facility.state.firstDrawnDay ?? facility.state.openedDay;
   }
 }
 

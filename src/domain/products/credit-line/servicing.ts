@@ -62,6 +62,11 @@ export interface CreditLineFacility extends CollectionsPauseState, DisclosedLate
   readonly merchantId: string;
   readonly terms: CreditLineServicingTerms;
   readonly openedDay: number;
+  /**
+   * The day its first draw was paid out: it lends from then, so a payout dated before repays
+   * nothing. Absent until then, and on lines stored before it was kept (they lend from opening).
+   */
+  readonly firstDrawnDay?: number;
   readonly status: FacilityState;
   readonly balance: CreditLineBalance;
   /** Statements whose minimum is not yet fully paid, oldest first. */
