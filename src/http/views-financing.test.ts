@@ -2,13 +2,14 @@
  * Facility events in plain words: an instalment charged says what was charged and what is left to
  * pay, and, charged while collections are paused, that it is asked for once they resume; an
  * advance open to a refill, how much of it is repaid; a facility moving delinquency bucket, how
- * many days past due it is. A refill offer itemises what pays the old advance off.
+ * many days past due it is. A refill offer itemises what pays the old advance off, and so does the
+refill's acceptance, as its history and webhooks show the disclosure it recorded.
  */
 import assert from 'node:assert/strict';
 import { it, describe as suite } from 'node:test';
 import type { OfferRow } from '../app/ports.ts';
 import { toTaggedJson } from '../app/risk/tagged-json.ts';
-import { describe, offerView } from './views-financing.ts';
+import { describe, facilityEventView, offerView } from './views-financing.ts';
 
 suite('facility events in plain words', () => {
   const charged = { period: 2, dueDay: 20_529, interestMinor: 9_212n, toPayMinor: 88_849n };
@@ -121,6 +122,80 @@ suite('a refill offer', () => {
 
   it('answers null parts for an offer made before refills were itemised', () => {
     assert.deepEqual(offerView(row({ facilityId: 'fac_old', payoffMinor: 109_500n })).refill_of, {
+      facility_id: 'fac_old',
+      payoff: '109500',
+      payoff_principal: null,
+      payoff_fee: null,
+      payoff_late_fees: null,
+      unearned_fee: null,
+    });
+  });
+});
+
+suite("a refill's acceptance", () => {
+  // The disclosure an acceptance records (origination.ts acceptOffer), its refill as offered.
+  const accepted = (refillOf: Record<string, unknown>) =>
+    facilityEventView(
+      {
+        facilityId: 'fac_new',
+        sequence: 1,
+        day: 20_529,
+        type: 'accepted',
+        detailJson: toTaggedJson({
+          acceptedOn: '2026-03-17',
+          consentId: 'cns_1',
+          disclosure: {
+            product: 'advance',
+            amountMinor: 150_000n,
+            currency: 'USD',
+            aprPercent: '41.20',
+            aprUnitPeriod: 'daily',
+            totalCostMinor: 16_500n,
+            totalRepayableMinor: 166_500n,
+            schedule: [],
+            refillOf,
+          },
+        }),
+        atMs: 0n,
+      },
+      {
+        id: 'fac_new',
+        merchantId: 'mer_1',
+        financierId: 'fin_1',
+        offerId: 'off_1',
+        product: 'advance',
+        currency: 'USD',
+        status: 'disbursing',
+        openedOn: 20_529,
+        stateJson: '{}',
+        version: 1n,
+        updatedAtMs: 0n,
+      },
+    ).detail as { disclosure: Record<string, unknown> };
+
+  it('shows the payoff it disclosed beside its parts, as the offer did', () => {
+    const payoff = {
+      principalMinor: 100_000n,
+      feeMinor: 7_000n,
+      lateFeesMinor: 2_500n,
+      unearnedFeeMinor: 4_310n,
+    };
+    const { disclosure } = accepted({ facilityId: 'fac_old', payoffMinor: 109_500n, payoff });
+    assert.deepEqual(disclosure['refill_of'], {
+      facility_id: 'fac_old',
+      payoff: '109500',
+      payoff_principal: '100000',
+      payoff_fee: '7000',
+      payoff_late_fees: '2500',
+      unearned_fee: '4310',
+    });
+    assert.equal(disclosure['amount'], '150000');
+    assert.equal(disclosure['total_repayable'], '166500');
+  });
+
+  it('shows the payoff of one accepted before refills were itemised, its parts null', () => {
+    const { disclosure } = accepted({ facilityId: 'fac_old', payoffMinor: 109_500n });
+    assert.deepEqual(disclosure['refill_of'], {
       facility_id: 'fac_old',
       payoff: '109500',
       payoff_principal: null,

@@ -243,9 +243,22 @@ function eventView(e: ReportEvent, currency: string) {
     date: date(e.day),
     type: e.type,
     description: describe(e.type, e.detail, currency),
-    detail: snakeView(e.detail),
+    detail: eventDetailView(e.type, e.detail),
     recorded_at: isoFromMs(e.atMs),
   };
+}
+
+/**
+ * An event's detail, snake_case; an acceptance's refill as its offer showed it (refillView). By
+ * snakeView alone the refill's payoff (`payoffMinor`) and its parts (`payoff`) would both be named
+ * `payoff`, and the disclosure recorded would show the parts without the amount disclosed.
+ */
+function eventDetailView(type: string, detail: Readonly<Record<string, unknown>>): unknown {
+  const view = snakeView(detail);
+  const disclosure = detail['disclosure'] as { readonly refillOf?: Offer['refillOf'] } | undefined;
+  if (type !== 'accepted' || disclosure?.refillOf === undefined) return view;
+  const shown = view as { readonly disclosure: Record<string, unknown> };
+  return { ...shown, disclosure: { ...shown.disclosure, refill_of: refillView(disclosure.refillOf) } };
 }
 
 function historyView(url: string, currency: string, history: FacilityReport['history']) {
@@ -293,14 +306,16 @@ export function offerView(row: OfferRow) {
     schedule: offer.schedule.map((p) => ({ date: p.date, amount: p.amountMinor.toString() })),
     facility_id: row.facilityId,
     servicing_terms: servicingView(offer.servicing),
-    refill_of:
-      offer.refillOf === undefined
-        ? null
-        : {
-            facility_id: offer.refillOf.facilityId,
-            payoff: offer.refillOf.payoffMinor.toString(),
-            ...refillPartsView(offer.refillOf.payoff),
-          },
+    refill_of: offer.refillOf === undefined ? null : refillView(offer.refillOf),
+  };
+}
+
+/** A refill's payoff as disclosed: the advance paid off, what pays it off, and its parts. */
+function refillView(refillOf: NonNullable<Offer['refillOf']>) {
+  return {
+    facility_id: refillOf.facilityId,
+    payoff: refillOf.payoffMinor.toString(),
+    ...refillPartsView(refillOf.payoff),
   };
 }
 
