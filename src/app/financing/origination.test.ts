@@ -432,5 +432,36 @@ for (const backend of backendsUnderTest) {
       );
       assert.equal(noCash.ok ? '' : noCash.code, 'funding_unavailable');
     });
+
+    it('refuses an offer a later decision declined the merchant in, and takes it up again once one approves', async () => {
+      const offer = await offerAgain('off_declined_since');
+      // The lender's view of the merchant has changed: no one is lent to now.
+      const strict = await harness.store.write((tx) => updateDecisionSettings(tx, now, { maxPd: 0.01 }));
+      assert.ok(strict.ok, strict.ok ? '' : strict.detail);
+      const declined = await decideForMerchant(harness.store, app, merchantId, asOfDay);
+      assert.equal(declined.record.view.outcome, 'declined');
+      const refused = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: offer.id, merchantId, day: asOfDay + 1 }),
+      );
+      assert.equal(refused.ok ? '' : refused.code, 'decision_not_current');
+      assert.match(
+        refused.ok ? '' : (refused.detail ?? ''),
+        new RegExp(`later decision, ${declined.row.id}, declined`),
+      );
+      assert.equal((await harness.store.read((tx) => tx.financing.offer(offer.id)))?.status, 'open');
+      assert.equal((await cash())?.creditsPending, 0n, 'nothing reserved');
+      // Approved again: the offer is taken up, within what acceptance checks.
+      const lenient = await harness.store.write((tx) => updateDecisionSettings(tx, now, { maxPd: 0.35 }));
+      assert.ok(lenient.ok);
+      assert.equal(
+        (await decideForMerchant(harness.store, app, merchantId, asOfDay)).record.view.outcome,
+        'approved',
+      );
+      const taken = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: offer.id, merchantId, day: asOfDay + 1 }),
+      );
+      assert.ok(taken.ok, taken.ok ? '' : taken.detail);
+      assert.equal(taken.value.facility.status, 'disbursing');
+    });
   });
 }

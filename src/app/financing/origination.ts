@@ -46,6 +46,7 @@ import { type CalendarDate, fromDayNumber, toDayNumber } from '../../domain/time
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { createAccounts, createTransfers, type LedgerContext } from '../ledger/ledger-writes.ts';
 import {
+  type DecisionRow,
   type Entropy,
   type FacilityRow,
   type OfferEventType,
@@ -287,6 +288,25 @@ export async function makeOffers(
 }
 
 /**
+ * The merchant's newest decision, if it is later than the one the offer was made from and declined
+ * the merchant; else null. The newest decision is what the lender thinks of the merchant now: an
+ * offer a later decision declined is not taken up (one a later approval made anew still is, within
+ * the limits acceptance checks).
+ */
+async function declinedSince(tx: WriteTransaction, offer: OfferRow): Promise<DecisionRow | null> {
+  const made = await tx.risk.decision(offer.decisionId);
+  if (made === undefined) return null;
+  let newest: DecisionRow | null = null;
+  for (let after = made.sequence; ; ) {
+    const page = await tx.risk.listDecisions(offer.merchantId, { afterSequence: after, limit: 100 });
+    if (page.length === 0) break;
+    newest = page[page.length - 1] as DecisionRow;
+    after = newest.sequence;
+  }
+  return newest !== null && newest.outcome !== 'approved' ? newest : null;
+}
+
+/**
  * Advances for a merchant that already has one: none while it is being repaid, unless it is
  * eligible for a refill (src/domain/products/refill.ts) — then each advance offer pays it off first
  * and is made only if it leaves the merchant something. Other products are offered as ever.
@@ -442,6 +462,12 @@ export async function acceptOffer(
       await closeOffers(tx, context, [{ offerId: offerRow.id, type: 'expired' }]);
     return err('offer_expired', `offer ${input.offerId} expired on ${offer.expiresOn}`);
   }
+  const declined = await declinedSince(tx, offerRow);
+  if (declined !== null)
+    return err(
+      'decision_not_current',
+      `a later decision, ${declined.id}, ${declined.outcome} merchant ${input.merchantId}: offer ${input.offerId} of decision ${offerRow.decisionId} is no longer taken up`,
+    );
 
   // Taken first — and with it every open offer of the merchant held — so a merchant's acceptances
   // run one after another even on PostgreSQL: the checks below see what the one before took, and a
