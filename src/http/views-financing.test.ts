@@ -72,6 +72,14 @@ suite('facility events in plain words', () => {
   });
 });
 
+/** What pays an old advance off, as a refill offer itemises it. */
+const payoff = {
+  principalMinor: 100_000n,
+  feeMinor: 7_000n,
+  lateFeesMinor: 2_500n,
+  unearnedFeeMinor: 4_310n,
+};
+
 suite('a refill offer', () => {
   const row = (refillOf: Record<string, unknown>): OfferRow => ({
     id: 'off_1',
@@ -104,12 +112,6 @@ suite('a refill offer', () => {
   });
 
   it('itemises what pays the old advance off', () => {
-    const payoff = {
-      principalMinor: 100_000n,
-      feeMinor: 7_000n,
-      lateFeesMinor: 2_500n,
-      unearnedFeeMinor: 4_310n,
-    };
     assert.deepEqual(offerView(row({ facilityId: 'fac_old', payoffMinor: 109_500n, payoff })).refill_of, {
       facility_id: 'fac_old',
       payoff: '109500',
@@ -174,12 +176,6 @@ suite("a refill's acceptance", () => {
     ).detail as { disclosure: Record<string, unknown> };
 
   it('shows the payoff it disclosed beside its parts, as the offer did', () => {
-    const payoff = {
-      principalMinor: 100_000n,
-      feeMinor: 7_000n,
-      lateFeesMinor: 2_500n,
-      unearnedFeeMinor: 4_310n,
-    };
     const { disclosure } = accepted({ facilityId: 'fac_old', payoffMinor: 109_500n, payoff });
     assert.deepEqual(disclosure['refill_of'], {
       facility_id: 'fac_old',
