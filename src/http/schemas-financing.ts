@@ -5,6 +5,7 @@
  * document (test/support/http.ts), so a view and its schema cannot drift apart unnoticed.
  */
 import { type TSchema, Type } from 'typebox';
+import { instalmentStatuses } from '../domain/products/term-loan/schedule-view.ts';
 import { listSchema } from './plumbing.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -291,7 +292,7 @@ const Schedule = Nullable(
           balance_after: Amount(),
           paid_interest: Amount(),
           paid_principal: Amount(),
-          status: Type.String(),
+          status: Type.Union(instalmentStatuses.map((status) => Type.Literal(status))),
         }),
       ),
     }),

@@ -158,5 +158,6 @@ export function instalmentsAsJudged(
   });
 }
 
-/** `not_needed`: after the period a loan was paid off in — never charged, nothing to pay. */
-export type InstalmentStatus = 'paid' | 'partly_paid' | 'unpaid' | 'not_needed';
+/** How far an instalment is paid; `not_needed`: after the period a loan was paid off in — never charged, nothing to pay. */
+export const instalmentStatuses = ['paid', 'partly_paid', 'unpaid', 'not_needed'] as const;
+export type InstalmentStatus = (typeof instalmentStatuses)[number];
