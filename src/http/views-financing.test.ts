@@ -80,6 +80,23 @@ const payoff = {
   unearnedFeeMinor: 4_310n,
 };
 
+/** The refill an offer and its acceptance show for that payoff, itemised and (made before it was) not. */
+const itemisedRefill = {
+  facility_id: 'fac_old',
+  payoff: '109500',
+  payoff_principal: '100000',
+  payoff_fee: '7000',
+  payoff_late_fees: '2500',
+  unearned_fee: '4310',
+};
+const unitemisedRefill = {
+  ...itemisedRefill,
+  payoff_principal: null,
+  payoff_fee: null,
+  payoff_late_fees: null,
+  unearned_fee: null,
+};
+
 suite('a refill offer', () => {
   const row = (refillOf: Record<string, unknown>): OfferRow => ({
     id: 'off_1',
@@ -112,25 +129,17 @@ suite('a refill offer', () => {
   });
 
   it('itemises what pays the old advance off', () => {
-    assert.deepEqual(offerView(row({ facilityId: 'fac_old', payoffMinor: 109_500n, payoff })).refill_of, {
-      facility_id: 'fac_old',
-      payoff: '109500',
-      payoff_principal: '100000',
-      payoff_fee: '7000',
-      payoff_late_fees: '2500',
-      unearned_fee: '4310',
-    });
+    assert.deepEqual(
+      offerView(row({ facilityId: 'fac_old', payoffMinor: 109_500n, payoff })).refill_of,
+      itemisedRefill,
+    );
   });
 
   it('answers null parts for an offer made before refills were itemised', () => {
-    assert.deepEqual(offerView(row({ facilityId: 'fac_old', payoffMinor: 109_500n })).refill_of, {
-      facility_id: 'fac_old',
-      payoff: '109500',
-      payoff_principal: null,
-      payoff_fee: null,
-      payoff_late_fees: null,
-      unearned_fee: null,
-    });
+    assert.deepEqual(
+      offerView(row({ facilityId: 'fac_old', payoffMinor: 109_500n })).refill_of,
+      unitemisedRefill,
+    );
   });
 });
 
@@ -177,27 +186,13 @@ suite("a refill's acceptance", () => {
 
   it('shows the payoff it disclosed beside its parts, as the offer did', () => {
     const { disclosure } = accepted({ facilityId: 'fac_old', payoffMinor: 109_500n, payoff });
-    assert.deepEqual(disclosure['refill_of'], {
-      facility_id: 'fac_old',
-      payoff: '109500',
-      payoff_principal: '100000',
-      payoff_fee: '7000',
-      payoff_late_fees: '2500',
-      unearned_fee: '4310',
-    });
+    assert.deepEqual(disclosure['refill_of'], itemisedRefill);
     assert.equal(disclosure['amount'], '150000');
     assert.equal(disclosure['total_repayable'], '166500');
   });
 
   it('shows the payoff of one accepted before refills were itemised, its parts null', () => {
     const { disclosure } = accepted({ facilityId: 'fac_old', payoffMinor: 109_500n });
-    assert.deepEqual(disclosure['refill_of'], {
-      facility_id: 'fac_old',
-      payoff: '109500',
-      payoff_principal: null,
-      payoff_fee: null,
-      payoff_late_fees: null,
-      unearned_fee: null,
-    });
+    assert.deepEqual(disclosure['refill_of'], unitemisedRefill);
   });
 });

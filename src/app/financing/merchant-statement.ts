@@ -26,7 +26,9 @@
  * period as its opening balance, is what keeps exact a period — or a facility — with no payment:
  * the interest and fees booked since the last payment are counted too.
  */
+
 import { assert } from '../../domain/assert.ts';
+import { timestampMax } from '../../domain/ledger/limits.ts';
 import type { Transfer } from '../../domain/ledger/types.ts';
 import { advanceFee } from '../../domain/products/advance/advance.ts';
 import { facilityAccount } from '../../domain/products/postings.ts';
@@ -55,7 +57,6 @@ export interface StatementLine {
 type Line = Omit<StatementLine, 'balanceMinor'>;
 
 const sum = (a: Amounts) => a.fees + a.interest + a.principal;
-const timestampMax = 2n ** 63n - 1n;
 
 /** Events of a payment, a draw or origination; every other event is the daily cycle's. */
 const notDailyCycle = new Set(['accepted', 'disbursed', 'disbursement_voided', 'swept', 'repayment']);

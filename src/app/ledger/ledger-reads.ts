@@ -2,7 +2,7 @@
  * Ledger queries: an account now or as of a past instant, its entries (a statement), a transfer,
  * and the trial balance. Each runs inside the caller's read transaction.
  */
-
+import { timestampMax } from '../../domain/ledger/limits.ts';
 import {
   type Account,
   type Balances,
@@ -12,9 +12,6 @@ import {
 } from '../../domain/ledger/types.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import type { ReadTransaction, TrialBalanceRow } from '../ports.ts';
-
-/** Far enough in the future to mean "no upper bound" for an int64 nanosecond timestamp. */
-const timestampMax = 2n ** 63n - 1n;
 
 export type AccountLookupCode = 'account_not_found';
 

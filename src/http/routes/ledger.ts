@@ -22,7 +22,7 @@ import {
   type TransferInput,
   transferFlagNames,
 } from '../../domain/ledger/types.ts';
-import { parseInstantNs } from '../../domain/time/instant.ts';
+import { parseInstantNs, storableInstant } from '../../domain/time/instant.ts';
 import {
   access,
   jsonReply,
@@ -130,7 +130,7 @@ function asOf(value: string | undefined): bigint | null {
     );
   }
   // Compared with stored timestamps, it must be one: outside, the store cannot bind it.
-  if (ns < timestampMin || ns > timestampMax)
+  if (!storableInstant(ns))
     throw new ProblemError(
       'parameter_invalid',
       `as_of must be an instant the ledger can hold: ${isoFromNs(timestampMin)} through ${isoFromNs(timestampMax)}`,

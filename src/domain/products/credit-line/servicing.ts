@@ -137,15 +137,13 @@ function unpaidMinimum(
 ): {
   total: bigint;
   pastDue: bigint;
-  /** The oldest past-due statement's due day (its window from its issue, as issued), and its issue. */
-  oldestDueDay: number | null;
-  issuedOn: number;
+  /** The oldest statement past due, or null. */
+  oldestPastDue: Statement | null;
   daysPastDue: number;
 } {
   let total = 0n;
   let pastDue = 0n;
-  let oldestDueDay: number | null = null;
-  let issuedOn = 0;
+  let oldestPastDue: Statement | null = null;
   let daysPastDue = 0;
   for (const [index, statement] of facility.unpaidStatements.entries()) {
     const left = statement.minimumMinor - (index === 0 ? facility.paidTowardsOldest : 0n);
@@ -153,9 +151,8 @@ function unpaidMinimum(
     const late = statementDaysPastDue(facility, statement, day);
     if (late > 0) {
       pastDue += left;
-      if (oldestDueDay === null) {
-        oldestDueDay = statement.dueDay;
-        issuedOn = statement.day;
+      if (oldestPastDue === null) {
+        oldestPastDue = statement;
         daysPastDue = late;
       }
     }
@@ -164,8 +161,7 @@ function unpaidMinimum(
   return {
     total: minBigint(total, owed),
     pastDue: minBigint(pastDue, owed),
-    oldestDueDay,
-    issuedOn,
+    oldestPastDue,
     daysPastDue,
   };
 }
@@ -204,7 +200,7 @@ export function creditLineOwed(facility: CreditLineFacility, day: number): Facil
   // the merchant has until the due date to pay it.
   return {
     ...id,
-    oldestDueDay: minimum.oldestDueDay,
+    oldestDueDay: minimum.oldestPastDue?.dueDay ?? null,
     overdue,
     due: none,
     notYetDue: {
@@ -310,26 +306,26 @@ export function serviceCreditLineDay(
   if (issued !== undefined)
     events.push({ type: 'statement_issued', minimumMinor: issued.minimumMinor, dueDay: issued.dueDay });
 
-  const { oldestDueDay, issuedOn, daysPastDue } = unpaidMinimum(current, day);
+  const { oldestPastDue: oldest, daysPastDue } = unpaidMinimum(current, day);
   const lateFee = lateFeeOf(current, policy);
   if (
     !paused &&
-    oldestDueDay !== null &&
+    oldest !== null &&
     daysPastDue > policy.lateFeeGraceDays &&
-    current.lateFeeChargedForDueDay !== oldestDueDay &&
+    current.lateFeeChargedForDueDay !== oldest.dueDay &&
     lateFee > 0n
   ) {
     postings.push(...feeCharged(current.book, `late:${dayText}`, lateFee));
     events.push({
       type: 'late_fee_charged',
       amountMinor: lateFee,
-      dueDay: fellDueOn(current, issuedOn, oldestDueDay, day),
+      dueDay: fellDueOn(current, oldest.day, oldest.dueDay, day),
     });
     current = charged(
       {
         ...current,
         balance: { ...current.balance, feesMinor: current.balance.feesMinor + lateFee },
-        lateFeeChargedForDueDay: oldestDueDay,
+        lateFeeChargedForDueDay: oldest.dueDay,
       },
       lateFee,
     );
