@@ -286,6 +286,7 @@ const Schedule = Nullable(
         Type.Object({
           number: Type.Integer(),
           due_on: DateText,
+          scheduled_on: DateText,
           payment: Amount(),
           interest: Amount(),
           principal: Amount(),

@@ -215,6 +215,7 @@ function scheduleView(schedule: FacilityReport['schedule']) {
         instalments: schedule.instalments.map((i) => ({
           number: i.period,
           due_on: date(i.dueDay),
+          scheduled_on: date(i.scheduledDueDay),
           payment: i.paymentMinor.toString(),
           interest: i.interestMinor.toString(),
           principal: i.principalMinor.toString(),

@@ -5,6 +5,7 @@
  * schedule and a page of its history. A merchant's statement is in merchant-statement.ts.
  */
 import { assert } from '../../domain/assert.ts';
+import { fallsDueOn } from '../../domain/products/collections-pause.ts';
 import {
   type DelinquencyBucket,
   delinquencyBucket,
@@ -156,7 +157,10 @@ export const parsed = (event: FacilityEventRow): ReportEvent => ({
 
 export interface InstalmentReport {
   readonly period: number;
+  /** The day it falls due to be paid: the schedule's day, moved by collections paused before it. */
   readonly dueDay: number;
+  /** The schedule's day, as disclosed: the day its interest is charged. */
+  readonly scheduledDueDay: number;
   readonly paymentMinor: bigint;
   readonly interestMinor: bigint;
   readonly principalMinor: bigint;
@@ -173,6 +177,7 @@ export type FacilitySchedule =
       readonly kind: 'statements';
       readonly statements: readonly {
         readonly day: number;
+        /** The day its minimum falls due: the statement's due day, moved by collections paused. */
         readonly dueDay: number;
         readonly minimumMinor: bigint;
         readonly paidMinor: bigint;
@@ -202,16 +207,18 @@ export interface FacilityReport {
  * has been paid of each and its status as arrears are judged (instalmentsAsJudged): interest and
  * principal paid in all, spread over them in order — each row's paid amounts and status agree. A
  * loan paid off shows what was charged and paid: the payoff's period charged the interest the payoff
- * booked, the instalments after it `not_needed`, so its paid interest is its interest income.
+ * booked, the instalments after it `not_needed`, so its paid interest is its interest income. Each
+ * falls due on its schedule day moved by the pauses of collections known on `day` (fallsDueOn).
  */
-function instalmentsOf(serviced: Serviced & { product: 'term_loan' }): InstalmentReport[] {
+function instalmentsOf(serviced: Serviced & { product: 'term_loan' }, day: number): InstalmentReport[] {
   const instalments = projectedInstalments(serviced.state);
   const judged = instalmentsAsJudged(serviced.state, instalments);
   return instalments.map((i, index) => {
     const paid = judged[index] as (typeof judged)[number];
     return {
       period: i.period,
-      dueDay: i.dueDay,
+      dueDay: fallsDueOn(serviced.state, serviced.state.disbursedDay, i.dueDay, day),
+      scheduledDueDay: i.dueDay,
       paymentMinor: i.paymentMinor,
       interestMinor: i.interestMinor,
       principalMinor: i.principalMinor,
@@ -227,13 +234,16 @@ function scheduleOf(
   row: FacilityRow,
   serviced: Serviced | null,
   offer: Offer | null,
+  day: number,
 ): FacilitySchedule | null {
-  if (serviced?.product === 'term_loan') return { kind: 'instalments', instalments: instalmentsOf(serviced) };
+  if (serviced?.product === 'term_loan')
+    return { kind: 'instalments', instalments: instalmentsOf(serviced, day) };
   if (serviced?.product === 'credit_line')
     return {
       kind: 'statements',
       statements: serviced.state.unpaidStatements.map((s, index) => ({
         ...s,
+        dueDay: fallsDueOn(serviced.state, s.day, s.dueDay, day),
         paidMinor: index === 0 ? serviced.state.paidTowardsOldest : 0n,
       })),
     };
@@ -310,7 +320,7 @@ export async function facilityReport(
             // What a draw may take now: the limit less principal owed less draws pending.
             quoted.product === 'credit_line' ? await availableToDraw(tx, quoted) : null,
           ),
-    schedule: scheduleOf(row, serviced, offer),
+    schedule: scheduleOf(row, serviced, offer, input.day),
     history: { events: events.slice(0, input.limit).map(parsed), hasMore: events.length > input.limit },
   };
 }

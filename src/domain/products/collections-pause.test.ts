@@ -15,6 +15,7 @@ import {
   collectionsPausedOn,
   collectionsPauseEvents,
   collectionsPausesMax,
+  fallsDueOn,
   fellDueOn,
   type PausableFacility,
   pauseCollections,
@@ -230,5 +231,23 @@ describe('stateWhilePaused', () => {
 
   it('lets the state move as it will on a day not paused', () => {
     assert.equal(stateWhilePaused(facility, 130, 'active', 'delinquent'), 'delinquent');
+  });
+});
+
+describe('fallsDueOn', () => {
+  it('moves a payment not yet due by the pauses known, as fellDueOn does one past due', () => {
+    // Paused 110–119 (10 days) and, ahead of today, 130–134 (5 days).
+    const facility = paused(paused(active, { fromDay: 110, untilDay: 119 }), { fromDay: 130, untilDay: 134 });
+    assert.equal(fallsDueOn(facility, 100, 109, 105), 109, 'due before the first pause');
+    assert.equal(fallsDueOn(facility, 100, 125, 105), 140, 'past both pauses, the second still ahead');
+    assert.equal(fallsDueOn(facility, 100, 125, 160), fellDueOn(facility, 100, 125, 160));
+  });
+
+  it('takes a pause without an end to end today once it has begun, and not to happen before', () => {
+    const open = paused(active, { fromDay: 110, untilDay: null });
+    assert.equal(fallsDueOn(open, 100, 130, 105), 130, 'not begun: nothing moves yet');
+    assert.equal(fallsDueOn(open, 100, 130, 110), 131, 'one day paused so far');
+    assert.equal(fallsDueOn(open, 100, 130, 125), 146, 'later each day it runs on');
+    assert.equal(fallsDueOn(open, 100, 105, 125), 105, 'due before it began');
   });
 });

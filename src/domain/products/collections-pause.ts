@@ -177,10 +177,41 @@ export function collectionDaysBetween(
 }
 
 /**
+ * The day a payment that the schedule counted from `fromDay` puts on `dueDay` falls due, as the
+ * pauses known on `today` move it: `dueDay` itself without pauses, later by the days paused in
+ * between — a pause moves the schedule (a day collected, never a paused one). A pause without an
+ * end is taken to end on `today` when it has begun (the day the payment would fall due were
+ * collections resumed tomorrow: later each day the pause runs on), and not to happen when it has
+ * not. What a schedule shows the merchant as the payment's due date.
+ */
+export function fallsDueOn(
+  facility: CollectionsPauseState,
+  fromDay: number,
+  dueDay: number,
+  today: number,
+): number {
+  const current = facility.collectionsPaused ?? null;
+  const known: CollectionsPauseState =
+    current === null || current.untilDay !== null
+      ? facility
+      : {
+          ...facility,
+          collectionsPaused: current.fromDay <= today ? { ...current, untilDay: today } : null,
+        };
+  const days = dueDay - fromDay;
+  let day = dueDay;
+  // Each step moves on by the collection days still missing: never past the first day they have run.
+  for (;;) {
+    const short = days - collectionDaysBetween(known, fromDay, day);
+    if (short <= 0) return day;
+    day += short;
+  }
+}
+
+/**
  * The day a payment fell due that the schedule counted from `fromDay` puts on `dueDay`, now that it
- * is past due on `today`: `dueDay` itself without pauses, later by the days paused in between — a
- * pause moves the schedule (a day collected, never a paused one). What the merchant is told was
- * missed; the schedule's own day stays the payment's identity (a late fee is charged once for it).
+ * is past due on `today` (fallsDueOn). What the merchant is told was missed; the schedule's own day
+ * stays the payment's identity (a late fee is charged once for it).
  */
 export function fellDueOn(
   facility: CollectionsPauseState,
@@ -188,15 +219,9 @@ export function fellDueOn(
   dueDay: number,
   today: number,
 ): number {
-  const days = dueDay - fromDay;
-  let day = dueDay;
-  // Each step moves on by the collection days still missing: never past the first day they have run.
-  for (;;) {
-    assert(day <= today, 'fellDueOn: a payment past due today fell due by today');
-    const short = days - collectionDaysBetween(facility, fromDay, day);
-    if (short <= 0) return day;
-    day += short;
-  }
+  const day = fallsDueOn(facility, fromDay, dueDay, today);
+  assert(day <= today, 'fellDueOn: a payment past due today fell due by today');
+  return day;
 }
 
 /** The pause events of `day`: its first paused day, or its first day collected again. */
