@@ -179,6 +179,29 @@ describe('APR refusals and edge cases', () => {
     assert.equal(code({ advances: advance, payments: [on('2024-01-15', '1100.00')] }), 'apr_not_found');
   });
 
+  it('solves a payment on the first day when an advance comes later: only flows all on one day have no rate', () => {
+    // 1,000.00 advanced on 1 January and 1,000.00 on 1 February, one payment on 1 January. (b)(8)
+    // with a monthly unit-period (the one period, between the advances, is a month):
+    // 1000 + 1000 / (1 + i) = P, so i = 1000 / (P − 1000) − 1: 1/9 for 1,900.00 (133.33%), −1/11
+    // for 2,100.00 (−109.09%), and no i at all for 1,000.00 (1000 / (1 + i) never reaches 0).
+    const draws = [on('2024-01-01', '1000.00'), on('2024-02-01', '1000.00')];
+    const above = aprOf({ advances: draws, payments: [on('2024-01-01', '1900.00')] });
+    assert.equal(above.unitPeriod, 'monthly');
+    assert.equal(above.aprPercentText, '133.33');
+    assert.ok(Math.abs(above.unitPeriodRate - 1 / 9) < 1e-12, String(above.unitPeriodRate));
+    const beyond = aprOf({ advances: draws, payments: [on('2024-01-01', '2100.00')] });
+    assert.equal(beyond.aprPercentText, '-109.09');
+    const none = annualPercentageRate({ advances: draws, payments: [on('2024-01-01', '1000.00')] });
+    assert.ok(!none.ok);
+    assert.equal(none.code, 'apr_not_found');
+    assert.doesNotMatch(none.detail ?? '', /day the term starts/);
+    const allOnOneDay = annualPercentageRate({
+      advances: [on('2024-01-01', '1000.00'), on('2024-01-01', '1000.00')],
+      payments: [on('2024-01-01', '2100.00')],
+    });
+    assert.equal(allOnOneDay.ok ? 'ok' : allOnOneDay.code, 'apr_not_found');
+  });
+
   it('answers a negative APR when the payments come to less than the advance', () => {
     const apr = aprOf({ advances: advance, payments: everyMonths('2024-02-15', 12, '80.00') });
     assert.ok(apr.aprPercent < 0);

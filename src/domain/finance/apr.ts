@@ -19,7 +19,8 @@
  * the root is searched from 0 in the direction the finance charge points (up when payments exceed
  * advances) until the sign changes, then found by Newton's method safeguarded by bisection
  * (root-finding.ts), so the answer is deterministic and exists whenever a sign change does. With a
- * single advance the equation has exactly one root; with several, the one nearest 0 is answered.
+ * single advance the equation has exactly one root; with several, the one nearest 0 on that side is
+ * answered, or, when that side has none (an advance drawn after the payments), the other side's.
  *
  * Checks, in order: advances_empty, payments_empty, advances_too_many, payments_too_many,
  * amount_not_positive, payment_before_term_start, unit_period_unsupported, apr_not_found.
@@ -108,10 +109,13 @@ export function annualPercentageRate(input: AprInput): Result<Apr, AprResultCode
         `payments[${index}] is due before the first advance (${termStart})`,
       );
   }
-  if (payments.every((payment) => payment.date === termStart))
+  // Only when every flow is at time 0 does no rate move the equation: an advance drawn later is
+  // discounted like a payment, so payments on the first day alone can still have a rate.
+  const onTermStart = (flow: CashFlowOnDate) => flow.date === termStart;
+  if (payments.every(onTermStart) && advances.every(onTermStart))
     return err(
       'apr_not_found',
-      'every payment is due on the day the term starts: no rate moves the equation',
+      'every advance and payment is on the day the term starts: no rate moves the equation',
     );
 
   let choice: UnitPeriodChoice;
@@ -234,8 +238,27 @@ function solveUnitPeriodRate(
   const lowest = -1 / largestFraction;
   const atZero = objective(0).value;
   if (atZero === 0) return ok(0);
-  // Payments above the advances: the rate is positive, and the difference rises with it.
+  // Payments above the advances: the rate is positive, and the difference rises with it. Not so
+  // when an advance comes after payments (a draw after a payment on the first day): the difference
+  // may fall with the rate, and the root lie the other way, which is then searched too.
   const upward = atZero < 0;
+  return (
+    searchFromZero(objective, atZero, upward, lowest) ??
+    searchFromZero(objective, atZero, !upward, lowest) ??
+    err(
+      'apr_not_found',
+      `no rate from -100% to ${unitPeriodRateMax * 100}% per unit-period makes the payments worth the advances`,
+    )
+  );
+}
+
+/** The root nearest 0 on one side of it, or null when the difference keeps its sign on that side. */
+function searchFromZero(
+  objective: (rate: number) => { value: number; slope: number },
+  atZero: number,
+  upward: boolean,
+  lowest: number,
+): Result<number, 'apr_not_found'> | null {
   let inner = 0;
   for (let probe = 0; probe < probesMax; probe += 1) {
     const distance = firstProbe * 2 ** probe;
@@ -252,12 +275,7 @@ function solveUnitPeriodRate(
     if (upward && outer >= unitPeriodRateMax) break;
     inner = outer;
   }
-  return err(
-    'apr_not_found',
-    upward
-      ? `no rate up to ${unitPeriodRateMax * 100}% per unit-period makes the payments worth the advances`
-      : 'no rate above -100% per unit-period makes the payments worth the advances',
-  );
+  return null;
 }
 
 /** Two decimals, half up, from the percent kept to ten digits. */
