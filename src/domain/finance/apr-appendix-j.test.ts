@@ -195,6 +195,31 @@ describe('Appendix J (c)(5): single advance, single payment', () => {
     // The dates are chosen to make exactly 2 years, as the example states.
     assertExample([on('1978-01-03', '1000.00')], [on('1980-01-03', '1240.00')], 'yearly', '11.36');
   });
+
+  it('(c)(5)(i) and (ii) with the single payment written as principal and interest on one day, or the advance in two lines: still 11.45% and 8.80%', () => {
+    // One payment is what falls due on a date, however many lines it is written in: (b)(4)(ii)
+    // still makes the term the unit-period (it answered 422, (b)(4)(i) averaging the one period to
+    // 36 and 26 weeks).
+    const apr = assertExample(
+      [on('1978-01-03', '1000.00')],
+      [on('1978-09-15', '1000.00'), on('1978-09-15', '80.00')],
+      'term',
+      '11.45',
+    );
+    assert.deepEqual(apr.unitPeriodsPerYear, { numerator: 365, denominator: 255 });
+    assertExample(
+      [on('1978-01-03', '600.00'), on('1978-01-03', '400.00')],
+      [on('1978-09-15', '1080.00')],
+      'term',
+      '11.45',
+    );
+    assertExample(
+      [on('1978-01-03', '1000.00')],
+      [on('1978-07-03', '1000.00'), on('1978-07-03', '44.00')],
+      'semiannual',
+      '8.80',
+    );
+  });
 });
 
 describe('Appendix J (c)(6): complex single advance transactions', () => {

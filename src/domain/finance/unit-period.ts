@@ -24,7 +24,8 @@
  * often, the smaller of equally frequent ones, or, with no common period, the average of all periods
  * rounded to the nearest standard interval (day, week, semimonth, month, or a multiple of a week or
  * month up to a year; a midpoint rounds to the smaller). A single advance repaid by a single payment
- * has the term as its unit-period, but never more than a year ((b)(4)(ii), (b)(5)(vi)–(vii)).
+ * (the advances on one date, the payments on another, however many lines they are written in) has
+ * the term as its unit-period, but never more than a year ((b)(4)(ii), (b)(5)(vi)–(vii)).
  */
 import { assert, unreachable } from '../assert.ts';
 import { err, ok, type Result } from '../result.ts';
@@ -294,7 +295,10 @@ export function determineUnitPeriod(
   paymentDates: readonly CalendarDate[],
 ): Result<UnitPeriodChoice, UnitPeriodResultCode> {
   assert(advanceDates.length >= 1 && paymentDates.length >= 1, 'determineUnitPeriod: advances and payments');
-  if (advanceDates.length === 1 && paymentDates.length === 1)
+  // A single advance and a single payment are counted by date, not by line: principal and interest
+  // due on one day are one payment, and splitting it must not change the unit-period or the APR.
+  const onOneDate = (dates: readonly CalendarDate[]) => dates.every((date) => date === dates[0]);
+  if (onOneDate(advanceDates) && onOneDate(paymentDates))
     return ok(singlePaymentUnitPeriod(termStart, paymentDates[0]!));
 
   const periods: string[][] = [];
