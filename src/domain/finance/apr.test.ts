@@ -202,6 +202,22 @@ describe('APR refusals and edge cases', () => {
     assert.equal(allOnOneDay.ok ? 'ok' : allOnOneDay.code, 'apr_not_found');
   });
 
+  it('discloses a series on the 30th from an advance on the 31st with one fraction for every payment: 9.74%', () => {
+    // 5,000.00 on 31 January 2023, 24 × 230.00 on the 30th from 28 February. Every payment is
+    // t = k − 1 full months and f = 28/30 after the advance ((b)(3)(iv), (b)(5)(ii)); solved
+    // independently, 5000 = Σ 230 / ((1 + 28/30·i)(1 + i)^(k−1)) gives i × 12 = 9.739320%. Reading
+    // the month ends of 30-day months (and February) as last day to last day from 31 January put
+    // those payments a month later and answered 9.72%.
+    const payments = Array.from({ length: 24 }, (_, k) => ({
+      amountMinor: 23_000n,
+      date: addMonths(calendarDate('2023-01-30'), k + 1),
+    }));
+    const apr = aprOf({ advances: [on('2023-01-31', '5000.00')], payments });
+    assert.equal(apr.unitPeriod, 'monthly');
+    assert.equal(apr.aprPercentText, '9.74');
+    assert.ok(Math.abs(apr.aprPercent - 9.73932) < 1e-5, String(apr.aprPercent));
+  });
+
   it('answers a negative APR when the payments come to less than the advance', () => {
     const apr = aprOf({ advances: advance, payments: everyMonths('2024-02-15', 12, '80.00') });
     assert.ok(apr.aprPercent < 0);

@@ -33,6 +33,7 @@ import { err, ok, type Result } from '../result.ts';
 import { type CalendarDate, compareCalendarDates } from '../time/calendar-date.ts';
 import { solveInBracket } from './root-finding.ts';
 import {
+  allMonthEnds,
   determineUnitPeriod,
   largestDayOfMonth,
   monthAnchorDay,
@@ -135,9 +136,11 @@ export function annualPercentageRate(input: AprInput): Result<Apr, AprResultCode
   // Amounts enter the float equation relative to the amount financed, so both sides are near 1.
   const scale = Number(amountFinancedMinor);
   const timed = (flows: readonly CashFlowOnDate[]): TimedFlow[] => {
-    const largestDay = largestDayOfMonth(flows.map((flow) => flow.date));
+    const dates = flows.map((flow) => flow.date);
+    const largestDay = largestDayOfMonth(dates);
+    const monthEnds = allMonthEnds(dates);
     return flows.map((flow) => {
-      const time = timeOf(termStart, flow.date, choice, largestDay);
+      const time = timeOf(termStart, flow.date, choice, largestDay, monthEnds);
       return {
         amount: Number(flow.amountMinor) / scale,
         full: time.fullPeriods,
@@ -200,13 +203,14 @@ function timeOf(
   date: CalendarDate,
   choice: UnitPeriodChoice,
   largestDay: number,
+  monthEnds: boolean,
 ): UnitPeriodTime {
   if (choice.kind === 'term') {
     // The term is one unit-period: the advance is at 0, the payment at 1 ((b)(5)(vi)–(vii)).
     const atStart = date === termStart;
     return { fullPeriods: atStart ? 0 : 1, fractionNumerator: 0, fractionDenominator: 1 };
   }
-  return unitPeriodTime(termStart, date, choice.name, monthAnchorDay(termStart, date, largestDay));
+  return unitPeriodTime(termStart, date, choice.name, monthAnchorDay(termStart, date, largestDay, monthEnds));
 }
 
 /** Present value at the start of the term of each flow, and its derivative in i. */

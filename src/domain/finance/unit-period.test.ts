@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addDays, addMonths, type CalendarDate, calendarDate } from '../time/calendar-date.ts';
 import {
+  allMonthEnds,
   determineUnitPeriod,
   fullMonthsBack,
   largestDayOfMonth,
@@ -23,7 +24,8 @@ const d = calendarDate;
 
 function time(start: string, later: string, unit: UnitPeriodName, listDates: readonly string[] = [later]) {
   const largest = largestDayOfMonth(listDates.map(d));
-  const t = unitPeriodTime(d(start), d(later), unit, monthAnchorDay(d(start), d(later), largest));
+  const monthEnds = allMonthEnds(listDates.map(d));
+  const t = unitPeriodTime(d(start), d(later), unit, monthAnchorDay(d(start), d(later), largest, monthEnds));
   return `${t.fullPeriods} + ${t.fractionNumerator}/${t.fractionDenominator}`;
 }
 
@@ -75,6 +77,22 @@ describe('Appendix J (b)(3)(iv): months counted back from the later date', () =>
     assert.equal(time('2023-12-30', '2024-02-29', 'monthly', series), '2 + 0/30');
     // 30 April in a series on the 30th counts back to 30 March, not to 31 March.
     assert.equal(time('2023-12-30', '2024-04-30', 'monthly', series), '4 + 0/30');
+  });
+
+  it('keeps a series on the 30th (or the 28th) on its day from an advance on a month end: every payment has the same fraction', () => {
+    // From 31 January 2023, payments on the 30th: 28 February counts back to 30 January (the last
+    // day of February stands for the 30th), so 0 months and the 28 days from 31 January; 30 March
+    // back to 30 January is 1 month and the same 28 days; 30 April (a month end, but the series'
+    // 30th) back to 30 March, 28 February, 30 January is 2 months and 28 days. It answered 1 + 0,
+    // 1 + 28/30, 3 + 0: 30 April read as a month end, last day to last day, a month too far.
+    const thirtieth = ['2023-02-28', '2023-03-30', '2023-04-30', '2023-05-30', '2023-06-30'];
+    assert.equal(time('2023-01-31', '2023-02-28', 'monthly', thirtieth), '0 + 28/30');
+    assert.equal(time('2023-01-31', '2023-03-30', 'monthly', thirtieth), '1 + 28/30');
+    assert.equal(time('2023-01-31', '2023-04-30', 'monthly', thirtieth), '2 + 28/30');
+    assert.equal(time('2023-01-31', '2023-06-30', 'monthly', thirtieth), '4 + 28/30');
+    const twentyEighth = ['2023-02-28', '2023-03-28', '2023-04-28'];
+    assert.equal(time('2023-01-31', '2023-02-28', 'monthly', twentyEighth), '0 + 28/30');
+    assert.equal(time('2023-01-31', '2023-03-28', 'monthly', twentyEighth), '1 + 28/30');
   });
 
   it('runs from one month end to another last day to last day, whatever the list', () => {

@@ -97,18 +97,29 @@ const monthsPerYear = 12;
 /**
  * The day of the month `later` stands for when months are counted back from it to `earlier`
  * ((b)(3)(iv)): its own day, unless it is the last day of its month; then the last day of every
- * month when `earlier` is a month end too (last day to last day), otherwise the largest day its list
- * uses (a series on the 30th, or the 31st).
+ * month when its list is a series of month ends and `earlier` is a month end too (last day to last
+ * day), otherwise the largest day its list uses (a series on the 30th, or the 31st). A series on the
+ * 30th stays on the 30th: its 30 April counts back to 30 March even from an advance on 31 January.
  */
-export function monthAnchorDay(earlier: CalendarDate, later: CalendarDate, largestDayOfList: number): number {
+export function monthAnchorDay(
+  earlier: CalendarDate,
+  later: CalendarDate,
+  largestDayOfList: number,
+  listIsMonthEnds: boolean,
+): number {
   const { day } = dateParts(later);
   if (!isEndOfMonth(later)) return day;
-  return isEndOfMonth(earlier) ? lastDayOfAnyMonth : Math.max(day, largestDayOfList);
+  return listIsMonthEnds && isEndOfMonth(earlier) ? lastDayOfAnyMonth : Math.max(day, largestDayOfList);
 }
 
 /** The largest day of the month among a list's dates (31 for a month-end series). */
 export function largestDayOfMonth(dates: readonly CalendarDate[]): number {
   return dates.reduce((largest, date) => Math.max(largest, dateParts(date).day), 1);
+}
+
+/** Whether every date of a list is the last day of its month: a series on month ends. */
+export function allMonthEnds(dates: readonly CalendarDate[]): boolean {
+  return dates.every(isEndOfMonth);
 }
 
 /** `months` months before `date`, on `anchorDay` or the last day of a shorter month. */
@@ -244,13 +255,13 @@ const semimonthDaysMax = 17;
  * period for each interval it is lets the schedule as a whole decide: a fortnightly series that
  * crosses February stays fortnightly, a series on the 1st and 15th stays semimonthly.
  */
-function classifyChain(chain: readonly CalendarDate[], largestDay: number): string[][] {
+function classifyChain(chain: readonly CalendarDate[], largestDay: number, monthEnds: boolean): string[][] {
   const days = chain.slice(1).map((date, index) => daysBetween(chain[index]!, date));
   const spansOneMonth = (from: number, to: number) => {
     const back = fullMonthsBack(
       chain[from]!,
       chain[to]!,
-      monthAnchorDay(chain[from]!, chain[to]!, largestDay),
+      monthAnchorDay(chain[from]!, chain[to]!, largestDay, monthEnds),
     );
     return back.months === 1 && back.remainingDays === 0;
   };
@@ -259,7 +270,11 @@ function classifyChain(chain: readonly CalendarDate[], largestDay: number): stri
   return days.map((length, index) => {
     const keys: string[] = [];
     const later = chain[index + 1]!;
-    const back = fullMonthsBack(chain[index]!, later, monthAnchorDay(chain[index]!, later, largestDay));
+    const back = fullMonthsBack(
+      chain[index]!,
+      later,
+      monthAnchorDay(chain[index]!, later, largestDay, monthEnds),
+    );
     if (back.remainingDays === 0 && back.months >= 1 && back.months <= monthsPerYear)
       keys.push(`month:${back.months}`);
     if (
@@ -306,7 +321,7 @@ export function determineUnitPeriod(
   for (const dates of [advanceDates, paymentDates]) {
     // (b)(3)(i): a period also runs from the start of the term to the first advance or payment.
     const chain = [termStart, ...dates].filter((date, index, all) => index === 0 || date !== all[index - 1]);
-    periods.push(...classifyChain(chain, largestDayOfMonth(dates)));
+    periods.push(...classifyChain(chain, largestDayOfMonth(dates), allMonthEnds(dates)));
     lengths.push(...chain.slice(1).map((date, index) => daysBetween(chain[index]!, date)));
   }
   // The periods each standard interval covers, by their position.
@@ -373,7 +388,11 @@ function nearestStandardInterval(averageDays: number): string {
  * year has 365 / days; a longer term is counted in years.
  */
 function singlePaymentUnitPeriod(termStart: CalendarDate, payment: CalendarDate): UnitPeriodChoice {
-  const back = fullMonthsBack(termStart, payment, monthAnchorDay(termStart, payment, dateParts(payment).day));
+  const back = fullMonthsBack(
+    termStart,
+    payment,
+    monthAnchorDay(termStart, payment, dateParts(payment).day, allMonthEnds([payment])),
+  );
   if (back.months > monthsPerYear || (back.months === monthsPerYear && back.remainingDays > 0))
     return { kind: 'named', name: 'yearly' };
   if (back.remainingDays === 0) {
