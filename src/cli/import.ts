@@ -4,9 +4,12 @@
  * resumed by running it again: committed batches are recognised as duplicates, nothing is applied
  * twice.
  */
-import { importRecords } from '../app/ingest/import-records.ts';
+
+import { importBatchRecordsDefault, importRecords } from '../app/ingest/import-records.ts';
+import { ingestBatchRecordsMax } from '../app/ingest/ingest.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { createProgress } from './progress.ts';
+import { UsageError } from './usage-error.ts';
 
 export interface ImportFlags extends StorageFlags {
   readonly format?: string;
@@ -21,6 +24,7 @@ export async function importCommand(
   files: readonly string[],
   flags: ImportFlags,
 ): Promise<void> {
+  const batchRecords = batchRecordsOf(flags.batchSize);
   const config = deps.loadConfig(flags);
   const app = await deps.openApp(config);
   let failed = false;
@@ -43,7 +47,7 @@ export async function importCommand(
       );
       const started = performance.now();
       const summary = await importRecords(app, ingest.parse, file.records, {
-        ...(flags.batchSize === undefined ? {} : { batchRecords: Number(flags.batchSize) }),
+        batchRecords,
         onBatch: () => progress.update(file.bytesRead()),
       });
       progress.update(file.bytesTotal);
@@ -64,4 +68,15 @@ export async function importCommand(
     await app.store.close();
   }
   if (failed) process.exitCode = 1;
+}
+
+/**
+ * `--batch-size`, checked before anything is read: text that is not a whole number (`abc`) made no
+ * batch ever full, so the whole file was held in memory and then refused as one batch too many.
+ */
+function batchRecordsOf(text: string | undefined): number {
+  const value = text === undefined ? importBatchRecordsDefault : Number(text);
+  if (!Number.isSafeInteger(value) || value < 1 || value > ingestBatchRecordsMax)
+    throw new UsageError(`--batch-size must be a whole number from 1 to ${ingestBatchRecordsMax}`);
+  return value;
 }

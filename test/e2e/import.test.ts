@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -104,6 +104,16 @@ describe('capstan import', () => {
     assert.match(second.stdout, /0 applied/);
     assert.deepEqual(counts(dataDir), before);
     assert.equal(features(dataDir, 'mer_gen3'), featuresBefore);
+  });
+
+  it('refuses a --batch-size that is not a whole number from 1 to 10000 before reading anything', () => {
+    for (const size of ['abc', '0', '-3', '2.5', '10001']) {
+      const dataDir = join(dir, `batch-size-${size}`);
+      const refused = run(['import', file, '--data-dir', dataDir, '--batch-size', size]);
+      assert.equal(refused.status, 2, `--batch-size ${size}: ${refused.stderr}`);
+      assert.match(refused.stderr, /--batch-size must be a whole number from 1 to 10000/);
+      assert.equal(existsSync(join(dataDir, 'capstan.sqlite')), false, 'nothing imported');
+    }
   });
 
   it('resumes an import killed in the middle without losing or duplicating anything', async () => {
