@@ -1,17 +1,39 @@
 /** `capstan quarantine list|show|replay|discard`: the records that could not be applied, and their fate. */
 import { readFileSync } from 'node:fs';
-import { discardQuarantined, replayQuarantined } from '../app/ingest/quarantine.ts';
+import { ingestBatchRecordsMax } from '../app/ingest/ingest.ts';
+import {
+  discardQuarantined,
+  quarantineDiscardReasonLengthMax,
+  replayQuarantined,
+} from '../app/ingest/quarantine.ts';
 import type { QuarantineStatus } from '../app/ports.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
+import { UsageError } from './usage-error.ts';
+
+const listStatuses = ['open', 'replayed', 'discarded', 'all'] as const;
+
+/**
+ * `--status` and `--limit` of `quarantine list`, checked before the database is opened: a limit
+ * that was not a number failed the query with a stack trace, a mistyped status listed nothing as
+ * if nothing were quarantined. At most one batch's worth of records (ingestBatchRecordsMax).
+ */
+function listFlagsOf(flags: { status?: string; limit?: string }) {
+  const status = flags.status ?? 'open';
+  if (!(listStatuses as readonly string[]).includes(status))
+    throw new UsageError(`--status must be one of ${listStatuses.join(', ')}, not ${status}`);
+  const limit = Number(flags.limit ?? 50);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > ingestBatchRecordsMax)
+    throw new UsageError(`--limit must be a whole number from 1 to ${ingestBatchRecordsMax}`);
+  return { status: status === 'all' ? null : (status as QuarantineStatus), limit };
+}
 
 export async function quarantineListCommand(
   deps: CliDeps,
   flags: StorageFlags & { status?: string; limit?: string },
 ) {
+  const { status, limit } = listFlagsOf(flags);
   const app = await deps.openApp(deps.loadConfig(flags));
   try {
-    const status = (flags.status ?? 'open') === 'all' ? null : ((flags.status ?? 'open') as QuarantineStatus);
-    const limit = Number(flags.limit ?? 50);
     const entries = await app.store.read((tx) => tx.inbox.listQuarantine(status, { limit }));
     const total = await app.store.read((tx) => tx.inbox.countQuarantine(status));
     for (const e of entries) {
@@ -69,6 +91,9 @@ export async function quarantineDiscardCommand(
   id: string,
   flags: StorageFlags & { reason: string },
 ) {
+  // As POST /v1/quarantine/{id}/discard takes it: a discard says why.
+  if (flags.reason.length === 0 || flags.reason.length > quarantineDiscardReasonLengthMax)
+    throw new UsageError(`--reason must be 1 to ${quarantineDiscardReasonLengthMax} characters`);
   const app = await deps.openApp(deps.loadConfig(flags));
   try {
     const result = await app.store.write((tx) => discardQuarantined(tx, app, id, flags.reason));

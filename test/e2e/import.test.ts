@@ -106,6 +106,26 @@ describe('capstan import', () => {
     assert.equal(features(dataDir, 'mer_gen3'), featuresBefore);
   });
 
+  it('refuses a quarantine list or discard called wrongly, as a usage error, and changes nothing', () => {
+    const dataDir = join(dir, 'clean');
+    const listed = run(['quarantine', 'list', '--data-dir', dataDir]);
+    const id = /qua_[0-9A-Z]+/.exec(listed.stdout)?.[0];
+    assert.ok(id, listed.stdout);
+    for (const [flags, message] of [
+      [['--limit', 'abc'], /--limit must be a whole number from 1 to 10000/],
+      [['--limit', '0'], /--limit must be a whole number from 1 to 10000/],
+      [['--status', 'opne'], /--status must be one of open, replayed, discarded, all, not opne/],
+    ] as const) {
+      const refused = run(['quarantine', 'list', ...flags, '--data-dir', dataDir]);
+      assert.equal(refused.status, 2, `${flags.join(' ')}: ${refused.stderr}`);
+      assert.match(refused.stderr, message);
+    }
+    const discarded = run(['quarantine', 'discard', id, '--reason', '', '--data-dir', dataDir]);
+    assert.equal(discarded.status, 2, discarded.stderr);
+    assert.match(discarded.stderr, /--reason must be 1 to 500 characters/);
+    assert.equal(run(['quarantine', 'list', '--data-dir', dataDir]).stdout, listed.stdout, 'still open');
+  });
+
   it('refuses a --batch-size that is not a whole number from 1 to 10000 before reading anything', () => {
     for (const size of ['abc', '0', '-3', '2.5', '10001']) {
       const dataDir = join(dir, `batch-size-${size}`);

@@ -10,6 +10,8 @@ import { type IngestContext, ingestBatch, type RecordOutcome } from './ingest.ts
 import type { RecordParser } from './records.ts';
 
 const nanosecondsPerMillisecond = 1_000_000n;
+/** Why an entry was discarded: kept with it, in words. */
+export const quarantineDiscardReasonLengthMax = 500;
 
 export type ReplayCode = 'quarantine_entry_not_found' | 'quarantine_entry_not_open' | 'replay_failed';
 

@@ -10,7 +10,11 @@ import type { AppContext } from '../../app/app-context.ts';
 import { featuresView } from '../../app/features/features-json.ts';
 import { merchantFeatures } from '../../app/features/merchant-features.ts';
 import { ingestBatch, ingestBatchRecordsMax, type RecordOutcome } from '../../app/ingest/ingest.ts';
-import { discardQuarantined, replayQuarantined } from '../../app/ingest/quarantine.ts';
+import {
+  discardQuarantined,
+  quarantineDiscardReasonLengthMax,
+  replayQuarantined,
+} from '../../app/ingest/quarantine.ts';
 import type { SourceRecord } from '../../app/ingest/records.ts';
 import type { QuarantineStatus } from '../../app/ports.ts';
 import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
@@ -259,7 +263,7 @@ export function eventRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         tags: ['events'],
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         body: Type.Object(
-          { reason: Type.String({ minLength: 1, maxLength: 500 }) },
+          { reason: Type.String({ minLength: 1, maxLength: quarantineDiscardReasonLengthMax }) },
           { additionalProperties: false },
         ),
         response: { 200: QuarantineEntry, 404: ProblemSchema, 409: ProblemSchema },
