@@ -65,14 +65,23 @@ export async function quarantineShowCommand(deps: CliDeps, id: string, flags: St
   }
 }
 
+/** The corrected event of `replay --file`: a file that cannot be read is a usage error, not a crash. */
+function correctedEvent(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new UsageError(`cannot read the corrected event ${path}: ${(error as Error).message}`);
+  }
+}
+
 export async function quarantineReplayCommand(
   deps: CliDeps,
   id: string,
   flags: StorageFlags & { file?: string },
 ) {
+  const corrected = flags.file === undefined ? undefined : correctedEvent(flags.file);
   const app = await deps.openApp(deps.loadConfig(flags));
   try {
-    const corrected = flags.file === undefined ? undefined : readFileSync(flags.file, 'utf8').trim();
     const { parse } = await deps.loadIngest();
     const result = await app.store.write((tx) => replayQuarantined(tx, { ...app, parse }, id, corrected));
     if (!result.ok) {

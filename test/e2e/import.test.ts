@@ -106,7 +106,7 @@ describe('capstan import', () => {
     assert.equal(features(dataDir, 'mer_gen3'), featuresBefore);
   });
 
-  it('refuses a quarantine list or discard called wrongly, as a usage error, and changes nothing', () => {
+  it('refuses a quarantine list, replay or discard called wrongly, as a usage error, and changes nothing', () => {
     const dataDir = join(dir, 'clean');
     const listed = run(['quarantine', 'list', '--data-dir', dataDir]);
     const id = /qua_[0-9A-Z]+/.exec(listed.stdout)?.[0];
@@ -120,6 +120,10 @@ describe('capstan import', () => {
       assert.equal(refused.status, 2, `${flags.join(' ')}: ${refused.stderr}`);
       assert.match(refused.stderr, message);
     }
+    const missing = join(dir, 'no-such-event.json');
+    const replayed = run(['quarantine', 'replay', id, '--file', missing, '--data-dir', dataDir]);
+    assert.equal(replayed.status, 2, replayed.stderr);
+    assert.match(replayed.stderr, /^capstan: cannot read the corrected event .*no-such-event\.json: ENOENT/);
     const discarded = run(['quarantine', 'discard', id, '--reason', '', '--data-dir', dataDir]);
     assert.equal(discarded.status, 2, discarded.stderr);
     assert.match(discarded.stderr, /--reason must be 1 to 500 characters/);
