@@ -323,7 +323,7 @@ export async function* readAmazonSettlement(
   origin: string,
   options: AmazonSettlementOptions,
 ): AsyncGenerator<SourceRecord> {
-  checkPlatformExportOptions('Amazon settlement report', options);
+  checkPlatformExportOptions('an Amazon settlement report', options);
   let header: string[] | null = null;
   let summary: Summary | null = null;
   const totals = new SettlementTotals();

@@ -92,7 +92,7 @@ describe('openImportFile', () => {
     );
     assert.throws(
       () => openImportFile(fixturePath('amazon-settlement-v2.txt'), { subject: 'mer_acme' }),
-      /Amazon settlement report/,
+      /^Error: an Amazon settlement report names neither the platform nor the merchant/,
     );
     assert.throws(
       () => openImportFile(shopify, { format: 'xml' }),

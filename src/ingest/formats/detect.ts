@@ -102,7 +102,7 @@ export function openImportFile(path: string, options: ImportFileOptions = {}): I
     throw new Error(`unknown event type "${eventType}": one of ${eventTypes.join(', ')}`);
   }
   if (format === 'shopify') checkShopifyOptions(options);
-  if (format === 'amazon-settlement') checkPlatformExportOptions('Amazon settlement report', options);
+  if (format === 'amazon-settlement') checkPlatformExportOptions('an Amazon settlement report', options);
   if (format === 'csv' && eventType === undefined && eventTypeFromFileName(path) === null) {
     throw new Error(
       `cannot tell which event type ${path} holds: name it <type>.csv (e.g. order.placed.csv) or pass the type`,

@@ -15,7 +15,10 @@ export interface PlatformExportOptions {
 const platformId = new RegExp(platformIdPattern);
 const merchantId = new RegExp(merchantIdPattern);
 
-/** Throws a clear error unless source and subject are a platform id and a merchant id. */
+/**
+ * Throws a clear error unless source and subject are a platform id and a merchant id; `format` is
+ * named with its article ("an Amazon settlement report").
+ */
 export function checkPlatformExportOptions(
   format: string,
   options: { readonly source?: string | undefined; readonly subject?: string | undefined },
@@ -23,7 +26,7 @@ export function checkPlatformExportOptions(
   const { source, subject } = options;
   if (source === undefined || subject === undefined) {
     throw new Error(
-      `a ${format} names neither the platform nor the merchant: pass --source plt_… and --subject mer_…`,
+      `${format} names neither the platform nor the merchant: pass --source plt_… and --subject mer_…`,
     );
   }
   if (!platformId.test(source)) throw new Error(`--source must be a platform id (plt_…), got "${source}"`);

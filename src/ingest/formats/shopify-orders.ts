@@ -243,7 +243,7 @@ export function checkShopifyOptions(options: {
   readonly promisedDeliveryDays?: number | undefined;
 }): void {
   const days = options.promisedDeliveryDays;
-  checkPlatformExportOptions('Shopify orders export', options);
+  checkPlatformExportOptions('a Shopify orders export', options);
   if (
     days !== undefined &&
     !(Number.isSafeInteger(days) && days >= 0 && days <= shopifyPromisedDeliveryDaysMax)
