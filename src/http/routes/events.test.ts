@@ -57,6 +57,22 @@ for (const backend of backendsUnderTest) {
       );
     });
 
+    it('drops a byte-order mark before an NDJSON batch, as a file import does', async () => {
+      const first = event('review.posted', 'http-bom', '2026-03-30T09:00:00Z', 'mer_fixture', {
+        review_id: 'bom',
+        rating: 4,
+      });
+      const response = await api.request('POST', '/v1/events', {
+        key: platformKey,
+        rawBody: `\uFEFF${JSON.stringify(first)}\n`,
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.json.results, [
+        { line: 1, status: 'applied', source: 'plt_test', id: 'http-bom' },
+      ]);
+    });
+
     it("takes one event as JSON and a CloudEvents batch, and refuses another platform's events", async () => {
       const single = event('review.posted', 'http-1', '2026-03-30T10:00:00Z', 'mer_fixture', {
         review_id: 'h1',
