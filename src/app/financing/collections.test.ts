@@ -2,15 +2,16 @@
  * Pausing collections on real stores (SQLite, and PostgreSQL when configured): an advance paused
  * from tomorrow for a month gives nothing to a payout inside the pause while its fee is still
  * earned; the daily cycle reports the first paused day and the first day collected again, and a
- * payout after the pause is swept as before. A pause in the past or over 90 days ahead, a second
- * overlapping pause and a resume with nothing paused are refused and change nothing (their
- * refusals name dates); a pause resumed early ends the day before.
+ * payout after the pause is swept as before. A pause in the past or over 90 days ahead, one over
+ * ten years long, a second overlapping pause and a resume with nothing paused are refused and
+ * change nothing (their refusals name dates); a pause resumed early ends the day before.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
 import { lendingAsOfDay, openBookWithAdvance } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import type { AppContext } from '../app-context.ts';
 import { pauseFacilityCollections, resumeFacilityCollections } from './collections.ts';
 import { runEndOfDay } from './eod.ts';
@@ -66,6 +67,16 @@ for (const backend of backendsUnderTest) {
       const farAhead = await pause(day + 91, null);
       assert.ok(!farAhead.ok && farAhead.code === 'pause_invalid');
       assert.equal(farAhead.detail, 'a pause starts within 90 days of today');
+      // Nor one ending at the calendar's end (a mistyped year): it would move a loan's instalments
+      // past 9999-12-31, and the facility could no longer be shown. 3,660 days is the longest:
+      // from tomorrow, 3,660 days run through day + 3,660.
+      const endless = await pause(day + 1, toDayNumber(calendarDate('9999-12-30')));
+      assert.equal(
+        endless.ok ? 'paused' : endless.detail,
+        'a pause lasts at most 3660 days; leave it open and resume it instead',
+      );
+      const tooLong = await pause(day + 1, day + 3_661);
+      assert.equal(tooLong.ok ? 'paused' : tooLong.code, 'pause_invalid');
       const nothing = await harness.store.write((tx) =>
         resumeFacilityCollections(tx, app, { facilityId, day }),
       );

@@ -45,10 +45,12 @@ function withState(facility: ServicedState, state: unknown): ServicedState {
 
 /** How far ahead a pause may be set to start. */
 export const pauseStartDaysAheadMax = 90;
+/** The longest pause with a last day (ten years); longer, it is left open and resumed. */
+export const pauseDaysMax = 3_660;
 
 /**
  * Pauses collections from `fromDay` (today or later, within pauseStartDaysAheadMax) through
- * `untilDay` (null: until resumed).
+ * `untilDay` (null: until resumed; at most pauseDaysMax days in all).
  */
 export async function pauseFacilityCollections(
   tx: WriteTransaction,
@@ -64,6 +66,13 @@ export async function pauseFacilityCollections(
   // pauses really needed until it was resumed.
   if (input.fromDay > input.day + pauseStartDaysAheadMax)
     return err('pause_invalid', `a pause starts within ${pauseStartDaysAheadMax} days of today`);
+  // A pause moves the schedules later by its days: one ending near the calendar's end (a mistyped
+  // year, 9999) would move a loan's instalments past it, and its facility could not be shown.
+  if (input.untilDay !== null && input.untilDay - input.fromDay + 1 > pauseDaysMax)
+    return err(
+      'pause_invalid',
+      `a pause lasts at most ${pauseDaysMax} days; leave it open and resume it instead`,
+    );
   const paused = pauseCollections(facility.state, {
     fromDay: input.fromDay,
     untilDay: input.untilDay,

@@ -7,7 +7,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
-import { pauseFacilityCollections, resumeFacilityCollections } from '../../app/financing/collections.ts';
+import {
+  pauseDaysMax,
+  pauseFacilityCollections,
+  resumeFacilityCollections,
+} from '../../app/financing/collections.ts';
 import type { StoredFacility } from '../../app/financing/serviced.ts';
 import type { FacilityRow } from '../../app/ports.ts';
 import { fromTaggedJson } from '../../app/risk/tagged-json.ts';
@@ -81,6 +85,12 @@ export function collectionsRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           throw new ProblemError(
             'pause_invalid',
             `until (${until}) is before from (${String(fromDayNumber(fromDay))}): a pause ends on or after the day it starts`,
+            'until',
+          );
+        if (untilDay !== null && untilDay - fromDay + 1 > pauseDaysMax)
+          throw new ProblemError(
+            'pause_invalid',
+            `a pause lasts at most ${pauseDaysMax} days (through ${String(fromDayNumber(fromDay + pauseDaysMax - 1))}); leave it open (until null) and resume it instead`,
             'until',
           );
         return write(app, request, reply, async (tx) => {
