@@ -1,7 +1,8 @@
 /**
  * Deductions across currencies: what a facility owes converted down into the payout's currency,
  * and what the waterfall takes converted back — never above what is owed, a component taken whole
- * cleared whole, JPY's missing minor unit and KWD's third honoured.
+ * cleared whole, and so an instalment due taken whole, JPY's missing minor unit and KWD's third
+ * honoured.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -68,6 +69,7 @@ function repayments(
   const { inPayout, deduction } = taken(o, from, to, r, net);
   const trimmed = convertibleDeduction(deduction, inPayout, from, to, r);
   return {
+    inPayout,
     taken: deduction,
     trimmed,
     untrimmed: appliedInFacilityCurrency(deduction, o, inPayout, from, to, r),
@@ -147,10 +149,31 @@ describe('deductions across currencies', () => {
     assert.equal(whole.repaid.applied.fees, 5_000n);
   });
 
+  it('pays an instalment due in full from a payout that covers it, not a cent short', () => {
+    // A USD term loan's instalment falls due: interest 99.09 and principal 306.05, 3,883.95 of
+    // principal not yet due; the payout is ¥300,000 at USD/JPY 151.37 (30% cap: ¥90,000).
+    const loan: FacilityOwed = {
+      ...owed({ fees: 0n, interest: 0n, principal: 388_395n }),
+      due: { fees: 0n, interest: 9_909n, principal: 30_605n },
+      holdbackRateBps: null,
+    };
+    const r = rate('USD', 'JPY', '151.37');
+    const { inPayout, taken, trimmed, repaid } = repayments(loan, 'USD', 'JPY', r, 300_000n);
+    // In yen, down: 99.09 × 151.37 = 14,999.2533 → ¥14,999; 306.05 × 151.37 = 46,326.7885 → ¥46,326.
+    assert.deepEqual(inPayout.due, { fees: 0n, interest: 14_999n, principal: 46_326n });
+    // The waterfall takes what is due, whole: ¥61,325, none of it trimmed.
+    assert.deepEqual(taken.due, inPayout.due);
+    assert.equal(trimmed.total, 61_325n);
+    // The due principal taken whole is repaid whole: 306.05, not ¥46,326 ÷ 151.37 = 306.0448… →
+    // 306.04, which left the instalment a cent short, the loan delinquent and charged a late fee.
+    assert.deepEqual(repaid.applied, { fees: 0n, interest: 9_909n, principal: 30_605n });
+    assert.equal(repaid.payoutMinor, 61_325n);
+  });
+
   it('trims a deduction to the least that repays the same, for any amounts and rate', () => {
     fc.assert(
       fc.property(anyForeignPayout, ({ from, to, r, o, net }) => {
-        const { taken, trimmed, untrimmed, repaid, again } = repayments(o, from, to, r, net);
+        const { inPayout, taken, trimmed, untrimmed, repaid, again } = repayments(o, from, to, r, net);
         assert.ok(trimmed.total <= taken.total && trimmed.total >= 0n);
         for (const bucket of ['overdue', 'due', 'early'] as const)
           for (const c of ['fees', 'interest', 'principal'] as const)
@@ -165,6 +188,9 @@ describe('deductions across currencies', () => {
         assert.deepEqual(repaid.applied, untrimmed.applied, 'it repays exactly what the whole would');
         assert.deepEqual(again, trimmed, 'trimming again changes nothing');
         if (repaid.applied.fees + repaid.applied.principal === 0n) assert.equal(trimmed.total, 0n);
+        // What is overdue, taken whole, is repaid whole.
+        if (taken.overdue.principal > 0n && taken.overdue.principal === inPayout.overdue.principal)
+          assert.ok(repaid.applied.principal >= o.overdue.principal);
       }),
     );
   });

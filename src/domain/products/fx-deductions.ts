@@ -7,9 +7,11 @@
  * is converted back to the facility's currency, rounded down again, except that a component taken
  * whole clears the facility's whole amount of it (the rounding left over from converting it there
  * and back is the FX position's, not the merchant's): a facility repaid through foreign payouts
- * can reach exactly zero. A component taken in part keeps from the payout only the least that
- * converts to what it repays (`convertibleDeduction`): the rest, less than one of the facility's
- * minor units, stays the merchant's — a yen that converts to no cent is not withheld at all.
+ * can reach exactly zero. So does a component's overdue or due amount taken whole: an instalment
+ * or a minimum the payout covered is paid, not left a cent short and late. What is taken in part
+ * keeps from the payout only the least that converts to what it repays (`convertibleDeduction`):
+ * the rest, less than one of the facility's minor units, stays the merchant's — a yen that
+ * converts to no cent is not withheld at all.
  */
 import { minBigint } from '../money/bigint-min.ts';
 import type { CurrencyCode } from '../money/currency.ts';
@@ -65,13 +67,36 @@ export function owedInPayoutCurrency(
 const totalOf = (owed: FacilityOwed, component: Component) =>
   owed.overdue[component] + owed.due[component] + owed.notYetDue[component];
 
+/** Each bucket of a deduction, latest first, and the bucket of what is owed it was taken from. */
+const bucketSources = [
+  ['early', 'notYetDue'],
+  ['due', 'due'],
+  ['overdue', 'overdue'],
+] as const;
+
+/** Whether the waterfall took a bucket of a component whole: something, and all it owed there. */
+const takenWhole = (
+  deduction: FacilityDeduction,
+  owedInPayout: FacilityOwed,
+  [bucket, source]: (typeof bucketSources)[number],
+  component: Component,
+) => deduction[bucket][component] > 0n && deduction[bucket][component] === owedInPayout[source][component];
+
+/** What the waterfall took of a component from the buckets it did not take whole. */
+function takenInPart(deduction: FacilityDeduction, owedInPayout: FacilityOwed, component: Component): bigint {
+  let part = 0n;
+  for (const buckets of bucketSources)
+    if (!takenWhole(deduction, owedInPayout, buckets, component)) part += deduction[buckets[0]][component];
+  return part;
+}
+
 /**
  * The waterfall's deduction from a facility in another currency, trimmed to what it can repay:
- * each component taken in part keeps the least payout amount that converts (down) to what the
- * whole taken would have repaid — so the facility is repaid exactly as before, and the merchant
- * keeps the rest, taken back from the latest bucket the waterfall filled (early, due, overdue). A
- * component taken whole is kept whole. Never more than the deduction; applying it again changes
- * nothing.
+ * what each component took in part keeps the least payout amount that converts (down) to what
+ * the whole of it would have repaid — so the facility is repaid exactly as before, and the
+ * merchant keeps the rest, taken back from the latest bucket the waterfall filled (early, due,
+ * overdue) of those it did not take whole. A component, or a bucket of it, taken whole is kept
+ * whole. Never more than the deduction; applying it again changes nothing.
  */
 export function convertibleDeduction(
   deduction: FacilityDeduction,
@@ -88,12 +113,15 @@ export function convertibleDeduction(
   let total = deduction.total;
   for (const component of components) {
     const taken = deduction.overdue[component] + deduction.due[component] + deduction.early[component];
-    if (taken === 0n || taken === totalOf(owedInPayout, component)) continue;
-    const repays = converted(taken, payoutCurrency, facilityCurrency, rate);
+    const part = takenInPart(deduction, owedInPayout, component);
+    if (part === 0n || taken === totalOf(owedInPayout, component)) continue;
+    const repays = converted(part, payoutCurrency, facilityCurrency, rate);
     const kept = converted(repays, facilityCurrency, payoutCurrency, rate, 'up');
-    let excess = taken - kept;
+    let excess = part - kept;
     total -= excess;
-    for (const bucket of [buckets.early, buckets.due, buckets.overdue]) {
+    for (const bucketSource of bucketSources) {
+      if (takenWhole(deduction, owedInPayout, bucketSource, component)) continue;
+      const bucket = buckets[bucketSource[0]];
       const back = minBigint(bucket[component], excess);
       bucket[component] -= back;
       excess -= back;
@@ -114,7 +142,9 @@ export interface ForeignDeduction {
 /**
  * A deduction the waterfall took (in the payout's currency) from a facility in another currency,
  * as it repays that facility: `owed` is what the facility owes in its own currency, `owedInPayout`
- * the same converted (owedInPayoutCurrency), and never more than `owed` is applied.
+ * the same converted (owedInPayoutCurrency), and never more than `owed` is applied. A component
+ * taken whole repays all of it; else each bucket of it taken whole repays that bucket, and what
+ * was taken in part is converted down.
  */
 export function appliedInFacilityCurrency(
   deduction: FacilityDeduction,
@@ -128,10 +158,20 @@ export function appliedInFacilityCurrency(
   for (const component of components) {
     const taken = deduction.overdue[component] + deduction.due[component] + deduction.early[component];
     if (taken === 0n) continue;
-    applied[component] =
-      taken === totalOf(owedInPayout, component)
-        ? totalOf(owed, component)
-        : converted(taken, payoutCurrency, facilityCurrency, rate);
+    if (taken === totalOf(owedInPayout, component)) {
+      applied[component] = totalOf(owed, component);
+      continue;
+    }
+    let repaid = converted(
+      takenInPart(deduction, owedInPayout, component),
+      payoutCurrency,
+      facilityCurrency,
+      rate,
+    );
+    for (const bucketSource of bucketSources)
+      if (takenWhole(deduction, owedInPayout, bucketSource, component))
+        repaid += owed[bucketSource[1]][component];
+    applied[component] = repaid;
   }
   const conversion = convert(deduction.total, payoutCurrency, facilityCurrency, rate, 'down');
   if (!conversion.ok) throw new Error(`fx-deductions: ${conversion.detail ?? conversion.code}`);
