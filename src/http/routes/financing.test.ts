@@ -826,6 +826,13 @@ for (const backend of backendsUnderTest) {
         .data;
       assert.ok(open.some((o: { id: string }) => o.id === withdrawn.id));
       (api.app.clock as ManualClock).set(now + 40n * dayNs);
+      const beforeCycle = await api.request('GET', `/v1/merchants/${merchantId}/offers`, {
+        key: merchantKey,
+      });
+      assert.ok(
+        !beforeCycle.json.data.some((o: { id: string }) => o.id === withdrawn.id),
+        'past its expiry day, it is not listed though still open until marked expired',
+      );
       const expired = await api.request('POST', `/v1/offers/${withdrawn.id}/accept`, { key: merchantKey });
       assert.equal(expired.status, 409, expired.text);
       assert.equal(expired.json.code, 'offer_expired');

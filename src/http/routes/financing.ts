@@ -26,8 +26,10 @@ import {
   sweepSettlement,
 } from '../../app/financing/sweep.ts';
 import type { FacilityRow, ReadTransaction } from '../../app/ports.ts';
+import { fromTaggedJson } from '../../app/risk/tagged-json.ts';
 import { isCurrencyCode } from '../../domain/money/currency.ts';
 import { fxRate, fxRateDayProblem, repeatedPair } from '../../domain/money/fx.ts';
+import { type Offer, offerOpen } from '../../domain/products/offers.ts';
 import { financierIdPattern } from '../../domain/products/postings.ts';
 import { ok } from '../../domain/result.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
@@ -462,7 +464,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/merchants/:id/offers',
       access(['operator', 'platform', 'merchant'], {
         summary: "A merchant's open offers, newest first",
-        description: `All of them in one list: a merchant's open offers are few (a decision's handful, each open for 30 days), so the list takes no paging parameters. A merchant key reads its own offers only. ${platformScope}`,
+        description: `All of them in one list (none past its expiry day, though the daily cycle marks it expired only after that day): a merchant's open offers are few (a decision's handful, each open for 30 days), so the list takes no paging parameters. A merchant key reads its own offers only. ${platformScope}`,
         tags: ['financing'],
         params: Type.Object({ id: MerchantId }),
         querystring: Type.Object({}, { additionalProperties: false }),
@@ -471,9 +473,12 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         if (!(await mayActFor(app, request, request.params.id)))
           throw new ProblemError('merchant_not_found', `no merchant ${request.params.id} for this key`);
-        const offers = await app.store.read((tx) =>
-          tx.financing.offersForMerchant(request.params.id, 'open'),
-        );
+        // Past its expiry day an offer is no longer listed, though only the daily cycle (or an
+        // acceptance tried) marks it expired: it cannot be taken up.
+        const day = today(app);
+        const offers = (
+          await app.store.read((tx) => tx.financing.offersForMerchant(request.params.id, 'open'))
+        ).filter((row) => offerOpen(fromTaggedJson<Offer>(row.offerJson), day));
         return send(
           reply,
           jsonReply(200, {
