@@ -85,10 +85,13 @@ function recordsOf(request: FastifyRequest): SourceRecord[] {
   if (typeof body === 'string') {
     const records: SourceRecord[] = [];
     // A UTF-8 byte-order mark (Windows tools write one) is dropped, as the file reader drops it.
-    body.replace(/^\uFEFF/, '').split('\n').forEach((line, index) => {
-      const raw = line.endsWith('\r') ? line.slice(0, -1) : line;
-      if (raw.trim() !== '') records.push({ origin, line: index + 1, raw });
-    });
+    body
+      .replace(/^\uFEFF/, '')
+      .split('\n')
+      .forEach((line, index) => {
+        const raw = line.endsWith('\r') ? line.slice(0, -1) : line;
+        if (raw.trim() !== '') records.push({ origin, line: index + 1, raw });
+      });
     return records;
   }
   if (Array.isArray(body))
