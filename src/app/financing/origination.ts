@@ -454,6 +454,9 @@ export async function acceptOffer(
     const existing = await tx.financing.facility(offerRow.facilityId);
     if (existing !== undefined) return ok({ offer: offerRow, facility: existing });
   }
+  // Lapsed, whether the daily cycle has marked it so or not (below): the same answer either way.
+  if (offerRow.status === 'expired')
+    return err('offer_expired', `offer ${input.offerId} expired on ${fromDayNumber(offerRow.expiresOn)}`);
   if (offerRow.status !== 'open')
     return err('offer_not_open', `offer ${input.offerId} is ${offerRow.status}`);
   const offer = fromTaggedJson<Offer>(offerRow.offerJson);

@@ -836,6 +836,10 @@ for (const backend of backendsUnderTest) {
       const expired = await api.request('POST', `/v1/offers/${withdrawn.id}/accept`, { key: merchantKey });
       assert.equal(expired.status, 409, expired.text);
       assert.equal(expired.json.code, 'offer_expired');
+      // Marked expired now, it is still answered as lapsed (not merely as not open), and once.
+      const again = await api.request('POST', `/v1/offers/${withdrawn.id}/accept`, { key: merchantKey });
+      assert.equal(again.status, 409, again.text);
+      assert.equal(again.json.code, 'offer_expired');
       const listed = await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: merchantKey });
       assert.ok(!listed.json.data.some((o: { id: string }) => o.id === withdrawn.id));
       // Withdrawn, opened again by hand, then expired: its history tells each in turn.
