@@ -67,7 +67,7 @@ export interface EodDay {
   readonly resumed: boolean;
 }
 
-export type EodProblem = 'eod_date_invalid';
+export type EodProblem = 'eod_date_invalid' | 'eod_page_size_invalid';
 
 const servicedStatuses = [...servicedStates];
 
@@ -380,7 +380,7 @@ export async function runEndOfDay(
 ): Promise<Result<EodDay[], EodProblem>> {
   const pageSize = options.pageSize ?? eodPageSizeDefault;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > eodPageSizeMax)
-    return err('eod_date_invalid', `pageSize must be a whole number from 1 to ${eodPageSizeMax}`);
+    return err('eod_page_size_invalid', `pageSize must be a whole number from 1 to ${eodPageSizeMax}`);
   const today = dayNumberOfInstant(app.clock.nowNs());
   // Only a day that has ended (UTC): money dated today may still come, and a day judged before it
   // has would be judged without it (a late fee charged at noon on a payment made at three).
