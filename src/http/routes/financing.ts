@@ -615,7 +615,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/facilities/:id/repayments',
       access(['operator', 'platform', 'merchant'], {
         summary: 'Repay a serviced facility directly, or pay it off early',
-        description: `Body \`amount\` (applied fees → interest → principal) or \`payoff: true\` (everything owed today, a term loan's interest accrued to date included), and \`reference\`: the same reference again answers the recorded repayment with \`replayed: true\` and posts nothing. An amount above what is owed answers 422 repayment_exceeds_balance (pay off instead); a facility not active, delinquent or defaulted answers 409 facility_not_serviced. A merchant key repays its own facilities only. ${platformScope}`,
+        description: `Body \`amount\` (applied fees → interest → principal) or \`payoff: true\` (everything owed today, a term loan's interest accrued to date included), and \`reference\`: the same reference again answers the recorded repayment with \`replayed: true\` and posts nothing. An amount above what is owed answers 422 repayment_exceeds_balance (pay off instead); on a written-off facility an amount is a recovery (\`recovered\`), and a facility otherwise not active, delinquent or defaulted answers 409 facility_not_serviced. A merchant key repays its own facilities only. ${platformScope}`,
         tags: ['financing'],
         params: IdParams,
         body: RepaymentBody,
