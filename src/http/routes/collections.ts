@@ -77,6 +77,9 @@ export function collectionsRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       }),
       async (request, reply) => {
         const facility = await facilityFor(request, request.params.id);
+        // The domain refuses a blank reason too, but as pause_invalid without naming the field.
+        if (request.body.reason.trim().length === 0)
+          throw new ProblemError('pause_invalid', 'a reason is required', 'reason');
         const day = today(app);
         const fromDay = request.body.from === undefined ? day : dayOf(request.body.from, 'from');
         const until = request.body.until ?? null;

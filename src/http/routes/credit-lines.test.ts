@@ -170,6 +170,12 @@ for (const backend of backendsUnderTest) {
         body: { reason: 'x' },
       });
       assert.equal(byMerchant.status, 403);
+      const blank = await api.request('POST', `${path}/pause`, { key: platformKey, body: { reason: '  ' } });
+      assert.deepEqual(
+        [blank.status, blank.json.code, blank.json.param],
+        [400, 'pause_invalid', 'reason'],
+        'a blank reason is named as such, not as the day the pause starts',
+      );
       const paused = await api.request('POST', `${path}/pause`, {
         key: platformKey,
         body: { reason: 'the merchant reported a flood' },
