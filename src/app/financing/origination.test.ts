@@ -410,6 +410,11 @@ for (const backend of backendsUnderTest) {
         (await harness.store.read((tx) => tx.financing.offerEvents(candidate.id))).at(-1)?.type,
         'withdrawn',
       );
+      // The offer the flag withdrew answers the flag, as long as it stands.
+      const withdrawnWhileFlagged = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: candidate.id, merchantId, day: asOfDay + 1 }),
+      );
+      assert.equal(withdrawnWhileFlagged.ok ? '' : withdrawnWhileFlagged.code, 'merchant_flagged');
       await harness.store.write((tx) => tx.financing.insertOffers([{ ...candidate, id: 'off_flagged' }]));
       const flagged = await harness.store.write((tx) =>
         acceptOffer(tx, app, { offerId: 'off_flagged', merchantId, day: asOfDay + 1 }),
@@ -419,6 +424,10 @@ for (const backend of backendsUnderTest) {
       assert.equal(offersWhileFlagged.ok ? '' : offersWhileFlagged.code, 'merchant_flagged');
       assert.equal((await harness.store.read((tx) => tx.financing.offer('off_flagged')))?.status, 'open');
       await harness.store.write((tx) => tx.risk.clearFlag(merchantId, 'fraud'));
+      const withdrawnAfterFlag = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: candidate.id, merchantId, day: asOfDay + 1 }),
+      );
+      assert.equal(withdrawnAfterFlag.ok ? '' : withdrawnAfterFlag.code, 'offer_not_open');
 
       const eurOffer = {
         ...candidate,

@@ -454,6 +454,10 @@ export async function acceptOffer(
     const existing = await tx.financing.facility(offerRow.facilityId);
     if (existing !== undefined) return ok({ offer: offerRow, facility: existing });
   }
+  // Flagging withdraws the merchant's open offers: while the flag stands, the flag is the answer
+  // for them (and any other not open), not that the offer was withdrawn.
+  if (offerRow.status !== 'open' && (await fraudFlagged(tx, input.merchantId)))
+    return err('merchant_flagged', fraudFlaggedDetail);
   // Lapsed, whether the daily cycle has marked it so or not (below): the same answer either way.
   if (offerRow.status === 'expired')
     return err('offer_expired', `offer ${input.offerId} expired on ${fromDayNumber(offerRow.expiresOn)}`);
