@@ -429,6 +429,11 @@ export interface RiskRepository extends RiskReader {
   /** Locks the decision chain head for this transaction (PostgreSQL: a row lock). */
   lockDecisionHead(): Promise<DecisionChainHead>;
   appendDecisions(decisions: readonly DecisionRow[], head: DecisionChainHead): Promise<void>;
+  /**
+   * Locks the stored settings for this transaction (PostgreSQL: a row lock), so that a change read
+   * after it sees every change committed before and none is lost to a concurrent one.
+   */
+  lockSettings(): Promise<void>;
   putSetting(name: string, value: string, atMs: bigint): Promise<void>;
   /** Records a facility's daily debt service (the financing products keep it current). */
   putFacilityDebtService(

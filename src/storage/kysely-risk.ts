@@ -405,6 +405,12 @@ export class KyselyRisk implements RiskRepository {
       .execute();
   }
 
+  async lockSettings(): Promise<void> {
+    // SQLite runs one write at a time; PostgreSQL locks the row every settings change bumps.
+    if (this.backend === 'sqlite') return;
+    await sql`select version from config_version where id = 1 for update`.execute(this.db);
+  }
+
   async putSetting(name: string, value: string, atMs: bigint): Promise<void> {
     await this.db
       .insertInto('settings')

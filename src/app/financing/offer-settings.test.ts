@@ -99,6 +99,31 @@ for (const backend of backendsUnderTest) {
       assert.doesNotMatch(stored ?? '{}', /currencyAmounts/, 'the defaults, not an override of them');
     });
 
+    it('keeps both of two changes of different fields made at once', async () => {
+      // On PostgreSQL through a second pool, so the two transactions overlap; SQLite writes one at a time.
+      const other = backend.name === 'postgres' ? harness.openAnother() : harness.store;
+      for (let round = 0; round < 5; round += 1) {
+        const [first, second] = await Promise.all([
+          change({ validityDays: 40 + round }),
+          other.write((tx) =>
+            updateSettings(tx, offerSettings, app.clock.nowNs(), { disbursementDeadlineDays: 10 + round }),
+          ),
+        ]);
+        assert.ok(first.ok && second.ok);
+        const stored = await harness.store.read((tx) => loadOfferSettings(tx));
+        assert.deepEqual(
+          [stored.validityDays, stored.disbursementDeadlineDays],
+          [40 + round, 10 + round],
+          `round ${round}: neither change is lost, though each was answered as in force`,
+        );
+      }
+      const undone = await change({
+        validityDays: defaultOfferSettings.validityDays,
+        disbursementDeadlineDays: defaultOfferSettings.disbursementDeadlineDays,
+      });
+      assert.ok(undone.ok);
+    });
+
     it('makes offers by the settings, and the facilities taken keep them', async () => {
       const changed = await change({
         termLoanAmortization: 'equal_principal',

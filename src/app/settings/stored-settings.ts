@@ -341,6 +341,9 @@ export async function updateSettings<T>(
     return invalid([{ field: '', message: 'the settings must be an object of the fields to change' }]);
   const unknown = Object.keys(changes).filter((key) => !Object.hasOwn(kind.rules, key));
   const unknownMessage = `unknown settings: ${unknown.join(', ')}`;
+  // Two changes at once must not each apply theirs over the same stored set: the later would drop
+  // the earlier's fields (on PostgreSQL, read committed), though both were answered as in force.
+  await tx.risk.lockSettings();
   // Checked over the stored settings, not the loaded ones: a stored value that went bad can be corrected.
   const { problems, settings } = problemsOf(kind, { ...(await storedSettings(tx, kind)), ...changes });
   const all = [...unknown.map((field) => ({ field, message: unknownMessage })), ...problems];
