@@ -503,6 +503,18 @@ for (const backend of backendsUnderTest) {
       assert.equal(decided.status, 200, decided.text);
     });
 
+    it('refuses a change that is not a JSON object, null or no body included, as parameter_invalid', async () => {
+      for (const path of ['/v1/settings/decisioning', '/v1/settings/offering', '/v1/settings/sweeping'])
+        for (const rawBody of ['null', '[]', '"maxPd"', undefined]) {
+          const refused = await api.request('PUT', path, {
+            ...(rawBody === undefined ? { headers: { 'content-type': 'application/json' } } : { rawBody }),
+          });
+          assert.equal(refused.status, 400, `${path} ${rawBody}: ${refused.text}`);
+          assert.equal(refused.json.code, 'parameter_invalid');
+          assert.equal(refused.json.param, 'body');
+        }
+    });
+
     it('protects the settings in the app layer, whatever the transport', async () => {
       const { store } = api.harness;
       const refused = await store.write((tx) =>

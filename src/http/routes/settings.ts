@@ -52,11 +52,13 @@ export function settingsRoutes<T>(
         response: { 200: answer },
       }),
       async (request, reply) => {
+        // The validator lets a body whose fields are all optional be left out (or sent as null):
+        // here the body is the change, so there must be one.
+        const body = request.body as Record<string, unknown> | null | undefined;
+        if (body === null || body === undefined)
+          return send(reply, problemReply(request, 'parameter_invalid', 'field body must be object', 'body'));
         const changes = Object.fromEntries(
-          Object.entries(request.body as Record<string, unknown>).map(([key, value]) => [
-            key,
-            untagAmounts(value),
-          ]),
+          Object.entries(body).map(([key, value]) => [key, untagAmounts(value)]),
         );
         const result = await app.store.write((tx) => updateSettings(tx, kind, app.clock.nowNs(), changes));
         if (!result.ok) {
