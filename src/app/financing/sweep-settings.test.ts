@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
 import { bookWithAdvanceForSuite, lendingAsOfDay } from '../../../test/support/lending-fixture.ts';
+import { fromTaggedJson } from '../risk/tagged-json.ts';
 import { updateSettings } from '../settings/stored-settings.ts';
 import { repayFacility } from './repayments.ts';
 import { previewSweep, sweepSettlement } from './sweep.ts';
@@ -63,6 +64,12 @@ for (const backend of backendsUnderTest) {
       );
       assert.ok(committed.ok);
       assert.deepEqual(committed.value.waterfall, previewed.waterfall);
+      // Recorded with the settings it was split by, so a later change leaves it explained.
+      const recorded = await book.harness.store.read((tx) => tx.financing.sweepsByKey(['plt stl_order_1']));
+      assert.deepEqual(
+        fromTaggedJson<{ settings?: unknown }>(recorded.get('plt stl_order_1')?.splitJson ?? '{}').settings,
+        { componentOrder: ['principal', 'interest', 'fees'], dailyDeductionCapBps: 100 },
+      );
 
       // A direct repayment is applied in the same order: principal first.
       const repaid = await book.harness.store.write((tx) =>

@@ -116,10 +116,12 @@ export interface SweepSplit extends SplitPreview {
 
 /**
  * What a split stores (splitJson), read back for a replay; older records have no conversions, nor
- * the rates the settlement came with (`rates`, each as `ratesOf` writes it).
+ * the rates the settlement came with (`rates`, each as `ratesOf` writes it), nor the sweep settings
+ * it was split by (`settings`: the cap and component order then in force, which a later change
+ * would otherwise leave the split unexplained by).
  */
 type StoredSplit = Pick<SweepSplit, 'sweepId' | 'waterfall'> &
-  Partial<SplitPreview> & { readonly rates?: readonly string[] };
+  Partial<SplitPreview> & { readonly rates?: readonly string[]; readonly settings?: SweepSettings };
 
 /** A settlement's rates, each written whole (pair, rate, source, time) and in order, to compare. */
 function ratesOf(settlement: Settlement): string[] {
@@ -602,7 +604,14 @@ function sweepInto(
     );
   }
   if (postings.length > 0) book.postings.push(postings);
-  const stored: StoredSplit = { sweepId, waterfall, conversions, unconverted, rates: ratesOf(settlement) };
+  const stored: StoredSplit = {
+    sweepId,
+    waterfall,
+    conversions,
+    unconverted,
+    rates: ratesOf(settlement),
+    settings: policy,
+  };
   const record: SweepRow = {
     settlementKey: settlement.settlementKey,
     merchantId: settlement.merchantId,
