@@ -6,12 +6,15 @@
  * above everything owed is refused and changes nothing; an early payoff leaves the facility paid
  * off with no receivable and no deferred fee — a term loan's interest accrued to the day included;
  * a paid-off facility takes no new repayment, and a facility of another merchant does not exist.
+ * In another component order (principal first) an amount still cures what is overdue first, as a
+ * payout's sweep would.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
 import {
   disburse,
+  type LendingBook,
   lendingAsOfDay,
   netDebits,
   offersOfAFreshDecision,
@@ -22,10 +25,13 @@ import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { facilityAccount } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
 import type { FacilityRow } from '../ports.ts';
+import { updateSettings } from '../settings/stored-settings.ts';
+import { runEndOfDay } from './eod.ts';
 import { makeOffers } from './origination.ts';
 import { repayFacility, repaymentEventId } from './repayments.ts';
 import { facilityReport } from './reports.ts';
-import { servicedOf } from './serviced.ts';
+import { owedOf, servicedOf } from './serviced.ts';
+import { sweepSettings } from './sweep-settings.ts';
 
 const asOfDay = lendingAsOfDay;
 
@@ -257,6 +263,58 @@ for (const backend of backendsUnderTest) {
       const { fees, interest, principal } = paid.value.applied;
       assert.equal(fees + interest + principal, quoted, 'the payoff takes what the report quoted');
       assert.deepEqual(await books(termLoanId), { fees: 0n, interest: 0n, principal: 0n, deferredFee: 0n });
+    });
+  });
+
+  describe(`direct repayments in another component order on ${backend.name}`, { skip: backend.skip }, () => {
+    let book: LendingBook | undefined;
+    after(async () => book?.harness.dispose());
+
+    it('cures what is overdue before anything else, principal first or not', async () => {
+      book = await openLendingBook(backend, {
+        topBand: { grade: 'D', maxPd: 0.4 },
+        poolMinor: 1_000_000_000n,
+      });
+      const { harness, app } = book;
+      const offers = await harness.store.write((tx) => makeOffers(tx, app, book?.decisionId ?? ''));
+      assert.ok(offers.ok);
+      const loan = offers.value.find((o) => o.product === 'term_loan');
+      assert.ok(loan, 'a term loan is offered to grade D');
+      const loanId = await disburse(book, loan);
+      // Forty-five days on, the daily cycle run: the first instalment missed, its late fee charged.
+      const payDay = asOfDay + 45;
+      (app.clock as ManualClock).set(BigInt(payDay) * 86_400_000_000_000n + 3_600_000_000_000n);
+      assert.ok((await runEndOfDay(app, payDay - 1)).ok);
+      const serviced = () =>
+        harness.store.read(async (tx) => servicedOf((await tx.financing.facility(loanId)) as FacilityRow));
+      const before = await serviced();
+      assert.ok(before !== null);
+      const { overdue } = owedOf(before, payDay);
+      assert.ok(
+        overdue.fees > 0n && overdue.interest > 0n && overdue.principal > 0n,
+        'an instalment overdue',
+      );
+      const changed = await harness.store.write((tx) =>
+        updateSettings(tx, sweepSettings, app.clock.nowNs(), {
+          componentOrder: ['principal', 'interest', 'fees'],
+        }),
+      );
+      assert.ok(changed.ok);
+      const repaid = await harness.store.write((tx) =>
+        repayFacility(tx, app, {
+          facilityId: loanId,
+          merchantId: book?.merchantId ?? '',
+          day: payDay,
+          amountMinor: overdue.fees + overdue.interest + overdue.principal,
+          reference: 'cure-overdue',
+        }),
+      );
+      assert.ok(repaid.ok, repaid.ok ? '' : repaid.detail);
+      // Not principal of instalments still to come, leaving the missed one's interest and fee unpaid.
+      assert.deepEqual(repaid.value.applied, overdue);
+      const after = await serviced();
+      assert.ok(after !== null);
+      assert.deepEqual(owedOf(after, payDay).overdue, { fees: 0n, interest: 0n, principal: 0n });
     });
   });
 }

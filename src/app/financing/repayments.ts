@@ -1,6 +1,7 @@
 /**
  * Direct repayments: the merchant pays a serviced facility itself, outside the settlement sweep —
- * an amount, applied fees → interest → principal, or an early payoff of everything owed (for a
+ * an amount, applied as the sweep applies a payout (overdue, then due, then the rest, each fees →
+ * interest → principal unless the sweep settings order them otherwise), or an early payoff of everything owed (for a
  * term loan, with the interest accrued to the day; src/domain/products/term-loan/servicing.ts).
  *
  * A repayment is named by the caller's `reference` and recorded as a facility event of type
@@ -34,6 +35,7 @@ import {
   closeDebtServiceIfFinal,
   facilityEventsOf,
   inService,
+  owedOf,
   postAll,
   principalDaysUnserved,
   recoverableOf,
@@ -116,17 +118,41 @@ export function repaymentEventId(context: OriginationContext, reference: string)
     : `rh:${context.sha256(`repayment ${reference}`).slice(0, 27)}`;
 }
 
-/** In the sweep's component order (fees, interest, principal unless changed): never more than each owes. */
-function inWaterfallOrder(amountMinor: bigint, owed: Amounts, order: readonly Component[]): Amounts {
+/**
+ * As the sweep applies a payout (waterfall.ts): what is overdue, then what falls due today, then
+ * the rest of what is booked, each in the sweep's component order (fees, interest, principal unless
+ * changed) — never more than each owes. Not the whole booked balance in component order: with
+ * principal first, an amount meant to cure an overdue instalment prepaid later principal and left
+ * the instalment's interest and late fee unpaid.
+ */
+function inWaterfallOrder(
+  amountMinor: bigint,
+  facility: ServicedState,
+  day: number,
+  booked: Amounts,
+  order: readonly Component[],
+): Amounts {
+  // Nothing is overdue or due while collections are paused (owedOf): all of it is the rest then.
+  const { overdue, due } = owedOf(facility, day);
+  const rest: Amounts = {
+    fees: booked.fees - overdue.fees - due.fees,
+    interest: booked.interest - overdue.interest - due.interest,
+    principal: booked.principal - overdue.principal - due.principal,
+  };
+  assert(
+    rest.fees >= 0n && rest.interest >= 0n && rest.principal >= 0n,
+    'what is overdue and due is part of what is booked',
+  );
   let left = amountMinor;
-  const applied: Record<string, bigint> = {};
-  for (const component of order) {
-    const take = minBigint(left, owed[component]);
-    applied[component] = take;
-    left -= take;
-  }
+  const applied: Record<Component, bigint> = { fees: 0n, interest: 0n, principal: 0n };
+  for (const part of [overdue, due, rest])
+    for (const component of order) {
+      const take = minBigint(left, part[component]);
+      applied[component] += take;
+      left -= take;
+    }
   assert(left === 0n, 'an amount within the balance is applied in full');
-  return applied as Amounts;
+  return applied;
 }
 
 /**
@@ -222,6 +248,8 @@ export async function repayFacility(
   else
     applied = inWaterfallOrder(
       input.amountMinor,
+      facility,
+      input.day,
       balances.booked,
       (await loadSweepSettings(tx)).componentOrder,
     );
