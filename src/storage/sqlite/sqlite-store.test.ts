@@ -1,5 +1,50 @@
-/** The storage contract on SQLite: a real database file in a temporary directory. */
+/**
+ * The storage contract on SQLite: a real database file in a temporary directory. And what group
+ * commit does when another process holds the file's write lock longer than the busy timeout:
+ * every write waiting is refused (SQLITE_BUSY), alone or in a group, and the store goes on.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import Sqlite from 'better-sqlite3';
 import { sqliteBackend } from '../../../test/support/backends.ts';
 import { describeStoreContract } from '../contract/store-contract.ts';
+import { SqliteStore } from './sqlite-store.ts';
 
 describeStoreContract(sqliteBackend);
+
+describe('SQLite writes while another process holds the write lock', () => {
+  it('refuses each write of a group that cannot begin, and writes again once the lock is free', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-busy-'));
+    const path = join(dir, 'capstan.sqlite');
+    const store = new SqliteStore({ path });
+    const other = new Sqlite(path);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await store.migrate();
+      // A short wait stands in for the 10 s one: the other process (a long `capstan eod` page,
+      // an import) keeps the lock past it either way.
+      store.rawConnection.pragma('busy_timeout = 50');
+      other.exec('begin immediate');
+      const writes = await Promise.allSettled([1, 2, 3].map(() => store.write((tx) => tx.ledger.head())));
+      other.exec('commit');
+      for (const write of writes) {
+        assert.equal(write.status, 'rejected');
+        assert.match(String(write.reason), /database is locked/);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, [], 'nothing escaped as an unhandled rejection (which ends the process)');
+      const again = await Promise.all([1, 2].map(() => store.write((tx) => tx.ledger.head())));
+      assert.equal(again.length, 2);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      other.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -184,7 +184,15 @@ export class SqliteStore implements Store {
       return;
     }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    this.savepoints.begin.run();
+    try {
+      this.savepoints.begin.run();
+    } catch (error) {
+      // Another process held the write lock past busy_timeout (SQLITE_BUSY): each write of the
+      // group is refused, as a lone write is. Thrown from here it escaped drainWrites as an
+      // unhandled rejection — the process exited — and the group's callers waited for ever.
+      for (const item of group) item.reject(error);
+      return;
+    }
     for (const item of group) {
       this.savepoints.savepoint.run();
       try {
