@@ -197,6 +197,9 @@ export async function repayFacility(
   context: OriginationContext,
   input: RepaymentInput,
 ): Promise<Result<Repayment, RepaymentProblem>> {
+  // The ledger's head lock first, as every movement of money takes it: a sweep or another
+  // repayment of the facility committed meanwhile is read below (PostgreSQL), not written over.
+  await tx.ledger.lockHead();
   const row = await tx.financing.facility(input.facilityId);
   if (row === undefined || (input.merchantId !== undefined && row.merchantId !== input.merchantId))
     return err('facility_not_found', `no facility ${input.facilityId}`);

@@ -675,6 +675,11 @@ export async function sweepSettlements(
     (s) => invalid(s) ?? undefined,
   );
   const what = settlements.length === 1 ? `sweep ${settlements[0]?.settlementKey}` : 'sweep';
+  // The ledger's head lock first, as every movement of money takes it: on PostgreSQL two payouts
+  // of one merchant at once (or a payout and a repayment) run one after the other, the second
+  // reading the facilities the first left. Read before it, each wrote from the same version, the
+  // losers ran again (WriteConflict) and a few at once used up the retries: 500 internal_error.
+  await tx.ledger.lockHead();
   const policy = given ?? (await loadSweepSettings(tx));
   /** Settlements recorded before the call or earlier in it, by key: sweeping one again replays it. */
   const splits = new Map<string, Recorded>();
