@@ -149,6 +149,11 @@ async function servicePage(
   const nowMs = app.clock.nowNs() / 1_000_000n;
   const dayText = formatCalendarDate(fromDayNumber(day));
   return app.store.write(async (tx) => {
+    // The ledger's head lock first, as every movement of money takes it: on PostgreSQL a payout or
+    // a repayment arriving while the page is worked waits for it, then pays on what it left. Read
+    // before the lock, a stream of them moved the page's facilities under it (WriteConflict) or
+    // deadlocked with it (they hold the lock, then the facility) until the run failed.
+    await tx.ledger.lockHead();
     const rows = await tx.financing.facilitiesByStatus(servicedStatuses, {
       ...(after === null ? {} : { after }),
       limit: options.pageSize,
