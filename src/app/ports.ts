@@ -35,6 +35,15 @@ export class WriteConflict extends Error {
 }
 
 /**
+ * A write the store could not make now, though it may later: another process kept the database's
+ * write lock past the wait (SQLite's busy timeout), or the write lost every retry to writes racing
+ * it (PostgreSQL serialization failures, deadlocks, write conflicts). Nothing of it was written.
+ */
+export class StoreBusy extends Error {
+  override readonly name = 'StoreBusy';
+}
+
+/**
  * A ledger row verify cannot even read back as the ledger's types (a flag beyond what a number
  * holds, text in a number column): no honest write leaves one, so verify reports it by its id.
  */

@@ -15,6 +15,7 @@ import Fastify, {
 import type { AppContext } from '../app/app-context.ts';
 import { offerSettings } from '../app/financing/offer-settings.ts';
 import { sweepSettings } from '../app/financing/sweep-settings.ts';
+import { StoreBusy } from '../app/ports.ts';
 import { decisionSettings } from '../app/risk/decision-settings.ts';
 import { pathParameterLengthMax, requestBodyBytesMax } from './limits.ts';
 import { completeOpenapiDocument } from './openapi-document.ts';
@@ -33,6 +34,9 @@ import { systemRoutes } from './routes/system.ts';
 import { toolRoutes } from './routes/tools.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { compileValidator, describeValidationError } from './validation.ts';
+
+/** How long a client told `database_busy` is asked to wait before sending the request again. */
+const databaseBusyRetryAfterSeconds = 1;
 
 export interface ServerOptions {
   readonly app: AppContext;
@@ -99,6 +103,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   server.setErrorHandler((error: FastifyError, request, reply) => {
     const body = problemFor(error, request.id);
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (body.code === 'database_busy') reply.header('retry-after', String(databaseBusyRetryAfterSeconds));
     return reply.code(body.status).type(problemContentType).send(JSON.stringify(body));
   });
   server.setNotFoundHandler((request, reply) => {
@@ -243,6 +248,12 @@ function problemFor(error: FastifyError, requestId: string): Problem {
   }
   if (error.statusCode === 503)
     return problem('service_unavailable', 'the server is shutting down', requestId);
+  if (error instanceof StoreBusy)
+    return problem(
+      'database_busy',
+      'the database is busy with other writes and nothing was written; send the request again in a moment',
+      requestId,
+    );
   return problem(
     'internal_error',
     'something went wrong on our side; quote the request_id when reporting it',

@@ -115,6 +115,8 @@ export const statusByCode = {
   // Anything else
   internal_error: 500,
   service_unavailable: 503,
+  // The store could not write now (another writer held it; the write lost every retry): retry.
+  database_busy: 503,
 } as const;
 
 export type ProblemCode = keyof typeof statusByCode;

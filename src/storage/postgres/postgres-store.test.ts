@@ -2,13 +2,15 @@
  * The storage contract on PostgreSQL: a real server (CAPSTAN_TEST_DATABASE_URL), a fresh database
  * with a random name per suite, dropped afterwards. Skipped with a message when no server is
  * configured; an error under CI=true. And the store survives its idle connections being
- * terminated under it (a server restart, or a database dropped right after close()).
+ * terminated under it (a server restart, or a database dropped right after close()); a write that
+ * loses every attempt to writes racing it is refused StoreBusy.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Harness, postgresBackend } from '../../../test/support/backends.ts';
+import { StoreBusy, WriteConflict } from '../../app/ports.ts';
 import { describeStoreContract } from '../contract/store-contract.ts';
-import type { PostgresStore } from './postgres-store.ts';
+import { type PostgresStore, writeAttemptsMax } from './postgres-store.ts';
 
 describeStoreContract(postgresBackend);
 
@@ -41,5 +43,36 @@ describe('a PostgreSQL store whose idle connections are terminated', { skip: pos
       process.off('uncaughtException', onUncaught);
     }
     assert.deepEqual(errors, []);
+  });
+});
+
+describe('a PostgreSQL write that loses every attempt', { skip: postgresBackend.skip }, () => {
+  let harness: Harness;
+  before(async () => {
+    harness = await postgresBackend.open();
+    await harness.store.migrate();
+  });
+  after(async () => harness?.dispose());
+
+  it('is refused StoreBusy after writeAttemptsMax, what it lost to as the cause; another error at once', async () => {
+    let attempts = 0;
+    const lost = await harness.store
+      .write(async () => {
+        attempts += 1;
+        throw new WriteConflict('a facility changed while it was being serviced');
+      })
+      .catch((error: unknown) => error);
+    assert.ok(lost instanceof StoreBusy, String(lost));
+    assert.ok(lost.cause instanceof WriteConflict);
+    assert.equal(attempts, writeAttemptsMax);
+    attempts = 0;
+    const failed = await harness.store
+      .write(async () => {
+        attempts += 1;
+        throw new Error('not a race');
+      })
+      .catch((error: unknown) => error);
+    assert.ok(!(failed instanceof StoreBusy));
+    assert.equal(attempts, 1, 'an error no retry mends is not retried');
   });
 });

@@ -7,7 +7,13 @@
  */
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
-import { type ReadTransaction, type Store, WriteConflict, type WriteTransaction } from '../../app/ports.ts';
+import {
+  type ReadTransaction,
+  type Store,
+  StoreBusy,
+  WriteConflict,
+  type WriteTransaction,
+} from '../../app/ports.ts';
 import { AccountCache } from '../account-cache.ts';
 import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
 import { KyselyRisk } from '../kysely-risk.ts';
@@ -99,7 +105,11 @@ export class PostgresStore implements Store {
         const code = (error as { code?: unknown }).code;
         const retryable =
           error instanceof WriteConflict || (typeof code === 'string' && retryableCodes.has(code));
-        if (attempt >= writeAttemptsMax || !retryable) throw error;
+        if (!retryable) throw error;
+        if (attempt >= writeAttemptsMax)
+          throw new StoreBusy(`the write lost ${writeAttemptsMax} attempts to writes racing it`, {
+            cause: error,
+          });
         // A moment's pause, longer each time and never the same for two losers, so the writes they
         // raced (a stream of sweeps under a page of the daily cycle) can commit first.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * retryPauseMsMax * attempt));

@@ -1,7 +1,8 @@
 /**
  * The storage contract on SQLite: a real database file in a temporary directory. And what group
  * commit does when another process holds the file's write lock longer than the busy timeout:
- * every write waiting is refused (SQLITE_BUSY), alone or in a group, and the store goes on.
+ * every write waiting is refused (StoreBusy, from SQLITE_BUSY), alone or in a group, and the store
+ * goes on.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Sqlite from 'better-sqlite3';
 import { sqliteBackend } from '../../../test/support/backends.ts';
+import { StoreBusy } from '../../app/ports.ts';
 import { describeStoreContract } from '../contract/store-contract.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
@@ -31,11 +33,14 @@ describe('SQLite writes while another process holds the write lock', () => {
       store.rawConnection.pragma('busy_timeout = 50');
       other.exec('begin immediate');
       const writes = await Promise.allSettled([1, 2, 3].map(() => store.write((tx) => tx.ledger.head())));
+      const lone = await store.write((tx) => tx.ledger.head()).catch((error: unknown) => error);
       other.exec('commit');
       for (const write of writes) {
         assert.equal(write.status, 'rejected');
-        assert.match(String(write.reason), /database is locked/);
+        assert.ok(write.reason instanceof StoreBusy, String(write.reason));
+        assert.match(String((write.reason.cause as Error).message), /database is locked/);
       }
+      assert.ok(lone instanceof StoreBusy, 'a lone write is refused alike');
       await new Promise((resolve) => setImmediate(resolve));
       assert.deepEqual(unhandled, [], 'nothing escaped as an unhandled rejection (which ends the process)');
       const again = await Promise.all([1, 2].map(() => store.write((tx) => tx.ledger.head())));

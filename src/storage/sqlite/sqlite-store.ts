@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import type { ReadTransaction, Store, WriteTransaction } from '../../app/ports.ts';
+import { type ReadTransaction, type Store, StoreBusy, type WriteTransaction } from '../../app/ports.ts';
 import { AccountCache } from '../account-cache.ts';
 import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
 import { KyselyWebhooks } from '../kysely-webhooks.ts';
@@ -30,6 +30,16 @@ export const sqliteCacheKibibytes = 65_536;
 
 /** Writes committed together at most, so one slow group cannot hold a crowd for long. */
 export const groupCommitWritesMax = 256;
+
+/**
+ * A write refused because another process kept the file's write lock past busy_timeout
+ * (SQLITE_BUSY) is StoreBusy: nothing of it was written, and it may be sent again.
+ */
+function busyOf(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY'
+    ? new StoreBusy('another process kept the database locked past the wait for it', { cause: error })
+    : error;
+}
 
 interface PendingWrite {
   readonly work: (tx: WriteTransaction) => Promise<unknown>;
@@ -153,7 +163,7 @@ export class SqliteStore implements Store {
       this.pendingWrites.push({
         work: work as PendingWrite['work'],
         resolve: resolve as PendingWrite['resolve'],
-        reject,
+        reject: (error) => reject(busyOf(error)),
       });
       if (!this.draining) {
         // Start on the next turn of the event loop, not now: every request that arrived in this
