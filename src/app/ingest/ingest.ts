@@ -347,8 +347,9 @@ async function claimSubjects(
 /**
  * Every newly applied settlement.paid is swept in this transaction (duplicates were swept when they
  * first came). A merchant with no serviced facility in the payout's currency (or in one the
- * settlement brings a rate for) is skipped without a sweep record, so ingest stays one facility read per merchant per batch for the many merchants
- * without financing. A sweep that fails throws and so fails the whole batch: the event is already
+ * settlement brings a rate for) is skipped without a sweep record, so ingest stays one read of the
+ * batch's merchants' facilities for the many merchants without financing (with financing, the
+ * ledger's head lock is taken and they are read again). A sweep that fails throws and so fails the whole batch: the event is already
  * inserted and facilities may be half updated, so it cannot be quarantined on its own.
  */
 async function sweepSettlements(
@@ -356,24 +357,33 @@ async function sweepSettlements(
   context: IngestContext,
   applied: readonly ProjectedEvent[],
 ): Promise<void> {
+  const paid = [
+    ...new Set(applied.flatMap(({ event }) => (event.type === 'settlement.paid' ? [event.subject] : []))),
+  ];
+  if (paid.length === 0) return;
+  let rows = await tx.financing.facilitiesForMerchants(paid);
+  if (rows.length > 0) {
+    // The ledger's head lock, as every movement of money takes it, then the facilities read again:
+    // a payout confirmed meanwhile (PostgreSQL) is seen lent, and this batch's payouts repay it — read
+    // before it, one dated the day the advance was paid out would have been left unswept.
+    await tx.ledger.lockHead();
+    rows = await tx.financing.facilitiesForMerchants([...new Set(rows.map((f) => f.merchantId))]);
+  }
   /** Each merchant's facilities a payout may repay: the first day one of them lent, by currency. */
-  const currenciesServiced = new Map<string, Map<string, number>>();
+  const currenciesServiced = new Map<string, Map<string, number>>(paid.map((m) => [m, new Map()]));
+  for (const f of rows) {
+    // In service, or written off with principal still to recover from payouts; from the day each
+    // lent the merchant money (an advance's payout, not its acceptance).
+    const facility = servicedStates.has(f.status as never) ? servicedOf(f) : inRecovery(f);
+    const currencies = currenciesServiced.get(f.merchantId);
+    if (facility === null || currencies === undefined) continue;
+    const lentFrom = lentFromDay(facility);
+    currencies.set(f.currency, Math.min(lentFrom, currencies.get(f.currency) ?? lentFrom));
+  }
   const settlements: Settlement[] = [];
   for (const { event, instant } of applied) {
     if (event.type !== 'settlement.paid') continue;
-    let currencies = currenciesServiced.get(event.subject);
-    if (currencies === undefined) {
-      currencies = new Map();
-      // In service, or written off with principal still to recover from payouts; from the day
-      // each lent the merchant money (an advance's payout, not its acceptance).
-      for (const f of await tx.financing.facilitiesForMerchant(event.subject)) {
-        const facility = servicedStates.has(f.status as never) ? servicedOf(f) : inRecovery(f);
-        if (facility === null) continue;
-        const lentFrom = lentFromDay(facility);
-        currencies.set(f.currency, Math.min(lentFrom, currencies.get(f.currency) ?? lentFrom));
-      }
-      currenciesServiced.set(event.subject, currencies);
-    }
+    const currencies = currenciesServiced.get(event.subject) ?? new Map<string, number>();
     const fxRates = fxRatesOf(event.data.fx_rates);
     const payout = event.data.currency as CurrencyCode;
     // A payout dated before every facility it could repay lent the merchant money repays nothing
