@@ -133,6 +133,30 @@ for (const backend of backendsUnderTest) {
           assert.deepEqual(statuses, ['expired', ...advances.slice(1).map(() => 'open')]);
         }));
 
+    if (backend.name === 'postgres')
+      it('answers offer_expired to an acceptance that read the offer open and found it lapsed when it came to take it', () =>
+        withOffers(backend, 'E', 100_000_000n, async ({ harness }, offers, accept) => {
+          const first = offers.find((o) => o.product === 'advance');
+          assert.ok(first);
+          let lapsed = () => {};
+          let letGo = () => {};
+          const expiredHeld = new Promise<void>((resolve) => (lapsed = resolve));
+          const held = new Promise<void>((resolve) => (letGo = resolve));
+          const expiring = harness.store.write(async (tx) => {
+            assert.equal(await tx.financing.expireOffer(first.id), true);
+            lapsed();
+            await held;
+          });
+          await expiredHeld;
+          // Reads the offer open (the lapse is not committed), then waits to take it.
+          const accepting = accept(first.id);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          letGo();
+          await expiring;
+          const answer = await accepting;
+          assert.deepEqual(answer.ok ? 'accepted' : answer.code, 'offer_expired');
+        }));
+
     it("takes one of two products accepted at once and refuses the other beyond the decision's limit, leaving its offers open", () =>
       // Grade C: an advance, a term loan and a credit line, each sized to the whole limit.
       withOffers(backend, 'C', 1_000_000_000n, async ({ harness, merchantId }, offers, accept) => {

@@ -485,6 +485,10 @@ export async function acceptOffer(
     const takenBy = now?.facilityId ?? null;
     const existing = takenBy === null ? undefined : await tx.financing.facility(takenBy);
     if (now !== undefined && existing !== undefined) return ok({ offer: now, facility: existing });
+    // Marked expired while this waited to take it (the daily cycle, or an acceptance past its day):
+    // lapsed, as it answers when read so.
+    if (now?.status === 'expired')
+      return err('offer_expired', `offer ${input.offerId} expired on ${fromDayNumber(now.expiresOn)}`);
     return err('offer_not_open', `offer ${input.offerId} is ${now?.status ?? 'gone'}`);
   }
   const refused = async (code: OriginationProblem, detail: string) => {
