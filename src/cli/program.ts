@@ -102,7 +102,10 @@ export function buildProgram(deps: CliDeps): Command {
   const program = new Command('capstan')
     .description('Capstan: embedded supply-chain finance for e-commerce platforms')
     .version(deps.version)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Set before the commands are added, so each inherits it: a mistyped flag or command is a
+    // usage error (exit 2, src/main), as every other one is, not commander's exit 1.
+    .exitOverride();
 
   storageOptions(
     program

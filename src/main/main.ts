@@ -3,6 +3,7 @@
  * storage adapters and the HTTP server are imported only by the commands that use them, so
  * `capstan --help` does not pay for loading them.
  */
+import { CommanderError } from 'commander';
 import { buildProgram, type CliConfig } from '../cli/program.ts';
 import { UsageError } from '../cli/usage-error.ts';
 import type { ImportFileOptions } from '../ingest/formats/detect.ts';
@@ -66,6 +67,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
+    // Commander has printed what was wrong (or the help or version asked for).
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
     if (error instanceof ConfigError) {
       process.stderr.write(`configuration error: ${error.message}\n`);
       process.exitCode = 2;

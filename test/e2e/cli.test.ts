@@ -168,6 +168,20 @@ describe('the capstan command on SQLite', () => {
     assert.match(eod.stderr, /eod_date_invalid/);
   });
 
+  it('exits 2 on a mistyped flag, command or missing option, as on every other usage error; 0 on --help', () => {
+    const flag = run(['eod', '--dat', '2026-01-01', '--data-dir', dataDir]);
+    assert.equal(flag.status, 2, flag.stderr);
+    assert.match(flag.stderr, /unknown option '--dat'/);
+    const command = run(['nosuch']);
+    assert.equal(command.status, 2, command.stderr);
+    assert.match(command.stderr, /unknown command 'nosuch'/);
+    const missing = run(['quarantine', 'discard', 'qua_1', '--data-dir', dataDir]);
+    assert.equal(missing.status, 2, missing.stderr);
+    assert.match(missing.stderr, /required option '--reason <text>'/);
+    for (const asked of [['help', 'eod'], ['eod', '--help'], ['--version']])
+      assert.equal(run(asked).status, 0, asked.join(' '));
+  });
+
   it('stops quietly when the command reading its events stops (simulate --out - | head)', async () => {
     const child = spawn(
       process.execPath,
