@@ -5,7 +5,7 @@
  * new operator key until Ctrl-C. The simulated days end yesterday, so the API, which runs on the
  * real clock, finds every day of the book closed. Progress goes to stderr, the report to stdout.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { bootstrapOperatorKey } from '../app/access/api-keys.ts';
@@ -42,6 +42,10 @@ export interface DemoCommandFlags {
 /** A new directory, or an empty one, or one an earlier demo made (emptied); anything else is refused. */
 function prepareDataDir(dir: string, plan: DemoPlan): void {
   if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory())
+      throw new UsageError(
+        `${dir} is a file, not a directory; give an empty or new directory with --data-dir`,
+      );
     const entries = readdirSync(dir);
     if (entries.length > 0 && !entries.includes(markerFile))
       throw new UsageError(
@@ -49,7 +53,11 @@ function prepareDataDir(dir: string, plan: DemoPlan): void {
       );
     rmSync(dir, { recursive: true, force: true });
   }
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`cannot make ${dir} (${(error as Error).message}); give another --data-dir`);
+  }
   const { merchants, seed, warmUpDays, lendingDays, start } = plan;
   writeFileSync(
     join(dir, markerFile),

@@ -3,10 +3,13 @@
  * storage adapters and the HTTP server are imported only by the commands that use them, so
  * `capstan --help` does not pay for loading them.
  */
+import { join } from 'node:path';
 import { CommanderError } from 'commander';
+import type { AppContext } from '../app/app-context.ts';
 import { buildProgram, type CliConfig } from '../cli/program.ts';
 import { UsageError } from '../cli/usage-error.ts';
 import type { ImportFileOptions } from '../ingest/formats/detect.ts';
+import { sqliteFileName } from '../storage/sqlite-file.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { version } from './version.ts';
 
@@ -21,6 +24,33 @@ function listenError(error: unknown, config: CliConfig): unknown {
   if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
     return new UsageError(`cannot listen on ${where} (${code}): pass another --host or --port`);
   return error;
+}
+
+/** The database could not be opened or reached: said in one line, and the command exits 1. */
+class StorageUnavailable extends Error {}
+
+/**
+ * Composes the engine and asks the database one question (which migrations are pending), so a
+ * data directory that is a file or a PostgreSQL server that does not answer is said at once, in
+ * one line, rather than as a stack trace from whichever query came first.
+ */
+async function openApp(config: CliConfig): Promise<AppContext> {
+  const { composeApp } = await import('./compose.ts');
+  let app: AppContext | undefined;
+  try {
+    app = composeApp(config);
+    await app.store.pendingMigrations();
+    return app;
+  } catch (error) {
+    await app?.store.close().catch(() => {});
+    const message = error instanceof Error ? error.message : String(error);
+    if ((error as { code?: unknown }).code === 'ERR_INVALID_URL')
+      throw new ConfigError('DATABASE_URL is not a valid postgres:// URL');
+    const where =
+      app?.store.location ??
+      (config.databaseUrl === undefined ? join(config.dataDir, sqliteFileName) : 'DATABASE_URL');
+    throw new StorageUnavailable(`cannot open the database at ${where}: ${message}`);
+  }
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -39,7 +69,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       };
     },
     loadConfig: (flags) => loadConfig(process.env, flags),
-    openApp: async (config) => (await import('./compose.ts')).composeApp(config),
+    openApp,
     startServer: async (app, config: CliConfig) => {
       const { buildServer } = await import('../http/server.ts');
       const server = await buildServer({ app, version, logger: { level: config.logLevel } });
@@ -70,6 +100,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     // Commander has printed what was wrong (or the help or version asked for).
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (error instanceof StorageUnavailable) {
+      process.stderr.write(`capstan: ${error.message}\n`);
+      process.exitCode = 1;
       return;
     }
     if (error instanceof ConfigError) {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,6 +180,30 @@ describe('the capstan command on SQLite', () => {
     assert.match(missing.stderr, /required option '--reason <text>'/);
     for (const asked of [['help', 'eod'], ['eod', '--help'], ['--version']])
       assert.equal(run(asked).status, 0, asked.join(' '));
+  });
+
+  it('says in one line, without a stack trace, when the database cannot be opened or reached', () => {
+    const file = join(dataDir, 'a-file');
+    writeFileSync(file, '');
+    const notDir = run(['migrate', '--data-dir', file]);
+    assert.equal(notDir.status, 1, notDir.stderr);
+    assert.match(notDir.stderr, /^capstan: cannot open the database at .*a-file\/capstan\.sqlite: EEXIST/);
+    const demo = run(['demo', '--no-serve', '--data-dir', join(file, 'demo')]);
+    assert.equal(demo.status, 2, demo.stderr);
+    assert.match(demo.stderr, /^capstan: cannot make .*a-file\/demo .*give another --data-dir/);
+    const refused = run(['eod', '--database-url', 'postgres://postgres@127.0.0.1:1/capstan']);
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /^capstan: cannot open the database at postgres:\/\/postgres@127\.0\.0\.1:1\/capstan: connect ECONNREFUSED/,
+    );
+    const malformed = run(['verify', '--database-url', 'postgres://[oops']);
+    assert.equal(malformed.status, 2, malformed.stderr);
+    assert.match(malformed.stderr, /DATABASE_URL is not a valid postgres:\/\/ URL/);
+    for (const result of [notDir, demo, refused, malformed]) {
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    }
   });
 
   it('stops quietly when the command reading its events stops (simulate --out - | head)', async () => {
