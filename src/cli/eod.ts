@@ -5,7 +5,7 @@
  * totals. Exit status 2 when the day is refused (one that has not ended, say).
  */
 import { lastClosedDay } from '../app/financing/day-close.ts';
-import { eodPageSizeDefault, runEndOfDay } from '../app/financing/eod.ts';
+import { eodPageSizeDefault, eodPageSizeMax, runEndOfDay } from '../app/financing/eod.ts';
 import {
   formatCalendarDate,
   fromDayNumber,
@@ -16,16 +16,17 @@ import type { CliDeps, StorageFlags } from './program.ts';
 import { UsageError } from './usage-error.ts';
 
 export async function eodCommand(deps: CliDeps, flags: StorageFlags & { date?: string; pageSize?: string }) {
+  // The flags are read before the database is opened: a mistyped one makes and migrates nothing.
+  const parsed = flags.date === undefined ? undefined : parseCalendarDate(flags.date);
+  if (parsed !== undefined && !parsed.ok) throw new UsageError('--date must be YYYY-MM-DD');
+  const pageSizeText = flags.pageSize ?? String(eodPageSizeDefault);
+  const pageSize = /^[0-9]{1,9}$/.test(pageSizeText) ? Number(pageSizeText) : Number.NaN;
+  if (!(pageSize >= 1 && pageSize <= eodPageSizeMax))
+    throw new UsageError(`--page-size must be a whole number from 1 to ${eodPageSizeMax}`);
   const app = await deps.openApp(deps.loadConfig(flags));
   try {
     await app.store.migrate();
-    let day = lastClosedDay(app.clock.nowNs());
-    if (flags.date !== undefined) {
-      const parsed = parseCalendarDate(flags.date);
-      if (!parsed.ok) throw new UsageError('--date must be YYYY-MM-DD');
-      day = toDayNumber(parsed.value);
-    }
-    const pageSize = Number(flags.pageSize ?? eodPageSizeDefault);
+    const day = parsed === undefined ? lastClosedDay(app.clock.nowNs()) : toDayNumber(parsed.value);
     const started = performance.now();
     const run = await runEndOfDay(app, day, { pageSize });
     // The only refusal is of what was asked (a day not yet ended, a page size out of range).

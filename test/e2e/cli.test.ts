@@ -206,6 +206,21 @@ describe('the capstan command on SQLite', () => {
     }
   });
 
+  it('refuses a mistyped --date or --page-size of capstan eod naming the flag, before making a database', () => {
+    const typo = join(dataDir, 'eod-typo');
+    for (const [flag, value] of [
+      ['--date', '2026-02-30'],
+      ['--page-size', '0'],
+      ['--page-size', 'ten'],
+      ['--page-size', '4001'],
+    ] as const) {
+      const eod = run(['eod', flag, value, '--data-dir', typo]);
+      assert.equal(eod.status, 2, eod.stderr);
+      assert.match(eod.stderr, new RegExp(`^capstan: ${flag} must be`));
+      assert.equal(existsSync(typo), false, `no database made for ${flag} ${value}`);
+    }
+  });
+
   it('stops quietly when the command reading its events stops (simulate --out - | head)', async () => {
     const child = spawn(
       process.execPath,
