@@ -4,14 +4,26 @@
  * POST /v1/merchants/{id}/consents; this is the operator's tool for the same record.
  */
 import { grantConsent } from '../app/risk/consents.ts';
-import { dataSources } from '../domain/consent/consent.ts';
+import { consentDurationDaysMax, dataSources } from '../domain/consent/consent.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
+import { UsageError } from './usage-error.ts';
 
 export async function consentGrantCommand(
   deps: CliDeps,
   merchants: readonly string[],
   flags: StorageFlags & { all?: boolean; sources?: string; days?: string },
 ) {
+  // The flags are read before the database is opened: a mistyped one is a usage error that
+  // touches nothing, not one failure line per merchant.
+  const daysText = flags.days ?? '365';
+  const days = /^[0-9]{1,9}$/.test(daysText) ? Number(daysText) : Number.NaN;
+  if (!(days >= 1 && days <= consentDurationDaysMax))
+    throw new UsageError(`--days must be a whole number from 1 to ${consentDurationDaysMax}`);
+  const sources =
+    flags.sources === undefined ? [...dataSources] : flags.sources.split(',').map((s) => s.trim());
+  if (sources.some((source) => !(dataSources as readonly string[]).includes(source)))
+    throw new UsageError(`--sources must be a comma-separated list of ${dataSources.join(', ')}`);
+  if (merchants.length === 0 && !flags.all) throw new UsageError('name merchants or pass --all');
   const app = await deps.openApp(deps.loadConfig(flags));
   try {
     const ids = [...merchants];
@@ -25,9 +37,7 @@ export async function consentGrantCommand(
         after = page[page.length - 1];
       }
     }
-    const sources =
-      flags.sources === undefined ? [...dataSources] : flags.sources.split(',').map((s) => s.trim());
-    const expiresAtMs = app.clock.nowNs() / 1_000_000n + BigInt(Number(flags.days ?? 365)) * 86_400_000n;
+    const expiresAtMs = app.clock.nowNs() / 1_000_000n + BigInt(days) * 86_400_000n;
     let granted = 0;
     for (let start = 0; start < ids.length; start += 500) {
       const batch = ids.slice(start, start + 500);
@@ -45,6 +55,7 @@ export async function consentGrantCommand(
         return problems;
       });
       for (const failure of failures) deps.err.write(`${failure}\n`);
+      if (failures.length > 0) process.exitCode = 1;
     }
     deps.out.write(`recorded ${granted} consent(s) for credit_assessment (${sources.join(', ')})\n`);
   } finally {

@@ -221,6 +221,22 @@ describe('the capstan command on SQLite', () => {
     }
   });
 
+  it('refuses a bad --days or --sources of capstan consent grant naming the flag, before making a database', () => {
+    const typo = join(dataDir, 'consent-typo');
+    for (const [args, said] of [
+      [['--all', '--days', 'abc'], /^capstan: --days must be a whole number from 1 to 1098/],
+      [['--all', '--days', '-5'], /^capstan: --days must be/],
+      [['--all', '--sources', 'sales,bogus'], /^capstan: --sources must be a comma-separated list of sales/],
+      [[], /^capstan: name merchants or pass --all/],
+    ] as const) {
+      const granted = run(['consent', 'grant', ...args, '--data-dir', typo]);
+      assert.equal(granted.status, 2, granted.stderr);
+      assert.match(granted.stderr, said);
+      assert.doesNotMatch(granted.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(existsSync(typo), false, `no database made for ${args.join(' ')}`);
+    }
+  });
+
   it('stops quietly when the command reading its events stops (simulate --out - | head)', async () => {
     const child = spawn(
       process.execPath,
