@@ -8,6 +8,7 @@ import { currentModels, type Decided, gatherInputs, storeDecisions } from '../ap
 import { refusedChampion } from '../app/risk/models.ts';
 import { parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../domain/time/instant.ts';
+import { openMigratedApp } from './open-migrated.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { createProgress } from './progress.ts';
 import { UsageError } from './usage-error.ts';
@@ -19,14 +20,13 @@ export async function decideCommand(
   merchants: readonly string[],
   flags: StorageFlags & { all?: boolean; asOf?: string },
 ) {
-  const app = await deps.openApp(deps.loadConfig(flags));
+  // The flags are read before the database is opened: a mistyped one makes nothing.
+  const parsed = flags.asOf === undefined ? undefined : parseCalendarDate(flags.asOf);
+  if (parsed !== undefined && !parsed.ok) throw new UsageError('--as-of must be YYYY-MM-DD');
+  if (merchants.length === 0 && !flags.all) throw new UsageError('name merchants or pass --all');
+  const app = await openMigratedApp(deps, flags);
   try {
-    let asOfDay = dayNumberOfInstant(app.clock.nowNs());
-    if (flags.asOf !== undefined) {
-      const parsed = parseCalendarDate(flags.asOf);
-      if (!parsed.ok) throw new UsageError('--as-of must be YYYY-MM-DD');
-      asOfDay = toDayNumber(parsed.value);
-    }
+    const asOfDay = parsed === undefined ? dayNumberOfInstant(app.clock.nowNs()) : toDayNumber(parsed.value);
     const ids = [...merchants];
     if (flags.all) {
       for (let after: string | undefined; ; ) {
@@ -38,7 +38,8 @@ export async function decideCommand(
         after = page[page.length - 1];
       }
     }
-    if (ids.length === 0) throw new UsageError('name merchants or pass --all');
+    if (ids.length === 0)
+      throw new UsageError('no merchant has any activity to decide on yet: import events first');
     const progress = createProgress('deciding', ids.length, deps.err);
     const outcomes = new Map<string, number>();
     const decided: Decided[] = [];

@@ -2,6 +2,7 @@
 import { featuresView } from '../app/features/features-json.ts';
 import { merchantFeatures } from '../app/features/merchant-features.ts';
 import { parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
+import { openMigratedApp } from './open-migrated.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 
 export async function featuresCommand(
@@ -19,7 +20,7 @@ export async function featuresCommand(
     }
     day = toDayNumber(parsed.value);
   }
-  const app = await deps.openApp(deps.loadConfig(flags));
+  const app = await openMigratedApp(deps, flags);
   try {
     const result = await app.store.read((tx) => merchantFeatures(tx, app.clock, merchantId, day));
     if (!result.ok) {

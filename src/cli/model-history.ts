@@ -15,6 +15,7 @@ import { promoteModel, registerModel, retireModel } from '../app/risk/models.ts'
 import { modelStability, trainingReference } from '../app/risk/stability.ts';
 import { auc, checkTrainable, type Dataset, ks, scoreModel, trainModel } from '../domain/risk/model.ts';
 import { calendarDate, fromDayNumber, parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
+import { openMigratedApp } from './open-migrated.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { createProgress } from './progress.ts';
 import { UsageError } from './usage-error.ts';
@@ -143,7 +144,7 @@ async function history(
 }
 
 export async function modelTrainFromHistoryCommand(deps: CliDeps, flags: HistoryFlags): Promise<void> {
-  const app = await deps.openApp(deps.loadConfig(flags));
+  const app = await openMigratedApp(deps, flags);
   try {
     const settings = historySettings(flags);
     const { horizonDays, algorithm } = settings;
@@ -221,7 +222,7 @@ export async function modelBacktestCommand(
   deps: CliDeps,
   flags: HistoryFlags & { trainUntil?: string; testUntil?: string },
 ): Promise<void> {
-  const app = await deps.openApp(deps.loadConfig(flags));
+  const app = await openMigratedApp(deps, flags);
   try {
     const settings = historySettings(flags);
     const { horizonDays, algorithm } = settings;
@@ -274,7 +275,7 @@ function decileTable(pds: readonly number[], labels: readonly (0 | 1)[]) {
 }
 
 export async function modelListCommand(deps: CliDeps, flags: StorageFlags): Promise<void> {
-  const app = await deps.openApp(deps.loadConfig(flags));
+  const app = await openMigratedApp(deps, flags);
   try {
     const models = await app.store.read((tx) => tx.risk.listModels(100));
     for (const m of models) {
@@ -295,7 +296,7 @@ export async function modelStatusCommand(
   action: 'promote' | 'retire',
   flags: StorageFlags,
 ): Promise<void> {
-  const app = await deps.openApp(deps.loadConfig(flags));
+  const app = await openMigratedApp(deps, flags);
   try {
     const result = await app.store.write((tx) =>
       action === 'promote' ? promoteModel(tx, id) : retireModel(tx, id),
@@ -319,7 +320,7 @@ export async function modelMonitorCommand(
   const days = Number(flags.days ?? 30);
   if (!Number.isInteger(days) || days < 1)
     throw new UsageError('--days must be a whole number of days, at least 1');
-  const app = await deps.openApp(deps.loadConfig(flags));
+  const app = await openMigratedApp(deps, flags);
   try {
     const sinceMs = app.clock.nowNs() / 1_000_000n - BigInt(days) * 86_400_000n;
     const result = await modelStability(app.store, flags.model ?? null, sinceMs);

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -235,6 +235,35 @@ describe('the capstan command on SQLite', () => {
       assert.doesNotMatch(granted.stderr, /\n\s+at /, 'no stack trace');
       assert.equal(existsSync(typo), false, `no database made for ${args.join(' ')}`);
     }
+  });
+
+  it('features, model, consent and decide say a mistyped --data-dir or an unmigrated database, and make none', () => {
+    const typo = join(dataDir, 'risk-typo');
+    const bare = join(dataDir, 'bare');
+    mkdirSync(bare);
+    writeFileSync(join(bare, 'capstan.sqlite'), '');
+    for (const args of [
+      ['features', 'mer_1'],
+      ['model', 'list'],
+      ['model', 'promote', 'mdl_1'],
+      ['consent', 'grant', '--all'],
+      ['decide', '--all'],
+    ]) {
+      const missing = run([...args, '--data-dir', typo]);
+      assert.equal(missing.status, 2, missing.stderr);
+      assert.match(missing.stderr, /^capstan: no database at .*risk-typo\/capstan\.sqlite/);
+      assert.equal(existsSync(typo), false, `no directory made by ${args.join(' ')}`);
+      const unmigrated = run([...args, '--data-dir', bare]);
+      assert.equal(unmigrated.status, 2, unmigrated.stderr);
+      assert.match(
+        unmigrated.stderr,
+        /^capstan: the database is not migrated \(0001_ledger, .*run `capstan migrate` first/,
+      );
+      assert.doesNotMatch(unmigrated.stderr, /\n\s+at /, 'no stack trace');
+    }
+    const asOf = run(['decide', '--all', '--as-of', '2025-02-30', '--data-dir', bare]);
+    assert.equal(asOf.status, 2, asOf.stderr);
+    assert.match(asOf.stderr, /^capstan: --as-of must be YYYY-MM-DD/);
   });
 
   it('stops quietly when the command reading its events stops (simulate --out - | head)', async () => {
