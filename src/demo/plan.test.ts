@@ -40,5 +40,8 @@ describe('demo plan', () => {
     assert.equal(code({ days: '3000', warmUpDays: '700' }), 'warm_up_days_invalid');
     assert.equal(code({ seed: 'no spaces' }), 'seed_invalid');
     assert.equal(code({ end: '2026-02-30' }), 'end_invalid');
+    // Its warm-up and lending would begin before the calendar's first day (0001-01-01).
+    assert.equal(code({ end: '0001-03-01' }), 'end_invalid');
+    assert.equal(code({ end: '0002-12-31', days: '1', warmUpDays: '120' }), 'ok');
   });
 });

@@ -7,6 +7,7 @@
 import { err, ok, type Result } from '../domain/result.ts';
 import {
   type CalendarDate,
+  dayNumberMin,
   fromDayNumber,
   parseCalendarDate,
   toDayNumber,
@@ -84,6 +85,8 @@ export function planDemo(flags: DemoFlags, today: number): Result<DemoPlan, Demo
   }
   const days = warmUpDays + lendingDays;
   const firstDay = lastDay - days + 1;
+  if (firstDay < dayNumberMin)
+    return err('end_invalid', `--end must leave its ${days} days of history and lending after 0001-01-01`);
   return ok({
     merchants,
     seed,
