@@ -21,7 +21,8 @@ function listenError(error: unknown, config: CliConfig): unknown {
     return new UsageError(
       `cannot listen on ${where}: the port is in use (another capstan serve or demo?) — stop it, or pass --port`,
     );
-  if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
+  // ENOTFOUND, EAI_AGAIN: a --host that is no name the resolver knows (a typo, say).
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
     return new UsageError(`cannot listen on ${where} (${code}): pass another --host or --port`);
   return error;
 }

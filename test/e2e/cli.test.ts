@@ -137,7 +137,7 @@ describe('the capstan command on SQLite', () => {
     assert.equal(await stop(second.child), 0);
   });
 
-  it('says so plainly when the port is in use, for serve and before a demo simulates anything', async () => {
+  it('says so plainly when the port is in use or the host unknown, for serve and before a demo simulates anything', async () => {
     const busy = createServer();
     await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done));
     const port = String((busy.address() as AddressInfo).port);
@@ -146,6 +146,13 @@ describe('the capstan command on SQLite', () => {
       assert.equal(served.status, 2, served.stderr);
       assert.match(served.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
       assert.doesNotMatch(served.stderr, /\n\s+at /, 'no stack trace');
+      const typo = run(['serve', '--host', 'no-such-host.invalid', '--port', '0', '--data-dir', dataDir]);
+      assert.equal(typo.status, 2, typo.stderr);
+      assert.match(
+        typo.stderr,
+        /cannot listen on no-such-host\.invalid:0 \(ENOTFOUND\): pass another --host/,
+      );
+      assert.doesNotMatch(typo.stderr, /\n\s+at /, 'no stack trace');
       const demoDir = join(dataDir, 'demo');
       const demo = run(['demo', '--port', port, '--data-dir', demoDir]);
       assert.equal(demo.status, 2, demo.stderr);
