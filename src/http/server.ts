@@ -62,7 +62,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
     genReqId: () => app.entropy.id('req'),
     requestIdHeader: false,
     return503OnClosing: true,
-    maxParamLength: pathParameterLengthMax,
+    routerOptions: { maxParamLength: pathParameterLengthMax },
     // What the router refuses before any route (a path it cannot decode, a parameter over its
     // bound) is answered as every other error, not in the framework's own JSON.
     frameworkErrors: (error, request, reply) => {

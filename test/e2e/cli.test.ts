@@ -145,6 +145,7 @@ describe('the capstan command on SQLite', () => {
       const served = run(['serve', '--port', port, '--data-dir', dataDir]);
       assert.equal(served.status, 2, served.stderr);
       assert.match(served.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
+      assert.doesNotMatch(served.stderr, /Warning/, 'no deprecation warning from the framework');
       assert.doesNotMatch(served.stderr, /\n\s+at /, 'no stack trace');
       const typo = run(['serve', '--host', 'no-such-host.invalid', '--port', '0', '--data-dir', dataDir]);
       assert.equal(typo.status, 2, typo.stderr);
