@@ -28,19 +28,23 @@ export async function eodCommand(deps: CliDeps, flags: StorageFlags & { date?: s
     await app.store.migrate();
     const day = parsed === undefined ? lastClosedDay(app.clock.nowNs()) : toDayNumber(parsed.value);
     const started = performance.now();
-    const run = await runEndOfDay(app, day, { pageSize });
+    // Each day is said as it is finished: a long catch-up shows where it is, and one stopped
+    // (Ctrl-C) has said which days are done; the next run resumes after them.
+    const run = await runEndOfDay(app, day, {
+      pageSize,
+      onDay: (d) =>
+        deps.out.write(
+          `${d.day}${d.resumed ? ' (resumed)' : ''}: ${d.facilities} facilities, ${d.postings} postings, ` +
+            `${d.events} events, ${d.offersExpired} offers expired` +
+            (d.disbursementsVoided > 0 ? `, ${d.disbursementsVoided} unconfirmed payouts voided\n` : '\n'),
+        ),
+    });
     // The only refusal is of what was asked (a day not yet ended, a page size out of range).
     if (!run.ok) throw new UsageError(`${run.code}: ${run.detail ?? ''}`);
     if (run.value.length === 0)
       deps.out.write(
         `nothing to do: ${formatCalendarDate(fromDayNumber(day))} has been run` +
           (flags.date === undefined ? ' (the last closed day: a day closes an hour after it ends)\n' : '\n'),
-      );
-    for (const d of run.value)
-      deps.out.write(
-        `${d.day}${d.resumed ? ' (resumed)' : ''}: ${d.facilities} facilities, ${d.postings} postings, ` +
-          `${d.events} events, ${d.offersExpired} offers expired` +
-          (d.disbursementsVoided > 0 ? `, ${d.disbursementsVoided} unconfirmed payouts voided\n` : '\n'),
       );
     const seconds = (performance.now() - started) / 1_000;
     deps.out.write(`${run.value.length} day(s) in ${seconds.toFixed(1)} s\n`);

@@ -116,9 +116,17 @@ for (const backend of backendsUnderTest) {
     it('catches up missed days in order, and books the term loan’s instalment interest on its due day', async () => {
       const through = asOfDay + 40;
       endOf(through);
-      const run = await runEndOfDay(app, through);
+      // Each day is told as it is finished, not only in the answer at the end.
+      const told: string[] = [];
+      const run = await runEndOfDay(app, through, {
+        onDay: (d) => told.push(`${d.day} after ${told.length} told`),
+      });
       assert.ok(run.ok);
       assert.equal(run.value.length, 39);
+      assert.deepEqual(
+        told,
+        run.value.map((d, index) => `${d.day} after ${index} told`),
+      );
       assert.deepEqual(
         run.value.map((d) => d.day),
         [...run.value.map((d) => d.day)].sort(),

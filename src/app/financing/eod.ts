@@ -53,6 +53,8 @@ export interface EodOptions {
   readonly pageSize?: number;
   /** After each committed page: progress for a command line; throwing stops the run there. */
   readonly onPage?: (progress: { readonly day: number; readonly facilitiesDone: bigint }) => void;
+  /** After each day is finished: a command line says it then, not only once the run is done. */
+  readonly onDay?: (day: EodDay) => void;
 }
 
 export interface EodDay {
@@ -407,9 +409,14 @@ export async function runEndOfDay(
     return err('eod_date_invalid', `at most ${eodDaysPerRunMax} days are caught up in one run`);
   const policy = options.policy ?? defaultServicingPolicy;
   const days: EodDay[] = [];
-  for (let day = first; day <= throughDay; day += 1)
-    days.push(
-      await runDay(app, day, { policy, pageSize, ...(options.onPage ? { onPage: options.onPage } : {}) }),
-    );
+  for (let day = first; day <= throughDay; day += 1) {
+    const done = await runDay(app, day, {
+      policy,
+      pageSize,
+      ...(options.onPage ? { onPage: options.onPage } : {}),
+    });
+    days.push(done);
+    options.onDay?.(done);
+  }
   return ok(days);
 }
