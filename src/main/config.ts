@@ -33,7 +33,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
   const portText = nonEmpty(flags.port) ?? nonEmpty(env['PORT']) ?? '3000';
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new ConfigError(`PORT must be 0–65535, got "${portText}"`);
+    throw new ConfigError(
+      `${nonEmpty(flags.port) === undefined ? 'PORT' : '--port'} must be 0–65535, got "${portText}"`,
+    );
   const logLevel = nonEmpty(env['CAPSTAN_LOG_LEVEL']) ?? 'info';
   if (!logLevels.has(logLevel))
     throw new ConfigError(`CAPSTAN_LOG_LEVEL must be one of ${[...logLevels].join(', ')}`);

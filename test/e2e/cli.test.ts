@@ -382,6 +382,9 @@ describe('the capstan command on SQLite', () => {
       const badPort = run(['migrate', '--data-dir', fresh], { PORT: 'eighty' });
       assert.equal(badPort.status, 2);
       assert.match(badPort.stderr, /PORT must be/);
+      const badFlag = run(['serve', '--port', '-1', '--data-dir', fresh]);
+      assert.equal(badFlag.status, 2, badFlag.stderr);
+      assert.match(badFlag.stderr, /^configuration error: --port must be 0–65535, got "-1"/);
     } finally {
       rmSync(fresh, { recursive: true, force: true });
     }
