@@ -2,7 +2,8 @@
  * Facility events in plain words: an instalment charged says what was charged and what is left to
  * pay, and, charged while collections are paused, that it is asked for once they resume; an
  * advance open to a refill, how much of it is repaid; a facility moving delinquency bucket, how
- * many days past due it is. A refill offer itemises what pays the old advance off, and so does the
+ * many days past due it is; a deduction from a payout in another currency, what it withheld from the
+ * payout and at what rate. A refill offer itemises what pays the old advance off, and so does the
 refill's acceptance, as its history and webhooks show the disclosure it recorded.
  */
 import assert from 'node:assert/strict';
@@ -27,6 +28,32 @@ suite('facility events in plain words', () => {
       'Recovered 5.00 USD after the write-off from payout plt stl-9',
     );
     assert.equal(describe('swept', { settlementKey: 'plt stl-8' }, 'USD'), 'Deducted from payout plt stl-8');
+  });
+
+  it('says what a payout in another currency had withheld, in its currency, and at what rate', () => {
+    // As the sweep records the conversion (SweepConversion): the line's amount is the facility's USD.
+    const fx = {
+      facilityId: 'fac_1',
+      currency: 'USD',
+      applied: { fees: 0n, interest: 0n, principal: 10_842n },
+      payoutMinor: 10_000n,
+      rate: 'EUR/USD 1.0842',
+      source: 'ECB reference rate',
+      asOf: '2026-07-16T14:00:00+01:00',
+    };
+    assert.equal(
+      describe('swept', { settlementKey: 'plt eur-1', fx }, 'USD'),
+      'Deducted from payout plt eur-1: 100.00 EUR withheld at EUR/USD 1.0842 (ECB reference rate)',
+    );
+    // A JPY payout repaying a USD facility, the rate quoted the other way round: yen have no minor digits.
+    assert.equal(
+      describe(
+        'swept',
+        { settlementKey: 'plt jpy-1', fx: { ...fx, payoutMinor: 15_500n, rate: 'USD/JPY 155' } },
+        'USD',
+      ),
+      'Deducted from payout plt jpy-1: 15500 JPY withheld at USD/JPY 155 (ECB reference rate)',
+    );
   });
 
   it('says a late fee is for a payment missed and a payoff is a payoff, whatever the product and the day', () => {

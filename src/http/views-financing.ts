@@ -79,6 +79,20 @@ function interestWords(detail: Readonly<Record<string, unknown>>, day: (v: unkno
     : `Interest from ${day(detail['fromDay'])} to ${day(detail['toDay'])}`;
 }
 
+/**
+ * A deduction from a payout in another currency (SweepConversion): what was withheld from the
+ * payout, in its currency, and the rate — what a merchant reconciling that payout looks for.
+ */
+function fxWords(fx: unknown, currency: string): string {
+  if (fx === null || typeof fx !== 'object') return '';
+  const { payoutMinor, rate, source } = fx as Record<string, unknown>;
+  // The rate is quoted `EUR/USD 1.0842`: the payout's currency is the pair's other one.
+  const pair = /^([A-Z]{3})\/([A-Z]{3}) /.exec(text(rate));
+  if (typeof payoutMinor !== 'bigint' || pair === null) return '';
+  const payout = pair[1] === currency ? (pair[2] as string) : (pair[1] as string);
+  return `: ${decimalAmount(payoutMinor, payout)} ${payout} withheld at ${text(rate)} (${text(source)})`;
+}
+
 /** A facility event, or a line a statement adds, said in plain words. */
 export function describe(type: string, detail: Readonly<Record<string, unknown>>, currency: string): string {
   const money = (v: unknown) => (typeof v === 'bigint' ? `${decimalAmount(v, currency)} ${currency}` : '');
@@ -102,7 +116,7 @@ export function describe(type: string, detail: Readonly<Record<string, unknown>>
       const recovered = detail['recoveredMinor'];
       return typeof recovered === 'bigint' && recovered > 0n
         ? `Recovered ${money(recovered)} after the write-off from payout ${text(detail['settlementKey'])}`
-        : `Deducted from payout ${text(detail['settlementKey'])}`;
+        : `Deducted from payout ${text(detail['settlementKey'])}${fxWords(detail['fx'], currency)}`;
     }
     case 'repayment': {
       const payoff = (detail['request'] as { payoff?: boolean } | undefined)?.payoff === true;
