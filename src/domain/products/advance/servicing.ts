@@ -105,7 +105,8 @@ export type ServicingEvent =
   | { readonly type: 'minimum_payment_near_breach' }
   /**
    * A term loan's instalment charged on its due date: its interest booked, and what is still to
-   * pay of it (less whatever was paid ahead) — asked for later when collections are paused.
+   * pay of it (less whatever was paid ahead) — asked for later when collections are paused:
+   * `dueDay` is the day it is asked for, the schedule's moved by the pauses known (fallsDueOn).
    */
   | {
       readonly type: 'instalment_charged';
@@ -116,7 +117,7 @@ export type ServicingEvent =
       readonly collectionsPaused: boolean;
     }
   | { readonly type: 'fee_recognised'; readonly amountMinor: bigint }
-  /** A credit line's statement issued: the minimum it asks for, due on `dueDay`. */
+  /** A credit line's statement issued: the minimum it asks for, due on `dueDay` (moved by the pauses known). */
   | { readonly type: 'statement_issued'; readonly minimumMinor: bigint; readonly dueDay: number }
   | CollectionsPauseEvent;
 

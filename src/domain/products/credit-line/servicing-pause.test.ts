@@ -103,6 +103,15 @@ describe('a credit line paused inside a statement’s payment window', () => {
       events.filter((e) => e.type === 'collections_resumed').map((e) => e.day),
       [50],
     );
+    // The pause known when the statement of day 30 was issued moved its due day then: day 55,
+    // not 45; the one of day 60, after the pause, is due 15 days later.
+    assert.deepEqual(
+      events.filter((e) => e.type === 'statement_issued').map((e) => [e.day, 'dueDay' in e && e.dueDay]),
+      [
+        [30, 55],
+        [60, 75],
+      ],
+    );
   });
 });
 
@@ -144,5 +153,13 @@ describe('a credit line paused while past due', () => {
       principal: 24_500n,
     });
     assert.equal(line.daysPastDue, 21, 'the first statement: 50 days since, 14 paused, 15 allowed');
+    // Each statement told as due the day it is asked for, as the facility's schedule shows it.
+    assert.deepEqual(
+      events.filter((e) => e.type === 'statement_issued').map((e) => [e.day, 'dueDay' in e && e.dueDay]),
+      [
+        [30, 45],
+        [60, 79],
+      ],
+    );
   });
 });

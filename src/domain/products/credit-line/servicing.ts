@@ -26,6 +26,7 @@ import {
   collectionDaysBetween,
   collectionsPausedOn,
   collectionsPauseEvents,
+  fallsDueOn,
   fellDueOn,
   stateWhilePaused,
 } from '../collections-pause.ts';
@@ -304,7 +305,12 @@ export function serviceCreditLineDay(
   current = withStatement(current, day);
   const issued = current.unpaidStatements[asked];
   if (issued !== undefined)
-    events.push({ type: 'statement_issued', minimumMinor: issued.minimumMinor, dueDay: issued.dueDay });
+    // Due the day it is asked for, as the facility's schedule shows it: moved by the pauses known.
+    events.push({
+      type: 'statement_issued',
+      minimumMinor: issued.minimumMinor,
+      dueDay: fallsDueOn(current, issued.day, issued.dueDay, day),
+    });
 
   const { oldestPastDue: oldest, daysPastDue } = unpaidMinimum(current, day);
   const lateFee = lateFeeOf(current, policy);

@@ -85,14 +85,14 @@ describe('a term loan paused over its first due date', () => {
       events.filter((e) => e.type === 'collections_paused').map((e) => e.day),
       [day('2026-02-10')],
     );
-    // Charged on its date, asked for once collections resume.
+    // Charged on its date, asked for once collections resume: on 2026-03-02, 15 days late.
     assert.deepEqual(
       events.filter((e) => e.type === 'instalment_charged'),
       [
         {
           type: 'instalment_charged',
           period: 1,
-          dueDay: day('2026-02-15'),
+          dueDay: day('2026-03-02'),
           interestMinor: 10_000n,
           toPayMinor: 88_849n,
           collectionsPaused: true,
@@ -172,5 +172,13 @@ describe('a term loan paused while past due', () => {
       principal: 78_849n,
     });
     assert.equal(loan.daysPastDue, 28, '5 before the pause, 23 after it');
+    // Told as due the day it is asked for, as the facility's schedule shows it: not 2026-03-15.
+    assert.deepEqual(
+      events.filter((e) => e.type === 'instalment_charged').map((e) => [e.day, 'dueDay' in e && e.dueDay]),
+      [
+        [day('2026-02-15'), day('2026-02-15')],
+        [day('2026-03-15'), day('2026-03-25')],
+      ],
+    );
   });
 });

@@ -42,6 +42,7 @@ import {
   collectionDaysBetween,
   collectionsPausedOn,
   collectionsPauseEvents,
+  fallsDueOn,
   fellDueOn,
   stateWhilePaused,
 } from '../collections-pause.ts';
@@ -439,7 +440,8 @@ export function chargeDue(facility: TermLoanFacility, day: number): TermLoanStep
     events.push({
       type: 'instalment_charged',
       period: next.period,
-      dueDay: next.dueDay,
+      // The day it is asked for, as the facility's schedule shows it: moved by the pauses known.
+      dueDay: fallsDueOn(current, current.disbursedDay, next.dueDay, day),
       interestMinor: charged.interestMinor,
       toPayMinor: stillToPay(current, index),
       collectionsPaused: paused,
