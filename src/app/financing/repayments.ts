@@ -33,9 +33,9 @@ import {
   bookedOf,
   caughtUpBefore,
   closeDebtServiceIfFinal,
-  facilityEventsOf,
   inService,
   owedOf,
+  paymentEventsOf,
   postAll,
   principalDaysUnserved,
   recoverableOf,
@@ -292,8 +292,16 @@ export async function repayFacility(
   };
   await appendEvents(tx, [
     ...(caught?.events ?? []),
-    { facilityId: row.id, day: input.day, type: 'repayment', detailJson: toTaggedJson(record), atMs: nowMs },
-    ...facilityEventsOf(row.id, input.day, step.events, nowMs),
+    ...paymentEventsOf(
+      {
+        facilityId: row.id,
+        day: input.day,
+        type: 'repayment',
+        detailJson: toTaggedJson(record),
+        atMs: nowMs,
+      },
+      step.events,
+    ),
   ]);
   await closeDebtServiceIfFinal(tx, updated);
   return ok({ ...viewOf(row, record), replayed: false });

@@ -525,6 +525,29 @@ export function facilityEventsOf(
     });
 }
 
+/**
+ * A payment's event among its step's: an instalment the payment charged first (a term loan's, on
+ * its due date) before it, as it was charged, the rest (paid off, …) after — else the history
+ * would say the instalment was still to pay after the payment that paid it.
+ */
+export function paymentEventsOf(
+  payment: NewFacilityEvent,
+  events: readonly ServicingEvent[],
+): NewFacilityEvent[] {
+  const { facilityId, day, atMs } = payment;
+  const chargedFirst = (event: ServicingEvent) => event.type === 'instalment_charged';
+  return [
+    ...facilityEventsOf(facilityId, day, events.filter(chargedFirst), atMs),
+    payment,
+    ...facilityEventsOf(
+      facilityId,
+      day,
+      events.filter((event) => !chargedFirst(event)),
+      atMs,
+    ),
+  ];
+}
+
 /** Appends events to their facilities' histories, numbering each facility's on from its newest. */
 export async function appendEvents(tx: WriteTransaction, events: readonly NewFacilityEvent[]): Promise<void> {
   if (events.length === 0) return;

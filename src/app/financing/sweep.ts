@@ -51,13 +51,13 @@ import {
   bookedOf,
   caughtUpBefore,
   closeDebtServiceIfFinal,
-  facilityEventsOf,
   inRecovery,
   inService,
   LedgerRejected,
   lentFromDay,
   type NewFacilityEvent,
   owedOf,
+  paymentEventsOf,
   postGroups,
   principalDaysUnserved,
   recoveryOwed,
@@ -595,12 +595,14 @@ function sweepInto(
     written(book, facility, row);
     const booked = bookedOf(step.next);
     book.events.push(
-      sweptEvent(facility, settlement, sweepId, nowMs, {
-        applied,
-        outstandingMinor: booked.fees + booked.interest + booked.principal,
-        ...(conversion === null ? {} : { fx: conversion }),
-      }),
-      ...facilityEventsOf(facility.row.id, settlement.day, step.events, nowMs),
+      ...paymentEventsOf(
+        sweptEvent(facility, settlement, sweepId, nowMs, {
+          applied,
+          outstandingMinor: booked.fees + booked.interest + booked.principal,
+          ...(conversion === null ? {} : { fx: conversion }),
+        }),
+        step.events,
+      ),
     );
   }
   if (postings.length > 0) book.postings.push(postings);

@@ -2,7 +2,9 @@
  * A term loan accepted days after its offer and paid out that day, on real stores (SQLite, and
  * PostgreSQL when configured): the acceptance discloses instalments monthly from the day it was
  * accepted, with the APR and totals of those dates, and the loan falls due on exactly those dates
- * for exactly those amounts.
+ * for exactly those amounts. An instalment charged by money arriving on its due date — a payout, a
+ * direct repayment — is recorded before the payment, as it was charged: its history does not read
+ * as still to pay after the payment that paid it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +15,9 @@ import type { AppContext } from '../app-context.ts';
 import type { OfferRow } from '../ports.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
 import { acceptOffer, confirmDisbursement, makeOffers } from './origination.ts';
+import { repayFacility } from './repayments.ts';
 import { servicedOf } from './serviced.ts';
+import { sweepSettlement } from './sweep.ts';
 
 const day = lendingAsOfDay;
 
@@ -31,6 +35,8 @@ for (const backend of backendsUnderTest) {
     let app: AppContext;
     let merchantId = '';
     let offer: OfferRow;
+    let dueDays: readonly number[] = [];
+    let facilityId = '';
     before(async () => {
       const book = await openLendingBook(backend, {
         topBand: { grade: 'C', maxPd: 0.4 },
@@ -82,6 +88,45 @@ for (const backend of backendsUnderTest) {
         loan.state.instalments.map((i) => [formatCalendarDate(fromDayNumber(i.dueDay)), i.paymentMinor]),
         disclosure.schedule.map((p) => [String(p.date), p.amountMinor]),
         'what was disclosed is what falls due',
+      );
+      facilityId = confirmed.value.id;
+      dueDays = loan.state.instalments.map((i) => i.dueDay);
+    });
+
+    it('records an instalment charged by money on its due date before the payment that paid it', async () => {
+      const [first, second] = dueDays;
+      assert.ok(first !== undefined && second !== undefined);
+      const swept = await harness.store.write((tx) =>
+        sweepSettlement(tx, app, {
+          settlementKey: 'plt due-1',
+          merchantId,
+          day: first,
+          currency: offer.currency,
+          netMinor: 100_000_000n,
+        }),
+      );
+      assert.ok(swept.ok);
+      const repaid = await harness.store.write((tx) =>
+        repayFacility(tx, app, {
+          facilityId,
+          merchantId,
+          day: second,
+          reference: 'due-2',
+          amountMinor: 100_000n,
+        }),
+      );
+      assert.ok(repaid.ok, repaid.ok ? '' : repaid.detail);
+      const events = await harness.store.read((tx) =>
+        tx.financing.facilityEvents(facilityId, { afterSequence: 2, limit: 10 }),
+      );
+      assert.deepEqual(
+        events.map((e) => [e.type, e.day]),
+        [
+          ['instalment_charged', first],
+          ['swept', first],
+          ['instalment_charged', second],
+          ['repayment', second],
+        ],
       );
     });
   });
