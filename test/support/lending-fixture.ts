@@ -14,6 +14,7 @@ import {
   makeOffers,
   type StoredFacility,
 } from '../../src/app/financing/origination.ts';
+import { bookedOf, servicedOf } from '../../src/app/financing/serviced.ts';
 import { ingestBatch } from '../../src/app/ingest/ingest.ts';
 import type { OfferRow } from '../../src/app/ports.ts';
 import { grantConsent } from '../../src/app/risk/consents.ts';
@@ -203,4 +204,20 @@ export async function netDebits<K extends string>(
 export async function receivablesOf(harness: Harness, facilityId: string) {
   const book = { financierId: 'fin_pool', currency: 'USD', facilityId };
   return netDebits(harness, { principal: facilityAccount.principal(book), fees: facilityAccount.fees(book) });
+}
+
+/**
+ * An advance's facility as stored, once it is asserted to owe what its ledger accounts hold:
+ * principal and fees receivable, nothing taken twice, nothing lost.
+ */
+export async function advanceAgreeingWithLedger(harness: Harness, facilityId: string) {
+  const row = await harness.store.read((tx) => tx.financing.facility(facilityId));
+  const facility = row === undefined ? null : servicedOf(row);
+  assert.ok(facility !== null, `facility ${facilityId} is serviced`);
+  const booked = bookedOf(facility);
+  assert.deepEqual(await receivablesOf(harness, facilityId), {
+    principal: booked.principal,
+    fees: booked.fees,
+  });
+  return facility;
 }

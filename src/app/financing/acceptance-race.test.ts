@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type BackendUnderTest, backendsUnderTest } from '../../../test/support/backends.ts';
+import { type BackendUnderTest, backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
 import { type LendingBook, lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import type { OfferRow } from '../ports.ts';
@@ -39,6 +39,29 @@ async function withOffers(
   } finally {
     await book.harness.dispose();
   }
+}
+
+/**
+ * The offer marked expired by a transaction that keeps its row lock while `during` is set off and a
+ * moment passes — long enough for what `during` does to wait on the lock — then commits; answers
+ * what `during` came to.
+ */
+async function whileLapseHeld<T>(harness: Harness, offerId: string, during: () => Promise<T>): Promise<T> {
+  let lapsed = () => {};
+  let letGo = () => {};
+  const expiredHeld = new Promise<void>((resolve) => (lapsed = resolve));
+  const held = new Promise<void>((resolve) => (letGo = resolve));
+  const expiring = harness.store.write(async (tx) => {
+    assert.equal(await tx.financing.expireOffer(offerId), true);
+    lapsed();
+    await held;
+  });
+  await expiredHeld;
+  const waiting = during();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  letGo();
+  await expiring;
+  return waiting;
 }
 
 for (const backend of backendsUnderTest) {
@@ -111,22 +134,11 @@ for (const backend of backendsUnderTest) {
           const advances = offers.filter((o) => o.product === 'advance');
           const [first] = advances;
           assert.ok(first && advances.length >= 2);
-          let lapsed = () => {};
-          let letGo = () => {};
-          const expiredHeld = new Promise<void>((resolve) => (lapsed = resolve));
-          const held = new Promise<void>((resolve) => (letGo = resolve));
-          const expiring = harness.store.write(async (tx) => {
-            assert.equal(await tx.financing.expireOffer(first.id), true);
-            lapsed();
-            await held;
-          });
-          await expiredHeld;
           // Waits for the expiring transaction's row lock, then finds the offer no longer open.
-          const taking = harness.store.write((tx) => tx.financing.takeOffer(first));
-          await new Promise((resolve) => setTimeout(resolve, 200));
-          letGo();
-          await expiring;
-          assert.deepEqual(await taking, { taken: false, withdrawn: [] });
+          const taking = await whileLapseHeld(harness, first.id, () =>
+            harness.store.write((tx) => tx.financing.takeOffer(first)),
+          );
+          assert.deepEqual(taking, { taken: false, withdrawn: [] });
           const statuses = await harness.store.read(async (tx) =>
             Promise.all(advances.map(async (o) => (await tx.financing.offer(o.id))?.status)),
           );
@@ -138,22 +150,8 @@ for (const backend of backendsUnderTest) {
         withOffers(backend, 'E', 100_000_000n, async ({ harness }, offers, accept) => {
           const first = offers.find((o) => o.product === 'advance');
           assert.ok(first);
-          let lapsed = () => {};
-          let letGo = () => {};
-          const expiredHeld = new Promise<void>((resolve) => (lapsed = resolve));
-          const held = new Promise<void>((resolve) => (letGo = resolve));
-          const expiring = harness.store.write(async (tx) => {
-            assert.equal(await tx.financing.expireOffer(first.id), true);
-            lapsed();
-            await held;
-          });
-          await expiredHeld;
           // Reads the offer open (the lapse is not committed), then waits to take it.
-          const accepting = accept(first.id);
-          await new Promise((resolve) => setTimeout(resolve, 200));
-          letGo();
-          await expiring;
-          const answer = await accepting;
+          const answer = await whileLapseHeld(harness, first.id, () => accept(first.id));
           assert.deepEqual(answer.ok ? 'accepted' : answer.code, 'offer_expired');
         }));
 

@@ -11,13 +11,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
-import { lendingAsOfDay, openBookWithAdvance, receivablesOf } from '../../../test/support/lending-fixture.ts';
+import {
+  advanceAgreeingWithLedger,
+  lendingAsOfDay,
+  openBookWithAdvance,
+} from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import type { AppContext } from '../app-context.ts';
 import type { Store } from '../ports.ts';
 import { runEndOfDay } from './eod.ts';
 import { repayFacility } from './repayments.ts';
-import { bookedOf, servicedOf } from './serviced.ts';
 
 const dayNs = 86_400_000_000_000n;
 /** How long a page, having read, gives the repayment it set off to commit before it writes. */
@@ -70,16 +73,9 @@ for (const backend of backendsUnderTest.filter((b) => b.name === 'postgres')) {
         assert.equal(reads, 1, 'the page was read once: nothing moved its facilities under it');
         for (const repaid of await Promise.all(repayments)) assert.ok((repaid as { ok: boolean }).ok);
         assert.equal(repayments.length, 1);
-        const row = await book.harness.store.read((tx) => tx.financing.facility(book.facilityId));
-        const facility = row === undefined ? null : servicedOf(row);
-        assert.equal(facility?.servicedThroughDay, day);
         // The books agree (each page asserts it too): what the facility owes is what its accounts hold.
-        assert.ok(facility !== null);
-        const booked = bookedOf(facility);
-        assert.deepEqual(await receivablesOf(book.harness, book.facilityId), {
-          principal: booked.principal,
-          fees: booked.fees,
-        });
+        const facility = await advanceAgreeingWithLedger(book.harness, book.facilityId);
+        assert.equal(facility.servicedThroughDay, day);
       } finally {
         await book.harness.dispose();
       }

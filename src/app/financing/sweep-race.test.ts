@@ -9,10 +9,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
-import { lendingAsOfDay, openBookWithAdvance, receivablesOf } from '../../../test/support/lending-fixture.ts';
+import {
+  advanceAgreeingWithLedger,
+  lendingAsOfDay,
+  openBookWithAdvance,
+} from '../../../test/support/lending-fixture.ts';
 import type { WriteTransaction } from '../ports.ts';
 import { repayFacility } from './repayments.ts';
-import { bookedOf, servicedOf } from './serviced.ts';
 import { sweepSettlement } from './sweep.ts';
 
 /** How long a transaction waits at the meeting for the others, where they cannot come (SQLite). */
@@ -102,14 +105,7 @@ for (const backend of backendsUnderTest) {
         );
         assert.equal(swepts.length, payouts);
         // The facility owes what its ledger accounts hold: nothing taken twice, nothing lost.
-        const row = await book.harness.store.read((tx) => tx.financing.facility(book.facilityId));
-        const facility = row === undefined ? null : servicedOf(row);
-        assert.ok(facility !== null);
-        const booked = bookedOf(facility);
-        assert.deepEqual(await receivablesOf(book.harness, book.facilityId), {
-          principal: booked.principal,
-          fees: booked.fees,
-        });
+        await advanceAgreeingWithLedger(book.harness, book.facilityId);
       } finally {
         await book.harness.dispose();
       }
