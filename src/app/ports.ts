@@ -609,6 +609,8 @@ export interface FinancingRepository extends FinancingReader {
   expireOffer(id: string): Promise<boolean>;
   /** Withdraws the merchant's offers still open; answers their ids, sorted. */
   withdrawOpenOffers(merchantId: string): Promise<string[]>;
+  /** Withdraws those of these offers still open; answers their ids, sorted. */
+  withdrawOffers(ids: readonly string[]): Promise<string[]>;
   /** Marks open offers expiring before `beforeDay` expired; answers their ids. */
   expireOffers(beforeDay: number): Promise<string[]>;
   /** Appends to offers' histories, and puts each event in the outbox for webhooks (same transaction). */

@@ -471,6 +471,18 @@ export class KyselyFinancing implements FinancingRepository {
     return rows.map((row) => row.id).sort();
   }
 
+  async withdrawOffers(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .updateTable('offers')
+      .set({ status: 'withdrawn' })
+      .where('id', 'in', ids)
+      .where('status', '=', 'open')
+      .returning('id')
+      .execute();
+    return rows.map((row) => row.id).sort();
+  }
+
   async expireOffers(beforeDay: number): Promise<string[]> {
     const rows = await this.db
       .updateTable('offers')

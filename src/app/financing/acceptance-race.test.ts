@@ -185,7 +185,11 @@ for (const backend of backendsUnderTest) {
       }));
 
     describe('under two decisions made before either was taken', () => {
-      /** A second decision for the book's merchant, made before anything is taken, and its offers. */
+      /**
+       * A second decision for the book's merchant, made before anything is taken, and its offers —
+       * with the first decision's offers open beside them, as a store holds them from before a
+       * decision's offers replaced an earlier one's (which the first test here shows).
+       */
       async function secondDecision(book: LendingBook, offers: readonly OfferRow[]) {
         const { app, harness, merchantId } = book;
         const second = await decideForMerchant(harness.store, app, merchantId, lendingAsOfDay);
@@ -194,8 +198,64 @@ for (const backend of backendsUnderTest) {
         assert.equal(second.record.view.limit, limit.toString(), 'the same limit');
         const made = await harness.store.write((tx) => makeOffers(tx, app, second.row.id));
         assert.ok(made.ok);
+        const [first, ...rest] = offers.map((o) => o.id);
+        await harness.store.write((tx) => tx.financing.releaseOffer(first as string, rest));
         return { limit, offers: made.value };
       }
+      const statusesOf = (book: LendingBook, offers: readonly OfferRow[]) =>
+        book.harness.store.read((tx) =>
+          Promise.all(offers.map(async (o) => (await tx.financing.offer(o.id))?.status)),
+        );
+
+      it("replaces the first decision's open offers with the second's, which it answers again when asked", () =>
+        withOffers(backend, 'C', 1_000_000_000n, async (book, offers) => {
+          const { app, harness, merchantId } = book;
+          const second = await decideForMerchant(harness.store, app, merchantId, lendingAsOfDay);
+          // The first decision is no longer the merchant's newest: it makes no more offers, but
+          // answers those it made.
+          const again = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+          assert.deepEqual(
+            again.ok ? again.value.map((o) => o.id) : again.code,
+            offers.map((o) => o.id),
+          );
+          const made = await harness.store.write((tx) => makeOffers(tx, app, second.row.id));
+          assert.ok(made.ok && made.value.length > 0);
+          assert.deepEqual(
+            await statusesOf(book, offers),
+            offers.map(() => 'withdrawn'),
+          );
+          for (const offer of offers)
+            assert.deepEqual(
+              (await harness.store.read((tx) => tx.financing.offerEvents(offer.id))).map((e) => e.type),
+              ['created', 'withdrawn'],
+            );
+          const open = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open'));
+          assert.deepEqual(open.map((o) => o.id).sort(), made.value.map((o) => o.id).sort(), 'one set open');
+          // Asked again, the second decision answers the same offers, in the same order; the first
+          // makes none now.
+          const replayed = await harness.store.write((tx) => makeOffers(tx, app, second.row.id));
+          assert.deepEqual(
+            replayed.ok ? replayed.value.map((o) => o.id) : replayed.code,
+            made.value.map((o) => o.id),
+          );
+          assert.equal(
+            (await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId))).length,
+            offers.length + made.value.length,
+          );
+          // A decision with a later one beside it makes none: the later one is the merchant's newest.
+          const third = await decideForMerchant(harness.store, app, merchantId, lendingAsOfDay);
+          const fourth = await decideForMerchant(harness.store, app, merchantId, lendingAsOfDay);
+          const stale = await harness.store.write((tx) => makeOffers(tx, app, third.row.id));
+          assert.equal(stale.ok ? 'made' : stale.code, 'decision_not_current');
+          assert.match(stale.ok ? '' : (stale.detail ?? ''), new RegExp(`newest decision, ${fourth.row.id}`));
+          assert.deepEqual(
+            (await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open')))
+              .map((o) => o.id)
+              .sort(),
+            made.value.map((o) => o.id).sort(),
+            'the open offers stand',
+          );
+        }));
       const facilitiesOf = (book: LendingBook) =>
         book.harness.store.read((tx) => tx.financing.facilitiesForMerchant(book.merchantId));
       const product = (offers: readonly OfferRow[], name: OfferRow['product'], at = 0) =>

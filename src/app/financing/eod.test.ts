@@ -19,7 +19,8 @@ import {
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
-import type { OfferRow } from '../ports.ts';
+import type { OfferRow, ReadTransaction } from '../ports.ts';
+import { decideForMerchant } from '../risk/decisions.ts';
 import { runEndOfDay } from './eod.ts';
 import { makeOffers } from './origination.ts';
 import { repayFacility } from './repayments.ts';
@@ -35,13 +36,12 @@ for (const backend of backendsUnderTest) {
     let offers: OfferRow[] = [];
     let advanceId = '';
     let loanId = '';
-    let decisionId = '';
     before(async () => {
       const book = await openLendingBook(backend, {
         topBand: { grade: 'D', maxPd: 0.4 },
         poolMinor: 100_000_000n,
       });
-      ({ harness, app, decisionId } = book);
+      ({ harness, app } = book);
       const made = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
       assert.ok(made.ok);
       offers = made.value;
@@ -241,33 +241,46 @@ for (const backend of backendsUnderTest) {
     });
 
     it('offers lapse at the end of their expiry day', async () => {
-      // Made from the decision of day 0 on its day (offers are made from a recent decision only).
-      const later = app.clock.nowNs();
-      (app.clock as ManualClock).set(BigInt(asOfDay) * dayNs);
-      const again = await harness.store.write((tx) => makeOffers(tx, app, decisionId));
-      assert.ok(again.ok && again.value.length > 0);
-      (app.clock as ManualClock).set(later);
-      const stale = await harness.store.write((tx) => makeOffers(tx, app, decisionId));
-      assert.equal(stale.ok ? '' : stale.code, 'decision_not_current');
-      // Made from the decision of day 0, they expired on day 30: the next day's run lapses them.
-      endOf(asOfDay + 321);
-      const run = await runEndOfDay(app, asOfDay + 321);
-      assert.ok(run.ok);
-      assert.equal(
-        run.value.reduce((sum, d) => sum + d.offersExpired, 0),
-        again.value.length,
-      );
-      for (const offer of again.value) {
-        assert.equal((await harness.store.read((tx) => tx.financing.offer(offer.id)))?.status, 'expired');
-        // Made, then lapsed: each told as it happened, and put out for webhooks.
-        const events = await harness.store.read((tx) => tx.financing.offerEvents(offer.id));
-        assert.deepEqual(
-          events.map((e) => [e.sequence, e.type]),
-          [
-            [1, 'created'],
-            [2, 'expired'],
-          ],
+      // A book of its own: this one's merchant, written off, is declined now.
+      const book = await openLendingBook(backend, { topBand: { grade: 'D', maxPd: 0.4 }, poolMinor: 1n });
+      try {
+        const clock = book.app.clock as ManualClock;
+        const made = await book.harness.store.write((tx) => makeOffers(tx, book.app, book.decisionId));
+        assert.ok(made.ok && made.value.length > 0);
+        // A decision whose offers were not asked for in time: a month on, it is too old to make them.
+        const unused = await decideForMerchant(book.harness.store, book.app, book.merchantId, asOfDay);
+        const runOf = async (day: number) => {
+          clock.set(BigInt(day + 1) * dayNs);
+          const run = await runEndOfDay(book.app, day);
+          assert.ok(run.ok);
+          return run.value.reduce((sum, d) => sum + d.offersExpired, 0);
+        };
+        // Made from the decision of day 0, they expire on day 30: the day before's run leaves them open…
+        assert.equal(await runOf(asOfDay + 29), 0);
+        assert.ok(made.value.every((o) => o.expiresOn === asOfDay + 30));
+        const stale = await book.harness.store.write((tx) => makeOffers(tx, book.app, unused.row.id));
+        assert.equal(stale.ok ? '' : stale.code, 'decision_not_current');
+        assert.match(
+          stale.ok ? '' : (stale.detail ?? ''),
+          /offers are made from a decision of the last 7 days/,
         );
+        // …and the run at the end of their expiry day lapses them.
+        assert.equal(await runOf(asOfDay + 30), made.value.length);
+        for (const offer of made.value) {
+          const read = <T>(work: (tx: ReadTransaction) => Promise<T>) => book.harness.store.read(work);
+          assert.equal((await read((tx) => tx.financing.offer(offer.id)))?.status, 'expired');
+          // Made, then lapsed: each told as it happened, and put out for webhooks.
+          const events = await read((tx) => tx.financing.offerEvents(offer.id));
+          assert.deepEqual(
+            events.map((e) => [e.sequence, e.type]),
+            [
+              [1, 'created'],
+              [2, 'expired'],
+            ],
+          );
+        }
+      } finally {
+        await book.harness.dispose();
       }
     });
   });

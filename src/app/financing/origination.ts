@@ -215,12 +215,21 @@ export async function withdrawOpenOffers(
   return withdrawn.length;
 }
 
-/** Offers from an approved decision, stored open (each with its `created` event); none for a declined one. */
+/**
+ * Offers from an approved decision, stored open (each with its `created` event); none for a declined
+ * one. A decision makes its offers once: asked again, it answers them as they now stand. They
+ * replace the merchant's open offers of earlier decisions, which are withdrawn — the newest decision
+ * is what the lender thinks of the merchant now, and the merchant is shown one set — so a decision
+ * with a later one of the merchant's makes none.
+ */
 export async function makeOffers(
   tx: WriteTransaction,
   context: OriginationContext,
   decisionId: string,
 ): Promise<Result<OfferRow[], OriginationProblem>> {
+  // Decisions are recorded, and offers made, one after another: no two sets from one decision, and
+  // no decision recorded between the check for a later one and these offers.
+  await tx.risk.lockDecisionHead();
   const row = await tx.risk.decision(decisionId);
   if (row === undefined) return err('decision_not_found', `no decision ${decisionId}`);
   const record = parseRecord(row);
@@ -232,6 +241,17 @@ export async function makeOffers(
     view.annual_rate_bps === null
   )
     return err('decision_not_approved', `decision ${decisionId} was ${view.outcome}`);
+  // No offers to a merchant flagged since the decision (acceptance would refuse them anyway).
+  if (await fraudFlagged(tx, row.merchantId)) return err('merchant_flagged', fraudFlaggedDetail);
+  const merchantOffers = await tx.financing.offersForMerchant(row.merchantId);
+  const made = merchantOffers.filter((offer) => offer.decisionId === decisionId);
+  if (made.length > 0) return ok(made.sort(byCreation));
+  const [later] = await tx.risk.listDecisions(row.merchantId, { afterSequence: row.sequence, limit: 1 });
+  if (later !== undefined)
+    return err(
+      'decision_not_current',
+      `decision ${decisionId} is not the merchant's newest: offers are made from its newest decision, ${later.id}`,
+    );
   const inputs = storedInputs(record);
   // Offers are dated from the decision's day — their forecast starts the day after it, and they are
   // open for the validity from it — so only a decision of the last few days may make them: one of
@@ -242,8 +262,6 @@ export async function makeOffers(
       'decision_not_current',
       `decision ${decisionId} is as of ${fromDayNumber(inputs.asOfDay)}: offers are made from a decision of the last ${offerDecisionAgeDaysMax} days, not one ahead of today`,
     );
-  // No new offers to a merchant flagged since the decision (acceptance would refuse them anyway).
-  if (await fraudFlagged(tx, inputs.merchantId)) return err('merchant_flagged', fraudFlaggedDetail);
   const observed = observedSalesDays(inputs.features.tenureDays, inputs.salesHistory.length);
   const forecast = forecastSales(inputs.salesHistory, inputs.asOfDay, forecastDays, observed);
   const offers = offersFor(
@@ -280,11 +298,42 @@ export async function makeOffers(
     acceptanceJson: null,
     facilityId: null,
   }));
+  // The earlier decisions' offers still open give way to these (none, if this decision made none).
+  if (rows.length > 0) {
+    const superseded = await tx.financing.withdrawOffers(
+      merchantOffers.filter((offer) => offer.status === 'open').map((offer) => offer.id),
+    );
+    await closeOffers(
+      tx,
+      context,
+      superseded.map((offerId) => ({ offerId, type: 'withdrawn' as const })),
+    );
+  }
   await tx.financing.insertOffers(rows);
   await tx.financing.appendOfferEvents(
     rows.map((row) => ({ offerId: row.id, sequence: 1, type: 'created', atMs: createdAtMs })),
   );
   return ok(rows);
+}
+
+const productRank: Readonly<Record<string, number>> = { advance: 0, term_loan: 1, credit_line: 2 };
+
+/**
+ * Offers made together in the order a decision makes them — advances, largest first, then term loans,
+ * shortest first, then the credit line — not the order of their ids, which within one millisecond
+ * is chance.
+ */
+export function inOfferOrder(a: OfferRow, b: OfferRow): number {
+  const rank = (productRank[a.product] ?? 3) - (productRank[b.product] ?? 3);
+  if (rank !== 0) return rank;
+  if (a.amountMinor !== b.amountMinor) return a.amountMinor > b.amountMinor ? -1 : 1;
+  const length = (row: OfferRow) => fromTaggedJson<Offer>(row.offerJson).schedule.length;
+  return length(a) - length(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Offers in the order they were made: a decision's set as `makeOffers` first answered it. */
+function byCreation(a: OfferRow, b: OfferRow): number {
+  return a.createdAtMs === b.createdAtMs ? inOfferOrder(a, b) : a.createdAtMs < b.createdAtMs ? -1 : 1;
 }
 
 /**

@@ -251,6 +251,18 @@ for (const backend of backendsUnderTest) {
       const listed = await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: merchantKey });
       assert.equal(listed.status, 200, listed.text);
       offers = listed.json.data;
+      // Made together, they are listed in the order the decision made them: advances largest first,
+      // then term loans, then the credit line.
+      const rank = ['advance', 'term_loan', 'credit_line'];
+      for (const [i, offer] of offers.slice(1).entries()) {
+        const before = offers[i];
+        const order = rank.indexOf(before.product) - rank.indexOf(offer.product);
+        assert.ok(
+          order < 0 || (order === 0 && BigInt(before.amount) >= BigInt(offer.amount)),
+          `${before.product} ${before.amount} before ${offer.product} ${offer.amount}`,
+        );
+      }
+      assert.ok(offers.filter((o) => o.product === 'advance').length >= 2);
       const advance = offers.find((o) => o.product === 'advance');
       assert.ok(advance);
       assert.match(advance.terms.amount, /^\d+$/);
@@ -644,6 +656,9 @@ for (const backend of backendsUnderTest) {
         fx_rates: [rate],
       };
       const withheld = (100_000n * holdbackBps) / 10_000n;
+      const balancesOf = async () =>
+        (await api.request('GET', `/v1/facilities/${facilityId}`, { key: platformKey })).json.balances;
+      const before = await balancesOf();
       const committed = await api.request('POST', '/v1/settlements/commit', { key: platformKey, body });
       assert.equal(committed.status, 200, committed.text);
       assert.equal(committed.json.currency, 'EUR');
@@ -658,8 +673,27 @@ for (const backend of backendsUnderTest) {
           deduction.fx.source,
           deduction.fx.as_of,
         ],
-        ['USD', ((withheld * 10_842n) / 10_000n).toString(), 'EUR/USD 1.0842', 'ECB', rate.as_of],
+        [
+          'USD',
+          (BigInt(deduction.fx.fees) + BigInt(deduction.fx.principal)).toString(),
+          'EUR/USD 1.0842',
+          'ECB',
+          rate.as_of,
+        ],
       );
+      // Each component converted at the rate, rounded down — but the fee due, taken whole, pays the
+      // facility's whole fee due: the cent its conversion rounded away is not left owing.
+      const down = (minor: string) => ((BigInt(minor) * 10_842n) / 10_000n).toString();
+      assert.equal(deduction.fx.principal, down(deduction.principal));
+      assert.equal(BigInt(deduction.fx.fees), BigInt(down(deduction.fees)) + 1n);
+      assert.equal(deduction.fx.interest, '0');
+      const after = await balancesOf();
+      for (const component of ['fees', 'principal'])
+        assert.equal(
+          BigInt(before[component]) - BigInt(after[component]),
+          BigInt(deduction.fx[component]),
+          `${component}: the facility's balance fell by what was converted`,
+        );
       assert.deepEqual(committed.json.unconverted, []);
       const withoutRate = await api.request('POST', '/v1/settlements/preview', {
         key: platformKey,

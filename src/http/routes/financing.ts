@@ -12,6 +12,7 @@ import {
   acceptOffer,
   confirmDisbursement,
   fundPool,
+  inOfferOrder,
   LedgerRejected,
   makeOffers,
   voidDisbursement,
@@ -442,7 +443,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/decisions/:id/offers',
       access(['operator', 'platform'], {
         summary: 'Make offers from an approved decision',
-        description: `Advances in up to three sizes, term loans and credit lines as the grade allows, each with its schedule, total cost and APR, open for 30 days. A declined decision answers 409 decision_not_approved. ${platformScope}`,
+        description: `Advances in up to three sizes, term loans and credit lines as the grade allows, each with its schedule, total cost and APR, open for 30 days. A decision makes them once (asked again, it answers the same offers), and they replace the merchant's open offers of earlier decisions, which are withdrawn. A declined decision answers 409 decision_not_approved; one with a later decision of the merchant's, 409 decision_not_current. ${platformScope}`,
         tags: ['financing'],
         params: IdParams,
         body: NoBody,
@@ -478,7 +479,12 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         const day = today(app);
         const offers = (
           await app.store.read((tx) => tx.financing.offersForMerchant(request.params.id, 'open'))
-        ).filter((row) => offerOpen(fromTaggedJson<Offer>(row.offerJson), day));
+        )
+          .filter((row) => offerOpen(fromTaggedJson<Offer>(row.offerJson), day))
+          // Newest first; offers made together, in the order the decision made them.
+          .sort((a, b) =>
+            a.createdAtMs === b.createdAtMs ? inOfferOrder(a, b) : a.createdAtMs > b.createdAtMs ? -1 : 1,
+          );
         return send(
           reply,
           jsonReply(200, {
