@@ -157,7 +157,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
       what: 'offer settings',
       tag: 'financing',
       fields:
-        'Amounts in minor units as decimal strings, rates and shares in whole basis points, days and months as whole numbers. `advanceSizesBps`: 1 to 3 shares of the limit, largest first; `termLoanMonths`: up to 6 terms, shortest first (none: no term loans); `termLoanGrades`, `creditLineGrades`: grade letters; `termLoanAmortization`: `level_payment` or `equal_principal`; `creditLineDayCount`: `act_365f` or `act_360`; `minimumPayment`: null or `{periodDays, shareBps}`; `advanceMaxTermDays`: null or at least `advanceTargetTermDays`; `currencyAmounts`: by currency, `{minimumOfferMinor, amountRoundingMinor}` instead of those two for offers in it (a change replaces the whole table); `disbursementDeadlineDays`: 1 to 60, the days after acceptance (or a draw) a payout may be confirmed, read when the daily cycle runs (so a change applies to payouts already waiting). Offers made afterwards follow them; offers already made keep their terms.',
+        'Amounts in minor units as decimal strings, rates and shares in whole basis points, days and months as whole numbers. `advanceSizesBps`: 1 to 3 shares of the limit, largest first; `termLoanMonths`: up to 6 terms, shortest first (none: no term loans); `termLoanGrades`, `creditLineGrades`: grade letters; `termLoanAmortization`: `level_payment` or `equal_principal`; `creditLineDayCount`: `act_365f` or `act_360`; `minimumPayment`: null or `{periodDays, shareBps}`; `advanceMaxTermDays`: null or at least `advanceTargetTermDays`; `holdbackRateMaxBps`, and the sweep rate of a credit line (1000) while `creditLineGrades` names any, no more than the `dailyDeductionCapBps` of the sweep settings; `currencyAmounts`: by currency, `{minimumOfferMinor, amountRoundingMinor}` instead of those two for offers in it (a change replaces the whole table); `disbursementDeadlineDays`: 1 to 60, the days after acceptance (or a draw) a payout may be confirmed, read when the daily cycle runs (so a change applies to payouts already waiting). Offers made afterwards follow them; offers already made keep their terms.',
     }),
   );
   await server.register(toolRoutes(app));
@@ -167,7 +167,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
       what: 'sweep settings',
       tag: 'financing',
       fields:
-        "`dailyDeductionCapBps`: the most of a day's settled money (per merchant and currency) the day's deductions may take, 1–10000; `componentOrder`: `fees`, `interest` and `principal`, each once, in the order each facility's overdue, then due, then early amounts are paid. Commits, previews and ingested payouts sweep by them from then on.",
+        "`dailyDeductionCapBps`: the most of a day's settled money (per merchant and currency) the day's deductions may take, 1–10000, and no less than the offering settings' `holdbackRateMaxBps` nor, while credit lines are offered, a line's sweep rate (1000): else payouts could not repay what offers disclose; `componentOrder`: `fees`, `interest` and `principal`, each once, in the order each facility's overdue, then due, then early amounts are paid. Commits, previews and ingested payouts sweep by them from then on.",
     }),
   );
   await server.register(financingReportRoutes(app));

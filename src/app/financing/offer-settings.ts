@@ -8,6 +8,7 @@
 import { defaultOfferSettings, type OfferSettings } from '../../domain/products/offers.ts';
 import type { ReadTransaction } from '../ports.ts';
 import { integer, loadSettings, type SettingsKind } from '../settings/stored-settings.ts';
+import { loadSweepSettings, rateAboveCap } from './sweep-settings.ts';
 
 const bpsWhole = 10_000;
 /** The most days a decision's as-of day may lie behind today for offers to be made from it. */
@@ -64,6 +65,7 @@ export const offerSettings: SettingsKind<OfferSettings> = {
       });
     return problems;
   },
+  beside: async (tx, settings) => rateAboveCap(settings, await loadSweepSettings(tx)),
 };
 
 export function loadOfferSettings(tx: ReadTransaction): Promise<OfferSettings> {

@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
 import { bookWithAdvanceForSuite, lendingAsOfDay } from '../../../test/support/lending-fixture.ts';
+import { defaultOfferSettings } from '../../domain/products/offers.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
 import { updateSettings } from '../settings/stored-settings.ts';
+import { loadOfferSettings, offerSettings } from './offer-settings.ts';
 import { repayFacility } from './repayments.ts';
 import { previewSweep, sweepSettlement } from './sweep.ts';
 import { defaultSweepSettings, loadSweepSettings, sweepSettings } from './sweep-settings.ts';
@@ -46,6 +48,15 @@ for (const backend of backendsUnderTest) {
       assert.ok(first !== undefined && first.total > 0n);
       assert.equal(first.due.principal + first.early.principal, 0n);
 
+      // A cap below what offers disclose is refused; first the offers are made to take less.
+      const lowered = await book.harness.store.write((tx) =>
+        updateSettings(tx, offerSettings, book.app.clock.nowNs(), {
+          holdbackRateMinBps: 50,
+          holdbackRateMaxBps: 100,
+          creditLineGrades: [],
+        }),
+      );
+      assert.ok(lowered.ok, lowered.ok ? '' : lowered.detail);
       const changed = await change({
         componentOrder: ['principal', 'interest', 'fees'],
         dailyDeductionCapBps: 100,
@@ -83,6 +94,36 @@ for (const backend of backendsUnderTest) {
       assert.ok(repaid.ok, repaid.ok ? '' : repaid.detail);
       assert.deepEqual(repaid.value.applied, { fees: 0n, interest: 0n, principal: 1_000n });
       assert.ok((await change(defaultSweepSettings)).ok);
+      const restored = await book.harness.store.write((tx) =>
+        updateSettings(tx, offerSettings, book.app.clock.nowNs(), defaultOfferSettings),
+      );
+      assert.ok(restored.ok);
+    });
+
+    it('refuses a cap below what offers disclose, and offers disclosing more than the cap, either way round', async () => {
+      const offering = (changes: unknown) =>
+        book.harness.store.write((tx) => updateSettings(tx, offerSettings, book.app.clock.nowNs(), changes));
+      // By default offers hold back up to 20% and lines sweep 10%: a cap of 15% leaves the holdback out.
+      const belowHoldback = await change({ dailyDeductionCapBps: 1_500 });
+      assert.ok(!belowHoldback.ok);
+      assert.deepEqual(belowHoldback.fields, ['dailyDeductionCapBps']);
+      assert.match(
+        belowHoldback.detail ?? '',
+        /holdbackRateMaxBps\) is 2000 bps, above the daily cap on deductions \(dailyDeductionCapBps, \/v1\/settings\/sweeping\) of 1500 bps/,
+      );
+      const belowBoth = await change({ dailyDeductionCapBps: 500 });
+      assert.ok(!belowBoth.ok);
+      assert.match(belowBoth.detail ?? '', /credit lines offered \(creditLineGrades\) is 1000 bps/);
+      assert.deepEqual(await book.harness.store.read((tx) => loadSweepSettings(tx)), defaultSweepSettings);
+      // The other way round: the offering change names its own fields.
+      const aboveCap = await offering({ holdbackRateMaxBps: 3_500 });
+      assert.ok(!aboveCap.ok);
+      assert.deepEqual(aboveCap.fields, ['holdbackRateMaxBps']);
+      assert.deepEqual(await book.harness.store.read((tx) => loadOfferSettings(tx)), defaultOfferSettings);
+      // At the cap, it is taken.
+      const atCap = await offering({ holdbackRateMaxBps: 3_000 });
+      assert.ok(atCap.ok, atCap.ok ? '' : atCap.detail);
+      assert.ok((await offering(defaultOfferSettings)).ok);
     });
   });
 }

@@ -60,6 +60,11 @@ export interface SettingsKind<T> {
   readonly rules: { readonly [K in keyof T]: Rule };
   /** Problems across fields; `valid` says whether fields passed their own rules. */
   across(settings: T, valid: (...names: (keyof T)[]) => boolean): Problem[];
+  /**
+   * Problems with the other sets in force, for a change that passed every check of its own: a
+   * setting bounded by one in another set (a holdback by the daily cap on deductions, say).
+   */
+  readonly beside?: (tx: ReadTransaction, settings: T) => Promise<Problem[]>;
 }
 
 /** A refused change: `fields` names each offending input (dotted), `detail` says what is wrong. */
@@ -348,6 +353,8 @@ export async function updateSettings<T>(
   const { problems, settings } = problemsOf(kind, { ...(await storedSettings(tx, kind)), ...changes });
   const all = [...unknown.map((field) => ({ field, message: unknownMessage })), ...problems];
   if (all.length > 0) return invalid(all);
+  const beside = (await kind.beside?.(tx, settings)) ?? [];
+  if (beside.length > 0) return invalid(beside);
   const overrides: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(settings as Record<string, unknown>)) {
     if (toTaggedJson(value) !== toTaggedJson((kind.defaults as Record<string, unknown>)[key]))
