@@ -58,8 +58,19 @@ type Line = Omit<StatementLine, 'balanceMinor'>;
 
 const sum = (a: Amounts) => a.fees + a.interest + a.principal;
 
-/** Events of a payment, a draw or origination; every other event is the daily cycle's. */
-const notDailyCycle = new Set(['accepted', 'disbursed', 'disbursement_voided', 'swept', 'repayment']);
+/**
+ * Events of a payment, a draw, origination or a pause of collections set or lifted (asked for during
+ * the day, before its interest is booked); every other event is the daily cycle's.
+ */
+const notDailyCycle = new Set([
+  'accepted',
+  'disbursed',
+  'disbursement_voided',
+  'swept',
+  'repayment',
+  'collections_pause_set',
+  'collections_resume_set',
+]);
 const byDailyCycle = (e: ReportEvent) =>
   !notDailyCycle.has(e.type) &&
   !e.type.startsWith('draw') &&

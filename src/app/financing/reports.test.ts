@@ -31,6 +31,7 @@ import { ingestBatch } from '../ingest/ingest.ts';
 import type { OfferRow } from '../ports.ts';
 import { updateDecisionSettings } from '../risk/decision-settings.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
+import { pauseFacilityCollections } from './collections.ts';
 import { requestDraw, resolveDraw } from './credit-lines.ts';
 import { runEndOfDay } from './eod.ts';
 import { type MerchantStatement, merchantStatement } from './merchant-statement.ts';
@@ -563,6 +564,84 @@ for (const backend of backendsUnderTest) {
         ['2026-08-31', '2026-09-30'],
       );
       assert.notDeepEqual(disclosed, fromTaggedJson<{ schedule: unknown }>(loan.offerJson).schedule);
+    });
+  });
+}
+
+for (const backend of backendsUnderTest) {
+  describe(`a pause of collections set the day of a repayment, on ${backend.name}`, {
+    skip: backend.skip,
+  }, () => {
+    let harness: Harness | undefined;
+    after(async () => harness?.dispose());
+
+    it("states the day's interest after the repayment, with no adjustment", async () => {
+      const book = await openLendingBook(backend, {
+        topBand: { grade: 'C', maxPd: 0.4 },
+        poolMinor: 1_000_000_000n,
+      });
+      harness = book.harness;
+      const { app, merchantId } = book;
+      const clock = app.clock as ManualClock;
+      const offer = (await offersOfAFreshDecision(book)).find((o) => o.product === 'credit_line');
+      assert.ok(offer, 'a credit line is offered');
+      const opened = await book.harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: offer.id, merchantId, day }),
+      );
+      assert.ok(opened.ok);
+      const facilityId = opened.value.facility.id;
+      const draw = await book.harness.store.write((tx) =>
+        requestDraw(tx, app, { facilityId, amountMinor: drawMinor, reference: 'd1', day }),
+      );
+      assert.ok(draw.ok);
+      const posted = await book.harness.store.write((tx) =>
+        resolveDraw(tx, app, { drawId: draw.value.drawId, outcome: 'post', day }),
+      );
+      assert.ok(posted.ok);
+      clock.set(BigInt(day + 5) * dayNs);
+      assert.ok((await runEndOfDay(app, day + 4)).ok);
+      // At noon a pause is set for later; at three the merchant repays: the day's interest, booked
+      // at its end, is on what the repayment left.
+      clock.set(BigInt(day + 5) * dayNs + dayNs / 2n);
+      const paused = await book.harness.store.write((tx) =>
+        pauseFacilityCollections(tx, app, {
+          facilityId,
+          day: day + 5,
+          fromDay: day + 10,
+          untilDay: day + 20,
+          reason: 'hardship',
+        }),
+      );
+      assert.ok(paused.ok);
+      clock.set(BigInt(day + 5) * dayNs + (dayNs / 8n) * 5n);
+      const repaid = await book.harness.store.write((tx) =>
+        repayFacility(tx, app, { facilityId, day: day + 5, reference: 'r1', amountMinor: 10_000n }),
+      );
+      assert.ok(repaid.ok);
+      clock.set(BigInt(day + 9) * dayNs);
+      assert.ok((await runEndOfDay(app, day + 8)).ok);
+
+      const statement = await book.harness.store.read((tx) =>
+        merchantStatement(tx, { merchantId, fromDay: day, toDay: day + 8, scope: {} }),
+      );
+      const lines = statement.facilities[0]?.lines ?? [];
+      assert.deepEqual(
+        lines
+          .filter((l) => l.day >= day + 4)
+          .map((l) => [l.day, l.type, l.type === 'interest_charged' ? l.detail['fromDay'] : null]),
+        [
+          [day + 4, 'interest_charged', day],
+          [day + 5, 'collections_pause_set', null],
+          [day + 5, 'repayment', null],
+          [day + 8, 'interest_charged', day + 5],
+        ],
+      );
+      const line = await book.harness.store.read((tx) => tx.financing.facility(facilityId));
+      const tally = line === undefined ? null : servicedOf(line)?.tally;
+      assert.equal(
+        lines.filter((l) => l.type === 'interest_charged').reduce((t, l) => t + l.amountMinor, 0n),
+        tally?.interestIncomeMinor,
+      );
     });
   });
 }
