@@ -285,6 +285,7 @@ for (const backend of backendsUnderTest) {
       const voided = await read(ids.voided, {});
       assert.equal(voided?.balances, null);
       assert.equal(voided?.row.status, 'cancelled');
+      assert.equal(voided?.schedule, null, 'its payout failed: no payments to forecast');
     });
 
     const linesOf = (s: MerchantStatement, facilityId: string) => {

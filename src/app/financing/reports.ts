@@ -247,7 +247,8 @@ function scheduleOf(
         paidMinor: index === 0 ? serviced.state.paidTowardsOldest : 0n,
       })),
     };
-  if (offer === null) return null;
+  // Cancelled, its payout failed: it lent nothing, and nothing will be paid.
+  if (offer === null || row.status === 'cancelled') return null;
   // A term loan awaiting its payout: its instalments as its acceptance disclosed them.
   if (offer.product === 'term_loan')
     return { kind: 'forecast', payments: offerAcceptedOn(offer, row.openedOn).schedule };

@@ -150,7 +150,7 @@ export function financingReportRoutes(app: AppContext): FastifyPluginAsyncTypebo
       '/v1/facilities/:id',
       access(['operator', 'financier', 'merchant', 'platform'], {
         summary: 'One facility: terms, balances, days past due, totals, schedule and history',
-        description: `The schedule is an advance's forecast (the accepted offer's, dated from the payout — until it is made, from the acceptance), a term loan's instalments as charged (those not yet charged as they will be if paid as asked) with what is paid of each, or a credit line's unpaid statements. The history is the facility's events, oldest first, a page at a time: \`limit\` of them after \`after_sequence\`. A merchant key sees its own facilities, a financier key those it funds; any other answers 404 facility_not_found. ${platformScope}`,
+        description: `The schedule is an advance's forecast (the accepted offer's, dated from the payout — until it is made, from the acceptance), a term loan's instalments as charged (those not yet charged as they will be if paid as asked) with what is paid of each, or a credit line's unpaid statements; null for a facility cancelled (its payout failed). The history is the facility's events, oldest first, a page at a time: \`limit\` of them after \`after_sequence\`. A merchant key sees its own facilities, a financier key those it funds; any other answers 404 facility_not_found. ${platformScope}`,
         tags: ['financing'],
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
         querystring: Type.Object(
