@@ -404,6 +404,10 @@ for (const backend of backendsUnderTest) {
       // The line's statements go unpaid: delinquent, in default, written off.
       const line = await serviced(ids.line);
       assert.equal(line.row.status, 'written_off');
+      const report = await harness.store.read((tx) =>
+        facilityReport(tx, { facilityId: ids.line, scope: {}, day: day + 280, afterSequence: 0, limit: 1 }),
+      );
+      assert.equal(report?.balances?.availableCreditMinor, 0n, 'a line written off lends no more');
       const whole = await statement(day - 5, day + 280);
       const lines = linesOf(whole, ids.line).lines;
       const writeOff = lines.find((l) => l.type === 'status_changed' && l.detail['to'] === 'written_off');

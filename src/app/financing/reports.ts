@@ -5,7 +5,8 @@
  * schedule and a page of its history. A merchant's statement is in merchant-statement.ts.
  */
 import { assert } from '../../domain/assert.ts';
-import { fallsDueOn } from '../../domain/products/collections-pause.ts';
+import { collectionsPausedOn, fallsDueOn } from '../../domain/products/collections-pause.ts';
+import { creditLineStandingOn } from '../../domain/products/credit-line/servicing.ts';
 import {
   type DelinquencyBucket,
   delinquencyBucket,
@@ -42,6 +43,7 @@ import {
   type Serviced,
   servicedOf,
   snapshotOf,
+  statusAfterMissedDays,
 } from './serviced.ts';
 
 export const reportPageSize = 500;
@@ -274,6 +276,23 @@ function balancesOf(serviced: Serviced, day: number, availableCreditMinor: bigin
   };
 }
 
+/**
+ * What a draw on the line may take now: as requestDraw judges it, nothing while draws are suspended
+ * — the line not current (the days the cycle has not served judged first), closed, or its
+ * collections paused — else the limit less principal owed less draws pending.
+ */
+async function drawableNow(
+  tx: ReadTransaction,
+  line: Extract<Serviced, { product: 'credit_line' }>,
+  day: number,
+  nowMs: bigint | undefined,
+): Promise<bigint> {
+  const standing =
+    nowMs === undefined ? creditLineStandingOn(line.state, day) : statusAfterMissedDays(line, day, nowMs);
+  if (standing !== 'active' || collectionsPausedOn(line.state, day)) return 0n;
+  return availableToDraw(tx, line);
+}
+
 /** The facility if it is in scope, with a page of its history; undefined otherwise. */
 export async function facilityReport(
   tx: ReadTransaction,
@@ -318,8 +337,7 @@ export async function facilityReport(
         : balancesOf(
             quoted,
             input.day,
-            // What a draw may take now: the limit less principal owed less draws pending.
-            quoted.product === 'credit_line' ? await availableToDraw(tx, quoted) : null,
+            quoted.product === 'credit_line' ? await drawableNow(tx, quoted, input.day, input.nowMs) : null,
           ),
     schedule: scheduleOf(row, serviced, offer, input.day),
     history: { events: events.slice(0, input.limit).map(parsed), hasMore: events.length > input.limit },
