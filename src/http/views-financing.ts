@@ -269,11 +269,29 @@ function eventView(e: ReportEvent, currency: string) {
  * `payoff`, and the disclosure recorded would show the parts without the amount disclosed.
  */
 function eventDetailView(type: string, detail: Readonly<Record<string, unknown>>): unknown {
-  const view = snakeView(detail);
+  const view = datedView(snakeView(detail));
   const disclosure = detail['disclosure'] as { readonly refillOf?: Offer['refillOf'] } | undefined;
   if (type !== 'accepted' || disclosure?.refillOf === undefined) return view;
   const shown = view as { readonly disclosure: Record<string, unknown> };
   return { ...shown, disclosure: { ...shown.disclosure, refill_of: refillView(disclosure.refillOf) } };
+}
+
+/**
+ * A snake_case view with its days as dates: the domain counts days from the epoch, and `due_day`
+ * 20675 means nothing to a reader where `"2026-08-10"` does. A key `day`, or ending `_day`, holding
+ * a whole number is a day (counts of days end `_days`).
+ */
+function datedView(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(datedView);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      (key === 'day' || key.endsWith('_day')) && Number.isSafeInteger(inner)
+        ? date(inner as number)
+        : datedView(inner),
+    ]),
+  );
 }
 
 function historyView(url: string, currency: string, history: FacilityReport['history']) {

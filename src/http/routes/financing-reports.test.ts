@@ -230,6 +230,8 @@ for (const backend of backendsUnderTest) {
       assert.match(facility.history.data[0].description, /^Offer accepted: term loan of \d+\.\d\d USD$/);
       const charged = facility.history.data.find((e: { type: string }) => e.type === 'instalment_charged');
       assert.ok(charged !== undefined, 'the first instalment fell due');
+      // Its detail names days as dates, as the schedule does: the day it fell due, not a day count.
+      assert.equal(charged.detail.due_day, first.due_on);
       assert.equal(
         charged.description,
         `Instalment 1 due ${first.due_on}: interest of ${(Number(first.interest) / 100).toFixed(2)} USD charged, ${(Number(first.payment) / 100).toFixed(2)} USD to pay`,
