@@ -339,6 +339,23 @@ for (const backend of backendsUnderTest) {
       }
       const leap = await request(`/v1/merchants/${merchantId}/statement?from=2024-01-01&to=2024-12-31`);
       assert.equal(leap.status, 200, 'a whole leap year is one statement');
+      // A statement covers days that have begun: one reaching past today runs through today, with
+      // today's balances (not ones dated ahead); one starting after today is refused.
+      const today = Number(app.clock.nowNs() / dayNs);
+      const ahead = await request(statementPath(today - 3, today + 300));
+      assert.equal(ahead.status, 200, ahead.text);
+      assert.equal(ahead.json.to, date(today));
+      const advance = ahead.json.facilities.find(
+        (f: { facility_id: string }) => f.facility_id === ids.advance,
+      );
+      assert.equal(advance.closing_balance, await owed(ids.advance));
+      const csv = await request(statementPath(today - 3, today + 300), operatorKey, { accept: 'text/csv' });
+      assert.match(
+        csv.headers.get('content-disposition') ?? '',
+        new RegExp(`statement-${merchantId}-${date(today - 3)}-${date(today)}\\.csv`),
+      );
+      const future = await problem(`from=${date(today + 1)}&to=${date(today + 2)}`);
+      assert.deepEqual([future.code, future.param], ['parameter_invalid', 'from']);
     });
 
     it('answers CSV that parses back to exactly the JSON lines', async () => {

@@ -16,7 +16,7 @@ import {
 } from '../../app/financing/merchant-statement.ts';
 import { facilityReport, portfolioReport, type ReportScope } from '../../app/financing/reports.ts';
 import { financierIdPattern } from '../../domain/products/postings.ts';
-import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { actFor, knownMerchant, mayActFor, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, pageLimitDefault, pageLimitMax, principalOf, send } from '../plumbing.ts';
@@ -50,11 +50,22 @@ function dayOf(text: string, param: 'from' | 'to'): number {
   return toDayNumber(parsed.value);
 }
 
-/** The period asked for: whole days, `from` through `to`, at most statementDaysMax of them. */
-function periodOf(query: { readonly from: string; readonly to: string }) {
+/**
+ * The period asked for: whole days, `from` through `to`, at most statementDaysMax of them — through
+ * `today` at most: a statement covers days that have begun, and its closing balance is today's,
+ * not one dated ahead (the answer's `to` says through which day).
+ */
+function periodOf(query: { readonly from: string; readonly to: string }, today: number) {
   const fromDay = dayOf(query.from, 'from');
-  const toDay = dayOf(query.to, 'to');
-  if (toDay < fromDay) throw new ProblemError('parameter_invalid', 'to must not be before from', 'to');
+  const asked = dayOf(query.to, 'to');
+  if (asked < fromDay) throw new ProblemError('parameter_invalid', 'to must not be before from', 'to');
+  if (fromDay > today)
+    throw new ProblemError(
+      'parameter_invalid',
+      `from is after today (${fromDayNumber(today)}, UTC): a statement covers days that have begun`,
+      'from',
+    );
+  const toDay = Math.min(asked, today);
   if (toDay - fromDay + 1 > statementDaysMax)
     throw new ProblemError(
       'parameter_invalid',
@@ -193,7 +204,7 @@ export function financingReportRoutes(app: AppContext): FastifyPluginAsyncTypebo
       access(['operator', 'financier', 'merchant', 'platform'], {
         summary:
           "A merchant's statement for a period: each facility's lines, balances, and the settlements swept",
-        description: `From \`from\` through \`to\` (at most ${statementDaysMax} days): per facility the opening balance, the lines (date, type, a description in plain words, amount, running balance) and the closing balance, totals per currency, and the settlements swept in the period with what each deducted. \`format=csv\`, or \`Accept: text/csv\`, answers the lines as RFC 4180 CSV, each facility's between its opening and closing balance rows, amounts as decimals of the currency's unit. A merchant key asks for itself only; a financier key sees the lines of its own facilities (a merchant it does not fund answers 404 merchant_not_found). ${platformScope}`,
+        description: `From \`from\` through \`to\` (at most ${statementDaysMax} days; a \`to\` after today is read as today, which the answer's \`to\` shows, and a \`from\` after today is refused): per facility the opening balance, the lines (date, type, a description in plain words, amount, running balance) and the closing balance, totals per currency, and the settlements swept in the period with what each deducted. \`format=csv\`, or \`Accept: text/csv\`, answers the lines as RFC 4180 CSV, each facility's between its opening and closing balance rows, amounts as decimals of the currency's unit. A merchant key asks for itself only; a financier key sees the lines of its own facilities (a merchant it does not fund answers 404 merchant_not_found). ${platformScope}`,
         tags: ['financing'],
         params: Type.Object({ id: MerchantId }),
         querystring: Type.Object(
@@ -215,11 +226,12 @@ export function financingReportRoutes(app: AppContext): FastifyPluginAsyncTypebo
         },
       }),
       async (request, reply) => {
-        const statement = await statementFor(app, request, request.params.id, periodOf(request.query));
+        const period = periodOf(request.query, dayNumberOfInstant(app.clock.nowNs()));
+        const statement = await statementFor(app, request, request.params.id, period);
         reply.header('vary', 'accept');
         if (!wantsCsv(request, request.query.format))
           return send(reply, jsonReply(200, statementView(statement)));
-        const filename = `statement-${request.params.id}-${request.query.from}-${request.query.to}.csv`;
+        const filename = `statement-${request.params.id}-${request.query.from}-${fromDayNumber(period.toDay)}.csv`;
         return reply
           .code(200)
           .type(csvContentType)
