@@ -114,6 +114,23 @@ for (const backend of backendsUnderTest) {
         headers: { 'content-type': 'application/x-ndjson' },
       });
       assert.equal(empty.status, 400);
+      // JSON that is no event nor array of events is refused whole, naming the body: an event
+      // encoded twice (a JSON string) is not read as NDJSON, nor a batch's one object as a batch.
+      for (const [contentType, rawBody, says] of [
+        ['application/json', JSON.stringify(JSON.stringify(batch[0])), /JSON string/],
+        ['application/cloudevents+json', '42', /JSON number/],
+        ['application/json', 'null', /JSON null/],
+        ['application/cloudevents-batch+json', JSON.stringify(batch[0]), /is a JSON array of events/],
+      ] as const) {
+        const refused = await api.request('POST', '/v1/events', {
+          key: platformKey,
+          rawBody,
+          headers: { 'content-type': contentType },
+        });
+        assert.equal(refused.status, 400, `${contentType} ${rawBody}`);
+        assert.deepEqual([refused.json.code, refused.json.param], ['request_malformed', 'body']);
+        assert.match(refused.json.detail, says);
+      }
       const merchantKey = await api.request('POST', '/v1/api_keys', {
         body: { role: 'merchant', object_id: 'mer_fixture' },
       });

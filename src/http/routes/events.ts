@@ -78,10 +78,24 @@ const QuarantineEntry = Type.Object({
   resolution: Type.Union([Type.String(), Type.Null()]),
 });
 
-/** The body as records: a JSON object, a JSON array (CloudEvents batch), or NDJSON lines. */
+/**
+ * The body as records: NDJSON lines, or JSON — one event (an object) or an array of them, and a
+ * CloudEvents batch an array only. A JSON body of another kind is refused whole: a JSON string (an
+ * event encoded twice, say) was once split into lines and read as NDJSON.
+ */
 function recordsOf(request: FastifyRequest): SourceRecord[] {
   const origin = `http:${request.id}`;
   const body = request.body;
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  const batchOnly = type === 'application/cloudevents-batch+json';
+  if (type !== ndjsonContentType && (batchOnly ? !Array.isArray(body) : !isJsonContainer(body)))
+    throw new ProblemError(
+      'request_malformed',
+      batchOnly
+        ? 'a CloudEvents batch (application/cloudevents-batch+json) is a JSON array of events; send one event as application/cloudevents+json'
+        : `the body is ${describeJson(body)}: send one event as a JSON object, several as a JSON array or as NDJSON (${ndjsonContentType})`,
+      'body',
+    );
   if (typeof body === 'string') {
     const records: SourceRecord[] = [];
     // A UTF-8 byte-order mark (Windows tools write one) is dropped, as the file reader drops it.
@@ -97,6 +111,15 @@ function recordsOf(request: FastifyRequest): SourceRecord[] {
   if (Array.isArray(body))
     return body.map((value, index) => ({ origin, line: index + 1, raw: JSON.stringify(value), value }));
   return [{ origin, line: null, raw: JSON.stringify(body), value: body }];
+}
+
+function isJsonContainer(body: unknown): boolean {
+  return body !== null && typeof body === 'object';
+}
+
+function describeJson(body: unknown): string {
+  if (typeof body === 'string') return 'a JSON string, not an event (an event encoded twice?)';
+  return `JSON ${body === null ? 'null' : typeof body}, not an event`;
 }
 
 function resultView(outcome: RecordOutcome) {
