@@ -357,8 +357,9 @@ async function declinedSince(tx: WriteTransaction, offer: OfferRow): Promise<Dec
 
 /**
  * Advances for a merchant that already has one: none while it is being repaid, unless it is
- * eligible for a refill (src/domain/products/refill.ts) — then each advance offer pays it off first
- * and is made only if it leaves the merchant something. Other products are offered as ever.
+ * eligible for a refill (src/domain/products/refill.ts) — then each advance offer in its currency
+ * pays it off first and is made only if it leaves the merchant something. Other products are
+ * offered as ever.
  */
 function withRefills(offers: readonly Offer[], facilities: readonly FacilityRow[], day: number): Offer[] {
   // One still being paid out is in hand too, and not yet repaid at all: no advance beside it.
@@ -373,7 +374,10 @@ function withRefills(offers: readonly Offer[], facilities: readonly FacilityRow[
   const eligible = advances.length === 1 && refillEligibility(current.state, day).eligible;
   return offers.flatMap((offer): Offer[] => {
     if (offer.product !== 'advance') return [offer];
-    if (!eligible) return [];
+    // A refill pays the old advance off from the money it lends: in another currency (the
+    // merchant's home currency changed since) the payoff could not be netted from it — the new
+    // pool would pay out the whole amount while the old one was credited its payoff from nothing.
+    if (!eligible || offer.currency !== current.row.currency) return [];
     const refill = refillAmount(current.state, offer.amountMinor);
     if (!refill.ok) return [];
     const { payoffMinor, payoff } = refill.value;
@@ -400,17 +404,20 @@ async function dailyDebtService(tx: WriteTransaction, offer: Offer): Promise<big
 async function refillProblem(
   tx: WriteTransaction,
   facilityId: string,
-  amountMinor: bigint,
+  offer: Pick<Offer, 'amountMinor' | 'currency'>,
   day: number,
 ): Promise<string | null> {
   const row = await tx.financing.facility(facilityId);
   const old = row === undefined ? null : servicedOf(row);
   if (old === null || old.product !== 'advance')
     return `facility ${facilityId} is not an advance being repaid`;
+  // Offers made before withRefills kept a refill to the old advance's currency may name another.
+  if (old.row.currency !== offer.currency)
+    return `facility ${facilityId} is in ${old.row.currency}: a refill in ${offer.currency} cannot pay it off`;
   const eligibility = refillEligibility(old.state, day);
   if (!eligibility.eligible)
     return `facility ${facilityId} no longer qualifies for a refill: ${eligibility.reason}`;
-  const amount = refillAmount(old.state, amountMinor);
+  const amount = refillAmount(old.state, offer.amountMinor);
   return amount.ok ? null : (amount.detail ?? amount.code);
 }
 
@@ -545,7 +552,7 @@ export async function acceptOffer(
     return err(code, detail);
   };
   if (offer.refillOf !== undefined) {
-    const problem = await refillProblem(tx, offer.refillOf.facilityId, offer.amountMinor, input.day);
+    const problem = await refillProblem(tx, offer.refillOf.facilityId, offer, input.day);
     if (problem !== null) return refused('refill_not_available', problem);
   }
   const facilities = await tx.financing.facilitiesForMerchant(input.merchantId);

@@ -4,20 +4,24 @@
  * least 75% of it, the day's close announces it once (`refill_available`) and the advance offers
  * are refills that pay it off first. Accepting and confirming
  * one pays the old advance off from the money lent — the old facility is paid off with its fee
- * wholly earned, and the pool's cash falls by only what the merchant received.
+ * wholly earned, and the pool's cash falls by only what the merchant received. A merchant whose
+ * home currency changed since is offered no refill in the new one: its payoff could not be netted.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
+import { generateActivity } from '../../../test/support/events.ts';
 import { lendingAsOfDay, openBookWithAdvance } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import type { Offer } from '../../domain/products/offers.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
+import { parseRecord as parseEvent } from '../../ingest/parse-record.ts';
 import type { AppContext } from '../app-context.ts';
+import { ingestBatch } from '../ingest/ingest.ts';
 import { decideForMerchant } from '../risk/decisions.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
 import { runEndOfDay } from './eod.ts';
-import { acceptOffer, confirmDisbursement, makeOffers } from './origination.ts';
+import { acceptOffer, confirmDisbursement, fundPool, makeOffers } from './origination.ts';
 import { portfolioReport } from './reports.ts';
 import { servicedOf } from './serviced.ts';
 import { sweepSettlement } from './sweep.ts';
@@ -164,6 +168,76 @@ for (const backend of backendsUnderTest) {
       assert.equal(usd?.total.refinancedMinor, payoffNow);
       const refill = await harness.store.read((tx) => tx.financing.facility(accepted.value.facility.id));
       assert.equal(refill && servicedOf(refill)?.refinancedMinor, payoffNow);
+    });
+  });
+}
+
+for (const backend of backendsUnderTest) {
+  describe(`a refill across currencies on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness;
+    let app: AppContext;
+    let merchantId = '';
+    let oldId = '';
+    before(async () => {
+      const book = await openBookWithAdvance(backend);
+      ({ harness, app, merchantId } = book);
+      oldId = book.facilityId;
+    });
+    after(async () => harness?.dispose());
+
+    it('offers no advance in another currency as the refill of the advance being repaid', async () => {
+      const owed = async () => {
+        const row = await harness.store.read((tx) => tx.financing.facility(oldId));
+        const old = row === undefined ? null : servicedOf(row);
+        assert.ok(old?.product === 'advance');
+        return old.state.owed.fees + old.state.owed.principal;
+      };
+      const total = await owed();
+      for (let n = 0; (await owed()) > total / 4n; n += 1) {
+        assert.ok(n < 200, 'the advance is repaid by payouts');
+        const swept = await harness.store.write((tx) =>
+          sweepSettlement(tx, app, {
+            settlementKey: `stl-${n}`,
+            merchantId,
+            day: day + 1,
+            currency: 'USD',
+            netMinor: 500_000n,
+          }),
+        );
+        assert.ok(swept.ok);
+      }
+      // The merchant is onboarded again, in EUR, on a platform where it sells as much as before.
+      const inEuros = generateActivity(2, 196, 78)
+        .filter((event) => event.subject === merchantId)
+        .map((event) => {
+          const raw = JSON.parse(JSON.stringify(event));
+          raw.id = `eu-${raw.id}`;
+          raw.source = 'plt_eu';
+          if (typeof raw.data.currency === 'string') raw.data.currency = 'EUR';
+          if (raw.type === 'merchant.onboarded') raw.time = '2026-07-14T09:00:00Z';
+          return parseEvent({ origin: 'test', line: null, raw: JSON.stringify(raw) });
+        });
+      await harness.store.write((tx) => ingestBatch(tx, app, inEuros));
+      await harness.store.write((tx) =>
+        fundPool(tx, app, {
+          financierId: 'fin_pool',
+          currency: 'EUR',
+          amountMinor: 100_000_000n,
+          reference: 'eur',
+        }),
+      );
+      const decided = await decideForMerchant(harness.store, app, merchantId, day + 1);
+      assert.equal(decided.record.view.outcome, 'approved');
+      assert.equal(decided.record.view.currency, 'EUR');
+      const made = await harness.store.write((tx) => makeOffers(tx, app, decided.row.id));
+      assert.ok(made.ok);
+      // Before, each EUR advance named the USD advance's payoff (USD) as netted from its euros: the
+      // EUR pool paid out the whole amount and the USD pool was credited the payoff from nothing.
+      assert.deepEqual(
+        made.value.filter((o) => o.product === 'advance').map((o) => o.currency),
+        [],
+        'no EUR advance beside the USD one, as a refill or otherwise',
+      );
     });
   });
 }
