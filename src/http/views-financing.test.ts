@@ -3,7 +3,8 @@
  * pay, and, charged while collections are paused, that it is asked for once they resume; an
  * advance open to a refill, how much of it is repaid; a facility moving delinquency bucket, how
  * many days past due it is; a deduction from a payout in another currency, what it withheld from the
- * payout and at what rate. A refill offer itemises what pays the old advance off, and so does the
+ * payout and at what rate. A refill's payout, what it paid off — nothing, when the old advance was
+ * repaid before it. A refill offer itemises what pays the old advance off, and so does the
 refill's acceptance, as its history and webhooks show the disclosure it recorded.
  */
 import assert from 'node:assert/strict';
@@ -67,6 +68,19 @@ suite('facility events in plain words', () => {
       'Paid off in full, reference po-1',
     );
     assert.equal(describe('repayment', { reference: 'r-1' }, 'USD'), 'Direct repayment, reference r-1');
+  });
+
+  it('says what a refill paid off, and that it paid nothing off of an advance repaid before it', () => {
+    const refill = { amountMinor: 275_000n, refillOf: 'fac_old' };
+    assert.equal(
+      describe('disbursed', { ...refill, payoffMinor: 12_160n, paidToMerchantMinor: 262_840n }, 'USD'),
+      'Paid out: 2628.40 USD to you, 121.60 USD paying off fac_old',
+    );
+    // Its payouts repaid the old advance between the refill's acceptance and its payout.
+    assert.equal(
+      describe('disbursed', { ...refill, payoffMinor: 0n, paidToMerchantMinor: 275_000n }, 'USD'),
+      'Paid out to you: fac_old was repaid before, nothing to pay off',
+    );
   });
 
   it('says how much of an advance open to a refill is repaid', () => {

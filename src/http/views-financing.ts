@@ -103,9 +103,11 @@ export function describe(type: string, detail: Readonly<Record<string, unknown>>
       return `Offer accepted: ${productWords[text(offer['product'])] ?? 'facility'} of ${money(offer['amountMinor'])}`;
     }
     case 'disbursed':
-      return detail['refillOf'] === undefined
-        ? 'Paid out to you'
-        : `Paid out: ${money(detail['paidToMerchantMinor'])} to you, ${money(detail['payoffMinor'])} paying off ${text(detail['refillOf'])}`;
+      if (detail['refillOf'] === undefined) return 'Paid out to you';
+      // A refill whose old advance its own payouts repaid before it was paid out pays nothing off.
+      if (detail['payoffMinor'] === 0n)
+        return `Paid out to you: ${text(detail['refillOf'])} was repaid before, nothing to pay off`;
+      return `Paid out: ${money(detail['paidToMerchantMinor'])} to you, ${money(detail['payoffMinor'])} paying off ${text(detail['refillOf'])}`;
     case 'fee_charged':
       return 'Fixed fee of the advance';
     case 'interest_charged':
