@@ -5,7 +5,8 @@
  * nothing; missed days are caught up in order; a run cut short resumes after its cursor; an advance
  * whose merchant never pays misses its minimum, is charged a late fee after the grace, becomes
  * delinquent, defaults and is written off, each step a facility event; money paid on it then is a
- * recovery against the loss; and offers lapse at the end of their expiry day.
+ * recovery against the loss, and no new advance is offered while it is recovered; and offers lapse
+ * at the end of their expiry day.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -282,6 +283,23 @@ for (const backend of backendsUnderTest) {
       } finally {
         await book.harness.dispose();
       }
+    });
+
+    it('offers no new advance while the written-off one is still being recovered', async () => {
+      const advance = await facility(advanceId);
+      assert.ok(advance.tally.writtenOffPrincipalMinor > advance.tally.recoveredMinor, 'still recovering');
+      // The decision of day 0 approved the merchant, as a new one would on the same sales.
+      const later = app.clock.nowNs();
+      (app.clock as ManualClock).set(BigInt(asOfDay) * dayNs);
+      const made = await harness.store.write((tx) => makeOffers(tx, app, decisionId));
+      (app.clock as ManualClock).set(later);
+      assert.ok(made.ok && made.value.length > 0, 'other products are offered as ever');
+      // Before, the merchant was offered advances of up to the decision's whole limit again: none
+      // while it was defaulted (not a refill), every size once written off.
+      assert.deepEqual(
+        made.value.filter((o) => o.product === 'advance').map((o) => o.amountMinor),
+        [],
+      );
     });
   });
 }

@@ -61,7 +61,14 @@ import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import { openedLineRow } from './credit-lines.ts';
 import { advanceDaysMax, loadOfferSettings, offerDecisionAgeDaysMax } from './offer-settings.ts';
 import { engineReferencePrefix, repayFacility } from './repayments.ts';
-import { appendEvents, LedgerRejected, type Serviced, type StoredFacility, servicedOf } from './serviced.ts';
+import {
+  appendEvents,
+  inRecovery,
+  LedgerRejected,
+  type Serviced,
+  type StoredFacility,
+  servicedOf,
+} from './serviced.ts';
 
 export { LedgerRejected, type StoredFacility } from './serviced.ts';
 
@@ -362,8 +369,13 @@ async function declinedSince(tx: WriteTransaction, offer: OfferRow): Promise<Dec
  * offered as ever.
  */
 function withRefills(offers: readonly Offer[], facilities: readonly FacilityRow[], day: number): Offer[] {
-  // One still being paid out is in hand too, and not yet repaid at all: no advance beside it.
-  if (facilities.some((row) => row.product === 'advance' && row.status === 'disbursing'))
+  // One still being paid out is in hand too, and not yet repaid at all: no advance beside it — nor
+  // beside one written off whose principal its payouts are still recovering (advanceInHand).
+  if (
+    facilities.some(
+      (row) => row.product === 'advance' && (row.status === 'disbursing' || inRecovery(row) !== null),
+    )
+  )
     return offers.filter((offer) => offer.product !== 'advance');
   const advances = facilities
     .filter((row) => row.product === 'advance')
@@ -424,10 +436,16 @@ async function refillProblem(
 /**
  * An advance the merchant is being paid or is repaying, other than `except`, or null. Offers make
  * no second advance beside one (withRefills), but offers of a decision made before an advance was
- * taken still stand: accepting one must not add a second.
+ * taken still stand: accepting one must not add a second. One written off is being repaid while
+ * its payouts still recover its principal (serviced.ts `inRecovery`): a merchant is lent no new
+ * advance on a loss it is still repaying, as none beside one defaulted — and one is never its refill.
  */
-function advanceInHand(facilities: readonly FacilityRow[], except: string | null): string | null {
-  return facilities.find((row) => row.product === 'advance' && row.id !== except && inHand(row))?.id ?? null;
+function advanceInHand(facilities: readonly FacilityRow[], except: string | null): FacilityRow | null {
+  return (
+    facilities.find(
+      (row) => row.product === 'advance' && row.id !== except && (inHand(row) || inRecovery(row) !== null),
+    ) ?? null
+  );
 }
 
 /** Whether a facility is lent: being paid out, or being repaid. */
@@ -563,7 +581,9 @@ export async function acceptOffer(
     if (other !== null)
       return refused(
         'product_not_available',
-        `the merchant is repaying advance ${other}: another is offered as its refill once enough of it is repaid`,
+        other.status === 'written_off'
+          ? `advance ${other.id} of the merchant was written off and is still being recovered: no other advance is lent until it is`
+          : `the merchant is repaying advance ${other.id}: another is offered as its refill once enough of it is repaid`,
       );
   }
   const nowMs = context.clock.nowNs() / 1_000_000n;
