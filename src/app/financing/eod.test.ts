@@ -21,6 +21,7 @@ import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
 import type { AppContext } from '../app-context.ts';
 import type { OfferRow, ReadTransaction } from '../ports.ts';
+import { grantConsent } from '../risk/consents.ts';
 import { decideForMerchant } from '../risk/decisions.ts';
 import { runEndOfDay } from './eod.ts';
 import { makeOffers } from './origination.ts';
@@ -288,10 +289,19 @@ for (const backend of backendsUnderTest) {
     it('offers no new advance while the written-off one is still being recovered', async () => {
       const advance = await facility(advanceId);
       assert.ok(advance.tally.writtenOffPrincipalMinor > advance.tally.recoveredMinor, 'still recovering');
-      // The decision of day 0 approved the merchant, as a new one would on the same sales.
       const later = app.clock.nowNs();
       (app.clock as ManualClock).set(BigInt(asOfDay) * dayNs);
-      const made = await harness.store.write((tx) => makeOffers(tx, app, decisionId));
+      // A new decision on the same sales, with the merchant's consent renewed, approves it again.
+      await harness.store.write((tx) =>
+        grantConsent(tx, app, advance.row.merchantId, {
+          purpose: 'credit_assessment',
+          dataSources: ['sales'],
+          expiresAtMs: app.clock.nowNs() / 1_000_000n + 86_400_000n,
+        }),
+      );
+      const fresh = await decideForMerchant(harness.store, app, advance.row.merchantId, asOfDay);
+      assert.equal(fresh.record.view.outcome, 'approved');
+      const made = await harness.store.write((tx) => makeOffers(tx, app, fresh.row.id));
       (app.clock as ManualClock).set(later);
       assert.ok(made.ok && made.value.length > 0, 'other products are offered as ever');
       // Before, the merchant was offered advances of up to the decision's whole limit again: none
