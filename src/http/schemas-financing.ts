@@ -149,6 +149,19 @@ export const FacilitySummarySchema = Type.Object({
   currency: Currency,
   financier_id: Type.String(),
   opened_on: DateText,
+  payout: Nullable(
+    Type.Object(
+      {
+        amount: Amount(),
+        pays_off: Nullable(Type.Object({ facility_id: Type.String(), amount: Amount() })),
+        to_merchant: Amount(),
+      },
+      {
+        description:
+          "While the facility awaits its payout: the amount lent, what a refill pays off of the advance it replaces (held at that since the acceptance: that advance's collections are paused until the payout is confirmed or voided), and what to pay the merchant; null otherwise",
+      },
+    ),
+  ),
 });
 
 export const AcceptanceSchema = Type.Object({

@@ -104,6 +104,7 @@ export const statusByCode = {
   // Collections pauses (src/app/financing/collections.ts) and refills
   pause_invalid: 400,
   collections_already_paused: 409,
+  facility_held_for_refill: 409,
   collections_pause_limit_reached: 409,
   collections_not_paused: 409,
   refill_amount_too_small: 422,

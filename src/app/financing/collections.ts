@@ -15,9 +15,10 @@ import { err, ok, type Result } from '../../domain/result.ts';
 import type { FacilityRow, WriteTransaction } from '../ports.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
 import type { OriginationContext } from './origination.ts';
+import { refillAwaited } from './refill-hold.ts';
 import { appendEvents, inService, rowAfter, type ServicedState, updateAll } from './serviced.ts';
 
-export type CollectionsProblem = 'facility_not_found' | CollectionsPauseProblem;
+export type CollectionsProblem = 'facility_not_found' | 'facility_held_for_refill' | CollectionsPauseProblem;
 
 export interface PauseInput {
   readonly facilityId: string;
@@ -103,6 +104,13 @@ export async function resumeFacilityCollections(
   const found = await serviced(tx, input.facilityId, input.merchantId);
   if (!found.ok) return found;
   const facility = found.value;
+  // Held for its refill (refill-hold.ts): collected again, it would owe less than its payoff netted.
+  const refill = await refillAwaited(tx, facility.row);
+  if (refill !== null)
+    return err(
+      'facility_held_for_refill',
+      `collections of facility ${facility.row.id} are paused until refill ${refill}'s payout pays it off (or is voided, which resumes them)`,
+    );
   const resumed = resumeCollections(facility.state, input.day);
   if (!resumed.ok) return resumed;
   const nowMs = context.clock.nowNs() / 1_000_000n;

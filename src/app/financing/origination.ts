@@ -17,7 +17,11 @@ import {
   solveDailyRate,
   totalRepayable,
 } from '../../domain/products/advance/advance.ts';
-import { type AdvanceFacility, disbursedAdvance } from '../../domain/products/advance/servicing.ts';
+import {
+  type AdvanceFacility,
+  disbursedAdvance,
+  outstanding,
+} from '../../domain/products/advance/servicing.ts';
 import { type FacilityState, servicedStates } from '../../domain/products/lifecycle.ts';
 import {
   dailyStream,
@@ -58,8 +62,14 @@ import { loadDecisionSettings } from '../risk/decision-settings.ts';
 import { parseRecord, storedInputs } from '../risk/decisions.ts';
 import { fraudFlagged, fraudFlaggedDetail } from '../risk/fraud-flag.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
+import {
+  type CollectionsProblem,
+  pauseFacilityCollections,
+  resumeFacilityCollections,
+} from './collections.ts';
 import { openedLineRow } from './credit-lines.ts';
 import { advanceDaysMax, loadOfferSettings, offerDecisionAgeDaysMax } from './offer-settings.ts';
+import { refillHoldReason } from './refill-hold.ts';
 import { engineReferencePrefix, repayFacility } from './repayments.ts';
 import {
   appendEvents,
@@ -611,6 +621,14 @@ export async function acceptOffer(
     );
 
   const facilityId = context.entropy.id('fac');
+  // A refill holds the advance it pays off until its payout (refill-hold.ts): what pays it off now
+  // is what the platform nets from the payout.
+  let refillPayoffMinor: bigint | undefined;
+  if (offer.refillOf !== undefined) {
+    const held = await holdForRefill(tx, context, offer.refillOf.facilityId, facilityId, input.day);
+    if (!held.ok) return refused('refill_not_available', held.detail ?? held.code);
+    refillPayoffMinor = held.value;
+  }
   // The contract as of today: a term loan's instalments fall monthly from the day it is accepted.
   const contract = offerAcceptedOn(offer, input.day);
   const book: FacilityBook = { financierId, currency: offer.currency, facilityId };
@@ -641,7 +659,12 @@ export async function acceptOffer(
           currency: offer.currency,
           status: 'disbursing',
           openedOn: input.day,
-          stateJson: toTaggedJson({ phase: 'disbursing', offer: contract, book } satisfies StoredFacility),
+          stateJson: toTaggedJson({
+            phase: 'disbursing',
+            offer: contract,
+            book,
+            ...(refillPayoffMinor === undefined ? {} : { refillPayoffMinor }),
+          } satisfies StoredFacility),
           version: 1n,
           updatedAtMs: nowMs,
         };
@@ -689,6 +712,37 @@ export async function acceptOffer(
   );
   const accepted = await tx.financing.offer(offerRow.id);
   return ok({ offer: accepted as OfferRow, facility });
+}
+
+/**
+ * Holds the advance a refill pays off (refill-hold.ts): its collections paused from `day` until the
+ * refill's payout is confirmed or voided. Answers what pays it off, or why it cannot be held (a
+ * pause of its own already set, say).
+ */
+async function holdForRefill(
+  tx: WriteTransaction,
+  context: OriginationContext,
+  advanceId: string,
+  refillId: string,
+  day: number,
+): Promise<Result<bigint, CollectionsProblem>> {
+  const row = await tx.financing.facility(advanceId);
+  const old = row === undefined ? null : servicedOf(row);
+  if (old === null || old.product !== 'advance')
+    return err('facility_not_serviced', `facility ${advanceId} is not an advance being repaid`);
+  const paused = await pauseFacilityCollections(tx, context, {
+    facilityId: advanceId,
+    day,
+    fromDay: day,
+    untilDay: null,
+    reason: refillHoldReason(refillId),
+  });
+  if (!paused.ok)
+    return err(
+      paused.code,
+      `facility ${advanceId} cannot be held for its refill: ${paused.detail ?? paused.code}`,
+    );
+  return ok(outstanding(old.state));
 }
 
 async function disbursing(tx: WriteTransaction, facilityId: string) {
@@ -759,6 +813,15 @@ export async function confirmDisbursement(
   const nowMs = context.clock.nowNs() / 1_000_000n;
   const refill =
     offer.refillOf === undefined ? null : await payOffRefilled(tx, context, offer, facility.id, input.day);
+  // Held since the acceptance, the advance owes what the acceptance told the platform to net.
+  if (
+    refill !== null &&
+    stored.refillPayoffMinor !== undefined &&
+    refill.payoffMinor !== stored.refillPayoffMinor
+  )
+    throw new Error(
+      `refill ${facility.id} paid off ${refill.payoffMinor} of ${refill.facilityId}, held at ${stored.refillPayoffMinor} since its acceptance`,
+    );
   const active: FacilityRow = {
     ...facility,
     status: 'active',
@@ -875,5 +938,14 @@ export async function voidDisbursement(
     { facilityId: facility.id, currency: facility.currency, dailyDebtServiceMinor: 0n },
     'closed',
   );
+  // The advance the refill would have paid off is no longer held: its payouts repay it again.
+  const held = stored.offer.refillOf?.facilityId;
+  if (held !== undefined && stored.refillPayoffMinor !== undefined) {
+    const resumed = await resumeFacilityCollections(tx, context, { facilityId: held, day: input.day });
+    if (!resumed.ok && resumed.code !== 'collections_not_paused' && resumed.code !== 'facility_not_serviced')
+      throw new Error(
+        `the advance ${held} held for refill ${facility.id} could not resume: ${resumed.detail}`,
+      );
+  }
   return ok(cancelled);
 }

@@ -20,8 +20,17 @@ import type { AppContext } from '../app-context.ts';
 import { ingestBatch } from '../ingest/ingest.ts';
 import { decideForMerchant } from '../risk/decisions.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
+import { resumeFacilityCollections } from './collections.ts';
 import { runEndOfDay } from './eod.ts';
-import { acceptOffer, confirmDisbursement, fundPool, makeOffers } from './origination.ts';
+import {
+  acceptOffer,
+  confirmDisbursement,
+  fundPool,
+  makeOffers,
+  type StoredFacility,
+  voidDisbursement,
+} from './origination.ts';
+import { repayFacility } from './repayments.ts';
 import { portfolioReport } from './reports.ts';
 import { servicedOf } from './serviced.ts';
 import { sweepSettlement } from './sweep.ts';
@@ -123,12 +132,77 @@ for (const backend of backendsUnderTest) {
         assert.ok(o.amountMinor > payoffNow);
       }
       assert.ok(before.state.deferredFeeMinor > 0n, 'days remain to run: part of the fee is not yet earned');
-      const chosen = offers[0];
+
+      // Accepted, a refill holds the old advance until its payout: what pays it off is what the
+      // platform was told to net, so the payouts meanwhile repay it no more, and a direct repayment
+      // or its collections resumed are refused. Voided, the hold is lifted.
+      const owed = async () => {
+        const { state } = await old();
+        return state.owed.fees + state.owed.principal;
+      };
+      const sweep = (key: string) =>
+        harness.store.write((tx) =>
+          sweepSettlement(tx, app, {
+            settlementKey: key,
+            merchantId,
+            day: day + 2,
+            currency: 'USD',
+            netMinor: 500_000n,
+          }),
+        );
+      const dropped = offers[0];
+      assert.ok(dropped);
+      const held = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: dropped.id, merchantId, day: day + 2 }),
+      );
+      assert.ok(held.ok, held.ok ? '' : held.detail);
+      const heldState = fromTaggedJson<StoredFacility>(held.value.facility.stateJson);
+      assert.equal(heldState.phase === 'disbursing' && heldState.refillPayoffMinor, payoffNow);
+      const whileHeld = await sweep('stl-held');
+      assert.ok(whileHeld.ok);
+      assert.deepEqual(
+        whileHeld.value.waterfall.deductions.filter((d) => d.facilityId === oldId && d.total > 0n),
+        [],
+        'nothing swept from the advance held',
+      );
+      assert.equal(await owed(), payoffNow);
+      const direct = await harness.store.write((tx) =>
+        repayFacility(tx, app, { facilityId: oldId, day: day + 2, reference: 'held-1', amountMinor: 1_000n }),
+      );
+      assert.equal(direct.ok ? 'repaid' : direct.code, 'facility_held_for_refill');
+      const resumed = await harness.store.write((tx) =>
+        resumeFacilityCollections(tx, app, { facilityId: oldId, day: day + 2 }),
+      );
+      assert.equal(resumed.ok ? 'resumed' : resumed.code, 'facility_held_for_refill');
+      const voided = await harness.store.write((tx) =>
+        voidDisbursement(tx, app, {
+          facilityId: held.value.facility.id,
+          day: day + 2,
+          reason: 'bank rejected',
+        }),
+      );
+      assert.ok(voided.ok);
+      const afterVoid = await sweep('stl-after-void');
+      assert.ok(afterVoid.ok);
+      assert.ok(
+        afterVoid.value.waterfall.deductions.some((d) => d.facilityId === oldId && d.total > 0n),
+        'the payouts repay it again',
+      );
+      assert.ok((await owed()) < payoffNow);
+      // A new decision's refills, then, pay off what it owes now.
+      const again = await advanceOffers();
+      const reheld = await old();
+      const payoffHeld = reheld.state.owed.fees + reheld.state.owed.principal;
+      const chosen = again[0];
       assert.ok(chosen);
+      assert.equal(fromTaggedJson<Offer>(chosen.offerJson).refillOf?.payoffMinor, payoffHeld);
       const accepted = await harness.store.write((tx) =>
         acceptOffer(tx, app, { offerId: chosen.id, merchantId, day: day + 2 }),
       );
       assert.ok(accepted.ok, accepted.ok ? '' : accepted.detail);
+      // A payout between the acceptance and the refill's payout repays the advance held no more.
+      assert.ok((await sweep('stl-held-again')).ok);
+      assert.equal(await owed(), payoffHeld);
       const acceptance = await harness.store.read((tx) => tx.financing.offer(chosen.id));
       const shown = fromTaggedJson<{ disclosure: { refillOf?: Offer['refillOf'] } }>(
         acceptance?.acceptanceJson ?? '{}',
@@ -148,7 +222,7 @@ for (const backend of backendsUnderTest) {
       assert.equal(paidOff.state.deferredFeeMinor, 0n, 'its fee is wholly earned');
       assert.equal(
         cashBefore - (await cash()),
-        chosen.amountMinor - payoffNow,
+        chosen.amountMinor - payoffHeld,
         'the merchant receives the rest',
       );
       const events = await harness.store.read((tx) =>
@@ -159,15 +233,15 @@ for (const backend of backendsUnderTest) {
       const detail = fromTaggedJson<{ payoffMinor: bigint; paidToMerchantMinor: bigint }>(
         disbursed.detailJson,
       );
-      assert.equal(detail.payoffMinor, payoffNow);
-      assert.equal(detail.paidToMerchantMinor, chosen.amountMinor - payoffNow);
+      assert.equal(detail.payoffMinor, payoffHeld);
+      assert.equal(detail.paidToMerchantMinor, chosen.amountMinor - payoffHeld);
       // The portfolio tells the payoff apart: in the refill's originations and the old advance's
       // collections alike, as refinanced.
       const portfolio = await harness.store.read((tx) => portfolioReport(tx, {}));
       const usd = portfolio.find((c) => c.currency === 'USD');
-      assert.equal(usd?.total.refinancedMinor, payoffNow);
+      assert.equal(usd?.total.refinancedMinor, payoffHeld);
       const refill = await harness.store.read((tx) => tx.financing.facility(accepted.value.facility.id));
-      assert.equal(refill && servicedOf(refill)?.refinancedMinor, payoffNow);
+      assert.equal(refill && servicedOf(refill)?.refinancedMinor, payoffHeld);
     });
   });
 }

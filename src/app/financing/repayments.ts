@@ -27,6 +27,7 @@ import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import type { FacilityEventRow, FacilityRow, WriteTransaction } from '../ports.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import type { OriginationContext } from './origination.ts';
+import { refillAwaited } from './refill-hold.ts';
 import {
   appendEvents,
   applyPayment,
@@ -52,7 +53,8 @@ export type RepaymentProblem =
   | 'amount_invalid'
   | 'reference_invalid'
   | 'repayment_reference_reused'
-  | 'repayment_exceeds_balance';
+  | 'repayment_exceeds_balance'
+  | 'facility_held_for_refill';
 
 export const repaymentReferencePattern = /^[A-Za-z0-9_.-]{1,40}$/;
 
@@ -222,6 +224,13 @@ export async function repayFacility(
     return ok({ ...viewOf(row, recorded), replayed: true });
   }
   if (row.status === 'written_off') return recover(tx, context, row, input, requested);
+  // Held for its refill (refill-hold.ts): the refill's payout pays it off, at what its acceptance said.
+  const refill = input.refill === true ? null : await refillAwaited(tx, row);
+  if (refill !== null)
+    return err(
+      'facility_held_for_refill',
+      `facility ${row.id} is held for refill ${refill}, whose payout pays it off once confirmed: no repayment is taken meanwhile (if that payout is voided, repay then)`,
+    );
   const found = inService(row);
   if (found === null) return err('facility_not_serviced', `facility ${row.id} is ${row.status}`);
   if (!payoff && input.amountMinor <= 0n) return err('amount_invalid', 'a repayment is a positive amount');

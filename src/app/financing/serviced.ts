@@ -52,7 +52,17 @@ import { dayCloseCutoffSeconds, lastClosedDay } from './day-close.ts';
 
 /** What a facility stores while its money is reserved, and once it is serviced. */
 export type StoredFacility =
-  | { readonly phase: 'disbursing'; readonly offer: Offer; readonly book: FacilityBook }
+  | {
+      readonly phase: 'disbursing';
+      readonly offer: Offer;
+      readonly book: FacilityBook;
+      /**
+       * A refill's: what pays off the advance it replaces, as of its acceptance — held so until
+       * the payout (refill-hold.ts), and netted from it; absent: not a refill, or accepted before
+       * this was kept.
+       */
+      readonly refillPayoffMinor?: bigint;
+    }
   | {
       readonly phase: 'serviced';
       readonly product: string;

@@ -310,6 +310,12 @@ for (const backend of backendsUnderTest) {
       assert.equal(facility.object, 'facility');
       assert.equal(facility.status, 'disbursing');
       assert.equal(facility.financier_id, 'fin_pool');
+      // What to pay the merchant: the whole amount, no refill paying anything off.
+      assert.deepEqual(facility.payout, {
+        amount: advance.amount,
+        pays_off: null,
+        to_merchant: advance.amount,
+      });
       assert.equal(facility.opened_on, '2026-07-16');
       facilityId = facility.id;
       const retry = await api.request('POST', path, { key: merchantKey, headers });
@@ -365,6 +371,7 @@ for (const backend of backendsUnderTest) {
       assert.equal(confirmed.status, 200, confirmed.text);
       assert.equal(confirmed.json.id, facilityId);
       assert.equal(confirmed.json.status, 'active');
+      assert.equal(confirmed.json.payout, null, 'paid out: nothing more to pay');
       const twice = await api.request('POST', path, { key: platformKey });
       assert.equal(twice.status, 409);
       assert.equal(twice.json.code, 'facility_not_disbursing');

@@ -15,6 +15,7 @@ import {
   inOfferOrder,
   LedgerRejected,
   makeOffers,
+  type StoredFacility,
   voidDisbursement,
 } from '../../app/financing/origination.ts';
 import { type Repayment, repayFacility } from '../../app/financing/repayments.ts';
@@ -87,6 +88,26 @@ function facilityView(row: FacilityRow) {
     currency: row.currency,
     financier_id: row.financierId,
     opened_on: fromDayNumber(row.openedOn),
+    payout: payoutView(row),
+  };
+}
+
+/**
+ * What the platform is to pay out, while a facility awaits its payout: the amount lent, less what
+ * a refill pays off of the advance it replaces (held at that since the acceptance); null otherwise.
+ */
+function payoutView(row: FacilityRow) {
+  if (row.status !== 'disbursing') return null;
+  const stored = fromTaggedJson<StoredFacility>(row.stateJson);
+  if (stored.phase !== 'disbursing') return null;
+  const amount = stored.offer.amountMinor;
+  const refill = stored.offer.refillOf;
+  // A refill accepted before its payoff was held: the payoff as of its offer.
+  const payoff = refill === undefined ? 0n : (stored.refillPayoffMinor ?? refill.payoffMinor);
+  return {
+    amount: amount.toString(),
+    pays_off: refill === undefined ? null : { facility_id: refill.facilityId, amount: payoff.toString() },
+    to_merchant: (amount - payoff).toString(),
   };
 }
 
