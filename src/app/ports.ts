@@ -248,6 +248,8 @@ export interface IdempotencyRepository {
     createdAtMs: bigint,
   ): Promise<StoredResponse | 'claimed'>;
   complete(scope: string, key: string, statusCode: number, body: string): Promise<void>;
+  /** Gives a claimed key up: nothing is stored under it. */
+  release(scope: string, key: string): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------

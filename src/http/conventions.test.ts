@@ -194,6 +194,23 @@ for (const backend of backendsUnderTest) {
       assert.equal(tooLong.json.code, 'idempotency_key_invalid');
     });
 
+    it('stores no 400 under an Idempotency-Key, whichever check refused the request: the corrected one runs under it', async () => {
+      const headers = { 'idempotency-key': 'fund-once' };
+      const body = { financier_id: 'fin_conv', currency: 'USD', amount: '0', reference: 'fund-once' };
+      // The schema takes "0"; the funding's own check refuses it.
+      const zero = await api.request('POST', '/v1/funding_pools', { body, headers });
+      assert.deepEqual([zero.status, zero.json.code], [400, 'amount_invalid'], zero.text);
+      const corrected = await api.request('POST', '/v1/funding_pools', {
+        body: { ...body, amount: '500' },
+        headers,
+      });
+      assert.equal(corrected.status, 200, corrected.text);
+      assert.equal(corrected.json.available, '500');
+      assert.equal(corrected.headers.get('idempotent-replayed'), null);
+      const again = await api.request('POST', '/v1/funding_pools', { body, headers });
+      assert.equal(again.json.code, 'idempotency_key_reused', 'the key is the corrected request’s now');
+    });
+
     it('names the bad field of an invalid body, and rejects unknown fields rather than dropping them', async () => {
       const transfers = [
         { id: 'ok-1', amount: '1' },

@@ -138,4 +138,14 @@ export class KyselyIdempotency implements IdempotencyRepository {
       .executeTakeFirst();
     assert(toBigInt(result.numUpdatedRows) === 1n, 'idempotency key must be claimed before it is completed');
   }
+
+  async release(scope: string, key: string): Promise<void> {
+    const result = await this.db
+      .deleteFrom('idempotency_keys')
+      .where('scope', '=', scope)
+      .where('key', '=', key)
+      .where('status_code', 'is', null)
+      .executeTakeFirst();
+    assert(toBigInt(result.numDeletedRows) === 1n, 'idempotency key must be claimed before it is released');
+  }
 }

@@ -2,7 +2,9 @@
  * Idempotent POSTs. The client's Idempotency-Key is claimed, the work done and its response stored
  * in one transaction: a retry with the same key and the same request replays the stored response
  * byte for byte; the same key with another request is refused; a crash before commit leaves no
- * trace, so the retry simply runs.
+ * trace, so the retry simply runs. A 400 is not stored either: it says the request itself is
+ * invalid, whichever check found it so — the schema's before the handler or the handler's own (a
+ * pause starting in the past, an amount of 0) — so the corrected request runs under the same key.
  */
 import type { Clock, Store, WriteTransaction } from '../ports.ts';
 
@@ -10,6 +12,7 @@ export const idempotencyKeyLengthMax = 255;
 /** A key is printable ASCII without spaces. */
 export const idempotencyKeyPattern = /^[\x21-\x7e]+$/;
 const nanosecondsPerMillisecond = 1_000_000n;
+const requestInvalidStatus = 400;
 
 export interface IdempotentRequest {
   /** Keys are private to the API key that sent them. */
@@ -47,7 +50,8 @@ export async function runIdempotent(
       return { kind: 'replayed', reply: { statusCode: claim.statusCode, body: claim.body } };
     }
     const reply = await work(tx);
-    await tx.idempotency.complete(request.scope, request.key, reply.statusCode, reply.body);
+    if (reply.statusCode === requestInvalidStatus) await tx.idempotency.release(request.scope, request.key);
+    else await tx.idempotency.complete(request.scope, request.key, reply.statusCode, reply.body);
     return { kind: 'executed', reply };
   });
 }
