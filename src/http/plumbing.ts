@@ -115,6 +115,17 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
+ * A body left out and one sent empty are the same request, as a route whose fields are all optional
+ * takes them: both fingerprint as no body, so a retry that sends `{}` where the first sent nothing
+ * (or the reverse) is replayed, not refused as another request.
+ */
+function fingerprintedBody(body: unknown): unknown {
+  const empty =
+    typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0;
+  return body === undefined || empty ? null : body;
+}
+
+/**
  * Runs a write in one transaction; with an Idempotency-Key header, the key, the work and the stored
  * response commit together, and a retry replays the response (marked `Idempotent-Replayed: true`).
  */
@@ -134,7 +145,9 @@ export async function write(
         `Idempotency-Key must be 1 to ${idempotencyKeyLengthMax} printable ASCII characters`,
       );
     }
-    const fingerprint = app.sha256(canonicalJson([request.method, request.url, request.body ?? null]));
+    const fingerprint = app.sha256(
+      canonicalJson([request.method, request.url, fingerprintedBody(request.body)]),
+    );
     idempotency = { scope: principalOf(request).id, key, fingerprint };
   }
   const outcome = await runIdempotent(app.store, app.clock, idempotency, work);

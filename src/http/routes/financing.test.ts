@@ -367,11 +367,17 @@ for (const backend of backendsUnderTest) {
       const stranger = await api.request('POST', path, { key: otherPlatformKey });
       assert.equal(stranger.status, 404);
       assert.equal(stranger.json.code, 'facility_not_found');
-      const confirmed = await api.request('POST', path, { key: platformKey });
+      const headers = { 'idempotency-key': 'confirm-1' };
+      const confirmed = await api.request('POST', path, { key: platformKey, headers });
       assert.equal(confirmed.status, 200, confirmed.text);
       assert.equal(confirmed.json.id, facilityId);
       assert.equal(confirmed.json.status, 'active');
       assert.equal(confirmed.json.payout, null, 'paid out: nothing more to pay');
+      // Sent again with the body `{}` — the same as none — it is the same request: replayed.
+      const retried = await api.request('POST', path, { key: platformKey, headers, body: {} });
+      assert.equal(retried.status, 200, retried.text);
+      assert.equal(retried.headers.get('idempotent-replayed'), 'true');
+      assert.equal(retried.text, confirmed.text);
       const twice = await api.request('POST', path, { key: platformKey });
       assert.equal(twice.status, 409);
       assert.equal(twice.json.code, 'facility_not_disbursing');
