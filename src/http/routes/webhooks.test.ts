@@ -155,8 +155,18 @@ for (const backend of backendsUnderTest) {
     it("rotates an endpoint's secret, the previous one signing for the hours asked", async () => {
       const before = await api.request('GET', `/v1/webhook_endpoints/${endpointId}`);
       // No body: the defaults.
-      const rotated = await api.request('POST', `/v1/webhook_endpoints/${endpointId}/rotate_secret`);
+      const headers = { 'idempotency-key': 'rotate-1' };
+      const rotated = await api.request('POST', `/v1/webhook_endpoints/${endpointId}/rotate_secret`, {
+        headers,
+      });
       assert.equal(rotated.status, 200, rotated.text);
+      // Sent again with `{}`, the same as no body: the same rotation, replayed.
+      const retried = await api.request('POST', `/v1/webhook_endpoints/${endpointId}/rotate_secret`, {
+        headers,
+        body: {},
+      });
+      assert.equal(retried.headers.get('idempotent-replayed'), 'true', retried.text);
+      assert.equal(retried.text, rotated.text);
       assert.match(rotated.json.secret, /^whsec_[A-Za-z0-9+/]{32}$/);
       const nowMs = Number(api.app.clock.nowNs() / 1_000_000n);
       assert.equal(rotated.json.previous_secret_expires_at, new Date(nowMs + 24 * 3_600_000).toISOString());

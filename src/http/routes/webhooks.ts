@@ -278,8 +278,10 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         body: Type.Optional(
           Type.Object(
             {
+              // No schema default (the handler's): one would fill `{}` in, making it another
+              // request than no body under an Idempotency-Key.
               previous_valid_hours: Type.Optional(
-                Type.Integer({ minimum: 0, maximum: previousSecretHoursMax, default: 24 }),
+                Type.Integer({ minimum: 0, maximum: previousSecretHoursMax }),
               ),
             },
             { additionalProperties: false },
