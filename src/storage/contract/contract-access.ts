@@ -105,6 +105,25 @@ export function accessContract(backend: BackendUnderTest): void {
       assert.equal(retry.kind, 'executed');
     });
 
+    it('keeps no 400 under the key: the request was invalid, and the corrected one runs', async () => {
+      const request = { scope: 'key_a', key: 'idem-invalid', fingerprint: 'f1' };
+      const refused = await runIdempotent(harness.store, clock, request, async () => ({
+        statusCode: 400,
+        body: '{"code":"amount_invalid"}',
+      }));
+      assert.equal(refused.kind, 'executed');
+      const corrected = await runIdempotent(
+        harness.store,
+        clock,
+        { ...request, fingerprint: 'f2' },
+        async () => ({
+          statusCode: 200,
+          body: '{}',
+        }),
+      );
+      assert.equal(corrected.kind, 'executed');
+    });
+
     it('lets concurrent requests with one key run the work once', async () => {
       const other = harness.openAnother();
       let runs = 0;
