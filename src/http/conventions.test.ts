@@ -174,7 +174,10 @@ for (const backend of backendsUnderTest) {
       });
       assert.equal(first.status, 200);
       assert.equal(second.status, 200);
-      assert.equal(second.text, first.text, 'the stored response is replayed byte for byte');
+      // Replayed as stored — but a secret is shown once: no secret is kept with a stored answer
+      // (the replay is the stored body, as it is), so a retry that lost the first revokes and asks again.
+      assert.match(first.json.secret, /^cap_fin_/);
+      assert.equal(second.text, JSON.stringify({ ...first.json, secret: null }));
       assert.equal(second.headers.get('idempotent-replayed'), 'true');
       const other = await api.request('POST', '/v1/api_keys', {
         body: { ...body, object_id: 'fin_bank2' },

@@ -85,6 +85,21 @@ export function jsonReply(statusCode: number, body: unknown): Reply {
   return { statusCode, body: JSON.stringify(body) };
 }
 
+/**
+ * An answer that shows a secret, once: replayed under its Idempotency-Key it shows `secret` null,
+ * so no secret is kept with the stored answer (an API key's is kept only as a hash; a webhook
+ * endpoint's signing secret only in the endpoint, and not once rotated out).
+ */
+export function secretReply<T extends { readonly secret: string }>(statusCode: number, body: T): Reply {
+  return { statusCode, body: JSON.stringify(body), stored: JSON.stringify({ ...body, secret: null }) };
+}
+
+/** A secret in an answer: `null` when the answer is a replay (secretReply). */
+export const ShownSecret = Type.Union([Type.String(), Type.Null()], {
+  description:
+    'shown in this answer only: null when it is replayed under its Idempotency-Key (no secret is kept with a stored answer; if the first answer was lost, revoke or rotate and ask again)',
+});
+
 export function problemReply(
   request: FastifyRequest,
   code: ProblemCode,

@@ -26,6 +26,11 @@ export interface Reply {
   readonly statusCode: number;
   /** The serialized response body, exactly as sent. */
   readonly body: string;
+  /**
+   * The body kept for a replay, where it must differ from the one sent: an answer showing a secret
+   * keeps it without (a secret is shown once; Capstan keeps API keys' as hashes). Absent: `body`.
+   */
+  readonly stored?: string;
 }
 
 export type IdempotentOutcome =
@@ -51,7 +56,8 @@ export async function runIdempotent(
     }
     const reply = await work(tx);
     if (reply.statusCode === requestInvalidStatus) await tx.idempotency.release(request.scope, request.key);
-    else await tx.idempotency.complete(request.scope, request.key, reply.statusCode, reply.body);
+    else
+      await tx.idempotency.complete(request.scope, request.key, reply.statusCode, reply.stored ?? reply.body);
     return { kind: 'executed', reply };
   });
 }

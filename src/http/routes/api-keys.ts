@@ -12,6 +12,8 @@ import {
   ProblemSchema,
   pageAsked,
   problemReply,
+  ShownSecret,
+  secretReply,
   send,
   write,
 } from '../plumbing.ts';
@@ -61,7 +63,7 @@ export function apiKeyRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         tags: ['api keys'],
         body: IssueBody,
         response: {
-          200: Type.Intersect([ApiKey, Type.Object({ secret: Type.String() })]),
+          200: Type.Intersect([ApiKey, Type.Object({ secret: ShownSecret })]),
           400: ProblemSchema,
         },
       }),
@@ -74,7 +76,7 @@ export function apiKeyRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           });
           if (!issued.ok)
             return problemReply(request, issued.code, issued.detail ?? issued.code, 'object_id');
-          return jsonReply(200, { ...apiKeyView(issued.value.key), secret: issued.value.secret });
+          return secretReply(200, { ...apiKeyView(issued.value.key), secret: issued.value.secret });
         }),
     );
 

@@ -29,6 +29,8 @@ import {
   ProblemSchema,
   pageAsked,
   problemReply,
+  ShownSecret,
+  secretReply,
   send,
   write,
 } from '../plumbing.ts';
@@ -176,7 +178,7 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         tags: ['webhooks'],
         body: CreateBody,
         response: {
-          200: Type.Intersect([Endpoint, Type.Object({ secret: Type.String() })]),
+          200: Type.Intersect([Endpoint, Type.Object({ secret: ShownSecret })]),
           400: ProblemSchema,
         },
       }),
@@ -188,7 +190,7 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             description: request.body.description ?? '',
           });
           if (!created.ok) return endpointProblem(request, created);
-          return jsonReply(200, withSecret(created.value));
+          return secretReply(200, withSecret(created.value));
         }),
     );
 
@@ -288,7 +290,7 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           ),
         ),
         response: {
-          200: Type.Intersect([Endpoint, Type.Object({ secret: Type.String() })]),
+          200: Type.Intersect([Endpoint, Type.Object({ secret: ShownSecret })]),
           404: ProblemSchema,
           409: ProblemSchema,
         },
@@ -298,7 +300,7 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           const hours = request.body?.previous_valid_hours ?? 24;
           const rotated = await rotateEndpointSecret(tx, app, request.params.id, hours);
           if (!rotated.ok) return endpointProblem(request, rotated, request.params.id);
-          return jsonReply(200, withSecret(rotated.value));
+          return secretReply(200, withSecret(rotated.value));
         }),
     );
 
