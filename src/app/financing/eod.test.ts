@@ -286,12 +286,13 @@ for (const backend of backendsUnderTest) {
       }
     });
 
-    it('offers no new advance while the written-off one is still being recovered', async () => {
+    it('lends the merchant nothing more while it is behind: the written-off advance declines it', async () => {
       const advance = await facility(advanceId);
       assert.ok(advance.tally.writtenOffPrincipalMinor > advance.tally.recoveredMinor, 'still recovering');
       const later = app.clock.nowNs();
       (app.clock as ManualClock).set(BigInt(asOfDay) * dayNs);
-      // A new decision on the same sales, with the merchant's consent renewed, approves it again.
+      // A new decision on the same sales, with the merchant's consent renewed: approved before, and
+      // offered advances of up to its whole limit again (the advance written off never paid a cent).
       await harness.store.write((tx) =>
         grantConsent(tx, app, advance.row.merchantId, {
           purpose: 'credit_assessment',
@@ -300,16 +301,19 @@ for (const backend of backendsUnderTest) {
         }),
       );
       const fresh = await decideForMerchant(harness.store, app, advance.row.merchantId, asOfDay);
-      assert.equal(fresh.record.view.outcome, 'approved');
-      const made = await harness.store.write((tx) => makeOffers(tx, app, fresh.row.id));
       (app.clock as ManualClock).set(later);
-      assert.ok(made.ok && made.value.length > 0, 'other products are offered as ever');
-      // Before, the merchant was offered advances of up to the decision's whole limit again: none
-      // while it was defaulted (not a refill), every size once written off.
+      assert.equal(fresh.record.view.outcome, 'declined');
       assert.deepEqual(
-        made.value.filter((o) => o.product === 'advance').map((o) => o.amountMinor),
-        [],
+        fresh.record.view.reasons.map((r) => [r.code, r.description]),
+        [
+          [
+            'facility_in_arrears',
+            `The merchant is behind on financing it already has: facility ${advanceId} was written off.`,
+          ],
+        ],
       );
+      const made = await harness.store.write((tx) => makeOffers(tx, app, fresh.row.id));
+      assert.equal(made.ok ? 'made' : made.code, 'decision_not_approved');
     });
   });
 }

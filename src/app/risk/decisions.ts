@@ -16,6 +16,7 @@ import {
   DecisionChainVerifier,
   decisionHash,
 } from '../../domain/decisions/decision-chain.ts';
+import type { FacilityInArrears } from '../../domain/decisions/policy.ts';
 import { computeFeatures } from '../../domain/features/features.ts';
 import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
@@ -85,13 +86,28 @@ export async function gatherInputs(
   nowMs: bigint,
   cache?: DecisionCache,
 ): Promise<DecisionInputs> {
-  if (cache === undefined) return readInputs(tx, merchantId, asOfDay, nowMs);
+  if (cache === undefined) return withArrears(tx, await readInputs(tx, merchantId, asOfDay, nowMs));
   const versions = await tx.risk.versions(merchantId);
   const cached = cache.inputs(merchantId, asOfDay, versions, nowMs);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) return withArrears(tx, cached);
   const inputs = await readInputs(tx, merchantId, asOfDay, nowMs);
   cache.keep(merchantId, asOfDay, versions, inputs);
-  return inputs;
+  return withArrears(tx, inputs);
+}
+
+/**
+ * The inputs with the facilities the merchant is behind on, read now: a facility's status moves
+ * with the daily cycle and the sweep, which the cache's versions do not follow. The same inputs
+ * object when there are none (serialised once, as the cache keeps it).
+ */
+async function withArrears(tx: ReadTransaction, inputs: DecisionInputs): Promise<DecisionInputs> {
+  const arrears = (await tx.financing.facilitiesForMerchant(inputs.merchantId)).flatMap(
+    (row): FacilityInArrears[] =>
+      row.status === 'delinquent' || row.status === 'defaulted' || row.status === 'written_off'
+        ? [{ facilityId: row.id, status: row.status }]
+        : [],
+  );
+  return arrears.length === 0 ? inputs : { ...inputs, arrears };
 }
 
 /** The models in force, from the cache while the configuration has not changed. */

@@ -12,7 +12,7 @@ import { type FeatureRow, type ModelArtifact, scoreModel } from '../risk/model.t
 import { featureSlug, type ReasonDirection } from '../risk/reasons.ts';
 import { forecastSales, observedSalesDays } from './forecast.ts';
 import { modelRow } from './model-inputs.ts';
-import { knockOut, type Reason } from './policy.ts';
+import { type FacilityInArrears, knockOut, type Reason } from './policy.ts';
 import { plainReason } from './reason-text.ts';
 import { type DecisionSettings, type LimitBounds, limitBoundsIn } from './settings.ts';
 
@@ -39,6 +39,11 @@ export interface DecisionInputs {
    * from decisions made before it was recorded.
    */
   readonly debtServiceFacilityIds?: readonly string[];
+  /**
+   * The merchant's facilities it is behind on (past due, defaulted, written off), in id order.
+   * Absent from decisions made before it was recorded: none then.
+   */
+  readonly arrears?: readonly FacilityInArrears[];
   readonly settings: DecisionSettings;
 }
 
@@ -134,6 +139,7 @@ export function decide(
       hasConsent: inputs.consent !== null,
       features,
       fraudFlagged: inputs.fraudFlagged,
+      arrears: inputs.arrears ?? [],
       debtServiceRoomDailyMinor: room,
       existingDebtServiceDailyMinor: inputs.existingDebtServiceDailyMinor,
     },

@@ -1,7 +1,8 @@
 /**
  * The leverage cap's knock-out names the right cause: no room because the merchant's existing
  * facilities already take their share is `leverage_cap_reached`; no room although nothing is owed
- * means the forecast sales are too small to repay anything, `insufficient_sales_history`. And
+ * means the forecast sales are too small to repay anything, `insufficient_sales_history`; a merchant
+ * behind on a facility it has is declined first, `facility_in_arrears`. And
  * a knocked-out decision names no model, since none ran.
  */
 import assert from 'node:assert/strict';
@@ -28,7 +29,7 @@ function sales(dailyGmvMinor: bigint): FeatureInputs {
 
 describe('the leverage-cap knock-out', () => {
   const features = computeFeatures(sales(10_000n));
-  const base = { hasConsent: true, features, fraudFlagged: false };
+  const base = { hasConsent: true, features, fraudFlagged: false, arrears: [] };
 
   it('is leverage_cap_reached when existing facilities take all the room', () => {
     const reason = knockOut(
@@ -54,6 +55,39 @@ describe('the leverage-cap knock-out', () => {
         defaultDecisionSettings,
       ),
       null,
+    );
+  });
+
+  it('declines a merchant behind on a facility it has, before the leverage cap, whatever its room', () => {
+    for (const status of ['delinquent', 'defaulted', 'written_off'] as const) {
+      const reason = knockOut(
+        {
+          ...base,
+          arrears: [{ facilityId: 'fac_behind', status }],
+          debtServiceRoomDailyMinor: 0n,
+          existingDebtServiceDailyMinor: 2_000n,
+        },
+        defaultDecisionSettings,
+      );
+      assert.equal(reason?.code, 'facility_in_arrears', status);
+      assert.match(reason?.description ?? '', /behind on financing it already has: facility fac_behind/);
+    }
+    // Decided in full: declined with that reason alone, no model run.
+    const featureInputs = sales(10_000n);
+    const decision = decide(
+      decisionInputsFrom(featureInputs, computeFeatures(featureInputs), {
+        consent: creditConsent(merchantId, asOfDay),
+        fraudFlagged: false,
+        existingDebtServiceDailyMinor: 0n,
+        arrears: [{ facilityId: 'fac_behind', status: 'delinquent' }],
+        settings: defaultDecisionSettings,
+      }),
+      { id: 'mdl_p', version: 3, artifact: syntheticModel('scorecard', 5) },
+      [],
+    );
+    assert.deepEqual(
+      [decision.outcome, decision.reasons.map((r) => r.code)],
+      ['declined', ['facility_in_arrears']],
     );
   });
 

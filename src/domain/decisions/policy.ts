@@ -11,6 +11,7 @@ export const knockOutCodes = [
   'tenure_below_minimum',
   'insufficient_sales_history',
   'fraud_flag',
+  'facility_in_arrears',
   'leverage_cap_reached',
 ] as const;
 
@@ -25,10 +26,18 @@ export interface Reason {
   readonly detail?: string;
 }
 
+/** A facility of the merchant's it is behind on: past due, defaulted, or written off. */
+export interface FacilityInArrears {
+  readonly facilityId: string;
+  readonly status: 'delinquent' | 'defaulted' | 'written_off';
+}
+
 export interface PolicyInputs {
   readonly hasConsent: boolean;
   readonly features: MerchantFeatures;
   readonly fraudFlagged: boolean;
+  /** The merchant's facilities it is behind on: none is lent more while any is. */
+  readonly arrears: readonly FacilityInArrears[];
   /** Room left under the leverage cap, minor units per day; zero or less means none. */
   readonly debtServiceRoomDailyMinor: bigint;
   /** What the merchant's facilities already take per day: no room without any is too few sales. */
@@ -72,6 +81,15 @@ export function knockOut(inputs: PolicyInputs, settings: DecisionSettings): Reas
       source: 'policy',
     };
   }
+  const behind = inputs.arrears[0];
+  if (behind !== undefined) {
+    const how = { delinquent: 'is past due', defaulted: 'has defaulted', written_off: 'was written off' };
+    return {
+      code: 'facility_in_arrears',
+      description: `The merchant is behind on financing it already has: facility ${behind.facilityId} ${how[behind.status]}.`,
+      source: 'policy',
+    };
+  }
   if (inputs.debtServiceRoomDailyMinor <= 0n && inputs.existingDebtServiceDailyMinor <= 0n) {
     return {
       code: 'insufficient_sales_history',
@@ -101,6 +119,7 @@ export function passesDataKnockOuts(features: MerchantFeatures, settings: Decisi
         hasConsent: true,
         features,
         fraudFlagged: false,
+        arrears: [],
         debtServiceRoomDailyMinor: 1n,
         existingDebtServiceDailyMinor: 0n,
       },
