@@ -55,6 +55,13 @@ async function openApp(config: CliConfig): Promise<AppContext> {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // A reader that stops early (`capstan migrate | head -1`) closes the pipe: what is left to print
+  // is dropped, and the command finishes its work — a migration or a daily cycle is not cut off
+  // halfway by an unhandled EPIPE.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
   const program = buildProgram({
     version,
     loadIngest: async () => {

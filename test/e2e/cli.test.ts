@@ -295,6 +295,26 @@ describe('the capstan command on SQLite', () => {
     assert.doesNotMatch(stderr, /simulate failed|EPIPE/);
   });
 
+  it('finishes its work when the command reading what it prints stops (migrate | head -1)', async () => {
+    const piped = join(dataDir, 'piped');
+    const child = spawn(process.execPath, [bin, 'migrate', '--data-dir', piped], {
+      env: { ...process.env, CAPSTAN_LOG_LEVEL: 'warn', DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    // The first line read, the pipe is closed, as head -1 does: the migrations still all apply.
+    await new Promise<void>((done) => child.stdout?.once('data', () => done()));
+    child.stdout?.destroy();
+    const code = await new Promise<number | null>((done) => child.once('exit', done));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE/);
+    const again = run(['migrate', '--data-dir', piped]);
+    assert.match(again.stdout, /0 pending migration\(s\)/, again.stdout);
+  });
+
   it('runs the daily cycle while NATS cannot be reached, says so once, and stops on SIGTERM', async () => {
     // A port nothing listens on: taken, then let go.
     const closed = createServer();
