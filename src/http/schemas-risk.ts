@@ -313,6 +313,18 @@ const DecisionInputsSchema = Type.Object(
     debtServiceFacilityIds: Type.Optional(
       Type.Array(Type.String(), { description: 'absent from decisions made before it was recorded' }),
     ),
+    arrears: Type.Optional(
+      Type.Array(
+        Type.Object({
+          facilityId: Type.String(),
+          status: literals(['delinquent', 'defaulted', 'written_off']),
+        }),
+        {
+          description:
+            'the facilities of the merchant’s it was behind on when decided (the knock-out facility_in_arrears); absent when none',
+        },
+      ),
+    ),
     settings: settingsSchema(decisionSettings),
   },
   { description: 'everything the decision was made from, in the engine’s own names (camelCase)' },

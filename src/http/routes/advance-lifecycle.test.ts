@@ -5,7 +5,9 @@
  * the money reached the merchant, swept once the payout is confirmed) repays nothing — the preview
  * before the confirmation and the commit after it agree, and the merchant's statement never shows a
  * deduction before the money it repays; the platform's settlement.paid event of that day, streamed
- * in later, records no sweep.
+ * in later, records no sweep. An advance left unpaid past its minimum makes the merchant delinquent:
+ * a new decision declines it facility_in_arrears, and its stored inputs name the facility, as the
+ * OpenAPI document describes them.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +17,7 @@ import { type LendingBook, lendingAsOfDay, openLendingBook } from '../../../test
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { OpenapiConformance } from '../../../test/support/openapi-conformance.ts';
 import { bootstrapOperatorKey } from '../../app/access/api-keys.ts';
+import { runEndOfDay } from '../../app/financing/eod.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { buildServer, type CapstanServer } from '../server.ts';
 
@@ -157,6 +160,48 @@ for (const backend of backendsUnderTest) {
           ['disbursed', amount.toString(), amount.toString()],
           ['fee_charged', fee.toString(), (amount + fee).toString()],
         ]);
+      });
+    });
+
+    describe('a merchant behind on its advance', () => {
+      let served: Awaited<ReturnType<typeof openServedBook>>;
+      before(async () => {
+        served = await openServedBook(backend);
+      });
+      after(async () => served?.close());
+
+      it('is declined facility_in_arrears, its inputs naming the facility it is behind on', async () => {
+        const { book, request, merchantKey, setDay } = served;
+        setDay(lendingAsOfDay + 1);
+        const offers = await request('POST', `/v1/decisions/${book.decisionId}/offers`);
+        assert.equal(offers.status, 200, offers.text);
+        const offer = offers.json.data.filter((o: { product: string }) => o.product === 'advance').at(-1);
+        const acceptance = await request('POST', `/v1/offers/${offer.id}/accept`, undefined, merchantKey);
+        assert.equal(acceptance.status, 200, acceptance.text);
+        const facilityId: string = acceptance.json.facility.id;
+        const confirmed = await request('POST', `/v1/disbursements/${facilityId}/confirm`);
+        assert.equal(confirmed.status, 200, confirmed.text);
+
+        // Nothing is paid: the first minimum payment's period ends unpaid.
+        const unpaidThrough = lendingAsOfDay + 1 + 75;
+        setDay(unpaidThrough + 1);
+        const cycle = await runEndOfDay(book.app, unpaidThrough);
+        assert.ok(cycle.ok);
+        const facility = await request('GET', `/v1/facilities/${facilityId}`);
+        assert.equal(facility.json.status, 'delinquent', facility.text);
+
+        const decided = await request(
+          'POST',
+          `/v1/merchants/${book.merchantId}/decisions?as_of=${date(lendingAsOfDay)}`,
+        );
+        assert.equal(decided.status, 200, decided.text);
+        assert.deepEqual(
+          decided.json.reasons.map((r: { code: string }) => r.code),
+          ['facility_in_arrears'],
+        );
+        const read = await request('GET', `/v1/decisions/${decided.json.id}?include=inputs`);
+        assert.equal(read.status, 200, read.text);
+        assert.deepEqual(read.json.inputs.arrears, [{ facilityId, status: 'delinquent' }]);
       });
     });
   });
