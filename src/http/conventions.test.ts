@@ -78,6 +78,24 @@ for (const backend of backendsUnderTest) {
           response.json.paths[path][method].responses['200'].content['application/json'].schema,
           path,
         );
+      // A body whose fields are all optional may be left out, as the server takes none as `{}`;
+      // a settings change is the body, so it is required, as are bodies with required fields.
+      const bodyRequired = (path: string, method: string) =>
+        response.json.paths[path][method].requestBody.required;
+      for (const [path, method] of [
+        ['/v1/merchants/{id}/decisions', 'post'],
+        ['/v1/offers/{id}/accept', 'post'],
+        ['/v1/disbursements/{facility_id}/confirm', 'post'],
+        ['/v1/quarantine/{id}/replay', 'post'],
+        ['/v1/webhook_endpoints/{id}/rotate_secret', 'post'],
+      ] as const)
+        assert.equal(bodyRequired(path, method), false, `${method} ${path} body`);
+      for (const [path, method] of [
+        ['/v1/settings/sweeping', 'put'],
+        ['/v1/ledger/transfers', 'post'],
+        ['/v1/quarantine/{id}/discard', 'post'],
+      ] as const)
+        assert.equal(bodyRequired(path, method), true, `${method} ${path} body`);
       const docs = await api.request('GET', '/docs', { key: null });
       assert.equal(docs.status, 200);
       assert.match(docs.headers.get('content-type') ?? '', /text\/html/);

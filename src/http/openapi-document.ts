@@ -3,10 +3,12 @@
  * every error is an RFC 9457 problem (`application/problem+json`, one `Problem` schema whose `code`
  * lists every code the API answers), so each operation documents its 4XX and 5XX answers as one;
  * and every POST that writes takes an `Idempotency-Key` (a preview, which writes nothing, says so
- * with `x-capstan-reads-only`).
+ * with `x-capstan-reads-only`). A body whose fields are all optional is not required, as the server
+ * takes none as `{}` (a settings change, which must be sent, says so with `x-capstan-body-required`).
  */
 import { idempotencyKeyLengthMax, idempotencyKeyPattern } from '../app/access/idempotency.ts';
 import { statusByCode } from './status-codes.ts';
+import { bodyMayBeLeftOut } from './validation.ts';
 
 type Json = Record<string, unknown>;
 
@@ -104,6 +106,14 @@ export function completeOpenapiDocument<T extends object>(document: T): T {
       operation['responses'] = withProblems((operation['responses'] ?? {}) as Json);
       const readsOnly = operation['x-capstan-reads-only'] === true;
       delete operation['x-capstan-reads-only'];
+      const bodyRequired = operation['x-capstan-body-required'] === true;
+      delete operation['x-capstan-body-required'];
+      const requestBody = operation['requestBody'] as Json | undefined;
+      const bodySchema = (
+        (requestBody?.['content'] as Json | undefined)?.['application/json'] as Json | undefined
+      )?.['schema'];
+      if (requestBody !== undefined && !bodyRequired && bodySchema !== undefined)
+        requestBody['required'] = !bodyMayBeLeftOut(bodySchema as Json);
       const parameters = (operation['parameters'] as Json[] | undefined) ?? [];
       if (method === 'post' && !readsOnly && !parameters.some((p) => p['$ref'] === idempotencyKeyRef))
         operation['parameters'] = [...parameters, { $ref: idempotencyKeyRef }];

@@ -28,6 +28,12 @@ function makeAjv(coerceTypes: boolean) {
 const bodyAjv = makeAjv(false);
 const textAjv = makeAjv(true);
 
+/** Whether a body of this schema may be left out: an object none of whose fields is required. */
+export function bodyMayBeLeftOut(schema: object): boolean {
+  const shape = schema as { type?: unknown; required?: readonly unknown[] };
+  return shape.type === 'object' && (shape.required?.length ?? 0) === 0;
+}
+
 /**
  * A body whose fields are all optional may be left out (`POST` with no body is the same as `{}`;
  * the route reads `request.body?.…`); any other body is required and validated as declared.
@@ -35,8 +41,7 @@ const textAjv = makeAjv(true);
 export function compileValidator({ schema, httpPart }: { schema: object; httpPart?: string }) {
   if (httpPart !== 'body') return textAjv.compile(schema);
   const validate = bodyAjv.compile(schema);
-  const shape = schema as { type?: unknown; required?: readonly unknown[] };
-  if (shape.type !== 'object' || (shape.required?.length ?? 0) > 0) return validate;
+  if (!bodyMayBeLeftOut(schema)) return validate;
   // Fastify hands over a request without a body as null.
   const optional = (data: unknown) => data === null || data === undefined || validate(data);
   // Fastify reads a failed validation's errors from the function, as Ajv leaves them on its own.

@@ -49,6 +49,8 @@ export function settingsRoutes<T>(
         description: `${docs.fields} A change is checked over the settings in force and refused as a whole (400 settings_invalid) naming every bad field.`,
         tags: [docs.tag],
         body: Type.Object({}, { additionalProperties: true }),
+        // The body is the change: none is refused below, though its fields are all optional.
+        'x-capstan-body-required': true,
         response: { 200: answer },
       }),
       async (request, reply) => {
