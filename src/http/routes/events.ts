@@ -168,7 +168,7 @@ export function eventRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/events',
       access(['platform', 'operator'], {
         summary: 'Send events',
-        description: `One CloudEvent as JSON, a batch as NDJSON (\`${ndjsonContentType}\`, one event per line) or as a CloudEvents JSON batch (\`application/cloudevents-batch+json\`), up to ${ingestBatchRecordsMax} per request. Answers one result per record, in order: \`applied\`, \`duplicate\` (the same source and id seen before with the same body) or \`quarantined\` with the reason (bad record, or the same id with another body). A platform key may send events of its own platform only.`,
+        description: `One CloudEvent as JSON (or a JSON array of them), a batch as NDJSON (\`${ndjsonContentType}\`, one event per line) or as a CloudEvents JSON batch (\`application/cloudevents-batch+json\`, an array), up to ${ingestBatchRecordsMax} per request; JSON that is neither an event nor an array of events (a string — an event encoded twice —, a number, null; a single object sent as a CloudEvents batch) is refused whole, 400 request_malformed. Answers one result per record, in order: \`applied\`, \`duplicate\` (the same source and id seen before with the same body) or \`quarantined\` with the reason (bad record, or the same id with another body). A platform key may send events of its own platform only.`,
         tags: ['events'],
         response: { 200: BatchResult, 400: ProblemSchema },
       }),
