@@ -121,7 +121,7 @@ export function collectionsRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/facilities/:id/collections/resume',
       access(['operator', 'platform'], {
         summary: 'Resume collections from today: the pause ends yesterday (one not yet begun is cancelled)',
-        description: `A facility with no pause covering today or later answers 409 collections_not_paused. ${platformScope}`,
+        description: `A facility with no pause covering today or later answers 409 collections_not_paused; an advance held for the refill that pays it off (paused from the refill's acceptance until its payout is confirmed or voided) answers 409 facility_held_for_refill. ${platformScope}`,
         tags: ['financing'],
         params: IdParams,
         body: NoBody,
