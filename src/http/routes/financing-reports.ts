@@ -209,8 +209,8 @@ export function financingReportRoutes(app: AppContext): FastifyPluginAsyncTypebo
         params: Type.Object({ id: MerchantId }),
         querystring: Type.Object(
           {
-            from: DateText('the first day'),
-            to: DateText('the last day, inclusive'),
+            from: DateText('the first day, not after today'),
+            to: DateText('the last day, inclusive; a day after today is read as today'),
             format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
           },
           { additionalProperties: false },
