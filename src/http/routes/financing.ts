@@ -464,7 +464,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/decisions/:id/offers',
       access(['operator', 'platform'], {
         summary: 'Make offers from an approved decision',
-        description: `Advances in up to three sizes, term loans and credit lines as the grade allows, each with its schedule, total cost and APR, open for 30 days. A decision makes them once (asked again, it answers the same offers), and they replace the merchant's open offers of earlier decisions, which are withdrawn. A declined decision answers 409 decision_not_approved; one with a later decision of the merchant's, 409 decision_not_current. ${platformScope}`,
+        description: `Advances in up to three sizes, term loans and credit lines as the grade allows, each with its schedule, total cost and APR, open for \`validityDays\` of the offering settings (30 unless changed) from the decision's as-of day. A decision makes them once (asked again, it answers the same offers as they now stand), and they replace the merchant's open offers of earlier decisions, which are withdrawn. A declined decision answers 409 decision_not_approved; one as of more than 7 days ago or ahead of today, or with a later decision of the merchant's, 409 decision_not_current; a merchant flagged for fraud since, 409 merchant_flagged. ${platformScope}`,
         tags: ['financing'],
         params: IdParams,
         body: NoBody,
