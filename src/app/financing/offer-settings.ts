@@ -65,7 +65,10 @@ export const offerSettings: SettingsKind<OfferSettings> = {
       });
     return problems;
   },
-  beside: async (tx, settings) => rateAboveCap(settings, await loadSweepSettings(tx)),
+  beside: async (tx, settings, valid) =>
+    valid('holdbackRateMaxBps', 'creditLineGrades')
+      ? rateAboveCap(settings, await loadSweepSettings(tx))
+      : [],
 };
 
 export function loadOfferSettings(tx: ReadTransaction): Promise<OfferSettings> {

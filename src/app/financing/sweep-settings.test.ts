@@ -119,6 +119,10 @@ for (const backend of backendsUnderTest) {
       const aboveCap = await offering({ holdbackRateMaxBps: 3_500 });
       assert.ok(!aboveCap.ok);
       assert.deepEqual(aboveCap.fields, ['holdbackRateMaxBps']);
+      // With another field bad too, the refusal names both: every bad field at once.
+      const twoBad = await offering({ holdbackRateMaxBps: 3_500, validityDays: 3 });
+      assert.ok(!twoBad.ok);
+      assert.deepEqual([...twoBad.fields].sort(), ['holdbackRateMaxBps', 'validityDays']);
       assert.deepEqual(await book.harness.store.read((tx) => loadOfferSettings(tx)), defaultOfferSettings);
       // At the cap, it is taken.
       const atCap = await offering({ holdbackRateMaxBps: 3_000 });

@@ -32,8 +32,13 @@ export const sweepSettings: SettingsKind<SweepSettings> = {
     componentOrder: { kind: 'order', values: components },
   },
   across: () => [],
-  beside: async (tx, settings) =>
-    rateAboveCap(await loadOfferSettings(tx), settings).map((p) => ({ ...p, field: 'dailyDeductionCapBps' })),
+  beside: async (tx, settings, valid) =>
+    valid('dailyDeductionCapBps')
+      ? rateAboveCap(await loadOfferSettings(tx), settings).map((p) => ({
+          ...p,
+          field: 'dailyDeductionCapBps',
+        }))
+      : [],
 };
 
 /**

@@ -61,10 +61,15 @@ export interface SettingsKind<T> {
   /** Problems across fields; `valid` says whether fields passed their own rules. */
   across(settings: T, valid: (...names: (keyof T)[]) => boolean): Problem[];
   /**
-   * Problems with the other sets in force, for a change that passed every check of its own: a
-   * setting bounded by one in another set (a holdback by the daily cap on deductions, say).
+   * Problems with the other sets in force: a setting bounded by one in another set (a holdback by
+   * the daily cap on deductions, say). Asked with the rest of a change's checks, so a refusal names
+   * every bad field; `valid` says whether fields passed their own rules.
    */
-  readonly beside?: (tx: ReadTransaction, settings: T) => Promise<Problem[]>;
+  readonly beside?: (
+    tx: ReadTransaction,
+    settings: T,
+    valid: (...names: (keyof T)[]) => boolean,
+  ) => Promise<Problem[]>;
 }
 
 /** A refused change: `fields` names each offending input (dotted), `detail` says what is wrong. */
@@ -258,7 +263,11 @@ function fieldProblems(field: string, rule: Rule, value: unknown): Problem[] {
 function problemsOf<T>(
   kind: SettingsKind<T>,
   candidate: Readonly<Record<string, unknown>>,
-): { readonly problems: Problem[]; readonly settings: T } {
+): {
+  readonly problems: Problem[];
+  readonly settings: T;
+  readonly valid: (...names: (keyof T)[]) => boolean;
+} {
   const problems: Problem[] = [];
   const normalised: Record<string, unknown> = {};
   for (const name of Object.keys(kind.rules) as (keyof T & string)[]) {
@@ -277,8 +286,9 @@ function problemsOf<T>(
   }
   const bad = new Set(problems.map((p) => p.field.replace(/[[.].*$/, '')));
   const settings = normalised as T;
-  problems.push(...kind.across(settings, (...names) => names.every((name) => !bad.has(name as string))));
-  return { problems, settings };
+  const valid = (...names: (keyof T)[]) => names.every((name) => !bad.has(name as string));
+  problems.push(...kind.across(settings, valid));
+  return { problems, settings, valid };
 }
 
 function invalid(problems: readonly Problem[]): SettingsInvalid {
@@ -350,11 +360,13 @@ export async function updateSettings<T>(
   // the earlier's fields (on PostgreSQL, read committed), though both were answered as in force.
   await tx.risk.lockSettings();
   // Checked over the stored settings, not the loaded ones: a stored value that went bad can be corrected.
-  const { problems, settings } = problemsOf(kind, { ...(await storedSettings(tx, kind)), ...changes });
-  const all = [...unknown.map((field) => ({ field, message: unknownMessage })), ...problems];
+  const { problems, settings, valid } = problemsOf(kind, {
+    ...(await storedSettings(tx, kind)),
+    ...changes,
+  });
+  const beside = (await kind.beside?.(tx, settings, valid)) ?? [];
+  const all = [...unknown.map((field) => ({ field, message: unknownMessage })), ...problems, ...beside];
   if (all.length > 0) return invalid(all);
-  const beside = (await kind.beside?.(tx, settings)) ?? [];
-  if (beside.length > 0) return invalid(beside);
   const overrides: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(settings as Record<string, unknown>)) {
     if (toTaggedJson(value) !== toTaggedJson((kind.defaults as Record<string, unknown>)[key]))
