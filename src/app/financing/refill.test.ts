@@ -140,12 +140,12 @@ for (const backend of backendsUnderTest) {
         const { state } = await old();
         return state.owed.fees + state.owed.principal;
       };
-      const sweep = (key: string) =>
+      const sweep = (key: string, on = day + 2) =>
         harness.store.write((tx) =>
           sweepSettlement(tx, app, {
             settlementKey: key,
             merchantId,
-            day: day + 2,
+            day: on,
             currency: 'USD',
             netMinor: 500_000n,
           }),
@@ -202,6 +202,10 @@ for (const backend of backendsUnderTest) {
       assert.ok(accepted.ok, accepted.ok ? '' : accepted.detail);
       // A payout between the acceptance and the refill's payout repays the advance held no more.
       assert.ok((await sweep('stl-held-again')).ok);
+      assert.equal(await owed(), payoffHeld);
+      // Nor does one dated the day before, sent late (past midnight): before, it swept the 48.80
+      // left, and the confirmation failed on a payoff no longer what the acceptance held.
+      assert.ok((await sweep('stl-held-late', day + 1)).ok);
       assert.equal(await owed(), payoffHeld);
       const acceptance = await harness.store.read((tx) => tx.financing.offer(chosen.id));
       const shown = fromTaggedJson<{ disclosure: { refillOf?: Offer['refillOf'] } }>(

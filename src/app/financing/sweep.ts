@@ -45,6 +45,7 @@ import {
 } from '../ports.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import type { OriginationContext } from './origination.ts';
+import { advancesHeld } from './refill-hold.ts';
 import {
   appendEvents,
   applyPayment,
@@ -355,8 +356,10 @@ async function computeSplit(
   policy: SweepSettings,
   nowMs: bigint,
 ): Promise<SplitPreview> {
-  const facilities = (await tx.financing.facilitiesForMerchant(settlement.merchantId)).flatMap((row) => {
-    const facility = inService(row) ?? inRecovery(row);
+  const rows = await tx.financing.facilitiesForMerchant(settlement.merchantId);
+  const held = advancesHeld(rows);
+  const facilities = rows.flatMap((row) => {
+    const facility = held.has(row.id) ? null : (inService(row) ?? inRecovery(row));
     return facility === null ? [] : [caughtUpFor(facility, settlement.day, nowMs)?.facility ?? facility];
   });
   const earlier = await tx.financing.sweepsForMerchant(settlement.merchantId, settlement.day, settlement.day);
@@ -489,9 +492,11 @@ function catchUp(book: Book, settlement: Settlement, nowMs: bigint): void {
 
 /** The split of one settlement against the book as the settlements before it left it. */
 function splitOf(book: Book, settlement: Settlement, policy: SweepSettings) {
-  const facilities = (book.facilities.get(settlement.merchantId) ?? []).flatMap(
-    (row) => servicedIn(book, row) ?? [],
-  );
+  const rows = book.facilities.get(settlement.merchantId) ?? [];
+  // An advance held for its refill (refill-hold.ts) is repaid by nothing else, whatever the
+  // payout's day: its pause covers the days from the acceptance, not a payout dated before it.
+  const held = advancesHeld(rows);
+  const facilities = rows.flatMap((row) => (held.has(row.id) ? [] : (servicedIn(book, row) ?? [])));
   const earlier = book.sweeps.get(sweepsKey(settlement.merchantId, settlement.day)) ?? [];
   return waterfallOf(settlement, facilities, earlier, policy);
 }
