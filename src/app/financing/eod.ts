@@ -227,6 +227,9 @@ async function voidUnconfirmedDisbursements(app: AppContext, day: number, pageSi
           facilityId: row.id,
           day,
           reason: `the payout was not confirmed within ${disbursementDeadlineDays} days of acceptance`,
+          // The day was served with a refill's advance held (nothing swept, no minimum judged): it
+          // stays so, and the advance is collected again from the next.
+          heldResumeDay: day + 1,
         });
         // Confirmed or voided by the platform since the page was read: nothing left to void.
         if (!done.ok && done.code === 'facility_not_disbursing') continue;

@@ -907,7 +907,16 @@ async function payOffRefilled(
 export async function voidDisbursement(
   tx: WriteTransaction,
   context: OriginationContext,
-  input: { readonly facilityId: string; readonly day: number; readonly reason: string },
+  input: {
+    readonly facilityId: string;
+    readonly day: number;
+    readonly reason: string;
+    /**
+     * A refill's: the first day the advance it held is collected again — the void's own, unless the
+     * daily cycle voids it at the end of that day, one it served paused (eod.ts): the next.
+     */
+    readonly heldResumeDay?: number;
+  },
 ): Promise<Result<FacilityRow, OriginationProblem>> {
   const found = await disbursing(tx, input.facilityId);
   if (!found.ok) return found;
@@ -941,7 +950,10 @@ export async function voidDisbursement(
   // The advance the refill would have paid off is no longer held: its payouts repay it again.
   const held = stored.offer.refillOf?.facilityId;
   if (held !== undefined && stored.refillPayoffMinor !== undefined) {
-    const resumed = await resumeFacilityCollections(tx, context, { facilityId: held, day: input.day });
+    const resumed = await resumeFacilityCollections(tx, context, {
+      facilityId: held,
+      day: input.heldResumeDay ?? input.day,
+    });
     if (!resumed.ok && resumed.code !== 'collections_not_paused' && resumed.code !== 'facility_not_serviced')
       throw new Error(
         `the advance ${held} held for refill ${facility.id} could not resume: ${resumed.detail}`,

@@ -1,0 +1,109 @@
+/**
+ * The hold of an advance for its refill through the daily cycle, on real stores (SQLite, and
+ * PostgreSQL when configured): a refill accepted and never paid out is voided by the cycle at the
+ * end of its deadline's last day, a day the held advance was served paused; its collections resume
+ * the next day, the day the cycle says so (`collections_resumed`).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
+import { lendingAsOfDay, openBookWithAdvance } from '../../../test/support/lending-fixture.ts';
+import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import { collectionsPausedOn } from '../../domain/products/collections-pause.ts';
+import type { AppContext } from '../app-context.ts';
+import { decideForMerchant } from '../risk/decisions.ts';
+import { runEndOfDay } from './eod.ts';
+import { acceptOffer, makeOffers } from './origination.ts';
+import { servicedOf } from './serviced.ts';
+import { sweepSettlement } from './sweep.ts';
+
+const day = lendingAsOfDay;
+
+for (const backend of backendsUnderTest) {
+  describe(`an advance held for its refill on ${backend.name}`, { skip: backend.skip }, () => {
+    let harness: Harness;
+    let app: AppContext;
+    let merchantId = '';
+    let oldId = '';
+    before(async () => {
+      const book = await openBookWithAdvance(backend);
+      ({ harness, app, merchantId } = book);
+      oldId = book.facilityId;
+    });
+    after(async () => harness?.dispose());
+
+    const old = async () => {
+      const row = await harness.store.read((tx) => tx.financing.facility(oldId));
+      const serviced = row === undefined ? null : servicedOf(row);
+      assert.ok(serviced?.product === 'advance');
+      return serviced;
+    };
+    const owed = async () => {
+      const { state } = await old();
+      return state.owed.fees + state.owed.principal;
+    };
+    const sweep = (key: string, on: number) =>
+      harness.store.write((tx) =>
+        sweepSettlement(tx, app, {
+          settlementKey: key,
+          merchantId,
+          day: on,
+          currency: 'USD',
+          netMinor: 500_000n,
+        }),
+      );
+    /** The daily cycle through `through`, the clock past that day's close. */
+    const closeDays = async (through: number) => {
+      (app.clock as ManualClock).set(BigInt(through + 2) * 86_400_000_000_000n);
+      const run = await runEndOfDay(app, through);
+      assert.ok(run.ok);
+      return run.value;
+    };
+
+    it('resumes collections the day after the cycle voids the refill at its deadline', async () => {
+      const total = await owed();
+      for (let n = 0; (await owed()) > total / 4n; n += 1) {
+        assert.ok(n < 200, 'the advance is repaid by payouts');
+        assert.ok((await sweep(`stl-${n}`, day + 1)).ok);
+      }
+      await closeDays(day + 2);
+      const accepted = day + 3;
+      const decided = await decideForMerchant(harness.store, app, merchantId, accepted);
+      const made = await harness.store.write((tx) => makeOffers(tx, app, decided.row.id));
+      assert.ok(made.ok);
+      const refill = made.value.find((o) => o.product === 'advance');
+      assert.ok(refill, 'a refill is offered');
+      const held = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: refill.id, merchantId, day: accepted }),
+      );
+      assert.ok(held.ok, held.ok ? '' : held.detail);
+      // Seven days to pay it out: the cycle voids it at the end of the seventh.
+      const lastDay = accepted + 7;
+      const run = await closeDays(lastDay);
+      assert.equal(run.at(-1)?.disbursementsVoided, 1);
+      // That day was served paused — nothing swept, no minimum judged — and stays so: before, the
+      // pause ended the day before, so the day counted as collected, and a payout of it sent late
+      // repaid the advance on a day the cycle had judged without it.
+      const { state } = await old();
+      assert.equal(state.collectionsPaused?.untilDay, lastDay);
+      assert.ok(collectionsPausedOn(state, lastDay));
+      const late = await sweep('stl-late', lastDay);
+      assert.ok(late.ok);
+      assert.equal(late.value.waterfall.totalDeductedMinor, 0n);
+      await closeDays(lastDay + 1);
+      const events = await harness.store.read((tx) => tx.financing.facilityEvents(oldId, { limit: 500 }));
+      assert.deepEqual(
+        events.filter((e) => e.type.startsWith('collections_')).map((e) => [e.type, e.day - accepted]),
+        [
+          ['collections_pause_set', 0],
+          ['collections_paused', 0],
+          ['collections_resume_set', 8],
+          ['collections_resumed', 8],
+        ],
+        'the cycle says collections resumed, the day they do',
+      );
+      const after = await sweep('stl-after', lastDay + 1);
+      assert.ok(after.ok && after.value.waterfall.totalDeductedMinor > 0n, 'collected again');
+    });
+  });
+}
