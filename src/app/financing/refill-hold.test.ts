@@ -2,7 +2,9 @@
  * The hold of an advance for its refill through the daily cycle, on real stores (SQLite, and
  * PostgreSQL when configured): a refill accepted and never paid out is voided by the cycle at the
  * end of its deadline's last day, a day the held advance was served paused; its collections resume
- * the next day, the day the cycle says so (`collections_resumed`).
+ * the next day, the day the cycle says so (`collections_resumed`). A refill accepted before holds
+ * were kept holds nothing: its advance's payouts repay it and its pauses resume as ever, and its
+ * confirmation pays off what it owes then.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -12,8 +14,10 @@ import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { collectionsPausedOn } from '../../domain/products/collections-pause.ts';
 import type { AppContext } from '../app-context.ts';
 import { decideForMerchant } from '../risk/decisions.ts';
+import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
+import { pauseFacilityCollections, resumeFacilityCollections } from './collections.ts';
 import { runEndOfDay } from './eod.ts';
-import { acceptOffer, makeOffers } from './origination.ts';
+import { acceptOffer, confirmDisbursement, makeOffers, type StoredFacility } from './origination.ts';
 import { servicedOf } from './serviced.ts';
 import { sweepSettlement } from './sweep.ts';
 
@@ -60,14 +64,8 @@ for (const backend of backendsUnderTest) {
       return run.value;
     };
 
-    it('resumes collections the day after the cycle voids the refill at its deadline', async () => {
-      const total = await owed();
-      for (let n = 0; (await owed()) > total / 4n; n += 1) {
-        assert.ok(n < 200, 'the advance is repaid by payouts');
-        assert.ok((await sweep(`stl-${n}`, day + 1)).ok);
-      }
-      await closeDays(day + 2);
-      const accepted = day + 3;
+    /** A new decision's refill of the advance, accepted on `accepted`. */
+    const acceptRefill = async (accepted: number) => {
       const decided = await decideForMerchant(harness.store, app, merchantId, accepted);
       const made = await harness.store.write((tx) => makeOffers(tx, app, decided.row.id));
       assert.ok(made.ok);
@@ -77,6 +75,18 @@ for (const backend of backendsUnderTest) {
         acceptOffer(tx, app, { offerId: refill.id, merchantId, day: accepted }),
       );
       assert.ok(held.ok, held.ok ? '' : held.detail);
+      return held.value.facility;
+    };
+
+    it('resumes collections the day after the cycle voids the refill at its deadline', async () => {
+      const total = await owed();
+      for (let n = 0; (await owed()) > total / 4n; n += 1) {
+        assert.ok(n < 200, 'the advance is repaid by payouts');
+        assert.ok((await sweep(`stl-${n}`, day + 1)).ok);
+      }
+      await closeDays(day + 2);
+      const accepted = day + 3;
+      await acceptRefill(accepted);
       // Seven days to pay it out: the cycle voids it at the end of the seventh.
       const lastDay = accepted + 7;
       const run = await closeDays(lastDay);
@@ -104,6 +114,56 @@ for (const backend of backendsUnderTest) {
       );
       const after = await sweep('stl-after', lastDay + 1);
       assert.ok(after.ok && after.value.waterfall.totalDeductedMinor > 0n, 'collected again');
+    });
+
+    it('holds nothing for a refill accepted before holds were kept, which still confirms', async () => {
+      const accepted = day + 12;
+      const unheld = await harness.store.read((tx) => tx.financing.facility(oldId));
+      assert.ok(unheld);
+      const refill = await acceptRefill(accepted);
+      // As such a refill was stored: no payoff held, its advance not paused.
+      await harness.store.write(async (tx) => {
+        const { refillPayoffMinor: _, ...stored } = fromTaggedJson<
+          StoredFacility & { refillPayoffMinor?: bigint }
+        >(refill.stateJson);
+        assert.ok(
+          await tx.financing.updateFacility({ ...refill, stateJson: toTaggedJson(stored) }, refill.version),
+        );
+        const now = await tx.financing.facility(oldId);
+        assert.ok(now);
+        assert.ok(await tx.financing.updateFacility({ ...unheld, version: now.version + 1n }, now.version));
+      });
+      // A pause of its own is resumed (before: refused facility_held_for_refill, "voided, which
+      // resumes them", though a void resumed nothing), and its payouts repay it still.
+      const paused = await harness.store.write((tx) =>
+        pauseFacilityCollections(tx, app, {
+          facilityId: oldId,
+          day: accepted,
+          fromDay: accepted,
+          untilDay: null,
+          reason: 'a dispute',
+        }),
+      );
+      assert.ok(paused.ok);
+      const resumed = await harness.store.write((tx) =>
+        resumeFacilityCollections(tx, app, { facilityId: oldId, day: accepted }),
+      );
+      assert.equal(resumed.ok ? 'resumed' : resumed.code, 'resumed');
+      const swept = await sweep('stl-unheld', accepted);
+      assert.ok(swept.ok && swept.value.waterfall.totalDeductedMinor > 0n, 'repaid by its payouts');
+      const payoff = await owed();
+      const confirmed = await harness.store.write((tx) =>
+        confirmDisbursement(tx, app, { facilityId: refill.id, day: accepted }),
+      );
+      assert.ok(confirmed.ok, confirmed.ok ? '' : confirmed.detail);
+      const { state } = await old();
+      assert.deepEqual([state.status, state.owed], ['paid_off', { fees: 0n, principal: 0n }]);
+      const events = await harness.store.read((tx) => tx.financing.facilityEvents(refill.id, { limit: 10 }));
+      const disbursed = events.find((e) => e.type === 'disbursed');
+      assert.equal(
+        fromTaggedJson<{ payoffMinor: bigint }>(disbursed?.detailJson ?? '{}').payoffMinor,
+        payoff,
+      );
     });
   });
 }

@@ -14,14 +14,16 @@ import type { StoredFacility } from './serviced.ts';
 
 /**
  * The advances among a merchant's facilities (`rows`) held for a refill, each with the refill whose
- * payout is awaited to pay it off.
+ * payout is awaited to pay it off. A refill accepted before holds were kept (no payoff held) holds
+ * nothing: its advance was not paused, and its payout pays off whatever it owes then.
  */
 export function advancesHeld(rows: readonly FacilityRow[]): Map<string, string> {
   const held = new Map<string, string>();
   for (const row of rows) {
     if (row.status !== 'disbursing' || row.product !== 'advance') continue;
     const stored = fromTaggedJson<StoredFacility>(row.stateJson);
-    const advanceId = stored.phase === 'disbursing' ? stored.offer.refillOf?.facilityId : undefined;
+    if (stored.phase !== 'disbursing' || stored.refillPayoffMinor === undefined) continue;
+    const advanceId = stored.offer.refillOf?.facilityId;
     if (advanceId !== undefined) held.set(advanceId, row.id);
   }
   return held;
