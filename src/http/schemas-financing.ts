@@ -139,6 +139,20 @@ export const OfferWithHistorySchema = Type.Object({
 export const OffersMadeSchema = Type.Object({ object: Type.Literal('list'), data: Type.Array(OfferSchema) });
 export const OfferListSchema = listSchema(OfferSchema);
 
+const Payout = Nullable(
+  Type.Object(
+    {
+      amount: Amount(),
+      pays_off: Nullable(Type.Object({ facility_id: Type.String(), amount: Amount() })),
+      to_merchant: Amount(),
+    },
+    {
+      description:
+        "While the facility awaits its payout: the amount lent, what a refill pays off of the advance it replaces (held at that since the acceptance: that advance's collections are paused until the payout is confirmed or voided), and what to pay the merchant; null otherwise",
+    },
+  ),
+);
+
 export const FacilitySummarySchema = Type.Object({
   object: Type.Literal('facility'),
   id: Type.String(),
@@ -149,19 +163,7 @@ export const FacilitySummarySchema = Type.Object({
   currency: Currency,
   financier_id: Type.String(),
   opened_on: DateText,
-  payout: Nullable(
-    Type.Object(
-      {
-        amount: Amount(),
-        pays_off: Nullable(Type.Object({ facility_id: Type.String(), amount: Amount() })),
-        to_merchant: Amount(),
-      },
-      {
-        description:
-          "While the facility awaits its payout: the amount lent, what a refill pays off of the advance it replaces (held at that since the acceptance: that advance's collections are paused until the payout is confirmed or voided), and what to pay the merchant; null otherwise",
-      },
-    ),
-  ),
+  payout: Payout,
 });
 
 export const AcceptanceSchema = Type.Object({
@@ -331,6 +333,7 @@ export const FacilityReportSchema = Type.Object({
   opened_on: DateText,
   grade: Nullable(Type.String()),
   serviced_through: Nullable(DateText),
+  payout: Payout,
   terms: Nullable(Type.Record(Type.String(), Type.Unknown())),
   balances: Nullable(
     Type.Object({

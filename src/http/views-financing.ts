@@ -4,6 +4,7 @@
  * plain words for statements and histories; a statement's lines as RFC 4180 CSV.
  */
 import type { MerchantStatement, StatementLine } from '../app/financing/merchant-statement.ts';
+import type { StoredFacility } from '../app/financing/origination.ts';
 import {
   type CurrencyReport,
   type FacilityReport,
@@ -411,6 +412,25 @@ export function offerEventView(event: OfferEventRow, offer: OfferRow) {
 /** How the dispatcher shows each kind of event (src/app/webhooks/dispatch.ts). */
 export const eventRenderers = { facility: facilityEventView, offer: offerEventView };
 
+/**
+ * What the platform is to pay out, while a facility awaits its payout: the amount lent, less what
+ * a refill pays off of the advance it replaces (held at that since the acceptance); null otherwise.
+ */
+export function payoutView(row: FacilityRow) {
+  if (row.status !== 'disbursing') return null;
+  const stored = fromTaggedJson<StoredFacility>(row.stateJson);
+  if (stored.phase !== 'disbursing') return null;
+  const amount = stored.offer.amountMinor;
+  const refill = stored.offer.refillOf;
+  // A refill accepted before its payoff was held: the payoff as of its offer.
+  const payoff = refill === undefined ? 0n : (stored.refillPayoffMinor ?? refill.payoffMinor);
+  return {
+    amount: amount.toString(),
+    pays_off: refill === undefined ? null : { facility_id: refill.facilityId, amount: payoff.toString() },
+    to_merchant: (amount - payoff).toString(),
+  };
+}
+
 export function facilityReportView(url: string, report: FacilityReport) {
   const { row, serviced, balances } = report;
   const terms = serviced === null ? report.offer?.terms : serviced.state.terms;
@@ -427,6 +447,7 @@ export function facilityReportView(url: string, report: FacilityReport) {
     opened_on: date(row.openedOn),
     grade: serviced?.grade ?? report.offer?.grade ?? null,
     serviced_through: serviced === null ? null : date(serviced.servicedThroughDay),
+    payout: payoutView(row),
     terms: terms === undefined ? null : snakeView(terms),
     balances:
       balances === null

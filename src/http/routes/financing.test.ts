@@ -325,6 +325,10 @@ for (const backend of backendsUnderTest) {
       const again = await api.request('POST', path, { key: merchantKey });
       assert.equal(again.status, 200, 'accepting an accepted offer answers the same facility');
       assert.equal(again.json.facility.id, facilityId);
+      // The platform, which pays it out, reads what to pay on the facility too.
+      const shown = await api.request('GET', `/v1/facilities/${facilityId}`, { key: platformKey });
+      assert.equal(shown.status, 200, shown.text);
+      assert.deepEqual(shown.json.payout, facility.payout);
       // The offer read back, with its history: made, then accepted (once, for all the retries).
       const read = await api.request('GET', `/v1/offers/${advance.id}`, { key: merchantKey });
       assert.equal(read.status, 200, read.text);

@@ -15,7 +15,6 @@ import {
   inOfferOrder,
   LedgerRejected,
   makeOffers,
-  type StoredFacility,
   voidDisbursement,
 } from '../../app/financing/origination.ts';
 import { type Repayment, repayFacility } from '../../app/financing/repayments.ts';
@@ -50,7 +49,7 @@ import {
   SettlementSplitSchema,
 } from '../schemas-financing.ts';
 import { isoFromMs } from '../views.ts';
-import { offerView } from '../views-financing.ts';
+import { offerView, payoutView } from '../views-financing.ts';
 
 /**
  * Up to 18 digits: every such amount fits the ledger's signed 64-bit minor units (a quintillion
@@ -89,25 +88,6 @@ function facilityView(row: FacilityRow) {
     financier_id: row.financierId,
     opened_on: fromDayNumber(row.openedOn),
     payout: payoutView(row),
-  };
-}
-
-/**
- * What the platform is to pay out, while a facility awaits its payout: the amount lent, less what
- * a refill pays off of the advance it replaces (held at that since the acceptance); null otherwise.
- */
-function payoutView(row: FacilityRow) {
-  if (row.status !== 'disbursing') return null;
-  const stored = fromTaggedJson<StoredFacility>(row.stateJson);
-  if (stored.phase !== 'disbursing') return null;
-  const amount = stored.offer.amountMinor;
-  const refill = stored.offer.refillOf;
-  // A refill accepted before its payoff was held: the payoff as of its offer.
-  const payoff = refill === undefined ? 0n : (stored.refillPayoffMinor ?? refill.payoffMinor);
-  return {
-    amount: amount.toString(),
-    pays_off: refill === undefined ? null : { facility_id: refill.facilityId, amount: payoff.toString() },
-    to_merchant: (amount - payoff).toString(),
   };
 }
 
