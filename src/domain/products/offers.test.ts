@@ -218,6 +218,17 @@ describe('offersFor', () => {
     assert.equal(line.totalRepayableMinor, 1_009_600n, 'the limit with that cost');
   });
 
+  it('shows an ACT/360 line’s APR as its rate × 365/360, rounded half up as every APR', () => {
+    const act360 = { ...defaultOfferSettings, creditLineDayCount: 'act_360' as const };
+    const aprAt = (annualRateBps: number) =>
+      offersFor({ ...decision, annualRateBps }, act360).find((o) => o.product === 'credit_line')?.aprPercent;
+    // 11.68% × 365/360 = 11.8422…%.
+    assert.equal(aprAt(1_168), '11.84');
+    // 11.16% × 365/360 = 11.315% exactly, and 0.36% → 0.365%: half up, not 11.31 and 0.36.
+    assert.equal(aprAt(1_116), '11.32');
+    assert.equal(aprAt(36), '0.37');
+  });
+
   it('offers a grade E merchant advances only, and nobody anything below the minimum', () => {
     assert.deepEqual([...new Set(offersFor({ ...decision, grade: 'E' }).map((o) => o.product))], ['advance']);
     // 40% of 1,200.00 is 480.00, under the 500.00 minimum.

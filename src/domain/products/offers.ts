@@ -17,6 +17,7 @@
  */
 import { assert } from '../assert.ts';
 import { annualPercentageRate } from '../finance/apr.ts';
+import { formatDecimal } from '../money/decimal.ts';
 import { divideRounded } from '../money/rounding.ts';
 import { addDays, type CalendarDate, fromDayNumber, toDayNumber } from '../time/calendar-date.ts';
 import { type AdvanceTerms, forecastHoldback, totalRepayable } from './advance/advance.ts';
@@ -407,9 +408,12 @@ function creditLineOffer(decision: ApprovedDecision, settings: OfferSettings): O
     totalCostMinor,
     totalRepayableMinor: decision.limitMinor + totalCostMinor,
     // The daily rate (annual ÷ the day count's year) times 365 days: ACT/360 costs 365/360 of the rate.
-    aprPercent: (
-      Number(divideRounded(BigInt(decision.annualRateBps) * 365n * 100n, daysInYear, 'half_even')) / 10_000
-    ).toFixed(2),
+    // In basis points, hundredths of a percent, rounded once half up as every APR shown (apr.ts
+    // percentText): rounded to 1/10,000 and then by a float's toFixed, 11.16% made 11.31, not 11.32.
+    aprPercent: formatDecimal({
+      coefficient: divideRounded(BigInt(decision.annualRateBps) * 365n, daysInYear, 'half_up'),
+      scale: 2,
+    }),
     aprUnitPeriod: 'daily',
   };
 }
