@@ -16,6 +16,7 @@ import {
   toDayNumber,
 } from '../time/calendar-date.ts';
 import { solveDailyRate, totalRepayable } from './advance/advance.ts';
+import { accrueDay, emptyBalance } from './credit-line/credit-line.ts';
 import {
   type ApprovedDecision,
   dailyStream,
@@ -216,6 +217,27 @@ describe('offersFor', () => {
     // 1,000,000 × 11.68% × 30 / 365 = 9,600 exactly.
     assert.equal(line.totalCostMinor, 9_600n);
     assert.equal(line.totalRepayableMinor, 1_009_600n, 'the limit with that cost');
+  });
+
+  it('discloses as a line’s cost what its daily interest charges on the limit drawn for 30 days', () => {
+    for (const creditLineDayCount of ['act_365f', 'act_360'] as const)
+      for (const annualRateBps of [1_168, 1_171, 1_175, 2_999]) {
+        const line = offersFor(
+          { ...decision, annualRateBps },
+          { ...defaultOfferSettings, creditLineDayCount },
+        ).find((o) => o.product === 'credit_line');
+        assert.ok(line?.product === 'credit_line');
+        let balance = { ...emptyBalance, principalMinor: line.terms.limitMinor };
+        for (let day = 0; day < 30; day += 1) balance = accrueDay(line.terms, balance).balance;
+        assert.equal(
+          line.totalCostMinor,
+          balance.interestMinor,
+          `${annualRateBps} bps ${creditLineDayCount}`,
+        );
+      }
+    // 10,000.00 × 11.71% × 30 / 365 = 96.2466…: 96.24 charged, so 96.24 shown (not 96.25).
+    const line = offersFor({ ...decision, annualRateBps: 1_171 }).find((o) => o.product === 'credit_line');
+    assert.equal(line?.totalCostMinor, 9_624n);
   });
 
   it('shows an ACT/360 line’s APR as its rate × 365/360, rounded half up as every APR', () => {

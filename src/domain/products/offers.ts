@@ -395,11 +395,13 @@ function creditLineOffer(decision: ApprovedDecision, settings: OfferSettings): O
   };
   const daysInYear = settings.creditLineDayCount === 'act_360' ? 360n : 365n;
   // Nothing is owed until drawn: the cost shown is that of the whole limit drawn for 30 days, and
-  // what is repayable that limit with its cost.
+  // what is repayable that limit with its cost. Rounded down, as the line's daily interest charges
+  // it (credit-line.ts accrueDay: 30 days at one balance accrue ⌊limit × rate × 30 ÷ basis⌋) —
+  // rounded half even, 10,000.00 at 11.71% disclosed 96.25 and was charged 96.24.
   const totalCostMinor = divideRounded(
     decision.limitMinor * BigInt(decision.annualRateBps) * 30n,
     bps * daysInYear,
-    'half_even',
+    'down',
   );
   return {
     product: 'credit_line',
