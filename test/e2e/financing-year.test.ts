@@ -440,8 +440,9 @@ for (const backend of backendsUnderTest) {
     });
 
     it('days 61–120: no sales; the second minimum is missed on day 120', async () => {
-      // Near breach first: on day 72 (12 days into the period) the pace is 639.40 × 12/60 × 80% =
-      // 102.30, and 639.40 + 102.30 = 741.70 > the 738.00 repaid; on day 71 it was 93.77 (733.17).
+      // Near breach first: on day 79 (19 days into the period, 12 past the week the pace allows for
+      // payouts) the pace is 639.40 × 12/60 × 80% = 102.30, and 639.40 + 102.30 = 741.70 > the
+      // 738.00 repaid; on day 78 it was 93.77 (733.17).
       await endOfDays(d0 + 61, d0 + 120);
       // Due by day 120: 2 × 639.40 = 1,278.80; repaid 738.00; overdue 540.80 since day 120, 0 days.
       await checkBooks('day 120', 'active', 0);
@@ -556,14 +557,14 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(story, [
         ['accepted', 0],
         ['disbursed', 0],
-        ['minimum_payment_near_breach', 72],
+        ['minimum_payment_near_breach', 79],
         ['status_changed', 121],
         // 1 day past due: into the 1-30 bucket; back to current when cured.
         ['delinquency_bucket_changed', 121],
         ['late_fee_charged', 128],
         // Cured with exactly the two minimums repaid, 15 days into the third period: the pace wants
-        // 639.40 × 15/60 × 80% = 127.88 more, so the warning starts again (the next day's 120.00
-        // is still short of 136.40; the day after, 1,518.80 is past 1,423.73).
+        // 639.40 × (15 − 7)/60 × 80% = 68.20 more, so the warning starts again (the next day's
+        // 120.00 is past the 76.72 it wants then).
         ['minimum_payment_near_breach', 135],
         ['status_changed', 135],
         ['delinquency_bucket_changed', 135],

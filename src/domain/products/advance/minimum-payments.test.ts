@@ -22,11 +22,34 @@ const disbursed = 1_000;
 
 describe('minimum payments', () => {
   it('warns of a merchant behind pace inside the first period, and not of one on pace', () => {
-    // 59 days in: 80% of 59/60 of 6,228 is 4,899.
-    const behind = minimumPaymentStatus(terms, disbursed, 1_059, [{ day: 1_010, amountMinor: 4_898n }]);
+    // 59 days in, the pace a week ago: 80% of 52/60 of 6,228 is 4,318.
+    const behind = minimumPaymentStatus(terms, disbursed, 1_059, [{ day: 1_010, amountMinor: 4_317n }]);
     assert.deepEqual([behind.breach, behind.nearBreach, behind.dueMinor], [false, true, 0n]);
-    const onPace = minimumPaymentStatus(terms, disbursed, 1_059, [{ day: 1_010, amountMinor: 4_899n }]);
+    const onPace = minimumPaymentStatus(terms, disbursed, 1_059, [{ day: 1_010, amountMinor: 4_318n }]);
     assert.equal(onPace.nearBreach, false);
+  });
+
+  it('allows a week of payouts before it warns: nothing repaid is not behind until day 8 of a period', () => {
+    // Before, a merchant not paid out the day after its advance was warned on its first day.
+    const warned = (day: number, repayments: { day: number; amountMinor: bigint }[] = []) =>
+      minimumPaymentStatus(terms, disbursed, day, repayments).nearBreach;
+    assert.deepEqual(
+      [1_001, 1_007, 1_008].map((day) => warned(day)),
+      [false, false, true],
+    );
+    // In the second period likewise, the first minimum repaid exactly: 80% of 1/60 of 6,228 is 83.
+    const first = [{ day: 1_050, amountMinor: 6_228n }];
+    assert.deepEqual(
+      [1_067, 1_068].map((day) => warned(day, first)),
+      [false, true],
+    );
+    assert.equal(warned(1_068, [{ day: 1_050, amountMinor: 6_228n + 83n }]), false);
+    // A period of 6 days allows half of it, 3.
+    const weekly = { ...terms, minimumPayment: { periodDays: 6, shareBps: 556 } };
+    assert.deepEqual(
+      [1_003, 1_004].map((day) => minimumPaymentStatus(weekly, disbursed, day, []).nearBreach),
+      [false, true],
+    );
   });
 
   it('breaches at the end of a period that fell short, counting days past due from it', () => {

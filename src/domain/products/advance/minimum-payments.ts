@@ -12,8 +12,11 @@
  * - the oldest unpaid due day is the first period end whose cumulative requirement exceeds C(t),
  *   and days past due count from it;
  * - **breach**: something is overdue; **near breach**: nothing overdue, but repayments in the
- *   current period are behind a share (default 80%) of the pro-rata minimum — the early warning
- *   platforms send before a payment is missed.
+ *   current period are behind a share (default 80%) of the pro-rata minimum a payout cycle ago —
+ *   the early warning platforms send before a payment is missed. The pace allows a week (half a
+ *   period, if shorter) before it asks anything: most platforms pay out weekly, and a merchant
+ *   whose next payout is days away is not behind (measured today, every merchant not paid out the
+ *   day after its advance was warned on its first day).
  */
 import { divideRounded } from '../../money/rounding.ts';
 import { type AdvanceTerms, minimumPerPeriod, totalRepayable } from './advance.ts';
@@ -36,6 +39,8 @@ export interface MinimumPaymentStatus {
 }
 
 export const nearBreachShareBpsDefault = 8_000;
+/** Days of a period the pace allows before it asks anything: a week of payouts (at most half the period). */
+export const nearBreachLagDays = 7;
 
 /** What must have been repaid by the end of `day` under the minimum payments and maximum term. */
 export function requiredBy(terms: AdvanceTerms, disbursedDay: number, day: number): bigint {
@@ -80,7 +85,8 @@ export function minimumPaymentStatus(
   const minimum = minimumPerPeriod(terms);
   if (overdue === 0n && minimum !== null && terms.minimumPayment !== null && repaid < totalRepayable(terms)) {
     const periodDays = terms.minimumPayment.periodDays;
-    const elapsed = (day - disbursedDay) % periodDays;
+    const lag = Math.min(nearBreachLagDays, Math.floor(periodDays / 2));
+    const elapsed = Math.max(0, ((day - disbursedDay) % periodDays) - lag);
     const pace = divideRounded(
       minimum * BigInt(elapsed) * BigInt(nearBreachShareBps),
       BigInt(periodDays) * 10_000n,
