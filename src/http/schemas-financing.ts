@@ -169,6 +169,10 @@ export const FacilitySummarySchema = Type.Object({
 export const AcceptanceSchema = Type.Object({
   object: Type.Literal('acceptance'),
   offer: OfferSchema,
+  acceptance: Type.Record(Type.String(), Type.Unknown(), {
+    description:
+      "What the acceptance recorded, as the facility's `accepted` event shows it: `accepted_on`, `consent_id` and the `disclosure` shown — the contract as of the acceptance (a term loan accepted after its offer day has its instalments and APR from that day), which may differ from `offer` as made",
+  }),
   facility: FacilitySummarySchema,
 });
 

@@ -305,6 +305,13 @@ for (const backend of backendsUnderTest) {
       assert.equal(first.json.object, 'acceptance');
       assert.equal(first.json.offer.status, 'accepted');
       assert.equal(first.json.offer.id, advance.id);
+      // What was accepted, as recorded: the day, the consent relied on, the disclosure shown.
+      const { acceptance } = first.json;
+      assert.equal(acceptance.accepted_on, first.json.facility.opened_on);
+      assert.match(acceptance.consent_id, /^cns_/);
+      assert.equal(acceptance.disclosure.amount, advance.amount);
+      assert.equal(acceptance.disclosure.apr_percent, advance.apr);
+      assert.match(acceptance.disclosure.schedule[0].date, /^\d{4}-\d\d-\d\d$/);
       const facility = first.json.facility;
       assert.match(facility.id, /^fac_/);
       assert.equal(facility.object, 'facility');

@@ -49,7 +49,7 @@ import {
   SettlementSplitSchema,
 } from '../schemas-financing.ts';
 import { isoFromMs } from '../views.ts';
-import { offerView, payoutView } from '../views-financing.ts';
+import { acceptanceView, offerView, payoutView } from '../views-financing.ts';
 
 /**
  * Up to 18 digits: every such amount fits the ledger's signed 64-bit minor units (a quintillion
@@ -553,6 +553,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             return jsonReply(200, {
               object: 'acceptance',
               offer: offerView(accepted.value.offer),
+              acceptance: acceptanceView(accepted.value.offer.acceptanceJson ?? '{}'),
               facility: facilityView(accepted.value.facility),
             });
           }),
