@@ -26,6 +26,25 @@ function run(args: string[], env: Record<string, string> = {}) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * Runs `capstan` with `args`, reads the first chunk it prints, then closes the pipe, as `head`
+ * does after its lines; answers its exit code and what it said on stderr.
+ */
+async function readFirstThenClose(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, CAPSTAN_LOG_LEVEL: 'warn', DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  await new Promise<void>((done) => child.stdout?.once('data', () => done()));
+  child.stdout?.destroy();
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  return { code, stderr };
+}
+
 interface Served {
   readonly child: ChildProcess;
   readonly url: string;
@@ -275,40 +294,23 @@ describe('the capstan command on SQLite', () => {
   });
 
   it('stops quietly when the command reading its events stops (simulate --out - | head)', async () => {
-    const child = spawn(
-      process.execPath,
-      [bin, 'simulate', '--merchants', '20', '--days', '60', '--out', '-'],
-      {
-        env: { ...process.env, CAPSTAN_LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    // Read the first chunk, then close the pipe, as head does after its lines.
-    await new Promise<void>((done) => child.stdout?.once('data', () => done()));
-    child.stdout?.destroy();
-    const code = await new Promise<number | null>((done) => child.once('exit', done));
+    const { code, stderr } = await readFirstThenClose([
+      'simulate',
+      '--merchants',
+      '20',
+      '--days',
+      '60',
+      '--out',
+      '-',
+    ]);
     assert.equal(code, 0, stderr);
     assert.doesNotMatch(stderr, /simulate failed|EPIPE/);
   });
 
   it('finishes its work when the command reading what it prints stops (migrate | head -1)', async () => {
     const piped = join(dataDir, 'piped');
-    const child = spawn(process.execPath, [bin, 'migrate', '--data-dir', piped], {
-      env: { ...process.env, CAPSTAN_LOG_LEVEL: 'warn', DATABASE_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
     // The first line read, the pipe is closed, as head -1 does: the migrations still all apply.
-    await new Promise<void>((done) => child.stdout?.once('data', () => done()));
-    child.stdout?.destroy();
-    const code = await new Promise<number | null>((done) => child.once('exit', done));
+    const { code, stderr } = await readFirstThenClose(['migrate', '--data-dir', piped]);
     assert.equal(code, 0, stderr);
     assert.doesNotMatch(stderr, /EPIPE/);
     const again = run(['migrate', '--data-dir', piped]);
