@@ -605,7 +605,10 @@ export interface FinancingRepository extends FinancingReader {
   takeOffer(
     offer: Pick<OfferRow, 'id' | 'merchantId' | 'decisionId' | 'product'>,
   ): Promise<{ readonly taken: boolean; readonly withdrawn: readonly string[] }>;
-  /** Puts back what `takeOffer` took: the offer and the alternatives it withdrew open again. */
+  /**
+   * Puts back what `takeOffer` took — the offer and the alternatives it withdrew open again — or
+   * what `withdrawOffers` withdrew for a decision that then made no offers.
+   */
   releaseOffer(id: string, withdrawn: readonly string[]): Promise<void>;
   /** Marks the offer expired if it is open; answers whether it did. */
   expireOffer(id: string): Promise<boolean>;

@@ -12,8 +12,10 @@ import { describe, it } from 'node:test';
 import { type BackendUnderTest, backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
 import { type LendingBook, lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import { meetingAfterFirst } from '../../../test/support/race.ts';
 import type { OfferRow } from '../ports.ts';
 import { grantConsent } from '../risk/consents.ts';
+import { updateDecisionSettings } from '../risk/decision-settings.ts';
 import { currentModels, decideForMerchant, gatherInputs, storeDecisions } from '../risk/decisions.ts';
 import { acceptOffer, fundPool, makeOffers } from './origination.ts';
 
@@ -335,6 +337,56 @@ for (const backend of backendsUnderTest) {
             made.value.filter((o) => o.product === 'advance'),
             [],
           );
+        }));
+
+      it("makes the second's offers as an acceptance of the first's racing them leaves: no advance beside the one taken", () =>
+        withOffers(backend, 'C', 1_000_000_000n, async (book, offers) => {
+          const { app, harness, merchantId } = book;
+          const decided = await decideForMerchant(harness.store, app, merchantId, lendingAsOfDay);
+          const advance = product(offers, 'advance', -1);
+          // Each reads the merchant's facilities and waits for the other (or a moment): the offers
+          // are made while the acceptance has taken the advance and not yet committed.
+          const meet = meetingAfterFirst('financing', 'facilitiesForMerchant');
+          const [made, accepted] = await Promise.all([
+            harness.store.write((tx) => makeOffers(meet(tx), app, decided.row.id)),
+            harness.store.write((tx) =>
+              acceptOffer(meet(tx), app, { offerId: advance.id, merchantId, day: lendingAsOfDay }),
+            ),
+          ]);
+          assert.ok(made.ok && made.value.length > 0);
+          // Taken first, the advance is in hand: the new offers are the other products, as made
+          // after it; else the new offers withdrew it before it could be taken.
+          assert.deepEqual(
+            accepted.ok
+              ? made.value.filter((o) => o.product === 'advance').map((o) => o.amountMinor)
+              : accepted.code,
+            accepted.ok ? [] : 'offer_not_open',
+          );
+          const open = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open'));
+          assert.deepEqual(open.map((o) => o.id).sort(), made.value.map((o) => o.id).sort(), 'one set open');
+        }));
+
+      it("leaves the first decision's offers open when the second makes none", () =>
+        withOffers(backend, 'C', 1_000_000_000n, async (book, offers, accept) => {
+          const { app, harness, merchantId } = book;
+          assert.ok((await accept(product(offers, 'advance', -1).id)).ok);
+          const left = await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open'));
+          assert.ok(left.length > 0, 'its term loans and credit line are open');
+          // Grade E now: advances only, and none beside the one being paid out.
+          await harness.store.write((tx) =>
+            updateDecisionSettings(tx, app.clock.nowNs(), { gradeBands: [{ grade: 'E', maxPd: 0.4 }] }),
+          );
+          const decided = await decideForMerchant(harness.store, app, merchantId, lendingAsOfDay);
+          assert.equal(decided.record.view.grade, 'E');
+          const made = await harness.store.write((tx) => makeOffers(tx, app, decided.row.id));
+          assert.deepEqual(made.ok ? made.value : made.code, []);
+          for (const offer of left) {
+            assert.equal((await harness.store.read((tx) => tx.financing.offer(offer.id)))?.status, 'open');
+            assert.deepEqual(
+              (await harness.store.read((tx) => tx.financing.offerEvents(offer.id))).map((e) => e.type),
+              ['created'],
+            );
+          }
         }));
 
       it('adds no second advance beside one taken, even within the limit, one after the other or at once', () =>

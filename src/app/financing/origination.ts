@@ -279,6 +279,12 @@ export async function makeOffers(
       'decision_not_current',
       `decision ${decisionId} is as of ${fromDayNumber(inputs.asOfDay)}: offers are made from a decision of the last ${offerDecisionAgeDaysMax} days, not one ahead of today`,
     );
+  // The earlier decisions' offers still open give way to these — withdrawn before the merchant's
+  // facilities are read: an acceptance of one of them holds them all until it commits (PostgreSQL),
+  // so what it took is read below, and no advance is offered beside the one just taken.
+  const superseded = await tx.financing.withdrawOffers(
+    merchantOffers.filter((offer) => offer.status === 'open').map((offer) => offer.id),
+  );
   const observed = observedSalesDays(inputs.features.tenureDays, inputs.salesHistory.length);
   const forecast = forecastSales(inputs.salesHistory, inputs.asOfDay, forecastDays, observed);
   const offers = offersFor(
@@ -315,17 +321,15 @@ export async function makeOffers(
     acceptanceJson: null,
     facilityId: null,
   }));
-  // The earlier decisions' offers still open give way to these (none, if this decision made none).
-  if (rows.length > 0) {
-    const superseded = await tx.financing.withdrawOffers(
-      merchantOffers.filter((offer) => offer.status === 'open').map((offer) => offer.id),
-    );
+  // A decision that makes none replaces none: they are put back as they were.
+  const [first, ...rest] = superseded;
+  if (rows.length === 0 && first !== undefined) await tx.financing.releaseOffer(first, rest);
+  if (rows.length > 0)
     await closeOffers(
       tx,
       context,
       superseded.map((offerId) => ({ offerId, type: 'withdrawn' as const })),
     );
-  }
   await tx.financing.insertOffers(rows);
   await tx.financing.appendOfferEvents(
     rows.map((row) => ({ offerId: row.id, sequence: 1, type: 'created', atMs: createdAtMs })),
