@@ -6,6 +6,7 @@
  * two products of one decision accepted at once lend no more than its limit; nor do two decisions
  * made before either was taken, one after the other or at once; and two merchants' acceptances
  * drawing on a pool that can lend only one of them are both lent, the second from the next pool.
+ * A fraud flag set while a decision's offers are being made withdraws them too.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -17,7 +18,7 @@ import type { OfferRow } from '../ports.ts';
 import { grantConsent } from '../risk/consents.ts';
 import { updateDecisionSettings } from '../risk/decision-settings.ts';
 import { currentModels, decideForMerchant, gatherInputs, storeDecisions } from '../risk/decisions.ts';
-import { acceptOffer, fundPool, makeOffers } from './origination.ts';
+import { acceptOffer, fundPool, makeOffers, withdrawOpenOffers } from './origination.ts';
 
 /** A book of its own with a grade's top band, its decision's offers made; disposed of after `story`. */
 async function withOffers(
@@ -155,6 +156,38 @@ for (const backend of backendsUnderTest) {
           // Reads the offer open (the lapse is not committed), then waits to take it.
           const answer = await whileLapseHeld(harness, first.id, () => accept(first.id));
           assert.deepEqual(answer.ok ? 'accepted' : answer.code, 'offer_expired');
+        }));
+
+    // Only where two writes run at once: on SQLite the flag waits for the offers whole.
+    if (backend.name === 'postgres')
+      it('withdraws with a flag the offers a decision was making as it was set', () =>
+        withOffers(backend, 'C', 1_000_000_000n, async ({ app, harness, merchantId }) => {
+          const decided = await decideForMerchant(harness.store, app, merchantId, lendingAsOfDay);
+          let madeThem = () => {};
+          let letGo = () => {};
+          const made = new Promise<void>((resolve) => (madeThem = resolve));
+          const held = new Promise<void>((resolve) => (letGo = resolve));
+          // The offers made (the merchant not flagged yet), their transaction kept open a moment.
+          const making = harness.store.write(async (tx) => {
+            const offers = await makeOffers(tx, app, decided.row.id);
+            madeThem();
+            await held;
+            return offers;
+          });
+          await made;
+          const flagging = harness.store.write(async (tx) => {
+            await tx.risk.setFlag(merchantId, 'fraud', 'test', app.clock.nowNs() / 1_000_000n);
+            return withdrawOpenOffers(tx, app, merchantId);
+          });
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          letGo();
+          const [offers, withdrawn] = await Promise.all([making, flagging]);
+          assert.ok(offers.ok);
+          assert.equal(withdrawn, offers.value.length);
+          assert.deepEqual(
+            await harness.store.read((tx) => tx.financing.offersForMerchant(merchantId, 'open')),
+            [],
+          );
         }));
 
     it("takes one of two products accepted at once and refuses the other beyond the decision's limit, leaving its offers open", () =>

@@ -222,6 +222,10 @@ export async function withdrawOpenOffers(
   context: Pick<OriginationContext, 'clock'>,
   merchantId: string,
 ): Promise<number> {
+  // After any offers being made meanwhile (makeOffers holds the decision chain's head from before
+  // it reads the flags): they are read below and withdrawn too — else, made for a merchant not yet
+  // flagged when they checked, they were left open beside the flag (PostgreSQL).
+  await tx.risk.lockDecisionHead();
   // Only offers still open: one being accepted at this moment (on PostgreSQL) is its acceptance's.
   const withdrawn = await tx.financing.withdrawOpenOffers(merchantId);
   await closeOffers(
