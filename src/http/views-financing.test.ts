@@ -83,6 +83,38 @@ suite('facility events in plain words', () => {
     );
   });
 
+  it('says a payout not made was voided, and that the advance a refill was to pay off is repaid again', () => {
+    assert.equal(
+      describe('disbursement_voided', { reason: 'returned, "account closed"' }, 'USD'),
+      'Not paid out, and the facility was cancelled: returned, "account closed"',
+    );
+    assert.equal(
+      describe(
+        'disbursement_voided',
+        { reason: 'the payout was not confirmed within 7 days of acceptance', refillOf: 'fac_old' },
+        'USD',
+      ),
+      'Not paid out, and the facility was cancelled: the payout was not confirmed within 7 days of acceptance; fac_old, the advance it was to pay off, is repaid from payouts again',
+    );
+  });
+
+  it('says from when collections resume, and why when the engine resumed them', () => {
+    assert.equal(
+      describe('collections_resume_set', { fromDay: 20_529 }, 'USD'),
+      'Collections to resume from 2026-03-17',
+    );
+    assert.equal(
+      describe(
+        'collections_resume_set',
+        { fromDay: 20_529, reason: 'refill fac_new, which was to pay it off, was not paid out' },
+        'USD',
+      ),
+      'Collections to resume from 2026-03-17: refill fac_new, which was to pay it off, was not paid out',
+    );
+    // Recorded before the day was kept: that alone.
+    assert.equal(describe('collections_resume_set', {}, 'USD'), 'Collections to resume');
+  });
+
   it('says how much of an advance open to a refill is repaid', () => {
     assert.equal(
       describe('refill_available', { repaidShareBps: 7_812 }, 'USD'),

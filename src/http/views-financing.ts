@@ -158,13 +158,19 @@ export function describe(type: string, detail: Readonly<Record<string, unknown>>
       return `A refill of this advance can be offered: ${share}`;
     }
     case 'disbursement_voided':
-      return `The payout failed and the facility was cancelled: ${text(detail['reason'])}`;
+      return (
+        `Not paid out, and the facility was cancelled: ${text(detail['reason'])}` +
+        (detail['refillOf'] === undefined
+          ? ''
+          : `; ${text(detail['refillOf'])}, the advance it was to pay off, is repaid from payouts again`)
+      );
     case 'collections_paused':
       return `Collections paused${detail['untilDay'] === null ? '' : ` through ${day(detail['untilDay'])}`}`;
     case 'collections_pause_set':
       return `Collections to pause from ${day(detail['fromDay'])}${detail['untilDay'] === null ? '' : ` through ${day(detail['untilDay'])}`}: ${text(detail['reason'])}`;
     case 'collections_resume_set':
-      return 'Collections to resume';
+      // Events recorded before the day and reason were kept say only that.
+      return `Collections to resume${detail['fromDay'] === undefined ? '' : ` from ${day(detail['fromDay'])}`}${detail['reason'] === undefined ? '' : `: ${text(detail['reason'])}`}`;
     case 'collections_resumed':
       return 'Collections resumed';
     default: {

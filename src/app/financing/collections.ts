@@ -95,11 +95,19 @@ export async function pauseFacilityCollections(
   return ok(row);
 }
 
-/** Collections resume from `day`: the pause ends the day before (one not yet begun is cancelled). */
+/**
+ * Collections resume from `day`: the pause ends the day before (one not yet begun is cancelled).
+ * The event says from when, and why when the engine resumes them (a refill's hold lifted).
+ */
 export async function resumeFacilityCollections(
   tx: WriteTransaction,
   context: OriginationContext,
-  input: { readonly facilityId: string; readonly merchantId?: string; readonly day: number },
+  input: {
+    readonly facilityId: string;
+    readonly merchantId?: string;
+    readonly day: number;
+    readonly reason?: string;
+  },
 ): Promise<Result<FacilityRow, CollectionsProblem>> {
   const found = await serviced(tx, input.facilityId, input.merchantId);
   if (!found.ok) return found;
@@ -121,7 +129,10 @@ export async function resumeFacilityCollections(
       facilityId: row.id,
       day: input.day,
       type: 'collections_resume_set',
-      detailJson: toTaggedJson({}),
+      detailJson: toTaggedJson({
+        fromDay: input.day,
+        ...(input.reason === undefined ? {} : { reason: input.reason }),
+      }),
       atMs: nowMs,
     },
   ]);

@@ -946,7 +946,13 @@ export async function voidDisbursement(
       facilityId: facility.id,
       day: input.day,
       type: 'disbursement_voided',
-      detailJson: JSON.stringify({ reason: input.reason }),
+      detailJson: JSON.stringify({
+        reason: input.reason,
+        // A refill's: the advance it was to pay off, which its payouts repay again.
+        ...(stored.offer.refillOf !== undefined && stored.refillPayoffMinor !== undefined
+          ? { refillOf: stored.offer.refillOf.facilityId }
+          : {}),
+      }),
       atMs: nowMs,
     },
   ]);
@@ -961,6 +967,7 @@ export async function voidDisbursement(
     const resumed = await resumeFacilityCollections(tx, context, {
       facilityId: held,
       day: input.heldResumeDay ?? input.day,
+      reason: `refill ${facility.id}, which was to pay it off, was not paid out`,
     });
     if (!resumed.ok && resumed.code !== 'collections_not_paused' && resumed.code !== 'facility_not_serviced')
       throw new Error(

@@ -439,9 +439,7 @@ for (const backend of backendsUnderTest) {
       );
       assert.deepEqual(rows, expected);
       assert.ok(
-        rows.some(
-          (r) => r[5] === 'The payout failed and the facility was cancelled: returned, "account closed"',
-        ),
+        rows.some((r) => r[5] === 'Not paid out, and the facility was cancelled: returned, "account closed"'),
         'a description with a comma and quotes survives the round trip',
       );
       const byFormat = await request(`${path}&format=csv`, operatorKey);
