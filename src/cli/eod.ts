@@ -12,6 +12,7 @@ import {
   parseCalendarDate,
   toDayNumber,
 } from '../domain/time/calendar-date.ts';
+import { dayNumberOfInstant } from '../domain/time/instant.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -19,6 +20,14 @@ export async function eodCommand(deps: CliDeps, flags: StorageFlags & { date?: s
   // The flags are read before the database is opened: a mistyped one makes and migrates nothing.
   const parsed = flags.date === undefined ? undefined : parseCalendarDate(flags.date);
   if (parsed !== undefined && !parsed.ok) throw new UsageError('--date must be YYYY-MM-DD');
+  // So is a day not yet ended (runEndOfDay refuses it too, by the app's clock): refused only once
+  // the database was open, a mistyped year at a new --data-dir, or on a PostgreSQL database not
+  // yet migrated, made and migrated the database and then exited 2.
+  const today = dayNumberOfInstant(BigInt(Date.now()) * 1_000_000n);
+  if (parsed?.ok && toDayNumber(parsed.value) >= today)
+    throw new UsageError(
+      `eod_date_invalid: the daily cycle runs for days that have ended: ${formatCalendarDate(fromDayNumber(today - 1))} at the latest`,
+    );
   const pageSizeText = flags.pageSize ?? String(eodPageSizeDefault);
   const pageSize = /^[0-9]{1,9}$/.test(pageSizeText) ? Number(pageSizeText) : Number.NaN;
   if (!(pageSize >= 1 && pageSize <= eodPageSizeMax))

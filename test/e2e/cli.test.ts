@@ -246,6 +246,13 @@ describe('the capstan command on SQLite', () => {
       assert.match(eod.stderr, new RegExp(`^capstan: ${flag} must be`));
       assert.equal(existsSync(typo), false, `no database made for ${flag} ${value}`);
     }
+    const notEnded = run(['eod', '--date', '2062-12-06', '--data-dir', typo]);
+    assert.equal(notEnded.status, 2, notEnded.stderr);
+    assert.match(
+      notEnded.stderr,
+      /^capstan: eod_date_invalid: the daily cycle runs for days that have ended/,
+    );
+    assert.equal(existsSync(typo), false, 'no database made for a day not ended');
   });
 
   it('refuses a bad --days or --sources of capstan consent grant naming the flag, before making a database', () => {
