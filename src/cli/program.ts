@@ -29,6 +29,7 @@ import {
 } from './quarantine.ts';
 import { serveCommand } from './serve.ts';
 import { simulateCommand } from './simulate.ts';
+import { UsageError } from './usage-error.ts';
 import { verifyCommand } from './verify.ts';
 import { workerCommand } from './worker.ts';
 
@@ -90,6 +91,33 @@ export interface CliDeps {
   loadWebhooks(): Promise<{ transport: WebhookTransport; render: EventRenderers }>;
   readonly out: NodeJS.WriteStream;
   readonly err: NodeJS.WriteStream;
+}
+
+/**
+ * `model train` reads a CSV (--data) or the history (--from-history), each with flags of its own;
+ * a flag of the other one is refused (exit 2) rather than ignored: `--from-history --out m.json`
+ * registered the model, wrote no file and exited 0, and `--data … --champion` registered nothing.
+ */
+function refuseFlagsOfTheOtherSource(flags: Record<string, unknown>): void {
+  const csvOnly = {
+    data: '--data',
+    target: '--target',
+    positive: '--positive',
+    exclude: '--exclude',
+    out: '--out',
+    report: '--report',
+  };
+  const historyOnly = { asOf: '--as-of', truth: '--truth', from: '--from', champion: '--champion' };
+  const given = Object.entries(flags.fromHistory ? csvOnly : historyOnly)
+    .filter(([name]) => flags[name] !== undefined)
+    .map(([, flag]) => flag)
+    .join(', ');
+  if (given === '') return;
+  throw new UsageError(
+    flags.fromHistory
+      ? `${given}: only for a CSV (--data); a model trained --from-history is registered (capstan model list), not written to a file`
+      : `${given}: only with --from-history; a model trained on a CSV (--data) is written to --out, not registered`,
+  );
 }
 
 function storageOptions(command: Command): Command {
@@ -226,6 +254,7 @@ export function buildProgram(deps: CliDeps): Command {
       .option('--truth <file>', 'history: the distress dates (simulator ground truth)')
       .option('--champion', 'history: register the model as the champion'),
   ).action(async (flags) => {
+    refuseFlagsOfTheOtherSource(flags);
     if (flags.fromHistory) return modelTrainFromHistoryCommand(deps, flags);
     const { modelTrainCommand } = await import('./model-train.ts');
     return modelTrainCommand({ out: deps.out, err: deps.err }, flags);

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -117,6 +117,8 @@ describe('capstan consent, model and decide on SQLite', () => {
       [['--algorithm', 'forest'], /--algorithm must be scorecard or gbt, not forest/],
       [['--horizon-days', 'soon'], /--horizon-days must be a whole number/],
       [['--test-fraction', '0.99'], /--test-fraction must be a number from 0.05 to 0.9/],
+      // Ignored, the model was registered and no file written, with exit code 0.
+      [['--out', join(dir, 'model.json')], /--out: only for a CSV \(--data\)/],
     ];
     for (const [flags, message] of cases) {
       const result = attempt([
@@ -162,6 +164,12 @@ describe('capstan consent, model and decide on SQLite', () => {
     ]);
     assert.equal(missing.status, 2, missing.stderr);
     assert.match(missing.stderr, /cannot read the ground truth/);
+    // A CSV's model is not registered: --champion on it was ignored as well.
+    const csvChampion = attempt(['model', 'train', '--data', market, '--target', 'bad', '--champion']);
+    assert.equal(csvChampion.status, 2, csvChampion.stderr);
+    assert.match(csvChampion.stderr, /--champion: only with --from-history/);
+    assert.equal(existsSync(join(dir, 'model.json')), false, 'no model written');
+    assert.doesNotMatch(run(['model', 'list', '--data-dir', dataDir]).stdout, /v2/, 'no model registered');
   });
 
   it('grants consent and decides every merchant with the champion', () => {
