@@ -1,4 +1,9 @@
-/** `capstan quarantine list|show|replay|discard`: the records that could not be applied, and their fate. */
+/**
+ * `capstan quarantine list|show|replay|discard`: the records that could not be applied, and their
+ * fate. They work on what the database holds, so they open it without migrating it (as `features`
+ * does): a mistyped --data-dir made an empty database there and a database not migrated crashed
+ * with a stack trace ("no such table").
+ */
 import { readFileSync } from 'node:fs';
 import { ingestBatchRecordsMax } from '../app/ingest/ingest.ts';
 import {
@@ -7,6 +12,7 @@ import {
   replayQuarantined,
 } from '../app/ingest/quarantine.ts';
 import type { QuarantineStatus } from '../app/ports.ts';
+import { openMigratedApp } from './open-migrated.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -32,7 +38,7 @@ export async function quarantineListCommand(
   flags: StorageFlags & { status?: string; limit?: string },
 ) {
   const { status, limit } = listFlagsOf(flags);
-  const app = await deps.openApp(deps.loadConfig(flags));
+  const app = await openMigratedApp(deps, flags);
   try {
     const entries = await app.store.read((tx) => tx.inbox.listQuarantine(status, { limit }));
     const total = await app.store.read((tx) => tx.inbox.countQuarantine(status));
@@ -49,7 +55,7 @@ export async function quarantineListCommand(
 }
 
 export async function quarantineShowCommand(deps: CliDeps, id: string, flags: StorageFlags) {
-  const app = await deps.openApp(deps.loadConfig(flags));
+  const app = await openMigratedApp(deps, flags);
   try {
     const entry = await app.store.read((tx) => tx.inbox.quarantined(id));
     if (entry === undefined) {
@@ -80,7 +86,7 @@ export async function quarantineReplayCommand(
   flags: StorageFlags & { file?: string },
 ) {
   const corrected = flags.file === undefined ? undefined : correctedEvent(flags.file);
-  const app = await deps.openApp(deps.loadConfig(flags));
+  const app = await openMigratedApp(deps, flags);
   try {
     const { parse } = await deps.loadIngest();
     const result = await app.store.write((tx) => replayQuarantined(tx, { ...app, parse }, id, corrected));
@@ -103,7 +109,7 @@ export async function quarantineDiscardCommand(
   // As POST /v1/quarantine/{id}/discard takes it: a discard says why.
   if (flags.reason.length === 0 || flags.reason.length > quarantineDiscardReasonLengthMax)
     throw new UsageError(`--reason must be 1 to ${quarantineDiscardReasonLengthMax} characters`);
-  const app = await deps.openApp(deps.loadConfig(flags));
+  const app = await openMigratedApp(deps, flags);
   try {
     const result = await app.store.write((tx) => discardQuarantined(tx, app, id, flags.reason));
     if (!result.ok) {

@@ -233,6 +233,22 @@ describe('the capstan command on SQLite', () => {
     }
   });
 
+  it('works on the quarantine only of a database that exists: a mistyped --data-dir is said, and made into none', () => {
+    const typo = join(dataDir, 'quarantine-typo');
+    for (const args of [
+      ['list'],
+      ['show', 'qua_1'],
+      ['replay', 'qua_1'],
+      ['discard', 'qua_1', '--reason', 'x'],
+    ]) {
+      const result = run(['quarantine', ...args, '--data-dir', typo]);
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, /^capstan: no database at .*quarantine-typo\/capstan\.sqlite/);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.equal(existsSync(typo), false, `no database made by quarantine ${args[0]}`);
+    }
+  });
+
   it('refuses a mistyped --date or --page-size of capstan eod naming the flag, before making a database', () => {
     const typo = join(dataDir, 'eod-typo');
     for (const [flag, value] of [
@@ -421,6 +437,27 @@ describe('the capstan command on SQLite', () => {
 });
 
 describe('the capstan command on PostgreSQL', { skip: postgresBackend.skip }, () => {
+  it('tells to migrate a database not migrated, for quarantine list and show, and leaves it so', async () => {
+    const harness = await postgresBackend.open();
+    try {
+      for (const args of [['list'], ['show', 'qua_1']]) {
+        const result = run(['quarantine', ...args, '--database-url', harness.location]);
+        assert.equal(result.status, 2, result.stderr);
+        assert.match(
+          result.stderr,
+          /^capstan: the database is not migrated \(0001_ledger, .* pending\): run `capstan migrate` first$/m,
+        );
+        assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+      }
+      assert.deepEqual(
+        await harness.query("select table_name from information_schema.tables where table_schema = 'public'"),
+        [],
+      );
+    } finally {
+      await harness.dispose();
+    }
+  });
+
   it('migrates and verifies a database given by --database-url', async () => {
     const harness = await postgresBackend.open();
     try {
