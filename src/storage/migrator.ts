@@ -32,6 +32,20 @@ async function ensureMigrationsTable(db: Kysely<Database>): Promise<void> {
   }
 }
 
+/**
+ * Refuses a database migrated by a later Capstan: a migration this version does not know means
+ * tables or columns it does not know of either, and writing to them as if they were not there
+ * (an upgrade rolled back, say) was done silently ("the database is up to date").
+ */
+function refuseUnknown(names: readonly string[]): void {
+  const known = new Set(migrations.map((m) => m.name));
+  const unknown = names.filter((name) => !known.has(name)).sort();
+  if (unknown.length > 0)
+    throw new Error(
+      `it was migrated by a later version of Capstan (${unknown.join(', ')} unknown to this one): run that version`,
+    );
+}
+
 export async function applyMigrations(
   db: Kysely<Database>,
   inTransaction: InTransaction,
@@ -40,6 +54,7 @@ export async function applyMigrations(
   onApplied?: (name: string) => void,
 ): Promise<string[]> {
   await ensureMigrationsTable(db);
+  refuseUnknown((await db.selectFrom('capstan_migrations').select('name').execute()).map((row) => row.name));
   const applied: string[] = [];
   for (const migration of migrations) {
     const ran = await inTransaction(async (trx) => {
@@ -64,6 +79,7 @@ export async function pendingMigrationNames(db: Kysely<Database>): Promise<strin
   const tables = await db.introspection.getTables();
   if (!tables.some((table) => table.name === 'capstan_migrations')) return migrations.map((m) => m.name);
   const rows = await db.selectFrom('capstan_migrations').select('name').execute();
+  refuseUnknown(rows.map((row) => row.name));
   const done = new Set(rows.map((row) => row.name));
   return migrations.map((m) => m.name).filter((name) => !done.has(name));
 }

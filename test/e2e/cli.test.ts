@@ -249,6 +249,36 @@ describe('the capstan command on SQLite', () => {
     }
   });
 
+  it('refuses, in one line, a database migrated by a later version of Capstan, and leaves it as it was', () => {
+    const later = join(dataDir, 'later');
+    assert.equal(run(['migrate', '--data-dir', later]).status, 0);
+    const db = new Sqlite(join(later, 'capstan.sqlite'));
+    try {
+      db.prepare("insert into capstan_migrations values ('9999_from_the_future', 0)").run();
+    } finally {
+      db.close();
+    }
+    for (const command of ['migrate', 'eod', 'verify', 'quarantine list']) {
+      const result = run([...command.split(' '), '--data-dir', later]);
+      assert.equal(result.status, 1, `${command}: ${result.stdout}${result.stderr}`);
+      assert.match(
+        result.stderr,
+        /^capstan: cannot open the database at .*: it was migrated by a later version of Capstan \(9999_from_the_future unknown to this one\)/,
+      );
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    }
+    const check = new Sqlite(join(later, 'capstan.sqlite'), { readonly: true });
+    try {
+      assert.deepEqual(
+        check.prepare('select count(*) as n from eod_runs').get(),
+        { n: 0 },
+        'no daily cycle run',
+      );
+    } finally {
+      check.close();
+    }
+  });
+
   it('refuses a mistyped --date or --page-size of capstan eod naming the flag, before making a database', () => {
     const typo = join(dataDir, 'eod-typo');
     for (const [flag, value] of [
