@@ -50,11 +50,17 @@ export async function eodCommand(deps: CliDeps, flags: StorageFlags & { date?: s
     });
     // The only refusal is of what was asked (a day not yet ended, a page size out of range).
     if (!run.ok) throw new UsageError(`${run.code}: ${run.detail ?? ''}`);
-    if (run.value.length === 0)
+    if (run.value.length === 0) {
+      // Said from the last run: a day before the first run (a mistyped year) was never run, and
+      // "2025-12-06 has been run" told an operator it had been.
+      const last = await app.store.read((tx) => tx.financing.lastEodRun());
+      const finished = last === undefined ? day : last.status === 'running' ? last.day - 1 : last.day;
+      const through = formatCalendarDate(fromDayNumber(finished));
       deps.out.write(
-        `nothing to do: ${formatCalendarDate(fromDayNumber(day))} has been run` +
+        `nothing to do: the daily cycle has run through ${through}` +
           (flags.date === undefined ? ' (the last closed day: a day closes an hour after it ends)\n' : '\n'),
       );
+    }
     const seconds = (performance.now() - started) / 1_000;
     deps.out.write(`${run.value.length} day(s) in ${seconds.toFixed(1)} s\n`);
   } finally {

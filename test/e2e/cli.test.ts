@@ -279,6 +279,14 @@ describe('the capstan command on SQLite', () => {
     }
   });
 
+  it('says, of a day before the daily cycle first ran, how far it has run rather than that the day was run', () => {
+    const cycled = join(dataDir, 'cycled');
+    assert.equal(run(['eod', '--date', '2026-01-10', '--data-dir', cycled]).status, 0);
+    const mistyped = run(['eod', '--date', '2025-01-10', '--data-dir', cycled]);
+    assert.equal(mistyped.status, 0, mistyped.stderr);
+    assert.match(mistyped.stdout, /^nothing to do: the daily cycle has run through 2026-01-10\n/);
+  });
+
   it('refuses a mistyped --date or --page-size of capstan eod naming the flag, before making a database', () => {
     const typo = join(dataDir, 'eod-typo');
     for (const [flag, value] of [
