@@ -5,6 +5,7 @@
  */
 import { grantConsent } from '../app/risk/consents.ts';
 import { consentDurationDaysMax, dataSources } from '../domain/consent/consent.ts';
+import { refuseMalformedMerchantIds } from './merchant-ids.ts';
 import { openMigratedApp } from './open-migrated.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { UsageError } from './usage-error.ts';
@@ -25,6 +26,7 @@ export async function consentGrantCommand(
   if (sources.some((source) => !(dataSources as readonly string[]).includes(source)))
     throw new UsageError(`--sources must be a comma-separated list of ${dataSources.join(', ')}`);
   if (merchants.length === 0 && !flags.all) throw new UsageError('name merchants or pass --all');
+  await refuseMalformedMerchantIds(merchants);
   const app = await openMigratedApp(deps, flags);
   try {
     const ids = [...merchants];

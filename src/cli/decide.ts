@@ -8,6 +8,7 @@ import { currentModels, type Decided, gatherInputs, storeDecisions } from '../ap
 import { refusedChampion } from '../app/risk/models.ts';
 import { parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../domain/time/instant.ts';
+import { refuseMalformedMerchantIds } from './merchant-ids.ts';
 import { openMigratedApp } from './open-migrated.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { createProgress } from './progress.ts';
@@ -24,6 +25,7 @@ export async function decideCommand(
   const parsed = flags.asOf === undefined ? undefined : parseCalendarDate(flags.asOf);
   if (parsed !== undefined && !parsed.ok) throw new UsageError('--as-of must be YYYY-MM-DD');
   if (merchants.length === 0 && !flags.all) throw new UsageError('name merchants or pass --all');
+  await refuseMalformedMerchantIds(merchants);
   const app = await openMigratedApp(deps, flags);
   try {
     const asOfDay = parsed === undefined ? dayNumberOfInstant(app.clock.nowNs()) : toDayNumber(parsed.value);

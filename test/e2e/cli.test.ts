@@ -316,6 +316,7 @@ describe('the capstan command on SQLite', () => {
       [['--all', '--days', '-5'], /^capstan: --days must be/],
       [['--all', '--sources', 'sales,bogus'], /^capstan: --sources must be a comma-separated list of sales/],
       [[], /^capstan: name merchants or pass --all/],
+      [['mer_1', 'nosuch'], /^capstan: not a merchant id \(mer_ .*\): nosuch$/m],
     ] as const) {
       const granted = run(['consent', 'grant', ...args, '--data-dir', typo]);
       assert.equal(granted.status, 2, granted.stderr);
@@ -323,6 +324,9 @@ describe('the capstan command on SQLite', () => {
       assert.doesNotMatch(granted.stderr, /\n\s+at /, 'no stack trace');
       assert.equal(existsSync(typo), false, `no database made for ${args.join(' ')}`);
     }
+    const decided = run(['decide', 'mer 1', '--data-dir', typo]);
+    assert.equal(decided.status, 2, decided.stderr);
+    assert.match(decided.stderr, /^capstan: not a merchant id \(mer_ .*\): mer 1$/m);
   });
 
   it('features, model, consent and decide say a mistyped --data-dir or an unmigrated database, and make none', () => {
