@@ -6,7 +6,7 @@
 import { decisionCacheOf } from '../app/risk/decision-cache.ts';
 import { currentModels, type Decided, gatherInputs, storeDecisions } from '../app/risk/decisions.ts';
 import { refusedChampion } from '../app/risk/models.ts';
-import { parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
+import { fromDayNumber, parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../domain/time/instant.ts';
 import { refuseMalformedMerchantIds } from './merchant-ids.ts';
 import { openMigratedApp } from './open-migrated.ts';
@@ -28,7 +28,11 @@ export async function decideCommand(
   await refuseMalformedMerchantIds(merchants);
   const app = await openMigratedApp(deps, flags);
   try {
-    const asOfDay = parsed === undefined ? dayNumberOfInstant(app.clock.nowNs()) : toDayNumber(parsed.value);
+    const today = dayNumberOfInstant(app.clock.nowNs());
+    const asOfDay = parsed === undefined ? today : toDayNumber(parsed.value);
+    // A decision is made on what is known: one as of a day to come would be chained as if it were.
+    if (asOfDay > today)
+      throw new UsageError(`--as-of must not be after today (${fromDayNumber(today)}, UTC)`);
     const ids = [...merchants];
     if (flags.all) {
       for (let after: string | undefined; ; ) {

@@ -78,6 +78,14 @@ describe('capstan consent, model and decide on SQLite', () => {
     assert.equal(decision.consent_id, null);
   });
 
+  it('refuses a decision as of a day to come as a usage error, deciding nothing', () => {
+    const ahead = attempt(['decide', 'mer_3_1', '--as-of', '2099-01-01', '--data-dir', dataDir]);
+    assert.equal(ahead.status, 2, ahead.stderr);
+    assert.match(ahead.stderr, /--as-of must not be after today/);
+    assert.equal(ahead.stderr.trim().split('\n').length, 1, 'one line, no stack trace');
+    assert.doesNotMatch(ahead.stdout, /"object":"decision"/);
+  });
+
   it('trains a champion from history that separates the merchants that later became distressed', () => {
     const truth = JSON.parse(readFileSync(`${market}.truth.json`, 'utf8')) as unknown;
     assert.ok(truth !== null);

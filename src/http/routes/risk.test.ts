@@ -84,6 +84,17 @@ for (const backend of backendsUnderTest) {
           : { headers: { 'idempotency-key': options.idempotencyKey } }),
       });
 
+    it('refuses a decision as of a day to come, naming as_of, and chains nothing', async () => {
+      const before = await api.app.store.read((tx) => tx.risk.decisionHead());
+      const ahead = await api.request('POST', '/v1/merchants/mer_gen0/decisions?as_of=2099-01-01');
+      assert.deepEqual(
+        [ahead.status, ahead.json.code, ahead.json.param],
+        [400, 'parameter_invalid', 'as_of'],
+      );
+      assert.match(ahead.json.detail, /must not be after today/);
+      assert.deepEqual(await api.app.store.read((tx) => tx.risk.decisionHead()), before);
+    });
+
     it('refuses to decide without consent, with the reason in words and as a code', async () => {
       const response = await decideFor('mer_gen0');
       assert.equal(response.status, 200);

@@ -19,7 +19,7 @@ import { promoteModel, refusedChampion, retireModel } from '../../app/risk/model
 import { modelStability } from '../../app/risk/stability.ts';
 import { type Consent, consentPurposes, dataSources } from '../../domain/consent/consent.ts';
 import type { StabilityLine } from '../../domain/risk/stability.ts';
-import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts';
 import { actFor, mayActFor, platformScope } from '../merchant-scope.ts';
 import {
@@ -179,6 +179,14 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           const parsed = parseCalendarDate(request.query.as_of);
           if (!parsed.ok) throw new ProblemError('parameter_invalid', 'as_of must be YYYY-MM-DD', 'as_of');
           asOfDay = toDayNumber(parsed.value);
+          // A decision is made on what is known: one as of a day to come would be chained as if it were.
+          const today = dayNumberOfInstant(app.clock.nowNs());
+          if (asOfDay > today)
+            throw new ProblemError(
+              'parameter_invalid',
+              `as_of must not be after today (${fromDayNumber(today)}, UTC)`,
+              'as_of',
+            );
         }
         // Everything in one write: a retry with the same Idempotency-Key answers the same decision.
         return write(app, request, reply, async (tx) => {
