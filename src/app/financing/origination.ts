@@ -348,12 +348,17 @@ const productRank: Readonly<Record<string, number>> = { advance: 0, term_loan: 1
  * shortest first, then the credit line — not the order of their ids, which within one millisecond
  * is chance.
  */
-export function inOfferOrder(a: OfferRow, b: OfferRow): number {
+function inOfferOrder(a: OfferRow, b: OfferRow): number {
   const rank = (productRank[a.product] ?? 3) - (productRank[b.product] ?? 3);
   if (rank !== 0) return rank;
   if (a.amountMinor !== b.amountMinor) return a.amountMinor > b.amountMinor ? -1 : 1;
   const length = (row: OfferRow) => fromTaggedJson<Offer>(row.offerJson).schedule.length;
   return length(a) - length(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Offers newest first, as a merchant's list shows them: those made together in the order made. */
+export function newestFirst(a: OfferRow, b: OfferRow): number {
+  return a.createdAtMs === b.createdAtMs ? inOfferOrder(a, b) : a.createdAtMs > b.createdAtMs ? -1 : 1;
 }
 
 /** Offers in the order they were made: a decision's set as `makeOffers` first answered it. */
@@ -734,10 +739,6 @@ async function holdForRefill(
   refillId: string,
   day: number,
 ): Promise<Result<bigint, CollectionsProblem>> {
-  const row = await tx.financing.facility(advanceId);
-  const old = row === undefined ? null : servicedOf(row);
-  if (old === null || old.product !== 'advance')
-    return err('facility_not_serviced', `facility ${advanceId} is not an advance being repaid`);
   const paused = await pauseFacilityCollections(tx, context, {
     facilityId: advanceId,
     day,
@@ -750,7 +751,10 @@ async function holdForRefill(
       paused.code,
       `facility ${advanceId} cannot be held for its refill: ${paused.detail ?? paused.code}`,
     );
-  return ok(outstanding(old.state));
+  // Paused, the advance owes what it did: refillProblem found it an advance in service.
+  const held = servicedOf(paused.value);
+  if (held?.product !== 'advance') throw new Error(`facility ${advanceId} is not an advance in service`);
+  return ok(outstanding(held.state));
 }
 
 async function disbursing(tx: WriteTransaction, facilityId: string) {

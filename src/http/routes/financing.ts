@@ -12,9 +12,9 @@ import {
   acceptOffer,
   confirmDisbursement,
   fundPool,
-  inOfferOrder,
   LedgerRejected,
   makeOffers,
+  newestFirst,
   voidDisbursement,
 } from '../../app/financing/origination.ts';
 import { type Repayment, repayFacility } from '../../app/financing/repayments.ts';
@@ -482,10 +482,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           await app.store.read((tx) => tx.financing.offersForMerchant(request.params.id, 'open'))
         )
           .filter((row) => offerOpen(fromTaggedJson<Offer>(row.offerJson), day))
-          // Newest first; offers made together, in the order the decision made them.
-          .sort((a, b) =>
-            a.createdAtMs === b.createdAtMs ? inOfferOrder(a, b) : a.createdAtMs > b.createdAtMs ? -1 : 1,
-          );
+          .sort(newestFirst);
         return send(
           reply,
           jsonReply(200, {
