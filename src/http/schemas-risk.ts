@@ -255,7 +255,28 @@ const decisionProperties = {
   score: Nullable(Type.Integer({ description: 'scorecard points; null for boosted trees' })),
   grade: Nullable(Grade("the PD's grade band (A to E by default), F beyond the last band")),
   currency: Nullable(Currency),
-  limit: Nullable(Amount('approved, or the computed limit when it is below the minimum')),
+  limit: Nullable(
+    Amount(
+      'approved, or the computed limit when it is below the minimum; with `refill`, what is lent beside the advance it names',
+    ),
+  ),
+  refill: Type.Optional(
+    Type.Object(
+      {
+        facility_id: Type.String({ description: 'the advance a new advance would refill (pay off)' }),
+        debt_service_daily: Amount('its daily debt service, part of `existing_debt_service_daily`'),
+        limit: Nullable(
+          Amount(
+            "a refill's limit: room under the leverage cap with that debt service freed; null when a knock-out or the model declined",
+          ),
+        ),
+      },
+      {
+        description:
+          'present when the merchant has an advance open to a refill (75% repaid, active, not paused) in the decision currency',
+      },
+    ),
+  ),
   annual_rate_bps: Nullable(Type.Integer({ description: 'the price, when approved' })),
   reasons: Type.Array(
     Type.Object({
@@ -323,6 +344,12 @@ const DecisionInputsSchema = Type.Object(
           description:
             'the facilities of the merchant’s it was behind on when decided (the knock-out facility_in_arrears); absent when none',
         },
+      ),
+    ),
+    refill: Type.Optional(
+      Type.Object(
+        { facilityId: Type.String(), debtServiceDailyMinor: minorTagged() },
+        { description: 'the advance open to a refill and its daily debt service; absent when none' },
       ),
     ),
     settings: settingsSchema(decisionSettings),

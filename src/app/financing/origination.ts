@@ -59,7 +59,7 @@ import {
   type WriteTransaction,
 } from '../ports.ts';
 import { loadDecisionSettings } from '../risk/decision-settings.ts';
-import { parseRecord, storedInputs } from '../risk/decisions.ts';
+import { type DecisionRecord, parseRecord, storedInputs } from '../risk/decisions.ts';
 import { fraudFlagged, fraudFlaggedDetail } from '../risk/fraud-flag.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import {
@@ -69,16 +69,10 @@ import {
 } from './collections.ts';
 import { openedLineRow } from './credit-lines.ts';
 import { advanceDaysMax, loadOfferSettings, offerDecisionAgeDaysMax } from './offer-settings.ts';
+import { advancesInHand } from './refill-candidate.ts';
 import { refillHoldReason } from './refill-hold.ts';
 import { engineReferencePrefix, repayFacility } from './repayments.ts';
-import {
-  appendEvents,
-  inRecovery,
-  LedgerRejected,
-  type Serviced,
-  type StoredFacility,
-  servicedOf,
-} from './serviced.ts';
+import { appendEvents, inRecovery, LedgerRejected, type StoredFacility, servicedOf } from './serviced.ts';
 
 export { LedgerRejected, type StoredFacility } from './serviced.ts';
 
@@ -291,25 +285,29 @@ export async function makeOffers(
   );
   const observed = observedSalesDays(inputs.features.tenureDays, inputs.salesHistory.length);
   const forecast = forecastSales(inputs.salesHistory, inputs.asOfDay, forecastDays, observed);
-  const offers = offersFor(
-    {
-      decisionId,
-      merchantId: inputs.merchantId,
-      currency: view.currency ?? 'USD',
-      grade: view.grade,
-      limitMinor: BigInt(view.limit),
-      annualRateBps: view.annual_rate_bps,
-      day: inputs.asOfDay,
-      forecastDailySalesMinor: forecast.daily.map((sales) => BigInt(Math.max(0, Math.floor(sales)))),
-    },
-    await loadOfferSettings(tx),
-  );
+  const approved = {
+    decisionId,
+    merchantId: inputs.merchantId,
+    currency: view.currency ?? 'USD',
+    grade: view.grade,
+    limitMinor: BigInt(view.limit),
+    annualRateBps: view.annual_rate_bps,
+    day: inputs.asOfDay,
+    forecastDailySalesMinor: forecast.daily.map((sales) => BigInt(Math.max(0, Math.floor(sales)))),
+  };
+  const settings = await loadOfferSettings(tx);
+  const facilities = await tx.financing.facilitiesForMerchant(inputs.merchantId);
+  let offers = offersFor(approved, settings);
+  // The advances are refills of the one the decision sized its refill limit for, while it is still
+  // the one they would pay off: sized to that limit, the room it leaves once paid off included.
+  const refillLimit = refillLimitFor(view, advancesInHand(facilities, inputs.asOfDay).refillable);
+  if (refillLimit !== null)
+    offers = [
+      ...offersFor({ ...approved, limitMinor: refillLimit }, settings).filter((o) => o.product === 'advance'),
+      ...offers.filter((offer) => offer.product !== 'advance'),
+    ];
   const createdAtMs = context.clock.nowNs() / 1_000_000n;
-  const rows: OfferRow[] = withRefills(
-    offers,
-    await tx.financing.facilitiesForMerchant(inputs.merchantId),
-    inputs.asOfDay,
-  ).map((offer) => ({
+  const rows: OfferRow[] = withRefills(offers, facilities, inputs.asOfDay).map((offer) => ({
     id: context.entropy.id('off'),
     merchantId: offer.merchantId,
     decisionId,
@@ -392,32 +390,35 @@ async function declinedSince(tx: WriteTransaction, offer: OfferRow): Promise<Dec
  * offered as ever.
  */
 function withRefills(offers: readonly Offer[], facilities: readonly FacilityRow[], day: number): Offer[] {
+  const { blocked, repaying, refillable } = advancesInHand(facilities, day);
   // One still being paid out is in hand too, and not yet repaid at all: no advance beside it — nor
   // beside one written off whose principal its payouts are still recovering (advanceInHand).
-  if (
-    facilities.some(
-      (row) => row.product === 'advance' && (row.status === 'disbursing' || inRecovery(row) !== null),
-    )
-  )
-    return offers.filter((offer) => offer.product !== 'advance');
-  const advances = facilities
-    .filter((row) => row.product === 'advance')
-    .map((row) => servicedOf(row))
-    .filter((f) => f !== null && f.product === 'advance' && servicedStates.has(f.state.status as never));
-  if (advances.length === 0) return [...offers];
-  const current = advances[0] as Extract<Serviced, { product: 'advance' }>;
-  const eligible = advances.length === 1 && refillEligibility(current.state, day).eligible;
+  if (blocked) return offers.filter((offer) => offer.product !== 'advance');
+  if (repaying.length === 0) return [...offers];
   return offers.flatMap((offer): Offer[] => {
     if (offer.product !== 'advance') return [offer];
     // A refill pays the old advance off from the money it lends: in another currency (the
     // merchant's home currency changed since) the payoff could not be netted from it — the new
     // pool would pay out the whole amount while the old one was credited its payoff from nothing.
-    if (!eligible || offer.currency !== current.row.currency) return [];
-    const refill = refillAmount(current.state, offer.amountMinor);
+    if (refillable === null || offer.currency !== refillable.row.currency) return [];
+    const refill = refillAmount(refillable.state, offer.amountMinor);
     if (!refill.ok) return [];
     const { payoffMinor, payoff } = refill.value;
-    return [{ ...offer, refillOf: { facilityId: current.row.id, payoffMinor, payoff } }];
+    return [{ ...offer, refillOf: { facilityId: refillable.row.id, payoffMinor, payoff } }];
   });
+}
+
+/**
+ * The decision's refill limit (decisions.ts `refill`) for a refill of `advance`, or null: none
+ * recorded, or recorded for another advance than the one now open to a refill.
+ */
+function refillLimitFor(
+  view: DecisionRecord['view'],
+  advance: { readonly row: FacilityRow } | null,
+): bigint | null {
+  const refill = view.refill;
+  if (refill === undefined || refill.limit === null || advance?.row.id !== refill.facility_id) return null;
+  return BigInt(refill.limit);
 }
 
 /**
@@ -499,7 +500,13 @@ async function exposureProblem(
   const decision = await tx.risk.decision(offerRow.decisionId);
   if (decision === undefined) return null;
   const record = parseRecord(decision);
-  const limit = record.view.limit;
+  // A refill has the decision's refill limit: the advance it pays off makes room for it.
+  const refillOf = offer.refillOf?.facilityId;
+  const refill = record.view.refill;
+  const limit =
+    refillOf !== undefined && refill?.facility_id === refillOf && refill.limit !== null
+      ? refill.limit
+      : record.view.limit;
   if (limit === null) return null;
   const recorded = storedInputs(record).debtServiceFacilityIds;
   const seen = new Set(recorded ?? []);

@@ -10,6 +10,7 @@ import {
   type DecisionInputs,
   decide,
   decisionInputsFrom,
+  type RefillInView,
 } from '../../domain/decisions/decide.ts';
 import {
   canonicalRecord,
@@ -21,7 +22,16 @@ import { computeFeatures } from '../../domain/features/features.ts';
 import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
-import type { Clock, DecisionRow, Entropy, ReadTransaction, Store, WriteTransaction } from '../ports.ts';
+import { advancesInHand } from '../financing/refill-candidate.ts';
+import type {
+  Clock,
+  DecisionRow,
+  Entropy,
+  FacilityRow,
+  ReadTransaction,
+  Store,
+  WriteTransaction,
+} from '../ports.ts';
 import { type DecisionCache, decisionCacheOf } from './decision-cache.ts';
 import { loadDecisionSettings } from './decision-settings.ts';
 import { type ActiveModels, activeModels } from './models.ts';
@@ -55,6 +65,15 @@ export function decisionView(id: string, decidedAtMs: bigint, inputs: DecisionIn
     grade: decision.grade,
     currency: decision.currency,
     limit: decision.limitMinor === null ? null : decision.limitMinor.toString(),
+    ...(inputs.refill === undefined
+      ? {}
+      : {
+          refill: {
+            facility_id: inputs.refill.facilityId,
+            debt_service_daily: inputs.refill.debtServiceDailyMinor.toString(),
+            limit: decision.refillLimitMinor === null ? null : decision.refillLimitMinor.toString(),
+          },
+        }),
     annual_rate_bps: decision.annualRateBps,
     reasons: decision.reasons.map((r) => ({
       code: r.code,
@@ -86,28 +105,57 @@ export async function gatherInputs(
   nowMs: bigint,
   cache?: DecisionCache,
 ): Promise<DecisionInputs> {
-  if (cache === undefined) return withArrears(tx, await readInputs(tx, merchantId, asOfDay, nowMs));
+  if (cache === undefined) return withFacilities(tx, await readInputs(tx, merchantId, asOfDay, nowMs));
   const versions = await tx.risk.versions(merchantId);
   const cached = cache.inputs(merchantId, asOfDay, versions, nowMs);
-  if (cached !== undefined) return withArrears(tx, cached);
+  if (cached !== undefined) return withFacilities(tx, cached);
   const inputs = await readInputs(tx, merchantId, asOfDay, nowMs);
   cache.keep(merchantId, asOfDay, versions, inputs);
-  return withArrears(tx, inputs);
+  return withFacilities(tx, inputs);
 }
 
 /**
- * The inputs with the facilities the merchant is behind on, read now: a facility's status moves
- * with the daily cycle and the sweep, which the cache's versions do not follow. The same inputs
- * object when there are none (serialised once, as the cache keeps it).
+ * The inputs with what the merchant's facilities are now, read fresh: a facility's status and what
+ * it has repaid move with the daily cycle and the sweep, which the cache's versions do not follow.
+ * `arrears`: the facilities it is behind on (past due, defaulted, written off). `refill`: the
+ * advance a new advance would refill (refill-candidate.ts), in the decision's currency and among
+ * the facilities its existing debt service is of, with that advance's share of it. The same inputs
+ * object when there are neither (serialised once, as the cache keeps it).
  */
-async function withArrears(tx: ReadTransaction, inputs: DecisionInputs): Promise<DecisionInputs> {
-  const arrears = (await tx.financing.facilitiesForMerchant(inputs.merchantId)).flatMap(
-    (row): FacilityInArrears[] =>
-      row.status === 'delinquent' || row.status === 'defaulted' || row.status === 'written_off'
-        ? [{ facilityId: row.id, status: row.status }]
-        : [],
+async function withFacilities(tx: ReadTransaction, inputs: DecisionInputs): Promise<DecisionInputs> {
+  const facilities = await tx.financing.facilitiesForMerchant(inputs.merchantId);
+  const arrears = facilities.flatMap((row): FacilityInArrears[] =>
+    row.status === 'delinquent' || row.status === 'defaulted' || row.status === 'written_off'
+      ? [{ facilityId: row.id, status: row.status }]
+      : [],
   );
-  return arrears.length === 0 ? inputs : { ...inputs, arrears };
+  const refill = await refillInView(tx, inputs, facilities);
+  if (arrears.length === 0 && refill === undefined) return inputs;
+  return {
+    ...inputs,
+    ...(arrears.length === 0 ? {} : { arrears }),
+    ...(refill === undefined ? {} : { refill }),
+  };
+}
+
+async function refillInView(
+  tx: ReadTransaction,
+  inputs: DecisionInputs,
+  facilities: readonly FacilityRow[],
+): Promise<RefillInView | undefined> {
+  const { refillable } = advancesInHand(facilities, inputs.asOfDay);
+  if (
+    refillable === null ||
+    refillable.row.currency !== inputs.features.currency ||
+    !(inputs.debtServiceFacilityIds ?? []).includes(refillable.row.id)
+  )
+    return undefined;
+  const service = (await tx.risk.debtService(inputs.merchantId)).find(
+    (facility) => facility.facilityId === refillable.row.id,
+  );
+  return service === undefined
+    ? undefined
+    : { facilityId: refillable.row.id, debtServiceDailyMinor: service.dailyDebtServiceMinor };
 }
 
 /** The models in force, from the cache while the configuration has not changed. */

@@ -111,3 +111,60 @@ describe("a limit's bounds in a currency whose minor unit is not a cent's weight
     assert.equal(capped.limitMinor, 100_000_000_000n);
   });
 });
+
+describe('a refill under the leverage cap', () => {
+  const featureInputs = steadySales();
+  const features = computeFeatures(featureInputs);
+  // The cap is 100.00 a day (20% of 500.00); an advance repaid at 98.00 a day takes nearly all of it.
+  const withAdvance = (refill: boolean) =>
+    decide(
+      decisionInputsFrom(featureInputs, features, {
+        consent,
+        fraudFlagged: false,
+        existingDebtServiceDailyMinor: 9_800n,
+        debtServiceFacilityIds: ['fac_old'],
+        ...(refill ? { refill: { facilityId: 'fac_old', debtServiceDailyMinor: 9_800n } } : {}),
+        settings: defaultDecisionSettings,
+      }),
+      champion,
+      [],
+    );
+
+  it('lends beside the advance only what room it leaves, and sizes its refill with its room freed', () => {
+    // Not yet open to a refill: 2.00 a day of room repays 2.00 × 180 / 1.12 = 321.43, under the
+    // smallest limit (500.00).
+    const beside = withAdvance(false);
+    assert.equal(beside.outcome, 'declined');
+    assert.equal(beside.reasons[0]?.code, 'limit_below_minimum');
+    assert.equal(beside.limitMinor, 32_000n);
+    assert.equal(beside.refillLimitMinor, null);
+    // Open to a refill, which pays it off: the whole cap is room for the refill (15,000.00 on 30
+    // days of sales, as with no advance), and nothing beside it: 320.00 is less than it lends.
+    const refill = withAdvance(true);
+    assert.equal(refill.outcome, 'approved');
+    assert.equal(refill.refillLimitMinor, 1_500_000n);
+    assert.equal(refill.limitMinor, 0n);
+  });
+
+  it('passes the leverage knock-out on the room the refill frees, and only on that', () => {
+    const full = (refill: boolean, existing: bigint) =>
+      decide(
+        decisionInputsFrom(featureInputs, features, {
+          consent,
+          fraudFlagged: false,
+          existingDebtServiceDailyMinor: existing,
+          ...(refill ? { refill: { facilityId: 'fac_old', debtServiceDailyMinor: 10_000n } } : {}),
+          settings: defaultDecisionSettings,
+        }),
+        champion,
+        [],
+      );
+    assert.equal(full(false, 10_000n).reasons[0]?.code, 'leverage_cap_reached');
+    const refilled = full(true, 10_000n);
+    assert.equal(refilled.outcome, 'approved');
+    assert.equal(refilled.limitMinor, 0n, 'nothing beside it');
+    assert.equal(refilled.refillLimitMinor, 1_500_000n);
+    // Another facility's 100.00 a day beside it still takes the whole cap from the refill.
+    assert.equal(full(true, 20_000n).reasons[0]?.code, 'leverage_cap_reached');
+  });
+});

@@ -44,7 +44,19 @@ export interface DecisionInputs {
    * Absent from decisions made before it was recorded: none then.
    */
   readonly arrears?: readonly FacilityInArrears[];
+  /**
+   * The advance a new advance would refill (src/domain/products/refill.ts), in the decision's
+   * currency, and its daily debt service: a refill pays it off, so its own limit has that room too.
+   * Absent when there is none, and from decisions made before it was recorded.
+   */
+  readonly refill?: RefillInView;
   readonly settings: DecisionSettings;
+}
+
+/** An advance open to a refill, one of those the existing debt service is of. */
+export interface RefillInView {
+  readonly facilityId: string;
+  readonly debtServiceDailyMinor: bigint;
 }
 
 export interface Decision {
@@ -55,6 +67,12 @@ export interface Decision {
   readonly grade: string | null;
   readonly currency: string | null;
   readonly limitMinor: bigint | null;
+  /**
+   * With `inputs.refill`, once scored: the limit of an advance that refills it — sized to the room
+   * left once the advance it pays off no longer takes any, so never below `limitMinor`, which is
+   * what the decision lends beside that advance (every other product). Else null.
+   */
+  readonly refillLimitMinor: bigint | null;
   readonly annualRateBps: number | null;
   readonly forecastDailySalesMinor: bigint;
   readonly debtServiceCapDailyMinor: bigint;
@@ -120,12 +138,15 @@ export function decide(
   const forecastDaily = BigInt(Math.floor(forecast.averageDaily));
   const capDaily = divideRounded(forecastDaily * BigInt(settings.debtServiceShareBps), bps, 'down');
   const room = capDaily - inputs.existingDebtServiceDailyMinor;
+  // A refill takes the place of the advance it pays off: that advance's debt service is room for it.
+  const refillRoom = inputs.refill === undefined ? null : room + inputs.refill.debtServiceDailyMinor;
   const base = {
     pd: null,
     score: null,
     grade: null,
     currency,
     limitMinor: null,
+    refillLimitMinor: null,
     annualRateBps: null,
     forecastDailySalesMinor: forecastDaily,
     debtServiceCapDailyMinor: capDaily,
@@ -140,7 +161,7 @@ export function decide(
       features,
       fraudFlagged: inputs.fraudFlagged,
       arrears: inputs.arrears ?? [],
-      debtServiceRoomDailyMinor: room,
+      debtServiceRoomDailyMinor: refillRoom ?? room,
       existingDebtServiceDailyMinor: inputs.existingDebtServiceDailyMinor,
     },
     settings,
@@ -183,8 +204,10 @@ export function decide(
   }
   const bounds = limitBoundsIn(settings, currency);
   const limit = limitMinor(forecast.next30Days, room, exponent, settings, bounds);
-  if (limit < bounds.minLimitMinor) {
-    return declined({ ...scoredBase, limitMinor: limit }, [
+  const refillLimit =
+    refillRoom === null ? null : limitMinor(forecast.next30Days, refillRoom, exponent, settings, bounds);
+  if ((refillLimit ?? limit) < bounds.minLimitMinor) {
+    return declined({ ...scoredBase, limitMinor: limit, refillLimitMinor: refillLimit }, [
       {
         code: 'limit_below_minimum',
         description: 'Forecast sales support less than the smallest amount we lend.',
@@ -200,7 +223,9 @@ export function decide(
     ...scoredBase,
     outcome: 'approved',
     reasons: modelReasons,
-    limitMinor: limit,
+    // Approved for a refill alone, it lends nothing beside the advance: not less than the least.
+    limitMinor: limit < bounds.minLimitMinor ? 0n : limit,
+    refillLimitMinor: refillLimit,
     annualRateBps: priceBps(scored.pd, green, settings),
   };
 }
@@ -223,7 +248,8 @@ export function assumedDailyDebtService(
 
 /**
  * The smallest of: a multiple of forecast 30-day sales, what the leverage room repays (principal ×
- * factor / term ≤ room per day), and the product maximum — rounded down to whole units.
+ * factor / term ≤ room per day), and the product maximum — rounded down to whole units; none
+ * without room.
  */
 function limitMinor(
   next30Days: number,
@@ -242,6 +268,7 @@ function limitMinor(
     BigInt(settings.assumedFactorBps),
     'down',
   );
+  if (roomDailyMinor <= 0n) return 0n;
   let limit = salesBased;
   if (leverageBased < limit) limit = leverageBased;
   if (limit > bounds.maxLimitMinor) limit = bounds.maxLimitMinor;

@@ -1,0 +1,139 @@
+/**
+ * A refill under the leverage cap, on real stores (SQLite, and PostgreSQL when configured): a
+ * merchant that took the largest advance its decision allowed has its leverage room taken by that
+ * advance. Once 75% of it is repaid, a new decision must still size a refill — which pays the old
+ * advance off and so takes its place under the cap — from the room the old advance would leave,
+ * while lending beside it (any other product) stays within the room left with it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
+import {
+  disburse,
+  type LendingBook,
+  lendingAsOfDay,
+  openLendingBook,
+} from '../../../test/support/lending-fixture.ts';
+import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import type { Offer } from '../../domain/products/offers.ts';
+import { buildServer } from '../../http/server.ts';
+import { bootstrapOperatorKey } from '../access/api-keys.ts';
+import type { AppContext } from '../app-context.ts';
+import { decideForMerchant } from '../risk/decisions.ts';
+import { fromTaggedJson } from '../risk/tagged-json.ts';
+import { runEndOfDay } from './eod.ts';
+import { acceptOffer, makeOffers } from './origination.ts';
+import { servicedOf } from './serviced.ts';
+import { sweepSettlement } from './sweep.ts';
+
+const day = lendingAsOfDay;
+
+for (const backend of backendsUnderTest) {
+  describe(`a refill of the largest advance on ${backend.name}`, { skip: backend.skip }, () => {
+    let book: LendingBook;
+    let harness: Harness;
+    let app: AppContext;
+    let oldId = '';
+    let firstLimit = 0n;
+    before(async () => {
+      book = await openLendingBook(backend, { topBand: { grade: 'E', maxPd: 0.4 }, poolMinor: 100_000_000n });
+      ({ harness, app } = book);
+      const first = await harness.store.read((tx) => tx.risk.decision(book.decisionId));
+      firstLimit = BigInt(JSON.parse(first?.recordJson ?? '{}').limit);
+      const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+      assert.ok(offers.ok);
+      const largest = offers.value.find((o) => o.product === 'advance');
+      assert.ok(largest, 'an advance is offered');
+      assert.equal(largest.amountMinor, firstLimit, 'the largest advance lends the whole limit');
+      oldId = await disburse(book, largest);
+    });
+    after(async () => harness?.dispose());
+
+    const owedOnOld = async () => {
+      const row = await harness.store.read((tx) => tx.financing.facility(oldId));
+      assert.ok(row);
+      const serviced = servicedOf(row);
+      assert.ok(serviced?.product === 'advance');
+      return serviced.state.owed.principal + serviced.state.owed.fees;
+    };
+
+    it('leaves no room beside it while it is being repaid', async () => {
+      const decided = await decideForMerchant(harness.store, app, book.merchantId, day);
+      const view = decided.record.view;
+      assert.equal(view.outcome, 'declined');
+      assert.equal(view.refill, undefined, 'no refill before 75% is repaid');
+      assert.ok(
+        ['leverage_cap_reached', 'limit_below_minimum'].includes(view.reasons[0]?.code ?? ''),
+        `declined for want of room: ${view.reasons[0]?.code}`,
+      );
+    });
+
+    it('is refilled from the room it leaves once 75% is repaid, and lends beside it only what is left', async () => {
+      const total = await owedOnOld();
+      for (let n = 0; (await owedOnOld()) > total / 4n; n += 1) {
+        assert.ok(n < 200, 'the advance is repaid by payouts');
+        const swept = await harness.store.write((tx) =>
+          sweepSettlement(tx, app, {
+            settlementKey: `stl-${n}`,
+            merchantId: book.merchantId,
+            day: day + 1,
+            currency: 'USD',
+            netMinor: 500_000n,
+          }),
+        );
+        assert.ok(swept.ok);
+      }
+      (app.clock as ManualClock).set(BigInt(day + 3) * 86_400_000_000_000n);
+      assert.ok((await runEndOfDay(app, day + 2)).ok);
+
+      const decided = await decideForMerchant(harness.store, app, book.merchantId, day + 2);
+      const view = decided.record.view;
+      assert.equal(view.outcome, 'approved', `approved for a refill: ${JSON.stringify(view.reasons)}`);
+      assert.equal(view.refill?.facility_id, oldId);
+      const refillLimit = BigInt(view.refill?.limit ?? '0');
+      const beside = BigInt(view.limit ?? '0');
+      assert.ok(
+        refillLimit > beside,
+        `the refill has the old advance's room too: ${refillLimit} > ${beside}`,
+      );
+      assert.ok(
+        BigInt(view.refill?.debt_service_daily ?? '0') > 0n &&
+          BigInt(view.refill?.debt_service_daily ?? '0') <= BigInt(view.existing_debt_service_daily),
+        'the room it makes is its own debt service, one part of the existing',
+      );
+
+      // The API shows it as stored.
+      const key = 'cap_op_refill-leverage-test-key-0123456789';
+      assert.ok((await harness.store.write((tx) => bootstrapOperatorKey(tx, app, key))).ok);
+      const server = await buildServer({ app, version: 'test', logger: false });
+      try {
+        await server.listen({ port: 0, host: '127.0.0.1' });
+        const address = server.server.address();
+        assert.ok(address !== null && typeof address !== 'string');
+        const answer = await fetch(`http://127.0.0.1:${address.port}/v1/decisions/${decided.row.id}`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        assert.equal(answer.status, 200);
+        assert.deepEqual(((await answer.json()) as { refill?: unknown }).refill, view.refill);
+      } finally {
+        await server.close();
+      }
+
+      const made = await harness.store.write((tx) => makeOffers(tx, app, decided.row.id));
+      assert.ok(made.ok);
+      const advances = made.value.filter((o) => o.product === 'advance');
+      assert.ok(advances.length > 0, 'refills are offered');
+      assert.equal(advances[0]?.amountMinor, refillLimit, 'the largest refill lends the refill limit');
+      for (const o of advances) assert.equal(fromTaggedJson<Offer>(o.offerJson).refillOf?.facilityId, oldId);
+      for (const o of made.value.filter((offer) => offer.product !== 'advance'))
+        assert.ok(o.amountMinor <= beside, `${o.product} lends beside the old advance: within ${beside}`);
+
+      const largest = advances[0];
+      assert.ok(largest);
+      const accepted = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: largest.id, merchantId: book.merchantId, day: day + 2 }),
+      );
+      assert.ok(accepted.ok, `the refill is taken within its limit: ${accepted.ok ? '' : accepted.detail}`);
+    });
+  });
+}
