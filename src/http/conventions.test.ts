@@ -12,7 +12,7 @@ import Sqlite from 'better-sqlite3';
 import { backendsUnderTest } from '../../test/support/backends.ts';
 import { startTestServer, type TestServer } from '../../test/support/http.ts';
 import { type SqliteStore, sqliteBusyTimeoutMs } from '../storage/sqlite/sqlite-store.ts';
-import { pathParameterLengthMax, requestBodyBytesMax } from './limits.ts';
+import { pathParameterLengthMax, requestBodyBytesMax, requestJsonDepthMax } from './limits.ts';
 
 for (const backend of backendsUnderTest) {
   describe(`API conventions on ${backend.name}`, { skip: backend.skip }, () => {
@@ -273,6 +273,31 @@ for (const backend of backendsUnderTest) {
       const response = await api.request('POST', '/v1/ledger/transfers', { rawBody: huge });
       assert.equal(response.status, 413);
       assert.equal(response.json.code, 'request_body_too_large');
+    });
+
+    it('bounds how deep a JSON body nests: deeper is a problem, not a server error', async () => {
+      const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+      // Once a 500: the events route and the quarantine's replay write such a body back out as
+      // JSON, and serialising a few thousand levels ran out of stack.
+      const deep = nested(requestJsonDepthMax * 100);
+      for (const [path, type, body] of [
+        ['/v1/events', 'application/json', `{"data":${deep}}`],
+        ['/v1/events', 'application/cloudevents+json', `{"data":${deep}}`],
+        ['/v1/events', 'application/cloudevents-batch+json', `[${deep}]`],
+        ['/v1/quarantine/qua_none/replay', 'application/json', `{"event":${deep}}`],
+      ] as const) {
+        const response = await api.request('POST', path, {
+          rawBody: body,
+          headers: { 'content-type': type, 'idempotency-key': `deep-${type}` },
+        });
+        assert.equal(response.status, 400, `${path} ${type}: ${response.text}`);
+        assert.deepEqual([response.json.code, response.json.param], ['parameter_invalid', 'body']);
+      }
+      // Brackets inside a string do not nest; a body at the bound is read as any other.
+      const atBound = `{"id":"[[[[","data":${nested(requestJsonDepthMax - 1)}}`;
+      const read = await api.request('POST', '/v1/events', { rawBody: atBound });
+      assert.equal(read.status, 200, read.text);
+      assert.equal(read.json.quarantined, 1);
     });
 
     it('answers an unknown route with a problem', async () => {

@@ -8,6 +8,12 @@ import { storedTransferIdLengthMax, transfersPerBatchMax } from '../domain/ledge
 /** Room for one transfer in JSON: ids, amount, code, flags and a few metadata pairs. */
 export const transferJsonBytesMax = 2_048;
 export const requestBodyBytesMax = 16 * 1024 * 1024;
+/**
+ * How deep arrays and objects may nest in a JSON body. Every body a route takes nests a few levels
+ * (settings, an event's data: four or five); past a few thousand, writing a body back out as JSON
+ * (an event's raw record, a replay's corrected event) runs out of stack.
+ */
+export const requestJsonDepthMax = 64;
 /** The router's bound on one path parameter; every id a route takes is shorter (71 at most). */
 export const pathParameterLengthMax = 100;
 

@@ -17,6 +17,7 @@ import { offerSettings } from '../app/financing/offer-settings.ts';
 import { sweepSettings } from '../app/financing/sweep-settings.ts';
 import { StoreBusy } from '../app/ports.ts';
 import { decisionSettings } from '../app/risk/decision-settings.ts';
+import { jsonBodyNestingProblem } from './json-nesting.ts';
 import { pathParameterLengthMax, requestBodyBytesMax } from './limits.ts';
 import { completeOpenapiDocument } from './openapi-document.ts';
 import { authenticationHook } from './plumbing.ts';
@@ -88,7 +89,10 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   server.removeContentTypeParser('application/json');
   server.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
+    // Too deep to be any route's body: answered before it is parsed (src/http/json-nesting.ts).
+    const tooDeep = jsonBodyNestingProblem(text);
     if (text.trim() === '') done(null, undefined);
+    else if (tooDeep !== null) done(tooDeep, undefined);
     else parseJson(request, text, done);
   });
   server.addHook('onRoute', (route) => {

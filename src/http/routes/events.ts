@@ -19,6 +19,7 @@ import type { SourceRecord } from '../../app/ingest/records.ts';
 import type { QuarantineStatus } from '../../app/ports.ts';
 import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { parseRecord } from '../../ingest/parse-record.ts';
+import { jsonBodyNestingProblem } from '../json-nesting.ts';
 import {
   access,
   jsonReply,
@@ -153,6 +154,11 @@ export function eventRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       ['application/cloudevents+json', 'application/cloudevents-batch+json'],
       { parseAs: 'string' },
       (_request, body, done) => {
+        const tooDeep = jsonBodyNestingProblem(body as string);
+        if (tooDeep !== null) {
+          done(tooDeep, undefined);
+          return;
+        }
         try {
           done(null, JSON.parse(body as string));
         } catch {
