@@ -17,7 +17,7 @@ import { offerSettings } from '../app/financing/offer-settings.ts';
 import { sweepSettings } from '../app/financing/sweep-settings.ts';
 import { StoreBusy } from '../app/ports.ts';
 import { decisionSettings } from '../app/risk/decision-settings.ts';
-import { jsonBodyNestingProblem } from './json-nesting.ts';
+import { jsonBodyProblem } from './json-body-problem.ts';
 import { pathParameterLengthMax, requestBodyBytesMax } from './limits.ts';
 import { completeOpenapiDocument } from './openapi-document.ts';
 import { authenticationHook } from './plumbing.ts';
@@ -89,10 +89,10 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   server.removeContentTypeParser('application/json');
   server.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    // Too deep to be any route's body: answered before it is parsed (src/http/json-nesting.ts).
-    const tooDeep = jsonBodyNestingProblem(text);
+    // Too deep, or holding a NUL, for any route's body: answered before it is parsed.
+    const refused = jsonBodyProblem(text);
     if (text.trim() === '') done(null, undefined);
-    else if (tooDeep !== null) done(tooDeep, undefined);
+    else if (refused !== null) done(refused, undefined);
     else parseJson(request, text, done);
   });
   server.addHook('onRoute', (route) => {
@@ -102,6 +102,15 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   });
   server.addHook('onRequest', async (request, reply) => {
     reply.header('request-id', request.id);
+  });
+  // PostgreSQL's text holds no NUL, and no id or filter has one: refused before the key is looked
+  // at, as a URL the router cannot take is, on every database alike (it was a 500 on PostgreSQL).
+  server.addHook('onRequest', async (request) => {
+    if (request.url.includes('%00'))
+      throw new ProblemError(
+        'parameter_invalid',
+        'the URL holds a NUL character (%00), which no path or query parameter takes',
+      );
   });
   server.addHook('onRequest', authenticationHook(app));
   server.setErrorHandler((error: FastifyError, request, reply) => {

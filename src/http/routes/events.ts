@@ -19,7 +19,7 @@ import type { SourceRecord } from '../../app/ingest/records.ts';
 import type { QuarantineStatus } from '../../app/ports.ts';
 import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { parseRecord } from '../../ingest/parse-record.ts';
-import { jsonBodyNestingProblem } from '../json-nesting.ts';
+import { jsonBodyProblem } from '../json-body-problem.ts';
 import {
   access,
   jsonReply,
@@ -154,9 +154,9 @@ export function eventRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       ['application/cloudevents+json', 'application/cloudevents-batch+json'],
       { parseAs: 'string' },
       (_request, body, done) => {
-        const tooDeep = jsonBodyNestingProblem(body as string);
-        if (tooDeep !== null) {
-          done(tooDeep, undefined);
+        const refused = jsonBodyProblem(body as string);
+        if (refused !== null) {
+          done(refused, undefined);
           return;
         }
         try {
