@@ -476,6 +476,16 @@ function conflict(source: string, id: string): RecordProblem {
   };
 }
 
+/**
+ * Text of a bad record as the quarantine keeps it — what could be read of it, the reason, the line
+ * as it came — with each NUL character as U+FFFD, the replacement character: PostgreSQL's text
+ * holds no NUL, and one record with it (an id, a key, a raw byte) failed its whole batch there
+ * (SQLite kept it), a batch of an import or of the worker failing so each time it was sent again.
+ */
+function storable<T extends string | null>(text: T): T {
+  return (text === null ? null : text.replaceAll('\u0000', '\uFFFD')) as T;
+}
+
 async function fileFailures(
   tx: WriteTransaction,
   context: IngestContext,
@@ -495,13 +505,13 @@ async function fileFailures(
       fingerprint: context.sha256(`${failure.problem.code}\n${record.raw}`),
       origin: record.origin,
       line: record.line,
-      source: failure.source,
-      eventId: failure.id,
-      eventType: failure.type,
+      source: storable(failure.source),
+      eventId: storable(failure.id),
+      eventType: storable(failure.type),
       code: failure.problem.code,
-      field: failure.problem.field,
-      detail: failure.problem.detail,
-      raw,
+      field: storable(failure.problem.field),
+      detail: storable(failure.problem.detail),
+      raw: storable(raw),
       status: 'open',
       firstSeenMs: nowMs,
       lastSeenMs: nowMs,

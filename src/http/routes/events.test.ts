@@ -342,5 +342,32 @@ for (const backend of backendsUnderTest) {
         ],
       );
     });
+
+    it('quarantines an NDJSON line holding a NUL character, and applies the rest of its batch', async () => {
+      // Once a 500 for the whole batch on PostgreSQL, whose text holds no NUL: the quarantine entry
+      // kept what could be read of the record (its id) and the line as it came, NUL and all.
+      const review = (id: string) =>
+        JSON.stringify(
+          event('review.posted', id, '2026-03-31T10:00:00Z', 'mer_fixture', { review_id: id, rating: 4 }),
+        );
+      const response = await api.request('POST', '/v1/events', {
+        key: platformKey,
+        rawBody: [review('nul\u0000-1'), review('nul-2'), `{"id":"nul\u0000-3"}`].join('\n'),
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      assert.equal(response.status, 200, response.text);
+      assert.deepEqual(
+        response.json.results.map((r: { status: string; code?: string }) => [r.status, r.code]),
+        [
+          ['quarantined', 'field_invalid'],
+          ['applied', undefined],
+          ['quarantined', 'json_invalid'],
+        ],
+      );
+      const first = await api.request('GET', `/v1/quarantine/${response.json.results[0].quarantine_id}`);
+      assert.equal(first.json.event_id, 'nul\uFFFD-1', 'a NUL is kept as U+FFFD, the replacement character');
+      const third = await api.request('GET', `/v1/quarantine/${response.json.results[2].quarantine_id}`);
+      assert.equal(third.json.raw, '{"id":"nul\uFFFD-3"}');
+    });
   });
 }
