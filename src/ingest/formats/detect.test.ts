@@ -6,7 +6,9 @@
  * a CSV whose event type cannot be told.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -72,6 +74,22 @@ describe('openImportFile', () => {
     const file = openImportFile(path, { ...platform, format: 'csv', eventType: 'review.posted' });
     const records = await collect(file.records);
     assert.deepEqual(eventAt(records, 0).data, { review_id: 'rev_1', rating: 4 });
+  });
+
+  it('asks for --format for a pipe, whose start it cannot read twice, and reads it with one', async () => {
+    const fifo = join(scratch, 'events');
+    execFileSync('mkfifo', [fifo]);
+    assert.throws(
+      () => openImportFile(fifo),
+      /cannot tell the format of .*events, which is not a regular file .*: pass --format ndjson\|csv/,
+    );
+    const file = openImportFile(fifo, { format: 'ndjson' });
+    const writer = new Promise<void>((resolve, reject) =>
+      writeFile(fifo, `${JSON.stringify({ id: 'e-1' })}\n`).then(resolve, reject),
+    );
+    const records = await collect(file.records);
+    await writer;
+    assert.equal(records.length, 1);
   });
 
   it('refuses what it cannot read, before reading records', () => {

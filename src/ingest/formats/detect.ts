@@ -9,7 +9,8 @@
  * | extension other than .json/.txt/.tsv and content starts with `{` | ndjson            |
  * So a `.json` is a Shopify export only if it looks like one, a `.txt`/`.tsv` an Amazon report only
  * if its header says so; anything else is an error asking for `--format`. Only the first
- * `sniffBytesMax` bytes are read to decide. The platform exports (shopify, amazon-settlement) need
+ * `sniffBytesMax` bytes are read to decide, so only of a regular file: a pipe (`/dev/stdin`) needs
+ * `--format`. The platform exports (shopify, amazon-settlement) need
  * `source` and `subject`; a CSV may take them as defaults for absent columns.
  */
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
@@ -86,6 +87,12 @@ function formatOf(path: string, format: string | undefined): ImportFormat {
   if (format !== undefined && !isImportFormat(format)) {
     throw new Error(`unknown format "${format}": one of ${importFormats.join(', ')}`);
   }
+  // A pipe or a device is read once, from where it stands: its first bytes, once sniffed, would be
+  // gone from the records (ESPIPE where it cannot be read from the start at all).
+  if (format === undefined && !statSync(path).isFile())
+    throw new Error(
+      `cannot tell the format of ${path}, which is not a regular file (read once, its start is not read twice): pass --format ${importFormats.join('|')}`,
+    );
   const detected = format ?? detectFormat(path, readHead(path));
   if (detected === null) {
     throw new Error(`cannot tell the format of ${path}: pass --format ${importFormats.join('|')}`);
