@@ -92,6 +92,23 @@ describe('openImportFile', () => {
     assert.equal(records.length, 1);
   });
 
+  it('refuses a flag the format has no use for, rather than drop it', () => {
+    const ndjson = scratchFile('events.ndjson', '{"id":"e-1"}\n');
+    assert.throws(
+      () => openImportFile(ndjson, { source: 'plt_demo' }),
+      /^Error: --source does not apply to ndjson: each NDJSON record names its own type, source and subject/,
+    );
+    assert.throws(
+      () => openImportFile(ndjson, platform),
+      /^Error: --source and --subject do not apply to ndjson/,
+    );
+    assert.throws(
+      () => openImportFile(fixturePath('shopify-orders.json'), { ...platform, eventType: 'order.placed' }),
+      /^Error: --type does not apply to shopify: --type names the event type of a CSV file/,
+    );
+    assert.equal(openImportFile(ndjson).format, 'ndjson');
+  });
+
   it('refuses what it cannot read, before reading records', () => {
     const unknown = scratchFile('export.json', '{"products":[]}');
     assert.throws(

@@ -108,6 +108,20 @@ export function openImportFile(path: string, options: ImportFileOptions = {}): I
   if (eventType !== undefined && !isEventType(eventType)) {
     throw new Error(`unknown event type "${eventType}": one of ${eventTypes.join(', ')}`);
   }
+  // A flag the format has no use for would be dropped without a word: refused instead.
+  const unused = [
+    ...(format === 'ndjson' && options.source !== undefined ? ['--source'] : []),
+    ...(format === 'ndjson' && options.subject !== undefined ? ['--subject'] : []),
+    ...(format !== 'csv' && eventType !== undefined ? ['--type'] : []),
+  ];
+  if (unused.length > 0)
+    throw new Error(
+      `${unused.join(' and ')} ${unused.length === 1 ? 'does' : 'do'} not apply to ${format}: ${
+        format === 'ndjson'
+          ? 'each NDJSON record names its own type, source and subject'
+          : '--type names the event type of a CSV file'
+      }`,
+    );
   if (format === 'shopify') checkShopifyOptions(options);
   if (format === 'amazon-settlement') checkPlatformExportOptions('an Amazon settlement report', options);
   if (format === 'csv' && eventType === undefined && eventTypeFromFileName(path) === null) {
