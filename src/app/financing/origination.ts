@@ -365,12 +365,17 @@ function byCreation(a: OfferRow, b: OfferRow): number {
 }
 
 /**
- * The merchant's newest decision, if it is later than the one the offer was made from and declined
- * the merchant; else null. The newest decision is what the lender thinks of the merchant now: an
- * offer a later decision declined is not taken up (one a later approval made anew still is, within
- * the limits acceptance checks).
+ * Why the merchant's newest decision, if it is later than the one the offer was made from, turns
+ * the offer down, with that decision; else null. The newest decision is what the lender thinks of
+ * the merchant now: an offer a later decision declined is not taken up (one a later approval made
+ * anew still is, within the limits acceptance checks). A later approval for a refill alone (limit
+ * 0) lends nothing beside the advance it refills: for anything but that refill, it declined.
  */
-async function declinedSince(tx: WriteTransaction, offer: OfferRow): Promise<DecisionRow | null> {
+async function declinedSince(
+  tx: WriteTransaction,
+  offer: OfferRow,
+  refillOf: string | null,
+): Promise<{ readonly decision: DecisionRow; readonly why: string } | null> {
   const made = await tx.risk.decision(offer.decisionId);
   if (made === undefined) return null;
   let newest: DecisionRow | null = null;
@@ -380,7 +385,12 @@ async function declinedSince(tx: WriteTransaction, offer: OfferRow): Promise<Dec
     newest = page[page.length - 1] as DecisionRow;
     after = newest.sequence;
   }
-  return newest !== null && newest.outcome !== 'approved' ? newest : null;
+  if (newest === null) return null;
+  if (newest.outcome !== 'approved') return { decision: newest, why: newest.outcome };
+  const { refill, limit } = parseRecord(newest).view;
+  return refill !== undefined && limit === '0' && refillOf !== refill.facility_id
+    ? { decision: newest, why: `approved only a refill of ${refill.facility_id}, nothing beside it, for` }
+    : null;
 }
 
 /**
@@ -573,11 +583,11 @@ export async function acceptOffer(
       await closeOffers(tx, context, [{ offerId: offerRow.id, type: 'expired' }]);
     return err('offer_expired', `offer ${input.offerId} expired on ${offer.expiresOn}`);
   }
-  const declined = await declinedSince(tx, offerRow);
+  const declined = await declinedSince(tx, offerRow, offer.refillOf?.facilityId ?? null);
   if (declined !== null)
     return err(
       'decision_not_current',
-      `a later decision, ${declined.id}, ${declined.outcome} merchant ${input.merchantId}: offer ${input.offerId} of decision ${offerRow.decisionId} is no longer taken up`,
+      `a later decision, ${declined.decision.id}, ${declined.why} merchant ${input.merchantId}: offer ${input.offerId} of decision ${offerRow.decisionId} is no longer taken up`,
     );
 
   // Taken first — and with it every open offer of the merchant held — so a merchant's acceptances

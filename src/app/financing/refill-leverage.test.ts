@@ -12,6 +12,7 @@ import {
   disburse,
   type LendingBook,
   lendingAsOfDay,
+  openBookWithAdvance,
   openLendingBook,
 } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
@@ -19,14 +20,44 @@ import type { Offer } from '../../domain/products/offers.ts';
 import { buildServer } from '../../http/server.ts';
 import { bootstrapOperatorKey } from '../access/api-keys.ts';
 import type { AppContext } from '../app-context.ts';
+import { updateDecisionSettings } from '../risk/decision-settings.ts';
 import { decideForMerchant } from '../risk/decisions.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
+import { updateSettings } from '../settings/stored-settings.ts';
 import { runEndOfDay } from './eod.ts';
+import { offerSettings } from './offer-settings.ts';
 import { acceptOffer, makeOffers } from './origination.ts';
 import { servicedOf } from './serviced.ts';
 import { sweepSettlement } from './sweep.ts';
 
 const day = lendingAsOfDay;
+
+/** Payouts swept until at least 75% of the advance is repaid, then the days closed through day + 2. */
+async function repayThreeQuarters(book: LendingBook & { readonly facilityId: string }): Promise<void> {
+  const { harness, app } = book;
+  const owed = async () => {
+    const row = await harness.store.read((tx) => tx.financing.facility(book.facilityId));
+    const serviced = row === undefined ? null : servicedOf(row);
+    assert.ok(serviced?.product === 'advance');
+    return serviced.state.owed.principal + serviced.state.owed.fees;
+  };
+  const total = await owed();
+  for (let n = 0; (await owed()) > total / 4n; n += 1) {
+    assert.ok(n < 200, 'the advance is repaid by payouts');
+    const swept = await harness.store.write((tx) =>
+      sweepSettlement(tx, app, {
+        settlementKey: `stl-${n}`,
+        merchantId: book.merchantId,
+        day: day + 1,
+        currency: 'USD',
+        netMinor: 500_000n,
+      }),
+    );
+    assert.ok(swept.ok);
+  }
+  (app.clock as ManualClock).set(BigInt(day + 3) * 86_400_000_000_000n);
+  assert.ok((await runEndOfDay(app, day + 2)).ok);
+}
 
 for (const backend of backendsUnderTest) {
   describe(`a refill of the largest advance on ${backend.name}`, { skip: backend.skip }, () => {
@@ -134,6 +165,55 @@ for (const backend of backendsUnderTest) {
         acceptOffer(tx, app, { offerId: largest.id, merchantId: book.merchantId, day: day + 2 }),
       );
       assert.ok(accepted.ok, `the refill is taken within its limit: ${accepted.ok ? '' : accepted.detail}`);
+    });
+  });
+}
+
+for (const backend of backendsUnderTest) {
+  describe(`an older decision's offers beside an advance on ${backend.name}`, { skip: backend.skip }, () => {
+    let book: LendingBook & { readonly facilityId: string };
+    before(async () => {
+      book = await openBookWithAdvance(backend);
+      // Grade E is offered term loans here: an earlier decision lends beside the advance.
+      await book.harness.store.write((tx) =>
+        updateSettings(tx, offerSettings, book.app.clock.nowNs(), {
+          termLoanGrades: ['A', 'B', 'C', 'D', 'E'],
+        }),
+      );
+    });
+    after(async () => book?.harness.dispose());
+
+    it('are not taken up once a newer decision approves only a refill (limit 0)', async () => {
+      const { harness, app, merchantId } = book;
+      const earlier = await decideForMerchant(harness.store, app, merchantId, day);
+      assert.equal(earlier.record.view.outcome, 'approved');
+      assert.equal(earlier.record.view.refill, undefined, 'the advance is not yet open to a refill');
+      const made = await harness.store.write((tx) => makeOffers(tx, app, earlier.row.id));
+      assert.ok(made.ok);
+      const termLoan = made.value.find((o) => o.product === 'term_loan');
+      assert.ok(termLoan, 'a term loan is offered beside the advance');
+
+      await repayThreeQuarters(book);
+      // A smaller share of sales for repayments: the advance leaves less room beside it than the
+      // smallest limit, but its refill, with that advance's room freed, still has more.
+      const changed = await harness.store.write((tx) =>
+        updateDecisionSettings(tx, app.clock.nowNs(), { debtServiceShareBps: 900 }),
+      );
+      assert.ok(changed.ok);
+      const newer = await decideForMerchant(harness.store, app, merchantId, day + 2);
+      const view = newer.record.view;
+      assert.equal(view.outcome, 'approved', 'approved for a refill');
+      assert.equal(view.limit, '0', 'nothing beside the advance');
+      assert.ok(BigInt(view.refill?.limit ?? '0') > 0n);
+
+      // Nothing beside the advance is what the lender thinks now: the term loan is not taken up,
+      // as when such a decision declined the merchant.
+      const accepted = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: termLoan.id, merchantId, day: day + 2 }),
+      );
+      assert.equal(accepted.ok ? 'accepted' : accepted.code, 'decision_not_current');
+      const still = await harness.store.read((tx) => tx.financing.offer(termLoan.id));
+      assert.equal(still?.status, 'open', 'a refusal leaves the offer as it was');
     });
   });
 }
