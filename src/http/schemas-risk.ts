@@ -257,7 +257,7 @@ const decisionProperties = {
   currency: Nullable(Currency),
   limit: Nullable(
     Amount(
-      'approved, or the computed limit when it is below the minimum; with `refill`, what is lent beside the advance it names',
+      'approved, or the computed limit when it is below the minimum; with `refill`, what is lent beside the advance it names, 0 on an approval for the refill alone',
     ),
   ),
   refill: Type.Optional(
@@ -267,7 +267,7 @@ const decisionProperties = {
         debt_service_daily: Amount('its daily debt service, part of `existing_debt_service_daily`'),
         limit: Nullable(
           Amount(
-            "a refill's limit: room under the leverage cap with that debt service freed; null when a knock-out or the model declined",
+            "a refill's limit: room under the leverage cap with that debt service freed; null when no limit was computed (a knock-out, risk_too_high, model_missing)",
           ),
         ),
       },
