@@ -82,6 +82,7 @@ export const statusByCode = {
   product_not_available: 422,
   consent_missing: 409,
   merchant_flagged: 409,
+  facility_in_arrears: 409,
   funding_unavailable: 409,
   facility_not_found: 404,
   facility_not_disbursing: 409,

@@ -41,7 +41,9 @@ import { loadOfferSettings } from './offer-settings.ts';
 import type { OriginationContext } from './origination.ts';
 import {
   appendEvents,
+  arrearsDetail,
   caughtUpBefore,
+  inArrears,
   inService,
   type NewFacilityEvent,
   postAll,
@@ -219,6 +221,11 @@ export async function requestDraw(
   if (input.amountMinor <= 0n) return err('amount_invalid', 'a draw is a positive amount');
   // As for an acceptance: a flag stops new money, whenever it was set.
   if (await fraudFlagged(tx, line.row.merchantId)) return err('merchant_flagged', fraudFlaggedDetail);
+  // And as for a decision: a merchant behind on another facility is lent no more on this one.
+  const behind = (await tx.financing.facilitiesForMerchant(line.row.merchantId)).find(
+    (row) => row.id !== line.row.id && inArrears(row),
+  );
+  if (behind !== undefined) return err('draws_suspended', arrearsDetail(behind));
   const room = await availableToDraw(tx, line);
   if (input.amountMinor > room)
     return err('credit_line_limit_exceeded', `a draw of ${input.amountMinor} exceeds the ${room} available`);

@@ -72,7 +72,15 @@ import { advanceDaysMax, loadOfferSettings, offerDecisionAgeDaysMax } from './of
 import { advancesInHand } from './refill-candidate.ts';
 import { refillHoldReason } from './refill-hold.ts';
 import { engineReferencePrefix, repayFacility } from './repayments.ts';
-import { appendEvents, inRecovery, LedgerRejected, type StoredFacility, servicedOf } from './serviced.ts';
+import {
+  appendEvents,
+  arrearsDetail,
+  inArrears,
+  inRecovery,
+  LedgerRejected,
+  type StoredFacility,
+  servicedOf,
+} from './serviced.ts';
 
 export { LedgerRejected, type StoredFacility } from './serviced.ts';
 
@@ -91,6 +99,7 @@ export type OriginationProblem =
   | 'product_not_available'
   | 'consent_missing'
   | 'merchant_flagged'
+  | 'facility_in_arrears'
   | 'funding_unavailable'
   | 'facility_not_found'
   | 'facility_not_disbursing'
@@ -631,6 +640,9 @@ export async function acceptOffer(
   if (consent === null) return refused('consent_missing', 'the merchant has no active consent to rely on');
   // A decision made before the flag still declines nothing: the flag stops the money, whenever set.
   if (await fraudFlagged(tx, input.merchantId)) return refused('merchant_flagged', fraudFlaggedDetail);
+  // Likewise falling behind: a decision made before would now decline it (facility_in_arrears).
+  const behind = facilities.find(inArrears);
+  if (behind !== undefined) return refused('facility_in_arrears', arrearsDetail(behind));
 
   // The ledger's head lock first: every movement of money takes it, so the cash read below is what
   // the reservation will find. Of two merchants' acceptances drawing on one pool at once (on

@@ -205,6 +205,27 @@ export function servicedOf(row: FacilityRow): Serviced | null {
   } as Serviced;
 }
 
+/**
+ * A facility the merchant is behind on — past due, defaulted or written off — as its status stands
+ * (the daily cycle moves it): while any is, the merchant is lent nothing more, as a decision then
+ * declines it (`facility_in_arrears`).
+ */
+export function inArrears(
+  row: FacilityRow,
+): row is FacilityRow & { readonly status: 'delinquent' | 'defaulted' | 'written_off' } {
+  return row.status === 'delinquent' || row.status === 'defaulted' || row.status === 'written_off';
+}
+
+/** Why nothing more is lent to a merchant behind on `row`. */
+export function arrearsDetail(row: FacilityRow): string {
+  const how: Readonly<Record<string, string>> = {
+    delinquent: 'is past due',
+    defaulted: 'has defaulted',
+    written_off: 'was written off',
+  };
+  return `the merchant is behind on financing it has: facility ${row.id} ${how[row.status] ?? row.status}; nothing more is lent while it is`;
+}
+
 /** Serviced and in a state where money is owed: what the sweep and repayments work on. */
 export function inService(row: FacilityRow): Serviced | null {
   return servicedStates.has(row.status as never) ? servicedOf(row) : null;

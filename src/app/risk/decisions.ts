@@ -23,6 +23,7 @@ import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { advancesInHand } from '../financing/refill-candidate.ts';
+import { inArrears } from '../financing/serviced.ts';
 import type {
   Clock,
   DecisionRow,
@@ -125,9 +126,7 @@ export async function gatherInputs(
 async function withFacilities(tx: ReadTransaction, inputs: DecisionInputs): Promise<DecisionInputs> {
   const facilities = await tx.financing.facilitiesForMerchant(inputs.merchantId);
   const arrears = facilities.flatMap((row): FacilityInArrears[] =>
-    row.status === 'delinquent' || row.status === 'defaulted' || row.status === 'written_off'
-      ? [{ facilityId: row.id, status: row.status }]
-      : [],
+    inArrears(row) ? [{ facilityId: row.id, status: row.status }] : [],
   );
   const refill = await refillInView(tx, inputs, facilities);
   if (arrears.length === 0 && refill === undefined) return inputs;

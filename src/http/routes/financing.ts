@@ -530,7 +530,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       access(['merchant'], {
         summary: 'Accept an offer: the money is reserved and a facility opens, disbursing',
         description:
-          "The merchant's own offers only (any other answers 404 offer_not_found). A pool with the cash reserves it; the acceptance records the disclosure shown and the consent relied on. Accepting an accepted offer answers the same facility; with an Idempotency-Key a retry replays the first answer.",
+          "The merchant's own offers only (any other answers 404 offer_not_found). A pool with the cash reserves it; the acceptance records the disclosure shown and the consent relied on. Accepting an accepted offer answers the same facility; with an Idempotency-Key a retry replays the first answer. A merchant flagged for fraud since the decision answers 409 merchant_flagged, one behind on a facility it has (past due, defaulted, written off) 409 facility_in_arrears.",
         tags: ['financing'],
         params: IdParams,
         body: NoBody,

@@ -1,0 +1,111 @@
+/**
+ * A merchant behind on a facility is lent nothing more, on real stores (SQLite, and PostgreSQL when
+ * configured) — not only by a new decision (`facility_in_arrears`), but by what it already holds: an
+ * offer made before it fell behind is refused at acceptance, and its credit line is not drawn on.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest } from '../../../test/support/backends.ts';
+import {
+  disburse,
+  type LendingBook,
+  lendingAsOfDay,
+  lendingNow,
+  openLendingBook,
+} from '../../../test/support/lending-fixture.ts';
+import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import { updateDecisionSettings } from '../risk/decision-settings.ts';
+import { decideForMerchant } from '../risk/decisions.ts';
+import { updateSettings } from '../settings/stored-settings.ts';
+import { requestDraw } from './credit-lines.ts';
+import { runEndOfDay } from './eod.ts';
+import { offerSettings } from './offer-settings.ts';
+import { acceptOffer, makeOffers } from './origination.ts';
+
+const day = lendingAsOfDay;
+const dayNs = 86_400_000_000_000n;
+
+for (const backend of backendsUnderTest) {
+  describe(`a merchant behind on its advance, on ${backend.name}`, { skip: backend.skip }, () => {
+    let book: LendingBook;
+    let lineId = '';
+    let advanceId = '';
+    let termLoanId = '';
+    let behindFrom = 0;
+    before(async () => {
+      book = await openLendingBook(backend, { topBand: { grade: 'C', maxPd: 0.4 }, poolMinor: 100_000_000n });
+      const { harness, app, merchantId } = book;
+      const first = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
+      assert.ok(first.ok);
+      const line = first.value.find((o) => o.product === 'credit_line');
+      assert.ok(line, 'a grade C merchant is offered a credit line');
+      const opened = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: line.id, merchantId, day }),
+      );
+      assert.ok(opened.ok);
+      lineId = opened.value.facility.id;
+      // Room for an advance beside the line, and offers open long enough to outlast its first minimum.
+      await harness.store.write(async (tx) => {
+        assert.ok((await updateDecisionSettings(tx, lendingNow, { debtServiceShareBps: 10_000 })).ok);
+        await updateSettings(tx, offerSettings, lendingNow, { validityDays: 120 });
+      });
+      const offersOfANewDecision = async () => {
+        const decided = await decideForMerchant(harness.store, app, merchantId, day);
+        assert.equal(decided.record.view.outcome, 'approved', JSON.stringify(decided.record.view.reasons[0]));
+        const made = await harness.store.write((tx) => makeOffers(tx, app, decided.row.id));
+        assert.ok(made.ok);
+        return made.value;
+      };
+      const advance = (await offersOfANewDecision()).filter((o) => o.product === 'advance').at(-1);
+      assert.ok(advance, 'an advance is offered beside the line');
+      advanceId = await disburse(book, advance);
+      // A decision made while the advance is current offers a term loan beside it.
+      const loan = (await offersOfANewDecision()).find((o) => o.product === 'term_loan');
+      assert.ok(loan, 'a term loan is offered beside the advance');
+      termLoanId = loan.id;
+
+      // Nothing is paid on the advance: the daily cycle runs until its minimum goes unpaid.
+      for (let d = day; behindFrom === 0; d += 1) {
+        assert.ok(d < day + 110, 'the advance falls behind while the term loan is still offered');
+        (app.clock as ManualClock).set(BigInt(d + 1) * dayNs);
+        assert.ok((await runEndOfDay(app, d)).ok);
+        const row = await harness.store.read((tx) => tx.financing.facility(advanceId));
+        if (row?.status === 'delinquent') behindFrom = d;
+      }
+    });
+    after(async () => book?.harness.dispose());
+
+    it('is refused an offer made before it fell behind', async () => {
+      const { harness, app, merchantId } = book;
+      const accepted = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: termLoanId, merchantId, day: behindFrom + 1 }),
+      );
+      assert.equal(accepted.ok, false);
+      assert.equal(accepted.ok ? '' : accepted.code, 'facility_in_arrears');
+      assert.match(
+        accepted.ok ? '' : (accepted.detail ?? ''),
+        new RegExp(`facility ${advanceId} is past due`),
+      );
+      const offer = await harness.store.read((tx) => tx.financing.offer(termLoanId));
+      assert.equal(offer?.status, 'open', 'the offer is put back as it was');
+    });
+
+    it('draws nothing on its credit line', async () => {
+      const { harness, app, merchantId } = book;
+      const drawn = await harness.store.write((tx) =>
+        requestDraw(tx, app, {
+          facilityId: lineId,
+          merchantId,
+          amountMinor: 10_000n,
+          reference: 'd1',
+          day: behindFrom + 1,
+        }),
+      );
+      assert.equal(drawn.ok, false);
+      assert.equal(drawn.ok ? '' : drawn.code, 'draws_suspended');
+      assert.match(drawn.ok ? '' : (drawn.detail ?? ''), new RegExp(`facility ${advanceId} is past due`));
+      const line = await harness.store.read((tx) => tx.financing.facility(lineId));
+      assert.equal(line?.status, 'active', 'the line itself is current');
+    });
+  });
+}
