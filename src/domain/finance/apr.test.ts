@@ -218,6 +218,33 @@ describe('APR refusals and edge cases', () => {
     assert.ok(Math.abs(apr.aprPercent - 9.73932) < 1e-5, String(apr.aprPercent));
   });
 
+  it('keeps a series on the 28th or the 30th on its day when one payment falls on a later day: 18.86%, 16.92%', () => {
+    // 10,000.00 on 28 January 2025; 2,600.00 on 28 February, 28 March, 28 April and, the last,
+    // 31 May. 28 February is one month after 28 January ((b)(3)(iv): the same date of another
+    // month): t = 1, 2, 3 and 4 + 3/30; solved independently, 18.861634%. The month ends of the
+    // list were read as the largest day any payment used, the 31st, so 28 February counted back to
+    // 31 January: 1 month and 3 days, 18.67%.
+    const twentyEighth = aprOf({
+      advances: [on('2025-01-28', '10000.00')],
+      payments: [...everyMonths('2025-02-28', 3, '2600.00'), on('2025-05-31', '2600.00')],
+    });
+    assert.equal(twentyEighth.unitPeriod, 'monthly');
+    assert.equal(twentyEighth.aprPercentText, '18.86');
+    assert.ok(Math.abs(twentyEighth.aprPercent - 18.861634) < 1e-5, String(twentyEighth.aprPercent));
+    // 10,000.00 on 30 January 2025; 1,750.00 on the 30th (28 February, 30 March, …, 30 June) and a
+    // last one on 31 July: whole months to the 30th, 6 months and 1 day to 31 July, 16.918293%, as
+    // with the last payment on 30 July the rest are unchanged (16.94%). The 31st made 28 February,
+    // 30 April and 30 June count back to 31 January, a day short of their months: 16.84%.
+    const thirtieth = (last: string) =>
+      aprOf({
+        advances: [on('2025-01-30', '10000.00')],
+        payments: [...everyMonths('2025-01-30', 6, '1750.00').slice(1), on(last, '1750.00')],
+      });
+    assert.equal(thirtieth('2025-07-31').aprPercentText, '16.92');
+    assert.ok(Math.abs(thirtieth('2025-07-31').aprPercent - 16.918293) < 1e-5);
+    assert.equal(thirtieth('2025-07-30').aprPercentText, '16.94');
+  });
+
   it('answers a negative APR when the payments come to less than the advance', () => {
     const apr = aprOf({ advances: advance, payments: everyMonths('2024-02-15', 12, '80.00') });
     assert.ok(apr.aprPercent < 0);

@@ -35,8 +35,8 @@ import { solveInBracket } from './root-finding.ts';
 import {
   allMonthEnds,
   determineUnitPeriod,
-  largestDayOfMonth,
   monthAnchorDay,
+  seriesDayOfMonth,
   type UnitPeriodChoice,
   type UnitPeriodName,
   type UnitPeriodTime,
@@ -137,10 +137,10 @@ export function annualPercentageRate(input: AprInput): Result<Apr, AprResultCode
   const scale = Number(amountFinancedMinor);
   const timed = (flows: readonly CashFlowOnDate[]): TimedFlow[] => {
     const dates = flows.map((flow) => flow.date);
-    const largestDay = largestDayOfMonth(dates);
+    const seriesDay = seriesDayOfMonth(dates);
     const monthEnds = allMonthEnds(dates);
     return flows.map((flow) => {
-      const time = timeOf(termStart, flow.date, choice, largestDay, monthEnds);
+      const time = timeOf(termStart, flow.date, choice, seriesDay, monthEnds);
       return {
         amount: Number(flow.amountMinor) / scale,
         full: time.fullPeriods,
@@ -202,7 +202,7 @@ function timeOf(
   termStart: CalendarDate,
   date: CalendarDate,
   choice: UnitPeriodChoice,
-  largestDay: number,
+  seriesDay: number,
   monthEnds: boolean,
 ): UnitPeriodTime {
   if (choice.kind === 'term') {
@@ -210,7 +210,7 @@ function timeOf(
     const atStart = date === termStart;
     return { fullPeriods: atStart ? 0 : 1, fractionNumerator: 0, fractionDenominator: 1 };
   }
-  return unitPeriodTime(termStart, date, choice.name, monthAnchorDay(termStart, date, largestDay, monthEnds));
+  return unitPeriodTime(termStart, date, choice.name, monthAnchorDay(termStart, date, seriesDay, monthEnds));
 }
 
 /** Present value at the start of the term of each flow, and its derivative in i. */

@@ -14,8 +14,8 @@ import {
   allMonthEnds,
   determineUnitPeriod,
   fullMonthsBack,
-  largestDayOfMonth,
   monthAnchorDay,
+  seriesDayOfMonth,
   type UnitPeriodName,
   unitPeriodTime,
 } from './unit-period.ts';
@@ -23,9 +23,14 @@ import {
 const d = calendarDate;
 
 function time(start: string, later: string, unit: UnitPeriodName, listDates: readonly string[] = [later]) {
-  const largest = largestDayOfMonth(listDates.map(d));
+  const seriesDay = seriesDayOfMonth(listDates.map(d));
   const monthEnds = allMonthEnds(listDates.map(d));
-  const t = unitPeriodTime(d(start), d(later), unit, monthAnchorDay(d(start), d(later), largest, monthEnds));
+  const t = unitPeriodTime(
+    d(start),
+    d(later),
+    unit,
+    monthAnchorDay(d(start), d(later), seriesDay, monthEnds),
+  );
   return `${t.fullPeriods} + ${t.fractionNumerator}/${t.fractionDenominator}`;
 }
 
@@ -93,6 +98,30 @@ describe('Appendix J (b)(3)(iv): months counted back from the later date', () =>
     const twentyEighth = ['2023-02-28', '2023-03-28', '2023-04-28'];
     assert.equal(time('2023-01-31', '2023-02-28', 'monthly', twentyEighth), '0 + 28/30');
     assert.equal(time('2023-01-31', '2023-03-28', 'monthly', twentyEighth), '1 + 28/30');
+  });
+
+  it('reads a month end as the day its series is on, not the largest day one other date uses', () => {
+    // A series on the 28th with a last payment on 31 May: 28 February is the 28th, one month after
+    // 28 January, not the 31st (1 month and 3 days).
+    const twentyEighth = ['2025-02-28', '2025-03-28', '2025-04-28', '2025-05-31'];
+    assert.equal(time('2025-01-28', '2025-02-28', 'monthly', twentyEighth), '1 + 0/30');
+    assert.equal(time('2025-01-28', '2025-05-31', 'monthly', twentyEighth), '4 + 3/30');
+    // A series on the 30th with a last payment on 31 July: 30 April is the 30th, 3 months after
+    // 30 January; 28 February stands for the 30th.
+    const thirtieth = ['2025-02-28', '2025-03-30', '2025-04-30', '2025-05-30', '2025-06-30', '2025-07-31'];
+    assert.equal(time('2025-01-30', '2025-02-28', 'monthly', thirtieth), '1 + 0/30');
+    assert.equal(time('2025-01-30', '2025-04-30', 'monthly', thirtieth), '3 + 0/30');
+    assert.equal(time('2025-01-30', '2025-07-31', 'monthly', thirtieth), '6 + 1/30');
+    // The 15th and the last day of each month: the month ends are a series of their own.
+    const fifteenthAndLast = [
+      '2025-02-15',
+      '2025-02-28',
+      '2025-03-15',
+      '2025-03-31',
+      '2025-04-15',
+      '2025-04-30',
+    ];
+    assert.equal(time('2025-01-16', '2025-04-30', 'semimonthly', fifteenthAndLast), '7 + 0/15');
   });
 
   it('runs from one month end to another last day to last day, whatever the list', () => {

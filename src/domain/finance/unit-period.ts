@@ -8,8 +8,9 @@
  * uses the last day of February when there is no such date. Counting is always backward from the
  * later date. From one month end to another, months run last day to last day (31 August to
  * 30 November is 3 months); otherwise a date on the last day of its month is read as the day of the
- * month its list (the payments, or the advances) uses at most: 30 April in a month-end series counts
- * back to 31 March, 28 February in a series on the 30th counts back to 30 January.
+ * month its list's series (the payments', or the advances') is on: 30 April in a month-end series
+ * counts back to 31 March, 28 February in a series on the 30th counts back to 30 January, and in a
+ * series on the 28th to 28 January whatever day a last payment falls on.
  *
  * (b)(5), per unit-period:
  * - (ii) month: full months measured back from the later date; the remaining days / 30.
@@ -98,23 +99,44 @@ const monthsPerYear = 12;
  * The day of the month `later` stands for when months are counted back from it to `earlier`
  * ((b)(3)(iv)): its own day, unless it is the last day of its month; then the last day of every
  * month when its list is a series of month ends and `earlier` is a month end too (last day to last
- * day), otherwise the largest day its list uses (a series on the 30th, or the 31st). A series on the
- * 30th stays on the 30th: its 30 April counts back to 30 March even from an advance on 31 January.
+ * day), otherwise the day its list's series is on when that is later (a series on the 30th, or the
+ * 31st: seriesDayOfMonth). A series on the 30th stays on the 30th: its 30 April counts back to
+ * 30 March even from an advance on 31 January.
  */
 export function monthAnchorDay(
   earlier: CalendarDate,
   later: CalendarDate,
-  largestDayOfList: number,
+  seriesDayOfList: number,
   listIsMonthEnds: boolean,
 ): number {
   const { day } = dateParts(later);
   if (!isEndOfMonth(later)) return day;
-  return listIsMonthEnds && isEndOfMonth(earlier) ? lastDayOfAnyMonth : Math.max(day, largestDayOfList);
+  return listIsMonthEnds && isEndOfMonth(earlier) ? lastDayOfAnyMonth : Math.max(day, seriesDayOfList);
 }
 
-/** The largest day of the month among a list's dates (31 for a month-end series). */
-export function largestDayOfMonth(dates: readonly CalendarDate[]): number {
-  return dates.reduce((largest, date) => Math.max(largest, dateParts(date).day), 1);
+/**
+ * The day of the month, from the 28th to the 31st, a list's month ends stand for: the one the most
+ * of its dates can be on (a date on that day, or the last day of a shorter month), the earlier of
+ * equally many; 1 when no date can. A series on the 30th is on the 30th (28 February stands for it),
+ * one on the last day of each month on the 31st, and one date on a later day (a last payment on
+ * 31 May after payments on the 28th) does not move the series: it is not the largest day any date
+ * uses.
+ */
+export function seriesDayOfMonth(dates: readonly CalendarDate[]): number {
+  const distinct = [...new Set(dates)];
+  let seriesDay = 1;
+  let seriesCount = 0;
+  for (let day = 28; day <= lastDayOfAnyMonth; day += 1) {
+    const count = distinct.filter((date) => {
+      const own = dateParts(date).day;
+      return own === day || (own < day && isEndOfMonth(date));
+    }).length;
+    if (count > seriesCount) {
+      seriesDay = day;
+      seriesCount = count;
+    }
+  }
+  return seriesDay;
 }
 
 /** Whether every date of a list is the last day of its month: a series on month ends. */
@@ -255,13 +277,13 @@ const semimonthDaysMax = 17;
  * period for each interval it is lets the schedule as a whole decide: a fortnightly series that
  * crosses February stays fortnightly, a series on the 1st and 15th stays semimonthly.
  */
-function classifyChain(chain: readonly CalendarDate[], largestDay: number, monthEnds: boolean): string[][] {
+function classifyChain(chain: readonly CalendarDate[], seriesDay: number, monthEnds: boolean): string[][] {
   const days = chain.slice(1).map((date, index) => daysBetween(chain[index]!, date));
   const spansOneMonth = (from: number, to: number) => {
     const back = fullMonthsBack(
       chain[from]!,
       chain[to]!,
-      monthAnchorDay(chain[from]!, chain[to]!, largestDay, monthEnds),
+      monthAnchorDay(chain[from]!, chain[to]!, seriesDay, monthEnds),
     );
     return back.months === 1 && back.remainingDays === 0;
   };
@@ -273,7 +295,7 @@ function classifyChain(chain: readonly CalendarDate[], largestDay: number, month
     const back = fullMonthsBack(
       chain[index]!,
       later,
-      monthAnchorDay(chain[index]!, later, largestDay, monthEnds),
+      monthAnchorDay(chain[index]!, later, seriesDay, monthEnds),
     );
     if (back.remainingDays === 0 && back.months >= 1 && back.months <= monthsPerYear)
       keys.push(`month:${back.months}`);
@@ -321,7 +343,7 @@ export function determineUnitPeriod(
   for (const dates of [advanceDates, paymentDates]) {
     // (b)(3)(i): a period also runs from the start of the term to the first advance or payment.
     const chain = [termStart, ...dates].filter((date, index, all) => index === 0 || date !== all[index - 1]);
-    periods.push(...classifyChain(chain, largestDayOfMonth(dates), allMonthEnds(dates)));
+    periods.push(...classifyChain(chain, seriesDayOfMonth(dates), allMonthEnds(dates)));
     lengths.push(...chain.slice(1).map((date, index) => daysBetween(chain[index]!, date)));
   }
   // The periods each standard interval covers, by their position.
