@@ -291,7 +291,20 @@ export interface QuarantineEntry {
   readonly seenCount: bigint;
   readonly resolvedAtMs: bigint | null;
   readonly resolution: string | null;
+  /**
+   * Who sent the record, whose scope a replay runs under; null for an entry filed before
+   * migration 0014 recorded it.
+   */
+  readonly sender: QuarantineSender | null;
 }
+
+/**
+ * A platform's key, which sends events of its own platform about its own merchants only, or an
+ * operator (its key, `capstan import`, the NATS worker), whose records are trusted as they are.
+ */
+export type QuarantineSender =
+  | { readonly role: 'operator' }
+  | { readonly role: 'platform'; readonly platform: string };
 
 export interface InboxReader {
   /** Stored body hashes of the given (source, id) keys, keyed "<source> <id>". */

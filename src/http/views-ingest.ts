@@ -21,5 +21,7 @@ export function quarantineView(entry: QuarantineEntry) {
     last_seen_at: isoFromMs(entry.lastSeenMs),
     resolved_at: entry.resolvedAtMs === null ? null : isoFromMs(entry.resolvedAtMs),
     resolution: entry.resolution,
+    sender_role: entry.sender?.role ?? null,
+    sender_platform: entry.sender?.role === 'platform' ? entry.sender.platform : null,
   };
 }

@@ -3,7 +3,7 @@
  * are stored as JSON payloads (bigints as strings) in one table keyed by merchant, kind and event;
  * orders have their own narrow table because buyer concentration groups them in SQL.
  */
-import type { InboxEvent, QuarantineEntry, QuarantineStatus } from '../app/ports.ts';
+import type { InboxEvent, QuarantineEntry, QuarantineSender, QuarantineStatus } from '../app/ports.ts';
 import type { DailyCounterName, DailyRow, Fact } from '../domain/features/projection.ts';
 import { dailyCounterNames } from '../domain/features/projection.ts';
 import { toBigInt, toSafeNumber } from './rows.ts';
@@ -65,6 +65,8 @@ export function quarantineToRow(entry: QuarantineEntry): QuarantineTable {
     seen_count: entry.seenCount,
     resolved_at_ms: entry.resolvedAtMs,
     resolution: entry.resolution,
+    sender_role: entry.sender?.role ?? null,
+    sender_platform: entry.sender?.role === 'platform' ? entry.sender.platform : null,
   };
 }
 
@@ -87,7 +89,17 @@ export function quarantineFromRow(row: QuarantineTable): QuarantineEntry {
     seenCount: toBigInt(row.seen_count),
     resolvedAtMs: row.resolved_at_ms === null ? null : toBigInt(row.resolved_at_ms),
     resolution: row.resolution,
+    sender: senderFromRow(row),
   };
+}
+
+function senderFromRow(
+  row: Pick<QuarantineTable, 'sender_role' | 'sender_platform'>,
+): QuarantineSender | null {
+  if (row.sender_role === 'operator') return { role: 'operator' };
+  if (row.sender_role === 'platform' && row.sender_platform !== null)
+    return { role: 'platform', platform: row.sender_platform };
+  return null;
 }
 
 export function dailyFromRow(row: FeatureDailyTable): DailyRow {

@@ -712,6 +712,21 @@ const creditLineDebtService: Migration = {
   },
 };
 
+/**
+ * Who sent each quarantined record — an operator (its key, an import, the worker) or a platform's
+ * key, and which platform — so that a replay runs under that sender's scope: replayed as an
+ * operator's, a platform's event refused as another platform's merchant was applied, and gave that
+ * platform's key the merchant. Nothing is backfilled: which key sent an HTTP request was never
+ * recorded. An entry left without a sender is replayed by the rule `replayScope` states.
+ */
+const quarantineSender: Migration = {
+  name: '0014_quarantine_sender',
+  async up(db) {
+    await db.schema.alterTable('quarantine').addColumn('sender_role', 'text').execute();
+    await db.schema.alterTable('quarantine').addColumn('sender_platform', 'text').execute();
+  },
+};
+
 export const migrations: readonly Migration[] = [
   ledger,
   apiKeys,
@@ -726,4 +741,5 @@ export const migrations: readonly Migration[] = [
   merchantPlatforms,
   retiredWebhookEventTypes,
   creditLineDebtService,
+  quarantineSender,
 ];

@@ -117,6 +117,9 @@ export interface QuarantineTable {
   seen_count: bigint;
   resolved_at_ms: bigint | null;
   resolution: string | null;
+  /** `operator` or `platform` (then `sender_platform`); null before migration 0014. */
+  sender_role: string | null;
+  sender_platform: string | null;
 }
 
 export type FeatureDailyTable = { merchant_id: string; day: bigint; currency: string } & Record<

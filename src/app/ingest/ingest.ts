@@ -19,7 +19,14 @@ import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { inRecovery, lentFromDay, servicedOf } from '../financing/serviced.ts';
 import { type Settlement, sweepSettlements as sweepBatch } from '../financing/sweep.ts';
-import type { Clock, Entropy, InboxEvent, QuarantineEntry, WriteTransaction } from '../ports.ts';
+import type {
+  Clock,
+  Entropy,
+  InboxEvent,
+  QuarantineEntry,
+  QuarantineSender,
+  WriteTransaction,
+} from '../ports.ts';
 import type { ParsedRecord } from './records.ts';
 
 export const ingestBatchRecordsMax = 10_000;
@@ -34,7 +41,11 @@ export interface IngestContext {
 }
 
 export interface IngestOptions {
-  /** A platform key may only send events from its own platform. */
+  /**
+   * A platform key may only send events from its own platform, about its own merchants; without
+   * it, the records are an operator's (its key, an import, the worker), trusted as they are. Each
+   * quarantine entry records which, and a replay runs under the same scope.
+   */
   readonly allowedSource?: string | undefined;
   /** On replay a failure is answered, not filed again. */
   readonly quarantineFailures?: boolean;
@@ -257,15 +268,14 @@ export async function ingestBatch(
   }
   await tx.features.apply(projection.daily, projection.facts);
   await sweepSettlements(tx, context, projectedOf(applied));
-  await fileFailures(
-    tx,
-    context,
-    records,
-    failures,
-    outcomes,
-    options.quarantineFailures ?? true,
-    receivedAtMs,
-  );
+  await fileFailures(tx, context, records, failures, outcomes, {
+    quarantine: options.quarantineFailures ?? true,
+    sender:
+      options.allowedSource === undefined
+        ? { role: 'operator' }
+        : { role: 'platform', platform: options.allowedSource },
+    nowMs: receivedAtMs,
+  });
   return outcomes.map((outcome, index) => {
     assert(outcome !== undefined, `record ${index} got no outcome`);
     return outcome;
@@ -492,9 +502,13 @@ async function fileFailures(
   records: readonly ParsedRecord[],
   failures: readonly Failure[],
   outcomes: (RecordOutcome | undefined)[],
-  quarantine: boolean,
-  nowMs: bigint,
+  filing: { readonly quarantine: boolean; readonly sender: QuarantineSender; readonly nowMs: bigint },
 ): Promise<void> {
+  const { quarantine, sender, nowMs } = filing;
+  // One entry per record, reason and sender: the same bad record from two platforms' keys is two
+  // entries, each replayed under its own sender's scope. An operator's keeps the fingerprint
+  // entries had before senders were recorded (a code has no space, so the two never meet).
+  const senderPrefix = sender.role === 'platform' ? `platform ${sender.platform}\n` : '';
   const entries = new Map<number, QuarantineEntry>();
   for (const failure of failures) {
     const record = (records[failure.index] as ParsedRecord).record;
@@ -502,7 +516,7 @@ async function fileFailures(
       record.raw.length > quarantineRawBytesMax ? record.raw.slice(0, quarantineRawBytesMax) : record.raw;
     entries.set(failure.index, {
       id: context.entropy.id('qua'),
-      fingerprint: context.sha256(`${failure.problem.code}\n${record.raw}`),
+      fingerprint: context.sha256(`${senderPrefix}${failure.problem.code}\n${record.raw}`),
       origin: record.origin,
       line: record.line,
       source: storable(failure.source),
@@ -518,6 +532,7 @@ async function fileFailures(
       seenCount: 1n,
       resolvedAtMs: null,
       resolution: null,
+      sender,
     });
   }
   const ids =

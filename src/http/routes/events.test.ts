@@ -240,6 +240,70 @@ for (const backend of backendsUnderTest) {
       assert.equal(again.json.code, 'quarantine_entry_not_open');
     });
 
+    it("replays a record under its sender's scope: another platform's refused event stays refused", async () => {
+      // Once, a replay ran as the operator's own send: plt_rival's refused onboarding of plt_test's
+      // merchant, replayed unchanged, was applied and gave plt_rival's key the merchant.
+      const onboarding = {
+        legal_name: 'Taken Ltd',
+        country: 'GB',
+        currency: 'GBP',
+        category: 'sports_outdoors',
+        kyb_status: 'verified',
+      } as const;
+      const own = await api.request('POST', '/v1/events', {
+        key: platformKey,
+        body: event('merchant.onboarded', 'taken-0', '2026-03-01T09:00:00Z', 'mer_taken', onboarding),
+      });
+      assert.equal(own.json.results[0].status, 'applied');
+      const rivalKey = (
+        await api.request('POST', '/v1/api_keys', { body: { role: 'platform', object_id: 'plt_rival' } })
+      ).json.secret;
+      const takeover = event(
+        'merchant.onboarded',
+        'taken-1',
+        '2026-03-02T09:00:00Z',
+        'mer_taken',
+        { ...onboarding, legal_name: 'Rival Ltd' },
+        'plt_rival',
+      );
+      const posing = event('review.posted', 'taken-2', '2026-03-02T10:00:00Z', 'mer_taken', {
+        review_id: 't2',
+        rating: 1,
+      });
+      const sent = await api.request('POST', '/v1/events', {
+        key: rivalKey,
+        rawBody: JSON.stringify([takeover, posing]),
+        headers: { 'content-type': 'application/cloudevents-batch+json' },
+      });
+      assert.deepEqual(
+        sent.json.results.map((r: { code?: string }) => r.code),
+        ['merchant_of_another_platform', 'source_not_allowed'],
+      );
+      const statement = '/v1/merchants/mer_taken/statement?from=2026-03-01&to=2026-03-31';
+      assert.equal((await api.request('GET', statement, { key: rivalKey })).status, 404);
+      for (const [result, record, code] of [
+        [sent.json.results[0], takeover, 'merchant_of_another_platform'],
+        [sent.json.results[1], posing, 'source_not_allowed'],
+      ] as const) {
+        // As it was (no body), and corrected: refused again for the same reason, and still open.
+        for (const body of [undefined, { event: { ...record, id: `${record.id}-fixed` } }]) {
+          const replay = await api.request('POST', `/v1/quarantine/${result.quarantine_id}/replay`, {
+            ...(body === undefined ? {} : { body }),
+          });
+          assert.equal(replay.status, 422, replay.text);
+          assert.equal(replay.json.code, 'replay_failed');
+          assert.match(replay.json.detail, new RegExp(`^${code}: `));
+        }
+        const entry = await api.request('GET', `/v1/quarantine/${result.quarantine_id}`);
+        assert.equal(entry.json.status, 'open');
+        assert.deepEqual([entry.json.sender_role, entry.json.sender_platform], ['platform', 'plt_rival']);
+      }
+      assert.equal((await api.request('GET', statement, { key: rivalKey })).status, 404);
+      const profile = await api.request('GET', '/v1/merchants/mer_taken/features?as_of=2026-03-31');
+      assert.equal(profile.status, 200);
+      assert.equal(profile.json.profile.legal_name, 'Taken Ltd');
+    });
+
     it('answers features as of a date, to operators and to the merchant itself only', async () => {
       const features = await api.request('GET', `/v1/merchants/mer_fixture/features?as_of=${fixtureAsOf}`);
       assert.equal(features.status, 200);

@@ -77,6 +77,11 @@ const QuarantineEntry = Type.Object({
   last_seen_at: Type.String(),
   resolved_at: Type.Union([Type.String(), Type.Null()]),
   resolution: Type.Union([Type.String(), Type.Null()]),
+  sender_role: Type.Union([Type.Literal('operator'), Type.Literal('platform'), Type.Null()], {
+    description:
+      "Who sent the record: a platform's key (`sender_platform` names its platform) or an operator (its key, an import, the worker); null for an entry filed before senders were recorded. A replay runs under the sender's scope.",
+  }),
+  sender_platform: Type.Union([Type.String(), Type.Null()]),
 });
 
 /**
@@ -250,7 +255,7 @@ export function eventRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       access(['operator'], {
         summary: 'Replay a quarantined record, as it was or corrected',
         description:
-          'Runs the record (or `event`, a corrected version of it) through the inbox again. On success the entry is marked replayed; otherwise it stays open and the answer says why.',
+          "Runs the record (or `event`, a corrected version of it) through the inbox again, under the scope of the key that sent it: a platform key's record is refused again as it was sent (`source_not_allowed`, `merchant_of_another_platform`); to apply such an event, an operator sends it with POST /v1/events. On success the entry is marked replayed; otherwise it stays open and the answer says why.",
         tags: ['events'],
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         body: Type.Optional(
