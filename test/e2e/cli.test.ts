@@ -329,6 +329,29 @@ describe('the capstan command on SQLite', () => {
     assert.match(decided.stderr, /^capstan: not a merchant id \(mer_ .*\): mer 1$/m);
   });
 
+  it('refuses capstan features as of a day to come or for a malformed merchant id, before making a database', () => {
+    // As GET /v1/merchants/{id}/features and capstan decide refuse them: both were looked up (a far
+    // --as-of answered today's features dated then).
+    const typo = join(dataDir, 'features-typo');
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    for (const [args, said] of [
+      [
+        ['mer_1', '--as-of', '9999-12-31'],
+        /^capstan: --as-of must not be after today \(\d{4}-\d{2}-\d{2}, UTC\)$/m,
+      ],
+      [['mer_1', '--as-of', tomorrow], /^capstan: --as-of must not be after today/],
+      [['mer_1', '--as-of', '2025-02-30'], /^capstan: --as-of must be a date, YYYY-MM-DD$/m],
+      [['mer 1'], /^capstan: not a merchant id \(mer_ .*\): mer 1$/m],
+      [['acme'], /^capstan: not a merchant id \(mer_ .*\): acme$/m],
+    ] as const) {
+      const features = run(['features', ...args, '--data-dir', typo]);
+      assert.equal(features.status, 2, features.stderr);
+      assert.match(features.stderr, said);
+      assert.doesNotMatch(features.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(existsSync(typo), false, `no database made for ${args.join(' ')}`);
+    }
+  });
+
   it('features, model, consent and decide say a mistyped --data-dir or an unmigrated database, and make none', () => {
     const typo = join(dataDir, 'risk-typo');
     const bare = join(dataDir, 'bare');

@@ -330,6 +330,30 @@ for (const backend of backendsUnderTest) {
       assert.equal(badDate.json.param, 'as_of');
     });
 
+    it('refuses features as of a day to come, or for an id no event can name, as a decision does', async () => {
+      // Both were answered: a far as_of as today's features dated then, and any id up to 64
+      // characters looked up; a decision refuses both (400 parameter_invalid).
+      const today = new Date(Number(api.app.clock.nowNs() / 1_000_000n)).toISOString().slice(0, 10);
+      const ok = await api.request('GET', `/v1/merchants/mer_fixture/features?as_of=${today}`);
+      assert.equal(ok.status, 200, ok.text);
+      for (const asOf of ['9999-12-31', '2026-09-22']) {
+        const ahead = await api.request('GET', `/v1/merchants/mer_fixture/features?as_of=${asOf}`);
+        assert.deepEqual(
+          [ahead.status, ahead.json.code, ahead.json.param],
+          [400, 'parameter_invalid', 'as_of'],
+        );
+        assert.match(ahead.json.detail, /must not be after today \(2026-09-21, UTC\)/);
+      }
+      for (const id of ['fixture', 'mer_', 'mer_a.b', `mer_${'x'.repeat(61)}`]) {
+        const malformed = await api.request('GET', `/v1/merchants/${id}/features`);
+        assert.deepEqual(
+          [malformed.status, malformed.json.code, malformed.json.param],
+          [400, 'parameter_invalid', 'id'],
+          id,
+        );
+      }
+    });
+
     it("quarantines an order that would take its day's total past 2^63 − 1, in one request or two", async () => {
       const max = '9223372036854775807';
       const order = (id: string) =>

@@ -17,7 +17,9 @@ import {
 } from '../../app/ingest/quarantine.ts';
 import type { SourceRecord } from '../../app/ingest/records.ts';
 import type { QuarantineStatus } from '../../app/ports.ts';
-import { parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { dayNumberOfInstant } from '../../domain/time/instant.ts';
+import { merchantIdPattern } from '../../ingest/event-schemas.ts';
 import { parseRecord } from '../../ingest/parse-record.ts';
 import { jsonBodyProblem } from '../json-body-problem.ts';
 import {
@@ -143,11 +145,22 @@ function resultView(outcome: RecordOutcome) {
   };
 }
 
-function asOfDay(text: string | undefined): number | null {
+/**
+ * The day features are asked as of: not after today, as a decision's `as_of` — features as of a day
+ * to come are today's, presented as that day's.
+ */
+function asOfDay(text: string | undefined, today: number): number | null {
   if (text === undefined) return null;
   const date = parseCalendarDate(text);
   if (!date.ok) throw new ProblemError('parameter_invalid', 'as_of must be a date, YYYY-MM-DD', 'as_of');
-  return toDayNumber(date.value);
+  const day = toDayNumber(date.value);
+  if (day > today)
+    throw new ProblemError(
+      'parameter_invalid',
+      `as_of must not be after today (${fromDayNumber(today)}, UTC)`,
+      'as_of',
+    );
+  return day;
 }
 
 export function eventRoutes(app: AppContext): FastifyPluginAsyncTypebox {
@@ -319,11 +332,15 @@ export function eventRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       access(['operator', 'merchant'], {
         summary: "A merchant's features as of a date",
         description:
-          'Point in time: computed only from events whose `time` is on or before the end of `as_of` (UTC). A merchant key may read its own features only.',
+          'Point in time: computed only from events whose `time` is on or before the end of `as_of` (UTC), which is not after today (400 parameter_invalid, as a decision refuses one). A merchant key may read its own features only.',
         tags: ['merchants'],
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        params: Type.Object({ id: Type.String({ pattern: merchantIdPattern }) }),
         querystring: Type.Object(
-          { as_of: Type.Optional(Type.String({ description: 'YYYY-MM-DD; default today (UTC)' })) },
+          {
+            as_of: Type.Optional(
+              Type.String({ description: 'YYYY-MM-DD, not after today; default today (UTC)' }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 200: MerchantFeaturesSchema, 404: ProblemSchema },
@@ -333,7 +350,7 @@ export function eventRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         if (principal.role === 'merchant' && principal.objectId !== request.params.id) {
           throw new ProblemError('merchant_not_found', `no merchant ${request.params.id} for this key`);
         }
-        const day = asOfDay(request.query.as_of);
+        const day = asOfDay(request.query.as_of, dayNumberOfInstant(app.clock.nowNs()));
         const result = await app.store.read((tx) => merchantFeatures(tx, app.clock, request.params.id, day));
         if (!result.ok) throw new ProblemError(result.code, result.detail ?? result.code);
         return send(reply, jsonReply(200, featuresView(result.value)));
