@@ -369,7 +369,50 @@ for (const backend of backendsUnderTest) {
         assert.equal(parsed.code, code);
         assert.match(parsed.request_id, /^req_/);
         assert.match(head, new RegExp(`\r\nrequest-id: ${parsed.request_id}\r\n`, 'i'));
+        assert.match(head, /\r\nx-content-type-options: nosniff\r\n/i, code);
       }
+    });
+
+    it('tells a browser not to guess the type of any answer: pages, JSON, a statement as CSV, problems', async () => {
+      // The statement's CSV download and the /docs page were sent without it.
+      const onboarded = await api.request('POST', '/v1/events', {
+        body: {
+          specversion: '1.0',
+          id: 'nosniff-1',
+          source: 'plt_nosniff',
+          type: 'merchant.onboarded',
+          time: '2026-09-01T09:00:00Z',
+          subject: 'mer_nosniff',
+          data: {
+            legal_name: '<script>alert(1)</script>',
+            country: 'GB',
+            currency: 'GBP',
+            category: 'sports_outdoors',
+            kyb_status: 'verified',
+          },
+        },
+      });
+      assert.equal(onboarded.json.applied, 1, onboarded.text);
+      const answers = [
+        await api.request('GET', '/docs', { key: null }),
+        await api.request('GET', '/openapi.json', { key: null }),
+        await api.request('GET', '/health', { key: null }),
+        await api.request(
+          'GET',
+          '/v1/merchants/mer_nosniff/statement?from=2026-09-01&to=2026-09-21&format=csv',
+        ),
+        await api.request('GET', '/v1/merchants/mer_nosniff/statement?from=2026-09-01&to=2026-09-21'),
+        await api.request('GET', '/v1/quarantine', { key: null }),
+        await api.request('GET', '/v1/no_such_route'),
+        await api.request('GET', '/v1/facilities/abc%'),
+      ];
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [200, 200, 200, 200, 200, 401, 404, 400],
+      );
+      assert.match(answers[3]?.headers.get('content-type') ?? '', /^text\/csv/);
+      for (const answer of answers)
+        assert.equal(answer.headers.get('x-content-type-options'), 'nosniff', answer.text.slice(0, 80));
     });
 
     it('answers a path it cannot decode, or a path parameter longer than the router takes, with a problem', async () => {

@@ -70,6 +70,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
       const body = routerProblem(error, request.id);
       void (reply as FastifyReply)
         .header('request-id', request.id)
+        .header('x-content-type-options', 'nosniff')
         .code(body.status)
         .type(problemContentType)
         .send(JSON.stringify(body));
@@ -102,6 +103,9 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   });
   server.addHook('onRequest', async (request, reply) => {
     reply.header('request-id', request.id);
+    // Every answer is what its Content-Type says, and a browser is told not to guess otherwise: a
+    // statement's CSV (text a merchant's events wrote into) or a JSON answer is never run as a page.
+    reply.header('x-content-type-options', 'nosniff');
   });
   // PostgreSQL's text holds no NUL, and no id or filter has one: refused before the key is looked
   // at, as a URL the router cannot take is, on every database alike (it was a 500 on PostgreSQL).
@@ -215,7 +219,8 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex, req
   if (socket.writable)
     socket.write(
       `HTTP/1.1 ${body.status} ${body.title}\r\nContent-Type: ${problemContentType}\r\n` +
-        `Content-Length: ${Buffer.byteLength(text)}\r\nrequest-id: ${requestId}\r\nConnection: close\r\n\r\n${text}`,
+        `Content-Length: ${Buffer.byteLength(text)}\r\nrequest-id: ${requestId}\r\n` +
+        `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${text}`,
     );
   socket.destroy();
 }
