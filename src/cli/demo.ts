@@ -133,6 +133,7 @@ async function serveDemo(deps: CliDeps, app: AppContext, config: CliConfig, plan
       `    curl -s ${server.url}/v1/merchants/${merchant}/features ${auth}`,
       `    curl -s -X POST ${server.url}/v1/merchants/${merchant}/decisions ${auth}`,
       `    npx capstan verify --data-dir ${config.dataDir}`,
+      `    npx capstan report portfolio --data-dir ${config.dataDir}`,
       '',
       `Listening on ${server.url} — API docs at ${server.url}/docs. Ctrl-C stops it; the data stays in ${config.dataDir}.`,
       '',

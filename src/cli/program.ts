@@ -4,6 +4,8 @@
  */
 import { Command, Option } from 'commander';
 import type { AppContext } from '../app/app-context.ts';
+import type { MerchantStatement } from '../app/financing/merchant-statement.ts';
+import type { CurrencyReport } from '../app/financing/reports.ts';
 import type { RecordOutcome } from '../app/ingest/ingest.ts';
 import type { RecordParser, SourceRecord } from '../app/ingest/records.ts';
 import type { EventRenderers, WebhookTransport } from '../app/webhooks/dispatch.ts';
@@ -27,6 +29,7 @@ import {
   quarantineReplayCommand,
   quarantineShowCommand,
 } from './quarantine.ts';
+import { reportPortfolioCommand, reportStatementCommand } from './report.ts';
 import { serveCommand } from './serve.ts';
 import { simulateCommand } from './simulate.ts';
 import { UsageError } from './usage-error.ts';
@@ -80,6 +83,13 @@ export interface IngestDeps {
   ): Promise<WorkerHandle>;
 }
 
+/** The API's shape of the reports (src/http/views-financing.ts), so the command prints what GET answers. */
+export interface ReportViews {
+  portfolio(financierId: string | null, report: readonly CurrencyReport[]): unknown;
+  statement(statement: MerchantStatement): unknown;
+  statementCsv(statement: MerchantStatement): string;
+}
+
 export interface CliDeps {
   /** Loaded on first use: the JSON Schemas and the NATS client are not needed by every command. */
   loadIngest(): Promise<IngestDeps>;
@@ -89,6 +99,8 @@ export interface CliDeps {
   startServer(app: AppContext, config: CliConfig): Promise<RunningServer>;
   /** Loaded on first use: the webhooks' HTTP client and the events' API shape. */
   loadWebhooks(): Promise<{ transport: WebhookTransport; render: EventRenderers }>;
+  /** Loaded on first use: the reports as the API shows them, for `capstan report`. */
+  loadReportViews(): Promise<ReportViews>;
   readonly out: NodeJS.WriteStream;
   readonly err: NodeJS.WriteStream;
 }
@@ -154,6 +166,28 @@ export function buildProgram(deps: CliDeps): Command {
         'recompute the ledger from its transfers and check the hash chain; exits 1 on the first inconsistency',
       ),
   ).action((flags) => verifyCommand(deps, flags));
+
+  const report = program
+    .command('report')
+    .description('the reports the API answers, read from the database: the portfolio, a merchant statement');
+  storageOptions(
+    report
+      .command('portfolio')
+      .description(
+        'the portfolio per currency: total, by product, by grade and by financier (GET /v1/portfolio/summary)',
+      )
+      .option('--financier <id>', "one financier's book only (fin_…)")
+      .option('--json', 'the JSON GET /v1/portfolio/summary answers, instead of tables'),
+  ).action((flags) => reportPortfolioCommand(deps, flags));
+  storageOptions(
+    report
+      .command('statement')
+      .description("a merchant's statement for a period (GET /v1/merchants/{id}/statement)")
+      .argument('<merchant>', 'the merchant (mer_…)')
+      .option('--from <date>', 'the first day, YYYY-MM-DD (UTC), not after today')
+      .option('--to <date>', 'the last day, inclusive (default and at most: today)')
+      .option('--format <format>', 'csv (the lines, as the API answers format=csv) or json', 'csv'),
+  ).action((merchant: string, flags) => reportStatementCommand(deps, merchant, flags));
 
   storageOptions(
     program

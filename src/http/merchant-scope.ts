@@ -34,17 +34,6 @@ export async function actFor(app: AppContext, request: FastifyRequest, merchantI
 }
 
 /**
- * Whether Capstan knows the merchant: a platform has sent an event about it, or it has a facility.
- * An operator may name any merchant, so a route that would answer a mistyped id an empty answer —
- * a split withholding nothing, a statement owing nothing — asks this first and answers 404.
- */
-export async function knownMerchant(tx: ReadTransaction, merchantId: string): Promise<boolean> {
-  const platforms = (await tx.risk.merchantPlatforms([merchantId])).get(merchantId);
-  if (platforms !== undefined && platforms.size > 0) return true;
-  return (await tx.financing.facilitiesForMerchant(merchantId)).length > 0;
-}
-
-/**
  * The facility, if this key may act for its merchant; otherwise it does not exist for the key
  * (404 `notFound`, `facility_not_found` unless a route names its own object, like a draw).
  */

@@ -99,6 +99,10 @@ export async function main(argv: readonly string[]): Promise<void> {
       ]);
       return { transport: httpWebhookTransport(`Capstan/${version}`), render: eventRenderers };
     },
+    loadReportViews: async () => {
+      const { portfolioView, statementView, statementCsv } = await import('../http/views-financing.ts');
+      return { portfolio: portfolioView, statement: statementView, statementCsv };
+    },
     out: process.stdout,
     err: process.stderr,
   });

@@ -329,6 +329,30 @@ describe('the capstan command on SQLite', () => {
     assert.match(decided.stderr, /^capstan: not a merchant id \(mer_ .*\): mer 1$/m);
   });
 
+  it('refuses capstan report flags it cannot use, naming them, before making a database', () => {
+    const typo = join(dataDir, 'report-typo');
+    for (const [args, said] of [
+      [['statement', 'mer_1'], /^capstan: --from is required: the first day, YYYY-MM-DD$/m],
+      [['statement', 'mer_1', '--from', '2026-13-01'], /^capstan: --from must be a date, YYYY-MM-DD$/m],
+      [
+        ['statement', 'mer_1', '--from', '2026-06-02', '--to', '2026-06-01'],
+        /^capstan: --to must not be before --from$/m,
+      ],
+      [
+        ['statement', 'mer_1', '--from', '2026-06-01', '--format', 'xml'],
+        /^capstan: --format must be csv or json$/m,
+      ],
+      [['statement', 'nosuch', '--from', '2026-06-01'], /^capstan: not a merchant id \(mer_ .*\): nosuch$/m],
+      [['portfolio', '--financier', 'bank'], /^capstan: --financier must be a financier id/m],
+      [['portfolio'], /^capstan: no database at .*report-typo.*: give the --data-dir it is in/m],
+    ] as const) {
+      const reported = run(['report', ...args, '--data-dir', typo]);
+      assert.equal(reported.status, 2, reported.stderr);
+      assert.match(reported.stderr, said);
+      assert.equal(existsSync(typo), false, `no database made for ${args.join(' ')}`);
+    }
+  });
+
   it('refuses capstan features as of a day to come or for a malformed merchant id, before making a database', () => {
     // As GET /v1/merchants/{id}/features and capstan decide refuse them: both were looked up (a far
     // --as-of answered today's features dated then).

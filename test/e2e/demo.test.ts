@@ -143,6 +143,9 @@ describe('capstan demo', () => {
   let key = '';
   let exitCode: number | null = null;
   let hooked: Awaited<ReturnType<typeof webhooksFrom>> | undefined;
+  let apiPortfolio: unknown;
+  let statementMerchant = '';
+  let apiStatementCsv = '';
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'capstan-demo-'));
@@ -156,6 +159,15 @@ describe('capstan demo', () => {
     // The printed key opens the API.
     await call('GET', '/v1/ledger/trial_balance');
     hooked = await webhooksFrom(call);
+    // What the API answers, for `capstan report` to be compared with once the demo is stopped.
+    apiPortfolio = await call('GET', '/v1/portfolio/summary');
+    statementMerchant = JSON.parse(hooked.received[0]?.body ?? '{}').data.merchant_id;
+    const csv = await fetch(
+      `${url}/v1/merchants/${statementMerchant}/statement?from=2026-05-22&to=2026-06-30&format=csv`,
+      { headers: { authorization: `Bearer ${key}` } },
+    );
+    assert.equal(csv.status, 200);
+    apiStatementCsv = await csv.text();
     demo.child.removeAllListeners('exit');
     const exited = new Promise<number | null>((resolve) => demo.child.once('exit', resolve));
     demo.child.kill('SIGINT');
@@ -211,6 +223,51 @@ describe('capstan demo', () => {
     assert.equal(verify.status, 0, `${verify.stdout}\n${verify.stderr}`);
     assert.match(verify.stdout, /ledger verified: .*trial balance nets to zero/);
     assert.match(verify.stdout, /decision log verified/);
+  });
+
+  it('leaves books `capstan report` reads from the shell as the demo printed them and the API answered', () => {
+    const report = (...args: string[]) => {
+      const ran = spawnSync(process.execPath, [bin, 'report', ...args, '--data-dir', dataDir], {
+        env,
+        encoding: 'utf8',
+      });
+      assert.equal(ran.status, 0, `${ran.stdout}\n${ran.stderr}`);
+      return ran.stdout;
+    };
+    // The tables are the demo's own, line for line, for every currency it printed.
+    const tables = report('portfolio');
+    const printed = output.slice(output.indexOf('USD: '), output.indexOf('\n\n', output.indexOf('USD: ')));
+    assert.ok(printed.includes('by financier'), printed);
+    assert.ok(tables.includes(printed), `the USD table as the demo printed it:\n${printed}\n---\n${tables}`);
+    assert.match(tables, /yield: fee and interest income/);
+    assert.deepEqual(JSON.parse(report('portfolio', '--json')), apiPortfolio);
+    const funded = JSON.parse(report('portfolio', '--json', '--financier', 'fin_demo_bank'));
+    assert.equal(funded.financier_id, 'fin_demo_bank');
+    assert.equal(
+      report('statement', statementMerchant, '--from', '2026-05-22', '--to', '2026-06-30'),
+      apiStatementCsv,
+    );
+    const statement = JSON.parse(
+      report(
+        'statement',
+        statementMerchant,
+        '--from',
+        '2026-05-22',
+        '--to',
+        '2026-06-30',
+        '--format',
+        'json',
+      ),
+    );
+    assert.equal(statement.merchant_id, statementMerchant);
+    // A mistyped id is said, not answered with an empty statement.
+    const unknown = spawnSync(
+      process.execPath,
+      [bin, 'report', 'statement', 'mer_nosuch', '--from', '2026-05-22', '--data-dir', dataDir],
+      { env, encoding: 'utf8' },
+    );
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /^capstan: no merchant mer_nosuch/);
   });
 
   it('refuses flags it cannot use, and a directory it did not make', () => {

@@ -66,6 +66,17 @@ export const inScope = (row: FacilityRow, scope: ReportScope) =>
 // ---------------------------------------------------------------------------------------------
 // The portfolio summary
 
+/**
+ * Whether Capstan knows the merchant: a platform has sent an event about it, or it has a facility.
+ * An operator may name any merchant, so a route (or command) that would answer a mistyped id an
+ * empty answer — a split withholding nothing, a statement owing nothing — asks this first and says so.
+ */
+export async function knownMerchant(tx: ReadTransaction, merchantId: string): Promise<boolean> {
+  const platforms = (await tx.risk.merchantPlatforms([merchantId])).get(merchantId);
+  if (platforms !== undefined && platforms.size > 0) return true;
+  return (await tx.financing.facilitiesForMerchant(merchantId)).length > 0;
+}
+
 export interface BucketFigures {
   readonly facilities: number;
   readonly outstandingPrincipalMinor: bigint;

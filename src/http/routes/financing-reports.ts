@@ -14,11 +14,16 @@ import {
   merchantStatement,
   statementDaysMax,
 } from '../../app/financing/merchant-statement.ts';
-import { facilityReport, portfolioReport, type ReportScope } from '../../app/financing/reports.ts';
+import {
+  facilityReport,
+  knownMerchant,
+  portfolioReport,
+  type ReportScope,
+} from '../../app/financing/reports.ts';
 import { financierIdPattern } from '../../domain/products/postings.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
-import { actFor, knownMerchant, mayActFor, platformScope } from '../merchant-scope.ts';
+import { actFor, mayActFor, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, pageLimitDefault, pageLimitMax, principalOf, send } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import {

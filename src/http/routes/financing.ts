@@ -18,6 +18,7 @@ import {
   voidDisbursement,
 } from '../../app/financing/origination.ts';
 import { type Repayment, repayFacility } from '../../app/financing/repayments.ts';
+import { knownMerchant } from '../../app/financing/reports.ts';
 import {
   previewSweep,
   recordedSweep,
@@ -35,7 +36,7 @@ import { financierIdPattern } from '../../domain/products/postings.ts';
 import { ok } from '../../domain/result.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts';
-import { facilityInScope, knownMerchant, mayActFor, platformScope } from '../merchant-scope.ts';
+import { facilityInScope, mayActFor, platformScope } from '../merchant-scope.ts';
 import { access, jsonReply, NoBody, principalOf, problemReply, send, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import {
