@@ -144,6 +144,18 @@ describe('a refill under the leverage cap', () => {
     assert.equal(refill.outcome, 'approved');
     assert.equal(refill.refillLimitMinor, 1_500_000n);
     assert.equal(refill.limitMinor, 0n);
+    // Said first, in plain words: an approval lending nothing beside the advance.
+    assert.deepEqual(refill.reasons[0], {
+      code: 'refill_only',
+      description:
+        'Only a refill of your advance fac_old fits: what you repay on it leaves no room for other financing beside it.',
+      source: 'limit',
+    });
+    assert.equal(
+      withAdvance(true).reasons.filter((r) => r.source !== 'model').length,
+      1,
+      'no other reason than the model’s',
+    );
   });
 
   it('passes the leverage knock-out on the room the refill frees, and only on that', () => {
@@ -163,6 +175,7 @@ describe('a refill under the leverage cap', () => {
     const refilled = full(true, 10_000n);
     assert.equal(refilled.outcome, 'approved');
     assert.equal(refilled.limitMinor, 0n, 'nothing beside it');
+    assert.equal(refilled.reasons[0]?.code, 'refill_only');
     assert.equal(refilled.refillLimitMinor, 1_500_000n);
     // Another facility's 100.00 a day beside it still takes the whole cap from the refill.
     assert.equal(full(true, 20_000n).reasons[0]?.code, 'leverage_cap_reached');

@@ -219,12 +219,24 @@ export function decide(
   const green =
     features.sustainabilityAttestationsValid > 0 &&
     (inputs.consent?.dataSources.includes('sustainability') ?? false);
+  // Approved for a refill alone, it lends nothing beside the advance (not less than the least),
+  // and says so first: an approval with a limit of 0 is otherwise a puzzle to the merchant.
+  const refillOnly = limit < bounds.minLimitMinor;
+  const refillFacility = inputs.refill?.facilityId ?? '';
   return {
     ...scoredBase,
     outcome: 'approved',
-    reasons: modelReasons,
-    // Approved for a refill alone, it lends nothing beside the advance: not less than the least.
-    limitMinor: limit < bounds.minLimitMinor ? 0n : limit,
+    reasons: refillOnly
+      ? [
+          {
+            code: 'refill_only',
+            description: `Only a refill of your advance ${refillFacility} fits: what you repay on it leaves no room for other financing beside it.`,
+            source: 'limit',
+          },
+          ...modelReasons,
+        ]
+      : modelReasons,
+    limitMinor: refillOnly ? 0n : limit,
     refillLimitMinor: refillLimit,
     annualRateBps: priceBps(scored.pd, green, settings),
   };
