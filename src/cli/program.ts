@@ -184,8 +184,11 @@ export function buildProgram(deps: CliDeps): Command {
       .command('statement')
       .description("a merchant's statement for a period (GET /v1/merchants/{id}/statement)")
       .argument('<merchant>', 'the merchant (mer_…)')
-      .option('--from <date>', 'the first day, YYYY-MM-DD (UTC), not after today')
-      .option('--to <date>', 'the last day, inclusive (default and at most: today)')
+      .option('--from <date>', 'the first day, YYYY-MM-DD (UTC), not after tomorrow')
+      .option(
+        '--to <date>',
+        'the last day, inclusive (default and at most: tomorrow, the latest day money may be dated)',
+      )
       .option('--format <format>', 'csv (the lines, as the API answers format=csv) or json', 'csv'),
   ).action((merchant: string, flags) => reportStatementCommand(deps, merchant, flags));
 

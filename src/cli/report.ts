@@ -6,7 +6,11 @@
  * only: a mistyped --data-dir is said, not made into an empty database.
  */
 import type { AppContext } from '../app/app-context.ts';
-import { merchantStatement, statementDaysMax } from '../app/financing/merchant-statement.ts';
+import {
+  merchantStatement,
+  statementDaysAheadMax,
+  statementDaysMax,
+} from '../app/financing/merchant-statement.ts';
 import {
   type CurrencyReport,
   knownMerchant,
@@ -94,13 +98,13 @@ export async function reportStatementCommand(
   const views = await deps.loadReportViews();
   const app = await openMigratedApp(deps, flags);
   try {
-    // As the API: through today at most — a statement covers days that have begun.
-    const today = dayNumberOfInstant(app.clock.nowNs());
-    if (fromDay > today)
+    // As the API: through tomorrow at most — the latest day money may be dated.
+    const last = dayNumberOfInstant(app.clock.nowNs()) + statementDaysAheadMax;
+    if (fromDay > last)
       throw new UsageError(
-        `--from is after today (${fromDayNumber(today)}, UTC): a statement covers days that have begun`,
+        `--from is after ${fromDayNumber(last)} (tomorrow, UTC): a statement covers days money may be dated, tomorrow at most`,
       );
-    const toDay = Math.min(askedTo ?? today, today);
+    const toDay = Math.min(askedTo ?? last, last);
     if (toDay - fromDay + 1 > statementDaysMax)
       throw new UsageError(`a statement covers at most ${statementDaysMax} days: ask for a shorter period`);
     const statement = await statementOf(app, merchantId, fromDay, toDay);

@@ -21,7 +21,8 @@
  *   earlier, which that cycle booked first. Anything no posting explains would be a line of its
  *   own (`interest_charged`, or `adjustment` if less was owed), so the lines always add up;
  * - at the end the replay is checked against what the facility owes now the same way, so a
- *   statement reaching today closes at exactly the facility's balance.
+ *   statement reaching the last day money is dated (tomorrow at most) closes at exactly the
+ *   facility's balance.
  * Replaying from the start, rather than taking the last recorded `outstandingMinor` before the
  * period as its opening balance, is what keeps exact a period — or a facility — with no payment:
  * the interest and fees booked since the last payment are counted too.
@@ -41,6 +42,13 @@ import { bookedOf, type Serviced, servicedOf } from './serviced.ts';
 
 /** The longest statement period, in days (a leap year). */
 export const statementDaysMax = 366;
+
+/**
+ * How many days past today (UTC) a statement may run: money may be dated tomorrow — a payout's day
+ * is the platform's, which may be ahead of UTC — and a statement through today would leave it out,
+ * closing at other than what the facility owes.
+ */
+export const statementDaysAheadMax = 1;
 
 export interface StatementLine {
   readonly day: number;

@@ -339,12 +339,26 @@ for (const backend of backendsUnderTest) {
       }
       const leap = await request(`/v1/merchants/${merchantId}/statement?from=2024-01-01&to=2024-12-31`);
       assert.equal(leap.status, 200, 'a whole leap year is one statement');
-      // A statement covers days that have begun: one reaching past today runs through today, with
-      // today's balances (not ones dated ahead); one starting after today is refused.
+      // A statement covers the days money may be dated: a payout may be dated tomorrow, so one
+      // reaching past it runs through tomorrow, closing at what the facility owes with that payout
+      // in (not at a balance dated further ahead); one starting after tomorrow is refused.
       const today = Number(app.clock.nowNs() / dayNs);
+      const tomorrows = await harness.store.write((tx) =>
+        sweepSettlement(tx, app, {
+          settlementKey: 'operator stl-tomorrow',
+          merchantId,
+          day: today + 1,
+          currency: 'USD',
+          netMinor: 200_000n,
+        }),
+      );
+      assert.ok(
+        tomorrows.ok && tomorrows.value.waterfall.totalDeductedMinor > 0n,
+        'tomorrow’s payout repays',
+      );
       const ahead = await request(statementPath(today - 3, today + 300));
       assert.equal(ahead.status, 200, ahead.text);
-      assert.equal(ahead.json.to, date(today));
+      assert.equal(ahead.json.to, date(today + 1));
       const advance = ahead.json.facilities.find(
         (f: { facility_id: string }) => f.facility_id === ids.advance,
       );
@@ -352,9 +366,9 @@ for (const backend of backendsUnderTest) {
       const csv = await request(statementPath(today - 3, today + 300), operatorKey, { accept: 'text/csv' });
       assert.match(
         csv.headers.get('content-disposition') ?? '',
-        new RegExp(`statement-${merchantId}-${date(today - 3)}-${date(today)}\\.csv`),
+        new RegExp(`statement-${merchantId}-${date(today - 3)}-${date(today + 1)}\\.csv`),
       );
-      const future = await problem(`from=${date(today + 1)}&to=${date(today + 2)}`);
+      const future = await problem(`from=${date(today + 2)}&to=${date(today + 3)}`);
       assert.deepEqual([future.code, future.param], ['parameter_invalid', 'from']);
     });
 

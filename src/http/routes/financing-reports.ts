@@ -12,6 +12,7 @@ import type { AppContext } from '../../app/app-context.ts';
 import {
   type MerchantStatement,
   merchantStatement,
+  statementDaysAheadMax,
   statementDaysMax,
 } from '../../app/financing/merchant-statement.ts';
 import {
@@ -57,20 +58,21 @@ function dayOf(text: string, param: 'from' | 'to'): number {
 
 /**
  * The period asked for: whole days, `from` through `to`, at most statementDaysMax of them — through
- * `today` at most: a statement covers days that have begun, and its closing balance is today's,
- * not one dated ahead (the answer's `to` says through which day).
+ * tomorrow at most (statementDaysAheadMax: money may be dated then), not a day dated further ahead
+ * (the answer's `to` says through which day).
  */
 function periodOf(query: { readonly from: string; readonly to: string }, today: number) {
   const fromDay = dayOf(query.from, 'from');
   const asked = dayOf(query.to, 'to');
   if (asked < fromDay) throw new ProblemError('parameter_invalid', 'to must not be before from', 'to');
-  if (fromDay > today)
+  const last = today + statementDaysAheadMax;
+  if (fromDay > last)
     throw new ProblemError(
       'parameter_invalid',
-      `from is after today (${fromDayNumber(today)}, UTC): a statement covers days that have begun`,
+      `from is after ${fromDayNumber(last)} (tomorrow, UTC): a statement covers days money may be dated, tomorrow at most`,
       'from',
     );
-  const toDay = Math.min(asked, today);
+  const toDay = Math.min(asked, last);
   if (toDay - fromDay + 1 > statementDaysMax)
     throw new ProblemError(
       'parameter_invalid',
@@ -214,8 +216,8 @@ export function financingReportRoutes(app: AppContext): FastifyPluginAsyncTypebo
         params: Type.Object({ id: MerchantId }),
         querystring: Type.Object(
           {
-            from: DateText('the first day, not after today'),
-            to: DateText('the last day, inclusive; a day after today is read as today'),
+            from: DateText('the first day, not after tomorrow (UTC)'),
+            to: DateText('the last day, inclusive; a day after tomorrow (UTC) is read as tomorrow'),
             format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
           },
           { additionalProperties: false },
