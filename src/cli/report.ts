@@ -19,6 +19,7 @@ import {
 } from '../app/financing/reports.ts';
 import { portfolioLegend, portfolioTable } from '../demo/portfolio-tables.ts';
 import type { PortfolioFigures } from '../domain/products/portfolio.ts';
+import { financierIdLengthMax, financierIdPattern } from '../domain/products/postings.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../domain/time/instant.ts';
 import { refuseMalformedMerchantIds } from './merchant-ids.ts';
@@ -26,14 +27,17 @@ import { openMigratedApp } from './open-migrated.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { UsageError } from './usage-error.ts';
 
-const financierIdPattern = /^fin_[A-Za-z0-9_-]{1,60}$/;
+/** As the API takes `financier_id`: an id no financier can have is a typo, not an empty book. */
+const financierId = new RegExp(financierIdPattern);
 
 export async function reportPortfolioCommand(
   deps: CliDeps,
   flags: StorageFlags & { financier?: string; json?: boolean },
 ): Promise<void> {
-  if (flags.financier !== undefined && !financierIdPattern.test(flags.financier))
-    throw new UsageError('--financier must be a financier id (fin_ then 1 to 60 letters, digits, _ or -)');
+  if (flags.financier !== undefined && !financierId.test(flags.financier))
+    throw new UsageError(
+      `--financier must be a financier id (fin_ then 1 to ${financierIdLengthMax - 4} letters, digits, _ or -)`,
+    );
   const views = await deps.loadReportViews();
   const app = await openMigratedApp(deps, flags);
   try {

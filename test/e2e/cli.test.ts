@@ -344,6 +344,12 @@ describe('the capstan command on SQLite', () => {
       ],
       [['statement', 'nosuch', '--from', '2026-06-01'], /^capstan: not a merchant id \(mer_ .*\): nosuch$/m],
       [['portfolio', '--financier', 'bank'], /^capstan: --financier must be a financier id/m],
+      // As GET /v1/portfolio/summary?financier_id= takes it: fin_ and at most 36 characters (no
+      // financier can have a longer id); the command took up to 60 and answered it had lent nothing.
+      [
+        ['portfolio', '--financier', `fin_${'x'.repeat(37)}`],
+        /^capstan: --financier must be a financier id \(fin_ then 1 to 36 letters, digits, _ or -\)$/m,
+      ],
       [['portfolio'], /^capstan: no database at .*report-typo.*: give the --data-dir it is in/m],
     ] as const) {
       const reported = run(['report', ...args, '--data-dir', typo]);
