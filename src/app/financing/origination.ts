@@ -631,7 +631,7 @@ export async function acceptOffer(
       return refused(
         'product_not_available',
         other.status === 'written_off'
-          ? `advance ${other.id} of the merchant was written off and is still being recovered: no other advance is lent until it is`
+          ? `advance ${other.id} of the merchant was written off and is still being recovered: no other advance is lent`
           : `the merchant is repaying advance ${other.id}: another is offered as its refill once enough of it is repaid`,
       );
   }
