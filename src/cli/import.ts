@@ -7,7 +7,7 @@
 
 import { importBatchRecordsDefault, importRecords } from '../app/ingest/import-records.ts';
 import { ingestBatchRecordsMax } from '../app/ingest/ingest.ts';
-import type { CliDeps, StorageFlags } from './program.ts';
+import type { CliDeps, ImportFileHandle, StorageFlags } from './program.ts';
 import { createProgress } from './progress.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -25,19 +25,32 @@ export async function importCommand(
   flags: ImportFlags,
 ): Promise<void> {
   const batchRecords = batchRecordsOf(flags.batchSize);
-  const config = deps.loadConfig(flags);
-  const app = await deps.openApp(config);
-  let failed = false;
+  const ingest = await deps.loadIngest();
+  // Every file is opened — its format told, the flags checked against it — before the database
+  // is: a file refused (an unknown format, a flag it has no use for) makes no database and leaves
+  // the files named before it unimported, so the command can simply be run again corrected.
+  let opened: (readonly [string, ImportFileHandle])[];
   try {
-    const ingest = await deps.loadIngest();
-    await app.store.migrate();
-    for (const path of files) {
-      const file = ingest.openFile(path, {
+    opened = files.map((path) => [
+      path,
+      ingest.openFile(path, {
         ...(flags.format === undefined ? {} : { format: flags.format }),
         ...(flags.source === undefined ? {} : { source: flags.source }),
         ...(flags.subject === undefined ? {} : { subject: flags.subject }),
         ...(flags.type === undefined ? {} : { eventType: flags.type }),
-      });
+      }),
+    ]);
+  } catch (error) {
+    deps.err.write(`import failed: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const config = deps.loadConfig(flags);
+  const app = await deps.openApp(config);
+  let failed = false;
+  try {
+    await app.store.migrate();
+    for (const [path, file] of opened) {
       const progress = createProgress(
         `importing ${path} (${file.format})`,
         file.bytesTotal,

@@ -140,6 +140,21 @@ describe('capstan import', () => {
     }
   });
 
+  it('refuses a file it cannot import before the database is opened, importing none of those named before it', () => {
+    const dataDir = join(dir, 'refused-file');
+    for (const args of [
+      [file, join(dir, 'no-such.ndjson')],
+      [file, '--type', 'order.placed'],
+      [file, join(dir, 'export.json')],
+    ]) {
+      writeFileSync(join(dir, 'export.json'), '{"products":[]}');
+      const refused = run(['import', ...args, '--data-dir', dataDir]);
+      assert.equal(refused.status, 1, refused.stderr);
+      assert.match(refused.stderr, /^import failed: /m);
+      assert.equal(existsSync(join(dataDir, 'capstan.sqlite')), false, `no database made: ${args.join(' ')}`);
+    }
+  });
+
   it('resumes an import killed in the middle without losing or duplicating anything', async () => {
     const reference = counts(join(dir, 'clean'));
     const dataDir = join(dir, 'crashed');
