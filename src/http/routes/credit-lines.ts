@@ -45,7 +45,7 @@ export function creditLineRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/facilities/:id/draws',
       access(['operator', 'platform', 'merchant'], {
         summary: 'Draw on an open credit line: the amount is reserved until the payout is confirmed',
-        description: `At most what is available (the limit less the principal owed and draws pending: 422 credit_line_limit_exceeded); a line that is not current, or of a merchant behind on another facility (past due, defaulted, written off), answers 409 draws_suspended. The same \`reference\` and amount again answer the same draw with \`replayed: true\`; the reference with another amount is 409 draw_reference_reused. A merchant key draws on its own lines only. ${platformScope}`,
+        description: `At most what is available (the limit less the principal owed and draws pending: 422 credit_line_limit_exceeded); a line that is not current or whose collections are paused, or of a merchant behind on another facility (past due, defaulted, written off), answers 409 draws_suspended. The same \`reference\` and amount again answer the same draw with \`replayed: true\`; the reference with another amount is 409 draw_reference_reused. A merchant key draws on its own lines only. ${platformScope}`,
         tags: ['financing'],
         params: IdParams,
         body: DrawBody,
