@@ -280,7 +280,10 @@ const decisionProperties = {
   annual_rate_bps: Nullable(Type.Integer({ description: 'the price, when approved' })),
   reasons: Type.Array(
     Type.Object({
-      code: Type.String({ description: 'a knock-out, decline or model reason code' }),
+      code: Type.String({
+        description:
+          'a knock-out, decline or model reason code, or refill_only first on an approval for a refill alone',
+      }),
       description: Type.String({ description: 'for the merchant, in plain words' }),
       source: literals(['policy', 'model', 'limit']),
       detail: Type.Optional(
