@@ -11,12 +11,8 @@ import {
   statementDaysAheadMax,
   statementDaysMax,
 } from '../app/financing/merchant-statement.ts';
-import {
-  type CurrencyReport,
-  knownMerchant,
-  portfolioReport,
-  type ReportScope,
-} from '../app/financing/reports.ts';
+import { type CurrencyReport, knownMerchant } from '../app/financing/reports.ts';
+import { collectPortfolio } from '../demo/portfolio.ts';
 import { portfolioLegend, portfolioTable } from '../demo/portfolio-tables.ts';
 import type { PortfolioFigures } from '../domain/products/portfolio.ts';
 import { financierIdLengthMax, financierIdPattern } from '../domain/products/postings.ts';
@@ -41,23 +37,7 @@ export async function reportPortfolioCommand(
   const views = await deps.loadReportViews();
   const app = await openMigratedApp(deps, flags);
   try {
-    const scope: ReportScope = flags.financier === undefined ? {} : { financierId: flags.financier };
-    const { currencies, byFinancier } = await app.store.read(async (tx) => {
-      const currencies = await portfolioReport(tx, scope);
-      // Per financier under the total: every pool's own book, or the one asked for.
-      const financiers =
-        flags.financier === undefined
-          ? [...new Set((await tx.financing.pools()).map((pool) => pool.financierId))].sort()
-          : [];
-      const byFinancier = new Map<string, Map<string, PortfolioFigures>>();
-      for (const financierId of financiers)
-        for (const report of await portfolioReport(tx, { financierId })) {
-          const mine = byFinancier.get(report.currency) ?? new Map<string, PortfolioFigures>();
-          mine.set(financierId, report.total);
-          byFinancier.set(report.currency, mine);
-        }
-      return { currencies, byFinancier };
-    });
+    const { currencies, byFinancier } = await collectPortfolio(app, flags.financier);
     if (flags.json) {
       deps.out.write(`${JSON.stringify(views.portfolio(flags.financier ?? null, currencies), null, 2)}\n`);
       return;
@@ -77,13 +57,8 @@ function portfolioText(
   const lent = currencies.filter((report) => report.total.facilities > 0);
   if (lent.length === 0) return [`No facility${whose} has been disbursed yet.`];
   const lines = [`Portfolio${whose}, per currency (amounts in its own units):`];
-  for (const report of lent) {
-    const financiers =
-      financierId === undefined
-        ? (byFinancier.get(report.currency) ?? new Map())
-        : new Map([[financierId, report.total]]);
-    lines.push('', ...portfolioTable(report, financiers));
-  }
+  for (const report of lent)
+    lines.push('', ...portfolioTable(report, byFinancier.get(report.currency) ?? new Map()));
   return [...lines, '', ...portfolioLegend];
 }
 

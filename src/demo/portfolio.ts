@@ -16,15 +16,19 @@ export interface DemoPortfolio {
   readonly unserviced: ReadonlyMap<string, number>;
 }
 
-export async function collectPortfolio(app: AppContext): Promise<DemoPortfolio> {
+/** The whole book, or with `financierId` (as `capstan report portfolio --financier`) that one's only. */
+export async function collectPortfolio(app: AppContext, financierId?: string): Promise<DemoPortfolio> {
   return app.store.read(async (tx) => {
-    const currencies = await portfolioReport(tx, {});
-    const financiers = [...new Set((await tx.financing.pools()).map((pool) => pool.financierId))].sort();
+    const currencies = await portfolioReport(tx, financierId === undefined ? {} : { financierId });
+    const financiers =
+      financierId === undefined
+        ? [...new Set((await tx.financing.pools()).map((pool) => pool.financierId))].sort()
+        : [financierId];
     const byFinancier = new Map<string, Map<string, PortfolioFigures>>();
-    for (const financierId of financiers)
-      for (const report of await portfolioReport(tx, { financierId })) {
+    for (const financier of financiers)
+      for (const report of await portfolioReport(tx, { financierId: financier })) {
         const mine = byFinancier.get(report.currency) ?? new Map<string, PortfolioFigures>();
-        mine.set(financierId, report.total);
+        mine.set(financier, report.total);
         byFinancier.set(report.currency, mine);
       }
     const unserviced = new Map<string, number>();

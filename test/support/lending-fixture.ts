@@ -15,6 +15,7 @@ import {
   type StoredFacility,
 } from '../../src/app/financing/origination.ts';
 import { bookedOf, servicedOf } from '../../src/app/financing/serviced.ts';
+import { sweepSettlement } from '../../src/app/financing/sweep.ts';
 import { ingestBatch } from '../../src/app/ingest/ingest.ts';
 import type { OfferRow } from '../../src/app/ports.ts';
 import { grantConsent } from '../../src/app/risk/consents.ts';
@@ -178,6 +179,38 @@ export function bookWithAdvanceForSuite(backend: BackendUnderTest): {
       return book().facilityId;
     },
   };
+}
+
+/**
+ * Payouts of 5,000.00 swept the day after `lendingAsOfDay`, each repaying the advance at its holdback,
+ * until at most a quarter of what it repays (amount and fee) is left: 75% repaid, a refill's
+ * threshold. The daily cycle is left to the caller.
+ */
+export async function repayThreeQuarters(
+  book: { readonly harness: Harness; readonly app: AppContext; readonly merchantId: string },
+  facilityId: string,
+): Promise<void> {
+  const { harness, app } = book;
+  const owed = async () => {
+    const row = await harness.store.read((tx) => tx.financing.facility(facilityId));
+    const serviced = row === undefined ? null : servicedOf(row);
+    assert.ok(serviced?.product === 'advance');
+    return serviced.state.owed.principal + serviced.state.owed.fees;
+  };
+  const total = await owed();
+  for (let n = 0; (await owed()) > total / 4n; n += 1) {
+    assert.ok(n < 200, 'the advance is repaid by payouts');
+    const swept = await harness.store.write((tx) =>
+      sweepSettlement(tx, app, {
+        settlementKey: `stl-${n}`,
+        merchantId: book.merchantId,
+        day: lendingAsOfDay + 1,
+        currency: 'USD',
+        netMinor: 500_000n,
+      }),
+    );
+    assert.ok(swept.ok);
+  }
 }
 
 /** A serviced facility's row and servicing state as stored. */

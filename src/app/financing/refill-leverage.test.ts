@@ -14,6 +14,7 @@ import {
   lendingAsOfDay,
   openBookWithAdvance,
   openLendingBook,
+  repayThreeQuarters,
 } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import type { Offer } from '../../domain/products/offers.ts';
@@ -27,36 +28,16 @@ import { updateSettings } from '../settings/stored-settings.ts';
 import { runEndOfDay } from './eod.ts';
 import { offerSettings } from './offer-settings.ts';
 import { acceptOffer, makeOffers } from './origination.ts';
-import { servicedOf } from './serviced.ts';
-import { sweepSettlement } from './sweep.ts';
 
 const day = lendingAsOfDay;
 
 /** Payouts swept until at least 75% of the advance is repaid, then the days closed through day + 2. */
-async function repayThreeQuarters(book: LendingBook & { readonly facilityId: string }): Promise<void> {
-  const { harness, app } = book;
-  const owed = async () => {
-    const row = await harness.store.read((tx) => tx.financing.facility(book.facilityId));
-    const serviced = row === undefined ? null : servicedOf(row);
-    assert.ok(serviced?.product === 'advance');
-    return serviced.state.owed.principal + serviced.state.owed.fees;
-  };
-  const total = await owed();
-  for (let n = 0; (await owed()) > total / 4n; n += 1) {
-    assert.ok(n < 200, 'the advance is repaid by payouts');
-    const swept = await harness.store.write((tx) =>
-      sweepSettlement(tx, app, {
-        settlementKey: `stl-${n}`,
-        merchantId: book.merchantId,
-        day: day + 1,
-        currency: 'USD',
-        netMinor: 500_000n,
-      }),
-    );
-    assert.ok(swept.ok);
-  }
-  (app.clock as ManualClock).set(BigInt(day + 3) * 86_400_000_000_000n);
-  assert.ok((await runEndOfDay(app, day + 2)).ok);
+async function repayThreeQuartersAndClose(
+  book: LendingBook & { readonly facilityId: string },
+): Promise<void> {
+  await repayThreeQuarters(book, book.facilityId);
+  (book.app.clock as ManualClock).set(BigInt(day + 3) * 86_400_000_000_000n);
+  assert.ok((await runEndOfDay(book.app, day + 2)).ok);
 }
 
 for (const backend of backendsUnderTest) {
@@ -80,14 +61,6 @@ for (const backend of backendsUnderTest) {
     });
     after(async () => harness?.dispose());
 
-    const owedOnOld = async () => {
-      const row = await harness.store.read((tx) => tx.financing.facility(oldId));
-      assert.ok(row);
-      const serviced = servicedOf(row);
-      assert.ok(serviced?.product === 'advance');
-      return serviced.state.owed.principal + serviced.state.owed.fees;
-    };
-
     it('leaves no room beside it while it is being repaid', async () => {
       const decided = await decideForMerchant(harness.store, app, book.merchantId, day);
       const view = decided.record.view;
@@ -100,22 +73,7 @@ for (const backend of backendsUnderTest) {
     });
 
     it('is refilled from the room it leaves once 75% is repaid, and lends beside it only what is left', async () => {
-      const total = await owedOnOld();
-      for (let n = 0; (await owedOnOld()) > total / 4n; n += 1) {
-        assert.ok(n < 200, 'the advance is repaid by payouts');
-        const swept = await harness.store.write((tx) =>
-          sweepSettlement(tx, app, {
-            settlementKey: `stl-${n}`,
-            merchantId: book.merchantId,
-            day: day + 1,
-            currency: 'USD',
-            netMinor: 500_000n,
-          }),
-        );
-        assert.ok(swept.ok);
-      }
-      (app.clock as ManualClock).set(BigInt(day + 3) * 86_400_000_000_000n);
-      assert.ok((await runEndOfDay(app, day + 2)).ok);
+      await repayThreeQuartersAndClose({ ...book, facilityId: oldId });
 
       const decided = await decideForMerchant(harness.store, app, book.merchantId, day + 2);
       const view = decided.record.view;
@@ -193,7 +151,7 @@ for (const backend of backendsUnderTest) {
       const termLoan = made.value.find((o) => o.product === 'term_loan');
       assert.ok(termLoan, 'a term loan is offered beside the advance');
 
-      await repayThreeQuarters(book);
+      await repayThreeQuartersAndClose(book);
       // A smaller share of sales for repayments: the advance leaves less room beside it than the
       // smallest limit, but its refill, with that advance's room freed, still has more.
       const changed = await harness.store.write((tx) =>

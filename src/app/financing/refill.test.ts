@@ -11,7 +11,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
 import { generateActivity } from '../../../test/support/events.ts';
-import { lendingAsOfDay, openBookWithAdvance } from '../../../test/support/lending-fixture.ts';
+import {
+  lendingAsOfDay,
+  openBookWithAdvance,
+  repayThreeQuarters,
+} from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import type { Offer } from '../../domain/products/offers.ts';
 import { financierAccount } from '../../domain/products/postings.ts';
@@ -86,24 +90,7 @@ for (const backend of backendsUnderTest) {
 
     it('offers refills once 75% is repaid, and a refill pays the old advance off from the money lent', async () => {
       // Large payouts: each sweep takes the holdback share until 75% of the total is repaid.
-      const total = (await old()).state.owed.fees + (await old()).state.owed.principal;
-      for (
-        let n = 0;
-        (await old()).state.owed.fees + (await old()).state.owed.principal > total / 4n;
-        n += 1
-      ) {
-        assert.ok(n < 200, 'the advance is repaid by payouts');
-        const swept = await harness.store.write((tx) =>
-          sweepSettlement(tx, app, {
-            settlementKey: `stl-${n}`,
-            merchantId,
-            day: day + 1,
-            currency: 'USD',
-            netMinor: 500_000n,
-          }),
-        );
-        assert.ok(swept.ok);
-      }
+      await repayThreeQuarters({ harness, app, merchantId }, oldId);
       // The day's close says so, once: the platform may ask for a new decision and its refills.
       await closeDays(day + 2);
       const announced = (await harness.store.read((tx) => tx.financing.facilityEvents(oldId, { limit: 500 })))
@@ -264,26 +251,7 @@ for (const backend of backendsUnderTest) {
     after(async () => harness?.dispose());
 
     it('offers no advance in another currency as the refill of the advance being repaid', async () => {
-      const owed = async () => {
-        const row = await harness.store.read((tx) => tx.financing.facility(oldId));
-        const old = row === undefined ? null : servicedOf(row);
-        assert.ok(old?.product === 'advance');
-        return old.state.owed.fees + old.state.owed.principal;
-      };
-      const total = await owed();
-      for (let n = 0; (await owed()) > total / 4n; n += 1) {
-        assert.ok(n < 200, 'the advance is repaid by payouts');
-        const swept = await harness.store.write((tx) =>
-          sweepSettlement(tx, app, {
-            settlementKey: `stl-${n}`,
-            merchantId,
-            day: day + 1,
-            currency: 'USD',
-            netMinor: 500_000n,
-          }),
-        );
-        assert.ok(swept.ok);
-      }
+      await repayThreeQuarters({ harness, app, merchantId }, oldId);
       // The merchant is onboarded again, in EUR, on a platform where it sells as much as before.
       const inEuros = generateActivity(2, 196, 78)
         .filter((event) => event.subject === merchantId)
