@@ -309,14 +309,15 @@ export async function makeOffers(
   let offers = offersFor(approved, settings);
   // The advances are refills of the one the decision sized its refill limit for, while it is still
   // the one they would pay off: sized to that limit, the room it leaves once paid off included.
-  const refillLimit = refillLimitFor(view, advancesInHand(facilities, inputs.asOfDay).refillable);
+  const inHand = advancesInHand(facilities, inputs.asOfDay);
+  const refillLimit = refillLimitFor(view, inHand.refillable?.row.id);
   if (refillLimit !== null)
     offers = [
       ...offersFor({ ...approved, limitMinor: refillLimit }, settings).filter((o) => o.product === 'advance'),
       ...offers.filter((offer) => offer.product !== 'advance'),
     ];
   const createdAtMs = context.clock.nowNs() / 1_000_000n;
-  const rows: OfferRow[] = withRefills(offers, facilities, inputs.asOfDay).map((offer) => ({
+  const rows: OfferRow[] = withRefills(offers, inHand).map((offer) => ({
     id: context.entropy.id('off'),
     merchantId: offer.merchantId,
     decisionId,
@@ -408,8 +409,10 @@ async function declinedSince(
  * pays it off first and is made only if it leaves the merchant something. Other products are
  * offered as ever.
  */
-function withRefills(offers: readonly Offer[], facilities: readonly FacilityRow[], day: number): Offer[] {
-  const { blocked, repaying, refillable } = advancesInHand(facilities, day);
+function withRefills(
+  offers: readonly Offer[],
+  { blocked, repaying, refillable }: ReturnType<typeof advancesInHand>,
+): Offer[] {
   // One still being paid out is in hand too, and not yet repaid at all: no advance beside it — nor
   // beside one written off whose principal its payouts are still recovering (advanceInHand).
   if (blocked) return offers.filter((offer) => offer.product !== 'advance');
@@ -428,15 +431,12 @@ function withRefills(offers: readonly Offer[], facilities: readonly FacilityRow[
 }
 
 /**
- * The decision's refill limit (decisions.ts `refill`) for a refill of `advance`, or null: none
- * recorded, or recorded for another advance than the one now open to a refill.
+ * The decision's refill limit (decisions.ts `refill`) for a refill of the advance `advanceId`, or
+ * null: none recorded, or recorded for another advance.
  */
-function refillLimitFor(
-  view: DecisionRecord['view'],
-  advance: { readonly row: FacilityRow } | null,
-): bigint | null {
+function refillLimitFor(view: DecisionRecord['view'], advanceId: string | undefined): bigint | null {
   const refill = view.refill;
-  if (refill === undefined || refill.limit === null || advance?.row.id !== refill.facility_id) return null;
+  if (refill === undefined || refill.limit === null || advanceId !== refill.facility_id) return null;
   return BigInt(refill.limit);
 }
 
@@ -520,12 +520,7 @@ async function exposureProblem(
   if (decision === undefined) return null;
   const record = parseRecord(decision);
   // A refill has the decision's refill limit: the advance it pays off makes room for it.
-  const refillOf = offer.refillOf?.facilityId;
-  const refill = record.view.refill;
-  const limit =
-    refillOf !== undefined && refill?.facility_id === refillOf && refill.limit !== null
-      ? refill.limit
-      : record.view.limit;
+  const limit = refillLimitFor(record.view, offer.refillOf?.facilityId)?.toString() ?? record.view.limit;
   if (limit === null) return null;
   const recorded = storedInputs(record).debtServiceFacilityIds;
   const seen = new Set(recorded ?? []);
