@@ -7,12 +7,11 @@
  * confirmation pays off what it owes then.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
-import { lendingAsOfDay, openBookWithAdvance } from '../../../test/support/lending-fixture.ts';
+import { describe, it } from 'node:test';
+import { backendsUnderTest } from '../../../test/support/backends.ts';
+import { bookWithAdvanceForSuite, lendingAsOfDay } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { collectionsPausedOn } from '../../domain/products/collections-pause.ts';
-import type { AppContext } from '../app-context.ts';
 import { decideForMerchant } from '../risk/decisions.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import { pauseFacilityCollections, resumeFacilityCollections } from './collections.ts';
@@ -25,19 +24,10 @@ const day = lendingAsOfDay;
 
 for (const backend of backendsUnderTest) {
   describe(`an advance held for its refill on ${backend.name}`, { skip: backend.skip }, () => {
-    let harness: Harness;
-    let app: AppContext;
-    let merchantId = '';
-    let oldId = '';
-    before(async () => {
-      const book = await openBookWithAdvance(backend);
-      ({ harness, app, merchantId } = book);
-      oldId = book.facilityId;
-    });
-    after(async () => harness?.dispose());
+    const book = bookWithAdvanceForSuite(backend);
 
     const old = async () => {
-      const row = await harness.store.read((tx) => tx.financing.facility(oldId));
+      const row = await book.harness.store.read((tx) => tx.financing.facility(book.facilityId));
       const serviced = row === undefined ? null : servicedOf(row);
       assert.ok(serviced?.product === 'advance');
       return serviced;
@@ -47,10 +37,10 @@ for (const backend of backendsUnderTest) {
       return state.owed.fees + state.owed.principal;
     };
     const sweep = (key: string, on: number) =>
-      harness.store.write((tx) =>
-        sweepSettlement(tx, app, {
+      book.harness.store.write((tx) =>
+        sweepSettlement(tx, book.app, {
           settlementKey: key,
-          merchantId,
+          merchantId: book.merchantId,
           day: on,
           currency: 'USD',
           netMinor: 500_000n,
@@ -58,21 +48,21 @@ for (const backend of backendsUnderTest) {
       );
     /** The daily cycle through `through`, the clock past that day's close. */
     const closeDays = async (through: number) => {
-      (app.clock as ManualClock).set(BigInt(through + 2) * 86_400_000_000_000n);
-      const run = await runEndOfDay(app, through);
+      (book.app.clock as ManualClock).set(BigInt(through + 2) * 86_400_000_000_000n);
+      const run = await runEndOfDay(book.app, through);
       assert.ok(run.ok);
       return run.value;
     };
 
     /** A new decision's refill of the advance, accepted on `accepted`. */
     const acceptRefill = async (accepted: number) => {
-      const decided = await decideForMerchant(harness.store, app, merchantId, accepted);
-      const made = await harness.store.write((tx) => makeOffers(tx, app, decided.row.id));
+      const decided = await decideForMerchant(book.harness.store, book.app, book.merchantId, accepted);
+      const made = await book.harness.store.write((tx) => makeOffers(tx, book.app, decided.row.id));
       assert.ok(made.ok);
       const refill = made.value.find((o) => o.product === 'advance');
       assert.ok(refill, 'a refill is offered');
-      const held = await harness.store.write((tx) =>
-        acceptOffer(tx, app, { offerId: refill.id, merchantId, day: accepted }),
+      const held = await book.harness.store.write((tx) =>
+        acceptOffer(tx, book.app, { offerId: refill.id, merchantId: book.merchantId, day: accepted }),
       );
       assert.ok(held.ok, held.ok ? '' : held.detail);
       return held.value.facility;
@@ -101,7 +91,9 @@ for (const backend of backendsUnderTest) {
       assert.ok(late.ok);
       assert.equal(late.value.waterfall.totalDeductedMinor, 0n);
       await closeDays(lastDay + 1);
-      const events = await harness.store.read((tx) => tx.financing.facilityEvents(oldId, { limit: 500 }));
+      const events = await book.harness.store.read((tx) =>
+        tx.financing.facilityEvents(book.facilityId, { limit: 500 }),
+      );
       assert.deepEqual(
         events.filter((e) => e.type.startsWith('collections_')).map((e) => [e.type, e.day - accepted]),
         [
@@ -118,26 +110,26 @@ for (const backend of backendsUnderTest) {
 
     it('holds nothing for a refill accepted before holds were kept, which still confirms', async () => {
       const accepted = day + 12;
-      const unheld = await harness.store.read((tx) => tx.financing.facility(oldId));
+      const unheld = await book.harness.store.read((tx) => tx.financing.facility(book.facilityId));
       assert.ok(unheld);
       const refill = await acceptRefill(accepted);
       // As such a refill was stored: no payoff held, its advance not paused.
-      await harness.store.write(async (tx) => {
+      await book.harness.store.write(async (tx) => {
         const { refillPayoffMinor: _, ...stored } = fromTaggedJson<
           StoredFacility & { refillPayoffMinor?: bigint }
         >(refill.stateJson);
         assert.ok(
           await tx.financing.updateFacility({ ...refill, stateJson: toTaggedJson(stored) }, refill.version),
         );
-        const now = await tx.financing.facility(oldId);
+        const now = await tx.financing.facility(book.facilityId);
         assert.ok(now);
         assert.ok(await tx.financing.updateFacility({ ...unheld, version: now.version + 1n }, now.version));
       });
       // A pause of its own is resumed (before: refused facility_held_for_refill, "voided, which
       // resumes them", though a void resumed nothing), and its payouts repay it still.
-      const paused = await harness.store.write((tx) =>
-        pauseFacilityCollections(tx, app, {
-          facilityId: oldId,
+      const paused = await book.harness.store.write((tx) =>
+        pauseFacilityCollections(tx, book.app, {
+          facilityId: book.facilityId,
           day: accepted,
           fromDay: accepted,
           untilDay: null,
@@ -145,20 +137,22 @@ for (const backend of backendsUnderTest) {
         }),
       );
       assert.ok(paused.ok);
-      const resumed = await harness.store.write((tx) =>
-        resumeFacilityCollections(tx, app, { facilityId: oldId, day: accepted }),
+      const resumed = await book.harness.store.write((tx) =>
+        resumeFacilityCollections(tx, book.app, { facilityId: book.facilityId, day: accepted }),
       );
       assert.equal(resumed.ok ? 'resumed' : resumed.code, 'resumed');
       const swept = await sweep('stl-unheld', accepted);
       assert.ok(swept.ok && swept.value.waterfall.totalDeductedMinor > 0n, 'repaid by its payouts');
       const payoff = await owed();
-      const confirmed = await harness.store.write((tx) =>
-        confirmDisbursement(tx, app, { facilityId: refill.id, day: accepted }),
+      const confirmed = await book.harness.store.write((tx) =>
+        confirmDisbursement(tx, book.app, { facilityId: refill.id, day: accepted }),
       );
       assert.ok(confirmed.ok, confirmed.ok ? '' : confirmed.detail);
       const { state } = await old();
       assert.deepEqual([state.status, state.owed], ['paid_off', { fees: 0n, principal: 0n }]);
-      const events = await harness.store.read((tx) => tx.financing.facilityEvents(refill.id, { limit: 10 }));
+      const events = await book.harness.store.read((tx) =>
+        tx.financing.facilityEvents(refill.id, { limit: 10 }),
+      );
       const disbursed = events.find((e) => e.type === 'disbursed');
       assert.equal(
         fromTaggedJson<{ payoffMinor: bigint }>(disbursed?.detailJson ?? '{}').payoffMinor,
