@@ -1,7 +1,8 @@
 /**
  * A merchant behind on a facility is lent nothing more, on real stores (SQLite, and PostgreSQL when
- * configured) — not only by a new decision (`facility_in_arrears`), but by what it already holds: an
- * offer made before it fell behind is refused at acceptance, and its credit line is not drawn on.
+ * configured) — not only by a new decision (`facility_in_arrears`), but by what it already holds:
+ * the daily cycle that puts it behind withdraws its open offers, a decision of before makes none,
+ * an offer left open is refused at acceptance, and its credit line is not drawn on.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +15,7 @@ import {
   openLendingBook,
 } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
-import { updateDecisionSettings } from '../risk/decision-settings.ts';
+import { loadDecisionSettings, updateDecisionSettings } from '../risk/decision-settings.ts';
 import { decideForMerchant } from '../risk/decisions.ts';
 import { updateSettings } from '../settings/stored-settings.ts';
 import { requestDraw } from './credit-lines.ts';
@@ -32,6 +33,8 @@ for (const backend of backendsUnderTest) {
     let advanceId = '';
     let termLoanId = '';
     let behindFrom = 0;
+    /** The merchant's newest decision, approved the day before the cycle put it behind. */
+    let decidedBefore = '';
     before(async () => {
       book = await openLendingBook(backend, { topBand: { grade: 'C', maxPd: 0.4 }, poolMinor: 100_000_000n });
       const { harness, app, merchantId } = book;
@@ -47,7 +50,12 @@ for (const backend of backendsUnderTest) {
       // Room for an advance beside the line, and offers open long enough to outlast its first minimum.
       await harness.store.write(async (tx) => {
         assert.ok((await updateDecisionSettings(tx, lendingNow, { debtServiceShareBps: 10_000 })).ok);
-        await updateSettings(tx, offerSettings, lendingNow, { validityDays: 120 });
+        // A minimum due within a fortnight: it falls behind while its sales are still recent enough
+        // for the day's decision to approve it.
+        await updateSettings(tx, offerSettings, lendingNow, {
+          validityDays: 120,
+          minimumPayment: { periodDays: 10, shareBps: 556 },
+        });
       });
       const offersOfANewDecision = async () => {
         const decided = await decideForMerchant(harness.store, app, merchantId, day);
@@ -64,10 +72,28 @@ for (const backend of backendsUnderTest) {
       assert.ok(loan, 'a term loan is offered beside the advance');
       termLoanId = loan.id;
 
-      // Nothing is paid on the advance: the daily cycle runs until its minimum goes unpaid.
+      // Nothing is paid on the advance: the daily cycle runs until its minimum goes unpaid. The
+      // merchant, selling nothing meanwhile, looks ever riskier: a decision approves it still.
+      await harness.store.write(async (tx) => {
+        const { gradeBands } = await loadDecisionSettings(tx);
+        const updated = await updateDecisionSettings(tx, lendingNow, {
+          maxPd: 0.99,
+          gradeBands: gradeBands.map((band, i) =>
+            i === gradeBands.length - 1 ? { ...band, maxPd: 0.99 } : band,
+          ),
+        });
+        assert.ok(updated.ok);
+      });
       for (let d = day; behindFrom === 0; d += 1) {
         assert.ok(d < day + 110, 'the advance falls behind while the term loan is still offered');
         (app.clock as ManualClock).set(BigInt(d + 1) * dayNs);
+        const decided = await decideForMerchant(harness.store, app, merchantId, d);
+        assert.equal(
+          decided.record.view.outcome,
+          'approved',
+          `day ${d}: ${JSON.stringify(decided.record.view.reasons[0])}`,
+        );
+        decidedBefore = decided.row.id;
         assert.ok((await runEndOfDay(app, d)).ok);
         const row = await harness.store.read((tx) => tx.financing.facility(advanceId));
         if (row?.status === 'delinquent') behindFrom = d;
@@ -75,8 +101,33 @@ for (const backend of backendsUnderTest) {
     });
     after(async () => book?.harness.dispose());
 
-    it('is refused an offer made before it fell behind', async () => {
+    it('has its open offers withdrawn by the daily cycle that put it behind', async () => {
       const { harness, app, merchantId } = book;
+      const offer = await harness.store.read((tx) => tx.financing.offer(termLoanId));
+      assert.equal(offer?.status, 'withdrawn');
+      const history = await harness.store.read((tx) => tx.financing.offerEvents(termLoanId));
+      assert.equal(history.at(-1)?.type, 'withdrawn');
+      const accepted = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: termLoanId, merchantId, day: behindFrom + 1 }),
+      );
+      assert.equal(accepted.ok ? '' : accepted.code, 'offer_not_open');
+    });
+
+    it('is made no offers from a decision of before it fell behind', async () => {
+      const { harness, app } = book;
+      const made = await harness.store.write((tx) => makeOffers(tx, app, decidedBefore));
+      assert.equal(made.ok ? '' : made.code, 'facility_in_arrears');
+      assert.match(made.ok ? '' : (made.detail ?? ''), new RegExp(`facility ${advanceId} is past due`));
+      const offers = await harness.store.read((tx) => tx.financing.offersForMerchant(book.merchantId));
+      assert.deepEqual(
+        offers.filter((o) => o.status === 'open'),
+        [],
+      );
+    });
+
+    it('is refused an offer left open beside it (by an earlier version)', async () => {
+      const { harness, app, merchantId } = book;
+      await harness.store.write((tx) => tx.financing.releaseOffer(termLoanId, []));
       const accepted = await harness.store.write((tx) =>
         acceptOffer(tx, app, { offerId: termLoanId, merchantId, day: behindFrom + 1 }),
       );

@@ -29,12 +29,13 @@ import { expirePendingTransfers } from '../ledger/ledger-writes.ts';
 import type { FacilityRow, WriteTransaction } from '../ports.ts';
 import { resolveDraw } from './credit-lines.ts';
 import { loadOfferSettings } from './offer-settings.ts';
-import { closeOffers, voidDisbursement } from './origination.ts';
+import { closeOffers, voidDisbursement, withdrawOpenOffers } from './origination.ts';
 import {
   appendEvents,
   bookedOf,
   closeDebtServiceIfFinal,
   deferredFeeOf,
+  inArrears,
   type NewFacilityEvent,
   postGroups,
   type ServicedState,
@@ -164,6 +165,8 @@ async function servicePage(
     const events: NewFacilityEvent[] = [];
     const expected: Expected[] = [];
     const finals: FacilityRow[] = [];
+    /** Merchants this page puts behind on a facility: lent nothing more, their open offers withdrawn. */
+    const fallenBehind = new Set<string>();
     let written: FacilityRow[] = [];
     for (const row of rows) {
       const facility = servicedOf(row);
@@ -174,6 +177,7 @@ async function servicePage(
       events.push(...done.events);
       expected.push(expectedOf(done.row, done.next));
       if (finalStates.has(done.row.status as never)) finals.push(done.row);
+      if (inArrears(done.row) && !inArrears(row)) fallenBehind.add(row.merchantId);
       if (written.length === facilityWritesMax) {
         await updateAll(tx, written);
         written = [];
@@ -183,6 +187,7 @@ async function servicePage(
     await postGroups(tx, app, postings, `end of day ${dayText}`);
     await appendEvents(tx, events);
     for (const row of finals) await closeDebtServiceIfFinal(tx, row);
+    for (const merchantId of fallenBehind) await withdrawOpenOffers(tx, app, merchantId);
     await assertBooksAgree(tx, expected);
     const lastId = rows.at(-1)?.id ?? null;
     await tx.financing.putEodRun({

@@ -267,6 +267,9 @@ export async function makeOffers(
     return err('decision_not_approved', `decision ${decisionId} was ${view.outcome}`);
   // No offers to a merchant flagged since the decision (acceptance would refuse them anyway).
   if (await fraudFlagged(tx, row.merchantId)) return err('merchant_flagged', fraudFlaggedDetail);
+  // Nor to one fallen behind since: the daily cycle that put it behind withdrew its open offers.
+  const behind = (await tx.financing.facilitiesForMerchant(row.merchantId)).find(inArrears);
+  if (behind !== undefined) return err('facility_in_arrears', arrearsDetail(behind));
   const merchantOffers = await tx.financing.offersForMerchant(row.merchantId);
   const made = merchantOffers.filter((offer) => offer.decisionId === decisionId);
   if (made.length > 0) return ok(made.sort(byCreation));
@@ -635,7 +638,8 @@ export async function acceptOffer(
   if (consent === null) return refused('consent_missing', 'the merchant has no active consent to rely on');
   // A decision made before the flag still declines nothing: the flag stops the money, whenever set.
   if (await fraudFlagged(tx, input.merchantId)) return refused('merchant_flagged', fraudFlaggedDetail);
-  // Likewise falling behind: a decision made before would now decline it (facility_in_arrears).
+  // Likewise falling behind: the daily cycle that put it behind withdrew its open offers, but one
+  // being accepted as the cycle ran, or left open by an earlier version, is refused here.
   const behind = facilities.find(inArrears);
   if (behind !== undefined) return refused('facility_in_arrears', arrearsDetail(behind));
 
