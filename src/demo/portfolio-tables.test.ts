@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { portfolioFigures } from '../domain/products/portfolio.ts';
+import { type FacilitySnapshot, portfolioFigures } from '../domain/products/portfolio.ts';
 import { alignColumns, formatAmount, formatRate, portfolioTable } from './portfolio-tables.ts';
 
 describe('demo portfolio tables', () => {
@@ -62,5 +62,56 @@ describe('demo portfolio tables', () => {
         lines.some((line) => line.trim().split(/\s{2,}/)[0] === label),
         `a ${label} row`,
       );
+  });
+
+  it('breaks the facilities disbursed down by status, a credit line never drawn said apart', () => {
+    const snapshot = (id: string, change: Partial<FacilitySnapshot>): FacilitySnapshot => ({
+      facilityId: id,
+      product: 'credit_line',
+      grade: 'A',
+      currency: 'USD',
+      status: 'active',
+      originatedMinor: 100_000n,
+      outstandingPrincipalMinor: 0n,
+      outstandingTotalMinor: 0n,
+      collectedMinor: 0n,
+      feeIncomeMinor: 0n,
+      interestIncomeMinor: 0n,
+      writtenOffPrincipalMinor: 0n,
+      recoveredMinor: 0n,
+      principalDaysMinor: 0n,
+      daysPastDue: 0,
+      reachedDefault: false,
+      refinancedMinor: 0n,
+      ...change,
+    });
+    const figures = portfolioFigures([
+      snapshot('drawn', { outstandingPrincipalMinor: 100_000n }),
+      snapshot('undrawn', { originatedMinor: 0n }),
+      snapshot('repaid', { product: 'advance', status: 'paid_off' }),
+    ]);
+    const bucket = { facilities: 0, outstandingPrincipalMinor: 0n };
+    const [first] = portfolioTable(
+      {
+        currency: 'USD',
+        total: figures,
+        byProduct: {},
+        byGrade: {},
+        byDelinquencyBucket: {
+          current: { facilities: 1, outstandingPrincipalMinor: 100_000n },
+          '1-30': bucket,
+          '31-60': bucket,
+          '61-90': bucket,
+          '90+': bucket,
+        },
+        unservicedByStatus: {},
+      },
+      new Map(),
+    );
+    // Two lent: the drawn line and the advance. The undrawn line lent nothing: it is not one of them.
+    assert.match(
+      first ?? '',
+      /^USD: 2 facilities disbursed — 1 active, 1 paid off \(besides 1 credit line never drawn\);/,
+    );
   });
 });

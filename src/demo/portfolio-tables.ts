@@ -72,12 +72,22 @@ export function alignColumns(rows: readonly (readonly string[])[], indent = '  '
   );
 }
 
+/**
+ * The facilities disbursed by status (they add up to the count before them); credit lines never
+ * drawn, counted in `byStatus` but lent nothing, said apart.
+ */
 function statusLine(figures: PortfolioFigures): string {
   const order = ['active', 'delinquent', 'defaulted', 'written_off', 'paid_off'];
-  const parts = Object.entries(figures.byStatus)
+  const parts = Object.entries(figures.lentByStatus)
     .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
     .map(([status, count]) => `${count.toLocaleString('en-US')} ${status.replace('_', ' ')}`);
-  return parts.join(', ');
+  const undrawn = figures.undrawnLines;
+  return (
+    parts.join(', ') +
+    (undrawn === 0
+      ? ''
+      : ` (besides ${undrawn.toLocaleString('en-US')} credit line${undrawn === 1 ? '' : 's'} never drawn)`)
+  );
 }
 
 /** Principal outstanding by days past due: 'current 120 (150,000.00), 1-30 10 (9,000.00), …'. */

@@ -64,7 +64,12 @@ export interface PortfolioFigures {
   readonly defaultRateByCount: number | null;
   readonly defaultRateByAmount: number | null;
   readonly lossRate: number | null;
+  /** Every facility by status: a credit line never drawn included, though it is in no other figure. */
   readonly byStatus: Readonly<Record<string, number>>;
+  /** The facilities that have lent (`facilities`) by status: they add up to `facilities`. */
+  readonly lentByStatus: Readonly<Record<string, number>>;
+  /** Credit lines open (or closed) and never drawn: in `byStatus`, in no figure. */
+  readonly undrawnLines: number;
 }
 
 export interface CurrencyPortfolio {
@@ -100,8 +105,11 @@ export function portfolioFigures(snapshots: readonly FacilitySnapshot[]): Portfo
     disbursed.filter((s) => s.daysPastDue > 30),
   );
   const defaulted = disbursed.filter((s) => s.reachedDefault);
-  const byStatus: Record<string, number> = {};
-  for (const s of snapshots) byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
+  const countByStatus = (of: readonly FacilitySnapshot[]) => {
+    const counts: Record<string, number> = {};
+    for (const s of of) counts[s.status] = (counts[s.status] ?? 0) + 1;
+    return counts;
+  };
   return {
     facilities: disbursed.length,
     originatedMinor: originated,
@@ -123,7 +131,9 @@ export function portfolioFigures(snapshots: readonly FacilitySnapshot[]): Portfo
       sum((s) => s.writtenOffPrincipalMinor - s.recoveredMinor),
       originated,
     ),
-    byStatus,
+    byStatus: countByStatus(snapshots),
+    lentByStatus: countByStatus(disbursed),
+    undrawnLines: snapshots.filter((s) => disbursedStates.has(s.status) && s.originatedMinor === 0n).length,
   };
 }
 
