@@ -727,6 +727,41 @@ const quarantineSender: Migration = {
   },
 };
 
+/**
+ * Answers stored under an Idempotency-Key before 433b94e kept the secret they showed: every API key
+ * issued and every webhook signing secret created or rotated with the header lay in plain text in
+ * idempotency_keys — kept for good, beside the hash that is all Capstan keeps of a key — and was
+ * replayed in full. Each such answer is now stored as one made since is (secretReply): its secret
+ * null. Only a JSON object with a string `secret` is touched; every other answer is left byte for
+ * byte as it was sent.
+ */
+const idempotencySecrets: Migration = {
+  name: '0015_idempotency_secrets',
+  async up(db) {
+    const stored = (await db
+      .selectFrom('idempotency_keys')
+      .select(['scope', 'key', 'body'])
+      .where('body', 'like', '%"secret":"%')
+      .execute()) as { scope: string; key: string; body: string }[];
+    for (const row of stored) {
+      let answer: unknown;
+      try {
+        answer = JSON.parse(row.body);
+      } catch {
+        continue;
+      }
+      if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) continue;
+      if (typeof (answer as { secret?: unknown }).secret !== 'string') continue;
+      await db
+        .updateTable('idempotency_keys')
+        .set({ body: JSON.stringify({ ...answer, secret: null }) })
+        .where('scope', '=', row.scope)
+        .where('key', '=', row.key)
+        .execute();
+    }
+  },
+};
+
 export const migrations: readonly Migration[] = [
   ledger,
   apiKeys,
@@ -742,4 +777,5 @@ export const migrations: readonly Migration[] = [
   retiredWebhookEventTypes,
   creditLineDebtService,
   quarantineSender,
+  idempotencySecrets,
 ];

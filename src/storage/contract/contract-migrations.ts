@@ -158,6 +158,41 @@ export function migrationsContract(backend: BackendUnderTest): void {
       }
     });
 
+    it('drops the secrets answers stored under an Idempotency-Key kept, in 0015, leaving every other answer as sent', async () => {
+      const { db, dispose, migrate } = await migratedUpTo(backend, '0015_idempotency_secrets');
+      try {
+        const stored = (key: string, body: string | null) =>
+          sql`insert into idempotency_keys (scope, key, fingerprint, status_code, body, created_at_ms)
+            values ('key_op', ${key}, 'f', ${body === null ? null : 200}, ${body}, 1)`.execute(db);
+        const issued =
+          '{"object":"api_key","id":"key_1","role":"operator","secret":"cap_op_plain","name":"ops"}';
+        const endpoint =
+          '{"object":"webhook_endpoint","id":"whe_1","secret":"whsec_plain","status":"enabled"}';
+        const replayed = '{"object":"api_key","id":"key_2","secret":null}';
+        const nested = '{"object":"list","data":[{"secret":"not the answer\'s own"}]}';
+        await stored('issued', issued);
+        await stored('endpoint', endpoint);
+        await stored('replayed', replayed);
+        await stored('nested', nested);
+        await stored('in_progress', null);
+        await migrate();
+        const rows = await sql<{ key: string; body: string | null }>`
+          select key, body from idempotency_keys order by key`.execute(db);
+        assert.deepEqual(
+          rows.rows.map((r) => [r.key, r.body]),
+          [
+            ['endpoint', '{"object":"webhook_endpoint","id":"whe_1","secret":null,"status":"enabled"}'],
+            ['in_progress', null],
+            ['issued', '{"object":"api_key","id":"key_1","role":"operator","secret":null,"name":"ops"}'],
+            ['nested', nested],
+            ['replayed', replayed],
+          ],
+        );
+      } finally {
+        await dispose();
+      }
+    });
+
     it('starts the hash chain at the genesis hash', async () => {
       const head = await harness.store.read((tx) => tx.ledger.head());
       assert.equal(head.lastHash, '0'.repeat(64));
