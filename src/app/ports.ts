@@ -250,6 +250,11 @@ export interface IdempotencyRepository {
   complete(scope: string, key: string, statusCode: number, body: string): Promise<void>;
   /** Gives a claimed key up: nothing is stored under it. */
   release(scope: string, key: string): Promise<void>;
+  /**
+   * Lets go of at most `limit` answers stored before `beforeMs`, oldest first (a claim still
+   * running stays); answers how many.
+   */
+  prune(beforeMs: bigint, limit: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,14 +2,16 @@
  * The webhook dispatcher as `capstan serve` and `capstan worker` run it: a call
  * (src/app/webhooks/dispatch.ts: fan out, then up to ten rounds of 200 messages while they come
  * full) every second, never two at once — and once an hour, after a call, what is past the
- * retention let go; stopping waits for the call in hand, so the database is not closed under it.
+ * retention let go (the webhook history, and the answers kept under an Idempotency-Key); stopping
+ * waits for the call in hand, so the database is not closed under it.
  */
+import { pruneIdempotencyKeys } from '../app/access/idempotency.ts';
 import type { AppContext } from '../app/app-context.ts';
 import { dispatchWebhooks, pruneWebhookHistory } from '../app/webhooks/dispatch.ts';
 import type { CliDeps } from './program.ts';
 
 export const webhookDispatchIntervalMs = 1_000;
-/** How often the outbox and the finished deliveries past their retention are let go. */
+/** How often what is past its retention — outbox, finished deliveries, idempotent answers — is let go. */
 export const webhookPruneIntervalMs = 3_600_000n;
 
 export async function startWebhookDispatch(deps: CliDeps, app: AppContext): Promise<() => Promise<void>> {
@@ -25,6 +27,8 @@ export async function startWebhookDispatch(deps: CliDeps, app: AppContext): Prom
       deps.out.write(
         `webhooks: let go of ${events} outbox events and ${deliveries} deliveries past retention\n`,
       );
+    const answers = await pruneIdempotencyKeys(app.store, app.clock);
+    if (answers > 0) deps.out.write(`idempotency: let go of ${answers} answers past retention\n`);
   };
   const timer = setInterval(() => {
     if (round !== null) return;

@@ -148,4 +148,25 @@ export class KyselyIdempotency implements IdempotencyRepository {
       .executeTakeFirst();
     assert(toBigInt(result.numDeletedRows) === 1n, 'idempotency key must be claimed before it is released');
   }
+
+  async prune(beforeMs: bigint, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('idempotency_keys')
+      .where((eb) =>
+        eb(
+          eb.refTuple('scope', 'key'),
+          'in',
+          eb
+            .selectFrom('idempotency_keys')
+            .select(['scope', 'key'])
+            .where('created_at_ms', '<', beforeMs)
+            .where('status_code', 'is not', null)
+            .orderBy('created_at_ms')
+            .limit(limit)
+            .$asTuple('scope', 'key'),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }

@@ -7,6 +7,7 @@
  * pause starting in the past, an amount of 0) — so the corrected request runs under the same key.
  */
 import type { Clock, Store, WriteTransaction } from '../ports.ts';
+import { pruneInBatches } from '../prune.ts';
 
 export const idempotencyKeyLengthMax = 255;
 /** A key is printable ASCII without spaces. */
@@ -60,4 +61,18 @@ export async function runIdempotent(
       await tx.idempotency.complete(request.scope, request.key, reply.statusCode, reply.stored ?? reply.body);
     return { kind: 'executed', reply };
   });
+}
+
+/**
+ * How long an answer is kept under its Idempotency-Key: the same request sent again later is run
+ * again. The money moved by a request keeps its own identity — a settlement id, a repayment's or a
+ * draw's reference, a transfer id, an event id, an offer accepted once — so a late retry still
+ * moves none twice.
+ */
+export const idempotencyRetentionMs = 30n * 86_400_000n;
+
+/** Lets go of the answers stored more than `idempotencyRetentionMs` ago; answers how many. */
+export async function pruneIdempotencyKeys(store: Store, clock: Clock): Promise<number> {
+  const beforeMs = clock.nowNs() / nanosecondsPerMillisecond - idempotencyRetentionMs;
+  return pruneInBatches(store, (tx, limit) => tx.idempotency.prune(beforeMs, limit));
 }

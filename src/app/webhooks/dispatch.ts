@@ -38,6 +38,7 @@ import type {
   WebhookEndpointRow,
   WriteTransaction,
 } from '../ports.ts';
+import { pruneInBatches } from '../prune.ts';
 
 /** A message as sent: its id, its event type, when it happened, and its JSON body. */
 export interface WebhookMessage {
@@ -393,24 +394,15 @@ export async function dispatchWebhooks(
   return sum;
 }
 
-/** Rows let go of per transaction, so pruning never holds the write lock for long. */
-export const pruneBatch = 5_000;
-
 /**
  * Lets go of what is older than `webhookRetentionMs`: deliveries done with (a pending one stays
  * until it is), then outbox events already fanned out. Answers how many of each.
  */
 export async function pruneWebhookHistory(app: AppContext): Promise<{ deliveries: number; events: number }> {
   const beforeMs = app.clock.nowNs() / 1_000_000n - webhookRetentionMs;
-  const drain = async (prune: (tx: WriteTransaction) => Promise<number>) => {
-    let total = 0;
-    for (;;) {
-      const count = await app.store.write(prune);
-      total += count;
-      if (count < pruneBatch) return total;
-    }
-  };
-  const deliveries = await drain((tx) => tx.webhooks.pruneDeliveries(beforeMs, pruneBatch));
-  const events = await drain((tx) => tx.webhooks.pruneOutbox(beforeMs, pruneBatch));
+  const deliveries = await pruneInBatches(app.store, (tx, limit) =>
+    tx.webhooks.pruneDeliveries(beforeMs, limit),
+  );
+  const events = await pruneInBatches(app.store, (tx, limit) => tx.webhooks.pruneOutbox(beforeMs, limit));
   return { deliveries, events };
 }

@@ -1,13 +1,14 @@
 /**
  * Contract: API keys are stored hashed and found by hash, listed in id order, revoked once; an
- * idempotency key is claimed once per scope, and a second claim finds the stored response.
+ * idempotency key is claimed once per scope, and a second claim finds the stored response until
+ * its retention lets it go.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BackendUnderTest, Harness } from '../../../test/support/backends.ts';
 import { ManualClock } from '../../../test/support/manual-clock.ts';
 import { authenticate, bootstrapOperatorKey, issueApiKey, revokeApiKey } from '../../app/access/api-keys.ts';
-import { runIdempotent } from '../../app/access/idempotency.ts';
+import { idempotencyRetentionMs, pruneIdempotencyKeys, runIdempotent } from '../../app/access/idempotency.ts';
 import { sha256, testEntropy } from './fixtures.ts';
 
 export function accessContract(backend: BackendUnderTest): void {
@@ -122,6 +123,42 @@ export function accessContract(backend: BackendUnderTest): void {
         }),
       );
       assert.equal(corrected.kind, 'executed');
+    });
+
+    it('lets answers go after their retention, oldest first, a batch at a time', async () => {
+      const dayMs = 86_400_000n;
+      const startMs = 1_800_000_000_000n;
+      let runs = 0;
+      const work = async () => {
+        runs += 1;
+        return { statusCode: 201, body: `{"run":${runs}}` };
+      };
+      const request = (key: string) => ({ scope: 'key_retention', key, fingerprint: 'f' });
+      for (const [key, ageDays] of [
+        ['old-1', 40n],
+        ['old-2', 35n],
+        ['old-3', 31n],
+        ['recent', 29n],
+      ] as const) {
+        clock.set((startMs - ageDays * dayMs) * 1_000_000n);
+        await runIdempotent(harness.store, clock, request(key), work);
+      }
+      clock.set(startMs * 1_000_000n);
+      const beforeMs = startMs - idempotencyRetentionMs;
+      // The earlier tests' answers, stored at the clock's start, are older still.
+      const [earlier] = await harness.query(
+        "select count(*) as n from idempotency_keys where scope <> 'key_retention'",
+      );
+      const batch = Number(earlier?.['n']) + 2;
+      assert.equal(await harness.store.write((tx) => tx.idempotency.prune(beforeMs, batch)), batch);
+      const kept = await harness.query('select key from idempotency_keys');
+      assert.deepEqual(kept.map((row) => row['key']).sort(), ['old-3', 'recent'], 'the oldest went first');
+      assert.equal(await pruneIdempotencyKeys(harness.store, clock), 1);
+      assert.equal(await pruneIdempotencyKeys(harness.store, clock), 0);
+      const again = await runIdempotent(harness.store, clock, request('old-1'), work);
+      assert.deepEqual(again, { kind: 'executed', reply: { statusCode: 201, body: '{"run":5}' } });
+      const replayed = await runIdempotent(harness.store, clock, request('recent'), work);
+      assert.deepEqual(replayed, { kind: 'replayed', reply: { statusCode: 201, body: '{"run":4}' } });
     });
 
     it('lets concurrent requests with one key run the work once', async () => {
