@@ -6,12 +6,15 @@
  * one pays the old advance off from the money lent — the old facility is paid off with its fee
  * wholly earned, and the pool's cash falls by only what the merchant received. A merchant whose
  * home currency changed since is offered no refill in the new one: its payoff could not be netted.
+ * Nor is an advance whose collections are set to be paused offered one: its acceptance could not
+ * hold it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
 import { generateActivity } from '../../../test/support/events.ts';
 import {
+  bookWithAdvanceForSuite,
   lendingAsOfDay,
   openBookWithAdvance,
   repayThreeQuarters,
@@ -24,7 +27,7 @@ import type { AppContext } from '../app-context.ts';
 import { ingestBatch } from '../ingest/ingest.ts';
 import { decideForMerchant } from '../risk/decisions.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
-import { resumeFacilityCollections } from './collections.ts';
+import { pauseFacilityCollections, resumeFacilityCollections } from './collections.ts';
 import { runEndOfDay } from './eod.ts';
 import {
   acceptOffer,
@@ -284,6 +287,54 @@ for (const backend of backendsUnderTest) {
         [],
         'no EUR advance beside the USD one, as a refill or otherwise',
       );
+    });
+  });
+}
+
+for (const backend of backendsUnderTest) {
+  describe(`a refill of an advance with a pause to come on ${backend.name}`, { skip: backend.skip }, () => {
+    const book = bookWithAdvanceForSuite(backend);
+
+    it('is not offered: its acceptance could not hold the advance', async () => {
+      const { harness, app, merchantId, facilityId } = book;
+      await repayThreeQuarters(book, facilityId);
+      (app.clock as ManualClock).set(BigInt(day + 2) * 86_400_000_000_000n);
+      assert.ok((await runEndOfDay(app, day + 1)).ok);
+      // Open to a refill, then a pause set for a week on (hardship agreed with the merchant).
+      const paused = await harness.store.write((tx) =>
+        pauseFacilityCollections(tx, app, {
+          facilityId,
+          day: day + 2,
+          fromDay: day + 9,
+          untilDay: day + 20,
+          reason: 'hardship',
+        }),
+      );
+      assert.ok(paused.ok, paused.ok ? '' : paused.detail);
+      const decided = await decideForMerchant(harness.store, app, merchantId, day + 2);
+      assert.equal(decided.record.view.outcome, 'approved');
+      const made = await harness.store.write((tx) => makeOffers(tx, app, decided.row.id));
+      assert.ok(made.ok);
+      // Before, refills were offered that day, and each acceptance refused refill_not_available: the
+      // hold pauses the advance from the acceptance, and the pause set already stood in its way.
+      assert.deepEqual(
+        made.value.filter((o) => o.product === 'advance'),
+        [],
+      );
+      // Resumed (the pause called off before it began), the advance is open to a refill again.
+      const resumed = await harness.store.write((tx) =>
+        resumeFacilityCollections(tx, app, { facilityId, day: day + 2 }),
+      );
+      assert.ok(resumed.ok, resumed.ok ? '' : resumed.detail);
+      const again = await decideForMerchant(harness.store, app, merchantId, day + 2);
+      const offers = await harness.store.write((tx) => makeOffers(tx, app, again.row.id));
+      assert.ok(offers.ok);
+      const refills = offers.value.filter((o) => o.product === 'advance');
+      assert.ok(refills.length > 0, 'refills are offered once no pause is set');
+      const accepted = await harness.store.write((tx) =>
+        acceptOffer(tx, app, { offerId: (refills[0] as { id: string }).id, merchantId, day: day + 2 }),
+      );
+      assert.ok(accepted.ok, accepted.ok ? '' : accepted.detail);
     });
   });
 }

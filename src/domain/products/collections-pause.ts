@@ -151,6 +151,15 @@ export function resumeCollections<F extends PausableFacility>(
   return ok({ ...facility, collectionsPaused: { ...current, untilDay: day - 1 } });
 }
 
+/**
+ * Whether a pause covers `day` or a later day: one in force, or one set to begin later. Pauses
+ * follow one another, so only the current one can.
+ */
+export function collectionsPausedOnOrAfter(facility: CollectionsPauseState, day: number): boolean {
+  const current = facility.collectionsPaused ?? null;
+  return current !== null && (current.untilDay === null || current.untilDay >= day);
+}
+
 /** Whether collections are paused on `day` (false once a pause's `untilDay` has passed). */
 export function collectionsPausedOn(facility: CollectionsPauseState, day: number): boolean {
   return pauses(facility).some((p) => p.fromDay <= day && (p.untilDay === null || day <= p.untilDay));

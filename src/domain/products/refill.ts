@@ -7,14 +7,15 @@
  * (total repayable − what is left of it) ÷ total repayable, rounded down to the basis point (so
  * rounding never makes a merchant eligible). Late fees are not the advance: paying them is never
  * progress, and one still owed does not hold progress back. A delinquent or
- * defaulted advance, or one whose collections are paused, is not refilled.
+ * defaulted advance, or one whose collections are paused — or set to be paused on a later day: a
+ * refill's acceptance pauses them itself until its payout (refill-hold.ts) — is not refilled.
  */
 import { assert } from '../assert.ts';
 import { divideRounded } from '../money/rounding.ts';
 import { err, ok, type Result } from '../result.ts';
 import { totalRepayable } from './advance/advance.ts';
 import { type AdvanceFacility, advanceLeft, outstanding } from './advance/servicing.ts';
-import { collectionsPausedOn } from './collections-pause.ts';
+import { collectionsPausedOnOrAfter } from './collections-pause.ts';
 import { servicedStates } from './lifecycle.ts';
 
 export const refillRepaidShareBpsDefault = 7_500;
@@ -59,7 +60,7 @@ export function refillEligibility(
     reason,
   });
   if (facility.status !== 'active') return answer('facility_not_active');
-  if (collectionsPausedOn(facility, day)) return answer('collections_paused');
+  if (collectionsPausedOnOrAfter(facility, day)) return answer('collections_paused');
   if (share < thresholdBps) return answer('repaid_share_below_threshold');
   return answer('eligible');
 }
