@@ -2,13 +2,18 @@
  * The storage contract on PostgreSQL: a real server (CAPSTAN_TEST_DATABASE_URL), a fresh database
  * with a random name per suite, dropped afterwards. Skipped with a message when no server is
  * configured; an error under CI=true. And the store survives its idle connections being
- * terminated under it (a server restart, or a database dropped right after close()); a write that
- * loses every attempt to writes racing it is refused StoreBusy.
+ * terminated under it (a server restart, or a database dropped right after close()), and the
+ * connection of a transaction in progress terminated (the write fails, the process lives on); a
+ * write that loses every attempt to writes racing it is refused StoreBusy.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Harness, postgresBackend } from '../../../test/support/backends.ts';
+import { ManualClock } from '../../../test/support/manual-clock.ts';
+import type { AppContext } from '../../app/app-context.ts';
+import { createAccounts } from '../../app/ledger/ledger-writes.ts';
 import { StoreBusy, WriteConflict } from '../../app/ports.ts';
+import { sha256, testEntropy } from '../contract/fixtures.ts';
 import { describeStoreContract } from '../contract/store-contract.ts';
 import { type PostgresStore, writeAttemptsMax } from './postgres-store.ts';
 
@@ -39,6 +44,51 @@ describe('a PostgreSQL store whose idle connections are terminated', { skip: pos
       await new Promise((resolve) => setTimeout(resolve, 200));
       const count = await store.read((tx) => tx.ledger.listAccounts({}, { limit: 1 }));
       assert.deepEqual(count, []);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    assert.deepEqual(errors, []);
+  });
+});
+
+describe('a PostgreSQL transaction whose connection is terminated', { skip: postgresBackend.skip }, () => {
+  let harness: Harness;
+  before(async () => {
+    harness = await postgresBackend.open();
+    await harness.store.migrate();
+  });
+  after(async () => harness?.dispose());
+
+  it('fails that write alone: no crash of the process, nothing written, the next write succeeds', async () => {
+    const app: AppContext = { store: harness.store, clock: new ManualClock(), entropy: testEntropy, sha256 };
+    const errors: unknown[] = [];
+    const onUncaught = (error: unknown) => errors.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const failed = await harness.store
+        .write(async (tx) => {
+          const opened = await createAccounts(tx, app, [
+            { id: 'cash', ledger: 'test', currency: 'USD', code: 'bank', flags: 0 },
+          ]);
+          assert.equal(opened[0]?.result, 'ok');
+          // The server ends this connection while the transaction holds it (a restart, a failover).
+          await harness.query(
+            `select pg_terminate_backend(pid) from pg_stat_activity
+             where datname = current_database() and pid <> pg_backend_pid() and state like 'idle in transaction%'`,
+          );
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return tx.ledger.listAccounts({}, { limit: 1 });
+        })
+        .catch((error: unknown) => error);
+      assert.ok(failed instanceof Error, `the write fails: ${String(failed)}`);
+      // Before, pg emitted the lost connection as 'error' on a client checked out of the pool,
+      // which nothing listened to: an uncaught exception that ended the process.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.deepEqual(await harness.store.read((tx) => tx.ledger.listAccounts({}, { limit: 1 })), []);
+      const again = await harness.store.write((tx) =>
+        createAccounts(tx, app, [{ id: 'cash', ledger: 'test', currency: 'USD', code: 'bank', flags: 0 }]),
+      );
+      assert.equal(again[0]?.result, 'ok');
     } finally {
       process.off('uncaughtException', onUncaught);
     }

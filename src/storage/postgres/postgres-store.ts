@@ -77,6 +77,13 @@ export class PostgresStore implements Store {
     // without a listener that event crashes the process. Nothing is lost: no work was running on
     // an idle client, and the pool opens a fresh connection for the next query.
     this.pool.on('error', () => {});
+    // A connection lost while a transaction holds it (the server restarted, the network cut) is
+    // emitted as 'error' on that client too, and the pool listens only to its idle clients: with
+    // no listener there, the event crashed the whole process (`serve` with every request in
+    // flight, `eod` with a stack trace). The query waiting on the connection fails with the error
+    // all the same, so the transaction rolls back and its caller is told; the pool drops the
+    // broken client when it is released.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
     this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
 
