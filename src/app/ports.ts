@@ -44,6 +44,17 @@ export class StoreBusy extends Error {
 }
 
 /**
+ * The database could not be reached, or stopped answering, in the middle of the work: the
+ * connection was refused, lost (a server restart, a failover, a network cut) or silent past the
+ * store's bound. The transaction did not commit, unless the connection was lost on its very
+ * commit — so what was sent may be sent again only where it is idempotent (an Idempotency-Key, a
+ * settlement id, the daily cycle's resumption), which every write of Capstan's is.
+ */
+export class StoreUnavailable extends Error {
+  override readonly name = 'StoreUnavailable';
+}
+
+/**
  * A ledger row verify cannot even read back as the ledger's types (a flag beyond what a number
  * holds, text in a number column): no honest write leaves one, so verify reports it by its id.
  */

@@ -455,5 +455,36 @@ for (const backend of backendsUnderTest) {
           store.rawConnection.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
         }
       });
+
+    // Losing the database mid-request is PostgreSQL's (a server restart, a failover, a network cut).
+    if (backend.name === 'postgres')
+      it('answers a request whose database connection is lost with 503 database_unavailable, to be sent again', async () => {
+        // The request's transaction waits on a lock held elsewhere, and its connection is ended
+        // there, as a server restarting ends every connection.
+        await api.harness.exec('begin');
+        await api.harness.exec('lock table api_keys in access exclusive mode');
+        try {
+          const issue = () => api.request('POST', '/v1/api_keys', { body: { role: 'operator' } });
+          const pending = issue();
+          for (let waited = 0; ; waited += 1) {
+            const [{ ended }] = (await api.harness.query(
+              `select count(pg_terminate_backend(pid))::int as ended from pg_stat_activity
+               where datname = current_database() and wait_event_type = 'Lock'`,
+            )) as [{ ended: number }];
+            if (ended > 0) break;
+            assert.ok(waited < 200, 'the request waits on the lock');
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          const lost = await pending;
+          // Before: 500 internal_error, as if Capstan had a bug, with no word that it may be sent again.
+          assert.equal(lost.status, 503, lost.text);
+          assert.equal(lost.json.code, 'database_unavailable');
+          assert.equal(lost.headers.get('retry-after'), '1');
+          await api.harness.exec('rollback');
+          assert.equal((await issue()).status, 200, 'sent again once the database answers, it is made');
+        } finally {
+          await api.harness.exec('rollback');
+        }
+      });
   });
 }

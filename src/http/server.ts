@@ -15,7 +15,7 @@ import Fastify, {
 import type { AppContext } from '../app/app-context.ts';
 import { offerSettings } from '../app/financing/offer-settings.ts';
 import { sweepSettings } from '../app/financing/sweep-settings.ts';
-import { StoreBusy } from '../app/ports.ts';
+import { StoreBusy, StoreUnavailable } from '../app/ports.ts';
 import { decisionSettings } from '../app/risk/decision-settings.ts';
 import { jsonBodyProblem } from './json-body-problem.ts';
 import { pathParameterLengthMax, requestBodyBytesMax } from './limits.ts';
@@ -120,7 +120,8 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   server.setErrorHandler((error: FastifyError, request, reply) => {
     const body = problemFor(error, request.id);
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
-    if (body.code === 'database_busy') reply.header('retry-after', String(databaseBusyRetryAfterSeconds));
+    if (body.code === 'database_busy' || body.code === 'database_unavailable')
+      reply.header('retry-after', String(databaseBusyRetryAfterSeconds));
     return reply.code(body.status).type(problemContentType).send(JSON.stringify(body));
   });
   server.setNotFoundHandler((request, reply) => {
@@ -270,6 +271,12 @@ function problemFor(error: FastifyError, requestId: string): Problem {
     return problem(
       'database_busy',
       'the database is busy with other writes and nothing was written; send the request again in a moment',
+      requestId,
+    );
+  if (error instanceof StoreUnavailable)
+    return problem(
+      'database_unavailable',
+      'the database could not be reached or stopped answering; send the request again in a moment (with the same Idempotency-Key, it is not applied twice)',
       requestId,
     );
   return problem(

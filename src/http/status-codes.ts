@@ -119,6 +119,8 @@ export const statusByCode = {
   service_unavailable: 503,
   // The store could not write now (another writer held it; the write lost every retry): retry.
   database_busy: 503,
+  // The database could not be reached, or the connection was lost mid-request (PostgreSQL): retry.
+  database_unavailable: 503,
 } as const;
 
 export type ProblemCode = keyof typeof statusByCode;

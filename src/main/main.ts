@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import type { AppContext } from '../app/app-context.ts';
+import { StoreUnavailable } from '../app/ports.ts';
 import { buildProgram, type CliConfig } from '../cli/program.ts';
 import { UsageError } from '../cli/usage-error.ts';
 import type { ImportFileOptions } from '../ingest/formats/detect.ts';
@@ -116,6 +117,16 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     if (error instanceof StorageUnavailable) {
       process.stderr.write(`capstan: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    // The database went away in the middle of the command (a restart, a failover, a network cut):
+    // said in one line, not as pg's stack trace. What committed stays; the command resumes.
+    if (error instanceof StoreUnavailable) {
+      process.stderr.write(
+        `capstan: ${error.message}: what was committed stays; run the command again once the database answers` +
+          ' (the daily cycle resumes where it stopped)\n',
+      );
       process.exitCode = 1;
       return;
     }

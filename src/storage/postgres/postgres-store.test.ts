@@ -3,19 +3,21 @@
  * with a random name per suite, dropped afterwards. Skipped with a message when no server is
  * configured; an error under CI=true. And the store survives its idle connections being
  * terminated under it (a server restart, or a database dropped right after close()), and the
- * connection of a transaction in progress terminated (the write fails, the process lives on); a
+ * connection of a transaction in progress terminated (the write fails StoreUnavailable, the
+ * process lives on), and a server gone silent (the work waiting on it fails within a bound); a
  * write that loses every attempt to writes racing it is refused StoreBusy.
  */
 import assert from 'node:assert/strict';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Harness, postgresBackend } from '../../../test/support/backends.ts';
 import { ManualClock } from '../../../test/support/manual-clock.ts';
 import type { AppContext } from '../../app/app-context.ts';
 import { createAccounts } from '../../app/ledger/ledger-writes.ts';
-import { StoreBusy, WriteConflict } from '../../app/ports.ts';
+import { StoreBusy, StoreUnavailable, WriteConflict } from '../../app/ports.ts';
 import { sha256, testEntropy } from '../contract/fixtures.ts';
 import { describeStoreContract } from '../contract/store-contract.ts';
-import { type PostgresStore, writeAttemptsMax } from './postgres-store.ts';
+import { PostgresStore, writeAttemptsMax } from './postgres-store.ts';
 
 describeStoreContract(postgresBackend);
 
@@ -80,7 +82,7 @@ describe('a PostgreSQL transaction whose connection is terminated', { skip: post
           return tx.ledger.listAccounts({}, { limit: 1 });
         })
         .catch((error: unknown) => error);
-      assert.ok(failed instanceof Error, `the write fails: ${String(failed)}`);
+      assert.ok(failed instanceof StoreUnavailable, `the write fails, unavailable: ${String(failed)}`);
       // Before, pg emitted the lost connection as 'error' on a client checked out of the pool,
       // which nothing listened to: an uncaught exception that ended the process.
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -93,6 +95,96 @@ describe('a PostgreSQL transaction whose connection is terminated', { skip: post
       process.off('uncaughtException', onUncaught);
     }
     assert.deepEqual(errors, []);
+  });
+});
+
+/**
+ * A TCP relay to the test server's PostgreSQL on 127.0.0.1 that can go silent: it keeps every
+ * connection open and forwards nothing, as a hung server or a network dropping packets does.
+ */
+async function silenceableRelay(
+  target: URL,
+): Promise<{ port: number; silent: boolean; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const relay = {
+    port: 0,
+    silent: false,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.on('data', (data) => void (relay.silent || upstream.write(data)));
+    upstream.on('data', (data) => void (relay.silent || client.write(data)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  relay.port = (server.address() as { port: number }).port;
+  return relay;
+}
+
+describe('a PostgreSQL server that stops answering', { skip: postgresBackend.skip }, () => {
+  let harness: Harness;
+  before(async () => {
+    harness = await postgresBackend.open();
+    await harness.store.migrate();
+  });
+  after(async () => harness?.dispose());
+
+  // The timeout: without a bound in the store the write would wait for ever.
+  it('fails the work waiting on it StoreUnavailable past the silence bound, and works again once it answers', {
+    timeout: 30_000,
+  }, async () => {
+    const relay = await silenceableRelay(new URL(harness.location));
+    const url = new URL(harness.location);
+    url.port = String(relay.port);
+    // Short bounds stand in for postgresConnectMsMax and postgresSilenceMsMax.
+    const store = new PostgresStore({
+      connectionString: url.toString(),
+      silenceMsMax: 400,
+      connectMsMax: 400,
+    });
+    const app: AppContext = { store, clock: new ManualClock(), entropy: testEntropy, sha256 };
+    try {
+      const started = performance.now();
+      const failed = await store
+        .write(async (tx) => {
+          await createAccounts(tx, app, [
+            { id: 'cash', ledger: 'test', currency: 'USD', code: 'bank', flags: 0 },
+          ]);
+          relay.silent = true;
+          return tx.ledger.listAccounts({}, { limit: 1 });
+        })
+        .catch((error: unknown) => error);
+      // Before, the write waited forever: pg has no bound of its own, and neither had the pool.
+      assert.ok(failed instanceof StoreUnavailable, String(failed));
+      assert.ok(performance.now() - started < 5_000, 'it fails within the bound, not after minutes');
+      // Work that would wait for a connection while it is silent fails within the connect bound.
+      const waiting = await store.read((tx) => tx.ledger.head()).catch((error: unknown) => error);
+      assert.ok(waiting instanceof StoreUnavailable, String(waiting));
+      relay.silent = false;
+      assert.deepEqual(
+        await harness.store.read((tx) => tx.ledger.listAccounts({}, { limit: 1 })),
+        [],
+        'nothing of the failed write was committed',
+      );
+      const again = await store.write((tx) =>
+        createAccounts(tx, app, [{ id: 'cash', ledger: 'test', currency: 'USD', code: 'bank', flags: 0 }]),
+      );
+      assert.equal(again[0]?.result, 'ok', 'the store works again once the server answers');
+    } finally {
+      await store.close();
+      await relay.close();
+    }
   });
 });
 

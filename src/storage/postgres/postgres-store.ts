@@ -5,12 +5,14 @@
  * serialization or deadlock race is retried a bounded number of times — it holds only database
  * work (no network call inside a transaction), so running it again is safe.
  */
+import { Socket } from 'node:net';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import {
   type ReadTransaction,
   type Store,
   StoreBusy,
+  StoreUnavailable,
   WriteConflict,
   type WriteTransaction,
 } from '../../app/ports.ts';
@@ -31,6 +33,47 @@ export const writeAttemptsMax = 5;
 const retryPauseMsMax = 20;
 const int8Oid = 20;
 const retryableCodes = new Set(['40001', '40P01']);
+/** How long a query waits for a connection: a new one to open, or one of the pool's to come free. */
+export const postgresConnectMsMax = 10_000;
+/**
+ * How long a connection may stay silent before it is taken for dead and closed. A server that
+ * hangs, or a network that drops packets without a reset, would otherwise hold a request (or the
+ * daily cycle) forever. PostgreSQL says nothing while it runs a statement, so this is also the
+ * longest any one statement may take; Capstan's are bounded pages, far shorter.
+ */
+export const postgresSilenceMsMax = 60_000;
+/** Errors of node's sockets that mean the server cannot be reached or the connection was lost. */
+const connectionErrnoCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/** pg's own words for a connection it lost or could not get (it gives them no code). */
+const connectionErrorMessages = [
+  'Connection terminated',
+  'Client has encountered a connection error',
+  'timeout exceeded when trying to connect',
+  'the database answered nothing',
+];
+
+/**
+ * Whether an error means the database was unreachable or the connection lost: a socket error, pg's
+ * words for a lost connection, or PostgreSQL's connection exceptions (class 08) and shutdowns.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (connectionErrnoCodes.has(code) || code.startsWith('08')) return true;
+    if (code === '57P01' || code === '57P02' || code === '57P03') return true;
+  }
+  return connectionErrorMessages.some((words) => error.message.startsWith(words));
+}
 
 export interface PostgresStoreOptions {
   readonly connectionString: string;
@@ -38,6 +81,10 @@ export interface PostgresStoreOptions {
   readonly nowMs?: () => bigint;
   /** Transfers per per-account index bucket, as a power of two; fixed for a database's life. */
   readonly ledgerBucketShift?: bigint;
+  /** postgresConnectMsMax unless given (tests shorten it). */
+  readonly connectMsMax?: number;
+  /** postgresSilenceMsMax unless given (tests shorten it). */
+  readonly silenceMsMax?: number;
 }
 
 function describeLocation(connectionString: string): string {
@@ -64,6 +111,18 @@ export class PostgresStore implements Store {
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.poolConnectionsMax ?? postgresPoolConnectionsMax,
+      connectionTimeoutMillis: options.connectMsMax ?? postgresConnectMsMax,
+      keepAlive: true,
+      // Each connection's socket closes itself after the silence bound; pg then fails whatever
+      // waited on it (the 'error' listener below keeps that from crashing the process).
+      stream: () => {
+        const silenceMs = options.silenceMsMax ?? postgresSilenceMsMax;
+        const socket = new Socket();
+        socket.setTimeout(silenceMs, () =>
+          socket.destroy(new Error(`the database answered nothing for ${silenceMs / 1_000} s`)),
+        );
+        return socket;
+      },
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
           oid === int8Oid
@@ -109,6 +168,9 @@ export class PostgresStore implements Store {
         return await this.db.transaction().execute((trx) => work(this.tx(trx)));
       } catch (error) {
         this.accountCache.forget();
+        // Not retried: a connection lost on COMMIT may have committed, and the caller is the one
+        // that knows whether sending it again is safe (every HTTP write is idempotent).
+        if (isConnectionLoss(error)) throw unavailable(error);
         const code = (error as { code?: unknown }).code;
         const retryable =
           error instanceof WriteConflict || (typeof code === 'string' && retryableCodes.has(code));
@@ -124,12 +186,16 @@ export class PostgresStore implements Store {
     }
   }
 
-  read<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
-    return this.db
-      .transaction()
-      .setIsolationLevel('repeatable read')
-      .setAccessMode('read only')
-      .execute((trx) => work(this.tx(trx)));
+  async read<T>(work: (tx: ReadTransaction) => Promise<T>): Promise<T> {
+    try {
+      return await this.db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute((trx) => work(this.tx(trx)));
+    } catch (error) {
+      throw isConnectionLoss(error) ? unavailable(error) : error;
+    }
   }
 
   migrate(onApplied?: (name: string) => void): Promise<string[]> {
@@ -149,4 +215,11 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+function unavailable(error: unknown): StoreUnavailable {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StoreUnavailable(`the database could not be reached or stopped answering (${reason})`, {
+    cause: error,
+  });
 }
