@@ -82,3 +82,47 @@ for (const backend of backendsUnderTest.filter((b) => b.name === 'postgres')) {
     });
   });
 }
+
+// Two runs of the same day at once — `capstan eod` twice, or beside the worker's scheduled cycle —
+// interleave page by page on either database (SQLite's one writer serialises the pages, not the
+// runs). Each facility is served once either way; this is about the day's record.
+for (const backend of backendsUnderTest) {
+  describe(`two runs of the same day on ${backend.name}`, { skip: backend.skip }, () => {
+    it("keep the day done with every run's facilities counted: the slower one neither reopens nor recounts it", async () => {
+      const book = await openBookWithAdvance(backend);
+      try {
+        const day = lendingAsOfDay + 3;
+        (book.app.clock as ManualClock).set(BigInt(day + 1) * dayNs + 3_600_000_000_000n);
+        const otherApp: AppContext = { ...book.app, store: book.harness.openAnother() };
+        // The slower run has read the day (not yet begun) when the other runs it all, page and
+        // finish, before the slower one's first page writes.
+        let other: Promise<unknown> | undefined;
+        const dayRecords: unknown[] = [];
+        const store: Store = Object.create(book.harness.store);
+        store.write = async (work) => {
+          other ??= runEndOfDay(otherApp, day);
+          const run = await other;
+          assert.ok((run as { ok: boolean }).ok);
+          return book.harness.store.write(async (tx) => {
+            const result = await work(tx);
+            dayRecords.push(await tx.financing.eodRun(day));
+            return result;
+          });
+        };
+        const slower = await runEndOfDay({ ...book.app, store }, day);
+        assert.ok(slower.ok, slower.ok ? '' : slower.detail);
+        assert.equal(slower.value[0]?.facilities, 0, 'the slower run served nothing: it was served');
+        const record = await book.harness.store.read((tx) => tx.financing.eodRun(day));
+        // Before: the slower run's page put the finished day back to running with its own count,
+        // 0, and its finish left the day done with 0 facilities.
+        assert.equal(record?.status, 'done');
+        assert.equal(record?.facilitiesDone, 1n);
+        for (const seen of dayRecords) assert.equal((seen as { status: string }).status, 'done');
+        const facility = await advanceAgreeingWithLedger(book.harness, book.facilityId);
+        assert.equal(facility.servicedThroughDay, day);
+      } finally {
+        await book.harness.dispose();
+      }
+    });
+  });
+}

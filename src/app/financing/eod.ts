@@ -147,7 +147,6 @@ async function servicePage(
   day: number,
   after: string | null,
   options: Required<Pick<EodOptions, 'policy' | 'pageSize'>>,
-  facilitiesDone: bigint,
 ): Promise<PageResult> {
   const nowMs = app.clock.nowNs() / 1_000_000n;
   const dayText = formatCalendarDate(fromDayNumber(day));
@@ -190,14 +189,20 @@ async function servicePage(
     for (const merchantId of fallenBehind) await withdrawOpenOffers(tx, app, merchantId);
     await assertBooksAgree(tx, expected);
     const lastId = rows.at(-1)?.id ?? null;
-    await tx.financing.putEodRun({
-      day,
-      status: 'running',
-      cursor: lastId,
-      facilitiesDone: facilitiesDone + BigInt(expected.length),
-      startedAtMs: (await tx.financing.eodRun(day))?.startedAtMs ?? nowMs,
-      finishedAtMs: null,
-    });
+    // Another run may be working the same day (a second `capstan eod`, the worker's cycle): the
+    // count adds to what the stored run has (this run's own was stale), and a day it has finished
+    // is not made running again. Before, each run wrote its own count over the other's, and a
+    // done day was flipped back to running by a page of the slower run.
+    const run = await tx.financing.eodRun(day);
+    if (run?.status !== 'done')
+      await tx.financing.putEodRun({
+        day,
+        status: 'running',
+        cursor: lastId,
+        facilitiesDone: (run?.facilitiesDone ?? 0n) + BigInt(expected.length),
+        startedAtMs: run?.startedAtMs ?? nowMs,
+        finishedAtMs: null,
+      });
     return {
       facilities: expected.length,
       postings: postings.reduce((sum, p) => sum + p.length, 0),
@@ -344,7 +349,7 @@ async function runDay(
   let facilitiesDone = resumed ? earlier.facilitiesDone : 0n;
   const totals = { facilities: 0, postings: 0, events: 0 };
   for (;;) {
-    const page = await servicePage(app, day, cursor, options, facilitiesDone);
+    const page = await servicePage(app, day, cursor, options);
     totals.facilities += page.facilities;
     totals.postings += page.postings;
     totals.events += page.events;
@@ -357,6 +362,8 @@ async function runDay(
     (await voidUnconfirmedDisbursements(app, day, options.pageSize)) +
     (await voidUnconfirmedDraws(app, day, await facilitiesWithPendingDebits(app)));
   const offersExpired = await app.store.write(async (tx) => {
+    // After the pages of another run of the day (they take the head lock first too).
+    await tx.ledger.lockHead();
     // An offer is open through its expiry date: at the end of that day it lapses.
     const expired = await tx.financing.expireOffers(day + 1);
     await closeOffers(
@@ -369,7 +376,8 @@ async function runDay(
       day,
       status: 'done',
       cursor: null,
-      facilitiesDone,
+      // The stored count: it has every run's pages of the day.
+      facilitiesDone: run?.facilitiesDone ?? facilitiesDone,
       startedAtMs: run?.startedAtMs ?? app.clock.nowNs() / 1_000_000n,
       finishedAtMs: app.clock.nowNs() / 1_000_000n,
     });
