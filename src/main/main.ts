@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import type { AppContext } from '../app/app-context.ts';
-import { StoreUnavailable } from '../app/ports.ts';
+import { StoreBusy, StoreUnavailable } from '../app/ports.ts';
 import { buildProgram, type CliConfig } from '../cli/program.ts';
 import { UsageError } from '../cli/usage-error.ts';
 import type { ImportFileOptions } from '../ingest/formats/detect.ts';
@@ -126,6 +126,16 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.stderr.write(
         `capstan: ${error.message}: what was committed stays; run the command again once the database answers` +
           ' (the daily cycle resumes where it stopped)\n',
+      );
+      process.exitCode = 1;
+      return;
+    }
+    // Another process (a long import, a `capstan eod`, a sqlite3 shell left in a transaction) kept
+    // SQLite's write lock past the 10 s wait: said in one line, not as SQLite's stack trace.
+    if (error instanceof StoreBusy) {
+      process.stderr.write(
+        `capstan: the database is busy: ${error.message}; the step that waited wrote nothing — run the command again` +
+          ' once the other process is done (the daily cycle resumes where it stopped)\n',
       );
       process.exitCode = 1;
       return;

@@ -233,6 +233,26 @@ describe('the capstan command on SQLite', () => {
     }
   });
 
+  it('says in one line, without a stack trace, that the database is busy when another process holds it locked', () => {
+    const locked = join(dataDir, 'locked');
+    assert.equal(run(['migrate', '--data-dir', locked]).status, 0);
+    // A sqlite3 shell left in a transaction, say: the write lock held past the 10 s wait.
+    const other = new Sqlite(join(locked, 'capstan.sqlite'));
+    try {
+      other.exec('begin exclusive');
+      const busy = run(['eod', '--date', '2026-01-10', '--data-dir', locked]);
+      // Before: SQLite's `database is locked` with a stack trace, from the migration check.
+      assert.equal(busy.status, 1, busy.stderr);
+      assert.match(busy.stderr, /^capstan: the database is busy: .* run the command again/);
+      assert.doesNotMatch(busy.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(busy.stderr.trim().split('\n').length, 1, busy.stderr);
+    } finally {
+      if (other.inTransaction) other.exec('rollback');
+      other.close();
+    }
+    assert.equal(run(['eod', '--date', '2026-01-10', '--data-dir', locked]).status, 0, 'run again, it runs');
+  });
+
   it('works on the quarantine only of a database that exists: a mistyped --data-dir is said, and made into none', () => {
     const typo = join(dataDir, 'quarantine-typo');
     for (const args of [

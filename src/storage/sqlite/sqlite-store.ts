@@ -277,13 +277,17 @@ export class SqliteStore implements Store {
 
   migrate(onApplied?: (name: string) => void): Promise<string[]> {
     return this.mutex.run(async () => {
+      // Its write lock is taken even when nothing is pending: another process holding the file
+      // locked past the wait is StoreBusy here too, not SQLite's error with a stack trace.
       const applied = await applyMigrations(
         this.db,
         (work) => this.inTransaction('begin immediate', () => work(this.db)),
         'sqlite',
         this.nowMs,
         onApplied,
-      );
+      ).catch((error: unknown) => {
+        throw busyOf(error);
+      });
       this.transaction = undefined;
       this.readerTransaction = undefined;
       return applied;
