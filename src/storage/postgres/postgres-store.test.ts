@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { type Harness, postgresBackend } from '../../../test/support/backends.ts';
 import { ManualClock } from '../../../test/support/manual-clock.ts';
 import type { AppContext } from '../../app/app-context.ts';
@@ -184,6 +185,42 @@ describe('a PostgreSQL server that stops answering', { skip: postgresBackend.ski
     } finally {
       await store.close();
       await relay.close();
+    }
+  });
+});
+
+describe('a PostgreSQL migration that runs long', { skip: postgresBackend.skip }, () => {
+  let harness: Harness;
+  before(async () => {
+    harness = await postgresBackend.open();
+    await harness.store.migrate();
+  });
+  after(async () => harness?.dispose());
+
+  it('is not cut short by the silence bound: an index over a large table may take minutes', async () => {
+    // The last migration to run again, kept waiting past the bound by a lock on the table it reads.
+    await harness.exec("delete from capstan_migrations where name = '0015_idempotency_secrets'");
+    const locker = new pg.Client({ connectionString: harness.location });
+    await locker.connect();
+    const store = new PostgresStore({ connectionString: harness.location, silenceMsMax: 200 });
+    try {
+      await locker.query('begin');
+      await locker.query('lock table idempotency_keys in access exclusive mode');
+      const released = new Promise((resolve) => setTimeout(resolve, 800)).then(() => locker.query('commit'));
+      // Before, its socket was closed after 200 ms of silence and the migration failed StoreUnavailable.
+      assert.deepEqual(await store.migrate(), ['0015_idempotency_secrets']);
+      await released;
+      // The bound is back for everything else.
+      await locker.query('begin');
+      await locker.query('lock table idempotency_keys in access exclusive mode');
+      const waiting = store
+        .write((tx) => tx.idempotency.claim('s', 'k', 'f', 0n))
+        .catch((error: unknown) => error);
+      assert.ok((await waiting) instanceof StoreUnavailable);
+      await locker.query('commit');
+    } finally {
+      await store.close();
+      await locker.end();
     }
   });
 });

@@ -39,7 +39,8 @@ export const postgresConnectMsMax = 10_000;
  * How long a connection may stay silent before it is taken for dead and closed. A server that
  * hangs, or a network that drops packets without a reset, would otherwise hold a request (or the
  * daily cycle) forever. PostgreSQL says nothing while it runs a statement, so this is also the
- * longest any one statement may take; Capstan's are bounded pages, far shorter.
+ * longest any one statement may take; Capstan's are bounded pages, far shorter. Migrations are the
+ * exception — an index built over a large table may take minutes — and run without the bound.
  */
 export const postgresSilenceMsMax = 60_000;
 /** Errors of node's sockets that mean the server cannot be reached or the connection was lost. */
@@ -103,11 +104,16 @@ export class PostgresStore implements Store {
   readonly pool: pg.Pool;
   private readonly db: Kysely<Database>;
   private readonly nowMs: () => bigint;
+  private readonly silenceMs: number;
+  /** The pool's open sockets, their silence bound lifted while migrations run. */
+  private readonly sockets = new Set<Socket>();
+  private migrating = 0;
 
   constructor(options: PostgresStoreOptions) {
     this.location = describeLocation(options.connectionString);
     this.buckets = new LedgerBuckets(options.ledgerBucketShift);
     this.nowMs = options.nowMs ?? (() => BigInt(Date.now()));
+    this.silenceMs = options.silenceMsMax ?? postgresSilenceMsMax;
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.poolConnectionsMax ?? postgresPoolConnectionsMax,
@@ -116,11 +122,13 @@ export class PostgresStore implements Store {
       // Each connection's socket closes itself after the silence bound; pg then fails whatever
       // waited on it (the 'error' listener below keeps that from crashing the process).
       stream: () => {
-        const silenceMs = options.silenceMsMax ?? postgresSilenceMsMax;
         const socket = new Socket();
-        socket.setTimeout(silenceMs, () =>
-          socket.destroy(new Error(`the database answered nothing for ${silenceMs / 1_000} s`)),
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+        socket.on('timeout', () =>
+          socket.destroy(new Error(`the database answered nothing for ${this.silenceMs / 1_000} s`)),
         );
+        socket.setTimeout(this.migrating > 0 ? 0 : this.silenceMs);
         return socket;
       },
       types: {
@@ -198,14 +206,24 @@ export class PostgresStore implements Store {
     }
   }
 
-  migrate(onApplied?: (name: string) => void): Promise<string[]> {
-    return applyMigrations(
-      this.db,
-      (work) => this.db.transaction().execute((trx) => work(trx)),
-      'postgres',
-      this.nowMs,
-      onApplied,
-    );
+  async migrate(onApplied?: (name: string) => void): Promise<string[]> {
+    const bound = (silenceMs: number) => {
+      for (const socket of this.sockets) socket.setTimeout(silenceMs);
+    };
+    this.migrating += 1;
+    bound(0);
+    try {
+      return await applyMigrations(
+        this.db,
+        (work) => this.db.transaction().execute((trx) => work(trx)),
+        'postgres',
+        this.nowMs,
+        onApplied,
+      );
+    } finally {
+      this.migrating -= 1;
+      if (this.migrating === 0) bound(this.silenceMs);
+    }
   }
 
   pendingMigrations(): Promise<string[]> {
