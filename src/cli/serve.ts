@@ -4,6 +4,7 @@
  */
 import { bootstrapOperatorKey } from '../app/access/api-keys.ts';
 import { sweepExpiredPendingTransfers } from '../app/jobs/expire-pending.ts';
+import { failureLog } from './failure-log.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { startWebhookDispatch } from './webhook-dispatch.ts';
 
@@ -38,11 +39,12 @@ export async function serveCommand(
   const server = await deps.startServer(app, config);
   const stopWebhooks = await startWebhookDispatch(deps, app);
   let sweeping = false;
+  const sweepLog = failureLog(deps.err, 'expiry sweep');
   const sweep = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
     sweepExpiredPendingTransfers(app)
-      .catch((error: unknown) => deps.err.write(`expiry sweep failed: ${String(error)}\n`))
+      .then(sweepLog.succeeded, sweepLog.failed)
       .finally(() => {
         sweeping = false;
       });

@@ -8,6 +8,7 @@
 import { pruneIdempotencyKeys } from '../app/access/idempotency.ts';
 import type { AppContext } from '../app/app-context.ts';
 import { dispatchWebhooks, pruneWebhookHistory } from '../app/webhooks/dispatch.ts';
+import { failureLog } from './failure-log.ts';
 import type { CliDeps } from './program.ts';
 
 export const webhookDispatchIntervalMs = 1_000;
@@ -18,6 +19,7 @@ export async function startWebhookDispatch(deps: CliDeps, app: AppContext): Prom
   const { transport, render } = await deps.loadWebhooks();
   let round: Promise<void> | null = null;
   let prunedAtMs: bigint | null = null;
+  const log = failureLog(deps.err, 'webhook dispatch');
   const pruneIfDue = async () => {
     const nowMs = app.clock.nowNs() / 1_000_000n;
     if (prunedAtMs !== null && nowMs - prunedAtMs < webhookPruneIntervalMs) return;
@@ -38,9 +40,7 @@ export async function startWebhookDispatch(deps: CliDeps, app: AppContext): Prom
           deps.out.write(`webhooks: ${delivered} delivered, ${retrying} to try again, ${failed} failed\n`);
       })
       .then(pruneIfDue)
-      .catch((error: unknown) => {
-        deps.err.write(`webhook dispatch failed, will retry: ${String(error)}\n`);
-      })
+      .then(log.succeeded, log.failed)
       .finally(() => {
         round = null;
       });

@@ -6,6 +6,7 @@
  */
 import { dailyCycleCheckIntervalMs, dailyCycleJob } from '../app/jobs/daily-cycle.ts';
 import { sweepExpiredPendingTransfers } from '../app/jobs/expire-pending.ts';
+import { failureLog } from './failure-log.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { startWebhookDispatch } from './webhook-dispatch.ts';
 
@@ -69,19 +70,20 @@ export async function workerCommand(deps: CliDeps, flags: WorkerFlags): Promise<
       retry = setTimeout(() => void consume(), workerNatsRetryMs);
     }
   };
+  const sweepLog = failureLog(deps.err, 'expiry sweep');
   const sweep = setInterval(() => {
-    sweepExpiredPendingTransfers(app).catch((error: unknown) =>
-      deps.err.write(`expiry sweep failed: ${String(error)}\n`),
-    );
+    sweepExpiredPendingTransfers(app).then(sweepLog.succeeded, sweepLog.failed);
   }, workerSweepIntervalMs);
   const cycle = dailyCycleJob(app);
+  const cycleLog = failureLog(deps.err, 'daily cycle');
   const runCycle = () =>
     cycle
       .tick()
       .then((days) => {
+        cycleLog.succeeded();
         for (const d of days) deps.out.write(`daily cycle ${d.day}: ${d.facilities} facilities serviced\n`);
       })
-      .catch((error: unknown) => deps.err.write(`daily cycle failed, will retry: ${String(error)}\n`));
+      .catch(cycleLog.failed);
   void runCycle();
   const daily = setInterval(runCycle, dailyCycleCheckIntervalMs);
   const stopWebhooks = await startWebhookDispatch(deps, app);
