@@ -285,6 +285,37 @@ describe('offersFor', () => {
       offersFor({ ...decision, currency: 'JPY', grade: 'E', limitMinor: 123_456n }).map((o) => o.amountMinor),
       [123_000n, 86_000n],
     );
+    // A loan and a line lend the limit in the same steps: a decision rounds its limit to ¥10 or ₩10
+    // (10 major units), which left a ¥1,239,670 loan beside a ¥1,239,000 advance.
+    const lentBy = (currency: string, limitMinor: bigint) =>
+      offersFor({ ...decision, currency, limitMinor }).map((o) => `${o.product} ${o.amountMinor}`);
+    assert.deepEqual(lentBy('JPY', 1_239_670n), [
+      'advance 1239000',
+      'advance 867000',
+      'advance 495000',
+      'term_loan 1239000',
+      'term_loan 1239000',
+      'credit_line 1239000',
+    ]);
+    assert.deepEqual(lentBy('KRW', 8_809_800n), [
+      'advance 8800000',
+      'advance 6160000',
+      'advance 3520000',
+      'term_loan 8800000',
+      'term_loan 8800000',
+      'credit_line 8800000',
+    ]);
+    const line = offersFor({ ...decision, currency: 'KRW', limitMinor: 8_809_800n }).at(-1);
+    assert.ok(line?.product === 'credit_line');
+    assert.equal(line.terms.limitMinor, 8_800_000n);
+    assert.equal(line.totalRepayableMinor, 8_800_000n + line.totalCostMinor);
+    // ₩709,990 lends ₩700,000, the smallest offer, whatever the product.
+    assert.deepEqual(lentBy('KRW', 709_990n), [
+      'advance 700000',
+      'term_loan 700000',
+      'term_loan 700000',
+      'credit_line 700000',
+    ]);
     // The settings may name a currency's own figures.
     const settings = {
       ...defaultOfferSettings,

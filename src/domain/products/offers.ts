@@ -6,9 +6,10 @@
  *   show), each for a fixed fee — the decision's annual rate over the target term — and a holdback
  *   rate chosen so the sales forecast repays it in about the target term (within the allowed
  *   holdback range), with the minimum payment and maximum term of the settings;
- * - **Term loan**: the limit in equal monthly instalments at the decision's rate, for each offered
- *   number of months (better grades only);
- * - **Credit line**: the limit, at the decision's rate, interest daily (best grades only).
+ * - **Term loan**: the limit, rounded down to the currency's offer steps as the advances are, in
+ *   equal monthly instalments at the decision's rate, for each offered number of months (better
+ *   grades only);
+ * - **Credit line**: the limit so rounded, at the decision's rate, interest daily (best grades only).
  *
  * Each offer carries the forecast repayment schedule (an advance's from the sales forecast, a
  * loan's from its instalments), the total cost of credit, the total repayable and the APR by the
@@ -365,9 +366,14 @@ function termLoanDisclosure(terms: TermLoanTerms, day: number) {
   return apr === null ? null : { schedule, apr };
 }
 
-function termLoanOffer(decision: ApprovedDecision, settings: OfferSettings, months: number): Offer | null {
+function termLoanOffer(
+  decision: ApprovedDecision,
+  settings: OfferSettings,
+  months: number,
+  amountMinor: bigint,
+): Offer | null {
   const terms: TermLoanTerms = {
-    amountMinor: decision.limitMinor,
+    amountMinor,
     currency: decision.currency,
     annualRateBps: decision.annualRateBps,
     months,
@@ -376,19 +382,19 @@ function termLoanOffer(decision: ApprovedDecision, settings: OfferSettings, mont
   };
   const disclosed = termLoanDisclosure(terms, decision.day);
   if (disclosed === null) return null;
-  const offer = base('term_loan', decision, settings, decision.limitMinor, disclosed.schedule);
+  const offer = base('term_loan', decision, settings, amountMinor, disclosed.schedule);
   return {
     product: 'term_loan',
     terms,
     ...offer,
-    totalCostMinor: offer.totalRepayableMinor - decision.limitMinor,
+    totalCostMinor: offer.totalRepayableMinor - amountMinor,
     ...disclosed.apr,
   };
 }
 
-function creditLineOffer(decision: ApprovedDecision, settings: OfferSettings): Offer {
+function creditLineOffer(decision: ApprovedDecision, settings: OfferSettings, limitMinor: bigint): Offer {
   const terms: CreditLineOfferTerms = {
-    limitMinor: decision.limitMinor,
+    limitMinor,
     currency: decision.currency,
     annualRateBps: decision.annualRateBps,
     dayCount: settings.creditLineDayCount,
@@ -399,16 +405,16 @@ function creditLineOffer(decision: ApprovedDecision, settings: OfferSettings): O
   // it (credit-line.ts accrueDay: 30 days at one balance accrue ⌊limit × rate × 30 ÷ basis⌋) —
   // rounded half even, 10,000.00 at 11.71% disclosed 96.25 and was charged 96.24.
   const totalCostMinor = divideRounded(
-    decision.limitMinor * BigInt(decision.annualRateBps) * 30n,
+    limitMinor * BigInt(decision.annualRateBps) * 30n,
     bps * daysInYear,
     'down',
   );
   return {
     product: 'credit_line',
     terms,
-    ...base('credit_line', decision, settings, decision.limitMinor, []),
+    ...base('credit_line', decision, settings, limitMinor, []),
     totalCostMinor,
-    totalRepayableMinor: decision.limitMinor + totalCostMinor,
+    totalRepayableMinor: limitMinor + totalCostMinor,
     // The daily rate (annual ÷ the day count's year) times 365 days: ACT/360 costs 365/360 of the rate.
     // In basis points, hundredths of a percent, rounded once half up as every APR shown (apr.ts
     // percentText): rounded to 1/10,000 and then by a float's toFixed, 11.16% made 11.31, not 11.32.
@@ -435,14 +441,17 @@ export function offersFor(
     const offer = advanceOffer(decision, settings, amount);
     if (offer !== null) offers.push(offer);
   }
-  if (decision.limitMinor >= minimumOfferMinor && settings.termLoanGrades.includes(decision.grade)) {
+  // A loan and a line lend the whole limit in the same steps as the advances: the decision rounds
+  // its limit to whole major units (¥10, ₩10), not to the currency's offer rounding (¥1,000, ₩10,000).
+  const wholeLimit = roundDown(decision.limitMinor, amountRoundingMinor);
+  if (wholeLimit >= minimumOfferMinor && settings.termLoanGrades.includes(decision.grade)) {
     for (const months of settings.termLoanMonths) {
-      const offer = termLoanOffer(decision, settings, months);
+      const offer = termLoanOffer(decision, settings, months, wholeLimit);
       if (offer !== null) offers.push(offer);
     }
   }
-  if (decision.limitMinor >= minimumOfferMinor && settings.creditLineGrades.includes(decision.grade))
-    offers.push(creditLineOffer(decision, settings));
+  if (wholeLimit >= minimumOfferMinor && settings.creditLineGrades.includes(decision.grade))
+    offers.push(creditLineOffer(decision, settings, wholeLimit));
   return offers;
 }
 
