@@ -110,6 +110,18 @@ describe("a limit's bounds in a currency whose minor unit is not a cent's weight
     });
     assert.equal(capped.limitMinor, 100_000_000_000n);
   });
+
+  it('caps a dinar merchant at about 500,000.00 dollars, not 50,000 dinars, and lends no less than about 500.00', () => {
+    // 5,000 Jordanian dinars (three decimals) a day: 30 days is 150,000 dinars, over the 50,000
+    // dinars (about $70,000) a dollar's figures gave; the dinar's own cap is 350,000.000.
+    assert.equal(decisionIn('JOD', 5_000_000n).limitMinor, 150_000_000n);
+    assert.equal(decisionIn('KWD', 50_000_000n).limitMinor, 150_000_000n, '150,000 Kuwaiti dinars');
+    assert.equal(decisionIn('BHD', 50_000_000n).limitMinor, 200_000_000n, '200,000 Bahraini dinars');
+    // 10 dinars a day: 300 dinars in 30 days, under the Jordanian dinar's 350.000 (about $500).
+    const small = decisionIn('JOD', 10_000n);
+    assert.equal(small.outcome, 'declined');
+    assert.ok(small.reasons.some((r) => r.code === 'limit_below_minimum'));
+  });
 });
 
 describe('a refill under the leverage cap', () => {

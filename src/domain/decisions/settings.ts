@@ -52,13 +52,17 @@ export interface LimitBounds {
  * take `minLimitMinor` and `maxLimitMinor`.
  */
 export const limitBoundsByCurrency: Readonly<Record<string, LimitBounds>> = {
+  BHD: { minLimitMinor: 200_000n, maxLimitMinor: 200_000_000n },
   BRL: { minLimitMinor: 250_000n, maxLimitMinor: 250_000_000n },
   CNY: { minLimitMinor: 350_000n, maxLimitMinor: 350_000_000n },
   HKD: { minLimitMinor: 400_000n, maxLimitMinor: 400_000_000n },
   IDR: { minLimitMinor: 800_000_000n, maxLimitMinor: 800_000_000_000n },
   INR: { minLimitMinor: 4_000_000n, maxLimitMinor: 4_000_000_000n },
+  JOD: { minLimitMinor: 350_000n, maxLimitMinor: 350_000_000n },
   KRW: { minLimitMinor: 700_000n, maxLimitMinor: 700_000_000n },
+  KWD: { minLimitMinor: 150_000n, maxLimitMinor: 150_000_000n },
   MXN: { minLimitMinor: 1_000_000n, maxLimitMinor: 1_000_000_000n },
+  OMR: { minLimitMinor: 200_000n, maxLimitMinor: 200_000_000n },
 };
 
 /** A limit's bounds in `currency` (null: unknown), by the settings. */

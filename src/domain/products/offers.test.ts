@@ -316,6 +316,26 @@ describe('offersFor', () => {
       'term_loan 700000',
       'credit_line 700000',
     ]);
+    // The dinars have three decimals: a Jordanian merchant is offered at least 350.000 dinars
+    // (about $500) in steps of 10.000, not 50.000 dinars in steps of 1.000.
+    assert.deepEqual(
+      offersFor({ ...decision, currency: 'JOD', grade: 'E', limitMinor: 1_234_567n }).map(
+        (o) => o.amountMinor,
+      ),
+      // 100% and 70% (864.196) of 1,234.567 dinars; 40% (493.826) rounds to 490.000.
+      [1_230_000n, 860_000n, 490_000n],
+    );
+    assert.deepEqual(offersFor({ ...decision, currency: 'JOD', grade: 'E', limitMinor: 340_000n }), []);
+    assert.deepEqual(
+      offersFor({ ...decision, currency: 'KWD', grade: 'E', limitMinor: 400_000n }).map((o) => o.amountMinor),
+      // 40% of 400 Kuwaiti dinars is 160.000, over their 150.000.
+      [400_000n, 280_000n, 160_000n],
+    );
+    assert.deepEqual(
+      offersFor({ ...decision, currency: 'BHD', grade: 'E', limitMinor: 400_000n }).map((o) => o.amountMinor),
+      // 40% of 400 Bahraini dinars is 160.000, under their 200.000.
+      [400_000n, 280_000n],
+    );
     // The settings may name a currency's own figures.
     const settings = {
       ...defaultOfferSettings,

@@ -77,13 +77,19 @@ export interface OfferAmounts {
  * `amountRoundingMinor` (a dollar, euro, pound, franc; ¥50,000 and ¥1,000 in yen).
  */
 export const offerAmountsByCurrency: Readonly<Record<string, OfferAmounts>> = {
+  // The dinars and the rial have three decimals: 50,000 minor units would be 50 dinars (a Jordanian
+  // merchant's smallest offer about $70) and every limit capped at 50,000 dinars.
+  BHD: { minimumOfferMinor: 200_000n, amountRoundingMinor: 5_000n },
   BRL: { minimumOfferMinor: 250_000n, amountRoundingMinor: 5_000n },
   CNY: { minimumOfferMinor: 350_000n, amountRoundingMinor: 10_000n },
   HKD: { minimumOfferMinor: 400_000n, amountRoundingMinor: 10_000n },
   IDR: { minimumOfferMinor: 800_000_000n, amountRoundingMinor: 10_000_000n },
   INR: { minimumOfferMinor: 4_000_000n, amountRoundingMinor: 100_000n },
+  JOD: { minimumOfferMinor: 350_000n, amountRoundingMinor: 10_000n },
   KRW: { minimumOfferMinor: 700_000n, amountRoundingMinor: 10_000n },
+  KWD: { minimumOfferMinor: 150_000n, amountRoundingMinor: 5_000n },
   MXN: { minimumOfferMinor: 1_000_000n, amountRoundingMinor: 10_000n },
+  OMR: { minimumOfferMinor: 200_000n, amountRoundingMinor: 5_000n },
 };
 
 /** The smallest offer and the rounding of amounts in `currency`, by the settings. */
