@@ -160,7 +160,8 @@ describe('offersFor', () => {
     const lateFee = (currency: string) =>
       offersFor({ ...decision, currency }).map((o) => o.servicing?.lateFeeMinor);
     assert.deepEqual(new Set(lateFee('JPY')), new Set([3_000n]), '¥3,000, not ¥2,500');
-    assert.deepEqual(new Set(lateFee('KWD')), new Set([0n]), 'a currency not listed: none');
+    assert.deepEqual(new Set(lateFee('KWD')), new Set([8_000n]), '8.000 dinars, not 2.500');
+    assert.deepEqual(new Set(lateFee('ZAR')), new Set([0n]), 'a currency not listed: none');
   });
 
   it('dates an advance’s forecast from the day the money is accepted or paid out: the same stream', () => {

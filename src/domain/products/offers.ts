@@ -228,6 +228,11 @@ export const lateFeeMinorByCurrency: Readonly<Record<string, bigint>> = {
   IDR: 40_000_000n,
   MXN: 50_000n,
   BRL: 12_500n,
+  // Three decimals, as offerAmountsByCurrency has them: 2,500 minor units would be 2.500 dinars.
+  BHD: 10_000n,
+  OMR: 10_000n,
+  KWD: 8_000n,
+  JOD: 18_000n,
 };
 
 function servicingDisclosure(product: Product, currency: string): ServicingDisclosure {
