@@ -415,6 +415,39 @@ for (const backend of backendsUnderTest) {
       assert.ok((await book.harness.store.write((tx) => disableEndpoint(tx, book.app, id))).ok);
     });
 
+    it('waits the 5 s after an attempt that failed slowly, counted from its failure, not from when it was sent', async () => {
+      const id = await sweptEndpoint('slow', 'answers late');
+      // The receiver takes the whole 10 s the transport waits before it answers 503 (or gives up).
+      const slow: WebhookTransport = {
+        async send(target, message, atMs) {
+          const result = await transport.send(target, message, atMs);
+          clock().set((atMs + 10_000n) * 1_000_000n);
+          return result;
+        },
+      };
+      hooks.state.status = 503;
+      await smallPayout('hook slow_1');
+      const sentAtMs = book.app.clock.nowNs() / 1_000_000n;
+      assert.deepEqual(await dispatchWebhooks(book.app, slow, eventRenderers), {
+        fannedOut: 1,
+        delivered: 0,
+        retrying: 1,
+        failed: 0,
+      });
+      const [failing] = await deliveries(id);
+      assert.deepEqual(
+        [failing?.attempts, failing?.lastAttemptAtMs, failing?.nextAttemptAtMs],
+        [1, sentAtMs, sentAtMs + 10_000n + 5_000n],
+      );
+      // A second after it failed, it is not tried again yet.
+      clock().advanceSeconds(1);
+      hooks.state.status = 200;
+      assert.deepEqual(await dispatch(), { fannedOut: 0, delivered: 0, retrying: 0, failed: 0 });
+      clock().advanceSeconds(4);
+      assert.deepEqual(await dispatch(), { fannedOut: 0, delivered: 1, retrying: 0, failed: 0 });
+      assert.ok((await book.harness.store.write((tx) => disableEndpoint(tx, book.app, id))).ok);
+    });
+
     it('disables an endpoint every attempt to which has failed for 5 days; one that gets through clears the streak', async () => {
       const endpoint = () => book.harness.store.read((tx) => tx.webhooks.endpoint(all.id));
       const enabled = await book.harness.store.write((tx) =>

@@ -284,17 +284,21 @@ export async function deliverDue(
       const result = await transport
         .send(target, c.message, sentAtMs)
         .catch((error: unknown): WebhookSendResult => ({ error: String(error) }));
-      return { ...c, result, sentAtMs };
+      // The wait before the next attempt runs from when this one ended: an answer that took the
+      // whole timeout (10 s) would otherwise have used up the first 5 s wait, and a receiver
+      // falling behind be tried again at once.
+      const endedAtMs = app.clock.nowNs() / 1_000_000n;
+      return { ...c, result, sentAtMs, endedAtMs };
     }),
   );
   let delivered = 0;
   let retrying = 0;
   let failed = 0;
   await app.store.write(async (tx) => {
-    for (const { delivery, result, sentAtMs } of sent) {
+    for (const { delivery, result, sentAtMs, endedAtMs } of sent) {
       const attempts = delivery.attempts + 1;
       const ok = answered(result);
-      const next = ok ? null : nextAttemptAtMs(attempts, sentAtMs);
+      const next = ok ? null : nextAttemptAtMs(attempts, endedAtMs);
       let status: WebhookDeliveryRow['status'] = ok ? 'delivered' : next === null ? 'failed' : 'pending';
       const outcome = {
         attempts,
