@@ -737,8 +737,12 @@ export interface WebhookReader {
   ): Promise<WebhookDeliveryRow[]>;
   /** The oldest events not yet fanned out, with their types. */
   pendingOutbox(limit: number): Promise<OutboxEventRow[]>;
-  /** Pending deliveries due by `nowMs`, soonest first. */
-  dueDeliveries(nowMs: bigint, limit: number): Promise<WebhookDeliveryRow[]>;
+  /** Pending deliveries due by `nowMs`, soonest first; none to the endpoints in `exceptEndpoints`. */
+  dueDeliveries(
+    nowMs: bigint,
+    limit: number,
+    exceptEndpoints?: readonly string[],
+  ): Promise<WebhookDeliveryRow[]>;
 }
 
 export interface WebhookRepository extends WebhookReader {

@@ -264,16 +264,18 @@ export class KyselyWebhooks implements WebhookRepository {
     return Number(result.numDeletedRows);
   }
 
-  async dueDeliveries(nowMs: bigint, limit: number): Promise<WebhookDeliveryRow[]> {
-    const rows = await this.db
+  async dueDeliveries(
+    nowMs: bigint,
+    limit: number,
+    exceptEndpoints: readonly string[] = [],
+  ): Promise<WebhookDeliveryRow[]> {
+    let query = this.db
       .selectFrom('webhook_deliveries')
       .selectAll()
       .where('status', '=', 'pending')
-      .where('next_attempt_at_ms', '<=', nowMs)
-      .orderBy('next_attempt_at_ms')
-      .orderBy('outbox_sequence')
-      .limit(limit)
-      .execute();
+      .where('next_attempt_at_ms', '<=', nowMs);
+    if (exceptEndpoints.length > 0) query = query.where('endpoint_id', 'not in', [...exceptEndpoints]);
+    const rows = await query.orderBy('next_attempt_at_ms').orderBy('outbox_sequence').limit(limit).execute();
     return rows.map(deliveryFromRow);
   }
 

@@ -29,6 +29,7 @@ import type { WebhookDeliveryRow } from '../ports.ts';
 import {
   deliverDue,
   dispatchWebhooks,
+  EndpointsSending,
   pruneWebhookHistory,
   type WebhookTransport,
   webhookRoundMax,
@@ -446,6 +447,63 @@ for (const backend of backendsUnderTest) {
       clock().advanceSeconds(4);
       assert.deepEqual(await dispatch(), { fannedOut: 0, delivered: 1, retrying: 0, failed: 0 });
       assert.ok((await book.harness.store.write((tx) => disableEndpoint(tx, book.app, id))).ok);
+    });
+
+    it('lets a receiver that hangs hold up its own deliveries only: a call started meanwhile sends the others', async () => {
+      const fast = await sweptEndpoint('fast', 'answers at once');
+      const hanging = await sweptEndpoint('hanging', 'answers when let go');
+      let letGo = () => {};
+      const gate = new Promise<void>((resolve) => {
+        letGo = resolve;
+      });
+      let hangingSends = 0;
+      const hangs: WebhookTransport = {
+        async send(target, message, atMs) {
+          if (target.url.endsWith('/hanging')) {
+            hangingSends += 1;
+            await gate;
+          }
+          return transport.send(target, message, atMs);
+        },
+      };
+      const sending = new EndpointsSending();
+      await smallPayout('hook hang_1');
+      const first = dispatchWebhooks(book.app, hangs, eventRenderers, sending);
+      for (let waited = 0; hangingSends === 0 && waited < 100; waited += 1)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(hangingSends, 1, 'the first call is sending to the hanging receiver');
+      await smallPayout('hook hang_2');
+      // Before, a call took the hanging endpoint's next delivery too, and waited on it as the first does.
+      const second = await Promise.race([
+        dispatchWebhooks(book.app, hangs, eventRenderers, sending),
+        new Promise<'held up'>((resolve) => setTimeout(() => resolve('held up'), 3_000)),
+      ]);
+      assert.notEqual(second, 'held up');
+      // Both sent; the first is recorded once the round that sent it ends (its lease outlasts the wait).
+      assert.equal(hooks.received.filter((r) => r.path === '/fast').length, 2);
+      const waiting = await deliveries(hanging);
+      assert.deepEqual(
+        waiting.map((d) => [d.status, d.attempts]),
+        [
+          ['pending', 0],
+          ['pending', 0],
+        ],
+        'the first in flight, the second left for a call once it has answered',
+      );
+      letGo();
+      await first;
+      assert.equal(hangingSends, 1);
+      assert.deepEqual(
+        (await deliveries(fast)).map((d) => d.status),
+        ['delivered', 'delivered'],
+      );
+      await dispatch();
+      assert.deepEqual(
+        (await deliveries(hanging)).map((d) => d.status),
+        ['delivered', 'delivered'],
+      );
+      for (const id of [fast, hanging])
+        assert.ok((await book.harness.store.write((tx) => disableEndpoint(tx, book.app, id))).ok);
     });
 
     it('disables an endpoint every attempt to which has failed for 5 days; one that gets through clears the streak', async () => {

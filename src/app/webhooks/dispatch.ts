@@ -81,6 +81,30 @@ export interface EventRenderers {
 
 /** Deliveries taken and sent, at most, per round. */
 export const webhookRoundMax = 200;
+
+/**
+ * The endpoints this process is sending to at the moment, and how many sends each: a round takes
+ * none of their deliveries. So a receiver that hangs (the transport waits 10 s) holds up its own
+ * deliveries only — a call started meanwhile sends every other endpoint's — and one endpoint never
+ * has more than a round's sends in flight from the calls sharing this.
+ */
+export class EndpointsSending {
+  private readonly sends = new Map<string, number>();
+
+  ids(): string[] {
+    return [...this.sends.keys()];
+  }
+
+  take(endpointId: string): void {
+    this.sends.set(endpointId, (this.sends.get(endpointId) ?? 0) + 1);
+  }
+
+  release(endpointId: string): void {
+    const left = (this.sends.get(endpointId) ?? 1) - 1;
+    if (left === 0) this.sends.delete(endpointId);
+    else this.sends.set(endpointId, left);
+  }
+}
 /** How long a taken delivery is left to its sender before it is due again. */
 export const webhookLeaseMs = 60_000n;
 
@@ -202,16 +226,22 @@ async function shownEvent(
   return facility && event && { atMs: event.atMs, show: () => render.facility(event, facility) };
 }
 
-async function claimDue(app: AppContext, render: EventRenderers, limit: number): Promise<Claimed[]> {
+async function claimDue(
+  app: AppContext,
+  render: EventRenderers,
+  limit: number,
+  sending: EndpointsSending,
+): Promise<Claimed[]> {
   // Idle, a look costs a read, not a write transaction.
   const nowMs = app.clock.nowNs() / 1_000_000n;
-  if ((await app.store.read((tx) => tx.webhooks.dueDeliveries(nowMs, 1))).length === 0) return [];
-  return app.store.write(async (tx) => {
+  if ((await app.store.read((tx) => tx.webhooks.dueDeliveries(nowMs, 1, sending.ids()))).length === 0)
+    return [];
+  const claimed = await app.store.write(async (tx) => {
     const leaseUntilMs = nowMs + webhookLeaseMs;
     const claimed: Claimed[] = [];
     const endpoints = new Map<string, WebhookEndpointRow | undefined>();
     const subjects: Subjects = { facilities: new Map(), offers: new Map() };
-    for (const delivery of await tx.webhooks.dueDeliveries(nowMs, limit)) {
+    for (const delivery of await tx.webhooks.dueDeliveries(nowMs, limit, sending.ids())) {
       if (!endpoints.has(delivery.endpointId))
         endpoints.set(delivery.endpointId, await tx.webhooks.endpoint(delivery.endpointId));
       const endpoint = endpoints.get(delivery.endpointId);
@@ -267,6 +297,8 @@ async function claimDue(app: AppContext, render: EventRenderers, limit: number):
     }
     return claimed;
   });
+  for (const c of claimed) sending.take(c.endpoint.id);
+  return claimed;
 }
 
 /** Sends what is due and records each attempt; answers what became of them. */
@@ -275,15 +307,19 @@ export async function deliverDue(
   transport: WebhookTransport,
   render: EventRenderers,
   limit = webhookRoundMax,
+  sending = new EndpointsSending(),
 ): Promise<Omit<DispatchRound, 'fannedOut'>> {
-  const claimed = await claimDue(app, render, limit);
+  const claimed = await claimDue(app, render, limit, sending);
   const sent = await Promise.all(
     claimed.map(async (c) => {
       const sentAtMs = app.clock.nowNs() / 1_000_000n;
       const target = { url: c.endpoint.url, secrets: signingSecrets(c.endpoint, sentAtMs) };
       const result = await transport
         .send(target, c.message, sentAtMs)
-        .catch((error: unknown): WebhookSendResult => ({ error: String(error) }));
+        .catch((error: unknown): WebhookSendResult => ({ error: String(error) }))
+        // Its endpoint may be sent to again by another call: this delivery stays leased until the
+        // round records it.
+        .finally(() => sending.release(c.endpoint.id));
       // The wait before the next attempt runs from when this one ended: an answer that took the
       // whole timeout (10 s) would otherwise have used up the first 5 s wait, and a receiver
       // falling behind be tried again at once.
@@ -385,11 +421,18 @@ export async function dispatchWebhooks(
   app: AppContext,
   transport: WebhookTransport,
   render: EventRenderers,
+  sending = new EndpointsSending(),
 ): Promise<DispatchRound> {
   const fannedOut = await fanOutEvents(app);
   const sum = { fannedOut, delivered: 0, retrying: 0, failed: 0 };
   for (let round = 0; round < webhookRoundsPerCall; round += 1) {
-    const { delivered, retrying, failed } = await deliverDue(app, transport, render);
+    const { delivered, retrying, failed } = await deliverDue(
+      app,
+      transport,
+      render,
+      webhookRoundMax,
+      sending,
+    );
     sum.delivered += delivered;
     sum.retrying += retrying;
     sum.failed += failed;
