@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { facilitySnapshot } from '../domain/products/portfolio.test-helper.ts';
 import { type FacilitySnapshot, portfolioFigures } from '../domain/products/portfolio.ts';
 import { alignColumns, formatAmount, formatRate, portfolioTable } from './portfolio-tables.ts';
 
@@ -65,26 +66,8 @@ describe('demo portfolio tables', () => {
   });
 
   it('breaks the facilities disbursed down by status, a credit line never drawn said apart', () => {
-    const snapshot = (id: string, change: Partial<FacilitySnapshot>): FacilitySnapshot => ({
-      facilityId: id,
-      product: 'credit_line',
-      grade: 'A',
-      currency: 'USD',
-      status: 'active',
-      originatedMinor: 100_000n,
-      outstandingPrincipalMinor: 0n,
-      outstandingTotalMinor: 0n,
-      collectedMinor: 0n,
-      feeIncomeMinor: 0n,
-      interestIncomeMinor: 0n,
-      writtenOffPrincipalMinor: 0n,
-      recoveredMinor: 0n,
-      principalDaysMinor: 0n,
-      daysPastDue: 0,
-      reachedDefault: false,
-      refinancedMinor: 0n,
-      ...change,
-    });
+    const snapshot = (id: string, change: Partial<FacilitySnapshot>) =>
+      facilitySnapshot(id, { product: 'credit_line', grade: 'A', ...change });
     const figures = portfolioFigures([
       snapshot('drawn', { outstandingPrincipalMinor: 100_000n }),
       snapshot('undrawn', { originatedMinor: 0n }),

@@ -6,30 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { facilitySnapshot } from './portfolio.test-helper.ts';
 import { type FacilitySnapshot, portfolioFigures, portfolioSummary } from './portfolio.ts';
 
-function facility(id: string, change: Partial<FacilitySnapshot>): FacilitySnapshot {
-  return {
-    facilityId: id,
-    product: 'advance',
-    grade: 'B',
-    currency: 'USD',
-    status: 'active',
-    originatedMinor: 100_000n,
-    outstandingPrincipalMinor: 0n,
-    outstandingTotalMinor: 0n,
-    collectedMinor: 0n,
-    feeIncomeMinor: 0n,
-    interestIncomeMinor: 0n,
-    writtenOffPrincipalMinor: 0n,
-    recoveredMinor: 0n,
-    principalDaysMinor: 0n,
-    daysPastDue: 0,
-    reachedDefault: false,
-    refinancedMinor: 0n,
-    ...change,
-  };
-}
+const facility = facilitySnapshot;
 
 const book: FacilitySnapshot[] = [
   // Paid off: 1,000.00 lent for 100 days on average, 120.00 of fee earned.
