@@ -2,7 +2,8 @@
  * The storage contract on SQLite: a real database file in a temporary directory. And what group
  * commit does when another process holds the file's write lock longer than the busy timeout:
  * every write waiting is refused (StoreBusy, from SQLITE_BUSY), alone or in a group, and the store
- * goes on.
+ * goes on; and when the disk fills up under a group, which SQLite answers by rolling the whole
+ * transaction back: every write of the group is refused, none said written, and the store goes on.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Sqlite from 'better-sqlite3';
 import { sqliteBackend } from '../../../test/support/backends.ts';
+import { ManualClock } from '../../../test/support/manual-clock.ts';
+import { createAccounts } from '../../app/ledger/ledger-writes.ts';
 import { StoreBusy } from '../../app/ports.ts';
+import { sha256, testEntropy } from '../contract/fixtures.ts';
 import { describeStoreContract } from '../contract/store-contract.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
@@ -48,6 +52,59 @@ describe('SQLite writes while another process holds the write lock', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
       other.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SQLite writes of a group when the disk fills up', () => {
+  it('refuses every write of the group, says none written, and writes again once there is room', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-full-'));
+    const store = new SqliteStore({ path: join(dir, 'capstan.sqlite') });
+    const app = { store, clock: new ManualClock(), entropy: testEntropy, sha256 };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const accounts = (prefix: string) =>
+      Array.from({ length: 2_000 }, (_, i) => ({
+        id: `${prefix}-${i}`,
+        ledger: 'test',
+        currency: 'USD',
+        code: 'bank',
+        flags: 0,
+      }));
+    try {
+      await store.migrate();
+      // A file that may grow by three pages stands in for a disk with that little room left.
+      const pages = Number(store.rawConnection.pragma('page_count', { simple: true }));
+      store.rawConnection.pragma(`max_page_count = ${pages + 3}`);
+      const waited = Promise.allSettled(
+        ['a', 'b', 'c'].map((prefix) => store.write((tx) => createAccounts(tx, app, accounts(prefix)))),
+      );
+      // Before, the group's savepoint, gone with the transaction, threw out of it: an unhandled
+      // rejection (the process ends) and callers waiting for ever.
+      const writes = await Promise.race([
+        waited,
+        new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), 5_000)),
+      ]);
+      assert.notEqual(writes, 'waiting', 'every write of the group is answered');
+      for (const write of writes as PromiseSettledResult<unknown>[]) {
+        assert.equal(write.status, 'rejected');
+        assert.match(String((write as PromiseRejectedResult).reason), /database or disk is full/);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, [], 'nothing escaped as an unhandled rejection');
+      store.rawConnection.pragma('max_page_count = 1073741823');
+      assert.deepEqual(
+        await store.read((tx) => tx.ledger.listAccounts({}, { limit: 1 })),
+        [],
+        'none written',
+      );
+      const again = await store.write((tx) => createAccounts(tx, app, accounts('d')));
+      assert.equal(again.length, 2_000);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     }

@@ -210,6 +210,15 @@ export class SqliteStore implements Store {
         this.savepoints.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
+        if (!this.connection.inTransaction) {
+          // SQLite rolled the whole transaction back itself (a full disk, an I/O error): nothing
+          // of the group is written, the writes before this one included — each is refused with
+          // this error. Rolling back to the savepoint, gone with it, threw out of the group: the
+          // process died of the unhandled rejection, and the group's callers waited for ever.
+          this.transaction?.ledger.endTransaction(false);
+          for (const each of group) each.reject(error);
+          return;
+        }
         this.savepoints.rollbackTo.run();
         this.savepoints.release.run();
         this.transaction?.ledger.endTransaction(false);
