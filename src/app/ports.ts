@@ -55,6 +55,14 @@ export class StoreUnavailable extends Error {
 }
 
 /**
+ * The disk holding the database is full: nothing of the work was written. It may be sent again
+ * once an operator has made room.
+ */
+export class StoreFull extends Error {
+  override readonly name = 'StoreFull';
+}
+
+/**
  * A ledger row verify cannot even read back as the ledger's types (a flag beyond what a number
  * holds, text in a number column): no honest write leaves one, so verify reports it by its id.
  */

@@ -456,6 +456,28 @@ for (const backend of backendsUnderTest) {
         }
       });
 
+    // A full disk, as SQLite's embedded file meets it: a file that may not grow stands in for it.
+    if (backend.name === 'sqlite')
+      it('answers a write the disk has no room for with 507 database_full, to be sent again once there is', async () => {
+        const store = api.harness.store as SqliteStore;
+        const pages = Number(store.rawConnection.pragma('page_count', { simple: true }));
+        store.rawConnection.pragma(`max_page_count = ${pages}`);
+        try {
+          const issue = () => api.request('POST', '/v1/api_keys', { body: { role: 'operator' } });
+          let full = await issue();
+          // Keys fit in the pages' free room for a while; the first that needs a new page is refused.
+          for (let sent = 1; full.status === 200 && sent < 500; sent += 1) full = await issue();
+          assert.equal(full.status, 507, full.text);
+          assert.match(full.headers.get('content-type') ?? '', /^application\/problem\+json/);
+          assert.equal(full.json.code, 'database_full');
+          assert.match(full.json.request_id, /^req_/);
+          store.rawConnection.pragma('max_page_count = 1073741823');
+          assert.equal((await issue()).status, 200, 'sent again once there is room, it is made');
+        } finally {
+          store.rawConnection.pragma('max_page_count = 1073741823');
+        }
+      });
+
     // Losing the database mid-request is PostgreSQL's (a server restart, a failover, a network cut).
     if (backend.name === 'postgres')
       it('answers a request whose database connection is lost with 503 database_unavailable, to be sent again', async () => {

@@ -15,7 +15,7 @@ import Fastify, {
 import type { AppContext } from '../app/app-context.ts';
 import { offerSettings } from '../app/financing/offer-settings.ts';
 import { sweepSettings } from '../app/financing/sweep-settings.ts';
-import { StoreBusy, StoreUnavailable } from '../app/ports.ts';
+import { StoreBusy, StoreFull, StoreUnavailable } from '../app/ports.ts';
 import { decisionSettings } from '../app/risk/decision-settings.ts';
 import { jsonBodyProblem } from './json-body-problem.ts';
 import { pathParameterLengthMax, requestBodyBytesMax } from './limits.ts';
@@ -271,6 +271,12 @@ function problemFor(error: FastifyError, requestId: string): Problem {
     return problem(
       'database_busy',
       'the database is busy with other writes and nothing was written; send the request again in a moment',
+      requestId,
+    );
+  if (error instanceof StoreFull)
+    return problem(
+      'database_full',
+      'the disk holding the database is full and nothing was written; send the request again once the operator has made room',
       requestId,
     );
   if (error instanceof StoreUnavailable)

@@ -121,6 +121,7 @@ export const statusByCode = {
   database_busy: 503,
   // The database could not be reached, or the connection was lost mid-request (PostgreSQL): retry.
   database_unavailable: 503,
+  database_full: 507,
 } as const;
 
 export type ProblemCode = keyof typeof statusByCode;

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import type { AppContext } from '../app/app-context.ts';
-import { StoreBusy, StoreUnavailable } from '../app/ports.ts';
+import { StoreBusy, StoreFull, StoreUnavailable } from '../app/ports.ts';
 import { buildProgram, type CliConfig } from '../cli/program.ts';
 import { UsageError } from '../cli/usage-error.ts';
 import type { ImportFileOptions } from '../ingest/formats/detect.ts';
@@ -126,6 +126,13 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.stderr.write(
         `capstan: ${error.message}: what was committed stays; run the command again once the database answers` +
           ' (the daily cycle resumes where it stopped)\n',
+      );
+      process.exitCode = 1;
+      return;
+    }
+    if (error instanceof StoreFull) {
+      process.stderr.write(
+        `capstan: ${error.message}; make room on it and run the command again (the daily cycle resumes where it stopped)\n`,
       );
       process.exitCode = 1;
       return;

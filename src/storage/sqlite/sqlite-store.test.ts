@@ -14,7 +14,7 @@ import Sqlite from 'better-sqlite3';
 import { sqliteBackend } from '../../../test/support/backends.ts';
 import { ManualClock } from '../../../test/support/manual-clock.ts';
 import { createAccounts } from '../../app/ledger/ledger-writes.ts';
-import { StoreBusy } from '../../app/ports.ts';
+import { StoreBusy, StoreFull } from '../../app/ports.ts';
 import { sha256, testEntropy } from '../contract/fixtures.ts';
 import { describeStoreContract } from '../contract/store-contract.ts';
 import { SqliteStore } from './sqlite-store.ts';
@@ -91,7 +91,9 @@ describe('SQLite writes of a group when the disk fills up', () => {
       assert.notEqual(writes, 'waiting', 'every write of the group is answered');
       for (const write of writes as PromiseSettledResult<unknown>[]) {
         assert.equal(write.status, 'rejected');
-        assert.match(String((write as PromiseRejectedResult).reason), /database or disk is full/);
+        const { reason } = write as PromiseRejectedResult;
+        assert.ok(reason instanceof StoreFull, String(reason));
+        assert.match(String(reason.cause), /database or disk is full/);
       }
       await new Promise((resolve) => setImmediate(resolve));
       assert.deepEqual(unhandled, [], 'nothing escaped as an unhandled rejection');

@@ -9,7 +9,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { type ReadTransaction, type Store, StoreBusy, type WriteTransaction } from '../../app/ports.ts';
+import {
+  type ReadTransaction,
+  type Store,
+  StoreBusy,
+  StoreFull,
+  type WriteTransaction,
+} from '../../app/ports.ts';
 import { AccountCache } from '../account-cache.ts';
 import { KyselyApiKeys, KyselyIdempotency } from '../kysely-access.ts';
 import { KyselyWebhooks } from '../kysely-webhooks.ts';
@@ -33,12 +39,18 @@ export const groupCommitWritesMax = 256;
 
 /**
  * A write refused because another process kept the file's write lock past busy_timeout
- * (SQLITE_BUSY) is StoreBusy: nothing of it was written, and it may be sent again.
+ * (SQLITE_BUSY) is StoreBusy: nothing of it was written, and it may be sent again. One refused
+ * because the disk is full (SQLITE_FULL) is StoreFull: nothing of it was written either.
  */
 function busyOf(error: unknown): unknown {
-  return (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY'
-    ? new StoreBusy('another process kept the database locked past the wait for it', { cause: error })
-    : error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'SQLITE_BUSY')
+    return new StoreBusy('another process kept the database locked past the wait for it', { cause: error });
+  if (code === 'SQLITE_FULL')
+    return new StoreFull('the disk holding the database is full: nothing of the work was written', {
+      cause: error,
+    });
+  return error;
 }
 
 interface PendingWrite {
