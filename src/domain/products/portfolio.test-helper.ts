@@ -1,5 +1,6 @@
 /** A facility as the portfolio summary reads it, for tests: an active grade B advance of 1,000.00, nothing else yet, unless `change` says otherwise. */
 import type { FacilitySnapshot } from './portfolio.ts';
+import { emptyTally } from './tally.ts';
 
 export function facilitySnapshot(id: string, change: Partial<FacilitySnapshot>): FacilitySnapshot {
   return {
@@ -8,15 +9,10 @@ export function facilitySnapshot(id: string, change: Partial<FacilitySnapshot>):
     grade: 'B',
     currency: 'USD',
     status: 'active',
+    ...emptyTally,
     originatedMinor: 100_000n,
     outstandingPrincipalMinor: 0n,
     outstandingTotalMinor: 0n,
-    collectedMinor: 0n,
-    feeIncomeMinor: 0n,
-    interestIncomeMinor: 0n,
-    writtenOffPrincipalMinor: 0n,
-    recoveredMinor: 0n,
-    principalDaysMinor: 0n,
     daysPastDue: 0,
     reachedDefault: false,
     refinancedMinor: 0n,

@@ -42,7 +42,7 @@ export const groupCommitWritesMax = 256;
  * (SQLITE_BUSY) is StoreBusy: nothing of it was written, and it may be sent again. One refused
  * because the disk is full (SQLITE_FULL) is StoreFull: nothing of it was written either.
  */
-function busyOf(error: unknown): unknown {
+function storeErrorOf(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'SQLITE_BUSY')
     return new StoreBusy('another process kept the database locked past the wait for it', { cause: error });
@@ -175,7 +175,7 @@ export class SqliteStore implements Store {
       this.pendingWrites.push({
         work: work as PendingWrite['work'],
         resolve: resolve as PendingWrite['resolve'],
-        reject: (error) => reject(busyOf(error)),
+        reject: (error) => reject(storeErrorOf(error)),
       });
       if (!this.draining) {
         // Start on the next turn of the event loop, not now: every request that arrived in this
@@ -307,7 +307,7 @@ export class SqliteStore implements Store {
         this.nowMs,
         onApplied,
       ).catch((error: unknown) => {
-        throw busyOf(error);
+        throw storeErrorOf(error);
       });
       this.transaction = undefined;
       this.readerTransaction = undefined;
