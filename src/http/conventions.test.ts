@@ -478,6 +478,31 @@ for (const backend of backendsUnderTest) {
         }
       });
 
+    // PostgreSQL's full disk (53100, 'could not extend file … No space left on device'), raised
+    // where the row would be written, as the server raises it.
+    if (backend.name === 'postgres')
+      it('answers a write PostgreSQL has no disk room for with 507 database_full, to be sent again once there is', async () => {
+        await api.harness.exec(
+          `create function capstan_test_disk_full() returns trigger language plpgsql as $$
+           begin raise exception 'could not extend file: No space left on device' using errcode = 'disk_full'; end $$`,
+        );
+        await api.harness.exec(
+          'create trigger capstan_test_disk_full before insert on api_keys for each row execute function capstan_test_disk_full()',
+        );
+        const issue = () => api.request('POST', '/v1/api_keys', { body: { role: 'operator' } });
+        try {
+          const full = await issue();
+          assert.equal(full.status, 507, full.text);
+          assert.match(full.headers.get('content-type') ?? '', /^application\/problem\+json/);
+          assert.equal(full.json.code, 'database_full');
+          assert.match(full.json.request_id, /^req_/);
+        } finally {
+          await api.harness.exec('drop trigger capstan_test_disk_full on api_keys');
+          await api.harness.exec('drop function capstan_test_disk_full()');
+        }
+        assert.equal((await issue()).status, 200, 'sent again once there is room, it is made');
+      });
+
     // Losing the database mid-request is PostgreSQL's (a server restart, a failover, a network cut).
     if (backend.name === 'postgres')
       it('answers a request whose database connection is lost with 503 database_unavailable, to be sent again', async () => {

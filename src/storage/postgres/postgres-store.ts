@@ -12,6 +12,7 @@ import {
   type ReadTransaction,
   type Store,
   StoreBusy,
+  StoreFull,
   StoreUnavailable,
   WriteConflict,
   type WriteTransaction,
@@ -179,6 +180,7 @@ export class PostgresStore implements Store {
         // Not retried: a connection lost on COMMIT may have committed, and the caller is the one
         // that knows whether sending it again is safe (every HTTP write is idempotent).
         if (isConnectionLoss(error)) throw unavailable(error);
+        if (isDiskFull(error)) throw full(error);
         const code = (error as { code?: unknown }).code;
         const retryable =
           error instanceof WriteConflict || (typeof code === 'string' && retryableCodes.has(code));
@@ -202,7 +204,8 @@ export class PostgresStore implements Store {
         .setAccessMode('read only')
         .execute((trx) => work(this.tx(trx)));
     } catch (error) {
-      throw isConnectionLoss(error) ? unavailable(error) : error;
+      if (isConnectionLoss(error)) throw unavailable(error);
+      throw isDiskFull(error) ? full(error) : error;
     }
   }
 
@@ -233,6 +236,21 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+/**
+ * PostgreSQL's disk_full (53100): the server could not extend a table, an index, its WAL or a
+ * temporary file. The transaction rolled back, so nothing of it was written; it may be sent again
+ * once there is room.
+ */
+export function isDiskFull(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '53100';
+}
+
+function full(error: unknown): StoreFull {
+  return new StoreFull('the disk holding the database is full: nothing of the work was written', {
+    cause: error,
+  });
 }
 
 function unavailable(error: unknown): StoreUnavailable {
