@@ -171,7 +171,7 @@ export const AcceptanceSchema = Type.Object({
   offer: OfferSchema,
   acceptance: Type.Record(Type.String(), Type.Unknown(), {
     description:
-      "What the acceptance recorded, as the facility's `accepted` event shows it: `accepted_on`, `consent_id` and the `disclosure` shown — the contract as of the acceptance (a term loan accepted after its offer day has its instalments and APR from that day), which may differ from `offer` as made",
+      "What the acceptance recorded, as the facility's `accepted` event shows it: `accepted_on`, `consent_id` and the `disclosure` shown — the contract as of the acceptance (a term loan accepted after its offer day has its instalments and APR from that day, an advance its forecast from the day after it with the APR of those dates), which may differ from `offer` as made; its APR is that of the schedule it records",
   }),
   facility: FacilitySummarySchema,
 });

@@ -306,7 +306,8 @@ function datedView(value: unknown): unknown {
 /**
  * What an acceptance recorded — the day, the consent relied on, and the disclosure shown — as the
  * `accepted` event's detail shows it: the contract as of the acceptance (a term loan accepted after
- * its offer day has its instalments and APR from that day), which may differ from the offer as made.
+ * its offer day has its instalments and APR from that day, an advance its forecast from the day
+ * after it with the APR of those dates), which may differ from the offer as made.
  */
 export function acceptanceView(acceptanceJson: string): unknown {
   return eventDetailView('accepted', fromTaggedJson<Record<string, unknown>>(acceptanceJson));

@@ -25,7 +25,7 @@ import {
 import { type FacilityState, servicedStates } from '../../domain/products/lifecycle.ts';
 import {
   dailyStream,
-  forecastFrom,
+  disclosedOn,
   type Offer,
   offerAcceptedOn,
   offerOpen,
@@ -717,12 +717,9 @@ export async function acceptOffer(
       product: offer.product,
       amountMinor: offer.amountMinor,
       currency: offer.currency,
-      aprPercent: contract.aprPercent,
-      aprUnitPeriod: contract.aprUnitPeriod,
-      totalCostMinor: contract.totalCostMinor,
-      totalRepayableMinor: contract.totalRepayableMinor,
-      // An advance's forecast from the day it is accepted: no payment dated before the money.
-      schedule: contract.product === 'advance' ? forecastFrom(contract, input.day) : contract.schedule,
+      // The contract of the day: an advance's forecast from the day it is accepted (no payment
+      // dated before the money), and the APR of the payments recorded.
+      ...disclosedOn(offer, input.day),
       ...(offer.servicing === undefined ? {} : { servicing: offer.servicing }),
       ...(offer.refillOf === undefined ? {} : { refillOf: offer.refillOf }),
     },

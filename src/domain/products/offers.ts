@@ -161,7 +161,8 @@ export function dailyStream(offeredOn: CalendarDate, schedule: readonly Schedule
 /**
  * An advance's forecast as from `day`, the day the money is accepted or paid out: the offer's
  * payments moved by the days since the offer, so it starts the day after `day` — the same stream,
- * and so the same APR, no payment dated before the money. On the offer day, the schedule as offered.
+ * and so the same effective rate, no payment dated before the money (not always the same APR:
+ * `disclosedOn`). On the offer day, the schedule as offered.
  */
 export function forecastFrom(
   offer: { readonly offeredOn: CalendarDate; readonly schedule: readonly ScheduledPayment[] },
@@ -485,6 +486,39 @@ export function offerAcceptedOn(offer: Offer, day: number): Offer {
     totalCostMinor: totalRepayableMinor - offer.amountMinor,
     ...disclosed.apr,
   };
+}
+
+/** The figures an acceptance discloses: what it pays, what it costs, and the APR of those payments. */
+export type DisclosedFigures = Pick<
+  Offer,
+  'aprPercent' | 'aprUnitPeriod' | 'totalCostMinor' | 'totalRepayableMinor' | 'schedule'
+>;
+
+/**
+ * What an acceptance on `day` discloses and records: the contract of that day (`offerAcceptedOn`),
+ * an advance's forecast moved to start the day after (`forecastFrom`: no payment dated before the
+ * money), and the APR of the very payments recorded. Moved, a stream keeps its days apart but not
+ * its months, and Appendix J counts payouts a fortnight or a month apart in months: the same
+ * payments from another day have another APR (two payouts 30 days apart, offered on 15 July at
+ * 63.59% and accepted on 1 August: 62.99%; up to 0.8 of a point apart, beyond Regulation Z's
+ * tolerance of 1/8), so the offer's APR beside the moved payments was one no one could recompute
+ * from them.
+ */
+export function disclosedOn(offer: Offer, day: number): DisclosedFigures {
+  const contract = offerAcceptedOn(offer, day);
+  const figures = {
+    aprPercent: contract.aprPercent,
+    aprUnitPeriod: contract.aprUnitPeriod,
+    totalCostMinor: contract.totalCostMinor,
+    totalRepayableMinor: contract.totalRepayableMinor,
+    schedule: contract.schedule,
+  };
+  if (contract.product !== 'advance') return figures;
+  const schedule = forecastFrom(contract, day);
+  if (schedule === contract.schedule) return figures;
+  const apr = aprOf(contract.amountMinor, day, schedule);
+  assert(apr !== null, 'disclosedOn: an offered advance has an APR from another day too');
+  return { ...figures, schedule, ...apr };
 }
 
 /** Whether an offer can still be accepted on `day`. */
