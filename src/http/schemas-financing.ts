@@ -88,6 +88,24 @@ const offerProperties = {
             { description: "a credit line's; null for other products" },
           ),
         ),
+        prepayment: Nullable(
+          Type.Object(
+            {
+              unpaid_finance_charge_owed_bps: Type.Integer({
+                description:
+                  'of the finance charge not yet paid, the share paying off early still owes beyond interest accrued to the payoff day: 10000 for an advance (its fee is fixed: all of it, however early), 0 for a term loan or a credit line (interest accrued to the payoff day only)',
+              }),
+              finance_charge_owed_max: Amount(
+                'the most of the finance charge an early payoff can owe beyond interest accrued to its day: an advance’s whole fee; 0',
+              ),
+              prepayment_fee: Amount('a fee for paying early, beyond the finance charge: none (0)'),
+            },
+            {
+              description:
+                'what paying off early (or a refill paying it off) costs; null on offers made before offers disclosed it',
+            },
+          ),
+        ),
       },
       {
         description:

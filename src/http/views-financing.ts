@@ -375,6 +375,7 @@ function refillView(refillOf: NonNullable<Offer['refillOf']>) {
 function servicingView(servicing: ServicingDisclosure | undefined) {
   if (servicing === undefined) return null;
   const line = servicing.creditLine;
+  const prepayment = servicing.prepayment;
   return {
     late_fee: servicing.lateFeeMinor.toString(),
     late_fee_grace_days: servicing.lateFeeGraceDays,
@@ -388,6 +389,14 @@ function servicingView(servicing: ServicingDisclosure | undefined) {
             statement_days: line.statementDays,
             minimum_principal_share_bps: line.minimumPrincipalShareBps,
             payment_due_days: line.paymentDueDays,
+          },
+    prepayment:
+      prepayment === undefined
+        ? null
+        : {
+            unpaid_finance_charge_owed_bps: prepayment.unpaidFinanceChargeOwedBps,
+            finance_charge_owed_max: prepayment.financeChargeOwedMaxMinor.toString(),
+            prepayment_fee: prepayment.prepaymentFeeMinor.toString(),
           },
   };
 }

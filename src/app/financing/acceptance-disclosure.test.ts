@@ -2,7 +2,8 @@
  * What an acceptance records, on real stores (SQLite, and PostgreSQL when configured): the
  * disclosure of the contract of its day, whose figures recompute from one another — the APR
  * recorded is the APR of the payments recorded, by Appendix J, for an advance accepted days after
- * its offer whose payouts come a month apart (the APR counts them in months, so moving them moves it).
+ * its offer whose payouts come a month apart (the APR counts them in months, so moving them moves it);
+ * and an early payoff costing what the recorded prepayment terms said it would (all the fee).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +15,8 @@ import { addDays, type CalendarDate, fromDayNumber } from '../../domain/time/cal
 import type { AppContext } from '../app-context.ts';
 import type { OfferRow } from '../ports.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
-import { acceptOffer, makeOffers } from './origination.ts';
+import { acceptOffer, confirmDisbursement, makeOffers } from './origination.ts';
+import { repayFacility } from './repayments.ts';
 
 const day = lendingAsOfDay;
 
@@ -26,6 +28,13 @@ interface Recorded {
     readonly totalCostMinor: bigint;
     readonly totalRepayableMinor: bigint;
     readonly schedule: readonly { readonly date: CalendarDate; readonly amountMinor: bigint }[];
+    readonly servicing: {
+      readonly prepayment: {
+        readonly unpaidFinanceChargeOwedBps: number;
+        readonly financeChargeOwedMaxMinor: bigint;
+        readonly prepaymentFeeMinor: bigint;
+      };
+    };
   };
 }
 
@@ -35,6 +44,8 @@ for (const backend of backendsUnderTest) {
     let app: AppContext;
     let merchantId = '';
     let made: OfferRow;
+    let facilityId = '';
+    let recorded: Recorded['disclosure'] | undefined;
     before(async () => {
       const book = await openLendingBook(backend, {
         topBand: { grade: 'E', maxPd: 0.4 },
@@ -96,6 +107,34 @@ for (const backend of backendsUnderTest) {
       assert.equal(disclosure.aprUnitPeriod, recomputed.value.unitPeriod);
       assert.equal(disclosure.totalRepayableMinor, recomputed.value.totalOfPaymentsMinor);
       assert.equal(disclosure.totalCostMinor, recomputed.value.financeChargeMinor);
+      facilityId = accepted.value.facility.id;
+      recorded = disclosure;
+    });
+
+    it('costs what it disclosed to pay off early: the advance paid off the day after its payout owes all its fee', async () => {
+      assert.ok(recorded !== undefined);
+      assert.deepEqual(recorded.servicing.prepayment, {
+        unpaidFinanceChargeOwedBps: 10_000,
+        financeChargeOwedMaxMinor: recorded.totalCostMinor,
+        prepaymentFeeMinor: 0n,
+      });
+      const confirmed = await harness.store.write((tx) =>
+        confirmDisbursement(tx, app, { facilityId, day: day + 17 }),
+      );
+      assert.ok(confirmed.ok, confirmed.ok ? '' : confirmed.detail);
+      const paid = await harness.store.write((tx) =>
+        repayFacility(tx, app, { facilityId, merchantId, day: day + 18, reference: 'early', payoff: true }),
+      );
+      assert.ok(paid.ok, paid.ok ? '' : paid.detail);
+      const { fees, interest, principal } = paid.value.applied;
+      assert.deepEqual(
+        { fees, interest, principal },
+        {
+          fees: recorded.servicing.prepayment.financeChargeOwedMaxMinor,
+          interest: 0n,
+          principal: recorded.amountMinor,
+        },
+      );
     });
   });
 }

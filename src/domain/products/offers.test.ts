@@ -140,13 +140,14 @@ describe('offersFor', () => {
   it('discloses how each offer will be serviced: the late fee in its currency’s own weight', () => {
     for (const offer of offers)
       assert.deepEqual(
-        { ...offer.servicing, creditLine: undefined },
+        { ...offer.servicing, creditLine: undefined, prepayment: undefined },
         {
           lateFeeMinor: 2_500n,
           lateFeeGraceDays: 7,
           defaultAfterDays: 90,
           writeOffAfterDays: 180,
           creditLine: undefined,
+          prepayment: undefined,
         },
         `${offer.product} ${offer.amountMinor}`,
       );
@@ -162,6 +163,23 @@ describe('offersFor', () => {
     assert.deepEqual(new Set(lateFee('JPY')), new Set([3_000n]), '¥3,000, not ¥2,500');
     assert.deepEqual(new Set(lateFee('KWD')), new Set([8_000n]), '8.000 dinars, not 2.500');
     assert.deepEqual(new Set(lateFee('ZAR')), new Set([0n]), 'a currency not listed: none');
+  });
+
+  it('discloses what paying off early costs: all of an advance’s fixed fee, only interest accrued on a loan or a line', () => {
+    for (const offer of offers)
+      assert.deepEqual(
+        offer.servicing?.prepayment,
+        offer.product === 'advance'
+          ? // 10,000.00 for a fee of 576.00: paid off the next day, it still owes all 576.00.
+            {
+              unpaidFinanceChargeOwedBps: 10_000,
+              financeChargeOwedMaxMinor: offer.totalCostMinor,
+              prepaymentFeeMinor: 0n,
+            }
+          : { unpaidFinanceChargeOwedBps: 0, financeChargeOwedMaxMinor: 0n, prepaymentFeeMinor: 0n },
+        `${offer.product} ${offer.amountMinor}`,
+      );
+    assert.equal(advances[0]?.servicing?.prepayment?.financeChargeOwedMaxMinor, 57_600n);
   });
 
   it('dates an advance’s forecast from the day the money is accepted or paid out: the same stream', () => {

@@ -204,6 +204,25 @@ export interface ServicingDisclosure {
   readonly defaultAfterDays: number;
   readonly writeOffAfterDays: number;
   readonly creditLine?: typeof creditLineServicingDefaults;
+  /** Absent from offers made before offers disclosed it (their payoff costs the same). */
+  readonly prepayment?: PrepaymentDisclosure;
+}
+
+/**
+ * What paying off early costs, as commercial-financing disclosure laws ask it told before the
+ * merchant accepts (New York's, California's): of the finance charge not yet paid, the share a
+ * payoff before the end still owes beyond the interest accrued to its day, the most that can be,
+ * and any fee for paying early. An advance's fee is fixed — a payoff, or a refill paying it off,
+ * owes all of it, however early (servicing.ts `outstanding`); a loan's or a line's payoff owes its
+ * principal and the interest accrued to that day only (term-loan/servicing.ts `payoffAmount`).
+ */
+export interface PrepaymentDisclosure {
+  /** Basis points of the finance charge not yet paid that an early payoff owes: 10,000 or 0. */
+  readonly unpaidFinanceChargeOwedBps: number;
+  /** The most of the finance charge an early payoff can owe beyond interest accrued: the fee, or 0. */
+  readonly financeChargeOwedMaxMinor: bigint;
+  /** A fee for paying early, beyond the finance charge: none is charged. */
+  readonly prepaymentFeeMinor: bigint;
 }
 
 /**
@@ -236,14 +255,24 @@ export const lateFeeMinorByCurrency: Readonly<Record<string, bigint>> = {
   JOD: 18_000n,
 };
 
-function servicingDisclosure(product: Product, currency: string): ServicingDisclosure {
+/** `fixedFeeMinor`: an advance's fee, owed in full whenever it is paid off; 0 for the others. */
+function servicingDisclosure(product: Product, currency: string, fixedFeeMinor: bigint): ServicingDisclosure {
   const { lateFeeGraceDays, defaultAfterDays, writeOffAfterDays } = defaultServicingPolicy;
+  assert(
+    product === 'advance' || fixedFeeMinor === 0n,
+    'servicingDisclosure: only an advance has a fixed fee',
+  );
   return {
     lateFeeMinor: lateFeeMinorByCurrency[currency] ?? 0n,
     lateFeeGraceDays,
     defaultAfterDays,
     writeOffAfterDays,
     ...(product === 'credit_line' ? { creditLine: creditLineServicingDefaults } : {}),
+    prepayment: {
+      unpaidFinanceChargeOwedBps: product === 'advance' ? 10_000 : 0,
+      financeChargeOwedMaxMinor: fixedFeeMinor,
+      prepaymentFeeMinor: 0n,
+    },
   };
 }
 
@@ -296,9 +325,10 @@ function base(
   settings: OfferSettings,
   amountMinor: bigint,
   schedule: readonly ScheduledPayment[],
+  fixedFeeMinor = 0n,
 ): Omit<OfferBase, 'aprPercent' | 'aprUnitPeriod' | 'totalCostMinor'> {
   return {
-    servicing: servicingDisclosure(product, decision.currency),
+    servicing: servicingDisclosure(product, decision.currency, fixedFeeMinor),
     merchantId: decision.merchantId,
     decisionId: decision.decisionId,
     grade: decision.grade,
@@ -354,11 +384,12 @@ function advanceOffer(
   );
   const apr = aprOf(amountMinor, decision.day, schedule);
   if (apr === null) return null;
+  const feeMinor = totalRepayable(terms) - amountMinor;
   return {
     product: 'advance',
     terms,
-    ...base('advance', decision, settings, amountMinor, schedule),
-    totalCostMinor: totalRepayable(terms) - amountMinor,
+    ...base('advance', decision, settings, amountMinor, schedule, feeMinor),
+    totalCostMinor: feeMinor,
     ...apr,
   };
 }
