@@ -134,6 +134,24 @@ const offerProperties = {
       { description: 'the parts are null on offers made before refills were itemised' },
     ),
   ),
+  acceptance_disclosure: Nullable(
+    Type.Object(
+      {
+        accepted_on: DateText,
+        apr: Type.String({
+          description: 'percent, two decimals (Regulation Z Appendix J), of this schedule',
+        }),
+        apr_unit_period: Type.String(),
+        total_cost: Amount(),
+        total_repayable: Amount(),
+        schedule: Type.Array(Type.Object({ date: DateText, amount: Amount() })),
+      },
+      {
+        description:
+          "What accepting the offer today (UTC) discloses and records, as the acceptance's `disclosure` will show it: a term loan's instalments monthly from today, an advance's forecast from tomorrow, each with the APR of those dates, which may differ from `apr` as made; null unless the offer is open today (and in webhooks)",
+      },
+    ),
+  ),
 };
 
 export const OfferSchema = Type.Object(offerProperties);

@@ -23,7 +23,7 @@ import { fromTaggedJson } from '../app/risk/tagged-json.ts';
 import { isCurrencyCode } from '../domain/money/currency.ts';
 import { formatMoney } from '../domain/money/money.ts';
 import { delinquencyBucket } from '../domain/products/lifecycle.ts';
-import type { Offer, ServicingDisclosure } from '../domain/products/offers.ts';
+import { disclosedOn, type Offer, offerOpen, type ServicingDisclosure } from '../domain/products/offers.ts';
 import type { PortfolioFigures } from '../domain/products/portfolio.ts';
 import type { RefillPayoffParts } from '../domain/products/refill.ts';
 import { fromDayNumber } from '../domain/time/calendar-date.ts';
@@ -336,8 +336,11 @@ export function facilityEventView(event: FacilityEventRow, facility: FacilityRow
   };
 }
 
-/** An offer as the API shows it: its terms, cost, APR and forecast schedule. */
-export function offerView(row: OfferRow) {
+/**
+ * An offer as the API shows it: its terms, cost, APR and forecast schedule as made; and, still open
+ * on `day` (today), what accepting it that day discloses and records (acceptanceDisclosureView).
+ */
+export function offerView(row: OfferRow, day: number | null = null) {
   const offer = fromTaggedJson<Offer>(row.offerJson);
   return {
     object: 'offer',
@@ -359,6 +362,29 @@ export function offerView(row: OfferRow) {
     facility_id: row.facilityId,
     servicing_terms: servicingView(offer.servicing),
     refill_of: offer.refillOf === undefined ? null : refillView(offer.refillOf),
+    acceptance_disclosure:
+      row.status === 'open' && day !== null && day >= row.offeredOn && offerOpen(offer, day)
+        ? acceptanceDisclosureView(offer, day)
+        : null,
+  };
+}
+
+/**
+ * What an acceptance on `day` would record (offers.ts `disclosedOn`): a term loan's instalments
+ * monthly from that day, an advance's forecast from the day after it, each with the APR of those
+ * dates — the figures as made can be other ones (an advance repaid by monthly payouts, offered at
+ * 63.59% and accepted 17 days later, records 62.99%), and what a merchant is shown before it
+ * accepts is to be what its acceptance records.
+ */
+function acceptanceDisclosureView(offer: Offer, day: number) {
+  const figures = disclosedOn(offer, day);
+  return {
+    accepted_on: date(day),
+    apr: figures.aprPercent,
+    apr_unit_period: figures.aprUnitPeriod,
+    total_cost: figures.totalCostMinor.toString(),
+    total_repayable: figures.totalRepayableMinor.toString(),
+    schedule: figures.schedule.map((p) => ({ date: p.date, amount: p.amountMinor.toString() })),
   };
 }
 

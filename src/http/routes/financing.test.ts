@@ -270,6 +270,15 @@ for (const backend of backendsUnderTest) {
       assert.ok(advance.schedule.length > 0);
       assert.match(advance.schedule[0].date, /^\d{4}-\d\d-\d\d$/);
       assert.match(advance.schedule[0].amount, /^\d+$/);
+      // Made on 15 July and read on the 16th: what accepting each today discloses and records — an
+      // advance's forecast from tomorrow, the same payments a day later, with the APR of those dates.
+      for (const offer of offers) assert.equal(offer.acceptance_disclosure.accepted_on, '2026-07-16');
+      assert.equal(advance.offered_on, '2026-07-15');
+      assert.equal(advance.acceptance_disclosure.schedule[0].date, '2026-07-17');
+      assert.deepEqual(
+        advance.acceptance_disclosure.schedule.map((p: { amount: string }) => p.amount),
+        advance.schedule.map((p: { amount: string }) => p.amount),
+      );
       const byPlatform = await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: platformKey });
       assert.deepEqual(byPlatform.json.data, offers);
       const paged = await api.request('GET', `/v1/merchants/${merchantId}/offers?limit=2`, {
@@ -312,6 +321,20 @@ for (const backend of backendsUnderTest) {
       assert.equal(acceptance.disclosure.amount, advance.amount);
       assert.equal(acceptance.disclosure.apr_percent, advance.apr);
       assert.match(acceptance.disclosure.schedule[0].date, /^\d{4}-\d\d-\d\d$/);
+      // What the merchant was shown before accepting today is what the acceptance recorded.
+      const { disclosure } = acceptance;
+      assert.deepEqual(
+        {
+          accepted_on: acceptance.accepted_on,
+          apr: disclosure.apr_percent,
+          apr_unit_period: disclosure.apr_unit_period,
+          total_cost: disclosure.total_cost,
+          total_repayable: disclosure.total_repayable,
+          schedule: disclosure.schedule,
+        },
+        advance.acceptance_disclosure,
+      );
+      assert.equal(first.json.offer.acceptance_disclosure, null, 'accepted, it is no longer open');
       const facility = first.json.facility;
       assert.match(facility.id, /^fac_/);
       assert.equal(facility.object, 'facility');

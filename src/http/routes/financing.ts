@@ -458,7 +458,10 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         return write(app, request, reply, async (tx) => {
           const offers = await makeOffers(tx, app, request.params.id);
           if (!offers.ok) return problemReply(request, offers.code, offers.detail ?? offers.code);
-          return jsonReply(200, { object: 'list', data: offers.value.map(offerView) });
+          return jsonReply(200, {
+            object: 'list',
+            data: offers.value.map((row) => offerView(row, today(app))),
+          });
         });
       },
     );
@@ -489,7 +492,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           jsonReply(200, {
             object: 'list',
             url: request.url.split('?')[0],
-            data: offers.map(offerView),
+            data: offers.map((row) => offerView(row, day)),
             has_more: false,
           }),
         );
@@ -500,7 +503,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/offers/:id',
       access(['operator', 'platform', 'merchant'], {
         summary: 'An offer, whatever became of it, with its history',
-        description: `The offer as made — terms, schedule, cost and APR — with its status and \`history\`: when it was made, then accepted, withdrawn or expired (the events its webhooks tell). A merchant key reads its own offers only; any other answers 404 offer_not_found. ${platformScope}`,
+        description: `The offer as made — terms, schedule, cost and APR — and, while it is open, what accepting it today discloses and records (\`acceptance_disclosure\`), with its status and \`history\`: when it was made, then accepted, withdrawn or expired (the events its webhooks tell). A merchant key reads its own offers only; any other answers 404 offer_not_found. ${platformScope}`,
         tags: ['financing'],
         params: IdParams,
         response: { 200: OfferWithHistorySchema },
@@ -515,7 +518,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         return send(
           reply,
           jsonReply(200, {
-            ...offerView(found.offer),
+            ...offerView(found.offer, today(app)),
             history: found.history.map((e) => ({
               sequence: e.sequence,
               type: e.type,
