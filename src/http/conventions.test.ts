@@ -373,6 +373,31 @@ for (const backend of backendsUnderTest) {
       }
     });
 
+    it('answers an HTTP/1.1 request without a Host header with a problem, and takes HTTP/1.0 without one', async () => {
+      const { hostname, port } = new URL(api.url);
+      // Written without ending the connection, which the server closes once it has answered (both
+      // requests ask it to): a half-closed one may be closed before a slower answer is sent.
+      const exchange = (raw: string) =>
+        new Promise<string>((resolve, reject) => {
+          const chunks: Buffer[] = [];
+          const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(raw));
+          socket.on('data', (chunk: Buffer) => void chunks.push(chunk));
+          socket.on('error', reject);
+          socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        });
+      // Node answered it 400 with no body, no Content-Type and no request id.
+      const [head = '', body = ''] = (
+        await exchange('GET /health HTTP/1.1\r\nConnection: close\r\n\r\n')
+      ).split('\r\n\r\n');
+      assert.match(head, /^HTTP\/1\.1 400 /);
+      assert.match(head, /\r\ncontent-type: application\/problem\+json/i);
+      const parsed = JSON.parse(body);
+      assert.deepEqual([parsed.status, parsed.code], [400, 'request_malformed']);
+      assert.match(head, new RegExp(`\r\nrequest-id: ${parsed.request_id}\r\n`, 'i'));
+      const older = await exchange('GET /health HTTP/1.0\r\n\r\n');
+      assert.match(older, /^HTTP\/1\.1 200 /);
+    });
+
     it('tells a browser not to guess the type of any answer: pages, JSON, a statement as CSV, problems', async () => {
       // The statement's CSV download and the /docs page were sent without it.
       const onboarded = await api.request('POST', '/v1/events', {

@@ -63,6 +63,9 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
     genReqId: () => app.entropy.id('req'),
     requestIdHeader: false,
     return503OnClosing: true,
+    // Node answers an HTTP/1.1 request without a Host header 400 with no body and no request id;
+    // the hook below answers it as every other error (request_malformed).
+    http: { requireHostHeader: false },
     routerOptions: { maxParamLength: pathParameterLengthMax },
     // What the router refuses before any route (a path it cannot decode, a parameter over its
     // bound) is answered as every other error, not in the framework's own JSON.
@@ -106,6 +109,16 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
     // Every answer is what its Content-Type says, and a browser is told not to guess otherwise: a
     // statement's CSV (text a merchant's events wrote into) or a JSON answer is never run as a page.
     reply.header('x-content-type-options', 'nosniff');
+  });
+  // RFC 9112 §3.2: an HTTP/1.1 request must carry Host (HTTP/1.0 need not); refused before the key
+  // is looked at, as Node would, but as a problem.
+  server.addHook('onRequest', async (request) => {
+    const { httpVersionMajor, httpVersionMinor, headers } = request.raw;
+    if (httpVersionMajor === 1 && httpVersionMinor >= 1 && headers.host === undefined)
+      throw new ProblemError(
+        'request_malformed',
+        'an HTTP/1.1 request must send a Host header (RFC 9112, section 3.2)',
+      );
   });
   // PostgreSQL's text holds no NUL, and no id or filter has one: refused before the key is looked
   // at, as a URL the router cannot take is, on every database alike (it was a 500 on PostgreSQL).
