@@ -10,9 +10,25 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Sqlite from 'better-sqlite3';
 import { backendsUnderTest } from '../../test/support/backends.ts';
-import { startTestServer, type TestServer } from '../../test/support/http.ts';
+import { startTestServer, type TestServer, testOperatorKey } from '../../test/support/http.ts';
 import { type SqliteStore, sqliteBusyTimeoutMs } from '../storage/sqlite/sqlite-store.ts';
 import { pathParameterLengthMax, requestBodyBytesMax, requestJsonDepthMax } from './limits.ts';
+
+/**
+ * Writes `raw` on a connection of its own, without ending it, and reads everything the server sends
+ * until the server closes it (the request must ask it to): a half-closed connection may be closed
+ * before a slower answer is sent.
+ */
+function exchangeUntilClosed(url: string, raw: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(raw));
+    socket.on('data', (chunk: Buffer) => void chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
 
 for (const backend of backendsUnderTest) {
   describe(`API conventions on ${backend.name}`, { skip: backend.skip }, () => {
@@ -374,17 +390,7 @@ for (const backend of backendsUnderTest) {
     });
 
     it('answers an HTTP/1.1 request without a Host header with a problem, and takes HTTP/1.0 without one', async () => {
-      const { hostname, port } = new URL(api.url);
-      // Written without ending the connection, which the server closes once it has answered (both
-      // requests ask it to): a half-closed one may be closed before a slower answer is sent.
-      const exchange = (raw: string) =>
-        new Promise<string>((resolve, reject) => {
-          const chunks: Buffer[] = [];
-          const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(raw));
-          socket.on('data', (chunk: Buffer) => void chunks.push(chunk));
-          socket.on('error', reject);
-          socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        });
+      const exchange = (raw: string) => exchangeUntilClosed(api.url, raw);
       // Node answered it 400 with no body, no Content-Type and no request id.
       const [head = '', body = ''] = (
         await exchange('GET /health HTTP/1.1\r\nConnection: close\r\n\r\n')
@@ -396,6 +402,30 @@ for (const backend of backendsUnderTest) {
       assert.match(head, new RegExp(`\r\nrequest-id: ${parsed.request_id}\r\n`, 'i'));
       const older = await exchange('GET /health HTTP/1.0\r\n\r\n');
       assert.match(older, /^HTTP\/1\.1 200 /);
+    });
+
+    it('answers an Expect header other than 100-continue with a problem, and closes the connection', async () => {
+      const exchange = (raw: string) => exchangeUntilClosed(api.url, raw);
+      const keysBefore = (await api.request('GET', '/v1/api_keys?limit=100')).json.data.length;
+      // Node answered it 417 with no body, no Content-Type and no request id.
+      const body = '{"role":"operator"}';
+      const [head = '', text = ''] = (
+        await exchange(
+          `POST /v1/api_keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${testOperatorKey}\r\n` +
+            `Content-Type: application/json\r\nExpect: 200-ok\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        )
+      ).split('\r\n\r\n');
+      assert.match(head, /^HTTP\/1\.1 417 /);
+      assert.match(head, /\r\ncontent-type: application\/problem\+json/i);
+      const parsed = JSON.parse(text);
+      assert.deepEqual(
+        [parsed.status, parsed.code, parsed.title],
+        [417, 'expectation_failed', 'Expectation Failed'],
+      );
+      assert.match(head, new RegExp(`\r\nrequest-id: ${parsed.request_id}\r\n`, 'i'));
+      assert.match(head, /\r\nx-content-type-options: nosniff\r\n/i);
+      const keysAfter = (await api.request('GET', '/v1/api_keys?limit=100')).json.data.length;
+      assert.equal(keysAfter, keysBefore, 'no key was issued');
     });
 
     it('tells a browser not to guess the type of any answer: pages, JSON, a statement as CSV, problems', async () => {

@@ -3,6 +3,7 @@
  * an RFC 9457 problem, API keys with roles on every route, idempotent POSTs.
  */
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -83,6 +84,10 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
     // is answered as a problem too, on the connection, which is then closed.
     clientErrorHandler: (error, socket) => answerClientError(error, socket, app.entropy.id('req')),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // An Expect other than 100-continue, before there is a request: Node answered it 417 with no body.
+  server.server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) =>
+    answerExpectation(response, app.entropy.id('req')),
+  );
 
   server.setValidatorCompiler(compileValidator);
   // JSON only: a text/plain body would otherwise reach the schema as a string.
@@ -237,6 +242,28 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex, req
         `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${text}`,
     );
   socket.destroy();
+}
+
+/**
+ * A request whose Expect header names something other than 100-continue (RFC 9110 §10.1.1), which
+ * no route can meet: answered 417 expectation_failed, unread, and its connection closed (a body it
+ * may still send could not be told from the next request).
+ */
+function answerExpectation(response: ServerResponse, requestId: string): void {
+  const body = problem(
+    'expectation_failed',
+    'the Expect header names an expectation the server cannot meet: only 100-continue is understood',
+    requestId,
+  );
+  const text = JSON.stringify(body);
+  response.writeHead(body.status, {
+    'content-type': problemContentType,
+    'content-length': Buffer.byteLength(text),
+    'request-id': requestId,
+    'x-content-type-options': 'nosniff',
+    connection: 'close',
+  });
+  response.end(text);
 }
 
 /** An error of the router's, met before any route is matched: the client's URL, or ours. */

@@ -13,6 +13,7 @@ export const statusByCode = {
   request_malformed: 400,
   request_timeout: 408,
   request_headers_too_large: 431,
+  expectation_failed: 417,
   unsupported_media_type: 415,
   starting_after_not_found: 400,
   // Authentication and authorisation
@@ -140,6 +141,7 @@ export const titleByStatus: Record<number, string> = {
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  417: 'Expectation Failed',
   431: 'Request Header Fields Too Large',
   422: 'Unprocessable Content',
   500: 'Internal Server Error',
