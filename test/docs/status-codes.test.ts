@@ -1,11 +1,12 @@
 /**
  * docs/api.md's table of error codes is the one a client reads: it lists every code the server
- * answers (src/http/status-codes.ts), each under the status it is answered with, and no other.
+ * answers (src/http/status-codes.ts), each under the status it is answered with, and no other; and
+ * every such status has a problem title of its own.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { statusByCode } from '../../src/http/status-codes.ts';
+import { statusByCode, titleByStatus } from '../../src/http/status-codes.ts';
 
 const apiDoc = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
 
@@ -34,5 +35,13 @@ describe('the error codes docs/api.md lists', () => {
       listed.sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
       answered.sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     );
+  });
+});
+
+describe("a problem's title", () => {
+  it("is the status's own reason phrase for every status a code is answered with", () => {
+    // 507 database_full was titled 'Error', the fallback, where it is 'Insufficient Storage'.
+    const untitled = [...new Set(Object.values(statusByCode))].filter((status) => !(status in titleByStatus));
+    assert.deepEqual(untitled, []);
   });
 });
