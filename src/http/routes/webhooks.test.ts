@@ -2,7 +2,8 @@
  * The webhook endpoints API over a real server and store: an operator registers an endpoint (its
  * secret shown then only), lists and reads it, replays events into its deliveries and pages
  * through them, rotates its secret, disables it and enables it again with another URL; a bad URL or an unknown event type is a problem naming the field;
- * another role is refused; an unknown endpoint is 404; a disabled one cannot be replayed.
+ * another role is refused; an unknown endpoint is 404; a disabled one cannot be replayed; a replay
+ * since a date-time it cannot read, or after a sequence there cannot be, is a problem naming the field.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -186,6 +187,28 @@ for (const backend of backendsUnderTest) {
         body: {},
       });
       assert.deepEqual([missing.status, missing.json.code], [404, 'webhook_endpoint_not_found']);
+    });
+
+    it('refuses a replay since a date-time it cannot read, or after a sequence there cannot be, naming the field', async () => {
+      // Each was a 500: a leap second and an offset of hours alone are date-times to the schema but
+      // not to Date.parse, and a sequence past 2^63 − 1 could not be bound by either store.
+      for (const [body, param] of [
+        [{ since: '2026-06-30T23:59:60Z' }, 'since'],
+        [{ since: '2026-07-01T00:00:00+05' }, 'since'],
+        [{ since: '2026-07-01T00:00:00Z', starting_after: '9223372036854775808' }, 'starting_after'],
+        [{ since: '2026-07-01T00:00:00Z', starting_after: '9999999999999999999' }, 'starting_after'],
+      ] as const) {
+        const replay = await api.request('POST', `/v1/webhook_endpoints/${endpointId}/replay`, { body });
+        assert.deepEqual(
+          [replay.status, replay.json.code, replay.json.param],
+          [400, 'parameter_invalid', param],
+          JSON.stringify(body),
+        );
+      }
+      const last = await api.request('POST', `/v1/webhook_endpoints/${endpointId}/replay`, {
+        body: { since: '2026-07-01T00:00:00+05:00', starting_after: '9223372036854775807' },
+      });
+      assert.deepEqual([last.status, last.json.deliveries], [200, 0], last.text);
     });
 
     it('disables an endpoint, which then cannot be replayed', async () => {

@@ -87,6 +87,9 @@ const CreateBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** Outbox sequences are signed 64-bit integers, as both stores keep them. */
+const outboxSequenceMax = 2n ** 63n - 1n;
+
 const ReplayBody = Type.Object(
   {
     since: Type.String({ format: 'date-time', description: 'events recorded at or after this instant' }),
@@ -361,11 +364,26 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           409: ProblemSchema,
         },
       }),
-      async (request, reply) =>
-        write(app, request, reply, async (tx) => {
-          const since = BigInt(Date.parse(request.body.since));
-          const after = BigInt(request.body.starting_after ?? '0');
-          const replayed = await replayEndpoint(tx, app, request.params.id, since, after);
+      async (request, reply) => {
+        // The schema's date-time takes a leap second (23:59:60Z) and an offset of hours alone
+        // (+05), which Date.parse cannot read: BigInt(NaN) threw, a 500.
+        const sinceMs = Date.parse(request.body.since);
+        if (Number.isNaN(sinceMs))
+          throw new ProblemError(
+            'parameter_invalid',
+            'since must be an RFC 3339 date-time such as 2026-11-25T10:30:00Z, without a leap second and with an offset of hours and minutes (+02:00)',
+            'since',
+          );
+        // Nineteen digits may be past the largest sequence, which the stores could not bind: a 500.
+        const after = BigInt(request.body.starting_after ?? '0');
+        if (after > outboxSequenceMax)
+          throw new ProblemError(
+            'parameter_invalid',
+            `starting_after is past the largest sequence there can be, ${outboxSequenceMax}`,
+            'starting_after',
+          );
+        return write(app, request, reply, async (tx) => {
+          const replayed = await replayEndpoint(tx, app, request.params.id, BigInt(sinceMs), after);
           if (!replayed.ok) return endpointProblem(request, replayed, request.params.id);
           return jsonReply(200, {
             object: 'webhook_replay',
@@ -374,7 +392,8 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             has_more: replayed.value.hasMore,
             last_sequence: replayed.value.lastSequence === null ? null : String(replayed.value.lastSequence),
           });
-        }),
+        });
+      },
     );
   };
 }
