@@ -148,7 +148,7 @@ const offerProperties = {
       },
       {
         description:
-          "What accepting the offer today (UTC) discloses and records, as the acceptance's `disclosure` will show it: a term loan's instalments monthly from today, an advance's forecast from tomorrow, each with the APR of those dates, which may differ from `apr` as made; null unless the offer is open today (and in webhooks)",
+          "What accepting the offer today (UTC) discloses and records, as the acceptance's `disclosure` will show it: a term loan's instalments monthly from today, an advance's or a credit line's forecast from tomorrow, each with the APR of those dates, which may differ from `apr` as made; null unless the offer is open today (and in webhooks)",
       },
     ),
   ),
@@ -207,7 +207,7 @@ export const AcceptanceSchema = Type.Object({
   offer: OfferSchema,
   acceptance: Type.Record(Type.String(), Type.Unknown(), {
     description:
-      "What the acceptance recorded, as the facility's `accepted` event shows it: `accepted_on`, `consent_id` and the `disclosure` shown — the contract as of the acceptance (a term loan accepted after its offer day has its instalments and APR from that day, an advance its forecast from the day after it with the APR of those dates), which may differ from `offer` as made; its APR is that of the schedule it records",
+      "What the acceptance recorded, as the facility's `accepted` event shows it: `accepted_on`, `consent_id` and the `disclosure` shown — the contract as of the acceptance (a term loan accepted after its offer day has its instalments and APR from that day, an advance or a credit line its forecast from the day after it with the APR of those dates), which may differ from `offer` as made; its APR is that of the schedule it records",
   }),
   facility: FacilitySummarySchema,
 });

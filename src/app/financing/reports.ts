@@ -262,6 +262,8 @@ function scheduleOf(
     };
   // Cancelled, its payout failed: it lent nothing, and nothing will be paid.
   if (offer === null || row.status === 'cancelled') return null;
+  // A credit line owes nothing until drawn: its offer's forecast is of a full draw it may never make.
+  if (offer.product === 'credit_line') return { kind: 'forecast', payments: [] };
   // A term loan awaiting its payout: its instalments as its acceptance disclosed them.
   if (offer.product === 'term_loan')
     return { kind: 'forecast', payments: offerAcceptedOn(offer, row.openedOn).schedule };

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { annualPercentageRate } from '../finance/apr.ts';
 import {
   addMonths,
   type CalendarDate,
@@ -16,11 +17,12 @@ import {
   toDayNumber,
 } from '../time/calendar-date.ts';
 import { solveDailyRate, totalRepayable } from './advance/advance.ts';
-import { accrueDay, emptyBalance } from './credit-line/credit-line.ts';
+import { creditLineServicingDefaults } from './credit-line/servicing.ts';
 import {
   type ApprovedDecision,
   dailyStream,
   defaultOfferSettings,
+  disclosedOn,
   forecastFrom,
   offerAcceptedOn,
   offerOpen,
@@ -229,45 +231,107 @@ describe('offersFor', () => {
     }
   });
 
-  it('prices a credit line at its annual rate, its cost shown for the whole limit over 30 days', () => {
+  /**
+   * The line's forecast worked independently: the whole limit drawn on the offer day, simple daily
+   * interest on the principal (whole minor units, the fraction carried), and each day from the next
+   * 10% of the day's forecast sales paid, interest first, until nothing is owed. At 500.00 of sales
+   * a day the sweep (50.00) is far above any statement's minimum, so statements ask nothing more.
+   */
+  function sweptLine(limitMinor: bigint, annualRateBps: bigint, basis: bigint, sweepMinor: bigint) {
+    let principal = limitMinor;
+    let interest = 0n;
+    let carry = 0n;
+    const accrue = () => {
+      const total = carry + principal * annualRateBps;
+      interest += total / (10_000n * basis);
+      carry = total % (10_000n * basis);
+    };
+    accrue();
+    const payments: bigint[] = [];
+    while (principal + interest > 0n) {
+      const paid = sweepMinor < principal + interest ? sweepMinor : principal + interest;
+      const toInterest = paid < interest ? paid : interest;
+      interest -= toInterest;
+      principal -= paid - toInterest;
+      payments.push(paid);
+      accrue();
+    }
+    return payments;
+  }
+
+  it('forecasts a credit line as its whole limit drawn on the offer day and repaid by its sweep of the forecast sales', () => {
     const line = offers.find((o) => o.product === 'credit_line');
-    assert.ok(line);
+    assert.ok(line?.product === 'credit_line');
+    const expected = sweptLine(1_000_000n, 1_168n, 365n, 5_000n);
+    assert.deepEqual(
+      line.schedule.map((p) => p.amountMinor),
+      expected,
+    );
+    // One payment a day from the day after the offer: 206 of 50.00, then what is left.
+    assert.equal(expected.length, 207);
+    assert.equal(formatCalendarDate(line.schedule[0]?.date as CalendarDate), '2026-03-03');
+    assert.deepEqual(
+      line.schedule.map((p) => toDayNumber(p.date)),
+      expected.map((_, index) => day + index + 1),
+    );
+    assert.equal(line.totalRepayableMinor, 1_033_599n);
+    assert.equal(line.totalCostMinor, 33_599n, 'the interest the forecast pays');
+    // Simple interest paid as it accrues: the APR is the annual rate.
     assert.equal(line.aprPercent, '11.68');
-    // 1,000,000 × 11.68% × 30 / 365 = 9,600 exactly.
-    assert.equal(line.totalCostMinor, 9_600n);
-    assert.equal(line.totalRepayableMinor, 1_009_600n, 'the limit with that cost');
   });
 
-  it('discloses as a line’s cost what its daily interest charges on the limit drawn for 30 days', () => {
-    for (const creditLineDayCount of ['act_365f', 'act_360'] as const)
-      for (const annualRateBps of [1_168, 1_171, 1_175, 2_999]) {
-        const line = offersFor(
-          { ...decision, annualRateBps },
-          { ...defaultOfferSettings, creditLineDayCount },
-        ).find((o) => o.product === 'credit_line');
-        assert.ok(line?.product === 'credit_line');
-        let balance = { ...emptyBalance, principalMinor: line.terms.limitMinor };
-        for (let day = 0; day < 30; day += 1) balance = accrueDay(line.terms, balance).balance;
-        assert.equal(
-          line.totalCostMinor,
-          balance.interestMinor,
-          `${annualRateBps} bps ${creditLineDayCount}`,
-        );
-      }
-    // 10,000.00 × 11.71% × 30 / 365 = 96.2466…: 96.24 charged, so 96.24 shown (not 96.25).
-    const line = offersFor({ ...decision, annualRateBps: 1_171 }).find((o) => o.product === 'credit_line');
-    assert.equal(line?.totalCostMinor, 9_624n);
+  it('forecasts a line without forecast sales as repaid by its statements’ minimums, each paid on its due date', () => {
+    const line = offersFor({ ...decision, forecastDailySalesMinor: [0n] }).find(
+      (o) => o.product === 'credit_line',
+    );
+    assert.ok(line?.product === 'credit_line');
+    const { statementDays, paymentDueDays } = creditLineServicingDefaults;
+    // Statements every 30 days from the offer day, each paid 20 days after it.
+    assert.deepEqual(
+      line.schedule.map((p) => toDayNumber(p.date)),
+      line.schedule.map((_, index) => day + (index + 1) * statementDays + paymentDueDays),
+    );
+    // The first asks the interest of 31 days (the draw day's and the 30 after it: 1,000,000 ×
+    // 11.68% × 31 / 365 = 9,920 exactly) and 10% of the principal.
+    assert.equal(line.schedule[0]?.amountMinor, 9_920n + 100_000n);
+    assert.equal(line.totalRepayableMinor, line.totalCostMinor + 1_000_000n);
+    assert.ok(line.totalCostMinor > 100_000n, `over ten years of minimums: ${line.totalCostMinor}`);
+    assert.equal(line.aprUnitPeriod, 'monthly');
+    assert.ok(Math.abs(Number(line.aprPercent) - 11.68) <= 0.125, line.aprPercent);
   });
 
-  it('shows an ACT/360 line’s APR as its rate × 365/360, rounded half up as every APR', () => {
-    const act360 = { ...defaultOfferSettings, creditLineDayCount: 'act_360' as const };
-    const aprAt = (annualRateBps: number) =>
-      offersFor({ ...decision, annualRateBps }, act360).find((o) => o.product === 'credit_line')?.aprPercent;
+  it('gives a line its APR by Appendix J over its forecast, as every offer: ACT/360 costs 365/360 of the rate', () => {
+    const act360 = offersFor(decision, { ...defaultOfferSettings, creditLineDayCount: 'act_360' }).find(
+      (o) => o.product === 'credit_line',
+    );
+    assert.ok(act360?.product === 'credit_line');
+    assert.deepEqual(
+      act360.schedule.map((p) => p.amountMinor),
+      sweptLine(1_000_000n, 1_168n, 360n, 5_000n),
+    );
     // 11.68% × 365/360 = 11.8422…%.
-    assert.equal(aprAt(1_168), '11.84');
-    // 11.16% × 365/360 = 11.315% exactly, and 0.36% → 0.365%: half up, not 11.31 and 0.36.
-    assert.equal(aprAt(1_116), '11.32');
-    assert.equal(aprAt(36), '0.37');
+    assert.equal(act360.aprPercent, '11.84');
+    for (const line of [offers.find((o) => o.product === 'credit_line'), act360]) {
+      assert.ok(line !== undefined);
+      const apr = annualPercentageRate({
+        advances: [{ amountMinor: line.amountMinor, date: line.offeredOn }],
+        payments: line.schedule,
+      });
+      assert.ok(apr.ok);
+      assert.equal(line.aprPercent, apr.value.aprPercentText);
+      assert.equal(line.aprUnitPeriod, apr.value.unitPeriod);
+    }
+  });
+
+  it('moves a line’s forecast whole to the day it is accepted, with the APR of those dates', () => {
+    const line = offers.find((o) => o.product === 'credit_line');
+    assert.ok(line?.product === 'credit_line');
+    const later = disclosedOn(line, day + 9);
+    assert.deepEqual(
+      later.schedule.map((p) => [toDayNumber(p.date) - 9, p.amountMinor]),
+      line.schedule.map((p) => [toDayNumber(p.date), p.amountMinor]),
+    );
+    assert.equal(later.totalCostMinor, line.totalCostMinor);
   });
 
   it('offers a grade E merchant advances only, and nobody anything below the minimum', () => {

@@ -12,19 +12,23 @@
  * - **Credit line**: the limit so rounded, at the decision's rate, interest daily (best grades only).
  *
  * Each offer carries the forecast repayment schedule (an advance's from the sales forecast, a
- * loan's from its instalments), the total cost of credit, the total repayable and the APR by the
- * actuarial method of Regulation Z Appendix J over that schedule; a credit line's APR is its
- * annual rate (open-end credit). Offers expire after the settings' validity (30 days).
+ * loan's from its instalments, a line's from the sales forecast with the whole limit drawn on the
+ * offer day), the total cost of credit, the total repayable and the APR by the actuarial method of
+ * Regulation Z Appendix J over that schedule. Offers expire after the settings' validity (30 days).
  */
 import { assert } from '../assert.ts';
 import { annualPercentageRate } from '../finance/apr.ts';
-import { formatDecimal } from '../money/decimal.ts';
 import { divideRounded } from '../money/rounding.ts';
 import { addDays, type CalendarDate, fromDayNumber, toDayNumber } from '../time/calendar-date.ts';
 import { type AdvanceTerms, forecastHoldback, totalRepayable } from './advance/advance.ts';
 import { defaultServicingPolicy } from './advance/servicing.ts';
-import type { CreditLineDayCount } from './credit-line/credit-line.ts';
-import { creditLineServicingDefaults } from './credit-line/servicing.ts';
+import { type CreditLineDayCount, emptyBalance, owedMinor, repay } from './credit-line/credit-line.ts';
+import {
+  applyCreditLinePayment,
+  creditLineServicingDefaults,
+  openedCreditLine,
+  serviceCreditLineDay,
+} from './credit-line/servicing.ts';
 import type { RefillPayoffParts } from './refill.ts';
 import { termLoanSchedule } from './term-loan/servicing.ts';
 
@@ -287,7 +291,7 @@ interface OfferBase {
   readonly totalRepayableMinor: bigint;
   readonly aprPercent: string;
   readonly aprUnitPeriod: string;
-  /** Forecast (advance) or contractual (loan) repayments; empty for a credit line. */
+  /** Forecast (advance, credit line: its whole limit drawn) or contractual (loan) repayments. */
   readonly schedule: readonly ScheduledPayment[];
   readonly offeredOn: CalendarDate;
   readonly expiresOn: CalendarDate;
@@ -435,37 +439,79 @@ function termLoanOffer(
   };
 }
 
-function creditLineOffer(decision: ApprovedDecision, settings: OfferSettings, limitMinor: bigint): Offer {
+/** The longest a credit line's forecast runs: one its forecast does not repay by then is not offered. */
+const creditLineForecastDaysMax = 20 * 366;
+
+/**
+ * A credit line's forecast repayments, as commercial-financing disclosure rules ask an open-end
+ * line's figures computed (California 10 CCR § 940(c): the approved limit borrowed at origination,
+ * no other draw, on-time payments as the contract asks): the whole limit drawn on `day`, repaid as
+ * its servicing repays it — the line's sweep rate of each day's forecast sales while anything is
+ * owed, and on each statement's due date what its minimum still asks — until nothing is owed. The
+ * line's own servicing (serviceCreditLineDay, applyCreditLinePayment) runs it, so the interest
+ * in it is what the line would charge. Null when the forecast does not repay it within
+ * creditLineForecastDaysMax days.
+ */
+function creditLineForecast(
+  terms: CreditLineOfferTerms,
+  forecastDailySalesMinor: readonly bigint[],
+  day: number,
+): ScheduledPayment[] | null {
+  const book = { facilityId: 'forecast', financierId: 'forecast', currency: terms.currency };
+  const servicing = { ...terms, ...creditLineServicingDefaults };
+  let line = openedCreditLine(
+    book,
+    '',
+    servicing,
+    { ...emptyBalance, principalMinor: terms.limitMinor },
+    day,
+  );
+  line = serviceCreditLineDay(line, day, '').facility;
+  const schedule: ScheduledPayment[] = [];
+  const pay = (amountMinor: bigint) => {
+    const owed = owedMinor(line.balance);
+    const paid = amountMinor < owed ? amountMinor : owed;
+    if (paid <= 0n) return 0n;
+    const applied = repay(line.balance, paid);
+    assert(applied.ok, 'creditLineForecast: a positive payment applies');
+    line = applyCreditLinePayment(line, '', applied.value.applied).facility;
+    return paid;
+  };
+  for (let index = 1; index <= creditLineForecastDaysMax; index += 1) {
+    const today = day + index;
+    const sales = forecastDailySalesMinor[Math.min(index, forecastDailySalesMinor.length) - 1] ?? 0n;
+    let paid = pay((sales * BigInt(servicing.sweepRateBps)) / bps);
+    const due = line.unpaidStatements[0];
+    if (due !== undefined && due.dueDay <= today) paid += pay(due.minimumMinor - line.paidTowardsOldest);
+    if (paid > 0n) schedule.push({ date: fromDayNumber(today), amountMinor: paid });
+    if (owedMinor(line.balance) === 0n) return schedule;
+    line = serviceCreditLineDay(line, today, '').facility;
+  }
+  return null;
+}
+
+function creditLineOffer(
+  decision: ApprovedDecision,
+  settings: OfferSettings,
+  limitMinor: bigint,
+): Offer | null {
   const terms: CreditLineOfferTerms = {
     limitMinor,
     currency: decision.currency,
     annualRateBps: decision.annualRateBps,
     dayCount: settings.creditLineDayCount,
   };
-  const daysInYear = settings.creditLineDayCount === 'act_360' ? 360n : 365n;
-  // Nothing is owed until drawn: the cost shown is that of the whole limit drawn for 30 days, and
-  // what is repayable that limit with its cost. Rounded down, as the line's daily interest charges
-  // it (credit-line.ts accrueDay: 30 days at one balance accrue ⌊limit × rate × 30 ÷ basis⌋) —
-  // rounded half even, 10,000.00 at 11.71% disclosed 96.25 and was charged 96.24.
-  const totalCostMinor = divideRounded(
-    limitMinor * BigInt(decision.annualRateBps) * 30n,
-    bps * daysInYear,
-    'down',
-  );
+  const schedule = creditLineForecast(terms, decision.forecastDailySalesMinor, decision.day);
+  if (schedule === null) return null;
+  const apr = aprOf(limitMinor, decision.day, schedule);
+  if (apr === null) return null;
+  const offer = base('credit_line', decision, settings, limitMinor, schedule);
   return {
     product: 'credit_line',
     terms,
-    ...base('credit_line', decision, settings, limitMinor, []),
-    totalCostMinor,
-    totalRepayableMinor: limitMinor + totalCostMinor,
-    // The daily rate (annual ÷ the day count's year) times 365 days: ACT/360 costs 365/360 of the rate.
-    // In basis points, hundredths of a percent, rounded once half up as every APR shown (apr.ts
-    // percentText): rounded to 1/10,000 and then by a float's toFixed, 11.16% made 11.31, not 11.32.
-    aprPercent: formatDecimal({
-      coefficient: divideRounded(BigInt(decision.annualRateBps) * 365n, daysInYear, 'half_up'),
-      scale: 2,
-    }),
-    aprUnitPeriod: 'daily',
+    ...offer,
+    totalCostMinor: offer.totalRepayableMinor - limitMinor,
+    ...apr,
   };
 }
 
@@ -493,8 +539,10 @@ export function offersFor(
       if (offer !== null) offers.push(offer);
     }
   }
-  if (wholeLimit >= minimumOfferMinor && settings.creditLineGrades.includes(decision.grade))
-    offers.push(creditLineOffer(decision, settings, wholeLimit));
+  if (wholeLimit >= minimumOfferMinor && settings.creditLineGrades.includes(decision.grade)) {
+    const offer = creditLineOffer(decision, settings, wholeLimit);
+    if (offer !== null) offers.push(offer);
+  }
   return offers;
 }
 
@@ -527,8 +575,9 @@ export type DisclosedFigures = Pick<
 
 /**
  * What an acceptance on `day` discloses and records: the contract of that day (`offerAcceptedOn`),
- * an advance's forecast moved to start the day after (`forecastFrom`: no payment dated before the
- * money), and the APR of the very payments recorded. Moved, a stream keeps its days apart but not
+ * an advance's or a credit line's forecast moved to start the day after (`forecastFrom`: no
+ * payment dated before the money; a line's statements count from the day it opens, so its forecast
+ * moves whole), and the APR of the very payments recorded. Moved, a stream keeps its days apart but not
  * its months, and Appendix J counts payouts a fortnight or a month apart in months: the same
  * payments from another day have another APR (two payouts 30 days apart, offered on 15 July at
  * 63.59% and accepted on 1 August: 62.99%; up to 0.8 of a point apart, beyond Regulation Z's
@@ -544,11 +593,12 @@ export function disclosedOn(offer: Offer, day: number): DisclosedFigures {
     totalRepayableMinor: contract.totalRepayableMinor,
     schedule: contract.schedule,
   };
-  if (contract.product !== 'advance') return figures;
+  // A line offered before lines had a forecast has none to move.
+  if (contract.product === 'term_loan' || contract.schedule.length === 0) return figures;
   const schedule = forecastFrom(contract, day);
   if (schedule === contract.schedule) return figures;
   const apr = aprOf(contract.amountMinor, day, schedule);
-  assert(apr !== null, 'disclosedOn: an offered advance has an APR from another day too');
+  assert(apr !== null, 'disclosedOn: an offered forecast has an APR from another day too');
   return { ...figures, schedule, ...apr };
 }
 
