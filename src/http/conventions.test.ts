@@ -404,6 +404,33 @@ for (const backend of backendsUnderTest) {
       assert.match(older, /^HTTP\/1\.1 200 /);
     });
 
+    it('reads a request line naming the whole URL as its path: one Idempotency-Key, one answer, its own list url', async () => {
+      const exchange = (raw: string) => exchangeUntilClosed(api.url, raw);
+      const body = '{"role":"operator"}';
+      const issue = (target: string) =>
+        exchange(
+          `POST ${target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${testOperatorKey}\r\nConnection: close\r\n` +
+            `Idempotency-Key: absolute-form-1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        );
+      const answer = (raw: string) => {
+        const [head = '', text = ''] = raw.split('\r\n\r\n');
+        return { status: Number(head.split(' ')[1]), json: JSON.parse(text) };
+      };
+      const first = answer(await issue('http://elsewhere.example/v1/api_keys'));
+      assert.equal(first.status, 200, JSON.stringify(first.json));
+      // Sent again by its path, the same request: the same key, not 409 idempotency_key_reused.
+      const again = answer(await issue('/v1/api_keys'));
+      assert.equal(again.status, 200, JSON.stringify(again.json));
+      assert.equal(again.json.id, first.json.id);
+      const listed = answer(
+        await exchange(
+          `GET http://elsewhere.example/v1/api_keys?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${testOperatorKey}\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      assert.equal(listed.status, 200);
+      assert.equal(listed.json.url, '/v1/api_keys');
+    });
+
     it('answers an Expect header other than 100-continue with a problem, and closes the connection', async () => {
       const exchange = (raw: string) => exchangeUntilClosed(api.url, raw);
       const keysBefore = (await api.request('GET', '/v1/api_keys?limit=100')).json.data.length;

@@ -67,6 +67,9 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
     // Node answers an HTTP/1.1 request without a Host header 400 with no body and no request id;
     // the hook below answers it as every other error (request_malformed).
     http: { requireHostHeader: false },
+    // A request line may name the whole URL (absolute-form, RFC 9112 §3.2.2), as a proxy sends it:
+    // the route, an Idempotency-Key's fingerprint and a list's `url` see its path and query alone.
+    rewriteUrl: (request) => originForm(request.url ?? '/'),
     routerOptions: { maxParamLength: pathParameterLengthMax },
     // What the router refuses before any route (a path it cannot decode, a parameter over its
     // bound) is answered as every other error, not in the framework's own JSON.
@@ -242,6 +245,17 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex, req
         `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${text}`,
     );
   socket.destroy();
+}
+
+/**
+ * A request target in origin form: `http://host:port/v1/x?y` is `/v1/x?y`, as the same request sent
+ * with its path would be (`http://host` alone, `/`); any other form is as sent.
+ */
+export function originForm(target: string): string {
+  const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(target);
+  if (absolute === null) return target;
+  const rest = target.slice(absolute[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
 /**
