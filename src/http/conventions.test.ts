@@ -352,6 +352,18 @@ for (const backend of backendsUnderTest) {
       assert.equal(response.json.code, 'route_not_found');
     });
 
+    it('answers a path with an empty id, as a trailing slash leaves it, as no route', async () => {
+      for (const [method, path] of [
+        ['GET', '/v1/decisions/'],
+        ['POST', '/v1/webhook_endpoints/'],
+        ['GET', '/v1/merchants//offers'],
+      ] as const) {
+        const response = await api.request(method, path, method === 'POST' ? { body: {} } : {});
+        assert.equal(response.status, 404, `${method} ${path}`);
+        assert.equal(response.json.code, 'route_not_found', `${method} ${path}: ${response.text}`);
+      }
+    });
+
     it("answers a message Node's HTTP parser refuses with a problem, then closes the connection", async () => {
       const { hostname, port } = new URL(api.url);
       /** Writes `raw` on a connection of its own and reads everything the server sends until it closes it. */

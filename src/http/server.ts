@@ -137,6 +137,13 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
         'the URL holds a NUL character (%00), which no path or query parameter takes',
       );
   });
+  // A path with an empty segment where an id goes (`/v1/decisions/`, a trailing slash) names no
+  // resource: it is no route, as for any other path the API does not have — not a lookup of ''.
+  server.addHook('onRequest', async (request) => {
+    const params = request.params as Record<string, unknown> | undefined;
+    if (params !== undefined && Object.values(params).some((value) => value === ''))
+      throw new ProblemError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+  });
   server.addHook('onRequest', authenticationHook(app));
   server.setErrorHandler((error: FastifyError, request, reply) => {
     const body = problemFor(error, request.id);
