@@ -80,6 +80,7 @@ export const statusByCode = {
   offer_not_found: 404,
   offer_expired: 409,
   offer_not_open: 409,
+  offer_disclosure_changed: 409,
   product_not_available: 422,
   consent_missing: 409,
   merchant_flagged: 409,

@@ -96,6 +96,7 @@ export type OriginationProblem =
   | 'offer_not_found'
   | 'offer_expired'
   | 'offer_not_open'
+  | 'offer_disclosure_changed'
   | 'product_not_available'
   | 'consent_missing'
   | 'merchant_flagged'
@@ -566,7 +567,13 @@ export interface Accepted {
 export async function acceptOffer(
   tx: WriteTransaction,
   context: OriginationContext,
-  input: { readonly offerId: string; readonly merchantId: string; readonly day: number },
+  input: {
+    readonly offerId: string;
+    readonly merchantId: string;
+    readonly day: number;
+    /** The day of the disclosure the merchant was shown (offers.ts `disclosedOn`), when it says. */
+    readonly disclosedOn?: number;
+  },
 ): Promise<Result<Accepted, OriginationProblem>> {
   const offerRow = await tx.financing.offer(input.offerId);
   if (offerRow === undefined || offerRow.merchantId !== input.merchantId)
@@ -590,6 +597,14 @@ export async function acceptOffer(
       await closeOffers(tx, context, [{ offerId: offerRow.id, type: 'expired' }]);
     return err('offer_expired', `offer ${input.offerId} expired on ${offer.expiresOn}`);
   }
+  // What is recorded is the disclosure of the day of acceptance: one shown for another day (read
+  // before midnight UTC, accepted after) has other dates and may have another APR, so the merchant
+  // would accept figures it was not shown.
+  if (input.disclosedOn !== undefined && input.disclosedOn !== input.day)
+    return err(
+      'offer_disclosure_changed',
+      `the disclosure shown was of ${fromDayNumber(input.disclosedOn)}; accepted on ${fromDayNumber(input.day)}, offer ${input.offerId} discloses that day's figures (acceptance_disclosure): show them and accept again`,
+    );
   const declined = await declinedSince(tx, offerRow, offer.refillOf?.facilityId ?? null);
   if (declined !== null)
     return err(

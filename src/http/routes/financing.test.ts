@@ -304,12 +304,31 @@ for (const backend of backendsUnderTest) {
       assert.equal(stolen.json.code, 'offer_not_found');
       const byOperator = await api.request('POST', path);
       assert.equal(byOperator.status, 403);
-      // It takes no body: a field in one is refused, not ignored.
+      // Its body names at most the day of the disclosure shown: another field is refused, not ignored.
       const withBody = await api.request('POST', path, { key: merchantKey, body: { amount: '1' } });
       assert.equal(withBody.status, 400, withBody.text);
       assert.equal(withBody.json.code, 'parameter_unknown');
+      const notADay = await api.request('POST', path, {
+        key: merchantKey,
+        body: { disclosed_on: '2026-02-30' },
+      });
+      assert.equal(notADay.status, 400, notADay.text);
+      assert.deepEqual([notADay.json.code, notADay.json.param], ['parameter_invalid', 'disclosed_on']);
+      // Shown the disclosure of the 15th and accepting on the 16th: that day's figures are others.
+      const stale = await api.request('POST', path, {
+        key: merchantKey,
+        body: { disclosed_on: '2026-07-15' },
+      });
+      assert.equal(stale.status, 409, stale.text);
+      assert.equal(stale.json.code, 'offer_disclosure_changed');
+      const still = await api.request('GET', `/v1/offers/${advance.id}`, { key: merchantKey });
+      assert.equal(still.json.status, 'open', 'nothing was accepted');
       const headers = { 'idempotency-key': 'accept-1' };
-      const first = await api.request('POST', path, { key: merchantKey, headers });
+      const first = await api.request('POST', path, {
+        key: merchantKey,
+        headers,
+        body: { disclosed_on: advance.acceptance_disclosure.accepted_on },
+      });
       assert.equal(first.status, 200, first.text);
       assert.equal(first.json.object, 'acceptance');
       assert.equal(first.json.offer.status, 'accepted');
@@ -348,7 +367,11 @@ for (const backend of backendsUnderTest) {
       });
       assert.equal(facility.opened_on, '2026-07-16');
       facilityId = facility.id;
-      const retry = await api.request('POST', path, { key: merchantKey, headers });
+      const retry = await api.request('POST', path, {
+        key: merchantKey,
+        headers,
+        body: { disclosed_on: advance.acceptance_disclosure.accepted_on },
+      });
       assert.equal(retry.status, 200);
       assert.equal(retry.headers.get('idempotent-replayed'), 'true');
       assert.equal(retry.text, first.text);

@@ -160,6 +160,30 @@ function repaymentView(repayment: Repayment) {
   };
 }
 
+/** An acceptance may name the day of the disclosure the merchant was shown (`acceptance_disclosure.accepted_on`). */
+const AcceptBody = Type.Optional(
+  Type.Object(
+    {
+      disclosed_on: Type.Optional(
+        Type.String({
+          pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
+          description:
+            "YYYY-MM-DD: the `accepted_on` of the offer's `acceptance_disclosure` the merchant was shown; another day than today (UTC) answers 409 offer_disclosure_changed",
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+/** A YYYY-MM-DD field as a day number; a date the calendar does not have is 400 parameter_invalid. */
+function dayOfField(text: string, field: string): number {
+  const date = parseCalendarDate(text);
+  if (!date.ok)
+    throw new ProblemError('parameter_invalid', `${field} must be a calendar date, YYYY-MM-DD`, field);
+  return toDayNumber(date.value);
+}
+
 const RepaymentBody = Type.Object(
   {
     amount: Type.Optional(minorUnits('minor units, positive: applied fees → interest → principal')),
@@ -534,10 +558,10 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       access(['merchant'], {
         summary: 'Accept an offer: the money is reserved and a facility opens, disbursing',
         description:
-          "The merchant's own offers only (any other answers 404 offer_not_found). A pool with the cash reserves it; the acceptance records the disclosure shown and the consent relied on. Accepting an accepted offer answers the same facility; with an Idempotency-Key a retry replays the first answer. A merchant flagged for fraud since the decision answers 409 merchant_flagged, one behind on a facility it has (past due, defaulted, written off) 409 facility_in_arrears.",
+          "The merchant's own offers only (any other answers 404 offer_not_found). A pool with the cash reserves it; the acceptance records the disclosure shown and the consent relied on: today's (UTC), the offer's `acceptance_disclosure`. Send the `disclosed_on` of the disclosure the merchant was shown, and a day turned since (read before midnight UTC, accepted after: other dates, another APR) answers 409 offer_disclosure_changed, accepting nothing, to be shown again. Accepting an accepted offer answers the same facility; with an Idempotency-Key a retry replays the first answer. A merchant flagged for fraud since the decision answers 409 merchant_flagged, one behind on a facility it has (past due, defaulted, written off) 409 facility_in_arrears.",
         tags: ['financing'],
         params: IdParams,
-        body: NoBody,
+        body: AcceptBody,
         response: { 200: AcceptanceSchema },
       }),
       async (request, reply) => {
@@ -545,10 +569,12 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         if (merchantId === null) throw new ProblemError('offer_not_found', `no offer ${request.params.id}`);
         return write(app, request, reply, (tx) =>
           ledgerGuarded(async () => {
+            const shown = request.body?.disclosed_on;
             const accepted = await acceptOffer(tx, app, {
               offerId: request.params.id,
               merchantId,
               day: today(app),
+              ...(shown === undefined ? {} : { disclosedOn: dayOfField(shown, 'disclosed_on') }),
             });
             if (!accepted.ok) return problemReply(request, accepted.code, accepted.detail ?? accepted.code);
             return jsonReply(200, {
