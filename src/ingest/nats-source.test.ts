@@ -1,14 +1,15 @@
 /**
  * `capstan worker`'s NATS source against a real nats-server with JetStream, on a real database:
  * every published event is applied once, a bad one is quarantined (and acked, not redelivered
- * forever), a duplicate is answered as such, and a batch whose transaction fails is nak'ed,
- * redelivered by JetStream and then applied exactly once.
+ * forever), a duplicate is answered as such, a batch whose transaction fails is nak'ed,
+ * redelivered by JetStream and then applied exactly once, and a consumer made with a delivery
+ * limit has it lifted.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { backendsUnderTest, type Harness } from '../../test/support/backends.ts';
 import { ManualClock } from '../../test/support/manual-clock.ts';
@@ -131,6 +132,35 @@ for (const backend of backendsUnderTest) {
       );
       const applied = reports.flatMap((r) => r.outcomes).filter((o) => o.status === 'applied').length;
       assert.equal(applied, 10);
+    });
+
+    it('lifts the delivery limit of a consumer made with one, so no failing batch is dropped at it', async () => {
+      // As the worker made its consumer before redelivery became unlimited: 20 deliveries at most,
+      // after which JetStream stops delivering a message that was neither applied nor quarantined.
+      const manager = await jetstreamManager(nc);
+      await manager.consumers.add(stream, {
+        durable_name: 'capstan-limited',
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: 30_000_000_000,
+        max_deliver: 20,
+      });
+      const app: AppContext = {
+        store: harness.store,
+        clock: new ManualClock(),
+        entropy: testEntropy,
+        sha256,
+      };
+      const worker = await startNatsWorker(app, {
+        url: natsUrl,
+        stream,
+        subjects: [`${subject}.>`],
+        durable: 'capstan-limited',
+      });
+      await worker.stop();
+      const info = await manager.consumers.info(stream, 'capstan-limited');
+      assert.equal(info.config.max_deliver, -1, 'delivered until applied or quarantined');
+      assert.equal(info.config.ack_policy, AckPolicy.Explicit, 'the rest of its settings left alone');
     });
   });
 }

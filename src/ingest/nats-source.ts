@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import {
   AckPolicy,
   type Consumer,
+  type ConsumerInfo,
   DeliverPolicy,
   type JsMsg,
   jetstream,
@@ -85,7 +86,13 @@ function natsServerPorts(servers: string): number[] {
   });
 }
 
-/** Creates the stream and the durable consumer when they do not exist yet; leaves them alone otherwise. */
+/**
+ * Creates the stream and the durable consumer when they do not exist yet; leaves them alone
+ * otherwise, but for a limit on deliveries. A consumer made with one (every consumer the worker
+ * made before redelivery became unlimited had 20) has it lifted: JetStream stops delivering a
+ * message at the limit without a word, so a batch failing that many times — a database down for
+ * a quarter of an hour, with the back-off — would have its events neither applied nor quarantined.
+ */
 async function ensureConsumer(nc: NatsConnection, options: NatsSourceOptions): Promise<void> {
   const manager = await jetstreamManager(nc);
   try {
@@ -93,9 +100,17 @@ async function ensureConsumer(nc: NatsConnection, options: NatsSourceOptions): P
   } catch {
     await manager.streams.add({ name: options.stream, subjects: [...options.subjects] });
   }
+  let existing: ConsumerInfo | undefined;
   try {
-    await manager.consumers.info(options.stream, options.durable);
+    existing = await manager.consumers.info(options.stream, options.durable);
   } catch {
+    existing = undefined;
+  }
+  if (existing !== undefined) {
+    const limit = existing.config.max_deliver;
+    if (limit !== undefined && limit > 0)
+      await manager.consumers.update(options.stream, options.durable, { max_deliver: natsMaxDeliver });
+  } else {
     await manager.consumers.add(options.stream, {
       durable_name: options.durable,
       ack_policy: AckPolicy.Explicit,
