@@ -2,12 +2,13 @@
  * `capstan worker`'s NATS source against a real nats-server with JetStream, on a real database:
  * every published event is applied once, a bad one is quarantined (and acked, not redelivered
  * forever), a duplicate is answered as such, a batch whose transaction fails is nak'ed,
- * redelivered by JetStream and then applied exactly once, and a consumer made with a delivery
- * limit has it lifted.
+ * redelivered by JetStream and then applied exactly once, a consumer made with a delivery limit
+ * has it lifted, and the worker consumes again after NATS was gone longer than nats.js's
+ * reconnect attempts.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { type AddressInfo, connect as connectSocket, createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -162,7 +163,90 @@ for (const backend of backendsUnderTest) {
       assert.equal(info.config.max_deliver, -1, 'delivered until applied or quarantined');
       assert.equal(info.config.ack_policy, AckPolicy.Explicit, 'the rest of its settings left alone');
     });
+
+    it('reconnects to NATS after an outage longer than its reconnect attempts, and consumes again', async () => {
+      const proxy = await natsProxy(natsUrl);
+      const app: AppContext = {
+        store: harness.store,
+        clock: new ManualClock(),
+        entropy: testEntropy,
+        sha256,
+      };
+      const reports: BatchReport[] = [];
+      const worker = await startNatsWorker(
+        app,
+        {
+          url: proxy.url,
+          stream,
+          subjects: [`${subject}.>`],
+          durable: 'capstan-outage',
+          // Attempts 50 ms apart: nats.js's 10 attempts are used up well within the outage.
+          reconnectWaitMs: 50,
+          retryDelayMs: 50,
+        },
+        { onBatch: (report) => reports.push(report) },
+      );
+      try {
+        const applied = () => reports.flatMap((r) => r.outcomes).length;
+        await waitFor(() => applied() > 0, 20_000, 'the stream so far');
+        const before = await harness.store.read((tx) => tx.inbox.countEvents());
+        await proxy.cut();
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await proxy.restore();
+        await jetstream(nc).publish(`${subject}.orders`, orderEvent(500));
+        await waitFor(
+          () => reports.flatMap((r) => r.outcomes).some((o) => o.status === 'applied' && o.id === 'nats-500'),
+          10_000,
+          'the event published after the outage',
+        );
+        assert.equal(await harness.store.read((tx) => tx.inbox.countEvents()), before + 1n);
+      } finally {
+        await worker.stop();
+        await proxy.close();
+      }
+    });
   });
+}
+
+/**
+ * A TCP proxy on loopback to the NATS server at `target`, which can be cut — every connection
+ * closed, new ones refused — and restored on the same port: NATS gone away for a while.
+ */
+async function natsProxy(target: string) {
+  const upstream = new URL(target);
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const server = connectSocket(Number(upstream.port || 4222), upstream.hostname);
+    for (const socket of [client, server]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        server.destroy();
+      });
+    }
+    client.pipe(server);
+    server.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    async cut() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+    async restore() {
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      if (server.listening) await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 /**

@@ -41,6 +41,8 @@ export interface NatsSourceOptions {
   readonly retryDelayMs?: number;
   /** How long connecting waits for the server to answer (nats.js's default, 20 s, when absent). */
   readonly connectTimeoutMs?: number;
+  /** Between attempts to reconnect to a server gone away (nats.js's default, 2 s, when absent). */
+  readonly reconnectWaitMs?: number;
 }
 
 export interface BatchReport {
@@ -64,7 +66,12 @@ async function connectWithoutStrays(options: NatsSourceOptions, name: string): P
     return await connect({
       servers: options.url,
       name,
+      // Reconnect for as long as it takes: nats.js gives up after 10 attempts (about 20 s) and
+      // closes the connection for good, after which every fetch failed 'closed connection' and
+      // the worker, still running, consumed nothing even once NATS was back.
+      maxReconnectAttempts: -1,
       ...(options.connectTimeoutMs === undefined ? {} : { timeout: options.connectTimeoutMs }),
+      ...(options.reconnectWaitMs === undefined ? {} : { reconnectTimeWait: options.reconnectWaitMs }),
     });
   } catch (error) {
     const ports = new Set(natsServerPorts(options.url));
