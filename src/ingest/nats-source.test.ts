@@ -4,7 +4,7 @@
  * forever), a duplicate is answered as such, a batch whose transaction fails is nak'ed,
  * redelivered by JetStream and then applied exactly once, a consumer made with a delivery limit
  * has it lifted, and the worker consumes again after NATS was gone longer than nats.js's
- * reconnect attempts.
+ * reconnect attempts, and stops while NATS is gone.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +18,7 @@ import { natsSkip, natsUrl } from '../../test/support/nats.ts';
 import type { AppContext } from '../app/app-context.ts';
 import type { Store } from '../app/ports.ts';
 import { sha256, testEntropy } from '../storage/contract/fixtures.ts';
-import { type BatchReport, startNatsWorker } from './nats-source.ts';
+import { type BatchReport, natsDrainMsMax, startNatsWorker } from './nats-source.ts';
 
 function orderEvent(i: number, amount = 1000 + i) {
   return JSON.stringify({
@@ -202,6 +202,36 @@ for (const backend of backendsUnderTest) {
         assert.equal(await harness.store.read((tx) => tx.inbox.countEvents()), before + 1n);
       } finally {
         await worker.stop();
+        await proxy.close();
+      }
+    });
+
+    it('stops while NATS is gone, within a bound, though it would reconnect for as long as it takes', async () => {
+      const proxy = await natsProxy(natsUrl);
+      const app: AppContext = {
+        store: harness.store,
+        clock: new ManualClock(),
+        entropy: testEntropy,
+        sha256,
+      };
+      const worker = await startNatsWorker(app, {
+        url: proxy.url,
+        stream,
+        subjects: [`${subject}.>`],
+        durable: 'capstan-stop-in-outage',
+        retryDelayMs: 50,
+      });
+      try {
+        await proxy.cut();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const started = Date.now();
+        const stopped = await Promise.race([
+          worker.stop().then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3 * natsDrainMsMax)),
+        ]);
+        assert.ok(stopped, 'stop() returned while NATS was gone');
+        assert.ok(Date.now() - started <= 2 * natsDrainMsMax + 1_000);
+      } finally {
         await proxy.close();
       }
     });

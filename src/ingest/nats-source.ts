@@ -27,6 +27,8 @@ export const natsAckWaitMs = 30_000;
 /** Unlimited: a message is only settled by applying or quarantining it, however long an outage lasts. */
 export const natsMaxDeliver = -1;
 export const natsRetryDelayMs = 2_000;
+/** Stopping waits this long at most for the last acks to reach NATS (none reach a server gone away). */
+export const natsDrainMsMax = 5_000;
 /** Redeliveries back off (doubling per delivery) up to this. */
 export const natsRetryDelayMaxMs = 60_000;
 
@@ -190,12 +192,33 @@ export async function startNatsWorker(
     }
   };
   const done = loop().finally(async () => {
-    await nc.drain().catch(() => undefined);
+    // Drained to send the last acks, within a bound: with NATS gone, a drain waits for the
+    // reconnection (attempted for as long as it takes), and stopping would wait with it.
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([
+      nc.drain().catch(() => undefined),
+      new Promise((resolve) => {
+        bound = setTimeout(resolve, natsDrainMsMax);
+      }),
+    ]);
+    clearTimeout(bound);
+    await nc.close().catch(() => undefined);
   });
   return {
     done,
     async stop() {
       stopping = true;
+      // A fetch in flight waits for NATS, and with NATS gone for its return (reconnecting for as
+      // long as it takes): closed, the fetch ends and so does the loop.
+      let bound: NodeJS.Timeout | undefined;
+      const waited = await Promise.race([
+        done.then(() => false),
+        new Promise<boolean>((resolve) => {
+          bound = setTimeout(() => resolve(true), natsDrainMsMax);
+        }),
+      ]);
+      clearTimeout(bound);
+      if (waited) await nc.close().catch(() => undefined);
       await done;
     },
   };
