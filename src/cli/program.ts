@@ -79,6 +79,8 @@ export interface IngestDeps {
     hooks: {
       onBatch: (report: { messages: number; outcomes: readonly RecordOutcome[] }) => void;
       onError: (error: unknown) => void;
+      /** Each fetch from NATS: null when it answered, else why it did not. */
+      onFetch: (error: unknown) => void;
     },
   ): Promise<WorkerHandle>;
 }

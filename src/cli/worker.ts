@@ -38,6 +38,10 @@ export async function workerCommand(deps: CliDeps, flags: WorkerFlags): Promise<
   let retry: NodeJS.Timeout | undefined;
   let stopping = false;
   let lastProblem: string | null = null;
+  // NATS gone away under a running consumer fails every fetch (heartbeats missed, a closed
+  // connection) until it is back: said once, not as a failed batch every 2 s — none was fetched.
+  const fetchLog = failureLog(deps.err, 'fetching from NATS');
+  const batchLog = failureLog(deps.err, 'a batch from NATS (redelivered)');
   // NATS unreachable (not yet up, say) stops nothing else: the daily cycle, the expiry sweep and
   // the webhooks run meanwhile, and the worker connects once NATS answers.
   const consume = async () => {
@@ -46,11 +50,13 @@ export async function workerCommand(deps: CliDeps, flags: WorkerFlags): Promise<
         onBatch: (report) => {
           applied += report.outcomes.filter((o) => o.status === 'applied').length;
           quarantined += report.outcomes.filter((o) => o.status === 'quarantined').length;
+          batchLog.succeeded();
           deps.err.write(
             `batch of ${report.messages}: ${applied} applied, ${quarantined} quarantined so far\n`,
           );
         },
-        onError: (error) => deps.err.write(`batch failed, will be redelivered: ${String(error)}\n`),
+        onError: batchLog.failed,
+        onFetch: (error) => (error === null ? fetchLog.succeeded() : fetchLog.failed(error)),
       });
       if (stopping) return void (await worker.stop());
       deps.out.write(

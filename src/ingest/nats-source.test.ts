@@ -3,8 +3,8 @@
  * every published event is applied once, a bad one is quarantined (and acked, not redelivered
  * forever), a duplicate is answered as such, a batch whose transaction fails is nak'ed,
  * redelivered by JetStream and then applied exactly once, a consumer made with a delivery limit
- * has it lifted, and the worker consumes again after NATS was gone longer than nats.js's
- * reconnect attempts, and stops while NATS is gone.
+ * has it lifted, a fetch NATS fails is told from a batch that failed, and the worker consumes
+ * again after NATS was gone longer than nats.js's reconnect attempts, and stops while NATS is gone.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -162,6 +162,37 @@ for (const backend of backendsUnderTest) {
       const info = await manager.consumers.info(stream, 'capstan-limited');
       assert.equal(info.config.max_deliver, -1, 'delivered until applied or quarantined');
       assert.equal(info.config.ack_policy, AckPolicy.Explicit, 'the rest of its settings left alone');
+    });
+
+    it('tells a fetch NATS failed from a batch that failed: no batch was fetched, none is said to have failed', async () => {
+      const app: AppContext = {
+        store: harness.store,
+        clock: new ManualClock(),
+        entropy: testEntropy,
+        sha256,
+      };
+      const batchErrors: unknown[] = [];
+      const fetches: unknown[] = [];
+      const worker = await startNatsWorker(
+        app,
+        {
+          url: natsUrl,
+          stream,
+          subjects: [`${subject}.>`],
+          durable: 'capstan-fetch-fails',
+          retryDelayMs: 50,
+        },
+        { onError: (error) => batchErrors.push(error), onFetch: (error) => fetches.push(error) },
+      );
+      try {
+        await waitFor(() => fetches.includes(null), 10_000, 'a fetch answered');
+        // The consumer deleted from under it: every fetch fails, as with NATS unreachable.
+        await (await jetstreamManager(nc)).consumers.delete(stream, 'capstan-fetch-fails');
+        await waitFor(() => fetches.some((e) => e !== null), 10_000, 'a fetch failed');
+        assert.deepEqual(batchErrors, [], 'no batch failed: there was none');
+      } finally {
+        await worker.stop();
+      }
     });
 
     it('reconnects to NATS after an outage longer than its reconnect attempts, and consumes again', async () => {

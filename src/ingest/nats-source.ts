@@ -138,12 +138,18 @@ export interface NatsWorker {
 
 /**
  * Consumes until stopped. `onBatch` sees each committed batch; `onError` each failed one (the
- * worker keeps going: the messages come back after `natsRetryDelayMs`).
+ * worker keeps going: the messages come back after `natsRetryDelayMs`). `onFetch` sees each fetch
+ * from NATS: null when it answered, else why not (NATS gone away — no batch failed, none was
+ * fetched; it is fetched again once NATS is back).
  */
 export async function startNatsWorker(
   app: AppContext,
   options: NatsSourceOptions,
-  hooks: { onBatch?: (report: BatchReport) => void; onError?: (error: unknown) => void } = {},
+  hooks: {
+    onBatch?: (report: BatchReport) => void;
+    onError?: (error: unknown) => void;
+    onFetch?: (error: unknown) => void;
+  } = {},
 ): Promise<NatsWorker> {
   const nc = await connectWithoutStrays(options, `capstan-worker-${options.durable}`);
   let consumer: Consumer;
@@ -166,9 +172,10 @@ export async function startNatsWorker(
           expires: natsFetchExpiresMs,
         });
         for await (const message of fetched) messages.push(message);
+        hooks.onFetch?.(null);
       } catch (error) {
         // The connection reconnects by itself; wait and fetch again rather than stop.
-        hooks.onError?.(error);
+        hooks.onFetch?.(error);
         await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? natsRetryDelayMs));
         continue;
       }
