@@ -737,6 +737,18 @@ export async function acceptOffer(
       ...disclosedOn(offer, input.day),
       ...(offer.servicing === undefined ? {} : { servicing: offer.servicing }),
       ...(offer.refillOf === undefined ? {} : { refillOf: offer.refillOf }),
+      // The funds provided, as of the acceptance: a refill's payoff is held at what it is now, not
+      // at the offer's (payouts since have repaid some of it), so the merchant receives the rest.
+      // A credit line pays out draw by draw.
+      ...(offer.product === 'credit_line'
+        ? {}
+        : {
+            payout: {
+              amountMinor: offer.amountMinor,
+              paysOffMinor: refillPayoffMinor ?? 0n,
+              toMerchantMinor: offer.amountMinor - (refillPayoffMinor ?? 0n),
+            },
+          }),
     },
   });
   await tx.financing.updateOffer(offerRow.id, {

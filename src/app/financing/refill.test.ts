@@ -148,6 +148,15 @@ for (const backend of backendsUnderTest) {
       assert.ok(held.ok, held.ok ? '' : held.detail);
       const heldState = fromTaggedJson<StoredFacility>(held.value.facility.stateJson);
       assert.equal(heldState.phase === 'disbursing' && heldState.refillPayoffMinor, payoffNow);
+      // The acceptance records the funds provided as of it: the payoff held, the rest to the merchant.
+      const recorded = fromTaggedJson<{ disclosure: { payout?: unknown } }>(
+        held.value.offer.acceptanceJson ?? '{}',
+      );
+      assert.deepEqual(recorded.disclosure.payout, {
+        amountMinor: dropped.amountMinor,
+        paysOffMinor: payoffNow,
+        toMerchantMinor: dropped.amountMinor - payoffNow,
+      });
       const whileHeld = await sweep('stl-held');
       assert.ok(whileHeld.ok);
       assert.deepEqual(
