@@ -134,6 +134,10 @@ const offerProperties = {
       { description: 'the parts are null on offers made before refills were itemised' },
     ),
   ),
+  summary: Type.String({
+    description:
+      'The offer in plain words, for the merchant: what it lends, how it is repaid, what it costs and its APR, for how long, what paying early costs and the late fee — of what accepting it today records while it is open (`acceptance_disclosure`), else of the offer as made; each figure one the disclosure shows',
+  }),
   acceptance_disclosure: Nullable(
     Type.Object(
       {

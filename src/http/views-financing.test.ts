@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import { it, describe as suite } from 'node:test';
 import type { OfferRow } from '../app/ports.ts';
 import { toTaggedJson } from '../app/risk/tagged-json.ts';
-import { describe, facilityEventView, offerView } from './views-financing.ts';
+import { disclosedOn, offersFor } from '../domain/products/offers.ts';
+import { calendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
+import { describe, facilityEventView, offerSummary, offerView } from './views-financing.ts';
 
 suite('facility events in plain words', () => {
   const charged = { period: 2, dueDay: 20_529, interestMinor: 9_212n, toPayMinor: 88_849n };
@@ -267,5 +269,91 @@ suite("a refill's acceptance", () => {
   it('shows the payoff of one accepted before refills were itemised, its parts null', () => {
     const { disclosure } = accepted({ facilityId: 'fac_old', payoffMinor: 109_500n });
     assert.deepEqual(disclosure['refill_of'], unitemisedRefill);
+  });
+});
+
+suite('an offer in plain words', () => {
+  const day = toDayNumber(calendarDate('2026-03-02'));
+  /** As offers.test.ts works them by hand: 10,000.00 at 11.68%, forecast sales of 500.00 a day. */
+  const offers = offersFor({
+    decisionId: 'dec_1',
+    merchantId: 'mer_1',
+    currency: 'USD',
+    grade: 'C',
+    limitMinor: 1_000_000n,
+    annualRateBps: 1_168,
+    day,
+    forecastDailySalesMinor: [50_000n],
+  });
+  const of = (product: string) => {
+    const offer = offers.find((o) => o.product === product);
+    assert.ok(offer);
+    return offer;
+  };
+
+  it('says what an advance lends, how it is repaid, what it costs and for how long, and the late fee', () => {
+    const advance = of('advance');
+    assert.equal(
+      offerSummary(advance, advance, day),
+      'An advance of 10000.00 USD. It is repaid by 11.76% of each of your payouts until 10576.00 USD is repaid: ' +
+        'the advance and a fixed fee of 576.00 USD, owed in full however early you repay. At your forecast sales ' +
+        'the last payment comes on 2026-08-29, 180 days after 2026-03-02: an APR of 22.82%. Every 60 days at ' +
+        'least 5.56% of the total is to be repaid. Whatever is left 540 days after the payout falls due then. ' +
+        'A payment still missed 7 days after it falls due costs a late fee of 25.00 USD.',
+    );
+  });
+
+  it('says a loan’s instalments from the day it is taken, and that paying early costs interest to that day', () => {
+    const loan = of('term_loan');
+    assert.equal(
+      offerSummary(loan, disclosedOn(loan, day + 3), day + 3),
+      'A loan of 10000.00 USD at 11.68% a year, repaid in 6 monthly instalments of 1723.90 USD from 2026-04-05 ' +
+        '(the last 1723.92 USD): 10343.42 USD in all, a cost of 343.42 USD, an APR of 11.68%. Repaid early, it ' +
+        'costs the interest to that day only. A payment still missed 7 days after it falls due costs a late fee ' +
+        'of 25.00 USD.',
+    );
+  });
+
+  it('says how a line is drawn and repaid, and what it costs drawn in full', () => {
+    const line = of('credit_line');
+    assert.equal(
+      offerSummary(line, line, day),
+      "A credit line of 10000.00 USD: draw on it when you need to, and pay 11.68% a year (a day's interest is a " +
+        '365th of it) on what you have drawn. While anything is drawn, 10.00% of each of your payouts repays it, ' +
+        'and every 30 days a statement asks the interest of its period and 10.00% of what you have drawn, due 20 ' +
+        'days later; what you repay you may draw again. Drawn in full on 2026-03-02 and repaid so at your ' +
+        'forecast sales, by 2026-09-25: 10335.99 USD in all, a cost of 335.99 USD, an APR of 11.68%. Repaid ' +
+        'early, it costs the interest to that day only. A payment still missed 7 days after it falls due costs a ' +
+        'late fee of 25.00 USD.',
+    );
+  });
+
+  it('shows the summary of what accepting it today records while it is open, and of it as made after', () => {
+    const advance = of('advance');
+    const row: OfferRow = {
+      id: 'off_1',
+      merchantId: 'mer_1',
+      decisionId: 'dec_1',
+      product: 'advance',
+      currency: 'USD',
+      amountMinor: advance.amountMinor,
+      status: 'open',
+      offeredOn: day,
+      expiresOn: day + 30,
+      offerJson: toTaggedJson(advance),
+      facilityId: null,
+      createdAtMs: 0n,
+      acceptedAtMs: null,
+      acceptanceJson: null,
+    };
+    assert.equal(
+      offerView(row, day + 3).summary,
+      offerSummary(advance, disclosedOn(advance, day + 3), day + 3),
+    );
+    assert.match(offerView(row, day + 3).summary, /comes on 2026-09-01, 180 days after 2026-03-05/);
+    assert.equal(
+      offerView({ ...row, status: 'expired' }, day + 40).summary,
+      offerSummary(advance, advance, day),
+    );
   });
 });

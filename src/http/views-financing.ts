@@ -22,11 +22,18 @@ import type {
 import { fromTaggedJson } from '../app/risk/tagged-json.ts';
 import { isCurrencyCode } from '../domain/money/currency.ts';
 import { formatMoney } from '../domain/money/money.ts';
+import { creditLineServicingDefaults } from '../domain/products/credit-line/servicing.ts';
 import { delinquencyBucket } from '../domain/products/lifecycle.ts';
-import { disclosedOn, type Offer, offerOpen, type ServicingDisclosure } from '../domain/products/offers.ts';
+import {
+  type DisclosedFigures,
+  disclosedOn,
+  type Offer,
+  offerOpen,
+  type ServicingDisclosure,
+} from '../domain/products/offers.ts';
 import type { PortfolioFigures } from '../domain/products/portfolio.ts';
 import type { RefillPayoffParts } from '../domain/products/refill.ts';
-import { fromDayNumber } from '../domain/time/calendar-date.ts';
+import { fromDayNumber, toDayNumber } from '../domain/time/calendar-date.ts';
 import { isoFromMs } from './views.ts';
 
 /** `amountMinor` → `amount`, `holdbackRateBps` → `holdback_rate_bps`, bigints as strings. */
@@ -342,6 +349,7 @@ export function facilityEventView(event: FacilityEventRow, facility: FacilityRow
  */
 export function offerView(row: OfferRow, day: number | null = null) {
   const offer = fromTaggedJson<Offer>(row.offerJson);
+  const open = row.status === 'open' && day !== null && day >= row.offeredOn && offerOpen(offer, day);
   return {
     object: 'offer',
     id: row.id,
@@ -362,11 +370,86 @@ export function offerView(row: OfferRow, day: number | null = null) {
     facility_id: row.facilityId,
     servicing_terms: servicingView(offer.servicing),
     refill_of: offer.refillOf === undefined ? null : refillView(offer.refillOf),
-    acceptance_disclosure:
-      row.status === 'open' && day !== null && day >= row.offeredOn && offerOpen(offer, day)
-        ? acceptanceDisclosureView(offer, day)
-        : null,
+    acceptance_disclosure: open ? acceptanceDisclosureView(offer, day) : null,
+    // In plain words, of what accepting it today records while it is open, else of it as made.
+    summary: offerSummary(offer, open ? disclosedOn(offer, day) : offer, open ? day : row.offeredOn),
   };
+}
+
+const percentOfBps = (bps: number) => `${(bps / 100).toFixed(2)}%`;
+
+/**
+ * An offer in plain words, for the merchant: what it lends and how, how it is repaid, what it
+ * costs, its APR and for how long (`figures`: the contract of `day`, on which the money is taken),
+ * what paying early costs and what a missed payment does — each figure one the disclosure shows.
+ */
+export function offerSummary(offer: Offer, figures: DisclosedFigures, day: number): string {
+  const money = (amountMinor: bigint) => `${decimalAmount(amountMinor, offer.currency)} ${offer.currency}`;
+  const first = figures.schedule[0];
+  const last = figures.schedule.at(-1);
+  const cost = `${money(figures.totalRepayableMinor)} in all, a cost of ${money(figures.totalCostMinor)}`;
+  const apr = `an APR of ${figures.aprPercent}%`;
+  const servicing = offer.servicing;
+  const late =
+    servicing === undefined || servicing.lateFeeMinor === 0n
+      ? ''
+      : ` A payment still missed ${daysWords(servicing.lateFeeGraceDays)} after it falls due costs a late fee of ${money(servicing.lateFeeMinor)}.`;
+  const refill =
+    offer.refillOf === undefined
+      ? ''
+      : ` It first pays off your advance ${offer.refillOf.facilityId} (${money(offer.refillOf.payoffMinor)} on ${date(toDayNumber(offer.offeredOn))}); you receive the rest.`;
+  switch (offer.product) {
+    case 'advance': {
+      const { holdbackRateBps, minimumPayment = null, maxTermDays = null } = offer.terms;
+      const days = last === undefined ? null : toDayNumber(last.date) - day;
+      return (
+        `An advance of ${money(offer.amountMinor)}.${refill} It is repaid by ${percentOfBps(holdbackRateBps)} of each ` +
+        `of your payouts until ${money(figures.totalRepayableMinor)} is repaid: the advance and a fixed fee of ` +
+        `${money(figures.totalCostMinor)}, owed in full however early you repay. ` +
+        (days === null || last === undefined
+          ? `${apr[0]?.toUpperCase()}${apr.slice(1)}.`
+          : `At your forecast sales the last payment comes on ${last.date}, ${daysWords(days)} after ${date(day)}: ${apr}.`) +
+        (minimumPayment === null
+          ? ''
+          : ` Every ${daysWords(minimumPayment.periodDays)} at least ${percentOfBps(minimumPayment.shareBps)} of the total is to be repaid.`) +
+        (maxTermDays === null
+          ? ''
+          : ` Whatever is left ${daysWords(maxTermDays)} after the payout falls due then.`) +
+        late
+      );
+    }
+    case 'term_loan': {
+      const amounts = figures.schedule.map((p) => p.amountMinor);
+      const level = amounts.slice(0, -1).every((a) => a === amounts[0]);
+      const instalments =
+        first === undefined || last === undefined
+          ? ''
+          : level
+            ? `${amounts.length} monthly instalments of ${money(first.amountMinor)} from ${first.date}` +
+              (last.amountMinor === first.amountMinor ? '' : ` (the last ${money(last.amountMinor)})`)
+            : `${amounts.length} monthly instalments from ${money(first.amountMinor)} on ${first.date} down to ${money(last.amountMinor)} on ${last.date}`;
+      return (
+        `A loan of ${money(offer.amountMinor)} at ${percentOfBps(offer.terms.annualRateBps)} a year, repaid in ${instalments}: ` +
+        `${cost}, ${apr}. Repaid early, it costs the interest to that day only.${late}`
+      );
+    }
+    case 'credit_line': {
+      const line = servicing?.creditLine ?? creditLineServicingDefaults;
+      const basis = offer.terms.dayCount === 'act_360' ? '360' : '365';
+      const forecast =
+        last === undefined
+          ? ''
+          : ` Drawn in full on ${date(day)} and repaid so at your forecast sales, by ${last.date}: ${cost}, ${apr}.`;
+      return (
+        `A credit line of ${money(offer.amountMinor)}: draw on it when you need to, and pay ` +
+        `${percentOfBps(offer.terms.annualRateBps)} a year (a day's interest is a ${basis}th of it) on what you have drawn. ` +
+        `While anything is drawn, ${percentOfBps(line.sweepRateBps)} of each of your payouts repays it, and every ` +
+        `${daysWords(line.statementDays)} a statement asks the interest of its period and ${percentOfBps(line.minimumPrincipalShareBps)} of what you ` +
+        `have drawn, due ${daysWords(line.paymentDueDays)} later; what you repay you may draw again.${forecast} ` +
+        `Repaid early, it costs the interest to that day only.${late}`
+      );
+    }
+  }
 }
 
 /**
