@@ -4,7 +4,8 @@
  * forever), a duplicate is answered as such, a batch whose transaction fails is nak'ed,
  * redelivered by JetStream and then applied exactly once, a consumer made with a delivery limit
  * has it lifted, a fetch NATS fails is told from a batch that failed, and the worker consumes
- * again after NATS was gone longer than nats.js's reconnect attempts, and stops while NATS is gone.
+ * again after NATS was gone longer than nats.js's reconnect attempts, and stops while NATS is gone —
+ * and, stopped while a batch is applied, waits for it and acks it.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -265,6 +266,47 @@ for (const backend of backendsUnderTest) {
       } finally {
         await proxy.close();
       }
+    });
+
+    it('stopped while a batch is being applied for longer than the bound, acks it once committed and stops cleanly', async () => {
+      // The batch's transaction held until released: a large batch, a slow database.
+      let entered = false;
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const slow: Store = {
+        ...harness.store,
+        backend: harness.store.backend,
+        location: harness.store.location,
+        write: async (work) => {
+          entered = true;
+          await held;
+          return harness.store.write(work);
+        },
+        read: (work) => harness.store.read(work),
+        migrate: () => harness.store.migrate(),
+        pendingMigrations: () => harness.store.pendingMigrations(),
+        close: () => harness.store.close(),
+      };
+      const app: AppContext = { store: slow, clock: new ManualClock(), entropy: testEntropy, sha256 };
+      const reports: BatchReport[] = [];
+      const errors: unknown[] = [];
+      const worker = await startNatsWorker(
+        app,
+        { url: natsUrl, stream, subjects: [`${subject}.>`], durable: 'capstan-stop-in-batch' },
+        { onBatch: (report) => reports.push(report), onError: (error) => errors.push(error) },
+      );
+      await jetstream(nc).publish(`${subject}.orders`, orderEvent(600));
+      await waitFor(() => entered, 10_000, 'a batch being applied');
+      const stopped = worker.stop();
+      await new Promise((resolve) => setTimeout(resolve, natsDrainMsMax + 500));
+      release();
+      await stopped;
+      assert.deepEqual(errors, [], 'the batch committed: none failed');
+      assert.equal(reports.length, 1, 'the batch was applied');
+      const info = await (await jetstreamManager(nc)).consumers.info(stream, 'capstan-stop-in-batch');
+      assert.equal(info.num_ack_pending, 0, 'its messages were acked, not left to be redelivered');
     });
   });
 }

@@ -163,9 +163,13 @@ export async function startNatsWorker(
     throw error;
   }
   let stopping = false;
+  // Whether the loop waits on NATS (a fetch, or the pause after one failed), which stop() may cut
+  // short by closing the connection — not while a batch is applied: its acks follow its commit.
+  let fetching = false;
   const loop = async () => {
     while (!stopping) {
       const messages: JsMsg[] = [];
+      fetching = true;
       try {
         const fetched = await consumer.fetch({
           max_messages: options.batchMessagesMax ?? natsFetchMessagesMax,
@@ -179,6 +183,7 @@ export async function startNatsWorker(
         await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? natsRetryDelayMs));
         continue;
       }
+      fetching = false;
       if (messages.length === 0) continue;
       try {
         const records = messages.map((m) =>
@@ -199,6 +204,7 @@ export async function startNatsWorker(
     }
   };
   const done = loop().finally(async () => {
+    fetching = false;
     // Drained to send the last acks, within a bound: with NATS gone, a drain waits for the
     // reconnection (attempted for as long as it takes), and stopping would wait with it.
     let bound: NodeJS.Timeout | undefined;
@@ -216,7 +222,9 @@ export async function startNatsWorker(
     async stop() {
       stopping = true;
       // A fetch in flight waits for NATS, and with NATS gone for its return (reconnecting for as
-      // long as it takes): closed, the fetch ends and so does the loop.
+      // long as it takes): closed, the fetch ends and so does the loop. A batch being applied is
+      // waited for, however long (its transaction is not cut short by a closed connection): closed
+      // under it, its commit's acks were dropped and every message redelivered.
       let bound: NodeJS.Timeout | undefined;
       const waited = await Promise.race([
         done.then(() => false),
@@ -225,7 +233,7 @@ export async function startNatsWorker(
         }),
       ]);
       clearTimeout(bound);
-      if (waited) await nc.close().catch(() => undefined);
+      if (waited && fetching) await nc.close().catch(() => undefined);
       await done;
     },
   };
