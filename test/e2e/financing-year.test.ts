@@ -322,7 +322,15 @@ for (const backend of backendsUnderTest) {
           lateFeeGraceDays: 7,
           defaultAfterDays: 90,
           writeOffAfterDays: 180,
+          // Paid off early, the fixed fee is owed all the same: 1,500.00 at most, no fee for it.
+          prepayment: {
+            unpaidFinanceChargeOwedBps: 10_000,
+            financeChargeOwedMaxMinor: 150_000n,
+            prepaymentFeeMinor: 0n,
+          },
         },
+        // The funds provided: all of it to the merchant, no refill paying anything off.
+        payout: { amountMinor: 1_000_000n, paysOffMinor: 0n, toMerchantMinor: 1_000_000n },
       });
       // Accepting again answers the same facility.
       const again = await harness.store.write((tx) =>
