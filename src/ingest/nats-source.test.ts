@@ -3,7 +3,8 @@
  * every published event is applied once, a bad one is quarantined (and acked, not redelivered
  * forever), a duplicate is answered as such, a batch whose transaction fails is nak'ed,
  * redelivered by JetStream and then applied exactly once, a consumer made with a delivery limit
- * has it lifted, a fetch NATS fails is told from a batch that failed, and the worker consumes
+ * has it lifted, a fetch NATS fails is told from a batch that failed, a consumer deleted under the
+ * worker is made again, and the worker consumes
  * again after NATS was gone longer than nats.js's reconnect attempts, and stops while NATS is gone —
  * and, stopped while a batch is applied, waits for it and acks it.
  */
@@ -165,13 +166,14 @@ for (const backend of backendsUnderTest) {
       assert.equal(info.config.ack_policy, AckPolicy.Explicit, 'the rest of its settings left alone');
     });
 
-    it('tells a fetch NATS failed from a batch that failed: no batch was fetched, none is said to have failed', async () => {
+    it('tells a fetch NATS failed from a batch that failed, and makes its consumer again where it went missing', async () => {
       const app: AppContext = {
         store: harness.store,
         clock: new ManualClock(),
         entropy: testEntropy,
         sha256,
       };
+      const reports: BatchReport[] = [];
       const batchErrors: unknown[] = [];
       const fetches: unknown[] = [];
       const worker = await startNatsWorker(
@@ -183,7 +185,11 @@ for (const backend of backendsUnderTest) {
           durable: 'capstan-fetch-fails',
           retryDelayMs: 50,
         },
-        { onError: (error) => batchErrors.push(error), onFetch: (error) => fetches.push(error) },
+        {
+          onBatch: (report) => reports.push(report),
+          onError: (error) => batchErrors.push(error),
+          onFetch: (error) => fetches.push(error),
+        },
       );
       try {
         await waitFor(() => fetches.includes(null), 10_000, 'a fetch answered');
@@ -191,6 +197,13 @@ for (const backend of backendsUnderTest) {
         await (await jetstreamManager(nc)).consumers.delete(stream, 'capstan-fetch-fails');
         await waitFor(() => fetches.some((e) => e !== null), 10_000, 'a fetch failed');
         assert.deepEqual(batchErrors, [], 'no batch failed: there was none');
+        // Made again where it went missing, it consumes on: an event published now is applied.
+        await jetstream(nc).publish(`${subject}.orders`, orderEvent(700));
+        await waitFor(
+          () => reports.flatMap((r) => r.outcomes).some((o) => o.status === 'applied' && o.id === 'nats-700'),
+          15_000,
+          'the event published after the consumer was deleted',
+        );
       } finally {
         await worker.stop();
       }

@@ -181,6 +181,18 @@ export async function startNatsWorker(
         // The connection reconnects by itself; wait and fetch again rather than stop.
         hooks.onFetch?.(error);
         await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? natsRetryDelayMs));
+        // A consumer deleted or lost under the worker (a stream made again, a slip at the NATS
+        // console) fails every fetch as NATS gone does, and nothing was consumed until a restart:
+        // it is made again as at the start, where it is missing. With NATS gone this fails too.
+        if (!stopping)
+          await ensureConsumer(nc, options)
+            .then(() => jetstream(nc).consumers.get(options.stream, options.durable))
+            .then(
+              (again) => {
+                consumer = again;
+              },
+              () => undefined,
+            );
         continue;
       }
       fetching = false;
