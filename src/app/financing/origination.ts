@@ -317,7 +317,11 @@ export async function makeOffers(
   const refillLimit = refillLimitFor(view, inHand.refillable?.row.id);
   if (refillLimit !== null)
     offers = [
-      ...offersFor({ ...approved, limitMinor: refillLimit }, settings).filter((o) => o.product === 'advance'),
+      // Advances only: no loan or line is worked out to be thrown away.
+      ...offersFor(
+        { ...approved, limitMinor: refillLimit },
+        { ...settings, termLoanGrades: [], creditLineGrades: [] },
+      ).filter((o) => o.product === 'advance'),
       ...offers.filter((offer) => offer.product !== 'advance'),
     ];
   const createdAtMs = context.clock.nowNs() / 1_000_000n;

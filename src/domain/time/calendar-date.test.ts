@@ -71,6 +71,26 @@ describe('parseCalendarDate and formatCalendarDate', () => {
     );
   });
 
+  it('takes apart only what is a date, YYYY-MM-DD in ASCII digits, as the pattern parsing it does', () => {
+    for (const text of [
+      '2026-1-05',
+      '2026-01-5 ',
+      '2026/01/05',
+      '20260-1-05',
+      '2026-01-0a',
+      '２０２６-01-05',
+      '-026-01-05',
+      '2026-13-01',
+      '2026-00-10',
+      '2026-02-30',
+      '0000-01-01',
+      '',
+    ])
+      assert.throws(() => dateParts(text as CalendarDate), AssertionError, text);
+    assert.deepEqual(dateParts('0001-01-01' as CalendarDate), { year: 1, month: 1, day: 1 });
+    assert.deepEqual(dateParts('9999-12-31' as CalendarDate), { year: 9999, month: 12, day: 31 });
+  });
+
   it('accepts leap days only in leap years and refuses days that do not exist', () => {
     for (const text of ['2024-02-29', '2000-02-29', '1600-02-29', '0004-02-29', '0001-01-01', '9999-12-31']) {
       assert.ok(parseCalendarDate(text).ok, text);
