@@ -35,14 +35,38 @@ export function decisionHash(
 export interface StoredDecisionLink {
   readonly id: string;
   readonly sequence: bigint;
+  /** Stored beside the record, for look-ups; not hashed, so checked against the record. */
+  readonly merchantId: string;
+  readonly decidedAtMs: bigint;
+  readonly outcome: string;
   readonly recordJson: string;
   readonly inputsJson: string;
   readonly hash: string;
 }
 
 export interface DecisionChainFailure {
-  readonly rule: 'decision_hash_mismatch' | 'decision_sequence_mismatch' | 'decision_chain_head_mismatch';
+  readonly rule:
+    | 'decision_hash_mismatch'
+    | 'decision_sequence_mismatch'
+    | 'decision_columns_mismatch'
+    | 'decision_chain_head_mismatch';
   readonly detail: string;
+}
+
+/**
+ * The id, merchant, time and outcome are stored in columns beside the hashed record, and read from
+ * there: who may see a decision, which merchant's newest it is, whether a later one declined. A
+ * column changed alone leaves the hash intact, so each must say what the record says.
+ */
+function differingColumn(link: StoredDecisionLink): string | null {
+  const record = JSON.parse(link.recordJson) as Record<string, unknown>;
+  if (record['id'] !== link.id) return 'id';
+  if (record['merchant_id'] !== link.merchantId) return 'merchant_id';
+  if (record['outcome'] !== link.outcome) return 'outcome';
+  const decidedAt = link.decidedAtMs;
+  const inRange = decidedAt >= 0n && decidedAt <= 8_640_000_000_000_000n;
+  if (!inRange || record['decided_at'] !== new Date(Number(decidedAt)).toISOString()) return 'decided_at_ms';
+  return null;
 }
 
 /** Walks stored decisions in sequence order; answers the first broken link. */
@@ -69,6 +93,13 @@ export class DecisionChainVerifier {
         return {
           rule: 'decision_hash_mismatch',
           detail: `decision ${link.id} (#${link.sequence}): its stored hash does not match its contents and its predecessor`,
+        };
+      }
+      const differing = differingColumn(link);
+      if (differing !== null) {
+        return {
+          rule: 'decision_columns_mismatch',
+          detail: `decision ${link.id} (#${link.sequence}): its ${differing} stored beside the record differs from the record's`,
         };
       }
       this.previousHash = link.hash;

@@ -194,6 +194,36 @@ export function decisionsContract(backend: BackendUnderTest): void {
       assert.equal((await decideNow('mer_gen2')).record.view.reasons[0]?.code, 'consent_missing');
     });
 
+    it("catches a decision's merchant, outcome, time or id changed beside its record", async () => {
+      // The columns are not hashed but are read: who may see a decision, whether a later one of
+      // the merchant's declined. A declined decision turned approved in its column alone lets an
+      // earlier offer be accepted.
+      const [row] = await harness.query(
+        "select sequence, id, merchant_id, decided_at_ms, outcome from decisions where outcome = 'declined' order by sequence limit 1",
+      );
+      assert.ok(row !== undefined);
+      const where = `where sequence = ${row['sequence']}`;
+      for (const [column, value] of [
+        ['outcome', "'approved'"],
+        ['merchant_id', "'mer_someone_else'"],
+        ['decided_at_ms', `${row['decided_at_ms']} + 1`],
+        ['id', "'dec_forged'"],
+      ] as const) {
+        await harness.exec(`update decisions set ${column} = ${value} ${where}`);
+        try {
+          const found = (await verifyDecisionChain(harness.store, sha256)).failure;
+          assert.equal(found?.rule, 'decision_columns_mismatch', column);
+          assert.match(found?.detail ?? '', new RegExp(`\\(#${row['sequence']}\\): its ${column} `));
+        } finally {
+          const original = row[column];
+          await harness.exec(
+            `update decisions set ${column} = ${typeof original === 'string' ? `'${original}'` : String(original)} ${where}`,
+          );
+        }
+      }
+      assert.equal((await verifyDecisionChain(harness.store, sha256)).failure, null);
+    });
+
     it('chains every decision so that verify catches a tampered one', async () => {
       const report = await verifyDecisionChain(harness.store, sha256);
       assert.equal(report.failure, null);
