@@ -110,10 +110,16 @@ export class DecisionChainVerifier {
   }
 
   finish(head: { readonly lastHash: string; readonly count: bigint }): DecisionChainFailure | null {
-    if (head.count !== BigInt(this.checked) || head.lastHash !== this.previousHash) {
+    if (head.count !== BigInt(this.checked)) {
       return {
         rule: 'decision_chain_head_mismatch',
         detail: `the decision chain head counts ${head.count} decisions; ${this.checked} are stored`,
+      };
+    }
+    if (head.lastHash !== this.previousHash) {
+      return {
+        rule: 'decision_chain_head_mismatch',
+        detail: `the decision chain head's hash ${head.lastHash.slice(0, 16)}… is not the last stored decision's, ${this.previousHash.slice(0, 16)}…`,
       };
     }
     return null;

@@ -224,6 +224,20 @@ export function decisionsContract(backend: BackendUnderTest): void {
       assert.equal((await verifyDecisionChain(harness.store, sha256)).failure, null);
     });
 
+    it("names a decision chain head whose hash is not the last decision's, not a count that agrees", async () => {
+      const [head] = await harness.query('select last_hash from decision_chain');
+      const lastHash = String(head?.['last_hash']);
+      await harness.exec(`update decision_chain set last_hash = '${'0'.repeat(64)}'`);
+      try {
+        const found = (await verifyDecisionChain(harness.store, sha256)).failure;
+        assert.equal(found?.rule, 'decision_chain_head_mismatch');
+        assert.match(found?.detail ?? '', /hash 0000000000000000… is not the last stored decision's/);
+      } finally {
+        await harness.exec(`update decision_chain set last_hash = '${lastHash}'`);
+      }
+      assert.equal((await verifyDecisionChain(harness.store, sha256)).failure, null);
+    });
+
     it('chains every decision so that verify catches a tampered one', async () => {
       const report = await verifyDecisionChain(harness.store, sha256);
       assert.equal(report.failure, null);
