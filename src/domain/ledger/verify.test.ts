@@ -270,7 +270,12 @@ describe('LedgerVerifier on a tampered ledger', () => {
 
     it('still catches a transfer naming an account that does not exist', () => {
       const altered = replace(intact, 'sales-1', (t) => ({ ...t, creditAccountId: 'ghost-wallet' }));
-      assert.equal(verifyHistory(rechained(intact, altered))?.rule, 'account_missing');
+      const found = verifyHistory(rechained(intact, altered));
+      assert.equal(found?.rule, 'account_missing');
+      assert.match(
+        found?.detail ?? '',
+        /transfer sales-1 .*: its credit account ghost-wallet does not exist/,
+      );
     });
 
     it('still catches a flag added and resealed when the history breaks it: constraint_violated', () => {

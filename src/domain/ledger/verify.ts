@@ -191,8 +191,11 @@ export class LedgerVerifier {
     this.previousTimestamp = transfer.timestamp;
     const debit = this.accounts.get(transfer.debitAccountId);
     const credit = this.accounts.get(transfer.creditAccountId);
-    if (debit === undefined || credit === undefined)
-      return { rule: 'account_missing', detail: 'an account it moves money between does not exist' };
+    if (debit === undefined || credit === undefined) {
+      const [side, id] =
+        debit === undefined ? ['debit', transfer.debitAccountId] : ['credit', transfer.creditAccountId];
+      return { rule: 'account_missing', detail: `its ${side} account ${id} does not exist` };
+    }
     if (debit.currency !== transfer.currency || credit.currency !== transfer.currency) {
       return { rule: 'currency_mismatch', detail: "its currency differs from its accounts'" };
     }
