@@ -1,9 +1,11 @@
 /**
- * `capstan verify`: recomputes the ledger and checks the hash chain. Prints the first broken link
- * and exits 1, or a summary and exits 0.
+ * `capstan verify`: recomputes the ledger and checks the hash chains (the ledger's, the decision
+ * log's), then each facility against its ledger accounts. Prints the first broken link and exits 1,
+ * or a summary and exits 0.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { verifyFacilities } from '../app/financing/books-agree.ts';
 import { verifyLedger } from '../app/ledger/verify-ledger.ts';
 import { verifyDecisionChain } from '../app/risk/decisions.ts';
 import { sqliteFileName } from '../storage/sqlite-file.ts';
@@ -49,6 +51,15 @@ export async function verifyCommand(deps: CliDeps, flags: StorageFlags): Promise
       return;
     }
     deps.out.write(`decision log verified: ${decisions.checked} decisions, hash chain intact\n`);
+    const facilities = await verifyFacilities(app.store);
+    if (facilities.failure !== null) {
+      deps.err.write(`VERIFY FAILED [${facilities.failure.rule}] ${facilities.failure.detail}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    deps.out.write(
+      `facilities verified: ${facilities.checked} facilities owe what their ledger accounts hold\n`,
+    );
   } finally {
     await app.store.close();
   }

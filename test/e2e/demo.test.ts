@@ -223,6 +223,10 @@ describe('capstan demo', () => {
     assert.equal(verify.status, 0, `${verify.stdout}\n${verify.stderr}`);
     assert.match(verify.stdout, /ledger verified: .*trial balance nets to zero/);
     assert.match(verify.stdout, /decision log verified/);
+    assert.match(
+      verify.stdout,
+      /facilities verified: [1-9][0-9]* facilities owe what their ledger accounts hold/,
+    );
   });
 
   it('leaves books `capstan report` reads from the shell as the demo printed them and the API answered', () => {

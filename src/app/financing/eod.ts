@@ -16,7 +16,6 @@
  * interest and principal against the three receivables, the deferred fee against its contra
  * account — and a difference stops the run: the books and the facilities must tell one story.
  */
-import { assert } from '../../domain/assert.ts';
 import { type Account, TransferFlag, type TransferInput } from '../../domain/ledger/types.ts';
 import { defaultServicingPolicy, type ServicingPolicy } from '../../domain/products/advance/servicing.ts';
 import { finalStates, servicedStates } from '../../domain/products/lifecycle.ts';
@@ -26,19 +25,17 @@ import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-da
 import { dayNumberOfInstant, nanosecondsPerDay } from '../../domain/time/instant.ts';
 import type { AppContext } from '../app-context.ts';
 import { expirePendingTransfers } from '../ledger/ledger-writes.ts';
-import type { FacilityRow, WriteTransaction } from '../ports.ts';
+import type { FacilityRow } from '../ports.ts';
+import { assertBooksAgree, bookOf, type Expected, expectedOf } from './books-agree.ts';
 import { resolveDraw } from './credit-lines.ts';
 import { loadOfferSettings } from './offer-settings.ts';
 import { closeOffers, voidDisbursement, withdrawOpenOffers } from './origination.ts';
 import {
   appendEvents,
-  bookedOf,
   closeDebtServiceIfFinal,
-  deferredFeeOf,
   inArrears,
   type NewFacilityEvent,
   postGroups,
-  type ServicedState,
   servicedOf,
   serviceThrough,
   updateAll,
@@ -79,61 +76,6 @@ interface PageResult {
   readonly postings: number;
   readonly events: number;
   readonly lastId: string | null;
-}
-
-function debitBalance(account: Account | undefined): bigint {
-  return account === undefined ? 0n : account.debitsPosted - account.creditsPosted;
-}
-
-/** What a facility's ledger accounts must hold once it is through the day. */
-interface Expected {
-  readonly facilityId: string;
-  /** Principal, interest and fees receivable (debit balances) and the deferred fee (a credit balance). */
-  readonly accountIds: readonly [string, string, string, string];
-  readonly balances: readonly [bigint, bigint, bigint, bigint];
-}
-
-const bookOf = (row: FacilityRow) => ({
-  facilityId: row.id,
-  financierId: row.financierId,
-  currency: row.currency,
-});
-
-function expectedOf(row: FacilityRow, next: ServicedState): Expected {
-  const book = bookOf(row);
-  const booked = bookedOf(next);
-  return {
-    facilityId: row.id,
-    accountIds: [
-      facilityAccount.principal(book),
-      facilityAccount.interest(book),
-      facilityAccount.fees(book),
-      facilityAccount.deferredFee(book),
-    ],
-    balances: [booked.principal, booked.interest, booked.fees, deferredFeeOf(next)],
-  };
-}
-
-/** The facilities' balances against their ledger accounts: any difference is a bug, and stops the run. */
-async function assertBooksAgree(tx: WriteTransaction, facilities: readonly Expected[]): Promise<void> {
-  const accounts = await tx.ledger.accountsByIds(facilities.flatMap((f) => f.accountIds));
-  for (const { facilityId, accountIds, balances } of facilities) {
-    const [principal, interest, fees, deferred] = accountIds.map((id) => debitBalance(accounts.get(id)));
-    const ledger = {
-      principal: principal as bigint,
-      interest: interest as bigint,
-      fees: fees as bigint,
-      deferred: -(deferred as bigint),
-    };
-    const [p, i, f, d] = balances;
-    assert(
-      ledger.principal === p && ledger.interest === i && ledger.fees === f && ledger.deferred === d,
-      `facility ${facilityId} disagrees with its ledger accounts: facility ${JSON.stringify(
-        { principal: p, interest: i, fees: f, deferred: d },
-        (_k, v) => (typeof v === 'bigint' ? String(v) : v),
-      )}, ledger ${JSON.stringify(ledger, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
-    );
-  }
 }
 
 /**
