@@ -6,7 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/app-context.ts';
-import type { FacilityRow, ReadTransaction } from '../app/ports.ts';
+import type { FacilityRow } from '../app/ports.ts';
 import { principalOf } from './plumbing.ts';
 import { ProblemError } from './problem.ts';
 
