@@ -34,6 +34,24 @@ function orderEvent(i: number, amount = 1000 + i) {
   });
 }
 
+/** An app on `store`, on a clock of the test's. */
+function appOn(store: Store): AppContext {
+  return { store, clock: new ManualClock(), entropy: testEntropy, sha256 };
+}
+
+/** `store` with its writes made by `write` (failing, or held), all else as it is. */
+function withWrite(store: Store, write: Store['write']): Store {
+  return {
+    backend: store.backend,
+    location: store.location,
+    write,
+    read: (work) => store.read(work),
+    migrate: () => store.migrate(),
+    pendingMigrations: () => store.pendingMigrations(),
+    close: () => store.close(),
+  };
+}
+
 async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const started = Date.now();
   while (!condition()) {
@@ -60,12 +78,7 @@ for (const backend of backendsUnderTest) {
     });
 
     it('applies each event once, quarantines a bad one, and answers a duplicate', async () => {
-      const app: AppContext = {
-        store: harness.store,
-        clock: new ManualClock(),
-        entropy: testEntropy,
-        sha256,
-      };
+      const app = appOn(harness.store);
       const reports: BatchReport[] = [];
       const worker = await startNatsWorker(
         app,
@@ -92,23 +105,14 @@ for (const backend of backendsUnderTest) {
 
     it('redelivers a batch whose transaction failed, and applies it once', async () => {
       let failuresLeft = 1;
-      const flaky: Store = {
-        ...harness.store,
-        backend: harness.store.backend,
-        location: harness.store.location,
-        write: (work) => {
-          if (failuresLeft > 0) {
-            failuresLeft -= 1;
-            return Promise.reject(new Error('the database went away'));
-          }
-          return harness.store.write(work);
-        },
-        read: (work) => harness.store.read(work),
-        migrate: () => harness.store.migrate(),
-        pendingMigrations: () => harness.store.pendingMigrations(),
-        close: () => harness.store.close(),
-      };
-      const app: AppContext = { store: flaky, clock: new ManualClock(), entropy: testEntropy, sha256 };
+      const flaky = withWrite(harness.store, (work) => {
+        if (failuresLeft > 0) {
+          failuresLeft -= 1;
+          return Promise.reject(new Error('the database went away'));
+        }
+        return harness.store.write(work);
+      });
+      const app = appOn(flaky);
       const errors: unknown[] = [];
       const reports: BatchReport[] = [];
       const worker = await startNatsWorker(
@@ -148,12 +152,7 @@ for (const backend of backendsUnderTest) {
         ack_wait: 30_000_000_000,
         max_deliver: 20,
       });
-      const app: AppContext = {
-        store: harness.store,
-        clock: new ManualClock(),
-        entropy: testEntropy,
-        sha256,
-      };
+      const app = appOn(harness.store);
       const worker = await startNatsWorker(app, {
         url: natsUrl,
         stream,
@@ -167,12 +166,7 @@ for (const backend of backendsUnderTest) {
     });
 
     it('tells a fetch NATS failed from a batch that failed, and makes its consumer again where it went missing', async () => {
-      const app: AppContext = {
-        store: harness.store,
-        clock: new ManualClock(),
-        entropy: testEntropy,
-        sha256,
-      };
+      const app = appOn(harness.store);
       const reports: BatchReport[] = [];
       const batchErrors: unknown[] = [];
       const fetches: unknown[] = [];
@@ -211,12 +205,7 @@ for (const backend of backendsUnderTest) {
 
     it('reconnects to NATS after an outage longer than its reconnect attempts, and consumes again', async () => {
       const proxy = await natsProxy(natsUrl);
-      const app: AppContext = {
-        store: harness.store,
-        clock: new ManualClock(),
-        entropy: testEntropy,
-        sha256,
-      };
+      const app = appOn(harness.store);
       const reports: BatchReport[] = [];
       const worker = await startNatsWorker(
         app,
@@ -253,12 +242,7 @@ for (const backend of backendsUnderTest) {
 
     it('stops while NATS is gone, within a bound, though it would reconnect for as long as it takes', async () => {
       const proxy = await natsProxy(natsUrl);
-      const app: AppContext = {
-        store: harness.store,
-        clock: new ManualClock(),
-        entropy: testEntropy,
-        sha256,
-      };
+      const app = appOn(harness.store);
       const worker = await startNatsWorker(app, {
         url: proxy.url,
         stream,
@@ -288,21 +272,12 @@ for (const backend of backendsUnderTest) {
       const held = new Promise<void>((resolve) => {
         release = resolve;
       });
-      const slow: Store = {
-        ...harness.store,
-        backend: harness.store.backend,
-        location: harness.store.location,
-        write: async (work) => {
-          entered = true;
-          await held;
-          return harness.store.write(work);
-        },
-        read: (work) => harness.store.read(work),
-        migrate: () => harness.store.migrate(),
-        pendingMigrations: () => harness.store.pendingMigrations(),
-        close: () => harness.store.close(),
-      };
-      const app: AppContext = { store: slow, clock: new ManualClock(), entropy: testEntropy, sha256 };
+      const slow = withWrite(harness.store, async (work) => {
+        entered = true;
+        await held;
+        return harness.store.write(work);
+      });
+      const app = appOn(slow);
       const reports: BatchReport[] = [];
       const errors: unknown[] = [];
       const worker = await startNatsWorker(
