@@ -131,19 +131,27 @@ export async function offersOfAFreshDecision(book: LendingBook): Promise<OfferRo
   return offers.value;
 }
 
-/** A grade E book (100,000,000 in the pool) whose merchant has taken its smallest advance. */
-export async function openBookWithAdvance(
+/** A grade E book (100,000,000 in the pool) and the advances its decision offers, largest first. */
+export async function openBookWithAdvanceOffers(
   backend: BackendUnderTest,
-): Promise<LendingBook & { readonly facilityId: string }> {
+): Promise<LendingBook & { readonly advances: readonly [OfferRow, ...OfferRow[]] }> {
   const book = await openLendingBook(backend, {
     topBand: { grade: 'E', maxPd: 0.4 },
     poolMinor: 100_000_000n,
   });
   const offers = await book.harness.store.write((tx) => makeOffers(tx, book.app, book.decisionId));
   assert.ok(offers.ok);
-  const smallest = offers.value.filter((o) => o.product === 'advance').at(-1);
-  assert.ok(smallest, 'an advance is offered');
-  return { ...book, facilityId: await disburse(book, smallest) };
+  const [largest, ...rest] = offers.value.filter((o) => o.product === 'advance');
+  assert.ok(largest, 'an advance is offered');
+  return { ...book, advances: [largest, ...rest] };
+}
+
+/** A grade E book (100,000,000 in the pool) whose merchant has taken its smallest advance. */
+export async function openBookWithAdvance(
+  backend: BackendUnderTest,
+): Promise<LendingBook & { readonly facilityId: string }> {
+  const { advances, ...book } = await openBookWithAdvanceOffers(backend);
+  return { ...book, facilityId: await disburse(book, advances.at(-1) ?? advances[0]) };
 }
 
 /**

@@ -8,14 +8,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
-import { lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import { lendingAsOfDay, openBookWithAdvanceOffers } from '../../../test/support/lending-fixture.ts';
 import { annualPercentageRate } from '../../domain/finance/apr.ts';
 import { type Offer, offersFor } from '../../domain/products/offers.ts';
 import { addDays, type CalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
 import type { AppContext } from '../app-context.ts';
 import type { OfferRow } from '../ports.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
-import { acceptOffer, confirmDisbursement, makeOffers } from './origination.ts';
+import { acceptOffer, confirmDisbursement } from './origination.ts';
 import { repayFacility } from './repayments.ts';
 
 const day = lendingAsOfDay;
@@ -47,16 +47,9 @@ for (const backend of backendsUnderTest) {
     let facilityId = '';
     let recorded: Recorded['disclosure'] | undefined;
     before(async () => {
-      const book = await openLendingBook(backend, {
-        topBand: { grade: 'E', maxPd: 0.4 },
-        poolMinor: 100_000_000n,
-      });
+      const book = await openBookWithAdvanceOffers(backend);
       ({ harness, app, merchantId } = book);
-      const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
-      assert.ok(offers.ok);
-      const advance = offers.value.find((o) => o.product === 'advance');
-      assert.ok(advance, 'an advance is offered');
-      made = advance;
+      made = book.advances[0];
     });
     after(async () => harness?.dispose());
 

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
-import { lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
+import { lendingAsOfDay, openBookWithAdvanceOffers } from '../../../test/support/lending-fixture.ts';
 import type { AppContext } from '../app-context.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 import { verifyFacilities } from './books-agree.ts';
-import { acceptOffer, confirmDisbursement, makeOffers } from './origination.ts';
+import { acceptOffer, confirmDisbursement } from './origination.ts';
 import type { StoredFacility } from './serviced.ts';
 import { sweepSettlement } from './sweep.ts';
 
@@ -24,17 +24,10 @@ for (const backend of backendsUnderTest) {
     let merchantId = '';
     let facilityId = '';
     before(async () => {
-      const book = await openLendingBook(backend, {
-        topBand: { grade: 'E', maxPd: 0.4 },
-        poolMinor: 100_000_000n,
-      });
+      const book = await openBookWithAdvanceOffers(backend);
       ({ harness, app, merchantId } = book);
-      const offers = await harness.store.write((tx) => makeOffers(tx, app, book.decisionId));
-      assert.ok(offers.ok);
-      const advance = offers.value.find((o) => o.product === 'advance');
-      assert.ok(advance);
       const accepted = await harness.store.write((tx) =>
-        acceptOffer(tx, app, { offerId: advance.id, merchantId, day }),
+        acceptOffer(tx, app, { offerId: book.advances[0].id, merchantId, day }),
       );
       assert.ok(accepted.ok, accepted.ok ? '' : accepted.detail);
       facilityId = accepted.value.facility.id;
