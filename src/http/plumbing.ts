@@ -14,6 +14,7 @@ import {
 } from '../app/access/idempotency.ts';
 import type { AppContext } from '../app/app-context.ts';
 import type { ApiKeyRecord, Role, WriteTransaction } from '../app/ports.ts';
+import { parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
 import { ProblemError, problem, problemContentType } from './problem.ts';
 import type { ProblemCode } from './status-codes.ts';
 
@@ -200,6 +201,13 @@ export function listQuery<P extends TProperties>(filters: P) {
 export const ListQuery = listQuery({});
 
 /** The body of a command that takes none: none, or `{}`; any field is refused as unknown. */
+/** A YYYY-MM-DD parameter or field as a day number; one the calendar does not have is 400 parameter_invalid. */
+export function dayParam(text: string, param: string): number {
+  const date = parseCalendarDate(text);
+  if (!date.ok) throw new ProblemError('parameter_invalid', `${param} must be a date, YYYY-MM-DD`, param);
+  return toDayNumber(date.value);
+}
+
 export const NoBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
 
 export function listEnvelope(url: string, data: unknown[], hasMore: boolean) {

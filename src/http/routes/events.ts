@@ -17,13 +17,14 @@ import {
 } from '../../app/ingest/quarantine.ts';
 import type { SourceRecord } from '../../app/ingest/records.ts';
 import type { QuarantineStatus } from '../../app/ports.ts';
-import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { merchantIdPattern } from '../../ingest/event-schemas.ts';
 import { parseRecord } from '../../ingest/parse-record.ts';
 import { jsonBodyProblem } from '../json-body-problem.ts';
 import {
   access,
+  dayParam,
   jsonReply,
   listQuery,
   listReply,
@@ -151,9 +152,7 @@ function resultView(outcome: RecordOutcome) {
  */
 function asOfDay(text: string | undefined, today: number): number | null {
   if (text === undefined) return null;
-  const date = parseCalendarDate(text);
-  if (!date.ok) throw new ProblemError('parameter_invalid', 'as_of must be a date, YYYY-MM-DD', 'as_of');
-  const day = toDayNumber(date.value);
+  const day = dayParam(text, 'as_of');
   if (day > today)
     throw new ProblemError(
       'parameter_invalid',

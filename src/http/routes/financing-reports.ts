@@ -22,10 +22,18 @@ import {
   type ReportScope,
 } from '../../app/financing/reports.ts';
 import { financierIdPattern } from '../../domain/products/postings.ts';
-import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { actFor, mayActFor, platformScope } from '../merchant-scope.ts';
-import { access, jsonReply, pageLimitDefault, pageLimitMax, principalOf, send } from '../plumbing.ts';
+import {
+  access,
+  dayParam,
+  jsonReply,
+  pageLimitDefault,
+  pageLimitMax,
+  principalOf,
+  send,
+} from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import {
   FacilityReportSchema,
@@ -50,20 +58,14 @@ function scopeOf(request: FastifyRequest): ReportScope {
   return {};
 }
 
-function dayOf(text: string, param: 'from' | 'to'): number {
-  const parsed = parseCalendarDate(text);
-  if (!parsed.ok) throw new ProblemError('parameter_invalid', `${param} must be a date, YYYY-MM-DD`, param);
-  return toDayNumber(parsed.value);
-}
-
 /**
  * The period asked for: whole days, `from` through `to`, at most statementDaysMax of them — through
  * tomorrow at most (statementDaysAheadMax: money may be dated then), not a day dated further ahead
  * (the answer's `to` says through which day).
  */
 function periodOf(query: { readonly from: string; readonly to: string }, today: number) {
-  const fromDay = dayOf(query.from, 'from');
-  const asked = dayOf(query.to, 'to');
+  const fromDay = dayParam(query.from, 'from');
+  const asked = dayParam(query.to, 'to');
   if (asked < fromDay) throw new ProblemError('parameter_invalid', 'to must not be before from', 'to');
   const last = today + statementDaysAheadMax;
   if (fromDay > last)

@@ -37,7 +37,7 @@ import { ok } from '../../domain/result.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts';
 import { facilityInScope, mayActFor, platformScope } from '../merchant-scope.ts';
-import { access, jsonReply, NoBody, principalOf, problemReply, send, write } from '../plumbing.ts';
+import { access, dayParam, jsonReply, NoBody, principalOf, problemReply, send, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import {
   AcceptanceSchema,
@@ -175,14 +175,6 @@ const AcceptBody = Type.Optional(
     { additionalProperties: false },
   ),
 );
-
-/** A YYYY-MM-DD field as a day number; a date the calendar does not have is 400 parameter_invalid. */
-function dayOfField(text: string, field: string): number {
-  const date = parseCalendarDate(text);
-  if (!date.ok)
-    throw new ProblemError('parameter_invalid', `${field} must be a calendar date, YYYY-MM-DD`, field);
-  return toDayNumber(date.value);
-}
 
 const RepaymentBody = Type.Object(
   {
@@ -574,7 +566,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
               offerId: request.params.id,
               merchantId,
               day: today(app),
-              ...(shown === undefined ? {} : { disclosedOn: dayOfField(shown, 'disclosed_on') }),
+              ...(shown === undefined ? {} : { disclosedOn: dayParam(shown, 'disclosed_on') }),
             });
             if (!accepted.ok) return problemReply(request, accepted.code, accepted.detail ?? accepted.code);
             return jsonReply(200, {
