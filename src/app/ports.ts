@@ -77,6 +77,20 @@ export class UnreadableLedgerRow extends Error {
   }
 }
 
+/**
+ * A hash chain's head row (the one row of `ledger_chain` or `decision_chain`) missing or holding
+ * what no honest write leaves (text in a count): every write reads it, and verify reports it.
+ */
+export class UnreadableChainHead extends Error {
+  override readonly name = 'UnreadableChainHead';
+  constructor(
+    readonly table: 'ledger_chain' | 'decision_chain',
+    reason: string,
+  ) {
+    super(`${table}: ${reason}`);
+  }
+}
+
 export interface Store {
   readonly backend: Backend;
   /** A human-readable location: the SQLite file or the PostgreSQL database (no password). */

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyFacilities } from '../app/financing/books-agree.ts';
 import { verifyLedger } from '../app/ledger/verify-ledger.ts';
+import { UnreadableChainHead } from '../app/ports.ts';
 import { verifyDecisionChain } from '../app/risk/decisions.ts';
 import { sqliteFileName } from '../storage/sqlite-file.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
@@ -31,7 +32,16 @@ export async function verifyCommand(deps: CliDeps, flags: StorageFlags): Promise
       process.exitCode = 2;
       return;
     }
-    const total = Number((await app.store.read((tx) => tx.ledger.head())).transferCount);
+    // An unreadable head is verify's first finding (verifyLedger names it): no total to show then.
+    const total = await app.store
+      .read((tx) => tx.ledger.head())
+      .then(
+        (head) => Number(head.transferCount),
+        (error: unknown) => {
+          if (error instanceof UnreadableChainHead) return 0;
+          throw error;
+        },
+      );
     const progress = createProgress('verifying transfers', total, deps.err);
     const report = await verifyLedger(app.store, app.sha256, (done) => progress.update(done));
     progress.finish();
@@ -42,7 +52,7 @@ export async function verifyCommand(deps: CliDeps, flags: StorageFlags): Promise
     }
     deps.out.write(
       `ledger verified: ${report.accountsChecked} accounts, ${report.transfersChecked} transfers; ` +
-        `hash chain intact (head ${report.head.lastHash.slice(0, 16)}…), balances recomputed, trial balance nets to zero\n`,
+        `hash chain intact (head ${report.head?.lastHash.slice(0, 16)}…), balances recomputed, trial balance nets to zero\n`,
     );
     const decisions = await verifyDecisionChain(app.store, app.sha256);
     if (decisions.failure !== null) {

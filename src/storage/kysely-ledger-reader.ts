@@ -17,6 +17,7 @@ import type { Account, Balances, ChainedTransfer, Transfer } from '../domain/led
 import type { LedgerBuckets } from './ledger-buckets.ts';
 import {
   accountFromRow,
+  ledgerHeadFromRow,
   sealedAccountFromRow,
   sequencedTransferFromRow,
   toBigInt,
@@ -31,17 +32,9 @@ export class KyselyLedgerReader implements LedgerReader {
   ) {}
 
   async head(): Promise<ChainHead> {
-    const row = await this.db
-      .selectFrom('ledger_chain')
-      .selectAll()
-      .where('id', '=', 1n)
-      .executeTakeFirstOrThrow();
-    return {
-      lastHash: row.last_hash,
-      transferCount: toBigInt(row.transfer_count),
-      accountCount: toBigInt(row.account_count),
-      lastTimestamp: toBigInt(row.last_timestamp),
-    };
+    return ledgerHeadFromRow(
+      await this.db.selectFrom('ledger_chain').selectAll().where('id', '=', 1n).executeTakeFirst(),
+    );
   }
 
   async accountsByIds(ids: readonly string[]): Promise<Map<string, Account>> {

@@ -14,7 +14,7 @@ import type {
 } from '../app/ports.ts';
 import type { Consent, ConsentPurpose, DataSource } from '../domain/consent/consent.ts';
 import { eventKeyOf } from './feature-rows.ts';
-import { toBigInt, toSafeNumber } from './rows.ts';
+import { decisionHeadFromRow, toBigInt, toSafeNumber } from './rows.ts';
 import type { ConsentsTable, Database, DecisionsTable, ModelsTable } from './schema.ts';
 
 /** Merchants looked up in one statement at most (bound parameters stay well under SQLite's limit). */
@@ -156,12 +156,9 @@ export class KyselyRisk implements RiskRepository {
   }
 
   async decisionHead(): Promise<DecisionChainHead> {
-    const row = await this.db
-      .selectFrom('decision_chain')
-      .selectAll()
-      .where('id', '=', 1n)
-      .executeTakeFirstOrThrow();
-    return { lastHash: row.last_hash, count: toBigInt(row.decision_count) };
+    return decisionHeadFromRow(
+      await this.db.selectFrom('decision_chain').selectAll().where('id', '=', 1n).executeTakeFirst(),
+    );
   }
 
   async debtService(merchantId: string): Promise<FacilityDebtService[]> {
@@ -372,9 +369,7 @@ export class KyselyRisk implements RiskRepository {
     if (this.backend === 'sqlite') return this.decisionHead();
     const result = await sql<{ last_hash: string; decision_count: unknown }>`
       select last_hash, decision_count from decision_chain where id = 1 for update`.execute(this.db);
-    const row = result.rows[0];
-    if (row === undefined) throw new Error('decision_chain has no head row: the database is not migrated');
-    return { lastHash: row.last_hash, count: toBigInt(row.decision_count) };
+    return decisionHeadFromRow(result.rows[0]);
   }
 
   async appendDecisions(decisions: readonly DecisionRow[], head: DecisionChainHead): Promise<void> {

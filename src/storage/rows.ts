@@ -3,7 +3,14 @@
  * what writing promised: integer columns arrive as bigint, balances are never negative.
  */
 
-import { type SealedAccount, type SequencedTransfer, UnreadableLedgerRow } from '../app/ports.ts';
+import {
+  type ChainHead,
+  type DecisionChainHead,
+  type SealedAccount,
+  type SequencedTransfer,
+  UnreadableChainHead,
+  UnreadableLedgerRow,
+} from '../app/ports.ts';
 import { assert } from '../domain/assert.ts';
 import type { Account, Balances, ChainedTransfer } from '../domain/ledger/types.ts';
 import type { LedgerBuckets } from './ledger-buckets.ts';
@@ -69,6 +76,49 @@ function readingRow<T>(table: 'ledger_accounts' | 'ledger_transfers', id: string
   } catch (error) {
     throw new UnreadableLedgerRow(table, id, error instanceof Error ? error.message : String(error));
   }
+}
+
+/** A head row's columns as any driver answers them: checked as they are read. */
+type HeadRow = Readonly<Record<string, unknown>> | undefined;
+
+function readingHead<T>(
+  table: 'ledger_chain' | 'decision_chain',
+  row: HeadRow,
+  read: (row: Readonly<Record<string, unknown>>) => T,
+): T {
+  if (row === undefined)
+    throw new UnreadableChainHead(
+      table,
+      'its one row is missing: the database is not migrated, or the row was deleted',
+    );
+  try {
+    return read(row);
+  } catch (error) {
+    throw new UnreadableChainHead(table, error instanceof Error ? error.message : String(error));
+  }
+}
+
+function hashText(value: unknown): string {
+  if (typeof value !== 'string') throw new Error(`expected the last hash as text, got ${String(value)}`);
+  return value;
+}
+
+/** The ledger's chain head from the one row of `ledger_chain` (undefined: none). */
+export function ledgerHeadFromRow(row: HeadRow): ChainHead {
+  return readingHead('ledger_chain', row, (r) => ({
+    lastHash: hashText(r['last_hash']),
+    transferCount: toBigInt(r['transfer_count']),
+    accountCount: toBigInt(r['account_count']),
+    lastTimestamp: toBigInt(r['last_timestamp']),
+  }));
+}
+
+/** The decision log's chain head from the one row of `decision_chain` (undefined: none). */
+export function decisionHeadFromRow(row: HeadRow): DecisionChainHead {
+  return readingHead('decision_chain', row, (r) => ({
+    lastHash: hashText(r['last_hash']),
+    count: toBigInt(r['decision_count']),
+  }));
 }
 
 export function accountToRow(sealed: SealedAccount): LedgerAccountsTable {

@@ -5,7 +5,7 @@
  */
 import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
 import { LedgerVerifier, type VerifyFailure } from '../../domain/ledger/verify.ts';
-import { type ChainHead, type Store, UnreadableLedgerRow } from '../ports.ts';
+import { type ChainHead, type Store, UnreadableChainHead, UnreadableLedgerRow } from '../ports.ts';
 
 export const verifyPageSize = 2_000;
 
@@ -13,7 +13,8 @@ export interface VerifyReport {
   readonly failure: VerifyFailure | null;
   readonly accountsChecked: number;
   readonly transfersChecked: number;
-  readonly head: ChainHead;
+  /** Null only when the head itself could not be read (the failure says why). */
+  readonly head: ChainHead | null;
 }
 
 export type VerifyProgress = (transfersChecked: number, transfersTotal: number) => void;
@@ -24,7 +25,8 @@ export async function verifyLedger(
   onProgress?: VerifyProgress,
 ): Promise<VerifyReport> {
   return store.read(async (tx) => {
-    const head = await tx.ledger.head();
+    const head = await chainHead(tx.ledger.head());
+    if (!('lastHash' in head)) return { failure: head, accountsChecked: 0, transfersChecked: 0, head: null };
     const total = Number(head.transferCount);
     const verifier = new LedgerVerifier(sha256);
     const report = (failure: VerifyFailure | null): VerifyReport => ({
@@ -87,6 +89,16 @@ export async function verifyLedger(
     if (unindexed !== null) return report(unindexed);
     return report(null);
   });
+}
+
+/** The chain head, or the failure saying it is missing or cannot be read back. */
+async function chainHead(read: Promise<ChainHead>): Promise<ChainHead | VerifyFailure> {
+  try {
+    return await read;
+  } catch (error) {
+    if (error instanceof UnreadableChainHead) return { rule: 'chain_head_unreadable', detail: error.message };
+    throw error;
+  }
 }
 
 /** A page of rows, or the failure naming the first row that cannot even be read back. */

@@ -24,14 +24,15 @@ import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant } from '../../domain/time/instant.ts';
 import { advancesInHand } from '../financing/refill-candidate.ts';
 import { inArrears } from '../financing/serviced.ts';
-import type {
-  Clock,
-  DecisionRow,
-  Entropy,
-  FacilityRow,
-  ReadTransaction,
-  Store,
-  WriteTransaction,
+import {
+  type Clock,
+  type DecisionRow,
+  type Entropy,
+  type FacilityRow,
+  type ReadTransaction,
+  type Store,
+  UnreadableChainHead,
+  type WriteTransaction,
 } from '../ports.ts';
 import { type DecisionCache, decisionCacheOf } from './decision-cache.ts';
 import { loadDecisionSettings } from './decision-settings.ts';
@@ -291,6 +292,14 @@ export async function verifyDecisionChain(store: Store, sha256: Sha256Hex) {
       if (failure !== null) return { failure, checked: verifier.checked };
       after = (page[page.length - 1] as DecisionRow).sequence;
     }
-    return { failure: verifier.finish(await tx.risk.decisionHead()), checked: verifier.checked };
+    const head = await tx.risk.decisionHead().catch((error: unknown) => {
+      if (error instanceof UnreadableChainHead) return error;
+      throw error;
+    });
+    if (head instanceof UnreadableChainHead) {
+      const failure = { rule: 'decision_chain_head_unreadable', detail: head.message } as const;
+      return { failure, checked: verifier.checked };
+    }
+    return { failure: verifier.finish(head), checked: verifier.checked };
   });
 }

@@ -49,7 +49,8 @@ export interface DecisionChainFailure {
     | 'decision_hash_mismatch'
     | 'decision_sequence_mismatch'
     | 'decision_columns_mismatch'
-    | 'decision_chain_head_mismatch';
+    | 'decision_chain_head_mismatch'
+    | 'decision_chain_head_unreadable';
   readonly detail: string;
 }
 

@@ -238,6 +238,34 @@ export function decisionsContract(backend: BackendUnderTest): void {
       assert.equal((await verifyDecisionChain(harness.store, sha256)).failure, null);
     });
 
+    it('names a decision chain head row deleted, or holding text for its count, instead of failing on it', async () => {
+      const [head] = await harness.query('select * from decision_chain');
+      const restore = async () => {
+        await harness.exec('delete from decision_chain');
+        await harness.exec(
+          `insert into decision_chain (id, last_hash, decision_count) values (1, '${head?.['last_hash']}', ${head?.['decision_count']})`,
+        );
+      };
+      const tampering = [
+        ['delete from decision_chain', /^decision_chain: its one row is missing/],
+        // Only SQLite lets a bigint column hold text.
+        ...(backend.name === 'sqlite'
+          ? ([["update decision_chain set decision_count = 'eight'", /^decision_chain: .*eight/]] as const)
+          : []),
+      ] as const;
+      for (const [statement, detail] of tampering) {
+        await harness.exec(statement);
+        try {
+          const found = (await verifyDecisionChain(harness.store, sha256)).failure;
+          assert.equal(found?.rule, 'decision_chain_head_unreadable', statement);
+          assert.match(found?.detail ?? '', detail);
+        } finally {
+          await restore();
+        }
+      }
+      assert.equal((await verifyDecisionChain(harness.store, sha256)).failure, null);
+    });
+
     it('chains every decision so that verify catches a tampered one', async () => {
       const report = await verifyDecisionChain(harness.store, sha256);
       assert.equal(report.failure, null);

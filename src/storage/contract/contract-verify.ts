@@ -118,6 +118,35 @@ export function verifyContract(backend: BackendUnderTest): void {
       assert.equal(await failure(), null);
     });
 
+    it('names a chain head row deleted, or holding text for a count, instead of failing on it', async () => {
+      // Every write reads the head; a verify that threw on it would hide the tampering it is for.
+      const [head] = await harness.query('select * from ledger_chain');
+      const restore = async () => {
+        await harness.exec('delete from ledger_chain');
+        await harness.exec(
+          `insert into ledger_chain (id, last_hash, transfer_count, account_count, last_timestamp) values (1, '${head?.['last_hash']}', ${head?.['transfer_count']}, ${head?.['account_count']}, ${head?.['last_timestamp']})`,
+        );
+      };
+      const tampering = [
+        ['delete from ledger_chain', /^ledger_chain: its one row is missing/],
+        // Only SQLite lets a bigint column hold text.
+        ...(backend.name === 'sqlite'
+          ? ([["update ledger_chain set transfer_count = 'ninety'", /^ledger_chain: .*ninety/]] as const)
+          : []),
+      ] as const;
+      for (const [statement, detail] of tampering) {
+        await harness.exec(statement);
+        try {
+          const report = await verifyLedger(harness.store, sha256);
+          assert.equal(report.failure?.rule, 'chain_head_unreadable', statement);
+          assert.match(report.failure?.detail ?? '', detail);
+        } finally {
+          await restore();
+        }
+      }
+      assert.equal(await failure(), null);
+    });
+
     it('catches a transfer removed from the middle and one removed from the end', async () => {
       const rows = await harness.query(`select * from ledger_transfers where id = 'v-in-10'`);
       assert.equal(rows.length, 1);

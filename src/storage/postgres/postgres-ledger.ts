@@ -14,6 +14,7 @@ import type { LedgerBuckets } from '../ledger-buckets.ts';
 import {
   accountFromRow,
   accountToRow,
+  ledgerHeadFromRow,
   type TransferValue,
   toBigInt,
   transferColumns,
@@ -67,23 +68,11 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
   }
 
   async lockHead(): Promise<ChainHead> {
-    const result = await sql<{
-      last_hash: string;
-      transfer_count: unknown;
-      account_count: unknown;
-      last_timestamp: unknown;
-    }>`
+    const result = await sql<Record<string, unknown>>`
       select last_hash, transfer_count, account_count, last_timestamp from ledger_chain where id = 1 for update`.execute(
       this.db,
     );
-    const row = result.rows[0];
-    if (row === undefined) throw new Error('ledger_chain has no head row: the database is not migrated');
-    const head = {
-      lastHash: row.last_hash,
-      transferCount: toBigInt(row.transfer_count),
-      accountCount: toBigInt(row.account_count),
-      lastTimestamp: toBigInt(row.last_timestamp),
-    };
+    const head = ledgerHeadFromRow(result.rows[0]);
     this.cache.validate(head);
     this.cacheUsable = true;
     return head;

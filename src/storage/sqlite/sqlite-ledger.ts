@@ -13,12 +13,12 @@ import type { LedgerBuckets } from '../ledger-buckets.ts';
 import {
   accountFromRow,
   accountToRow,
-  toBigInt,
+  ledgerHeadFromRow,
   transferColumns,
   transferFromRow,
   transferValues,
 } from '../rows.ts';
-import type { Database, LedgerAccountsTable, LedgerChainTable, LedgerTransfersTable } from '../schema.ts';
+import type { Database, LedgerAccountsTable, LedgerTransfersTable } from '../schema.ts';
 
 const accountColumns = [
   'timestamp',
@@ -55,7 +55,7 @@ export class SqliteLedger extends KyselyLedgerReader implements LedgerRepository
   ) {
     super(db, buckets);
     this.statements = {
-      head: connection.prepare<[], LedgerChainTable>('select * from ledger_chain where id = 1'),
+      head: connection.prepare<[], Record<string, unknown>>('select * from ledger_chain where id = 1'),
       setHead: connection.prepare(
         'update ledger_chain set last_hash = ?, transfer_count = ?, account_count = ?, last_timestamp = ? where id = 1',
       ),
@@ -93,14 +93,7 @@ export class SqliteLedger extends KyselyLedgerReader implements LedgerRepository
   }
 
   override async head(): Promise<ChainHead> {
-    const row = this.statements.head.get();
-    if (row === undefined) throw new Error('ledger_chain has no head row: the database is not migrated');
-    return {
-      lastHash: row.last_hash,
-      transferCount: toBigInt(row.transfer_count),
-      accountCount: toBigInt(row.account_count),
-      lastTimestamp: toBigInt(row.last_timestamp),
-    };
+    return ledgerHeadFromRow(this.statements.head.get());
   }
 
   /** The write transaction (BEGIN IMMEDIATE) already excludes every other writer. */
