@@ -449,12 +449,16 @@ export interface RiskReader {
   /** Newest (highest version) first; only versions below `beforeVersion` when it is given. */
   listModels(limit: number, beforeVersion?: number): Promise<ModelRecord[]>;
   decision(id: string): Promise<DecisionRow | undefined>;
-  /** A merchant's decisions (or everyone's), ordered by sequence. */
+  /** A merchant's decisions (or everyone's), ordered by sequence; only those whose inputs are stored. */
   listDecisions(
     merchantId: string | null,
     page: { readonly afterSequence: bigint; readonly limit: number },
   ): Promise<DecisionRow[]>;
   decisionHead(): Promise<DecisionChainHead>;
+  /** The first decision (by sequence) whose inputs are not stored: none is, where every write stores them. */
+  firstDecisionWithoutInputs(): Promise<
+    { readonly sequence: bigint; readonly id: string; readonly inputsDigest: string } | undefined
+  >;
   /** The daily debt service of the merchant's live facilities. */
   debtService(merchantId: string): Promise<FacilityDebtService[]>;
   setting(name: string): Promise<string | undefined>;

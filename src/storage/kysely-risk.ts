@@ -155,6 +155,20 @@ export class KyselyRisk implements RiskRepository {
     return rows.map(decisionFromRow);
   }
 
+  async firstDecisionWithoutInputs() {
+    const row = await this.db
+      .selectFrom('decisions')
+      .leftJoin('decision_inputs', 'decision_inputs.digest', 'decisions.inputs_digest')
+      .select(['decisions.sequence', 'decisions.id', 'decisions.inputs_digest'])
+      .where('decision_inputs.digest', 'is', null)
+      .orderBy('decisions.sequence')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined
+      ? undefined
+      : { sequence: toBigInt(row.sequence), id: row.id, inputsDigest: row.inputs_digest };
+  }
+
   async decisionHead(): Promise<DecisionChainHead> {
     return decisionHeadFromRow(
       await this.db.selectFrom('decision_chain').selectAll().where('id', '=', 1n).executeTakeFirst(),

@@ -285,6 +285,13 @@ export function storedInputs(record: DecisionRecord): DecisionInputs {
 export async function verifyDecisionChain(store: Store, sha256: Sha256Hex) {
   return store.read(async (tx) => {
     const verifier = new DecisionChainVerifier(sha256);
+    // The chain is read with each decision's inputs: one whose inputs are gone would not be read,
+    // and the next would be blamed for a gap in the sequence. Named first, by itself.
+    const orphan = await tx.risk.firstDecisionWithoutInputs();
+    if (orphan !== undefined) {
+      const detail = `decision ${orphan.id} (#${orphan.sequence}): its inputs (${orphan.inputsDigest.slice(0, 16)}…) are not stored, so it cannot be replayed or its hash checked`;
+      return { failure: { rule: 'decision_inputs_missing', detail } as const, checked: 0 };
+    }
     for (let after = 0n; ; ) {
       const page = await tx.risk.listDecisions(null, { afterSequence: after, limit: 1_000 });
       if (page.length === 0) break;

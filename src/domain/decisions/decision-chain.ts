@@ -50,7 +50,8 @@ export interface DecisionChainFailure {
     | 'decision_sequence_mismatch'
     | 'decision_columns_mismatch'
     | 'decision_chain_head_mismatch'
-    | 'decision_chain_head_unreadable';
+    | 'decision_chain_head_unreadable'
+    | 'decision_inputs_missing';
   readonly detail: string;
 }
 

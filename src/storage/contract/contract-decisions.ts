@@ -266,6 +266,33 @@ export function decisionsContract(backend: BackendUnderTest): void {
       assert.equal((await verifyDecisionChain(harness.store, sha256)).failure, null);
     });
 
+    it('names a decision whose inputs were deleted, not the next one for a gap in the sequence', async () => {
+      const [row] = await harness.query(
+        'select i.digest, i.inputs from decisions d join decision_inputs i on i.digest = d.inputs_digest order by d.sequence limit 1 offset 2',
+      );
+      const digest = String(row?.['digest']);
+      // Inputs are stored by content: the first decision that used them is the one named.
+      const [first] = await harness.query(
+        `select sequence, id from decisions where inputs_digest = '${digest}' order by sequence limit 1`,
+      );
+      await harness.exec(`delete from decision_inputs where digest = '${digest}'`);
+      try {
+        const found = (await verifyDecisionChain(harness.store, sha256)).failure;
+        assert.equal(found?.rule, 'decision_inputs_missing');
+        assert.match(
+          found?.detail ?? '',
+          new RegExp(
+            `^decision ${first?.['id']} \\(#${first?.['sequence']}\\): its inputs \\(${digest.slice(0, 16)}…\\) are not stored`,
+          ),
+        );
+      } finally {
+        await harness.exec(
+          `insert into decision_inputs (digest, inputs) values ('${digest}', '${String(row?.['inputs']).replaceAll("'", "''")}')`,
+        );
+      }
+      assert.equal((await verifyDecisionChain(harness.store, sha256)).failure, null);
+    });
+
     it('chains every decision so that verify catches a tampered one', async () => {
       const report = await verifyDecisionChain(harness.store, sha256);
       assert.equal(report.failure, null);
