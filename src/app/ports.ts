@@ -235,6 +235,18 @@ export interface LedgerRepository extends LedgerReader {
 export const roles = ['operator', 'financier', 'merchant', 'platform'] as const;
 export type Role = (typeof roles)[number];
 
+/** A change of a set of operator settings: who made it, when, and each field's value before and after. */
+export interface SettingsChangeRow {
+  readonly name: string;
+  /** 1, 2, 3, … within the set. */
+  readonly sequence: bigint;
+  readonly changedAtMs: bigint;
+  /** The API key that made it (`key_…`), or what did without one (`cli`). */
+  readonly changedBy: string;
+  /** `{field: {from, to}}` of the fields whose value changed, tagged JSON. */
+  readonly changesJson: string;
+}
+
 export interface ApiKeyRecord {
   readonly id: string;
   readonly role: Role;
@@ -462,6 +474,11 @@ export interface RiskReader {
   /** The daily debt service of the merchant's live facilities. */
   debtService(merchantId: string): Promise<FacilityDebtService[]>;
   setting(name: string): Promise<string | undefined>;
+  /** A set of settings' changes, newest first; only those before `beforeSequence` when it is given. */
+  settingsChanges(
+    name: string,
+    page: { readonly beforeSequence?: bigint; readonly limit: number },
+  ): Promise<SettingsChangeRow[]>;
   /**
    * Whether the platform onboarded the merchant: sent a `merchant.onboarded` event about it (an
    * index seek on the merchant's profile facts, whose event keys start with the platform's id).
@@ -501,6 +518,8 @@ export interface RiskRepository extends RiskReader {
    */
   lockSettings(): Promise<void>;
   putSetting(name: string, value: string, atMs: bigint): Promise<void>;
+  /** Records a change of a set of settings, numbered after its last (under lockSettings). */
+  appendSettingsChange(change: Omit<SettingsChangeRow, 'sequence'>): Promise<SettingsChangeRow>;
   /** Records a facility's daily debt service (the financing products keep it current). */
   putFacilityDebtService(
     merchantId: string,

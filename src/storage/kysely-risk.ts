@@ -11,11 +11,12 @@ import type {
   ModelRecord,
   ModelStatus,
   RiskRepository,
+  SettingsChangeRow,
 } from '../app/ports.ts';
 import type { Consent, ConsentPurpose, DataSource } from '../domain/consent/consent.ts';
 import { eventKeyOf } from './feature-rows.ts';
 import { decisionHeadFromRow, toBigInt, toSafeNumber } from './rows.ts';
-import type { ConsentsTable, Database, DecisionsTable, ModelsTable } from './schema.ts';
+import type { ConsentsTable, Database, DecisionsTable, ModelsTable, SettingsChangesTable } from './schema.ts';
 
 /** Merchants looked up in one statement at most (bound parameters stay well under SQLite's limit). */
 const merchantsPerQuery = 500;
@@ -73,6 +74,16 @@ export async function bumpMerchantVersions(
       )
       .execute();
   }
+}
+
+function settingsChangeOf(row: SettingsChangesTable): SettingsChangeRow {
+  return {
+    name: row.name,
+    sequence: toBigInt(row.sequence),
+    changedAtMs: toBigInt(row.changed_at_ms),
+    changedBy: row.changed_by,
+    changesJson: row.changes,
+  };
 }
 
 export class KyselyRisk implements RiskRepository {
@@ -217,6 +228,16 @@ export class KyselyRisk implements RiskRepository {
       .set({ version: sql<bigint>`version + 1` })
       .where('id', '=', 1n)
       .execute();
+  }
+
+  async settingsChanges(
+    name: string,
+    page: { readonly beforeSequence?: bigint; readonly limit: number },
+  ): Promise<SettingsChangeRow[]> {
+    let query = this.db.selectFrom('settings_changes').selectAll().where('name', '=', name);
+    if (page.beforeSequence !== undefined) query = query.where('sequence', '<', page.beforeSequence);
+    const rows = await query.orderBy('sequence', 'desc').limit(page.limit).execute();
+    return rows.map(settingsChangeOf);
   }
 
   async setting(name: string): Promise<string | undefined> {
@@ -427,6 +448,23 @@ export class KyselyRisk implements RiskRepository {
       .onConflict((conflict) => conflict.column('name').doUpdateSet({ value, updated_at_ms: atMs }))
       .execute();
     await this.bumpConfig();
+  }
+
+  async appendSettingsChange(change: Omit<SettingsChangeRow, 'sequence'>): Promise<SettingsChangeRow> {
+    const last = await this.db
+      .selectFrom('settings_changes')
+      .select((eb) => eb.fn.max('sequence').as('last'))
+      .where('name', '=', change.name)
+      .executeTakeFirst();
+    const row = {
+      name: change.name,
+      sequence: (last?.last === null || last?.last === undefined ? 0n : toBigInt(last.last)) + 1n,
+      changed_at_ms: change.changedAtMs,
+      changed_by: change.changedBy,
+      changes: change.changesJson,
+    };
+    await this.db.insertInto('settings_changes').values(row).execute();
+    return settingsChangeOf(row);
   }
 
   async putFacilityDebtService(

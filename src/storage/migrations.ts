@@ -762,6 +762,25 @@ const idempotencySecrets: Migration = {
   },
 };
 
+/**
+ * Each change of a set of operator settings (decisioning, offering, sweeping) is kept: when, by
+ * which key, and every field's value before and after. The settings row held only what is in force.
+ */
+const settingsChanges: Migration = {
+  name: '0016_settings_changes',
+  async up(db) {
+    await db.schema
+      .createTable('settings_changes')
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('sequence', 'bigint', (c) => c.notNull())
+      .addColumn('changed_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('changed_by', 'text', (c) => c.notNull())
+      .addColumn('changes', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('settings_changes_pk', ['name', 'sequence'])
+      .execute();
+  },
+};
+
 export const migrations: readonly Migration[] = [
   ledger,
   apiKeys,
@@ -778,4 +797,5 @@ export const migrations: readonly Migration[] = [
   creditLineDebtService,
   quarantineSender,
   idempotencySecrets,
+  settingsChanges,
 ];

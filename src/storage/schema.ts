@@ -208,6 +208,14 @@ export interface FacilityDebtServiceTable {
   status: string;
 }
 
+export interface SettingsChangesTable {
+  name: string;
+  sequence: bigint;
+  changed_at_ms: bigint;
+  changed_by: string;
+  changes: string;
+}
+
 export interface SettingsTable {
   name: string;
   value: string;
@@ -360,6 +368,7 @@ export interface Database {
   decision_inputs: DecisionInputsTable;
   facility_debt_service: FacilityDebtServiceTable;
   settings: SettingsTable;
+  settings_changes: SettingsChangesTable;
   merchant_versions: MerchantVersionsTable;
   config_version: ConfigVersionTable;
   funding_pools: FundingPoolsTable;

@@ -144,7 +144,12 @@ export async function openSteadyBook(
       training: { synthetic: true },
       status: 'champion',
     });
-    const settings = await updateDecisionSettings(tx, clock.nowNs(), { ...lendToAll, ...options.settings });
+    const settings = await updateDecisionSettings(
+      tx,
+      clock.nowNs(),
+      { ...lendToAll, ...options.settings },
+      'test',
+    );
     assert.ok(settings.ok, show(settings));
     const funded = await fundPool(tx, app, {
       financierId,

@@ -76,10 +76,15 @@ export async function openLendingBook(
       training: { synthetic: true },
       status: 'champion',
     });
-    const settings = await updateDecisionSettings(tx, lendingNow, {
-      maxPd: options.topBand.maxPd,
-      gradeBands: [...bands, options.topBand],
-    });
+    const settings = await updateDecisionSettings(
+      tx,
+      lendingNow,
+      {
+        maxPd: options.topBand.maxPd,
+        gradeBands: [...bands, options.topBand],
+      },
+      'test',
+    );
     assert.ok(settings.ok);
     await fundPool(tx, app, {
       financierId: 'fin_pool',

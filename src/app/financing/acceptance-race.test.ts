@@ -407,7 +407,12 @@ for (const backend of backendsUnderTest) {
           assert.ok(left.length > 0, 'its term loans and credit line are open');
           // Grade E now: advances only, and none beside the one being paid out.
           await harness.store.write((tx) =>
-            updateDecisionSettings(tx, app.clock.nowNs(), { gradeBands: [{ grade: 'E', maxPd: 0.4 }] }),
+            updateDecisionSettings(
+              tx,
+              app.clock.nowNs(),
+              { gradeBands: [{ grade: 'E', maxPd: 0.4 }] },
+              'test',
+            ),
           );
           const decided = await decideForMerchant(harness.store, app, merchantId, lendingAsOfDay);
           assert.equal(decided.record.view.grade, 'E');

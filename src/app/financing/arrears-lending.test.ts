@@ -49,13 +49,19 @@ for (const backend of backendsUnderTest) {
       lineId = opened.value.facility.id;
       // Room for an advance beside the line, and offers open long enough to outlast its first minimum.
       await harness.store.write(async (tx) => {
-        assert.ok((await updateDecisionSettings(tx, lendingNow, { debtServiceShareBps: 10_000 })).ok);
+        assert.ok((await updateDecisionSettings(tx, lendingNow, { debtServiceShareBps: 10_000 }, 'test')).ok);
         // A minimum due within a fortnight: it falls behind while its sales are still recent enough
         // for the day's decision to approve it.
-        await updateSettings(tx, offerSettings, lendingNow, {
-          validityDays: 120,
-          minimumPayment: { periodDays: 10, shareBps: 556 },
-        });
+        await updateSettings(
+          tx,
+          offerSettings,
+          lendingNow,
+          {
+            validityDays: 120,
+            minimumPayment: { periodDays: 10, shareBps: 556 },
+          },
+          'test',
+        );
       });
       const offersOfANewDecision = async () => {
         const decided = await decideForMerchant(harness.store, app, merchantId, day);
@@ -76,12 +82,17 @@ for (const backend of backendsUnderTest) {
       // merchant, selling nothing meanwhile, looks ever riskier: a decision approves it still.
       await harness.store.write(async (tx) => {
         const { gradeBands } = await loadDecisionSettings(tx);
-        const updated = await updateDecisionSettings(tx, lendingNow, {
-          maxPd: 0.99,
-          gradeBands: gradeBands.map((band, i) =>
-            i === gradeBands.length - 1 ? { ...band, maxPd: 0.99 } : band,
-          ),
-        });
+        const updated = await updateDecisionSettings(
+          tx,
+          lendingNow,
+          {
+            maxPd: 0.99,
+            gradeBands: gradeBands.map((band, i) =>
+              i === gradeBands.length - 1 ? { ...band, maxPd: 0.99 } : band,
+            ),
+          },
+          'test',
+        );
         assert.ok(updated.ok);
       });
       for (let d = day; behindFrom === 0; d += 1) {

@@ -121,7 +121,7 @@ for (const backend of backendsUnderTest) {
     it('voids a draw not confirmed by its deadline at the end of its last day, with an event; one confirmed in time stands', async () => {
       // Asked for on day + 8 with a deadline of 3 days: it may be confirmed through day + 11.
       await harness.store.write((tx) =>
-        updateSettings(tx, offerSettings, app.clock.nowNs(), { disbursementDeadlineDays: 3 }),
+        updateSettings(tx, offerSettings, app.clock.nowNs(), { disbursementDeadlineDays: 3 }, 'test'),
       );
       const ask = (reference: string, on: number) => {
         (app.clock as ManualClock).set(BigInt(on) * dayNs + 3_600_000_000_000n);

@@ -42,7 +42,7 @@ for (const backend of backendsUnderTest) {
     });
     after(async () => harness?.dispose());
     const change = (changes: unknown) =>
-      harness.store.write((tx) => updateSettings(tx, offerSettings, app.clock.nowNs(), changes));
+      harness.store.write((tx) => updateSettings(tx, offerSettings, app.clock.nowNs(), changes, 'test'));
 
     it('refuses a change with a bad field as a whole, naming every bad field', async () => {
       const refused = await change({
@@ -106,7 +106,13 @@ for (const backend of backendsUnderTest) {
         const [first, second] = await Promise.all([
           change({ validityDays: 40 + round }),
           other.write((tx) =>
-            updateSettings(tx, offerSettings, app.clock.nowNs(), { disbursementDeadlineDays: 10 + round }),
+            updateSettings(
+              tx,
+              offerSettings,
+              app.clock.nowNs(),
+              { disbursementDeadlineDays: 10 + round },
+              'test',
+            ),
           ),
         ]);
         assert.ok(first.ok && second.ok);

@@ -75,16 +75,21 @@ for (const backend of backendsUnderTest) {
       // The synthetic model rates these generated merchants 19–31% likely to default: lend to them
       // anyway, at grade E, so there is something to originate.
       const settings = await harness.store.write((tx) =>
-        updateDecisionSettings(tx, now, {
-          maxPd: 0.35,
-          gradeBands: [
-            { grade: 'A', maxPd: 0.01 },
-            { grade: 'B', maxPd: 0.025 },
-            { grade: 'C', maxPd: 0.05 },
-            { grade: 'D', maxPd: 0.1 },
-            { grade: 'E', maxPd: 0.35 },
-          ],
-        }),
+        updateDecisionSettings(
+          tx,
+          now,
+          {
+            maxPd: 0.35,
+            gradeBands: [
+              { grade: 'A', maxPd: 0.01 },
+              { grade: 'B', maxPd: 0.025 },
+              { grade: 'C', maxPd: 0.05 },
+              { grade: 'D', maxPd: 0.1 },
+              { grade: 'E', maxPd: 0.35 },
+            ],
+          },
+          'test',
+        ),
       );
       assert.ok(settings.ok, settings.ok ? '' : settings.detail);
       const expiresAtMs = now / 1_000_000n + 365n * 86_400_000n;
@@ -445,7 +450,9 @@ for (const backend of backendsUnderTest) {
     it('refuses an offer a later decision declined the merchant in, and takes it up again once one approves', async () => {
       const offer = await offerAgain('off_declined_since');
       // The lender's view of the merchant has changed: no one is lent to now.
-      const strict = await harness.store.write((tx) => updateDecisionSettings(tx, now, { maxPd: 0.01 }));
+      const strict = await harness.store.write((tx) =>
+        updateDecisionSettings(tx, now, { maxPd: 0.01 }, 'test'),
+      );
       assert.ok(strict.ok, strict.ok ? '' : strict.detail);
       const declined = await decideForMerchant(harness.store, app, merchantId, asOfDay);
       assert.equal(declined.record.view.outcome, 'declined');
@@ -460,7 +467,9 @@ for (const backend of backendsUnderTest) {
       assert.equal((await harness.store.read((tx) => tx.financing.offer(offer.id)))?.status, 'open');
       assert.equal((await cash())?.creditsPending, 0n, 'nothing reserved');
       // Approved again: the offer is taken up, within what acceptance checks.
-      const lenient = await harness.store.write((tx) => updateDecisionSettings(tx, now, { maxPd: 0.35 }));
+      const lenient = await harness.store.write((tx) =>
+        updateDecisionSettings(tx, now, { maxPd: 0.35 }, 'test'),
+      );
       assert.ok(lenient.ok);
       assert.equal(
         (await decideForMerchant(harness.store, app, merchantId, asOfDay)).record.view.outcome,

@@ -134,9 +134,15 @@ for (const backend of backendsUnderTest) {
       book = await openBookWithAdvance(backend);
       // Grade E is offered term loans here: an earlier decision lends beside the advance.
       await book.harness.store.write((tx) =>
-        updateSettings(tx, offerSettings, book.app.clock.nowNs(), {
-          termLoanGrades: ['A', 'B', 'C', 'D', 'E'],
-        }),
+        updateSettings(
+          tx,
+          offerSettings,
+          book.app.clock.nowNs(),
+          {
+            termLoanGrades: ['A', 'B', 'C', 'D', 'E'],
+          },
+          'test',
+        ),
       );
     });
     after(async () => book?.harness.dispose());
@@ -155,7 +161,7 @@ for (const backend of backendsUnderTest) {
       // A smaller share of sales for repayments: the advance leaves less room beside it than the
       // smallest limit, but its refill, with that advance's room freed, still has more.
       const changed = await harness.store.write((tx) =>
-        updateDecisionSettings(tx, app.clock.nowNs(), { debtServiceShareBps: 900 }),
+        updateDecisionSettings(tx, app.clock.nowNs(), { debtServiceShareBps: 900 }, 'test'),
       );
       assert.ok(changed.ok);
       const newer = await decideForMerchant(harness.store, app, merchantId, day + 2);

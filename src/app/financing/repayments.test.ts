@@ -295,9 +295,15 @@ for (const backend of backendsUnderTest) {
         'an instalment overdue',
       );
       const changed = await harness.store.write((tx) =>
-        updateSettings(tx, sweepSettings, app.clock.nowNs(), {
-          componentOrder: ['principal', 'interest', 'fees'],
-        }),
+        updateSettings(
+          tx,
+          sweepSettings,
+          app.clock.nowNs(),
+          {
+            componentOrder: ['principal', 'interest', 'fees'],
+          },
+          'test',
+        ),
       );
       assert.ok(changed.ok);
       const repaid = await harness.store.write((tx) =>

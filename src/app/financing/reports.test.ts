@@ -122,7 +122,7 @@ for (const backend of backendsUnderTest) {
       // facility before was taken: with a leverage cap of half the forecast sales, each decision
       // still has room after the facilities before it (a line's room is its whole limit).
       const settings = await harness.store.write((tx) =>
-        updateDecisionSettings(tx, lendingNow, { debtServiceShareBps: 5_000 }),
+        updateDecisionSettings(tx, lendingNow, { debtServiceShareBps: 5_000 }, 'test'),
       );
       assert.ok(settings.ok);
       const line = (await offersOfAFreshDecision(book)).find((o) => o.product === 'credit_line');

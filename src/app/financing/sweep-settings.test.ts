@@ -20,7 +20,9 @@ for (const backend of backendsUnderTest) {
   describe(`sweep settings on ${backend.name}`, { skip: backend.skip }, () => {
     const book = bookWithAdvanceForSuite(backend);
     const change = (changes: unknown) =>
-      book.harness.store.write((tx) => updateSettings(tx, sweepSettings, book.app.clock.nowNs(), changes));
+      book.harness.store.write((tx) =>
+        updateSettings(tx, sweepSettings, book.app.clock.nowNs(), changes, 'test'),
+      );
     const payout = (key: string) => ({
       settlementKey: key,
       merchantId: book.merchantId,
@@ -50,11 +52,17 @@ for (const backend of backendsUnderTest) {
 
       // A cap below what offers disclose is refused; first the offers are made to take less.
       const lowered = await book.harness.store.write((tx) =>
-        updateSettings(tx, offerSettings, book.app.clock.nowNs(), {
-          holdbackRateMinBps: 50,
-          holdbackRateMaxBps: 100,
-          creditLineGrades: [],
-        }),
+        updateSettings(
+          tx,
+          offerSettings,
+          book.app.clock.nowNs(),
+          {
+            holdbackRateMinBps: 50,
+            holdbackRateMaxBps: 100,
+            creditLineGrades: [],
+          },
+          'test',
+        ),
       );
       assert.ok(lowered.ok, lowered.ok ? '' : lowered.detail);
       const changed = await change({
@@ -95,14 +103,16 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(repaid.value.applied, { fees: 0n, interest: 0n, principal: 1_000n });
       assert.ok((await change(defaultSweepSettings)).ok);
       const restored = await book.harness.store.write((tx) =>
-        updateSettings(tx, offerSettings, book.app.clock.nowNs(), defaultOfferSettings),
+        updateSettings(tx, offerSettings, book.app.clock.nowNs(), defaultOfferSettings, 'test'),
       );
       assert.ok(restored.ok);
     });
 
     it('refuses a cap below what offers disclose, and offers disclosing more than the cap, either way round', async () => {
       const offering = (changes: unknown) =>
-        book.harness.store.write((tx) => updateSettings(tx, offerSettings, book.app.clock.nowNs(), changes));
+        book.harness.store.write((tx) =>
+          updateSettings(tx, offerSettings, book.app.clock.nowNs(), changes, 'test'),
+        );
       // By default offers hold back up to 20% and lines sweep 10%: a cap of 15% leaves the holdback out.
       const belowHoldback = await change({ dailyDeductionCapBps: 1_500 });
       assert.ok(!belowHoldback.ok);

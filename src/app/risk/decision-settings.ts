@@ -83,6 +83,7 @@ export function updateDecisionSettings(
   tx: WriteTransaction,
   nowNs: bigint,
   changes: unknown,
+  changedBy: string,
 ): Promise<Ok<DecisionSettings> | SettingsInvalid> {
-  return updateSettings(tx, decisionSettings, nowNs, changes);
+  return updateSettings(tx, decisionSettings, nowNs, changes, changedBy);
 }

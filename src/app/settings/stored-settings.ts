@@ -344,13 +344,15 @@ export async function loadSettings<T>(tx: ReadTransaction, kind: SettingsKind<T>
 
 /**
  * Applies the changes given (any of the settings; amounts as bigints or decimal strings) over the
- * stored ones and stores them if the result passes every check; refused as a whole otherwise.
+ * stored ones and stores them if the result passes every check; refused as a whole otherwise. A
+ * change of any value is recorded (settingsChanges): when, by whom (`changedBy`), from what to what.
  */
 export async function updateSettings<T>(
   tx: WriteTransaction,
   kind: SettingsKind<T>,
   nowNs: bigint,
   changes: unknown,
+  changedBy: string,
 ): Promise<Ok<T> | SettingsInvalid> {
   if (!isRecord(changes))
     return invalid([{ field: '', message: 'the settings must be an object of the fields to change' }]);
@@ -360,10 +362,8 @@ export async function updateSettings<T>(
   // the earlier's fields (on PostgreSQL, read committed), though both were answered as in force.
   await tx.risk.lockSettings();
   // Checked over the stored settings, not the loaded ones: a stored value that went bad can be corrected.
-  const { problems, settings, valid } = problemsOf(kind, {
-    ...(await storedSettings(tx, kind)),
-    ...changes,
-  });
+  const stored = await storedSettings(tx, kind);
+  const { problems, settings, valid } = problemsOf(kind, { ...stored, ...changes });
   const beside = (await kind.beside?.(tx, settings, valid)) ?? [];
   const all = [...unknown.map((field) => ({ field, message: unknownMessage })), ...problems, ...beside];
   if (all.length > 0) return invalid(all);
@@ -372,6 +372,19 @@ export async function updateSettings<T>(
     if (toTaggedJson(value) !== toTaggedJson((kind.defaults as Record<string, unknown>)[key]))
       overrides[key] = value;
   }
-  await tx.risk.putSetting(kind.name, toTaggedJson(overrides), nowNs / nanosecondsPerMillisecond);
+  const before = problemsOf(kind, stored).settings as Record<string, unknown>;
+  const changed: Record<string, { from: unknown; to: unknown }> = {};
+  for (const [key, value] of Object.entries(settings as Record<string, unknown>))
+    if (toTaggedJson(value) !== toTaggedJson(before[key])) changed[key] = { from: before[key], to: value };
+  // A change that changes nothing (the values in force sent again) leaves nothing to record.
+  if (Object.keys(changed).length === 0) return ok(settings);
+  const atMs = nowNs / nanosecondsPerMillisecond;
+  await tx.risk.putSetting(kind.name, toTaggedJson(overrides), atMs);
+  await tx.risk.appendSettingsChange({
+    name: kind.name,
+    changedAtMs: atMs,
+    changedBy,
+    changesJson: toTaggedJson(changed),
+  });
   return ok(settings);
 }

@@ -51,14 +51,19 @@ for (const backend of backendsUnderTest) {
           status: 'champion',
         });
         // The synthetic model rates these merchants 19–31% likely to default: grade C, for a line.
-        const settings = await updateDecisionSettings(tx, now, {
-          maxPd: 0.4,
-          gradeBands: [
-            { grade: 'A', maxPd: 0.01 },
-            { grade: 'B', maxPd: 0.025 },
-            { grade: 'C', maxPd: 0.4 },
-          ],
-        });
+        const settings = await updateDecisionSettings(
+          tx,
+          now,
+          {
+            maxPd: 0.4,
+            gradeBands: [
+              { grade: 'A', maxPd: 0.01 },
+              { grade: 'B', maxPd: 0.025 },
+              { grade: 'C', maxPd: 0.4 },
+            ],
+          },
+          'test',
+        );
         assert.ok(settings.ok);
       });
       let merchantId = '';

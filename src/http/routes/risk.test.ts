@@ -529,11 +529,13 @@ for (const backend of backendsUnderTest) {
     it('protects the settings in the app layer, whatever the transport', async () => {
       const { store } = api.harness;
       const refused = await store.write((tx) =>
-        updateDecisionSettings(tx, api.app.clock.nowNs(), { maxLimitMinor: 50_000, maxPd: '0.5' }),
+        updateDecisionSettings(tx, api.app.clock.nowNs(), { maxLimitMinor: 50_000, maxPd: '0.5' }, 'test'),
       );
       assert.equal(refused.ok, false);
       assert.deepEqual(refused.ok ? [] : refused.fields, ['maxPd', 'maxLimitMinor']);
-      const notAnObject = await store.write((tx) => updateDecisionSettings(tx, api.app.clock.nowNs(), null));
+      const notAnObject = await store.write((tx) =>
+        updateDecisionSettings(tx, api.app.clock.nowNs(), null, 'test'),
+      );
       assert.equal(notAnObject.ok, false);
     });
   });
