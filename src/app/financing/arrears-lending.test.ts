@@ -2,7 +2,8 @@
  * A merchant behind on a facility is lent nothing more, on real stores (SQLite, and PostgreSQL when
  * configured) — not only by a new decision (`facility_in_arrears`), but by what it already holds:
  * the daily cycle that puts it behind withdraws its open offers, a decision of before makes none,
- * an offer left open is refused at acceptance, and its credit line is not drawn on.
+ * an offer left open is refused at acceptance, and its credit line is not drawn on (nor shown any
+ * credit available).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +23,7 @@ import { requestDraw } from './credit-lines.ts';
 import { runEndOfDay } from './eod.ts';
 import { offerSettings } from './offer-settings.ts';
 import { acceptOffer, makeOffers } from './origination.ts';
+import { facilityReport } from './reports.ts';
 
 const day = lendingAsOfDay;
 const dayNs = 86_400_000_000_000n;
@@ -168,6 +170,22 @@ for (const backend of backendsUnderTest) {
       assert.match(drawn.ok ? '' : (drawn.detail ?? ''), new RegExp(`facility ${advanceId} is past due`));
       const line = await harness.store.read((tx) => tx.financing.facility(lineId));
       assert.equal(line?.status, 'active', 'the line itself is current');
+    });
+
+    it('is shown no credit available on its line while a draw would be refused', async () => {
+      const { harness, app } = book;
+      const report = await harness.store.read((tx) =>
+        facilityReport(tx, {
+          facilityId: lineId,
+          scope: {},
+          day: behindFrom + 1,
+          nowMs: app.clock.nowNs() / 1_000_000n,
+          afterSequence: 0,
+          limit: 1,
+        }),
+      );
+      assert.equal(report?.row.status, 'active', 'the line itself is current');
+      assert.equal(report?.balances?.availableCreditMinor, 0n);
     });
   });
 }

@@ -40,6 +40,7 @@ import {
   bookedOf,
   caughtUpBefore,
   deferredFeeOf,
+  inArrears,
   type Serviced,
   servicedOf,
   snapshotOf,
@@ -291,8 +292,9 @@ function balancesOf(serviced: Serviced, day: number, availableCreditMinor: bigin
 
 /**
  * What a draw on the line may take now: as requestDraw judges it, nothing while draws are suspended
- * — the line not current (the days the cycle has not served judged first), closed, or its
- * collections paused — else the limit less principal owed less draws pending.
+ * — the line not current (the days the cycle has not served judged first), closed, its collections
+ * paused, or the merchant behind on another facility — else the limit less principal owed less
+ * draws pending.
  */
 async function drawableNow(
   tx: ReadTransaction,
@@ -303,6 +305,8 @@ async function drawableNow(
   const standing =
     nowMs === undefined ? creditLineStandingOn(line.state, day) : statusAfterMissedDays(line, day, nowMs);
   if (standing !== 'active' || collectionsPausedOn(line.state, day)) return 0n;
+  const others = await tx.financing.facilitiesForMerchant(line.row.merchantId);
+  if (others.some((row) => row.id !== line.row.id && inArrears(row))) return 0n;
   return availableToDraw(tx, line);
 }
 
