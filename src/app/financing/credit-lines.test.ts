@@ -24,7 +24,7 @@ import { requestDraw, resolveDraw } from './credit-lines.ts';
 import { runEndOfDay } from './eod.ts';
 import { acceptOffer, makeOffers } from './origination.ts';
 import { repayFacility } from './repayments.ts';
-import { portfolioReport } from './reports.ts';
+import { facilityReport, portfolioReport } from './reports.ts';
 import { servicedOf } from './serviced.ts';
 import { previewSweep, sweepSettlement } from './sweep.ts';
 
@@ -231,11 +231,21 @@ for (const backend of backendsUnderTest) {
       assert.ok(voided.ok && voided.value.availableMinor === room);
     });
 
-    it('refuses a draw while the merchant is flagged for fraud', async () => {
+    it('refuses a draw while the merchant is flagged for fraud, and shows no credit available meanwhile', async () => {
+      const availableCredit = async () =>
+        (
+          await harness.store.read((tx) =>
+            facilityReport(tx, { facilityId, scope: {}, day, afterSequence: 0, limit: 1 }),
+          )
+        )?.balances?.availableCreditMinor;
+      const room = await availableCredit();
+      assert.ok(typeof room === 'bigint' && room > 0n);
       await harness.store.write((tx) => tx.risk.setFlag(merchantId, 'fraud', 'case 4411', 0n));
       const flagged = await draw('d-flagged', 1_000n);
       assert.ok(!flagged.ok && flagged.code === 'merchant_flagged');
+      assert.equal(await availableCredit(), 0n);
       await harness.store.write((tx) => tx.risk.clearFlag(merchantId, 'fraud'));
+      assert.equal(await availableCredit(), room);
     });
 
     it('accrues interest daily on what is drawn, the ledger agreeing; the sweep takes the line’s share', async () => {

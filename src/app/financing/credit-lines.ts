@@ -32,7 +32,7 @@ import {
   financierAccount,
 } from '../../domain/products/postings.ts';
 import { emptyTally } from '../../domain/products/tally.ts';
-import { err, ok, type Result } from '../../domain/result.ts';
+import { type Err, err, ok, type Result } from '../../domain/result.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
 import type { FacilityRow, ReadTransaction, WriteTransaction } from '../ports.ts';
 import { fraudFlagged, fraudFlaggedDetail } from '../risk/fraud-flag.ts';
@@ -153,6 +153,33 @@ export async function availableToDraw(
   return room > 0n ? room : 0n;
 }
 
+/**
+ * Why the line may not be drawn on `day`, or null: not current (its `standing`, the days the daily
+ * cycle has not served judged first), its collections paused (a hardship or a dispute: it is not
+ * lent more while nothing repays it), the merchant flagged for fraud (as for an acceptance: a flag
+ * stops new money, whenever it was set), or behind on another facility (as for a decision: it is
+ * lent no more on this one). A draw is refused by it; the facility view shows no credit by it.
+ */
+export async function drawsRefused(
+  tx: ReadTransaction,
+  line: Extract<Serviced, { product: 'credit_line' }>,
+  day: number,
+  standing: string,
+): Promise<Err<'draws_suspended' | 'merchant_flagged'> | null> {
+  if (standing !== 'active')
+    return err('draws_suspended', `facility ${line.row.id} is ${standing}: no draws until it is current`);
+  if (collectionsPausedOn(line.state, day))
+    return err(
+      'draws_suspended',
+      `collections on facility ${line.row.id} are paused: no draws until they resume`,
+    );
+  if (await fraudFlagged(tx, line.row.merchantId)) return err('merchant_flagged', fraudFlaggedDetail);
+  const behind = (await tx.financing.facilitiesForMerchant(line.row.merchantId)).find(
+    (row) => row.id !== line.row.id && inArrears(row),
+  );
+  return behind === undefined ? null : err('draws_suspended', arrearsDetail(behind));
+}
+
 async function poolCash(tx: WriteTransaction, book: FacilityBook): Promise<bigint> {
   const id = financierAccount.cash(book);
   const cash = (await tx.ledger.accountsByIds([id])).get(id);
@@ -206,26 +233,12 @@ export async function requestDraw(
       );
     return ok(view(await statusOfDraw(tx, drawId), await availableToDraw(tx, line), true));
   }
+  if (input.amountMinor <= 0n) return err('amount_invalid', 'a draw is a positive amount');
   // Judged as the days the daily cycle has not yet served would leave it: a minimum gone overdue
   // meanwhile suspends draws as it will when the cycle comes.
   const status = statusAfterMissedDays(line, input.day, context.clock.nowNs() / 1_000_000n);
-  if (status !== 'active')
-    return err('draws_suspended', `facility ${line.row.id} is ${status}: no draws until it is current`);
-  // Collections are paused for a hardship or a dispute: the line is not lent more while nothing
-  // repays it.
-  if (collectionsPausedOn(line.state, input.day))
-    return err(
-      'draws_suspended',
-      `collections on facility ${line.row.id} are paused: no draws until they resume`,
-    );
-  if (input.amountMinor <= 0n) return err('amount_invalid', 'a draw is a positive amount');
-  // As for an acceptance: a flag stops new money, whenever it was set.
-  if (await fraudFlagged(tx, line.row.merchantId)) return err('merchant_flagged', fraudFlaggedDetail);
-  // And as for a decision: a merchant behind on another facility is lent no more on this one.
-  const behind = (await tx.financing.facilitiesForMerchant(line.row.merchantId)).find(
-    (row) => row.id !== line.row.id && inArrears(row),
-  );
-  if (behind !== undefined) return err('draws_suspended', arrearsDetail(behind));
+  const refused = await drawsRefused(tx, line, input.day, status);
+  if (refused !== null) return refused;
   const room = await availableToDraw(tx, line);
   if (input.amountMinor > room)
     return err('credit_line_limit_exceeded', `a draw of ${input.amountMinor} exceeds the ${room} available`);

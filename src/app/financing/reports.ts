@@ -5,7 +5,7 @@
  * schedule and a page of its history. A merchant's statement is in merchant-statement.ts.
  */
 import { assert } from '../../domain/assert.ts';
-import { collectionsPausedOn, fallsDueOn } from '../../domain/products/collections-pause.ts';
+import { fallsDueOn } from '../../domain/products/collections-pause.ts';
 import { creditLineStandingOn } from '../../domain/products/credit-line/servicing.ts';
 import {
   type DelinquencyBucket,
@@ -35,12 +35,11 @@ import { payoffAmount } from '../../domain/products/term-loan/servicing.ts';
 import type { Amounts } from '../../domain/products/waterfall.ts';
 import type { FacilityEventRow, FacilityRow, ReadTransaction } from '../ports.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
-import { availableToDraw } from './credit-lines.ts';
+import { availableToDraw, drawsRefused } from './credit-lines.ts';
 import {
   bookedOf,
   caughtUpBefore,
   deferredFeeOf,
-  inArrears,
   type Serviced,
   servicedOf,
   snapshotOf,
@@ -291,10 +290,9 @@ function balancesOf(serviced: Serviced, day: number, availableCreditMinor: bigin
 }
 
 /**
- * What a draw on the line may take now: as requestDraw judges it, nothing while draws are suspended
- * — the line not current (the days the cycle has not served judged first), closed, its collections
- * paused, or the merchant behind on another facility — else the limit less principal owed less
- * draws pending.
+ * What a draw on the line may take now: nothing while a draw would be refused (drawsRefused: the
+ * line not current or closed, its collections paused, the merchant flagged or behind on another
+ * facility), else the limit less principal owed less draws pending.
  */
 async function drawableNow(
   tx: ReadTransaction,
@@ -304,10 +302,7 @@ async function drawableNow(
 ): Promise<bigint> {
   const standing =
     nowMs === undefined ? creditLineStandingOn(line.state, day) : statusAfterMissedDays(line, day, nowMs);
-  if (standing !== 'active' || collectionsPausedOn(line.state, day)) return 0n;
-  const others = await tx.financing.facilitiesForMerchant(line.row.merchantId);
-  if (others.some((row) => row.id !== line.row.id && inArrears(row))) return 0n;
-  return availableToDraw(tx, line);
+  return (await drawsRefused(tx, line, day, standing)) === null ? availableToDraw(tx, line) : 0n;
 }
 
 /** The facility if it is in scope, with a page of its history; undefined otherwise. */
