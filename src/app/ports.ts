@@ -235,16 +235,26 @@ export interface LedgerRepository extends LedgerReader {
 export const roles = ['operator', 'financier', 'merchant', 'platform'] as const;
 export type Role = (typeof roles)[number];
 
-/** A change of a set of operator settings: who made it, when, and each field's value before and after. */
-export interface SettingsChangeRow {
-  readonly name: string;
-  /** 1, 2, 3, … within the set. */
+/** A change an operator (or a command) made to how Capstan runs: when, by whom, to what, and how. */
+export interface AuditEntry {
+  /** In the order written (the store numbers them). */
   readonly sequence: bigint;
-  readonly changedAtMs: bigint;
-  /** The API key that made it (`key_…`), or what did without one (`cli`). */
-  readonly changedBy: string;
-  /** `{field: {from, to}}` of the fields whose value changed, tagged JSON. */
-  readonly changesJson: string;
+  readonly atMs: bigint;
+  /** The API key that made it (`key_…`), or the command that did without one (`cli`). */
+  readonly actor: string;
+  /** `<subject type>.<what happened>`: `settings.changed`, `api_key.revoked`, … */
+  readonly action: string;
+  readonly subjectType: string;
+  readonly subjectId: string;
+  /** What the change was (the fields from what to what, the reason given, …), tagged JSON. */
+  readonly detailJson: string;
+}
+
+/** Which entries of the audit log a reader asks for: any of subject and action, all when absent. */
+export interface AuditFilter {
+  readonly subjectType?: string;
+  readonly subjectId?: string;
+  readonly action?: string;
 }
 
 export interface ApiKeyRecord {
@@ -474,11 +484,11 @@ export interface RiskReader {
   /** The daily debt service of the merchant's live facilities. */
   debtService(merchantId: string): Promise<FacilityDebtService[]>;
   setting(name: string): Promise<string | undefined>;
-  /** A set of settings' changes, newest first; only those before `beforeSequence` when it is given. */
-  settingsChanges(
-    name: string,
+  /** The audit log's entries the filter asks for, newest first; only before `beforeSequence` when given. */
+  auditLog(
+    filter: AuditFilter,
     page: { readonly beforeSequence?: bigint; readonly limit: number },
-  ): Promise<SettingsChangeRow[]>;
+  ): Promise<AuditEntry[]>;
   /**
    * Whether the platform onboarded the merchant: sent a `merchant.onboarded` event about it (an
    * index seek on the merchant's profile facts, whose event keys start with the platform's id).
@@ -518,8 +528,8 @@ export interface RiskRepository extends RiskReader {
    */
   lockSettings(): Promise<void>;
   putSetting(name: string, value: string, atMs: bigint): Promise<void>;
-  /** Records a change of a set of settings, numbered after its last (under lockSettings). */
-  appendSettingsChange(change: Omit<SettingsChangeRow, 'sequence'>): Promise<SettingsChangeRow>;
+  /** Appends an entry to the audit log (the store numbers it). */
+  appendAudit(entry: Omit<AuditEntry, 'sequence'>): Promise<void>;
   /** Records a facility's daily debt service (the financing products keep it current). */
   putFacilityDebtService(
     merchantId: string,

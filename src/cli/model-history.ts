@@ -5,13 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AppContext } from '../app/app-context.ts';
+import { cliActor } from '../app/audit/audit-log.ts';
 import { loadDecisionSettings } from '../app/risk/decision-settings.ts';
 import {
   buildHistoryDataset,
   distressFromGroundTruth,
   type HistoryDataset,
 } from '../app/risk/history-dataset.ts';
-import { promoteModel, registerModel, retireModel } from '../app/risk/models.ts';
+import { changeModel, promoteModel, registerModel, retireModel } from '../app/risk/models.ts';
 import { modelStability, trainingReference } from '../app/risk/stability.ts';
 import { auc, checkTrainable, type Dataset, ks, scoreModel, trainModel } from '../domain/risk/model.ts';
 import { calendarDate, fromDayNumber, parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
@@ -299,7 +300,9 @@ export async function modelStatusCommand(
   const app = await openMigratedApp(deps, flags);
   try {
     const result = await app.store.write((tx) =>
-      action === 'promote' ? promoteModel(tx, id) : retireModel(tx, id),
+      action === 'promote'
+        ? changeModel(tx, cliActor(app), id, promoteModel, 'model.promoted')
+        : changeModel(tx, cliActor(app), id, retireModel, 'model.retired'),
     );
     if (!result.ok) {
       deps.err.write(`${result.detail ?? result.code}\n`);

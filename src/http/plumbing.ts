@@ -13,6 +13,7 @@ import {
   runIdempotent,
 } from '../app/access/idempotency.ts';
 import type { AppContext } from '../app/app-context.ts';
+import type { Actor } from '../app/audit/audit-log.ts';
 import type { ApiKeyRecord, Role, WriteTransaction } from '../app/ports.ts';
 import { parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
 import { ProblemError, problem, problemContentType } from './problem.ts';
@@ -75,6 +76,11 @@ export function authenticationHook(app: AppContext) {
     }
     request.principal = key;
   };
+}
+
+/** Who makes a change the audit log records, and when: the request's key, now. */
+export function actorOf(app: Pick<AppContext, 'clock'>, request: FastifyRequest): Actor {
+  return { actor: principalOf(request).id, atMs: app.clock.nowNs() / 1_000_000n };
 }
 
 export function principalOf(request: FastifyRequest): ApiKeyRecord {

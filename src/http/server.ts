@@ -24,6 +24,7 @@ import { completeOpenapiDocument } from './openapi-document.ts';
 import { authenticationHook } from './plumbing.ts';
 import { type Problem, ProblemError, problem, problemContentType } from './problem.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { collectionsRoutes } from './routes/collections.ts';
 import { creditLineRoutes } from './routes/credit-lines.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -220,6 +221,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   await server.register(creditLineRoutes(app));
   await server.register(collectionsRoutes(app));
   await server.register(webhookRoutes(app));
+  await server.register(auditRoutes(app));
   return server;
 }
 

@@ -5,18 +5,19 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type {
+  AuditEntry,
+  AuditFilter,
   DecisionChainHead,
   DecisionRow,
   FacilityDebtService,
   ModelRecord,
   ModelStatus,
   RiskRepository,
-  SettingsChangeRow,
 } from '../app/ports.ts';
 import type { Consent, ConsentPurpose, DataSource } from '../domain/consent/consent.ts';
 import { eventKeyOf } from './feature-rows.ts';
 import { decisionHeadFromRow, toBigInt, toSafeNumber } from './rows.ts';
-import type { ConsentsTable, Database, DecisionsTable, ModelsTable, SettingsChangesTable } from './schema.ts';
+import type { ConsentsTable, Database, DecisionsTable, ModelsTable } from './schema.ts';
 
 /** Merchants looked up in one statement at most (bound parameters stay well under SQLite's limit). */
 const merchantsPerQuery = 500;
@@ -74,16 +75,6 @@ export async function bumpMerchantVersions(
       )
       .execute();
   }
-}
-
-function settingsChangeOf(row: SettingsChangesTable): SettingsChangeRow {
-  return {
-    name: row.name,
-    sequence: toBigInt(row.sequence),
-    changedAtMs: toBigInt(row.changed_at_ms),
-    changedBy: row.changed_by,
-    changesJson: row.changes,
-  };
 }
 
 export class KyselyRisk implements RiskRepository {
@@ -230,14 +221,25 @@ export class KyselyRisk implements RiskRepository {
       .execute();
   }
 
-  async settingsChanges(
-    name: string,
+  async auditLog(
+    filter: AuditFilter,
     page: { readonly beforeSequence?: bigint; readonly limit: number },
-  ): Promise<SettingsChangeRow[]> {
-    let query = this.db.selectFrom('settings_changes').selectAll().where('name', '=', name);
+  ): Promise<AuditEntry[]> {
+    let query = this.db.selectFrom('audit_log').selectAll();
+    if (filter.subjectType !== undefined) query = query.where('subject_type', '=', filter.subjectType);
+    if (filter.subjectId !== undefined) query = query.where('subject_id', '=', filter.subjectId);
+    if (filter.action !== undefined) query = query.where('action', '=', filter.action);
     if (page.beforeSequence !== undefined) query = query.where('sequence', '<', page.beforeSequence);
     const rows = await query.orderBy('sequence', 'desc').limit(page.limit).execute();
-    return rows.map(settingsChangeOf);
+    return rows.map((row) => ({
+      sequence: toBigInt(row.sequence),
+      atMs: toBigInt(row.at_ms),
+      actor: row.actor,
+      action: row.action,
+      subjectType: row.subject_type,
+      subjectId: row.subject_id,
+      detailJson: row.detail,
+    }));
   }
 
   async setting(name: string): Promise<string | undefined> {
@@ -450,21 +452,18 @@ export class KyselyRisk implements RiskRepository {
     await this.bumpConfig();
   }
 
-  async appendSettingsChange(change: Omit<SettingsChangeRow, 'sequence'>): Promise<SettingsChangeRow> {
-    const last = await this.db
-      .selectFrom('settings_changes')
-      .select((eb) => eb.fn.max('sequence').as('last'))
-      .where('name', '=', change.name)
-      .executeTakeFirst();
-    const row = {
-      name: change.name,
-      sequence: (last?.last === null || last?.last === undefined ? 0n : toBigInt(last.last)) + 1n,
-      changed_at_ms: change.changedAtMs,
-      changed_by: change.changedBy,
-      changes: change.changesJson,
-    };
-    await this.db.insertInto('settings_changes').values(row).execute();
-    return settingsChangeOf(row);
+  async appendAudit(entry: Omit<AuditEntry, 'sequence'>): Promise<void> {
+    await this.db
+      .insertInto('audit_log')
+      .values({
+        at_ms: entry.atMs,
+        actor: entry.actor,
+        action: entry.action,
+        subject_type: entry.subjectType,
+        subject_id: entry.subjectId,
+        detail: entry.detailJson,
+      })
+      .execute();
   }
 
   async putFacilityDebtService(

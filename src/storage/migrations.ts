@@ -763,20 +763,30 @@ const idempotencySecrets: Migration = {
 };
 
 /**
- * Each change of a set of operator settings (decisioning, offering, sweeping) is kept: when, by
- * which key, and every field's value before and after. The settings row held only what is in force.
+ * The audit log: each change an operator (or a command) makes to how Capstan runs — settings,
+ * API keys, merchant flags, the champion model, webhook endpoints — with when, by which key, and
+ * what it changed. What it changed was kept (only the settings in force, a key's revocation time),
+ * by whom and from what was not, and a flag cleared left no trace at all.
  */
-const settingsChanges: Migration = {
-  name: '0016_settings_changes',
-  async up(db) {
+const auditLog: Migration = {
+  name: '0016_audit_log',
+  async up(db, backend) {
     await db.schema
-      .createTable('settings_changes')
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('sequence', 'bigint', (c) => c.notNull())
-      .addColumn('changed_at_ms', 'bigint', (c) => c.notNull())
-      .addColumn('changed_by', 'text', (c) => c.notNull())
-      .addColumn('changes', 'text', (c) => c.notNull())
-      .addPrimaryKeyConstraint('settings_changes_pk', ['name', 'sequence'])
+      .createTable('audit_log')
+      .addColumn('sequence', timestampKey(backend), (c) =>
+        backend === 'sqlite' ? c.primaryKey() : c.primaryKey().generatedByDefaultAsIdentity(),
+      )
+      .addColumn('at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('subject_type', 'text', (c) => c.notNull())
+      .addColumn('subject_id', 'text', (c) => c.notNull())
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('audit_log_by_subject')
+      .on('audit_log')
+      .columns(['subject_type', 'subject_id', 'sequence'])
       .execute();
   },
 };
@@ -797,5 +807,5 @@ export const migrations: readonly Migration[] = [
   creditLineDebtService,
   quarantineSender,
   idempotencySecrets,
-  settingsChanges,
+  auditLog,
 ];

@@ -208,12 +208,14 @@ export interface FacilityDebtServiceTable {
   status: string;
 }
 
-export interface SettingsChangesTable {
-  name: string;
-  sequence: bigint;
-  changed_at_ms: bigint;
-  changed_by: string;
-  changes: string;
+export interface AuditLogTable {
+  sequence: Generated<bigint>;
+  at_ms: bigint;
+  actor: string;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  detail: string;
 }
 
 export interface SettingsTable {
@@ -368,7 +370,7 @@ export interface Database {
   decision_inputs: DecisionInputsTable;
   facility_debt_service: FacilityDebtServiceTable;
   settings: SettingsTable;
-  settings_changes: SettingsChangesTable;
+  audit_log: AuditLogTable;
   merchant_versions: MerchantVersionsTable;
   config_version: ConfigVersionTable;
   funding_pools: FundingPoolsTable;

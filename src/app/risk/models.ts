@@ -4,9 +4,11 @@
  * the rest are retired. Every artifact passes `checkModelArtifact` when it is registered and again
  * when it is read back to score with; parsed artifacts are cached by id — a stored model never changes.
  */
+
 import type { RegisteredModel } from '../../domain/decisions/decide.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { checkModelArtifact, type ModelArtifact } from '../../domain/risk/model.ts';
+import { type Actor, recordAudit } from '../audit/audit-log.ts';
 import type {
   Clock,
   Entropy,
@@ -174,4 +176,29 @@ export async function retireModel(
     return err('model_is_champion', 'promote another model before retiring the champion');
   await tx.risk.setModelStatus(id, 'retired');
   return ok({ ...model, status: 'retired' });
+}
+
+/**
+ * A model promoted or retired (`change`), and the change in the audit log when the status moved:
+ * from and to, and for a promotion the champion it replaced.
+ */
+export async function changeModel(
+  tx: WriteTransaction,
+  by: Actor,
+  id: string,
+  change: typeof promoteModel | typeof retireModel,
+  action: 'model.promoted' | 'model.retired',
+): Promise<Result<ModelRecord, ModelStatusChangeCode>> {
+  const before = await tx.risk.model(id);
+  const [champion] = await tx.risk.modelsByStatus('champion');
+  const changed = await change(tx, id);
+  if (changed.ok && before !== undefined && before.status !== changed.value.status)
+    await recordAudit(tx, by, action, id, {
+      from: before.status,
+      to: changed.value.status,
+      ...(action === 'model.promoted' && champion !== undefined && champion.id !== id
+        ? { previousChampion: champion.id }
+        : {}),
+    });
+  return changed;
 }

@@ -7,9 +7,11 @@
  * field) and then across fields, and refused as a whole naming every bad field. What is read back is
  * checked again before it is used: stored settings that fail the checks are a fault, never used.
  */
+
 import { AssertionError } from '../../domain/assert.ts';
 import { isCurrencyCode } from '../../domain/money/currency.ts';
 import { type Err, err, type Ok, ok } from '../../domain/result.ts';
+import { recordAudit } from '../audit/audit-log.ts';
 import type { ReadTransaction, WriteTransaction } from '../ports.ts';
 import { fromTaggedJson, toTaggedJson } from '../risk/tagged-json.ts';
 
@@ -345,7 +347,7 @@ export async function loadSettings<T>(tx: ReadTransaction, kind: SettingsKind<T>
 /**
  * Applies the changes given (any of the settings; amounts as bigints or decimal strings) over the
  * stored ones and stores them if the result passes every check; refused as a whole otherwise. A
- * change of any value is recorded (settingsChanges): when, by whom (`changedBy`), from what to what.
+ * change of any value goes in the audit log: when, by whom (`changedBy`), each field from what to what.
  */
 export async function updateSettings<T>(
   tx: WriteTransaction,
@@ -380,11 +382,6 @@ export async function updateSettings<T>(
   if (Object.keys(changed).length === 0) return ok(settings);
   const atMs = nowNs / nanosecondsPerMillisecond;
   await tx.risk.putSetting(kind.name, toTaggedJson(overrides), atMs);
-  await tx.risk.appendSettingsChange({
-    name: kind.name,
-    changedAtMs: atMs,
-    changedBy,
-    changesJson: toTaggedJson(changed),
-  });
+  await recordAudit(tx, { actor: changedBy, atMs }, 'settings.changed', kind.name, { changes: changed });
   return ok(settings);
 }

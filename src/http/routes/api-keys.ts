@@ -1,10 +1,13 @@
 /** API keys: issue (shown once), list, read and revoke. Operators only. */
+
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { apiKeyNameLengthMax, issueApiKey, revokeApiKey } from '../../app/access/api-keys.ts';
 import type { AppContext } from '../../app/app-context.ts';
+import { recordAudit } from '../../app/audit/audit-log.ts';
 import {
   access,
+  actorOf,
   jsonReply,
   ListQuery,
   listReply,
@@ -76,6 +79,12 @@ export function apiKeyRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           });
           if (!issued.ok)
             return problemReply(request, issued.code, issued.detail ?? issued.code, 'object_id');
+          const { key } = issued.value;
+          await recordAudit(tx, actorOf(app, request), 'api_key.issued', key.id, {
+            role: key.role,
+            objectId: key.objectId,
+            name: key.name,
+          });
           return secretReply(200, { ...apiKeyView(issued.value.key), secret: issued.value.secret });
         }),
     );
@@ -120,7 +129,17 @@ export function apiKeyRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         response: { 200: ApiKey, 404: ProblemSchema, 409: ProblemSchema },
       }),
       async (request, reply) => {
-        const result = await app.store.write((tx) => revokeApiKey(tx, app, request.params.id));
+        const result = await app.store.write(async (tx) => {
+          const before = await tx.apiKeys.byId(request.params.id);
+          const revoked = await revokeApiKey(tx, app, request.params.id);
+          if (revoked.ok && before?.revokedAtMs === null)
+            await recordAudit(tx, actorOf(app, request), 'api_key.revoked', revoked.value.id, {
+              role: revoked.value.role,
+              objectId: revoked.value.objectId,
+              name: revoked.value.name,
+            });
+          return revoked;
+        });
         if (!result.ok) return send(reply, problemReply(request, result.code, result.detail ?? result.code));
         return send(reply, jsonReply(200, apiKeyView(result.value)));
       },

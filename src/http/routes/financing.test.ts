@@ -167,69 +167,6 @@ for (const backend of backendsUnderTest) {
       });
     });
 
-    it('keeps every change of the sweep settings: when, by which key, each field from what to what, newest first', async () => {
-      const changes = (query = '', key?: string) =>
-        api.request('GET', `/v1/settings/sweeping/changes${query}`, key === undefined ? {} : { key });
-      const before = (await changes()).json.data.length;
-      const other = (
-        await api.request('POST', '/v1/api_keys', { body: { role: 'operator', name: 'treasury' } })
-      ).json;
-      const put = (body: unknown, key?: string) =>
-        api.request('PUT', '/v1/settings/sweeping', key === undefined ? { body } : { body, key });
-      assert.equal((await put({ dailyDeductionCapBps: 3_500 }, other.secret)).status, 200);
-      // The values in force sent again change nothing; a refused change changes nothing.
-      assert.equal((await put({ dailyDeductionCapBps: 3_500 })).status, 200);
-      assert.equal((await put({ dailyDeductionCapBps: 0 })).status, 400);
-      const reversed = ['principal', 'interest', 'fees'];
-      assert.equal((await put({ dailyDeductionCapBps: 3_000, componentOrder: reversed })).status, 200);
-      assert.equal((await put({ componentOrder: ['fees', 'interest', 'principal'] })).status, 200);
-      const first = await changes('?limit=2');
-      assert.equal(first.status, 200, first.text);
-      assert.equal(first.json.has_more, true);
-      const [restored, both] = first.json.data;
-      assert.equal(restored.sequence, before + 3);
-      assert.deepEqual(restored.changes, {
-        componentOrder: { from: reversed, to: ['fees', 'interest', 'principal'] },
-      });
-      assert.equal(both.id, `setchg_sweeping_${before + 2}`);
-      assert.deepEqual(both.changes, {
-        dailyDeductionCapBps: { from: 3_500, to: 3_000 },
-        componentOrder: { from: ['fees', 'interest', 'principal'], to: reversed },
-      });
-      const rest = await changes(`?limit=2&starting_after=${both.id}`);
-      const [raised] = rest.json.data;
-      assert.deepEqual(
-        [raised.object, raised.settings, raised.sequence, raised.changed_by, raised.changes],
-        [
-          'settings_change',
-          'sweeping',
-          before + 1,
-          other.id,
-          { dailyDeductionCapBps: { from: 3_000, to: 3_500 } },
-        ],
-      );
-      assert.ok(Date.parse(raised.changed_at) <= Date.parse(both.changed_at));
-      assert.equal(rest.json.data.length, Math.min(2, before + 1));
-      assert.notEqual(both.changed_by, other.id);
-      // Amounts as GET answers them.
-      assert.equal(
-        (await api.request('PUT', '/v1/settings/offering', { body: { minimumOfferMinor: '60000' } })).status,
-        200,
-      );
-      await api.request('PUT', '/v1/settings/offering', { body: { minimumOfferMinor: '50000' } });
-      const [offering] = (await api.request('GET', '/v1/settings/offering/changes?limit=1')).json.data;
-      assert.deepEqual(offering.changes, {
-        minimumOfferMinor: { from: { $bigint: '60000' }, to: { $bigint: '50000' } },
-      });
-      for (const bad of ['setchg_offering_1', 'setchg_sweeping_0', 'nope'])
-        assert.deepEqual(
-          [(await changes(`?starting_after=${bad}`)).json.code],
-          ['starting_after_not_found'],
-          bad,
-        );
-      assert.equal((await changes('', merchantKey)).status, 403);
-    });
-
     it('lets a financier fund its own pool only, and refuses a merchant key', async () => {
       const body = { financier_id: 'fin_pool', currency: 'USD', amount: '100000000', reference: 'seed' };
       const funded = await api.request('POST', '/v1/funding_pools', { key: financierKey, body });

@@ -2,9 +2,11 @@
  * Consent (merchants, for themselves), decisions, merchant flags, the model registry and the
  * decision settings (operators).
  */
+
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
+import { recordAudit } from '../../app/audit/audit-log.ts';
 import { withdrawOpenOffers } from '../../app/financing/origination.ts';
 import { grantConsent, listConsents, revokeConsent } from '../../app/risk/consents.ts';
 import { decisionCacheOf } from '../../app/risk/decision-cache.ts';
@@ -15,7 +17,7 @@ import {
   parseRecord,
   storeDecisions,
 } from '../../app/risk/decisions.ts';
-import { promoteModel, refusedChampion, retireModel } from '../../app/risk/models.ts';
+import { changeModel, promoteModel, refusedChampion, retireModel } from '../../app/risk/models.ts';
 import { modelStability } from '../../app/risk/stability.ts';
 import { type Consent, consentPurposes, dataSources } from '../../domain/consent/consent.ts';
 import type { StabilityLine } from '../../domain/risk/stability.ts';
@@ -24,6 +26,7 @@ import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts'
 import { actFor, mayActFor, platformScope } from '../merchant-scope.ts';
 import {
   access,
+  actorOf,
   jsonReply,
   ListQuery,
   listEnvelope,
@@ -268,6 +271,11 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           );
           // Offers made before the flag are withdrawn with it (acceptance refuses a flagged merchant too).
           const withdrawn = await withdrawOpenOffers(tx, app, request.params.id);
+          await recordAudit(tx, actorOf(app, request), 'merchant.flagged', request.params.id, {
+            flag: request.body.flag,
+            reason: request.body.reason,
+            offersWithdrawn: withdrawn,
+          });
           return jsonReply(200, {
             object: 'merchant_flags',
             merchant_id: request.params.id,
@@ -287,7 +295,12 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       }),
       async (request, reply) => {
         const flags = await app.store.write(async (tx) => {
+          const before = await tx.risk.flags(request.params.id);
           await tx.risk.clearFlag(request.params.id, request.params.flag);
+          if (before.includes(request.params.flag))
+            await recordAudit(tx, actorOf(app, request), 'merchant.flag_cleared', request.params.id, {
+              flag: request.params.flag,
+            });
           return tx.risk.flags(request.params.id);
         });
         return send(
@@ -377,9 +390,14 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       },
     );
 
-    for (const [action, summary, change] of [
-      ['promote', 'Make a model the champion (the current one becomes a challenger)', promoteModel],
-      ['retire', 'Retire a challenger', retireModel],
+    for (const [action, summary, change, audited] of [
+      [
+        'promote',
+        'Make a model the champion (the current one becomes a challenger)',
+        promoteModel,
+        'model.promoted',
+      ],
+      ['retire', 'Retire a challenger', retireModel, 'model.retired'],
     ] as const) {
       server.post(
         `/v1/models/:id/${action}`,
@@ -392,7 +410,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         }),
         async (request, reply) =>
           write(app, request, reply, async (tx) => {
-            const result = await change(tx, request.params.id);
+            const result = await changeModel(tx, actorOf(app, request), request.params.id, change, audited);
             if (!result.ok) return problemReply(request, result.code, result.detail ?? result.code);
             return jsonReply(200, {
               object: 'model',

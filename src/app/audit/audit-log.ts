@@ -1,0 +1,56 @@
+/**
+ * The audit log (DESIGN.md: every state change is in an audit log). Money, facilities, offers,
+ * decisions and deliveries keep histories of their own; this is for what an operator (or a command)
+ * changes about how Capstan runs — settings, API keys, merchant flags, the champion model, webhook
+ * endpoints — each written in the transaction that makes the change: when, by which key, and what
+ * it changed. Only a change is recorded: a request that changes nothing (a key revoked again, the
+ * settings in force sent again) leaves no entry.
+ */
+import type { Clock, WriteTransaction } from '../ports.ts';
+import { toTaggedJson } from '../risk/tagged-json.ts';
+
+export const auditActions = [
+  'settings.changed',
+  'api_key.issued',
+  'api_key.revoked',
+  'merchant.flagged',
+  'merchant.flag_cleared',
+  'model.promoted',
+  'model.retired',
+  'webhook_endpoint.created',
+  'webhook_endpoint.updated',
+  'webhook_endpoint.disabled',
+  'webhook_endpoint.secret_rotated',
+  'webhook_endpoint.replayed',
+] as const;
+
+export type AuditAction = (typeof auditActions)[number];
+
+/** Who made a change, and when: an API key's id (`key_…`), or `cli` for a command run without one. */
+export interface Actor {
+  readonly actor: string;
+  readonly atMs: bigint;
+}
+
+/** A command run from the shell: no key, the store's own clock. */
+export function cliActor(context: { readonly clock: Clock }): Actor {
+  return { actor: 'cli', atMs: context.clock.nowNs() / 1_000_000n };
+}
+
+/** Records a change of the subject named by the action's first part (`api_key.revoked`: an API key). */
+export async function recordAudit(
+  tx: WriteTransaction,
+  by: Actor,
+  action: AuditAction,
+  subjectId: string,
+  detail: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  await tx.risk.appendAudit({
+    atMs: by.atMs,
+    actor: by.actor,
+    action,
+    subjectType: action.slice(0, action.indexOf('.')),
+    subjectId,
+    detailJson: toTaggedJson(detail),
+  });
+}
