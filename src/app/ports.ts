@@ -281,6 +281,11 @@ export interface ApiKeyReader {
 
 export interface ApiKeyRepository extends ApiKeyReader {
   insert(key: ApiKeyRecord, secretHash: string): Promise<void>;
+  /**
+   * Inserts the key unless a key with that secret is stored, then false. On PostgreSQL an insert of
+   * the same secret by a transaction still running is waited for.
+   */
+  insertUnlessSecretKnown(key: ApiKeyRecord, secretHash: string): Promise<boolean>;
   revoke(id: string, revokedAtMs: bigint): Promise<void>;
 }
 

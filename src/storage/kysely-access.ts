@@ -74,19 +74,16 @@ export class KyselyApiKeys implements ApiKeyRepository {
   }
 
   async insert(key: ApiKeyRecord, secretHash: string): Promise<void> {
-    await this.db
+    await this.db.insertInto('api_keys').values(apiKeyRow(key, secretHash)).execute();
+  }
+
+  async insertUnlessSecretKnown(key: ApiKeyRecord, secretHash: string): Promise<boolean> {
+    const inserted = await this.db
       .insertInto('api_keys')
-      .values({
-        id: key.id,
-        role: key.role,
-        object_id: key.objectId,
-        name: key.name,
-        secret_hash: secretHash,
-        secret_prefix: key.secretPrefix,
-        created_at_ms: key.createdAtMs,
-        revoked_at_ms: key.revokedAtMs,
-      })
-      .execute();
+      .values(apiKeyRow(key, secretHash))
+      .onConflict((conflict) => conflict.column('secret_hash').doNothing())
+      .executeTakeFirst();
+    return inserted.numInsertedOrUpdatedRows === 1n;
   }
 
   async revoke(id: string, revokedAtMs: bigint): Promise<void> {
@@ -169,4 +166,17 @@ export class KyselyIdempotency implements IdempotencyRepository {
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
+}
+
+function apiKeyRow(key: ApiKeyRecord, secretHash: string) {
+  return {
+    id: key.id,
+    role: key.role,
+    object_id: key.objectId,
+    name: key.name,
+    secret_hash: secretHash,
+    secret_prefix: key.secretPrefix,
+    created_at_ms: key.createdAtMs,
+    revoked_at_ms: key.revokedAtMs,
+  };
 }

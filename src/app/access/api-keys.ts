@@ -5,6 +5,7 @@
  * CAPSTAN_OPERATOR_KEY.
  */
 
+import { assert } from '../../domain/assert.ts';
 import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
 import { financierIdLengthMax, financierIdPattern } from '../../domain/products/postings.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
@@ -88,7 +89,13 @@ async function storeKey(
   input: IssueKeyInput,
   secret: string,
 ): Promise<IssuedKey> {
-  const key: ApiKeyRecord = {
+  const key = newKeyRecord(context, input, secret);
+  await tx.apiKeys.insert(key, context.sha256(secret));
+  return { key, secret };
+}
+
+function newKeyRecord(context: AccessContext, input: IssueKeyInput, secret: string): ApiKeyRecord {
+  return {
     id: context.entropy.id('key'),
     role: input.role,
     objectId: input.objectId,
@@ -97,8 +104,6 @@ async function storeKey(
     createdAtMs: context.clock.nowNs() / nanosecondsPerMillisecond,
     revokedAtMs: null,
   };
-  await tx.apiKeys.insert(key, context.sha256(secret));
-  return { key, secret };
 }
 
 export type RevokeKeyCode = 'api_key_not_found' | 'api_key_last_operator';
@@ -161,19 +166,23 @@ export async function bootstrapOperatorKey(
         `CAPSTAN_OPERATOR_KEY must be at most ${apiKeySecretLengthMax} characters`,
       );
     }
-    const existing = await tx.apiKeys.bySecretHash(context.sha256(configuredSecret));
-    if (existing !== undefined) {
-      if (existing.revokedAtMs !== null)
-        return err('operator_key_revoked', 'CAPSTAN_OPERATOR_KEY names a revoked key');
-      return ok({ kind: 'configured', key: existing });
+    const secretHash = context.sha256(configuredSecret);
+    const existing = await tx.apiKeys.bySecretHash(secretHash);
+    if (existing === undefined) {
+      // Servers started together on a fresh database (the replicas of one deployment) each
+      // find no key and insert it: the first to commit registers it, the others take that one.
+      const key = newKeyRecord(
+        context,
+        { role: 'operator', objectId: null, name: 'CAPSTAN_OPERATOR_KEY' },
+        configuredSecret,
+      );
+      if (await tx.apiKeys.insertUnlessSecretKnown(key, secretHash)) return ok({ kind: 'configured', key });
     }
-    const issued = await storeKey(
-      tx,
-      context,
-      { role: 'operator', objectId: null, name: 'CAPSTAN_OPERATOR_KEY' },
-      configuredSecret,
-    );
-    return ok({ kind: 'configured', key: issued.key });
+    const stored = existing ?? (await tx.apiKeys.bySecretHash(secretHash));
+    assert(stored !== undefined, 'a key whose secret is known is stored');
+    if (stored.revokedAtMs !== null)
+      return err('operator_key_revoked', 'CAPSTAN_OPERATOR_KEY names a revoked key');
+    return ok({ kind: 'configured', key: stored });
   }
   if ((await tx.apiKeys.countActive('operator')) > 0n) return ok({ kind: 'existing' });
   const secret = rolePrefix.operator + context.entropy.secret(apiKeySecretBytes);

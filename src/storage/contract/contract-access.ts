@@ -9,6 +9,7 @@ import type { BackendUnderTest, Harness } from '../../../test/support/backends.t
 import { ManualClock } from '../../../test/support/manual-clock.ts';
 import { authenticate, bootstrapOperatorKey, issueApiKey, revokeApiKey } from '../../app/access/api-keys.ts';
 import { idempotencyRetentionMs, pruneIdempotencyKeys, runIdempotent } from '../../app/access/idempotency.ts';
+import type { WriteTransaction } from '../../app/ports.ts';
 import { sha256, testEntropy } from './fixtures.ts';
 
 export function accessContract(backend: BackendUnderTest): void {
@@ -176,6 +177,57 @@ export function accessContract(backend: BackendUnderTest): void {
       ]);
       assert.equal(runs, 1);
       assert.deepEqual(outcomes.map((o) => o.kind).sort(), ['executed', 'replayed']);
+    });
+
+    it('lets two processes starting at once register the configured operator key: both get in, one key', async () => {
+      // Two `capstan serve` (or a serve and a worker) started together on a fresh database with
+      // CAPSTAN_OPERATOR_KEY: each finds no key with that secret, then both insert it. On
+      // PostgreSQL the second hit the unique secret hash and the process died of it.
+      const other = harness.openAnother();
+      const secret = `cap_op_${'c'.repeat(40)}`;
+      const arrived: (() => void)[] = [];
+      const meet = () =>
+        new Promise<void>((resolve) => {
+          arrived.push(resolve);
+          if (arrived.length === 2) for (const go of arrived) go();
+          else setTimeout(resolve, 300);
+        });
+      const meeting = (tx: WriteTransaction): WriteTransaction => {
+        let met = false;
+        const apiKeys = new Proxy(tx.apiKeys, {
+          get(target, name) {
+            const value = Reflect.get(target, name);
+            if (name !== 'bySecretHash' || typeof value !== 'function') return value?.bind?.(target) ?? value;
+            return async (hash: string) => {
+              const found = await value.call(target, hash);
+              if (!met) {
+                met = true;
+                await meet();
+              }
+              return found;
+            };
+          },
+        });
+        return new Proxy(tx, {
+          get: (target, name) => (name === 'apiKeys' ? apiKeys : Reflect.get(target, name)),
+        });
+      };
+      const outcomes = await Promise.all(
+        [harness.store, backend.name === 'postgres' ? other : harness.store].map((store) =>
+          store.write((tx) => bootstrapOperatorKey(meeting(tx), context, secret)),
+        ),
+      );
+      for (const outcome of outcomes) assert.ok(outcome.ok && outcome.value.kind === 'configured');
+      const rows = await harness.query(`select id from api_keys where secret_hash = '${sha256(secret)}'`);
+      assert.equal(rows.length, 1);
+      assert.equal(
+        outcomes[0]?.ok && outcomes[0].value.kind === 'configured' && outcomes[0].value.key.id,
+        rows[0]?.['id'],
+      );
+      assert.equal(
+        outcomes[1]?.ok && outcomes[1].value.kind === 'configured' && outcomes[1].value.key.id,
+        rows[0]?.['id'],
+      );
     });
   });
 }
