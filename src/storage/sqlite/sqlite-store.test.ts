@@ -25,16 +25,15 @@ describe('SQLite writes while another process holds the write lock', () => {
   it('refuses each write of a group that cannot begin, and writes again once the lock is free', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'capstan-busy-'));
     const path = join(dir, 'capstan.sqlite');
-    const store = new SqliteStore({ path });
+    // A short wait stands in for the 10 s one: the other process (a long `capstan eod` page,
+    // an import) keeps the lock past it either way.
+    const store = new SqliteStore({ path, busyTimeoutMs: 50 });
     const other = new Sqlite(path);
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
       await store.migrate();
-      // A short wait stands in for the 10 s one: the other process (a long `capstan eod` page,
-      // an import) keeps the lock past it either way.
-      store.rawConnection.pragma('busy_timeout = 50');
       other.exec('begin immediate');
       const writes = await Promise.allSettled([1, 2, 3].map(() => store.write((tx) => tx.ledger.head())));
       const lone = await store.write((tx) => tx.ledger.head()).catch((error: unknown) => error);
@@ -51,6 +50,43 @@ describe('SQLite writes while another process holds the write lock', () => {
       assert.equal(again.length, 2);
     } finally {
       process.off('unhandledRejection', onUnhandled);
+      other.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a SQLite process whose write waits for another process's lock", () => {
+  it('answers reads and runs its timers meanwhile, then writes once the lock is free', async () => {
+    // SQLite's own busy wait sleeps in the calling thread: a server whose write waited on a
+    // `capstan eod` page or an import answered nothing else — a read, /health — until the lock
+    // came free or the 10 s ran out (a read sent 0.4 s into the wait was answered after 9.8 s).
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-wait-'));
+    const path = join(dir, 'capstan.sqlite');
+    const store = new SqliteStore({ path, busyTimeoutMs: 5_000 });
+    const other = new Sqlite(path);
+    try {
+      await store.migrate();
+      other.exec('begin immediate');
+      const started = Date.now();
+      const write = store.write((tx) => tx.ledger.head()).then(() => Date.now() - started);
+      let waiting = true;
+      void write.finally(() => {
+        waiting = false;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const head = await store.read((tx) => tx.ledger.head());
+      const readMs = Date.now() - started;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.ok(waiting, 'the write is still waiting for the lock');
+      other.exec('commit');
+      const writtenMs = await write;
+      assert.ok(head !== undefined);
+      assert.ok(readMs < 250, `a read answered ${readMs} ms into the wait, not after it`);
+      assert.ok(writtenMs >= 300, 'the write waited for the lock and then wrote');
+    } finally {
+      if (other.inTransaction) other.exec('commit');
       other.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });

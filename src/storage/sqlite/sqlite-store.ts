@@ -30,6 +30,8 @@ import { SqliteRisk } from './sqlite-risk.ts';
 import { preparedStatementCache } from './statement-cache.ts';
 
 export const sqliteBusyTimeoutMs = 10_000;
+/** A write waiting for another process's lock looks again after 1, 2, 4… ms, at most this far apart. */
+export const sqliteBusyRetryDelayMsMax = 16;
 export const sqlitePageBytes = 8_192;
 /** The page cache per connection: 64 MiB keeps a busy ledger's indexes in memory. */
 export const sqliteCacheKibibytes = 65_536;
@@ -65,6 +67,8 @@ export interface SqliteStoreOptions {
   readonly nowMs?: () => bigint;
   /** Transfers per per-account index bucket, as a power of two; fixed for a database's life. */
   readonly ledgerBucketShift?: bigint;
+  /** How long a write waits for another process's write lock (sqliteBusyTimeoutMs; tests shorten it). */
+  readonly busyTimeoutMs?: number;
 }
 
 export class SqliteStore implements Store {
@@ -74,6 +78,7 @@ export class SqliteStore implements Store {
   private readonly db: Kysely<Database>;
   private readonly mutex = new Mutex();
   private readonly nowMs: () => bigint;
+  private readonly busyTimeoutMs: number;
   private transaction: (WriteTransaction & { ledger: SqliteLedger }) | undefined;
   private readonly pendingWrites: PendingWrite[] = [];
   private readonly readerConnection: Sqlite.Database;
@@ -97,6 +102,7 @@ export class SqliteStore implements Store {
     this.location = options.path;
     this.buckets = new LedgerBuckets(options.ledgerBucketShift);
     this.nowMs = options.nowMs ?? (() => BigInt(Date.now()));
+    this.busyTimeoutMs = options.busyTimeoutMs ?? sqliteBusyTimeoutMs;
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.connection = new Sqlite(options.path);
     this.connection.defaultSafeIntegers(true);
@@ -109,7 +115,11 @@ export class SqliteStore implements Store {
     this.connection.pragma('journal_mode = WAL');
     this.connection.pragma(`cache_size = -${sqliteCacheKibibytes}`);
     this.connection.pragma('synchronous = FULL');
-    this.connection.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
+    // No busy wait of SQLite's own on the writer: it sleeps in the calling thread, so a server whose
+    // write waited on another process's lock (a `capstan eod` page, an import) answered nothing else
+    // — no read, not /health — until the lock came free or the 10 s ran out. The write lock is
+    // waited for by beginImmediate() instead, from timers; once it is held nothing else waits.
+    this.connection.pragma('busy_timeout = 0');
     this.connection.pragma('foreign_keys = ON');
     this.db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: preparedStatementCache(this.connection) }),
@@ -207,7 +217,7 @@ export class SqliteStore implements Store {
     }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
-      this.savepoints.begin.run();
+      await this.beginImmediate(() => this.savepoints.begin.run());
     } catch (error) {
       // Another process held the write lock past busy_timeout (SQLITE_BUSY): each write of the
       // group is refused, as a lone write is. Thrown from here it escaped drainWrites as an
@@ -280,8 +290,28 @@ export class SqliteStore implements Store {
     return this.readerTransaction;
   }
 
-  private async inTransaction<T>(begin: string, work: () => Promise<T>): Promise<T> {
-    this.connection.exec(begin);
+  /**
+   * Takes the file's write lock, waiting up to busyTimeoutMs for another process's write to end
+   * (then SQLITE_BUSY is thrown: StoreBusy); the event loop goes on between looks.
+   */
+  private async beginImmediate(begin: () => void): Promise<void> {
+    const deadlineMs = Date.now() + this.busyTimeoutMs;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        begin();
+        return;
+      } catch (error) {
+        const code = String((error as { code?: unknown } | null)?.code);
+        if (!code.startsWith('SQLITE_BUSY') || Date.now() >= deadlineMs) throw error;
+      }
+      const delayMs = Math.min(2 ** Math.min(attempt, 4), sqliteBusyRetryDelayMsMax);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+
+  private async inTransaction<T>(begin: 'begin' | 'begin immediate', work: () => Promise<T>): Promise<T> {
+    if (begin === 'begin immediate') await this.beginImmediate(() => this.connection.exec(begin));
+    else this.connection.exec(begin);
     let committed = false;
     try {
       const result = await work();
