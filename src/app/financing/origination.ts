@@ -268,6 +268,11 @@ export async function makeOffers(
     return err('decision_not_approved', `decision ${decisionId} was ${view.outcome}`);
   // No offers to a merchant flagged since the decision (acceptance would refuse them anyway).
   if (await fraudFlagged(tx, row.merchantId)) return err('merchant_flagged', fraudFlaggedDetail);
+  // Nor to one whose consent has lapsed since — revoked or expired: offers are worked out from its
+  // sales, which it no longer lets us use (and acceptance would refuse them too).
+  const nowMs = context.clock.nowNs() / 1_000_000n;
+  if (consentFor(await tx.risk.consents(row.merchantId), 'credit_assessment', nowMs) === null)
+    return err('consent_missing', 'the merchant has no active consent to rely on');
   // Nor to one fallen behind since: the daily cycle that put it behind withdrew its open offers.
   const behind = (await tx.financing.facilitiesForMerchant(row.merchantId)).find(inArrears);
   if (behind !== undefined) return err('facility_in_arrears', arrearsDetail(behind));
@@ -324,7 +329,7 @@ export async function makeOffers(
       ).filter((o) => o.product === 'advance'),
       ...offers.filter((offer) => offer.product !== 'advance'),
     ];
-  const createdAtMs = context.clock.nowNs() / 1_000_000n;
+  const createdAtMs = nowMs;
   const rows: OfferRow[] = withRefills(offers, inHand).map((offer) => ({
     id: context.entropy.id('off'),
     merchantId: offer.merchantId,

@@ -252,6 +252,51 @@ for (const backend of backendsUnderTest) {
       }
     });
 
+    it('makes no offers once the consent the decision relied on has lapsed, revoked or expired, until it is given again', async () => {
+      // Another merchant of the book: its own decision, its own consent.
+      const otherId = merchantId === 'mer_gen0' ? 'mer_gen1' : 'mer_gen0';
+      const decided = await api.request('POST', `/v1/merchants/${otherId}/decisions?as_of=${asOf}`, {
+        key: otherMerchantKey,
+      });
+      assert.equal(decided.json.outcome, 'approved', decided.text);
+      const path = `/v1/decisions/${decided.json.id}/offers`;
+      const listOpen = async () =>
+        (await api.request('GET', `/v1/merchants/${otherId}/offers`, { key: otherMerchantKey })).json.data;
+      const [relied] = (
+        await api.request('GET', `/v1/merchants/${otherId}/consents`, { key: otherMerchantKey })
+      ).json.data;
+      assert.equal(relied.id, decided.json.consent_id);
+      const revoked = await api.request('DELETE', `/v1/merchants/${otherId}/consents/${relied.id}`, {
+        key: otherMerchantKey,
+      });
+      assert.equal(revoked.status, 200, revoked.text);
+      const afterRevoke = await api.request('POST', path, { key: platformKey });
+      assert.deepEqual([afterRevoke.status, afterRevoke.json.code], [409, 'consent_missing']);
+      assert.deepEqual(await listOpen(), [], 'nothing made from data the merchant withdrew');
+      // Given again for an hour, then lapsed: the same.
+      const hour = await api.request('POST', `/v1/merchants/${otherId}/consents`, {
+        key: otherMerchantKey,
+        body: {
+          purpose: 'credit_assessment',
+          data_sources: ['sales'],
+          expires_at: new Date(Number(now / 1_000_000n) + 3_600_000).toISOString(),
+        },
+      });
+      assert.equal(hour.status, 200, hour.text);
+      (api.app.clock as ManualClock).set(now + 2n * 3_600_000_000_000n);
+      try {
+        const afterExpiry = await api.request('POST', path, { key: platformKey });
+        assert.deepEqual([afterExpiry.status, afterExpiry.json.code], [409, 'consent_missing']);
+        assert.deepEqual(await listOpen(), []);
+      } finally {
+        (api.app.clock as ManualClock).set(now);
+      }
+      // Within the hour it is active: the decision makes its offers.
+      const made = await api.request('POST', path, { key: platformKey });
+      assert.equal(made.status, 200, made.text);
+      assert.equal((await listOpen()).length, made.json.data.length);
+    });
+
     it('lists a merchant its own open offers, newest first, with terms and schedule', async () => {
       const listed = await api.request('GET', `/v1/merchants/${merchantId}/offers`, { key: merchantKey });
       assert.equal(listed.status, 200, listed.text);

@@ -146,7 +146,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       access(['merchant', 'operator'], {
         summary: 'Revoke a consent',
         description:
-          "From now on no decision relies on it; decisions already made keep the consent they relied on. A merchant key may revoke its own consents only; an operator any merchant's (for instance when the merchant asks support to).",
+          "From now on no decision relies on it, and with no active consent left no offers are made or accepted (409 consent_missing); decisions already made keep the consent they relied on. A merchant key may revoke its own consents only; an operator any merchant's (for instance when the merchant asks support to).",
         tags: ['consent'],
         params: Type.Object({
           id: Type.String({ maxLength: 64 }),
