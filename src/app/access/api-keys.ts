@@ -9,6 +9,7 @@ import { assert } from '../../domain/assert.ts';
 import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
 import { financierIdLengthMax, financierIdPattern } from '../../domain/products/postings.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
+import { cliActor, recordAudit } from '../audit/audit-log.ts';
 import type { ApiKeyRecord, Clock, Entropy, ReadTransaction, Role, WriteTransaction } from '../ports.ts';
 
 export const apiKeySecretBytes = 32;
@@ -176,7 +177,10 @@ export async function bootstrapOperatorKey(
         { role: 'operator', objectId: null, name: 'CAPSTAN_OPERATOR_KEY' },
         configuredSecret,
       );
-      if (await tx.apiKeys.insertUnlessSecretKnown(key, secretHash)) return ok({ kind: 'configured', key });
+      if (await tx.apiKeys.insertUnlessSecretKnown(key, secretHash)) {
+        await auditIssued(tx, context, key);
+        return ok({ kind: 'configured', key });
+      }
     }
     const stored = existing ?? (await tx.apiKeys.bySecretHash(secretHash));
     assert(stored !== undefined, 'a key whose secret is known is stored');
@@ -186,8 +190,16 @@ export async function bootstrapOperatorKey(
   }
   if ((await tx.apiKeys.countActive('operator')) > 0n) return ok({ kind: 'existing' });
   const secret = rolePrefix.operator + context.entropy.secret(apiKeySecretBytes);
-  return ok({
-    kind: 'created',
-    issued: await storeKey(tx, context, { role: 'operator', objectId: null, name: 'bootstrap' }, secret),
+  const issued = await storeKey(tx, context, { role: 'operator', objectId: null, name: 'bootstrap' }, secret);
+  await auditIssued(tx, context, issued.key);
+  return ok({ kind: 'created', issued });
+}
+
+/** An operator key the command that starts Capstan (`serve`, `demo`) made, in the audit log. */
+function auditIssued(tx: WriteTransaction, context: AccessContext, key: ApiKeyRecord): Promise<void> {
+  return recordAudit(tx, cliActor(context), 'api_key.issued', key.id, {
+    role: key.role,
+    objectId: key.objectId,
+    name: key.name,
   });
 }

@@ -35,10 +35,14 @@ for (const backend of backendsUnderTest) {
     it('lists each change with who made it and what it changed, newest first, and nothing for no change', async () => {
       const bootstrap = (await log()).data;
       assert.deepEqual(
-        bootstrap.map((e: { action: string }) => e.action),
-        ['api_key.issued'],
-        'the second operator key, issued by the first',
+        bootstrap.map((e: { action: string; actor: string; subject_id: string }) => [e.actor, e.subject_id]),
+        [
+          [bootstrap[1].subject_id, operator.id],
+          ['cli', bootstrap[1].subject_id],
+        ],
+        'the second operator key, issued by the first, which the server made (CAPSTAN_OPERATOR_KEY)',
       );
+      assert.equal(bootstrap[1].detail.name, 'CAPSTAN_OPERATOR_KEY');
       const started = bootstrap.length;
       // Settings: a change, the same values again (nothing), a refused change (nothing).
       assert.equal(
