@@ -15,7 +15,7 @@ export type InTransaction = <T>(
   work: (db: Kysely<Database> | Transaction<Database>) => Promise<T>,
 ) => Promise<T>;
 
-async function ensureMigrationsTable(db: Kysely<Database>): Promise<void> {
+async function ensureMigrationsTable(db: Kysely<Database> | Transaction<Database>): Promise<void> {
   const create = () =>
     db.schema
       .createTable('capstan_migrations')
@@ -53,7 +53,11 @@ export async function applyMigrations(
   nowMs: () => bigint,
   onApplied?: (name: string) => void,
 ): Promise<string[]> {
-  await ensureMigrationsTable(db);
+  // On SQLite inside the write transaction, whose lock the store waits for: the writer has no busy
+  // wait of its own, so a CREATE met by another process's lock (a second process migrating a new
+  // file) was refused at once. PostgreSQL creates it outside one, so that a lost race can retry.
+  if (backend === 'sqlite') await inTransaction((trx) => ensureMigrationsTable(trx));
+  else await ensureMigrationsTable(db);
   refuseUnknown((await db.selectFrom('capstan_migrations').select('name').execute()).map((row) => row.name));
   const applied: string[] = [];
   for (const migration of migrations) {

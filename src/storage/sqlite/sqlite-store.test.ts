@@ -92,6 +92,31 @@ describe("a SQLite process whose write waits for another process's lock", () => 
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('migrates a new file once the lock is free, not refused at its first statement', async () => {
+    // The migrations table was created outside the waited-for BEGIN IMMEDIATE, with no busy wait
+    // on the writer: a server and a worker started together on a new data directory, the second
+    // was refused StoreBusy at once (1 start in 5 here) while the first migrated.
+    const dir = mkdtempSync(join(tmpdir(), 'capstan-wait-'));
+    const path = join(dir, 'capstan.sqlite');
+    const other = new Sqlite(path);
+    other.pragma('journal_mode = WAL');
+    const store = new SqliteStore({ path, busyTimeoutMs: 5_000 });
+    try {
+      other.exec('begin immediate');
+      const migrated = store.migrate();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      other.exec('commit');
+      const applied = await migrated;
+      assert.ok(applied.length > 0, 'every migration applied');
+      assert.deepEqual(await store.pendingMigrations(), []);
+    } finally {
+      if (other.inTransaction) other.exec('commit');
+      other.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('SQLite writes of a group when the disk fills up', () => {
