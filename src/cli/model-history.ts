@@ -14,6 +14,7 @@ import {
 } from '../app/risk/history-dataset.ts';
 import { changeModel, promoteModel, registerModel, retireModel } from '../app/risk/models.ts';
 import { modelStability, trainingReference } from '../app/risk/stability.ts';
+import { assert } from '../domain/assert.ts';
 import { auc, checkTrainable, type Dataset, ks, scoreModel, trainModel } from '../domain/risk/model.ts';
 import { calendarDate, fromDayNumber, parseCalendarDate, toDayNumber } from '../domain/time/calendar-date.ts';
 import { openMigratedApp } from './open-migrated.ts';
@@ -164,8 +165,8 @@ export async function modelTrainFromHistoryCommand(deps: CliDeps, flags: History
       seed: settings.seed,
       groups: built.observations.map((o) => o.merchantId),
     });
-    const record = await app.store.write((tx) =>
-      registerModel(tx, app, {
+    const record = await app.store.write(async (tx) => {
+      const registered = await registerModel(tx, app, {
         artifact: model,
         algorithm,
         metrics: {
@@ -183,9 +184,14 @@ export async function modelTrainFromHistoryCommand(deps: CliDeps, flags: History
           truth: flags.truth,
           stabilityReference: trainingReference(model, built.dataset),
         },
-        status: flags.champion ? 'champion' : 'challenger',
-      }),
-    );
+        status: 'challenger',
+      });
+      if (!flags.champion) return registered;
+      // Made the champion as `capstan model promote` makes one: in the audit log, by the command.
+      const promoted = await changeModel(tx, cliActor(app), registered.id, promoteModel, 'model.promoted');
+      assert(promoted.ok, 'a model just registered, its artifact checked, can be promoted');
+      return promoted.value;
+    });
     deps.err.write(`registered model ${record.id} (version ${record.version}) as ${record.status}\n`);
     deps.out.write(
       `${JSON.stringify({ algorithm, auc: round(report.auc), gini: round(report.gini), ks: round(report.ks), trainRows: report.trainRows, testRows: report.testRows, features: report.features, seconds: round((performance.now() - started) / 1000), modelId: record.id, version: record.version, status: record.status })}\n`,

@@ -116,6 +116,19 @@ describe('capstan consent, model and decide on SQLite', () => {
       run(['model', 'list', '--data-dir', dataDir]).stdout,
       new RegExp(`${report.modelId}.*champion`),
     );
+    // The champion it became is a change of how Capstan decides: the audit log has it, by the command.
+    const db = new Sqlite(join(dataDir, 'capstan.sqlite'), { readonly: true });
+    try {
+      const promoted = db
+        .prepare(`select actor, subject_id, detail from audit_log where action = 'model.promoted'`)
+        .all() as { actor: string; subject_id: string; detail: string }[];
+      assert.deepEqual(
+        promoted.map((entry) => [entry.actor, entry.subject_id, JSON.parse(entry.detail)]),
+        [['cli', report.modelId, { from: 'challenger', to: 'champion' }]],
+      );
+    } finally {
+      db.close();
+    }
   });
 
   it('refuses bad flags and a date past the ground truth with a message and exit code 2, no stack trace', () => {
