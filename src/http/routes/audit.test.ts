@@ -194,7 +194,7 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(page.data, all.slice(0, 3));
       const next = await log(`?limit=3&starting_after=${page.data[2].id}`);
       assert.deepEqual(next.data, all.slice(3, 6));
-      for (const bad of ['aud_0', 'key_1', 'aud_x']) {
+      for (const bad of ['aud_0', 'key_1', 'aud_x', 'aud_999999']) {
         const refused = await api.request('GET', `/v1/audit_log?starting_after=${bad}`);
         assert.deepEqual([refused.status, refused.json.code], [400, 'starting_after_not_found'], bad);
       }

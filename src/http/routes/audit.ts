@@ -62,16 +62,22 @@ export function auditRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         const sequence = after === undefined ? undefined : /^aud_([1-9][0-9]{0,17})$/.exec(after)?.[1];
         if (after !== undefined && sequence === undefined)
           throw new ProblemError('starting_after_not_found', `no audit entry ${after}`, 'starting_after');
-        const entries = await app.store.read((tx) =>
-          tx.risk.auditLog(
+        const entries = await app.store.read(async (tx) => {
+          // The entry named must be one, as a model or an account entry must (docs/api.md#pagination).
+          if (sequence !== undefined) {
+            const [named] = await tx.risk.auditLog({}, { beforeSequence: BigInt(sequence) + 1n, limit: 1 });
+            if (named?.sequence !== BigInt(sequence))
+              throw new ProblemError('starting_after_not_found', `no audit entry ${after}`, 'starting_after');
+          }
+          return tx.risk.auditLog(
             {
               ...(subject_type === undefined ? {} : { subjectType: subject_type }),
               ...(subject_id === undefined ? {} : { subjectId: subject_id }),
               ...(action === undefined ? {} : { action }),
             },
             { ...(sequence === undefined ? {} : { beforeSequence: BigInt(sequence) }), limit: limit + 1 },
-          ),
-        );
+          );
+        });
         const data = entries.slice(0, limit).map(entryView);
         return send(reply, jsonReply(200, listEnvelope(request.url, data, entries.length > limit)));
       },
