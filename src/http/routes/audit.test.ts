@@ -75,7 +75,8 @@ for (const backend of backendsUnderTest) {
           (await api.request('DELETE', '/v1/merchants/mer_audit/flags/fraud', as(undefined))).status,
           200,
         );
-      // A webhook endpoint created, updated (once with nothing new), rotated, disabled twice.
+      // A webhook endpoint created, updated (once with nothing new), rotated, replayed (nothing to
+      // send), disabled twice.
       const endpoint = (
         await api.request('POST', '/v1/webhook_endpoints', as({ url: 'https://platform.example/hooks' }))
       ).json;
@@ -86,6 +87,9 @@ for (const backend of backendsUnderTest) {
         (await api.request('POST', `${path}/rotate_secret`, as({ previous_valid_hours: 2 }))).status,
         200,
       );
+      // A replay of no event (none since the moment given) requeues nothing: nothing to record.
+      const replayed = await api.request('POST', `${path}/replay`, as({ since: '2099-01-01T00:00:00Z' }));
+      assert.deepEqual([replayed.status, replayed.json.deliveries], [200, 0], replayed.text);
       await api.request('DELETE', path, as(undefined));
       await api.request('DELETE', path, as(undefined));
 

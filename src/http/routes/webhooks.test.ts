@@ -118,6 +118,10 @@ for (const backend of backendsUnderTest) {
         has_more: false,
         last_sequence: replayed.json.last_sequence,
       });
+      // A replay that requeued deliveries is in the audit log (one that found none is not).
+      const [audited] = (await api.request('GET', '/v1/audit_log?action=webhook_endpoint.replayed&limit=1'))
+        .json.data;
+      assert.deepEqual([audited?.subject_id, audited?.detail?.deliveries], [endpointId, 4]);
 
       const page = await api.request('GET', `/v1/webhook_endpoints/${endpointId}/deliveries?limit=2`);
       assert.equal(page.status, 200, page.text);

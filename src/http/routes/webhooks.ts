@@ -425,11 +425,13 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         return write(app, request, reply, async (tx) => {
           const replayed = await replayEndpoint(tx, app, request.params.id, BigInt(sinceMs), after);
           if (!replayed.ok) return endpointProblem(request, replayed, request.params.id);
-          await recordAudit(tx, actorOf(app, request), 'webhook_endpoint.replayed', request.params.id, {
-            since: request.body.since,
-            startingAfter: String(after),
-            deliveries: replayed.value.deliveries,
-          });
+          // A replay that found nothing to send again requeued nothing: no change to record.
+          if (replayed.value.deliveries > 0)
+            await recordAudit(tx, actorOf(app, request), 'webhook_endpoint.replayed', request.params.id, {
+              since: request.body.since,
+              startingAfter: String(after),
+              deliveries: replayed.value.deliveries,
+            });
           return jsonReply(200, {
             object: 'webhook_replay',
             endpoint_id: request.params.id,
