@@ -529,7 +529,8 @@ export interface RiskRepository extends RiskReader {
   appendDecisions(decisions: readonly DecisionRow[], head: DecisionChainHead): Promise<void>;
   /**
    * Locks the stored settings for this transaction (PostgreSQL: a row lock), so that a change read
-   * after it sees every change committed before and none is lost to a concurrent one.
+   * after it sees every change committed before and none is lost to a concurrent one. The operator
+   * changes the audit log records take it too (lockAuditedChanges).
    */
   lockSettings(): Promise<void>;
   putSetting(name: string, value: string, atMs: bigint): Promise<void>;

@@ -37,6 +37,16 @@ export function cliActor(context: { readonly clock: Clock }): Actor {
   return { actor: 'cli', atMs: context.clock.nowNs() / 1_000_000n };
 }
 
+/**
+ * Makes the operator changes that judge what they change by what they find run one at a time: on
+ * PostgreSQL two at once (a DELETE sent again while the first runs, two operators) each found the
+ * key unrevoked, the flag set, the endpoint enabled, and each recorded the one change. Taken before
+ * that is read; it is the settings' lock (the row a settings change bumps); SQLite writes one at a time.
+ */
+export async function lockAuditedChanges(tx: WriteTransaction): Promise<void> {
+  await tx.risk.lockSettings();
+}
+
 /** Records a change of the subject named by the action's first part (`api_key.revoked`: an API key). */
 export async function recordAudit(
   tx: WriteTransaction,

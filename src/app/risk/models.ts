@@ -8,7 +8,7 @@
 import type { RegisteredModel } from '../../domain/decisions/decide.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { checkModelArtifact, type ModelArtifact } from '../../domain/risk/model.ts';
-import { type Actor, recordAudit } from '../audit/audit-log.ts';
+import { type Actor, lockAuditedChanges, recordAudit } from '../audit/audit-log.ts';
 import type {
   Clock,
   Entropy,
@@ -189,6 +189,7 @@ export async function changeModel(
   change: typeof promoteModel | typeof retireModel,
   action: 'model.promoted' | 'model.retired',
 ): Promise<Result<ModelRecord, ModelStatusChangeCode>> {
+  await lockAuditedChanges(tx);
   const before = await tx.risk.model(id);
   const [champion] = await tx.risk.modelsByStatus('champion');
   const changed = await change(tx, id);

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { apiKeyNameLengthMax, issueApiKey, revokeApiKey } from '../../app/access/api-keys.ts';
 import type { AppContext } from '../../app/app-context.ts';
-import { recordAudit } from '../../app/audit/audit-log.ts';
+import { lockAuditedChanges, recordAudit } from '../../app/audit/audit-log.ts';
 import {
   access,
   actorOf,
@@ -130,6 +130,7 @@ export function apiKeyRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       }),
       async (request, reply) => {
         const result = await app.store.write(async (tx) => {
+          await lockAuditedChanges(tx);
           const before = await tx.apiKeys.byId(request.params.id);
           const revoked = await revokeApiKey(tx, app, request.params.id);
           if (revoked.ok && before?.revokedAtMs === null)

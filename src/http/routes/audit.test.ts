@@ -206,6 +206,50 @@ for (const backend of backendsUnderTest) {
       assert.equal(unknown.status, 400, unknown.text);
     });
 
+    it('records a change sent twice at once (a DELETE retried while the first runs) once', async () => {
+      // On PostgreSQL each of the two found the key unrevoked, the flag set, the endpoint enabled,
+      // the model a challenger, and each recorded the one change (19 times in 20 here).
+      const twice = (method: 'DELETE' | 'POST', path: string) =>
+        Promise.all([1, 2].map(() => api.request(method, path, as(undefined))));
+      const counted = async (subject: string, action: string) =>
+        (await log(`?subject_id=${subject}&action=${action}&limit=100`)).data.length;
+      for (let round = 0; round < 3; round += 1) {
+        const key = (
+          await api.request('POST', '/v1/api_keys', as({ role: 'platform', object_id: `plt_twice${round}` }))
+        ).json;
+        const merchant = `mer_twice${round}`;
+        await api.request('POST', `/v1/merchants/${merchant}/flags`, as({ flag: 'fraud', reason: 'twice' }));
+        const endpoint = (
+          await api.request('POST', '/v1/webhook_endpoints', as({ url: `https://twice.example/${round}` }))
+        ).json;
+        const model = await api.harness.store.write(async (tx) =>
+          registerModel(tx, api.app, {
+            artifact: syntheticModel('scorecard', 20 + round),
+            algorithm: 'scorecard',
+            metrics: {},
+            training: { synthetic: true },
+            status: 'challenger',
+          }),
+        );
+        await Promise.all([
+          twice('DELETE', `/v1/api_keys/${key.id}`),
+          twice('DELETE', `/v1/merchants/${merchant}/flags/fraud`),
+          twice('DELETE', `/v1/webhook_endpoints/${endpoint.id}`),
+          twice('POST', `/v1/models/${model.id}/promote`),
+        ]);
+        assert.deepEqual(
+          [
+            await counted(key.id, 'api_key.revoked'),
+            await counted(merchant, 'merchant.flag_cleared'),
+            await counted(endpoint.id, 'webhook_endpoint.disabled'),
+            await counted(model.id, 'model.promoted'),
+          ],
+          [1, 1, 1, 1],
+          `round ${round}`,
+        );
+      }
+    });
+
     it('is for operators only', async () => {
       const merchant = (
         await api.request('POST', '/v1/api_keys', { body: { role: 'merchant', object_id: 'mer_audit' } })

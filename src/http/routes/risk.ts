@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
-import { recordAudit } from '../../app/audit/audit-log.ts';
+import { lockAuditedChanges, recordAudit } from '../../app/audit/audit-log.ts';
 import { withdrawOpenOffers } from '../../app/financing/origination.ts';
 import { grantConsent, listConsents, revokeConsent } from '../../app/risk/consents.ts';
 import { decisionCacheOf } from '../../app/risk/decision-cache.ts';
@@ -295,6 +295,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       }),
       async (request, reply) => {
         const flags = await app.store.write(async (tx) => {
+          await lockAuditedChanges(tx);
           const before = await tx.risk.flags(request.params.id);
           await tx.risk.clearFlag(request.params.id, request.params.flag);
           if (before.includes(request.params.flag))

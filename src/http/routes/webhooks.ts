@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
-import { recordAudit } from '../../app/audit/audit-log.ts';
+import { lockAuditedChanges, recordAudit } from '../../app/audit/audit-log.ts';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../../app/ports.ts';
 import {
   createEndpoint,
@@ -268,6 +268,7 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) =>
         write(app, request, reply, async (tx) => {
           const { url, events, description, status } = request.body ?? {};
+          await lockAuditedChanges(tx);
           const before = await tx.webhooks.endpoint(request.params.id);
           const updated = await updateEndpoint(tx, app, request.params.id, {
             ...(url === undefined ? {} : { url }),
@@ -297,6 +298,7 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       }),
       async (request, reply) => {
         const result = await app.store.write(async (tx) => {
+          await lockAuditedChanges(tx);
           const before = await tx.webhooks.endpoint(request.params.id);
           const disabled = await disableEndpoint(tx, app, request.params.id);
           if (disabled.ok && before?.status !== 'disabled')
