@@ -9,7 +9,7 @@ import { assert } from '../../domain/assert.ts';
 import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
 import { financierIdLengthMax, financierIdPattern } from '../../domain/products/postings.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
-import { cliActor, recordAudit } from '../audit/audit-log.ts';
+import { cliActor, lockAuditedChanges, recordAudit } from '../audit/audit-log.ts';
 import type { ApiKeyRecord, Clock, Entropy, ReadTransaction, Role, WriteTransaction } from '../ports.ts';
 
 export const apiKeySecretBytes = 32;
@@ -114,6 +114,9 @@ export async function revokeApiKey(
   context: AccessContext,
   id: string,
 ): Promise<Result<ApiKeyRecord, RevokeKeyCode>> {
+  // One revocation at a time: two of the last two operator keys at once each counted two active
+  // and both went through on PostgreSQL, leaving none.
+  await lockAuditedChanges(tx);
   const key = await tx.apiKeys.byId(id);
   if (key === undefined) return err('api_key_not_found', `no API key ${id}`);
   if (key.revokedAtMs !== null) return ok(key);

@@ -75,6 +75,57 @@ export function accessContract(backend: BackendUnderTest): void {
       assert.equal(result.ok ? 'ok' : result.code, 'api_key_last_operator');
     });
 
+    it('refuses one of two operator keys revoked at once when they are the last two', async () => {
+      // Each counted two active operator keys before either revoked its own, and on PostgreSQL
+      // both went through: no operator key left, every operator locked out.
+      const second = await harness.store.write((tx) =>
+        issueApiKey(tx, context, { role: 'operator', objectId: null, name: 'second desk' }),
+      );
+      assert.ok(second.ok);
+      const active = async () =>
+        (await harness.store.read((tx) => tx.apiKeys.list({ limit: 100 }))).filter(
+          (k) => k.role === 'operator' && k.revokedAtMs === null,
+        );
+      const [one, two] = await active();
+      assert.ok(one !== undefined && two !== undefined);
+      const arrived: (() => void)[] = [];
+      const meet = () =>
+        new Promise<void>((resolve) => {
+          arrived.push(resolve);
+          if (arrived.length === 2) for (const go of arrived) go();
+          else setTimeout(resolve, 300);
+        });
+      const meeting = (tx: WriteTransaction): WriteTransaction => {
+        const apiKeys = new Proxy(tx.apiKeys, {
+          get(target, name) {
+            const value = Reflect.get(target, name);
+            if (name !== 'countActive' || typeof value !== 'function') return value?.bind?.(target) ?? value;
+            return async (role: string) => {
+              const counted = await value.call(target, role);
+              await meet();
+              return counted;
+            };
+          },
+        });
+        return new Proxy(tx, {
+          get: (target, name) => (name === 'apiKeys' ? apiKeys : Reflect.get(target, name)),
+        });
+      };
+      const other = backend.name === 'postgres' ? harness.openAnother() : harness.store;
+      const outcomes = await Promise.all(
+        [
+          [harness.store, one],
+          [other, two],
+        ].map(([store, key]) =>
+          (store as typeof harness.store).write((tx) =>
+            revokeApiKey(meeting(tx), context, (key as typeof one).id),
+          ),
+        ),
+      );
+      assert.deepEqual(outcomes.map((o) => (o.ok ? 'ok' : o.code)).sort(), ['api_key_last_operator', 'ok']);
+      assert.equal((await active()).length, 1);
+    });
+
     it('runs an idempotent write once, replays it, and refuses the key for another request', async () => {
       let runs = 0;
       const work = async () => {
