@@ -17,9 +17,20 @@ import { createAccounts } from '../../app/ledger/ledger-writes.ts';
 import { StoreBusy, StoreFull } from '../../app/ports.ts';
 import { sha256, testEntropy } from '../contract/fixtures.ts';
 import { describeStoreContract } from '../contract/store-contract.ts';
-import { SqliteStore } from './sqlite-store.ts';
+import { SqliteStore, storeErrorOf } from './sqlite-store.ts';
 
 describeStoreContract(sqliteBackend);
+
+describe("SQLite's errors as the store's", () => {
+  it('takes every busy code, the extended ones too, as StoreBusy; a full disk as StoreFull; others as they are', () => {
+    const sqliteError = (code: string) => Object.assign(new Error(code), { code });
+    for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_RECOVERY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_TIMEOUT'])
+      assert.ok(storeErrorOf(sqliteError(code)) instanceof StoreBusy, code);
+    assert.ok(storeErrorOf(sqliteError('SQLITE_FULL')) instanceof StoreFull);
+    const other = sqliteError('SQLITE_CONSTRAINT_UNIQUE');
+    assert.equal(storeErrorOf(other), other);
+  });
+});
 
 describe('SQLite writes while another process holds the write lock', () => {
   it('refuses each write of a group that cannot begin, and writes again once the lock is free', async () => {

@@ -3,7 +3,8 @@
  * mode with synchronous=FULL, so a committed transaction survives a power cut. Every integer comes
  * back as a bigint (safe integers). Write transactions start with BEGIN IMMEDIATE so that two
  * processes on the same file (a server and an import, say) queue on the lock instead of failing
- * halfway with SQLITE_BUSY; busy_timeout bounds the wait.
+ * halfway with SQLITE_BUSY; the wait is bounded (sqliteBusyTimeoutMs) and made from timers, so the
+ * process goes on serving meanwhile (beginImmediate).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -40,13 +41,13 @@ export const sqliteCacheKibibytes = 65_536;
 export const groupCommitWritesMax = 256;
 
 /**
- * A write refused because another process kept the file's write lock past busy_timeout
- * (SQLITE_BUSY) is StoreBusy: nothing of it was written, and it may be sent again. One refused
+ * A write refused because another process kept the file's write lock past the wait for it
+ * (SQLITE_BUSY, or one of its extended codes: SQLITE_BUSY_RECOVERY, _SNAPSHOT, _TIMEOUT) is StoreBusy: nothing of it was written, and it may be sent again. One refused
  * because the disk is full (SQLITE_FULL) is StoreFull: nothing of it was written either.
  */
-function storeErrorOf(error: unknown): unknown {
+export function storeErrorOf(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'SQLITE_BUSY')
+  if (typeof code === 'string' && code.startsWith('SQLITE_BUSY'))
     return new StoreBusy('another process kept the database locked past the wait for it', { cause: error });
   if (code === 'SQLITE_FULL')
     return new StoreFull('the disk holding the database is full: nothing of the work was written', {
@@ -219,7 +220,7 @@ export class SqliteStore implements Store {
     try {
       await this.beginImmediate(() => this.savepoints.begin.run());
     } catch (error) {
-      // Another process held the write lock past busy_timeout (SQLITE_BUSY): each write of the
+      // Another process held the write lock past the wait (SQLITE_BUSY): each write of the
       // group is refused, as a lone write is. Thrown from here it escaped drainWrites as an
       // unhandled rejection — the process exited — and the group's callers waited for ever.
       for (const item of group) item.reject(error);
