@@ -42,6 +42,21 @@ export interface LendingBook {
   readonly decisionId: string;
 }
 
+/**
+ * Decision settings that lend up to `topBand`'s PD, graded as by default below it and at its grade
+ * above: the synthetic model rates the generated merchants 19–31% likely to default, so a test that
+ * must originate lends at a grade that takes them.
+ */
+export function lendUpTo(topBand: { readonly grade: string; readonly maxPd: number }) {
+  const bands = [
+    { grade: 'A', maxPd: 0.01 },
+    { grade: 'B', maxPd: 0.025 },
+    { grade: 'C', maxPd: 0.05 },
+    { grade: 'D', maxPd: 0.1 },
+  ].filter((band) => band.grade < topBand.grade);
+  return { maxPd: topBand.maxPd, gradeBands: [...bands, topBand] };
+}
+
 export async function openLendingBook(
   backend: BackendUnderTest,
   options: {
@@ -62,12 +77,6 @@ export async function openLendingBook(
   );
   for (let start = 0; start < events.length; start += 2_000)
     await harness.store.write((tx) => ingestBatch(tx, app, events.slice(start, start + 2_000)));
-  const bands = [
-    { grade: 'A', maxPd: 0.01 },
-    { grade: 'B', maxPd: 0.025 },
-    { grade: 'C', maxPd: 0.05 },
-    { grade: 'D', maxPd: 0.1 },
-  ].filter((band) => band.grade < options.topBand.grade);
   await harness.store.write(async (tx) => {
     await registerModel(tx, app, {
       artifact: syntheticModel('scorecard', 5),
@@ -76,15 +85,7 @@ export async function openLendingBook(
       training: { synthetic: true },
       status: 'champion',
     });
-    const settings = await updateDecisionSettings(
-      tx,
-      lendingNow,
-      {
-        maxPd: options.topBand.maxPd,
-        gradeBands: [...bands, options.topBand],
-      },
-      'test',
-    );
+    const settings = await updateDecisionSettings(tx, lendingNow, lendUpTo(options.topBand), 'test');
     assert.ok(settings.ok);
     await fundPool(tx, app, {
       financierId: 'fin_pool',

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
 import { generateActivity } from '../../../test/support/events.ts';
+import { lendUpTo } from '../../../test/support/lending-fixture.ts';
 import { ManualClock } from '../../../test/support/manual-clock.ts';
 import { syntheticModel } from '../../../test/support/synthetic-model.ts';
 import type { Offer } from '../../domain/products/offers.ts';
@@ -75,21 +76,7 @@ for (const backend of backendsUnderTest) {
       // The synthetic model rates these generated merchants 19–31% likely to default: lend to them
       // anyway, at grade E, so there is something to originate.
       const settings = await harness.store.write((tx) =>
-        updateDecisionSettings(
-          tx,
-          now,
-          {
-            maxPd: 0.35,
-            gradeBands: [
-              { grade: 'A', maxPd: 0.01 },
-              { grade: 'B', maxPd: 0.025 },
-              { grade: 'C', maxPd: 0.05 },
-              { grade: 'D', maxPd: 0.1 },
-              { grade: 'E', maxPd: 0.35 },
-            ],
-          },
-          'test',
-        ),
+        updateDecisionSettings(tx, now, lendUpTo({ grade: 'E', maxPd: 0.35 }), 'test'),
       );
       assert.ok(settings.ok, settings.ok ? '' : settings.detail);
       const expiresAtMs = now / 1_000_000n + 365n * 86_400_000n;

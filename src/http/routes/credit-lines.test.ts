@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
 import { generateActivity } from '../../../test/support/events.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http.ts';
+import { lendUpTo } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { syntheticModel } from '../../../test/support/synthetic-model.ts';
 import { ingestBatch } from '../../app/ingest/ingest.ts';
@@ -51,19 +52,7 @@ for (const backend of backendsUnderTest) {
           status: 'champion',
         });
         // The synthetic model rates these merchants 19–31% likely to default: grade C, for a line.
-        const settings = await updateDecisionSettings(
-          tx,
-          now,
-          {
-            maxPd: 0.4,
-            gradeBands: [
-              { grade: 'A', maxPd: 0.01 },
-              { grade: 'B', maxPd: 0.025 },
-              { grade: 'C', maxPd: 0.4 },
-            ],
-          },
-          'test',
-        );
+        const settings = await updateDecisionSettings(tx, now, lendUpTo({ grade: 'C', maxPd: 0.4 }), 'test');
         assert.ok(settings.ok);
       });
       let merchantId = '';

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
 import { event, generateActivity, settlementPaid } from '../../../test/support/events.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http.ts';
+import { lendUpTo } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { syntheticModel } from '../../../test/support/synthetic-model.ts';
 import { sweepSettlement } from '../../app/financing/sweep.ts';
@@ -61,21 +62,7 @@ for (const backend of backendsUnderTest) {
           status: 'champion',
         });
         // The synthetic model rates these merchants 19–31% likely to default: lend at grade E.
-        const settings = await updateDecisionSettings(
-          tx,
-          now,
-          {
-            maxPd: 0.35,
-            gradeBands: [
-              { grade: 'A', maxPd: 0.01 },
-              { grade: 'B', maxPd: 0.025 },
-              { grade: 'C', maxPd: 0.05 },
-              { grade: 'D', maxPd: 0.1 },
-              { grade: 'E', maxPd: 0.35 },
-            ],
-          },
-          'test',
-        );
+        const settings = await updateDecisionSettings(tx, now, lendUpTo({ grade: 'E', maxPd: 0.35 }), 'test');
         assert.ok(settings.ok);
       });
       const expiresAtMs = now / 1_000_000n + 365n * 86_400_000n;
