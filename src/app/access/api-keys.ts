@@ -9,7 +9,7 @@ import { assert } from '../../domain/assert.ts';
 import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
 import { financierIdLengthMax, financierIdPattern } from '../../domain/products/postings.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
-import { cliActor, lockAuditedChanges, recordAudit } from '../audit/audit-log.ts';
+import { type Actor, cliActor, lockAuditedChanges, recordAudit } from '../audit/audit-log.ts';
 import type { ApiKeyRecord, Clock, Entropy, ReadTransaction, Role, WriteTransaction } from '../ports.ts';
 
 export const apiKeySecretBytes = 32;
@@ -109,10 +109,12 @@ function newKeyRecord(context: AccessContext, input: IssueKeyInput, secret: stri
 
 export type RevokeKeyCode = 'api_key_not_found' | 'api_key_last_operator';
 
+/** Revokes a key, in the audit log as `by`'s; a key revoked already is answered as it is. */
 export async function revokeApiKey(
   tx: WriteTransaction,
   context: AccessContext,
   id: string,
+  by: Actor,
 ): Promise<Result<ApiKeyRecord, RevokeKeyCode>> {
   // One revocation at a time: two of the last two operator keys at once each counted two active
   // and both went through on PostgreSQL, leaving none.
@@ -126,6 +128,11 @@ export async function revokeApiKey(
   }
   const revokedAtMs = context.clock.nowNs() / nanosecondsPerMillisecond;
   await tx.apiKeys.revoke(id, revokedAtMs);
+  await recordAudit(tx, by, 'api_key.revoked', id, {
+    role: key.role,
+    objectId: key.objectId,
+    name: key.name,
+  });
   return ok({ ...key, revokedAtMs });
 }
 

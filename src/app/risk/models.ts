@@ -4,7 +4,6 @@
  * the rest are retired. Every artifact passes `checkModelArtifact` when it is registered and again
  * when it is read back to score with; parsed artifacts are cached by id — a stored model never changes.
  */
-
 import type { RegisteredModel } from '../../domain/decisions/decide.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { checkModelArtifact, type ModelArtifact } from '../../domain/risk/model.ts';

@@ -7,7 +7,6 @@
  * field) and then across fields, and refused as a whole naming every bad field. What is read back is
  * checked again before it is used: stored settings that fail the checks are a fault, never used.
  */
-
 import { AssertionError } from '../../domain/assert.ts';
 import { isCurrencyCode } from '../../domain/money/currency.ts';
 import { type Err, err, type Ok, ok } from '../../domain/result.ts';

@@ -1,10 +1,9 @@
 /** API keys: issue (shown once), list, read and revoke. Operators only. */
-
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { apiKeyNameLengthMax, issueApiKey, revokeApiKey } from '../../app/access/api-keys.ts';
 import type { AppContext } from '../../app/app-context.ts';
-import { lockAuditedChanges, recordAudit } from '../../app/audit/audit-log.ts';
+import { recordAudit } from '../../app/audit/audit-log.ts';
 import {
   access,
   actorOf,
@@ -129,18 +128,9 @@ export function apiKeyRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         response: { 200: ApiKey, 404: ProblemSchema, 409: ProblemSchema },
       }),
       async (request, reply) => {
-        const result = await app.store.write(async (tx) => {
-          await lockAuditedChanges(tx);
-          const before = await tx.apiKeys.byId(request.params.id);
-          const revoked = await revokeApiKey(tx, app, request.params.id);
-          if (revoked.ok && before?.revokedAtMs === null)
-            await recordAudit(tx, actorOf(app, request), 'api_key.revoked', revoked.value.id, {
-              role: revoked.value.role,
-              objectId: revoked.value.objectId,
-              name: revoked.value.name,
-            });
-          return revoked;
-        });
+        const result = await app.store.write((tx) =>
+          revokeApiKey(tx, app, request.params.id, actorOf(app, request)),
+        );
         if (!result.ok) return send(reply, problemReply(request, result.code, result.detail ?? result.code));
         return send(reply, jsonReply(200, apiKeyView(result.value)));
       },

@@ -2,7 +2,6 @@
  * Consent (merchants, for themselves), decisions, merchant flags, the model registry and the
  * decision settings (operators).
  */
-
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';

@@ -3,7 +3,6 @@
  * list and read them, disable one, see its deliveries, and replay the events since a moment. The
  * use cases are in src/app/webhooks/endpoints.ts; delivery in src/app/webhooks/dispatch.ts.
  */
-
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';

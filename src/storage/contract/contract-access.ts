@@ -9,6 +9,7 @@ import type { BackendUnderTest, Harness } from '../../../test/support/backends.t
 import { ManualClock } from '../../../test/support/manual-clock.ts';
 import { authenticate, bootstrapOperatorKey, issueApiKey, revokeApiKey } from '../../app/access/api-keys.ts';
 import { idempotencyRetentionMs, pruneIdempotencyKeys, runIdempotent } from '../../app/access/idempotency.ts';
+import { cliActor } from '../../app/audit/audit-log.ts';
 import type { WriteTransaction } from '../../app/ports.ts';
 import { sha256, testEntropy } from './fixtures.ts';
 
@@ -56,13 +57,17 @@ export function accessContract(backend: BackendUnderTest): void {
         all.map((k) => k.id),
         [...all.map((k) => k.id)].sort(),
       );
-      const revoked = await harness.store.write((tx) => revokeApiKey(tx, context, merchant.value.key.id));
+      const revoked = await harness.store.write((tx) =>
+        revokeApiKey(tx, context, merchant.value.key.id, cliActor(context)),
+      );
       assert.ok(revoked.ok && revoked.value.revokedAtMs !== null);
       assert.equal(
         await harness.store.read((tx) => authenticate(tx, sha256, merchant.value.secret)),
         undefined,
       );
-      const missing = await harness.store.write((tx) => revokeApiKey(tx, context, 'key_nope'));
+      const missing = await harness.store.write((tx) =>
+        revokeApiKey(tx, context, 'key_nope', cliActor(context)),
+      );
       assert.equal(missing.ok ? 'ok' : missing.code, 'api_key_not_found');
     });
 
@@ -71,7 +76,9 @@ export function accessContract(backend: BackendUnderTest): void {
         (k) => k.role === 'operator' && k.revokedAtMs === null,
       );
       assert.equal(operators.length, 1);
-      const result = await harness.store.write((tx) => revokeApiKey(tx, context, operators[0]?.id as string));
+      const result = await harness.store.write((tx) =>
+        revokeApiKey(tx, context, operators[0]?.id as string, cliActor(context)),
+      );
       assert.equal(result.ok ? 'ok' : result.code, 'api_key_last_operator');
     });
 
@@ -118,7 +125,7 @@ export function accessContract(backend: BackendUnderTest): void {
           [other, two],
         ].map(([store, key]) =>
           (store as typeof harness.store).write((tx) =>
-            revokeApiKey(meeting(tx), context, (key as typeof one).id),
+            revokeApiKey(meeting(tx), context, (key as typeof one).id, cliActor(context)),
           ),
         ),
       );
