@@ -8,7 +8,7 @@ import type { WriteTransaction } from '../../src/app/ports.ts';
 const aloneMs = 300;
 
 /** Wraps transactions so that two of them meet after their first `tx[part][method](…)`. */
-export function meetingAfterFirst<P extends 'ledger' | 'financing' | 'features'>(
+export function meetingAfterFirst<P extends 'ledger' | 'financing' | 'features' | 'apiKeys'>(
   part: P,
   method: keyof WriteTransaction[P] & string,
 ): (tx: WriteTransaction) => WriteTransaction {

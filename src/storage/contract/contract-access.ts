@@ -3,14 +3,15 @@
  * idempotency key is claimed once per scope, and a second claim finds the stored response until
  * its retention lets it go.
  */
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BackendUnderTest, Harness } from '../../../test/support/backends.ts';
 import { ManualClock } from '../../../test/support/manual-clock.ts';
+import { meetingAfterFirst } from '../../../test/support/race.ts';
 import { authenticate, bootstrapOperatorKey, issueApiKey, revokeApiKey } from '../../app/access/api-keys.ts';
 import { idempotencyRetentionMs, pruneIdempotencyKeys, runIdempotent } from '../../app/access/idempotency.ts';
 import { cliActor } from '../../app/audit/audit-log.ts';
-import type { WriteTransaction } from '../../app/ports.ts';
 import { sha256, testEntropy } from './fixtures.ts';
 
 export function accessContract(backend: BackendUnderTest): void {
@@ -95,29 +96,8 @@ export function accessContract(backend: BackendUnderTest): void {
         );
       const [one, two] = await active();
       assert.ok(one !== undefined && two !== undefined);
-      const arrived: (() => void)[] = [];
-      const meet = () =>
-        new Promise<void>((resolve) => {
-          arrived.push(resolve);
-          if (arrived.length === 2) for (const go of arrived) go();
-          else setTimeout(resolve, 300);
-        });
-      const meeting = (tx: WriteTransaction): WriteTransaction => {
-        const apiKeys = new Proxy(tx.apiKeys, {
-          get(target, name) {
-            const value = Reflect.get(target, name);
-            if (name !== 'countActive' || typeof value !== 'function') return value?.bind?.(target) ?? value;
-            return async (role: string) => {
-              const counted = await value.call(target, role);
-              await meet();
-              return counted;
-            };
-          },
-        });
-        return new Proxy(tx, {
-          get: (target, name) => (name === 'apiKeys' ? apiKeys : Reflect.get(target, name)),
-        });
-      };
+      // Each counts the active operator keys, then waits for the other to have counted too.
+      const meeting = meetingAfterFirst('apiKeys', 'countActive');
       const other = backend.name === 'postgres' ? harness.openAnother() : harness.store;
       const outcomes = await Promise.all(
         [
@@ -243,33 +223,8 @@ export function accessContract(backend: BackendUnderTest): void {
       // PostgreSQL the second hit the unique secret hash and the process died of it.
       const other = harness.openAnother();
       const secret = `cap_op_${'c'.repeat(40)}`;
-      const arrived: (() => void)[] = [];
-      const meet = () =>
-        new Promise<void>((resolve) => {
-          arrived.push(resolve);
-          if (arrived.length === 2) for (const go of arrived) go();
-          else setTimeout(resolve, 300);
-        });
-      const meeting = (tx: WriteTransaction): WriteTransaction => {
-        let met = false;
-        const apiKeys = new Proxy(tx.apiKeys, {
-          get(target, name) {
-            const value = Reflect.get(target, name);
-            if (name !== 'bySecretHash' || typeof value !== 'function') return value?.bind?.(target) ?? value;
-            return async (hash: string) => {
-              const found = await value.call(target, hash);
-              if (!met) {
-                met = true;
-                await meet();
-              }
-              return found;
-            };
-          },
-        });
-        return new Proxy(tx, {
-          get: (target, name) => (name === 'apiKeys' ? apiKeys : Reflect.get(target, name)),
-        });
-      };
+      // Each looks the secret up, then waits for the other to have looked too.
+      const meeting = meetingAfterFirst('apiKeys', 'bySecretHash');
       const outcomes = await Promise.all(
         [harness.store, backend.name === 'postgres' ? other : harness.store].map((store) =>
           store.write((tx) => bootstrapOperatorKey(meeting(tx), context, secret)),
