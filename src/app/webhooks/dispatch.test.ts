@@ -9,6 +9,7 @@
  * signs beside the new one until it expires; an endpoint failing every attempt for 5 days is
  * disabled; a disabled endpoint is sent nothing more, and enabled again only what comes after.
  */
+
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +24,7 @@ import type { ManualClock } from '../../../test/support/manual-clock.ts';
 import { webhookRetentionMs, webhookRetryDelaysMs } from '../../domain/webhooks/delivery.ts';
 import { eventRenderers } from '../../http/views-financing.ts';
 import { httpWebhookTransport, webhookSignature } from '../../main/webhook-transport.ts';
+import { cliActor } from '../audit/audit-log.ts';
 import { acceptOffer, makeOffers } from '../financing/origination.ts';
 import { sweepSettlement } from '../financing/sweep.ts';
 import type { WebhookDeliveryRow } from '../ports.ts';
@@ -102,11 +104,16 @@ for (const backend of backendsUnderTest) {
     /** An endpoint of its own at `path`, for the payouts swept: its id. */
     const sweptEndpoint = async (path: string, description: string) => {
       const made = await book.harness.store.write((tx) =>
-        createEndpoint(tx, book.app, {
-          url: `${hooks.url}/${path}`,
-          eventTypes: ['facility.swept'],
-          description,
-        }),
+        createEndpoint(
+          tx,
+          book.app,
+          {
+            url: `${hooks.url}/${path}`,
+            eventTypes: ['facility.swept'],
+            description,
+          },
+          cliActor(book.app),
+        ),
       );
       assert.ok(made.ok);
       return made.value.id;
@@ -117,12 +124,22 @@ for (const backend of backendsUnderTest) {
     it('sends an endpoint the events recorded since it was registered, signed, of the types it asked for', async () => {
       clock().advanceSeconds(1);
       const made = await book.harness.store.write(async (tx) => [
-        await createEndpoint(tx, book.app, { url: `${hooks.url}/all`, eventTypes: [], description: 'all' }),
-        await createEndpoint(tx, book.app, {
-          url: `${hooks.url}/status`,
-          eventTypes: ['facility.status_changed'],
-          description: 'status only',
-        }),
+        await createEndpoint(
+          tx,
+          book.app,
+          { url: `${hooks.url}/all`, eventTypes: [], description: 'all' },
+          cliActor(book.app),
+        ),
+        await createEndpoint(
+          tx,
+          book.app,
+          {
+            url: `${hooks.url}/status`,
+            eventTypes: ['facility.status_changed'],
+            description: 'status only',
+          },
+          cliActor(book.app),
+        ),
       ]);
       const [every, statusOnly] = made;
       assert.ok(every?.ok && statusOnly?.ok);
@@ -317,7 +334,9 @@ for (const backend of backendsUnderTest) {
 
     it('signs with the previous secret too, beside the new one, until it expires', async () => {
       hooks.received.length = 0;
-      const rotated = await book.harness.store.write((tx) => rotateEndpointSecret(tx, book.app, all.id, 1));
+      const rotated = await book.harness.store.write((tx) =>
+        rotateEndpointSecret(tx, book.app, all.id, 1, cliActor(book.app)),
+      );
       assert.ok(rotated.ok);
       const signaturesOf = (message: Received) => String(message.headers['webhook-signature']).split(' ');
       const signedWith = (message: Received, secret: string) =>
@@ -346,7 +365,9 @@ for (const backend of backendsUnderTest) {
 
     it('sends a disabled endpoint nothing more', async () => {
       hooks.received.length = 0;
-      const disabled = await book.harness.store.write((tx) => disableEndpoint(tx, book.app, all.id));
+      const disabled = await book.harness.store.write((tx) =>
+        disableEndpoint(tx, book.app, all.id, cliActor(book.app)),
+      );
       assert.ok(disabled.ok && disabled.value.status === 'disabled');
       await payout('hook stl_4');
       const round = await dispatch();
@@ -359,7 +380,7 @@ for (const backend of backendsUnderTest) {
     it('fails what is pending at once when an endpoint is disabled or unsubscribes, though taken back before it falls due', async () => {
       const id = await sweptEndpoint('brief', 'on and off');
       const change = (to: Parameters<typeof updateEndpoint>[3]) =>
-        book.harness.store.write((tx) => updateEndpoint(tx, book.app, id, to));
+        book.harness.store.write((tx) => updateEndpoint(tx, book.app, id, to, cliActor(book.app)));
       const pendingOf = async () => (await deliveries(id)).filter((d) => d.status === 'pending');
       hooks.state.status = 500;
       // A first attempt fails; disabled, then enabled again before the retry falls due.
@@ -392,7 +413,10 @@ for (const backend of backendsUnderTest) {
       const disablingMidSend: WebhookTransport = {
         async send(target, message, atMs) {
           if (target.url.endsWith('/inflight'))
-            assert.ok((await book.harness.store.write((tx) => disableEndpoint(tx, book.app, id))).ok);
+            assert.ok(
+              (await book.harness.store.write((tx) => disableEndpoint(tx, book.app, id, cliActor(book.app))))
+                .ok,
+            );
           return transport.send(target, message, atMs);
         },
       };
@@ -404,8 +428,11 @@ for (const backend of backendsUnderTest) {
         const [latest] = (await deliveries(id)).sort((a, b) => Number(b.outboxSequence - a.outboxSequence));
         outcomes.push([latest?.status, latest?.attempts, latest?.lastResponseStatus, latest?.lastError]);
         assert.ok(
-          (await book.harness.store.write((tx) => updateEndpoint(tx, book.app, id, { status: 'enabled' })))
-            .ok,
+          (
+            await book.harness.store.write((tx) =>
+              updateEndpoint(tx, book.app, id, { status: 'enabled' }, cliActor(book.app)),
+            )
+          ).ok,
         );
       }
       assert.deepEqual(outcomes, [
@@ -413,7 +440,9 @@ for (const backend of backendsUnderTest) {
         ['failed', 1, 500, 'endpoint disabled'],
       ]);
       hooks.state.status = 200;
-      assert.ok((await book.harness.store.write((tx) => disableEndpoint(tx, book.app, id))).ok);
+      assert.ok(
+        (await book.harness.store.write((tx) => disableEndpoint(tx, book.app, id, cliActor(book.app)))).ok,
+      );
     });
 
     it('waits the 5 s after an attempt that failed slowly, counted from its failure, not from when it was sent', async () => {
@@ -446,7 +475,9 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(await dispatch(), { fannedOut: 0, delivered: 0, retrying: 0, failed: 0 });
       clock().advanceSeconds(4);
       assert.deepEqual(await dispatch(), { fannedOut: 0, delivered: 1, retrying: 0, failed: 0 });
-      assert.ok((await book.harness.store.write((tx) => disableEndpoint(tx, book.app, id))).ok);
+      assert.ok(
+        (await book.harness.store.write((tx) => disableEndpoint(tx, book.app, id, cliActor(book.app)))).ok,
+      );
     });
 
     it('lets a receiver that hangs hold up its own deliveries only: a call started meanwhile sends the others', async () => {
@@ -503,13 +534,15 @@ for (const backend of backendsUnderTest) {
         ['delivered', 'delivered'],
       );
       for (const id of [fast, hanging])
-        assert.ok((await book.harness.store.write((tx) => disableEndpoint(tx, book.app, id))).ok);
+        assert.ok(
+          (await book.harness.store.write((tx) => disableEndpoint(tx, book.app, id, cliActor(book.app)))).ok,
+        );
     });
 
     it('disables an endpoint every attempt to which has failed for 5 days; one that gets through clears the streak', async () => {
       const endpoint = () => book.harness.store.read((tx) => tx.webhooks.endpoint(all.id));
       const enabled = await book.harness.store.write((tx) =>
-        updateEndpoint(tx, book.app, all.id, { status: 'enabled' }),
+        updateEndpoint(tx, book.app, all.id, { status: 'enabled' }, cliActor(book.app)),
       );
       assert.ok(enabled.ok);
       hooks.state.status = 500;
@@ -541,7 +574,7 @@ for (const backend of backendsUnderTest) {
       await dispatch();
       assert.ok((await deliveries(all.id)).every((d) => d.status !== 'pending'));
       const again = await book.harness.store.write((tx) =>
-        updateEndpoint(tx, book.app, all.id, { status: 'disabled' }),
+        updateEndpoint(tx, book.app, all.id, { status: 'disabled' }, cliActor(book.app)),
       );
       assert.ok(again.ok);
       assert.deepEqual([again.value.failingSinceMs, again.value.disabledReason], [null, null]);
@@ -553,7 +586,7 @@ for (const backend of backendsUnderTest) {
       await payout('hook stl_off');
       await dispatch();
       const enabled = await book.harness.store.write((tx) =>
-        updateEndpoint(tx, book.app, all.id, { status: 'enabled' }),
+        updateEndpoint(tx, book.app, all.id, { status: 'enabled' }, cliActor(book.app)),
       );
       assert.ok(enabled.ok && enabled.value.status === 'enabled');
       await payout('hook stl_7');
@@ -614,7 +647,12 @@ for (const backend of backendsUnderTest) {
       try {
         const { app, harness } = lending;
         const endpoint = await harness.store.write((tx) =>
-          createEndpoint(tx, app, { url: `${hooks.url}/offers`, eventTypes: [], description: 'offers' }),
+          createEndpoint(
+            tx,
+            app,
+            { url: `${hooks.url}/offers`, eventTypes: [], description: 'offers' },
+            cliActor(app),
+          ),
         );
         assert.ok(endpoint.ok);
         const made = await harness.store.write((tx) => makeOffers(tx, app, lending.decisionId));

@@ -11,6 +11,7 @@ import {
   eventTypes,
 } from '../../domain/webhooks/delivery.ts';
 import type { AppContext } from '../app-context.ts';
+import { type Actor, lockAuditedChanges, recordAudit } from '../audit/audit-log.ts';
 import type { WebhookEndpointRow, WriteTransaction } from '../ports.ts';
 import { deliveriesOf } from './dispatch.ts';
 
@@ -60,6 +61,7 @@ export async function createEndpoint(
   tx: WriteTransaction,
   app: AppContext,
   input: NewEndpoint,
+  by: Actor,
 ): Promise<Result<WebhookEndpointRow, EndpointProblem>> {
   const problem = inputProblem(input);
   if (problem !== null) return problem;
@@ -79,6 +81,11 @@ export async function createEndpoint(
     updatedAtMs: nowMs,
   };
   await tx.webhooks.insertEndpoint(endpoint);
+  await recordAudit(tx, by, 'webhook_endpoint.created', endpoint.id, {
+    url: endpoint.url,
+    events: endpoint.eventTypes,
+    description: endpoint.description,
+  });
   return ok(endpoint);
 }
 
@@ -91,22 +98,32 @@ export interface EndpointChange {
   readonly status?: WebhookEndpointRow['status'];
 }
 
+/** What a change altered of an endpoint, each field `{from, to}` (the secret is never one of them). */
+function endpointChanges(before: WebhookEndpointRow, after: WebhookEndpointRow) {
+  const fields = {
+    url: [before.url, after.url],
+    events: [before.eventTypes, after.eventTypes],
+    description: [before.description, after.description],
+    status: [before.status, after.status],
+  } as const;
+  return Object.fromEntries(
+    Object.entries(fields)
+      .filter(([, [from, to]]) => JSON.stringify(from) !== JSON.stringify(to))
+      .map(([field, [from, to]]) => [field, { from, to }]),
+  );
+}
+
 /**
- * Changes an endpoint's URL, event types, description or status. Enabled again, it gets the events
- * fanned out from then on: those recorded while it was disabled were fanned out to others (a
- * replay sends them). Disabled, its pending deliveries fail unsent at once; subscribed to fewer
- * types, so do those of the types it dropped.
+ * The endpoint changed and written. Enabled again, it gets the events fanned out from then on: those
+ * recorded while it was disabled were fanned out to others (a replay sends them). Disabled, its
+ * pending deliveries fail unsent at once; subscribed to fewer types, so do those of the types it dropped.
  */
-export async function updateEndpoint(
+async function changed(
   tx: WriteTransaction,
   app: AppContext,
-  id: string,
+  endpoint: WebhookEndpointRow,
   change: EndpointChange,
-): Promise<Result<WebhookEndpointRow, EndpointProblem | 'webhook_endpoint_not_found'>> {
-  const endpoint = await tx.webhooks.endpoint(id);
-  if (endpoint === undefined) return err('webhook_endpoint_not_found');
-  const problem = inputProblem(change);
-  if (problem !== null) return problem;
+): Promise<WebhookEndpointRow> {
   const nowMs = app.clock.nowNs() / 1_000_000n;
   const updated: WebhookEndpointRow = {
     ...endpoint,
@@ -122,20 +139,52 @@ export async function updateEndpoint(
   // What is pending and will no longer be sent fails now, saying why — not at its next attempt,
   // which an endpoint enabled again (or subscribed again) before it fell due would otherwise get.
   if (updated.status === 'disabled' && endpoint.status !== 'disabled')
-    await tx.webhooks.failPendingDeliveries(id, endpointDisabledError);
+    await tx.webhooks.failPendingDeliveries(endpoint.id, endpointDisabledError);
   else if (updated.eventTypes.length > 0 && change.eventTypes !== undefined)
-    await tx.webhooks.failPendingDeliveries(id, endpointUnsubscribedError, updated.eventTypes);
+    await tx.webhooks.failPendingDeliveries(endpoint.id, endpointUnsubscribedError, updated.eventTypes);
+  return updated;
+}
+
+/**
+ * Changes an endpoint's URL, event types, description or status (`changed`); what it altered goes in
+ * the audit log as `by`'s, nothing when it altered nothing.
+ */
+export async function updateEndpoint(
+  tx: WriteTransaction,
+  app: AppContext,
+  id: string,
+  change: EndpointChange,
+  by: Actor,
+): Promise<Result<WebhookEndpointRow, EndpointProblem | 'webhook_endpoint_not_found'>> {
+  // Two at once judge what they alter by what they find: one at a time, so each is recorded once.
+  await lockAuditedChanges(tx);
+  const endpoint = await tx.webhooks.endpoint(id);
+  if (endpoint === undefined) return err('webhook_endpoint_not_found');
+  const problem = inputProblem(change);
+  if (problem !== null) return problem;
+  const updated = await changed(tx, app, endpoint, change);
+  const changes = endpointChanges(endpoint, updated);
+  if (Object.keys(changes).length > 0) await recordAudit(tx, by, 'webhook_endpoint.updated', id, { changes });
   return ok(updated);
 }
 
-/** Disables an endpoint (unchanged if it is): nothing more is fanned out to it, and what was pending fails unsent. */
+/**
+ * Disables an endpoint (unchanged if it is): nothing more is fanned out to it, and what was pending
+ * fails unsent; in the audit log as `by`'s when it was enabled.
+ */
 export async function disableEndpoint(
   tx: WriteTransaction,
   app: AppContext,
   id: string,
-): Promise<Result<WebhookEndpointRow, EndpointProblem | 'webhook_endpoint_not_found'>> {
+  by: Actor,
+): Promise<Result<WebhookEndpointRow, 'webhook_endpoint_not_found'>> {
+  await lockAuditedChanges(tx);
   const endpoint = await tx.webhooks.endpoint(id);
-  return endpoint?.status === 'disabled' ? ok(endpoint) : updateEndpoint(tx, app, id, { status: 'disabled' });
+  if (endpoint === undefined) return err('webhook_endpoint_not_found');
+  if (endpoint.status === 'disabled') return ok(endpoint);
+  const disabled = await changed(tx, app, endpoint, { status: 'disabled' });
+  await recordAudit(tx, by, 'webhook_endpoint.disabled', id, { url: disabled.url });
+  return ok(disabled);
 }
 
 /** The endpoint, if there is one and it is enabled. */
@@ -161,6 +210,7 @@ export async function rotateEndpointSecret(
   app: AppContext,
   id: string,
   previousValidHours: number,
+  by: Actor,
 ): Promise<Result<WebhookEndpointRow, EndpointChangeProblem>> {
   const found = await enabledEndpoint(tx, id);
   if (!found.ok) return found;
@@ -175,6 +225,7 @@ export async function rotateEndpointSecret(
     updatedAtMs: nowMs,
   };
   await tx.webhooks.updateEndpoint(rotated);
+  await recordAudit(tx, by, 'webhook_endpoint.secret_rotated', id, { previousValidHours });
   return ok(rotated);
 }
 

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
-import { lockAuditedChanges, recordAudit } from '../../app/audit/audit-log.ts';
+import { recordAudit } from '../../app/audit/audit-log.ts';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../../app/ports.ts';
 import {
   createEndpoint,
@@ -166,21 +166,6 @@ function endpointProblem(
 const signing =
   'Each event is POSTed as JSON `{"type", "timestamp", "data"}` with the Standard Webhooks headers `webhook-id` (the event’s id, the same on every attempt and replay), `webhook-timestamp` and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body` keyed by the secret’s bytes): verify it with any Standard Webhooks library.';
 
-/** What an update changed of an endpoint, each field `{from, to}` (the secret is never one of them). */
-function endpointChanges(before: WebhookEndpointRow, after: WebhookEndpointRow) {
-  const fields = {
-    url: [before.url, after.url],
-    events: [before.eventTypes, after.eventTypes],
-    description: [before.description, after.description],
-    status: [before.status, after.status],
-  } as const;
-  return Object.fromEntries(
-    Object.entries(fields)
-      .filter(([, [from, to]]) => JSON.stringify(from) !== JSON.stringify(to))
-      .map(([field, [from, to]]) => [field, { from, to }]),
-  );
-}
-
 export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
   return async (server) => {
     const endpointOf = async (id: string) => {
@@ -204,17 +189,17 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       }),
       async (request, reply) =>
         write(app, request, reply, async (tx) => {
-          const created = await createEndpoint(tx, app, {
-            url: request.body.url,
-            eventTypes: request.body.events ?? [],
-            description: request.body.description ?? '',
-          });
+          const created = await createEndpoint(
+            tx,
+            app,
+            {
+              url: request.body.url,
+              eventTypes: request.body.events ?? [],
+              description: request.body.description ?? '',
+            },
+            actorOf(app, request),
+          );
           if (!created.ok) return endpointProblem(request, created);
-          await recordAudit(tx, actorOf(app, request), 'webhook_endpoint.created', created.value.id, {
-            url: created.value.url,
-            events: created.value.eventTypes,
-            description: created.value.description,
-          });
           return secretReply(200, withSecret(created.value));
         }),
     );
@@ -267,20 +252,19 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) =>
         write(app, request, reply, async (tx) => {
           const { url, events, description, status } = request.body ?? {};
-          await lockAuditedChanges(tx);
-          const before = await tx.webhooks.endpoint(request.params.id);
-          const updated = await updateEndpoint(tx, app, request.params.id, {
-            ...(url === undefined ? {} : { url }),
-            ...(events === undefined ? {} : { eventTypes: events }),
-            ...(description === undefined ? {} : { description }),
-            ...(status === undefined ? {} : { status }),
-          });
+          const updated = await updateEndpoint(
+            tx,
+            app,
+            request.params.id,
+            {
+              ...(url === undefined ? {} : { url }),
+              ...(events === undefined ? {} : { eventTypes: events }),
+              ...(description === undefined ? {} : { description }),
+              ...(status === undefined ? {} : { status }),
+            },
+            actorOf(app, request),
+          );
           if (!updated.ok) return endpointProblem(request, updated, request.params.id);
-          const changes = before === undefined ? {} : endpointChanges(before, updated.value);
-          if (Object.keys(changes).length > 0)
-            await recordAudit(tx, actorOf(app, request), 'webhook_endpoint.updated', updated.value.id, {
-              changes,
-            });
           return jsonReply(200, endpointView(updated.value));
         }),
     );
@@ -296,16 +280,9 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         response: { 200: Endpoint, 404: ProblemSchema },
       }),
       async (request, reply) => {
-        const result = await app.store.write(async (tx) => {
-          await lockAuditedChanges(tx);
-          const before = await tx.webhooks.endpoint(request.params.id);
-          const disabled = await disableEndpoint(tx, app, request.params.id);
-          if (disabled.ok && before?.status !== 'disabled')
-            await recordAudit(tx, actorOf(app, request), 'webhook_endpoint.disabled', disabled.value.id, {
-              url: disabled.value.url,
-            });
-          return disabled;
-        });
+        const result = await app.store.write((tx) =>
+          disableEndpoint(tx, app, request.params.id, actorOf(app, request)),
+        );
         if (!result.ok) return send(reply, endpointProblem(request, result, request.params.id));
         return send(reply, jsonReply(200, endpointView(result.value)));
       },
@@ -339,11 +316,14 @@ export function webhookRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) =>
         write(app, request, reply, async (tx) => {
           const hours = request.body?.previous_valid_hours ?? 24;
-          const rotated = await rotateEndpointSecret(tx, app, request.params.id, hours);
+          const rotated = await rotateEndpointSecret(
+            tx,
+            app,
+            request.params.id,
+            hours,
+            actorOf(app, request),
+          );
           if (!rotated.ok) return endpointProblem(request, rotated, request.params.id);
-          await recordAudit(tx, actorOf(app, request), 'webhook_endpoint.secret_rotated', rotated.value.id, {
-            previousValidHours: hours,
-          });
           return secretReply(200, withSecret(rotated.value));
         }),
     );
