@@ -115,6 +115,7 @@ describe('credit line', () => {
     assert.ok(all.ok);
     assert.equal(owedMinor(all.value.balance), 0n);
     assert.equal(all.value.unappliedMinor, 9_650n);
+    assert.equal(all.value.balance.accrualCarry, 0n, 'a line paid off owes no fraction either');
     const principalFirst = repay(balance, 1_000n, ['principal', 'interest', 'fees']);
     assert.ok(principalFirst.ok);
     assert.deepEqual(principalFirst.value.applied, { fees: 0n, interest: 0n, principal: 1_000n });

@@ -96,7 +96,12 @@ export interface Repayment {
   readonly unappliedMinor: bigint;
 }
 
-/** A payment applied in the given order (fees → interest → principal by default). */
+/**
+ * A payment applied in the given order (fees → interest → principal by default). A payment that
+ * leaves nothing owed also drops the carried fraction of a minor unit: interest is charged in whole
+ * minor units, rounded down, and a line paid off owes nothing — the fraction would otherwise be
+ * charged on the next draw, for days the line was paid off.
+ */
 export function repay(
   balance: CreditLineBalance,
   amountMinor: bigint,
@@ -116,12 +121,14 @@ export function repay(
     owed[component] -= part;
     left -= part;
   }
+  const paidOff = owed.fees === 0n && owed.interest === 0n && owed.principal === 0n;
   return ok({
     balance: {
       ...balance,
       feesMinor: owed.fees,
       interestMinor: owed.interest,
       principalMinor: owed.principal,
+      accrualCarry: paidOff ? 0n : balance.accrualCarry,
     },
     applied,
     unappliedMinor: left,

@@ -224,3 +224,23 @@ describe("a credit line's statements, unpaid", () => {
     );
   });
 });
+
+describe('a credit line paid off', () => {
+  it('drops the fraction of a cent carried, so the next draw is charged only for its own days', () => {
+    // 1,010.00 at 18.25% is 0.505 a day: after 7 days 3.53 is booked and half a cent carried.
+    const opened = draw(terms, emptyBalance, 101_000n);
+    assert.ok(opened.ok);
+    let line = openedCreditLine(book, 'mer_1', terms, opened.value, 0);
+    for (let day = 1; day <= 7; day += 1) line = serviceCreditLineDay(line, day, `d${day}`).facility;
+    assert.equal(line.balance.interestMinor, 353n);
+    assert.ok(line.balance.accrualCarry > 0n, 'half a cent is carried while the line is drawn');
+    const paid = applyCreditLinePayment(line, 'pay', { fees: 0n, interest: 353n, principal: 101_000n });
+    assert.equal(paid.facility.balance.accrualCarry, 0n);
+    // Drawn again, its first day is 0.505, booked 0.50: with the half cent carried from before the
+    // payoff it would have been 0.51.
+    const again = draw(terms, paid.facility.balance, 101_000n);
+    assert.ok(again.ok);
+    const next = serviceCreditLineDay({ ...paid.facility, balance: again.value }, 8, 'd8');
+    assert.equal(next.facility.balance.interestMinor, 50n);
+  });
+});

@@ -225,13 +225,16 @@ export function applyCreditLinePayment(
   while (unpaid.length > 0 && left >= (unpaid[0] as Statement).minimumMinor) {
     left -= (unpaid.shift() as Statement).minimumMinor;
   }
-  const balance: CreditLineBalance = {
+  const owing: CreditLineBalance = {
     ...facility.balance,
     feesMinor: facility.balance.feesMinor - applied.fees,
     interestMinor: facility.balance.interestMinor - applied.interest,
     principalMinor: facility.balance.principalMinor - applied.principal,
   };
-  const cleared = owedTotal(balance) === 0n;
+  const cleared = owedTotal(owing) === 0n;
+  // Paid off, the line owes nothing: the fraction of a minor unit of interest carried is dropped
+  // (interest is charged in whole units, rounded down), not charged on the next draw.
+  const balance = cleared ? { ...owing, accrualCarry: 0n } : owing;
   const paid: CreditLineFacility = {
     ...facility,
     balance,
