@@ -93,11 +93,17 @@ function interestWords(detail: Readonly<Record<string, unknown>>, day: (v: unkno
  */
 function fxWords(fx: unknown, currency: string): string {
   if (fx === null || typeof fx !== 'object') return '';
-  const { payoutMinor, rate, source } = fx as Record<string, unknown>;
-  // The rate is quoted `EUR/USD 1.0842`: the payout's currency is the pair's other one.
+  const { payoutMinor, payoutCurrency, rate, source } = fx as Record<string, unknown>;
+  // The rate is quoted `EUR/USD 1.0842`: the payout's currency is the pair's other one (all a
+  // conversion recorded before its payout's currency was kept says of it).
   const pair = /^([A-Z]{3})\/([A-Z]{3}) /.exec(text(rate));
   if (typeof payoutMinor !== 'bigint' || pair === null) return '';
-  const payout = pair[1] === currency ? (pair[2] as string) : (pair[1] as string);
+  const payout =
+    typeof payoutCurrency === 'string'
+      ? payoutCurrency
+      : pair[1] === currency
+        ? (pair[2] as string)
+        : (pair[1] as string);
   return `: ${decimalAmount(payoutMinor, payout)} ${payout} withheld at ${text(rate)} (${text(source)})`;
 }
 

@@ -75,6 +75,7 @@ for (const backend of backendsUnderTest) {
           currency: 'USD',
           applied: usdMinor,
           payoutMinor,
+          payoutCurrency: 'EUR',
           rate: 'EUR/USD 1.0842',
           source: 'ECB reference rate',
           asOf: '2026-07-16T14:00:00+01:00',

@@ -87,6 +87,12 @@ export interface SweepConversion {
   readonly applied: Amounts;
   /** What was withheld from the payout for it, in the payout's currency. */
   readonly payoutMinor: bigint;
+  /**
+   * The payout's currency, beside its amount: the facility event that records this conversion is
+   * in the facility's currency, so an amount there without its own would read as the facility's.
+   * Absent from conversions recorded before it was kept: the rate's other currency.
+   */
+  readonly payoutCurrency?: string;
   /** The rate as quoted (`EUR/USD 1.0842`), where it came from and when. */
   readonly rate: string;
   readonly source: string;
@@ -331,6 +337,7 @@ function repaymentsOf(
           currency: participant.facility.row.currency,
           applied: foreign.applied,
           payoutMinor: foreign.payoutMinor,
+          payoutCurrency: settlement.currency,
           rate: foreign.conversion.rate,
           source: foreign.conversion.source,
           asOf: foreign.conversion.asOf,

@@ -802,6 +802,18 @@ for (const backend of backendsUnderTest) {
           `${component}: the facility's balance fell by what was converted`,
         );
       assert.deepEqual(committed.json.unconverted, []);
+      // The facility's history (and its webhook) is in USD: what was withheld says it is EUR.
+      const history = await api.request('GET', `/v1/facilities/${facilityId}?limit=100`, {
+        key: platformKey,
+      });
+      const swept = history.json.history.data.find(
+        // biome-ignore lint/suspicious/noExplicitAny: facility events as answered.
+        (e: any) => e.type === 'swept' && e.detail.settlement_key.endsWith('stl_eur_1'),
+      );
+      assert.deepEqual(
+        [history.json.currency, swept?.detail.fx.payout, swept?.detail.fx.payout_currency],
+        ['USD', withheld.toString(), 'EUR'],
+      );
       const withoutRate = await api.request('POST', '/v1/settlements/preview', {
         key: platformKey,
         body: { ...body, settlement_id: 'stl_eur_2', fx_rates: undefined },
