@@ -220,6 +220,11 @@ for (const backend of backendsUnderTest) {
             currency: 'EUR',
             fx_rates: [{ ...rate, as_of: '2001-01-01T00:00:00Z' }],
           }),
+          // A rate beside the payout's currency would be taken and never used.
+          settlementPaid('stl_ingest_eur_beside', book.merchantId, 200_000n, {
+            currency: 'EUR',
+            fx_rates: [rate, { ...rate, base: 'GBP', quote: 'USD', rate: '1.27' }],
+          }),
         ]),
       );
       assert.deepEqual(
@@ -231,6 +236,7 @@ for (const backend of backendsUnderTest) {
           ['quarantined', 'fx_rate_invalid'],
           ['quarantined', 'fx_rate_invalid'],
           ['quarantined', 'fx_rate_invalid'],
+          ['quarantined', 'fx_rate_invalid'],
         ],
       );
       const dated = outcomes.slice(4).map((o) => (o?.status === 'quarantined' ? o.problem : null));
@@ -239,6 +245,10 @@ for (const backend of backendsUnderTest) {
         [
           ['data.fx_rates[0].as_of', 'as_of is after the day following the payout'],
           ['data.fx_rates[0].as_of', 'as_of is more than 7 days before the payout'],
+          [
+            'data.fx_rates[1]',
+            "a GBP/USD rate does not convert the payout's EUR: each rate is between the payout's currency and a facility's",
+          ],
         ],
       );
       const sweep = await book.harness.store.read((tx) => tx.financing.sweep('plt_test stl_ingest_eur'));

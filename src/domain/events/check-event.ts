@@ -5,7 +5,13 @@
  * fix the record; the first failure wins, fields checked in a fixed order.
  */
 import { isCurrencyCode } from '../money/currency.ts';
-import { fxRate, fxRateDayProblem, repeatedPair } from '../money/fx.ts';
+import {
+  fxRate,
+  fxRateDayProblem,
+  rateBesidePayout,
+  rateBesidePayoutDetail,
+  repeatedPair,
+} from '../money/fx.ts';
 import { parseMinorUnits } from '../money/money.ts';
 import { parseCalendarDate, toDayNumber } from '../time/calendar-date.ts';
 import { parseDateTime, storableInstant } from '../time/instant.ts';
@@ -149,6 +155,13 @@ function checkRules(event: CanonicalEvent, instant: EventInstant): RecordProblem
           'fx_rate_invalid',
           `data.fx_rates[${repeated}]`,
           'a second rate for the same two currencies',
+        );
+      const beside = rateBesidePayout(d.fx_rates ?? [], d.currency);
+      if (beside !== null)
+        return problem(
+          'fx_rate_invalid',
+          `data.fx_rates[${beside}]`,
+          rateBesidePayoutDetail((d.fx_rates ?? [])[beside] as { base: string; quote: string }, d.currency),
         );
       return null;
     }

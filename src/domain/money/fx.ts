@@ -114,6 +114,28 @@ export function convert(
 }
 
 /**
+ * The index of the first rate that does not convert the payout's currency (a EUR/JPY rate with a
+ * USD payout), or null: a payout repays a facility in another currency at a rate between the two,
+ * and Capstan does not cross one rate with another — a rate that converts neither way would be
+ * taken and silently not used.
+ */
+export function rateBesidePayout(
+  rates: readonly { readonly base: string; readonly quote: string }[],
+  payoutCurrency: string,
+): number | null {
+  const index = rates.findIndex(({ base, quote }) => base !== payoutCurrency && quote !== payoutCurrency);
+  return index === -1 ? null : index;
+}
+
+/** The detail of a rate `rateBesidePayout` finds. */
+export function rateBesidePayoutDetail(
+  rate: { readonly base: string; readonly quote: string },
+  payoutCurrency: string,
+): string {
+  return `a ${rate.base}/${rate.quote} rate does not convert the payout's ${payoutCurrency}: each rate is between the payout's currency and a facility's`;
+}
+
+/**
  * The index of the first rate between two currencies an earlier rate already converts between
  * (either way round), or null: a payout brings one rate a pair, or which to use would be a guess.
  */

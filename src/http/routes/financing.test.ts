@@ -851,6 +851,13 @@ for (const backend of backendsUnderTest) {
       });
       assert.equal(twice.status, 400, twice.text);
       assert.equal(twice.json.param, 'fx_rates[1]');
+      // A rate that does not convert the payout's EUR would be taken and never used.
+      const beside = await api.request('POST', '/v1/settlements/preview', {
+        key: platformKey,
+        body: { ...body, fx_rates: [rate, { ...rate, base: 'GBP', quote: 'JPY', rate: '190.5' }] },
+      });
+      assert.deepEqual([beside.status, beside.json.param], [400, 'fx_rates[1]'], beside.text);
+      assert.match(beside.json.detail, /GBP\/JPY rate does not convert the payout's EUR/);
     });
 
     it('takes a direct repayment and an early payoff, once per reference, for its own merchant only', async () => {

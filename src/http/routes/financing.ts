@@ -30,7 +30,14 @@ import {
 import type { FacilityRow, ReadTransaction } from '../../app/ports.ts';
 import { fromTaggedJson } from '../../app/risk/tagged-json.ts';
 import { isCurrencyCode } from '../../domain/money/currency.ts';
-import { fxRate, fxRateDayProblem, repeatedPair } from '../../domain/money/fx.ts';
+import {
+  type FxRate,
+  fxRate,
+  fxRateDayProblem,
+  rateBesidePayout,
+  rateBesidePayoutDetail,
+  repeatedPair,
+} from '../../domain/money/fx.ts';
 import { type Offer, offerOpen } from '../../domain/products/offers.ts';
 import { financierIdPattern } from '../../domain/products/postings.ts';
 import { ok } from '../../domain/result.ts';
@@ -364,6 +371,13 @@ async function settlementOf(
       'parameter_invalid',
       'a second rate for the same two currencies',
       `fx_rates[${repeated}]`,
+    );
+  const beside = rateBesidePayout(fxRates, body.currency);
+  if (beside !== null)
+    throw new ProblemError(
+      'parameter_invalid',
+      rateBesidePayoutDetail(fxRates[beside] as FxRate, body.currency),
+      `fx_rates[${beside}]`,
     );
   const principal = principalOf(request);
   if (
