@@ -198,6 +198,9 @@ export async function bootstrapOperatorKey(
       return err('operator_key_revoked', 'CAPSTAN_OPERATOR_KEY names a revoked key');
     return ok({ kind: 'configured', key: stored });
   }
+  // Servers started together on an empty database each counted none and each made a key of its
+  // own (two printed, on PostgreSQL): one counts at a time, the others find the first's key.
+  await lockAuditedChanges(tx);
   if ((await tx.apiKeys.countActive('operator')) > 0n) return ok({ kind: 'existing' });
   const secret = rolePrefix.operator + context.entropy.secret(apiKeySecretBytes);
   const issued = await storeKey(tx, context, { role: 'operator', objectId: null, name: 'bootstrap' }, secret);

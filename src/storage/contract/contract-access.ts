@@ -39,6 +39,26 @@ export function accessContract(backend: BackendUnderTest): void {
       assert.equal(found?.role, 'operator');
     });
 
+    it('creates one operator key when two servers start at once on an empty database', async () => {
+      const fresh = await backend.open();
+      try {
+        await fresh.store.migrate();
+        // Each counts the operator keys (none), then waits for the other to have counted too.
+        const meeting = meetingAfterFirst('apiKeys', 'countActive');
+        const other = backend.name === 'postgres' ? fresh.openAnother() : fresh.store;
+        const outcomes = await Promise.all(
+          [fresh.store, other].map((store) =>
+            store.write((tx) => bootstrapOperatorKey(meeting(tx), context, undefined)),
+          ),
+        );
+        assert.deepEqual(outcomes.map((o) => (o.ok ? o.value.kind : o.code)).sort(), ['created', 'existing']);
+        const keys = await fresh.query('select id from api_keys');
+        assert.equal(keys.length, 1, 'one key made and printed, not one by each server');
+      } finally {
+        await fresh.dispose();
+      }
+    });
+
     it('issues keys bound to their object, lists them in id order and revokes them', async () => {
       const merchant = await harness.store.write((tx) =>
         issueApiKey(tx, context, { role: 'merchant', objectId: 'mer_42', name: 'shop' }),
