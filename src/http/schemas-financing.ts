@@ -324,7 +324,7 @@ export const PortfolioSummarySchema = Type.Object({
   ),
 });
 
-const FacilityEvent = Type.Object({
+export const FacilityEventSchema = Type.Object({
   sequence: Type.Integer(),
   date: DateText,
   type: Type.String(),
@@ -365,7 +365,8 @@ const Schedule = Nullable(
   ]),
 );
 
-export const FacilityReportSchema = Type.Object({
+/** A facility as GET /v1/facilities/{id} reports it, but its page of history. */
+export const facilityReportProperties = {
   object: Type.Literal('facility'),
   id: Type.String(),
   merchant_id: Type.String(),
@@ -394,7 +395,21 @@ export const FacilityReportSchema = Type.Object({
   delinquency_bucket: Nullable(Type.String()),
   totals: Nullable(Type.Record(Type.String(), Type.Unknown())),
   schedule: Schedule,
-  history: listSchema(FacilityEvent),
+};
+
+export const FacilityReportSchema = Type.Object({
+  ...facilityReportProperties,
+  history: listSchema(FacilityEventSchema),
+});
+
+export const StatementLineSchema = Type.Object({
+  date: DateText,
+  facility_id: Type.String(),
+  sequence: Nullable(Type.Integer()),
+  type: Type.String(),
+  description: Type.String(),
+  amount: Amount('positive: a charge; negative: a credit'),
+  balance: Amount(),
 });
 
 const Balances = {
@@ -418,17 +433,7 @@ export const MerchantStatementSchema = Type.Object({
       financier_id: Type.String(),
       status: FacilityStatus,
       ...Balances,
-      lines: Type.Array(
-        Type.Object({
-          date: DateText,
-          facility_id: Type.String(),
-          sequence: Nullable(Type.Integer()),
-          type: Type.String(),
-          description: Type.String(),
-          amount: Amount('positive: a charge; negative: a credit'),
-          balance: Amount(),
-        }),
-      ),
+      lines: Type.Array(StatementLineSchema),
     }),
   ),
   settlements: Type.Array(

@@ -11,6 +11,7 @@ import {
   parsed,
   type ReportEvent,
 } from '../app/financing/reports.ts';
+import type { Settlement, SplitPreview, SweepConversion } from '../app/financing/sweep.ts';
 import type {
   FacilityEventRow,
   FacilityRow,
@@ -274,7 +275,7 @@ function scheduleView(schedule: FacilityReport['schedule']) {
   }
 }
 
-function eventView(e: ReportEvent, currency: string) {
+export function eventView(e: ReportEvent, currency: string) {
   return {
     sequence: e.sequence,
     date: date(e.day),
@@ -610,9 +611,61 @@ export function facilityReportView(url: string, report: FacilityReport) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// A payout's split
+
+/** A payout's split as a preview, a commit and a merchant's export answer it. */
+export function splitView(settlementId: string, settlement: Settlement, split: SplitPreview) {
+  const { waterfall } = split;
+  const converted = new Map(split.conversions.map((c) => [c.facilityId, c]));
+  return {
+    object: 'settlement_split',
+    settlement_id: settlementId,
+    merchant_id: settlement.merchantId,
+    currency: settlement.currency,
+    net: settlement.netMinor.toString(),
+    date: fromDayNumber(settlement.day),
+    available: waterfall.availableMinor.toString(),
+    deducted: waterfall.totalDeductedMinor.toString(),
+    merchant_net: waterfall.merchantNetMinor.toString(),
+    deductions: waterfall.deductions.map((d) => ({
+      facility_id: d.facilityId,
+      financier_id: d.financierId,
+      fees: (d.overdue.fees + d.due.fees + d.early.fees).toString(),
+      interest: (d.overdue.interest + d.due.interest + d.early.interest).toString(),
+      principal: (d.overdue.principal + d.due.principal + d.early.principal).toString(),
+      total: d.total.toString(),
+      ...fxView(converted.get(d.facilityId)),
+    })),
+    financiers: waterfall.byFinancier.map((f) => ({
+      financier_id: f.financierId,
+      total: f.totalMinor.toString(),
+    })),
+    unconverted: split.unconverted.map((u) => ({ facility_id: u.facilityId, currency: u.currency })),
+  };
+}
+
+/** A deduction from a payout in another currency: what it repaid in the facility's, and the rate. */
+function fxView(conversion: SweepConversion | undefined) {
+  if (conversion === undefined) return {};
+  const { fees, interest, principal } = conversion.applied;
+  return {
+    fx: {
+      currency: conversion.currency,
+      fees: fees.toString(),
+      interest: interest.toString(),
+      principal: principal.toString(),
+      total: (fees + interest + principal).toString(),
+      rate: conversion.rate,
+      source: conversion.source,
+      as_of: conversion.asOf,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // A merchant's statement
 
-function lineView(line: StatementLine, currency: string) {
+export function lineView(line: StatementLine, currency: string) {
   return {
     date: date(line.day),
     facility_id: line.facilityId,

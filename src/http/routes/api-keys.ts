@@ -22,7 +22,7 @@ import {
 import { ProblemError } from '../problem.ts';
 import { apiKeyView } from '../views.ts';
 
-const ApiKey = Type.Object({
+export const ApiKeySchema = Type.Object({
   object: Type.Literal('api_key'),
   id: Type.String(),
   role: Type.String(),
@@ -65,7 +65,7 @@ export function apiKeyRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         tags: ['api keys'],
         body: IssueBody,
         response: {
-          200: Type.Intersect([ApiKey, Type.Object({ secret: ShownSecret })]),
+          200: Type.Intersect([ApiKeySchema, Type.Object({ secret: ShownSecret })]),
           400: ProblemSchema,
         },
       }),
@@ -94,7 +94,7 @@ export function apiKeyRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         summary: 'List API keys',
         tags: ['api keys'],
         querystring: ListQuery,
-        response: { 200: listSchema(ApiKey) },
+        response: { 200: listSchema(ApiKeySchema) },
       }),
       async (request, reply) => {
         const keys = await app.store.read((tx) => tx.apiKeys.list(pageAsked(request.query)));
@@ -108,7 +108,7 @@ export function apiKeyRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         summary: 'Retrieve an API key',
         tags: ['api keys'],
         params: IdParams,
-        response: { 200: ApiKey, 404: ProblemSchema },
+        response: { 200: ApiKeySchema, 404: ProblemSchema },
       }),
       async (request, reply) => {
         const key = await app.store.read((tx) => tx.apiKeys.byId(request.params.id));
@@ -125,7 +125,7 @@ export function apiKeyRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           'The key stops working at once. Revoking a revoked key answers it again. The last operator key cannot be revoked.',
         tags: ['api keys'],
         params: IdParams,
-        response: { 200: ApiKey, 404: ProblemSchema, 409: ProblemSchema },
+        response: { 200: ApiKeySchema, 404: ProblemSchema, 409: ProblemSchema },
       }),
       async (request, reply) => {
         const result = await app.store.write((tx) =>

@@ -13,7 +13,7 @@ import { isoFromMs } from '../views.ts';
 
 const subjectTypes = [...new Set(auditActions.map((action) => action.slice(0, action.indexOf('.'))))];
 
-const Entry = Type.Object({
+export const AuditEntrySchema = Type.Object({
   object: Type.Literal('audit_entry'),
   id: Type.String({ description: '`aud_<sequence>`: entries are numbered in the order written' }),
   at: Type.String({ format: 'date-time' }),
@@ -33,7 +33,7 @@ const AuditQuery = listQuery({
   action: Type.Optional(Type.String({ enum: [...auditActions] })),
 });
 
-function entryView(entry: AuditEntry) {
+export function entryView(entry: AuditEntry) {
   return {
     object: 'audit_entry',
     id: `aud_${entry.sequence}`,
@@ -55,7 +55,7 @@ export function auditRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         description: `Each change an operator (or a command) made to settings, API keys, merchant flags, the champion model and webhook endpoints, written in the transaction that made it: when, by which key, and what it changed. A request that changes nothing (a key revoked again, the settings in force sent again) is not listed. Filter by \`subject_type\`, \`subject_id\` and \`action\` (${auditActions.join(', ')}). Paginated like every list: \`limit\` (1–100, default 10) and \`starting_after\` (the id of the last entry of the previous page).`,
         tags: ['audit'],
         querystring: AuditQuery,
-        response: { 200: listSchema(Entry) },
+        response: { 200: listSchema(AuditEntrySchema) },
       }),
       async (request, reply) => {
         const { limit, starting_after: after, subject_type, subject_id, action } = request.query;

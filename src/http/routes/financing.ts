@@ -19,14 +19,7 @@ import {
 } from '../../app/financing/origination.ts';
 import { type Repayment, repayFacility } from '../../app/financing/repayments.ts';
 import { knownMerchant } from '../../app/financing/reports.ts';
-import {
-  previewSweep,
-  recordedSweep,
-  type Settlement,
-  type SplitPreview,
-  type SweepConversion,
-  sweepSettlement,
-} from '../../app/financing/sweep.ts';
+import { previewSweep, recordedSweep, type Settlement, sweepSettlement } from '../../app/financing/sweep.ts';
 import type { FacilityRow, ReadTransaction } from '../../app/ports.ts';
 import { fromTaggedJson } from '../../app/risk/tagged-json.ts';
 import { isCurrencyCode } from '../../domain/money/currency.ts';
@@ -57,7 +50,7 @@ import {
   SettlementSplitSchema,
 } from '../schemas-financing.ts';
 import { isoFromMs } from '../views.ts';
-import { acceptanceView, offerView, payoutView } from '../views-financing.ts';
+import { acceptanceView, offerView, payoutView, splitView } from '../views-financing.ts';
 
 /**
  * Up to 18 digits: every such amount fits the ledger's signed 64-bit minor units (a quintillion
@@ -96,54 +89,6 @@ function facilityView(row: FacilityRow) {
     financier_id: row.financierId,
     opened_on: fromDayNumber(row.openedOn),
     payout: payoutView(row),
-  };
-}
-
-function splitView(settlementId: string, settlement: Settlement, split: SplitPreview) {
-  const { waterfall } = split;
-  const converted = new Map(split.conversions.map((c) => [c.facilityId, c]));
-  return {
-    object: 'settlement_split',
-    settlement_id: settlementId,
-    merchant_id: settlement.merchantId,
-    currency: settlement.currency,
-    net: settlement.netMinor.toString(),
-    date: fromDayNumber(settlement.day),
-    available: waterfall.availableMinor.toString(),
-    deducted: waterfall.totalDeductedMinor.toString(),
-    merchant_net: waterfall.merchantNetMinor.toString(),
-    deductions: waterfall.deductions.map((d) => ({
-      facility_id: d.facilityId,
-      financier_id: d.financierId,
-      fees: (d.overdue.fees + d.due.fees + d.early.fees).toString(),
-      interest: (d.overdue.interest + d.due.interest + d.early.interest).toString(),
-      principal: (d.overdue.principal + d.due.principal + d.early.principal).toString(),
-      total: d.total.toString(),
-      ...fxView(converted.get(d.facilityId)),
-    })),
-    financiers: waterfall.byFinancier.map((f) => ({
-      financier_id: f.financierId,
-      total: f.totalMinor.toString(),
-    })),
-    unconverted: split.unconverted.map((u) => ({ facility_id: u.facilityId, currency: u.currency })),
-  };
-}
-
-/** A deduction from a payout in another currency: what it repaid in the facility's, and the rate. */
-function fxView(conversion: SweepConversion | undefined) {
-  if (conversion === undefined) return {};
-  const { fees, interest, principal } = conversion.applied;
-  return {
-    fx: {
-      currency: conversion.currency,
-      fees: fees.toString(),
-      interest: interest.toString(),
-      principal: principal.toString(),
-      total: (fees + interest + principal).toString(),
-      rate: conversion.rate,
-      source: conversion.source,
-      as_of: conversion.asOf,
-    },
   };
 }
 

@@ -51,7 +51,7 @@ import { isoFromMs } from '../views.ts';
 
 const MerchantParams = Type.Object({ id: Type.String({ pattern: '^mer_[A-Za-z0-9_-]{1,60}$' }) });
 
-function consentView(consent: Consent) {
+export function consentView(consent: Consent) {
   return {
     object: 'consent',
     id: consent.id,
