@@ -335,6 +335,19 @@ export interface InboxEvent {
   readonly receivedAtMs: bigint;
 }
 
+export type InboxKey = { readonly source: string; readonly id: string };
+
+export interface InboxScanPage {
+  readonly after?: InboxKey;
+  readonly limit: number;
+}
+
+export interface InboxScan {
+  readonly events: InboxEvent[];
+  /** The last key read when the page read `limit` events; null when it read to the end. */
+  readonly readTo: InboxKey | null;
+}
+
 export type QuarantineStatus = 'open' | 'replayed' | 'discarded';
 
 export interface QuarantineEntry {
@@ -377,6 +390,13 @@ export interface InboxReader {
   /** Stored bodies (the event's JSON as received) of the given keys, keyed "<source> <id>". */
   bodies(keys: readonly { readonly source: string; readonly id: string }[]): Promise<Map<string, string>>;
   countEvents(): Promise<bigint>;
+  /**
+   * Reads the next `limit` events of the inbox in (source, id) order after `after` and answers
+   * those about `subject` (a merchant), with the key it read up to — null when it reached the end.
+   * The inbox has no index on the subject, so a merchant's events are found by walking the whole
+   * inbox once, by its key: a page is bounded by what it reads, not by what it finds.
+   */
+  scanEventsAbout(subject: string, page: InboxScanPage): Promise<InboxScan>;
   /** Whether any event from `source` is stored. */
   sourceKnown(source: string): Promise<boolean>;
   quarantined(id: string): Promise<QuarantineEntry | undefined>;
@@ -406,6 +426,16 @@ export interface FeatureReader {
   loadInputs(merchantId: string, asOfDay: number): Promise<FeatureInputs>;
   /** Merchants with any activity, ordered by id. */
   listMerchants(page: Page): Promise<string[]>;
+  /** A merchant's daily rows, every day and currency, in (day, currency) order after `after`. */
+  dailyRowsOf(
+    merchantId: string,
+    page: { readonly after?: { readonly day: number; readonly currency: string }; readonly limit: number },
+  ): Promise<DailyRow[]>;
+  /** A merchant's profile facts (one per `merchant.onboarded`), in event-key order after `afterEventKey`. */
+  profilesOf(
+    merchantId: string,
+    page: { readonly afterEventKey?: string; readonly limit: number },
+  ): Promise<Extract<Fact, { kind: 'profile' }>[]>;
 }
 
 export interface FeatureRepository extends FeatureReader {
@@ -466,11 +496,20 @@ export interface FacilityDebtService {
   readonly dailyDebtServiceMinor: bigint;
 }
 
+/** A flag set on a merchant: why, and when (a flag cleared is gone; the audit log keeps both). */
+export interface MerchantFlag {
+  readonly flag: string;
+  readonly reason: string;
+  readonly setAtMs: bigint;
+}
+
 export interface RiskReader {
   consents(merchantId: string): Promise<Consent[]>;
   consent(id: string): Promise<Consent | undefined>;
   /** Active flags (e.g. `fraud`) on a merchant. */
   flags(merchantId: string): Promise<string[]>;
+  /** The same flags with the reason given and when each was set, by flag. */
+  flagRecords(merchantId: string): Promise<MerchantFlag[]>;
   modelsByStatus(status: ModelStatus): Promise<ModelRecord[]>;
   model(id: string): Promise<ModelRecord | undefined>;
   /** Newest (highest version) first; only versions below `beforeVersion` when it is given. */

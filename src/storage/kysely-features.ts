@@ -9,7 +9,7 @@ import {
   featureHistoryDays,
   inventorySnapshotAgeDaysMax,
 } from '../domain/features/features.ts';
-import type { Fact } from '../domain/features/projection.ts';
+import type { DailyRow, Fact } from '../domain/features/projection.ts';
 import {
   buyerAmount,
   buyerAmountHighSql,
@@ -112,6 +112,37 @@ export class KyselyFeatureReader implements FeatureReader {
       .where('day', '>=', from)
       .where('day', '<=', to)
       .execute();
+  }
+
+  async dailyRowsOf(
+    merchantId: string,
+    page: { readonly after?: { readonly day: number; readonly currency: string }; readonly limit: number },
+  ): Promise<DailyRow[]> {
+    let query = this.db.selectFrom('feature_daily').selectAll().where('merchant_id', '=', merchantId);
+    const after = page.after;
+    if (after !== undefined)
+      query = query.where((eb) =>
+        eb.or([
+          eb('day', '>', BigInt(after.day)),
+          eb.and([eb('day', '=', BigInt(after.day)), eb('currency', '>', after.currency)]),
+        ]),
+      );
+    const rows = await query.orderBy('day').orderBy('currency').limit(page.limit).execute();
+    return rows.map(dailyFromRow);
+  }
+
+  async profilesOf(
+    merchantId: string,
+    page: { readonly afterEventKey?: string; readonly limit: number },
+  ): Promise<FactOf<'profile'>[]> {
+    let query = this.db
+      .selectFrom('feature_facts')
+      .select(['merchant_id', 'payload'])
+      .where('merchant_id', '=', merchantId)
+      .where('kind', '=', 'profile');
+    if (page.afterEventKey !== undefined) query = query.where('event_key', '>', page.afterEventKey);
+    const rows = await query.orderBy('event_key').limit(page.limit).execute();
+    return rows.map((row) => factFromRow(row) as FactOf<'profile'>);
   }
 
   async listMerchants(page: Page): Promise<string[]> {

@@ -3,9 +3,16 @@
  * code. Inserting events is the hot path and lives in each backend's own class.
  */
 import { type Kysely, sql } from 'kysely';
-import type { InboxReader, Page, QuarantineEntry, QuarantineStatus } from '../app/ports.ts';
+import type {
+  InboxReader,
+  InboxScan,
+  InboxScanPage,
+  Page,
+  QuarantineEntry,
+  QuarantineStatus,
+} from '../app/ports.ts';
 import { eventKeyOf, quarantineFromRow, quarantineToRow } from './feature-rows.ts';
-import { toBigInt } from './rows.ts';
+import { toBigInt, toSafeNumber } from './rows.ts';
 import type { Database } from './schema.ts';
 
 /** Keys looked up per statement: well inside both engines' parameter limits. */
@@ -54,6 +61,53 @@ export class KyselyInboxReader implements InboxReader {
       .select((eb) => eb.fn.countAll().as('count'))
       .executeTakeFirstOrThrow();
     return toBigInt(row.count);
+  }
+
+  async scanEventsAbout(subject: string, page: InboxScanPage): Promise<InboxScan> {
+    // No filter on the subject in SQL: a page is the next `limit` keys, read in the primary key's
+    // order on both engines (a planner that judged the subject selective could scan the whole table
+    // for every page); only the bodies of the subject's events are sent back.
+    let query = this.db
+      .selectFrom('inbox_events')
+      .select((eb) => [
+        'source',
+        'id',
+        'type',
+        'subject',
+        'time_ns',
+        'day',
+        'body_hash',
+        'origin',
+        'received_at_ms',
+        eb.case().when('subject', '=', subject).then(eb.ref('body')).else(null).end().as('body'),
+      ]);
+    const after = page.after;
+    if (after !== undefined)
+      query = query.where((eb) =>
+        eb.or([
+          eb('source', '>', after.source),
+          eb.and([eb('source', '=', after.source), eb('id', '>', after.id)]),
+        ]),
+      );
+    const rows = await query.orderBy('source').orderBy('id').limit(page.limit).execute();
+    const last = rows.at(-1);
+    return {
+      events: rows
+        .filter((row) => row.subject === subject && row.body !== null)
+        .map((row) => ({
+          source: row.source,
+          id: row.id,
+          type: row.type,
+          subject: row.subject,
+          timeNs: toBigInt(row.time_ns),
+          day: toSafeNumber(row.day),
+          bodyHash: row.body_hash,
+          body: row.body as string,
+          origin: row.origin,
+          receivedAtMs: toBigInt(row.received_at_ms),
+        })),
+      readTo: rows.length < page.limit || last === undefined ? null : { source: last.source, id: last.id },
+    };
   }
 
   async sourceKnown(source: string): Promise<boolean> {

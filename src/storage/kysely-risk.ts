@@ -10,6 +10,7 @@ import type {
   DecisionChainHead,
   DecisionRow,
   FacilityDebtService,
+  MerchantFlag,
   ModelRecord,
   ModelStatus,
   RiskRepository,
@@ -107,6 +108,16 @@ export class KyselyRisk implements RiskRepository {
       .orderBy('flag')
       .execute();
     return rows.map((row) => row.flag);
+  }
+
+  async flagRecords(merchantId: string): Promise<MerchantFlag[]> {
+    const rows = await this.db
+      .selectFrom('merchant_flags')
+      .select(['flag', 'reason', 'set_at_ms'])
+      .where('merchant_id', '=', merchantId)
+      .orderBy('flag')
+      .execute();
+    return rows.map((row) => ({ flag: row.flag, reason: row.reason, setAtMs: toBigInt(row.set_at_ms) }));
   }
 
   async modelsByStatus(status: ModelStatus): Promise<ModelRecord[]> {

@@ -204,6 +204,77 @@ export function ingestContract(backend: BackendUnderTest): void {
       assert.deepEqual(await store.read((tx) => tx.inbox.bodyHashes(keys)), new Map());
     });
 
+    it("walks a merchant's events, daily rows and profiles page by page, in key order, each once", async () => {
+      // Three merchants' activity from two platforms, so that a page crosses sources and others'
+      // events; pages far smaller than the data, so that the walks turn many of them.
+      const store = (await open()).store;
+      const activity = generateActivity(3, 40, 7);
+      const elsewhere = activity.map((e) => ({ ...e, source: 'plt_else', id: `else-${e.id}` }));
+      await ingest(store, shuffle([...activity, ...elsewhere], 3) as CanonicalEvent[]);
+      const subject = 'mer_gen1';
+      const mine = [...activity, ...elsewhere].filter((e) => e.subject === subject);
+      const byKey = (a: { source: string; id: string }, b: { source: string; id: string }) =>
+        a.source < b.source ? -1 : a.source > b.source ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
+      const walked: { source: string; id: string; body: string }[] = [];
+      let pages = 0;
+      for (let after: { source: string; id: string } | undefined; ; pages += 1) {
+        const scan = await store.read((tx) =>
+          tx.inbox.scanEventsAbout(subject, after === undefined ? { limit: 37 } : { after, limit: 37 }),
+        );
+        assert.ok(scan.events.every((e) => e.subject === subject));
+        walked.push(...scan.events);
+        if (scan.readTo === null) break;
+        after = scan.readTo;
+      }
+      const total = Number(await store.read((tx) => tx.inbox.countEvents()));
+      assert.equal(pages, Math.floor(total / 37), 'each page read 37 events of the inbox, the last fewer');
+      assert.deepEqual(
+        walked.map((e) => `${e.source} ${e.id}`),
+        [...mine].sort(byKey).map((e) => `${e.source} ${e.id}`),
+      );
+      const sent = new Map(mine.map((e) => [`${e.source} ${e.id}`, e]));
+      for (const e of walked) assert.deepEqual(JSON.parse(e.body), sent.get(`${e.source} ${e.id}`));
+
+      const daily = [];
+      for (let after: { day: number; currency: string } | undefined; ; ) {
+        const page = await store.read((tx) =>
+          tx.features.dailyRowsOf(subject, after === undefined ? { limit: 7 } : { after, limit: 7 }),
+        );
+        daily.push(...page);
+        if (page.length < 7) break;
+        const last = page.at(-1);
+        assert.ok(last);
+        after = { day: last.day, currency: last.currency };
+      }
+      const stored = await store.read((tx) => tx.features.loadInputs(subject, dayOf('2026-12-31')));
+      const order = (a: { day: number; currency: string }, b: { day: number; currency: string }) =>
+        a.day - b.day || (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0);
+      assert.ok(daily.length > 7);
+      assert.deepEqual(daily, [...stored.daily].sort(order));
+
+      const profiles = [];
+      for (let afterEventKey: string | undefined; ; ) {
+        const page = await store.read((tx) =>
+          tx.features.profilesOf(
+            subject,
+            afterEventKey === undefined ? { limit: 1 } : { afterEventKey, limit: 1 },
+          ),
+        );
+        profiles.push(...page);
+        if (page.length < 1) break;
+        afterEventKey = page[0]?.eventKey;
+      }
+      assert.deepEqual(
+        profiles.map((p) => [p.eventKey, p.legalName]),
+        mine
+          .filter((e) => e.type === 'merchant.onboarded')
+          .sort(byKey)
+          .map((e) => [`${e.source} ${e.id}`, 'Merchant 1']),
+      );
+      assert.deepEqual(await store.read((tx) => tx.features.profilesOf('mer_none', { limit: 5 })), []);
+    });
+
     it("reads a buyer's year of orders summed past 2^63 − 1 exactly", async () => {
       // Each order fits 64 bits, on a day of its own; their sum over the year does not, and
       // SQLite's sum() refused the whole read of the merchant's features.
