@@ -8,6 +8,7 @@ import type { MerchantStatement } from '../app/financing/merchant-statement.ts';
 import type { CurrencyReport } from '../app/financing/reports.ts';
 import type { RecordOutcome } from '../app/ingest/ingest.ts';
 import type { RecordParser, SourceRecord } from '../app/ingest/records.ts';
+import type { Clock, ReadTransaction } from '../app/ports.ts';
 import type { EventRenderers, WebhookTransport } from '../app/webhooks/dispatch.ts';
 import { consentGrantCommand } from './consent.ts';
 import { decideCommand } from './decide.ts';
@@ -15,6 +16,7 @@ import { demoCommand } from './demo.ts';
 import { eodCommand } from './eod.ts';
 import { featuresCommand } from './features.ts';
 import { importCommand } from './import.ts';
+import { merchantExportCommand } from './merchant-export.ts';
 import { migrateCommand } from './migrate.ts';
 import {
   modelBacktestCommand,
@@ -90,6 +92,12 @@ export interface ReportViews {
   portfolio(financierId: string | null, report: readonly CurrencyReport[]): unknown;
   statement(statement: MerchantStatement): unknown;
   statementCsv(statement: MerchantStatement): string;
+  /** A merchant's export, as GET /v1/merchants/{id}/export answers it (src/http/merchant-export-document.ts). */
+  merchantExport(
+    tx: ReadTransaction,
+    context: { readonly clock: Clock },
+    merchantId: string,
+  ): AsyncIterable<string>;
 }
 
 export interface CliDeps {
@@ -193,6 +201,17 @@ export function buildProgram(deps: CliDeps): Command {
       )
       .option('--format <format>', 'csv (the lines, as the API answers format=csv) or json', 'csv'),
   ).action((merchant: string, flags) => reportStatementCommand(deps, merchant, flags));
+
+  const merchant = program.command('merchant').description('what Capstan holds about a merchant');
+  storageOptions(
+    merchant
+      .command('export')
+      .description(
+        'everything Capstan holds about a merchant, as one JSON document (GET /v1/merchants/{id}/export)',
+      )
+      .argument('<merchant>', 'the merchant (mer_…)')
+      .option('--out <file>', 'write it here (written whole, then renamed) instead of to standard output'),
+  ).action((merchantId: string, flags) => merchantExportCommand(deps, merchantId, flags));
 
   storageOptions(
     program

@@ -31,6 +31,7 @@ import { eventRoutes } from './routes/events.ts';
 import { financingRoutes } from './routes/financing.ts';
 import { financingReportRoutes } from './routes/financing-reports.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
+import { merchantExportRoutes } from './routes/merchant-export.ts';
 import { riskRoutes } from './routes/risk.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -222,6 +223,7 @@ export async function buildServer(options: ServerOptions): Promise<CapstanServer
   await server.register(collectionsRoutes(app));
   await server.register(webhookRoutes(app));
   await server.register(auditRoutes(app));
+  await server.register(merchantExportRoutes(app));
   return server;
 }
 

@@ -101,8 +101,16 @@ export async function main(argv: readonly string[]): Promise<void> {
       return { transport: httpWebhookTransport(`Capstan/${version}`), render: eventRenderers };
     },
     loadReportViews: async () => {
-      const { portfolioView, statementView, statementCsv } = await import('../http/views-financing.ts');
-      return { portfolio: portfolioView, statement: statementView, statementCsv };
+      const [{ portfolioView, statementView, statementCsv }, { merchantExportDocument }] = await Promise.all([
+        import('../http/views-financing.ts'),
+        import('../http/merchant-export-document.ts'),
+      ]);
+      return {
+        portfolio: portfolioView,
+        statement: statementView,
+        statementCsv,
+        merchantExport: merchantExportDocument,
+      };
     },
     out: process.stdout,
     err: process.stderr,

@@ -288,6 +288,18 @@ function periodOf(row: FacilityRow, lines: readonly Line[], fromDay: number, toD
 }
 
 /**
+ * Every line of a facility's history, its balance run from nothing: as a statement from before its
+ * first line through its last would show them (a merchant's export, which has no period).
+ */
+export async function facilityHistoryLines(
+  tx: ReadTransaction,
+  row: FacilityRow,
+): Promise<readonly StatementLine[]> {
+  const lines = await facilityLines(tx, row);
+  return periodOf(row, lines, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER).lines;
+}
+
+/**
  * The merchant's facilities in scope with a balance or a line in the period, and its settlements
  * swept in the period with the deductions for those facilities (a financier sees only settlements
  * that repaid one of its own).
