@@ -81,6 +81,20 @@ const notIncluded = [
   },
 ] as const;
 
+/**
+ * What a merchant's own export leaves out beside `notIncluded`: an operator's fraud and risk flags,
+ * their reasons and their entries in the audit log. Telling a merchant it is suspected, and why,
+ * would defeat the check; the law that grants access allows the restriction (GDPR art. 23(1)(d)),
+ * and an operator's export of the same merchant has them.
+ */
+const withheldFromMerchant = {
+  what: 'flags',
+  why: "fraud and risk flags an operator set, their reasons and their audit entries: withheld from the merchant's own export as fraud-prevention information; `flags` is empty here, and an operator's export has them",
+} as const;
+
+/** Who the export is for: an operator answering a request, or the merchant itself. */
+export type ExportAudience = 'operator' | 'merchant';
+
 const Timestamp = Type.String({ description: 'RFC 3339 date-time, UTC' });
 const DateText = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'YYYY-MM-DD' });
 const Count = Type.String({ pattern: '^(0|-?[1-9][0-9]*)$', description: 'an integer as a string' });
@@ -258,7 +272,9 @@ export async function* merchantExportDocument(
   tx: ReadTransaction,
   context: { readonly clock: Clock },
   merchantId: string,
+  audience: ExportAudience,
 ): AsyncGenerator<string> {
+  const withholdFlags = audience === 'merchant';
   const nowNs = context.clock.nowNs();
   const today = dayNumberOfInstant(nowNs);
   const out = new Writer();
@@ -266,7 +282,7 @@ export async function* merchantExportDocument(
   yield out.field('schema_version', merchantExportSchemaVersion);
   yield out.field('merchant_id', merchantId);
   yield out.field('generated_at', isoFromNs(nowNs));
-  yield out.field('not_included', notIncluded);
+  yield out.field('not_included', withholdFlags ? [...notIncluded, withheldFromMerchant] : notIncluded);
   const platforms = (await tx.risk.merchantPlatforms([merchantId])).get(merchantId) ?? new Set<string>();
   yield* out.list('platforms', [...platforms].sort(), (platform) => platform);
   yield* out.list('profile', profilesOf(tx, merchantId), (fact) => {
@@ -283,7 +299,7 @@ export async function* merchantExportDocument(
     };
   });
   yield* out.list('consents', await tx.risk.consents(merchantId), consentView);
-  yield* out.list('flags', await tx.risk.flagRecords(merchantId), (flag) => ({
+  yield* out.list('flags', withholdFlags ? [] : await tx.risk.flagRecords(merchantId), (flag) => ({
     flag: flag.flag,
     reason: flag.reason,
     set_at: isoFromMs(flag.setAtMs),
@@ -336,6 +352,7 @@ export async function* merchantExportDocument(
       tx,
       merchantId,
       keys.map((key) => key.id),
+      withholdFlags,
     ),
     entryView,
   );
@@ -358,7 +375,12 @@ async function* facilitiesOf(tx: ReadTransaction, merchantId: string, nowNs: big
 }
 
 /** The entries about the merchant and about its keys, newest first. */
-async function* auditOf(tx: ReadTransaction, merchantId: string, keyIds: readonly string[]) {
+async function* auditOf(
+  tx: ReadTransaction,
+  merchantId: string,
+  keyIds: readonly string[],
+  withholdFlags: boolean,
+) {
   // A merchant's keys are few, and their entries (issued, revoked) two each: held, and merged in.
   const aboutKeys = [];
   for (const keyId of keyIds)
@@ -367,6 +389,7 @@ async function* auditOf(tx: ReadTransaction, merchantId: string, keyIds: readonl
   aboutKeys.sort((a, b) => (a.sequence > b.sequence ? -1 : a.sequence < b.sequence ? 1 : 0));
   let next = 0;
   for await (const entry of auditEntriesAbout(tx, { subjectType: 'merchant', subjectId: merchantId })) {
+    if (withholdFlags && entry.action.startsWith('merchant.flag')) continue;
     while (
       next < aboutKeys.length &&
       (aboutKeys[next] as (typeof aboutKeys)[number]).sequence > entry.sequence

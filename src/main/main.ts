@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import type { AppContext } from '../app/app-context.ts';
 import { StoreBusy, StoreFull, StoreUnavailable } from '../app/ports.ts';
-import { buildProgram, type CliConfig } from '../cli/program.ts';
+import { buildProgram, type CliConfig, type ReportViews } from '../cli/program.ts';
 import { UsageError } from '../cli/usage-error.ts';
 import type { ImportFileOptions } from '../ingest/formats/detect.ts';
 import { sqliteFileName } from '../storage/sqlite-file.ts';
@@ -109,7 +109,9 @@ export async function main(argv: readonly string[]): Promise<void> {
         portfolio: portfolioView,
         statement: statementView,
         statementCsv,
-        merchantExport: merchantExportDocument,
+        // The command is an operator's: it reads the database itself.
+        merchantExport: (...args: Parameters<ReportViews['merchantExport']>) =>
+          merchantExportDocument(...args, 'operator'),
       };
     },
     out: process.stdout,

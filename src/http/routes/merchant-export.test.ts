@@ -321,9 +321,28 @@ for (const backend of backendsUnderTest) {
       }
     });
 
-    it("answers the merchant's own key as it answers the operator, and no one else", async () => {
-      const own = await exported(merchantId, keys.merchant);
-      assert.equal(own.text, (await exported(merchantId)).text);
+    it("answers the merchant's own key as it answers the operator, but for its flags, and no one else", async () => {
+      const own = (await exported(merchantId, keys.merchant)).json;
+      const operator = (await exported(merchantId)).json;
+      // An operator's fraud flags, their reasons and their audit entries are not told to the
+      // merchant suspected; the rest is the same document.
+      assert.ok(operator.flags.length > 0);
+      assert.deepEqual(own.flags, []);
+      assert.deepEqual(
+        own.not_included.map((n: { what: string }) => n.what),
+        [...operator.not_included.map((n: { what: string }) => n.what), 'flags'],
+      );
+      const flagEntry = (e: { action: string }) => e.action.startsWith('merchant.flag');
+      assert.ok(operator.audit_log.some(flagEntry));
+      assert.deepEqual(
+        own.audit_log,
+        operator.audit_log.filter((e: { action: string }) => !flagEntry(e)),
+      );
+      const rest = (d: Record<string, unknown>) => {
+        const { flags: _f, audit_log: _a, not_included: _n, counts: _c, ...others } = d;
+        return others;
+      };
+      assert.deepEqual(rest(own), rest(operator));
       const elsewhere = await request('GET', `/v1/merchants/${merchantId}/export`, keys.other);
       assert.deepEqual([elsewhere.status, elsewhere.json.code], [404, 'merchant_not_found']);
       for (const key of [keys.platform, keys.financier]) {

@@ -34,7 +34,7 @@ export function merchantExportRoutes(app: AppContext): FastifyPluginAsyncTypebox
       access(['operator', 'merchant'], {
         summary: 'Everything Capstan holds about a merchant, as one JSON document',
         description:
-          "For a subject-access or data-portability request: the platforms it belongs to, its profile as ingested, consents, flags, API keys, features, the feature store's daily sums, every event accepted about it, its decisions with their inputs, offers with their disclosures and acceptances, facilities with their schedules, balances, whole histories and statement lines, the payouts swept, and the audit log's entries about it and its keys — one snapshot, read in one transaction. `not_included` names what it leaves out and why (webhook deliveries, which are the platform's). Not paged, and not limited in size: it is written to a temporary file on the server as it is read, then sent with its `Content-Length`. Finding the merchant's events reads the whole inbox once (it has no index by merchant), so it takes longer as the inbox grows, whatever the merchant's own share. A merchant key exports its own merchant only (any other answers 404 merchant_not_found); an id Capstan holds nothing about answers 404 merchant_not_found.",
+          "For a subject-access or data-portability request: the platforms it belongs to, its profile as ingested, consents, flags, API keys, features, the feature store's daily sums, every event accepted about it, its decisions with their inputs, offers with their disclosures and acceptances, facilities with their schedules, balances, whole histories and statement lines, the payouts swept, and the audit log's entries about it and its keys — one snapshot, read in one transaction. `not_included` names what it leaves out and why (webhook deliveries, which are the platform's). Not paged, and not limited in size: it is written to a temporary file on the server as it is read, then sent with its `Content-Length`. Finding the merchant's events reads the whole inbox once (it has no index by merchant), so it takes longer as the inbox grows, whatever the merchant's own share. A merchant key exports its own merchant only (any other answers 404 merchant_not_found), without the flags an operator set on it or their audit entries (fraud-prevention information; `not_included` says so); an id Capstan holds nothing about answers 404 merchant_not_found.",
         tags: ['merchants'],
         params: Type.Object({ id: Type.String({ pattern: merchantIdPattern }) }),
         querystring: Type.Object({}, { additionalProperties: false }),
@@ -56,7 +56,14 @@ export function merchantExportRoutes(app: AppContext): FastifyPluginAsyncTypebox
           const held = await app.store.read(async (tx) => {
             if (!(await merchantHeld(tx, merchantId))) return false;
             await pipeline(
-              Readable.from(merchantExportDocument(tx, app, merchantId)),
+              Readable.from(
+                merchantExportDocument(
+                  tx,
+                  app,
+                  merchantId,
+                  principalOf(request).role === 'operator' ? 'operator' : 'merchant',
+                ),
+              ),
               createWriteStream(path),
             );
             return true;
