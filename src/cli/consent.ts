@@ -1,9 +1,11 @@
 /**
  * `capstan consent grant MERCHANT… | --all`: records consents that merchants gave through the
  * platform (for a simulated marketplace, or a bulk migration). Merchants grant their own through
- * POST /v1/merchants/{id}/consents; this is the operator's tool for the same record.
+ * POST /v1/merchants/{id}/consents; this is the operator's tool for the same record, each grant in
+ * the audit log as the command's (`cli`).
  */
-import { grantConsent } from '../app/risk/consents.ts';
+import { cliActor } from '../app/audit/audit-log.ts';
+import { grantConsent, recordConsentGranted } from '../app/risk/consents.ts';
 import { consentDurationDaysMax, dataSources } from '../domain/consent/consent.ts';
 import { refuseMalformedMerchantIds } from './merchant-ids.ts';
 import { openMigratedApp } from './open-migrated.ts';
@@ -52,8 +54,10 @@ export async function consentGrantCommand(
             dataSources: sources,
             expiresAtMs,
           });
-          if (result.ok) granted += 1;
-          else problems.push(`${id}: ${result.detail ?? result.code}`);
+          if (result.ok) {
+            await recordConsentGranted(tx, cliActor(app), result.value);
+            granted += 1;
+          } else problems.push(`${id}: ${result.detail ?? result.code}`);
         }
         return problems;
       });

@@ -5,6 +5,7 @@
  * with a stack trace ("no such table").
  */
 import { readFileSync } from 'node:fs';
+import { cliActor } from '../app/audit/audit-log.ts';
 import { ingestBatchRecordsMax } from '../app/ingest/ingest.ts';
 import {
   discardQuarantined,
@@ -89,7 +90,9 @@ export async function quarantineReplayCommand(
   const app = await openMigratedApp(deps, flags);
   try {
     const { parse } = await deps.loadIngest();
-    const result = await app.store.write((tx) => replayQuarantined(tx, { ...app, parse }, id, corrected));
+    const result = await app.store.write((tx) =>
+      replayQuarantined(tx, { ...app, parse }, id, corrected, cliActor(app)),
+    );
     if (!result.ok) {
       deps.err.write(`replay of ${id} failed: ${result.detail ?? result.code}\n`);
       process.exitCode = 1;
@@ -111,7 +114,9 @@ export async function quarantineDiscardCommand(
     throw new UsageError(`--reason must be 1 to ${quarantineDiscardReasonLengthMax} characters`);
   const app = await openMigratedApp(deps, flags);
   try {
-    const result = await app.store.write((tx) => discardQuarantined(tx, app, id, flags.reason));
+    const result = await app.store.write((tx) =>
+      discardQuarantined(tx, app, id, flags.reason, cliActor(app)),
+    );
     if (!result.ok) {
       deps.err.write(`${result.detail ?? result.code}\n`);
       process.exitCode = 1;

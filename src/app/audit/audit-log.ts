@@ -1,10 +1,11 @@
 /**
  * The audit log (DESIGN.md: every state change is in an audit log). Money, facilities, offers,
- * decisions and deliveries keep histories of their own; this is for what an operator (or a command)
- * changes about how Capstan runs — settings, API keys, merchant flags, the champion model, webhook
- * endpoints — each written in the transaction that makes the change: when, by which key, and what
- * it changed. Only a change is recorded: a request that changes nothing (a key revoked again, the
- * settings in force sent again) leaves no entry.
+ * decisions and deliveries keep histories of their own; this is for what a key (or a command)
+ * changes by its holder's word, which those histories do not say who made — settings, API keys,
+ * merchant flags and consents, the champion model, webhook endpoints, the quarantine — each written
+ * in the transaction that makes the change: when, by which key, and what it changed. Only a change
+ * is recorded: a request that changes nothing (a key revoked again, the settings in force sent
+ * again) or is refused leaves no entry.
  */
 import type { Clock, WriteTransaction } from '../ports.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
@@ -22,6 +23,10 @@ export const auditActions = [
   'webhook_endpoint.disabled',
   'webhook_endpoint.secret_rotated',
   'webhook_endpoint.replayed',
+  'merchant.consent_granted',
+  'merchant.consent_revoked',
+  'quarantine_entry.replayed',
+  'quarantine_entry.discarded',
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];
@@ -40,8 +45,9 @@ export function cliActor(context: { readonly clock: Clock }): Actor {
 /**
  * Makes the operator changes that judge what they change by what they find run one at a time: on
  * PostgreSQL two at once (a DELETE sent again while the first runs, two operators) each found the
- * key unrevoked, the flag set, the endpoint enabled, and each recorded the one change. Taken before
- * that is read; it is the settings' lock (the row a settings change bumps); SQLite writes one at a time.
+ * key unrevoked, the flag set, the endpoint enabled, the consent in force, the quarantined record
+ * open, and each recorded the one change. Taken before that is read; it is the settings' lock (the
+ * row a settings change bumps); SQLite writes one at a time.
  */
 export async function lockAuditedChanges(tx: WriteTransaction): Promise<void> {
   await tx.risk.lockSettings();

@@ -26,6 +26,7 @@ import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { parseRecord as parseEvent } from '../../ingest/parse-record.ts';
 import { sha256, testEntropy } from '../../storage/contract/fixtures.ts';
 import type { AppContext } from '../app-context.ts';
+import { cliActor } from '../audit/audit-log.ts';
 import { ingestBatch } from '../ingest/ingest.ts';
 import { createAccounts, createTransfers } from '../ledger/ledger-writes.ts';
 import { grantConsent, revokeConsent } from '../risk/consents.ts';
@@ -371,7 +372,7 @@ for (const backend of backendsUnderTest) {
       await harness.store.write((tx) => tx.financing.insertOffers([candidate]));
       const consents = await harness.store.read((tx) => tx.risk.consents(merchantId));
       for (const consent of consents)
-        await harness.store.write((tx) => revokeConsent(tx, app, merchantId, consent.id));
+        await harness.store.write((tx) => revokeConsent(tx, app, merchantId, consent.id, cliActor(app)));
       const noConsent = await harness.store.write((tx) =>
         acceptOffer(tx, app, { offerId: candidate.id, merchantId, day: asOfDay + 1 }),
       );

@@ -17,6 +17,7 @@ import type { CanonicalEvent } from '../../domain/events/catalog.ts';
 import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { parseRecord } from '../../ingest/parse-record.ts';
 import { sha256, testEntropy } from '../../storage/contract/fixtures.ts';
+import { cliActor } from '../audit/audit-log.ts';
 import { merchantFeatures } from '../features/merchant-features.ts';
 import type { Store } from '../ports.ts';
 import { ingestBatch, type RecordOutcome } from './ingest.ts';
@@ -173,7 +174,9 @@ for (const backend of backendsUnderTest) {
       const entry = await harness.store.read((tx) => tx.inbox.quarantined(id));
       assert.equal(entry?.seenCount, 2n, 'one entry, seen once per sending');
       const app = { ...context, parse: parseRecord };
-      const replayed = await harness.store.write((tx) => replayQuarantined(tx, app, id, undefined));
+      const replayed = await harness.store.write((tx) =>
+        replayQuarantined(tx, app, id, undefined, cliActor(app)),
+      );
       assert.equal(replayed.ok ? 'ok' : replayed.code, 'replay_failed');
       assert.equal(replayed.ok ? '' : replayed.problem?.code, 'daily_total_out_of_range');
       assert.equal((await harness.store.read((tx) => tx.inbox.quarantined(id)))?.status, 'open');

@@ -15,6 +15,7 @@ import { ManualClock } from '../../../test/support/manual-clock.ts';
 import type { CanonicalEvent } from '../../domain/events/catalog.ts';
 import { parseRecord } from '../../ingest/parse-record.ts';
 import { sha256, testEntropy } from '../../storage/contract/fixtures.ts';
+import { cliActor } from '../audit/audit-log.ts';
 import type { QuarantineEntry } from '../ports.ts';
 import { ingestBatch } from './ingest.ts';
 import { replayQuarantined } from './quarantine.ts';
@@ -58,7 +59,13 @@ for (const backend of backendsUnderTest) {
     };
     const replay = (id: string, corrected?: CanonicalEvent) =>
       harness.store.write((tx) =>
-        replayQuarantined(tx, context, id, corrected === undefined ? undefined : JSON.stringify(corrected)),
+        replayQuarantined(
+          tx,
+          context,
+          id,
+          corrected === undefined ? undefined : JSON.stringify(corrected),
+          cliActor(context),
+        ),
       );
     const entry = async (id: string) =>
       (await harness.store.read((tx) => tx.inbox.quarantined(id))) as QuarantineEntry;

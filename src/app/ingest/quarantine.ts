@@ -6,10 +6,14 @@
  * platform's event refused as another platform's (`source_not_allowed`, or about a merchant of
  * another platform) is refused again, so a replay never lets one platform take over another's
  * merchant. An operator who means to apply such an event sends it itself (POST /v1/events).
+ *
+ * Each resolution goes in the audit log as its maker's (the operator's key, or `cli`): the entry
+ * says when it was resolved and how, not by whom.
  */
 
 import type { RecordProblem } from '../../domain/events/check-event.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
+import { type Actor, lockAuditedChanges, recordAudit } from '../audit/audit-log.ts';
 import type { QuarantineEntry, WriteTransaction } from '../ports.ts';
 import { type IngestContext, type IngestOptions, ingestBatch, type RecordOutcome } from './ingest.ts';
 import type { ParsedRecord, RecordParser } from './records.ts';
@@ -28,12 +32,17 @@ export interface ReplayOutcome {
   readonly outcome: RecordOutcome;
 }
 
+/** Replays an open entry (as it was, or `corrected`); in the audit log as `by`'s when it went through. */
 export async function replayQuarantined(
   tx: WriteTransaction,
   context: IngestContext & { readonly parse: RecordParser },
   id: string,
   corrected: string | undefined,
+  by: Actor,
 ): Promise<Result<ReplayOutcome, ReplayCode> & { problem?: RecordProblem }> {
+  // Two replays at once (a retry while the first runs) each found the entry open: one at a time,
+  // the second finds it replayed and is refused, so the one replay is recorded once.
+  await lockAuditedChanges(tx);
   const entry = await tx.inbox.quarantined(id);
   if (entry === undefined) return err('quarantine_entry_not_found', `no quarantine entry ${id}`);
   if (entry.status !== 'open') return err('quarantine_entry_not_open', `entry ${id} is ${entry.status}`);
@@ -58,6 +67,12 @@ export async function replayQuarantined(
       : `already received as ${outcome.source} ${outcome.id}`;
   const atMs = context.clock.nowNs() / nanosecondsPerMillisecond;
   await tx.inbox.resolveQuarantined(id, 'replayed', resolution, atMs);
+  await recordAudit(tx, by, 'quarantine_entry.replayed', id, {
+    corrected: corrected !== undefined,
+    result: outcome.status,
+    source: outcome.source,
+    eventId: outcome.id,
+  });
   return ok({ entry: { ...entry, status: 'replayed', resolution, resolvedAtMs: atMs }, outcome });
 }
 
@@ -90,17 +105,21 @@ function replayScope(
   return { ok: true, options: source === undefined ? {} : { allowedSource: source } };
 }
 
+/** Discards an open entry, saying why; in the audit log as `by`'s. */
 export async function discardQuarantined(
   tx: WriteTransaction,
   context: IngestContext,
   id: string,
   reason: string,
+  by: Actor,
 ): Promise<Result<QuarantineEntry, 'quarantine_entry_not_found' | 'quarantine_entry_not_open'>> {
+  await lockAuditedChanges(tx);
   const entry = await tx.inbox.quarantined(id);
   if (entry === undefined) return err('quarantine_entry_not_found', `no quarantine entry ${id}`);
   if (entry.status !== 'open') return err('quarantine_entry_not_open', `entry ${id} is ${entry.status}`);
   const atMs = context.clock.nowNs() / nanosecondsPerMillisecond;
   const resolution = `discarded: ${reason}`;
   await tx.inbox.resolveQuarantined(id, 'discarded', resolution, atMs);
+  await recordAudit(tx, by, 'quarantine_entry.discarded', id, { reason });
   return ok({ ...entry, status: 'discarded', resolution, resolvedAtMs: atMs });
 }

@@ -1,6 +1,12 @@
-/** Consent use cases: grant, revoke, list. A merchant manages its own; operators may read and revoke. */
+/**
+ * Consent use cases: grant, revoke, list. A merchant manages its own; operators may read and revoke,
+ * and record grants given through the platform (`capstan consent grant`). A consent keeps when it
+ * was given and revoked; who gave or revoked it — the merchant's key, an operator's, a command — is
+ * in the audit log, under the merchant.
+ */
 import { type Consent, validateGrant } from '../../domain/consent/consent.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
+import { type Actor, lockAuditedChanges, recordAudit } from '../audit/audit-log.ts';
 import type { Clock, Entropy, ReadTransaction, WriteTransaction } from '../ports.ts';
 
 const nanosecondsPerMillisecond = 1_000_000n;
@@ -32,18 +38,36 @@ export async function grantConsent(
   return ok(consent);
 }
 
+/** A consent granted, in the audit log as `by`'s: grantConsent's caller records it (a grant always changes). */
+export function recordConsentGranted(tx: WriteTransaction, by: Actor, consent: Consent): Promise<void> {
+  return recordAudit(tx, by, 'merchant.consent_granted', consent.merchantId, {
+    consentId: consent.id,
+    purpose: consent.purpose,
+    dataSources: consent.dataSources,
+    expiresAt: new Date(Number(consent.expiresAtMs)).toISOString(),
+  });
+}
+
+/** Revokes a consent, in the audit log as `by`'s; one revoked already is answered as it is. */
 export async function revokeConsent(
   tx: WriteTransaction,
   context: ConsentContext,
   merchantId: string,
   consentId: string,
+  by: Actor,
 ): Promise<Result<Consent, 'consent_not_found'>> {
+  // Two revocations at once (a DELETE retried while the first runs) each found it in force.
+  await lockAuditedChanges(tx);
   const consent = await tx.risk.consent(consentId);
   if (consent === undefined || consent.merchantId !== merchantId)
     return err('consent_not_found', `no consent ${consentId} for ${merchantId}`);
   if (consent.revokedAtMs !== null) return ok(consent);
   const atMs = context.clock.nowNs() / nanosecondsPerMillisecond;
   await tx.risk.revokeConsent(consentId, atMs);
+  await recordAudit(tx, by, 'merchant.consent_revoked', merchantId, {
+    consentId,
+    purpose: consent.purpose,
+  });
   return ok({ ...consent, revokedAtMs: atMs });
 }
 

@@ -1,6 +1,6 @@
 /**
- * GET /v1/audit_log (operators): the changes made to how Capstan runs, newest first, with who made
- * them and what they changed (src/app/audit/audit-log.ts).
+ * GET /v1/audit_log (operators): the changes made by a key's (or a command's) word, newest first,
+ * with who made them and what they changed (src/app/audit/audit-log.ts).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -17,10 +17,14 @@ export const AuditEntrySchema = Type.Object({
   object: Type.Literal('audit_entry'),
   id: Type.String({ description: '`aud_<sequence>`: entries are numbered in the order written' }),
   at: Type.String({ format: 'date-time' }),
-  actor: Type.String({ description: 'the id of the API key that made the change, or `cli` for a command' }),
+  actor: Type.String({
+    description: 'the id of the API key that made the change (of any role), or `cli` for a command',
+  }),
   action: Type.String({ enum: [...auditActions] }),
   subject_type: Type.String({ enum: subjectTypes }),
-  subject_id: Type.String({ description: 'the settings set, key, merchant, model or endpoint changed' }),
+  subject_id: Type.String({
+    description: 'the settings set, key, merchant, model, endpoint or quarantine entry changed',
+  }),
   detail: Type.Record(Type.String(), Type.Unknown(), {
     description:
       'what changed: a settings change each field `{from, to}` (as GET answers them); a flag its reason; …',
@@ -51,8 +55,8 @@ export function auditRoutes(app: AppContext): FastifyPluginAsyncTypebox {
     server.get(
       '/v1/audit_log',
       access(['operator'], {
-        summary: 'The audit log: every change to how Capstan runs, newest first',
-        description: `Each change an operator (or a command) made to settings, API keys, merchant flags, the champion model and webhook endpoints, written in the transaction that made it: when, by which key, and what it changed. A request that changes nothing (a key revoked again, the settings in force sent again) is not listed. Filter by \`subject_type\`, \`subject_id\` and \`action\` (${auditActions.join(', ')}). Paginated like every list: \`limit\` (1–100, default 10) and \`starting_after\` (the id of the last entry of the previous page).`,
+        summary: 'The audit log: each change made by a key or a command, with who made it, newest first',
+        description: `Each change a key (or a command) made by its holder's word — settings, API keys, merchant flags and consents, the champion model, webhook endpoints and the quarantine — written in the transaction that made it: when, by which key, and what it changed. A request that changes nothing (a key revoked again, the settings in force sent again) or is refused is not listed. Filter by \`subject_type\`, \`subject_id\` and \`action\` (${auditActions.join(', ')}). Paginated like every list: \`limit\` (1–100, default 10) and \`starting_after\` (the id of the last entry of the previous page).`,
         tags: ['audit'],
         querystring: AuditQuery,
         response: { 200: listSchema(AuditEntrySchema) },

@@ -24,6 +24,7 @@ import { parseRecord } from '../../ingest/parse-record.ts';
 import { jsonBodyProblem } from '../json-body-problem.ts';
 import {
   access,
+  actorOf,
   dayParam,
   jsonReply,
   listQuery,
@@ -289,6 +290,7 @@ export function eventRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             { ...app, parse: parseRecord },
             request.params.id,
             corrected,
+            actorOf(app, request),
           );
           if (!result.ok) {
             const field = result.problem?.field ?? undefined;
@@ -320,7 +322,13 @@ export function eventRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       }),
       async (request, reply) =>
         write(app, request, reply, async (tx) => {
-          const result = await discardQuarantined(tx, app, request.params.id, request.body.reason);
+          const result = await discardQuarantined(
+            tx,
+            app,
+            request.params.id,
+            request.body.reason,
+            actorOf(app, request),
+          );
           if (!result.ok) return problemReply(request, result.code, result.detail ?? result.code);
           return jsonReply(200, quarantineView(result.value));
         }),

@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
 import { lockAuditedChanges, recordAudit } from '../../app/audit/audit-log.ts';
 import { withdrawOpenOffers } from '../../app/financing/origination.ts';
-import { grantConsent, listConsents, revokeConsent } from '../../app/risk/consents.ts';
+import { grantConsent, listConsents, recordConsentGranted, revokeConsent } from '../../app/risk/consents.ts';
 import { decisionCacheOf } from '../../app/risk/decision-cache.ts';
 import {
   currentModels,
@@ -111,6 +111,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
                   ? 'data_sources'
                   : 'expires_at',
             );
+          await recordConsentGranted(tx, actorOf(app, request), granted.value);
           return jsonReply(200, consentView(granted.value));
         });
       },
@@ -156,7 +157,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         await actFor(app, request, request.params.id);
         const result = await app.store.write((tx) =>
-          revokeConsent(tx, app, request.params.id, request.params.consent_id),
+          revokeConsent(tx, app, request.params.id, request.params.consent_id, actorOf(app, request)),
         );
         if (!result.ok) return send(reply, problemReply(request, result.code, result.detail ?? result.code));
         return send(reply, jsonReply(200, consentView(result.value)));

@@ -11,6 +11,7 @@ import { generateActivity } from '../../../test/support/events.ts';
 import { ManualClock } from '../../../test/support/manual-clock.ts';
 import { syntheticModel } from '../../../test/support/synthetic-model.ts';
 import type { AppContext } from '../../app/app-context.ts';
+import { cliActor } from '../../app/audit/audit-log.ts';
 import { ingestBatch } from '../../app/ingest/ingest.ts';
 import { grantConsent, revokeConsent } from '../../app/risk/consents.ts';
 import {
@@ -190,7 +191,9 @@ export function decisionsContract(backend: BackendUnderTest): void {
         'tenure is checked before the fraud flag',
       );
       const consents = await harness.store.read((tx) => tx.risk.consents('mer_gen2'));
-      await harness.store.write((tx) => revokeConsent(tx, app, 'mer_gen2', consents[0]?.id ?? ''));
+      await harness.store.write((tx) =>
+        revokeConsent(tx, app, 'mer_gen2', consents[0]?.id ?? '', cliActor(app)),
+      );
       assert.equal((await decideNow('mer_gen2')).record.view.reasons[0]?.code, 'consent_missing');
     });
 

@@ -12,6 +12,7 @@ import { event, generateActivity, shuffle } from '../../../test/support/events.t
 import { fixtureAsOf, fixtureEvents, fixtureFeatures } from '../../../test/support/feature-fixture.ts';
 import { ManualClock } from '../../../test/support/manual-clock.ts';
 import type { AppContext } from '../../app/app-context.ts';
+import { cliActor } from '../../app/audit/audit-log.ts';
 import { featuresView } from '../../app/features/features-json.ts';
 import { merchantFeatures } from '../../app/features/merchant-features.ts';
 import { ingestBatch, type RecordOutcome } from '../../app/ingest/ingest.ts';
@@ -154,15 +155,17 @@ export function ingestContract(backend: BackendUnderTest): void {
       assert.equal((await main.store.read((tx) => tx.inbox.quarantined(id)))?.seenCount, 2n);
 
       const app = { ...appOf(main.store), parse: parseRecord };
-      const unchanged = await main.store.write((tx) => replayQuarantined(tx, app, id, undefined));
+      const unchanged = await main.store.write((tx) =>
+        replayQuarantined(tx, app, id, undefined, cliActor(app)),
+      );
       assert.equal(unchanged.ok ? 'ok' : unchanged.code, 'replay_failed');
       assert.equal((await main.store.read((tx) => tx.inbox.quarantined(id)))?.status, 'open');
       const fixed = JSON.stringify({ ...bad, data: { ...bad.data, amount: '1250' } });
-      const replayed = await main.store.write((tx) => replayQuarantined(tx, app, id, fixed));
+      const replayed = await main.store.write((tx) => replayQuarantined(tx, app, id, fixed, cliActor(app)));
       assert.ok(replayed.ok);
       assert.equal(replayed.value.outcome.status, 'applied');
       assert.equal((await main.store.read((tx) => tx.inbox.quarantined(id)))?.status, 'replayed');
-      const twice = await main.store.write((tx) => replayQuarantined(tx, app, id, fixed));
+      const twice = await main.store.write((tx) => replayQuarantined(tx, app, id, fixed, cliActor(app)));
       assert.equal(twice.ok ? 'ok' : twice.code, 'quarantine_entry_not_open');
       const after = await features(main.store, 'mer_fixture', fixtureAsOf);
       assert.equal(after.gmv_30d, '41250', 'the replayed order counts');
