@@ -2,10 +2,12 @@
  * The audit log (DESIGN.md: every state change is in an audit log). Money, facilities, offers,
  * decisions and deliveries keep histories of their own; this is for what a key (or a command)
  * changes by its holder's word, which those histories do not say who made — settings, API keys,
- * merchant flags and consents, the champion model, webhook endpoints, the quarantine — each written
- * in the transaction that makes the change: when, by which key, and what it changed. Only a change
- * is recorded: a request that changes nothing (a key revoked again, the settings in force sent
- * again) or is refused leaves no entry.
+ * merchant flags and consents, the champion model, webhook endpoints, the quarantine, a pool's
+ * funding, a facility's collections paused or resumed and its payouts confirmed or voided — each
+ * written in the transaction that makes the change: when, by which key, and what it changed. Only
+ * a change is recorded: a request that changes nothing (a key revoked again, the settings in force
+ * sent again) or is refused leaves no entry. What arrives as data (events, settlements, repayments)
+ * and what the engine does by itself (the daily cycle) are not in it.
  */
 import type { Clock, WriteTransaction } from '../ports.ts';
 import { toTaggedJson } from '../risk/tagged-json.ts';
@@ -27,6 +29,13 @@ export const auditActions = [
   'merchant.consent_revoked',
   'quarantine_entry.replayed',
   'quarantine_entry.discarded',
+  'funding_pool.funded',
+  'facility.collections_paused',
+  'facility.collections_resumed',
+  'facility.disbursement_confirmed',
+  'facility.disbursement_voided',
+  'facility.draw_confirmed',
+  'facility.draw_voided',
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];

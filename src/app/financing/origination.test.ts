@@ -115,7 +115,7 @@ for (const backend of backendsUnderTest) {
           reference: 'seed',
         }),
       );
-      assert.deepEqual(funded, { ok: true, value: { cashMinor: 100_000_000n } });
+      assert.deepEqual(funded, { ok: true, value: { cashMinor: 100_000_000n, posted: true } });
       const offers = await harness.store.write((tx) => makeOffers(tx, app, approvedDecision));
       assert.ok(offers.ok);
       assert.ok(offers.value.length >= 1);
@@ -131,7 +131,7 @@ for (const backend of backendsUnderTest) {
         harness.store.write((tx) => fundPool(tx, app, { ...book, amountMinor, reference }));
       assert.deepEqual(await fund(poolPostedMax - 10n, 'deep-1'), {
         ok: true,
-        value: { cashMinor: poolPostedMax - 10n },
+        value: { cashMinor: poolPostedMax - 10n, posted: true },
       });
       const over = await fund(11n, 'deep-2');
       assert.equal(over.ok ? '' : over.code, 'amount_invalid');
@@ -140,7 +140,7 @@ for (const backend of backendsUnderTest) {
       // The first funding again is the same funding: answered, not refused.
       assert.deepEqual(await fund(poolPostedMax - 10n, 'deep-1'), {
         ok: true,
-        value: { cashMinor: poolPostedMax },
+        value: { cashMinor: poolPostedMax, posted: false },
       });
     });
 
@@ -157,7 +157,11 @@ for (const backend of backendsUnderTest) {
       const retried = await harness.store.write((tx) =>
         fundPool(tx, app, { ...book, amountMinor: 5_000n, reference: 'old-1' }),
       );
-      assert.deepEqual(retried, { ok: true, value: { cashMinor: 5_000n } }, 'not funded twice');
+      assert.deepEqual(
+        retried,
+        { ok: true, value: { cashMinor: 5_000n, posted: false } },
+        'not funded twice',
+      );
       const otherAmount = await harness.store.write((tx) =>
         fundPool(tx, app, { ...book, amountMinor: 6_000n, reference: 'old-1' }),
       );
@@ -171,7 +175,21 @@ for (const backend of backendsUnderTest) {
           reference: 'old-1',
         }),
       );
-      assert.deepEqual(other, { ok: true, value: { cashMinor: 7_000n } });
+      assert.deepEqual(other, { ok: true, value: { cashMinor: 7_000n, posted: true } });
+    });
+
+    it('posts a funding sent twice at once once, and says which call posted it', async () => {
+      // What the audit log records: the two run one after the other under the ledger's lock (the
+      // pool's accounts are opened under it), and the second finds the funding posted.
+      const other = backend.name === 'postgres' ? harness.openAnother() : harness.store;
+      const book = { financierId: 'fin_twice', currency: 'USD', amountMinor: 9_000n, reference: 'twice' };
+      const outcomes = await Promise.all(
+        [harness.store, other].map((store) => store.write((tx) => fundPool(tx, app, book))),
+      );
+      assert.deepEqual(
+        outcomes.map((o) => (o.ok ? `${o.value.cashMinor} ${o.value.posted}` : o.code)).sort(),
+        ['9000 false', '9000 true'],
+      );
     });
 
     it('accepts an advance: the cash reserved, the disclosure and consent recorded, idempotent', async () => {

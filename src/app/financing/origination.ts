@@ -126,7 +126,11 @@ async function ledgerOk(results: Promise<readonly { readonly result: string }[]>
  */
 export const poolPostedMax = 10n ** 18n;
 
-/** A financier adds money to its pool in a currency (accounts opened on first use). */
+/**
+ * A financier adds money to its pool in a currency (accounts opened on first use). `posted` says
+ * whether this call posted the funding: false when its reference had funded the pool before (a
+ * retry, or the same funding sent twice at once, the second after the first under the ledger's lock).
+ */
 export async function fundPool(
   tx: WriteTransaction,
   context: OriginationContext,
@@ -136,7 +140,7 @@ export async function fundPool(
     readonly amountMinor: bigint;
     readonly reference: string;
   },
-): Promise<Result<{ readonly cashMinor: bigint }, OriginationProblem>> {
+): Promise<Result<{ readonly cashMinor: bigint; readonly posted: boolean }, OriginationProblem>> {
   if (input.amountMinor <= 0n) return err('amount_invalid', 'a pool is funded with a positive amount');
   if (!/^[A-Za-z0-9_.-]{1,40}$/.test(input.reference))
     return err(
@@ -173,7 +177,10 @@ export async function fundPool(
       `reference ${input.reference} funded ${input.financierId}'s ${input.currency} pool with another amount`,
     );
   await ledgerOk(Promise.resolve(results), 'funding');
-  return ok({ cashMinor: await availableCash(tx, book) });
+  return ok({
+    cashMinor: await availableCash(tx, book),
+    posted: results.some((r) => r.result === 'ok'),
+  });
 }
 
 /** A funding's key: the pool and its reference, hashed to fit a transfer id. */

@@ -23,7 +23,8 @@ export const AuditEntrySchema = Type.Object({
   action: Type.String({ enum: [...auditActions] }),
   subject_type: Type.String({ enum: subjectTypes }),
   subject_id: Type.String({
-    description: 'the settings set, key, merchant, model, endpoint or quarantine entry changed',
+    description:
+      'the settings set, key, merchant, model, endpoint, quarantine entry, facility or pool (`fin_…:USD`) changed',
   }),
   detail: Type.Record(Type.String(), Type.Unknown(), {
     description:
@@ -56,7 +57,7 @@ export function auditRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/audit_log',
       access(['operator'], {
         summary: 'The audit log: each change made by a key or a command, with who made it, newest first',
-        description: `Each change a key (or a command) made by its holder's word — settings, API keys, merchant flags and consents, the champion model, webhook endpoints and the quarantine — written in the transaction that made it: when, by which key, and what it changed. A request that changes nothing (a key revoked again, the settings in force sent again) or is refused is not listed. Filter by \`subject_type\`, \`subject_id\` and \`action\` (${auditActions.join(', ')}). Paginated like every list: \`limit\` (1–100, default 10) and \`starting_after\` (the id of the last entry of the previous page).`,
+        description: `Each change a key (or a command) made by its holder's word — settings, API keys, merchant flags and consents, the champion model, webhook endpoints, the quarantine, a pool's funding, a facility's collections paused or resumed and its payouts confirmed or voided — written in the transaction that made it: when, by which key, and what it changed. A request that changes nothing (a key revoked again, the settings in force sent again) or is refused is not listed. Filter by \`subject_type\`, \`subject_id\` and \`action\` (${auditActions.join(', ')}). Paginated like every list: \`limit\` (1–100, default 10) and \`starting_after\` (the id of the last entry of the previous page).`,
         tags: ['audit'],
         querystring: AuditQuery,
         response: { 200: listSchema(AuditEntrySchema) },

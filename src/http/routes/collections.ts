@@ -1,12 +1,14 @@
 /**
  * Pausing collections over HTTP (operators and platforms): a facility's payouts are not swept
  * from the first paused day through the last, while what it owes still accrues; resuming ends the
- * pause the day before. The use cases are in src/app/financing/collections.ts.
+ * pause the day before. Each is a facility event; who made it goes in the audit log. The use cases
+ * are in src/app/financing/collections.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
+import { recordAudit } from '../../app/audit/audit-log.ts';
 import {
   pauseDaysMax,
   pauseFacilityCollections,
@@ -18,7 +20,7 @@ import { fromTaggedJson } from '../../app/risk/tagged-json.ts';
 import { type CollectionsPauseState, collectionsPausedOn } from '../../domain/products/collections-pause.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { facilityInScope, platformScope } from '../merchant-scope.ts';
-import { access, jsonReply, NoBody, problemReply, write } from '../plumbing.ts';
+import { access, actorOf, jsonReply, NoBody, problemReply, write } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import { CollectionsSchema } from '../schemas-financing.ts';
 import { today } from './financing.ts';
@@ -112,6 +114,11 @@ export function collectionsRoutes(app: AppContext): FastifyPluginAsyncTypebox {
               paused.detail ?? paused.code,
               paused.code === 'pause_invalid' ? 'from' : undefined,
             );
+          await recordAudit(tx, actorOf(app, request), 'facility.collections_paused', facility.id, {
+            from: fromDayNumber(fromDay),
+            until,
+            reason: request.body.reason,
+          });
           return jsonReply(200, pauseView(paused.value, day));
         });
       },
@@ -137,6 +144,9 @@ export function collectionsRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             day,
           });
           if (!resumed.ok) return problemReply(request, resumed.code, resumed.detail ?? resumed.code);
+          await recordAudit(tx, actorOf(app, request), 'facility.collections_resumed', facility.id, {
+            from: fromDayNumber(day),
+          });
           return jsonReply(200, pauseView(resumed.value, day));
         });
       },

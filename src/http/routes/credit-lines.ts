@@ -1,14 +1,16 @@
 /**
  * Credit-line draws over HTTP: the merchant (or the platform for it) asks to draw on an open line,
  * which reserves the money from the financier's pool; the platform confirms the payout or reports
- * that it failed. The use cases are in src/app/financing/credit-lines.ts.
+ * that it failed (whose word that was goes in the audit log). The use cases are in
+ * src/app/financing/credit-lines.ts.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
+import { recordAudit } from '../../app/audit/audit-log.ts';
 import { type Draw, requestDraw, resolveDraw } from '../../app/financing/credit-lines.ts';
 import { facilityInScope, platformScope } from '../merchant-scope.ts';
-import { access, jsonReply, NoBody, problemReply, write } from '../plumbing.ts';
+import { access, actorOf, jsonReply, NoBody, problemReply, write } from '../plumbing.ts';
 import { DrawSchema } from '../schemas-financing.ts';
 import { ledgerGuarded, today } from './financing.ts';
 
@@ -117,7 +119,22 @@ export function creditLineRoutes(app: AppContext): FastifyPluginAsyncTypebox {
                 ...(reason === undefined ? {} : { reason }),
               });
               if (!resolved.ok) return problemReply(request, resolved.code, resolved.detail ?? resolved.code);
-              return jsonReply(200, drawView(resolved.value));
+              // Resolved so before (a retry), it changed nothing now: nothing to record.
+              const draw = resolved.value;
+              if (!draw.replayed)
+                await recordAudit(
+                  tx,
+                  actorOf(app, request),
+                  outcome === 'confirm' ? 'facility.draw_confirmed' : 'facility.draw_voided',
+                  draw.facilityId,
+                  {
+                    drawId: draw.drawId,
+                    amount: draw.amountMinor.toString(),
+                    currency: draw.currency,
+                    ...(reason === undefined ? {} : { reason }),
+                  },
+                );
+              return jsonReply(200, drawView(draw));
             }),
           );
         },

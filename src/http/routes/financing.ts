@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
+import { recordAudit } from '../../app/audit/audit-log.ts';
 import {
   acceptOffer,
   confirmDisbursement,
@@ -37,7 +38,17 @@ import { ok } from '../../domain/result.ts';
 import { fromDayNumber, parseCalendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant, parseDateTime } from '../../domain/time/instant.ts';
 import { facilityInScope, mayActFor, platformScope } from '../merchant-scope.ts';
-import { access, dayParam, jsonReply, NoBody, principalOf, problemReply, send, write } from '../plumbing.ts';
+import {
+  access,
+  actorOf,
+  dayParam,
+  jsonReply,
+  NoBody,
+  principalOf,
+  problemReply,
+  send,
+  write,
+} from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import {
   AcceptanceSchema,
@@ -76,6 +87,10 @@ export async function ledgerGuarded<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export const today = (app: AppContext) => dayNumberOfInstant(app.clock.nowNs());
+
+/** A pool as the audit log names it: its financier and currency (`fin_pool:USD`). */
+const poolId = (pool: { readonly financier_id: string; readonly currency: string }) =>
+  `${pool.financier_id}:${pool.currency}`;
 
 function facilityView(row: FacilityRow) {
   return {
@@ -405,6 +420,14 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
                 funded.detail ?? funded.code,
                 funded.code === 'amount_invalid' ? 'amount' : 'reference',
               );
+            // A retry under the same reference posted nothing: nothing to record.
+            if (funded.value.posted)
+              await recordAudit(tx, actorOf(app, request), 'funding_pool.funded', poolId(body), {
+                financierId: body.financier_id,
+                currency: body.currency,
+                amount: body.amount,
+                reference: body.reference,
+              });
             return jsonReply(200, {
               object: 'funding_pool',
               financier_id: body.financier_id,
@@ -562,6 +585,17 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             });
             if (!confirmed.ok)
               return problemReply(request, confirmed.code, confirmed.detail ?? confirmed.code);
+            // The payout was made outside Capstan, on the caller's word: whose, the facility does not say.
+            await recordAudit(
+              tx,
+              actorOf(app, request),
+              'facility.disbursement_confirmed',
+              confirmed.value.id,
+              {
+                merchantId: confirmed.value.merchantId,
+                product: confirmed.value.product,
+              },
+            );
             return jsonReply(200, facilityView(confirmed.value));
           }),
         );
@@ -591,6 +625,11 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
               reason: request.body.reason,
             });
             if (!voided.ok) return problemReply(request, voided.code, voided.detail ?? voided.code);
+            await recordAudit(tx, actorOf(app, request), 'facility.disbursement_voided', voided.value.id, {
+              merchantId: voided.value.merchantId,
+              product: voided.value.product,
+              reason: request.body.reason,
+            });
             return jsonReply(200, facilityView(voided.value));
           }),
         );
