@@ -98,13 +98,21 @@ export interface EndpointChange {
   readonly status?: WebhookEndpointRow['status'];
 }
 
-/** What a change altered of an endpoint, each field `{from, to}` (the secret is never one of them). */
+const instant = (ms: bigint | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+
+/**
+ * What a change altered of an endpoint, each field `{from, to}` (the secret is never one of them):
+ * enabled again, the failing streak it forgets (`failingSince`) and the reason Capstan disabled it
+ * (`disabledReason`) too — an endpoint enabled while still enabled, but failing, changes only those.
+ */
 function endpointChanges(before: WebhookEndpointRow, after: WebhookEndpointRow) {
   const fields = {
     url: [before.url, after.url],
     events: [before.eventTypes, after.eventTypes],
     description: [before.description, after.description],
     status: [before.status, after.status],
+    failingSince: [instant(before.failingSinceMs), instant(after.failingSinceMs)],
+    disabledReason: [before.disabledReason, after.disabledReason],
   } as const;
   return Object.fromEntries(
     Object.entries(fields)

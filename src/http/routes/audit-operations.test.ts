@@ -1,9 +1,9 @@
 /**
- * The audit log of the quarantine and merchants' consents, over a real server and store: a
- * quarantined record replayed or discarded, a consent granted (by the merchant's key) or revoked (by
- * it or an operator's) — each recorded with the key that made it and what it changed; a refusal, a
- * request that changes nothing, a retry under its Idempotency-Key, and the second of two sent at once
- * leave no entry of their own.
+ * The audit log of the quarantine, merchants' consents and webhook endpoints' failing streaks, over a
+ * real server and store: a quarantined record replayed or discarded, a consent granted (by the
+ * merchant's key) or revoked (by it or an operator's), an endpoint enabled again — each recorded
+ * with the key that made it and what it changed; a refusal, a request that changes nothing, a retry
+ * under its Idempotency-Key, and the second of two sent at once leave no entry of their own.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -169,6 +169,58 @@ for (const backend of backendsUnderTest) {
               purpose: 'credit_assessment',
               dataSources: ['sales'],
               expiresAt: '2027-09-01T00:00:00.000Z',
+            },
+          ],
+        ],
+      );
+    });
+
+    it('records an endpoint enabled again with the failing streak and the reason it forgets', async () => {
+      const created = await api.request(
+        'POST',
+        '/v1/webhook_endpoints',
+        as(operator.secret, { url: 'https://failing.example/hooks' }),
+      );
+      assert.equal(created.status, 200, created.text);
+      const id = created.json.id as string;
+      const failingSinceMs = api.app.clock.nowNs() / 1_000_000n - 86_400_000n;
+      // As the dispatcher leaves it: failing for a day, then disabled by Capstan after five.
+      const set = (change: { status: 'enabled' | 'disabled'; disabledReason: string | null }) =>
+        api.harness.store.write(async (tx) => {
+          const endpoint = await tx.webhooks.endpoint(id);
+          assert.ok(endpoint);
+          await tx.webhooks.updateEndpoint({ ...endpoint, ...change, failingSinceMs });
+        });
+      const enable = () =>
+        api.request('POST', `/v1/webhook_endpoints/${id}`, as(operator.secret, { status: 'enabled' }));
+      await set({
+        status: 'disabled',
+        disabledReason: 'every attempt failed for 5 days; the last answered 500',
+      });
+      assert.equal((await enable()).status, 200);
+      await set({ status: 'enabled', disabledReason: null });
+      const reset = await enable();
+      assert.deepEqual([reset.status, reset.json.failing_since], [200, null], reset.text);
+      // Enabled and not failing: nothing to change.
+      assert.equal((await enable()).status, 200);
+
+      const since = new Date(Number(failingSinceMs)).toISOString();
+      const entries = await log(`?subject_id=${id}&action=webhook_endpoint.updated`);
+      assert.deepEqual(
+        entries.map((e) => [e.actor, e.detail]),
+        [
+          [operator.id, { changes: { failingSince: { from: since, to: null } } }],
+          [
+            operator.id,
+            {
+              changes: {
+                status: { from: 'disabled', to: 'enabled' },
+                failingSince: { from: since, to: null },
+                disabledReason: {
+                  from: 'every attempt failed for 5 days; the last answered 500',
+                  to: null,
+                },
+              },
             },
           ],
         ],
