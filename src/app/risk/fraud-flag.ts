@@ -5,6 +5,9 @@
  */
 import type { ReadTransaction } from '../ports.ts';
 
+/** The flags an operator may set on a merchant, and clear. */
+export const merchantFlags = ['fraud'] as const;
+
 export const fraudFlaggedDetail = 'the merchant is flagged for suspected fraud until an operator clears it';
 
 export async function fraudFlagged(tx: ReadTransaction, merchantId: string): Promise<boolean> {

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
+import { event } from '../../../test/support/events.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http.ts';
 import { syntheticModel } from '../../../test/support/synthetic-model.ts';
 import { cliActor } from '../../app/audit/audit-log.ts';
@@ -31,6 +32,19 @@ for (const backend of backendsUnderTest) {
       return answer.json;
     };
     const as = (body: unknown) => ({ body, key: operator.secret });
+    /** A merchant its platform has onboarded: only a merchant Capstan knows is flagged. */
+    const onboard = async (merchantId: string) => {
+      const sent = await api.request('POST', '/v1/events', {
+        body: event('merchant.onboarded', `onboard-${merchantId}`, '2026-01-01T09:00:00Z', merchantId, {
+          legal_name: merchantId,
+          country: 'GB',
+          currency: 'GBP',
+          category: 'toys',
+          kyb_status: 'verified',
+        }),
+      });
+      assert.equal(sent.json.results?.[0]?.status, 'applied', sent.text);
+    };
 
     it('lists each change with who made it and what it changed, newest first, and nothing for no change', async () => {
       const bootstrap = (await log()).data;
@@ -64,6 +78,7 @@ for (const backend of backendsUnderTest) {
       ).json;
       assert.equal((await api.request('DELETE', `/v1/api_keys/${platform.id}`, as(undefined))).status, 200);
       assert.equal((await api.request('DELETE', `/v1/api_keys/${platform.id}`, as(undefined))).status, 200);
+      await onboard('mer_audit');
       const flagged = await api.request(
         'POST',
         '/v1/merchants/mer_audit/flags',
@@ -218,6 +233,7 @@ for (const backend of backendsUnderTest) {
           await api.request('POST', '/v1/api_keys', as({ role: 'platform', object_id: `plt_twice${round}` }))
         ).json;
         const merchant = `mer_twice${round}`;
+        await onboard(merchant);
         await api.request('POST', `/v1/merchants/${merchant}/flags`, as({ flag: 'fraud', reason: 'twice' }));
         const endpoint = (
           await api.request('POST', '/v1/webhook_endpoints', as({ url: `https://twice.example/${round}` }))

@@ -7,7 +7,8 @@
  * stability, counting a merchant by its latest scored decision; a platform key acts only for the
  * merchants it onboarded; an operator may revoke a consent; a malformed model artifact is refused
  * when registered and when read back to score; decision settings of the wrong type or out of range
- * are refused, naming each bad field.
+ * are refused, naming each bad field; a flag is set and cleared only on a merchant Capstan knows and
+ * only by a name it has, a refusal recording nothing.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -245,6 +246,46 @@ for (const backend of backendsUnderTest) {
         (await decideFor('mer_gen0')).json.reasons.map((r: { code: string }) => r.code),
         ['fraud_flag'],
       );
+    });
+
+    it('flags and clears only a merchant it knows, and only a flag it has, recording nothing refused', async () => {
+      const audited = async () => (await api.request('GET', '/v1/audit_log?limit=100')).json.data.length;
+      const before = await audited();
+      // No platform sent an event about mer_nobody and it has no facility: a mistyped id.
+      for (const [method, path, body] of [
+        ['POST', '/v1/merchants/mer_nobody/flags', { flag: 'fraud', reason: 'typo' }],
+        ['DELETE', '/v1/merchants/mer_nobody/flags/fraud', undefined],
+      ] as const) {
+        const refused = await api.request(method, path, {
+          ...(body === undefined ? {} : { body }),
+          headers: { 'idempotency-key': `nobody-${method}` },
+        });
+        assert.deepEqual([refused.status, refused.json.code], [404, 'merchant_not_found'], refused.text);
+      }
+      assert.deepEqual(await api.app.store.read((tx) => tx.risk.flags('mer_nobody')), []);
+      // A flag Capstan does not have is refused by name, as setting one is; one not set clears as it is.
+      const unknownFlag = await api.request('DELETE', '/v1/merchants/mer_gen0/flags/vip');
+      assert.deepEqual(
+        [unknownFlag.status, unknownFlag.json.code, unknownFlag.json.param],
+        [400, 'parameter_invalid', 'flag'],
+        unknownFlag.text,
+      );
+      for (let i = 0; i < 2; i += 1) {
+        const unset = await api.request('DELETE', '/v1/merchants/mer_gen0/flags/fraud');
+        assert.deepEqual([unset.status, unset.json.flags], [200, []], unset.text);
+      }
+      assert.equal(await audited(), before, 'nothing refused, and nothing unchanged, is in the audit log');
+      // Known merchants are flagged as ever.
+      const flagged = await api.request('POST', '/v1/merchants/mer_gen1/flags', {
+        body: { flag: 'fraud', reason: 'under review' },
+      });
+      assert.deepEqual([flagged.status, flagged.json.flags], [200, ['fraud']], flagged.text);
+      assert.equal((await api.request('DELETE', '/v1/merchants/mer_gen1/flags/fraud')).status, 200);
+      // One flagged before unknown merchants were refused can still be cleared.
+      await api.app.store.write((tx) => tx.risk.setFlag('mer_typo', 'fraud', 'set by mistake', 0n));
+      const legacy = await api.request('DELETE', '/v1/merchants/mer_typo/flags/fraud');
+      assert.deepEqual([legacy.status, legacy.json.flags], [200, []], legacy.text);
+      assert.equal(await audited(), before + 3);
     });
 
     it('shows the registry without the monitoring bands, and the champion’s stability', async () => {

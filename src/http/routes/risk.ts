@@ -7,6 +7,8 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
 import { lockAuditedChanges, recordAudit } from '../../app/audit/audit-log.ts';
 import { withdrawOpenOffers } from '../../app/financing/origination.ts';
+import { knownMerchant } from '../../app/financing/reports.ts';
+import type { ReadTransaction } from '../../app/ports.ts';
 import { grantConsent, listConsents, recordConsentGranted, revokeConsent } from '../../app/risk/consents.ts';
 import { decisionCacheOf } from '../../app/risk/decision-cache.ts';
 import {
@@ -16,6 +18,7 @@ import {
   parseRecord,
   storeDecisions,
 } from '../../app/risk/decisions.ts';
+import { merchantFlags } from '../../app/risk/fraud-flag.ts';
 import { changeModel, promoteModel, refusedChampion, retireModel } from '../../app/risk/models.ts';
 import { modelStability } from '../../app/risk/stability.ts';
 import { type Consent, consentPurposes, dataSources } from '../../domain/consent/consent.ts';
@@ -49,7 +52,26 @@ import {
 } from '../schemas-risk.ts';
 import { isoFromMs } from '../views.ts';
 
-const MerchantParams = Type.Object({ id: Type.String({ pattern: '^mer_[A-Za-z0-9_-]{1,60}$' }) });
+const MerchantId = Type.String({ pattern: '^mer_[A-Za-z0-9_-]{1,60}$' });
+const MerchantParams = Type.Object({ id: MerchantId });
+const Flag = Type.Union(
+  merchantFlags.map((flag) => Type.Literal(flag)),
+  { description: merchantFlags.join(', ') },
+);
+
+/**
+ * A merchant's flags are set and cleared only on a merchant Capstan knows (a platform sent an event
+ * about it, or it has a facility), as a statement or a payout names one: a mistyped id was flagged,
+ * and recorded in the audit log, as if it were a merchant. Thrown inside the write: nothing of the
+ * request is kept, an Idempotency-Key included.
+ */
+async function refuseUnknownMerchant(tx: ReadTransaction, merchantId: string): Promise<void> {
+  if (!(await knownMerchant(tx, merchantId)))
+    throw new ProblemError(
+      'merchant_not_found',
+      `no merchant ${merchantId}: no platform has sent an event about it and it has no facility`,
+    );
+}
 
 export function consentView(consent: Consent) {
   return {
@@ -253,16 +275,19 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/merchants/:id/flags',
       access(['operator'], {
         summary: 'Flag a merchant (e.g. suspected fraud)',
+        description:
+          'Declined by every decision, its open offers withdrawn, and refused offers, acceptances and draws until the flag is cleared. A merchant Capstan does not know — no platform has sent an event about it and it has no facility — is 404 merchant_not_found, and nothing is recorded.',
         tags: ['decisions'],
         params: MerchantParams,
         body: Type.Object(
-          { flag: Type.Literal('fraud'), reason: Type.String({ minLength: 1, maxLength: 500 }) },
+          { flag: Flag, reason: Type.String({ minLength: 1, maxLength: 500 }) },
           { additionalProperties: false },
         ),
-        response: { 200: MerchantFlaggedSchema },
+        response: { 200: MerchantFlaggedSchema, 404: ProblemSchema },
       }),
       async (request, reply) =>
         write(app, request, reply, async (tx) => {
+          await refuseUnknownMerchant(tx, request.params.id);
           await tx.risk.setFlag(
             request.params.id,
             request.body.flag,
@@ -289,14 +314,18 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/merchants/:id/flags/:flag',
       access(['operator'], {
         summary: 'Clear a flag',
+        description:
+          'Answers the flags left; clearing a flag that is not set answers the flags as they are. A flag Capstan does not have is 400 parameter_invalid (`param` `flag`), a merchant it does not know (and that has no flag, as one flagged before unknown merchants were refused may) 404 merchant_not_found.',
         tags: ['decisions'],
-        params: Type.Object({ id: Type.String({ maxLength: 64 }), flag: Type.String({ maxLength: 32 }) }),
-        response: { 200: MerchantFlagsSchema },
+        params: Type.Object({ id: MerchantId, flag: Flag }),
+        response: { 200: MerchantFlagsSchema, 404: ProblemSchema },
       }),
       async (request, reply) => {
         const flags = await app.store.write(async (tx) => {
           await lockAuditedChanges(tx);
           const before = await tx.risk.flags(request.params.id);
+          // A flag set before unknown merchants were refused can still be cleared.
+          if (before.length === 0) await refuseUnknownMerchant(tx, request.params.id);
           await tx.risk.clearFlag(request.params.id, request.params.flag);
           if (before.includes(request.params.flag))
             await recordAudit(tx, actorOf(app, request), 'merchant.flag_cleared', request.params.id, {
