@@ -647,11 +647,26 @@ export interface FacilityEventRow {
 
 export type OfferEventType = 'created' | 'accepted' | 'withdrawn' | 'expired';
 
+/**
+ * Why an open offer was withdrawn: another size of the same product from its decision was accepted;
+ * a later decision's offers replaced it; the merchant was flagged for fraud; it fell behind on a
+ * facility.
+ */
+export const offerWithdrawalReasons = [
+  'alternative_accepted',
+  'decision_replaced',
+  'merchant_flagged',
+  'facility_in_arrears',
+] as const;
+export type OfferWithdrawalReason = (typeof offerWithdrawalReasons)[number];
+
 /** An offer's history: made (sequence 1), then accepted, withdrawn or expired. */
 export interface OfferEventRow {
   readonly offerId: string;
   readonly sequence: number;
   readonly type: OfferEventType;
+  /** Why it was withdrawn; null for any other event, and for withdrawals recorded before reasons were. */
+  readonly reason: OfferWithdrawalReason | null;
   readonly atMs: bigint;
 }
 

@@ -5,6 +5,7 @@
  * document (test/support/http.ts), so a view and its schema cannot drift apart unnoticed.
  */
 import { type TSchema, Type } from 'typebox';
+import { offerWithdrawalReasons } from '../app/ports.ts';
 import { instalmentStatuses } from '../domain/products/term-loan/schedule-view.ts';
 import { listSchema } from './plumbing.ts';
 
@@ -171,6 +172,15 @@ export const OfferWithHistorySchema = Type.Object({
         Type.Literal('withdrawn'),
         Type.Literal('expired'),
       ]),
+      reason: Nullable(
+        Type.Union(
+          offerWithdrawalReasons.map((reason) => Type.Literal(reason)),
+          {
+            description:
+              "why a `withdrawn` event withdrew the offer: another size of the same product from its decision was accepted (alternative_accepted), a later decision's offers replaced it (decision_replaced), the merchant was flagged for fraud (merchant_flagged) or fell behind on a facility (facility_in_arrears); null for any other event, and for withdrawals recorded before reasons were",
+          },
+        ),
+      ),
       recorded_at: Timestamp,
     }),
   ),

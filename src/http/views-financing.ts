@@ -537,7 +537,10 @@ const offerStatusAfter = {
   expired: 'expired',
 } as const satisfies Record<OfferEventType, OfferStatus>;
 
-/** An offer's event as a webhook's `data`: the offer as that event left it (made: open; then accepted, withdrawn or expired). */
+/**
+ * An offer's event as a webhook's `data`: the offer as that event left it (made: open; then
+ * accepted, withdrawn — with why — or expired).
+ */
 export function offerEventView(event: OfferEventRow, offer: OfferRow) {
   const status = offerStatusAfter[event.type];
   return {
@@ -545,6 +548,7 @@ export function offerEventView(event: OfferEventRow, offer: OfferRow) {
     id: `${event.offerId}:${event.sequence}`,
     sequence: event.sequence,
     type: event.type,
+    reason: event.reason,
     recorded_at: isoFromMs(event.atMs),
     offer: offerView({ ...offer, status, facilityId: status === 'accepted' ? offer.facilityId : null }),
   };

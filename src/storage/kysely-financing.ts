@@ -15,6 +15,7 @@ import type {
   OfferEventType,
   OfferRow,
   OfferStatus,
+  OfferWithdrawalReason,
   SweepRow,
 } from '../app/ports.ts';
 import { servicedStates } from '../domain/products/lifecycle.ts';
@@ -247,6 +248,7 @@ export class KyselyFinancing implements FinancingRepository {
       offerId: row.offer_id,
       sequence: toSafeNumber(row.sequence),
       type: row.type as OfferEventType,
+      reason: row.reason as OfferWithdrawalReason | null,
       atMs: toBigInt(row.at_ms),
     }));
   }
@@ -500,7 +502,13 @@ export class KyselyFinancing implements FinancingRepository {
       await this.db
         .insertInto('offer_events')
         .values(
-          chunk.map((e) => ({ offer_id: e.offerId, sequence: e.sequence, type: e.type, at_ms: e.atMs })),
+          chunk.map((e) => ({
+            offer_id: e.offerId,
+            sequence: e.sequence,
+            type: e.type,
+            reason: e.reason,
+            at_ms: e.atMs,
+          })),
         )
         .execute();
       await this.putInOutbox(

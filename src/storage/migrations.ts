@@ -791,6 +791,19 @@ const auditLog: Migration = {
   },
 };
 
+/**
+ * Why an offer was withdrawn, on its `withdrawn` event: its history and its webhook said only that
+ * it was — another size accepted, a later decision's offers, a fraud flag, arrears or a consent
+ * withdrawn all looked alike to the merchant and to the platform that shows it the offers. Events
+ * recorded before keep none (null): what withdrew them is recorded nowhere else.
+ */
+const offerEventReasons: Migration = {
+  name: '0019_offer_event_reasons',
+  async up(db) {
+    await db.schema.alterTable('offer_events').addColumn('reason', 'text').execute();
+  },
+};
+
 export const migrations: readonly Migration[] = [
   ledger,
   apiKeys,
@@ -808,4 +821,5 @@ export const migrations: readonly Migration[] = [
   quarantineSender,
   idempotencySecrets,
   auditLog,
+  offerEventReasons,
 ];

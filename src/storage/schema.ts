@@ -300,6 +300,8 @@ export interface OfferEventsTable {
   offer_id: string;
   sequence: number;
   type: string;
+  /** Why a `withdrawn` event withdrew the offer (0019_offer_event_reasons); null otherwise. */
+  reason: string | null;
   at_ms: bigint;
 }
 

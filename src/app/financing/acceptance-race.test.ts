@@ -177,7 +177,7 @@ for (const backend of backendsUnderTest) {
           await made;
           const flagging = harness.store.write(async (tx) => {
             await tx.risk.setFlag(merchantId, 'fraud', 'test', app.clock.nowNs() / 1_000_000n);
-            return withdrawOpenOffers(tx, app, merchantId);
+            return withdrawOpenOffers(tx, app, merchantId, 'merchant_flagged');
           });
           await new Promise((resolve) => setTimeout(resolve, 200));
           letGo();

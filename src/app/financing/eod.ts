@@ -128,7 +128,8 @@ async function servicePage(
     await postGroups(tx, app, postings, `end of day ${dayText}`);
     await appendEvents(tx, events);
     for (const row of finals) await closeDebtServiceIfFinal(tx, row);
-    for (const merchantId of fallenBehind) await withdrawOpenOffers(tx, app, merchantId);
+    for (const merchantId of fallenBehind)
+      await withdrawOpenOffers(tx, app, merchantId, 'facility_in_arrears');
     await assertBooksAgree(tx, expected);
     const lastId = rows.at(-1)?.id ?? null;
     // Another run may be working the same day (a second `capstan eod`, the worker's cycle): the

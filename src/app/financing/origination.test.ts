@@ -409,7 +409,7 @@ for (const backend of backendsUnderTest) {
       assert.ok(open.some((o) => o.id === candidate.id));
       const withdrawn = await harness.store.write(async (tx) => {
         await tx.risk.setFlag(merchantId, 'fraud', 'case 4411', now / 1_000_000n);
-        return withdrawOpenOffers(tx, app, merchantId);
+        return withdrawOpenOffers(tx, app, merchantId, 'merchant_flagged');
       });
       assert.equal(withdrawn, open.length);
       assert.deepEqual(

@@ -53,8 +53,9 @@ import {
   type DecisionRow,
   type Entropy,
   type FacilityRow,
-  type OfferEventType,
   type OfferRow,
+  type OfferWithdrawalReason,
+  type ReadTransaction,
   WriteConflict,
   type WriteTransaction,
 } from '../ports.ts';
@@ -197,10 +198,14 @@ async function availableCash(
   return account === undefined ? 0n : account.debitsPosted - account.creditsPosted - account.creditsPending;
 }
 
-/** An offer leaving `open`, and how. */
-export interface OfferClosing {
-  readonly offerId: string;
-  readonly type: Exclude<OfferEventType, 'created'>;
+/** An offer leaving `open`, and how: a withdrawal says why. */
+export type OfferClosing =
+  | { readonly offerId: string; readonly type: 'accepted' | 'expired' }
+  | { readonly offerId: string; readonly type: 'withdrawn'; readonly reason: OfferWithdrawalReason };
+
+/** The offers `ids` withdrawn, for one reason. */
+export function withdrawals(ids: readonly string[], reason: OfferWithdrawalReason): OfferClosing[] {
+  return ids.map((offerId) => ({ offerId, type: 'withdrawn', reason }));
 }
 
 /**
@@ -216,22 +221,24 @@ export async function closeOffers(
   const last = await tx.financing.lastOfferEventSequences(closed.map((c) => c.offerId));
   const atMs = context.clock.nowNs() / 1_000_000n;
   await tx.financing.appendOfferEvents(
-    closed.map(({ offerId, type }) => {
-      const sequence = (last.get(offerId) ?? 0) + 1;
-      last.set(offerId, sequence);
-      return { offerId, sequence, type, atMs };
+    closed.map((closing) => {
+      const sequence = (last.get(closing.offerId) ?? 0) + 1;
+      last.set(closing.offerId, sequence);
+      const reason = closing.type === 'withdrawn' ? closing.reason : null;
+      return { offerId: closing.offerId, sequence, type: closing.type, reason, atMs };
     }),
   );
 }
 
 /**
- * Withdraws a merchant's open offers (when it is flagged for fraud, say): none of them can be
- * accepted, and the merchant's list shows none open. Answers how many were withdrawn.
+ * Withdraws a merchant's open offers (when it is flagged for fraud, say, or falls behind): none of
+ * them can be accepted, and the merchant's list shows none open. Answers how many were withdrawn.
  */
 export async function withdrawOpenOffers(
   tx: WriteTransaction,
   context: Pick<OriginationContext, 'clock'>,
   merchantId: string,
+  reason: Extract<OfferWithdrawalReason, 'merchant_flagged' | 'facility_in_arrears'>,
 ): Promise<number> {
   // After any offers being made meanwhile (makeOffers holds the decision chain's head from before
   // it reads the flags): they are read below and withdrawn too — else, made for a merchant not yet
@@ -239,12 +246,15 @@ export async function withdrawOpenOffers(
   await tx.risk.lockDecisionHead();
   // Only offers still open: one being accepted at this moment (on PostgreSQL) is its acceptance's.
   const withdrawn = await tx.financing.withdrawOpenOffers(merchantId);
-  await closeOffers(
-    tx,
-    context,
-    withdrawn.map((offerId) => ({ offerId, type: 'withdrawn' as const })),
-  );
+  await closeOffers(tx, context, withdrawals(withdrawn, reason));
   return withdrawn.length;
+}
+
+/** Why an offer cannot be accepted, not being open: its status, and why it was withdrawn if it was. */
+async function notOpenDetail(tx: ReadTransaction, offer: OfferRow): Promise<string> {
+  const reason =
+    offer.status === 'withdrawn' ? (await tx.financing.offerEvents(offer.id)).at(-1)?.reason : null;
+  return `offer ${offer.id} is ${offer.status}${reason === null || reason === undefined ? '' : ` (${reason})`}`;
 }
 
 /**
@@ -356,15 +366,10 @@ export async function makeOffers(
   // A decision that makes none replaces none: they are put back as they were.
   const [first, ...rest] = superseded;
   if (rows.length === 0 && first !== undefined) await tx.financing.releaseOffer(first, rest);
-  if (rows.length > 0)
-    await closeOffers(
-      tx,
-      context,
-      superseded.map((offerId) => ({ offerId, type: 'withdrawn' as const })),
-    );
+  if (rows.length > 0) await closeOffers(tx, context, withdrawals(superseded, 'decision_replaced'));
   await tx.financing.insertOffers(rows);
   await tx.financing.appendOfferEvents(
-    rows.map((row) => ({ offerId: row.id, sequence: 1, type: 'created', atMs: createdAtMs })),
+    rows.map((row) => ({ offerId: row.id, sequence: 1, type: 'created', reason: null, atMs: createdAtMs })),
   );
   return ok(rows);
 }
@@ -605,8 +610,7 @@ export async function acceptOffer(
   // Lapsed, whether the daily cycle has marked it so or not (below): the same answer either way.
   if (offerRow.status === 'expired')
     return err('offer_expired', `offer ${input.offerId} expired on ${fromDayNumber(offerRow.expiresOn)}`);
-  if (offerRow.status !== 'open')
-    return err('offer_not_open', `offer ${input.offerId} is ${offerRow.status}`);
+  if (offerRow.status !== 'open') return err('offer_not_open', await notOpenDetail(tx, offerRow));
   const offer = fromTaggedJson<Offer>(offerRow.offerJson);
   if (!offerOpen(offer, input.day)) {
     if (await tx.financing.expireOffer(offerRow.id))
@@ -777,7 +781,7 @@ export async function acceptOffer(
   // additions: taking one withdrew the others.
   await closeOffers(tx, context, [
     { offerId: offerRow.id, type: 'accepted' },
-    ...take.withdrawn.map((offerId) => ({ offerId, type: 'withdrawn' as const })),
+    ...withdrawals(take.withdrawn, 'alternative_accepted'),
   ]);
   await tx.financing.appendFacilityEvents([
     { facilityId, sequence: 1, day: input.day, type: 'accepted', detailJson: acceptanceJson, atMs: nowMs },

@@ -501,7 +501,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/offers/:id',
       access(['operator', 'platform', 'merchant'], {
         summary: 'An offer, whatever became of it, with its history',
-        description: `The offer as made — terms, schedule, cost and APR — and, while it is open, what accepting it today discloses and records (\`acceptance_disclosure\`), with its status and \`history\`: when it was made, then accepted, withdrawn or expired (the events its webhooks tell). A merchant key reads its own offers only; any other answers 404 offer_not_found. ${platformScope}`,
+        description: `The offer as made — terms, schedule, cost and APR — and, while it is open, what accepting it today discloses and records (\`acceptance_disclosure\`), with its status and \`history\`: when it was made, then accepted, withdrawn (with the \`reason\`) or expired (the events its webhooks tell). A merchant key reads its own offers only; any other answers 404 offer_not_found. ${platformScope}`,
         tags: ['financing'],
         params: IdParams,
         response: { 200: OfferWithHistorySchema },
@@ -520,6 +520,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             history: found.history.map((e) => ({
               sequence: e.sequence,
               type: e.type,
+              reason: e.reason,
               recorded_at: isoFromMs(e.atMs),
             })),
           }),

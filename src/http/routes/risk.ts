@@ -295,7 +295,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
             app.clock.nowNs() / 1_000_000n,
           );
           // Offers made before the flag are withdrawn with it (acceptance refuses a flagged merchant too).
-          const withdrawn = await withdrawOpenOffers(tx, app, request.params.id);
+          const withdrawn = await withdrawOpenOffers(tx, app, request.params.id, 'merchant_flagged');
           await recordAudit(tx, actorOf(app, request), 'merchant.flagged', request.params.id, {
             flag: request.body.flag,
             reason: request.body.reason,

@@ -100,7 +100,9 @@ for (const backend of backendsUnderTest) {
       );
       // An offer made, too: the endpoint is updated to take that type.
       await api.harness.store.write((tx) =>
-        tx.financing.appendOfferEvents([{ offerId: 'off_hooked', sequence: 1, type: 'created', atMs: at }]),
+        tx.financing.appendOfferEvents([
+          { offerId: 'off_hooked', sequence: 1, type: 'created', reason: null, atMs: at },
+        ]),
       );
       const updated = await api.request('POST', `/v1/webhook_endpoints/${endpointId}`, {
         body: { events: ['facility.status_changed', 'facility.swept', 'offer.created'] },

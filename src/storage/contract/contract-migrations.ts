@@ -193,6 +193,29 @@ export function migrationsContract(backend: BackendUnderTest): void {
       }
     });
 
+    it('keeps every offer event through 0019 with no reason: what withdrew an offer before was not recorded', async () => {
+      const { db, dispose, migrate } = await migratedUpTo(backend, '0019_offer_event_reasons');
+      try {
+        await sql`insert into offer_events (offer_id, sequence, type, at_ms)
+          values ('off_1', 1, 'created', 1000), ('off_1', 2, 'withdrawn', 2000)`.execute(db);
+        await migrate();
+        await sql`insert into offer_events (offer_id, sequence, type, reason, at_ms)
+          values ('off_2', 1, 'withdrawn', 'merchant_flagged', 3000)`.execute(db);
+        const rows = await sql<{ offer_id: string; sequence: number; type: string; reason: string | null }>`
+          select offer_id, sequence, type, reason from offer_events order by offer_id, sequence`.execute(db);
+        assert.deepEqual(
+          rows.rows.map((r) => [r.offer_id, Number(r.sequence), r.type, r.reason]),
+          [
+            ['off_1', 1, 'created', null],
+            ['off_1', 2, 'withdrawn', null],
+            ['off_2', 1, 'withdrawn', 'merchant_flagged'],
+          ],
+        );
+      } finally {
+        await dispose();
+      }
+    });
+
     it('starts the hash chain at the genesis hash', async () => {
       const head = await harness.store.read((tx) => tx.ledger.head());
       assert.equal(head.lastHash, '0'.repeat(64));

@@ -1,0 +1,179 @@
+/**
+ * Why offers are withdrawn, over a real server and store on SQLite and PostgreSQL: every withdrawal
+ * says why in the offer's history and in its `offer.withdrawn` webhook — a later decision's offers,
+ * a fraud flag, another size accepted.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { backendsUnderTest } from '../../../test/support/backends.ts';
+import { generateActivity } from '../../../test/support/events.ts';
+import { startTestServer, type TestServer } from '../../../test/support/http.ts';
+import { lendUpTo } from '../../../test/support/lending-fixture.ts';
+import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import { syntheticModel } from '../../../test/support/synthetic-model.ts';
+import { fundPool } from '../../app/financing/origination.ts';
+import { ingestBatch } from '../../app/ingest/ingest.ts';
+import { updateDecisionSettings } from '../../app/risk/decision-settings.ts';
+import { registerModel } from '../../app/risk/models.ts';
+import { dispatchWebhooks } from '../../app/webhooks/dispatch.ts';
+import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
+import { parseRecord } from '../../ingest/parse-record.ts';
+import { httpWebhookTransport } from '../../main/webhook-transport.ts';
+import { eventRenderers } from '../views-financing.ts';
+
+const asOf = '2026-07-15';
+const dayNs = 86_400_000_000_000n;
+/** Noon the day after the decision's as-of day. */
+const now = BigInt(toDayNumber(calendarDate(asOf)) + 1) * dayNs + dayNs / 2n;
+
+/** A receiver on loopback keeping the webhook bodies it is sent. */
+async function receiver() {
+  const bodies: {
+    type: string;
+    data: { type: string; reason: string | null; offer: { id: string; status: string } };
+  }[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      bodies.push(JSON.parse(body));
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+  return { bodies, url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+for (const backend of backendsUnderTest) {
+  describe(`offers and consent over HTTP on ${backend.name}`, { skip: backend.skip }, () => {
+    let api: TestServer;
+    let hooks: Awaited<ReturnType<typeof receiver>>;
+    const keys = new Map<string, string>();
+    before(async () => {
+      api = await startTestServer(backend);
+      hooks = await receiver();
+      (api.app.clock as ManualClock).set(now);
+      const { store } = api.harness;
+      const events = generateActivity(4, 196, 77).map((e) =>
+        parseRecord({ origin: 'test', line: null, raw: JSON.stringify(e) }),
+      );
+      for (let start = 0; start < events.length; start += 2_000)
+        await store.write((tx) => ingestBatch(tx, api.app, events.slice(start, start + 2_000)));
+      await store.write(async (tx) => {
+        await registerModel(tx, api.app, {
+          artifact: syntheticModel('scorecard', 5),
+          algorithm: 'scorecard',
+          metrics: {},
+          training: { synthetic: true },
+          status: 'champion',
+        });
+        // The synthetic model rates these merchants 19–31% likely to default: lend at grade E.
+        assert.ok((await updateDecisionSettings(tx, now, lendUpTo({ grade: 'E', maxPd: 0.4 }), 'test')).ok);
+        // mer_gen2 sells in euros.
+        for (const currency of ['USD', 'EUR'])
+          await fundPool(tx, api.app, {
+            financierId: 'fin_pool',
+            currency,
+            amountMinor: 100_000_000n,
+            reference: 'seed',
+          });
+      });
+      for (const merchant of ['mer_gen0', 'mer_gen1', 'mer_gen2']) {
+        const issued = await api.request('POST', '/v1/api_keys', {
+          body: { role: 'merchant', object_id: merchant },
+        });
+        keys.set(merchant, issued.json.secret);
+      }
+      const endpoint = await api.request('POST', '/v1/webhook_endpoints', {
+        body: { url: hooks.url, events: ['offer.withdrawn'] },
+      });
+      assert.equal(endpoint.status, 200, endpoint.text);
+    });
+    after(async () => {
+      await api?.close();
+      await hooks?.close();
+    });
+
+    const as = (merchant: string) => keys.get(merchant) as string;
+    const consent = async (merchant: string, dataSources: string[], expiresInNs = 365n * dayNs) => {
+      const granted = await api.request('POST', `/v1/merchants/${merchant}/consents`, {
+        key: as(merchant),
+        body: {
+          purpose: 'credit_assessment',
+          data_sources: dataSources,
+          expires_at: new Date(Number((api.app.clock.nowNs() + expiresInNs) / 1_000_000n)).toISOString(),
+        },
+      });
+      assert.equal(granted.status, 200, granted.text);
+      // The next one is granted a second later: the newest is the one a decision relies on.
+      (api.app.clock as ManualClock).advanceSeconds(1);
+      return granted.json.id as string;
+    };
+    /** An approved decision of the merchant's and its offers, made. */
+    const offersOf = async (merchant: string) => {
+      const decided = await api.request('POST', `/v1/merchants/${merchant}/decisions?as_of=${asOf}`);
+      assert.equal(decided.json.outcome, 'approved', decided.text);
+      const made = await api.request('POST', `/v1/decisions/${decided.json.id}/offers`);
+      assert.equal(made.status, 200, made.text);
+      assert.ok(made.json.data.length >= 2, made.text);
+      return { decision: decided.json, offers: made.json.data as { id: string; product: string }[] };
+    };
+    const lastEvent = async (offerId: string) => {
+      const read = await api.request('GET', `/v1/offers/${offerId}`);
+      assert.equal(read.status, 200, read.text);
+      return [read.json.status, read.json.history.at(-1)?.type, read.json.history.at(-1)?.reason];
+    };
+    /** The offer.withdrawn webhooks sent since the last call: offer id → reason. */
+    const withdrawnHooks = async () => {
+      hooks.bodies.length = 0;
+      await dispatchWebhooks(api.app, httpWebhookTransport('capstan-test'), eventRenderers);
+      return new Map(
+        hooks.bodies.map((b) => {
+          assert.deepEqual(
+            [b.type, b.data.type, b.data.offer.status],
+            ['offer.withdrawn', 'withdrawn', 'withdrawn'],
+          );
+          return [b.data.offer.id as string, b.data.reason];
+        }),
+      );
+    };
+
+    it('says why each offer was withdrawn: a later decision’s offers, a fraud flag, another size accepted', async () => {
+      const merchant = 'mer_gen2';
+      await consent(merchant, ['sales']);
+      const first = await offersOf(merchant);
+      const second = await offersOf(merchant);
+      for (const offer of first.offers)
+        assert.deepEqual(await lastEvent(offer.id), ['withdrawn', 'withdrawn', 'decision_replaced']);
+      const flagged = await api.request('POST', `/v1/merchants/${merchant}/flags`, {
+        body: { flag: 'fraud', reason: 'under review' },
+      });
+      assert.equal(flagged.json.offers_withdrawn, second.offers.length, flagged.text);
+      for (const offer of second.offers)
+        assert.deepEqual(await lastEvent(offer.id), ['withdrawn', 'withdrawn', 'merchant_flagged']);
+      assert.equal((await api.request('DELETE', `/v1/merchants/${merchant}/flags/fraud`)).status, 200);
+      const third = await offersOf(merchant);
+      const advances = third.offers.filter((o) => o.product === 'advance');
+      assert.ok(advances.length >= 2, 'two sizes of the advance');
+      const taken = advances.at(-1) as { id: string };
+      const accepted = await api.request('POST', `/v1/offers/${taken.id}/accept`, { key: as(merchant) });
+      assert.equal(accepted.status, 200, accepted.text);
+      assert.deepEqual(await lastEvent(taken.id), ['accepted', 'accepted', null]);
+      const others = advances.filter((o) => o.id !== taken.id);
+      for (const offer of others)
+        assert.deepEqual(await lastEvent(offer.id), ['withdrawn', 'withdrawn', 'alternative_accepted']);
+      // The webhooks say the same.
+      assert.deepEqual(
+        await withdrawnHooks(),
+        new Map([
+          ...first.offers.map((o) => [o.id, 'decision_replaced'] as const),
+          ...second.offers.map((o) => [o.id, 'merchant_flagged'] as const),
+          ...others.map((o) => [o.id, 'alternative_accepted'] as const),
+        ]),
+      );
+    });
+  });
+}
