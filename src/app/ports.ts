@@ -650,13 +650,16 @@ export type OfferEventType = 'created' | 'accepted' | 'withdrawn' | 'expired';
 /**
  * Why an open offer was withdrawn: another size of the same product from its decision was accepted;
  * a later decision's offers replaced it; the merchant was flagged for fraud; it fell behind on a
- * facility.
+ * facility; the consent the offer was worked out under was revoked, or had expired, with no other
+ * covering the same data.
  */
 export const offerWithdrawalReasons = [
   'alternative_accepted',
   'decision_replaced',
   'merchant_flagged',
   'facility_in_arrears',
+  'consent_revoked',
+  'consent_expired',
 ] as const;
 export type OfferWithdrawalReason = (typeof offerWithdrawalReasons)[number];
 

@@ -177,7 +177,7 @@ export const OfferWithHistorySchema = Type.Object({
           offerWithdrawalReasons.map((reason) => Type.Literal(reason)),
           {
             description:
-              "why a `withdrawn` event withdrew the offer: another size of the same product from its decision was accepted (alternative_accepted), a later decision's offers replaced it (decision_replaced), the merchant was flagged for fraud (merchant_flagged) or fell behind on a facility (facility_in_arrears); null for any other event, and for withdrawals recorded before reasons were",
+              "why a `withdrawn` event withdrew the offer: another size of the same product from its decision was accepted (alternative_accepted), a later decision's offers replaced it (decision_replaced), the merchant was flagged for fraud (merchant_flagged) or fell behind on a facility (facility_in_arrears), the consent its decision relied on was revoked (consent_revoked) or had expired (consent_expired); null for any other event, and for withdrawals recorded before reasons were",
           },
         ),
       ),

@@ -83,6 +83,8 @@ export const statusByCode = {
   offer_disclosure_changed: 409,
   product_not_available: 422,
   consent_missing: 409,
+  // The consent a decision's offers were worked out under lapsed, and only narrower ones are active.
+  consent_lapsed: 409,
   merchant_flagged: 409,
   facility_in_arrears: 409,
   funding_unavailable: 409,

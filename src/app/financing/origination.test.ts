@@ -385,12 +385,23 @@ for (const backend of backendsUnderTest) {
       assert.deepEqual(lapsed.at(-1)?.type, 'expired');
 
       // The same offer made afresh (a new decision offers no second advance while one is being
-      // repaid), then consent revoked, then a pool too small.
+      // repaid), then consent revoked — which withdraws it; put back open, as an acceptance racing
+      // the revocation finds it, it is refused for want of consent — then a pool too small.
       const candidate = { ...offer, id: 'off_fresh', status: 'open' as const };
       await harness.store.write((tx) => tx.financing.insertOffers([candidate]));
       const consents = await harness.store.read((tx) => tx.risk.consents(merchantId));
       for (const consent of consents)
         await harness.store.write((tx) => revokeConsent(tx, app, merchantId, consent.id, cliActor(app)));
+      assert.equal((await harness.store.read((tx) => tx.financing.offer(candidate.id)))?.status, 'withdrawn');
+      assert.deepEqual(
+        (await harness.store.read((tx) => tx.financing.offerEvents(candidate.id))).map((e) => [
+          e.type,
+          e.reason,
+        ]),
+        [['withdrawn', 'consent_revoked']],
+        'inserted by hand without its created event, its history is the withdrawal',
+      );
+      await harness.store.write((tx) => tx.financing.updateOffer(candidate.id, { status: 'open' }));
       const noConsent = await harness.store.write((tx) =>
         acceptOffer(tx, app, { offerId: candidate.id, merchantId, day: asOfDay + 1 }),
       );

@@ -7,7 +7,8 @@
  * failure voids it. Each runs in the caller's write transaction: the facility, the offer and the
  * ledger change together or not at all.
  */
-import { consentFor } from '../../domain/consent/consent.ts';
+import { assert } from '../../domain/assert.ts';
+import { consentForOffers } from '../../domain/consent/consent.ts';
 import { assumedDailyDebtService } from '../../domain/decisions/decide.ts';
 import { forecastSales, observedSalesDays } from '../../domain/decisions/forecast.ts';
 import type { AccountInput, TransferInput } from '../../domain/ledger/types.ts';
@@ -100,6 +101,7 @@ export type OriginationProblem =
   | 'offer_disclosure_changed'
   | 'product_not_available'
   | 'consent_missing'
+  | 'consent_lapsed'
   | 'merchant_flagged'
   | 'facility_in_arrears'
   | 'funding_unavailable'
@@ -250,6 +252,88 @@ export async function withdrawOpenOffers(
   return withdrawn.length;
 }
 
+/** The consent a decision relied on, by id; null for one that relied on none, undefined for none found. */
+async function reliedOnConsentId(
+  tx: ReadTransaction,
+  decisionId: string,
+): Promise<string | null | undefined> {
+  const decision = await tx.risk.decision(decisionId);
+  return decision === undefined ? undefined : parseRecord(decision).view.consent_id;
+}
+
+/**
+ * The merchant's open offers whose consent has lapsed (`consentForOffers`), each with why: the
+ * consent its decision relied on revoked, or expired, and none active naming the same data.
+ */
+async function offersWithoutConsent(
+  tx: ReadTransaction,
+  offers: readonly OfferRow[],
+  nowMs: bigint,
+): Promise<OfferClosing[]> {
+  const [first] = offers;
+  if (first === undefined) return [];
+  const consents = await tx.risk.consents(first.merchantId);
+  const lapsedBy = new Map<string, OfferWithdrawalReason | null>();
+  const lapsed: OfferClosing[] = [];
+  for (const offer of offers) {
+    assert(offer.merchantId === first.merchantId, 'one merchant’s offers');
+    if (!lapsedBy.has(offer.decisionId)) {
+      const reliedOnId = (await reliedOnConsentId(tx, offer.decisionId)) ?? null;
+      const reliedOn = consents.find((consent) => consent.id === reliedOnId);
+      lapsedBy.set(
+        offer.decisionId,
+        consentForOffers(consents, reliedOnId, nowMs).ok
+          ? null
+          : reliedOn !== undefined && reliedOn.revokedAtMs === null
+            ? 'consent_expired'
+            : 'consent_revoked',
+      );
+    }
+    const reason = lapsedBy.get(offer.decisionId);
+    if (reason !== null && reason !== undefined)
+      lapsed.push({ offerId: offer.id, type: 'withdrawn', reason });
+  }
+  return lapsed;
+}
+
+/**
+ * Of a merchant's open offers, those it may still accept as far as consent goes: none whose
+ * consent has lapsed (revoked withdraws them; expired, nothing marks them until a revocation does).
+ */
+export async function offersConsented(
+  tx: ReadTransaction,
+  offers: readonly OfferRow[],
+  nowMs: bigint,
+): Promise<OfferRow[]> {
+  const lapsed = new Set((await offersWithoutConsent(tx, offers, nowMs)).map((c) => c.offerId));
+  return offers.filter((offer) => !lapsed.has(offer.id));
+}
+
+/**
+ * Withdraws the merchant's open offers worked out under a consent it has revoked — or that has
+ * expired — with no active consent naming the same data (`consent_revoked`, `consent_expired`):
+ * a merchant that withdraws its data is not shown offers computed from it. Offers under another
+ * consent still in force, or covered by one, stand. Answers how many were withdrawn.
+ */
+export async function withdrawOffersWithoutConsent(
+  tx: WriteTransaction,
+  context: Pick<OriginationContext, 'clock'>,
+  merchantId: string,
+): Promise<number> {
+  // As withdrawOpenOffers: after any offers being made meanwhile, which are read below.
+  await tx.risk.lockDecisionHead();
+  const open = await tx.financing.offersForMerchant(merchantId, 'open');
+  const lapsed = await offersWithoutConsent(tx, open, context.clock.nowNs() / 1_000_000n);
+  // Only offers still open: one being accepted at this moment (on PostgreSQL) is its acceptance's.
+  const withdrawn = new Set(await tx.financing.withdrawOffers(lapsed.map((c) => c.offerId)));
+  await closeOffers(
+    tx,
+    context,
+    lapsed.filter((c) => withdrawn.has(c.offerId)),
+  );
+  return withdrawn.size;
+}
+
 /** Why an offer cannot be accepted, not being open: its status, and why it was withdrawn if it was. */
 async function notOpenDetail(tx: ReadTransaction, offer: OfferRow): Promise<string> {
   const reason =
@@ -285,11 +369,12 @@ export async function makeOffers(
     return err('decision_not_approved', `decision ${decisionId} was ${view.outcome}`);
   // No offers to a merchant flagged since the decision (acceptance would refuse them anyway).
   if (await fraudFlagged(tx, row.merchantId)) return err('merchant_flagged', fraudFlaggedDetail);
-  // Nor to one whose consent has lapsed since — revoked or expired: offers are worked out from its
-  // sales, which it no longer lets us use (and acceptance would refuse them too).
+  // Nor to one whose consent has lapsed since — revoked or expired, and no other naming the same
+  // data: offers are worked out from its sales (and whatever else the decision's consent named),
+  // which it no longer lets us use (and acceptance would refuse them too).
   const nowMs = context.clock.nowNs() / 1_000_000n;
-  if (consentFor(await tx.risk.consents(row.merchantId), 'credit_assessment', nowMs) === null)
-    return err('consent_missing', 'the merchant has no active consent to rely on');
+  const consent = consentForOffers(await tx.risk.consents(row.merchantId), view.consent_id, nowMs);
+  if (!consent.ok) return consent;
   // Nor to one fallen behind since: the daily cycle that put it behind withdrew its open offers.
   const behind = (await tx.financing.facilitiesForMerchant(row.merchantId)).find(inArrears);
   if (behind !== undefined) return err('facility_in_arrears', arrearsDetail(behind));
@@ -669,8 +754,17 @@ export async function acceptOffer(
       );
   }
   const nowMs = context.clock.nowNs() / 1_000_000n;
-  const consent = consentFor(await tx.risk.consents(input.merchantId), 'credit_assessment', nowMs);
-  if (consent === null) return refused('consent_missing', 'the merchant has no active consent to rely on');
+  // The consent the offer was worked out under, or one naming all the same data: revoking it
+  // withdrew the offer, but one that expired by time (nothing marks that) is refused here — the
+  // merchant would accept a price worked out from data it no longer lets us use. What is recorded
+  // is the consent relied on.
+  const consented = consentForOffers(
+    await tx.risk.consents(input.merchantId),
+    (await reliedOnConsentId(tx, offerRow.decisionId)) ?? null,
+    nowMs,
+  );
+  if (!consented.ok) return refused(consented.code, consented.detail ?? consented.code);
+  const consent = consented.value;
   // A decision made before the flag still declines nothing: the flag stops the money, whenever set.
   if (await fraudFlagged(tx, input.merchantId)) return refused('merchant_flagged', fraudFlaggedDetail);
   // Likewise falling behind: the daily cycle that put it behind withdrew its open offers, but one

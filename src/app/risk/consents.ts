@@ -7,6 +7,7 @@
 import { type Consent, validateGrant } from '../../domain/consent/consent.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { type Actor, lockAuditedChanges, recordAudit } from '../audit/audit-log.ts';
+import { withdrawOffersWithoutConsent } from '../financing/origination.ts';
 import type { Clock, Entropy, ReadTransaction, WriteTransaction } from '../ports.ts';
 
 const nanosecondsPerMillisecond = 1_000_000n;
@@ -48,7 +49,12 @@ export function recordConsentGranted(tx: WriteTransaction, by: Actor, consent: C
   });
 }
 
-/** Revokes a consent, in the audit log as `by`'s; one revoked already is answered as it is. */
+/**
+ * Revokes a consent: no decision relies on it from now on, and the merchant's open offers worked
+ * out under it (with no other active consent naming the same data) are withdrawn in the same
+ * transaction, `consent_revoked` — the merchant is not shown offers computed from data it withdrew.
+ * Revoking it again changes nothing. In the audit log as `by`'s.
+ */
 export async function revokeConsent(
   tx: WriteTransaction,
   context: ConsentContext,
@@ -68,6 +74,7 @@ export async function revokeConsent(
     consentId,
     purpose: consent.purpose,
   });
+  await withdrawOffersWithoutConsent(tx, context, merchantId);
   return ok({ ...consent, revokedAtMs: atMs });
 }
 

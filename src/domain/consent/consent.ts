@@ -73,19 +73,17 @@ export function isActive(consent: Consent, nowMs: bigint): boolean {
   return consent.revokedAtMs === null && consent.expiresAtMs > nowMs && consent.grantedAtMs <= nowMs;
 }
 
-/**
- * The consent a decision relies on: the active one for the purpose that covers the required data,
- * the most recently granted if several.
- */
-export function consentFor(
+/** The newest active consent for the purpose that names every one of `sources`, or null. */
+function newestCovering(
   consents: readonly Consent[],
   purpose: ConsentPurpose,
+  sources: readonly DataSource[],
   nowMs: bigint,
 ): Consent | null {
   let chosen: Consent | null = null;
   for (const consent of consents) {
     if (consent.purpose !== purpose || !isActive(consent, nowMs)) continue;
-    if (!requiredDataSources.every((source) => consent.dataSources.includes(source))) continue;
+    if (!sources.every((source) => consent.dataSources.includes(source))) continue;
     if (
       chosen === null ||
       consent.grantedAtMs > chosen.grantedAtMs ||
@@ -95,4 +93,43 @@ export function consentFor(
     }
   }
   return chosen;
+}
+
+/**
+ * The consent a decision relies on: the active one for the purpose that covers the required data,
+ * the most recently granted if several.
+ */
+export function consentFor(
+  consents: readonly Consent[],
+  purpose: ConsentPurpose,
+  nowMs: bigint,
+): Consent | null {
+  return newestCovering(consents, purpose, requiredDataSources, nowMs);
+}
+
+export type OfferConsentCode = 'consent_missing' | 'consent_lapsed';
+
+/**
+ * The consent a decision's offers rest on now: the one the decision relied on (`reliedOnId`) while
+ * it is active; else the newest active one of its purpose naming every data source it named — the
+ * merchant still lets Capstan use all the data the offers were worked out from. None at all is
+ * `consent_missing`; only narrower ones (a `sustainability` the green discount was priced from, say,
+ * no longer among them) `consent_lapsed`. A decision that names no consent (or one not found)
+ * needs only an active consent.
+ */
+export function consentForOffers(
+  consents: readonly Consent[],
+  reliedOnId: string | null,
+  nowMs: bigint,
+): Result<Consent, OfferConsentCode> {
+  const current = consentFor(consents, 'credit_assessment', nowMs);
+  if (current === null) return err('consent_missing', 'the merchant has no active consent to rely on');
+  const reliedOn = consents.find((consent) => consent.id === reliedOnId);
+  if (reliedOn === undefined || isActive(reliedOn, nowMs)) return ok(reliedOn ?? current);
+  const covering = newestCovering(consents, reliedOn.purpose, reliedOn.dataSources, nowMs);
+  if (covering !== null) return ok(covering);
+  return err(
+    'consent_lapsed',
+    `the offers were worked out from the merchant's ${reliedOn.dataSources.join(', ')} under consent ${reliedOn.id}, since ${reliedOn.revokedAtMs === null ? 'expired' : 'revoked'}, and no active consent names all of them: a new decision works from what the merchant lets Capstan use now`,
+  );
 }

@@ -16,6 +16,7 @@ import {
   LedgerRejected,
   makeOffers,
   newestFirst,
+  offersConsented,
   voidDisbursement,
 } from '../../app/financing/origination.ts';
 import { type Repayment, repayFacility } from '../../app/financing/repayments.ts';
@@ -443,7 +444,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/decisions/:id/offers',
       access(['operator', 'platform'], {
         summary: 'Make offers from an approved decision',
-        description: `Advances in up to three sizes, term loans and credit lines as the grade allows, each with its schedule, total cost and APR, open for \`validityDays\` of the offering settings (30 unless changed) from the decision's as-of day. A decision makes them once (asked again, it answers the same offers as they now stand), and they replace the merchant's open offers of earlier decisions, which are withdrawn. A declined decision answers 409 decision_not_approved; one as of more than 7 days ago or ahead of today, or with a later decision of the merchant's, 409 decision_not_current; a merchant flagged for fraud since, 409 merchant_flagged; one whose credit-assessment consent was revoked or expired since (and not given again), 409 consent_missing; one behind on a facility it has since (past due, defaulted, written off: the daily cycle that put it behind withdrew its open offers), 409 facility_in_arrears. ${platformScope}`,
+        description: `Advances in up to three sizes, term loans and credit lines as the grade allows, each with its schedule, total cost and APR, open for \`validityDays\` of the offering settings (30 unless changed) from the decision's as-of day. A decision makes them once (asked again, it answers the same offers as they now stand), and they replace the merchant's open offers of earlier decisions, which are withdrawn. A declined decision answers 409 decision_not_approved; one as of more than 7 days ago or ahead of today, or with a later decision of the merchant's, 409 decision_not_current; a merchant flagged for fraud since, 409 merchant_flagged; one whose credit-assessment consent was revoked or expired since (and not given again), 409 consent_missing; one whose decision's consent lapsed since with only consents naming less data left (its sustainability, say), 409 consent_lapsed; one behind on a facility it has since (past due, defaulted, written off: the daily cycle that put it behind withdrew its open offers), 409 facility_in_arrears. ${platformScope}`,
         tags: ['financing'],
         params: IdParams,
         body: NoBody,
@@ -468,7 +469,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       '/v1/merchants/:id/offers',
       access(['operator', 'platform', 'merchant'], {
         summary: "A merchant's open offers, newest first",
-        description: `All of them in one list (none past its expiry day, though the daily cycle marks it expired only after that day): a merchant's open offers are few (a decision's handful, each open for 30 days), so the list takes no paging parameters. A merchant key reads its own offers only. ${platformScope}`,
+        description: `All of them in one list (none past its expiry day, though the daily cycle marks it expired only after that day; none whose decision's consent has expired with no active consent naming the same data, though nothing marks it so): a merchant's open offers are few (a decision's handful, each open for 30 days), so the list takes no paging parameters. A merchant key reads its own offers only. ${platformScope}`,
         tags: ['financing'],
         params: Type.Object({ id: MerchantId }),
         querystring: Type.Object({}, { additionalProperties: false }),
@@ -478,10 +479,17 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         if (!(await mayActFor(app, request, request.params.id)))
           throw new ProblemError('merchant_not_found', `no merchant ${request.params.id} for this key`);
         // Past its expiry day an offer is no longer listed, though only the daily cycle (or an
-        // acceptance tried) marks it expired: it cannot be taken up.
+        // acceptance tried) marks it expired: it cannot be taken up. Nor is one whose consent has
+        // expired since (a revocation withdraws them; nothing marks an expiry): acceptance refuses it.
         const day = today(app);
         const offers = (
-          await app.store.read((tx) => tx.financing.offersForMerchant(request.params.id, 'open'))
+          await app.store.read(async (tx) =>
+            offersConsented(
+              tx,
+              await tx.financing.offersForMerchant(request.params.id, 'open'),
+              app.clock.nowNs() / 1_000_000n,
+            ),
+          )
         )
           .filter((row) => offerOpen(fromTaggedJson<Offer>(row.offerJson), day))
           .sort(newestFirst);
@@ -533,7 +541,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       access(['merchant'], {
         summary: 'Accept an offer: the money is reserved and a facility opens, disbursing',
         description:
-          "The merchant's own offers only (any other answers 404 offer_not_found). A pool with the cash reserves it; the acceptance records the disclosure shown and the consent relied on: today's (UTC), the offer's `acceptance_disclosure`. Send the `disclosed_on` of the disclosure the merchant was shown, and a day turned since (read before midnight UTC, accepted after: other dates, another APR) answers 409 offer_disclosure_changed, accepting nothing, to be shown again. Accepting an accepted offer answers the same facility; with an Idempotency-Key a retry replays the first answer. A merchant flagged for fraud since the decision answers 409 merchant_flagged, one behind on a facility it has (past due, defaulted, written off) 409 facility_in_arrears.",
+          "The merchant's own offers only (any other answers 404 offer_not_found). A pool with the cash reserves it; the acceptance records the disclosure shown and the consent relied on: today's (UTC), the offer's `acceptance_disclosure`. Send the `disclosed_on` of the disclosure the merchant was shown, and a day turned since (read before midnight UTC, accepted after: other dates, another APR) answers 409 offer_disclosure_changed, accepting nothing, to be shown again. Accepting an accepted offer answers the same facility; with an Idempotency-Key a retry replays the first answer. A merchant with no active credit-assessment consent answers 409 consent_missing; an offer whose decision's consent has lapsed, with only consents naming less data left (the sustainability a green discount was priced from, say), 409 consent_lapsed (a revocation withdraws such offers: 409 offer_not_open, consent_revoked). A merchant flagged for fraud since the decision answers 409 merchant_flagged, one behind on a facility it has (past due, defaulted, written off) 409 facility_in_arrears.",
         tags: ['financing'],
         params: IdParams,
         body: AcceptBody,

@@ -168,7 +168,7 @@ export function riskRoutes(app: AppContext): FastifyPluginAsyncTypebox {
       access(['merchant', 'operator'], {
         summary: 'Revoke a consent',
         description:
-          "From now on no decision relies on it, and with no active consent left no offers are made or accepted (409 consent_missing); decisions already made keep the consent they relied on. A merchant key may revoke its own consents only; an operator any merchant's (for instance when the merchant asks support to).",
+          "From now on no decision relies on it, and with no active consent left no offers are made or accepted (409 consent_missing); decisions already made keep the consent they relied on. In the same transaction the merchant's open offers worked out under it are withdrawn (offer.withdrawn, reason consent_revoked) unless another active consent names all the data it did; a consent given later does not open them again. A merchant key may revoke its own consents only; an operator any merchant's (for instance when the merchant asks support to).",
         tags: ['consent'],
         params: Type.Object({
           id: Type.String({ maxLength: 64 }),
