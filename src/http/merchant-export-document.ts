@@ -47,6 +47,7 @@ import {
   eventView,
   facilityReportView,
   lineView,
+  offerHistoryView,
   offerView,
   splitView,
 } from './views-financing.ts';
@@ -337,11 +338,7 @@ export async function* merchantExportDocument(
   for (const offer of offers) offerHistories.set(offer.id, await tx.financing.offerEvents(offer.id));
   yield* out.list('offers', offers, (offer) => ({
     ...offerView(offer, today),
-    history: (offerHistories.get(offer.id) ?? []).map((e) => ({
-      sequence: e.sequence,
-      type: e.type,
-      recorded_at: isoFromMs(e.atMs),
-    })),
+    history: offerHistoryView(offerHistories.get(offer.id) ?? []),
     acceptance: offer.acceptanceJson === null ? null : acceptanceView(offer.acceptanceJson),
   }));
   yield* out.list('facilities', facilitiesOf(tx, merchantId, nowNs), (facility) => facility);

@@ -354,6 +354,16 @@ export function facilityEventView(event: FacilityEventRow, facility: FacilityRow
  * An offer as the API shows it: its terms, cost, APR and forecast schedule as made; and, still open
  * on `day` (today), what accepting it that day discloses and records (acceptanceDisclosureView).
  */
+/** An offer's history as GET /v1/offers/{id} and a merchant's export answer it. */
+export function offerHistoryView(events: readonly OfferEventRow[]) {
+  return events.map((e) => ({
+    sequence: e.sequence,
+    type: e.type,
+    reason: e.reason,
+    recorded_at: isoFromMs(e.atMs),
+  }));
+}
+
 export function offerView(row: OfferRow, day: number | null = null) {
   const offer = fromTaggedJson<Offer>(row.offerJson);
   const open = row.status === 'open' && day !== null && day >= row.offeredOn && offerOpen(offer, day);

@@ -61,8 +61,7 @@ import {
   RepaymentSchema,
   SettlementSplitSchema,
 } from '../schemas-financing.ts';
-import { isoFromMs } from '../views.ts';
-import { acceptanceView, offerView, payoutView, splitView } from '../views-financing.ts';
+import { acceptanceView, offerHistoryView, offerView, payoutView, splitView } from '../views-financing.ts';
 
 /**
  * Up to 18 digits: every such amount fits the ledger's signed 64-bit minor units (a quintillion
@@ -525,12 +524,7 @@ export function financingRoutes(app: AppContext): FastifyPluginAsyncTypebox {
           reply,
           jsonReply(200, {
             ...offerView(found.offer, today(app)),
-            history: found.history.map((e) => ({
-              sequence: e.sequence,
-              type: e.type,
-              reason: e.reason,
-              recorded_at: isoFromMs(e.atMs),
-            })),
+            history: offerHistoryView(found.history),
           }),
         );
       },
