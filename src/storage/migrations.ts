@@ -798,7 +798,7 @@ const auditLog: Migration = {
  * recorded before keep none (null): what withdrew them is recorded nowhere else.
  */
 const offerEventReasons: Migration = {
-  name: '0019_offer_event_reasons',
+  name: '0017_offer_event_reasons',
   async up(db) {
     await db.schema.alterTable('offer_events').addColumn('reason', 'text').execute();
   },

@@ -300,7 +300,7 @@ export interface OfferEventsTable {
   offer_id: string;
   sequence: number;
   type: string;
-  /** Why a `withdrawn` event withdrew the offer (0019_offer_event_reasons); null otherwise. */
+  /** Why a `withdrawn` event withdrew the offer (0017_offer_event_reasons); null otherwise. */
   reason: string | null;
   at_ms: bigint;
 }

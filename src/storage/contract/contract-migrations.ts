@@ -193,8 +193,8 @@ export function migrationsContract(backend: BackendUnderTest): void {
       }
     });
 
-    it('keeps every offer event through 0019 with no reason: what withdrew an offer before was not recorded', async () => {
-      const { db, dispose, migrate } = await migratedUpTo(backend, '0019_offer_event_reasons');
+    it('keeps every offer event through 0017 with no reason: what withdrew an offer before was not recorded', async () => {
+      const { db, dispose, migrate } = await migratedUpTo(backend, '0017_offer_event_reasons');
       try {
         await sql`insert into offer_events (offer_id, sequence, type, at_ms)
           values ('off_1', 1, 'created', 1000), ('off_1', 2, 'withdrawn', 2000)`.execute(db);
