@@ -60,4 +60,4 @@ export const cryptoEntropy: Entropy = {
 };
 
 /** One-shot crypto.hash (Node 20.12+): about three times cheaper than createHash for short inputs. */
-export const sha256Hex: Sha256Hex = (text) => hash('sha256', text, 'hex');
+export const sha256Hex: Sha256Hex = (data) => hash('sha256', data, 'hex');

@@ -6,7 +6,8 @@
  */
 import type { Account, Balances, ChainedTransfer, Transfer } from './types.ts';
 
-export type Sha256Hex = (text: string) => string;
+/** SHA-256 in lower-case hex, of a text (its UTF-8 bytes) or of bytes. */
+export type Sha256Hex = (data: string | Uint8Array) => string;
 
 export const genesisHash = '0'.repeat(64);
 const encodingVersion = 'capstan.transfer.v1';

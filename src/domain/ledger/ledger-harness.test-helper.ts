@@ -23,8 +23,8 @@ import {
 } from './types.ts';
 import { LedgerVerifier, type VerifyFailure } from './verify.ts';
 
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 /** 2025-06-15T00:00:00Z in nanoseconds: an arbitrary, fixed start for every test clock. */
