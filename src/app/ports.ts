@@ -6,6 +6,7 @@
 import type { Consent } from '../domain/consent/consent.ts';
 import type { FeatureInputs } from '../domain/features/features.ts';
 import type { DailyRow, Fact } from '../domain/features/projection.ts';
+import type { ChainLink, Checkpoint } from '../domain/ledger/checkpoint.ts';
 import type { Account, Balances, ChainedTransfer, Transfer } from '../domain/ledger/types.ts';
 import type { EventSubject } from '../domain/webhooks/delivery.ts';
 
@@ -69,7 +70,7 @@ export class StoreFull extends Error {
 export class UnreadableLedgerRow extends Error {
   override readonly name = 'UnreadableLedgerRow';
   constructor(
-    readonly table: 'ledger_accounts' | 'ledger_transfers',
+    readonly table: 'ledger_accounts' | 'ledger_transfers' | 'ledger_checkpoints',
     readonly id: string,
     reason: string,
   ) {
@@ -172,6 +173,16 @@ export interface TrialBalanceRow extends Balances {
   readonly accountCount: bigint;
 }
 
+/** A daily checkpoint as stored (src/domain/ledger/checkpoint.ts), with when it was made. */
+export interface StoredCheckpoint extends Checkpoint {
+  readonly createdAtMs: bigint;
+}
+
+/** A decision's link in its chain, with when it was decided: checkpoints cover decisions by day. */
+export interface DecisionLink extends ChainLink {
+  readonly decidedAtMs: bigint;
+}
+
 export interface Page {
   /** Rows strictly after this key, in the listing's order. */
   readonly after?: string;
@@ -205,6 +216,18 @@ export interface LedgerReader {
   countAccounts(): Promise<bigint>;
   /** Open pending transfers whose timeout has passed, oldest first. */
   dueExpirations(nowNs: bigint, limit: number): Promise<string[]>;
+  /** The sequence of the last transfer stamped before `timestampNs`; 0 when there is none. */
+  lastSequenceBefore(timestampNs: bigint): Promise<bigint>;
+  /** The first transfer's timestamp; null while there is none. */
+  firstTransferTimestamp(): Promise<bigint | null>;
+  /** Transfers' sequences and chain hashes, after `afterSequence` through `throughSequence`, in order. */
+  chainLinks(afterSequence: bigint, throughSequence: bigint, limit: number): Promise<ChainLink[]>;
+  /** Daily checkpoints in day order, after `afterDay` when given. */
+  checkpoints(page: { readonly afterDay?: number; readonly limit: number }): Promise<StoredCheckpoint[]>;
+  checkpoint(day: number): Promise<StoredCheckpoint | undefined>;
+  lastCheckpoint(): Promise<StoredCheckpoint | undefined>;
+  /** The last transfer and the last decision the checkpoints cover (0 for none). */
+  checkpointedThrough(): Promise<{ readonly transfers: bigint; readonly decisions: bigint }>;
 }
 
 export interface LedgerRepository extends LedgerReader {
@@ -227,6 +250,8 @@ export interface LedgerRepository extends LedgerReader {
     firstSequence: bigint,
   ): Promise<void>;
   setHead(head: ChainHead): Promise<void>;
+  /** Stores a day's checkpoint, and puts its `ledger.checkpoint.created` event in the outbox. */
+  insertCheckpoint(checkpoint: StoredCheckpoint): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -521,6 +546,8 @@ export interface RiskReader {
     page: { readonly afterSequence: bigint; readonly limit: number },
   ): Promise<DecisionRow[]>;
   decisionHead(): Promise<DecisionChainHead>;
+  /** Decisions' links after `afterSequence`, in sequence order (daily checkpoints are built from them). */
+  decisionLinks(afterSequence: bigint, limit: number): Promise<DecisionLink[]>;
   /** The first decision (by sequence) whose inputs are not stored: none is, where every write stores them. */
   firstDecisionWithoutInputs(): Promise<
     { readonly sequence: bigint; readonly id: string; readonly inputsDigest: string } | undefined

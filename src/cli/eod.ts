@@ -1,11 +1,12 @@
 /**
  * `capstan eod [--date D]`: the daily cycle through day D (by default the last closed day:
  * yesterday, from an hour after midnight UTC, src/app/financing/day-close.ts) — every day after
- * the last one finished, in order, resuming one cut short — with a line per day and the run's
- * totals. Exit status 2 when the day is refused (one that has not ended, say).
+ * the last one finished, in order, resuming one cut short, then the ledger's checkpoints through
+ * D — with a line per day and per checkpoint and the run's totals. Exit status 2 when the day is refused (one that has not ended, say).
  */
 import { lastClosedDay } from '../app/financing/day-close.ts';
 import { eodPageSizeDefault, eodPageSizeMax, runEndOfDay } from '../app/financing/eod.ts';
+import type { StoredCheckpoint } from '../app/ports.ts';
 import {
   formatCalendarDate,
   fromDayNumber,
@@ -15,6 +16,16 @@ import {
 import { dayNumberOfInstant } from '../domain/time/instant.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { UsageError } from './usage-error.ts';
+
+/** A checkpoint made, as `capstan eod` and the worker say it: the day, what it covers, its roots. */
+export function checkpointLine(checkpoint: StoredCheckpoint): string {
+  const { transfers, decisions } = checkpoint;
+  return (
+    `ledger checkpoint ${formatCalendarDate(fromDayNumber(checkpoint.day))}: ${transfers.count} transfers ` +
+    `(root ${transfers.root.slice(0, 16)}…), ${decisions.count} decisions (root ${decisions.root.slice(0, 16)}…), ` +
+    `hash ${checkpoint.hash.slice(0, 16)}…\n`
+  );
+}
 
 export async function eodCommand(deps: CliDeps, flags: StorageFlags & { date?: string; pageSize?: string }) {
   // The flags are read before the database is opened: a mistyped one makes and migrates nothing.
@@ -37,6 +48,7 @@ export async function eodCommand(deps: CliDeps, flags: StorageFlags & { date?: s
     await app.store.migrate();
     const day = parsed === undefined ? lastClosedDay(app.clock.nowNs()) : toDayNumber(parsed.value);
     const started = performance.now();
+    let checkpoints = 0;
     // Each day is said as it is finished: a long catch-up shows where it is, and one stopped
     // (Ctrl-C) has said which days are done; the next run resumes after them.
     const run = await runEndOfDay(app, day, {
@@ -47,6 +59,10 @@ export async function eodCommand(deps: CliDeps, flags: StorageFlags & { date?: s
             `${d.events} events, ${d.offersExpired} offers expired` +
             (d.disbursementsVoided > 0 ? `, ${d.disbursementsVoided} unconfirmed payouts voided\n` : '\n'),
         ),
+      onCheckpoint: (checkpoint) => {
+        checkpoints += 1;
+        deps.out.write(checkpointLine(checkpoint));
+      },
     });
     // The only refusal is of what was asked (a day not yet ended, a page size out of range).
     if (!run.ok) throw new UsageError(`${run.code}: ${run.detail ?? ''}`);
@@ -57,7 +73,7 @@ export async function eodCommand(deps: CliDeps, flags: StorageFlags & { date?: s
       const finished = last === undefined ? day : last.status === 'running' ? last.day - 1 : last.day;
       const through = formatCalendarDate(fromDayNumber(finished));
       deps.out.write(
-        `nothing to do: the daily cycle has run through ${through}` +
+        `${checkpoints === 0 ? 'nothing to do' : 'no day left to serve'}: the daily cycle has run through ${through}` +
           (flags.date === undefined ? ' (the last closed day: a day closes an hour after it ends)\n' : '\n'),
       );
     }

@@ -1,11 +1,12 @@
 /**
  * `capstan worker`: consumes canonical events from NATS JetStream (a durable pull consumer, explicit
  * acks) into the inbox until SIGINT/SIGTERM, and runs the ledger's expiry sweep, the daily cycle
- * (each day once it is closed — an hour after it ends — missed days caught up) and the webhook
- * dispatcher on the side.
+ * (each day once it is closed — an hour after it ends — missed days caught up, the ledger's
+ * checkpoints made through it) and the webhook dispatcher on the side.
  */
 import { dailyCycleCheckIntervalMs, dailyCycleJob } from '../app/jobs/daily-cycle.ts';
 import { sweepExpiredPendingTransfers } from '../app/jobs/expire-pending.ts';
+import { checkpointLine } from './eod.ts';
 import { failureLog } from './failure-log.ts';
 import type { CliDeps, StorageFlags } from './program.ts';
 import { startWebhookDispatch } from './webhook-dispatch.ts';
@@ -80,7 +81,9 @@ export async function workerCommand(deps: CliDeps, flags: WorkerFlags): Promise<
   const sweep = setInterval(() => {
     sweepExpiredPendingTransfers(app).then(sweepLog.succeeded, sweepLog.failed);
   }, workerSweepIntervalMs);
-  const cycle = dailyCycleJob(app);
+  const cycle = dailyCycleJob(app, {
+    onCheckpoint: (checkpoint) => deps.out.write(checkpointLine(checkpoint)),
+  });
   const cycleLog = failureLog(deps.err, 'daily cycle');
   const runCycle = () =>
     cycle

@@ -35,7 +35,7 @@ import {
 import type { PortfolioFigures } from '../domain/products/portfolio.ts';
 import type { RefillPayoffParts } from '../domain/products/refill.ts';
 import { fromDayNumber, toDayNumber } from '../domain/time/calendar-date.ts';
-import { isoFromMs } from './views.ts';
+import { checkpointView, isoFromMs } from './views.ts';
 
 /** `amountMinor` → `amount`, `holdbackRateBps` → `holdback_rate_bps`, bigints as strings. */
 export function snakeView(value: unknown): unknown {
@@ -565,7 +565,11 @@ export function offerEventView(event: OfferEventRow, offer: OfferRow) {
 }
 
 /** How the dispatcher shows each kind of event (src/app/webhooks/dispatch.ts). */
-export const eventRenderers = { facility: facilityEventView, offer: offerEventView };
+export const eventRenderers = {
+  facility: facilityEventView,
+  offer: offerEventView,
+  checkpoint: checkpointView,
+};
 
 /**
  * What the platform is to pay out, while a facility awaits its payout: the amount lent, less what

@@ -4,7 +4,8 @@
  */
 
 import type { Entry } from '../app/ledger/ledger-reads.ts';
-import type { ApiKeyRecord } from '../app/ports.ts';
+import type { ApiKeyRecord, StoredCheckpoint } from '../app/ports.ts';
+import { type CheckpointTree, checkpointId, checkpointNumber } from '../domain/ledger/checkpoint.ts';
 import {
   type Account,
   accountFlagNames,
@@ -14,6 +15,7 @@ import {
   TransferFlag,
   transferFlagNames,
 } from '../domain/ledger/types.ts';
+import { formatCalendarDate, fromDayNumber } from '../domain/time/calendar-date.ts';
 
 const nanosecondsPerMillisecond = 1_000_000n;
 
@@ -98,5 +100,29 @@ export function apiKeyView(key: ApiKeyRecord) {
     secret_prefix: key.secretPrefix,
     created_at: isoFromMs(key.createdAtMs),
     revoked_at: key.revokedAtMs === null ? null : isoFromMs(key.revokedAtMs),
+  };
+}
+
+function checkpointTreeView(tree: CheckpointTree) {
+  return {
+    count: checkpointNumber(tree.count),
+    first_sequence: tree.firstSequence === null ? null : checkpointNumber(tree.firstSequence),
+    last_sequence: tree.lastSequence === null ? null : checkpointNumber(tree.lastSequence),
+    root: tree.root,
+    chain_hash: tree.chainHash,
+  };
+}
+
+/** A day's checkpoint: every field its hash covers (domain/ledger/checkpoint.ts), as the hash covers it. */
+export function checkpointView(checkpoint: StoredCheckpoint) {
+  return {
+    object: 'ledger_checkpoint',
+    id: checkpointId(checkpoint.day),
+    day: formatCalendarDate(fromDayNumber(checkpoint.day)),
+    transfers: checkpointTreeView(checkpoint.transfers),
+    decisions: checkpointTreeView(checkpoint.decisions),
+    previous_hash: checkpoint.previousHash,
+    hash: checkpoint.hash,
+    created_at: isoFromMs(checkpoint.createdAtMs),
   };
 }

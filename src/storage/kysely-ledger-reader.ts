@@ -11,9 +11,17 @@ import type {
   PendingExpiry,
   SealedAccount,
   SequencedTransfer,
+  StoredCheckpoint,
   TrialBalanceRow,
 } from '../app/ports.ts';
+import type { ChainLink } from '../domain/ledger/checkpoint.ts';
 import type { Account, Balances, ChainedTransfer, Transfer } from '../domain/ledger/types.ts';
+import {
+  readCheckpoint,
+  readCheckpointedThrough,
+  readCheckpoints,
+  readLastCheckpoint,
+} from './kysely-checkpoints.ts';
 import type { LedgerBuckets } from './ledger-buckets.ts';
 import {
   accountFromRow,
@@ -313,5 +321,58 @@ export class KyselyLedgerReader implements LedgerReader {
       .select((eb) => eb.fn.countAll().as('count'))
       .executeTakeFirstOrThrow();
     return toBigInt(row.count);
+  }
+
+  async lastSequenceBefore(timestampNs: bigint): Promise<bigint> {
+    return this.sequenceAt(timestampNs - 1n);
+  }
+
+  async firstTransferTimestamp(): Promise<bigint | null> {
+    const row = await this.db
+      .selectFrom('ledger_transfers')
+      .select('timestamp')
+      .orderBy('timestamp')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? null : toBigInt(row.timestamp);
+  }
+
+  /**
+   * A range of the primary key, only the two columns: a day's hundreds of thousands read cheaply.
+   * Sequences have no gaps, so the page's own range is bounded, not only the day's: PostgreSQL
+   * without statistics on a fresh table planned `sequence > a and sequence <= <day's last>` as a
+   * bitmap scan of the whole rest of the day, sorted, for each page (300,000 transfers in pages of
+   * 10,000: 3.3 s; 0.8 s with each page's range bounded).
+   */
+  async chainLinks(afterSequence: bigint, throughSequence: bigint, limit: number): Promise<ChainLink[]> {
+    const pageEnd = afterSequence + BigInt(limit);
+    const rows = await this.db
+      .selectFrom('ledger_transfers')
+      .select(['sequence', 'hash'])
+      .where('sequence', '>', afterSequence)
+      .where('sequence', '<=', pageEnd < throughSequence ? pageEnd : throughSequence)
+      .orderBy('sequence')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ sequence: toBigInt(row.sequence), hash: row.hash }));
+  }
+
+  async checkpoints(page: {
+    readonly afterDay?: number;
+    readonly limit: number;
+  }): Promise<StoredCheckpoint[]> {
+    return readCheckpoints(this.db, page);
+  }
+
+  async checkpoint(day: number): Promise<StoredCheckpoint | undefined> {
+    return readCheckpoint(this.db, day);
+  }
+
+  async lastCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return readLastCheckpoint(this.db);
+  }
+
+  async checkpointedThrough(): Promise<{ readonly transfers: bigint; readonly decisions: bigint }> {
+    return readCheckpointedThrough(this.db);
   }
 }

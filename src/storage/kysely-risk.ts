@@ -8,6 +8,7 @@ import type {
   AuditEntry,
   AuditFilter,
   DecisionChainHead,
+  DecisionLink,
   DecisionRow,
   FacilityDebtService,
   MerchantFlag,
@@ -166,6 +167,21 @@ export class KyselyRisk implements RiskRepository {
     if (merchantId !== null) query = query.where('decisions.merchant_id', '=', merchantId);
     const rows = await query.orderBy('decisions.sequence').limit(page.limit).execute();
     return rows.map(decisionFromRow);
+  }
+
+  async decisionLinks(afterSequence: bigint, limit: number): Promise<DecisionLink[]> {
+    const rows = await this.db
+      .selectFrom('decisions')
+      .select(['sequence', 'decided_at_ms', 'hash'])
+      .where('sequence', '>', afterSequence)
+      .orderBy('sequence')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      sequence: toBigInt(row.sequence),
+      decidedAtMs: toBigInt(row.decided_at_ms),
+      hash: row.hash,
+    }));
   }
 
   async firstDecisionWithoutInputs() {

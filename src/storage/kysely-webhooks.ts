@@ -119,8 +119,12 @@ export class KyselyWebhooks implements WebhookRepository {
       .execute();
   }
 
-  /** The outbox with each event's type and time, from the history of what it is about. */
+  /**
+   * The outbox with each event's type and time, from the history of what it is about; the ledger's
+   * one event, a day's checkpoint made, has no history to join.
+   */
   private outboxWithTypes() {
+    const eventType = sql`coalesce(f.type, v.type, case when o.subject = 'ledger' then 'checkpoint.created' end)`;
     return this.db
       .selectFrom('outbox_events as o')
       .leftJoin('facility_events as f', (join) =>
@@ -140,10 +144,10 @@ export class KyselyWebhooks implements WebhookRepository {
         'o.subject',
         'o.subject_id',
         'o.subject_sequence',
-        sql<string>`coalesce(f.type, v.type)`.as('type'),
+        sql<string>`${eventType}`.as('type'),
         'o.recorded_at_ms as at_ms',
       ])
-      .where(sql<boolean>`coalesce(f.type, v.type) is not null`);
+      .where(sql<boolean>`${eventType} is not null`);
   }
 
   async pendingOutbox(limit: number): Promise<OutboxEventRow[]> {

@@ -804,6 +804,34 @@ const offerEventReasons: Migration = {
   },
 };
 
+/**
+ * Daily checkpoints of the ledger (src/domain/ledger/checkpoint.ts): per closed UTC day, the Merkle
+ * roots of the transfers stamped that day and of the decisions chained with it, their ranges and
+ * chains' hashes, chained to the day before. Keyed by the day number. Nothing is backfilled here:
+ * the daily cycle checkpoints the days already closed, oldest first, on its next run.
+ */
+const ledgerCheckpoints: Migration = {
+  name: '0018_ledger_checkpoints',
+  async up(db, backend) {
+    let table = db.schema
+      .createTable('ledger_checkpoints')
+      .addColumn('day', timestampKey(backend), (c) => c.primaryKey());
+    for (const chain of ['transfer', 'decision']) {
+      table = table
+        .addColumn(`${chain}_count`, 'bigint', (c) => c.notNull())
+        .addColumn(`${chain}_first_sequence`, 'bigint')
+        .addColumn(`${chain}_last_sequence`, 'bigint')
+        .addColumn(`${chain}s_root`, 'text', (c) => c.notNull())
+        .addColumn(`${chain}_chain_hash`, 'text', (c) => c.notNull());
+    }
+    await table
+      .addColumn('previous_hash', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const migrations: readonly Migration[] = [
   ledger,
   apiKeys,
@@ -822,4 +850,5 @@ export const migrations: readonly Migration[] = [
   idempotencySecrets,
   auditLog,
   offerEventReasons,
+  ledgerCheckpoints,
 ];

@@ -53,6 +53,23 @@ export interface LedgerPendingExpiriesTable {
   expires_at: bigint;
 }
 
+export interface LedgerCheckpointsTable {
+  day: bigint;
+  transfer_count: bigint;
+  transfer_first_sequence: bigint | null;
+  transfer_last_sequence: bigint | null;
+  transfers_root: string;
+  transfer_chain_hash: string;
+  decision_count: bigint;
+  decision_first_sequence: bigint | null;
+  decision_last_sequence: bigint | null;
+  decisions_root: string;
+  decision_chain_hash: string;
+  previous_hash: string;
+  hash: string;
+  created_at_ms: bigint;
+}
+
 export interface LedgerChainTable {
   id: bigint;
   last_hash: string;
@@ -355,6 +372,7 @@ export interface Database {
   ledger_transfers: LedgerTransfersTable;
   ledger_pending_expiries: LedgerPendingExpiriesTable;
   ledger_chain: LedgerChainTable;
+  ledger_checkpoints: LedgerCheckpointsTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   capstan_migrations: MigrationsTable;

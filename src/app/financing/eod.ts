@@ -15,6 +15,9 @@
  * After every page the facilities' balances are checked against their ledger accounts — owed fees,
  * interest and principal against the three receivables, the deferred fee against its contra
  * account — and a difference stops the run: the books and the facilities must tell one story.
+ *
+ * Last, the ledger's days through the day run are checkpointed (src/app/ledger/checkpoints.ts),
+ * even when no day was left to run.
  */
 import { type Account, TransferFlag, type TransferInput } from '../../domain/ledger/types.ts';
 import { defaultServicingPolicy, type ServicingPolicy } from '../../domain/products/advance/servicing.ts';
@@ -24,8 +27,9 @@ import { err, ok, type Result } from '../../domain/result.ts';
 import { formatCalendarDate, fromDayNumber } from '../../domain/time/calendar-date.ts';
 import { dayNumberOfInstant, nanosecondsPerDay } from '../../domain/time/instant.ts';
 import type { AppContext } from '../app-context.ts';
+import { checkpointClosedDays } from '../ledger/checkpoints.ts';
 import { expirePendingTransfers } from '../ledger/ledger-writes.ts';
-import type { FacilityRow } from '../ports.ts';
+import type { FacilityRow, StoredCheckpoint } from '../ports.ts';
 import { assertBooksAgree, bookOf, type Expected, expectedOf } from './books-agree.ts';
 import { resolveDraw } from './credit-lines.ts';
 import { loadOfferSettings } from './offer-settings.ts';
@@ -53,6 +57,8 @@ export interface EodOptions {
   readonly onPage?: (progress: { readonly day: number; readonly facilitiesDone: bigint }) => void;
   /** After each day is finished: a command line says it then, not only once the run is done. */
   readonly onDay?: (day: EodDay) => void;
+  /** After each day's ledger checkpoint is made (src/app/ledger/checkpoints.ts). */
+  readonly onCheckpoint?: (checkpoint: StoredCheckpoint) => void;
 }
 
 export interface EodDay {
@@ -360,7 +366,10 @@ export async function runEndOfDay(
   );
   let first = throughDay;
   if (last !== undefined) first = last.status === 'running' ? last.day : last.day + 1;
-  if (first > throughDay) return ok([]);
+  if (first > throughDay) {
+    await checkpointClosedDays(app, throughDay, options.onCheckpoint);
+    return ok([]);
+  }
   // Days before the earliest facility in service opened hold nothing to serve: a catch-up starts
   // there (a first run mistyped years back does not leave years of empty days to run after it).
   if (last?.status !== 'running') first = Math.max(first, Math.min(earliest ?? throughDay, throughDay));
@@ -377,5 +386,8 @@ export async function runEndOfDay(
     days.push(done);
     options.onDay?.(done);
   }
+  // Then the ledger's closed days are checkpointed, the ones a run missed too: their postings are
+  // stamped now, on a later day, so a day's checkpoint is the same whether it comes before or after.
+  await checkpointClosedDays(app, throughDay, options.onCheckpoint);
   return ok(days);
 }

@@ -5,6 +5,7 @@
  */
 import type { Sha256Hex } from '../../domain/ledger/hash-chain.ts';
 import { LedgerVerifier, type VerifyFailure } from '../../domain/ledger/verify.ts';
+import { nanosecondsPerDay } from '../../domain/time/instant.ts';
 import { type ChainHead, type Store, UnreadableChainHead, UnreadableLedgerRow } from '../ports.ts';
 
 export const verifyPageSize = 2_000;
@@ -69,7 +70,14 @@ export async function verifyLedger(
       after = (page[page.length - 1] as (typeof page)[number]).timestamp;
       onProgress?.(verifier.transfersChecked, total);
     }
-    const finished = verifier.finish(head);
+    const lastCheckpoint = await readable(async () => {
+      const last = await tx.ledger.lastCheckpoint();
+      return last === undefined ? [] : [last];
+    });
+    if (!Array.isArray(lastCheckpoint)) return report(lastCheckpoint);
+    const closedDay = lastCheckpoint[0]?.day;
+    const closedThroughNs = closedDay === undefined ? null : BigInt(closedDay + 1) * nanosecondsPerDay - 1n;
+    const finished = verifier.finish(head, closedThroughNs);
     if (finished !== null) return report(finished);
     const misfiled = await tx.ledger.countMisfiledTransfers();
     if (misfiled > 0n) {

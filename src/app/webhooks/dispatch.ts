@@ -1,5 +1,5 @@
 /**
- * Events out: the facility and offer events in the outbox, delivered to the webhook endpoints as Standard
+ * Events out: the facility and offer events, and the ledger's checkpoints, in the outbox, delivered to the webhook endpoints as Standard
  * Webhooks messages (src/main/webhook-transport.ts signs and sends them).
  *
  * A round (`dispatchWebhooks`) does three things, each safe to repeat and to run in several
@@ -13,9 +13,11 @@
  *    (src/domain/webhooks/delivery.ts), or marks it failed once the attempts are spent. A delivery
  *    whose process died mid-send is due again when its lease ends.
  *
- * A message's id is the event's own (`<facility or offer id>:<sequence>`), the same on every
- * attempt and replay, so a receiver can drop what it has already handled.
+ * A message's id is the event's own (`<facility or offer id>:<sequence>`; `lcp_<day>:1` for a
+ * checkpoint), the same on every attempt and replay, so a receiver can drop what it has already
+ * handled.
  */
+import { checkpointDayOf } from '../../domain/ledger/checkpoint.ts';
 import {
   endpointDisabledError,
   endpointFailingMsMax,
@@ -34,6 +36,7 @@ import type {
   OfferRow,
   OutboxEventRow,
   ReadTransaction,
+  StoredCheckpoint,
   WebhookDeliveryRow,
   WebhookEndpointRow,
   WriteTransaction,
@@ -77,6 +80,7 @@ export function signingSecrets(endpoint: WebhookEndpointRow, atMs: bigint): stri
 export interface EventRenderers {
   facility(event: FacilityEventRow, facility: FacilityRow): unknown;
   offer(event: OfferEventRow, offer: OfferRow): unknown;
+  checkpoint(checkpoint: StoredCheckpoint): unknown;
 }
 
 /** Deliveries taken and sent, at most, per round. */
@@ -208,6 +212,11 @@ async function shownEvent(
   render: EventRenderers,
 ): Promise<{ atMs: bigint; show: () => unknown } | undefined> {
   const id = delivery.subjectId;
+  if (delivery.subject === 'ledger') {
+    const day = checkpointDayOf(id);
+    const checkpoint = day === null ? undefined : await tx.ledger.checkpoint(day);
+    return checkpoint && { atMs: checkpoint.createdAtMs, show: () => render.checkpoint(checkpoint) };
+  }
   if (delivery.subject === 'offer') {
     if (!subjects.offers.has(id)) {
       const row = await tx.financing.offer(id);

@@ -80,8 +80,15 @@ export class LedgerVerifier {
     return null;
   }
 
-  /** After the last transfer: the chain head, every account's totals and the trial balance. */
-  finish(head: { lastHash: string; transferCount: bigint; lastTimestamp: bigint }): VerifyFailure | null {
+  /**
+   * After the last transfer: the chain head, every account's totals and the trial balance.
+   * `closedThroughNs` is the last nanosecond of the last checkpointed day (null with none): a
+   * checkpoint moves the head's last timestamp there when nothing is stamped after the day yet.
+   */
+  finish(
+    head: { lastHash: string; transferCount: bigint; lastTimestamp: bigint },
+    closedThroughNs: bigint | null = null,
+  ): VerifyFailure | null {
     if (BigInt(this.transfersChecked) !== head.transferCount) {
       return {
         rule: 'transfer_count_mismatch',
@@ -95,14 +102,19 @@ export class LedgerVerifier {
       };
     }
     // The next write numbers its timestamps from the head's; it must be the last one stored (0 when
-    // nothing is), or new timestamps would collide with stored ones or skip towards the limit.
+    // nothing is), or new timestamps would collide with stored ones or skip towards the limit — or
+    // the end of the last checkpointed day, if later: nothing may be stamped on a checkpointed day.
     const lastStored = [0n, this.accountTimestampMax, this.previousTimestamp].reduce((a, b) =>
       a > b ? a : b,
     );
-    if (head.lastTimestamp !== lastStored) {
+    const expected = closedThroughNs !== null && closedThroughNs > lastStored ? closedThroughNs : lastStored;
+    if (head.lastTimestamp !== expected) {
       return {
         rule: 'chain_head_mismatch',
-        detail: `the chain head's last timestamp is ${head.lastTimestamp} but the last stored account or transfer is at ${lastStored}`,
+        detail:
+          expected === lastStored
+            ? `the chain head's last timestamp is ${head.lastTimestamp} but the last stored account or transfer is at ${lastStored}`
+            : `the chain head's last timestamp is ${head.lastTimestamp} but the last checkpointed day ends at ${expected}, after the last stored account or transfer`,
       };
     }
     const trial = new Map<string, Totals>();

@@ -67,11 +67,17 @@ const offerEventTypes: readonly string[] = ['created', 'accepted', 'withdrawn', 
   (type) => `offer.${type}`,
 );
 
-/** What an event is about: a facility (its history's events) or an offer (made, accepted, …). */
-export type EventSubject = 'facility' | 'offer';
+/** The ledger's own: a closed day's checkpoint made, with its Merkle roots (docs/ledger.md). */
+const ledgerEventTypes: readonly string[] = ['ledger.checkpoint.created'];
+
+/**
+ * What an event is about: a facility (its history's events), an offer (made, accepted, …) or the
+ * ledger (a day's checkpoint).
+ */
+export type EventSubject = 'facility' | 'offer' | 'ledger';
 
 /** Every event type an endpoint may subscribe to. */
-export const eventTypes: readonly string[] = [...facilityEventTypes, ...offerEventTypes];
+export const eventTypes: readonly string[] = [...facilityEventTypes, ...offerEventTypes, ...ledgerEventTypes];
 
 /** An event type on the wire: the event's own type in its subject's namespace (`facility.swept`, `offer.created`). */
 export function wireEventType(subject: EventSubject, type: string): string {

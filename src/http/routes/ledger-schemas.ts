@@ -74,3 +74,32 @@ export const TrialBalanceSchema = Type.Object({
     Type.Object({ currency: Type.String(), ...TrialBalanceAmounts, balanced: Type.Boolean() }),
   ),
 });
+
+const Digest = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256, lower-case hex' });
+
+const CheckpointTree = (chain: string) =>
+  Type.Object({
+    count: Type.Integer({ minimum: 0, description: `the ${chain} it covers` }),
+    first_sequence: Type.Union([Type.Integer(), Type.Null()], {
+      description: `the first ${chain.replace(/s$/, '')}'s sequence (null when it covers none)`,
+    }),
+    last_sequence: Type.Union([Type.Integer(), Type.Null()], {
+      description: `the last ${chain.replace(/s$/, '')}'s sequence (null when it covers none)`,
+    }),
+    root: { ...Digest, description: `the RFC 6962 Merkle root of their chain hashes, in chain order` },
+    chain_hash: { ...Digest, description: `the ${chain}' chain hash at the day's end` },
+  });
+
+export const LedgerCheckpoint = Type.Object({
+  object: Type.Literal('ledger_checkpoint'),
+  id: Type.String({ description: '`lcp_<day>`; use it as starting_after' }),
+  day: Type.String({ description: 'the UTC day it closes, YYYY-MM-DD' }),
+  transfers: CheckpointTree('transfers'),
+  decisions: CheckpointTree('decisions'),
+  previous_hash: { ...Digest, description: "the previous day's checkpoint's hash (64 zeros for the first)" },
+  hash: {
+    ...Digest,
+    description: 'SHA-256 of the canonical encoding of every field above but id (docs/ledger.md)',
+  },
+  created_at: Type.String({ format: 'date-time' }),
+});

@@ -1,13 +1,17 @@
 /**
  * The ledger over HTTP, as an operator uses it: open accounts, post a batch with one result per
  * transfer (200 even when some are rejected), reserve and post in two phases, read balances now
- * and as of an earlier instant, page through a statement, and check the trial balance.
+ * and as of an earlier instant, page through a statement, check the trial balance, and list the
+ * daily checkpoints.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
+import { checkpointClosedDays } from '../../app/ledger/checkpoints.ts';
+import { dayNumberOfInstant } from '../../domain/time/instant.ts';
+import { checkpointView } from '../views.ts';
 
 for (const backend of backendsUnderTest) {
   describe(`ledger API on ${backend.name}`, { skip: backend.skip }, () => {
@@ -306,6 +310,40 @@ for (const backend of backendsUnderTest) {
       const tooLong = await api.request('GET', `/v1/ledger/transfers/${'x'.repeat(72)}`);
       assert.equal(tooLong.status, 400);
       assert.equal(tooLong.json.param, 'id');
+    });
+
+    it('lists the daily checkpoints, oldest first, paged by starting_after, to operators', async () => {
+      const none = await api.request('GET', '/v1/ledger/checkpoints');
+      assert.deepEqual(none.json, {
+        object: 'list',
+        url: '/v1/ledger/checkpoints',
+        data: [],
+        has_more: false,
+      });
+      const today = dayNumberOfInstant(clock().nowNs());
+      clock().advanceSeconds(3 * 86_400);
+      const made = await checkpointClosedDays(api.app, today + 2);
+      assert.equal(made.at(-1)?.day, today + 2);
+      assert.ok(made.length >= 3);
+      const first = await api.request('GET', '/v1/ledger/checkpoints?limit=2');
+      assert.equal(first.status, 200);
+      assert.equal(first.json.has_more, true);
+      assert.deepEqual(first.json.data, made.slice(0, 2).map(checkpointView));
+      assert.equal(first.json.data[0].object, 'ledger_checkpoint');
+      assert.match(first.json.data[0].id, /^lcp_\d{4}-\d{2}-\d{2}$/);
+      const rest = await api.request(
+        'GET',
+        `/v1/ledger/checkpoints?limit=100&starting_after=${first.json.data[1].id}`,
+      );
+      assert.equal(rest.json.has_more, false);
+      assert.deepEqual(rest.json.data, made.slice(2).map(checkpointView));
+      for (const cursor of ['lcp_1999-01-01', 'lcp_2026-02-30', 'yesterday']) {
+        const refused = await api.request('GET', `/v1/ledger/checkpoints?starting_after=${cursor}`);
+        assert.equal(refused.status, 400, cursor);
+        assert.equal(refused.json.code, 'starting_after_not_found');
+        assert.equal(refused.json.param, 'starting_after');
+      }
+      assert.equal((await api.request('GET', '/v1/ledger/checkpoints', { key: null })).status, 401);
     });
   });
 }

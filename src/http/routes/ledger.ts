@@ -7,6 +7,7 @@ import { type Static, Type } from 'typebox';
 import type { AppContext } from '../../app/app-context.ts';
 import { getAccount, listEntries, trialBalance } from '../../app/ledger/ledger-reads.ts';
 import { createAccounts, createTransfers } from '../../app/ledger/ledger-writes.ts';
+import { checkpointDayOf } from '../../domain/ledger/checkpoint.ts';
 import {
   storedTransferIdLengthMax,
   timestampMax,
@@ -26,6 +27,7 @@ import { parseInstantNs, storableInstant } from '../../domain/time/instant.ts';
 import {
   access,
   jsonReply,
+  ListQuery,
   listEnvelope,
   listQuery,
   listReply,
@@ -38,8 +40,14 @@ import {
 } from '../plumbing.ts';
 import { ProblemError } from '../problem.ts';
 import { isProblemCode } from '../status-codes.ts';
-import { accountView, entryView, isoFromNs, transferView } from '../views.ts';
-import { LedgerAccount, LedgerEntry, LedgerTransfer, TrialBalanceSchema } from './ledger-schemas.ts';
+import { accountView, checkpointView, entryView, isoFromNs, transferView } from '../views.ts';
+import {
+  LedgerAccount,
+  LedgerCheckpoint,
+  LedgerEntry,
+  LedgerTransfer,
+  TrialBalanceSchema,
+} from './ledger-schemas.ts';
 
 const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 256 }), {
   description: 'up to 16 short string pairs linking the entry to the business object that caused it',
@@ -303,6 +311,35 @@ export function ledgerRoutes(app: AppContext): FastifyPluginAsyncTypebox {
         if (transfer === undefined)
           throw new ProblemError('transfer_not_found', `no transfer ${request.params.id}`);
         return send(reply, jsonReply(200, transferView(transfer)));
+      },
+    );
+
+    server.get(
+      '/v1/ledger/checkpoints',
+      access(operator, {
+        summary: "The ledger's daily checkpoints, oldest first",
+        description:
+          'One for each closed UTC day, made by the daily cycle: the RFC 6962 Merkle root of the transfers stamped that day and of the decisions chained with it, their counts, ranges and chain hashes at the day’s end, and the previous checkpoint’s hash. Keep them outside the database (or take the `ledger.checkpoint.created` webhook): `capstan verify --checkpoints FILE` checks the database’s against them. Paginated like every list: `limit` (1–100, default 10) and `starting_after` (the id of the last checkpoint of the previous page).',
+        tags: ['ledger'],
+        querystring: ListQuery,
+        response: { 200: listSchema(LedgerCheckpoint), 400: ProblemSchema },
+      }),
+      async (request, reply) => {
+        const { limit, starting_after: after } = request.query;
+        const afterDay = after === undefined ? undefined : checkpointDayOf(after);
+        const notFound = () =>
+          new ProblemError('starting_after_not_found', `no checkpoint ${after}`, 'starting_after');
+        if (afterDay === null) throw notFound();
+        const checkpoints = await app.store.read(async (tx) => {
+          // The checkpoint named must be one, as an account entry or an audit entry must.
+          if (afterDay !== undefined && (await tx.ledger.checkpoint(afterDay)) === undefined)
+            throw notFound();
+          return tx.ledger.checkpoints({
+            ...(afterDay === undefined ? {} : { afterDay }),
+            limit: limit + 1,
+          });
+        });
+        return send(reply, listReply(request.url, checkpoints, limit, checkpointView));
       },
     );
 

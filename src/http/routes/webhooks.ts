@@ -66,6 +66,9 @@ const Delivery = Type.Object({
   event_type: Type.String(),
   facility_id: Type.Union([Type.String(), Type.Null()], { description: 'a facility event’s facility' }),
   offer_id: Type.Union([Type.String(), Type.Null()], { description: 'an offer event’s offer' }),
+  checkpoint_id: Type.Union([Type.String(), Type.Null()], {
+    description: 'a ledger checkpoint event’s checkpoint (`lcp_<day>`)',
+  }),
   status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
   attempts: Type.Integer(),
   next_attempt_at: Type.Union([Type.String(), Type.Null()]),
@@ -132,6 +135,7 @@ function deliveryView(delivery: WebhookDeliveryRow) {
     event_type: delivery.eventType,
     facility_id: delivery.subject === 'facility' ? delivery.subjectId : null,
     offer_id: delivery.subject === 'offer' ? delivery.subjectId : null,
+    checkpoint_id: delivery.subject === 'ledger' ? delivery.subjectId : null,
     status: delivery.status,
     attempts: delivery.attempts,
     next_attempt_at: delivery.status === 'pending' ? instant(delivery.nextAttemptAtMs) : null,

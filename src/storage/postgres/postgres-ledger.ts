@@ -6,9 +6,10 @@
  * (READ COMMITTED takes a fresh snapshot per statement).
  */
 import { CompiledQuery, type Kysely, sql } from 'kysely';
-import type { ChainHead, LedgerRepository, SealedAccount } from '../../app/ports.ts';
+import type { ChainHead, LedgerRepository, SealedAccount, StoredCheckpoint } from '../../app/ports.ts';
 import type { Account, ChainedTransfer, Transfer } from '../../domain/ledger/types.ts';
 import type { AccountCache } from '../account-cache.ts';
+import { insertCheckpointRow } from '../kysely-checkpoints.ts';
 import { KyselyLedgerReader } from '../kysely-ledger-reader.ts';
 import type { LedgerBuckets } from '../ledger-buckets.ts';
 import {
@@ -203,5 +204,9 @@ export class PostgresLedger extends KyselyLedgerReader implements LedgerReposito
 
   private async executeRaw(text: string, parameters: readonly unknown[]): Promise<void> {
     await this.db.executeQuery(CompiledQuery.raw(text, [...parameters]));
+  }
+
+  async insertCheckpoint(checkpoint: StoredCheckpoint): Promise<void> {
+    await insertCheckpointRow(this.db, checkpoint);
   }
 }

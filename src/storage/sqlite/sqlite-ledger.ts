@@ -5,9 +5,10 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { ChainHead, LedgerRepository, SealedAccount } from '../../app/ports.ts';
+import type { ChainHead, LedgerRepository, SealedAccount, StoredCheckpoint } from '../../app/ports.ts';
 import type { Account, ChainedTransfer, Transfer } from '../../domain/ledger/types.ts';
 import type { AccountCache } from '../account-cache.ts';
+import { insertCheckpointRow } from '../kysely-checkpoints.ts';
 import { KyselyLedgerReader } from '../kysely-ledger-reader.ts';
 import type { LedgerBuckets } from '../ledger-buckets.ts';
 import {
@@ -200,5 +201,9 @@ export class SqliteLedger extends KyselyLedgerReader implements LedgerRepository
       if (result.changes !== 1) throw new Error(`ledger account ${account.id} vanished during a write`);
       if (this.cacheUsable) this.cache.put(account);
     }
+  }
+
+  async insertCheckpoint(checkpoint: StoredCheckpoint): Promise<void> {
+    await insertCheckpointRow(this.db, checkpoint);
   }
 }
