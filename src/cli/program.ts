@@ -173,7 +173,11 @@ export function buildProgram(deps: CliDeps): Command {
     program
       .command('verify')
       .description(
-        'recompute the ledger from its transfers and check the hash chain; exits 1 on the first inconsistency',
+        'recompute the ledger from its transfers and check the hash chains and daily checkpoints; exits 1 on the first inconsistency',
+      )
+      .option(
+        '--checkpoints <file>',
+        'checkpoints held outside the database (GET /v1/ledger/checkpoints pages, ledger.checkpoint.created messages; JSON or NDJSON): the database must have the same',
       ),
   ).action((flags) => verifyCommand(deps, flags));
 
@@ -250,7 +254,7 @@ export function buildProgram(deps: CliDeps): Command {
     program
       .command('eod')
       .description(
-        'the daily cycle: accrue, age and collect every facility through a day, catching up missed days',
+        'the daily cycle: accrue, age and collect every facility through a day, catching up missed days, then checkpoint the ledger through it',
       )
       .option(
         '--date <YYYY-MM-DD>',
