@@ -57,6 +57,37 @@ export function lendUpTo(topBand: { readonly grade: string; readonly maxPd: numb
   return { maxPd: topBand.maxPd, gradeBands: [...bands, topBand] };
 }
 
+/**
+ * A store to lend from: `merchants` generated merchants' 196 days of activity (from `seed`)
+ * ingested, the synthetic scorecard as champion, and decision settings that lend up to `topBand` —
+ * the synthetic model rates the generated merchants 19–31% likely to default, so lend anyway.
+ */
+export async function seedScoredMerchants(
+  app: AppContext,
+  options: {
+    readonly merchants: number;
+    readonly seed: number;
+    readonly topBand: { readonly grade: string; readonly maxPd: number };
+  },
+): Promise<void> {
+  const events = generateActivity(options.merchants, 196, options.seed).map((e) =>
+    parseEvent({ origin: 'test', line: null, raw: JSON.stringify(e) }),
+  );
+  for (let start = 0; start < events.length; start += 2_000)
+    await app.store.write((tx) => ingestBatch(tx, app, events.slice(start, start + 2_000)));
+  await app.store.write(async (tx) => {
+    await registerModel(tx, app, {
+      artifact: syntheticModel('scorecard', 5),
+      algorithm: 'scorecard',
+      metrics: {},
+      training: { synthetic: true },
+      status: 'champion',
+    });
+    const settings = await updateDecisionSettings(tx, app.clock.nowNs(), lendUpTo(options.topBand), 'test');
+    assert.ok(settings.ok, settings.ok ? '' : settings.detail);
+  });
+}
+
 export async function openLendingBook(
   backend: BackendUnderTest,
   options: {
@@ -72,28 +103,15 @@ export async function openLendingBook(
     entropy: testEntropy,
     sha256,
   };
-  const events = generateActivity(2, 196, 78).map((e) =>
-    parseEvent({ origin: 'test', line: null, raw: JSON.stringify(e) }),
-  );
-  for (let start = 0; start < events.length; start += 2_000)
-    await harness.store.write((tx) => ingestBatch(tx, app, events.slice(start, start + 2_000)));
-  await harness.store.write(async (tx) => {
-    await registerModel(tx, app, {
-      artifact: syntheticModel('scorecard', 5),
-      algorithm: 'scorecard',
-      metrics: {},
-      training: { synthetic: true },
-      status: 'champion',
-    });
-    const settings = await updateDecisionSettings(tx, lendingNow, lendUpTo(options.topBand), 'test');
-    assert.ok(settings.ok);
-    await fundPool(tx, app, {
+  await seedScoredMerchants(app, { merchants: 2, seed: 78, topBand: options.topBand });
+  await harness.store.write((tx) =>
+    fundPool(tx, app, {
       financierId: 'fin_pool',
       currency: 'USD',
       amountMinor: options.poolMinor,
       reference: 'seed',
-    });
-  });
+    }),
+  );
   for (const id of ['mer_gen0', 'mer_gen1']) {
     await harness.store.write((tx) =>
       grantConsent(tx, app, id, {

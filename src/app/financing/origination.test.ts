@@ -11,10 +11,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
-import { generateActivity } from '../../../test/support/events.ts';
-import { lendUpTo } from '../../../test/support/lending-fixture.ts';
+import { seedScoredMerchants } from '../../../test/support/lending-fixture.ts';
 import { ManualClock } from '../../../test/support/manual-clock.ts';
-import { syntheticModel } from '../../../test/support/synthetic-model.ts';
 import type { Offer } from '../../domain/products/offers.ts';
 import {
   facilityAccount,
@@ -23,16 +21,13 @@ import {
   fundPool as fundPoolPostings,
 } from '../../domain/products/postings.ts';
 import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
-import { parseRecord as parseEvent } from '../../ingest/parse-record.ts';
 import { sha256, testEntropy } from '../../storage/contract/fixtures.ts';
 import type { AppContext } from '../app-context.ts';
 import { cliActor } from '../audit/audit-log.ts';
-import { ingestBatch } from '../ingest/ingest.ts';
 import { createAccounts, createTransfers } from '../ledger/ledger-writes.ts';
 import { grantConsent, revokeConsent } from '../risk/consents.ts';
 import { updateDecisionSettings } from '../risk/decision-settings.ts';
 import { decideForMerchant } from '../risk/decisions.ts';
-import { registerModel } from '../risk/models.ts';
 import { fromTaggedJson } from '../risk/tagged-json.ts';
 import {
   acceptOffer,
@@ -60,26 +55,7 @@ for (const backend of backendsUnderTest) {
       harness = await backend.open();
       await harness.store.migrate();
       app = { store: harness.store, clock: new ManualClock(now), entropy: testEntropy, sha256 };
-      const events = generateActivity(4, 196, 77).map((e) =>
-        parseEvent({ origin: 'test', line: null, raw: JSON.stringify(e) }),
-      );
-      for (let start = 0; start < events.length; start += 2_000)
-        await harness.store.write((tx) => ingestBatch(tx, app, events.slice(start, start + 2_000)));
-      await harness.store.write((tx) =>
-        registerModel(tx, app, {
-          artifact: syntheticModel('scorecard', 5),
-          algorithm: 'scorecard',
-          metrics: {},
-          training: { synthetic: true },
-          status: 'champion',
-        }),
-      );
-      // The synthetic model rates these generated merchants 19–31% likely to default: lend to them
-      // anyway, at grade E, so there is something to originate.
-      const settings = await harness.store.write((tx) =>
-        updateDecisionSettings(tx, now, lendUpTo({ grade: 'E', maxPd: 0.35 }), 'test'),
-      );
-      assert.ok(settings.ok, settings.ok ? '' : settings.detail);
+      await seedScoredMerchants(app, { merchants: 4, seed: 77, topBand: { grade: 'E', maxPd: 0.35 } });
       const expiresAtMs = now / 1_000_000n + 365n * 86_400_000n;
       for (const id of ['mer_gen0', 'mer_gen1', 'mer_gen2', 'mer_gen3']) {
         await harness.store.write((tx) =>

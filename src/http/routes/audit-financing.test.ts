@@ -9,18 +9,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
-import { generateActivity } from '../../../test/support/events.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http.ts';
-import { lendUpTo } from '../../../test/support/lending-fixture.ts';
+import { seedScoredMerchants } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
-import { syntheticModel } from '../../../test/support/synthetic-model.ts';
 import { fundPool } from '../../app/financing/origination.ts';
-import { ingestBatch } from '../../app/ingest/ingest.ts';
 import { grantConsent } from '../../app/risk/consents.ts';
-import { updateDecisionSettings } from '../../app/risk/decision-settings.ts';
-import { registerModel } from '../../app/risk/models.ts';
 import { calendarDate, fromDayNumber, toDayNumber } from '../../domain/time/calendar-date.ts';
-import { parseRecord } from '../../ingest/parse-record.ts';
 
 const asOf = '2026-07-15';
 const asOfDay = toDayNumber(calendarDate(asOf));
@@ -46,22 +40,8 @@ for (const backend of backendsUnderTest) {
       api = await startTestServer(backend);
       (api.app.clock as ManualClock).set(now);
       const { store } = api.harness;
-      const events = generateActivity(4, 196, 78).map((e) =>
-        parseRecord({ origin: 'test', line: null, raw: JSON.stringify(e) }),
-      );
-      for (let start = 0; start < events.length; start += 2_000)
-        await store.write((tx) => ingestBatch(tx, api.app, events.slice(start, start + 2_000)));
+      await seedScoredMerchants(api.app, { merchants: 4, seed: 78, topBand: { grade: 'C', maxPd: 0.4 } });
       await store.write(async (tx) => {
-        await registerModel(tx, api.app, {
-          artifact: syntheticModel('scorecard', 5),
-          algorithm: 'scorecard',
-          metrics: {},
-          training: { synthetic: true },
-          status: 'champion',
-        });
-        // The synthetic model rates these merchants 19–31% likely to default: grade C, for a line.
-        const settings = await updateDecisionSettings(tx, now, lendUpTo({ grade: 'C', maxPd: 0.4 }), 'test');
-        assert.ok(settings.ok);
         // The pools of the merchants' other currencies, funded as a seed (the USD one by the tests).
         for (const currency of ['EUR', 'GBP'])
           assert.ok(

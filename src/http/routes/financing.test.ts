@@ -12,16 +12,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
-import { event, generateActivity, settlementPaid } from '../../../test/support/events.ts';
+import { event, settlementPaid } from '../../../test/support/events.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http.ts';
-import { lendUpTo } from '../../../test/support/lending-fixture.ts';
+import { seedScoredMerchants } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
-import { syntheticModel } from '../../../test/support/synthetic-model.ts';
 import { sweepSettlement } from '../../app/financing/sweep.ts';
 import { ingestBatch } from '../../app/ingest/ingest.ts';
 import { grantConsent } from '../../app/risk/consents.ts';
-import { updateDecisionSettings } from '../../app/risk/decision-settings.ts';
-import { registerModel } from '../../app/risk/models.ts';
 import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
 import { parseRecord } from '../../ingest/parse-record.ts';
 
@@ -48,23 +45,7 @@ for (const backend of backendsUnderTest) {
       api = await startTestServer(backend);
       (api.app.clock as ManualClock).set(now);
       const { store } = api.harness;
-      const events = generateActivity(4, 196, 77).map((e) =>
-        parseRecord({ origin: 'test', line: null, raw: JSON.stringify(e) }),
-      );
-      for (let start = 0; start < events.length; start += 2_000)
-        await store.write((tx) => ingestBatch(tx, api.app, events.slice(start, start + 2_000)));
-      await store.write(async (tx) => {
-        await registerModel(tx, api.app, {
-          artifact: syntheticModel('scorecard', 5),
-          algorithm: 'scorecard',
-          metrics: {},
-          training: { synthetic: true },
-          status: 'champion',
-        });
-        // The synthetic model rates these merchants 19–31% likely to default: lend at grade E.
-        const settings = await updateDecisionSettings(tx, now, lendUpTo({ grade: 'E', maxPd: 0.35 }), 'test');
-        assert.ok(settings.ok);
-      });
+      await seedScoredMerchants(api.app, { merchants: 4, seed: 77, topBand: { grade: 'E', maxPd: 0.35 } });
       const expiresAtMs = now / 1_000_000n + 365n * 86_400_000n;
       for (const id of ['mer_gen0', 'mer_gen1', 'mer_gen2', 'mer_gen3']) {
         await store.write((tx) =>

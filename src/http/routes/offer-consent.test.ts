@@ -13,18 +13,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
-import { event, generateActivity } from '../../../test/support/events.ts';
+import { event } from '../../../test/support/events.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http.ts';
-import { lendUpTo } from '../../../test/support/lending-fixture.ts';
+import { seedScoredMerchants } from '../../../test/support/lending-fixture.ts';
 import type { ManualClock } from '../../../test/support/manual-clock.ts';
-import { syntheticModel } from '../../../test/support/synthetic-model.ts';
 import { fundPool } from '../../app/financing/origination.ts';
-import { ingestBatch } from '../../app/ingest/ingest.ts';
-import { updateDecisionSettings } from '../../app/risk/decision-settings.ts';
-import { registerModel } from '../../app/risk/models.ts';
 import { dispatchWebhooks } from '../../app/webhooks/dispatch.ts';
 import { calendarDate, toDayNumber } from '../../domain/time/calendar-date.ts';
-import { parseRecord } from '../../ingest/parse-record.ts';
 import { httpWebhookTransport } from '../../main/webhook-transport.ts';
 import { eventRenderers } from '../views-financing.ts';
 
@@ -63,21 +58,8 @@ for (const backend of backendsUnderTest) {
       hooks = await receiver();
       (api.app.clock as ManualClock).set(now);
       const { store } = api.harness;
-      const events = generateActivity(4, 196, 77).map((e) =>
-        parseRecord({ origin: 'test', line: null, raw: JSON.stringify(e) }),
-      );
-      for (let start = 0; start < events.length; start += 2_000)
-        await store.write((tx) => ingestBatch(tx, api.app, events.slice(start, start + 2_000)));
+      await seedScoredMerchants(api.app, { merchants: 4, seed: 77, topBand: { grade: 'E', maxPd: 0.4 } });
       await store.write(async (tx) => {
-        await registerModel(tx, api.app, {
-          artifact: syntheticModel('scorecard', 5),
-          algorithm: 'scorecard',
-          metrics: {},
-          training: { synthetic: true },
-          status: 'champion',
-        });
-        // The synthetic model rates these merchants 19–31% likely to default: lend at grade E.
-        assert.ok((await updateDecisionSettings(tx, now, lendUpTo({ grade: 'E', maxPd: 0.4 }), 'test')).ok);
         // mer_gen2 sells in euros.
         for (const currency of ['USD', 'EUR'])
           await fundPool(tx, api.app, {
