@@ -13,7 +13,7 @@ import { merchantFeatures } from '../app/features/merchant-features.ts';
 import { facilityHistoryLines } from '../app/financing/merchant-statement.ts';
 import { parsed } from '../app/financing/reports.ts';
 import type { SplitPreview } from '../app/financing/sweep.ts';
-import type { Clock, ReadTransaction, SweepRow } from '../app/ports.ts';
+import type { AuditEntry, Clock, ReadTransaction, SweepRow } from '../app/ports.ts';
 import {
   auditEntriesAbout,
   dailyRowsOf,
@@ -215,7 +215,8 @@ export const MerchantExportSchema = Type.Object({
     { description: 'every payout swept, oldest first, with the split made of it' },
   ),
   audit_log: Type.Array(AuditEntrySchema, {
-    description: 'the audit log’s entries about the merchant and about its API keys, newest first',
+    description:
+      'the audit log’s entries about the merchant, about its API keys and about its facilities, newest first',
   }),
   counts: Type.Object(Object.fromEntries(sections.map((name) => [name, Type.Integer({ minimum: 0 })])), {
     description: 'how many records each list holds',
@@ -348,7 +349,10 @@ export async function* merchantExportDocument(
     auditOf(
       tx,
       merchantId,
-      keys.map((key) => key.id),
+      {
+        keyIds: keys.map((key) => key.id),
+        facilityIds: (await tx.financing.facilitiesForMerchant(merchantId)).map((row) => row.id),
+      },
       withholdFlags,
     ),
     entryView,
@@ -371,28 +375,42 @@ async function* facilitiesOf(tx: ReadTransaction, merchantId: string, nowNs: big
   }
 }
 
-/** The entries about the merchant and about its keys, newest first. */
+/** Streams each newest first (by sequence), merged into one newest first. */
+async function* newestFirst(streams: readonly AsyncGenerator<AuditEntry>[]): AsyncGenerator<AuditEntry> {
+  const heads: IteratorResult<AuditEntry>[] = [];
+  for (const stream of streams) heads.push(await stream.next());
+  for (;;) {
+    let newest = -1;
+    for (const [index, head] of heads.entries()) {
+      if (head.done) continue;
+      const best = heads[newest];
+      if (best === undefined || best.done || head.value.sequence > best.value.sequence) newest = index;
+    }
+    const head = heads[newest];
+    if (head === undefined || head.done) return;
+    yield head.value;
+    heads[newest] = await (streams[newest] as AsyncGenerator<AuditEntry>).next();
+  }
+}
+
+/**
+ * The entries about the merchant, about its keys and about its facilities (collections paused or
+ * resumed, payouts and draws confirmed or voided: on whose word), newest first. Each subject's are
+ * read a page at a time and merged; a merchant's keys and facilities are few.
+ */
 async function* auditOf(
   tx: ReadTransaction,
   merchantId: string,
-  keyIds: readonly string[],
+  subjects: { readonly keyIds: readonly string[]; readonly facilityIds: readonly string[] },
   withholdFlags: boolean,
-) {
-  // A merchant's keys are few, and their entries (issued, revoked) two each: held, and merged in.
-  const aboutKeys = [];
-  for (const keyId of keyIds)
-    for await (const entry of auditEntriesAbout(tx, { subjectType: 'api_key', subjectId: keyId }))
-      aboutKeys.push(entry);
-  aboutKeys.sort((a, b) => (a.sequence > b.sequence ? -1 : a.sequence < b.sequence ? 1 : 0));
-  let next = 0;
-  for await (const entry of auditEntriesAbout(tx, { subjectType: 'merchant', subjectId: merchantId })) {
-    if (withholdFlags && entry.action.startsWith('merchant.flag')) continue;
-    while (
-      next < aboutKeys.length &&
-      (aboutKeys[next] as (typeof aboutKeys)[number]).sequence > entry.sequence
-    )
-      yield aboutKeys[next++] as (typeof aboutKeys)[number];
-    yield entry;
+): AsyncGenerator<AuditEntry> {
+  async function* aboutMerchant() {
+    for await (const entry of auditEntriesAbout(tx, { subjectType: 'merchant', subjectId: merchantId }))
+      if (!withholdFlags || !entry.action.startsWith('merchant.flag')) yield entry;
   }
-  yield* aboutKeys.slice(next);
+  yield* newestFirst([
+    aboutMerchant(),
+    ...subjects.keyIds.map((subjectId) => auditEntriesAbout(tx, { subjectType: 'api_key', subjectId })),
+    ...subjects.facilityIds.map((subjectId) => auditEntriesAbout(tx, { subjectType: 'facility', subjectId })),
+  ]);
 }

@@ -217,8 +217,9 @@ for (const backend of backendsUnderTest) {
         offers: await count(`select count(*) as n from offers where ${where}`),
         facilities: 1,
         settlements: 1,
-        // Flagged, cleared, flagged again; its two keys issued, one revoked.
-        audit_log: 6,
+        // Flagged, cleared, flagged again; its payout confirmed by the platform; its two keys issued,
+        // one revoked.
+        audit_log: 7,
       };
       for (const [section, n] of Object.entries(expected)) {
         assert.ok(n > 0, `${section}: the book has some`);
@@ -238,11 +239,17 @@ for (const backend of backendsUnderTest) {
           'merchant.flagged',
           'merchant.flag_cleared',
           'merchant.flagged',
+          'facility.disbursement_confirmed',
           'api_key.revoked',
           'api_key.issued',
           'api_key.issued',
         ],
       );
+      // Its facility's entries are the merchant's: whose key confirmed the payout is in no other record.
+      const confirmed = document.audit_log.find(
+        (e: { action: string }) => e.action === 'facility.disbursement_confirmed',
+      );
+      assert.equal(confirmed.subject_id, facilityId);
 
       // The raw events as received, the payout sent through the API among them.
       const payout = document.events.find((e: { id: string }) => e.id === 'evt-export-payout');
