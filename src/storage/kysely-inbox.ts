@@ -18,6 +18,39 @@ import type { Database } from './schema.ts';
 /** Keys looked up per statement: well inside both engines' parameter limits. */
 const keysPerLookupMax = 500;
 
+/**
+ * A page of the walk through the whole inbox for one subject's events (scanEventsAbout). No filter
+ * on the subject in SQL: a page is the next `limit` keys, read in the primary key's order on both
+ * engines (a planner that judged the subject selective could scan the whole table for every page);
+ * only the bodies of the subject's events are sent back. The page starts after the last key read
+ * by a row-value comparison, which both engines seek to in the key's index: written as
+ * `source > a or (source = a and id > b)`, PostgreSQL read the index from its start and filtered
+ * out every key before the page (SQLite every key of the page's source before it), so a walk
+ * through the inbox read it over once per page.
+ */
+export function inboxScanQuery(db: Kysely<Database>, subject: string, page: InboxScanPage) {
+  let query = db
+    .selectFrom('inbox_events')
+    .select((eb) => [
+      'source',
+      'id',
+      'type',
+      'subject',
+      'time_ns',
+      'day',
+      'body_hash',
+      'origin',
+      'received_at_ms',
+      eb.case().when('subject', '=', subject).then(eb.ref('body')).else(null).end().as('body'),
+    ]);
+  const after = page.after;
+  if (after !== undefined)
+    query = query.where(({ eb, refTuple, tuple }) =>
+      eb(refTuple('source', 'id'), '>', tuple(after.source, after.id)),
+    );
+  return query.orderBy('source').orderBy('id').limit(page.limit);
+}
+
 export class KyselyInboxReader implements InboxReader {
   constructor(protected readonly db: Kysely<Database>) {}
 
@@ -64,32 +97,7 @@ export class KyselyInboxReader implements InboxReader {
   }
 
   async scanEventsAbout(subject: string, page: InboxScanPage): Promise<InboxScan> {
-    // No filter on the subject in SQL: a page is the next `limit` keys, read in the primary key's
-    // order on both engines (a planner that judged the subject selective could scan the whole table
-    // for every page); only the bodies of the subject's events are sent back.
-    let query = this.db
-      .selectFrom('inbox_events')
-      .select((eb) => [
-        'source',
-        'id',
-        'type',
-        'subject',
-        'time_ns',
-        'day',
-        'body_hash',
-        'origin',
-        'received_at_ms',
-        eb.case().when('subject', '=', subject).then(eb.ref('body')).else(null).end().as('body'),
-      ]);
-    const after = page.after;
-    if (after !== undefined)
-      query = query.where((eb) =>
-        eb.or([
-          eb('source', '>', after.source),
-          eb.and([eb('source', '=', after.source), eb('id', '>', after.id)]),
-        ]),
-      );
-    const rows = await query.orderBy('source').orderBy('id').limit(page.limit).execute();
+    const rows = await inboxScanQuery(this.db, subject, page).execute();
     const last = rows.at(-1);
     return {
       events: rows
