@@ -90,7 +90,7 @@ const notIncluded = [
  */
 const withheldFromMerchant = {
   what: 'flags',
-  why: "fraud and risk flags an operator set, their reasons and their audit entries: withheld from the merchant's own export as fraud-prevention information; `flags` is empty here, and an operator's export has them",
+  why: "fraud and risk flags an operator set, their reasons and their audit entries: withheld from the merchant's own export as fraud-prevention information; `flags` is empty here, and an operator's export has them (a decision declined for a flag, or an offer withdrawn for one, says so in decisions and offers, as the API tells the merchant)",
 } as const;
 
 /** Who the export is for: an operator answering a request, or the merchant itself. */
