@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { auditEntries, sentWith } from '../../../test/support/audit-log.ts';
 import { backendsUnderTest } from '../../../test/support/backends.ts';
 import { event } from '../../../test/support/events.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http.ts';
@@ -46,17 +47,8 @@ for (const backend of backendsUnderTest) {
     });
     after(async () => api?.close());
 
-    const log = async (query: string) => {
-      const answer = await api.request('GET', `/v1/audit_log${query}&limit=100`);
-      assert.equal(answer.status, 200, answer.text);
-      // biome-ignore lint/suspicious/noExplicitAny: audit entries as answered.
-      return answer.json.data as any[];
-    };
-    const as = (key: string, body?: unknown, idempotencyKey?: string) => ({
-      key,
-      body,
-      ...(idempotencyKey === undefined ? {} : { headers: { 'idempotency-key': idempotencyKey } }),
-    });
+    const log = (query: string) => auditEntries(api, query);
+    const as = sentWith;
     const quarantined = async (id: string) => {
       const sent = await api.request('POST', '/v1/events', { key: platformKey, body: badOrder(id).bad });
       assert.equal(sent.json.results[0].status, 'quarantined', sent.text);
