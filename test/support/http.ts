@@ -41,6 +41,14 @@ export async function startTestServer(backend: BackendUnderTest): Promise<TestSe
   const harness = await backend.open();
   await harness.store.migrate();
   const app: AppContext = { store: harness.store, clock: new ManualClock(), entropy: testEntropy, sha256 };
+  return serveTestApp(harness, app);
+}
+
+/**
+ * The server on a store a test has set up already (a lending book, say), `testOperatorKey` its
+ * operator key; closing it disposes of the store too.
+ */
+export async function serveTestApp(harness: Harness, app: AppContext): Promise<TestServer> {
   const bootstrap = await harness.store.write((tx) => bootstrapOperatorKey(tx, app, testOperatorKey));
   if (!bootstrap.ok) throw new Error(bootstrap.code);
   const server = await buildServer({ app, version: 'test', logger: false });

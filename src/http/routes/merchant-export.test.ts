@@ -16,18 +16,16 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { backendsUnderTest, type Harness } from '../../../test/support/backends.ts';
 import { settlementPaid } from '../../../test/support/events.ts';
+import { serveTestApp, type TestServer, testOperatorKey } from '../../../test/support/http.ts';
 import { lendingAsOfDay, openLendingBook } from '../../../test/support/lending-fixture.ts';
-import { OpenapiConformance } from '../../../test/support/openapi-conformance.ts';
-import { bootstrapOperatorKey } from '../../app/access/api-keys.ts';
 import type { AppContext } from '../../app/app-context.ts';
 import { acceptOffer, confirmDisbursement, makeOffers } from '../../app/financing/origination.ts';
 import { sweepSettlement } from '../../app/financing/sweep.ts';
 import { grantConsent } from '../../app/risk/consents.ts';
 import { decideForMerchant } from '../../app/risk/decisions.ts';
 import { fromDayNumber } from '../../domain/time/calendar-date.ts';
-import { buildServer, type CapstanServer } from '../server.ts';
 
-const operatorKey = 'cap_op_export-operator-key-0123456789abcdef';
+const operatorKey = testOperatorKey;
 const bin = new URL('../../../bin/capstan.js', import.meta.url).pathname;
 const today = lendingAsOfDay + 1;
 
@@ -49,42 +47,14 @@ for (const backend of backendsUnderTest) {
   describe(`merchant export API on ${backend.name}`, { skip: backend.skip }, () => {
     let harness: Harness;
     let app: AppContext;
-    let server: CapstanServer;
-    let url = '';
+    let api: TestServer;
     let merchantId = '';
     let otherId = '';
     let facilityId = '';
     const keys = { merchant: '', other: '', platform: '', financier: '' };
-    let conformance: OpenapiConformance | undefined;
 
-    const request = async (
-      method: string,
-      path: string,
-      key: string = operatorKey,
-      body: unknown = undefined,
-    ) => {
-      const response = await fetch(url + path, {
-        method,
-        headers: {
-          authorization: `Bearer ${key}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      // Every answer as the OpenAPI document describes it: the export's every field included.
-      conformance ??= new OpenapiConformance(server.swagger() as unknown as Record<string, unknown>);
-      const differs = conformance.checkResponse(method, path, response, text);
-      assert.equal(differs, null, differs ?? '');
-      // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON.
-      return { status: response.status, headers: response.headers, text, json: json as any };
-    };
+    const request = (method: string, path: string, key: string = operatorKey, body: unknown = undefined) =>
+      api.request(method, path, { key, body });
     const count = async (sql: string) => Number((await harness.query(sql))[0]?.['n']);
 
     before(async () => {
@@ -129,12 +99,8 @@ for (const backend of backendsUnderTest) {
       );
       assert.ok(swept.ok);
 
-      assert.ok((await harness.store.write((tx) => bootstrapOperatorKey(tx, app, operatorKey))).ok);
-      server = await buildServer({ app, version: 'test', logger: false });
-      await server.listen({ port: 0, host: '127.0.0.1' });
-      const address = server.server.address();
-      assert.ok(address !== null && typeof address !== 'string');
-      url = `http://127.0.0.1:${address.port}`;
+      // Every answer is checked against the OpenAPI document: the export's every field included.
+      api = await serveTestApp(harness, app);
       const issue = async (role: string, objectId: string) => {
         const issued = await request('POST', '/v1/api_keys', operatorKey, { role, object_id: objectId });
         assert.equal(issued.status, 200, issued.text);
@@ -181,10 +147,7 @@ for (const backend of backendsUnderTest) {
       ] as const)
         assert.equal((await request(method, path, operatorKey, body)).status, 200);
     });
-    after(async () => {
-      await server?.close();
-      await harness?.dispose();
-    });
+    after(async () => api?.close());
 
     const exported = async (id: string, key = operatorKey) => {
       const response = await request('GET', `/v1/merchants/${id}/export`, key);
@@ -368,7 +331,7 @@ for (const backend of backendsUnderTest) {
       await exported(merchantId);
       await request('GET', '/v1/merchants/mer_nosuch/export');
       // A HEAD answers the headers of the file written, and drops it too.
-      const head = await fetch(`${url}/v1/merchants/${merchantId}/export`, {
+      const head = await fetch(`${api.url}/v1/merchants/${merchantId}/export`, {
         method: 'HEAD',
         headers: { authorization: `Bearer ${operatorKey}` },
       });
