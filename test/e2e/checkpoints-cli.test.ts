@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { lastClosedDay } from '../../src/app/financing/day-close.ts';
 import { formatCalendarDate, fromDayNumber } from '../../src/domain/time/calendar-date.ts';
-import { dayNumberOfInstant } from '../../src/domain/time/instant.ts';
 import { checkpointView } from '../../src/http/views.ts';
 import { backendsUnderTest, type Harness } from '../support/backends.ts';
 import { remakeTransferChain, threeDays } from '../support/checkpoint-days.ts';
@@ -37,8 +37,9 @@ for (const backend of backendsUnderTest) {
       const cleanup: (() => void)[] = [];
       try {
         await harness.store.migrate();
-        const today = dayNumberOfInstant(BigInt(Date.now()) * 1_000_000n);
-        const start = today - 5;
+        // As `capstan eod` picks its day: a day closes an hour after it ends.
+        const lastClosed = lastClosedDay(BigInt(Date.now()) * 1_000_000n);
+        const start = lastClosed - 4;
         await threeDays(harness.store, start);
         const storage =
           backend.name === 'sqlite'
@@ -69,7 +70,7 @@ for (const backend of backendsUnderTest) {
         assert.match(
           honest.stdout,
           new RegExp(
-            `checkpoints verified: 5 days, ${dateOf(start)} through ${dateOf(today - 1)}; roots recomputed, chain intact \\(last [0-9a-f]{16}…\\)`,
+            `checkpoints verified: 5 days, ${dateOf(start)} through ${dateOf(lastClosed)}; roots recomputed, chain intact \\(last [0-9a-f]{16}…\\)`,
           ),
         );
         assert.match(honest.stdout, /checkpoints held outside match: 5 in .*held\.ndjson/);
